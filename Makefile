@@ -1,0 +1,48 @@
+# Bulkhead: the human entry points. `make demo` runs the product on this machine; `make test` proves it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
+TSX := node --import tsx
+
+.PHONY: help setup lint typecheck test test-unit test-integration cluster-up cluster-down cluster-status demo
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: ## install what is missing: apt packages, npm packages, control-plane binaries, KMS emulator
+	@bash hack/setup.sh
+
+lint: setup ## eslint (including the layering rule) and helm lint
+	npx eslint .
+	@for chart in charts/*/; do "$$(bash hack/build-control-plane.sh)/helm" lint --quiet "$$chart"; done
+
+typecheck: setup ## TypeScript, strict
+	npx tsc -p tsconfig.json
+
+test-unit: setup ## pure unit tests of builders and logic
+	BULKHEAD_TEST_SUITE=unit npx mocha --config .mocharc.unit.json
+
+test-integration: setup ## integration tests against the real servers (started and stopped by the run)
+	BULKHEAD_TEST_SUITE=integration npx mocha --config .mocharc.integration.json
+
+test: ## everything CI runs: lint, typecheck, unit and integration tests
+	@rm -rf .bulkhead/test-results
+	$(MAKE) --no-print-directory lint typecheck test-unit test-integration
+	@node hack/test-summary.mjs
+
+cluster-up: setup ## start the local control plane, PostgreSQL and the KMS emulator on 127.0.0.1
+	$(TSX) testenv/src/cli.ts up
+
+cluster-down: ## stop everything cluster-up started
+	@if [ -d node_modules ]; then $(TSX) testenv/src/cli.ts down; fi
+
+cluster-status: ## show the processes of the local environment
+	$(TSX) testenv/src/cli.ts status
+
+demo: cluster-up ## run Bulkhead on this machine
+	@echo
+	@echo "The local control plane is up. Try:"
+	@echo "  kubectl --kubeconfig .bulkhead/kubeconfig get ns"
+	@echo "  kubectl --kubeconfig .bulkhead/kubeconfig get nodes"
+	@echo "Stop it with: make cluster-down"

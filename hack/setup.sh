@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything Bulkhead's tests and demo need on a fresh machine, and nothing twice:
+# Debian packages (PostgreSQL, openssl), the npm workspaces, the control-plane binaries built
+# from the Go module proxy, and the KMS emulator. Each step is skipped when already satisfied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+apt_missing=()
+command -v openssl >/dev/null || apt_missing+=(openssl)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null || apt_missing+=(postgresql)
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_missing+=(python3-venv)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${apt_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
+fi
+
+# npm ci only when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash hack/build-control-plane.sh >/dev/null
+bash hack/install-kms-emulator.sh >/dev/null
+log "ready"

@@ -1,0 +1,6 @@
+# Pinned versions of every binary the local control plane uses. Changing one changes the cache key.
+KUBERNETES_VERSION=v1.36.3
+ETCD_VERSION=v3.6.8
+KWOK_VERSION=v0.8.0
+HELM_VERSION=v3.22.0
+MOTO_VERSION=5.2.5

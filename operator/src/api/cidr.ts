@@ -1,0 +1,58 @@
+/**
+ * CIDR checks that agree with the Kubernetes CEL CIDR library (`isCIDR`, `cidr().masked()`), so
+ * that zod refuses the same egress CIDRs the Tenant CRD refuses. That library parses with Go's
+ * netip.ParsePrefix: no leading zeros, no IPv6 zone, and IPv4-mapped IPv6 addresses refused.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+/** Why a string is not a canonical CIDR, or undefined when it is one. */
+export type CidrProblem = 'notCidr' | 'hostBitsSet';
+
+interface ParsedAddress {
+  readonly value: bigint;
+  readonly width: 32 | 128;
+}
+
+export function cidrProblem(text: string): CidrProblem | undefined {
+  const slash = text.lastIndexOf('/');
+  const prefixText = text.slice(slash + 1);
+  // netip refuses a sign or leading zeros in the prefix length.
+  if (slash < 0 || !/^(0|[1-9][0-9]{0,2})$/.test(prefixText)) return 'notCidr';
+  const address = parseAddress(text.slice(0, slash));
+  const prefixLength = Number(prefixText);
+  if (address === undefined || prefixLength > address.width) return 'notCidr';
+  const hostMask = (1n << BigInt(address.width - prefixLength)) - 1n;
+  return (address.value & hostMask) === 0n ? undefined : 'hostBitsSet';
+}
+
+function parseAddress(text: string): ParsedAddress | undefined {
+  if (isIPv4(text)) return { value: ipv4Value(text), width: 32 };
+  // Node accepts a zone ("fe80::1%eth0"); a prefix may not carry one.
+  if (!isIPv6(text) || text.includes('%')) return undefined;
+  const value = ipv6Groups(text).reduce((sum, group) => (sum << 16n) | BigInt(group), 0n);
+  // ::ffff:a.b.c.d is refused by the CEL library: it would silently mean an IPv4 network.
+  return value >> 32n === 0xffffn ? undefined : { value, width: 128 };
+}
+
+function ipv4Value(text: string): bigint {
+  return text.split('.').reduce((sum, octet) => (sum << 8n) | BigInt(octet), 0n);
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, with "::" and a dotted IPv4 tail expanded. */
+function ipv6Groups(text: string): number[] {
+  const [head = '', tail] = text.split('::');
+  const headGroups = groupsOf(head);
+  if (tail === undefined) return headGroups;
+  const tailGroups = groupsOf(tail);
+  const zeros = new Array<number>(8 - headGroups.length - tailGroups.length).fill(0);
+  return [...headGroups, ...zeros, ...tailGroups];
+}
+
+function groupsOf(part: string): number[] {
+  if (part === '') return [];
+  return part.split(':').flatMap((group) => {
+    if (!group.includes('.')) return [parseInt(group, 16)];
+    const value = ipv4Value(group);
+    return [Number(value >> 16n), Number(value & 0xffffn)];
+  });
+}

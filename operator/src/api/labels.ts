@@ -1,0 +1,49 @@
+/**
+ * The keys Bulkhead writes onto Kubernetes objects: its API group, labels, annotations, finalizer
+ * and field manager. Every layer reads them from here so that a selector in the controller and a
+ * label in a builder can never disagree.
+ */
+
+/** The API group of Tenant and TenantPlan, and the domain of every key Bulkhead owns. */
+export const group = 'bulkhead.dev';
+
+/** The recommended label that marks an object as created and owned by Bulkhead. */
+export const managedByLabel = 'app.kubernetes.io/managed-by';
+export const managedByValue = 'bulkhead';
+
+/** Names the Tenant an object belongs to; the value is the tenant's metadata.name. */
+export const tenantLabel = `${group}/tenant`;
+
+/**
+ * On the tenant's database credentials Secret: the spec.database.passwordRotation token the
+ * password was last set for. A different token in the spec means a new password is due.
+ */
+export const passwordRotationAnnotation = `${group}/password-rotation`;
+
+/**
+ * Held on every Tenant until its children outside Kubernetes (database, key) are cleaned up
+ * according to the tenant's deletion policy.
+ */
+export const tenantFinalizer = `${group}/finalizer`;
+
+/**
+ * The server-side apply field manager for every write Bulkhead makes, so that it owns exactly the
+ * fields it sets and a conflict with a person's edit is visible.
+ */
+export const fieldManager = 'bulkhead';
+
+/** Pod Security admission labels on the tenant namespace; Bulkhead sets all three to restricted. */
+export const podSecurityEnforceLabel = 'pod-security.kubernetes.io/enforce';
+export const podSecurityAuditLabel = 'pod-security.kubernetes.io/audit';
+export const podSecurityWarnLabel = 'pod-security.kubernetes.io/warn';
+export const podSecurityLevel = 'restricted';
+
+/** The labels every object Bulkhead creates for a tenant carries. */
+export function tenantLabels(tenantName: string): Record<string, string> {
+  return { [managedByLabel]: managedByValue, [tenantLabel]: tenantName };
+}
+
+/** The label selector that finds every object Bulkhead created for a tenant. */
+export function tenantSelector(tenantName: string): string {
+  return `${managedByLabel}=${managedByValue},${tenantLabel}=${tenantName}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * The operator's own configuration, validated once at the edge (a YAML or JSON file named by
+ * --config or BULKHEAD_CONFIG, then a few environment overrides); inside, the types are trusted.
+ */
+import { z } from 'zod';
+
+export const OperatorConfigSchema = z.strictObject({
+  /** Namespace of the operator: its Lease lives here. */
+  namespace: z.string().min(1).default('bulkhead-system'),
+  /** Unique per replica; defaults to hostname and pid. */
+  identity: z.string().min(1).optional(),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  workers: z.int().min(1).max(64).default(4),
+  leaderElection: z.strictObject({
+    enabled: z.boolean().default(true),
+    leaseName: z.string().min(1).default('bulkhead-operator'),
+    leaseDurationSeconds: z.number().positive().default(15),
+    renewDeadlineSeconds: z.number().positive().default(10),
+    retryPeriodSeconds: z.number().positive().default(2),
+  }).refine((le) => le.renewDeadlineSeconds < le.leaseDurationSeconds, {
+    message: 'leaderElection.renewDeadlineSeconds must be less than leaseDurationSeconds',
+  }).default({ enabled: true, leaseName: 'bulkhead-operator', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 }),
+  health: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.int().min(0).max(65535).default(8081),
+  }).default({ host: '127.0.0.1', port: 8081 }),
+  /** Pod Security Standards version pinned on tenant namespaces. */
+  podSecurityVersion: z.string().regex(/^(latest|v1\.\d+)$/).default('v1.36'),
+  /** The ClusterRole tenant owners are bound to in their namespace; the operator keeps it in place. */
+  tenantOwnerClusterRole: z.string().min(1).default('bulkhead-tenant-owner'),
+  network: z.strictObject({
+    ingressNamespace: z.string().min(1).default('ingress-nginx'),
+    dnsNamespace: z.string().min(1).default('kube-system'),
+    dnsPodLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }),
+  }).default({ ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } }),
+});
+
+export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;
+
+/** Parses a configuration, naming the field and the rule of the first problem. */
+export function parseOperatorConfig(input: unknown): OperatorConfig {
+  const result = OperatorConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`invalid operator configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}

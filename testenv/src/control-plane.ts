@@ -1,0 +1,222 @@
+/**
+ * A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler and KWOK with one fake node, so that namespaces finish deleting, garbage
+ * collection and service accounts work, and Deployments' pods become Running and Ready without
+ * any container runtime. Flags follow controller-runtime's envtest (pkg/internal/testing/controlplane).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Binaries } from './binaries.js';
+import { generateCertificates, type ClientCertificate, type ClusterCertificates } from './certs.js';
+import { insecureHealthCheck, kubeRequest, type KubeTarget } from './kube-request.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
+
+export interface ControlPlane {
+  server: string;
+  kubeconfig: string;
+  certificates: ClusterCertificates;
+  processes: ManagedProcess[];
+}
+
+/** The name of the fake node KWOK manages. */
+export const fakeNodeName = 'kwok-node-0';
+const kwokAnnotation = 'kwok.x-k8s.io/node';
+
+/** What each component's start function needs; `server` and `admin` are set once the API server is up. */
+interface Launch {
+  bin: Binaries;
+  certs: ClusterCertificates;
+  dir: string;
+  processes: ManagedProcess[];
+  server: string;
+  admin: KubeTarget;
+}
+
+export async function startControlPlane(bin: Binaries, dir: string, kubeconfig: string): Promise<ControlPlane> {
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const certs = generateCertificates(join(dir, 'pki'));
+  const launch: Launch = { bin, certs, dir, processes: [], server: '', admin: { server: '', caCert: certs.caCert, client: certs.clients.admin } };
+  try {
+    const etcdUrl = await startEtcd(launch);
+    launch.server = await startApiServer(launch, etcdUrl);
+    launch.admin.server = launch.server;
+    writeKubeconfig(kubeconfig, { server: launch.server, caCert: certs.caCert, user: 'admin', client: certs.clients.admin });
+    await Promise.all([startControllerManager(launch), startScheduler(launch), startKwok(launch)]);
+    return { server: launch.server, kubeconfig, certificates: certs, processes: launch.processes };
+  } catch (error) {
+    (error as { processes?: ManagedProcess[] }).processes = launch.processes;
+    throw error;
+  }
+}
+
+const logFile = (launch: Launch, name: string): string => join(launch.dir, 'logs', `${name}.log`);
+
+async function startEtcd(launch: Launch): Promise<string> {
+  const { bin, dir, processes } = launch;
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${clientPort}`;
+  const etcd = startProcess({
+    name: 'etcd',
+    command: bin.etcd,
+    log: logFile(launch, 'etcd'),
+    args: [
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${url}`,
+      `--advertise-client-urls=${url}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ],
+  });
+  processes.push(etcd);
+  await waitUntil(etcd, 'etcd to be healthy', async () => {
+    const response = await fetch(`${url}/health`);
+    return response.ok && ((await response.json()) as { health?: string }).health === 'true';
+  });
+  return url;
+}
+
+async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> {
+  const { bin, certs, dir, processes } = launch;
+  const port = await freePort();
+  const server = `https://127.0.0.1:${port}`;
+  const apiserver = startProcess({
+    name: 'kube-apiserver',
+    command: bin['kube-apiserver'],
+    log: logFile(launch, 'kube-apiserver'),
+    args: [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${join(dir, 'apiserver-certs')}`,
+      `--tls-cert-file=${certs.serving.cert}`,
+      `--tls-private-key-file=${certs.serving.key}`,
+      `--client-ca-file=${certs.caCert}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--authorization-mode=Node,RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${certs.serviceAccountPub}`,
+      `--service-account-signing-key-file=${certs.serviceAccountKey}`,
+      // Privileged pods are allowed by the server so that Pod Security admission, which is what
+      // tenants rely on, is the thing that refuses them.
+      '--allow-privileged=true',
+      // The endpoint reconciler would publish 127.0.0.1 for the kubernetes Service, which
+      // Endpoints validation refuses; nothing here needs that Service's endpoints.
+      '--endpoint-reconciler-type=none',
+      '--profiling=false',
+    ],
+  });
+  processes.push(apiserver);
+  const target: KubeTarget = { server, caCert: certs.caCert, client: certs.clients.admin };
+  await waitUntil(apiserver, 'kube-apiserver to be ready', async () =>
+    (await kubeRequest(target, 'GET', '/readyz')).status === 200, 120_000);
+  return server;
+}
+
+function componentKubeconfig(launch: Launch, name: string, client: ClientCertificate): string {
+  const path = join(launch.dir, `${name}.kubeconfig`);
+  writeKubeconfig(path, { server: launch.server, caCert: launch.certs.caCert, user: name, client });
+  return path;
+}
+
+async function startControllerManager(launch: Launch): Promise<void> {
+  const { bin, certs, dir, processes } = launch;
+  const kubeconfig = componentKubeconfig(launch, 'kube-controller-manager', certs.clients.controllerManager);
+  const port = await freePort();
+  const manager = startProcess({
+    name: 'kube-controller-manager',
+    command: bin['kube-controller-manager'],
+    log: logFile(launch, 'kube-controller-manager'),
+    args: [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${join(dir, 'controller-manager-certs')}`,
+      '--leader-elect=false',
+      `--service-account-private-key-file=${certs.serviceAccountKey}`,
+      `--root-ca-file=${certs.caCert}`,
+      '--use-service-account-credentials=true',
+      `--cluster-signing-cert-file=${certs.caCert}`,
+      `--cluster-signing-key-file=${certs.caKey}`,
+    ],
+  });
+  processes.push(manager);
+  // Ready once its service-account controller has given the default namespace its account.
+  await waitUntil(manager, 'the default ServiceAccount to exist', async () =>
+    (await kubeRequest(launch.admin, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 120_000);
+}
+
+async function startScheduler(launch: Launch): Promise<void> {
+  const { bin, certs, dir, processes } = launch;
+  const kubeconfig = componentKubeconfig(launch, 'kube-scheduler', certs.clients.scheduler);
+  const port = await freePort();
+  const scheduler = startProcess({
+    name: 'kube-scheduler',
+    command: bin['kube-scheduler'],
+    log: logFile(launch, 'kube-scheduler'),
+    args: [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${join(dir, 'scheduler-certs')}`,
+      '--leader-elect=false',
+    ],
+  });
+  processes.push(scheduler);
+  await waitUntil(scheduler, 'kube-scheduler to be healthy', () => insecureHealthCheck(`https://127.0.0.1:${port}/healthz`));
+}
+
+async function startKwok(launch: Launch): Promise<void> {
+  const { bin, certs, processes } = launch;
+  const kubeconfig = componentKubeconfig(launch, 'kwok', certs.clients.kwok);
+  const kwok = startProcess({
+    name: 'kwok',
+    command: bin.kwok,
+    log: logFile(launch, 'kwok'),
+    args: [
+      `--kubeconfig=${kubeconfig}`,
+      // Our stages only, so a user's ~/.kwok/kwok.yaml stays out.
+      `--config=${bin.kwokStages}`,
+      `--manage-nodes-with-annotation-selector=${kwokAnnotation}=fake`,
+      // Pod addresses are fictitious and never dialled (there is no kube-proxy and nothing here
+      // proxies to pods). Loopback pod IPs would be refused in EndpointSlices, so use a pod range.
+      '--cidr=10.244.0.0/16',
+      // The node's address is what kube-apiserver would dial for logs or exec: keep it on loopback.
+      '--node-ip=127.0.0.1',
+      // Renew node leases like a kubelet, so the node lifecycle controller never marks it unreachable.
+      '--node-lease-duration-seconds=40',
+    ],
+  });
+  processes.push(kwok);
+  await createFakeNode(launch.admin);
+  await waitUntil(kwok, `node ${fakeNodeName} to be Ready`, async () => {
+    const response = await kubeRequest(launch.admin, 'GET', `/api/v1/nodes/${fakeNodeName}`);
+    const node = JSON.parse(response.body) as { status?: { conditions?: { type: string; status: string }[] } };
+    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  });
+}
+
+async function createFakeNode(target: KubeTarget): Promise<void> {
+  const capacity = { cpu: '64', memory: '512Gi', pods: '5000', 'ephemeral-storage': '1Ti' };
+  const response = await kubeRequest(target, 'POST', '/api/v1/nodes', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: fakeNodeName,
+      annotations: { [kwokAnnotation]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: { 'kubernetes.io/hostname': fakeNodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+    },
+    status: { capacity, allocatable: capacity },
+  });
+  if (response.status !== 201 && response.status !== 409) {
+    throw new Error(`creating node ${fakeNodeName}: HTTP ${response.status} ${response.body}`);
+  }
+}
