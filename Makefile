@@ -29,7 +29,7 @@ test-integration: setup ## integration tests against the real servers (started a
 test: ## everything CI runs: lint, typecheck, unit and integration tests
 	@rm -rf .bulkhead/test-results
 	$(MAKE) --no-print-directory lint typecheck test-unit test-integration
-	@node hack/test-summary.mjs
+	@node hack/test-summary.mjs unit integration
 
 cluster-up: setup ## start the local control plane, PostgreSQL and the KMS emulator on 127.0.0.1
 	$(TSX) testenv/src/cli.ts up

@@ -45,7 +45,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.test.ts', '**/test/**/*.ts'],
-    rules: { 'max-params': 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
+    rules: { 'max-params': 'off', complexity: 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
   },
   ...layerRules,
 );

@@ -7,7 +7,8 @@ class SpecWithSummary extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
-      const suite = process.env.BULKHEAD_TEST_SUITE ?? 'tests';
+      const suite = process.env.BULKHEAD_TEST_SUITE;
+      if (!suite) return;
       mkdirSync('.bulkhead/test-results', { recursive: true });
       writeFileSync(`.bulkhead/test-results/${suite}.json`, JSON.stringify(runner.stats));
     });

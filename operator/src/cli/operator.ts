@@ -1,0 +1,100 @@
+/**
+ * `bulkhead operator`: runs the operator. Caches start at once on every replica (so a standby is
+ * ready to lead); controllers run only on the leader. Losing the lease exits the process, as
+ * controller-runtime does, so a replica never acts on a stale belief that it leads.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Counter } from 'prom-client';
+import { parse } from 'yaml';
+import { fieldManager } from '../api/labels.js';
+import { parseOperatorConfig, type OperatorConfig } from '../api/operator-config.js';
+import { createTenantController } from '../controllers/tenant/controller.js';
+import { KubeClient } from '../kube/client.js';
+import { KubeEventRecorder } from '../kube/events.js';
+import { KubeLeaseLock } from '../kube/lease-lock.js';
+import { resourceOf } from '../kube/transport.js';
+import { buildTenantOwnerClusterRole } from '../resources/tenant-owner-role.js';
+import { HealthServer } from '../runtime/health.js';
+import { LeaderElector } from '../runtime/leader-election.js';
+import { createLogger, errorFields, type Logger } from '../runtime/logging.js';
+import { createRuntimeMetrics } from '../runtime/metrics.js';
+import { setupSignalHandler } from '../runtime/signals.js';
+
+export function loadOperatorConfig(path = process.env.BULKHEAD_CONFIG): OperatorConfig {
+  const file: unknown = path ? parse(readFileSync(path, 'utf8')) : {};
+  return parseOperatorConfig(file);
+}
+
+export async function runOperator(config: OperatorConfig): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, name: 'bulkhead' });
+  const identity = config.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const metrics = createRuntimeMetrics();
+  const requests = new Counter({
+    name: 'bulkhead_kube_requests_total', help: 'Requests the operator sent to kube-apiserver, by verb, resource and status code.',
+    labelNames: ['verb', 'resource', 'code'], registers: [metrics.registry],
+  });
+  const client = KubeClient.load(process.env.KUBECONFIG, (method, path, status) =>
+    requests.inc({ verb: method, resource: resourceOf(path), code: status }));
+  const shutdown = setupSignalHandler({ logger });
+  const tenants = createTenantController({
+    client, config, logger, metrics, events: new KubeEventRecorder(client, 'bulkhead', identity),
+  });
+  const health = new HealthServer({ host: config.health.host, port: config.health.port, registry: metrics.registry, logger });
+  health.addReadinessCheck('informers', () => tenants.informers.every((i) => i.hasSynced()));
+  await health.start();
+  for (const informer of tenants.informers) informer.start();
+
+  const lead = async (signal: AbortSignal): Promise<void> => {
+    await client.apply(buildTenantOwnerClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
+    for (const informer of tenants.informers) await informer.waitForSync(signal);
+    tenants.controller.start(signal);
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    await tenants.controller.stop();
+  };
+  try {
+    if (config.leaderElection.enabled) await runElected({ config, client, identity, logger, metrics }, lead, shutdown.signal);
+    else await lead(shutdown.signal);
+  } finally {
+    await Promise.all(tenants.informers.map((i) => i.stop()));
+    await health.stop();
+    client.close();
+    shutdown.dispose();
+    logger.info('Stopped');
+  }
+}
+
+interface Election {
+  config: OperatorConfig;
+  client: KubeClient;
+  identity: string;
+  logger: Logger;
+  metrics: ReturnType<typeof createRuntimeMetrics>;
+}
+
+async function runElected(election: Election, lead: (signal: AbortSignal) => Promise<void>, shutdown: AbortSignal): Promise<void> {
+  const { config, client, identity, logger, metrics } = election;
+  const le = config.leaderElection;
+  let lost = false;
+  const elector = new LeaderElector({
+    lock: new KubeLeaseLock(client, config.namespace, le.leaseName),
+    identity, logger, metrics,
+    leaseDurationMs: le.leaseDurationSeconds * 1000,
+    renewDeadlineMs: le.renewDeadlineSeconds * 1000,
+    retryPeriodMs: le.retryPeriodSeconds * 1000,
+    onStartedLeading: async (signal) => {
+      await lead(signal).catch((error: unknown) => {
+        logger.error('Leading failed', errorFields(error));
+      });
+    },
+    onStoppedLeading: () => {
+      lost = !shutdown.aborted;
+    },
+  });
+  await elector.run(shutdown);
+  if (lost) {
+    logger.error('Lost the leader lease; exiting so a fresh process can campaign again');
+    process.exitCode = 1;
+  }
+}

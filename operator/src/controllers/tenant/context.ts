@@ -1,0 +1,31 @@
+/**
+ * What every step of the tenant reconcile works with: the tenant and its plan, the operator's
+ * settings, the client and the caches of the objects Bulkhead owns. Steps return a StepOutcome
+ * that becomes one status condition, so no step can hide another's failure.
+ */
+import type { ConditionType, Reason } from '../../api/conditions.js';
+import type { OperatorConfig } from '../../api/operator-config.js';
+import type { Tenant } from '../../api/tenant.js';
+import type { TenantPlan } from '../../api/tenant-plan.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { Logger } from '../../runtime/logging.js';
+import type { OwnedObjects } from './owned-objects.js';
+
+export interface StepContext {
+  tenant: Tenant & { metadata: { uid: string } };
+  plan: TenantPlan;
+  namespace: string;
+  config: OperatorConfig;
+  client: KubeClient;
+  owned: OwnedObjects;
+  logger: Logger;
+}
+
+export interface StepOutcome {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  reason: Reason;
+  message: string;
+}
+
+export type Step = (context: StepContext) => Promise<StepOutcome>;

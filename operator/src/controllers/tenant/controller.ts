@@ -1,0 +1,74 @@
+/**
+ * Wires the tenant controller: informers for Tenants, TenantPlans and every kind Bulkhead owns
+ * (filtered to its label), and the events that bring a tenant back to the queue: its own spec
+ * changes, a change of its plan, and any change or deletion of an object it owns. There is no
+ * polling loop: drift is seen through watches.
+ */
+import { managedByLabel, managedByValue } from '../../api/labels.js';
+import type { OperatorConfig } from '../../api/operator-config.js';
+import type { Tenant } from '../../api/tenant.js';
+import type { TenantPlan } from '../../api/tenant-plan.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { EventRecorder } from '../../kube/events.js';
+import { listerWatcher } from '../../kube/list-watch.js';
+import { Controller } from '../../runtime/controller.js';
+import { controllerOwnerKeys, enqueueHandler, generationChanged } from '../../runtime/handlers.js';
+import { Informer } from '../../runtime/informer.js';
+import type { Logger } from '../../runtime/logging.js';
+import type { RuntimeMetrics } from '../../runtime/metrics.js';
+import { objectKey, type KubeObject } from '../../runtime/types.js';
+import { OwnedObjects, ownedKinds, type OwnedKind } from './owned-objects.js';
+import { TenantReconciler } from './reconciler.js';
+
+export interface TenantControllerDeps {
+  client: KubeClient;
+  config: OperatorConfig;
+  events: EventRecorder;
+  logger: Logger;
+  metrics?: RuntimeMetrics;
+}
+
+export interface TenantController {
+  controller: Controller;
+  informers: Informer<KubeObject>[];
+  tenants: Informer<Tenant>;
+}
+
+const tenantApiVersion = 'bulkhead.dev/v1alpha1';
+const byPlan = 'plan';
+
+export function createTenantController(deps: TenantControllerDeps): TenantController {
+  const { client, logger } = deps;
+  const informer = <T extends KubeObject>(name: string, apiVersion: string, kind: string, labelSelector?: string): Informer<T> =>
+    new Informer<T>({ name, logger, listerWatcher: listerWatcher<T>(client, { apiVersion, kind, labelSelector }) });
+
+  const tenants = informer<Tenant>('tenants', tenantApiVersion, 'Tenant');
+  const plans = informer<TenantPlan>('tenantplans', tenantApiVersion, 'TenantPlan');
+  const ownedSelector = `${managedByLabel}=${managedByValue}`;
+  const owned = Object.fromEntries(Object.entries(ownedKinds).map(([kind, { apiVersion }]) =>
+    [kind, informer(kind.toLowerCase(), apiVersion, kind, ownedSelector)])) as Record<OwnedKind, Informer<KubeObject>>;
+
+  const reconciler = new TenantReconciler({
+    client, config: deps.config, tenants, plans, events: deps.events, owned: new OwnedObjects(owned, client),
+  });
+  const controller = new Controller({
+    name: 'tenant', reconcile: reconciler.reconcile, logger, metrics: deps.metrics,
+    maxConcurrentReconciles: deps.config.workers,
+  });
+
+  // The tenant's own status writes do not bump its generation, so they do not wake it again.
+  tenants.addEventHandler(enqueueHandler(controller.queue, { updatePredicate: generationChanged }));
+  tenants.store.addIndexer(byPlan, (tenant) => [tenant.spec.plan]);
+  plans.addEventHandler(enqueueHandler<TenantPlan>(controller.queue, {
+    keys: (plan) => tenants.store.byIndex(byPlan, plan.metadata.name).map(objectKey),
+    updatePredicate: generationChanged,
+  }));
+  const toOwner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
+  for (const ownedInformer of Object.values(owned)) ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toOwner }));
+
+  return {
+    controller,
+    tenants,
+    informers: [tenants, plans, ...Object.values(owned)] as Informer<KubeObject>[],
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The tenant reconcile, a short checklist: finalizer, plan, then each step in order. Every step's
+ * outcome becomes a condition; a failing step does not hide the others, and the reconcile is
+ * retried with backoff while any step fails. A deleted Tenant is finalized instead.
+ */
+import { ConditionType, Reason } from '../../api/conditions.js';
+import { namespaceName } from '../../api/names.js';
+import type { OperatorConfig } from '../../api/operator-config.js';
+import type { Tenant } from '../../api/tenant.js';
+import type { TenantPlan } from '../../api/tenant-plan.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { EventRecorder } from '../../kube/events.js';
+import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
+import type { Informer } from '../../runtime/informer.js';
+import type { Step, StepContext, StepOutcome } from './context.js';
+import { finalizeTenant } from './finalize.js';
+import { addFinalizer } from './finalizer.js';
+import type { OwnedObjects } from './owned-objects.js';
+import { nextStatus, writeStatus } from './status.js';
+import { ensureNamespace } from './steps/namespace.js';
+import { ensureNetworkPolicies } from './steps/network-policies.js';
+import { ensureQuota } from './steps/quota.js';
+import { ensureOwnerAccess } from './steps/rbac.js';
+
+export interface TenantReconcilerDeps {
+  client: KubeClient;
+  config: OperatorConfig;
+  tenants: Informer<Tenant>;
+  plans: Informer<TenantPlan>;
+  owned: OwnedObjects;
+  events: EventRecorder;
+}
+
+/** The steps after the namespace, which all need it to exist. */
+const namespacedSteps: { type: ConditionType; run: Step }[] = [
+  { type: ConditionType.NetworkIsolated, run: ensureNetworkPolicies },
+  { type: ConditionType.RbacReady, run: ensureOwnerAccess },
+  { type: ConditionType.QuotaReady, run: ensureQuota },
+];
+
+export class StepsFailedError extends Error {
+  constructor(readonly failures: StepOutcome[]) {
+    super(failures.map((f) => `${f.type}: ${f.message}`).join('; '));
+    this.name = 'StepsFailedError';
+  }
+}
+
+export class TenantReconciler {
+  constructor(private readonly deps: TenantReconcilerDeps) {}
+
+  readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileOutcome | void> => {
+    const tenant = this.deps.tenants.store.get(key);
+    if (!tenant) return; // gone: its children went with it (owner references)
+    const writer = { client: this.deps.client, events: this.deps.events, logger: context.logger };
+    if (tenant.metadata.deletionTimestamp) return finalizeTenant({ ...this.deps, writer }, tenant, context.logger);
+
+    await addFinalizer(this.deps.client, tenant);
+    const plan = this.deps.plans.store.get(tenant.spec.plan);
+    if (!plan) {
+      // Nothing is created without a plan; the plan informer brings the tenant back when it appears.
+      const outcome: StepOutcome = { type: ConditionType.NamespaceReady, status: 'False', reason: Reason.PlanNotFound,
+        message: `TenantPlan ${tenant.spec.plan} does not exist` };
+      await writeStatus(writer, tenant, nextStatus(tenant, [outcome], {}, new Date()));
+      return;
+    }
+    const stepContext: StepContext = {
+      tenant: tenant as StepContext['tenant'], plan, namespace: namespaceName(tenant), config: this.deps.config,
+      client: this.deps.client, owned: this.deps.owned, logger: context.logger,
+    };
+    const outcomes = await runSteps(stepContext);
+    await writeStatus(writer, tenant, nextStatus(tenant, outcomes, { namespace: stepContext.namespace }, new Date()));
+    const failures = outcomes.filter((o) => o.status !== 'True' && o.reason !== Reason.Progressing);
+    if (failures.length > 0) throw new StepsFailedError(failures);
+    if (outcomes.some((o) => o.reason === Reason.Progressing)) return { requeueAfterMs: 2_000 };
+  };
+}
+
+/** Runs the namespace step, then the others; a step that throws becomes a False condition. */
+export async function runSteps(context: StepContext): Promise<StepOutcome[]> {
+  const namespace = await runStep(ConditionType.NamespaceReady, ensureNamespace, context);
+  if (namespace.status !== 'True') {
+    return [namespace, ...namespacedSteps.map(({ type }): StepOutcome => ({
+      type, status: 'False', reason: Reason.DependenciesNotReady, message: `waiting for namespace ${context.namespace}` }))];
+  }
+  const rest = [];
+  for (const { type, run } of namespacedSteps) rest.push(await runStep(type, run, context));
+  return [namespace, ...rest];
+}
+
+async function runStep(type: ConditionType, step: Step, context: StepContext): Promise<StepOutcome> {
+  try {
+    return await step(context);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    context.logger.error(`Step ${type} failed`, { error: message });
+    return { type, status: 'False', reason: Reason.ApplyFailed, message };
+  }
+}

@@ -1,0 +1,16 @@
+/** Step: the tenant's NetworkPolicies; policies no longer wanted (say, removed egress CIDRs) are deleted. */
+import { ConditionType, Reason } from '../../../api/conditions.js';
+import { buildNetworkPolicies } from '../../../resources/network-policies.js';
+import type { StepContext, StepOutcome } from '../context.js';
+
+export async function ensureNetworkPolicies(context: StepContext): Promise<StepOutcome> {
+  const { tenant, namespace, config } = context;
+  const policies = buildNetworkPolicies(tenant.metadata, {
+    namespace,
+    allowEgressCIDRs: tenant.spec.network?.allowEgressCIDRs ?? [],
+  }, config.network);
+  for (const policy of policies) await context.owned.ensure(policy, context.logger);
+  await context.owned.prune('NetworkPolicy', tenant.metadata.name, new Set(policies.map((p) => p.metadata.name)), context.logger);
+  return { type: ConditionType.NetworkIsolated, status: 'True', reason: Reason.Reconciled,
+    message: `${policies.length} NetworkPolicies deny all traffic but the declared flows` };
+}

@@ -1,0 +1,176 @@
+/**
+ * KubeClient: the operator's one way to talk to kube-apiserver. Reads, lists, watches, and writes
+ * through server-side apply under a named field manager (the only write path for owned objects,
+ * so that repeated applies of an unchanged object are no-ops on the server).
+ */
+import { createInterface } from 'node:readline';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject, ListPage, Status, WatchEvent } from '../runtime/types.js';
+import { isNotFound } from './errors.js';
+import { ResourceTypes, resourcePath, type ObjectRef } from './resource-types.js';
+import { Transport, type RequestObserver } from './transport.js';
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export interface ApplyOptions {
+  fieldManager: string;
+  /** Take ownership of fields another manager set (the operator is the source of truth for its objects). */
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  /** Delete only this incarnation of the object (guards against deleting a recreated namesake). */
+  uid?: string;
+}
+
+const applyPatch = 'application/apply-patch+yaml';
+
+export class KubeClient {
+  readonly types: ResourceTypes;
+
+  constructor(private readonly transport: Transport) {
+    this.types = new ResourceTypes(transport);
+  }
+
+  /** From a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+  static load(kubeconfigPath?: string, observe?: RequestObserver): KubeClient {
+    const config = new KubeConfig();
+    if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
+    else config.loadFromDefault();
+    return new KubeClient(new Transport(config, observe));
+  }
+
+  async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    const type = await this.types.resolve(ref.apiVersion, ref.kind);
+    try {
+      return await this.transport.json<T>({ method: 'GET', path: resourcePath(type, ref.namespace, ref.name) });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async list<T extends KubeObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ListPage<T>> {
+    const type = await this.types.resolve(apiVersion, kind);
+    const { namespace, ...query } = options;
+    const list = await this.transport.json<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>({
+      method: 'GET', path: resourcePath(type, namespace), query: { ...query },
+    });
+    // Lists do not carry apiVersion/kind on their items; put them back so items are self-describing.
+    const items = list.items.map((item) => ({ ...item, apiVersion, kind }));
+    return { items, resourceVersion: list.metadata.resourceVersion, continue: list.metadata.continue || undefined };
+  }
+
+  async apply<T extends KubeObject>(object: KubeObject, options: ApplyOptions): Promise<T> {
+    return this.patchApply<T>(object, options);
+  }
+
+  async applyStatus<T extends KubeObject>(object: KubeObject, options: ApplyOptions): Promise<T> {
+    return this.patchApply<T>(object, options, 'status');
+  }
+
+  private async patchApply<T extends KubeObject>(object: KubeObject, options: ApplyOptions, subresource?: string): Promise<T> {
+    const apiVersion = object.apiVersion ?? '';
+    const type = await this.types.resolve(apiVersion, object.kind ?? '');
+    return this.transport.json<T>({
+      method: 'PATCH',
+      path: resourcePath(type, object.metadata.namespace, object.metadata.name, subresource),
+      query: { fieldManager: options.fieldManager, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
+      body: object,
+      contentType: applyPatch,
+    });
+  }
+
+  async create<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
+    const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
+    return this.transport.json<T>({
+      method: 'POST', path: resourcePath(type, object.metadata.namespace), query: { fieldManager: options.fieldManager }, body: object,
+    });
+  }
+
+  /** PUT with the object's resourceVersion: fails with 409 if anyone wrote since it was read. */
+  async replace<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
+    const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
+    return this.transport.json<T>({
+      method: 'PUT', path: resourcePath(type, object.metadata.namespace, object.metadata.name),
+      query: { fieldManager: options.fieldManager }, body: object,
+    });
+  }
+
+  /** JSON merge patch; for the few writes that must not take field ownership (e.g. a user's annotation). */
+  async mergePatch<T extends KubeObject>(ref: ObjectRef, patch: unknown, options: { fieldManager: string }): Promise<T> {
+    const type = await this.types.resolve(ref.apiVersion, ref.kind);
+    return this.transport.json<T>({
+      method: 'PATCH', path: resourcePath(type, ref.namespace, ref.name), query: { fieldManager: options.fieldManager },
+      body: patch, contentType: 'application/merge-patch+json',
+    });
+  }
+
+  /** Deletes an object; false when it was already gone. */
+  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<boolean> {
+    const type = await this.types.resolve(ref.apiVersion, ref.kind);
+    const body = {
+      apiVersion: 'v1', kind: 'DeleteOptions',
+      propagationPolicy: options.propagationPolicy ?? 'Background',
+      ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+    };
+    try {
+      await this.transport.json({ method: 'DELETE', path: resourcePath(type, ref.namespace, ref.name), body });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Streams watch events until the server closes the watch (resolves) or it fails (rejects). */
+  async watch<T extends KubeObject>(
+    { apiVersion, kind, ...options }: WatchOptions & { apiVersion: string; kind: string },
+    onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal,
+  ): Promise<void> {
+    const type = await this.types.resolve(apiVersion, kind);
+    const { namespace, ...query } = options;
+    const response = await this.transport.stream({
+      method: 'GET', path: resourcePath(type, namespace), signal,
+      query: { ...query, watch: true },
+      // The server ends the watch after timeoutSeconds; allow it a little longer to say so.
+      timeoutMs: ((options.timeoutSeconds ?? 300) + 30) * 1000,
+    });
+    const lines = createInterface({ input: response, crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (!line) continue;
+        const raw = JSON.parse(line) as { type: string; object: T & Status };
+        // The server sends a failed watch as an ERROR event whose object is a Status.
+        onEvent(raw.type === 'ERROR'
+          ? { type: 'ERROR', status: raw.object }
+          : { type: raw.type as 'ADDED', object: { ...raw.object, apiVersion, kind } });
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      response.destroy();
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

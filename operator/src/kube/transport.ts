@@ -1,0 +1,110 @@
+/**
+ * The HTTP transport to kube-apiserver. Authentication and TLS settings come from
+ * @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster service-account tokens,
+ * exec plugins), but requests go through one keep-alive agent: client-node 1.x builds a new agent
+ * for every request, which costs a TLS handshake each time and dominates an operator's traffic.
+ * Server-side apply of the status subresource and streaming watches with our own backoff also need
+ * more control than its generated clients give.
+ */
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, type Status } from './errors.js';
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Counts requests by verb, for the operator's efficiency metrics (writes in steady state must be 0). */
+export type RequestObserver = (method: string, path: string, status: number) => void;
+
+/**
+ * The resource a request path addresses ("tenants", "leases", "namespaces/status"), so metrics can
+ * tell, say, leader-election renewals from reconcile writes.
+ */
+export function resourceOf(path: string): string {
+  const segments = path.split('?')[0]?.split('/').filter(Boolean) ?? [];
+  // Drop "api/v1" or "apis/<group>/<version>".
+  const rest = segments.slice(segments[0] === 'api' ? 2 : 3);
+  const named = rest[0] === 'namespaces' && rest.length > 2 ? rest.slice(2) : rest;
+  const [resource = '', , subresource] = named;
+  return subresource ? `${resource}/${subresource}` : resource;
+}
+
+export class Transport {
+  private agent: Agent | undefined;
+  private readonly server: URL;
+
+  constructor(private readonly config: KubeConfig, private readonly observe: RequestObserver = () => {}) {
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  /** Sends a request and parses the JSON response, throwing KubeApiError for non-2xx answers. */
+  async json<T>(spec: RequestSpec): Promise<T> {
+    const response = await this.open(spec);
+    const text = await readBody(response);
+    const status = response.statusCode ?? 0;
+    this.observe(spec.method, spec.path, status);
+    if (status < 200 || status > 299) throw KubeApiError.fromResponse(status, text, spec);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** Opens a streaming GET (a watch); the caller reads the response. */
+  async stream(spec: RequestSpec): Promise<IncomingMessage> {
+    const response = await this.open(spec);
+    const status = response.statusCode ?? 0;
+    this.observe(spec.method, spec.path, status);
+    if (status !== 200) throw KubeApiError.fromResponse(status, await readBody(response), spec);
+    return response;
+  }
+
+  private async open(spec: RequestSpec): Promise<IncomingMessage> {
+    const options: RequestOptions = { headers: {} };
+    // Re-read per request: service-account tokens are rotated on disk.
+    await this.config.applyToHTTPSOptions(options);
+    this.agent ??= new Agent({
+      keepAlive: true,
+      maxSockets: 32,
+      ca: options.ca, cert: options.cert, key: options.key,
+      rejectUnauthorized: options.rejectUnauthorized,
+    });
+    const url = new URL(spec.path, this.server);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    const headers: Record<string, string> = { ...(options.headers as Record<string, string>), accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
+    if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, { method: spec.method, headers, agent: this.agent, signal: spec.signal }, resolve);
+      req.setTimeout(spec.timeoutMs ?? 30_000, () => req.destroy(new Error(`${spec.method} ${spec.path}: no answer`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent?.destroy();
+  }
+}
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => (text += chunk));
+    response.on('end', () => resolve(text));
+    response.on('error', reject);
+  });
+}
+
+export type { Status };

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { Controller, type Reconciler } from './controller.js';
+import { createLogger } from './logging.js';
+import { createRuntimeMetrics } from './metrics.js';
+import { ItemExponentialRateLimiter } from './rate-limiter.js';
+
+async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+describe('Controller', () => {
+  const logger = createLogger({ silent: true });
+  let controller: Controller;
+
+  function startController(reconcile: Reconciler, maxConcurrentReconciles = 1): Controller {
+    controller = new Controller({
+      name: 'things',
+      reconcile,
+      logger,
+      maxConcurrentReconciles,
+      rateLimiter: new ItemExponentialRateLimiter({ baseMs: 1, maxMs: 20 }),
+      metrics: createRuntimeMetrics({ collectDefaultMetrics: false }),
+    });
+    controller.start();
+    return controller;
+  }
+
+  afterEach(async () => {
+    await controller.stop();
+  });
+
+  it('retries a failing reconcile with backoff and forgets the failures once it succeeds', async () => {
+    const attempts: number[] = [];
+    startController((key) => {
+      attempts.push(controller.queue.numRequeues(key));
+      return attempts.length < 3 ? Promise.reject(new Error('database not ready')) : Promise.resolve();
+    });
+    controller.enqueue('acme');
+    await eventually(() => assert.equal(attempts.length, 3));
+    assert.deepEqual(attempts, [0, 1, 2]);
+    await eventually(() => assert.equal(controller.queue.numRequeues('acme'), 0));
+  });
+
+  it('survives a reconcile that throws synchronously', async () => {
+    let calls = 0;
+    startController(() => {
+      calls += 1;
+      if (calls === 1) throw new Error('bug');
+      return Promise.resolve();
+    });
+    controller.enqueue('acme');
+    await eventually(() => assert.equal(calls, 2));
+  });
+
+  it('runs a key again after the delay a successful reconcile asks for', async () => {
+    let calls = 0;
+    startController(() => {
+      calls += 1;
+      return Promise.resolve(calls === 1 ? { requeueAfterMs: 10 } : undefined);
+    });
+    controller.enqueue('acme');
+    await eventually(() => assert.equal(calls, 2));
+  });
+
+  it('gives each reconcile its own reconcileID', async () => {
+    const ids = new Set<string>();
+    startController((_key, { reconcileID }) => {
+      ids.add(reconcileID);
+      return Promise.resolve();
+    });
+    controller.enqueue('a');
+    controller.enqueue('b');
+    await eventually(() => assert.equal(ids.size, 2));
+  });
+
+  it('never reconciles one key on two workers at once, but runs different keys in parallel', async () => {
+    const inFlight = new Map<string, number>();
+    let mostForOneKey = 0;
+    let mostOverall = 0;
+    let calls = 0;
+    startController(async (key) => {
+      calls += 1;
+      inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+      mostForOneKey = Math.max(mostForOneKey, inFlight.get(key) ?? 0);
+      mostOverall = Math.max(mostOverall, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      controller.enqueue(key); // re-added while being processed
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+    }, 4);
+    for (const key of ['a', 'b', 'c']) controller.enqueue(key);
+    await eventually(() => assert.ok(calls >= 12));
+    assert.equal(mostForOneKey, 1);
+    assert.ok(mostOverall > 1, 'different keys ran in parallel');
+  });
+
+  it('waits for reconciles in flight on stop and aborts their signal', async () => {
+    let finished = false;
+    let sawAbort = false;
+    startController(async (_key, { signal }) => {
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      sawAbort = signal.aborted;
+      finished = true;
+    });
+    controller.enqueue('acme');
+    await eventually(() => assert.equal(controller.queue.len(), 0));
+    await controller.stop();
+    assert.equal(finished, true);
+    assert.equal(sawAbort, true);
+  });
+
+  it('counts reconciles by result in controller-runtime’s metrics', async () => {
+    const metrics = createRuntimeMetrics({ collectDefaultMetrics: false });
+    let calls = 0;
+    controller = new Controller({
+      name: 'things',
+      logger,
+      metrics,
+      rateLimiter: new ItemExponentialRateLimiter({ baseMs: 1 }),
+      reconcile: () => {
+        calls += 1;
+        return calls === 1 ? Promise.reject(new Error('boom')) : Promise.resolve();
+      },
+    });
+    controller.start();
+    controller.enqueue('acme');
+    await eventually(() => assert.equal(calls, 2));
+    await controller.stop();
+    const text = await metrics.registry.metrics();
+    assert.match(text, /controller_runtime_reconcile_total\{controller="things",result="error"\} 1/);
+    assert.match(text, /controller_runtime_reconcile_total\{controller="things",result="success"\} 1/);
+    assert.match(text, /controller_runtime_reconcile_errors_total\{controller="things"\} 1/);
+    assert.match(text, /workqueue_adds_total\{name="things"\} 2/);
+    assert.match(text, /workqueue_retries_total\{name="things"\} 1/);
+    assert.match(text, /controller_runtime_max_concurrent_reconciles\{controller="things"\} 1/);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Event handlers that turn informer events into work-queue keys, after controller-runtime's
+ * handler and predicate packages: enqueue the object itself, or whatever keys a mapping returns
+ * (for example the owner named in a controller ownerReference).
+ */
+import type { EventHandler } from './informer.js';
+import { objectKey, type KubeObject } from './types.js';
+
+export interface EnqueueOptions<T extends KubeObject> {
+  /** Keys to enqueue for an object; default its own key. Return [] to ignore it. */
+  keys?: (object: T) => string[];
+  /** Whether an update is worth a reconcile; default always. */
+  updatePredicate?: (oldObject: T, newObject: T) => boolean;
+}
+
+/** A handler that adds keys to `queue` on add, update (old and new keys) and delete. */
+export function enqueueHandler<T extends KubeObject>(
+  queue: { add(key: string): void },
+  options: EnqueueOptions<T> = {},
+): EventHandler<T> {
+  const keys = options.keys ?? ((object: T) => [objectKey(object)]);
+  const enqueue = (object: T): void => {
+    for (const key of keys(object)) queue.add(key);
+  };
+  return {
+    onAdd: enqueue,
+    onUpdate: (oldObject, newObject) => {
+      if (options.updatePredicate && !options.updatePredicate(oldObject, newObject)) return;
+      // Both: a changed owner or label must reach the key it left as well as the one it joined.
+      enqueue(oldObject);
+      enqueue(newObject);
+    },
+    onDelete: enqueue,
+  };
+}
+
+/**
+ * controller-runtime's GenerationChangedPredicate: only spec changes (which bump
+ * metadata.generation) pass, so the controller's own status writes do not wake it again.
+ * Deletion still passes, because setting deletionTimestamp does not bump the generation.
+ */
+export function generationChanged(oldObject: KubeObject, newObject: KubeObject): boolean {
+  if (oldObject.metadata.deletionTimestamp !== newObject.metadata.deletionTimestamp) return true;
+  return oldObject.metadata.generation !== newObject.metadata.generation;
+}
+
+export interface OwnerMatch {
+  /** The owner's kind, e.g. "Tenant". */
+  kind: string;
+  /** The owner's group, e.g. "bulkhead.dev"; "" for the core group. */
+  group: string;
+  /** Whether the owner lives in the dependent's namespace (false for cluster-scoped owners). */
+  namespaced: boolean;
+}
+
+/**
+ * Maps a dependent to the key of its controlling owner of the given kind, like
+ * controller-runtime's EnqueueRequestForOwner with OnlyControllerOwner.
+ */
+export function controllerOwnerKeys(owner: OwnerMatch): (object: KubeObject) => string[] {
+  return (object) => {
+    const reference = object.metadata.ownerReferences?.find(
+      (ref) => ref.controller === true && ref.kind === owner.kind && groupOf(ref.apiVersion) === owner.group,
+    );
+    if (!reference) return [];
+    const namespace = object.metadata.namespace;
+    return [owner.namespaced && namespace ? `${namespace}/${reference.name}` : reference.name];
+  };
+}
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { ConflictError, LeaderElector, type LeaderElectionRecord, type LeaseLock } from './leader-election.js';
+import { createLogger } from './logging.js';
+
+/** One Lease, as the API server would keep it: a record and a resourceVersion bumped on each write. */
+class SharedLease {
+  record: LeaderElectionRecord | undefined;
+  resourceVersion = 0;
+  readonly holders: string[] = [];
+
+  write(record: LeaderElectionRecord): void {
+    this.record = { ...record };
+    this.resourceVersion += 1;
+    if (this.holders.at(-1) !== record.holderIdentity) this.holders.push(record.holderIdentity);
+  }
+}
+
+/** One candidate's view of the Lease; `partitioned` makes every call fail, as a lost network would. */
+class MemoryLock implements LeaseLock {
+  partitioned = false;
+
+  constructor(private readonly lease: SharedLease) {}
+
+  get(): Promise<{ record: LeaderElectionRecord; resourceVersion: string } | undefined> {
+    return this.call(() => {
+      const { record, resourceVersion } = this.lease;
+      return record ? { record: { ...record }, resourceVersion: String(resourceVersion) } : undefined;
+    });
+  }
+
+  create(record: LeaderElectionRecord): Promise<void> {
+    return this.call(() => {
+      if (this.lease.record) throw new ConflictError('lease already exists');
+      this.lease.write(record);
+    });
+  }
+
+  update(record: LeaderElectionRecord, resourceVersion: string): Promise<void> {
+    return this.call(() => {
+      if (resourceVersion !== String(this.lease.resourceVersion)) throw new ConflictError('stale resourceVersion');
+      this.lease.write(record);
+    });
+  }
+
+  describe(): string {
+    return 'test/lease';
+  }
+
+  private async call<T>(operation: () => T): Promise<T> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.partitioned) throw new Error('connection refused');
+    return operation();
+  }
+}
+
+async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+interface Candidate {
+  elector: LeaderElector;
+  lock: MemoryLock;
+  stop: AbortController;
+  done: Promise<void>;
+  leaders: string[];
+}
+
+describe('LeaderElector', () => {
+  const logger = createLogger({ silent: true });
+  let lease: SharedLease;
+  let events: string[];
+  let candidates: Candidate[];
+
+  /** Starts a candidate whose leading work lasts until its leadership signal aborts. */
+  function campaign(identity: string, timings: { leaseDurationMs: number; renewDeadlineMs: number }): Candidate {
+    const lock = new MemoryLock(lease);
+    const stop = new AbortController();
+    const leaders: string[] = [];
+    const elector = new LeaderElector({
+      lock,
+      identity,
+      ...timings,
+      retryPeriodMs: 20,
+      logger,
+      onStartedLeading: async (signal) => {
+        events.push(`${identity} started`);
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await new Promise((resolve) => setTimeout(resolve, 10)); // winding down takes a moment
+        events.push(`${identity} work done`);
+      },
+      onStoppedLeading: () => events.push(`${identity} stopped`),
+      onNewLeader: (leader) => leaders.push(leader),
+    });
+    const candidate = { elector, lock, stop, done: elector.run(stop.signal), leaders };
+    candidates.push(candidate);
+    return candidate;
+  }
+
+  beforeEach(() => {
+    lease = new SharedLease();
+    events = [];
+    candidates = [];
+  });
+
+  afterEach(async () => {
+    for (const { stop } of candidates) stop.abort();
+    await Promise.all(candidates.map(({ done }) => done));
+  });
+
+  it('lets only one of two candidates lead', async () => {
+    const timings = { leaseDurationMs: 300, renewDeadlineMs: 200 };
+    const a = campaign('a', timings);
+    const b = campaign('b', timings);
+    await eventually(() => assert.equal([a, b].filter((c) => c.elector.isLeader()).length, 1));
+    const leader = a.elector.isLeader() ? 'a' : 'b';
+    for (let sample = 0; sample < 10; sample += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual([a, b].filter((c) => c.elector.isLeader()).map((c) => c.elector.getLeader()), [leader]);
+    }
+    await eventually(() => assert.deepEqual([a.leaders, b.leaders], [[leader], [leader]]));
+    assert.deepEqual(lease.holders, [leader]);
+  });
+
+  it('hands over to the other candidate after the lease duration when the leader stops renewing', async () => {
+    const timings = { leaseDurationMs: 300, renewDeadlineMs: 100 };
+    const a = campaign('a', timings);
+    await eventually(() => assert.equal(a.elector.isLeader(), true));
+    const b = campaign('b', timings);
+    await eventually(() => assert.deepEqual(b.leaders, ['a']));
+    a.lock.partitioned = true;
+    await eventually(() => assert.equal(b.elector.isLeader(), true));
+    await a.done;
+    assert.equal(a.elector.isLeader(), false);
+    // The old leader gave up (renewDeadline) before the new one started (leaseDuration).
+    assert.ok(events.indexOf('a stopped') < events.indexOf('b started'), events.join(', '));
+    assert.equal(lease.record?.holderIdentity, 'b');
+    assert.equal(lease.record?.leaderTransitions, 1);
+  });
+
+  it('releases the lease on shutdown once the leading work is done, so the other takes over at once', async () => {
+    const timings = { leaseDurationMs: 60_000, renewDeadlineMs: 100 };
+    const a = campaign('a', timings);
+    await eventually(() => assert.equal(a.elector.isLeader(), true));
+    const b = campaign('b', timings);
+    await eventually(() => assert.deepEqual(b.leaders, ['a']));
+    a.stop.abort();
+    await a.done;
+    assert.deepEqual(events, ['a started', 'a work done', 'a stopped']);
+    assert.equal(lease.record?.holderIdentity, '', 'released before run() resolved');
+    await eventually(() => assert.equal(b.elector.isLeader(), true));
+    assert.deepEqual(lease.holders, ['a', '', 'b']);
+  });
+
+  it('refuses timings where a stalled leader could overlap its successor', () => {
+    const options = { lock: new MemoryLock(new SharedLease()), identity: 'a', logger, onStartedLeading: () => undefined };
+    assert.throws(() => new LeaderElector({ ...options, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }), /leaseDurationMs/);
+    assert.throws(() => new LeaderElector({ ...options, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 }), /renewDeadlineMs/);
+  });
+});

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { ItemExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from './rate-limiter.js';
+import { WorkQueue } from './workqueue.js';
+
+/** Resolves with the promise's value, or 'pending' if it has not settled after a few ticks. */
+async function settledOrPending<T>(promise: Promise<T>): Promise<T | 'pending'> {
+  return Promise.race([promise, new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 20))]);
+}
+
+describe('WorkQueue', () => {
+  let queue: WorkQueue;
+
+  beforeEach(() => {
+    queue = new WorkQueue({ rateLimiter: new ItemExponentialRateLimiter({ baseMs: 5, maxMs: 1000 }) });
+  });
+
+  afterEach(() => queue.shutDown());
+
+  it('holds a key at most once however often it is added', async () => {
+    queue.add('a');
+    queue.add('b');
+    queue.add('a');
+    assert.equal(queue.len(), 2);
+    assert.equal(await queue.get(), 'a');
+    assert.equal(await queue.get(), 'b');
+    assert.equal(queue.len(), 0);
+  });
+
+  it('never hands a key being processed to a second worker, and delivers it once more after done', async () => {
+    queue.add('a');
+    const key = await queue.get();
+    assert.equal(key, 'a');
+    queue.add('a');
+    queue.add('a');
+    assert.equal(queue.len(), 0, 'a re-added key waits for done()');
+    const second = queue.get();
+    assert.equal(await settledOrPending(second), 'pending');
+    queue.done('a');
+    assert.equal(await second, 'a');
+    queue.done('a');
+    assert.equal(queue.len(), 0, 'it is delivered once, not once per add');
+  });
+
+  it('hands keys to waiting workers in the order they asked', async () => {
+    const first = queue.get();
+    const second = queue.get();
+    queue.add('a');
+    queue.add('b');
+    assert.deepEqual(await Promise.all([first, second]), ['a', 'b']);
+  });
+
+  it('delivers a key added with a delay once the delay has passed', async () => {
+    queue.addAfter('a', 30);
+    assert.equal(queue.len(), 0);
+    assert.equal(await queue.get(), 'a');
+  });
+
+  it('keeps the earliest of several delays for the same key', async () => {
+    queue.addAfter('early-first', 20);
+    queue.addAfter('early-first', 60_000);
+    queue.addAfter('late-first', 60_000);
+    queue.addAfter('late-first', 20);
+    const delivered = new Set([await queue.get(), await queue.get()]);
+    assert.deepEqual(delivered, new Set(['early-first', 'late-first']));
+  });
+
+  it('counts rate-limited requeues per key and forgets them on success', () => {
+    queue.addRateLimited('a');
+    queue.addRateLimited('a');
+    queue.addRateLimited('b');
+    assert.equal(queue.numRequeues('a'), 2);
+    assert.equal(queue.numRequeues('b'), 1);
+    queue.forget('a');
+    assert.equal(queue.numRequeues('a'), 0);
+  });
+
+  it('unblocks waiting workers with undefined on shutdown and ignores later adds', async () => {
+    const waiting = queue.get();
+    queue.addAfter('delayed', 60_000);
+    queue.shutDown();
+    assert.equal(await waiting, undefined);
+    queue.add('a');
+    assert.equal(await queue.get(), undefined);
+    assert.equal(queue.len(), 0);
+  });
+
+  it('waits for keys in flight when shutting down with drain', async () => {
+    queue.add('a');
+    await queue.get();
+    let drained = false;
+    const drain = queue.shutDownWithDrain().then(() => {
+      drained = true;
+    });
+    await settledOrPending(drain);
+    assert.equal(drained, false);
+    queue.done('a');
+    await drain;
+    assert.equal(drained, true);
+  });
+});
+
+describe('rate limiters', () => {
+  it('back a key off exponentially from 5 ms up to the cap, and start over once forgotten', () => {
+    const limiter = new ItemExponentialRateLimiter({ baseMs: 5, maxMs: 100 });
+    const delays = Array.from({ length: 7 }, () => limiter.when('a'));
+    assert.deepEqual(delays, [5, 10, 20, 40, 80, 100, 100]);
+    assert.equal(limiter.when('b'), 5, 'keys back off independently');
+    limiter.forget('a');
+    assert.equal(limiter.numRequeues('a'), 0);
+    assert.equal(limiter.when('a'), 5);
+  });
+
+  it('let a burst through at once and then pace retries at the bucket rate', () => {
+    let now = 0;
+    const bucket = new TokenBucketRateLimiter({ qps: 10, burst: 2, now: () => now });
+    assert.deepEqual([bucket.when('a'), bucket.when('b'), bucket.when('c'), bucket.when('d')], [0, 0, 100, 200]);
+    now = 1000;
+    assert.equal(bucket.when('e'), 0, 'tokens accrue again over time');
+  });
+
+  it('wait for the larger of the per-key and the global delay', () => {
+    let now = 0;
+    const limiter = new MaxOfRateLimiter(
+      new ItemExponentialRateLimiter({ baseMs: 5 }),
+      new TokenBucketRateLimiter({ qps: 1, burst: 1, now: () => now }),
+    );
+    assert.equal(limiter.when('a'), 5, 'the burst lets the first through; the key waits its 5 ms');
+    assert.equal(limiter.when('b'), 1000, 'the empty bucket makes the next wait a second');
+    now = 10_000;
+    assert.equal(limiter.numRequeues('a'), 1);
+  });
+});

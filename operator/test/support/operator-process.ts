@@ -1,0 +1,88 @@
+/**
+ * Runs the operator as a real child process (`bulkhead operator`) against the test environment,
+ * so specs can kill -9 it, run two of them, and read its JSON logs and /metrics.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import { testEnvironment } from '@bulkhead/testenv';
+import { eventually, repoRoot } from './cluster.js';
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  identity: string;
+  /** Every JSON log line so far. */
+  logs: Record<string, unknown>[];
+  metricsUrl(): Promise<string>;
+  /** The sum of bulkhead_kube_requests_total for the given verbs, leaving out some resources. */
+  requestCount(verbs: string[], excludeResources?: string[]): Promise<number>;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+let counter = 0;
+
+export function startOperator(settings: Record<string, unknown> = {}): OperatorProcess {
+  const env = testEnvironment();
+  const identity = `operator-${process.pid}-${++counter}`;
+  const dir = mkdtempSync(join(env.dir, 'run', 'operator-'));
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(configFile, stringify({
+    identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'debug',
+    leaderElection: { enabled: true, leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
+    ...settings,
+  }));
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/src/cli/main.ts'), 'operator'], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let buffered = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ message: line });
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const metricsUrl = async (): Promise<string> => {
+    const line = await eventually('the operator to serve metrics', () =>
+      Promise.resolve(logs.find((l) => l.message === 'Serving health probes and metrics')), 30_000)
+      .catch((error: unknown) => { throw new Error(`${String(error)}\nstderr: ${stderr}`); });
+    return `http://127.0.0.1:${String(line.port)}/metrics`;
+  };
+  return {
+    child, identity, logs, metricsUrl,
+    async requestCount(verbs, excludeResources = []) {
+      const text = await (await fetch(await metricsUrl())).text();
+      let total = 0;
+      for (const match of text.matchAll(/^bulkhead_kube_requests_total\{verb="(\w+)",resource="([^"]*)",code="\d+"\} (\d+)/gm)) {
+        if (verbs.includes(match[1] ?? '') && !excludeResources.includes(match[2] ?? '')) total += Number(match[3]);
+      }
+      return total;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
