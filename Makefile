@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
 TSX := node --import tsx
 
-.PHONY: help setup lint typecheck test test-unit test-integration cluster-up cluster-down cluster-status demo
+.PHONY: help setup lint typecheck test test-unit test-integration cluster-up cluster-down cluster-status demo run
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -40,9 +40,8 @@ cluster-down: ## stop everything cluster-up started
 cluster-status: ## show the processes of the local environment
 	$(TSX) testenv/src/cli.ts status
 
-demo: cluster-up ## run Bulkhead on this machine
-	@echo
-	@echo "The local control plane is up. Try:"
-	@echo "  kubectl --kubeconfig .bulkhead/kubeconfig get ns"
-	@echo "  kubectl --kubeconfig .bulkhead/kubeconfig get nodes"
-	@echo "Stop it with: make cluster-down"
+demo: setup ## run Bulkhead on this machine (ONCE=1: stop everything after the tenants are Ready)
+	$(TSX) hack/demo.ts
+
+run: ## run the operator against $$KUBECONFIG (default .bulkhead/kubeconfig)
+	node operator/bin/bulkhead.js operator

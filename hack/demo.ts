@@ -1,0 +1,92 @@
+/**
+ * make demo: the local environment, the operator, the example plans and two example tenants,
+ * with their conditions printed as they turn True. Once both are Ready it writes
+ * .bulkhead/demo.env (KEY=value lines) and waits for Ctrl-C; with ONCE=1 it stops everything and
+ * exits 0 instead.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning, readEnvironment, startEnvironment, stopEnvironment } from '../testenv/src/environment.js';
+import { repoRoot, stateDir } from '../testenv/src/paths.js';
+
+const tenants = ['acme', 'globex'];
+const once = process.env.ONCE === '1';
+
+interface Condition { type: string; status: string; reason: string }
+
+async function main(): Promise<void> {
+  const existing = readEnvironment(stateDir);
+  const env = existing && isRunning(existing) ? existing : await startEnvironment(stateDir);
+  const kubectl = (...args: string[]): string =>
+    execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
+  kubectl('wait', '--for=condition=Established', 'crd/tenants.bulkhead.dev', 'crd/tenantplans.bulkhead.dev');
+  kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack/demo/namespace.yaml'));
+
+  const log = join(env.dir, 'run', 'logs', 'operator.log');
+  const operator = spawn(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'operator'], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfig }, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+  });
+  console.log(`Operator started (pid ${operator.pid}), logs in ${log}`);
+  const stop = async (): Promise<void> => {
+    operator.kill('SIGTERM');
+    await new Promise((resolve) => operator.once('exit', resolve));
+    await stopEnvironment(env);
+  };
+
+  await retry(() => kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')));
+  kubectl('apply', '--server-side', ...tenants.flatMap((t) => ['-f', join(repoRoot, `crds/examples/tenants/${t}.yaml`)]));
+  console.log(`Applied plans and tenants ${tenants.join(', ')}; waiting for them to become Ready:`);
+  await watchConditions(kubectl);
+
+  writeFileSync(join(stateDir, 'demo.env'), `KUBECONFIG=${env.kubeconfig}\n`);
+  console.log(`\nAll tenants are Ready. Wrote ${join(stateDir, 'demo.env')}. Explore with:`);
+  console.log(`  export KUBECONFIG=${env.kubeconfig}`);
+  console.log(`  alias kubectl=${env.kubectl}   # the kubectl built with the control plane, if you have none`);
+  console.log('  kubectl get tenants');
+  console.log('  kubectl get networkpolicies,resourcequota,limitrange,rolebinding -n tenant-acme');
+  console.log('  kubectl describe tenant acme');
+  if (once) {
+    await stop();
+    console.log('ONCE=1: stopped everything.');
+    return;
+  }
+  console.log('\nPress Ctrl-C to stop everything.');
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  await stop();
+}
+
+async function retry(action: () => unknown, attempts = 30): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      action();
+      return;
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+/** Prints each condition the first time it is True, until every tenant is Ready. */
+async function watchConditions(kubectl: (...args: string[]) => string): Promise<void> {
+  const seen = new Set<string>();
+  const started = Date.now();
+  for (;;) {
+    const list = JSON.parse(kubectl('get', 'tenants', '-o', 'json')) as { items: { metadata: { name: string }; status?: { conditions?: Condition[] } }[] };
+    const trueConditions = list.items.flatMap((tenant) =>
+      (tenant.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${tenant.metadata.name}/${c.type}`));
+    for (const key of trueConditions.filter((k) => !seen.has(k))) {
+      seen.add(key);
+      const [tenant = '', type = ''] = key.split('/');
+      console.log(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${tenant.padEnd(8)} ${type}`);
+    }
+    if (tenants.every((t) => seen.has(`${t}/Ready`))) return;
+    if (Date.now() - started > 120_000) throw new Error('tenants did not become Ready within 2 minutes; see the operator log');
+    await sleep(250);
+  }
+}
+
+await main();
