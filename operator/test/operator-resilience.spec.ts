@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { applyObjects, eventually, installCrds, kubeConfig } from './support/cluster.js';
+import { packageTestCharts } from './support/charts.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { applyExamplePlans, deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
 
@@ -30,6 +31,7 @@ describe('the operator under failure', function () {
   before(async function () {
     kc = kubeConfig();
     await installCrds(kc);
+    await packageTestCharts();
     await applyExamplePlans(kc);
     await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
   });

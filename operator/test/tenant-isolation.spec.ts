@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { issueUserKubeconfig, testEnvironment } from '@bulkhead/testenv';
 import { apiError, applyObjects, installCrds, kubeConfig } from './support/cluster.js';
+import { packageTestCharts } from './support/charts.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { applyExamplePlans, deleteTenantsAndWait, tenantManifest, waitForReady } from './support/tenants.js';
 
@@ -47,6 +48,7 @@ describe('a tenant owner', function () {
   before(async function () {
     admin = kubeConfig();
     await installCrds(admin);
+    await packageTestCharts();
     await applyExamplePlans(admin);
     await admin.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
     operator = startOperator();

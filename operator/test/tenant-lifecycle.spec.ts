@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { applyObjects, eventually, installCrds, isGone, kubeConfig } from './support/cluster.js';
+import { packageTestCharts } from './support/charts.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import {
   applyExamplePlans, condition, customObjects, deleteTenant, group, readTenant, tenantManifest, version, waitForReady,
@@ -25,6 +26,7 @@ describe('the tenant controller', function () {
     core = kc.makeApiClient(k8s.CoreV1Api);
     networking = kc.makeApiClient(k8s.NetworkingV1Api);
     await installCrds(kc);
+    await packageTestCharts();
     await applyExamplePlans(kc);
     await core.createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
     operator = startOperator();
@@ -37,7 +39,7 @@ describe('the tenant controller', function () {
   it('makes a new tenant Ready with its namespace, quota, limits, policies and owner binding', async function () {
     await applyObjects(kc, [tenantManifest('lifecycle', { network: { allowEgressCIDRs: ['203.0.113.0/24'] } })]);
     const tenant = await waitForReady(kc, 'lifecycle');
-    for (const type of ['NamespaceReady', 'NetworkIsolated', 'RbacReady', 'QuotaReady', 'Ready']) {
+    for (const type of ['NamespaceReady', 'NetworkIsolated', 'RbacReady', 'QuotaReady', 'AppDeployed', 'Ready']) {
       const c = condition(tenant, type);
       assert.equal(c?.status, 'True', `${type} is ${c?.status}: ${c?.message}`);
       assert.equal(c?.observedGeneration, tenant.metadata?.generation);

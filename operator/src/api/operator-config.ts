@@ -28,6 +28,13 @@ export const OperatorConfigSchema = z.strictObject({
   podSecurityVersion: z.string().regex(/^(latest|v1\.\d+)$/).default('v1.36'),
   /** The ClusterRole tenant owners are bound to in their namespace; the operator keeps it in place. */
   tenantOwnerClusterRole: z.string().min(1).default('bulkhead-tenant-owner'),
+  /** How the product chart is rendered for each tenant. */
+  release: z.strictObject({
+    /** The helm binary (a name on PATH or a path). */
+    helm: z.string().min(1).default('helm'),
+    /** A directory of packaged charts, `<chart>-<version>.tgz`, acting as a chart repository. */
+    chartRepository: z.string().min(1).default('/var/lib/bulkhead/charts'),
+  }).default({ helm: 'helm', chartRepository: '/var/lib/bulkhead/charts' }),
   network: z.strictObject({
     ingressNamespace: z.string().min(1).default('ingress-nginx'),
     dnsNamespace: z.string().min(1).default('kube-system'),

@@ -193,7 +193,11 @@ export const TenantStatusSchema = z.object({
       deletionDate: z.iso.datetime({ offset: true }).optional(),
     })
     .optional(),
-  app: z.object({ version: z.string().optional(), digest: z.string().optional() }).optional(),
+  app: z.object({
+    version: z.string().optional(),
+    digest: z.string().optional(),
+    inventory: z.array(z.string().max(512)).max(1000).optional(),
+  }).optional(),
 });
 export type TenantStatus = z.infer<typeof TenantStatusSchema>;
 

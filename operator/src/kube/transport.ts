@@ -82,7 +82,13 @@ export class Transport {
     }
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     const headers: Record<string, string> = { ...(options.headers as Record<string, string>), accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
+    if (body !== undefined) {
+      headers['content-type'] = spec.contentType ?? 'application/json';
+      // A known length, not chunked: kube-apiserver may answer (say, 404 to a DELETE) before
+      // reading a chunked body, and the leftover bytes then corrupt the next request on this
+      // keep-alive connection ("400 Bad Request").
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
     if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { method: spec.method, headers, agent: this.agent, signal: spec.signal }, resolve);

@@ -24,6 +24,7 @@ export interface OperatorProcess {
 
 let counter = 0;
 
+/** Starts `bulkhead operator`; the chart repository must be ready (see packageTestCharts). */
 export function startOperator(settings: Record<string, unknown> = {}): OperatorProcess {
   const env = testEnvironment();
   const identity = `operator-${process.pid}-${++counter}`;
@@ -32,6 +33,7 @@ export function startOperator(settings: Record<string, unknown> = {}): OperatorP
   writeFileSync(configFile, stringify({
     identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'debug',
     leaderElection: { enabled: true, leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
+    release: { helm: env.helm, chartRepository: join(env.dir, 'run', 'charts') },
     ...settings,
   }));
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/src/cli/main.ts'), 'operator'], {

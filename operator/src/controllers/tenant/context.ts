@@ -5,7 +5,7 @@
  */
 import type { ConditionType, Reason } from '../../api/conditions.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
-import type { Tenant } from '../../api/tenant.js';
+import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { Logger } from '../../runtime/logging.js';
@@ -26,6 +26,8 @@ export interface StepOutcome {
   status: 'True' | 'False' | 'Unknown';
   reason: Reason;
   message: string;
+  /** Status fields the step reports besides its condition (e.g. the app version). */
+  report?: Partial<TenantStatus>;
 }
 
 export type Step = (context: StepContext) => Promise<StepOutcome>;

@@ -19,6 +19,7 @@ import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 import { OwnedObjects, ownedKinds, type OwnedKind } from './owned-objects.js';
 import { TenantReconciler } from './reconciler.js';
+import { appVersionAnnotation } from './steps/app.js';
 
 export interface TenantControllerDeps {
   client: KubeClient;
@@ -56,8 +57,12 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
     maxConcurrentReconciles: deps.config.workers,
   });
 
-  // The tenant's own status writes do not bump its generation, so they do not wake it again.
-  tenants.addEventHandler(enqueueHandler(controller.queue, { updatePredicate: generationChanged }));
+  // The tenant's own status writes do not bump its generation, so they do not wake it again; a
+  // rollout's version annotation does.
+  tenants.addEventHandler(enqueueHandler<Tenant>(controller.queue, {
+    updatePredicate: (old, next) => generationChanged(old, next)
+      || old.metadata.annotations?.[appVersionAnnotation] !== next.metadata.annotations?.[appVersionAnnotation],
+  }));
   tenants.store.addIndexer(byPlan, (tenant) => [tenant.spec.plan]);
   plans.addEventHandler(enqueueHandler<TenantPlan>(controller.queue, {
     keys: (plan) => tenants.store.byIndex(byPlan, plan.metadata.name).map(objectKey),

@@ -10,15 +10,27 @@ import type { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 
-export type OwnedKind = 'Namespace' | 'ResourceQuota' | 'LimitRange' | 'NetworkPolicy' | 'RoleBinding';
+export type OwnedKind = 'Namespace' | 'ResourceQuota' | 'LimitRange' | 'NetworkPolicy' | 'RoleBinding'
+  | 'Deployment' | 'Service' | 'ServiceAccount' | 'ConfigMap';
 
+/**
+ * The kinds watched (filtered by Bulkhead's label) so that drift is seen: the guardrails, and the
+ * kinds the product chart renders. A chart kind outside this list is still applied and pruned,
+ * but compared with a GET instead of the cache.
+ */
 export const ownedKinds: Record<OwnedKind, { apiVersion: string; namespaced: boolean }> = {
   Namespace: { apiVersion: 'v1', namespaced: false },
   ResourceQuota: { apiVersion: 'v1', namespaced: true },
   LimitRange: { apiVersion: 'v1', namespaced: true },
   NetworkPolicy: { apiVersion: 'networking.k8s.io/v1', namespaced: true },
   RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', namespaced: true },
+  Deployment: { apiVersion: 'apps/v1', namespaced: true },
+  Service: { apiVersion: 'v1', namespaced: true },
+  ServiceAccount: { apiVersion: 'v1', namespaced: true },
+  ConfigMap: { apiVersion: 'v1', namespaced: true },
 };
+
+const isOwnedKind = (kind: string | undefined): kind is OwnedKind => kind !== undefined && kind in ownedKinds;
 
 export class OwnedObjects {
   constructor(
@@ -35,13 +47,19 @@ export class OwnedObjects {
     return this.informers[kind].store.list().filter((object) => object.metadata.labels?.[tenantLabel] === tenant);
   }
 
-  /** Applies `desired` unless the cache shows it already in place. Returns whether it wrote. */
+  /** The live copy of an object: from the cache for watched kinds, else with a GET. */
+  async live(object: KubeObject): Promise<KubeObject | undefined> {
+    if (isOwnedKind(object.kind)) return this.cached(object.kind, objectKey(object));
+    return this.client.get({ apiVersion: object.apiVersion ?? '', kind: object.kind ?? '',
+      name: object.metadata.name, namespace: object.metadata.namespace });
+  }
+
+  /** Applies `desired` unless its live copy already holds it. Returns whether it wrote. */
   async ensure(desired: KubeObject, logger: Logger): Promise<boolean> {
-    const kind = desired.kind as OwnedKind;
-    const live = this.cached(kind, objectKey(desired));
+    const live = await this.live(desired);
     if (live && isSubset(desired, live)) return false;
     await this.client.apply(desired, { fieldManager, force: true });
-    logger.info(`Applied ${kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
+    logger.info(`Applied ${desired.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
     return true;
   }
 

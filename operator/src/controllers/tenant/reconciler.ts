@@ -6,7 +6,7 @@
 import { ConditionType, Reason } from '../../api/conditions.js';
 import { namespaceName } from '../../api/names.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
-import type { Tenant } from '../../api/tenant.js';
+import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -17,6 +17,8 @@ import { finalizeTenant } from './finalize.js';
 import { addFinalizer } from './finalizer.js';
 import type { OwnedObjects } from './owned-objects.js';
 import { nextStatus, writeStatus } from './status.js';
+import { CachingRenderer } from './release-renderer.js';
+import { createAppStep } from './steps/app.js';
 import { ensureNamespace } from './steps/namespace.js';
 import { ensureNetworkPolicies } from './steps/network-policies.js';
 import { ensureQuota } from './steps/quota.js';
@@ -31,12 +33,20 @@ export interface TenantReconcilerDeps {
   events: EventRecorder;
 }
 
-/** The steps after the namespace, which all need it to exist. */
-const namespacedSteps: { type: ConditionType; run: Step }[] = [
-  { type: ConditionType.NetworkIsolated, run: ensureNetworkPolicies },
-  { type: ConditionType.RbacReady, run: ensureOwnerAccess },
-  { type: ConditionType.QuotaReady, run: ensureQuota },
-];
+interface NamedStep {
+  type: ConditionType;
+  run: Step;
+}
+
+/** The steps after the namespace, which all need it to exist, in order. */
+function namespacedSteps(renderer: CachingRenderer): NamedStep[] {
+  return [
+    { type: ConditionType.NetworkIsolated, run: ensureNetworkPolicies },
+    { type: ConditionType.RbacReady, run: ensureOwnerAccess },
+    { type: ConditionType.QuotaReady, run: ensureQuota },
+    { type: ConditionType.AppDeployed, run: createAppStep(renderer) },
+  ];
+}
 
 export class StepsFailedError extends Error {
   constructor(readonly failures: StepOutcome[]) {
@@ -46,7 +56,11 @@ export class StepsFailedError extends Error {
 }
 
 export class TenantReconciler {
-  constructor(private readonly deps: TenantReconcilerDeps) {}
+  private readonly steps: NamedStep[];
+
+  constructor(private readonly deps: TenantReconcilerDeps) {
+    this.steps = namespacedSteps(new CachingRenderer());
+  }
 
   readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileOutcome | void> => {
     const tenant = this.deps.tenants.store.get(key);
@@ -67,8 +81,9 @@ export class TenantReconciler {
       tenant: tenant as StepContext['tenant'], plan, namespace: namespaceName(tenant), config: this.deps.config,
       client: this.deps.client, owned: this.deps.owned, logger: context.logger,
     };
-    const outcomes = await runSteps(stepContext);
-    await writeStatus(writer, tenant, nextStatus(tenant, outcomes, { namespace: stepContext.namespace }, new Date()));
+    const outcomes = await runSteps(stepContext, this.steps);
+    const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
+    await writeStatus(writer, tenant, nextStatus(tenant, outcomes, reports, new Date()));
     const failures = outcomes.filter((o) => o.status !== 'True' && o.reason !== Reason.Progressing);
     if (failures.length > 0) throw new StepsFailedError(failures);
     if (outcomes.some((o) => o.reason === Reason.Progressing)) return { requeueAfterMs: 2_000 };
@@ -76,14 +91,14 @@ export class TenantReconciler {
 }
 
 /** Runs the namespace step, then the others; a step that throws becomes a False condition. */
-export async function runSteps(context: StepContext): Promise<StepOutcome[]> {
+export async function runSteps(context: StepContext, steps: NamedStep[]): Promise<StepOutcome[]> {
   const namespace = await runStep(ConditionType.NamespaceReady, ensureNamespace, context);
   if (namespace.status !== 'True') {
-    return [namespace, ...namespacedSteps.map(({ type }): StepOutcome => ({
+    return [namespace, ...steps.map(({ type }): StepOutcome => ({
       type, status: 'False', reason: Reason.DependenciesNotReady, message: `waiting for namespace ${context.namespace}` }))];
   }
   const rest = [];
-  for (const { type, run } of namespacedSteps) rest.push(await runStep(type, run, context));
+  for (const { type, run } of steps) rest.push(await runStep(type, run, context));
   return [namespace, ...rest];
 }
 

@@ -23,7 +23,9 @@ export interface StatusWriter {
 export function nextStatus(tenant: Tenant, outcomes: StepOutcome[], extra: Partial<TenantStatus>, now: Date): TenantStatus {
   const generation = tenant.metadata.generation ?? 0;
   let conditions: Condition[] = [...(tenant.status?.conditions ?? [])];
-  for (const outcome of outcomes) conditions = setCondition(conditions, { ...outcome, observedGeneration: generation }, now);
+  for (const { type, status, reason, message } of outcomes) {
+    conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
+  }
   conditions = setCondition(conditions, summarizeReady(conditions, generation, outcomes.map((o) => o.type)), now);
   return { ...tenant.status, ...extra, observedGeneration: generation, conditions };
 }

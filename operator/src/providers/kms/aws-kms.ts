@@ -1,0 +1,205 @@
+/**
+ * AwsKmsProvider: each tenant's own symmetric KMS key in one region, behind the alias
+ * `alias/bulkhead/<tenant>`, tagged with the tenant's name and UID, rotated yearly, and usable only
+ * by the tenant's principal under its encryption context. On deletion the key is scheduled for
+ * deletion (crypto-shredding) and the alias freed for a future tenant of the same name, who gets a
+ * new key, never the old one. Every method is idempotent and converges after a crash at any point.
+ */
+import {
+  CreateAliasCommand, CreateKeyCommand, DeleteAliasCommand, DescribeKeyCommand, DisableKeyRotationCommand,
+  EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, PutKeyPolicyCommand,
+  ScheduleKeyDeletionCommand, UpdateAliasCommand, type KeyMetadata,
+} from '@aws-sdk/client-kms';
+import type { Logger } from '../../runtime/logging.js';
+import { crashPoint } from '../../runtime/crash-points.js';
+import { KeyProviderError, KeyRequestRefused } from './errors.js';
+import { accountRootArn, buildKeyPolicy, partitionOf, samePolicy } from './key-policy.js';
+import {
+  describeAliasTarget, findTenantKeys, isPendingDeletion, tenantTagKey, tenantUidOfKey, tenantUidTagKey,
+} from './key-lookup.js';
+import { KmsSession } from './kms-session.js';
+import { assertValidKeySpec, assertValidPendingWindow } from './spec-validation.js';
+import type {
+  KeyDeletion, KmsEndpoint, KmsProviderOptions, TenantKey, TenantKeyDescription, TenantKeyProvider, TenantKeySpec,
+} from './types.js';
+
+export const kmsCrashPoints = {
+  afterCreateKey: 'kms.after-create-key',
+  afterCreateAlias: 'kms.after-create-alias',
+  afterUpdateAlias: 'kms.after-update-alias',
+  afterScheduleDeletion: 'kms.after-schedule-deletion',
+} as const;
+
+/** KMS reports rotation for Enabled and Disabled keys, and changes it for Enabled keys only. */
+const rotationReadableStates = ['Enabled', 'Disabled'];
+
+export class AwsKmsProvider implements TenantKeyProvider {
+  readonly region: string;
+  private readonly session: KmsSession;
+  private readonly rootArn: string;
+  private readonly logger: Logger;
+
+  constructor(endpoint: KmsEndpoint, options: KmsProviderOptions) {
+    this.region = endpoint.region;
+    this.session = new KmsSession(endpoint, options);
+    this.rootArn = accountRootArn(endpoint.accountId, endpoint.partition ?? partitionOf(endpoint.region));
+    this.logger = options.logger;
+  }
+
+  /** Makes the tenant's key exist with its alias, tags, rotation and policy. */
+  async ensureKey(spec: TenantKeySpec): Promise<TenantKey> {
+    assertValidKeySpec(spec);
+    const aliased = await describeAliasTarget(this.session, spec.alias);
+    let key = aliased !== undefined && (await this.isLiveTenantKey(aliased, spec)) ? aliased : undefined;
+    let created = false;
+    const repaired: string[] = [];
+    if (key === undefined) {
+      ({ key, created } = await this.adoptOrCreateKey(spec));
+      await this.pointAliasAt(spec, key, aliased);
+      if (!created) repaired.push('alias');
+    }
+    // A new key got its policy from CreateKey; turning rotation on is part of creating it, not a repair.
+    if (created) await this.applyRotation(spec, key);
+    else repaired.push(...(await this.repairKey(spec, key)));
+    return { keyId: keyIdOf(key), arn: key.Arn ?? '', alias: spec.alias, created, state: key.KeyState ?? 'Unknown', repaired };
+  }
+
+  /** The tenant's key as its alias finds it; undefined when the alias is gone or leads elsewhere. */
+  async describe(spec: TenantKeySpec): Promise<TenantKeyDescription | undefined> {
+    assertValidKeySpec(spec);
+    const key = await describeAliasTarget(this.session, spec.alias);
+    if (key === undefined || (await tenantUidOfKey(this.session, keyIdOf(key))) !== spec.tenantUid) return undefined;
+    const rotation = rotationReadableStates.includes(key.KeyState ?? '') ? await this.rotationEnabled(key) : undefined;
+    return { keyId: keyIdOf(key), arn: key.Arn ?? '', alias: spec.alias, state: key.KeyState ?? 'Unknown', rotation, deletionDate: key.DeletionDate };
+  }
+
+  /**
+   * Schedules every key tagged with the tenant's UID for deletion after `pendingWindowDays` (7 to
+   * 30) and deletes the alias, freeing the name. Every key, not just the aliased one: a CreateKey
+   * whose response was lost (and retried) may have left a second one. Keys already scheduled keep
+   * their date. Reports the aliased key's deletion (else the oldest key's); undefined when the
+   * tenant has no key.
+   */
+  async scheduleDeletion(spec: TenantKeySpec, pendingWindowDays: number): Promise<KeyDeletion | undefined> {
+    assertValidKeySpec(spec);
+    assertValidPendingWindow(pendingWindowDays);
+    const aliased = await describeAliasTarget(this.session, spec.alias);
+    const keys = await findTenantKeys(this.session, spec.tenantUid);
+    const deletions: KeyDeletion[] = [];
+    for (const key of keys) deletions.push(await this.scheduleKeyDeletion(key, pendingWindowDays));
+    const aliasedDeletion = deletions.find((deletion) => deletion.keyId === aliased?.KeyId);
+    if (aliasedDeletion !== undefined) {
+      await this.session.callUnlessNotFound(`deleting alias ${spec.alias}`, (kms) => kms.send(new DeleteAliasCommand({ AliasName: spec.alias })));
+    }
+    const reported = aliasedDeletion ?? deletions[0];
+    if (reported !== undefined) {
+      this.logger.info('Scheduled key deletion', { tenant: spec.tenant, keyIds: deletions.map((deletion) => deletion.keyId), deletionDate: reported.deletionDate.toISOString() });
+    }
+    return reported;
+  }
+
+  close(): void {
+    this.session.close();
+  }
+
+  /** Whether a key the alias leads to is this tenant's and not on its way out. */
+  private async isLiveTenantKey(key: KeyMetadata, spec: TenantKeySpec): Promise<boolean> {
+    return !isPendingDeletion(key) && (await tenantUidOfKey(this.session, keyIdOf(key))) === spec.tenantUid;
+  }
+
+  /** A live key tagged with the tenant's UID (left by a call that crashed before aliasing it), or a new one. */
+  private async adoptOrCreateKey(spec: TenantKeySpec): Promise<{ key: KeyMetadata; created: boolean }> {
+    const orphan = (await findTenantKeys(this.session, spec.tenantUid)).find((candidate) => !isPendingDeletion(candidate));
+    if (orphan !== undefined) {
+      this.logger.info('Adopted the tenant\'s key found by its UID tag', { tenant: spec.tenant, keyId: orphan.KeyId });
+      return { key: orphan, created: false };
+    }
+    const response = await this.session.call(`creating the key of tenant ${spec.tenant}`, (kms) => kms.send(new CreateKeyCommand({
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      Description: `Bulkhead: encryption key of tenant ${spec.tenant}`,
+      Policy: buildKeyPolicy(spec, this.rootArn),
+      Tags: [{ TagKey: tenantTagKey, TagValue: spec.tenant }, { TagKey: tenantUidTagKey, TagValue: spec.tenantUid }],
+    })));
+    crashPoint(kmsCrashPoints.afterCreateKey);
+    if (response.KeyMetadata === undefined) throw new KeyRequestRefused(`creating the key of tenant ${spec.tenant}: KMS returned no key`);
+    this.logger.info('Created key', { tenant: spec.tenant, keyId: response.KeyMetadata.KeyId });
+    return { key: response.KeyMetadata, created: true };
+  }
+
+  /** Points the alias at the key: moves it off a former tenant's key, or creates it. */
+  private async pointAliasAt(spec: TenantKeySpec, key: KeyMetadata, aliased: KeyMetadata | undefined): Promise<void> {
+    const target = { AliasName: spec.alias, TargetKeyId: keyIdOf(key) };
+    if (aliased !== undefined) {
+      await this.session.call(`moving alias ${spec.alias}`, (kms) => kms.send(new UpdateAliasCommand(target)));
+      crashPoint(kmsCrashPoints.afterUpdateAlias);
+      this.logger.info('Moved key alias off a key that is not the tenant\'s', { tenant: spec.tenant, alias: spec.alias, from: aliased.KeyId, to: key.KeyId });
+      return;
+    }
+    await this.session.call(`creating alias ${spec.alias}`, (kms) => kms.send(new CreateAliasCommand(target)));
+    crashPoint(kmsCrashPoints.afterCreateAlias);
+    this.logger.info('Created key alias', { tenant: spec.tenant, alias: spec.alias, keyId: key.KeyId });
+  }
+
+  /** Puts rotation and the key policy back as the spec says; reads only when nothing drifted. */
+  private async repairKey(spec: TenantKeySpec, key: KeyMetadata): Promise<string[]> {
+    const repaired: string[] = [];
+    if (await this.applyRotation(spec, key)) repaired.push('key rotation');
+    if (await this.repairPolicy(spec, key)) repaired.push('key policy');
+    if (repaired.length > 0) this.logger.info('Restored key settings', { tenant: spec.tenant, keyId: key.KeyId, repaired });
+    return repaired;
+  }
+
+  /** Turns rotation on or off as the spec says; true when it had to. */
+  private async applyRotation(spec: TenantKeySpec, key: KeyMetadata): Promise<boolean> {
+    if (key.KeyState !== 'Enabled' || (await this.rotationEnabled(key)) === spec.rotation) return false;
+    const keyId = keyIdOf(key);
+    const command = spec.rotation ? new EnableKeyRotationCommand({ KeyId: keyId }) : new DisableKeyRotationCommand({ KeyId: keyId });
+    await this.session.call(`turning rotation ${spec.rotation ? 'on' : 'off'} for key ${keyId}`, (kms) => kms.send(command));
+    return true;
+  }
+
+  /** Puts the key policy back when someone changed it (or the principal template changed); true when it had to. */
+  private async repairPolicy(spec: TenantKeySpec, key: KeyMetadata): Promise<boolean> {
+    const keyId = keyIdOf(key);
+    const desired = buildKeyPolicy(spec, this.rootArn);
+    const actual = await this.session.call(`reading the policy of key ${keyId}`, (kms) => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })));
+    if (samePolicy(actual.Policy, desired)) return false;
+    await this.session.call(`restoring the policy of key ${keyId}`, (kms) => kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: desired })));
+    return true;
+  }
+
+  private async rotationEnabled(key: KeyMetadata): Promise<boolean> {
+    const keyId = keyIdOf(key);
+    const status = await this.session.call(`reading the rotation of key ${keyId}`, (kms) => kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId })));
+    return status.KeyRotationEnabled === true;
+  }
+
+  /** Schedules deletion unless it already is; either way reports when the key goes. */
+  private async scheduleKeyDeletion(key: KeyMetadata, pendingWindowDays: number): Promise<KeyDeletion> {
+    const keyId = keyIdOf(key);
+    if (isPendingDeletion(key)) return deletionOf(key);
+    try {
+      const response = await this.session.call(`scheduling the deletion of key ${keyId}`, (kms) =>
+        kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowDays })));
+      crashPoint(kmsCrashPoints.afterScheduleDeletion);
+      return { keyId, deletionDate: response.DeletionDate ?? new Date(Date.now() + pendingWindowDays * 86_400_000) };
+    } catch (error) {
+      // Scheduled meanwhile (AWS refuses a second schedule with KMSInvalidStateException): report that date.
+      if (!(error instanceof KeyProviderError) || error.kmsError !== 'KMSInvalidStateException') throw error;
+      const again = await this.session.call(`describing key ${keyId}`, (kms) => kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+      if (again.KeyMetadata === undefined || !isPendingDeletion(again.KeyMetadata)) throw error;
+      return deletionOf(again.KeyMetadata);
+    }
+  }
+}
+
+function keyIdOf(key: KeyMetadata): string {
+  if (key.KeyId === undefined) throw new KeyRequestRefused('KMS described a key without a KeyId');
+  return key.KeyId;
+}
+
+function deletionOf(key: KeyMetadata): KeyDeletion {
+  if (key.DeletionDate === undefined) throw new KeyRequestRefused(`key ${key.KeyId} is pending deletion but KMS gives no deletion date`);
+  return { keyId: keyIdOf(key), deletionDate: key.DeletionDate };
+}

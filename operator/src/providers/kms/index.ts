@@ -1,0 +1,15 @@
+/**
+ * The KMS provider: each tenant's own key in the AWS KMS API of its region (moto's server in
+ * tests), created once, kept in shape, and scheduled for deletion when the tenant goes. Plain
+ * classes, no Kubernetes: the tenant controller passes a TenantKeySpec.
+ */
+export { AwsKmsProvider, kmsCrashPoints } from './aws-kms.js';
+export { RegionalKmsProviders } from './regional.js';
+export { accountRootArn, buildKeyPolicy, encryptionContextKey, partitionOf } from './key-policy.js';
+export { tenantTagKey, tenantUidTagKey } from './key-lookup.js';
+export { defaultPrincipalTemplate, tenantPrincipal, type PrincipalVariables } from './principal.js';
+export { maximumPendingWindowDays, minimumPendingWindowDays } from './spec-validation.js';
+export { KeyProviderError, KeyProviderUnavailable, KeyRegionNotConfigured, KeyRequestRefused, KeySpecInvalid } from './errors.js';
+export type {
+  KeyDeletion, KmsEndpoint, KmsProviderOptions, TenantKey, TenantKeyDescription, TenantKeyProvider, TenantKeySpec,
+} from './types.js';

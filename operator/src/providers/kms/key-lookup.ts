@@ -1,0 +1,66 @@
+/**
+ * Finding a tenant's key. The alias is the fast path; the tenant-uid tag is the truth. CreateKey
+ * is not idempotent, so before creating a key the provider searches every key for the tenant's
+ * UID tag: a key a crashed call created but never aliased is adopted instead of duplicated.
+ */
+import {
+  DescribeKeyCommand, ListKeysCommand, ListResourceTagsCommand, type KeyMetadata, type Tag,
+} from '@aws-sdk/client-kms';
+import { group, tenantLabel } from '../../api/labels.js';
+import type { KmsSession } from './kms-session.js';
+
+export const tenantTagKey = tenantLabel;
+export const tenantUidTagKey = `${group}/tenant-uid`;
+
+/** A key KMS will delete; it can never again be a live tenant key. */
+export function isPendingDeletion(key: KeyMetadata): boolean {
+  return key.KeyState === 'PendingDeletion' || key.KeyState === 'PendingReplicaDeletion';
+}
+
+/** The key an alias points to, or undefined when there is no such alias. */
+export async function describeAliasTarget(session: KmsSession, alias: string): Promise<KeyMetadata | undefined> {
+  const found = await session.callUnlessNotFound(`describing the key behind ${alias}`, (kms) => kms.send(new DescribeKeyCommand({ KeyId: alias })));
+  return found?.KeyMetadata;
+}
+
+/** The value of the tenant-uid tag on a key, or undefined when it has none (or is gone). */
+export async function tenantUidOfKey(session: KmsSession, keyId: string): Promise<string | undefined> {
+  const tags = await keyTags(session, keyId);
+  return tags?.find((tag) => tag.TagKey === tenantUidTagKey)?.TagValue;
+}
+
+async function keyTags(session: KmsSession, keyId: string): Promise<Tag[] | undefined> {
+  const tags: Tag[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await session.callUnlessNotFound(`listing the tags of key ${keyId}`, (kms) =>
+      kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker })));
+    if (page === undefined) return undefined;
+    tags.push(...(page.Tags ?? []));
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker !== undefined);
+  return tags;
+}
+
+/**
+ * Every key tagged with the tenant's UID, in any state, oldest first. One ListResourceTags per
+ * key in the account and region: it runs only when the alias does not lead to the tenant's key.
+ */
+export async function findTenantKeys(session: KmsSession, tenantUid: string): Promise<KeyMetadata[]> {
+  const found: KeyMetadata[] = [];
+  for await (const keyId of allKeyIds(session)) {
+    if ((await tenantUidOfKey(session, keyId)) !== tenantUid) continue;
+    const described = await session.callUnlessNotFound(`describing key ${keyId}`, (kms) => kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+    if (described?.KeyMetadata) found.push(described.KeyMetadata);
+  }
+  return found.sort((a, b) => (a.CreationDate?.getTime() ?? 0) - (b.CreationDate?.getTime() ?? 0));
+}
+
+async function* allKeyIds(session: KmsSession): AsyncGenerator<string> {
+  let marker: string | undefined;
+  do {
+    const page = await session.call('listing the keys', (kms) => kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker })));
+    for (const key of page.Keys ?? []) if (key.KeyId) yield key.KeyId;
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker !== undefined);
+}

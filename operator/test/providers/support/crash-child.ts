@@ -1,0 +1,36 @@
+/**
+ * Runs one provider operation in a child process, so that a spec can set BULKHEAD_CRASH_AT and
+ * watch the operation die part-way exactly as a crashed operator would. The request arrives as
+ * JSON in BULKHEAD_CRASH_CHILD_REQUEST (not argv, which would show the password to `ps`).
+ */
+import { createLogger } from '../../../src/runtime/logging.js';
+import { PostgresDatabaseProvider } from '../../../src/providers/database/index.js';
+import { AwsKmsProvider } from '../../../src/providers/kms/index.js';
+import type { CrashChildRequest } from './crash.js';
+
+const request = JSON.parse(process.env.BULKHEAD_CRASH_CHILD_REQUEST ?? '{}') as CrashChildRequest;
+const logger = createLogger({ silent: true });
+
+async function runDatabase(request: Extract<CrashChildRequest, { provider: 'database' }>): Promise<void> {
+  const provider = new PostgresDatabaseProvider(request.server, { logger, snapshotDir: request.snapshotDir });
+  try {
+    if (request.operation === 'ensure') await provider.ensure(request.spec, request.password ?? '');
+    if (request.operation === 'retain') await provider.retain(request.spec);
+    if (request.operation === 'snapshotAndDrop') await provider.snapshotAndDrop(request.spec);
+    if (request.operation === 'drop') await provider.drop(request.spec);
+  } finally {
+    await provider.close();
+  }
+}
+
+async function runKms(request: Extract<CrashChildRequest, { provider: 'kms' }>): Promise<void> {
+  const provider = new AwsKmsProvider(request.endpoint, { logger });
+  try {
+    if (request.operation === 'ensureKey') await provider.ensureKey(request.spec);
+    if (request.operation === 'scheduleDeletion') await provider.scheduleDeletion(request.spec, 7);
+  } finally {
+    provider.close();
+  }
+}
+
+await (request.provider === 'database' ? runDatabase(request) : runKms(request));
