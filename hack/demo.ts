@@ -5,10 +5,11 @@
  * exits 0 instead.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isRunning, readEnvironment, startEnvironment, stopEnvironment } from '../testenv/src/environment.js';
+import { stringify } from 'yaml';
+import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../testenv/src/environment.js';
 import { repoRoot, stateDir } from '../testenv/src/paths.js';
 
 const tenants = ['acme', 'globex'];
@@ -24,10 +25,11 @@ async function main(): Promise<void> {
   kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
   kubectl('wait', '--for=condition=Established', 'crd/tenants.bulkhead.dev', 'crd/tenantplans.bulkhead.dev');
   kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack/demo/namespace.yaml'));
+  const configFile = prepareOperator(env, kubectl);
 
   const log = join(env.dir, 'run', 'logs', 'operator.log');
   const operator = spawn(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'operator'], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig }, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile }, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
   console.log(`Operator started (pid ${operator.pid}), logs in ${log}`);
   const stop = async (): Promise<void> => {
@@ -48,6 +50,9 @@ async function main(): Promise<void> {
   console.log('  kubectl get tenants');
   console.log('  kubectl get networkpolicies,resourcequota,limitrange,rolebinding -n tenant-acme');
   console.log('  kubectl describe tenant acme');
+  console.log(`  kubectl get secret acme-database -n tenant-acme -o jsonpath='{.data.uri}' | base64 -d   # acme's own database`);
+  console.log('  kubectl get configmap acme-encryption-key -n tenant-acme -o yaml                       # acme\'s own KMS key');
+  printDataSummary(kubectl);
   if (once) {
     await stop();
     console.log('ONCE=1: stopped everything.');
@@ -56,6 +61,52 @@ async function main(): Promise<void> {
   console.log('\nPress Ctrl-C to stop everything.');
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   await stop();
+}
+
+/**
+ * Everything the operator's configuration points at: the admin and KMS credentials Secrets, the
+ * product chart packaged into a chart repository, and the configuration file itself. Both example
+ * regions use the local PostgreSQL and KMS emulator.
+ */
+function prepareOperator(env: Environment, kubectl: (...args: string[]) => string): string {
+  const secret = (name: string, values: Record<string, string>): void => {
+    const literal = Object.entries(values).flatMap(([k, v]) => ['--from-literal', `${k}=${v}`]);
+    const manifest = kubectl('create', 'secret', 'generic', name, '-n', 'bulkhead-system', ...literal, '--dry-run=client', '-o', 'json');
+    const file = join(env.dir, 'run', `${name}.json`);
+    writeFileSync(file, manifest, { mode: 0o600 });
+    kubectl('apply', '--server-side', '-f', file);
+  };
+  secret('postgres-admin', { username: env.postgres.user, password: env.postgres.password });
+  secret('kms-credentials', { accessKeyId: 'demo', secretAccessKey: 'demo' });
+  const charts = join(stateDir, 'charts');
+  mkdirSync(charts, { recursive: true });
+  for (const version of ['1.4.2', '1.5.0']) {
+    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', charts, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
+  }
+  const region = {
+    database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: 'bulkhead-system', name: 'postgres-admin' } },
+    kms: { accountId: '123456789012', endpoint: env.kms.endpoint, credentialsSecret: { namespace: 'bulkhead-system', name: 'kms-credentials' } },
+  };
+  const config = {
+    release: { helm: env.helm, chartRepository: charts },
+    regions: { 'eu-central-1': region, 'us-east-1': region },
+    database: { snapshotDir: join(stateDir, 'snapshots') },
+    encryption: { pendingWindowDays: 7 },
+  };
+  const file = join(stateDir, 'operator.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+function printDataSummary(kubectl: (...args: string[]) => string): void {
+  console.log('\nWhat each tenant got:');
+  for (const name of tenants) {
+    const tenant = JSON.parse(kubectl('get', 'tenant', name, '-o', 'json')) as {
+      status?: { database?: { name?: string; host?: string; port?: number }; encryption?: { keyId?: string; alias?: string }; app?: { version?: string } };
+    };
+    const { database, encryption, app } = tenant.status ?? {};
+    console.log(`  ${name.padEnd(8)} database ${database?.name} on ${database?.host}:${database?.port}, key ${encryption?.alias} (${encryption?.keyId}), app ${app?.version}`);
+  }
 }
 
 async function retry(action: () => unknown, attempts = 30): Promise<void> {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { applyObjects, eventually, installCrds, kubeConfig } from './support/cluster.js';
 import { packageTestCharts } from './support/charts.js';
-import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
 import { applyExamplePlans, deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
 
 const writeVerbs = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -33,7 +33,7 @@ describe('the operator under failure', function () {
     await installCrds(kc);
     await packageTestCharts();
     await applyExamplePlans(kc);
-    await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
+    await prepareOperatorNamespace(kc);
   });
 
   afterEach(async function () {
@@ -61,7 +61,7 @@ describe('the operator under failure', function () {
       assert.equal(own[0]?.metadata?.ownerReferences?.[0]?.uid, tenant.metadata?.uid);
       const selector = `bulkhead.dev/tenant=${name}`;
       const ns = `tenant-${name}`;
-      assert.equal((await networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector })).items.length, 4);
+      assert.equal((await networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector })).items.length, 5);
       assert.equal((await core.listNamespacedResourceQuota({ namespace: ns, labelSelector: selector })).items.length, 1);
       assert.equal((await core.listNamespacedLimitRange({ namespace: ns, labelSelector: selector })).items.length, 1);
       assert.equal(tenant.metadata?.finalizers?.filter((f) => f === 'bulkhead.dev/finalizer').length, 1);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { applyObjects, eventually, installCrds, isGone, kubeConfig } from './support/cluster.js';
 import { packageTestCharts, testChartVersions } from './support/charts.js';
-import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
 import {
   applyExamplePlans, condition, customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady,
 } from './support/tenants.js';
@@ -32,7 +32,7 @@ describe('the tenant app', function () {
     await installCrds(kc);
     await packageTestCharts();
     await applyExamplePlans(kc);
-    await core.createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
+    await prepareOperatorNamespace(kc);
     operator = startOperator();
   });
 

@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { issueUserKubeconfig, testEnvironment } from '@bulkhead/testenv';
 import { apiError, applyObjects, installCrds, kubeConfig } from './support/cluster.js';
 import { packageTestCharts } from './support/charts.js';
-import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
 import { applyExamplePlans, deleteTenantsAndWait, tenantManifest, waitForReady } from './support/tenants.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -50,7 +50,7 @@ describe('a tenant owner', function () {
     await installCrds(admin);
     await packageTestCharts();
     await applyExamplePlans(admin);
-    await admin.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
+    await prepareOperatorNamespace(admin);
     operator = startOperator();
     await applyObjects(admin, [tenantManifest('isol-a'), tenantManifest('isol-b')]);
     await waitForReady(admin, 'isol-a');

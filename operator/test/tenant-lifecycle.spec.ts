@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { applyObjects, eventually, installCrds, isGone, kubeConfig } from './support/cluster.js';
 import { packageTestCharts } from './support/charts.js';
-import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
 import {
   applyExamplePlans, condition, customObjects, deleteTenant, group, readTenant, tenantManifest, version, waitForReady,
 } from './support/tenants.js';
@@ -28,7 +28,7 @@ describe('the tenant controller', function () {
     await installCrds(kc);
     await packageTestCharts();
     await applyExamplePlans(kc);
-    await core.createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
+    await prepareOperatorNamespace(kc);
     operator = startOperator();
   });
 
@@ -39,7 +39,7 @@ describe('the tenant controller', function () {
   it('makes a new tenant Ready with its namespace, quota, limits, policies and owner binding', async function () {
     await applyObjects(kc, [tenantManifest('lifecycle', { network: { allowEgressCIDRs: ['203.0.113.0/24'] } })]);
     const tenant = await waitForReady(kc, 'lifecycle');
-    for (const type of ['NamespaceReady', 'NetworkIsolated', 'RbacReady', 'QuotaReady', 'AppDeployed', 'Ready']) {
+    for (const type of ['NamespaceReady', 'NetworkIsolated', 'RbacReady', 'QuotaReady', 'DatabaseReady', 'EncryptionKeyReady', 'AppDeployed', 'Ready']) {
       const c = condition(tenant, type);
       assert.equal(c?.status, 'True', `${type} is ${c?.status}: ${c?.message}`);
       assert.equal(c?.observedGeneration, tenant.metadata?.generation);
@@ -56,7 +56,7 @@ describe('the tenant controller', function () {
     assert.equal(quota.spec?.hard?.['requests.cpu'], '8');
     const policies = await networking.listNamespacedNetworkPolicy({ namespace: 'tenant-lifecycle' });
     assert.deepEqual(policies.items.map((p) => p.metadata?.name).sort(),
-      ['allow-declared-egress', 'allow-dns', 'allow-ingress-controller', 'allow-same-namespace', 'default-deny']);
+      ['allow-database', 'allow-declared-egress', 'allow-dns', 'allow-ingress-controller', 'allow-same-namespace', 'default-deny']);
     const binding = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).readNamespacedRoleBinding({ namespace: 'tenant-lifecycle', name: 'tenant-owners' });
     assert.deepEqual(binding.subjects?.map((s) => `${s.kind}:${s.name}`), ['Group:lifecycle-admins']);
     assert.equal(binding.roleRef.name, 'bulkhead-tenant-owner');

@@ -35,6 +35,35 @@ export const OperatorConfigSchema = z.strictObject({
     /** A directory of packaged charts, `<chart>-<version>.tgz`, acting as a chart repository. */
     chartRepository: z.string().min(1).default('/var/lib/bulkhead/charts'),
   }).default({ helm: 'helm', chartRepository: '/var/lib/bulkhead/charts' }),
+  /**
+   * Where each region's tenants get their database and key. A tenant in a region not listed here
+   * gets neither (DatabaseReady/EncryptionKeyReady False, reason RegionNotConfigured).
+   */
+  regions: z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-[0-9]+$/), z.strictObject({
+    database: z.strictObject({
+      host: z.string().min(1),
+      port: z.int().min(1).max(65535).default(5432),
+      /** A Secret (keys `username`, `password`) with the server's admin login. */
+      adminSecret: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }),
+    }),
+    kms: z.strictObject({
+      accountId: z.string().regex(/^\d{12}$/),
+      /** Default: AWS's own endpoint for the region; set it for an emulator. */
+      endpoint: z.url().optional(),
+      /** A Secret (keys `accessKeyId`, `secretAccessKey`); default the AWS SDK's credential chain. */
+      credentialsSecret: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).optional(),
+    }),
+  })).default({}),
+  database: z.strictObject({
+    /** Where Snapshot deletion writes pg_dump files. */
+    snapshotDir: z.string().min(1).default('/var/lib/bulkhead/snapshots'),
+  }).default({ snapshotDir: '/var/lib/bulkhead/snapshots' }),
+  encryption: z.strictObject({
+    /** Days KMS waits before destroying a deleted tenant's key (AWS allows 7 to 30). */
+    pendingWindowDays: z.int().min(7).max(30).default(30),
+    /** The tenant workload identity the key policy names; {partition}, {accountId}, {tenant}. */
+    principalTemplate: z.string().min(1).default('arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}'),
+  }).default({ pendingWindowDays: 30, principalTemplate: 'arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}' }),
   network: z.strictObject({
     ingressNamespace: z.string().min(1).default('ingress-nginx'),
     dnsNamespace: z.string().min(1).default('kube-system'),

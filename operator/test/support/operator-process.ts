@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { testEnvironment } from '@bulkhead/testenv';
 import { eventually, repoRoot } from './cluster.js';
@@ -20,12 +21,41 @@ export interface OperatorProcess {
   requestCount(verbs: string[], excludeResources?: string[]): Promise<number>;
   stop(): Promise<void>;
   kill(): Promise<void>;
+  /** Resolves with the exit signal or code once the process ends on its own. */
+  exited: Promise<NodeJS.Signals | number | null>;
 }
 
 let counter = 0;
 
+/** The regions the test operator serves: both on the test PostgreSQL and KMS emulator. */
+export const testRegions = ['eu-central-1', 'us-east-1'];
+/** moto's default account. */
+export const testAccountId = '123456789012';
+
+function regionSettings() {
+  const env = testEnvironment();
+  return {
+    database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: 'bulkhead-system', name: 'postgres-admin' } },
+    kms: { accountId: testAccountId, endpoint: env.kms.endpoint, credentialsSecret: { namespace: 'bulkhead-system', name: 'kms-credentials' } },
+  };
+}
+
+/** The operator's namespace and the Secrets its configuration names. */
+export async function prepareOperatorNamespace(kc: k8s.KubeConfig): Promise<void> {
+  const env = testEnvironment();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'bulkhead-system' } } }).catch(() => undefined);
+  const secrets: [string, Record<string, string>][] = [
+    ['postgres-admin', { username: env.postgres.user, password: env.postgres.password }],
+    ['kms-credentials', { accessKeyId: 'testing', secretAccessKey: 'testing' }],
+  ];
+  for (const [name, stringData] of secrets) {
+    await core.createNamespacedSecret({ namespace: 'bulkhead-system', body: { metadata: { name }, stringData } }).catch(() => undefined);
+  }
+}
+
 /** Starts `bulkhead operator`; the chart repository must be ready (see packageTestCharts). */
-export function startOperator(settings: Record<string, unknown> = {}): OperatorProcess {
+export function startOperator(settings: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}): OperatorProcess {
   const env = testEnvironment();
   const identity = `operator-${process.pid}-${++counter}`;
   const dir = mkdtempSync(join(env.dir, 'run', 'operator-'));
@@ -34,10 +64,13 @@ export function startOperator(settings: Record<string, unknown> = {}): OperatorP
     identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'debug',
     leaderElection: { enabled: true, leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
     release: { helm: env.helm, chartRepository: join(env.dir, 'run', 'charts') },
+    regions: Object.fromEntries(testRegions.map((region) => [region, regionSettings()])),
+    database: { snapshotDir: join(env.dir, 'run', 'snapshots') },
+    encryption: { pendingWindowDays: 7 },
     ...settings,
   }));
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/src/cli/main.ts'), 'operator'], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile },
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
@@ -56,7 +89,7 @@ export function startOperator(settings: Record<string, unknown> = {}): OperatorP
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
 
   const metricsUrl = async (): Promise<string> => {
     const line = await eventually('the operator to serve metrics', () =>
@@ -65,7 +98,7 @@ export function startOperator(settings: Record<string, unknown> = {}): OperatorP
     return `http://127.0.0.1:${String(line.port)}/metrics`;
   };
   return {
-    child, identity, logs, metricsUrl,
+    child, identity, logs, metricsUrl, exited,
     async requestCount(verbs, excludeResources = []) {
       const text = await (await fetch(await metricsUrl())).text();
       let total = 0;

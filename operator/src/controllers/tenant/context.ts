@@ -10,6 +10,7 @@ import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { OwnedObjects } from './owned-objects.js';
+import type { RegionalProviders } from './regional-providers.js';
 
 export interface StepContext {
   tenant: Tenant & { metadata: { uid: string } };
@@ -18,6 +19,7 @@ export interface StepContext {
   config: OperatorConfig;
   client: KubeClient;
   owned: OwnedObjects;
+  providers: RegionalProviders;
   logger: Logger;
 }
 

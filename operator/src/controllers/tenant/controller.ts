@@ -19,6 +19,7 @@ import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 import { OwnedObjects, ownedKinds, type OwnedKind } from './owned-objects.js';
 import { TenantReconciler } from './reconciler.js';
+import { RegionalProviders } from './regional-providers.js';
 import { appVersionAnnotation } from './steps/app.js';
 
 export interface TenantControllerDeps {
@@ -31,6 +32,7 @@ export interface TenantControllerDeps {
 
 export interface TenantController {
   controller: Controller;
+  providers: RegionalProviders;
   informers: Informer<KubeObject>[];
   tenants: Informer<Tenant>;
 }
@@ -49,8 +51,9 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   const owned = Object.fromEntries(Object.entries(ownedKinds).map(([kind, { apiVersion }]) =>
     [kind, informer(kind.toLowerCase(), apiVersion, kind, ownedSelector)])) as Record<OwnedKind, Informer<KubeObject>>;
 
+  const providers = new RegionalProviders(deps.config, client, logger);
   const reconciler = new TenantReconciler({
-    client, config: deps.config, tenants, plans, events: deps.events, owned: new OwnedObjects(owned, client),
+    client, config: deps.config, tenants, plans, events: deps.events, owned: new OwnedObjects(owned, client), providers,
   });
   const controller = new Controller({
     name: 'tenant', reconcile: reconciler.reconcile, logger, metrics: deps.metrics,
@@ -73,6 +76,7 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
 
   return {
     controller,
+    providers,
     tenants,
     informers: [tenants, plans, ...Object.values(owned)] as Informer<KubeObject>[],
   };

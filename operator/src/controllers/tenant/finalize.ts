@@ -12,8 +12,9 @@ import type { Logger } from '../../runtime/logging.js';
 import { hasFinalizer, removeFinalizer } from './finalizer.js';
 import type { OwnedObjects } from './owned-objects.js';
 import { nextStatus, writeStatus, type StatusWriter } from './status.js';
+import { scheduleKeyDeletion, tearDownDatabase, type TeardownDeps } from './teardown.js';
 
-export interface FinalizeDeps {
+export interface FinalizeDeps extends TeardownDeps {
   client: KubeClient;
   owned: OwnedObjects;
   writer: StatusWriter;
@@ -22,7 +23,7 @@ export interface FinalizeDeps {
 export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger: Logger): Promise<ReconcileOutcome | void> {
   if (!hasFinalizer(tenant)) return;
   const namespace = namespaceName(tenant);
-  await writeStatus(deps.writer, tenant, nextStatus(tenant, [{ type: ConditionType.NamespaceReady, status: 'False',
+  let current = await writeStatus(deps.writer, tenant, nextStatus(tenant, [{ type: ConditionType.NamespaceReady, status: 'False',
     reason: Reason.Deleting, message: `Deleting namespace ${namespace}` }], {}, new Date()));
   const live = await deps.client.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
   if (live) {
@@ -33,6 +34,15 @@ export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger:
     // The namespace's deletion event wakes us too; the requeue is a safety net.
     return { requeueAfterMs: 5_000 };
   }
-  await removeFinalizer(deps.client, tenant);
+  // The app is gone with its namespace; now the data, by policy, and the key.
+  await tearDownDatabase(deps, tenant);
+  const deletionDate = await scheduleKeyDeletion(deps, tenant);
+  if (deletionDate) {
+    current = await writeStatus(deps.writer, current, nextStatus(current, [{ type: ConditionType.EncryptionKeyReady, status: 'False',
+      reason: Reason.EncryptionKeyPendingDeletion, message: `the key will be deleted on ${deletionDate.toISOString()}` }],
+    { encryption: { ...current.status?.encryption, deletionDate: deletionDate.toISOString() } }, new Date()));
+  }
+  // With the resourceVersion our own status writes produced, so the patch does not conflict with them.
+  await removeFinalizer(deps.client, current);
   logger.info('Released finalizer', { tenant: tenant.metadata.name });
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../../runtime/logging.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 
 export type OwnedKind = 'Namespace' | 'ResourceQuota' | 'LimitRange' | 'NetworkPolicy' | 'RoleBinding'
-  | 'Deployment' | 'Service' | 'ServiceAccount' | 'ConfigMap';
+  | 'Deployment' | 'Service' | 'ServiceAccount' | 'ConfigMap' | 'Secret';
 
 /**
  * The kinds watched (filtered by Bulkhead's label) so that drift is seen: the guardrails, and the
@@ -28,6 +28,7 @@ export const ownedKinds: Record<OwnedKind, { apiVersion: string; namespaced: boo
   Service: { apiVersion: 'v1', namespaced: true },
   ServiceAccount: { apiVersion: 'v1', namespaced: true },
   ConfigMap: { apiVersion: 'v1', namespaced: true },
+  Secret: { apiVersion: 'v1', namespaced: true },
 };
 
 const isOwnedKind = (kind: string | undefined): kind is OwnedKind => kind !== undefined && kind in ownedKinds;

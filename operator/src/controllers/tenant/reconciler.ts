@@ -16,9 +16,12 @@ import type { Step, StepContext, StepOutcome } from './context.js';
 import { finalizeTenant } from './finalize.js';
 import { addFinalizer } from './finalizer.js';
 import type { OwnedObjects } from './owned-objects.js';
+import type { RegionalProviders } from './regional-providers.js';
 import { nextStatus, writeStatus } from './status.js';
 import { CachingRenderer } from './release-renderer.js';
 import { createAppStep } from './steps/app.js';
+import { ensureDatabase } from './steps/database.js';
+import { ensureEncryptionKey } from './steps/encryption-key.js';
 import { ensureNamespace } from './steps/namespace.js';
 import { ensureNetworkPolicies } from './steps/network-policies.js';
 import { ensureQuota } from './steps/quota.js';
@@ -30,6 +33,7 @@ export interface TenantReconcilerDeps {
   tenants: Informer<Tenant>;
   plans: Informer<TenantPlan>;
   owned: OwnedObjects;
+  providers: RegionalProviders;
   events: EventRecorder;
 }
 
@@ -44,6 +48,8 @@ function namespacedSteps(renderer: CachingRenderer): NamedStep[] {
     { type: ConditionType.NetworkIsolated, run: ensureNetworkPolicies },
     { type: ConditionType.RbacReady, run: ensureOwnerAccess },
     { type: ConditionType.QuotaReady, run: ensureQuota },
+    { type: ConditionType.DatabaseReady, run: ensureDatabase },
+    { type: ConditionType.EncryptionKeyReady, run: ensureEncryptionKey },
     { type: ConditionType.AppDeployed, run: createAppStep(renderer) },
   ];
 }
@@ -66,7 +72,9 @@ export class TenantReconciler {
     const tenant = this.deps.tenants.store.get(key);
     if (!tenant) return; // gone: its children went with it (owner references)
     const writer = { client: this.deps.client, events: this.deps.events, logger: context.logger };
-    if (tenant.metadata.deletionTimestamp) return finalizeTenant({ ...this.deps, writer }, tenant, context.logger);
+    if (tenant.metadata.deletionTimestamp) {
+      return finalizeTenant({ ...this.deps, writer, logger: context.logger }, tenant, context.logger);
+    }
 
     await addFinalizer(this.deps.client, tenant);
     const plan = this.deps.plans.store.get(tenant.spec.plan);
@@ -79,7 +87,7 @@ export class TenantReconciler {
     }
     const stepContext: StepContext = {
       tenant: tenant as StepContext['tenant'], plan, namespace: namespaceName(tenant), config: this.deps.config,
-      client: this.deps.client, owned: this.deps.owned, logger: context.logger,
+      client: this.deps.client, owned: this.deps.owned, providers: this.deps.providers, logger: context.logger,
     };
     const outcomes = await runSteps(stepContext, this.steps);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;

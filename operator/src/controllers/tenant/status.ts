@@ -32,14 +32,15 @@ export function nextStatus(tenant: Tenant, outcomes: StepOutcome[], extra: Parti
 
 const normalized = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? {}));
 
-export async function writeStatus(writer: StatusWriter, tenant: Tenant, status: TenantStatus): Promise<boolean> {
-  if (isDeepStrictEqual(normalized(tenant.status), normalized(status))) return false;
-  await writer.client.applyStatus(
+/** Writes the status if it changed; returns the Tenant as it now is (with its new resourceVersion). */
+export async function writeStatus(writer: StatusWriter, tenant: Tenant, status: TenantStatus): Promise<Tenant> {
+  if (isDeepStrictEqual(normalized(tenant.status), normalized(status))) return tenant;
+  const updated = await writer.client.applyStatus<Tenant>(
     { apiVersion: tenant.apiVersion, kind: tenant.kind, metadata: { name: tenant.metadata.name }, status } as Tenant,
     { fieldManager, force: true },
   );
   await recordTransitions(writer, tenant, status.conditions ?? []);
-  return true;
+  return updated;
 }
 
 /** One Event per change of Ready: Normal when it becomes True, a Warning with the blocking reason otherwise. */

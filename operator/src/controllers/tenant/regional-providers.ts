@@ -1,0 +1,80 @@
+/**
+ * The database and KMS providers of each configured region, built on first use. Admin and KMS
+ * credentials are read from the Secrets the configuration names, never from the configuration
+ * file itself, and never logged.
+ */
+import type { OperatorConfig } from '../../api/operator-config.js';
+import type { KubeClient } from '../../kube/client.js';
+import { PostgresDatabaseProvider } from '../../providers/database/index.js';
+import { AwsKmsProvider } from '../../providers/kms/index.js';
+import type { Logger } from '../../runtime/logging.js';
+import type { KubeObject } from '../../runtime/types.js';
+
+export type RegionSettings = OperatorConfig['regions'][string];
+
+interface SecretObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
+export class RegionalProviders {
+  private readonly databases = new Map<string, Promise<PostgresDatabaseProvider>>();
+  private readonly keys = new Map<string, Promise<AwsKmsProvider>>();
+
+  constructor(private readonly config: OperatorConfig, private readonly client: KubeClient, private readonly logger: Logger) {}
+
+  settings(region: string): RegionSettings | undefined {
+    return this.config.regions[region];
+  }
+
+  database(region: string): Promise<PostgresDatabaseProvider> {
+    return this.memo(this.databases, region, async (settings) => {
+      const admin = await this.secret(settings.database.adminSecret, ['username', 'password']);
+      return new PostgresDatabaseProvider(
+        { host: settings.database.host, port: settings.database.port, adminUser: admin.username ?? '', adminPassword: admin.password ?? '' },
+        { logger: this.logger, snapshotDir: this.config.database.snapshotDir },
+      );
+    });
+  }
+
+  kms(region: string): Promise<AwsKmsProvider> {
+    return this.memo(this.keys, region, async (settings) => {
+      const credentials = settings.kms.credentialsSecret
+        ? await this.secret(settings.kms.credentialsSecret, ['accessKeyId', 'secretAccessKey'])
+        : undefined;
+      return new AwsKmsProvider({
+        region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint,
+        credentials: credentials ? { accessKeyId: credentials.accessKeyId ?? '', secretAccessKey: credentials.secretAccessKey ?? '' } : undefined,
+      }, { logger: this.logger });
+    });
+  }
+
+  private memo<T>(cache: Map<string, Promise<T>>, region: string, build: (settings: RegionSettings) => Promise<T>): Promise<T> {
+    const settings = this.settings(region);
+    if (!settings) return Promise.reject(new Error(`region ${region} is not configured`));
+    let pending = cache.get(region);
+    if (!pending) {
+      pending = build(settings);
+      cache.set(region, pending);
+      // A missing Secret must be retried on the next reconcile, not remembered.
+      pending.catch(() => cache.delete(region));
+    }
+    return pending;
+  }
+
+  private async secret(ref: { namespace: string; name: string }, keys: string[]): Promise<Record<string, string | undefined>> {
+    const secret = await this.client.get<SecretObject>({ apiVersion: 'v1', kind: 'Secret', ...ref });
+    if (!secret) throw new Error(`Secret ${ref.namespace}/${ref.name} does not exist`);
+    const values: Record<string, string | undefined> = {};
+    for (const key of keys) {
+      const encoded = secret.data?.[key];
+      if (encoded === undefined) throw new Error(`Secret ${ref.namespace}/${ref.name} has no key ${key}`);
+      values[key] = Buffer.from(encoded, 'base64').toString('utf8');
+    }
+    return values;
+  }
+
+  async close(): Promise<void> {
+    for (const pending of this.databases.values()) await (await pending.catch(() => undefined))?.close();
+    for (const pending of this.keys.values()) (await pending.catch(() => undefined))?.close();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Step: the tenant's own database and role, in its region's PostgreSQL, and the Secret holding
+ * the credentials. The Secret is the source of truth for the password: it is generated once,
+ * the role is made to accept exactly it (the provider compares SCRAM verifiers, so an unchanged
+ * password costs no write), and it changes only when spec.database.passwordRotation asks. A crash
+ * between steps converges: a role created with a password that never reached the Secret is given
+ * the next one.
+ */
+import { ConditionType, Reason } from '../../../api/conditions.js';
+import { passwordRotationAnnotation } from '../../../api/labels.js';
+import { databaseName, databaseSecretName, roleName } from '../../../api/names.js';
+import {
+  DatabaseOwnedByAnotherTenant, DatabaseProviderError, DatabaseUnavailable, generatePassword, type TenantDatabaseSpec,
+} from '../../../providers/database/index.js';
+import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
+import type { StepContext, StepOutcome } from '../context.js';
+
+const outcome = (status: StepOutcome['status'], reason: StepOutcome['reason'], message: string, report?: StepOutcome['report']): StepOutcome =>
+  ({ type: ConditionType.DatabaseReady, status, reason, message, ...(report ? { report } : {}) });
+
+export function databaseSpec(context: StepContext): TenantDatabaseSpec {
+  const { tenant, plan } = context;
+  return {
+    tenant: tenant.metadata.name, tenantUid: tenant.metadata.uid,
+    databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: plan.spec.database?.connectionLimit ?? 20,
+  };
+}
+
+/** The password the role must accept: the Secret's, unless there is none or a rotation is due. */
+function desiredPassword(context: StepContext, secret: SecretObject | undefined): { password: string; rotation?: string; rotationDue: boolean } {
+  const rotation = context.tenant.spec.database?.passwordRotation;
+  const rotationDue = rotation !== undefined && rotation !== secret?.metadata.annotations?.[passwordRotationAnnotation];
+  const current = rotationDue ? undefined : readSecretValue(secret, 'password');
+  return { password: current ?? generatePassword(), rotation, rotationDue };
+}
+
+/** The provider's refusals as outcomes; anything else is thrown to be retried with backoff. */
+function failure(error: unknown): StepOutcome {
+  if (error instanceof DatabaseOwnedByAnotherTenant) return outcome('False', Reason.DatabaseOwnedByAnotherTenant, error.message);
+  if (error instanceof DatabaseUnavailable) return outcome('False', Reason.DatabaseUnavailable, error.message);
+  throw error instanceof DatabaseProviderError ? new Error(error.message) : error;
+}
+
+export async function ensureDatabase(context: StepContext): Promise<StepOutcome> {
+  const { tenant, namespace } = context;
+  const settings = context.providers.settings(tenant.spec.region);
+  if (!settings) {
+    return outcome('False', Reason.RegionNotConfigured, `region ${tenant.spec.region} has no database server configured; nothing was created`);
+  }
+  const secretName = databaseSecretName(tenant);
+  const secret: SecretObject | undefined = context.owned.cached('Secret', `${namespace}/${secretName}`);
+  const { password, rotation, rotationDue } = desiredPassword(context, secret);
+  const spec = databaseSpec(context);
+  try {
+    const result = await (await context.providers.database(tenant.spec.region)).ensure(spec, password);
+    if (result.passwordChanged) context.logger.info('Set database password', { role: spec.roleName, rotation: rotationDue });
+  } catch (error) {
+    return failure(error);
+  }
+  const { host, port } = settings.database;
+  await context.owned.ensure(buildDatabaseSecret(tenant.metadata, { name: secretName, namespace, rotation },
+    { host, port, database: spec.databaseName, username: spec.roleName, password }), context.logger);
+  return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`,
+    { database: { host, port, name: spec.databaseName, secretName } });
+}

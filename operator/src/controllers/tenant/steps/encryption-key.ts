@@ -1,0 +1,48 @@
+/**
+ * Step: the tenant's own KMS key in its region (alias alias/bulkhead/<tenant>, tagged with the
+ * tenant's name and UID, rotating, usable only by the tenant's workload identity with the tenant's
+ * encryption context), and the ConfigMap that tells the app which key is its own.
+ */
+import { ConditionType, Reason } from '../../../api/conditions.js';
+import { encryptionKeyConfigMapName, keyAlias } from '../../../api/names.js';
+import {
+  KeyProviderError, KeyProviderUnavailable, KeyRequestRefused, partitionOf, tenantPrincipal, type TenantKeySpec,
+} from '../../../providers/kms/index.js';
+import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
+import type { StepContext, StepOutcome } from '../context.js';
+
+const outcome = (status: StepOutcome['status'], reason: StepOutcome['reason'], message: string, report?: StepOutcome['report']): StepOutcome =>
+  ({ type: ConditionType.EncryptionKeyReady, status, reason, message, ...(report ? { report } : {}) });
+
+export function keySpec(context: StepContext, accountId: string): TenantKeySpec {
+  const { tenant, config } = context;
+  const region = tenant.spec.region;
+  return {
+    tenant: tenant.metadata.name, tenantUid: tenant.metadata.uid, alias: keyAlias(tenant),
+    principal: tenantPrincipal(config.encryption.principalTemplate, { tenant: tenant.metadata.name, accountId, partition: partitionOf(region) }),
+    rotation: tenant.spec.encryption?.keyRotation ?? true,
+  };
+}
+
+export async function ensureEncryptionKey(context: StepContext): Promise<StepOutcome> {
+  const { tenant, namespace } = context;
+  const region = tenant.spec.region;
+  const settings = context.providers.settings(region);
+  if (!settings) return outcome('False', Reason.RegionNotConfigured, `region ${region} has no KMS configured; no key was created`);
+  const spec = keySpec(context, settings.kms.accountId);
+  let key;
+  try {
+    key = await (await context.providers.kms(region)).ensureKey(spec);
+  } catch (error) {
+    if (error instanceof KeyProviderUnavailable) return outcome('False', Reason.KeyProviderUnavailable, error.message);
+    if (error instanceof KeyRequestRefused) return outcome('False', Reason.KeyRequestRefused, error.message);
+    if (error instanceof KeyProviderError) throw new Error(error.message);
+    throw error;
+  }
+  if (key.created) context.logger.info('Created KMS key', { keyId: key.keyId, alias: key.alias, region });
+  const configMap = encryptionKeyConfigMapName(tenant);
+  await context.owned.ensure(buildEncryptionConfigMap(tenant.metadata, { name: configMap, namespace },
+    { keyId: key.keyId, arn: key.arn, alias: key.alias, region }), context.logger);
+  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`,
+    { encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias } });
+}

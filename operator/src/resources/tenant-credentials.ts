@@ -1,0 +1,64 @@
+/**
+ * What the app reads to reach its own database and key: a Secret with the database credentials
+ * (host, port, database, username, password, uri) and a ConfigMap with the KMS key's id, ARN,
+ * alias and region. The Secret records which rotation request its password answers.
+ */
+import { passwordRotationAnnotation } from '../api/labels.js';
+import type { KubeObject } from '../runtime/types.js';
+import { childMeta, type TenantIdentity } from './meta.js';
+
+export interface DatabaseCredentials {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+}
+
+export interface SecretObject extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+export function connectionUri(c: DatabaseCredentials): string {
+  const host = c.host.includes(':') ? `[${c.host}]` : c.host;
+  return `postgresql://${encodeURIComponent(c.username)}:${encodeURIComponent(c.password)}@${host}:${c.port}/${encodeURIComponent(c.database)}`;
+}
+
+const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+
+/** `data` (base64) rather than `stringData`, so the applied object compares equal to the live one. */
+export function buildDatabaseSecret(
+  tenant: TenantIdentity, placement: { name: string; namespace: string; rotation?: string }, credentials: DatabaseCredentials,
+): SecretObject {
+  const metadata = childMeta(tenant, placement.name, placement.namespace);
+  if (placement.rotation) metadata.annotations = { [passwordRotationAnnotation]: placement.rotation };
+  const plain: Record<string, string> = {
+    host: credentials.host, port: String(credentials.port), database: credentials.database,
+    username: credentials.username, password: credentials.password, uri: connectionUri(credentials),
+  };
+  return {
+    apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque',
+    data: Object.fromEntries(Object.entries(plain).map(([key, value]) => [key, base64(value)])),
+  };
+}
+
+export function readSecretValue(secret: SecretObject | undefined, key: string): string | undefined {
+  const encoded = secret?.data?.[key];
+  return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+export interface KeyReference {
+  keyId: string;
+  arn: string;
+  alias: string;
+  region: string;
+}
+
+export function buildEncryptionConfigMap(tenant: TenantIdentity, placement: { name: string; namespace: string }, key: KeyReference): KubeObject {
+  return {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(tenant, placement.name, placement.namespace),
+    data: { KMS_KEY_ID: key.keyId, KMS_KEY_ARN: key.arn, KMS_KEY_ALIAS: key.alias, KMS_REGION: key.region },
+  } as KubeObject;
+}
