@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { applyObjects, eventually, installCrds, kubeConfig } from './support/cluster.js';
-import { packageTestCharts } from './support/charts.js';
-import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
-import { applyExamplePlans, deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
+import { applyObjects, eventually } from './support/cluster.js';
+import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareCluster } from './support/setup.js';
+import { deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
 
 const writeVerbs = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -29,11 +29,7 @@ describe('the operator under failure', function () {
   };
 
   before(async function () {
-    kc = kubeConfig();
-    await installCrds(kc);
-    await packageTestCharts();
-    await applyExamplePlans(kc);
-    await prepareOperatorNamespace(kc);
+    kc = await prepareCluster();
   });
 
   afterEach(async function () {

@@ -6,12 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { applyObjects, eventually, installCrds, isGone, kubeConfig } from './support/cluster.js';
-import { packageTestCharts, testChartVersions } from './support/charts.js';
-import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
-import {
-  applyExamplePlans, condition, customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady,
-} from './support/tenants.js';
+import { applyObjects, eventually, isGone } from './support/cluster.js';
+import { testChartVersions } from './support/charts.js';
+import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareCluster } from './support/setup.js';
+import { condition, customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady } from './support/tenants.js';
 
 const namespace = 'tenant-app-a';
 const release = 'tenant-app-a';
@@ -26,13 +25,9 @@ describe('the tenant app', function () {
     customObjects(kc).patchClusterCustomObject({ group, version, plural: 'tenants', name: 'app-a', body: { spec } }, mergePatch);
 
   before(async function () {
-    kc = kubeConfig();
+    kc = await prepareCluster();
     core = kc.makeApiClient(k8s.CoreV1Api);
     apps = kc.makeApiClient(k8s.AppsV1Api);
-    await installCrds(kc);
-    await packageTestCharts();
-    await applyExamplePlans(kc);
-    await prepareOperatorNamespace(kc);
     operator = startOperator();
   });
 

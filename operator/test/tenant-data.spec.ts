@@ -13,12 +13,10 @@ import {
   DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import { testEnvironment, type Environment } from '@bulkhead/testenv';
-import { applyObjects, eventually, installCrds, isGone, kubeConfig } from './support/cluster.js';
-import { packageTestCharts } from './support/charts.js';
-import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
-import {
-  applyExamplePlans, condition, customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady,
-} from './support/tenants.js';
+import { applyObjects, eventually, isGone } from './support/cluster.js';
+import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareCluster } from './support/setup.js';
+import { condition, customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady } from './support/tenants.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -64,11 +62,7 @@ describe('a tenant\'s own database and key', function () {
 
   before(async function () {
     env = testEnvironment();
-    kc = kubeConfig();
-    await installCrds(kc);
-    await packageTestCharts();
-    await applyExamplePlans(kc);
-    await prepareOperatorNamespace(kc);
+    kc = await prepareCluster();
     operator = startOperator();
     await applyObjects(kc, [tenantManifest('data-a'), tenantManifest('data-b')]);
     await waitForReady(kc, 'data-a');
@@ -173,11 +167,7 @@ describe('deleting a tenant by its deletion policy', function () {
 
   before(async function () {
     env = testEnvironment();
-    kc = kubeConfig();
-    await installCrds(kc);
-    await packageTestCharts();
-    await applyExamplePlans(kc);
-    await prepareOperatorNamespace(kc);
+    kc = await prepareCluster();
     operator = startOperator();
     await applyObjects(kc, ['Retain', 'Snapshot', 'Delete'].map((policy) =>
       tenantManifest(`policy-${policy.toLowerCase()}`, { database: { deletionPolicy: policy } })));
@@ -250,11 +240,7 @@ describe('an operator crash in the middle of creating a database or key', functi
 
   before(async function () {
     env = testEnvironment();
-    kc = kubeConfig();
-    await installCrds(kc);
-    await packageTestCharts();
-    await applyExamplePlans(kc);
-    await prepareOperatorNamespace(kc);
+    kc = await prepareCluster();
   });
 
   for (const crashPoint of ['database.after-create-role', 'database.after-create-database', 'kms.after-create-key']) {

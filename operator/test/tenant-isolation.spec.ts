@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { issueUserKubeconfig, testEnvironment } from '@bulkhead/testenv';
-import { apiError, applyObjects, installCrds, kubeConfig } from './support/cluster.js';
-import { packageTestCharts } from './support/charts.js';
-import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
-import { applyExamplePlans, deleteTenantsAndWait, tenantManifest, waitForReady } from './support/tenants.js';
+import { apiError, applyObjects, kubeConfig } from './support/cluster.js';
+import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareCluster } from './support/setup.js';
+import { deleteTenantsAndWait, tenantManifest, waitForReady } from './support/tenants.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const own = 'tenant-isol-a';
@@ -46,11 +46,7 @@ describe('a tenant owner', function () {
   let operator: OperatorProcess | undefined;
 
   before(async function () {
-    admin = kubeConfig();
-    await installCrds(admin);
-    await packageTestCharts();
-    await applyExamplePlans(admin);
-    await prepareOperatorNamespace(admin);
+    admin = await prepareCluster();
     operator = startOperator();
     await applyObjects(admin, [tenantManifest('isol-a'), tenantManifest('isol-b')]);
     await waitForReady(admin, 'isol-a');

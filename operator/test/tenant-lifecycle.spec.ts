@@ -6,12 +6,10 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { applyObjects, eventually, installCrds, isGone, kubeConfig } from './support/cluster.js';
-import { packageTestCharts } from './support/charts.js';
-import { prepareOperatorNamespace, startOperator, type OperatorProcess } from './support/operator-process.js';
-import {
-  applyExamplePlans, condition, customObjects, deleteTenant, group, readTenant, tenantManifest, version, waitForReady,
-} from './support/tenants.js';
+import { applyObjects, eventually, isGone } from './support/cluster.js';
+import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { prepareCluster } from './support/setup.js';
+import { condition, customObjects, deleteTenant, group, readTenant, tenantManifest, version, waitForReady } from './support/tenants.js';
 
 const writeVerbs = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -22,13 +20,9 @@ describe('the tenant controller', function () {
   let operator: OperatorProcess | undefined;
 
   before(async function () {
-    kc = kubeConfig();
+    kc = await prepareCluster();
     core = kc.makeApiClient(k8s.CoreV1Api);
     networking = kc.makeApiClient(k8s.NetworkingV1Api);
-    await installCrds(kc);
-    await packageTestCharts();
-    await applyExamplePlans(kc);
-    await prepareOperatorNamespace(kc);
     operator = startOperator();
   });
 
