@@ -21,7 +21,7 @@ describe('admission of Tenants and TenantPlans', function () {
   });
 
   it('accepts every valid example', async function () {
-    for (const dir of ['plans', 'tenants']) {
+    for (const dir of ['plans', 'tenants', 'rollouts']) {
       for (const { objects } of manifestsIn(join(repoRoot, 'crds/examples', dir))) {
         const api = k8s.KubernetesObjectApi.makeApiClient(kc);
         for (const object of objects) await api.patch(object, undefined, 'All', 'kubectl', true, k8s.PatchStrategy.ServerSideApply);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { TenantPlanSchema } from './tenant-plan.js';
+import { RolloutSchema } from './rollout.js';
 import { TenantSchema } from './tenant.js';
 
 const examplesDirectory = fileURLToPath(new URL('../../../crds/examples/', import.meta.url));
@@ -35,6 +36,7 @@ function readExamples(folder: string): Example[] {
 function schemaFor(manifest: Example['manifest']): z.ZodType {
   if (manifest.kind === 'Tenant') return TenantSchema;
   if (manifest.kind === 'TenantPlan') return TenantPlanSchema;
+  if (manifest.kind === 'Rollout') return RolloutSchema;
   throw new Error(`unexpected kind ${String(manifest.kind)}`);
 }
 

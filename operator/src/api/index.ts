@@ -6,5 +6,6 @@ export * from './cidr.js';
 export * from './conditions.js';
 export * from './labels.js';
 export * from './names.js';
+export * from './rollout.js';
 export * from './tenant.js';
 export * from './tenant-plan.js';

@@ -10,6 +10,7 @@ import { Counter } from 'prom-client';
 import { parse } from 'yaml';
 import { fieldManager } from '../api/labels.js';
 import { parseOperatorConfig, type OperatorConfig } from '../api/operator-config.js';
+import { createRolloutController } from '../controllers/rollout/index.js';
 import { createTenantController } from '../controllers/tenant/controller.js';
 import { KubeClient } from '../kube/client.js';
 import { KubeEventRecorder } from '../kube/events.js';
@@ -41,23 +42,29 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
   const tenants = createTenantController({
     client, config, logger, metrics, events: new KubeEventRecorder(client, 'bulkhead', identity),
   });
+  const rollouts = createRolloutController({
+    client, logger, metrics, tenants: tenants.tenants, events: new KubeEventRecorder(client, 'bulkhead', identity),
+  });
+  const informers = [...tenants.informers, ...rollouts.informers];
   const health = new HealthServer({ host: config.health.host, port: config.health.port, registry: metrics.registry, logger });
-  health.addReadinessCheck('informers', () => tenants.informers.every((i) => i.hasSynced()));
+  health.addReadinessCheck('informers', () => informers.every((i) => i.hasSynced()));
   await health.start();
-  for (const informer of tenants.informers) informer.start();
+  for (const informer of informers) informer.start();
 
   const lead = async (signal: AbortSignal): Promise<void> => {
     await client.apply(buildTenantOwnerClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
-    for (const informer of tenants.informers) await informer.waitForSync(signal);
+    for (const informer of informers) await informer.waitForSync(signal);
     tenants.controller.start(signal);
+    rollouts.controller.start(signal);
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await tenants.controller.stop();
+    await Promise.all([tenants.controller.stop(), rollouts.controller.stop()]);
   };
   try {
     if (config.leaderElection.enabled) await runElected({ config, client, identity, logger, metrics }, lead, shutdown.signal);
     else await lead(shutdown.signal);
   } finally {
-    await Promise.all(tenants.informers.map((i) => i.stop()));
+    await Promise.all(informers.map((i) => i.stop()));
+    await tenants.providers.close();
     await health.stop();
     client.close();
     shutdown.dispose();

@@ -84,8 +84,8 @@ export class Transport {
     const headers: Record<string, string> = { ...(options.headers as Record<string, string>), accept: 'application/json' };
     if (body !== undefined) {
       headers['content-type'] = spec.contentType ?? 'application/json';
-      // A known length, not chunked: kube-apiserver may answer (say, 404 to a DELETE) before
-      // reading a chunked body, and the leftover bytes then corrupt the next request on this
+      // Always a Content-Length: Node sends a DELETE body without one, kube-apiserver answers (say,
+      // 404) without reading it, and the leftover bytes then corrupt the next request on this
       // keep-alive connection ("400 Bad Request").
       headers['content-length'] = String(Buffer.byteLength(body));
     }

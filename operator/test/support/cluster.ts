@@ -46,7 +46,7 @@ export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
   const env = testEnvironment();
   execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'apply', '--server-side', '-f', join(repoRoot, 'crds')], { stdio: 'pipe' });
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  for (const plural of ['tenants', 'tenantplans']) {
+  for (const plural of ['tenants', 'tenantplans', 'rollouts']) {
     // Established is not enough: the server may answer 429 "storage is (re)initializing" a while longer.
     await eventually(`${plural} to be served`, () =>
       custom.listClusterCustomObject({ group: 'bulkhead.dev', version: 'v1alpha1', plural }));

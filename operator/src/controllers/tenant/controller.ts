@@ -5,6 +5,7 @@
  * polling loop: drift is seen through watches.
  */
 import { managedByLabel, managedByValue } from '../../api/labels.js';
+import { appVersionAnnotation } from '../../api/rollout.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
@@ -20,7 +21,7 @@ import { objectKey, type KubeObject } from '../../runtime/types.js';
 import { OwnedObjects, ownedKinds, type OwnedKind } from './owned-objects.js';
 import { TenantReconciler } from './reconciler.js';
 import { RegionalProviders } from './regional-providers.js';
-import { appVersionAnnotation } from './steps/app.js';
+
 
 export interface TenantControllerDeps {
   client: KubeClient;

@@ -6,6 +6,7 @@
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { releaseName } from '../../../api/names.js';
+import { appVersionAnnotation } from '../../../api/rollout.js';
 import { isPermanent } from '../../../kube/errors.js';
 import {
   ChartNotFound, RenderFailed, RenderRefused, inventoryOf, locateChart, mergeValues, operatorValues, parseInventoryKey,
@@ -16,8 +17,6 @@ import { objectKey, type KubeObject } from '../../../runtime/types.js';
 import type { StepContext, StepOutcome } from '../context.js';
 import type { CachingRenderer } from '../release-renderer.js';
 
-/** Set by a fleet rollout: the version this tenant should run unless its spec pins one. */
-export const appVersionAnnotation = 'bulkhead.dev/app-version';
 
 /** The version to deploy: pinned in the spec, else assigned by a rollout, else the plan's. */
 export function targetVersion(context: StepContext): string {
@@ -59,18 +58,36 @@ async function deploy(context: StepContext, renderer: CachingRenderer, version: 
   const rendered = await renderer.render({ helm: config.release.helm, chartPath, releaseName: releaseName(tenant), namespace, values: merged.values });
   const valid = validateRenderedObjects(rendered.objects, { namespace, isNamespaced: await discoverScopes(context, rendered.objects) });
   const objects = adoptReleaseObjects(valid, tenant.metadata, namespace);
-  for (const object of objects) await context.owned.ensure(object, context.logger);
+  const justApplied = await applyObjects(context, objects);
   await prune(context, objects);
   const report = { app: { version, digest: rendered.digest, inventory: inventoryOf(objects) } };
   if (tenant.spec.suspended) return outcome('True', Reason.Suspended, `version ${version} scaled to zero while suspended`, report);
-  const problems = objects.filter((o) => o.kind === 'Deployment')
-    .map((o) => [o.metadata.name, deploymentProblem(context.owned.cached('Deployment', objectKey(o)))] as const)
-    .filter(([, problem]) => problem !== undefined);
-  if (problems.length > 0) {
-    return outcome('False', Reason.Progressing,
-      `version ${version}: ${problems.map(([name, problem]) => `deployment ${name} ${problem}`).join('; ')}`, report);
-  }
+  const problems = rolloutProblems(context, objects, justApplied);
+  if (problems.length > 0) return outcome('False', Reason.Progressing, `version ${version}: ${problems.join('; ')}`, report);
   return outcome('True', Reason.Reconciled, `version ${version} is rolled out`, report);
+}
+
+/** Applies what changed; returns the names of the Deployments written in this reconcile. */
+async function applyObjects(context: StepContext, objects: KubeObject[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const object of objects) {
+    if ((await context.owned.ensure(object, context.logger)) && object.kind === 'Deployment') written.push(object.metadata.name);
+  }
+  return written;
+}
+
+/**
+ * Why the release is not healthy yet, per Deployment. One written just now is judged on the next
+ * reconcile: the cache may still hold the old, fully rolled-out copy, which would call a new
+ * version healthy before it is.
+ */
+function rolloutProblems(context: StepContext, objects: KubeObject[], justApplied: string[]): string[] {
+  return objects.filter((o) => o.kind === 'Deployment').flatMap((o) => {
+    const problem = justApplied.includes(o.metadata.name)
+      ? 'was just applied'
+      : deploymentProblem(context.owned.cached('Deployment', objectKey(o)));
+    return problem === undefined ? [] : [`deployment ${o.metadata.name} ${problem}`];
+  });
 }
 
 /** Which rendered kinds are namespaced, from the server's discovery (unknown kinds are refused). */
