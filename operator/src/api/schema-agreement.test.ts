@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { TenantPlanSchema, tenantPlanKind, tenantPlanPlural, tenantPlanRuleMessages } from './tenant-plan.js';
 import { TenantSchema, TenantSpecSchema, apiVersion, tenantKind, tenantPlural, tenantRuleMessages } from './tenant.js';
+import { RolloutSchema, rolloutKind, rolloutPlural } from './rollout.js';
 
 /** The parts of an OpenAPI v3 / JSON Schema node this comparison reads. */
 interface SchemaNode {
@@ -147,6 +148,7 @@ function celMessages(node: SchemaNode): string[] {
 const kinds = [
   { file: 'bulkhead.dev_tenants.yaml', kind: tenantKind, plural: tenantPlural, schema: TenantSchema, messages: Object.values(tenantRuleMessages) },
   { file: 'bulkhead.dev_tenantplans.yaml', kind: tenantPlanKind, plural: tenantPlanPlural, schema: TenantPlanSchema, messages: Object.values(tenantPlanRuleMessages) },
+  { file: 'bulkhead.dev_rollouts.yaml', kind: rolloutKind, plural: rolloutPlural, schema: RolloutSchema, messages: [] as string[] },
 ];
 
 describe('the CRDs and the zod schemas', () => {

@@ -3,19 +3,7 @@ import { Controller, type Reconciler } from './controller.js';
 import { createLogger } from './logging.js';
 import { createRuntimeMetrics } from './metrics.js';
 import { ItemExponentialRateLimiter } from './rate-limiter.js';
-
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-}
+import { eventually } from './testing.js';
 
 describe('Controller', () => {
   const logger = createLogger({ silent: true });

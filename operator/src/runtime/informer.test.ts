@@ -4,6 +4,7 @@ import { Backoff } from './backoff.js';
 import { Informer, type EventHandler } from './informer.js';
 import { createLogger } from './logging.js';
 import type { KubeObject, ListOptions, ListPage, ListerWatcher, WatchEvent, WatchOptions } from './types.js';
+import { eventually } from './testing.js';
 
 interface Thing extends KubeObject {
   data?: string;
@@ -70,20 +71,6 @@ function recorder(): { events: string[]; handler: EventHandler<Thing> } {
       onDelete: (object) => events.push(`delete ${object.metadata.name}`),
     },
   };
-}
-
-/** Retries `check` until it stops throwing, for up to two seconds. */
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
 }
 
 /** A backoff that answers 1 ms and remembers how it was used. */

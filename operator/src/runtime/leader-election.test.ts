@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConflictError, LeaderElector, type LeaderElectionRecord, type LeaseLock } from './leader-election.js';
 import { createLogger } from './logging.js';
+import { eventually } from './testing.js';
 
 /** One Lease, as the API server would keep it: a record and a resourceVersion bumped on each write. */
 class SharedLease {
@@ -50,19 +51,6 @@ class MemoryLock implements LeaseLock {
     await new Promise((resolve) => setImmediate(resolve));
     if (this.partitioned) throw new Error('connection refused');
     return operation();
-  }
-}
-
-async function eventually(check: () => void, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
   }
 }
 
