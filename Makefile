@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
 TSX := node --import tsx
 
-.PHONY: help setup lint typecheck test test-unit test-integration cluster-up cluster-down cluster-status demo run
+.PHONY: help setup lint typecheck test test-unit test-integration cluster-up cluster-down cluster-status demo run run-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -45,3 +45,6 @@ demo: setup ## run Bulkhead on this machine (ONCE=1: stop everything after the t
 
 run: ## run the operator against $$KUBECONFIG (default .bulkhead/kubeconfig)
 	node operator/bin/bulkhead.js operator
+
+run-api: ## run the onboarding API against $$KUBECONFIG on 127.0.0.1:8080
+	node operator/bin/bulkhead.js api

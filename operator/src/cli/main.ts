@@ -1,14 +1,18 @@
 #!/usr/bin/env node
 /**
- * The `bulkhead` command: `bulkhead operator` runs the operator; later subcommands add the
- * onboarding API, tokens and the audit.
+ * The `bulkhead` command: `bulkhead operator` runs the operator, `bulkhead api` the onboarding API,
+ * `bulkhead token` mints and revokes its tokens.
  */
+import { loadApiConfig, runApi } from './api.js';
 import { loadOperatorConfig, runOperator } from './operator.js';
+import { runTokenCommand } from './tokens.js';
 
 const usage = `usage: bulkhead <command>
 
 commands:
   operator    run the operator (config: BULKHEAD_CONFIG=<file>, cluster: KUBECONFIG)
+  api         run the onboarding API (config: BULKHEAD_API_CONFIG=<file>, BULKHEAD_API_HOST/PORT, cluster: KUBECONFIG)
+  token       create or revoke API tokens: token create --role ROLE --name NAME | token revoke NAME
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -16,6 +20,11 @@ async function main(args: string[]): Promise<number> {
     case 'operator':
       await runOperator(loadOperatorConfig());
       return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    case 'api':
+      await runApi(loadApiConfig());
+      return 0;
+    case 'token':
+      return runTokenCommand(args.slice(1));
     default:
       process.stderr.write(usage);
       return args[0] === undefined || args[0] === 'help' ? 0 : 2;

@@ -1,0 +1,54 @@
+/**
+ * PATCH /v1/tenants/{name} (plan change, suspend, resume) and DELETE /v1/tenants/{name}
+ * (platform-admin only, and only when the caller confirms the deletion policy that will apply to
+ * the tenant's data, so nobody deletes a database believing it is retained).
+ */
+import type { Request, Response } from 'express';
+import { principalOf, requireAction } from '../auth.js';
+import { roleAllows } from '../roles.js';
+import { tenantsPath, type AppDeps } from '../deps.js';
+import { ApiProblem, validationProblem } from '../problems.js';
+import { DeleteTenantQuerySchema, PatchTenantRequestSchema } from '../schemas.js';
+import { tenantSummary } from '../summary.js';
+import { bodyObject, parseOrRefuse } from '../validate.js';
+import { readTenantOr404, tenantNameParam } from './read-tenants.js';
+
+export function patchTenantHandler(deps: AppDeps) {
+  return async (request: Request, response: Response): Promise<void> => {
+    // Refuse a role that may change nothing before looking at the body.
+    if (!roleAllows(principalOf(response).role, 'tenants:change-plan')) requireAction(response, 'tenants:suspend');
+    const name = tenantNameParam(request);
+    const patch = parseOrRefuse(PatchTenantRequestSchema, bodyObject(request.body));
+    if (patch.plan !== undefined) requireAction(response, 'tenants:change-plan');
+    if (patch.suspended !== undefined) requireAction(response, 'tenants:suspend');
+    const tenant = await readTenantOr404(deps, name);
+    if (tenant.metadata.deletionTimestamp) {
+      throw new ApiProblem({ status: 409, type: 'tenant-deleting', title: 'Tenant is being deleted',
+        detail: `The tenant ${name} is being deleted and can no longer change.`, errors: [{ field: 'name', rule: 'notDeleting' }] });
+    }
+    if (patch.plan !== undefined && !(await deps.tenants.getPlan(patch.plan))) {
+      throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${patch.plan}` }]);
+    }
+    // resourceVersion makes the merge patch conditional: a concurrent change answers 409, not a lost update.
+    const updated = await deps.tenants.mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch });
+    response.json(tenantSummary(updated, tenantsPath));
+  };
+}
+
+export function deleteTenantHandler(deps: AppDeps) {
+  return async (request: Request, response: Response): Promise<void> => {
+    requireAction(response, 'tenants:delete');
+    const name = tenantNameParam(request);
+    const { confirmDeletionPolicy } = parseOrRefuse(DeleteTenantQuerySchema, request.query);
+    const tenant = await readTenantOr404(deps, name);
+    const policy = tenant.spec.database.deletionPolicy;
+    if (confirmDeletionPolicy !== policy) {
+      throw new ApiProblem({ status: 409, type: 'deletion-policy-mismatch', title: 'Deletion policy not confirmed',
+        detail: `The tenant's spec.database.deletionPolicy is ${policy}, not ${confirmDeletionPolicy}; confirm the policy that will apply.`,
+        errors: [{ field: 'confirmDeletionPolicy', rule: 'mustEqual:spec.database.deletionPolicy' }] });
+    }
+    await deps.tenants.delete(name, tenant.metadata.uid ?? '');
+    const deleting = await deps.tenants.get(name);
+    response.status(202).json(tenantSummary(deleting ?? tenant, tenantsPath));
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * POST /v1/tenants: onboards a customer. Checks, in order: the caller may create; the
+ * Idempotency-Key is present; the body is valid and sets only fields the caller's role may set;
+ * a retry of an earlier request replays it; the plan exists and allows the app values. Then it
+ * creates the Tenant and answers 202 Accepted: the operator does the rest, the summary says how far.
+ */
+import type { Request, Response } from 'express';
+import { apiVersion, disallowedValueKeys, tenantKind, TenantSchema, TenantSpecSchema, type Tenant } from '../../api/index.js';
+import { isAlreadyExists } from '../../kube/errors.js';
+import { forbidden, requireAction } from '../auth.js';
+import { tenantsPath, type AppDeps } from '../deps.js';
+import {
+  createdByAnnotation, idempotencyKeyLabel, idempotencyRecordId, keyReusedProblem, parseIdempotencyKey,
+  requestHash, requestHashAnnotation, type InFlightRequests,
+} from '../idempotency.js';
+import { platformFieldsSet } from '../platform-fields.js';
+import { ApiProblem, validationProblem } from '../problems.js';
+import { roleAllows, type Principal } from '../roles.js';
+import { CreateTenantRequestSchema, type CreateTenantRequest } from '../schemas.js';
+import { tenantSummary } from '../summary.js';
+import { bodyObject, parseOrRefuse } from '../validate.js';
+
+interface Attempt { recordId: string; bodyHash: string; principal: Principal }
+
+function tenantFrom(request: CreateTenantRequest, attempt: Attempt): Tenant {
+  const { name, ...spec } = request;
+  return TenantSchema.parse({
+    apiVersion, kind: tenantKind,
+    metadata: {
+      name,
+      labels: { [idempotencyKeyLabel]: attempt.recordId },
+      annotations: { [requestHashAnnotation]: attempt.bodyHash, [createdByAnnotation]: attempt.principal.id },
+    },
+    spec,
+  });
+}
+
+/** The Tenant an earlier attempt with this key created, if any; 422 if it was for another body. */
+async function earlierResult(deps: AppDeps, attempt: Attempt): Promise<Tenant | undefined> {
+  const page = await deps.tenants.list({ limit: 1, labelSelector: `${idempotencyKeyLabel}=${attempt.recordId}` });
+  const earlier = page.items[0];
+  if (earlier && earlier.metadata.annotations?.[requestHashAnnotation] !== attempt.bodyHash) throw keyReusedProblem();
+  return earlier;
+}
+
+/** The checks that need the plan: it exists, and it allows every app value the request sets. */
+async function checkPlan(deps: AppDeps, request: CreateTenantRequest): Promise<void> {
+  const plan = await deps.tenants.getPlan(request.plan);
+  if (!plan) throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${request.plan}` }]);
+  const { name: _name, ...spec } = request;
+  const refused = disallowedValueKeys(plan.spec, TenantSpecSchema.parse(spec));
+  if (refused.length > 0) {
+    throw validationProblem(refused.map((key) => ({ field: `app.values.${key}`, rule: 'allowedValueKeys', message: `plan ${plan.metadata.name} does not allow ${key}` })));
+  }
+}
+
+async function createOrReplay(deps: AppDeps, request: CreateTenantRequest, attempt: Attempt): Promise<{ tenant: Tenant; replayed: boolean }> {
+  const earlier = await earlierResult(deps, attempt);
+  if (earlier) return { tenant: earlier, replayed: true };
+  await checkPlan(deps, request);
+  try {
+    return { tenant: await deps.tenants.create(tenantFrom(request, attempt)), replayed: false };
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+    // Another replica may have won the race for this very key: then this is a replay too.
+    const winner = await earlierResult(deps, attempt);
+    if (winner) return { tenant: winner, replayed: true };
+    throw new ApiProblem({ status: 409, type: 'tenant-exists', title: 'Tenant exists',
+      detail: `A tenant named ${request.name} already exists.`, errors: [{ field: 'name', rule: 'unique' }] });
+  }
+}
+
+export function createTenantHandler(deps: AppDeps, inFlight: InFlightRequests) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const principal = requireAction(response, 'tenants:create');
+    const key = parseIdempotencyKey(request.get('idempotency-key'));
+    const body = parseOrRefuse(CreateTenantRequestSchema, bodyObject(request.body));
+    const platformFields = platformFieldsSet(body);
+    if (platformFields.length > 0 && !roleAllows(principal.role, 'tenants:set-platform-fields')) {
+      const problem = forbidden('tenants:set-platform-fields', principal);
+      throw new ApiProblem({ ...problem.init, errors: platformFields });
+    }
+    const attempt: Attempt = { recordId: idempotencyRecordId(principal.id, key), bodyHash: requestHash(request.body), principal };
+    inFlight.begin(attempt.recordId);
+    try {
+      const { tenant, replayed } = await createOrReplay(deps, body, attempt);
+      if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+      response.status(202).location(`${tenantsPath}/${tenant.metadata.name}`).json(tenantSummary(tenant, tenantsPath));
+    } finally {
+      inFlight.end(attempt.recordId);
+    }
+  };
+}

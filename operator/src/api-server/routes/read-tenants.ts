@@ -1,0 +1,79 @@
+/**
+ * GET /v1/tenants/{name} and GET /v1/tenants: tenant summaries, filtered by plan, region and
+ * readiness, a page at a time behind an opaque cursor (cursor.ts explains its contents).
+ */
+import type { Request, Response } from 'express';
+import type { Tenant } from '../../api/index.js';
+import { isGone } from '../../kube/errors.js';
+import { decodeCursor, encodeCursor, expiredCursorProblem, type Cursor } from '../cursor.js';
+import { tenantsPath, type AppDeps } from '../deps.js';
+import { notFoundProblem } from '../problems.js';
+import { ListTenantsQuerySchema, TenantNameSchema, type ListTenantsQuery, type TenantSummary } from '../schemas.js';
+import { tenantSummary } from '../summary.js';
+import { parseOrRefuse } from '../validate.js';
+
+/** The name from the path, checked before it reaches the Kubernetes API. */
+export function tenantNameParam(request: Request): string {
+  const name = request.params.name;
+  const result = TenantNameSchema.safeParse(name);
+  if (!result.success) throw notFoundProblem(`The tenant ${JSON.stringify(String(name).slice(0, 64))}`);
+  return result.data;
+}
+
+export async function readTenantOr404(deps: AppDeps, name: string): Promise<Tenant> {
+  const tenant = await deps.tenants.get(name);
+  if (!tenant) throw notFoundProblem(`The tenant ${name}`);
+  return tenant;
+}
+
+export function getTenantHandler(deps: AppDeps) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const tenant = await readTenantOr404(deps, tenantNameParam(request));
+    response.json(tenantSummary(tenant, tenantsPath));
+  };
+}
+
+function matches(summary: TenantSummary, query: ListTenantsQuery): boolean {
+  return (query.plan === undefined || summary.plan === query.plan)
+    && (query.region === undefined || summary.region === query.region)
+    && (query.ready === undefined || String(summary.ready) === query.ready);
+}
+
+/** Server pages are larger than ours so that filtered listings need few round trips. */
+const serverPageSize = 200;
+
+async function readPage(deps: AppDeps, cursor: Cursor) {
+  try {
+    return await deps.tenants.list({ limit: serverPageSize, continue: cursor.c });
+  } catch (error) {
+    if (isGone(error)) throw expiredCursorProblem();
+    throw error;
+  }
+}
+
+/** Collects up to `limit` matching summaries from the cursor on; returns the next cursor if more may follow. */
+async function collect(deps: AppDeps, query: ListTenantsQuery): Promise<{ items: TenantSummary[]; next: Cursor | undefined }> {
+  const items: TenantSummary[] = [];
+  let cursor = decodeCursor(query.cursor);
+  for (;;) {
+    const page = await readPage(deps, cursor);
+    const fresh = page.items.filter((tenant) => cursor.after === undefined || tenant.metadata.name > cursor.after);
+    for (const [index, tenant] of fresh.entries()) {
+      const summary = tenantSummary(tenant, tenantsPath);
+      if (matches(summary, query)) items.push(summary);
+      if (items.length < query.limit) continue;
+      const exhausted = index === fresh.length - 1 && !page.continue;
+      return { items, next: exhausted ? undefined : { c: cursor.c, after: tenant.metadata.name } };
+    }
+    if (!page.continue) return { items, next: undefined };
+    cursor = { c: page.continue };
+  }
+}
+
+export function listTenantsHandler(deps: AppDeps) {
+  return async (request: Request, response: Response): Promise<void> => {
+    const query = parseOrRefuse(ListTenantsQuerySchema, request.query);
+    const { items, next } = await collect(deps, query);
+    response.json({ items, nextCursor: next ? encodeCursor(next) : null });
+  };
+}

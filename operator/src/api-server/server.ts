@@ -1,0 +1,42 @@
+/**
+ * Running the API: its settings (validated once, from the environment), the real stores, and an
+ * HTTP server bound to 127.0.0.1 unless told otherwise (put a TLS-terminating proxy in front).
+ */
+import type { Server } from 'node:http';
+import { z } from 'zod';
+import type { KubeClient } from '../kube/client.js';
+import type { Logger } from '../runtime/logging.js';
+import { createApp } from './app.js';
+import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
+import { RateLimiter } from './rate-limit.js';
+import { KubeTenantStore } from './tenant-store.js';
+import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
+
+export const ApiServerConfigSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  tokenSecret: z.strictObject({ namespace: z.string(), name: z.string() }).default(defaultTokenSecret),
+  rateLimit: z.strictObject({ capacity: z.int().min(1), refillPerSecond: z.number().positive() }).default({ capacity: 60, refillPerSecond: 10 }),
+  oidc: OidcConfigSchema.optional(),
+});
+export type ApiServerConfig = z.infer<typeof ApiServerConfigSchema>;
+
+export async function startApiServer(options: { config: ApiServerConfig; client: KubeClient; logger: Logger }): Promise<Server> {
+  const { config, client, logger } = options;
+  const app = createApp({
+    tenants: new KubeTenantStore(client),
+    auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
+    rateLimiter: new RateLimiter(config.rateLimit),
+    logger,
+  });
+  return new Promise((resolve, reject) => {
+    const server = app.listen(config.port, config.host, () => {
+      logger.info('Serving onboarding API', { address: server.address() });
+      resolve(server);
+    });
+    server.once('error', reject);
+    // Slow clients must not hold connections open indefinitely.
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * `bulkhead api`: runs the onboarding API against $KUBECONFIG. Settings come from the YAML file
+ * named by BULKHEAD_API_CONFIG (see api-server/server.ts), with BULKHEAD_API_HOST and
+ * BULKHEAD_API_PORT overriding host and port; an unknown or invalid field stops it, naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { parse } from 'yaml';
+import { ApiServerConfigSchema, startApiServer, type ApiServerConfig } from '../api-server/server.js';
+import { KubeClient } from '../kube/client.js';
+import { createLogger } from '../runtime/logging.js';
+import { setupSignalHandler } from '../runtime/signals.js';
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiServerConfig {
+  const file = env.BULKHEAD_API_CONFIG ? (parse(readFileSync(env.BULKHEAD_API_CONFIG, 'utf8')) as Record<string, unknown> | null) : {};
+  const overrides = {
+    ...(env.BULKHEAD_API_HOST ? { host: env.BULKHEAD_API_HOST } : {}),
+    ...(env.BULKHEAD_API_PORT ? { port: env.BULKHEAD_API_PORT } : {}),
+  };
+  const result = ApiServerConfigSchema.safeParse({ ...(file ?? {}), ...overrides });
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`invalid API configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+export async function runApi(config: ApiServerConfig): Promise<void> {
+  const logger = createLogger({ name: 'api' });
+  const client = KubeClient.load(process.env.KUBECONFIG);
+  const shutdown = setupSignalHandler({ logger });
+  const server = await startApiServer({ config, client, logger });
+  await once(shutdown.signal, 'abort');
+  server.close();
+  server.closeAllConnections();
+  client.close();
+  shutdown.dispose();
+}

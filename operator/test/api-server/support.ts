@@ -1,0 +1,86 @@
+/**
+ * Running the onboarding API in a spec: the real app on 127.0.0.1:0 in front of the real control
+ * plane, tokens minted into a Secret of this run's own, and a small fetch wrapper.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { testEnvironment } from '@bulkhead/testenv';
+import { createApp } from '../../src/api-server/app.js';
+import type { AppDeps } from '../../src/api-server/deps.js';
+import type { Role } from '../../src/api-server/roles.js';
+import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
+import { KubeTokenStore } from '../../src/api-server/token-store.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { createLogger } from '../../src/runtime/logging.js';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listen(deps: AppDeps): Promise<RunningApi> {
+  const server: Server = await new Promise((resolve) => {
+    const started = createApp(deps).listen(0, '127.0.0.1', () => resolve(started));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** A fresh suffix per run, so specs against a reused environment never meet earlier tenants. */
+export const runId = randomBytes(3).toString('hex').replace(/^[0-9]/, 'x');
+
+export interface ApiFixture {
+  client: KubeClient;
+  tenants: KubeTenantStore;
+  tokens: KubeTokenStore;
+  tokenSecret: { namespace: string; name: string };
+  deps(overrides?: Partial<AppDeps>): AppDeps;
+  mint(role: Role, name?: string): Promise<string>;
+}
+
+export function apiFixture(): ApiFixture {
+  const client = KubeClient.load(testEnvironment().kubeconfig);
+  const tokenSecret = { namespace: 'default', name: `api-tokens-${runId}` };
+  const tokens = new KubeTokenStore({ client, secret: tokenSecret, cacheMs: 0 });
+  const tenants = new KubeTenantStore(client);
+  let minted = 0;
+  return {
+    client, tenants, tokens, tokenSecret,
+    deps: (overrides = {}) => ({ tenants, auth: { tokens }, logger: createLogger({ silent: true }), ...overrides }),
+    mint: (role, name) => tokens.create(name ?? `${role}-${(minted += 1)}`, role),
+  };
+}
+
+export interface Call {
+  token?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON.stringify(body). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export async function call(api: RunningApi, method: string, path: string, options: Call = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${api.url}${path}`, { method, headers: { ...headers, ...options.headers }, body: payload });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+export function newTenant(name: string, extra: Record<string, unknown> = {}) {
+  return {
+    name, displayName: `Tenant ${name}`, plan: 'standard', region: 'eu-central-1',
+    owners: [{ kind: 'Group', name: `${name}-admins` }], ...extra,
+  };
+}
