@@ -4,13 +4,14 @@
  * .bulkhead/demo.env (KEY=value lines) and waits for Ctrl-C; with ONCE=1 it stops everything and
  * exits 0 instead.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../testenv/src/environment.js';
 import { repoRoot, stateDir } from '../testenv/src/paths.js';
+import { freePort } from '../testenv/src/processes.js';
 
 const tenants = ['acme', 'globex'];
 const once = process.env.ONCE === '1';
@@ -32,9 +33,13 @@ async function main(): Promise<void> {
     env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile }, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
   console.log(`Operator started (pid ${operator.pid}), logs in ${log}`);
+  const api = await startApi(env);
+  console.log(`Onboarding API on ${api.url} (logs in ${api.log})`);
   const stop = async (): Promise<void> => {
-    operator.kill('SIGTERM');
-    await new Promise((resolve) => operator.once('exit', resolve));
+    for (const child of [api.child, operator]) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
     await stopEnvironment(env);
   };
 
@@ -43,7 +48,8 @@ async function main(): Promise<void> {
   console.log(`Applied plans and tenants ${tenants.join(', ')}; waiting for them to become Ready:`);
   await watchConditions(kubectl);
 
-  writeFileSync(join(stateDir, 'demo.env'), `KUBECONFIG=${env.kubeconfig}\n`);
+  writeFileSync(join(stateDir, 'demo.env'),
+    `KUBECONFIG=${env.kubeconfig}\nBULKHEAD_API_URL=${api.url}\nBULKHEAD_API_TOKEN=${api.token}\n`, { mode: 0o600 });
   console.log(`\nAll tenants are Ready. Wrote ${join(stateDir, 'demo.env')}. Explore with:`);
   console.log(`  export KUBECONFIG=${env.kubeconfig}`);
   console.log(`  alias kubectl=${env.kubectl}   # the kubectl built with the control plane, if you have none`);
@@ -53,6 +59,12 @@ async function main(): Promise<void> {
   console.log(`  kubectl get secret acme-database -n tenant-acme -o jsonpath='{.data.uri}' | base64 -d   # acme's own database`);
   console.log('  kubectl get configmap acme-encryption-key -n tenant-acme -o yaml                       # acme\'s own KMS key');
   printDataSummary(kubectl);
+  console.log('\nOnboard another customer through the API (as a platform admin; the token is in demo.env):');
+  console.log('  source .bulkhead/demo.env');
+  console.log(`  curl -sS -X POST "$BULKHEAD_API_URL/v1/tenants" -H "Authorization: Bearer $BULKHEAD_API_TOKEN" \\
+    -H 'Content-Type: application/json' -H "Idempotency-Key: $(date +%s)" \\
+    -d '{"name":"initech","displayName":"Initech","plan":"standard","region":"eu-central-1","owners":[{"kind":"Group","name":"initech-admins"}]}'`);
+  console.log('  curl -sS "$BULKHEAD_API_URL/v1/tenants/initech" -H "Authorization: Bearer $BULKHEAD_API_TOKEN"');
   if (once) {
     await stop();
     console.log('ONCE=1: stopped everything.');
@@ -107,6 +119,26 @@ function printDataSummary(kubectl: (...args: string[]) => string): void {
     const { database, encryption, app } = tenant.status ?? {};
     console.log(`  ${name.padEnd(8)} database ${database?.name} on ${database?.host}:${database?.port}, key ${encryption?.alias} (${encryption?.keyId}), app ${app?.version}`);
   }
+}
+
+/** Starts `bulkhead api` on a free loopback port and mints a platform-admin token for the demo. */
+async function startApi(env: Environment): Promise<{ child: ChildProcess; url: string; token: string; log: string }> {
+  const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
+  const childEnv = { ...process.env, KUBECONFIG: env.kubeconfig };
+  const token = execFileSync(process.execPath, [bulkhead, 'token', 'create', '--role', 'platform-admin', '--name', `demo-${Date.now()}`],
+    { env: childEnv, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+  const port = await freePort();
+  const log = join(env.dir, 'run', 'logs', 'api.log');
+  const child = spawn(process.execPath, [bulkhead, 'api'], {
+    env: { ...childEnv, BULKHEAD_API_HOST: '127.0.0.1', BULKHEAD_API_PORT: String(port) },
+    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url, token, log };
+    await sleep(200);
+  }
+  throw new Error(`the onboarding API did not start; see ${log}`);
 }
 
 async function retry(action: () => unknown, attempts = 30): Promise<void> {
