@@ -8,7 +8,8 @@ import { isIPv4, isIPv6 } from 'node:net';
 /** Why a string is not a canonical CIDR, or undefined when it is one. */
 export type CidrProblem = 'notCidr' | 'hostBitsSet';
 
-interface ParsedAddress {
+/** An IP address as a number and its family's width in bits. */
+export interface ParsedAddress {
   readonly value: bigint;
   readonly width: 32 | 128;
 }
@@ -18,20 +19,25 @@ export function cidrProblem(text: string): CidrProblem | undefined {
   const prefixText = text.slice(slash + 1);
   // netip refuses a sign or leading zeros in the prefix length.
   if (slash < 0 || !/^(0|[1-9][0-9]{0,2})$/.test(prefixText)) return 'notCidr';
-  const address = parseAddress(text.slice(0, slash));
+  const address = prefixAddress(text.slice(0, slash));
   const prefixLength = Number(prefixText);
   if (address === undefined || prefixLength > address.width) return 'notCidr';
   const hostMask = (1n << BigInt(address.width - prefixLength)) - 1n;
   return (address.value & hostMask) === 0n ? undefined : 'hostBitsSet';
 }
 
-function parseAddress(text: string): ParsedAddress | undefined {
+/** Any IPv4 or IPv6 address without a zone ("fe80::1%eth0", which Node accepts), as a number. */
+export function parseAddress(text: string): ParsedAddress | undefined {
   if (isIPv4(text)) return { value: ipv4Value(text), width: 32 };
-  // Node accepts a zone ("fe80::1%eth0"); a prefix may not carry one.
   if (!isIPv6(text) || text.includes('%')) return undefined;
-  const value = ipv6Groups(text).reduce((sum, group) => (sum << 16n) | BigInt(group), 0n);
+  return { value: ipv6Groups(text).reduce((sum, group) => (sum << 16n) | BigInt(group), 0n), width: 128 };
+}
+
+/** An address as a CIDR's base may be written for the CEL library. */
+function prefixAddress(text: string): ParsedAddress | undefined {
+  const address = parseAddress(text);
   // ::ffff:a.b.c.d is refused by the CEL library: it would silently mean an IPv4 network.
-  return value >> 32n === 0xffffn ? undefined : { value, width: 128 };
+  return address?.width === 128 && address.value >> 32n === 0xffffn ? undefined : address;
 }
 
 function ipv4Value(text: string): bigint {

@@ -22,29 +22,11 @@ import {
   type RenderedRelease,
 } from '../../src/providers/release/index.js';
 import type { KubeObject } from '../../src/runtime/types.js';
+import { hostileTemplates } from '../support/charts.js';
 
 const chartSource = join(import.meta.dirname, '../../../charts/tenant-app');
 const acme = { metadata: { name: 'acme' } };
 const namespace = namespaceName(acme);
-
-/** A template that reaches outside the tenant: a ClusterRole and a ConfigMap in kube-system. */
-const escapingTemplate = `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: {{ .Release.Name }}-reader
-rules:
-  - apiGroups: [""]
-    resources: [secrets]
-    verbs: [get, list]
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {{ .Release.Name }}-leak
-  namespace: kube-system
-data:
-  tenant: {{ .Values.tenant.name | quote }}
-`;
 
 /** The parts of a rendered Deployment the spec reads. */
 interface RenderedDeployment extends KubeObject {
@@ -209,7 +191,7 @@ describe('rendering the tenant app chart with helm', function () {
     before(async function () {
       const chartDir = join(work, 'escaping-chart');
       await cp(chartSource, chartDir, { recursive: true });
-      await writeFile(join(chartDir, 'templates', 'escape.yaml'), escapingTemplate);
+      await writeFile(join(chartDir, 'templates', 'escape.yaml'), hostileTemplates);
       escaping = join(work, 'escaping-charts');
       await packageChart(helm, chartDir, escaping, { version: '1.0.0', appVersion: '1.0.0' });
       const rendered = await render({ chartDir: escaping, version: '1.0.0' });

@@ -20,7 +20,8 @@ export const testChartVersions = {
   hostile: '1.8.0-hostile',
 } as const;
 
-const hostileTemplates = `apiVersion: rbac.authorization.k8s.io/v1
+/** Templates that reach outside the tenant: a ClusterRole and a ConfigMap in kube-system. */
+export const hostileTemplates = `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: {{ .Release.Name }}-reader
