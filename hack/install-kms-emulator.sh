@@ -3,12 +3,6 @@
 # the repository and keyed by version. Prints the path of its moto_server executable.
 set -euo pipefail
 source "$(dirname "$0")/versions.sh"
-cache="${BULKHEAD_CACHE:-$HOME/.cache/bulkhead}"
-venv="$cache/venv/moto-$MOTO_VERSION"
-if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
-  echo "[install-kms-emulator] installing moto[server] $MOTO_VERSION into $venv" >&2
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2
-fi
+source "$(dirname "$0")/python-venv.sh"
+venv=$(python_tool moto "$MOTO_VERSION" "moto[server]==$MOTO_VERSION" "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')")
 echo "$venv/bin/moto_server"

@@ -3,11 +3,12 @@
  * rate limit, a request log without bodies or tokens, and the error handler that turns every
  * failure into a problem response.
  */
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../runtime/logging.js';
 import { errorFields } from '../runtime/logging.js';
 import { principalOf } from './auth.js';
-import { ApiProblem, sendProblem } from './problems.js';
+import { problemTypeLocal, requestIdHeader } from './audit-trail/record-mutations.js';
+import { ApiProblem, sendProblem as send, type ProblemInit } from './problems.js';
 import type { RateLimiter } from './rate-limit.js';
 import { kubeProblem } from './validate.js';
 
@@ -50,7 +51,10 @@ export function rateLimit(limiter: RateLimiter, now: () => Date): RequestHandler
   };
 }
 
-/** One log line per request: method, route, status, caller id and duration. Never headers or bodies. */
+/**
+ * One log line per request: method, route, status, caller id, the audit trail's request id (on
+ * mutating calls) and duration. Never headers or bodies.
+ */
 export function requestLog(logger: Logger): RequestHandler {
   return (request, response, next) => {
     const started = process.hrtime.bigint();
@@ -58,7 +62,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const principal = response.locals.principal as { id?: string } | undefined;
       logger.info('Handled request', {
         method: request.method, path: request.path.slice(0, 200), status: response.statusCode,
-        caller: principal?.id, durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        caller: principal?.id, requestId: response.getHeader(requestIdHeader), durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       });
     });
     next();
@@ -73,6 +77,12 @@ const bodyErrors: Record<string, { status: number; type: string; title: string; 
   'charset.unsupported': { status: 415, type: 'unsupported-charset', title: 'Unsupported charset', rule: 'utf-8' },
   'request.aborted': { status: 400, type: 'request-aborted', title: 'Request aborted', rule: 'complete' },
 };
+
+/** Sends the problem and leaves its type where the audit trail's outcome record reads it. */
+function sendProblem(response: Response, init: ProblemInit): void {
+  response.locals[problemTypeLocal] = init.type;
+  send(response, init);
+}
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response, _next) => {

@@ -1,7 +1,9 @@
 /**
  * `bulkhead api`: runs the onboarding API against $KUBECONFIG. Settings come from the YAML file
  * named by BULKHEAD_API_CONFIG (see api-server/server.ts), with BULKHEAD_API_HOST and
- * BULKHEAD_API_PORT overriding host and port; an unknown or invalid field stops it, naming the field.
+ * BULKHEAD_API_PORT overriding host and port, and BULKHEAD_AUDIT_TRAIL_URL setting auditTrail.url
+ * (so the password can come from a Secret through the environment rather than a file). An unknown
+ * or invalid field stops it, naming the field; so does a missing audit trail (see docs/api.md).
  */
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -16,6 +18,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiServerCo
   const overrides = {
     ...(env.BULKHEAD_API_HOST ? { host: env.BULKHEAD_API_HOST } : {}),
     ...(env.BULKHEAD_API_PORT ? { port: env.BULKHEAD_API_PORT } : {}),
+    ...(env.BULKHEAD_AUDIT_TRAIL_URL ? { auditTrail: { url: env.BULKHEAD_AUDIT_TRAIL_URL } } : {}),
   };
   const result = ApiServerConfigSchema.safeParse({ ...(file ?? {}), ...overrides });
   if (!result.success) {

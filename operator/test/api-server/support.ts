@@ -1,37 +1,66 @@
 /**
  * Running the onboarding API in a spec: the real app on 127.0.0.1:0 in front of the real control
- * plane, tokens minted into a Secret of this run's own, and a small fetch wrapper.
+ * plane, tokens minted into a Secret of this run's own, an audit trail in a PostgreSQL database of
+ * this run's own (created on the first listen), and a small fetch wrapper.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { testEnvironment } from '@bulkhead/testenv';
 import { createApp } from '../../src/api-server/app.js';
+import type { AuditEntry, AuditRecord } from '../../src/api-server/audit-trail/record.js';
+import { PgAuditTrail, type AuditTrail } from '../../src/api-server/audit-trail/store.js';
 import type { AppDeps } from '../../src/api-server/deps.js';
 import type { Role } from '../../src/api-server/roles.js';
 import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
 import { KubeTokenStore } from '../../src/api-server/token-store.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { createLogger } from '../../src/runtime/logging.js';
+import { createTrailDatabase, type TrailDatabase } from './audit-trail-database.js';
 
 export interface RunningApi {
   url: string;
   close(): Promise<void>;
 }
 
+/** A fresh suffix per run, so specs against a reused environment never meet earlier tenants. */
+export const runId = randomBytes(3).toString('hex').replace(/^[0-9]/, 'x');
+
+/** The audit trail database the fixture's apps share, created once per run, dropped after it. */
+let sharedTrail: Promise<TrailDatabase> | undefined;
+const sharedTrailDatabase = (): Promise<TrailDatabase> => (sharedTrail ??= createTrailDatabase(`api_audit_${runId}`));
+after(async function () {
+  if (sharedTrail) await (await sharedTrail).drop();
+});
+
+/** The fixture's trail: connects, as the API's INSERT-and-SELECT role, on its first append. */
+class SharedAuditTrail implements AuditTrail {
+  private trail: Promise<PgAuditTrail> | undefined;
+
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    this.trail ??= sharedTrailDatabase().then((database) => new PgAuditTrail({ url: database.apiUrl, allowExitOnIdle: true }));
+    return (await this.trail).append(entry);
+  }
+
+  async close(): Promise<void> {
+    await (await this.trail)?.close();
+  }
+}
+
 export async function listen(deps: AppDeps): Promise<RunningApi> {
+  const trail = deps.auditTrail instanceof SharedAuditTrail ? deps.auditTrail : undefined;
   const server: Server = await new Promise((resolve) => {
     const started = createApp(deps).listen(0, '127.0.0.1', () => resolve(started));
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: async () => {
+      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+      await trail?.close();
+    },
   };
 }
-
-/** A fresh suffix per run, so specs against a reused environment never meet earlier tenants. */
-export const runId = randomBytes(3).toString('hex').replace(/^[0-9]/, 'x');
 
 export interface ApiFixture {
   client: KubeClient;
@@ -50,7 +79,7 @@ export function apiFixture(): ApiFixture {
   let minted = 0;
   return {
     client, tenants, tokens, tokenSecret,
-    deps: (overrides = {}) => ({ tenants, auth: { tokens }, logger: createLogger({ silent: true }), ...overrides }),
+    deps: (overrides = {}) => ({ tenants, auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: new SharedAuditTrail(), ...overrides }),
     mint: (role, name) => tokens.create(name ?? `${role}-${(minted += 1)}`, role),
   };
 }

@@ -1,0 +1,79 @@
+/**
+ * `bulkhead audit-trail verify [--format text|json]` walks the onboarding API's audit trail in id
+ * order and checks every hash link: exit 0 when intact (printing how many records and the head
+ * hash, worth keeping elsewhere: a deleted tail is only visible against a head seen before), exit 1
+ * at the first broken record (its id and what is wrong), exit 2 when it cannot run.
+ * `bulkhead audit-trail init [--grant ROLE]` creates the table and its append-only triggers as
+ * their owner and lets ROLE (the API's role) insert and select. Both connect to
+ * BULKHEAD_AUDIT_TRAIL_URL; verify needs only SELECT.
+ */
+import { parseArgs } from 'node:util';
+import { AuditTrailConfigSchema } from '../api-server/audit-trail/config.js';
+import { grantAppend } from '../api-server/audit-trail/schema.js';
+import { PgAuditTrail } from '../api-server/audit-trail/store.js';
+import { verifyChain, type VerifyResult } from '../api-server/audit-trail/verify.js';
+
+export const auditTrailUsage = `usage: bulkhead audit-trail verify [--format text|json]
+       bulkhead audit-trail init [--grant ROLE]
+(connects to BULKHEAD_AUDIT_TRAIL_URL)
+`;
+
+interface Output { write(text: string): unknown }
+
+function trailFrom(env: NodeJS.ProcessEnv): PgAuditTrail {
+  const parsed = AuditTrailConfigSchema.safeParse({ url: env.BULKHEAD_AUDIT_TRAIL_URL });
+  if (!parsed.success || !parsed.data.url) {
+    throw new UsageError(`BULKHEAD_AUDIT_TRAIL_URL ${env.BULKHEAD_AUDIT_TRAIL_URL ? parsed.error?.issues[0]?.message ?? 'is invalid' : 'is not set'}`);
+  }
+  return new PgAuditTrail({ url: parsed.data.url, maxConnections: 1, allowExitOnIdle: true, statementTimeoutMillis: 60_000 });
+}
+
+class UsageError extends Error {}
+
+export function formatResult(result: VerifyResult, format: 'text' | 'json'): string {
+  if (format === 'json') {
+    return `${JSON.stringify({ intact: result.broken === undefined, verified: result.verified, headId: result.headId, headHash: result.headHash,
+      ...(result.broken ? { broken: result.broken } : {}) })}\n`;
+  }
+  if (!result.broken) return `Audit trail intact: verified ${result.verified} records; head is record ${result.headId} with hash ${result.headHash}\n`;
+  return `Audit trail BROKEN at record ${result.broken.id}: ${result.broken.kind}: ${result.broken.detail}\n`
+    + `(${result.verified} records before it verified; last sound record ${result.headId} with hash ${result.headHash})\n`;
+}
+
+async function verify(trail: PgAuditTrail, args: string[], stdout: Output): Promise<number> {
+  const { values } = parseArgs({ args, options: { format: { type: 'string', default: 'text' } } });
+  if (values.format !== 'text' && values.format !== 'json') throw new UsageError('--format must be text or json');
+  const result = await verifyChain(trail.records());
+  stdout.write(formatResult(result, values.format));
+  return result.broken ? 1 : 0;
+}
+
+async function init(trail: PgAuditTrail, args: string[], stdout: Output): Promise<number> {
+  const { values } = parseArgs({ args, options: { grant: { type: 'string' } } });
+  const schema = await trail.ensureSchema();
+  stdout.write(schema === 'created' ? 'Created the audit trail table\n' : 'The audit trail table exists\n');
+  if (values.grant) {
+    await grantAppend(trail.connectionPool, values.grant);
+    stdout.write(`Granted SELECT, INSERT on the audit trail to ${values.grant}\n`);
+  }
+  return 0;
+}
+
+export async function runAuditTrailCommand(args: string[], io: { stdout: Output; stderr: Output } = process, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const command = args[0] === 'verify' ? verify : args[0] === 'init' ? init : undefined;
+  if (!command) {
+    io.stderr.write(auditTrailUsage);
+    return 2;
+  }
+  let trail: PgAuditTrail | undefined;
+  try {
+    trail = trailFrom(env);
+    return await command(trail, args.slice(1), io.stdout);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`bulkhead audit-trail ${args[0]}: ${message}\n`);
+    return 2;
+  } finally {
+    await trail?.close();
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The onboarding API's audit trail in real PostgreSQL, behind real HTTP and the real control plane:
+ * every mutating call (refused ones too) leaves an attempt and an outcome record naming the caller,
+ * the request id and the status; two replicas appending at once keep one unbroken chain; the API's
+ * role cannot rewrite history; and `bulkhead audit-trail verify`, run as a child process, names the
+ * record a superuser tampered with or deleted.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { AuditRecord } from '../../src/api-server/audit-trail/record.js';
+import { recordHash } from '../../src/api-server/audit-trail/record.js';
+import { auditTrailTable } from '../../src/api-server/audit-trail/schema.js';
+import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
+import { verifyChain } from '../../src/api-server/audit-trail/verify.js';
+import { prepareCluster } from '../support/setup.js';
+import { bulkheadAuditTrail, createTrailDatabase, withSuperuser, type TrailDatabase } from './audit-trail-database.js';
+import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type RunningApi } from './support.js';
+
+async function allRecords(trail: PgAuditTrail): Promise<AuditRecord[]> {
+  const records: AuditRecord[] = [];
+  for await (const record of trail.records()) records.push(record);
+  return records;
+}
+
+/** Outcome records are written once the response is sent; wait for them rather than for a fixed time. */
+async function waitForRecords(trail: PgAuditTrail, count: number): Promise<AuditRecord[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const records = await allRecords(trail);
+    if (records.length >= count || Date.now() > deadline) return records;
+    await sleep(50);
+  }
+}
+
+describe('the onboarding API audit trail', function () {
+  let fixture: ApiFixture;
+  let database: TrailDatabase;
+  let trail: PgAuditTrail;
+  let api: RunningApi;
+  const tokens: Record<'sales' | 'admin' | 'auditor', string> = { sales: '', admin: '', auditor: '' };
+  const tenantName = `trail${runId}`;
+  let keys = 0;
+  const key = () => `trail-${runId}-${(keys += 1)}`;
+
+  before(async function () {
+    await prepareCluster();
+    fixture = apiFixture();
+    tokens.sales = await fixture.mint('sales-ops', 'trail-sales');
+    tokens.admin = await fixture.mint('platform-admin', 'trail-admin');
+    tokens.auditor = await fixture.mint('auditor', 'trail-auditor');
+    database = await createTrailDatabase(`trail_${runId}`);
+    trail = new PgAuditTrail({ url: database.apiUrl, allowExitOnIdle: true });
+    api = await listen(fixture.deps({ auditTrail: trail }));
+  });
+
+  after(async function () {
+    await api?.close();
+    await trail?.close();
+    await database?.drop();
+    const tenant = await fixture?.tenants.get(tenantName);
+    if (tenant) await fixture.tenants.delete(tenantName, tenant.metadata.uid ?? '');
+    await fixture?.client.delete({ apiVersion: 'v1', kind: 'Secret', ...fixture.tokenSecret });
+    fixture?.client.close();
+  });
+
+  it('records create, patch, a refused patch and delete with actor, route, tenant, request id and outcome; reads not at all', async function () {
+    const create = { reply: await call(api, 'POST', '/v1/tenants', { token: tokens.sales, body: newTenant(tenantName), headers: { 'idempotency-key': key() } }),
+      method: 'POST', route: '/v1/tenants', actor: 'token:trail-sales', role: 'sales-ops', status: 202, problem: null, attemptTenant: null };
+    assert.equal((await call(api, 'GET', `/v1/tenants/${tenantName}`, { token: tokens.admin })).status, 200);
+    assert.equal((await call(api, 'GET', '/v1/tenants', { token: tokens.auditor })).status, 200);
+    const calls = [
+      create,
+      { reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.sales, body: { suspended: true } }),
+        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-sales', role: 'sales-ops', status: 200, problem: null, attemptTenant: tenantName },
+      { reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.auditor, body: { suspended: false } }),
+        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-auditor', role: 'auditor', status: 403, problem: 'forbidden', attemptTenant: tenantName },
+      { reply: await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Retain`, { token: tokens.admin }),
+        method: 'DELETE', route: '/v1/tenants/{name}', actor: 'token:trail-admin', role: 'platform-admin', status: 202, problem: null, attemptTenant: tenantName },
+    ];
+    assert.deepEqual(calls.map((c) => c.reply.status), calls.map((c) => c.status));
+
+    const records = await waitForRecords(trail, calls.length * 2);
+    assert.equal(records.length, calls.length * 2, 'one attempt and one outcome per mutating call, nothing for reads');
+    for (const expected of calls) {
+      const requestId = expected.reply.headers.get('x-request-id');
+      assert.match(requestId ?? '', /^[0-9a-f-]{36}$/);
+      const mine = records.filter((r) => r.requestId === requestId);
+      assert.deepEqual(mine.map((r) => r.phase), ['attempt', 'outcome'], `records of ${expected.method} ${expected.status}`);
+      const [attempt, outcome] = mine as [AuditRecord, AuditRecord];
+      for (const record of mine) {
+        assert.deepEqual({ actor: record.actorId, role: record.actorRole, method: record.method, route: record.route },
+          { actor: expected.actor, role: expected.role, method: expected.method, route: expected.route });
+      }
+      assert.equal(attempt.outcome, null);
+      assert.equal(attempt.tenant, expected.attemptTenant);
+      assert.equal(outcome.tenant, tenantName);
+      assert.deepEqual(outcome.outcome, { status: expected.status, problemType: expected.problem });
+      assert.ok(outcome.id > attempt.id);
+    }
+    const rows = await withSuperuser(database.database, (client) => client.query(`SELECT row_to_json(t)::text AS row FROM ${auditTrailTable} t`));
+    for (const token of Object.values(tokens)) assert.ok(!rows.rows.some((r: { row: string }) => r.row.includes(token)), 'no token in the trail');
+  });
+
+  it('records a body refused before it is read, without a tenant name', async function () {
+    const before = (await allRecords(trail)).length;
+    const reply = await call(api, 'POST', '/v1/tenants', { token: tokens.sales, raw: '{"name": ', headers: { 'idempotency-key': key() } });
+    assert.equal(reply.status, 400);
+    const records = (await waitForRecords(trail, before + 2)).slice(before);
+    assert.deepEqual(records.map((r) => [r.phase, r.tenant, r.outcome]),
+      [['attempt', null, null], ['outcome', null, { status: 400, problemType: 'malformed-json' }]]);
+  });
+
+  it('keeps one unbroken chain while two replicas take concurrent changes', async function () {
+    const replicaTrail = new PgAuditTrail({ url: database.apiUrl, allowExitOnIdle: true });
+    const replica = await listen(fixture.deps({ auditTrail: replicaTrail }));
+    try {
+      const before = (await allRecords(trail)).length;
+      const requests = 24;
+      const replies = await Promise.all(Array.from({ length: requests }, (_, i) =>
+        call(i % 2 === 0 ? api : replica, 'PATCH', `/v1/tenants/${tenantName}-gone${i}`, { token: tokens.admin, body: { suspended: true } })));
+      assert.ok(replies.every((r) => r.status === 404));
+      await waitForRecords(trail, before + requests * 2);
+      const result = await verifyChain(trail.records());
+      assert.equal(result.broken, undefined, JSON.stringify(result.broken));
+      assert.equal(result.verified, before + requests * 2);
+      const ids = new Set(replies.map((r) => r.headers.get('x-request-id')));
+      const recorded = (await allRecords(trail)).filter((r) => ids.has(r.requestId));
+      assert.equal(recorded.length, requests * 2);
+    } finally {
+      await replica.close();
+      await replicaTrail.close();
+    }
+  });
+
+  it('refuses a change it cannot record (503) and changes nothing', async function () {
+    const refusedName = `${tenantName}-unrecorded`;
+    await withSuperuser(database.database, (client) => client.query(`REVOKE INSERT ON ${auditTrailTable} FROM "${database.apiRole}"`));
+    try {
+      const reply = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body: newTenant(refusedName), headers: { 'idempotency-key': key() } });
+      assert.equal(reply.status, 503);
+      assert.equal((reply.body as { type: string }).type, 'https://bulkhead.dev/problems/audit-trail-unavailable');
+      assert.equal(await fixture.tenants.get(refusedName), undefined);
+    } finally {
+      await withSuperuser(database.database, (client) => client.query(`GRANT INSERT ON ${auditTrailTable} TO "${database.apiRole}"`));
+    }
+  });
+
+  it('lets the API role neither update, delete nor truncate a record, and the trigger refuses even the owner', async function () {
+    const asApi = new pg.Client({ connectionString: database.apiUrl });
+    await asApi.connect();
+    try {
+      for (const statement of [`UPDATE ${auditTrailTable} SET status = 200 WHERE id = 1`, `DELETE FROM ${auditTrailTable} WHERE id = 1`,
+        `TRUNCATE ${auditTrailTable}`, `ALTER TABLE ${auditTrailTable} DISABLE TRIGGER refuse_update_delete`]) {
+        await assert.rejects(asApi.query(statement), /permission denied|must be owner/, statement);
+      }
+    } finally {
+      await asApi.end();
+    }
+    await withSuperuser(database.database, async (client) => {
+      for (const statement of [`UPDATE ${auditTrailTable} SET status = 200 WHERE id = 2`, `DELETE FROM ${auditTrailTable} WHERE id = 1`, `TRUNCATE ${auditTrailTable}`]) {
+        await assert.rejects(client.query(statement), /the audit trail is append-only/, statement);
+      }
+    });
+    assert.equal((await verifyChain(trail.records())).broken, undefined);
+  });
+
+  describe('bulkhead audit-trail verify', function () {
+    it('exits 0 on an untampered trail, printing the count and the head hash (text and JSON)', async function () {
+      const records = await allRecords(trail);
+      const head = records.at(-1);
+      const text = await bulkheadAuditTrail(database.apiUrl, 'verify');
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, new RegExp(`verified ${records.length} records; head is record ${head?.id} with hash ${head?.hash}`));
+      const json = await bulkheadAuditTrail(database.apiUrl, 'verify', '--format', 'json');
+      assert.equal(json.code, 0, json.stderr);
+      assert.deepEqual(JSON.parse(json.stdout), { intact: true, verified: records.length, headId: head?.id, headHash: head?.hash });
+    });
+
+    it('exits 1 naming a record a superuser edited behind the disabled trigger, and again once its hash was recomputed', async function () {
+      const victim = (await allRecords(trail)).find((r) => r.phase === 'outcome' && r.outcome?.status === 403);
+      assert.ok(victim);
+      await tamper(`UPDATE ${auditTrailTable} SET status = 200, problem_type = NULL WHERE id = ${victim.id}`);
+      const edited = await bulkheadAuditTrail(database.apiUrl, 'verify');
+      assert.equal(edited.code, 1, edited.stdout);
+      assert.match(edited.stdout, new RegExp(`BROKEN at record ${victim.id}: hash-mismatch`));
+
+      const forged = { ...victim, outcome: { status: 200, problemType: null } };
+      await tamper(`UPDATE ${auditTrailTable} SET hash = '${recordHash(forged.id, forged.previousHash, forged)}' WHERE id = ${victim.id}`);
+      const rehashed = await bulkheadAuditTrail(database.apiUrl, 'verify', '--format', 'json');
+      assert.equal(rehashed.code, 1, rehashed.stdout);
+      assert.deepEqual((JSON.parse(rehashed.stdout) as { broken: { id: number; kind: string } }).broken.id, victim.id + 1);
+      assert.equal((JSON.parse(rehashed.stdout) as { broken: { kind: string } }).broken.kind, 'previous-hash-mismatch');
+
+      await tamper(`UPDATE ${auditTrailTable} SET status = 403, problem_type = 'forbidden', hash = '${victim.hash}' WHERE id = ${victim.id}`);
+      assert.equal((await bulkheadAuditTrail(database.apiUrl, 'verify')).code, 0, 'restored to the original, the chain verifies again');
+    });
+
+    it('exits 1 naming the record after a deleted one', async function () {
+      await tamper(`DELETE FROM ${auditTrailTable} WHERE id = 3`);
+      const result = await bulkheadAuditTrail(database.apiUrl, 'verify');
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stdout, /BROKEN at record 4: id-gap: expected id 3, found 4: records 3 to 3 are missing/);
+    });
+  });
+
+  /** What an attacker with superuser rights does: switch the trigger off, rewrite, switch it on. */
+  async function tamper(statement: string): Promise<void> {
+    await withSuperuser(database.database, async (client) => {
+      await client.query(`ALTER TABLE ${auditTrailTable} DISABLE TRIGGER refuse_update_delete`);
+      await client.query(statement);
+      await client.query(`ALTER TABLE ${auditTrailTable} ENABLE TRIGGER refuse_update_delete`);
+    });
+  }
+});
