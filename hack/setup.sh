@@ -11,6 +11,7 @@ apt_missing=()
 command -v openssl >/dev/null || apt_missing+=(openssl)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null || apt_missing+=(postgresql)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_missing+=(python3-venv)
+command -v chromium >/dev/null || apt_missing+=(chromium)  # renders the audit report in headless tests
 if [ ${#apt_missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${apt_missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -97,6 +97,17 @@ describe('the tenant controller', function () {
     }, 15_000);
   });
 
+  it('keeps the default ServiceAccount from mounting a token, and turns automount back off', async function () {
+    const account = await core.readNamespacedServiceAccount({ namespace: 'tenant-lifecycle', name: 'default' });
+    assert.equal(account.automountServiceAccountToken, false);
+    await core.patchNamespacedServiceAccount({ namespace: 'tenant-lifecycle', name: 'default', body: { automountServiceAccountToken: true } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await eventually('automountServiceAccountToken back to false', async () => {
+      const current = await core.readNamespacedServiceAccount({ namespace: 'tenant-lifecycle', name: 'default' });
+      return current.automountServiceAccountToken === false || undefined;
+    }, 15_000);
+  });
+
   // Leader election renews its Lease every retry period; that is the one write a leader must make.
   it('sends no write request once every tenant is Ready, besides renewing its leader Lease', async function () {
     await waitForReady(kc, 'lifecycle');

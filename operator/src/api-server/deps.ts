@@ -1,5 +1,6 @@
 /** What createApp needs from the outside, so a test can pass real stores and a fixed clock. */
 import type { Logger } from '../runtime/logging.js';
+import type { AuditTrail } from './audit-trail/store.js';
 import type { Authenticators } from './auth.js';
 import type { InFlightRequests } from './idempotency.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -9,10 +10,17 @@ export interface AppDeps {
   tenants: TenantStore;
   auth: Authenticators;
   logger: Logger;
+  /**
+   * Where every mutating call is recorded before it acts; null only when the configuration says
+   * `auditTrail: {disabled: true}`. Required, so no caller can forget it.
+   */
+  auditTrail: AuditTrail | null;
   clock?: () => Date;
   rateLimiter?: RateLimiter;
   /** Kept by the app when absent; passed in by tests that want to look at it. */
   inFlight?: InFlightRequests;
+  /** The latest signed isolation audit report the operator published; absent: the route answers 404. */
+  auditReports?: { latest(): Promise<Buffer | undefined> };
 }
 
 /** Where Tenants live in this API; Location headers and summaries' links point here. */

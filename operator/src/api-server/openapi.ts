@@ -31,6 +31,9 @@ const common = {
   400: problem('Malformed request'), 401: problem('Missing, unknown, revoked or expired token'),
   403: problem("The caller's role may not do this"), 429: problem('Rate limited; see Retry-After'),
 };
+/** Mutating routes: recorded in the audit trail first, so they fail closed without it. */
+const recorded = { 503: { ...problem('The audit trail cannot be written; nothing was changed'), headers: { 'Retry-After': { schema: { type: 'string' } } } } };
+const requestIdHeader = { 'X-Request-Id': { description: 'The id of this call in the audit trail', schema: { type: 'string' } } };
 const withBody = { ...common, 413: problem('Body over 64 KiB'), 415: problem('Body not JSON'), 422: problem('Invalid field; errors name each field and rule') };
 const nameParameter = { name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 40 } };
 const security = [{ bearer: [] }];
@@ -48,8 +51,8 @@ function paths(): JsonObject {
         operationId: 'createTenant', summary: 'Onboard a tenant (roles: sales-ops, platform-admin)', security,
         parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', maxLength: 257 } }],
         requestBody: { required: true, content: { 'application/json': { schema: ref('CreateTenantRequest') } } },
-        responses: { 202: { ...json('TenantSummary', 'Accepted; Location names the tenant'), headers: { Location: { schema: { type: 'string' } } } },
-          ...withBody, 409: problem('Name taken, or a request with this key is in flight') },
+        responses: { 202: { ...json('TenantSummary', 'Accepted; Location names the tenant'), headers: { Location: { schema: { type: 'string' } }, ...requestIdHeader } },
+          ...withBody, ...recorded, 409: problem('Name taken, or a request with this key is in flight') },
       },
       get: { operationId: 'listTenants', summary: 'List tenants (all roles)', security, parameters: queryParameters(),
         responses: { 200: json('TenantList', 'A page of tenants'), ...common, 410: problem('Cursor expired'), 422: problem('Invalid query') } },
@@ -59,12 +62,15 @@ function paths(): JsonObject {
         responses: { 200: json('TenantSummary', 'The tenant'), ...common, 404: problem('No such tenant') } },
       patch: { operationId: 'patchTenant', summary: 'Change plan, suspend or resume (sales-ops, platform-admin)', security, parameters: [nameParameter],
         requestBody: { required: true, content: { 'application/json': { schema: ref('PatchTenantRequest') }, 'application/merge-patch+json': { schema: ref('PatchTenantRequest') } } },
-        responses: { 200: json('TenantSummary', 'The changed tenant'), ...withBody, 404: problem('No such tenant'), 409: problem('Changed concurrently or being deleted') } },
+        responses: { 200: { ...json('TenantSummary', 'The changed tenant'), headers: requestIdHeader }, ...withBody, ...recorded, 404: problem('No such tenant'), 409: problem('Changed concurrently or being deleted') } },
       delete: { operationId: 'deleteTenant', summary: 'Delete a tenant (platform-admin)', security,
         parameters: [nameParameter, { name: 'confirmDeletionPolicy', in: 'query', required: true, schema: { type: 'string', enum: [...deletionPolicies] } }],
-        responses: { 202: json('TenantSummary', 'Deletion started'), ...common, 404: problem('No such tenant'),
+        responses: { 202: { ...json('TenantSummary', 'Deletion started'), headers: requestIdHeader }, ...common, ...recorded, 404: problem('No such tenant'),
           409: problem('confirmDeletionPolicy differs from spec.database.deletionPolicy'), 422: problem('confirmDeletionPolicy missing') } },
     },
+    '/v1/audit/report': { get: { operationId: 'latestAuditReport', summary: 'The latest signed isolation audit report (auditor, platform-admin)', security,
+      responses: { 200: { description: 'The report exactly as signed (docs/auditors.md); verify it with `bulkhead audit verify`', content: { 'application/json': { schema: { type: 'object' } } } },
+        ...common, 404: problem('No report published yet') } } },
     '/v1/plans': { get: { operationId: 'listPlans', summary: 'Plans (all roles)', security, responses: { 200: json('PlanList', 'The plans'), ...common } } },
     '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', responses: { 200: json('Health', 'Alive') } } },
     '/readyz': { get: { operationId: 'readyz', summary: 'Readiness: Kubernetes reachable', responses: { 200: json('Health', 'Ready'), 503: json('Health', 'Not ready') } } },

@@ -10,13 +10,15 @@ export const actions = [
   // Fields only platform engineers may set: app.version/pinned, network, a non-default deletion policy.
   'tenants:set-platform-fields',
   'plans:read', 'openapi:read',
+  // The isolation audit's evidence: for auditors and platform admins, not for sales ops.
+  'audit:read',
 ] as const;
 export type Action = (typeof actions)[number];
 
 const grants: Record<Role, readonly Action[]> = {
   'sales-ops': ['tenants:create', 'tenants:read', 'tenants:change-plan', 'tenants:suspend', 'plans:read', 'openapi:read'],
   'platform-admin': actions,
-  auditor: ['tenants:read', 'plans:read', 'openapi:read'],
+  auditor: ['tenants:read', 'plans:read', 'openapi:read', 'audit:read'],
 };
 
 export function isRole(value: unknown): value is Role {

@@ -6,7 +6,11 @@ import type { Server } from 'node:http';
 import { z } from 'zod';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
+import { errorFields } from '../runtime/logging.js';
+import { readPublishedReport } from '../audit/publish.js';
 import { createApp } from './app.js';
+import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/config.js';
+import { PgAuditTrail } from './audit-trail/store.js';
 import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
 import { RateLimiter } from './rate-limit.js';
 import { KubeTenantStore } from './tenant-store.js';
@@ -18,15 +22,38 @@ export const ApiServerConfigSchema = z.strictObject({
   tokenSecret: z.strictObject({ namespace: z.string(), name: z.string() }).default(defaultTokenSecret),
   rateLimit: z.strictObject({ capacity: z.int().min(1), refillPerSecond: z.number().positive() }).default({ capacity: 60, refillPerSecond: 10 }),
   oidc: OidcConfigSchema.optional(),
+  auditTrail: AuditTrailConfigSchema,
+  /** The ConfigMap the operator publishes the latest audit report to (its audit.reportConfigMap). */
+  auditReport: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).default({ namespace: 'bulkhead-system', name: 'bulkhead-audit-report' }),
 });
 export type ApiServerConfig = z.infer<typeof ApiServerConfigSchema>;
 
+/** Connects to the trail and makes sure its table exists before the API takes a single call. */
+async function openAuditTrail(config: AuditTrailConfig, logger: Logger): Promise<PgAuditTrail | null> {
+  if (!config.url) {
+    logger.warn('Audit trail disabled by configuration: changes through the API are not recorded');
+    return null;
+  }
+  const trail = new PgAuditTrail({ url: config.url }, (error) => logger.warn('Audit trail connection failed while idle', errorFields(error)));
+  try {
+    const schema = await trail.ensureSchema();
+    logger.info(schema === 'created' ? 'Created the audit trail table' : 'Audit trail ready');
+    return trail;
+  } catch (error) {
+    await trail.close();
+    throw new Error(`cannot open the audit trail (auditTrail.url): ${errorFields(error).error}`);
+  }
+}
+
 export async function startApiServer(options: { config: ApiServerConfig; client: KubeClient; logger: Logger }): Promise<Server> {
   const { config, client, logger } = options;
+  const auditTrail = await openAuditTrail(config.auditTrail, logger);
   const app = createApp({
     tenants: new KubeTenantStore(client),
     auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
     rateLimiter: new RateLimiter(config.rateLimit),
+    auditTrail,
+    auditReports: { latest: () => readPublishedReport(client, config.auditReport) },
     logger,
   });
   return new Promise((resolve, reject) => {
@@ -35,6 +62,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
       resolve(server);
     });
     server.once('error', reject);
+    server.once('close', () => { auditTrail?.close().catch(() => undefined); });
     // Slow clients must not hold connections open indefinitely.
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;

@@ -73,14 +73,14 @@ describe('summarizeReady', () => {
   });
 
   it('is Unknown while a step has not reported yet', () => {
-    const conditions = allStepsTrue(1).filter((condition) => condition.type !== 'IsolationVerified');
+    const conditions = allStepsTrue(1).filter((condition) => condition.type !== 'AppDeployed');
     const ready = summarizeReady(conditions, 1);
     assert.equal(ready.status, 'Unknown');
     assert.equal(ready.reason, Reason.Progressing);
   });
 
   it('looks only at the steps it is asked about', () => {
-    const conditions = allStepsTrue(1).filter((condition) => condition.type !== 'IsolationVerified');
+    const conditions = allStepsTrue(1).filter((condition) => condition.type !== 'AppDeployed');
     assert.equal(summarizeReady(conditions, 1, [ConditionType.NamespaceReady, ConditionType.RbacReady]).status, 'True');
   });
 

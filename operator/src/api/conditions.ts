@@ -28,8 +28,14 @@ export const tenantStepConditionTypes: readonly ConditionType[] = [
   ConditionType.DatabaseReady,
   ConditionType.EncryptionKeyReady,
   ConditionType.AppDeployed,
-  ConditionType.IsolationVerified,
 ];
+
+/**
+ * Conditions written by the periodic isolation audit, not by the tenant's reconcile (see
+ * docs/decisions/0005). They do not gate Ready: Ready says the tenant is provisioned as declared;
+ * IsolationVerified says an independent check found it isolated, some time later.
+ */
+export const auditConditionTypes: readonly ConditionType[] = [ConditionType.IsolationVerified];
 
 /**
  * Reasons, one CamelCase word each, so that programs can match on them. The same words appear in

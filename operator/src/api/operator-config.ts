@@ -69,6 +69,20 @@ export const OperatorConfigSchema = z.strictObject({
     dnsNamespace: z.string().min(1).default('kube-system'),
     dnsPodLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }),
   }).default({ ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } }),
+  /**
+   * The isolation audit the leader runs periodically: it sets each Tenant's IsolationVerified
+   * condition, counts findings in metrics and publishes the latest signed report.
+   */
+  audit: z.strictObject({
+    enabled: z.boolean().default(true),
+    intervalSeconds: z.int().min(60).max(86400).default(600),
+    /** Wait after gaining leadership, so the first audit sees tenants the restart caught up on. */
+    initialDelaySeconds: z.int().min(0).max(3600).default(60),
+    /** A Secret (key `private.pem`, an Ed25519 key in PKCS#8 PEM) that signs the reports; unsigned without it. */
+    signingKeySecret: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).optional(),
+    /** The ConfigMap in the operator's namespace that holds the latest report (gzip), read by the onboarding API. */
+    reportConfigMap: z.string().min(1).default('bulkhead-audit-report'),
+  }).default({ enabled: true, intervalSeconds: 600, initialDelaySeconds: 60, reportConfigMap: 'bulkhead-audit-report' }),
 });
 
 export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Counter } from 'prom-client';
 import { parse } from 'yaml';
 import { fieldManager } from '../api/labels.js';
+import { createOperatorAudit } from '../audit/operator-audit.js';
 import { parseOperatorConfig, type OperatorConfig } from '../api/operator-config.js';
 import { createRolloutController } from '../controllers/rollout/index.js';
 import { createTenantController } from '../controllers/tenant/controller.js';
@@ -56,8 +57,9 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
     for (const informer of informers) await informer.waitForSync(signal);
     tenants.controller.start(signal);
     rollouts.controller.start(signal);
+    const audit = config.audit.enabled ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal) : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.all([tenants.controller.stop(), rollouts.controller.stop()]);
+    await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), audit]);
   };
   try {
     if (config.leaderElection.enabled) await runElected({ config, client, identity, logger, metrics }, lead, shutdown.signal);

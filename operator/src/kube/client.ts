@@ -45,7 +45,8 @@ const applyPatch = 'application/apply-patch+yaml';
 export class KubeClient {
   readonly types: ResourceTypes;
 
-  constructor(private readonly transport: Transport) {
+  /** Public so that other clients of the same server (access reviews) share its connections and metrics. */
+  constructor(readonly transport: Transport) {
     this.types = new ResourceTypes(transport);
   }
 

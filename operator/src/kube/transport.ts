@@ -19,6 +19,8 @@ export interface RequestSpec {
   contentType?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Act as this identity (Impersonate-User/Impersonate-Group); the caller needs the impersonate verb. */
+  impersonate?: { user: string; groups: string[] };
 }
 
 /** Counts requests by verb, for the operator's efficiency metrics (writes in steady state must be 0). */
@@ -39,7 +41,8 @@ export function resourceOf(path: string): string {
 
 export class Transport {
   private agent: Agent | undefined;
-  private readonly server: URL;
+  /** The API server's URL, as the kubeconfig names it. */
+  readonly server: URL;
 
   constructor(private readonly config: KubeConfig, private readonly observe: RequestObserver = () => {}) {
     const cluster = config.getCurrentCluster();
@@ -81,7 +84,9 @@ export class Transport {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
-    const headers: Record<string, string> = { ...(options.headers as Record<string, string>), accept: 'application/json' };
+    const headers: Record<string, string | string[]> = {
+      ...(options.headers as Record<string, string>), accept: 'application/json', ...impersonationHeaders(spec),
+    };
     if (body !== undefined) {
       headers['content-type'] = spec.contentType ?? 'application/json';
       // Always a Content-Length: Node sends a DELETE body without one, kube-apiserver answers (say,
@@ -101,6 +106,12 @@ export class Transport {
   close(): void {
     this.agent?.destroy();
   }
+}
+
+function impersonationHeaders(spec: RequestSpec): Record<string, string | string[]> {
+  if (!spec.impersonate) return {};
+  const { user, groups } = spec.impersonate;
+  return groups.length > 0 ? { 'impersonate-user': user, 'impersonate-group': groups } : { 'impersonate-user': user };
 }
 
 function readBody(response: IncomingMessage): Promise<string> {

@@ -39,15 +39,32 @@ export function analyze(cluster: ClusterState, probes: readonly Probe[], assumpt
 
 /** The same flows, each allowed one carrying the rules that allow it (for the auditor's findings). */
 export function explain(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions): ExplainedAnalysisResult {
+  return { assumptions, flows: [...flowsBySource(cluster, probes, assumptions)].flat() };
+}
+
+/**
+ * The same as explain, one source pod at a time with a turn of the event loop between them: a
+ * fleet of hundreds of pods is hundreds of thousands of pairs, and a process that also renews a
+ * leader Lease must not stop answering for the seconds that takes.
+ */
+export async function explainYielding(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions): Promise<ExplainedAnalysisResult> {
+  const flows: ExplainedFlow[] = [];
+  for (const fromOneSource of flowsBySource(cluster, probes, assumptions)) {
+    flows.push(...fromOneSource);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { assumptions, flows };
+}
+
+/** Every source pod's flows to every other pod, source by source in name order. */
+function* flowsBySource(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions): Generator<ExplainedFlow[]> {
   const analysis = new Analysis(cluster, assumptions);
   const pods = [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
-  const flows: ExplainedFlow[] = [];
   for (const source of pods) {
     // Loopback is not a pair: behaviour towards a pod itself is undefined across plugins.
     const destinations = pods.filter((destination) => destination !== source);
-    for (const destination of destinations) flows.push(...probes.map((probe) => analysis.flow({ source, destination, probe })));
+    yield destinations.flatMap((destination) => probes.map((probe) => analysis.flow({ source, destination, probe })));
   }
-  return { assumptions, flows };
 }
 
 export function podKey(pod: Pod): string {

@@ -4,7 +4,7 @@
  * Ready (and failures of a step) become Events on the Tenant.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { ConditionType, findCondition, setCondition, summarizeReady, type Condition } from '../../api/conditions.js';
+import { auditConditionTypes, ConditionType, findCondition, setCondition, summarizeReady, type Condition } from '../../api/conditions.js';
 import { fieldManager } from '../../api/labels.js';
 import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -35,8 +35,11 @@ const normalized = (value: unknown): unknown => JSON.parse(JSON.stringify(value 
 /** Writes the status if it changed; returns the Tenant as it now is (with its new resourceVersion). */
 export async function writeStatus(writer: StatusWriter, tenant: Tenant, status: TenantStatus): Promise<Tenant> {
   if (isDeepStrictEqual(normalized(tenant.status), normalized(status))) return tenant;
+  // The audit's conditions are carried in `status` only so the comparison above sees them; applying
+  // them would co-own them and could put back a value the audit has since changed.
+  const owned = { ...status, conditions: (status.conditions ?? []).filter((c) => !auditConditionTypes.includes(c.type as ConditionType)) };
   const updated = await writer.client.applyStatus<Tenant>(
-    { apiVersion: tenant.apiVersion, kind: tenant.kind, metadata: { name: tenant.metadata.name }, status } as Tenant,
+    { apiVersion: tenant.apiVersion, kind: tenant.kind, metadata: { name: tenant.metadata.name }, status: owned } as Tenant,
     { fieldManager, force: true },
   );
   await recordTransitions(writer, tenant, status.conditions ?? []);

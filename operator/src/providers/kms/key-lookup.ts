@@ -49,11 +49,27 @@ async function keyTags(session: KmsSession, keyId: string): Promise<Tag[] | unde
 export async function findTenantKeys(session: KmsSession, tenantUid: string): Promise<KeyMetadata[]> {
   const found: KeyMetadata[] = [];
   for await (const keyId of allKeyIds(session)) {
-    if ((await tenantUidOfKey(session, keyId)) !== tenantUid) continue;
+    if ((await knownTenantUidOfKey(session, keyId)) !== tenantUid) continue;
     const described = await session.callUnlessNotFound(`describing key ${keyId}`, (kms) => kms.send(new DescribeKeyCommand({ KeyId: keyId })));
     if (described?.KeyMetadata) found.push(described.KeyMetadata);
   }
   return found.sort((a, b) => (a.CreationDate?.getTime() ?? 0) - (b.CreationDate?.getTime() ?? 0));
+}
+
+/**
+ * Each key's tenant-uid tag, remembered per session: the tag is set by CreateKey together with the
+ * key and Bulkhead never changes it, so a key read once need not be read again. Without this every
+ * new tenant read the tags of every key in the account, and onboarding N tenants cost N² calls
+ * (docs/performance.md). A new process starts empty and reads every key once, which is what finds
+ * a key a crashed process created but never aliased.
+ */
+const uidTags = new WeakMap<KmsSession, Map<string, string | undefined>>();
+
+async function knownTenantUidOfKey(session: KmsSession, keyId: string): Promise<string | undefined> {
+  let known = uidTags.get(session);
+  if (known === undefined) uidTags.set(session, (known = new Map<string, string | undefined>()));
+  if (!known.has(keyId)) known.set(keyId, await tenantUidOfKey(session, keyId));
+  return known.get(keyId);
 }
 
 async function* allKeyIds(session: KmsSession): AsyncGenerator<string> {

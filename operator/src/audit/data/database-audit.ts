@@ -1,0 +1,106 @@
+/**
+ * `auditDatabases`: for every database server the operator's configuration names, the login matrix
+ * of its tenants (each tenant's own credentials, from its `<tenant>-database` Secret), the catalog
+ * checks of each tenant's database and role (through the region's admin login, as the operator
+ * connects), and the server's orphans. Servers shared by several regions are audited once, with
+ * the tenants of all of them. Reads only; nothing on the server or in the cluster is changed.
+ */
+import { databaseName, databaseSecretName, namespaceName } from '../../api/names.js';
+import type { OperatorConfig } from '../../api/operator-config.js';
+import type { Tenant } from '../../api/tenant.js';
+import type { KubeClient } from '../../kube/client.js';
+import { AdminConnection } from '../../providers/database/connection.js';
+import { readIsolationCatalog } from '../../providers/database/isolation-catalog.js';
+import { createLogger, type Logger } from '../../runtime/logging.js';
+import { uniqueInputs } from '../guardrails/inputs.js';
+import { errored, type AuditCheck, type InputObject } from '../model.js';
+import { mapBounded } from './bounded.js';
+import { judgeTenantCatalog } from './database-catalog-checks.js';
+import { judgeMatrix, probeMatrix, type MatrixTenant } from './database-matrix.js';
+import { databaseInventory, judgeOrphans } from './database-orphans.js';
+import type { AuditedTenant, DatabaseAuditResult, DatabaseMatrix } from './model.js';
+import { databaseServerOf, readSecretValues, serverKey, type RegionSettings } from './regional-access.js';
+import { groupByServer, type ServerGroup } from './servers.js';
+
+export interface DatabaseAuditRequest {
+  /** Every Tenant in the cluster: anything tenant-like on a server that none of them owns is an orphan. */
+  tenants: readonly Tenant[];
+  config: Pick<OperatorConfig, 'regions'>;
+  /** Logins in flight at once per server; default 4. */
+  concurrency?: number;
+  connectionTimeoutMillis?: number;
+  logger?: Logger;
+}
+
+const credentialKeys = ['host', 'port', 'database', 'username', 'password'];
+
+async function matrixTenant(client: KubeClient, tenant: AuditedTenant, settings: RegionSettings): Promise<{ tenant: MatrixTenant; inputs: InputObject[] }> {
+  const ref = { namespace: namespaceName({ metadata: tenant }), name: databaseSecretName({ metadata: tenant }) };
+  const database = databaseName({ metadata: tenant });
+  try {
+    const { values, input } = await readSecretValues(client, ref, credentialKeys, true);
+    // The server is the one the configuration names; the Secret supplies the login.
+    const credentials = { host: settings.database.host, port: settings.database.port, username: values.username ?? '', password: values.password ?? '' };
+    return { tenant: { ...tenant, database: values.database ?? database, credentials }, inputs: [input] };
+  } catch (error) {
+    return { tenant: { ...tenant, database, credentialsProblem: error instanceof Error ? error.message : String(error) }, inputs: [] };
+  }
+}
+
+/** A server that could not be audited: an error check for each of its tenants, and an unknown inventory. */
+function unaudited(group: ServerGroup, reason: string, message: string, inputs: InputObject[]): DatabaseAuditResult {
+  const checks = group.tenants.map((tenant) => errored({
+    id: 'database.server', category: 'database', tenant: tenant.name,
+    title: `The database server ${group.server} of tenant ${tenant.name} can be audited`, reason, message, evidence: { server: group.server },
+  }));
+  return { checks, inputs, matrices: [], inventory: { databases: null } };
+}
+
+async function auditServer(client: KubeClient, group: ServerGroup, request: DatabaseAuditRequest, logger: Logger): Promise<DatabaseAuditResult> {
+  let admin;
+  try {
+    admin = await databaseServerOf(client, group.settings);
+  } catch (error) {
+    return unaudited(group, 'AdminCredentialsUnavailable', error instanceof Error ? error.message : String(error), []);
+  }
+  const connection = new AdminConnection(admin.server, { logger, connectionTimeoutMillis: request.connectionTimeoutMillis, maxConnections: 2 });
+  try {
+    const catalog = await readIsolationCatalog(connection).catch((error: Error) => error);
+    if (catalog instanceof Error) return unaudited(group, 'DatabaseUnreachable', catalog.message, [admin.input]);
+    const read = await mapBounded(group.tenants, 8, (tenant) => matrixTenant(client, tenant, group.settings));
+    const tenants = read.map((entry) => entry.tenant);
+    const cells = await probeMatrix(tenants, { concurrency: request.concurrency ?? 4, connectionTimeoutMillis: request.connectionTimeoutMillis });
+    const matrix: DatabaseMatrix = { server: group.server, regions: group.regions, tenants: tenants.map((t) => t.name), cells };
+    return {
+      checks: [
+        ...judgeMatrix(tenants, cells), ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
+        judgeOrphans(group.server, group.tenants, catalog),
+      ],
+      inputs: [admin.input, ...read.flatMap((entry) => entry.inputs)],
+      matrices: [matrix],
+      inventory: { databases: databaseInventory(group.tenants, catalog) },
+    };
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** The database checks of every tenant, the login matrix of every server, and what was read. */
+export async function auditDatabases(client: KubeClient, request: DatabaseAuditRequest): Promise<DatabaseAuditResult> {
+  const logger = request.logger ?? createLogger({ silent: true });
+  const { groups, unserved } = groupByServer(request.tenants, request.config.regions, serverKey);
+  const checks: AuditCheck[] = unserved.map((tenant) => errored({
+    id: 'database.server', category: 'database', tenant: tenant.name, title: `Tenant ${tenant.name}'s region has a database server`,
+    reason: 'RegionNotConfigured', message: `region ${tenant.region} has no database server in the operator's configuration`, evidence: { region: tenant.region },
+  }));
+  const result: DatabaseAuditResult = { checks, inputs: [], matrices: [], inventory: { databases: [] } };
+  for (const group of groups) {
+    const part = await auditServer(client, group, request, logger);
+    result.checks.push(...part.checks);
+    result.inputs.push(...part.inputs);
+    result.matrices.push(...part.matrices);
+    // One unreadable server makes the whole count unknown.
+    result.inventory.databases = part.inventory.databases && result.inventory.databases && [...result.inventory.databases, ...part.inventory.databases];
+  }
+  return { ...result, inputs: uniqueInputs(result.inputs) };
+}

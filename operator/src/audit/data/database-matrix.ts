@@ -1,0 +1,85 @@
+/**
+ * The tenant-by-tenant login matrix of one database server: with each tenant's own credentials,
+ * its own database must answer `select 1` and every other tenant's database must refuse it.
+ * Attempts run with bounded concurrency; each cell keeps the server's error code and message
+ * (never a password) as evidence.
+ */
+import { attemptConnection, type LoginCredentials } from '../../providers/database/connection-attempt.js';
+import { errored, failed, passed, type AuditCheck, type JsonValue } from '../model.js';
+import { mapBounded } from './bounded.js';
+import type { AuditedTenant, DatabaseMatrixCell } from './model.js';
+
+export interface MatrixTenant extends AuditedTenant {
+  /** The tenant's database, as its Secret names it (else as the operator names it). */
+  database: string;
+  /** Undefined when the tenant's Secret could not be read; `credentialsProblem` says why. */
+  credentials?: LoginCredentials;
+  credentialsProblem?: string;
+}
+
+export interface MatrixOptions {
+  concurrency: number;
+  connectionTimeoutMillis?: number;
+}
+
+async function attempt(from: MatrixTenant, to: MatrixTenant, options: MatrixOptions): Promise<DatabaseMatrixCell> {
+  const pair = { credentials: from.name, database: to.name };
+  if (!from.credentials) return { ...pair, outcome: 'unavailable', message: from.credentialsProblem ?? 'no credentials' };
+  const result = await attemptConnection(from.credentials, to.database, { connectionTimeoutMillis: options.connectionTimeoutMillis });
+  return { ...pair, ...result };
+}
+
+/** Tries every ordered pair of `tenants` (n² logins), `options.concurrency` at a time. */
+export function probeMatrix(tenants: readonly MatrixTenant[], options: MatrixOptions): Promise<DatabaseMatrixCell[]> {
+  const pairs = tenants.flatMap((from) => tenants.map((to) => [from, to] as const));
+  return mapBounded(pairs, options.concurrency, ([from, to]) => attempt(from, to, options));
+}
+
+const cellEvidence = (cell: DatabaseMatrixCell): JsonValue => ({
+  credentials: cell.credentials, database: cell.database, outcome: cell.outcome,
+  ...(cell.sqlState ? { sqlState: cell.sqlState } : {}), ...(cell.message ? { message: cell.message } : {}),
+});
+
+const errorReasons: Record<string, string> = { unreachable: 'DatabaseUnreachable', unavailable: 'CredentialsUnavailable', missing: 'DatabaseMissing' };
+
+export function judgeOwnLogin(tenant: MatrixTenant, cell: DatabaseMatrixCell): AuditCheck {
+  const base = {
+    id: 'database.own-login', category: 'database' as const, tenant: tenant.name,
+    title: `Tenant ${tenant.name}'s own credentials open its database ${tenant.database}`, evidence: cellEvidence(cell),
+  };
+  if (cell.outcome === 'allowed') return passed({ ...base, message: `logged in as the tenant's role and ran select 1 in ${tenant.database}` });
+  if (cell.outcome === 'refused') {
+    return failed({ ...base, reason: 'OwnCredentialsRefused', message: `the server refused the tenant's own credentials: ${cell.message ?? ''} (${cell.sqlState ?? ''})` });
+  }
+  if (cell.outcome === 'missing') return failed({ ...base, reason: 'DatabaseMissing', message: `database ${tenant.database} does not exist` });
+  return errored({ ...base, reason: errorReasons[cell.outcome] ?? 'DatabaseUnreachable', message: `could not try the login: ${cell.message ?? ''}` });
+}
+
+export function judgeCrossLogins(tenant: MatrixTenant, cells: readonly DatabaseMatrixCell[]): AuditCheck {
+  const base = {
+    id: 'database.cross-tenant-login', category: 'database' as const, tenant: tenant.name,
+    title: `No other tenant's credentials open tenant ${tenant.name}'s database ${tenant.database}`,
+    evidence: cells.map(cellEvidence),
+  };
+  const allowed = cells.filter((cell) => cell.outcome === 'allowed');
+  if (allowed.length > 0) {
+    return failed({ ...base, reason: 'CrossTenantConnectionAllowed',
+      message: `the credentials of ${allowed.map((cell) => `tenant ${cell.credentials}`).join(', ')} opened database ${tenant.database}` });
+  }
+  const unanswered = cells.filter((cell) => cell.outcome !== 'refused');
+  if (unanswered.length > 0) {
+    const first = unanswered[0] as DatabaseMatrixCell;
+    return errored({ ...base, reason: errorReasons[first.outcome] ?? 'DatabaseUnreachable',
+      message: `${unanswered.length} of ${cells.length} logins could not be tried, e.g. tenant ${first.credentials}'s: ${first.message ?? first.outcome}` });
+  }
+  return passed({ ...base, message: `the server refused all ${cells.length} other tenants' credentials` });
+}
+
+/** Two checks per tenant from the matrix: its own login works, and nobody else's does. */
+export function judgeMatrix(tenants: readonly MatrixTenant[], cells: readonly DatabaseMatrixCell[]): AuditCheck[] {
+  return tenants.flatMap((tenant) => {
+    const own = cells.find((cell) => cell.credentials === tenant.name && cell.database === tenant.name);
+    const others = cells.filter((cell) => cell.database === tenant.name && cell.credentials !== tenant.name);
+    return own ? [judgeOwnLogin(tenant, own), judgeCrossLogins(tenant, others)] : [judgeCrossLogins(tenant, others)];
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * The data part of `bulkhead audit`: each tenant's database (the login matrix with every tenant's
+ * own credentials, the catalog's ACLs, role attributes and memberships, ownership markers, and
+ * orphans per server) and its KMS key (state, rotation, tags, alias, exclusivity, policy, and an
+ * encryption-context probe).
+ */
+export { auditDatabases, type DatabaseAuditRequest } from './database-audit.js';
+export { auditKeys, type KeyAuditRequest } from './key-audit.js';
+export { policyEnforcementNote } from './key-policy-checks.js';
+export type { AuditedTenant, DataAuditPart, DatabaseAuditResult, DatabaseMatrix, DatabaseMatrixCell, KeyAuditResult } from './model.js';

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import type { Tenant } from '../api/tenant.js';
+import { isolationCondition } from './isolation-condition.js';
+import { errored, failed, passed, type AuditCheck } from './model.js';
+
+const tenant = { metadata: { name: 'acme', generation: 4 } } as Tenant;
+const about = (name: string) => ({ id: 'network.ingress', category: 'network' as const, tenant: name, title: 't', message: 'm', evidence: null });
+
+describe('IsolationVerified', function () {
+  it('is True at the tenant\'s generation when every check about it passed', function () {
+    const checks: AuditCheck[] = [passed(about('acme')), passed(about('acme')), failed({ ...about('globex'), reason: 'UndeclaredIngress' })];
+    assert.deepEqual(isolationCondition(tenant, checks), {
+      type: 'IsolationVerified', status: 'True', reason: 'Verified', message: 'All 2 isolation checks passed.', observedGeneration: 4,
+    });
+  });
+
+  it('is False with IsolationViolated naming the finding when one check failed', function () {
+    const checks = [passed(about('acme')), failed({ ...about('acme'), reason: 'UndeclaredIngress', message: 'from tenant-globex' })];
+    const condition = isolationCondition(tenant, checks);
+    assert.equal(condition.status, 'False');
+    assert.equal(condition.reason, 'IsolationViolated');
+    assert.equal(condition.message, '1 of 2 checks found a problem: network.ingress UndeclaredIngress: from tenant-globex');
+  });
+
+  it('is Unknown, never True, when a check could not be carried out', function () {
+    const condition = isolationCondition(tenant, [passed(about('acme')), errored({ ...about('acme'), reason: 'DatabaseUnreachable' })]);
+    assert.equal(condition.status, 'Unknown');
+    assert.equal(condition.reason, 'AuditIncomplete');
+  });
+
+  it('is Unknown when no check was about the tenant at all', function () {
+    assert.equal(isolationCondition(tenant, [passed(about('globex'))]).status, 'Unknown');
+  });
+
+  it('names at most three findings but counts them all', function () {
+    const checks = Array.from({ length: 5 }, (_, i) => failed({ ...about('acme'), reason: `R${i}` }));
+    assert.match(isolationCondition(tenant, checks).message, /^5 of 5 checks .*R2: m \(and 2 more\)$/);
+  });
+});

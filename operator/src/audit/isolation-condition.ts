@@ -1,0 +1,54 @@
+/**
+ * The IsolationVerified condition each Tenant gets from the periodic audit: True when every check
+ * about the tenant passed, False (IsolationViolated) when one found something, Unknown
+ * (AuditIncomplete) when a check could not be carried out. It is written with its own field
+ * manager, so the tenant's reconcile never owns or reverts it, and only when it changed.
+ */
+import { ConditionType, Reason, findCondition, setCondition, type Condition, type ConditionUpdate } from '../api/conditions.js';
+import type { Tenant } from '../api/tenant.js';
+import type { KubeClient } from '../kube/client.js';
+import type { AuditCheck } from './model.js';
+
+export const auditFieldManager = 'bulkhead-audit';
+
+/** At most this many findings are named in the message; the count is always exact. */
+const findingsNamed = 3;
+
+export function isolationCondition(tenant: Tenant, checks: readonly AuditCheck[]): ConditionUpdate {
+  const observedGeneration = tenant.metadata.generation ?? 0;
+  const mine = checks.filter((check) => check.tenant === tenant.metadata.name);
+  const failures = mine.filter((check) => check.result === 'fail');
+  const errors = mine.filter((check) => check.result === 'error');
+  const base = { type: ConditionType.IsolationVerified, observedGeneration };
+  if (mine.length === 0) {
+    return { ...base, status: 'Unknown', reason: 'AuditIncomplete', message: 'The audit ran no check about this tenant.' };
+  }
+  if (failures.length > 0) {
+    return { ...base, status: 'False', reason: Reason.IsolationViolated, message: summary(failures, mine.length) };
+  }
+  if (errors.length > 0) {
+    return { ...base, status: 'Unknown', reason: 'AuditIncomplete', message: summary(errors, mine.length) };
+  }
+  return { ...base, status: 'True', reason: 'Verified', message: `All ${mine.length} isolation checks passed.` };
+}
+
+function summary(findings: readonly AuditCheck[], total: number): string {
+  const named = findings.slice(0, findingsNamed).map((check) => `${check.id} ${check.reason}: ${check.message}`);
+  const more = findings.length > findingsNamed ? ` (and ${findings.length - findingsNamed} more)` : '';
+  return `${findings.length} of ${total} checks found a problem: ${named.join('; ')}${more}`.slice(0, 4096);
+}
+
+/** Applies the condition when it differs from the Tenant's; returns whether it wrote. */
+export async function writeIsolationCondition(client: KubeClient, tenant: Tenant, update: ConditionUpdate, now: Date): Promise<boolean> {
+  const current = tenant.status?.conditions ?? [];
+  const next = setCondition(current, update, now);
+  const condition = findCondition(next, ConditionType.IsolationVerified) as Condition;
+  if (condition === findCondition(current, ConditionType.IsolationVerified)) return false;
+  const patch: Pick<Tenant, 'apiVersion' | 'kind' | 'metadata'> & { status: { conditions: Condition[] } } = {
+    apiVersion: tenant.apiVersion, kind: tenant.kind, metadata: { name: tenant.metadata.name }, status: { conditions: [condition] },
+  };
+  await client.applyStatus(patch,
+    { fieldManager: auditFieldManager, force: true },
+  );
+  return true;
+}

@@ -1,0 +1,99 @@
+/**
+ * The isolation audit the operator's leader runs on a period (docs/decisions/0005): after each run
+ * every Tenant's IsolationVerified condition says what the audit found about it, the findings are
+ * counted in metrics, and the signed report is published for the onboarding API's auditors. A run
+ * that fails as a whole changes no condition (an audit that could not look proves nothing either
+ * way) and is retried at the next period.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Tenant } from '../api/tenant.js';
+import type { KubeClient } from '../kube/client.js';
+import { sleep } from '../runtime/backoff.js';
+import { errorFields, type Logger } from '../runtime/logging.js';
+import { isolationCondition, writeIsolationCondition } from './isolation-condition.js';
+import type { AuditCheck, CheckCategory } from './model.js';
+import { publishReport } from './publish.js';
+
+/** What one audit run hands back: the tenants it judged, its checks, and the report as signed (if signed). */
+export interface AuditRunOutcome {
+  tenants: Tenant[];
+  checks: AuditCheck[];
+  report?: Buffer;
+}
+
+export interface PeriodicAuditOptions {
+  client: KubeClient;
+  logger: Logger;
+  registry: Registry;
+  run: () => Promise<AuditRunOutcome>;
+  initialDelayMs: number;
+  intervalMs: number;
+  /** Where the latest report goes; undefined to keep it to the logs and metrics. */
+  publishTo?: { namespace: string; name: string };
+  now?: () => Date;
+}
+
+const categories: CheckCategory[] = ['network', 'access', 'guardrails', 'database', 'key', 'inventory'];
+
+export class PeriodicAudit {
+  private readonly findings: Gauge;
+  private readonly runs: Counter;
+  private readonly lastSuccess: Gauge;
+
+  constructor(private readonly options: PeriodicAuditOptions) {
+    const registers = [options.registry];
+    this.findings = new Gauge({ name: 'bulkhead_audit_findings', help: 'Findings (failed or incomplete checks) of the latest isolation audit, by category.', labelNames: ['category'], registers });
+    this.runs = new Counter({ name: 'bulkhead_audit_runs_total', help: 'Isolation audit runs, by result (success: the audit ran, whatever it found; error: it could not run).', labelNames: ['result'], registers });
+    this.lastSuccess = new Gauge({ name: 'bulkhead_audit_last_success_timestamp_seconds', help: 'When the latest isolation audit that ran to the end finished.', registers });
+  }
+
+  /** Runs until `signal` aborts: the first audit after the initial delay, then one per interval. */
+  async run(signal: AbortSignal): Promise<void> {
+    await sleep(this.options.initialDelayMs, signal);
+    while (!signal.aborted) {
+      await this.runOnce();
+      await sleep(this.options.intervalMs, signal);
+    }
+  }
+
+  async runOnce(): Promise<boolean> {
+    const { logger } = this.options;
+    const started = Date.now();
+    try {
+      const outcome = await this.options.run();
+      this.count(outcome.checks);
+      const changed = await this.updateConditions(outcome);
+      if (this.options.publishTo && outcome.report) await publishReport(this.options.client, this.options.publishTo, outcome.report);
+      this.runs.inc({ result: 'success' });
+      this.lastSuccess.set(Date.now() / 1000);
+      const findings = outcome.checks.filter((check) => check.result !== 'pass').length;
+      logger.info('Audited tenant isolation', { tenants: outcome.tenants.length, checks: outcome.checks.length, findings, conditionsChanged: changed, seconds: (Date.now() - started) / 1000 });
+      return true;
+    } catch (error) {
+      this.runs.inc({ result: 'error' });
+      logger.error('Isolation audit failed; conditions left as they were', errorFields(error));
+      return false;
+    }
+  }
+
+  private count(checks: readonly AuditCheck[]): void {
+    for (const category of categories) {
+      this.findings.set({ category }, checks.filter((check) => check.category === category && check.result !== 'pass').length);
+    }
+  }
+
+  /** Tenants being deleted are left alone: their condition no longer matters and the write could race the finalizer. */
+  private async updateConditions(outcome: AuditRunOutcome): Promise<number> {
+    const now = (this.options.now ?? (() => new Date()))();
+    let changed = 0;
+    for (const tenant of outcome.tenants.filter((t) => !t.metadata.deletionTimestamp)) {
+      const wrote = await writeIsolationCondition(this.options.client, tenant, isolationCondition(tenant, outcome.checks), now)
+        .catch((error: unknown) => {
+          this.options.logger.warn('Could not set IsolationVerified', { tenant: tenant.metadata.name, ...errorFields(error) });
+          return false;
+        });
+      if (wrote) changed += 1;
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * buildReport: the parts of an audit (the checks each part returned, the objects read, the
+ * reachability matrix, the inventory of each source) put together into one unsigned report in a
+ * deterministic order, so that the same cluster state gives the same document and a diff between
+ * two reports shows only what changed.
+ */
+import canonicalize from 'canonicalize';
+import type { AuditCheck, InputObject, ReachabilityMatrix } from '../model.js';
+import { errored } from '../model.js';
+import { inScope, reconcile, type Inventory } from './inventory.js';
+import { standardLimitations } from './limitations.js';
+import { reportFormat, unsignedReportSchema, type ReportScope, type UnsignedReport } from './schema.js';
+import { compareText, summarize } from './summary.js';
+import { toolVersion } from './tool.js';
+
+export interface ReportParts {
+  generatedAt: Date;
+  cluster: { server: string; kubeSystemUid: string };
+  scope: ReportScope;
+  /** The network analyzer's assumptions object, as it reports them. */
+  assumptions: object;
+  inputs: readonly InputObject[];
+  checks: readonly AuditCheck[];
+  inventory: Inventory;
+  matrix: ReachabilityMatrix | null;
+  /** From the report store: the digest of the newest earlier report, or null for the first. */
+  previous: { digest: string } | null;
+  /** Sentences added to the standard limitations (e.g. a check a part had to skip). */
+  extraLimitations?: readonly string[];
+  /** Defaults to operator/package.json's version. */
+  toolVersion?: string;
+}
+
+/** Throws, naming the field and the rule, when a part handed over something that is not of the shared shapes. */
+export function buildReport(parts: ReportParts): UnsignedReport {
+  const inventory = inScope(parts.inventory, parts.scope);
+  const reconciliation = reconcile(inventory);
+  const partChecks = parts.checks.filter((check) => inScopeCheck(check, parts.scope));
+  const checks = sortChecks([...partChecks, ...reconciliation.checks, ...uncheckedTenants(inventory, partChecks)]);
+  const tenants = tenantsInScope(parts.scope, inventory);
+  const report: UnsignedReport = {
+    format: reportFormat,
+    generatedAt: parts.generatedAt.toISOString(),
+    tool: { name: 'bulkhead', version: parts.toolVersion ?? toolVersion() },
+    cluster: { ...parts.cluster },
+    scope: parts.scope,
+    assumptions: parts.assumptions as UnsignedReport['assumptions'],
+    limitations: [...standardLimitations, ...(parts.extraLimitations ?? [])],
+    inputs: sortInputs(parts.inputs),
+    checks,
+    counts: { ...reconciliation.counts, mismatches: reconciliation.checks.filter((check) => check.result !== 'pass') },
+    matrix: parts.matrix === null ? null : sortMatrix(parts.matrix),
+    summary: summarize(checks, tenants),
+    previous: parts.previous,
+  };
+  const parsed = unsignedReportSchema.safeParse(report);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new Error(`the audit's parts do not make a valid report: ${problems.join('; ')}`);
+}
+
+/** Exit status of an audit: non-zero when any finding exists (fail or error). */
+export function exitCodeFor(report: Pick<UnsignedReport, 'summary'>): number {
+  return report.summary.findings > 0 ? 1 : 0;
+}
+
+function inScopeCheck(check: AuditCheck, scope: ReportScope): boolean {
+  return scope.kind === 'all' || check.tenant === undefined || check.tenant === scope.tenant;
+}
+
+function tenantsInScope(scope: ReportScope, inventory: Inventory): string[] {
+  return scope.kind === 'tenant' ? [scope.tenant] : [...new Set(inventory.tenants ?? [])];
+}
+
+/** A Tenant no part said anything about was not looked at: an error, so it cannot pass unseen. */
+function uncheckedTenants(inventory: Inventory, checks: readonly AuditCheck[]): AuditCheck[] {
+  const covered = new Set(checks.map((check) => check.tenant));
+  return [...new Set(inventory.tenants ?? [])].filter((tenant) => !covered.has(tenant)).map((tenant) => errored({
+    id: 'inventory.tenant-checked',
+    category: 'inventory',
+    tenant,
+    title: `Tenant ${tenant} was examined by the audit`,
+    reason: 'TenantNotExamined',
+    message: `no check of the audit names Tenant ${tenant}`,
+    evidence: { tenant },
+  }));
+}
+
+/** By category, fleet-wide before per-tenant, tenant, id, then the whole check as a tie-break. */
+export function sortChecks(checks: readonly AuditCheck[]): AuditCheck[] {
+  const key = (check: AuditCheck) => [check.category, check.tenant === undefined ? '0' : `1${check.tenant}`, check.id, canonicalize(check) ?? ''];
+  return [...checks].sort((a, b) => compareKeys(key(a), key(b)));
+}
+
+export function sortInputs(inputs: readonly InputObject[]): InputObject[] {
+  const key = (input: InputObject) => [input.apiVersion, input.kind, input.namespace ?? '', input.name, input.uid];
+  return [...inputs].map((input) => ({ ...input })).sort((a, b) => compareKeys(key(a), key(b)));
+}
+
+/** Namespaces by name with `(other)` last, cells in row-major order of that list, probes sorted. */
+export function sortMatrix(matrix: ReachabilityMatrix): ReachabilityMatrix {
+  const namespaces = [...matrix.namespaces].sort((a, b) => compareKeys(namespaceKey(a), namespaceKey(b)));
+  const position = new Map(namespaces.map((namespace, index) => [namespace, index]));
+  const at = (name: string) => position.get(name) ?? namespaces.length;
+  const cells = matrix.cells
+    .map((cell) => ({ from: cell.from, to: cell.to, allowed: [...cell.allowed].sort(compareText) }))
+    .sort((a, b) => at(a.from) - at(b.from) || at(a.to) - at(b.to));
+  return { namespaces, probes: [...matrix.probes].sort(compareText), cells };
+}
+
+function namespaceKey(namespace: string): string[] {
+  return [namespace === '(other)' ? '1' : '0', namespace];
+}
+
+function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let index = 0; index < a.length; index += 1) {
+    const order = compareText(a[index] ?? '', b[index] ?? '');
+    if (order !== 0) return order;
+  }
+  return 0;
+}

@@ -1,0 +1,22 @@
+/**
+ * What `bulkhead audit` cannot prove, said plainly in every report. These sentences are part of
+ * the signed document, so a reader of any copy sees the same limits the signer stated.
+ */
+
+/** The sentence the issue demands in every report: the matrix is computed, not measured. */
+export const networkEnforcementLimitation =
+  "This audit cannot prove that the cluster's network plugin enforces NetworkPolicy: the reachability " +
+  'matrix is what the NetworkPolicies allow by the Kubernetes specification, computed without sending ' +
+  'any traffic, and on a plugin that ignores NetworkPolicy every pod can reach every other.';
+
+export const standardLimitations: readonly string[] = [
+  networkEnforcementLimitation,
+  'It judges the objects listed under inputs as they were when the report was generated; changes made ' +
+    'after that time are not covered.',
+  'It sees only what the Kubernetes API, PostgreSQL and the KMS answered to the identity that ran it; ' +
+    'access outside them (to nodes, to etcd or its backups, to the database host, to cloud IAM beyond ' +
+    'the key policy) is not examined.',
+  'A valid signature shows which key signed the report and that the report has not changed since; it ' +
+    'does not show that the signer ran the audit honestly, which is why the inputs are named by uid ' +
+    'and resourceVersion so the audit can be repeated.',
+];

@@ -1,0 +1,114 @@
+/**
+ * The audit report document: what `bulkhead audit` writes, signs and an auditor verifies. The zod
+ * schema is the single description of the file's shape, so `bulkhead audit verify` can refuse a
+ * file that is not a report before it trusts anything in it.
+ *
+ * Objects are strict: a field the format does not know is a schema mismatch, not something to
+ * ignore, because an auditor must read exactly what was signed.
+ */
+import { z } from 'zod';
+import type { AuditCheck, InputObject, JsonValue, ReachabilityMatrix } from '../model.js';
+
+export const reportFormat = 'bulkhead.dev/audit-report/v1';
+
+export const checkCategories = ['network', 'access', 'guardrails', 'database', 'key', 'inventory'] as const;
+
+const nonEmpty = z.string().min(1);
+const timestamp = z.iso.datetime({ offset: false, precision: 3 });
+const sha256Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex digits>');
+
+const jsonValue: z.ZodType<JsonValue> = z.json();
+
+export const auditCheckSchema = z.strictObject({
+  id: nonEmpty,
+  category: z.enum(checkCategories),
+  tenant: nonEmpty.optional(),
+  title: nonEmpty,
+  result: z.enum(['pass', 'fail', 'error']),
+  reason: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'expected a CamelCase reason'),
+  message: z.string(),
+  evidence: jsonValue,
+}) satisfies z.ZodType<AuditCheck>;
+
+export const inputObjectSchema = z.strictObject({
+  apiVersion: nonEmpty,
+  kind: nonEmpty,
+  namespace: nonEmpty.optional(),
+  name: nonEmpty,
+  uid: nonEmpty,
+  resourceVersion: nonEmpty,
+}) satisfies z.ZodType<InputObject>;
+
+export const matrixSchema = z.strictObject({
+  namespaces: z.array(nonEmpty),
+  probes: z.array(nonEmpty),
+  cells: z.array(z.strictObject({ from: nonEmpty, to: nonEmpty, allowed: z.array(nonEmpty) })),
+}) satisfies z.ZodType<ReachabilityMatrix>;
+
+const resultCounts = z.strictObject({
+  pass: z.number().int().min(0),
+  fail: z.number().int().min(0),
+  error: z.number().int().min(0),
+});
+
+/** How many of each kind each source holds; null when the source could not be read. */
+const countsSchema = z.strictObject({
+  tenants: z.number().int().min(0).nullable(),
+  namespaces: z.number().int().min(0).nullable(),
+  databases: z.number().int().min(0).nullable(),
+  keyAliases: z.number().int().min(0).nullable(),
+  /** The inventory findings of `checks` again, so the counts read on their own. */
+  mismatches: z.array(auditCheckSchema),
+});
+
+const summarySchema = z.strictObject({
+  result: z.enum(['pass', 'fail']),
+  checks: z.number().int().min(0),
+  findings: z.number().int().min(0),
+  byCategory: z.strictObject(Object.fromEntries(checkCategories.map((c) => [c, resultCounts])) as Record<(typeof checkCategories)[number], typeof resultCounts>),
+  /** One row per tenant in scope, sorted by name; fleet-wide checks are not in it. */
+  byTenant: z.array(resultCounts.extend({ tenant: nonEmpty })),
+});
+
+export const signatureSchema = z.strictObject({
+  algorithm: z.literal('Ed25519'),
+  /** SHA-256 of the signer's public key in SPKI DER form, lowercase hex. */
+  keyId: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
+  /** The signer's SPKI DER public key, base64url. Informative only: it is trusted only when its keyId is. */
+  publicKey: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected base64url'),
+  /** Ed25519 over the canonical (RFC 8785) bytes of the document without `signature`, base64url. */
+  value: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected 64 bytes in base64url'),
+});
+
+export const unsignedReportSchema = z.strictObject({
+  format: z.literal(reportFormat),
+  generatedAt: timestamp,
+  tool: z.strictObject({ name: z.literal('bulkhead'), version: nonEmpty }),
+  cluster: z.strictObject({ server: z.url(), kubeSystemUid: nonEmpty }),
+  scope: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('all') }),
+    z.strictObject({ kind: z.literal('tenant'), tenant: nonEmpty }),
+  ]),
+  /** The network analyzer's assumptions, as it states them. */
+  assumptions: z.record(z.string(), jsonValue),
+  /** Sentences stating what this audit cannot prove. */
+  limitations: z.array(nonEmpty).min(1),
+  inputs: z.array(inputObjectSchema),
+  checks: z.array(auditCheckSchema),
+  counts: countsSchema,
+  /** Null when the network part could not compute it (its checks then say why). */
+  matrix: matrixSchema.nullable(),
+  summary: summarySchema,
+  /** The digest of the report written before this one in the same store; null for the first. */
+  previous: z.strictObject({ digest: sha256Digest }).nullable(),
+});
+
+export const signedReportSchema = unsignedReportSchema.extend({ signature: signatureSchema });
+
+export type UnsignedReport = z.infer<typeof unsignedReportSchema>;
+export type SignedReport = z.infer<typeof signedReportSchema>;
+export type ReportSignature = z.infer<typeof signatureSchema>;
+export type ReportSummary = z.infer<typeof summarySchema>;
+export type ReportCounts = z.infer<typeof countsSchema>;
+export type ReportScope = UnsignedReport['scope'];
+export type ResultCounts = z.infer<typeof resultCounts>;

@@ -1,0 +1,109 @@
+/**
+ * Ed25519 signing of a report, with node:crypto. The signature covers the canonical (RFC 8785)
+ * bytes of the whole document except its `signature` field, and the file written is the canonical
+ * form of the signed document, so a file's bytes are exactly one possible text and any change to
+ * them is detectable (see verify.ts).
+ *
+ * A key is named by its keyId: the SHA-256 of its SPKI DER public key, in hex. That is what an
+ * auditor pins; the public key embedded in a report is only a convenience for a pinned keyId.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { ReportSignature, SignedReport, UnsignedReport } from './schema.js';
+
+/** The canonical JSON bytes of any JSON value. */
+export function canonicalBytes(value: unknown): Buffer {
+  const text = canonicalize(value);
+  if (text === undefined) throw new Error('the value has no JSON form');
+  return Buffer.from(text, 'utf8');
+}
+
+/** `sha256:<hex>` of bytes; a report's digest is that of its file, its canonical signed form. */
+export function digestOf(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** The bytes the signature covers: the canonical document without its signature. */
+export function signedBytes(report: UnsignedReport | SignedReport): Buffer {
+  const { signature: _signature, ...unsigned } = report as SignedReport;
+  return canonicalBytes(unsigned);
+}
+
+export function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+}
+
+/** An SPKI DER public key from its base64url form; refuses any spelling but the canonical one. */
+export function publicKeyFromDer(base64url: string): KeyObject {
+  const der = strictBase64url(base64url, 'the embedded public key');
+  try {
+    return createPublicKey({ key: der, format: 'der', type: 'spki' });
+  } catch {
+    throw new Error('the embedded public key is not an SPKI public key');
+  }
+}
+
+/**
+ * Node's decoder ignores stray characters and the unused low bits of the last character, so one
+ * value has several spellings; a signed file must have exactly one, or bytes could change unseen.
+ */
+export function strictBase64url(value: string, what: string): Buffer {
+  const decoded = Buffer.from(value, 'base64url');
+  if (decoded.toString('base64url') !== value) throw new Error(`${what} is not canonical base64url`);
+  return decoded;
+}
+
+/** A PEM private key; refused unless it is Ed25519. `source` names it in errors (e.g. the path). */
+export function loadPrivateKey(pem: string | Buffer, source: string): KeyObject {
+  return requireEd25519(attempt(() => createPrivateKey(pem), source), source);
+}
+
+/** A PEM public key (SPKI); refused unless it is Ed25519. */
+export function loadPublicKey(pem: string | Buffer, source: string): KeyObject {
+  return requireEd25519(attempt(() => createPublicKey(pem), source), source);
+}
+
+export function signReport(report: UnsignedReport, privateKey: KeyObject): SignedReport {
+  requireEd25519(privateKey, 'the signing key');
+  const publicKey = createPublicKey(privateKey);
+  const signature: ReportSignature = {
+    algorithm: 'Ed25519',
+    keyId: keyIdOf(publicKey),
+    publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64url'),
+    value: sign(null, signedBytes(report), privateKey).toString('base64url'),
+  };
+  return { ...report, signature };
+}
+
+/** The file form of a signed report: its canonical bytes, no trailing newline. */
+export function serializeReport(report: SignedReport): Buffer {
+  return canonicalBytes(report);
+}
+
+export interface KeyPairPem {
+  privateKey: string;
+  publicKey: string;
+  keyId: string;
+}
+
+export function generateSigningKey(): KeyPairPem {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    keyId: keyIdOf(publicKey),
+  };
+}
+
+function attempt(load: () => KeyObject, source: string): KeyObject {
+  try {
+    return load();
+  } catch (error) {
+    throw new Error(`${source}: not a PEM key (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+function requireEd25519(key: KeyObject, source: string): KeyObject {
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${source}: expected an Ed25519 key, got ${key.asymmetricKeyType ?? key.type}`);
+  return key;
+}

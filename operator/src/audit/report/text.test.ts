@@ -1,0 +1,28 @@
+/** The text report an operator reads in a terminal. */
+import assert from 'node:assert/strict';
+import { buildReport } from './build.js';
+import { failed } from '../model.js';
+import { sampleReportParts } from './sample-parts.js';
+import { formatReportText } from './text.js';
+
+describe('the text report', () => {
+  it('prints totals, a line per tenant, findings with reason and message, flows and limitations', () => {
+    const text = formatReportText(buildReport(sampleReportParts()));
+    assert.match(text, /^Bulkhead audit: FAIL \(1 finding in 16 checks\)$/m);
+    assert.match(text, /^ {2}initech {2}FAIL {2}4 pass, 1 fail, 0 error$/m);
+    assert.match(text, /^ {2}acme {5}PASS {2}5 pass, 0 fail, 0 error$/m);
+    assert.match(text, /FAIL {2}network {2}initech {2}network\.cross-tenant {2}CrossTenantFlowAllowed: tenant-acme may connect on TCP\/80/);
+    assert.match(text, /tenant-acme -> tenant-initech: TCP\/80/);
+    assert.match(text, /cannot prove that the cluster's network plugin enforces NetworkPolicy/);
+  });
+
+  it('never sends a control character from the cluster to the terminal', () => {
+    const parts = sampleReportParts();
+    parts.checks = [...parts.checks, failed({ id: 'access.secrets-readers', category: 'access', tenant: 'acme', title: 'Secrets readers', reason: 'ForeignSubjectCanReadSecrets', message: 'Group x can read secrets\u001b[2J', evidence: {} })];
+    parts.inventory = { ...parts.inventory, keyAliases: [...(parts.inventory.keyAliases ?? []), 'evil\u001b]0;title\u0007'] };
+    const text = formatReportText(buildReport(parts));
+    assert.ok(!text.includes('\u001b'));
+    assert.match(text, /can read secrets\\u001b\[2J/);
+    assert.match(text, /evil\\u001b\]0;title\\u0007/);
+  });
+});

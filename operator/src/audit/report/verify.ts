@@ -1,0 +1,93 @@
+/**
+ * verifyReport: is this file a report, unchanged since a trusted key signed it?
+ *
+ * The file's bytes are checked as written: they must be valid UTF-8, valid JSON, of the report
+ * schema, and exactly the canonical (RFC 8785) form of what they parse to; only then is the
+ * Ed25519 signature checked over the canonical bytes of the document without `signature`. Because
+ * the canonical form of a value is unique, a change to any byte either changes the parsed document
+ * (and the signature no longer matches) or leaves it the same (and the bytes are no longer
+ * canonical): one byte changed anywhere fails, whitespace included.
+ *
+ * The key is never taken from the file on its own word: the caller trusts a public key, or a keyId
+ * (the SHA-256 of a public key) obtained another way, and the embedded key is used only when it
+ * hashes to that keyId.
+ */
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { signedReportSchema, type SignedReport } from './schema.js';
+import { digestOf, keyIdOf, publicKeyFromDer, signedBytes, strictBase64url } from './signing.js';
+import { summarize, summaryTenants } from './summary.js';
+
+/** A public key the verifier trusts, or the keyId of one (then the report's embedded key is used). */
+export type TrustedKey = KeyObject | { keyId: string };
+
+export type Verification =
+  | { ok: true; report: SignedReport; keyId: string; digest: string }
+  | { ok: false; reason: string };
+
+export function verifyReport(bytes: Uint8Array, trusted: TrustedKey): Verification {
+  try {
+    const { report, document } = parseDocument(bytes);
+    const key = verifyingKey(report, trusted);
+    const signature = strictBase64url(report.signature.value, 'the signature value');
+    // Over what the file says, not over the schema's reading of it.
+    if (!verifySignature(null, signedBytes(document), key, signature)) {
+      return { ok: false, reason: 'the signature does not match the content: the report was changed after it was signed' };
+    }
+    requireConsistentSummary(report);
+    return { ok: true, report, keyId: report.signature.keyId, digest: digestOf(bytes) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** UTF-8, JSON, report schema, canonical form: in that order, each refusal saying which. */
+export function parseReport(bytes: Uint8Array): SignedReport {
+  return parseDocument(bytes).report;
+}
+
+function parseDocument(bytes: Uint8Array): { report: SignedReport; document: SignedReport } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new Error('not UTF-8 text');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const result = signedReportSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`not a Bulkhead audit report: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`);
+  }
+  const canonical = canonicalize(parsed) ?? '';
+  if (canonical !== text) throw new Error(`not in canonical form (RFC 8785): ${firstDeparture(canonical, text)}`);
+  return { report: result.data, document: parsed as SignedReport };
+}
+
+function verifyingKey(report: SignedReport, trusted: TrustedKey): KeyObject {
+  const { keyId, publicKey } = report.signature;
+  const embedded = publicKeyFromDer(publicKey);
+  if (keyIdOf(embedded) !== keyId) throw new Error(`the embedded public key does not hash to the signature's keyId ${keyId}`);
+  const trustedKeyId = 'keyId' in trusted ? trusted.keyId.toLowerCase() : keyIdOf(trusted);
+  if (keyId !== trustedKeyId) throw new Error(`signed by an untrusted key: keyId ${keyId}, trusted keyId ${trustedKeyId}`);
+  return 'keyId' in trusted ? embedded : trusted;
+}
+
+function requireConsistentSummary(report: SignedReport): void {
+  const expected = summarize(report.checks, summaryTenants(report.summary));
+  if (canonicalize(expected) !== canonicalize(report.summary)) {
+    throw new Error('the summary does not match the checks (the signer produced an inconsistent report)');
+  }
+}
+
+/** Where a file departs from its canonical form, for a refusal an auditor can act on. */
+function firstDeparture(canonical: string, actual: string): string {
+  let index = 0;
+  while (index < canonical.length && canonical[index] === actual[index]) index += 1;
+  return `the file differs from it at character ${index} (a report must be kept exactly as written, never reformatted)`;
+}

@@ -1,0 +1,23 @@
+/**
+ * The key that signs audit reports: a PEM file the auditor passes, or the Secret the operator's
+ * configuration names (`audit.signingKeySecret`, key `private.pem`). Never logged, never in a report
+ * (a report carries only the public key and its id).
+ */
+import { readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import type { OperatorConfig } from '../api/operator-config.js';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject } from '../runtime/types.js';
+import { loadPrivateKey } from './report/index.js';
+
+export class NoSigningKeyError extends Error {}
+
+export async function signingKeyFor(client: KubeClient, config: Pick<OperatorConfig, 'audit'>, file?: string): Promise<KeyObject> {
+  if (file) return loadPrivateKey(readFileSync(file), file);
+  const ref = config.audit.signingKeySecret;
+  if (!ref) throw new NoSigningKeyError('no signing key: pass --signing-key PEM or set audit.signingKeySecret in the configuration');
+  const secret = await client.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', ...ref });
+  const pem = secret?.data?.['private.pem'];
+  if (!pem) throw new NoSigningKeyError(`no signing key: Secret ${ref.namespace}/${ref.name} has no key private.pem`);
+  return loadPrivateKey(Buffer.from(pem, 'base64'), `Secret ${ref.namespace}/${ref.name}`);
+}
