@@ -4,7 +4,7 @@
  * collection and service accounts work, and Deployments' pods become Running and Ready without
  * any container runtime. Flags follow controller-runtime's envtest (pkg/internal/testing/controlplane).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Binaries } from './binaries.js';
 import { generateCertificates, type ClientCertificate, type ClusterCertificates } from './certs.js';
@@ -79,9 +79,35 @@ async function startEtcd(launch: Launch): Promise<string> {
   return url;
 }
 
+/** The audit log of requests made by identities in auditedServiceAccountNamespace (run/logs/audit.log). */
+export const auditLogName = 'audit.log';
+/** Whose requests are audited: the ServiceAccounts of Bulkhead's own namespace, i.e. the chart's identities. */
+export const auditedServiceAccountNamespace = 'bulkhead-system';
+
+/**
+ * An audit policy at Metadata level (who did what to which object, and the answer; no bodies,
+ * so no Secret data) for Bulkhead's ServiceAccounts only: the RBAC specs prove from it that every
+ * rule of the chart's roles was used. Everyone else's requests are not recorded.
+ */
+function writeAuditPolicy(dir: string): string {
+  const path = join(dir, 'audit-policy.yaml');
+  writeFileSync(path, [
+    'apiVersion: audit.k8s.io/v1',
+    'kind: Policy',
+    'omitStages: [RequestReceived]',
+    'rules:',
+    '  - level: Metadata',
+    `    userGroups: ["system:serviceaccounts:${auditedServiceAccountNamespace}"]`,
+    '  - level: None',
+    '',
+  ].join('\n'));
+  return path;
+}
+
 async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> {
   const { bin, certs, dir, processes } = launch;
   const port = await freePort();
+  const auditPolicy = writeAuditPolicy(dir);
   const server = `https://127.0.0.1:${port}`;
   const apiserver = startProcess({
     name: 'kube-apiserver',
@@ -96,7 +122,7 @@ async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> 
       `--tls-cert-file=${certs.serving.cert}`,
       `--tls-private-key-file=${certs.serving.key}`,
       `--client-ca-file=${certs.caCert}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
+      '--service-cluster-ip-range=10.0.0.0/20', // about 4,000 Services: every tenant's app has one (make bench SIZES=1000)
       '--authorization-mode=Node,RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${certs.serviceAccountPub}`,
@@ -108,6 +134,11 @@ async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> 
       // Endpoints validation refuses; nothing here needs that Service's endpoints.
       '--endpoint-reconciler-type=none',
       '--profiling=false',
+      `--audit-policy-file=${auditPolicy}`,
+      `--audit-log-path=${join(dir, 'logs', auditLogName)}`,
+      '--audit-log-format=json',
+      // Blocking: an event is on disk before the response is sent, so a spec reads it at once.
+      '--audit-log-mode=blocking',
     ],
   });
   processes.push(apiserver);

@@ -2,11 +2,19 @@
  * @bulkhead/testenv: the real servers Bulkhead is tested against, started on 127.0.0.1.
  * Specs call testEnvironment() to reach the one the test run started.
  */
+import { join } from 'node:path';
+import { auditLogName } from './control-plane.js';
 import { readEnvironment, type Environment } from './environment.js';
 
 export type { Environment } from './environment.js';
 export { pinnedVersions } from './versions.js';
 export { issueUserKubeconfig } from './identities.js';
+export { auditedServiceAccountNamespace } from './control-plane.js';
+
+/** kube-apiserver's audit log (JSON lines) of the requests made by Bulkhead's ServiceAccounts. */
+export function auditLogPath(env: Environment): string {
+  return join(env.dir, 'run', 'logs', auditLogName);
+}
 
 /** The environment started by the mocha global setup (or reused with BULKHEAD_REUSE_ENVIRONMENT=1). */
 export function testEnvironment(): Environment {

@@ -1,6 +1,7 @@
 /**
  * Runs the operator as a real child process (`bulkhead operator`) against the test environment,
- * so specs can kill -9 it, run two of them, and read its JSON logs and /metrics.
+ * so specs can kill -9 it, run two of them, and read its JSON logs and /metrics. It runs as the
+ * ServiceAccount charts/bulkhead gives it (operator-identity.ts), never as cluster-admin.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { testEnvironment } from '@bulkhead/testenv';
 import { eventually, repoRoot } from './cluster.js';
+import { applyChartIdentities, installChartIdentities, operatorKubeconfig, type IdentityConfig } from './operator-identity.js';
 
 export interface OperatorProcess {
   child: ChildProcess;
@@ -40,7 +42,12 @@ function regionSettings() {
   };
 }
 
-/** The operator's namespace and the Secrets its configuration names. */
+/** The test operator's regions (whose Secrets the chart's Role lets it read). */
+export function operatorRegions(): Record<string, ReturnType<typeof regionSettings>> {
+  return Object.fromEntries(testRegions.map((region) => [region, regionSettings()]));
+}
+
+/** The operator's namespace, the Secrets its configuration names, and the chart's identities. */
 export async function prepareOperatorNamespace(kc: k8s.KubeConfig): Promise<void> {
   const env = testEnvironment();
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -52,25 +59,33 @@ export async function prepareOperatorNamespace(kc: k8s.KubeConfig): Promise<void
   for (const [name, stringData] of secrets) {
     await core.createNamespacedSecret({ namespace: 'bulkhead-system', body: { metadata: { name }, stringData } }).catch(() => undefined);
   }
+  await installChartIdentities(kc, { regions: operatorRegions() });
 }
 
-/** Starts `bulkhead operator`; the chart repository must be ready (see packageTestCharts). */
+/**
+ * Starts `bulkhead operator` as the chart's operator ServiceAccount; the chart repository must be
+ * ready (see packageTestCharts) and the identities installed (prepareCluster).
+ */
 export function startOperator(settings: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}): OperatorProcess {
   const env = testEnvironment();
   const identity = `operator-${process.pid}-${++counter}`;
   const dir = mkdtempSync(join(env.dir, 'run', 'operator-'));
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, stringify({
+  const config = {
     identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'debug',
     leaderElection: { enabled: true, leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
     release: { helm: env.helm, chartRepository: join(env.dir, 'run', 'charts') },
-    regions: Object.fromEntries(testRegions.map((region) => [region, regionSettings()])),
+    regions: operatorRegions(),
     database: { snapshotDir: join(env.dir, 'run', 'snapshots') },
     encryption: { pendingWindowDays: 7 },
     ...settings,
-  }));
+  };
+  // The chart's RBAC as an installation with this configuration would have it (the Secrets it names).
+  applyChartIdentities(config as IdentityConfig);
+  const kubeconfig = operatorKubeconfig();
+  writeFileSync(configFile, stringify(config));
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/src/cli/main.ts'), 'operator'], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile, ...extraEnv },
+    env: { ...process.env, KUBECONFIG: kubeconfig, BULKHEAD_CONFIG: configFile, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];

@@ -1,0 +1,88 @@
+/**
+ * The onboarding API runs as the chart's bulkhead-api ServiceAccount, with its token hashes in the
+ * chart's Secret: the whole journey (mint a token, create, read, list, change and delete a tenant,
+ * list plans, revoke the token) works with exactly the chart's ClusterRole and Role, and that
+ * identity can touch nothing else. Its requests feed rbac-minimal.spec.ts.
+ */
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { readPublishedReport } from '../../src/audit/publish.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
+import { KubeTokenStore } from '../../src/api-server/token-store.js';
+import { createLogger } from '../../src/runtime/logging.js';
+import { call, listen, newTenant, runId, type RunningApi } from '../api-server/support.js';
+import { apiKubeconfig, apiServiceAccount, chartNamespace } from '../support/operator-identity.js';
+import { prepareCluster } from '../support/setup.js';
+
+const apiUser = `system:serviceaccount:${chartNamespace}:${apiServiceAccount}`;
+
+/**
+ * Whether the API's identity may do something, asked of kube-apiserver's authorizer by the admin
+ * (a SubjectAccessReview), so that probing leaves no refused request of the API in the audit log.
+ */
+async function allowed(kc: k8s.KubeConfig, attributes: k8s.V1ResourceAttributes): Promise<boolean> {
+  const review = await kc.makeApiClient(k8s.AuthorizationV1Api).createSubjectAccessReview({ body: {
+    spec: { user: apiUser, groups: ['system:serviceaccounts', `system:serviceaccounts:${chartNamespace}`, 'system:authenticated'],
+      resourceAttributes: attributes },
+  } });
+  return review.status?.allowed ?? false;
+}
+
+describe('the onboarding API as the chart’s ServiceAccount', function () {
+  let kc: k8s.KubeConfig;
+  let client: KubeClient;
+  let tokens: KubeTokenStore;
+  let api: RunningApi;
+  const tenant = `api-sa-${runId}`;
+  const tokenName = `api-identity-${runId}`;
+
+  before(async function () {
+    kc = await prepareCluster();
+    client = KubeClient.load(apiKubeconfig());
+    tokens = new KubeTokenStore({ client, secret: { namespace: chartNamespace, name: 'bulkhead-api-tokens' }, cacheMs: 0 });
+    // No audit trail: it lives in PostgreSQL, not Kubernetes, so it changes nothing about RBAC.
+    api = await listen({
+      tenants: new KubeTenantStore(client), auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: null,
+      auditReports: { latest: () => readPublishedReport(client, { namespace: chartNamespace, name: 'bulkhead-audit-report' }) },
+    });
+  });
+
+  after(async function () {
+    await api.close();
+    client.close();
+  });
+
+  it('serves the whole tenant journey with only the chart’s rules', async function () {
+    const token = await tokens.create(tokenName, 'platform-admin');
+    const headers = { 'idempotency-key': `chart-${runId}` };
+    const created = await call(api, 'POST', '/v1/tenants', { token, headers, body: newTenant(tenant) });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    assert.equal((await call(api, 'GET', `/v1/tenants/${tenant}`, { token })).status, 200);
+    assert.equal((await call(api, 'GET', '/v1/tenants', { token })).status, 200);
+    assert.equal((await call(api, 'GET', '/v1/plans', { token })).status, 200);
+    // Allowed to read the report ConfigMap, which no operator has published here: 404, not 403.
+    const auditor = await tokens.create(`${tokenName}-auditor`, 'auditor');
+    const report = await call(api, 'GET', '/v1/audit/report', { token: auditor });
+    assert.equal(report.status, 404, JSON.stringify(report.body));
+    await tokens.revoke(`${tokenName}-auditor`);
+    const patched = await call(api, 'PATCH', `/v1/tenants/${tenant}`, { token, body: { suspended: true } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    const deleted = await call(api, 'DELETE', `/v1/tenants/${tenant}?confirmDeletionPolicy=Retain`, { token });
+    assert.ok([200, 202, 204].includes(deleted.status), JSON.stringify(deleted.body));
+    assert.equal(await tokens.revoke(tokenName), true);
+    assert.equal((await call(api, 'GET', '/v1/tenants', { token })).status, 401);
+  });
+
+  it('may read and patch its token Secret and nothing else: no other Secret, namespace or plan write', async function () {
+    const tokenSecret = { namespace: chartNamespace, resource: 'secrets', name: 'bulkhead-api-tokens' };
+    assert.equal(await allowed(kc, { ...tokenSecret, verb: 'get' }), true);
+    assert.equal(await allowed(kc, { ...tokenSecret, verb: 'patch' }), true);
+    assert.equal(await allowed(kc, { ...tokenSecret, verb: 'delete' }), false);
+    assert.equal(await allowed(kc, { namespace: chartNamespace, resource: 'secrets', name: 'postgres-admin', verb: 'get' }), false);
+    assert.equal(await allowed(kc, { namespace: chartNamespace, resource: 'secrets', verb: 'list' }), false);
+    assert.equal(await allowed(kc, { resource: 'namespaces', verb: 'create' }), false);
+    assert.equal(await allowed(kc, { group: 'bulkhead.dev', resource: 'tenantplans', name: 'standard', verb: 'patch' }), false);
+    assert.equal(await allowed(kc, { group: 'bulkhead.dev', resource: 'tenants', verb: 'create' }), true);
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The chart's ClusterRoles and Roles are minimal: over the whole integration run, in which every
+ * operator (and the onboarding API in api-identity.spec.ts) runs as the chart's ServiceAccounts,
+ * kube-apiserver's audit log shows that every rule atom (verb × resource × API group, per name or
+ * namespace where the rule says so) authorized at least one request that nothing else in the
+ * chart would have, and that no request of these identities was refused. That they are
+ * sufficient is every other spec passing. bind and escalate never show as a request's verb; they
+ * are proven needed by rbac-privileged-verbs.spec.ts.
+ *
+ * This suite runs after every other one (it moves itself to the end of the run) and skips, saying
+ * why, when the run was partial: a single spec file proves nothing about minimality.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Runnable, Suite } from 'mocha';
+import { auditLogPath, testEnvironment } from '@bulkhead/testenv';
+import { repoRoot } from '../support/cluster.js';
+import { apiServiceAccount, chartNamespace, chartValuesUsedBy, operatorServiceAccount, renderChart } from '../support/operator-identity.js';
+import { atomName, atomsOf, indirectVerbs, neededBy, readAuditLog } from '../support/rbac-audit.js';
+
+const title = "the chart's RBAC over the whole integration run";
+
+// A root hook runs before any suite starts; moving this file's suite to the end of the root's list
+// then makes it run last whatever order the files were loaded in.
+before(function () {
+  const root = this.test?.parent;
+  const index = root?.suites.findIndex((suite) => suite.title === title) ?? -1;
+  if (root && index >= 0) root.suites.push(...root.suites.splice(index, 1));
+});
+
+/** The spec files .mocharc.integration.json names (patterns of the form dir/**\/*.spec.ts). */
+function integrationSpecFiles(): string[] {
+  const config = JSON.parse(readFileSync(join(repoRoot, '.mocharc.integration.json'), 'utf8')) as { spec: string[] };
+  return config.spec.flatMap((pattern) => {
+    const match = /^(.+)\/\*\*\/\*(\.spec\.ts)$/.exec(pattern);
+    if (!match?.[1] || !existsSync(join(repoRoot, match[1]))) return [];
+    const dir = join(repoRoot, match[1]);
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(match[2] ?? '')).map((f) => join(dir, f));
+  });
+}
+
+function allTests(suite: Suite): Runnable[] {
+  return [...suite.tests, ...suite.suites.flatMap(allTests)];
+}
+
+const grepFlags = ['--grep', '-g', '--fgrep', '-f', '--invert', '-i'];
+
+/** Why this run cannot judge minimality, or undefined when it can. */
+function partialRunReason(root: Suite): string | undefined {
+  const loaded = new Set(root.suites.map((suite) => resolve(suite.file ?? '')));
+  const missing = integrationSpecFiles().filter((file) => !loaded.has(file));
+  if (missing.length > 0) return `partial run: ${missing.length} integration spec file(s) not loaded (e.g. ${missing[0]})`;
+  const grep = process.argv.find((arg) => grepFlags.includes(arg.split('=')[0] ?? ''));
+  if (grep) return `partial run: tests filtered with ${grep}`;
+  if (!existsSync(auditLogPath(testEnvironment()))) return 'no audit log: the environment was started without one (reused from an older make cluster-up?)';
+  return undefined;
+}
+
+describe(title, function () {
+  before(function () {
+    const self = this.test?.parent;
+    const root = self?.parent;
+    const reason = root ? partialRunReason(root) : 'cannot see the run';
+    if (reason) {
+      console.log(`      skipped: ${reason}; run the whole suite: npx mocha --config .mocharc.integration.json`);
+      this.skip();
+    }
+    // Tests behind a failed hook did not run: the run fails anyway, and a rule only they need shows here as unused.
+    const notRun = (root?.suites ?? []).filter((suite) => suite !== self).flatMap(allTests)
+      .filter((test) => test.state === undefined && !test.isPending());
+    if (notRun.length > 0) console.log(`      note: ${notRun.length} test(s) did not run (a failed hook), e.g. "${notRun[0]?.fullTitle()}"`);
+  });
+
+  /** Each identity's atoms under every set of values it ran with (say, with and without the audit's signing key), once each. */
+  const atoms = () => [...new Map([operatorServiceAccount, apiServiceAccount].flatMap((serviceAccount) =>
+    chartValuesUsedBy(serviceAccount).flatMap((values) => atomsOf(renderChart(values, ['operator-rbac.yaml', 'api-rbac.yaml'])))
+      .filter((atom) => atom.user === `system:serviceaccount:${chartNamespace}:${serviceAccount}`))
+    .map((atom) => [atomName(atom), atom])).values()];
+  const requests = () => readAuditLog(auditLogPath(testEnvironment()));
+
+  it('refused no request of the operator or the API', function () {
+    const users = new Set(atoms().map((a) => a.user));
+    const refused = requests().filter((r) => users.has(r.user) && [401, 403].includes(r.code));
+    assert.deepEqual(refused.map((r) => `${r.user} ${r.verb} ${r.uri} -> ${r.code}`), []);
+  });
+
+  it('used every rule atom of the ClusterRoles and Roles, each for a request no other rule allows', function () {
+    const all = atoms();
+    const needed = neededBy(all.filter((a) => !indirectVerbs.has(a.verb)), requests());
+    console.log(`      ${needed.size} atoms checked (${all.length - needed.size} bind/escalate atoms proven elsewhere):`);
+    for (const [atom, count] of needed) console.log(`        ${String(count).padStart(5)}  ${atomName(atom)}`);
+    const unused = [...needed].filter(([, count]) => count === 0).map(([atom]) => atomName(atom));
+    assert.deepEqual(unused, [], 'these rules were never needed: remove them, or add the spec that needs them');
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * The two rule atoms no request shows as its verb, proven needed by taking them away: without
+ * "bind" on bulkhead-tenant-owner the operator cannot write an owners' RoleBinding, and without
+ * "escalate" on it, it cannot keep the tenant-owner ClusterRole in place (it does not hold the
+ * rights it grants, e.g. pods/exec). A probe user holding the chart's operator ClusterRole with
+ * exactly one verb removed tries the operator's own write, and is refused; given the verb back,
+ * the same write goes through.
+ */
+import assert from 'node:assert/strict';
+import type * as k8s from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { issueUserKubeconfig, testEnvironment } from '@bulkhead/testenv';
+import { fieldManager } from '../../src/api/labels.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { KubeApiError } from '../../src/kube/errors.js';
+import { buildOwnerRoleBinding } from '../../src/resources/rbac.js';
+import { buildTenantOwnerClusterRole } from '../../src/resources/tenant-owner-role.js';
+import type { KubeObject } from '../../src/runtime/types.js';
+import { applyObjects, eventually } from '../support/cluster.js';
+import { chartValuesFor, renderChart } from '../support/operator-identity.js';
+import { operatorRegions } from '../support/operator-process.js';
+import { prepareCluster } from '../support/setup.js';
+import type { PolicyRule } from '../support/rbac-audit.js';
+
+const ownerRole = 'bulkhead-tenant-owner';
+const namespace = 'rbac-probe';
+
+function chartOperatorRules(): PolicyRule[] {
+  const objects = parseAllDocuments(renderChart(chartValuesFor({ regions: operatorRegions() }), ['operator-rbac.yaml']))
+    .map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: PolicyRule[] });
+  const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'bulkhead-operator');
+  assert.ok(role?.rules, 'the chart renders ClusterRole bulkhead-operator');
+  return role.rules;
+}
+
+const without = (rules: PolicyRule[], verb: string): PolicyRule[] =>
+  rules.map((rule) => ({ ...rule, verbs: rule.verbs.filter((v) => v !== verb) })).filter((rule) => rule.verbs.length > 0);
+
+async function refusal(write: () => Promise<unknown>): Promise<KubeApiError | undefined> {
+  try {
+    await write();
+    return undefined;
+  } catch (error) {
+    if (error instanceof KubeApiError && error.code === 403) return error;
+    throw error;
+  }
+}
+
+describe('the operator ClusterRole’s bind and escalate verbs', function () {
+  let kc: k8s.KubeConfig;
+  let admin: KubeClient;
+
+  before(async function () {
+    kc = await prepareCluster();
+    admin = KubeClient.load(testEnvironment().kubeconfig);
+    await applyObjects(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }]);
+    await admin.apply(buildTenantOwnerClusterRole(ownerRole), { fieldManager, force: true });
+  });
+
+  after(function () {
+    admin.close();
+  });
+
+  /** A probe user holding `rules`, once the authorizer sees them (it can list namespaces). */
+  async function probeWith(user: string, rules: PolicyRule[]): Promise<KubeClient> {
+    const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: user } };
+    await admin.apply({ ...role, rules } as KubeObject, { fieldManager: 'rbac-probe', force: true });
+    await admin.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: user },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    } as KubeObject, { fieldManager: 'rbac-probe', force: true });
+    const client = KubeClient.load(issueUserKubeconfig(testEnvironment(), user));
+    await eventually(`${user}'s role to take effect`, () => client.list('v1', 'Namespace', { limit: 1 }).catch(() => undefined));
+    return client;
+  }
+
+  async function provesNeeded(verb: string, write: (client: KubeClient) => Promise<unknown>): Promise<void> {
+    const user = `bulkhead-rbac-probe-${verb}`;
+    const rules = chartOperatorRules();
+    assert.ok(rules.some((r) => r.verbs.includes(verb) && r.resourceNames?.includes(ownerRole)), `the chart grants ${verb} on ${ownerRole}`);
+    const reduced = await probeWith(user, without(rules, verb));
+    const refused = await refusal(() => write(reduced));
+    assert.ok(refused, `without ${verb} the write must be refused`);
+    assert.match(refused.message, /not currently held/);
+    const full = await probeWith(user, rules);
+    await eventually(`the write with ${verb}`, () => write(full).then(() => true).catch(() => undefined), 15_000);
+    full.close();
+    reduced.close();
+  }
+
+  it('needs bind to write an owners’ RoleBinding to bulkhead-tenant-owner', async function () {
+    await provesNeeded('bind', (client) => client.apply(
+      buildOwnerRoleBinding({ name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' }, namespace,
+        [{ kind: 'Group', name: 'rbac-probe-admins' }], ownerRole),
+      { fieldManager, force: true }));
+  });
+
+  // kube-apiserver lets an unchanged re-apply through without the check; creating the role, or
+  // repairing it after someone edited it, needs escalate. Each attempt repairs a fresh edit.
+  it('needs escalate to repair an edited tenant-owner ClusterRole', async function () {
+    const wanted = buildTenantOwnerClusterRole(ownerRole);
+    await provesNeeded('escalate', async (client) => {
+      await admin.apply({ ...wanted, rules: wanted.rules.slice(0, 1) } as KubeObject, { fieldManager, force: true });
+      return client.apply(wanted, { fieldManager, force: true });
+    });
+    const live = await admin.get<typeof wanted>({ apiVersion: wanted.apiVersion ?? '', kind: 'ClusterRole', name: ownerRole });
+    assert.equal(live?.rules.length, wanted.rules.length);
+  });
+});

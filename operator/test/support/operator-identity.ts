@@ -1,0 +1,160 @@
+/**
+ * The identities charts/bulkhead gives the operator and the onboarding API, made real in the test
+ * environment: the chart's ServiceAccounts, ClusterRoles, Roles and bindings are rendered with
+ * `helm template` and applied, and each ServiceAccount gets a token from the TokenRequest API (as
+ * a pod's projected token would be). The operator in every spec then runs with that token, so a
+ * rule missing from the chart fails the specs, and kube-apiserver's audit log records what each
+ * identity used (see operator/test/chart/rbac-minimal.spec.ts).
+ *
+ * A real token rather than impersonation headers: the request is authenticated exactly as in a
+ * cluster (ServiceAccount authenticator, its groups, the object's UID), and the process needs no
+ * admin credentials at all.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { testEnvironment } from '@bulkhead/testenv';
+import { repoRoot } from './cluster.js';
+
+export const chartDir = join(repoRoot, 'charts/bulkhead');
+export const chartNamespace = 'bulkhead-system';
+export const operatorServiceAccount = 'bulkhead-operator';
+export const apiServiceAccount = 'bulkhead-api';
+
+/** The chart templates that make the identities (not the Deployments: the specs run the processes). */
+export const identityTemplates = ['serviceaccounts.yaml', 'operator-rbac.yaml', 'api-rbac.yaml', 'api-token-secret.yaml'];
+
+/** `helm template` of charts/bulkhead with the given values, limited to `templates` when given. */
+export function renderChart(values: Record<string, unknown>, templates: string[] = []): string {
+  const env = testEnvironment();
+  const args = ['template', 'bulkhead', chartDir, '--namespace', chartNamespace, '--values', '-',
+    ...templates.flatMap((t) => ['--show-only', `templates/${t}`])];
+  return execFileSync(env.helm, args, { input: JSON.stringify(values), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** The parts of an operator configuration the chart's RBAC follows. */
+export interface IdentityConfig {
+  regions?: unknown;
+  leaderElection?: { leaseName?: string };
+  audit?: { signingKeySecret?: { namespace: string; name: string }; reportConfigMap?: string };
+}
+
+/**
+ * The chart's values for an operator configuration: the Secrets it names (regions' credentials,
+ * the audit's signing key), its Lease and its report ConfigMap, exactly as an installation with
+ * that configuration in operator.config would render them.
+ */
+export function chartValuesFor(config: IdentityConfig): Record<string, unknown> {
+  const { signingKeySecret, reportConfigMap } = config.audit ?? {};
+  return { operator: { config: {
+    regions: config.regions ?? {},
+    ...(config.leaderElection?.leaseName ? { leaderElection: { leaseName: config.leaderElection.leaseName } } : {}),
+    ...(signingKeySecret || reportConfigMap ? { audit: { ...(signingKeySecret ? { signingKeySecret } : {}), ...(reportConfigMap ? { reportConfigMap } : {}) } } : {}),
+  } } };
+}
+
+const kubeconfigs = new Map<string, string>();
+let currentValues: Record<string, unknown> | undefined;
+
+/**
+ * Per ServiceAccount, every set of chart values it was handed a kubeconfig under in this run, kept
+ * in a file of the environment: mocha may load spec files both as CommonJS and as ES modules, which
+ * gives this module two instances, so module state would not see every spec's use.
+ */
+type ValuesInUse = Record<string, Record<string, Record<string, unknown>>>;
+const valuesInUseFile = (): string => join(testEnvironment().dir, 'run', 'identities', 'values-in-use.json');
+
+function readValuesInUse(): ValuesInUse {
+  return existsSync(valuesInUseFile()) ? JSON.parse(readFileSync(valuesInUseFile(), 'utf8')) as ValuesInUse : {};
+}
+
+function recordUse(serviceAccount: string, values: Record<string, unknown>): void {
+  const all = readValuesInUse();
+  all[serviceAccount] = { ...all[serviceAccount], [JSON.stringify(values)]: values };
+  mkdirSync(join(testEnvironment().dir, 'run', 'identities'), { recursive: true });
+  writeFileSync(valuesInUseFile(), JSON.stringify(all));
+}
+
+/**
+ * The chart values each ServiceAccount ran under in this run: the minimality check judges the
+ * rules each identity actually held (say, the signing-key Secret only where a spec configured one).
+ */
+export const chartValuesUsedBy = (serviceAccount: string): Record<string, unknown>[] =>
+  Object.values(readValuesInUse()[serviceAccount] ?? {});
+
+/**
+ * Renders and applies the chart's identities for `config` (server-side apply, idempotent; skipped
+ * when the same values were applied last). Synchronous, so startOperator can call it.
+ */
+export function applyChartIdentities(config: IdentityConfig): void {
+  const env = testEnvironment();
+  const values = chartValuesFor(config);
+  currentValues = values;
+  // What the cluster holds is recorded in the environment (see valuesInUseFile for why not in memory).
+  const lastApplied = join(env.dir, 'run', 'identities', 'last-applied.json');
+  if (existsSync(lastApplied) && readFileSync(lastApplied, 'utf8') === JSON.stringify(values)) return;
+  execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', '-'],
+    { input: renderChart(values, identityTemplates), stdio: ['pipe', 'pipe', 'pipe'] });
+  mkdirSync(join(env.dir, 'run', 'identities'), { recursive: true });
+  writeFileSync(lastApplied, JSON.stringify(values));
+}
+
+/**
+ * Applies the chart's identities for `config` and writes a token kubeconfig per ServiceAccount,
+ * once per environment; `renewTokens` after the ServiceAccounts were deleted and made again (a
+ * token names its ServiceAccount's UID and dies with it).
+ */
+export async function installChartIdentities(kc: k8s.KubeConfig, config: IdentityConfig, renewTokens = false): Promise<void> {
+  const env = testEnvironment();
+  if (renewTokens) {
+    for (const name of [operatorServiceAccount, apiServiceAccount]) kubeconfigs.delete(`${env.dir}:${name}`);
+    rmSync(join(env.dir, 'run', 'identities', 'last-applied.json'), { force: true });
+  }
+  applyChartIdentities(config);
+  for (const name of [operatorServiceAccount, apiServiceAccount]) {
+    const key = `${env.dir}:${name}`;
+    if (kubeconfigs.has(key)) continue;
+    kubeconfigs.set(key, await writeTokenKubeconfig(kc, name));
+  }
+}
+
+async function writeTokenKubeconfig(kc: k8s.KubeConfig, serviceAccount: string): Promise<string> {
+  const env = testEnvironment();
+  const request = await kc.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
+    name: serviceAccount, namespace: chartNamespace,
+    // Long enough for the slowest whole run; the token dies with the environment anyway.
+    body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error(`TokenRequest for ServiceAccount ${serviceAccount} returned no token`);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the admin kubeconfig has no current cluster');
+  const user = `system:serviceaccount:${chartNamespace}:${serviceAccount}`;
+  const dir = join(env.dir, 'run', 'identities');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${serviceAccount}.kubeconfig`);
+  writeFileSync(path, stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'bulkhead-local', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: serviceAccount, context: { cluster: 'bulkhead-local', user } }],
+    'current-context': serviceAccount,
+  }), { mode: 0o600 });
+  return path;
+}
+
+function preparedKubeconfig(serviceAccount: string): string {
+  const path = kubeconfigs.get(`${testEnvironment().dir}:${serviceAccount}`);
+  if (!path || !currentValues) {
+    throw new Error(`no kubeconfig for ServiceAccount ${serviceAccount}: call prepareCluster() (or prepareOperatorNamespace()) first`);
+  }
+  recordUse(serviceAccount, currentValues);
+  return path;
+}
+
+/** The kubeconfig of the chart's operator ServiceAccount (after prepareCluster). */
+export const operatorKubeconfig = (): string => preparedKubeconfig(operatorServiceAccount);
+/** The kubeconfig of the chart's onboarding-API ServiceAccount (after prepareCluster). */
+export const apiKubeconfig = (): string => preparedKubeconfig(apiServiceAccount);

@@ -1,0 +1,138 @@
+/**
+ * Reading kube-apiserver's audit log against the chart's RBAC: which rule atoms (one verb on one
+ * resource in one API group, for one ServiceAccount, maybe one object name or namespace) the
+ * requests needed, and which requests were refused. An atom is "needed" when some allowed request
+ * matched it and no other atom, so that removing it would have failed that request.
+ */
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+export interface RuleAtom {
+  /** system:serviceaccount:<namespace>:<name> */
+  user: string;
+  /** "ClusterRole bulkhead-operator" or "Role bulkhead-system/bulkhead-api-tokens". */
+  role: string;
+  /** Set when the role is bound by a RoleBinding: the atom grants only in that namespace. */
+  namespace?: string;
+  apiGroup: string;
+  resource: string;
+  verb: string;
+  resourceName?: string;
+}
+
+export interface AuditRequest {
+  auditID: string;
+  user: string;
+  verb: string;
+  apiGroup: string;
+  /** resource or resource/subresource, as RBAC names it; undefined for non-resource URLs. */
+  resource?: string;
+  namespace?: string;
+  name?: string;
+  code: number;
+  uri: string;
+}
+
+interface ObjectMeta { name: string; namespace?: string }
+interface Subject { kind: string; name: string; namespace?: string }
+interface RbacObject {
+  kind: string;
+  metadata: ObjectMeta;
+  rules?: PolicyRule[];
+  roleRef?: { kind: string; name: string };
+  subjects?: Subject[];
+}
+
+/** Verbs the RBAC storage and the impersonation filter check themselves: they never appear as a request's verb. */
+export const indirectVerbs = new Set(['bind', 'escalate', 'impersonate']);
+
+export const atomName = (a: RuleAtom): string =>
+  `${a.user.split(':').pop() ?? a.user}: ${a.verb} ${a.apiGroup || 'core'}/${a.resource}${a.resourceName ? `/${a.resourceName}` : ''}`
+  + `${a.namespace ? ` in ${a.namespace}` : ''} (${a.role})`;
+
+/** Every rule atom the rendered chart grants to ServiceAccounts, through its bindings. */
+export function atomsOf(renderedYaml: string): RuleAtom[] {
+  const objects = parseAllDocuments(renderedYaml).map((d) => d.toJS() as RbacObject | null).filter((o): o is RbacObject => !!o);
+  const roles = new Map(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  const atoms: RuleAtom[] = [];
+  for (const binding of objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')) {
+    const ref = binding.roleRef;
+    const roleNamespace = ref?.kind === 'Role' ? binding.metadata.namespace ?? '' : '';
+    const role = roles.get(`${ref?.kind}/${roleNamespace}/${ref?.name}`);
+    if (!role) continue;
+    const label = `${role.kind} ${role.metadata.namespace ? `${role.metadata.namespace}/` : ''}${role.metadata.name}`;
+    for (const subject of (binding.subjects ?? []).filter((s) => s.kind === 'ServiceAccount')) {
+      const user = `system:serviceaccount:${subject.namespace}:${subject.name}`;
+      const namespace = binding.kind === 'RoleBinding' ? binding.metadata.namespace : undefined;
+      atoms.push(...expand(role.rules ?? []).map((atom) => ({ ...atom, user, role: label, ...(namespace ? { namespace } : {}) })));
+    }
+  }
+  return atoms;
+}
+
+function expand(rules: PolicyRule[]): Omit<RuleAtom, 'user' | 'role'>[] {
+  return rules.flatMap((rule) => (rule.apiGroups ?? []).flatMap((apiGroup) => (rule.resources ?? []).flatMap((resource) =>
+    rule.verbs.flatMap((verb) => (rule.resourceNames?.length ? rule.resourceNames : [undefined])
+      .map((resourceName) => ({ apiGroup, resource, verb, ...(resourceName ? { resourceName } : {}) }))))));
+}
+
+/** The completed requests in an audit log (JSON lines), one per auditID. */
+export function readAuditLog(path: string): AuditRequest[] {
+  const requests = new Map<string, AuditRequest>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line) as {
+      auditID: string; stage: string; verb: string; requestURI: string; user: { username: string };
+      objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
+      responseStatus?: { code?: number };
+    };
+    const ref = event.objectRef;
+    requests.set(event.auditID, {
+      auditID: event.auditID, user: event.user.username, verb: event.verb, uri: event.requestURI,
+      apiGroup: ref?.apiGroup ?? '', namespace: ref?.namespace, name: ref?.name,
+      resource: ref?.resource ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}` : undefined,
+      // A watch's first event (ResponseStarted) already carries the answer.
+      code: event.responseStatus?.code ?? requests.get(event.auditID)?.code ?? 0,
+    });
+  }
+  return [...requests.values()];
+}
+
+/** Refused by authorization (401/403) or by API priority and fairness before it (429): no evidence either way. */
+export const wasAuthorized = (request: AuditRequest): boolean => ![0, 401, 403, 429].includes(request.code);
+
+/**
+ * The verbs a request was authorized for: its own, plus "create" for a server-side apply that
+ * created the object (kube-apiserver checks both).
+ */
+export function authorizedVerbs(request: AuditRequest): string[] {
+  return request.verb === 'patch' && request.code === 201 ? ['patch', 'create'] : [request.verb];
+}
+
+function matches(atom: RuleAtom, request: AuditRequest, verb: string): boolean {
+  return atom.user === request.user && atom.verb === verb && atom.resource === request.resource
+    && atom.apiGroup === request.apiGroup
+    && (atom.namespace === undefined || atom.namespace === request.namespace)
+    && (atom.resourceName === undefined || atom.resourceName === request.name);
+}
+
+/** For each atom, how many allowed requests only it could have authorized. */
+export function neededBy(atoms: RuleAtom[], requests: AuditRequest[]): Map<RuleAtom, number> {
+  const needed = new Map(atoms.map((atom) => [atom, 0]));
+  for (const request of requests.filter((r) => r.resource !== undefined && wasAuthorized(r))) {
+    for (const verb of authorizedVerbs(request)) {
+      const matching = atoms.filter((atom) => matches(atom, request, verb));
+      const only = matching.length === 1 ? matching[0] : undefined;
+      if (only) needed.set(only, (needed.get(only) ?? 0) + 1);
+    }
+  }
+  return needed;
+}
