@@ -1,0 +1,65 @@
+/**
+ * What the benchmarks read from a running operator: its own Prometheus counters (requests it sent
+ * to kube-apiserver by verb and resource, reconciles, queue depth) and its resident memory from
+ * /proc/<pid>/status.
+ */
+import { readFileSync } from 'node:fs';
+
+export const writeVerbs = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+export interface RequestSample {
+  verb: string;
+  resource: string;
+  code: string;
+  count: number;
+}
+
+export interface OperatorSnapshot {
+  requests: RequestSample[];
+  /** controller_runtime_reconcile_total for the tenant controller, all results. */
+  tenantReconciles: number;
+  tenantQueueDepth: number;
+}
+
+function labelsOf(text: string): Record<string, string> {
+  return Object.fromEntries([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+}
+
+function samples(text: string, metric: string): { labels: Record<string, string>; value: number }[] {
+  const pattern = new RegExp(`^${metric}\\{([^}]*)\\} ([0-9.eE+-]+)$`, 'gm');
+  return [...text.matchAll(pattern)].map((m) => ({ labels: labelsOf(m[1] ?? ''), value: Number(m[2]) }));
+}
+
+export async function scrape(metricsUrl: string): Promise<OperatorSnapshot> {
+  const text = await (await fetch(metricsUrl)).text();
+  const requests = samples(text, 'bulkhead_kube_requests_total').map(({ labels, value }) =>
+    ({ verb: labels.verb ?? '', resource: labels.resource ?? '', code: labels.code ?? '', count: value }));
+  const sum = (metric: string, match: (labels: Record<string, string>) => boolean): number =>
+    samples(text, metric).filter((s) => match(s.labels)).reduce((total, s) => total + s.value, 0);
+  return {
+    requests,
+    tenantReconciles: sum('controller_runtime_reconcile_total', (l) => l.controller === 'tenant'),
+    tenantQueueDepth: sum('workqueue_depth', (l) => l.name === 'tenant'),
+  };
+}
+
+/** Requests between two snapshots, summed by a key (verb, resource or "verb resource"). */
+export function requestDelta(before: OperatorSnapshot | undefined, after: OperatorSnapshot, key: (s: RequestSample) => string): Record<string, number> {
+  const totals: Record<string, number> = {};
+  const add = (s: RequestSample, sign: number): void => {
+    totals[key(s)] = (totals[key(s)] ?? 0) + sign * s.count;
+  };
+  for (const s of after.requests) add(s, 1);
+  for (const s of before?.requests ?? []) add(s, -1);
+  return Object.fromEntries(Object.entries(totals).filter(([, n]) => n !== 0));
+}
+
+export const total = (counts: Record<string, number>, keep: (key: string) => boolean = () => true): number =>
+  Object.entries(counts).filter(([k]) => keep(k)).reduce((sum, [, n]) => sum + n, 0);
+
+/** Resident set size of a process in MiB, from /proc (VmRSS). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  return Math.round((kib / 1024) * 10) / 10;
+}

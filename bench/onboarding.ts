@@ -1,0 +1,79 @@
+/**
+ * `make bench`: time to Ready for N tenants created at once, by the operator and by a plain
+ * script that does the same work with no controller (the machine's limit), side by side; API
+ * requests per tenant; writes in steady state; operator memory; re-sync time after a restart.
+ *
+ *   SIZES=1,50,200,1000 IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
+ *
+ * Each size runs on a fresh environment (one for the operator, one for the plain script). Numbers
+ * go to bench/results/onboarding-<N>.json and are printed as Markdown tables.
+ */
+import { measureOperator, type OperatorRun } from './lib/operator-run.js';
+import { measurePlain, type PlainRun } from './lib/plain-run.js';
+import { withEnvironment } from './lib/environment.js';
+import { provenance, sizesFrom, writeResult } from './lib/results.js';
+import { distribution, seconds, table } from './lib/stats.js';
+
+const sizes = sizesFrom(process.env.SIZES, [1, 50, 200]);
+const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
+const plainConcurrency = Number(process.env.PLAIN_CONCURRENCY ?? 200);
+
+interface SizeResult {
+  operator: OperatorRun;
+  plain: PlainRun;
+}
+
+const rate = (n: number, ms: number): string => ((n / ms) * 60_000).toFixed(0);
+
+function timeRows(n: number, label: string, samples: number[], totalMs: number): string[] {
+  const d = distribution(samples);
+  return [String(n), label, seconds(d.p50), seconds(d.p95), seconds(d.max), seconds(totalMs), rate(n, totalMs)];
+}
+
+function printTables(results: SizeResult[]): void {
+  const timeTable = results.flatMap(({ operator: o, plain: p }) => [
+    timeRows(o.tenants, 'operator: guardrails', o.guardrailsMs, o.guardrailsTotalMs),
+    timeRows(o.tenants, 'operator: full stack', o.readyMs, o.totalMs),
+    timeRows(p.tenants, 'plain script: guardrails', p.guardrailsMs, p.guardrailsTotalMs),
+    timeRows(p.tenants, 'plain script: full stack', p.readyMs, p.totalMs),
+  ]);
+  console.log('\nTime to Ready (seconds from each tenant\'s creation; total from the first create to the last Ready)\n');
+  console.log(table(['tenants', 'who: what', 'p50', 'p95', 'max', 'total', 'tenants/min'], timeTable));
+  console.log('\nOperator total / plain script total (same machine, same run)\n');
+  console.log(table(['tenants', 'guardrails', 'full stack'], results.map(({ operator: o, plain: p }) =>
+    [o.tenants, (o.guardrailsTotalMs / p.guardrailsTotalMs).toFixed(2), (o.totalMs / p.totalMs).toFixed(2)])));
+  console.log('\nEfficiency and memory\n');
+  console.log(table(['tenants', 'operator requests/tenant', 'of which writes', 'plain requests/tenant', 'steady-state writes (idle, excl. Lease)',
+    'Lease writes', 'RSS idle MiB (tsx / compiled)', 'RSS all Ready MiB (tsx / compiled)', 're-sync s (tsx / compiled)', 're-sync writes'],
+  results.map(({ operator: o, plain: p }) => [
+    o.tenants, o.requestsPerTenant.total?.toFixed(1) ?? '-',
+    ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, verb) => sum + (o.requestsPerTenant[verb] ?? 0), 0).toFixed(1),
+    p.requestsPerTenant.total?.toFixed(1) ?? '-',
+    `${o.steadyState.writesExcludingLeases} in ${o.steadyState.idleSeconds} s`,
+    Object.entries(o.steadyState.writes).filter(([k]) => k.endsWith(' leases')).reduce((sum, [, v]) => sum + v, 0),
+    `${o.rssMiB.idle} / ${o.rssMiB.compiledIdle}`, `${o.rssMiB.allReady} / ${o.rssMiB.compiledAllReady}`,
+    `${seconds(o.resync.ms)} / ${seconds(o.resync.compiledMs)}`, o.resync.writesExcludingLeases,
+  ])));
+}
+
+async function main(): Promise<void> {
+  const results: SizeResult[] = [];
+  for (const n of sizes) {
+    console.log(`\n== ${n} tenant(s): operator ==`);
+    const operator = await withEnvironment(`operator-${n}`, (env) => measureOperator(env, n, idleSeconds));
+    console.log(`   operator: all Ready in ${seconds(operator.totalMs)} s`);
+    console.log(`== ${n} tenant(s): plain script ==`);
+    const { plain, origin } = await withEnvironment(`plain-${n}`, async (env) =>
+      ({ plain: await measurePlain(env, n, plainConcurrency), origin: provenance(env) }));
+    console.log(`   plain script: all available in ${seconds(plain.totalMs)} s`);
+    results.push({ operator, plain });
+    const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
+    const file = writeResult(`onboarding-${n}${workers === 4 ? '' : `-workers-${workers}`}`, {
+      ...origin, idleSeconds, operatorWorkers: workers, isolationAudit: process.env.BENCH_AUDIT === '1', operator, plain,
+      ratio: { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs } });
+    console.log(`   wrote ${file}`);
+  }
+  printTables(results);
+}
+
+await main();
