@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
 TSX := node --import tsx
 
-.PHONY: help setup lint typecheck test test-unit test-integration cluster-up cluster-down cluster-status demo run run-api
+.PHONY: help setup lint typecheck test test-unit test-integration test-e2e e2e e2e-kind pulumi-preview bench bench-api chaos cluster-up cluster-down cluster-status demo run run-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -26,10 +26,30 @@ test-unit: setup ## pure unit tests of builders and logic
 test-integration: setup ## integration tests against the real servers (started and stopped by the run)
 	BULKHEAD_TEST_SUITE=integration npx mocha --config .mocharc.integration.json
 
-test: ## everything CI runs: lint, typecheck, unit and integration tests
+test-e2e: setup ## the users' journeys (e2e/) against a local platform started for the run
+	BULKHEAD_TEST_SUITE=e2e npx mocha --config .mocharc.e2e.json
+
+e2e: test-e2e ## the same journeys; set KUBECONFIG, BULKHEAD_API_URL, ... (e2e/support/platform.ts) to run them against your cluster
+
+e2e-kind: ## the journeys on a kind cluster (needs Docker and kind; cannot run on a machine without Docker)
+	bash hack/e2e-kind.sh
+
+pulumi-preview: ## preview the Pulumi program (pulumi/) against the local control plane (needs the pulumi CLI)
+	@bash pulumi/preview.sh
+
+bench: setup ## time to Ready for N tenants (operator vs plain script), requests, memory, re-sync (SIZES=1,50,200)
+	$(TSX) bench/onboarding.ts
+
+bench-api: setup ## onboarding API latency under load: GET /v1/tenants/{name} with autocannon
+	$(TSX) bench/api.ts
+
+chaos: setup ## faults: kill -9, kube-apiserver and PostgreSQL restarts, KMS outage, leader failover (CHAOS_TENANTS=50)
+	$(TSX) bench/chaos.ts
+
+test: ## everything CI runs: lint, typecheck, unit, integration and e2e tests
 	@rm -rf .bulkhead/test-results
-	$(MAKE) --no-print-directory lint typecheck test-unit test-integration
-	@node hack/test-summary.mjs unit integration
+	$(MAKE) --no-print-directory lint typecheck test-unit test-integration test-e2e
+	@node hack/test-summary.mjs unit integration e2e
 
 cluster-up: setup ## start the local control plane, PostgreSQL and the KMS emulator on 127.0.0.1
 	$(TSX) testenv/src/cli.ts up
@@ -46,5 +66,5 @@ demo: setup ## run Bulkhead on this machine (ONCE=1: stop everything after the t
 run: ## run the operator against $$KUBECONFIG (default .bulkhead/kubeconfig)
 	node operator/bin/bulkhead.js operator
 
-run-api: ## run the onboarding API against $$KUBECONFIG on 127.0.0.1:8080
+run-api: ## run the onboarding API against $$KUBECONFIG on 127.0.0.1:8080 (needs BULKHEAD_AUDIT_TRAIL_URL, see docs/api.md)
 	node operator/bin/bulkhead.js api

@@ -26,7 +26,7 @@ const layerRules = layers.map((layer, index) => {
 });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.bulkhead/**', 'charts/**', 'scratch/**', 'eslint.config.js', 'hack/*.cjs', 'hack/*.mjs', 'operator/bin/*.js'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.bulkhead/**', 'bench/tmp/**', 'charts/**', 'scratch/**', 'eslint.config.js', 'hack/*.cjs', 'hack/*.mjs', 'operator/bin/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -44,7 +44,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    files: ['**/*.test.ts', '**/test/**/*.ts', 'e2e/**/*.ts'],
     rules: { 'max-params': 'off', complexity: 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
   },
   ...layerRules,

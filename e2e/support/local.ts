@@ -1,0 +1,29 @@
+/**
+ * Mocha root hooks for `make e2e`: when no platform is named by the environment (see
+ * platform.ts), start one on this machine (hack/local-platform.ts) for the run, in a directory of
+ * its own, and stop it afterwards. With BULKHEAD_API_URL set, the journeys run against that
+ * platform instead and nothing is started.
+ */
+import { join } from 'node:path';
+import { startLocalPlatform, type LocalPlatform } from '../../hack/local-platform.js';
+import { repoRoot } from './platform.js';
+
+let local: LocalPlatform | undefined;
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context): Promise<void> {
+    if (process.env.BULKHEAD_API_URL) return;
+    this.timeout(300_000);
+    const started = Date.now();
+    local = await startLocalPlatform({
+      stateDir: join(repoRoot, '.bulkhead', 'e2e', String(process.pid)),
+      audit: { initialDelaySeconds: 5, intervalSeconds: 60 },
+    });
+    Object.assign(process.env, local.environmentVariables);
+    console.log(`  local platform started in ${((Date.now() - started) / 1000).toFixed(1)}s (operator log: ${local.operatorLog})`);
+  },
+  async afterAll(this: Mocha.Context): Promise<void> {
+    this.timeout(120_000);
+    await local?.stop();
+  },
+};

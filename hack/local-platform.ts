@@ -1,0 +1,199 @@
+/**
+ * Bulkhead installed on this machine, as `make demo` and the e2e journeys use it: the local
+ * environment (control plane, PostgreSQL, KMS emulator), the CRDs and example plans, the operator's
+ * namespace with its Secrets (database admin login, KMS credentials, the audit's signing key), the
+ * product chart packaged into a chart repository, the operator and the onboarding API as child
+ * processes (the API with its audit trail database), and tokens for each API role.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../testenv/src/environment.js';
+import { quoteLiteral } from '../operator/src/providers/database/sql-quoting.js';
+import { repoRoot } from '../testenv/src/paths.js';
+import { freePort } from '../testenv/src/processes.js';
+
+const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
+const operatorNamespace = 'bulkhead-system';
+
+export interface LocalPlatformOptions {
+  /** Where the environment and the platform's files live (`.bulkhead` for the demo). */
+  stateDir: string;
+  /** Seconds before the operator's first isolation audit, and between audits. */
+  audit: { initialDelaySeconds: number; intervalSeconds: number };
+}
+
+export interface LocalPlatform {
+  env: Environment;
+  kubectl: (...args: string[]) => string;
+  operatorConfig: string;
+  operatorLog: string;
+  api: { url: string; log: string };
+  tokens: { admin: string; sales: string; auditor: string };
+  /** The public half of the key the operator signs audit reports with. */
+  auditPublicKey: string;
+  /** KEY=value lines a shell can source: KUBECONFIG, BULKHEAD_API_URL, tokens, BULKHEAD_CONFIG, ... */
+  environmentVariables: Record<string, string>;
+  stop: () => Promise<void>;
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const { stateDir } = options;
+  const existing = readEnvironment(stateDir);
+  const env = existing && isRunning(existing) ? existing : await startEnvironment(stateDir);
+  const kubectl = (...args: string[]): string =>
+    execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
+  kubectl('wait', '--for=condition=Established', 'crd/tenants.bulkhead.dev', 'crd/tenantplans.bulkhead.dev', 'crd/rollouts.bulkhead.dev');
+  kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack/demo/namespace.yaml'));
+  const auditPublicKey = createSigningKey(env, kubectl, stateDir);
+  const operatorConfig = writeOperatorConfig(env, kubectl, options);
+  await retry(() => kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')));
+
+  const operatorLog = join(env.dir, 'run', 'logs', 'operator.log');
+  const operator = spawn(process.execPath, [bulkhead, 'operator'], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: operatorConfig }, stdio: ['ignore', openSync(operatorLog, 'a'), openSync(operatorLog, 'a')],
+  });
+  const tokens = {
+    admin: mintToken(env, 'platform-admin'),
+    sales: mintToken(env, 'sales-ops'),
+    auditor: mintToken(env, 'auditor'),
+  };
+  const trailUrl = await createAuditTrailDatabase(env);
+  const api = await startApi(env, trailUrl);
+  const stop = async (): Promise<void> => {
+    for (const child of [api.child, operator]) await terminate(child);
+    await stopEnvironment(env);
+  };
+  return {
+    env, kubectl, operatorConfig, operatorLog, api: { url: api.url, log: api.log }, tokens, auditPublicKey, stop,
+    environmentVariables: {
+      KUBECONFIG: env.kubeconfig,
+      BULKHEAD_CONFIG: operatorConfig,
+      BULKHEAD_API_URL: api.url,
+      BULKHEAD_API_TOKEN: tokens.admin,
+      BULKHEAD_SALES_TOKEN: tokens.sales,
+      BULKHEAD_AUDITOR_TOKEN: tokens.auditor,
+      BULKHEAD_AUDIT_PUBLIC_KEY: auditPublicKey,
+      // So that `bulkhead audit-trail verify` works from a shell that sources demo.env.
+      BULKHEAD_AUDIT_TRAIL_URL: trailUrl,
+    },
+  };
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function applySecret(env: Environment, kubectl: (...args: string[]) => string, name: string, values: Record<string, string>): void {
+  const literal = Object.entries(values).flatMap(([k, v]) => ['--from-literal', `${k}=${v}`]);
+  const manifest = kubectl('create', 'secret', 'generic', name, '-n', operatorNamespace, ...literal, '--dry-run=client', '-o', 'json');
+  const file = join(env.dir, 'run', `${name}.json`);
+  writeFileSync(file, manifest, { mode: 0o600 });
+  kubectl('apply', '--server-side', '-f', file);
+}
+
+/** An Ed25519 key for the operator's audit reports: private half in a Secret, public half in a file. */
+function createSigningKey(env: Environment, kubectl: (...args: string[]) => string, stateDir: string): string {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  applySecret(env, kubectl, 'bulkhead-audit-signing-key', { 'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+  const file = join(stateDir, 'audit-signing-key.pub.pem');
+  writeFileSync(file, publicKey.export({ type: 'spki', format: 'pem' }));
+  return file;
+}
+
+/**
+ * The operator's configuration: both example regions on the local PostgreSQL and KMS emulator,
+ * the product chart's versions 1.4.2 and 1.5.0 in a directory chart repository.
+ */
+function writeOperatorConfig(env: Environment, kubectl: (...args: string[]) => string, options: LocalPlatformOptions): string {
+  applySecret(env, kubectl, 'postgres-admin', { username: env.postgres.user, password: env.postgres.password });
+  applySecret(env, kubectl, 'kms-credentials', { accessKeyId: 'local', secretAccessKey: 'local' });
+  const charts = join(options.stateDir, 'charts');
+  mkdirSync(charts, { recursive: true });
+  for (const version of ['1.4.2', '1.5.0']) {
+    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', charts, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
+  }
+  const region = {
+    database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: operatorNamespace, name: 'postgres-admin' } },
+    kms: { accountId: '123456789012', endpoint: env.kms.endpoint, credentialsSecret: { namespace: operatorNamespace, name: 'kms-credentials' } },
+  };
+  const config = {
+    health: { host: '127.0.0.1', port: 0 },
+    release: { helm: env.helm, chartRepository: charts },
+    regions: { 'eu-central-1': region, 'us-east-1': region },
+    database: { snapshotDir: join(options.stateDir, 'snapshots') },
+    encryption: { pendingWindowDays: 7 },
+    audit: { ...options.audit, signingKeySecret: { namespace: operatorNamespace, name: 'bulkhead-audit-signing-key' } },
+  };
+  const file = join(options.stateDir, 'operator.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+function mintToken(env: Environment, role: string): string {
+  const output = execFileSync(process.execPath, [bulkhead, 'token', 'create', '--role', role, '--name', `local-${role}-${Date.now()}`],
+    { env: { ...process.env, KUBECONFIG: env.kubeconfig }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return output.trim().split('\n').pop() ?? '';
+}
+
+/**
+ * The API's audit trail, set up as docs/api.md tells a platform engineer to: a database and a
+ * login role with INSERT and SELECT only; the table created by its owner with `audit-trail init`.
+ */
+async function createAuditTrailDatabase(env: Environment): Promise<string> {
+  const { host, port, user, password } = env.postgres;
+  const url = (login: string, secret: string, database: string): string =>
+    `postgres://${encodeURIComponent(login)}:${encodeURIComponent(secret)}@${host}:${port}/${database}`;
+  const apiPassword = randomBytes(18).toString('base64url');
+  const admin = new pg.Client({ connectionString: url(user, password, 'postgres') });
+  await admin.connect();
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'bulkhead_api_audit'");
+    if (exists.rowCount === 0) await admin.query('CREATE DATABASE bulkhead_api_audit');
+    const role = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = 'bulkhead_api'");
+    await admin.query(`${role.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE bulkhead_api LOGIN PASSWORD ${quoteLiteral(apiPassword)}`);
+  } finally {
+    await admin.end();
+  }
+  execFileSync(process.execPath, [bulkhead, 'audit-trail', 'init', '--grant', 'bulkhead_api'], {
+    env: { ...process.env, BULKHEAD_AUDIT_TRAIL_URL: url(user, password, 'bulkhead_api_audit') }, stdio: 'ignore',
+  });
+  return url('bulkhead_api', apiPassword, 'bulkhead_api_audit');
+}
+
+/** Starts `bulkhead api` on a free loopback port. */
+async function startApi(env: Environment, trailUrl: string): Promise<{ child: ChildProcess; url: string; log: string }> {
+  const port = await freePort();
+  const log = join(env.dir, 'run', 'logs', 'api.log');
+  const child = spawn(process.execPath, [bulkhead, 'api'], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_API_HOST: '127.0.0.1', BULKHEAD_API_PORT: String(port), BULKHEAD_AUDIT_TRAIL_URL: trailUrl },
+    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url, log };
+    if (child.exitCode !== null) break;
+    await sleep(200);
+  }
+  throw new Error(`the onboarding API did not start; see ${log}`);
+}
+
+export async function retry(action: () => unknown, attempts = 30): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      action();
+      return;
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await sleep(500);
+    }
+  }
+}
