@@ -8,12 +8,15 @@ import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
 import { errorFields } from '../runtime/logging.js';
 import { readPublishedReport } from '../audit/publish.js';
+import { apiVersion, tenantKind, type Tenant } from '../api/index.js';
+import { listerWatcher } from '../kube/list-watch.js';
+import { Informer } from '../runtime/informer.js';
 import { createApp } from './app.js';
+import { CachedTenantStore } from './cached-tenant-store.js';
 import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/config.js';
 import { PgAuditTrail } from './audit-trail/store.js';
 import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
 import { RateLimiter } from './rate-limit.js';
-import { KubeTenantStore } from './tenant-store.js';
 import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
 
 export const ApiServerConfigSchema = z.strictObject({
@@ -48,8 +51,10 @@ async function openAuditTrail(config: AuditTrailConfig, logger: Logger): Promise
 export async function startApiServer(options: { config: ApiServerConfig; client: KubeClient; logger: Logger }): Promise<Server> {
   const { config, client, logger } = options;
   const auditTrail = await openAuditTrail(config.auditTrail, logger);
+  const tenantCache = new Informer<Tenant>({ name: 'tenants', logger, listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }) });
+  tenantCache.start();
   const app = createApp({
-    tenants: new KubeTenantStore(client),
+    tenants: new CachedTenantStore(client, tenantCache),
     auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
     rateLimiter: new RateLimiter(config.rateLimit),
     auditTrail,
@@ -62,7 +67,10 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
       resolve(server);
     });
     server.once('error', reject);
-    server.once('close', () => { auditTrail?.close().catch(() => undefined); });
+    server.once('close', () => {
+      auditTrail?.close().catch(() => undefined);
+      tenantCache.stop().catch(() => undefined);
+    });
     // Slow clients must not hold connections open indefinitely.
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;

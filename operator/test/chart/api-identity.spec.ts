@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { readPublishedReport } from '../../src/audit/publish.js';
 import { KubeClient } from '../../src/kube/client.js';
-import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
+import { CachedTenantStore } from '../../src/api-server/cached-tenant-store.js';
+import { apiVersion, tenantKind, type Tenant } from '../../src/api/index.js';
+import { listerWatcher } from '../../src/kube/list-watch.js';
+import { Informer } from '../../src/runtime/informer.js';
 import { KubeTokenStore } from '../../src/api-server/token-store.js';
 import { createLogger } from '../../src/runtime/logging.js';
 import { call, listen, newTenant, runId, type RunningApi } from '../api-server/support.js';
@@ -34,6 +37,7 @@ describe('the onboarding API as the chart’s ServiceAccount', function () {
   let client: KubeClient;
   let tokens: KubeTokenStore;
   let api: RunningApi;
+  let tenantCache: Informer<Tenant>;
   const tenant = `api-sa-${runId}`;
   const tokenName = `api-identity-${runId}`;
 
@@ -42,14 +46,19 @@ describe('the onboarding API as the chart’s ServiceAccount', function () {
     client = KubeClient.load(apiKubeconfig());
     tokens = new KubeTokenStore({ client, secret: { namespace: chartNamespace, name: 'bulkhead-api-tokens' }, cacheMs: 0 });
     // No audit trail: it lives in PostgreSQL, not Kubernetes, so it changes nothing about RBAC.
+    // The Tenant watch cache the API answers GETs from, as startApiServer builds it.
+    tenantCache = new Informer<Tenant>({ name: 'tenants', logger: createLogger({ silent: true }), listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }) });
+    tenantCache.start();
+    assert.equal(await tenantCache.waitForSync(), true, 'the API identity can list and watch Tenants');
     api = await listen({
-      tenants: new KubeTenantStore(client), auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: null,
+      tenants: new CachedTenantStore(client, tenantCache), auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: null,
       auditReports: { latest: () => readPublishedReport(client, { namespace: chartNamespace, name: 'bulkhead-audit-report' }) },
     });
   });
 
   after(async function () {
     await api.close();
+    await tenantCache.stop();
     client.close();
   });
 
