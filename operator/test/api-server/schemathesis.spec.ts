@@ -71,13 +71,16 @@ describe('the onboarding API under schemathesis', function () {
       '--checks', 'not_a_server_error,response_schema_conformance',
       '--phases', 'examples,coverage,fuzzing', '--max-examples', process.env.BULKHEAD_SCHEMATHESIS_EXAMPLES ?? '50',
       '--workers', '2', '--request-timeout', '20', '--generation-database', 'none', '--no-color', '--output-sanitize', 'true',
+      // Replays a failing run: schemathesis prints its seed at the end of every report.
+      ...(process.env.BULKHEAD_SCHEMATHESIS_SEED ? ['--seed', process.env.BULKHEAD_SCHEMATHESIS_SEED] : []),
     ];
     const started = Date.now();
     const result = await run(st, args, { cwd: dir, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SCHEMATHESIS_HOOKS: '' } })
       .then(({ stdout }) => ({ code: 0, stdout }), (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '' }));
     const summary = result.stdout.split('\n').slice(-40).join('\n');
     console.log(`    schemathesis ran in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.split('\n').filter((l) => /passed|failed|cases|operations/i.test(l)).join(' | ')}`);
-    assert.equal(result.code, 0, `schemathesis found problems:\n${summary}`);
+    // On failure show the whole report (its ERRORS and FAILURES sections come before the summary).
+    assert.equal(result.code, 0, `schemathesis found problems:\n${result.stdout.split('\n').slice(-400).join('\n')}`);
     assert.doesNotMatch(result.stdout, new RegExp(token), 'the token must not be printed');
   });
 });
