@@ -93,12 +93,12 @@ export class TenantTracker {
     }
   }
 
-  /** Resolves with the first tenant seen with `type` not True for `reason`. */
-  async waitReason(type: string, reason: string, timeoutMs: number): Promise<string> {
+  /** Resolves with the first tenant (of `among`, when given) seen with `type` not True for `reason`. */
+  async waitReason(type: string, reason: string, timeoutMs: number, among?: readonly string[]): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const seen = this.reasonsSeen.get(`${type}=${reason}`);
-      if (seen && seen.size > 0) return [...seen][0] ?? '';
+      const seen = [...(this.reasonsSeen.get(`${type}=${reason}`) ?? [])].filter((name) => among === undefined || among.includes(name));
+      if (seen.length > 0) return seen[0] ?? '';
       if (Date.now() > deadline) throw new Error(`no tenant showed ${type} ${reason} within ${timeoutMs / 1000} s (seen: ${[...this.reasonsSeen.keys()].join(', ')})`);
       await sleep(100);
     }

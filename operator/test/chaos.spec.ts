@@ -72,8 +72,10 @@ describe('the operator under chaos', function () {
 
     await kms.cut();
     for (const [name, at] of await createTenants(client, names.outage)) tracker.expect(name, at);
-    const refused = await tracker.waitReason('EncryptionKeyReady', 'KeyProviderUnavailable', 30_000);
-    assert.ok(names.outage.includes(refused), `${refused} reported the outage but was created before it`);
+    // A tenant created during the outage cannot get a key and says why (waitReason throws if none
+    // does). Tenants created before it may say so too, when something makes them reconcile during
+    // the outage: that is right, not a failure.
+    await tracker.waitReason('EncryptionKeyReady', 'KeyProviderUnavailable', 30_000, names.outage);
     await restartOperator(); // and one more kill during the outage
     await sleep(2_000);
     await kms.restore();
