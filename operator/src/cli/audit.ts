@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { OperatorConfig } from '../api/operator-config.js';
 import { runAudit } from '../audit/run.js';
 import { signingKeyFor } from '../audit/signing-key.js';
-import { assumptionsFrom, parseProbe, type Probe } from '../audit/network/index.js';
+import { assumptionsFrom, parseProbe, type Assumptions, type Probe } from '../audit/network/index.js';
 import {
   exitCodeFor, formatReportText, previousInStore, renderHtml, saveReport, serializeReport, signReport, type SignedReport,
 } from '../audit/report/index.js';
@@ -40,7 +40,7 @@ interface Request {
   reportDir?: string;
   signingKey?: string;
   probes?: Probe[];
-  assume: string[];
+  assumptions: Assumptions;
   liveProbes: boolean;
 }
 
@@ -60,7 +60,7 @@ function requestFrom(args: string[]): Request {
     ...(values.out ? { out: values.out } : {}), ...(values['report-dir'] ? { reportDir: values['report-dir'] } : {}),
     ...(values['signing-key'] ? { signingKey: values['signing-key'] } : {}),
     ...(values.probe ? { probes: values.probe.map(parseProbe) } : {}),
-    assume: values.assume ?? [], liveProbes: !values['no-probes'],
+    assumptions: assumptionsFrom(values.assume ?? []), liveProbes: !values['no-probes'],
   };
 }
 
@@ -76,7 +76,6 @@ export async function runAuditCommand(args: string[], out: NodeJS.WritableStream
   try {
     request = requestFrom(args);
     config = loadOperatorConfig();
-    assumptionsFrom(request.assume);
   } catch (error) {
     errors.write(`bulkhead audit: ${error instanceof Error ? error.message : String(error)}\n${auditUsage}`);
     return 2;
@@ -88,7 +87,7 @@ export async function runAuditCommand(args: string[], out: NodeJS.WritableStream
       client, config, liveProbes: request.liveProbes,
       scope: request.tenant ? { kind: 'tenant', tenant: request.tenant } : { kind: 'all' },
       previous: request.reportDir ? previousInStore(request.reportDir) : null,
-      assumptions: assumptionsFrom(request.assume), ...(request.probes ? { probes: request.probes } : {}),
+      assumptions: request.assumptions, ...(request.probes ? { probes: request.probes } : {}),
     });
     const signed = signReport(report, key);
     if (request.reportDir) {
