@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
+export SPEC
 TSX := node --import tsx
 
 .PHONY: help setup lint typecheck test test-unit test-integration test-e2e e2e e2e-kind pulumi-preview bench bench-api chaos cluster-up cluster-down cluster-status demo run run-api
@@ -20,14 +21,14 @@ lint: setup ## eslint (including the layering rule) and helm lint
 typecheck: setup ## TypeScript, strict
 	npx tsc -p tsconfig.json
 
-test-unit: setup ## pure unit tests of builders and logic
-	BULKHEAD_TEST_SUITE=unit npx mocha --config .mocharc.unit.json
+test-unit: setup ## pure unit tests of builders and logic (SPEC=file[,file] for some)
+	BULKHEAD_TEST_SUITE=unit npx mocha --config .mocharc.unit.cjs
 
-test-integration: setup ## integration tests against the real servers (started and stopped by the run)
-	BULKHEAD_TEST_SUITE=integration npx mocha --config .mocharc.integration.json
+test-integration: setup ## integration tests against the real servers, started and stopped by the run (SPEC=file[,file] for some)
+	BULKHEAD_TEST_SUITE=integration npx mocha --config .mocharc.integration.cjs
 
 test-e2e: setup ## the users' journeys (e2e/) against a local platform started for the run
-	BULKHEAD_TEST_SUITE=e2e npx mocha --config .mocharc.e2e.json
+	BULKHEAD_TEST_SUITE=e2e npx mocha --config .mocharc.e2e.cjs
 
 e2e: test-e2e ## the same journeys; set KUBECONFIG, BULKHEAD_API_URL, ... (e2e/support/platform.ts) to run them against your cluster
 

@@ -82,4 +82,4 @@ BULKHEAD_SALES_TOKEN=$(token sales-ops) \
 BULKHEAD_AUDITOR_TOKEN=$(token auditor) \
 BULKHEAD_CONFIG="$PWD/$state/operator.yaml" \
 BULKHEAD_AUDIT_PUBLIC_KEY="$PWD/$state/signing/audit.pub.pem" \
-BULKHEAD_TEST_SUITE=e2e-kind npx mocha --config .mocharc.e2e.json
+BULKHEAD_TEST_SUITE=e2e-kind npx mocha --config .mocharc.e2e.cjs

@@ -6,15 +6,17 @@
  * processes (the API with its audit trail database), and tokens for each API role.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import { installCrds } from '../testenv/src/crds.js';
 import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../testenv/src/environment.js';
 import { quoteLiteral } from '../operator/src/providers/database/sql-quoting.js';
 import { repoRoot } from '../testenv/src/paths.js';
+import { eventually } from '../testenv/src/poll.js';
 import { freePort } from '../testenv/src/processes.js';
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
@@ -47,12 +49,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const env = existing && isRunning(existing) ? existing : await startEnvironment(stateDir);
   const kubectl = (...args: string[]): string =>
     execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
-  kubectl('wait', '--for=condition=Established', 'crd/tenants.bulkhead.dev', 'crd/tenantplans.bulkhead.dev', 'crd/rollouts.bulkhead.dev');
+  await installCrds(env);
   kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack/demo/namespace.yaml'));
   const auditPublicKey = createSigningKey(env, kubectl, stateDir);
   const operatorConfig = writeOperatorConfig(env, kubectl, options);
-  await retry(() => kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')));
+  await eventually('the example TenantPlans to be applied', () => (kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')), true));
 
   const operatorLog = join(env.dir, 'run', 'logs', 'operator.log');
   const operator = spawn(process.execPath, [bulkhead, 'operator'], {
@@ -100,13 +101,23 @@ function applySecret(env: Environment, kubectl: (...args: string[]) => string, n
   kubectl('apply', '--server-side', '-f', file);
 }
 
-/** An Ed25519 key for the operator's audit reports: private half in a Secret, public half in a file. */
+/**
+ * The Ed25519 key the operator signs audit reports with: private half in a Secret, public half in a
+ * file. Kept in the state directory and reused by every later run, as a platform keeps one signing
+ * identity: reports of earlier runs stay verifiable, and `audit verify --chain` over the report
+ * directory keeps passing however often the demo is started.
+ */
 function createSigningKey(env: Environment, kubectl: (...args: string[]) => string, stateDir: string): string {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const privateFile = join(stateDir, 'audit-signing-key.pem');
+  const publicFile = join(stateDir, 'audit-signing-key.pub.pem');
+  if (!existsSync(privateFile)) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  }
+  const privateKey = createPrivateKey(readFileSync(privateFile));
   applySecret(env, kubectl, 'bulkhead-audit-signing-key', { 'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
-  const file = join(stateDir, 'audit-signing-key.pub.pem');
-  writeFileSync(file, publicKey.export({ type: 'spki', format: 'pem' }));
-  return file;
+  writeFileSync(publicFile, createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }));
+  return publicFile;
 }
 
 /**
@@ -184,16 +195,4 @@ async function startApi(env: Environment, trailUrl: string): Promise<{ child: Ch
     await sleep(200);
   }
   throw new Error(`the onboarding API did not start; see ${log}`);
-}
-
-export async function retry(action: () => unknown, attempts = 30): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      action();
-      return;
-    } catch (error) {
-      if (i >= attempts) throw error;
-      await sleep(500);
-    }
-  }
 }

@@ -3,10 +3,9 @@
  * in bench/tmp, prepared like the operator specs prepare theirs: CRDs, test charts, example plans
  * and the operator's namespace. Each run starts clean so one size never pays for another's leftovers.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { installCrds } from '../../testenv/src/crds.js';
 import { readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../../testenv/src/environment.js';
 import { packageTestCharts } from '../../operator/test/support/charts.js';
 import { kubeConfig, repoRoot } from '../../operator/test/support/cluster.js';
@@ -14,20 +13,6 @@ import { prepareOperatorNamespace } from '../../operator/test/support/operator-p
 import { applyExamplePlans } from '../../operator/test/support/tenants.js';
 
 export const benchTmp = join(repoRoot, 'bench', 'tmp');
-
-/** Installs the CRDs and waits until they are served (a fresh cluster each time, so no memo). */
-async function installCrds(env: Environment, kc: k8s.KubeConfig): Promise<void> {
-  execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'apply', '--server-side', '-f', join(repoRoot, 'crds')], { stdio: 'pipe' });
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  for (const plural of ['tenants', 'tenantplans', 'rollouts']) {
-    for (let attempt = 0; ; attempt++) {
-      const served = await custom.listClusterCustomObject({ group: 'bulkhead.dev', version: 'v1alpha1', plural }).then(() => true, () => false);
-      if (served) break;
-      if (attempt > 300) throw new Error(`${plural} are not served after 60 s`);
-      await sleep(200);
-    }
-  }
-}
 
 /** Runs `body` against a new environment and always stops it (reading back restarted components). */
 export async function withEnvironment<T>(label: string, body: (env: Environment, kc: k8s.KubeConfig) => Promise<T>): Promise<T> {
@@ -39,7 +24,7 @@ export async function withEnvironment<T>(label: string, body: (env: Environment,
   process.once('SIGINT', onSignal);
   try {
     const kc = kubeConfig(env.kubeconfig);
-    await installCrds(env, kc);
+    await installCrds(env);
     await packageTestCharts();
     await applyExamplePlans(kc);
     await prepareOperatorNamespace(kc);

@@ -13,6 +13,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { eventually as poll } from '../../testenv/src/poll.js';
 
 export const repoRoot = join(import.meta.dirname, '../..');
 
@@ -64,18 +65,7 @@ export async function bulkhead(args: string[], env: NodeJS.ProcessEnv = {}): Pro
   }
 }
 
-/** Polls until `probe` returns a value, or fails naming what it waited for. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+/** Polls until `probe` returns a value, or fails naming what it waited for (two minutes by default). */
+export function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  return poll(what, probe, timeoutMs, 500);
 }

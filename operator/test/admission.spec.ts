@@ -16,7 +16,7 @@ describe('admission of Tenants and TenantPlans', function () {
 
   before(async function () {
     kc = kubeConfig();
-    await installCrds(kc);
+    await installCrds();
     await applyExamplePlans(kc);
   });
 

@@ -9,6 +9,8 @@ import { readEnvironment, type Environment } from './environment.js';
 export type { Environment } from './environment.js';
 export { pinnedVersions } from './versions.js';
 export { issueUserKubeconfig } from './identities.js';
+export { eventually } from './poll.js';
+export { installCrds } from './crds.js';
 export { auditedServiceAccountNamespace } from './control-plane.js';
 
 /** kube-apiserver's audit log (JSON lines) of the requests made by Bulkhead's ServiceAccounts. */
@@ -20,6 +22,6 @@ export function auditLogPath(env: Environment): string {
 export function testEnvironment(): Environment {
   const dir = process.env.BULKHEAD_TEST_ENVIRONMENT;
   const env = dir ? readEnvironment(dir) : undefined;
-  if (!env) throw new Error('no test environment: run the integration suites with .mocharc.integration.json');
+  if (!env) throw new Error('no test environment: run the integration suites with .mocharc.integration.cjs');
   return env;
 }

@@ -7,26 +7,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { issueUserKubeconfig, pinnedVersions, testEnvironment, type Environment } from '../src/index.js';
+import { eventually, issueUserKubeconfig, pinnedVersions, testEnvironment, type Environment } from '../src/index.js';
 import { repoRoot } from '../src/paths.js';
 
 function kubeConfig(path: string): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(path);
   return kc;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 function apiError(error: unknown): { code: number; message: string } {

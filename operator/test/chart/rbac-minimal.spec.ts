@@ -11,7 +11,8 @@
  * why, when the run was partial: a single spec file proves nothing about minimality.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Runnable, Suite } from 'mocha';
 import { auditLogPath, testEnvironment } from '@bulkhead/testenv';
@@ -29,10 +30,11 @@ before(function () {
   if (root && index >= 0) root.suites.push(...root.suites.splice(index, 1));
 });
 
-/** The spec files .mocharc.integration.json names (patterns of the form dir/**\/*.spec.ts). */
+/** The spec files the whole integration suite runs (.mocharc.integration.cjs without SPEC; patterns dir/**\/*.spec.ts). */
 function integrationSpecFiles(): string[] {
-  const config = JSON.parse(readFileSync(join(repoRoot, '.mocharc.integration.json'), 'utf8')) as { spec: string[] };
-  return config.spec.flatMap((pattern) => {
+  const patterns = (JSON.parse(execFileSync(process.execPath, ['-e', 'delete process.env.SPEC; console.log(JSON.stringify(require("./.mocharc.integration.cjs").spec))'],
+    { cwd: repoRoot, encoding: 'utf8' })) as string[]);
+  return patterns.flatMap((pattern) => {
     const match = /^(.+)\/\*\*\/\*(\.spec\.ts)$/.exec(pattern);
     if (!match?.[1] || !existsSync(join(repoRoot, match[1]))) return [];
     const dir = join(repoRoot, match[1]);
@@ -63,7 +65,7 @@ describe(title, function () {
     const root = self?.parent;
     const reason = root ? partialRunReason(root) : 'cannot see the run';
     if (reason) {
-      console.log(`      skipped: ${reason}; run the whole suite: npx mocha --config .mocharc.integration.json`);
+      console.log(`      skipped: ${reason}; run the whole suite: npx mocha --config make test-integration`);
       this.skip();
     }
     // Tests behind a failed hook did not run: the run fails anyway, and a rule only they need shows here as unused.

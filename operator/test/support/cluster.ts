@@ -2,13 +2,11 @@
  * Test helpers for the operator's integration specs: a client-node KubeConfig for the test
  * environment (or another identity), the CRDs and example plans installed once, and a poller.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { testEnvironment } from '@bulkhead/testenv';
+import { eventually, installCrds as installBulkheadCrds, testEnvironment } from '@bulkhead/testenv';
 
 export const repoRoot = join(import.meta.dirname, '../../..');
 
@@ -37,39 +35,14 @@ export async function applyObjects(kc: k8s.KubeConfig, objects: k8s.KubernetesOb
 
 let installed = false;
 
-/**
- * Installs the CRDs with kubectl and waits until they are served; idempotent within a test run.
- * (Not through client-node: its typed serializer drops x-kubernetes-* schema extensions.)
- */
-export async function installCrds(kc: k8s.KubeConfig): Promise<void> {
+/** Installs the CRDs and waits until they are served; idempotent within a test run. */
+export async function installCrds(): Promise<void> {
   if (installed) return;
-  const env = testEnvironment();
-  execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'apply', '--server-side', '-f', join(repoRoot, 'crds')], { stdio: 'pipe' });
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  for (const plural of ['tenants', 'tenantplans', 'rollouts']) {
-    // Established is not enough: the server may answer 429 "storage is (re)initializing" a while longer.
-    await eventually(`${plural} to be served`, () =>
-      custom.listClusterCustomObject({ group: 'bulkhead.dev', version: 'v1alpha1', plural }));
-  }
+  await installBulkheadCrds(testEnvironment());
   installed = true;
 }
 
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
-    }
-    await sleep(150);
-  }
-}
+export { eventually };
 
 /** The HTTP status code of a client-node error, and the server's message. */
 export function apiError(error: unknown): { code: number; message: string } {

@@ -7,7 +7,7 @@ import { applyExamplePlans } from './tenants.js';
 
 export async function prepareCluster(): Promise<k8s.KubeConfig> {
   const kc = kubeConfig();
-  await installCrds(kc);
+  await installCrds();
   await packageTestCharts();
   await applyExamplePlans(kc);
   await prepareOperatorNamespace(kc);
