@@ -44,12 +44,15 @@ function queryParameters(): JsonObject[] {
   }));
 }
 
+/** What parseIdempotencyKey accepts: 1 to 255 printable ASCII characters, bare or as a quoted string. */
+const idempotencyKeySchema = { type: 'string', minLength: 1, maxLength: 257, pattern: '^([!-~]{1,255}|"[!-~]{1,255}")$' };
+
 function paths(): JsonObject {
   return {
     '/v1/tenants': {
       post: {
         operationId: 'createTenant', summary: 'Onboard a tenant (roles: sales-ops, platform-admin)', security,
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', maxLength: 257 } }],
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: idempotencyKeySchema }],
         requestBody: { required: true, content: { 'application/json': { schema: ref('CreateTenantRequest') } } },
         responses: { 202: { ...json('TenantSummary', 'Accepted; Location names the tenant'), headers: { Location: { schema: { type: 'string' } }, ...requestIdHeader } },
           ...withBody, ...recorded, 409: problem('Name taken, or a request with this key is in flight') },

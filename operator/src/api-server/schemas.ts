@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import {
-  deletionPolicies, TenantAppSchema, TenantDatabaseSchema, TenantEncryptionSchema, TenantNetworkSchema,
+  deletionPolicies, maximumTenantNameLength, TenantAppSchema, TenantDatabaseSchema, TenantEncryptionSchema, TenantNetworkSchema,
   tenantNameProblems, TenantSpecSchema,
 } from '../api/index.js';
 
@@ -14,13 +14,18 @@ const specFields = TenantSpecSchema.shape;
 
 export const TenantNameSchema = z.string().max(253).superRefine((name, context) => {
   for (const message of tenantNameProblems(name)) context.addIssue({ code: 'custom', message, input: name });
-}).meta({ description: 'A DNS-1123 label of at most 40 characters; reserved platform names are refused.', example: 'acme' });
+}).meta({
+  description: 'A DNS-1123 label of at most 40 characters, starting with a letter; reserved platform names are refused.', example: 'acme',
+  // Documented for clients and fuzzers; the refinement above is what enforces it, with its messages.
+  pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', maxLength: maximumTenantNameLength,
+});
 
 export const CreateTenantRequestSchema = z.strictObject({
   name: TenantNameSchema,
   displayName: specFields.displayName,
-  plan: specFields.plan,
-  region: specFields.region,
+  // Examples name a real plan and region: generated requests (and readers) start from ones that exist.
+  plan: specFields.plan.meta({ examples: ['standard'] }),
+  region: specFields.region.meta({ examples: ['eu-central-1'] }),
   owners: specFields.owners,
   // Sales ops may set app.values (only the keys the plan allows); the rest is for platform-admin.
   app: TenantAppSchema.optional(),
