@@ -26,7 +26,7 @@ const layerRules = layers.map((layer, index) => {
 });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.bulkhead/**', 'bench/tmp/**', 'charts/**', 'scratch/**', 'eslint.config.js', 'hack/*.cjs', 'hack/*.mjs', 'operator/bin/*.js'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.bulkhead/**', 'bench/tmp/**', 'charts/**', 'scratch/**', 'eslint.config.js', '.mocharc.*.cjs', 'hack/*.cjs', 'hack/*.mjs', 'operator/bin/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
