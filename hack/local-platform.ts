@@ -15,6 +15,7 @@ import { stringify } from 'yaml';
 import { installCrds } from '../testenv/src/crds.js';
 import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../testenv/src/environment.js';
 import { quoteLiteral } from '../operator/src/providers/database/sql-quoting.js';
+import { clusterRanges } from '../testenv/src/network.js';
 import { repoRoot } from '../testenv/src/paths.js';
 import { eventually } from '../testenv/src/poll.js';
 import { freePort } from '../testenv/src/processes.js';
@@ -142,6 +143,8 @@ function writeOperatorConfig(env: Environment, kubectl: (...args: string[]) => s
     regions: { 'eu-central-1': region, 'us-east-1': region },
     database: { snapshotDir: join(options.stateDir, 'snapshots') },
     encryption: { pendingWindowDays: 7 },
+    // Tenants may serve <name>.tenants.localhost; declared egress never reaches the cluster.
+    network: { clusterCIDRs: clusterRanges(env), baseDomain: 'tenants.localhost' },
     audit: { ...options.audit, signingKeySecret: { namespace: operatorNamespace, name: 'bulkhead-audit-signing-key' } },
   };
   const file = join(options.stateDir, 'operator.yaml');

@@ -26,5 +26,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 bash hack/build-control-plane.sh >/dev/null
+# The Gateway API's CRDs, which the admission specs install from the module (testenv/src/gateway-api.ts).
+(source hack/versions.sh && cd / && GOFLAGS=-mod=mod go mod download "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
 bash hack/install-kms-emulator.sh >/dev/null
 log "ready"

@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
+import { clusterRanges } from '../../testenv/src/network.js';
 import { repoRoot } from '../../operator/test/support/cluster.js';
 import { operatorKubeconfig } from '../../operator/test/support/operator-identity.js';
 import type { Environment } from '../../testenv/src/environment.js';
@@ -47,6 +48,7 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
     release: { helm: env.helm, chartRepository: join(env.dir, 'run', 'charts') },
     audit: { enabled: process.env.BENCH_AUDIT === '1' },
     regions: regionSettings(env), database: { snapshotDir: join(env.dir, 'run', 'snapshots') }, encryption: { pendingWindowDays: 7 },
+    network: { clusterCIDRs: clusterRanges(env) },
   }));
   const child = spawn(process.execPath, [main, 'operator'], {
     env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'ignore'],

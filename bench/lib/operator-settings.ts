@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseOperatorConfig, type OperatorConfig } from '../../operator/src/api/operator-config.js';
 import { testAccountId, testRegions } from '../../operator/test/support/operator-process.js';
 import type { Environment } from '../../testenv/src/environment.js';
+import { clusterRanges } from '../../testenv/src/network.js';
 
 /** Region settings; `kmsEndpoint` replaces the emulator's address (e.g. with a fault proxy). */
 export function regionSettings(env: Environment, kmsEndpoint = env.kms.endpoint): Record<string, unknown> {
@@ -23,5 +24,6 @@ export function benchOperatorConfig(env: Environment): OperatorConfig {
     regions: regionSettings(env),
     database: { snapshotDir: join(env.dir, 'run', 'snapshots') },
     encryption: { pendingWindowDays: 7 },
+    network: { clusterCIDRs: clusterRanges(env) },
   });
 }

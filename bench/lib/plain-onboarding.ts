@@ -15,7 +15,11 @@ import type { StepContext, StepOutcome } from '../../operator/src/controllers/te
 import { OwnedObjects, ownedKinds, type OwnedKind } from '../../operator/src/controllers/tenant/owned-objects.js';
 import { RegionalProviders } from '../../operator/src/controllers/tenant/regional-providers.js';
 import { CachingRenderer } from '../../operator/src/controllers/tenant/release-renderer.js';
-import { createAppStep } from '../../operator/src/controllers/tenant/steps/app.js';
+import { ensureApp } from '../../operator/src/controllers/tenant/steps/app.js';
+import { once } from '../../operator/src/controllers/tenant/context.js';
+import { PlatformAddressResolver } from '../../operator/src/controllers/tenant/platform-addresses.js';
+import { planRelease } from '../../operator/src/controllers/tenant/release-plan.js';
+import { tenantDomains } from '../../operator/src/resources/domains.js';
 import { ensureDatabase } from '../../operator/src/controllers/tenant/steps/database.js';
 import { ensureEncryptionKey } from '../../operator/src/controllers/tenant/steps/encryption-key.js';
 import { ensureNamespace } from '../../operator/src/controllers/tenant/steps/namespace.js';
@@ -51,12 +55,14 @@ function mustSucceed(outcomes: StepOutcome[]): void {
 export class PlainOnboarding {
   private readonly owned: OwnedObjects;
   private readonly providers: RegionalProviders;
-  private readonly appStep = createAppStep(new CachingRenderer());
+  private readonly renderer = new CachingRenderer();
+  private readonly addresses: PlatformAddressResolver;
 
   /** `client` writes as the operator's identity; `reader` reads the Tenant and its plan (the operator's identity may only list and watch them). */
   constructor(private readonly client: KubeClient, private readonly config: OperatorConfig, private readonly reader: KubeClient) {
     this.owned = uncachedObjects(client);
     this.providers = new RegionalProviders(config, client, logger);
+    this.addresses = new PlatformAddressResolver(config);
   }
 
   /** Transient failures (a busy database pool, say) retried, as any script would. */
@@ -82,12 +88,16 @@ export class PlainOnboarding {
     if (!plan) throw new Error(`plan ${tenant.spec.plan} does not exist`);
     const context: StepContext = {
       tenant, plan, namespace: namespaceName(tenant), config: this.config, client: this.client, owned: this.owned, providers: this.providers, logger,
+      release: once(() => planRelease(context, this.renderer)),
+      platformAddresses: () => this.addresses.addresses(),
+      // The benchmark's tenants declare no domains of their own.
+      domains: () => tenantDomains({ name, domains: [] }, [], this.config.network.baseDomain),
     };
     mustSucceed([await ensureNamespace(context)]);
     const guardrails = Promise.all([ensureNetworkPolicies, ensureOwnerAccess, ensureQuota].map((step) => step(context)))
       .then((outcomes) => { mustSucceed(outcomes); return Date.now(); });
     guardrails.catch(() => undefined); // awaited below; a failure of the rest must not leave it unhandled
-    const stack = Promise.all([ensureDatabase, ensureEncryptionKey, this.appStep].map((step) => step(context)));
+    const stack = Promise.all([ensureDatabase, ensureEncryptionKey, ensureApp].map((step) => step(context)));
     mustSucceed(await stack);
     return guardrails;
   }

@@ -125,9 +125,9 @@ describe('a tenant owner', function () {
     });
   }
 
-  it('is refused a NodePort Service by the quota', async function () {
+  it('is refused a NodePort Service by the admission policy, before the quota is even asked', async function () {
     await refused(core.createNamespacedService({ namespace: own, body: {
       metadata: { name: 'exposed' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80 }] },
-    } }), 403, /exceeded quota: tenant-quota.*services\.nodeports/);
+    } }), 422, /bulkhead\.dev\/cluster-ip-only/);
   });
 });

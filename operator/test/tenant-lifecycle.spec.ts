@@ -45,12 +45,13 @@ describe('the tenant controller', function () {
     assert.equal(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
     assert.equal(namespace.metadata?.labels?.['bulkhead.dev/tenant'], 'lifecycle');
     assert.equal(namespace.metadata?.ownerReferences?.[0]?.uid, tenant.metadata?.uid);
+    assert.equal(namespace.metadata?.labels?.['bulkhead.dev/tenant-uid'], tenant.metadata?.uid);
     const quota = await core.readNamespacedResourceQuota({ namespace: 'tenant-lifecycle', name: 'tenant-quota' });
     assert.equal(quota.spec?.hard?.['services.nodeports'], '0');
     assert.equal(quota.spec?.hard?.['requests.cpu'], '8');
     const policies = await networking.listNamespacedNetworkPolicy({ namespace: 'tenant-lifecycle' });
     assert.deepEqual(policies.items.map((p) => p.metadata?.name).sort(),
-      ['allow-database', 'allow-declared-egress', 'allow-dns', 'allow-ingress-controller', 'allow-same-namespace', 'default-deny']);
+      ['allow-database', 'allow-declared-egress', 'allow-dns', 'allow-ingress-controller', 'allow-kms', 'allow-same-namespace', 'default-deny']);
     const binding = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).readNamespacedRoleBinding({ namespace: 'tenant-lifecycle', name: 'tenant-owners' });
     assert.deepEqual(binding.subjects?.map((s) => `${s.kind}:${s.name}`), ['Group:lifecycle-admins']);
     assert.equal(binding.roleRef.name, 'bulkhead-tenant-owner');

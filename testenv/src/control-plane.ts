@@ -10,6 +10,7 @@ import type { Binaries } from './binaries.js';
 import { generateCertificates, type ClientCertificate, type ClusterCertificates } from './certs.js';
 import { insecureHealthCheck, kubeRequest, type KubeTarget } from './kube-request.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { kwokPodCidr, kwokServiceCidr } from './network.js';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
 
 export interface ControlPlane {
@@ -122,7 +123,7 @@ async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> 
       `--tls-cert-file=${certs.serving.cert}`,
       `--tls-private-key-file=${certs.serving.key}`,
       `--client-ca-file=${certs.caCert}`,
-      '--service-cluster-ip-range=10.0.0.0/20', // about 4,000 Services: every tenant's app has one (make bench SIZES=1000)
+      `--service-cluster-ip-range=${kwokServiceCidr}`, // about 4,000 Services: every tenant's app has one (make bench SIZES=1000)
       '--authorization-mode=Node,RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${certs.serviceAccountPub}`,
@@ -219,7 +220,7 @@ async function startKwok(launch: Launch): Promise<void> {
       `--manage-nodes-with-annotation-selector=${kwokAnnotation}=fake`,
       // Pod addresses are fictitious and never dialled (there is no kube-proxy and nothing here
       // proxies to pods). Loopback pod IPs would be refused in EndpointSlices, so use a pod range.
-      '--cidr=10.244.0.0/16',
+      `--cidr=${kwokPodCidr}`,
       // The node's address is what kube-apiserver would dial for logs or exec: keep it on loopback.
       '--node-ip=127.0.0.1',
       // Renew node leases like a kubelet, so the node lifecycle controller never marks it unreachable.

@@ -13,15 +13,25 @@ export const bulkheadCrds = ['tenants', 'tenantplans', 'rollouts'].map((plural) 
 
 interface CrdStatus { status?: { conditions?: { type: string; status: string }[] } }
 
-export async function installCrds(target: { kubectl: string; kubeconfig: string }, timeoutMs = 60_000): Promise<void> {
+export async function installCrds(target: Target, timeoutMs = 60_000): Promise<void> {
+  await installCrdFiles(target, [join(repoRoot, 'crds')], bulkheadCrds.map(({ name }) => name), timeoutMs);
+}
+
+interface Target {
+  kubectl: string;
+  kubeconfig: string;
+}
+
+/** Applies CRD files and waits until each named CRD is Established and its resources answer a list. */
+export async function installCrdFiles(target: Target, files: string[], names: string[], timeoutMs = 60_000): Promise<void> {
   const kubectl = (...args: string[]): string =>
     execFileSync(target.kubectl, ['--kubeconfig', target.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
-  for (const { plural, name } of bulkheadCrds) {
+  kubectl('apply', '--server-side', ...files.flatMap((file) => ['-f', file]));
+  for (const name of names) {
     await eventually(`CustomResourceDefinition ${name} to be Established`, () => {
       const crd = JSON.parse(kubectl('get', 'crd', name, '-o', 'json')) as CrdStatus;
       return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     }, timeoutMs);
-    await eventually(`${plural}.bulkhead.dev to be served`, () => (kubectl('get', plural, '-o', 'name'), true), timeoutMs);
+    await eventually(`${name} to be served`, () => (kubectl('get', name, '-A', '-o', 'name'), true), timeoutMs);
   }
 }

@@ -11,6 +11,8 @@ export { pinnedVersions } from './versions.js';
 export { issueUserKubeconfig } from './identities.js';
 export { eventually } from './poll.js';
 export { installCrds } from './crds.js';
+export { installGatewayApi } from './gateway-api.js';
+export { clusterRanges } from './network.js';
 export { auditedServiceAccountNamespace } from './control-plane.js';
 
 /** kube-apiserver's audit log (JSON lines) of the requests made by Bulkhead's ServiceAccounts. */

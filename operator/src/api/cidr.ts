@@ -33,6 +33,37 @@ export function parseAddress(text: string): ParsedAddress | undefined {
   return { value: ipv6Groups(text).reduce((sum, group) => (sum << 16n) | BigInt(group), 0n), width: 128 };
 }
 
+/** A CIDR as a base address and prefix length; undefined when the text is not `address/prefix`. */
+export interface ParsedCidr {
+  readonly base: ParsedAddress;
+  readonly prefixLength: number;
+}
+
+/** Lenient about host bits (they are ignored, as network plugins mask them). */
+export function parseCidr(text: string): ParsedCidr | undefined {
+  const slash = text.lastIndexOf('/');
+  const prefixText = text.slice(slash + 1);
+  if (slash < 0 || !/^[0-9]{1,3}$/.test(prefixText)) return undefined;
+  const base = parseAddress(text.slice(0, slash));
+  const prefixLength = Number(prefixText);
+  if (base === undefined || prefixLength > base.width) return undefined;
+  return { base, prefixLength };
+}
+
+/** Whether `inner` lies wholly inside `outer` (equal counts); CIDRs of different families never do. */
+export function cidrContainsCidr(outer: string, inner: string): boolean {
+  const a = parseCidr(outer);
+  const b = parseCidr(inner);
+  if (a === undefined || b === undefined || a.base.width !== b.base.width || a.prefixLength > b.prefixLength) return false;
+  const shift = BigInt(a.base.width - a.prefixLength);
+  return a.base.value >> shift === b.base.value >> shift;
+}
+
+/** A single address as a CIDR: /32 for IPv4, /128 for IPv6. */
+export function hostCidr(address: string): string {
+  return address.includes(':') ? `${address}/128` : `${address}/32`;
+}
+
 /** An address as a CIDR's base may be written for the CEL library. */
 function prefixAddress(text: string): ParsedAddress | undefined {
   const address = parseAddress(text);

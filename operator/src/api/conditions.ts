@@ -63,6 +63,9 @@ export const Reason = {
   IsolationViolated: 'IsolationViolated',
   StaleStatus: 'StaleStatus',
   Unknown: 'Unknown',
+  NamespaceConflict: 'NamespaceConflict',
+  EgressNotAllowed: 'EgressNotAllowed',
+  AdmissionRefused: 'AdmissionRefused',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -15,6 +15,18 @@ export const managedByValue = 'bulkhead';
 export const tenantLabel = `${group}/tenant`;
 
 /**
+ * On the tenant's namespace: the UID of the Tenant it was created for. A namespace of that name
+ * without it (made by someone else, or for an earlier Tenant of the same name) is never adopted.
+ */
+export const tenantUidLabel = `${group}/tenant-uid`;
+
+/** On the tenant's namespace: the host names it may serve, comma-separated; read by the admission policies. */
+export const ingressDomainsAnnotation = `${group}/ingress-domains`;
+
+/** On the tenant's namespace: `allowed` when its plan allows ExternalName Services; read by the admission policies. */
+export const externalNameServicesAnnotation = `${group}/external-name-services`;
+
+/**
  * On the tenant's database credentials Secret: the spec.database.passwordRotation token the
  * password was last set for. A different token in the spec means a new password is due.
  */

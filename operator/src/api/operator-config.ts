@@ -3,6 +3,12 @@
  * --config or BULKHEAD_CONFIG, then a few environment overrides); inside, the types are trusted.
  */
 import { z } from 'zod';
+import { cidrProblem } from './cidr.js';
+
+/** A CIDR written as the CEL library and NetworkPolicy accept it (no host bits set). */
+const CidrSchema = z.string().refine((cidr) => cidrProblem(cidr) === undefined, { error: 'must be a CIDR such as 10.244.0.0/16 with no host bits set' });
+/** A DNS name of at least two labels, lower case. */
+const DomainSchema = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { error: 'must be a lower-case DNS name such as tenants.example.com' });
 
 export const OperatorConfigSchema = z.strictObject({
   /** Namespace of the operator: its Lease lives here. */
@@ -68,7 +74,32 @@ export const OperatorConfigSchema = z.strictObject({
     ingressNamespace: z.string().min(1).default('ingress-nginx'),
     dnsNamespace: z.string().min(1).default('kube-system'),
     dnsPodLabels: z.record(z.string(), z.string()).default({ 'k8s-app': 'kube-dns' }),
-  }).default({ ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } }),
+    /** The cluster's DNS domain: an ExternalName Service may not point under it. */
+    clusterDomain: DomainSchema.default('cluster.local'),
+    /**
+     * The cluster's own ranges, which a tenant's declared egress CIDRs never reach (they become
+     * `except` entries). Without pods and services, `0.0.0.0/0` would reach the whole cluster:
+     * the operator warns at start and the audit reports it.
+     */
+    clusterCIDRs: z.strictObject({
+      pods: z.array(CidrSchema).default([]),
+      services: z.array(CidrSchema).default([]),
+      nodes: z.array(CidrSchema).default([]),
+    }).default({ pods: [], services: [], nodes: [] }),
+    /** Other platform ranges tenants must not reach through declared egress (load balancers, bastions). */
+    platformCIDRs: z.array(CidrSchema).default([]),
+    /** Each tenant may serve `<tenant>.<baseDomain>` (and its subdomains) through the ingress controller. */
+    baseDomain: DomainSchema.optional(),
+  }).default({
+    ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' },
+    clusterDomain: 'cluster.local', clusterCIDRs: { pods: [], services: [], nodes: [] }, platformCIDRs: [],
+  }),
+  /**
+   * The ValidatingAdmissionPolicies the operator installs and keeps: what owners (and charts) may
+   * create in a tenant namespace. Off only on a cluster without the admissionregistration.k8s.io/v1
+   * ValidatingAdmissionPolicy API (before Kubernetes 1.30); see docs/decisions/0008.
+   */
+  admissionPolicies: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
   /**
    * The isolation audit the leader runs periodically: it sets each Tenant's IsolationVerified
    * condition, counts findings in metrics and publishes the latest signed report.

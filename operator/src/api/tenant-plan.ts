@@ -70,6 +70,10 @@ export const TenantPlanAppSchema = z.strictObject({
     .optional(),
 });
 
+export const TenantPlanNetworkSchema = z.strictObject({
+  allowExternalNameServices: z.boolean().default(false),
+});
+
 export const TenantPlanRolloutSchema = z.strictObject({
   ring: z.int().min(0).max(9).default(9),
 });
@@ -81,6 +85,7 @@ export const TenantPlanSpecSchema = z.strictObject({
   // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
   database: TenantPlanDatabaseSchema.prefault({}),
   app: TenantPlanAppSchema,
+  network: TenantPlanNetworkSchema.prefault({}),
   rollout: TenantPlanRolloutSchema.prefault({}),
 });
 export type TenantPlanSpec = z.infer<typeof TenantPlanSpecSchema>;

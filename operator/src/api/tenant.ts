@@ -29,6 +29,8 @@ export const tenantRuleMessages = {
   systemOwner:
     'spec.owners[].name must not name a system: user or group (binding system:authenticated would hand the tenant to everyone)',
   notCidr: 'spec.network.allowEgressCIDRs[] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32',
+  domain:
+    'spec.network.domains[] must be a lower-case DNS name of at least two labels, such as acme.example.com (no wildcard: subdomains are included)',
   cidrHostBits:
     'spec.network.allowEgressCIDRs[] must have no bits set after the prefix length (write 10.0.0.0/8 for the network or 10.0.0.1/32 for one address)',
 } as const;
@@ -146,11 +148,19 @@ const EgressCidrSchema = z
     if (problem === 'hostBitsSet') context.addIssue({ code: 'custom', message: tenantRuleMessages.cidrHostBits, input: cidr });
   });
 
+/** A DNS name of at least two labels, lower case, as the CRD's rule writes it. */
+export const domainPattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
 export const TenantNetworkSchema = z.strictObject({
   allowEgressCIDRs: z
     .array(EgressCidrSchema)
     .max(20)
     .superRefine(refuseDuplicates((cidr: string) => JSON.stringify(cidr)))
+    .optional(),
+  domains: z
+    .array(z.string().max(253).refine((domain) => domainPattern.test(domain), tenantRuleMessages.domain))
+    .max(10)
+    .superRefine(refuseDuplicates((domain: string) => JSON.stringify(domain)))
     .optional(),
 });
 

@@ -12,7 +12,9 @@ import { fieldManager } from '../api/labels.js';
 import { createOperatorAudit } from '../audit/operator-audit.js';
 import { parseOperatorConfig, type OperatorConfig } from '../api/operator-config.js';
 import { createRolloutController } from '../controllers/rollout/index.js';
+import { createAdmissionController } from '../controllers/admission/controller.js';
 import { createTenantController } from '../controllers/tenant/controller.js';
+import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import { KubeClient } from '../kube/client.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { KubeLeaseLock } from '../kube/lease-lock.js';
@@ -40,13 +42,16 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
   const client = KubeClient.load(process.env.KUBECONFIG, (method, path, status) =>
     requests.inc({ verb: method, resource: resourceOf(path), code: status }));
   const shutdown = setupSignalHandler({ logger });
+  const addresses = new PlatformAddressResolver(config);
   const tenants = createTenantController({
-    client, config, logger, metrics, events: new KubeEventRecorder(client, 'bulkhead', identity),
+    client, config, logger, metrics, addresses, events: new KubeEventRecorder(client, 'bulkhead', identity),
   });
   const rollouts = createRolloutController({
     client, logger, metrics, tenants: tenants.tenants, events: new KubeEventRecorder(client, 'bulkhead', identity),
   });
-  const informers = [...tenants.informers, ...rollouts.informers];
+  const admission = config.admissionPolicies.enabled ? createAdmissionController({ client, config, addresses, logger, metrics }) : undefined;
+  const informers = [...tenants.informers, ...rollouts.informers, ...(admission?.informers ?? [])];
+  warnAboutUnboundedEgress(config, logger);
   const health = new HealthServer({ host: config.health.host, port: config.health.port, registry: metrics.registry, logger });
   health.addReadinessCheck('informers', () => informers.every((i) => i.hasSynced()));
   await health.start();
@@ -55,11 +60,13 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
   const lead = async (signal: AbortSignal): Promise<void> => {
     await client.apply(buildTenantOwnerClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
     for (const informer of informers) await informer.waitForSync(signal);
+    admission?.controller.start(signal);
+    admission?.kick();
     tenants.controller.start(signal);
     rollouts.controller.start(signal);
     const audit = config.audit.enabled ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal) : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), audit]);
+    await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), admission?.controller.stop(), audit]);
   };
   try {
     if (config.leaderElection.enabled) await runElected({ config, client, identity, logger, metrics }, lead, shutdown.signal);
@@ -72,6 +79,13 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
     shutdown.dispose();
     logger.info('Stopped');
   }
+}
+
+/** Without the cluster's ranges, a declared 0.0.0.0/0 reaches the whole cluster; say so at start (the audit says it too). */
+function warnAboutUnboundedEgress(config: OperatorConfig, logger: Logger): void {
+  const { pods, services } = config.network.clusterCIDRs;
+  if (pods.length > 0 && services.length > 0) return;
+  logger.warn('network.clusterCIDRs.pods or .services is not configured: declared egress CIDRs are not bounded away from the cluster');
 }
 
 interface Election {

@@ -1,10 +1,12 @@
 /**
- * The tenant's namespace: labelled with the tenant and with Pod Security admission at
- * `restricted` for enforce, audit and warn, each pinned to a version so that a cluster upgrade
- * cannot silently change what the tenant may run.
+ * The tenant's namespace: labelled with the tenant (name and UID) and with Pod Security admission
+ * at `restricted` for enforce, audit and warn, each pinned to a version so that a cluster upgrade
+ * cannot silently change what the tenant may run; annotated with what its admission policies
+ * allow (host names, ExternalName Services).
  */
 import {
-  podSecurityAuditLabel, podSecurityEnforceLabel, podSecurityLevel, podSecurityWarnLabel, tenantLabels,
+  externalNameServicesAnnotation, ingressDomainsAnnotation, podSecurityAuditLabel, podSecurityEnforceLabel, podSecurityLevel,
+  podSecurityWarnLabel, tenantLabels, tenantUidLabel,
 } from '../api/labels.js';
 import type { KubeObject } from '../runtime/types.js';
 import { ownerReference, type TenantIdentity } from './meta.js';
@@ -18,14 +20,33 @@ export function podSecurityLabels(version: string): Record<string, string> {
   return labels;
 }
 
-export function buildNamespace(tenant: TenantIdentity, namespace: string, podSecurityVersion: string): KubeObject {
+/** What the tenant's admission policies read from its namespace (owners cannot change a namespace). */
+export interface NamespaceGuardrails {
+  podSecurityVersion: string;
+  /** The host names (with their subdomains) the tenant may serve; see domains.ts. */
+  domains: readonly string[];
+  /** From the plan: whether ExternalName Services (to names outside the cluster) are allowed. */
+  allowExternalNameServices: boolean;
+}
+
+export function buildNamespace(tenant: TenantIdentity, namespace: string, guardrails: NamespaceGuardrails): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: {
       name: namespace,
-      labels: { ...tenantLabels(tenant.name), ...podSecurityLabels(podSecurityVersion) },
+      labels: { ...tenantLabels(tenant.name), [tenantUidLabel]: tenant.uid, ...podSecurityLabels(guardrails.podSecurityVersion) },
+      annotations: {
+        [ingressDomainsAnnotation]: guardrails.domains.join(','),
+        [externalNameServicesAnnotation]: guardrails.allowExternalNameServices ? 'allowed' : 'refused',
+      },
       ownerReferences: [ownerReference(tenant)],
     },
   };
+}
+
+/** Whether an existing namespace was made by Bulkhead for this tenant (its UID label or owner reference). */
+export function belongsToTenant(namespace: KubeObject, tenant: TenantIdentity): boolean {
+  return namespace.metadata.labels?.[tenantUidLabel] === tenant.uid
+    || (namespace.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.uid);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { testEnvironment } from '@bulkhead/testenv';
+import { clusterRanges, testEnvironment } from '@bulkhead/testenv';
 import { eventually, repoRoot } from './cluster.js';
 import { applyChartIdentities, installChartIdentities, operatorKubeconfig, type IdentityConfig } from './operator-identity.js';
 
@@ -78,6 +78,7 @@ export function startOperator(settings: Record<string, unknown> = {}, extraEnv: 
     regions: operatorRegions(),
     database: { snapshotDir: join(env.dir, 'run', 'snapshots') },
     encryption: { pendingWindowDays: 7 },
+    network: { clusterCIDRs: clusterRanges(env) },
     ...settings,
   };
   // The chart's RBAC as an installation with this configuration would have it (the Secrets it names).

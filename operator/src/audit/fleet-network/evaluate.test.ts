@@ -15,7 +15,7 @@ function tenant(name: string, allowEgressCIDRs: string[] = []): TenantNetworkVie
 
 /** The policies the operator applies for a tenant, as the analyzer reads them. */
 function operatorPolicies(view: TenantNetworkView): NetworkPolicy[] {
-  return buildNetworkPolicies({ name: view.name, uid: `uid-${view.name}` }, { namespace: view.namespace, allowEgressCIDRs: view.allowEgressCIDRs, database }, platform)
+  return buildNetworkPolicies({ name: view.name, uid: `uid-${view.name}` }, { namespace: view.namespace, egress: view.allowEgressCIDRs.map((cidr) => ({ cidr, except: [] })), database: { address: database.host, port: database.port }, ingressPorts: [{ protocol: 'TCP', port: 8080 }] }, platform)
     .map((policy) => networkPolicyOf(NetworkPolicyManifestSchema.parse(policy)));
 }
 
@@ -57,7 +57,8 @@ describe('fleet network audit', function () {
     assert.deepEqual(cell(result, 'tenant-globex', 'tenant-acme'), []);
     assert.ok(cell(result, 'tenant-acme', 'tenant-acme')?.includes('tcp/8080'), 'pods of one tenant reach each other');
     assert.deepEqual(cell(result, 'tenant-acme', outsideTenants), ['tcp/53', 'udp/53'], 'only DNS leaves the tenant');
-    assert.ok(cell(result, outsideTenants, 'tenant-acme')?.includes('tcp/80'), 'the ingress controller reaches the tenant');
+    assert.ok(cell(result, outsideTenants, 'tenant-acme')?.includes('tcp/8080'), 'the ingress controller reaches the app\'s Service port');
+    assert.ok(!cell(result, outsideTenants, 'tenant-acme')?.includes('tcp/80'), 'and no other port');
   });
 
   it('finds an allow-all ingress policy added to one tenant, naming the policy, and only for that tenant', async function () {

@@ -9,7 +9,10 @@ import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { Logger } from '../../runtime/logging.js';
+import type { TenantDomains } from '../../resources/domains.js';
 import type { OwnedObjects } from './owned-objects.js';
+import type { PlatformAddresses } from './platform-addresses.js';
+import type { ReleasePlan } from './release-plan.js';
 import type { RegionalProviders } from './regional-providers.js';
 
 export interface StepContext {
@@ -21,6 +24,12 @@ export interface StepContext {
   owned: OwnedObjects;
   providers: RegionalProviders;
   logger: Logger;
+  /** The release this reconcile applies, rendered on first use and shared by the steps that read it. */
+  release: () => Promise<ReleasePlan>;
+  /** The shared servers' addresses and the ranges declared egress must not reach. */
+  platformAddresses: () => Promise<PlatformAddresses>;
+  /** The host names the tenant may serve, given every tenant's claims. */
+  domains: () => TenantDomains;
 }
 
 export interface StepOutcome {
@@ -33,3 +42,9 @@ export interface StepOutcome {
 }
 
 export type Step = (context: StepContext) => Promise<StepOutcome>;
+
+/** Runs `compute` on the first call only and hands every caller the same promise. */
+export function once<T>(compute: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= compute());
+}

@@ -20,6 +20,7 @@ import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 import { OwnedObjects, ownedKinds, type OwnedKind } from './owned-objects.js';
 import { TenantReconciler } from './reconciler.js';
+import { PlatformAddressResolver } from './platform-addresses.js';
 import { RegionalProviders } from './regional-providers.js';
 
 
@@ -29,6 +30,8 @@ export interface TenantControllerDeps {
   events: EventRecorder;
   logger: Logger;
   metrics?: RuntimeMetrics;
+  /** Shared with the admission policies' controller; one of its own when not given. */
+  addresses?: PlatformAddressResolver;
 }
 
 export interface TenantController {
@@ -55,6 +58,7 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   const providers = new RegionalProviders(deps.config, client, logger);
   const reconciler = new TenantReconciler({
     client, config: deps.config, tenants, plans, events: deps.events, owned: new OwnedObjects(owned, client), providers,
+    addresses: deps.addresses ?? new PlatformAddressResolver(deps.config),
   });
   const controller = new Controller({
     name: 'tenant', reconcile: reconciler.reconcile, logger, metrics: deps.metrics,
@@ -68,6 +72,11 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
       || old.metadata.annotations?.[appVersionAnnotation] !== next.metadata.annotations?.[appVersionAnnotation],
   }));
   tenants.store.addIndexer(byPlan, (tenant) => [tenant.spec.plan]);
+  // A tenant that gives up (or newly claims) a domain changes what overlapping tenants may serve.
+  tenants.addEventHandler(enqueueHandler<Tenant>(controller.queue, {
+    keys: (tenant) => reconciler.tenantsOverlapping(tenant),
+    updatePredicate: (old, next) => JSON.stringify(old.spec.network?.domains ?? []) !== JSON.stringify(next.spec.network?.domains ?? []),
+  }));
   plans.addEventHandler(enqueueHandler<TenantPlan>(controller.queue, {
     keys: (plan) => tenants.store.byIndex(byPlan, plan.metadata.name).map(objectKey),
     updatePredicate: generationChanged,

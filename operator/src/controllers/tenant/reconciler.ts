@@ -12,14 +12,17 @@ import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
-import type { Step, StepContext, StepOutcome } from './context.js';
+import { once, type Step, type StepContext, type StepOutcome } from './context.js';
+import { DomainClaims } from './domain-claims.js';
 import { finalizeTenant } from './finalize.js';
 import { addFinalizer } from './finalizer.js';
 import type { OwnedObjects } from './owned-objects.js';
 import type { RegionalProviders } from './regional-providers.js';
+import type { PlatformAddressResolver } from './platform-addresses.js';
+import { planRelease } from './release-plan.js';
 import { nextStatus, writeStatus } from './status.js';
 import { CachingRenderer } from './release-renderer.js';
-import { createAppStep } from './steps/app.js';
+import { ensureApp } from './steps/app.js';
 import { ensureDatabase } from './steps/database.js';
 import { ensureEncryptionKey } from './steps/encryption-key.js';
 import { ensureNamespace } from './steps/namespace.js';
@@ -35,6 +38,7 @@ export interface TenantReconcilerDeps {
   owned: OwnedObjects;
   providers: RegionalProviders;
   events: EventRecorder;
+  addresses: PlatformAddressResolver;
 }
 
 interface NamedStep {
@@ -42,17 +46,21 @@ interface NamedStep {
   run: Step;
 }
 
-/** The steps after the namespace, which all need it to exist, in order. */
-function namespacedSteps(renderer: CachingRenderer): NamedStep[] {
-  return [
-    { type: ConditionType.NetworkIsolated, run: ensureNetworkPolicies },
-    { type: ConditionType.RbacReady, run: ensureOwnerAccess },
-    { type: ConditionType.QuotaReady, run: ensureQuota },
-    { type: ConditionType.DatabaseReady, run: ensureDatabase },
-    { type: ConditionType.EncryptionKeyReady, run: ensureEncryptionKey },
-    { type: ConditionType.AppDeployed, run: createAppStep(renderer) },
-  ];
-}
+/** The steps after the namespace, which all need it to exist, in order; the guardrails come first. */
+const namespacedSteps: NamedStep[] = [
+  { type: ConditionType.NetworkIsolated, run: ensureNetworkPolicies },
+  { type: ConditionType.RbacReady, run: ensureOwnerAccess },
+  { type: ConditionType.QuotaReady, run: ensureQuota },
+  { type: ConditionType.DatabaseReady, run: ensureDatabase },
+  { type: ConditionType.EncryptionKeyReady, run: ensureEncryptionKey },
+  { type: ConditionType.AppDeployed, run: ensureApp },
+];
+
+/**
+ * Steps that give people or code a foothold in the namespace: they run only once its
+ * NetworkPolicies are in place, so no owner and no app pod ever exists in an unfenced namespace.
+ */
+const gatedOnNetworkIsolation: ReadonlySet<ConditionType> = new Set([ConditionType.RbacReady, ConditionType.AppDeployed]);
 
 export class StepsFailedError extends Error {
   constructor(readonly failures: StepOutcome[]) {
@@ -62,11 +70,15 @@ export class StepsFailedError extends Error {
 }
 
 export class TenantReconciler {
-  private readonly steps: NamedStep[];
+  private readonly renderer = new CachingRenderer();
+  private readonly domainClaims: DomainClaims;
 
   constructor(private readonly deps: TenantReconcilerDeps) {
-    this.steps = namespacedSteps(new CachingRenderer());
+    this.domainClaims = new DomainClaims(deps.tenants.store, deps.config.network.baseDomain);
   }
+
+  /** The other tenants whose domains overlap this one's: what they may serve depends on it. */
+  readonly tenantsOverlapping = (tenant: Tenant): string[] => this.domainClaims.overlapping(tenant);
 
   readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileOutcome | void> => {
     const tenant = this.deps.tenants.store.get(key);
@@ -88,8 +100,11 @@ export class TenantReconciler {
     const stepContext: StepContext = {
       tenant: tenant as StepContext['tenant'], plan, namespace: namespaceName(tenant), config: this.deps.config,
       client: this.deps.client, owned: this.deps.owned, providers: this.deps.providers, logger: context.logger,
+      release: once(() => planRelease(stepContext, this.renderer)),
+      platformAddresses: () => this.deps.addresses.addresses(),
+      domains: () => this.domainClaims.of(tenant),
     };
-    const outcomes = await runSteps(stepContext, this.steps);
+    const outcomes = await runSteps(stepContext, namespacedSteps);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
     await writeStatus(writer, tenant, nextStatus(tenant, outcomes, reports, new Date()));
     const failures = outcomes.filter((o) => o.status !== 'True' && o.reason !== Reason.Progressing);
@@ -98,16 +113,28 @@ export class TenantReconciler {
   };
 }
 
-/** Runs the namespace step, then the others; a step that throws becomes a False condition. */
-export async function runSteps(context: StepContext, steps: NamedStep[]): Promise<StepOutcome[]> {
+/**
+ * Runs the namespace step, then the others; a step that throws becomes a False condition. Owner
+ * access and the app wait for NetworkIsolated (gatedOnNetworkIsolation).
+ */
+export async function runSteps(context: StepContext, steps: readonly NamedStep[]): Promise<StepOutcome[]> {
   const namespace = await runStep(ConditionType.NamespaceReady, ensureNamespace, context);
   if (namespace.status !== 'True') {
-    return [namespace, ...steps.map(({ type }): StepOutcome => ({
-      type, status: 'False', reason: Reason.DependenciesNotReady, message: `waiting for namespace ${context.namespace}` }))];
+    return [namespace, ...steps.map(({ type }) => waiting(type, `waiting for namespace ${context.namespace}`))];
   }
-  const rest = [];
-  for (const { type, run } of steps) rest.push(await runStep(type, run, context));
+  const rest: StepOutcome[] = [];
+  for (const { type, run } of steps) {
+    const network = rest.find((outcome) => outcome.type === ConditionType.NetworkIsolated);
+    const fenced = network === undefined || network.status === 'True';
+    rest.push(gatedOnNetworkIsolation.has(type) && !fenced
+      ? waiting(type, `waiting for NetworkIsolated (${network?.reason ?? 'not reported'}): owners are bound and the app deployed only inside the tenant's NetworkPolicies`)
+      : await runStep(type, run, context));
+  }
   return [namespace, ...rest];
+}
+
+function waiting(type: ConditionType, message: string): StepOutcome {
+  return { type, status: 'False', reason: Reason.DependenciesNotReady, message };
 }
 
 async function runStep(type: ConditionType, step: Step, context: StepContext): Promise<StepOutcome> {

@@ -46,7 +46,8 @@ export type RenderRule =
   | 'clusterRoleReference'
   | 'foreignSubject'
   | 'exposedService'
-  | 'externalIPs';
+  | 'externalIPs'
+  | 'networkPolicy';
 
 /** One rendered object Bulkhead will not apply, and why. */
 export interface RenderProblem {

@@ -117,6 +117,12 @@ describe('validation of rendered objects', () => {
     assert.deepEqual(problemsOf([object('v1', 'Service', 'app', { spec: { type: 'ClusterIP' } })]), []);
   });
 
+  it('refuses a NetworkPolicy: the tenant\'s policies are Bulkhead\'s alone', () => {
+    const [found] = problemsOf([object('networking.k8s.io/v1', 'NetworkPolicy', 'allow-all', { spec: { podSelector: {}, ingress: [{}] } })]);
+    assert.equal(found?.rule, 'networkPolicy');
+    assert.match(found?.message ?? '', /default-deny/);
+  });
+
   it('refuses a Service with externalIPs', () => {
     const [found] = problemsOf([object('v1', 'Service', 'app', { spec: { externalIPs: ['10.0.0.1'] } })]);
     assert.equal(found?.rule, 'externalIPs');

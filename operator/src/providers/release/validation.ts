@@ -7,7 +7,9 @@
  *   - RoleBindings bind only Roles of the namespace, to service accounts of the namespace: a
  *     ClusterRole would bring rules the tenant's owners do not control, and a foreign subject
  *     would let another tenant (or everyone, via system:authenticated) into this one;
- *   - Services stay inside the cluster network: no NodePort or LoadBalancer, no externalIPs.
+ *   - Services stay inside the cluster network: no NodePort or LoadBalancer, no externalIPs;
+ *   - no NetworkPolicy: the tenant's policies are Bulkhead's alone, and a chart's allow rule would
+ *     open what default-deny closes (the cluster's admission policies judge the rest at apply).
  * All problems are collected, so one RenderRefused lists everything to fix.
  */
 import type { KubeObject } from '../../runtime/types.js';
@@ -178,4 +180,9 @@ const serviceRule: Rule = (object) => {
   return problems;
 };
 
-const rules: readonly Rule[] = [scopeRule, namespaceRule, roleBindingRule, serviceRule];
+const networkPolicyRule: Rule = (object) => {
+  if (object.kind !== 'NetworkPolicy' || apiGroup(object.apiVersion) !== 'networking.k8s.io') return [];
+  return problem('networkPolicy', "is a NetworkPolicy, but a tenant's NetworkPolicies are Bulkhead's alone: a chart's allow rule would open what default-deny closes");
+};
+
+const rules: readonly Rule[] = [scopeRule, namespaceRule, roleBindingRule, serviceRule, networkPolicyRule];
