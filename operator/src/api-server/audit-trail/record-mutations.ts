@@ -16,6 +16,7 @@ import { principalOf } from '../auth.js';
 import { tenantsPath } from '../deps.js';
 import { ApiProblem } from '../problems.js';
 import { TenantNameSchema } from '../schemas.js';
+import { changesOf } from './changes.js';
 import type { AuditEntry, AuditOutcome } from './record.js';
 import type { AuditTrail } from './store.js';
 
@@ -73,6 +74,7 @@ export function recordMutations({ trail, logger, clock }: RecordMutationsOptions
     const { route, tenant } = routeOf(request.path);
     const entry = (phase: AuditEntry['phase'], outcome: AuditOutcome | null, tenantName: string | null): AuditEntry => ({
       time: clock(), phase, actorId: principal.id, actorRole: principal.role, method: request.method, route, tenant: tenantName, requestId, outcome,
+      changes: outcome ? changesOf(response) : null,
     });
     try {
       await trail.append(entry('attempt', null, tenant));

@@ -4,6 +4,7 @@
  * the tenant's data, so nobody deletes a database believing it is retained).
  */
 import type { Request, Response } from 'express';
+import { recordChanges, specChanges } from '../audit-trail/changes.js';
 import { principalOf, requireAction } from '../auth.js';
 import { roleAllows } from '../roles.js';
 import { tenantsPath, type AppDeps } from '../deps.js';
@@ -31,6 +32,7 @@ export function patchTenantHandler(deps: AppDeps) {
     }
     // resourceVersion makes the merge patch conditional: a concurrent change answers 409, not a lost update.
     const updated = await deps.tenants.mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch });
+    recordChanges(response, specChanges(patch));
     response.json(tenantSummary(updated, tenantsPath));
   };
 }
@@ -47,7 +49,8 @@ export function deleteTenantHandler(deps: AppDeps) {
         detail: `The tenant's spec.database.deletionPolicy is ${policy}, not ${confirmDeletionPolicy}; confirm the policy that will apply.`,
         errors: [{ field: 'confirmDeletionPolicy', rule: 'mustEqual:spec.database.deletionPolicy' }] });
     }
-    await deps.tenants.delete(name, tenant.metadata.uid ?? '');
+    // What an auditor asks of a deletion: what happens to the data. Nothing to record if it was already gone.
+    if (await deps.tenants.delete(name, tenant.metadata.uid ?? '')) recordChanges(response, [{ field: 'database.deletionPolicy', value: policy }]);
     const deleting = await deps.tenants.get(name);
     response.status(202).json(tenantSummary(deleting ?? tenant, tenantsPath));
   };
