@@ -57,7 +57,8 @@ export async function bulkheadAuditTrail(url: string, ...args: string[]): Promis
   }
 }
 
-export async function createTrailDatabase(name: string): Promise<TrailDatabase> {
+/** `init: false` leaves the table to the caller (a spec that sets up an older one), and grants nothing. */
+export async function createTrailDatabase(name: string, options: { init?: boolean } = {}): Promise<TrailDatabase> {
   const apiRole = `${name}_api`;
   const apiPassword = randomBytes(18).toString('base64url');
   await withSuperuser('postgres', async (client) => {
@@ -66,8 +67,10 @@ export async function createTrailDatabase(name: string): Promise<TrailDatabase> 
   });
   const { user, password } = testEnvironment().postgres;
   const superuserUrl = urlFor(user, password, name);
-  const init = await bulkheadAuditTrail(superuserUrl, 'init', '--grant', apiRole);
-  if (init.code !== 0) throw new Error(`bulkhead audit-trail init failed: ${init.stderr}`);
+  if (options.init ?? true) {
+    const init = await bulkheadAuditTrail(superuserUrl, 'init', '--grant', apiRole);
+    if (init.code !== 0) throw new Error(`bulkhead audit-trail init failed: ${init.stderr}`);
+  }
   return {
     database: name, apiRole, apiUrl: urlFor(apiRole, apiPassword, name), superuserUrl,
     drop: () => withSuperuser('postgres', async (client) => {

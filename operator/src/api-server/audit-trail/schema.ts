@@ -76,7 +76,7 @@ export class AuditTrailSchemaMissing extends Error {
   }
 }
 
-async function schemaState(client: pg.ClientBase): Promise<SchemaState> {
+export async function schemaState(client: pg.ClientBase | pg.Pool): Promise<SchemaState> {
   const result = await client.query<{ present: boolean; format: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present,
     EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'format' AND NOT attisdropped) AS format`, [auditTrailTable]);
   const row = result.rows[0];

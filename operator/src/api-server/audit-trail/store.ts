@@ -12,7 +12,7 @@
 import canonicalize from 'canonicalize';
 import pg from 'pg';
 import { chainRecord, type AuditEntry, type AuditRecord, type FieldChange, type RecordFormat } from './record.js';
-import { auditTrailTable, ensureAuditTrailSchema, type SchemaChange } from './schema.js';
+import { auditTrailTable, ensureAuditTrailSchema, schemaState, type SchemaChange } from './schema.js';
 import { quoteIdentifier } from '../../providers/database/sql-quoting.js';
 
 const table = quoteIdentifier(auditTrailTable, 'the audit trail table');
@@ -42,6 +42,8 @@ interface RecordRow {
 }
 
 const columns = 'id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id, status, problem_type, format, changes, previous_hash, hash';
+/** The same, from a table not yet upgraded to format 2: all its records are format 1. */
+const formatOneColumns = columns.replace('format, changes', '1::smallint AS format, NULL::text AS changes');
 
 /** Changes as stored; text that is not JSON (only a hand edit writes that) is kept as is, so verify names the record. */
 function changesFromColumn(text: string | null): FieldChange[] | null {
@@ -127,11 +129,15 @@ export class PgAuditTrail implements AuditTrail {
     }
   }
 
-  /** Every record in id order, a page at a time (keyset pagination: constant memory for any length). */
+  /**
+   * Every record in id order, a page at a time (keyset pagination: constant memory for any length).
+   * Reads a table not yet upgraded to format 2 too, so `verify` checks a trail before its upgrade.
+   */
   async *records(pageSize = 1_000): AsyncGenerator<AuditRecord> {
+    const selected = (await schemaState(this.pool)) === 'outdated' ? formatOneColumns : columns;
     let after = 0;
     for (;;) {
-      const page = await this.pool.query<RecordRow>(`SELECT ${columns} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, pageSize]);
+      const page = await this.pool.query<RecordRow>(`SELECT ${selected} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, pageSize]);
       for (const row of page.rows) yield recordFromRow(row);
       const last = page.rows.at(-1);
       if (!last || page.rows.length < pageSize) return;
