@@ -6,6 +6,7 @@
  * record a superuser tampered with or deleted.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { AuditRecord } from '../../src/api-server/audit-trail/record.js';
@@ -13,6 +14,7 @@ import { recordHash } from '../../src/api-server/audit-trail/record.js';
 import { auditTrailTable } from '../../src/api-server/audit-trail/schema.js';
 import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
 import { verifyChain } from '../../src/api-server/audit-trail/verify.js';
+import type { TenantStore } from '../../src/api-server/tenant-store.js';
 import { prepareCluster } from '../support/setup.js';
 import { allRecords, bulkheadAuditTrail, createTrailDatabase, recordsOfCall, withSuperuser, type TrailDatabase } from './audit-trail-database.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type Reply, type RunningApi } from './support.js';
@@ -161,6 +163,44 @@ describe('the onboarding API audit trail', function () {
     } finally {
       await replica.close();
       await replicaTrail.close();
+    }
+  });
+
+  it('records what a change made even when the client hung up before the answer', async function () {
+    const name = `${tenantName}-hangup`;
+    const created = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body: newTenant(name), headers: { 'idempotency-key': key() } });
+    assert.equal(created.status, 202);
+    // Its outcome is written after the answer: wait for it, so that the next two records are the PATCH's.
+    assert.equal((await recordsOfCall(trail, created.headers.get('x-request-id')!)).length, 2);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let entered!: () => void;
+    const patching = new Promise<void>((resolve) => { entered = resolve; });
+    const slow: TenantStore = Object.create(fixture.tenants) as TenantStore;
+    slow.mergePatch = async (tenant, patch) => { entered(); await gate; return fixture.tenants.mergePatch(tenant, patch); };
+    const slowApi = await listen(fixture.deps({ auditTrail: trail, tenants: slow }));
+    try {
+      const before = (await allRecords(trail)).length;
+      const body = JSON.stringify({ suspended: true });
+      const hangingUp = httpRequest({ host: '127.0.0.1', port: new URL(slowApi.url).port, method: 'PATCH', path: `/v1/tenants/${name}`, agent: false,
+        headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
+      hangingUp.on('error', () => undefined);
+      hangingUp.end(body);
+      await patching;
+      hangingUp.destroy();
+      // Only once the server has seen the hang-up does the route go on to change the tenant.
+      for (let polls = 0; (await slowApi.connections()) > 0 && polls < 500; polls++) await sleep(10);
+      release();
+      const records = (await waitForRecords(trail, before + 2)).slice(before);
+      assert.deepEqual(records.map((r) => [r.phase, r.method, r.tenant]), [['attempt', 'PATCH', name], ['outcome', 'PATCH', name]]);
+      assert.deepEqual(records[1]?.outcome, { status: 200, problemType: 'connection-closed' });
+      assert.deepEqual(records[1]?.changes, [{ field: 'suspended', value: true }], 'what the route changed after the client left');
+      assert.equal((await fixture.tenants.get(name))?.spec.suspended, true);
+    } finally {
+      release();
+      await slowApi.close();
+      const tenant = await fixture.tenants.get(name);
+      if (tenant) await fixture.tenants.delete(name, tenant.metadata.uid ?? '');
     }
   });
 

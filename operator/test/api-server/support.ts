@@ -20,6 +20,8 @@ import { createTrailDatabase, type TrailDatabase } from './audit-trail-database.
 
 export interface RunningApi {
   url: string;
+  /** Open client connections, for a spec that waits until the server has seen a client hang up. */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function listen(deps: AppDeps): Promise<RunningApi> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    connections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: async () => {
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
       await trail?.close();

@@ -8,9 +8,9 @@
  *
  * Fail closed: the `attempt` record is written before the rest of the route runs (before the body
  * is even parsed), and when it cannot be written the call is answered 503 and changes nothing. The
- * `outcome` record (status, problem type, and what changed) follows once the response is sent; if
- * that write fails the change has already happened, so it is logged as an error and the trail
- * shows an attempt without an outcome, which an auditor can find. Calls refused before the caller
+ * `outcome` record (status, problem type, and what changed) follows once the route has answered,
+ * even to a client that hung up; if that write fails the change has already happened, so it is
+ * logged as an error and the trail shows an attempt without an outcome, which an auditor can find. Calls refused before the caller
  * is known (401) or while it is rate limited (429) never reach a route: they change nothing and
  * name nobody, and recording them would let anyone fill the trail.
  */
@@ -45,11 +45,28 @@ export function routeTemplate(request: Request): string {
   return path.replace(/:(\w+)/g, '{$1}');
 }
 
-function outcomeOf(response: Response): AuditOutcome {
+function outcomeOf(response: Response, clientLeft: boolean): AuditOutcome {
   const problemType = response.locals[problemTypeLocal] as string | undefined;
-  // A connection closed before the response was sent: the route may still have acted.
-  if (!response.writableFinished) return { status: response.statusCode, problemType: problemType ?? 'connection-closed' };
-  return { status: response.statusCode, problemType: problemType ?? null };
+  // The client hung up before the answer: the status is what the route answered into the void.
+  return { status: response.statusCode, problemType: problemType ?? (clientLeft ? 'connection-closed' : null) };
+}
+
+/**
+ * Calls `record` once the route has answered, when what it changed is known: at 'close' if the
+ * response was sent. A client can hang up first, and the route keeps running and may still change
+ * something; recording then would claim it changed nothing. So the outcome waits for the route to
+ * end its response (which goes nowhere), and says the client left.
+ */
+function onceAnswered(response: Response, record: (clientLeft: boolean) => void): void {
+  response.once('close', () => {
+    if (response.writableEnded) return record(false);
+    const end = response.end.bind(response) as (...args: unknown[]) => Response;
+    response.end = ((...args: unknown[]) => {
+      const ended = end(...args);
+      record(true);
+      return ended;
+    }) as Response['end'];
+  });
 }
 
 function unavailable(): ApiProblem {
@@ -71,7 +88,7 @@ export interface RecordMutationsOptions {
   clock: () => Date;
 }
 
-/** Records an attempt, and its outcome once the response is sent; see the top of this file. */
+/** Records an attempt, and its outcome once the route has answered; see the top of this file. */
 function recordCall({ trail, logger, clock }: RecordMutationsOptions & { trail: AuditTrail }): RequestHandler {
   return async (request, response, next) => {
     const principal = principalOf(response);
@@ -83,17 +100,18 @@ function recordCall({ trail, logger, clock }: RecordMutationsOptions & { trail: 
       time: clock(), phase: outcome ? 'outcome' : 'attempt', actorId: principal.id, actorRole: principal.role,
       method: request.method, route, tenant: tenantName, requestId, outcome, changes,
     });
-    try {
-      await trail.append(entry(null, tenant, null));
-    } catch (error) {
+    const attempted = trail.append(entry(null, tenant, null)).then(() => true, (error: unknown) => {
       logger.error('Refused a change: the audit trail could not be written', { requestId, ...errorFields(error) });
-      throw unavailable();
-    }
-    response.once('close', () => {
-      trail.append(entry(outcomeOf(response), tenantOf(request, tenant), changesOf(response))).catch((error: unknown) => {
+      return false;
+    });
+    // Listening before the attempt is written: the client may hang up while it is.
+    onceAnswered(response, (clientLeft) => {
+      const outcome = entry(outcomeOf(response, clientLeft), tenantOf(request, tenant), changesOf(response));
+      void attempted.then((written) => (written ? trail.append(outcome) : undefined)).catch((error: unknown) => {
         logger.error('Could not record the outcome of a change in the audit trail', { requestId, status: response.statusCode, ...errorFields(error) });
       });
     });
+    if (!(await attempted)) throw unavailable();
     next();
   };
 }
