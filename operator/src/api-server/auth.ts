@@ -16,10 +16,10 @@ export interface Authenticators {
 }
 
 /** 401; `error` is RFC 6750's code, `rule` the one the problem names (by default from the code). */
-function unauthorized(detail: string, error = 'invalid_token', rule = error === 'invalid_request' ? 'required' : 'validBearerToken'): ApiProblem {
+function unauthorized(detail: string, error = 'invalid_token', rule?: string): ApiProblem {
   return new ApiProblem({
     status: 401, type: 'unauthorized', title: 'Unauthorized', detail,
-    errors: [{ field: 'Authorization', rule }],
+    errors: [{ field: 'Authorization', rule: rule ?? (error === 'invalid_request' ? 'required' : 'validBearerToken') }],
     headers: { 'WWW-Authenticate': `Bearer realm="bulkhead", error="${error}"` },
   });
 }

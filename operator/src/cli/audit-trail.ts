@@ -40,7 +40,8 @@ function soundChainText(result: VerifyResult): string {
     return `Audit trail BROKEN: the expected head ${expected.hash} is not in the chain: the records up to it were deleted, `
       + `or the chain before it was rewritten\n(the chain as it is now is consistent: ${head})\n`;
   }
-  return `Audit trail intact: ${head}\nThe expected head is record ${expected.foundAt}; ${result.headId - expected.foundAt} records follow it\n`;
+  const following = result.headId - expected.foundAt;
+  return `Audit trail intact: ${head}\nThe expected head is record ${expected.foundAt}; ${following} records follow it\n`;
 }
 
 export function formatResult(result: VerifyResult, format: 'text' | 'json'): string {

@@ -153,6 +153,8 @@ describe('the onboarding API under every spelling of a mutating path', function 
     if (existing) return existing;
     const reply = await call(api, 'POST', '/v1/tenants', { token: admin, body: newTenant(tenant), headers: { 'idempotency-key': key() } });
     assert.equal(reply.status, 202, JSON.stringify(reply.body));
+    // Its outcome is written after the answer: wait for it, so that record counts taken next stay put.
+    assert.equal((await recordsOfCall(trail, reply.headers.get('x-request-id')!)).length, 2);
     return (await fixture.tenants.get(tenant))!;
   }
 

@@ -10,9 +10,9 @@
  * is even parsed), and when it cannot be written the call is answered 503 and changes nothing. The
  * `outcome` record (status, problem type, and what changed) follows once the route has answered,
  * even to a client that hung up; if that write fails the change has already happened, so it is
- * logged as an error and the trail shows an attempt without an outcome, which an auditor can find. Calls refused before the caller
- * is known (401) or while it is rate limited (429) never reach a route: they change nothing and
- * name nobody, and recording them would let anyone fill the trail.
+ * logged as an error and the trail shows an attempt without an outcome, which an auditor can find.
+ * Calls refused before the caller is known (401) or while it is rate limited (429) never reach a
+ * route: they change nothing and name nobody, and recording them would let anyone fill the trail.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
@@ -108,7 +108,8 @@ function recordCall({ trail, logger, clock }: RecordMutationsOptions & { trail: 
     onceAnswered(response, (clientLeft) => {
       const outcome = entry(outcomeOf(response, clientLeft), tenantOf(request, tenant), changesOf(response));
       void attempted.then((written) => (written ? trail.append(outcome) : undefined)).catch((error: unknown) => {
-        logger.error('Could not record the outcome of a change in the audit trail', { requestId, status: response.statusCode, ...errorFields(error) });
+        logger.error('Could not record the outcome of a change in the audit trail',
+          { requestId, status: response.statusCode, ...errorFields(error) });
       });
     });
     if (!(await attempted)) throw unavailable();

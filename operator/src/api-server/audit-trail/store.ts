@@ -41,7 +41,8 @@ interface RecordRow {
   hash: string;
 }
 
-const columns = 'id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id, status, problem_type, format, changes, previous_hash, hash';
+const columns = 'id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id, status, problem_type, '
+  + 'format, changes, previous_hash, hash';
 /** The same, from a table not yet upgraded to format 2: all its records are format 1. */
 const formatOneColumns = columns.replace('format, changes', '1::smallint AS format, NULL::text AS changes');
 
@@ -116,7 +117,8 @@ export class PgAuditTrail implements AuditTrail {
       const head = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`);
       const previous = head.rows[0] ? { id: Number(head.rows[0].id), hash: head.rows[0].hash } : undefined;
       const record = chainRecord(previous, entry);
-      await client.query(`INSERT INTO ${table} (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, rowValues(record));
+      const values = rowValues(record);
+      await client.query(`INSERT INTO ${table} (${columns}) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);
       await client.query('COMMIT');
       return record;
     } catch (error) {

@@ -50,7 +50,8 @@ export function deleteTenantHandler(deps: AppDeps) {
         errors: [{ field: 'confirmDeletionPolicy', rule: 'mustEqual:spec.database.deletionPolicy' }] });
     }
     // What an auditor asks of a deletion: what happens to the data. Nothing to record if it was already gone.
-    if (await deps.tenants.delete(name, tenant.metadata.uid ?? '')) recordChanges(response, [{ field: 'database.deletionPolicy', value: policy }]);
+    const deleted = await deps.tenants.delete(name, tenant.metadata.uid ?? '');
+    if (deleted) recordChanges(response, [{ field: 'database.deletionPolicy', value: policy }]);
     const deleting = await deps.tenants.get(name);
     response.status(202).json(tenantSummary(deleting ?? tenant, tenantsPath));
   };
