@@ -4,11 +4,12 @@
  * the tenant's data, so nobody deletes a database believing it is retained).
  */
 import type { Request, Response } from 'express';
+import { isNotFound } from '../../kube/errors.js';
 import { recordChanges, specChanges } from '../audit-trail/changes.js';
 import { principalOf, requireAction } from '../auth.js';
 import { roleAllows } from '../roles.js';
 import { tenantsPath, type AppDeps } from '../deps.js';
-import { ApiProblem, validationProblem } from '../problems.js';
+import { ApiProblem, notFoundProblem, validationProblem } from '../problems.js';
 import { DeleteTenantQuerySchema, PatchTenantRequestSchema } from '../schemas.js';
 import { tenantSummary } from '../summary.js';
 import { bodyObject, parseOrRefuse } from '../validate.js';
@@ -31,7 +32,11 @@ export function patchTenantHandler(deps: AppDeps) {
       throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${patch.plan}` }]);
     }
     // resourceVersion makes the merge patch conditional: a concurrent change answers 409, not a lost update.
-    const updated = await deps.tenants.mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch });
+    const updated = await deps.tenants.mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch })
+      .catch((error: unknown) => {
+        // Deleted by a concurrent DELETE since it was read: it does not exist, which is no server error.
+        throw isNotFound(error) ? notFoundProblem(`The tenant ${name}`) : error;
+      });
     recordChanges(response, specChanges(patch));
     response.json(tenantSummary(updated, tenantsPath));
   };
