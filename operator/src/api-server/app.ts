@@ -1,12 +1,19 @@
 /**
  * createApp: the onboarding API as an express app, wired from its dependencies. Order matters:
- * security headers on everything; probes before authentication; then authentication, the rate
- * limit per caller, the audit trail's attempt record for mutating calls (before the body is parsed,
- * so refused bodies are recorded too), body parsing, the routes (each checking its action), and the
- * problem handler.
+ * security headers on everything; probes before authentication; then authentication and the rate
+ * limit per caller; then the routes (each checking its action). A route that may change something
+ * starts with the audit trail's recorder, before its body is parsed so that refused bodies are
+ * recorded too; guard.ts refuses to build an app where one does not. Last, the 404 and the problem
+ * handler.
+ *
+ * Routing is case-sensitive and strict: `/V1/Tenants` and `/v1/tenants/` are not other names for
+ * `/v1/tenants` but 404s, so each route has exactly one spelling (percent-encoding and dot segments
+ * in the fixed part of a path never match either: express matches the path as sent, undecoded and
+ * unnormalized). Only a path parameter is decoded, and the route validates it.
  */
 import express, { type Express } from 'express';
-import { recordMutations } from './audit-trail/record-mutations.js';
+import { assertChangesRecorded } from './audit-trail/guard.js';
+import { changeRecorder } from './audit-trail/record-mutations.js';
 import { allow, authenticate } from './auth.js';
 import { tenantsPath, type AppDeps } from './deps.js';
 import { InFlightRequests } from './idempotency.js';
@@ -26,6 +33,9 @@ export function createApp(deps: AppDeps): Express {
   const inFlight = deps.inFlight ?? new InFlightRequests();
   const document = openApiDocument();
   const app = express();
+  // Before the first route: express creates its router, with these settings, on first use.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
@@ -33,17 +43,17 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(deps));
   app.use(authenticate(deps.auth), rateLimit(limiter, clock));
-  if (deps.auditTrail) app.use(recordMutations({ trail: deps.auditTrail, logger: deps.logger, clock }));
-  app.use(...jsonBody());
+  const recorded = changeRecorder({ trail: deps.auditTrail, logger: deps.logger, clock });
   app.get('/openapi.json', allow('openapi:read'), (_request, response) => { response.json(document); });
-  app.post(tenantsPath, createTenantHandler(deps, inFlight));
+  app.post(tenantsPath, recorded, ...jsonBody(), createTenantHandler(deps, inFlight));
   app.get(tenantsPath, allow('tenants:read'), listTenantsHandler(deps));
   app.get(`${tenantsPath}/:name`, allow('tenants:read'), getTenantHandler(deps));
-  app.patch(`${tenantsPath}/:name`, patchTenantHandler(deps));
-  app.delete(`${tenantsPath}/:name`, deleteTenantHandler(deps));
+  app.patch(`${tenantsPath}/:name`, recorded, ...jsonBody(), patchTenantHandler(deps));
+  app.delete(`${tenantsPath}/:name`, recorded, deleteTenantHandler(deps));
   app.get('/v1/plans', allow('plans:read'), listPlansHandler(deps));
   app.get('/v1/audit/report', allow('audit:read'), latestAuditReportHandler(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
+  assertChangesRecorded(app, recorded);
   return app;
 }

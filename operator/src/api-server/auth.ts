@@ -4,7 +4,7 @@
  * then names the action it needs; the caller's role must grant it.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { JwtVerifier } from './oidc.js';
+import { TokenRefused, type JwtVerifier } from './oidc.js';
 import { ApiProblem } from './problems.js';
 import { roleAllows, type Action, type Principal } from './roles.js';
 import { tokenPrefix } from './token-hash.js';
@@ -15,10 +15,11 @@ export interface Authenticators {
   jwt?: JwtVerifier;
 }
 
-function unauthorized(detail: string, error = 'invalid_token'): ApiProblem {
+/** 401; `error` is RFC 6750's code, `rule` the one the problem names (by default from the code). */
+function unauthorized(detail: string, error = 'invalid_token', rule?: string): ApiProblem {
   return new ApiProblem({
     status: 401, type: 'unauthorized', title: 'Unauthorized', detail,
-    errors: [{ field: 'Authorization', rule: error === 'invalid_request' ? 'required' : 'validBearerToken' }],
+    errors: [{ field: 'Authorization', rule: rule ?? (error === 'invalid_request' ? 'required' : 'validBearerToken') }],
     headers: { 'WWW-Authenticate': `Bearer realm="bulkhead", error="${error}"` },
   });
 }
@@ -33,7 +34,12 @@ function bearerToken(request: Request): string {
 
 async function verify(token: string, authenticators: Authenticators): Promise<Principal | undefined> {
   if (token.startsWith(tokenPrefix)) return authenticators.tokens.verify(token);
-  return authenticators.jwt ? authenticators.jwt(token) : undefined;
+  try {
+    return authenticators.jwt ? await authenticators.jwt(token) : undefined;
+  } catch (error) {
+    if (error instanceof TokenRefused) throw unauthorized(error.message, 'invalid_token', error.rule);
+    throw error;
+  }
 }
 
 export function principalOf(response: Response): Principal {

@@ -84,9 +84,19 @@ function sendProblem(response: Response, init: ProblemInit): void {
   send(response, init);
 }
 
+/**
+ * A path parameter with a malformed percent-escape (`/v1/tenants/%zz`): express fails to decode it
+ * while matching, so no route was reached and nothing changed.
+ */
+const malformedPath: ProblemInit = {
+  status: 400, type: 'malformed-path', title: 'Malformed path', detail: 'The path holds a malformed percent-escape; no route was reached.',
+  errors: [{ field: 'path', rule: 'percentEncoding' }],
+};
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _request, response, _next) => {
     if (error instanceof ApiProblem) return sendProblem(response, error.init);
+    if (error instanceof URIError) return sendProblem(response, malformedPath);
     const refusedByKubernetes = kubeProblem(error);
     if (refusedByKubernetes) return sendProblem(response, refusedByKubernetes.init);
     const bodyError = bodyErrors[(error as { type?: string } | null)?.type ?? ''];

@@ -21,6 +21,23 @@ const grants: Record<Role, readonly Action[]> = {
   auditor: ['tenants:read', 'plans:read', 'openapi:read', 'audit:read'],
 };
 
+/**
+ * The order in which a caller mapped to several roles (an OIDC user in several mapped groups) gets
+ * one: the first of these, the least privileged. Auditors change nothing, sales ops change
+ * commercial fields, platform admins everything; roles.test.ts checks that the grants keep this
+ * order. Least privilege rather than most: group memberships accumulate and identity providers
+ * hand out broad ones, so an extra group must never raise what a caller may do; and an auditor who
+ * is also in a sales group stays an auditor (separation of duties) instead of auditing their own
+ * changes. Whoever needs the wider role gets an identity without the narrower group.
+ */
+export const rolePrecedence: readonly Role[] = ['auditor', 'sales-ops', 'platform-admin'];
+
+/** The least privileged of `candidates` (rolePrecedence), whatever their order; undefined for none. */
+export function leastPrivilegedRole(candidates: Iterable<Role>): Role | undefined {
+  const present = new Set(candidates);
+  return rolePrecedence.find((role) => present.has(role));
+}
+
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (roles as readonly string[]).includes(value);
 }

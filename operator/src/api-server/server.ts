@@ -40,7 +40,7 @@ async function openAuditTrail(config: AuditTrailConfig, logger: Logger): Promise
   const trail = new PgAuditTrail({ url: config.url }, (error) => logger.warn('Audit trail connection failed while idle', errorFields(error)));
   try {
     const schema = await trail.ensureSchema();
-    logger.info(schema === 'created' ? 'Created the audit trail table' : 'Audit trail ready');
+    logger.info({ created: 'Created the audit trail table', upgraded: 'Upgraded the audit trail table to record format 2', exists: 'Audit trail ready' }[schema]);
     return trail;
   } catch (error) {
     await trail.close();

@@ -20,10 +20,11 @@ commands:
               check a signed audit report (or a directory of chained reports); exit 1 if changed or not trusted
   audit keygen --out DIR [--name NAME]
               create the Ed25519 key pair that signs audit reports (private key mode 0600)
-  audit-trail verify [--format text|json]
-              check the onboarding API's hash-chained audit trail (BULKHEAD_AUDIT_TRAIL_URL); exit 1 at the first broken record
+  audit-trail verify [--expect-head HASH] [--format text|json]
+              check the onboarding API's hash-chained audit trail (BULKHEAD_AUDIT_TRAIL_URL); exit 1 at the first broken
+              record, or when HASH (a head printed by an earlier run) is no longer in the chain
   audit-trail init [--grant ROLE]
-              create the audit trail table and its append-only triggers as their owner; let ROLE insert and select
+              create (or upgrade) the audit trail table and its append-only triggers as their owner; let ROLE insert and select
 `;
 
 async function main(args: string[]): Promise<number> {

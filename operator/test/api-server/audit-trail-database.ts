@@ -6,10 +6,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { testEnvironment } from '@bulkhead/testenv';
+import type { AuditRecord } from '../../src/api-server/audit-trail/record.js';
+import type { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
 import { quoteIdentifier, quoteLiteral } from '../../src/providers/database/sql-quoting.js';
 
 export const bulkheadBin = fileURLToPath(new URL('../../bin/bulkhead.js', import.meta.url));
@@ -54,7 +57,8 @@ export async function bulkheadAuditTrail(url: string, ...args: string[]): Promis
   }
 }
 
-export async function createTrailDatabase(name: string): Promise<TrailDatabase> {
+/** `init: false` leaves the table to the caller (a spec that sets up an older one), and grants nothing. */
+export async function createTrailDatabase(name: string, options: { init?: boolean } = {}): Promise<TrailDatabase> {
   const apiRole = `${name}_api`;
   const apiPassword = randomBytes(18).toString('base64url');
   await withSuperuser('postgres', async (client) => {
@@ -63,8 +67,10 @@ export async function createTrailDatabase(name: string): Promise<TrailDatabase> 
   });
   const { user, password } = testEnvironment().postgres;
   const superuserUrl = urlFor(user, password, name);
-  const init = await bulkheadAuditTrail(superuserUrl, 'init', '--grant', apiRole);
-  if (init.code !== 0) throw new Error(`bulkhead audit-trail init failed: ${init.stderr}`);
+  if (options.init ?? true) {
+    const init = await bulkheadAuditTrail(superuserUrl, 'init', '--grant', apiRole);
+    if (init.code !== 0) throw new Error(`bulkhead audit-trail init failed: ${init.stderr}`);
+  }
   return {
     database: name, apiRole, apiUrl: urlFor(apiRole, apiPassword, name), superuserUrl,
     drop: () => withSuperuser('postgres', async (client) => {
@@ -72,4 +78,23 @@ export async function createTrailDatabase(name: string): Promise<TrailDatabase> 
       await client.query(`DROP ROLE IF EXISTS ${quoteIdentifier(apiRole)}`);
     }),
   };
+}
+
+export async function allRecords(trail: PgAuditTrail): Promise<AuditRecord[]> {
+  const records: AuditRecord[] = [];
+  for await (const record of trail.records()) records.push(record);
+  return records;
+}
+
+/**
+ * The records of one call (its attempt and, once the response was sent, its outcome). The outcome
+ * is written after the response, so wait for it rather than for a fixed time.
+ */
+export async function recordsOfCall(trail: PgAuditTrail, requestId: string): Promise<AuditRecord[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const records = (await allRecords(trail)).filter((record) => record.requestId === requestId);
+    if (records.length >= 2 || Date.now() > deadline) return records;
+    await sleep(50);
+  }
 }

@@ -1,11 +1,12 @@
 /**
  * The onboarding API's audit trail in real PostgreSQL, behind real HTTP and the real control plane:
  * every mutating call (refused ones too) leaves an attempt and an outcome record naming the caller,
- * the request id and the status; two replicas appending at once keep one unbroken chain; the API's
+ * the request id, the status and what the call changed; two replicas appending at once keep one unbroken chain; the API's
  * role cannot rewrite history; and `bulkhead audit-trail verify`, run as a child process, names the
  * record a superuser tampered with or deleted.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { AuditRecord } from '../../src/api-server/audit-trail/record.js';
@@ -13,15 +14,10 @@ import { recordHash } from '../../src/api-server/audit-trail/record.js';
 import { auditTrailTable } from '../../src/api-server/audit-trail/schema.js';
 import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
 import { verifyChain } from '../../src/api-server/audit-trail/verify.js';
+import type { TenantStore } from '../../src/api-server/tenant-store.js';
 import { prepareCluster } from '../support/setup.js';
-import { bulkheadAuditTrail, createTrailDatabase, withSuperuser, type TrailDatabase } from './audit-trail-database.js';
-import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type RunningApi } from './support.js';
-
-async function allRecords(trail: PgAuditTrail): Promise<AuditRecord[]> {
-  const records: AuditRecord[] = [];
-  for await (const record of trail.records()) records.push(record);
-  return records;
-}
+import { allRecords, bulkheadAuditTrail, createTrailDatabase, recordsOfCall, withSuperuser, type TrailDatabase } from './audit-trail-database.js';
+import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type Reply, type RunningApi } from './support.js';
 
 /** Outcome records are written once the response is sent; wait for them rather than for a fixed time. */
 async function waitForRecords(trail: PgAuditTrail, count: number): Promise<AuditRecord[]> {
@@ -66,17 +62,25 @@ describe('the onboarding API audit trail', function () {
 
   it('records create, patch, a refused patch and delete with actor, route, tenant, request id and outcome; reads not at all', async function () {
     const create = { reply: await call(api, 'POST', '/v1/tenants', { token: tokens.sales, body: newTenant(tenantName), headers: { 'idempotency-key': key() } }),
-      method: 'POST', route: '/v1/tenants', actor: 'token:trail-sales', role: 'sales-ops', status: 202, problem: null, attemptTenant: null };
+      method: 'POST', route: '/v1/tenants', actor: 'token:trail-sales', role: 'sales-ops', status: 202, problem: null, attemptTenant: null,
+      changes: [
+        { field: 'database.deletionPolicy', value: 'Retain' }, { field: 'displayName', value: `Tenant ${tenantName}` },
+        { field: 'encryption.keyRotation', value: true }, { field: 'owners', value: [{ kind: 'Group', name: `${tenantName}-admins` }] },
+        { field: 'plan', value: 'standard' }, { field: 'region', value: 'eu-central-1' }, { field: 'suspended', value: false },
+      ] };
     assert.equal((await call(api, 'GET', `/v1/tenants/${tenantName}`, { token: tokens.admin })).status, 200);
     assert.equal((await call(api, 'GET', '/v1/tenants', { token: tokens.auditor })).status, 200);
     const calls = [
       create,
       { reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.sales, body: { suspended: true } }),
-        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-sales', role: 'sales-ops', status: 200, problem: null, attemptTenant: tenantName },
+        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-sales', role: 'sales-ops', status: 200, problem: null, attemptTenant: tenantName,
+        changes: [{ field: 'suspended', value: true }] },
       { reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.auditor, body: { suspended: false } }),
-        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-auditor', role: 'auditor', status: 403, problem: 'forbidden', attemptTenant: tenantName },
+        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-auditor', role: 'auditor', status: 403, problem: 'forbidden', attemptTenant: tenantName,
+        changes: [] },
       { reply: await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Retain`, { token: tokens.admin }),
-        method: 'DELETE', route: '/v1/tenants/{name}', actor: 'token:trail-admin', role: 'platform-admin', status: 202, problem: null, attemptTenant: tenantName },
+        method: 'DELETE', route: '/v1/tenants/{name}', actor: 'token:trail-admin', role: 'platform-admin', status: 202, problem: null, attemptTenant: tenantName,
+        changes: [{ field: 'database.deletionPolicy', value: 'Retain' }] },
     ];
     assert.deepEqual(calls.map((c) => c.reply.status), calls.map((c) => c.status));
 
@@ -93,13 +97,42 @@ describe('the onboarding API audit trail', function () {
           { actor: expected.actor, role: expected.role, method: expected.method, route: expected.route });
       }
       assert.equal(attempt.outcome, null);
+      assert.equal(attempt.changes, null, 'an attempt is written before anything changes');
       assert.equal(attempt.tenant, expected.attemptTenant);
       assert.equal(outcome.tenant, tenantName);
       assert.deepEqual(outcome.outcome, { status: expected.status, problemType: expected.problem });
+      assert.deepEqual(outcome.changes, expected.changes, `changes of ${expected.method} ${expected.status}`);
+      assert.deepEqual(mine.map((r) => r.format), [2, 2]);
       assert.ok(outcome.id > attempt.id);
     }
     const rows = await withSuperuser(database.database, (client) => client.query(`SELECT row_to_json(t)::text AS row FROM ${auditTrailTable} t`));
     for (const token of Object.values(tokens)) assert.ok(!rows.rows.some((r: { row: string }) => r.row.includes(token)), 'no token in the trail');
+  });
+
+  it('records the platform fields an admin set, the new plan, and chart values by key only; an idempotent replay changes nothing', async function () {
+    const name = `${tenantName}-admin`;
+    const body = newTenant(name, { app: { version: '1.4.2', values: { featureFlags: { beta: 'on-for-trail-spec' } } },
+      network: { allowEgressCIDRs: ['203.0.113.0/24', '198.51.100.0/24'] }, database: { deletionPolicy: 'Delete' } });
+    const idempotencyKey = key();
+    const created = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body, headers: { 'idempotency-key': idempotencyKey } });
+    const replayed = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body, headers: { 'idempotency-key': idempotencyKey } });
+    const moved = await call(api, 'PATCH', `/v1/tenants/${name}`, { token: tokens.admin, body: { plan: 'enterprise' } });
+    try {
+      assert.deepEqual([created.status, replayed.status, replayed.headers.get('idempotent-replayed'), moved.status], [202, 202, 'true', 200]);
+      const outcome = async (reply: Reply) => (await recordsOfCall(trail, reply.headers.get('x-request-id')!)).find((r) => r.phase === 'outcome');
+      const changes = new Map((await outcome(created))?.changes?.map((change) => [change.field, change.value]));
+      assert.deepEqual(changes.get('network.allowEgressCIDRs'), ['203.0.113.0/24', '198.51.100.0/24']);
+      assert.equal(changes.get('app.version'), '1.4.2');
+      assert.equal(changes.get('database.deletionPolicy'), 'Delete');
+      assert.deepEqual(changes.get('app.values'), ['featureFlags']);
+      assert.deepEqual((await outcome(replayed))?.changes, []);
+      assert.deepEqual((await outcome(moved))?.changes, [{ field: 'plan', value: 'enterprise' }]);
+      const rows = await withSuperuser(database.database, (client) => client.query(`SELECT row_to_json(t)::text AS row FROM ${auditTrailTable} t`));
+      assert.ok(!rows.rows.some((r: { row: string }) => r.row.includes('on-for-trail-spec')), 'no chart value in the trail');
+    } finally {
+      const tenant = await fixture.tenants.get(name);
+      if (tenant) await fixture.tenants.delete(name, tenant.metadata.uid ?? '');
+    }
   });
 
   it('records a body refused before it is read, without a tenant name', async function () {
@@ -130,6 +163,44 @@ describe('the onboarding API audit trail', function () {
     } finally {
       await replica.close();
       await replicaTrail.close();
+    }
+  });
+
+  it('records what a change made even when the client hung up before the answer', async function () {
+    const name = `${tenantName}-hangup`;
+    const created = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body: newTenant(name), headers: { 'idempotency-key': key() } });
+    assert.equal(created.status, 202);
+    // Its outcome is written after the answer: wait for it, so that the next two records are the PATCH's.
+    assert.equal((await recordsOfCall(trail, created.headers.get('x-request-id')!)).length, 2);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let entered!: () => void;
+    const patching = new Promise<void>((resolve) => { entered = resolve; });
+    const slow: TenantStore = Object.create(fixture.tenants) as TenantStore;
+    slow.mergePatch = async (tenant, patch) => { entered(); await gate; return fixture.tenants.mergePatch(tenant, patch); };
+    const slowApi = await listen(fixture.deps({ auditTrail: trail, tenants: slow }));
+    try {
+      const before = (await allRecords(trail)).length;
+      const body = JSON.stringify({ suspended: true });
+      const hangingUp = httpRequest({ host: '127.0.0.1', port: new URL(slowApi.url).port, method: 'PATCH', path: `/v1/tenants/${name}`, agent: false,
+        headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
+      hangingUp.on('error', () => undefined);
+      hangingUp.end(body);
+      await patching;
+      hangingUp.destroy();
+      // Only once the server has seen the hang-up does the route go on to change the tenant.
+      for (let polls = 0; (await slowApi.connections()) > 0 && polls < 500; polls++) await sleep(10);
+      release();
+      const records = (await waitForRecords(trail, before + 2)).slice(before);
+      assert.deepEqual(records.map((r) => [r.phase, r.method, r.tenant]), [['attempt', 'PATCH', name], ['outcome', 'PATCH', name]]);
+      assert.deepEqual(records[1]?.outcome, { status: 200, problemType: 'connection-closed' });
+      assert.deepEqual(records[1]?.changes, [{ field: 'suspended', value: true }], 'what the route changed after the client left');
+      assert.equal((await fixture.tenants.get(name))?.spec.suspended, true);
+    } finally {
+      release();
+      await slowApi.close();
+      const tenant = await fixture.tenants.get(name);
+      if (tenant) await fixture.tenants.delete(name, tenant.metadata.uid ?? '');
     }
   });
 

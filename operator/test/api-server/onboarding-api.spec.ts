@@ -344,6 +344,24 @@ describe('the onboarding API', function () {
       expectProblem(await call(api, 'PATCH', '/v1/tenants/kube-system', { token: admin, body: { suspended: true } }), 404);
     });
 
+    it('answers 404, not a server error, to a patch whose tenant is deleted while it is in flight', async function () {
+      const tenantName = name('deleted-midway');
+      assert.equal((await call(api, 'POST', '/v1/tenants', { token: admin, body: newTenant(tenantName), headers: { 'idempotency-key': key() } })).status, 202);
+      // Another caller's DELETE lands between this PATCH reading the tenant and writing it.
+      const racing: TenantStore = Object.create(fixture.tenants) as TenantStore;
+      racing.mergePatch = async (tenantToPatch, patch) => {
+        const current = await fixture.tenants.get(tenantToPatch);
+        await fixture.tenants.delete(tenantToPatch, current?.metadata.uid ?? '');
+        return fixture.tenants.mergePatch(tenantToPatch, patch);
+      };
+      const racingApi = await listen(fixture.deps({ tenants: racing }));
+      try {
+        expectProblem(await call(racingApi, 'PATCH', `/v1/tenants/${tenantName}`, { token: admin, body: { suspended: true } }), 404);
+      } finally {
+        await racingApi.close();
+      }
+    });
+
     it('refuses an empty or unknown patch', async function () {
       const tenantName = `api${runId}-sales`;
       expectProblem(await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: sales, body: {} }), 422);

@@ -4,7 +4,7 @@
  * this run's own (created on the first listen), and a small fetch wrapper.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { testEnvironment } from '@bulkhead/testenv';
 import { createApp } from '../../src/api-server/app.js';
@@ -20,6 +20,8 @@ import { createTrailDatabase, type TrailDatabase } from './audit-trail-database.
 
 export interface RunningApi {
   url: string;
+  /** Open client connections, for a spec that waits until the server has seen a client hang up. */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function listen(deps: AppDeps): Promise<RunningApi> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    connections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: async () => {
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
       await trail?.close();
@@ -105,6 +108,40 @@ export async function call(api: RunningApi, method: string, path: string, option
   const response = await fetch(`${api.url}${path}`, { method, headers: { ...headers, ...options.headers }, body: payload });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+function asHeaders(incoming: IncomingHttpHeaders): Headers {
+  return new Headers(Object.entries(incoming).flatMap(([name, value]): [string, string][] =>
+    (value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]])));
+}
+
+/**
+ * Like call, but sends `target` exactly as given as the request target: fetch would resolve dot
+ * segments, merge slashes and escape characters first, which is what the path spelling spec must
+ * not let happen. `target` may also be an absolute URL (the absolute-form a proxy sends).
+ */
+export async function rawCall(api: RunningApi, method: string, target: string, options: Call = {}): Promise<Reply> {
+  const { hostname, port } = new URL(api.url);
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const headers: Record<string, string> = {
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    // Content-Length by hand: node sends a DELETE's body without one, which the server then reads as the next request.
+    ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+    ...options.headers,
+  };
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest({ host: hostname, port, method, path: target, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: response.statusCode ?? 0, headers: asHeaders(response.headers), body: text ? (JSON.parse(text) as unknown) : undefined });
+      });
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end(payload);
+  });
 }
 
 export function newTenant(name: string, extra: Record<string, unknown> = {}) {

@@ -1,25 +1,29 @@
 /**
- * The express middleware that puts every mutating call on /v1/tenants in the audit trail, refused
- * and failed ones included. Fail closed: the `attempt` record is written before the route runs,
- * and when it cannot be written the call is answered 503 and changes nothing. The `outcome`
- * record (status and problem type) follows once the response is sent; if that write fails the
- * change has already happened, so it is logged as an error and the trail shows an attempt without
- * an outcome, which an auditor can find. Reads are not recorded, nor are calls refused before the
- * caller is known (401) or while it is rate limited (429): those change nothing and name nobody,
- * and recording them would let anyone fill the trail.
+ * The handler every mutating route starts with: it puts the call in the audit trail, refused and
+ * failed calls included. It is part of the route itself, not a middleware that guesses from the
+ * path which calls will change something: whatever spelling of a path express matched to a route,
+ * the route's first handler records it, and a spelling no route matched reaches no handler and
+ * changes nothing (decision 0013). guard.ts refuses to start an app with a mutating route that does
+ * not begin with it.
+ *
+ * Fail closed: the `attempt` record is written before the rest of the route runs (before the body
+ * is even parsed), and when it cannot be written the call is answered 503 and changes nothing. The
+ * `outcome` record (status, problem type, and what changed) follows once the route has answered,
+ * even to a client that hung up; if that write fails the change has already happened, so it is
+ * logged as an error and the trail shows an attempt without an outcome, which an auditor can find.
+ * Calls refused before the caller is known (401) or while it is rate limited (429) never reach a
+ * route: they change nothing and name nobody, and recording them would let anyone fill the trail.
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../../runtime/logging.js';
 import { errorFields } from '../../runtime/logging.js';
 import { principalOf } from '../auth.js';
-import { tenantsPath } from '../deps.js';
 import { ApiProblem } from '../problems.js';
 import { TenantNameSchema } from '../schemas.js';
+import { changesOf } from './changes.js';
 import type { AuditEntry, AuditOutcome } from './record.js';
 import type { AuditTrail } from './store.js';
-
-const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Where the error handler leaves the problem type it answered with, for the outcome record. */
 export const problemTypeLocal = 'problemType';
@@ -30,25 +34,39 @@ function validTenantName(value: unknown): string | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** The route template and tenant a path names; other paths are recorded as they came (cut short). */
-export function routeOf(path: string): { route: string; tenant: string | null } {
-  if (path === tenantsPath || path === `${tenantsPath}/`) return { route: tenantsPath, tenant: null };
-  const match = /^\/v1\/tenants\/([^/]+)\/?$/.exec(path);
-  if (!match?.[1]) return { route: path.slice(0, 200), tenant: null };
-  let segment = match[1];
-  try {
-    segment = decodeURIComponent(segment);
-  } catch {
-    // A malformed escape is recorded as no tenant: the route answers 404 to it.
-  }
-  return { route: `${tenantsPath}/{name}`, tenant: validTenantName(segment) };
+/**
+ * The template of the route express matched (`/v1/tenants/:name` becomes `/v1/tenants/{name}`, as
+ * in the OpenAPI document). Outside a route there is none: that is a wiring mistake, and failing
+ * the call (500, nothing changed) is the safe answer to it.
+ */
+export function routeTemplate(request: Request): string {
+  const path = (request.route as { path?: unknown } | undefined)?.path;
+  if (typeof path !== 'string') throw new Error('the audit trail recorder must be a route handler, not a middleware');
+  return path.replace(/:(\w+)/g, '{$1}');
 }
 
-function outcomeOf(response: Response): AuditOutcome {
+function outcomeOf(response: Response, clientLeft: boolean): AuditOutcome {
   const problemType = response.locals[problemTypeLocal] as string | undefined;
-  // A connection closed before the response was sent: the route may still have acted.
-  if (!response.writableFinished) return { status: response.statusCode, problemType: problemType ?? 'connection-closed' };
-  return { status: response.statusCode, problemType: problemType ?? null };
+  // The client hung up before the answer: the status is what the route answered into the void.
+  return { status: response.statusCode, problemType: problemType ?? (clientLeft ? 'connection-closed' : null) };
+}
+
+/**
+ * Calls `record` once the route has answered, when what it changed is known: at 'close' if the
+ * response was sent. A client can hang up first, and the route keeps running and may still change
+ * something; recording then would claim it changed nothing. So the outcome waits for the route to
+ * end its response (which goes nowhere), and says the client left.
+ */
+function onceAnswered(response: Response, record: (clientLeft: boolean) => void): void {
+  response.once('close', () => {
+    if (response.writableEnded) return record(false);
+    const end = response.end.bind(response) as (...args: unknown[]) => Response;
+    response.end = ((...args: unknown[]) => {
+      const ended = end(...args);
+      record(true);
+      return ended;
+    }) as Response['end'];
+  });
 }
 
 function unavailable(): ApiProblem {
@@ -57,36 +75,54 @@ function unavailable(): ApiProblem {
     headers: { 'Retry-After': '5' } });
 }
 
+/** The tenant a call names: in the path, or for a POST in the body (parsed after the attempt was recorded). */
+function tenantOf(request: Request, fromPath: string | null): string | null {
+  if (fromPath !== null || request.method !== 'POST') return fromPath;
+  return validTenantName((request.body as { name?: unknown } | undefined)?.name);
+}
+
 export interface RecordMutationsOptions {
-  trail: AuditTrail;
+  /** null when the configuration says `auditTrail: {disabled: true}`: the recorder then records nothing. */
+  trail: AuditTrail | null;
   logger: Logger;
   clock: () => Date;
 }
 
-export function recordMutations({ trail, logger, clock }: RecordMutationsOptions): RequestHandler {
-  const isAudited = (request: Request) => mutatingMethods.has(request.method) && (request.path === tenantsPath || request.path.startsWith(`${tenantsPath}/`));
+/** Records an attempt, and its outcome once the route has answered; see the top of this file. */
+function recordCall({ trail, logger, clock }: RecordMutationsOptions & { trail: AuditTrail }): RequestHandler {
   return async (request, response, next) => {
-    if (!isAudited(request)) return next();
     const principal = principalOf(response);
     const requestId = randomUUID();
     response.setHeader(requestIdHeader, requestId);
-    const { route, tenant } = routeOf(request.path);
-    const entry = (phase: AuditEntry['phase'], outcome: AuditOutcome | null, tenantName: string | null): AuditEntry => ({
-      time: clock(), phase, actorId: principal.id, actorRole: principal.role, method: request.method, route, tenant: tenantName, requestId, outcome,
+    const route = routeTemplate(request);
+    const tenant = validTenantName(request.params.name);
+    const entry = (outcome: AuditOutcome | null, tenantName: string | null, changes: AuditEntry['changes']): AuditEntry => ({
+      time: clock(), phase: outcome ? 'outcome' : 'attempt', actorId: principal.id, actorRole: principal.role,
+      method: request.method, route, tenant: tenantName, requestId, outcome, changes,
     });
-    try {
-      await trail.append(entry('attempt', null, tenant));
-    } catch (error) {
+    const attempted = trail.append(entry(null, tenant, null)).then(() => true, (error: unknown) => {
       logger.error('Refused a change: the audit trail could not be written', { requestId, ...errorFields(error) });
-      throw unavailable();
-    }
-    response.once('close', () => {
-      // A POST names its tenant in the body, parsed only after the attempt was recorded.
-      const tenantName = tenant ?? (request.method === 'POST' ? validTenantName((request.body as { name?: unknown } | undefined)?.name) : null);
-      trail.append(entry('outcome', outcomeOf(response), tenantName)).catch((error: unknown) => {
-        logger.error('Could not record the outcome of a change in the audit trail', { requestId, status: response.statusCode, ...errorFields(error) });
+      return false;
+    });
+    // Listening before the attempt is written: the client may hang up while it is.
+    onceAnswered(response, (clientLeft) => {
+      const outcome = entry(outcomeOf(response, clientLeft), tenantOf(request, tenant), changesOf(response));
+      void attempted.then((written) => (written ? trail.append(outcome) : undefined)).catch((error: unknown) => {
+        logger.error('Could not record the outcome of a change in the audit trail',
+          { requestId, status: response.statusCode, ...errorFields(error) });
       });
     });
+    if (!(await attempted)) throw unavailable();
     next();
   };
+}
+
+/**
+ * The one recorder of an app: put it first on every route that may change something. It is one
+ * function value so that guard.ts can tell it apart from any other handler.
+ */
+export function changeRecorder(options: RecordMutationsOptions): RequestHandler {
+  const { trail } = options;
+  if (!trail) return (_request, _response, next) => next();
+  return recordCall({ ...options, trail });
 }

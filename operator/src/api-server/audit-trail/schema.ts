@@ -1,8 +1,9 @@
 /**
- * The audit trail's table and the triggers that make it append-only. Created when missing by
- * whoever connects with the right to (the owner role, through `bulkhead audit-trail init`, or the
- * API itself in a development setup); the API's own role in production holds only INSERT and
- * SELECT, so it can neither create, alter nor disable any of this (docs/api.md has the SQL).
+ * The audit trail's table and the triggers that make it append-only. Created when missing, and
+ * upgraded when it predates record format 2, by whoever connects with the right to (the owner role,
+ * through `bulkhead audit-trail init`, or the API itself in a development setup); the API's own
+ * role in production holds only INSERT and SELECT, so it can neither create, alter nor disable any
+ * of this (docs/api.md has the SQL), and refuses to start on a table it would write wrongly.
  */
 import type pg from 'pg';
 import { quoteIdentifier } from '../../providers/database/sql-quoting.js';
@@ -44,37 +45,74 @@ const createStatements = [
   `REVOKE ALL ON ${table} FROM PUBLIC`,
 ];
 
+/**
+ * Record format 2 (record.ts): each record says how it is hashed, and an outcome carries what the
+ * call changed. Existing rows take format 1, which is how they were hashed, so the chain verifies
+ * across the upgrade; an API that predates format 2 still inserts format-1 rows (the default), so
+ * replicas can be upgraded one at a time. Adding a column with a constant default rewrites no row
+ * and fires no row trigger. A new table is created in format 1 and upgraded at once: one path.
+ */
+const upgradeStatements = [
+  `ALTER TABLE ${table}
+    ADD COLUMN format smallint NOT NULL DEFAULT 1 CHECK (format IN (1, 2)),
+    ADD COLUMN changes text,
+    ADD CHECK (changes IS NULL OR format = 2)`,
+];
+
+export type SchemaChange = 'created' | 'upgraded' | 'exists';
+
+type SchemaState = 'missing' | 'outdated' | 'current';
+
+const unusable = {
+  missing: { problem: 'does not exist and this role cannot create it', fix: 'create' },
+  outdated: { problem: 'predates record format 2 and this role cannot upgrade it', fix: 'upgrade' },
+};
+
 export class AuditTrailSchemaMissing extends Error {
-  constructor(detail: string) {
-    super(`the audit trail table ${auditTrailTable} does not exist and this role cannot create it (${detail}); `
-      + 'create it as its owner with `bulkhead audit-trail init` (see docs/api.md)');
+  constructor(state: 'missing' | 'outdated', detail: string) {
+    const { problem, fix } = unusable[state];
+    super(`the audit trail table ${auditTrailTable} ${problem} (${detail}); `
+      + `${fix} it as its owner with \`bulkhead audit-trail init\` (see docs/api.md)`);
     this.name = 'AuditTrailSchemaMissing';
   }
 }
 
-async function tableExists(client: pg.ClientBase): Promise<boolean> {
-  const result = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [auditTrailTable]);
-  return result.rows[0]?.exists === true;
+export async function schemaState(client: pg.ClientBase | pg.Pool): Promise<SchemaState> {
+  const result = await client.query<{ present: boolean; format: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present,
+    EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'format' AND NOT attisdropped) AS format`,
+  [auditTrailTable]);
+  const row = result.rows[0];
+  if (!row?.present) return 'missing';
+  return row.format ? 'current' : 'outdated';
 }
 
-/** Creates the table and its triggers unless the table exists. Two callers at once create them once. */
-export async function ensureAuditTrailSchema(pool: pg.Pool): Promise<'created' | 'exists'> {
-  const client = await pool.connect();
-  try {
-    if (await tableExists(client)) return 'exists';
-    await client.query('BEGIN');
-    // Serializes two replicas starting at once on an empty database; released at COMMIT.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [auditTrailTable]);
-    if (await tableExists(client)) {
-      await client.query('COMMIT');
-      return 'exists';
-    }
+/** Brings the table to the current format inside the caller's transaction; says what it did. */
+async function createOrUpgrade(client: pg.ClientBase, state: 'missing' | 'outdated'): Promise<SchemaChange> {
+  if (state === 'missing') {
     for (const statement of createStatements) await client.query(statement);
+  }
+  for (const statement of upgradeStatements) await client.query(statement);
+  return state === 'missing' ? 'created' : 'upgraded';
+}
+
+/** Creates the table and its triggers, or upgrades it to the current format. Two callers at once do it once. */
+export async function ensureAuditTrailSchema(pool: pg.Pool): Promise<SchemaChange> {
+  const client = await pool.connect();
+  let state: SchemaState | undefined;
+  try {
+    state = await schemaState(client);
+    if (state === 'current') return 'exists';
+    await client.query('BEGIN');
+    // Serializes two replicas starting at once; released at COMMIT.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [auditTrailTable]);
+    state = await schemaState(client);
+    const change = state === 'current' ? 'exists' : await createOrUpgrade(client, state);
     await client.query('COMMIT');
-    return 'created';
+    return change;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    if ((error as { code?: string }).code === '42501') throw new AuditTrailSchemaMissing((error as Error).message);
+    const denied = (error as { code?: string }).code === '42501';
+    if (denied && (state === 'missing' || state === 'outdated')) throw new AuditTrailSchemaMissing(state, (error as Error).message);
     throw error;
   } finally {
     client.release();

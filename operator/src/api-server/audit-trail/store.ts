@@ -9,9 +9,10 @@
  * and `bulkhead audit-trail verify` never wait. The primary key on id and the unique previous_hash
  * are the backstop: a writer that skipped the lock fails instead of forking.
  */
+import canonicalize from 'canonicalize';
 import pg from 'pg';
-import { chainRecord, type AuditEntry, type AuditRecord } from './record.js';
-import { auditTrailTable, ensureAuditTrailSchema } from './schema.js';
+import { chainRecord, type AuditEntry, type AuditRecord, type FieldChange, type RecordFormat } from './record.js';
+import { auditTrailTable, ensureAuditTrailSchema, schemaState, type SchemaChange } from './schema.js';
 import { quoteIdentifier } from '../../providers/database/sql-quoting.js';
 
 const table = quoteIdentifier(auditTrailTable, 'the audit trail table');
@@ -33,24 +34,42 @@ interface RecordRow {
   request_id: string;
   status: number | null;
   problem_type: string | null;
+  format: RecordFormat;
+  /** The RFC 8785 JSON of the changes: text, not jsonb, so the stored bytes are exactly what was hashed. */
+  changes: string | null;
   previous_hash: string;
   hash: string;
 }
 
-const columns = 'id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id, status, problem_type, previous_hash, hash';
+const columns = 'id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id, status, problem_type, '
+  + 'format, changes, previous_hash, hash';
+/** The same, from a table not yet upgraded to format 2: all its records are format 1. */
+const formatOneColumns = columns.replace('format, changes', '1::smallint AS format, NULL::text AS changes');
+
+/** Changes as stored; text that is not JSON (only a hand edit writes that) is kept as is, so verify names the record. */
+function changesFromColumn(text: string | null): FieldChange[] | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as FieldChange[];
+  } catch {
+    return text as unknown as FieldChange[];
+  }
+}
 
 function recordFromRow(row: RecordRow): AuditRecord {
   return {
     id: Number(row.id), time: row.recorded_at, phase: row.phase, actorId: row.actor_id, actorRole: row.actor_role,
     method: row.method, route: row.route, tenant: row.tenant, requestId: row.request_id,
     outcome: row.status === null ? null : { status: row.status, problemType: row.problem_type },
+    format: row.format, changes: changesFromColumn(row.changes),
     previousHash: row.previous_hash, hash: row.hash,
   };
 }
 
 function rowValues(record: AuditRecord): unknown[] {
   return [record.id, record.time, record.phase, record.actorId, record.actorRole, record.method, record.route, record.tenant,
-    record.requestId, record.outcome?.status ?? null, record.outcome?.problemType ?? null, record.previousHash, record.hash];
+    record.requestId, record.outcome?.status ?? null, record.outcome?.problemType ?? null,
+    record.format, record.changes === null ? null : canonicalize(record.changes), record.previousHash, record.hash];
 }
 
 export interface PgAuditTrailOptions {
@@ -80,7 +99,7 @@ export class PgAuditTrail implements AuditTrail {
     this.pool.on('error', onIdleError);
   }
 
-  ensureSchema(): Promise<'created' | 'exists'> {
+  ensureSchema(): Promise<SchemaChange> {
     return ensureAuditTrailSchema(this.pool);
   }
 
@@ -98,7 +117,8 @@ export class PgAuditTrail implements AuditTrail {
       const head = await client.query<{ id: string; hash: string }>(`SELECT id, hash FROM ${table} ORDER BY id DESC LIMIT 1`);
       const previous = head.rows[0] ? { id: Number(head.rows[0].id), hash: head.rows[0].hash } : undefined;
       const record = chainRecord(previous, entry);
-      await client.query(`INSERT INTO ${table} (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, rowValues(record));
+      const values = rowValues(record);
+      await client.query(`INSERT INTO ${table} (${columns}) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);
       await client.query('COMMIT');
       return record;
     } catch (error) {
@@ -111,11 +131,15 @@ export class PgAuditTrail implements AuditTrail {
     }
   }
 
-  /** Every record in id order, a page at a time (keyset pagination: constant memory for any length). */
+  /**
+   * Every record in id order, a page at a time (keyset pagination: constant memory for any length).
+   * Reads a table not yet upgraded to format 2 too, so `verify` checks a trail before its upgrade.
+   */
   async *records(pageSize = 1_000): AsyncGenerator<AuditRecord> {
+    const selected = (await schemaState(this.pool)) === 'outdated' ? formatOneColumns : columns;
     let after = 0;
     for (;;) {
-      const page = await this.pool.query<RecordRow>(`SELECT ${columns} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, pageSize]);
+      const page = await this.pool.query<RecordRow>(`SELECT ${selected} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, pageSize]);
       for (const row of page.rows) yield recordFromRow(row);
       const last = page.rows.at(-1);
       if (!last || page.rows.length < pageSize) return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { chainRecord, recordHash, type AuditRecord } from './record.js';
+import { chainRecord, genesisHash, recordHash, type AuditRecord } from './record.js';
 import { sampleEntry } from './record.test.js';
-import { verifyChain } from './verify.js';
+import { isTrustworthy, verifyChain } from './verify.js';
 
 function chain(length: number): AuditRecord[] {
   const records: AuditRecord[] = [];
@@ -64,5 +64,69 @@ describe('verifying the audit chain', function () {
     const result = await verifyChain(from(records));
     assert.equal(result.broken?.id, 2);
     assert.equal(result.broken?.kind, 'previous-hash-mismatch');
+  });
+
+  it('accepts a chain that spans the upgrade from format 1 to format 2', async function () {
+    const records = chain(4);
+    // Records 1 and 2 as a format-1 writer hashed them; records 3 and 4 link to them in format 2.
+    const old1 = { ...records[0]!, format: 1 as const, changes: null };
+    const v1First = { ...old1, hash: recordHash(1, genesisHash, old1) };
+    const old2 = { ...records[1]!, format: 1 as const, changes: null, previousHash: v1First.hash };
+    const v1Second = { ...old2, hash: recordHash(2, v1First.hash, old2) };
+    const third = chainRecord(v1Second, { ...sampleEntry, changes: [{ field: 'plan', value: 'enterprise' }] });
+    const result = await verifyChain(from([v1First, v1Second, third, chainRecord(third, sampleEntry)]));
+    assert.equal(result.broken, undefined, JSON.stringify(result.broken));
+    assert.equal(result.verified, 4);
+  });
+
+  it('names a format-2 record passed off as format 1, its changes dropped', async function () {
+    const records = chain(3);
+    records[1] = { ...records[1]!, format: 1, changes: null };
+    assert.equal((await verifyChain(from(records))).broken?.kind, 'hash-mismatch');
+  });
+
+  describe('against a head recorded earlier', function () {
+    it('finds it in a chain that grew since', async function () {
+      const records = chain(6);
+      const result = await verifyChain(from(records), { expectHead: records[3]!.hash });
+      assert.deepEqual(result.expectedHead, { hash: records[3]!.hash, foundAt: 4 });
+      assert.ok(isTrustworthy(result));
+    });
+
+    it('misses it when the newest records were deleted, although the shorter chain is sound', async function () {
+      const records = chain(6);
+      const head = records[5]!.hash;
+      const result = await verifyChain(from(records.slice(0, 4)), { expectHead: head });
+      assert.equal(result.broken, undefined);
+      assert.deepEqual(result.expectedHead, { hash: head, foundAt: null });
+      assert.equal(isTrustworthy(result), false);
+    });
+
+    it('misses it when an earlier record was edited and every hash after it recomputed', async function () {
+      const records = chain(5);
+      const head = records[4]!.hash;
+      const rewritten: AuditRecord[] = [records[0]!];
+      for (const record of records.slice(1)) {
+        const edited = record.id === 2 ? { ...record, outcome: { status: 200, problemType: null } } : record;
+        rewritten.push(chainRecord(rewritten.at(-1), edited));
+      }
+      const result = await verifyChain(from(rewritten), { expectHead: head });
+      assert.equal(result.broken, undefined, 'the rewritten chain is consistent in itself');
+      assert.equal(result.expectedHead?.foundAt, null);
+      assert.equal(isTrustworthy(result), false);
+    });
+
+    it('does not count a head found only after a break', async function () {
+      const records = chain(5);
+      records[1] = { ...records[1]!, tenant: 'globex' };
+      const result = await verifyChain(from(records), { expectHead: records[3]!.hash });
+      assert.equal(result.expectedHead?.foundAt, null);
+      assert.equal(isTrustworthy(result), false);
+    });
+
+    it('takes the genesis hash, the head of an empty trail, as found before the first record', async function () {
+      assert.ok(isTrustworthy(await verifyChain(from(chain(2)), { expectHead: genesisHash })));
+      assert.ok(isTrustworthy(await verifyChain(from([]), { expectHead: genesisHash })));
+    });
   });
 });

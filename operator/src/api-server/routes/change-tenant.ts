@@ -4,10 +4,12 @@
  * the tenant's data, so nobody deletes a database believing it is retained).
  */
 import type { Request, Response } from 'express';
+import { isNotFound } from '../../kube/errors.js';
+import { recordChanges, specChanges } from '../audit-trail/changes.js';
 import { principalOf, requireAction } from '../auth.js';
 import { roleAllows } from '../roles.js';
 import { tenantsPath, type AppDeps } from '../deps.js';
-import { ApiProblem, validationProblem } from '../problems.js';
+import { ApiProblem, notFoundProblem, validationProblem } from '../problems.js';
 import { DeleteTenantQuerySchema, PatchTenantRequestSchema } from '../schemas.js';
 import { tenantSummary } from '../summary.js';
 import { bodyObject, parseOrRefuse } from '../validate.js';
@@ -30,7 +32,12 @@ export function patchTenantHandler(deps: AppDeps) {
       throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${patch.plan}` }]);
     }
     // resourceVersion makes the merge patch conditional: a concurrent change answers 409, not a lost update.
-    const updated = await deps.tenants.mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch });
+    const updated = await deps.tenants.mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch })
+      .catch((error: unknown) => {
+        // Deleted by a concurrent DELETE since it was read: it does not exist, which is no server error.
+        throw isNotFound(error) ? notFoundProblem(`The tenant ${name}`) : error;
+      });
+    recordChanges(response, specChanges(patch));
     response.json(tenantSummary(updated, tenantsPath));
   };
 }
@@ -47,7 +54,9 @@ export function deleteTenantHandler(deps: AppDeps) {
         detail: `The tenant's spec.database.deletionPolicy is ${policy}, not ${confirmDeletionPolicy}; confirm the policy that will apply.`,
         errors: [{ field: 'confirmDeletionPolicy', rule: 'mustEqual:spec.database.deletionPolicy' }] });
     }
-    await deps.tenants.delete(name, tenant.metadata.uid ?? '');
+    // What an auditor asks of a deletion: what happens to the data. Nothing to record if it was already gone.
+    const deleted = await deps.tenants.delete(name, tenant.metadata.uid ?? '');
+    if (deleted) recordChanges(response, [{ field: 'database.deletionPolicy', value: policy }]);
     const deleting = await deps.tenants.get(name);
     response.status(202).json(tenantSummary(deleting ?? tenant, tenantsPath));
   };

@@ -3,10 +3,12 @@
  * Idempotency-Key is present; the body is valid and sets only fields the caller's role may set;
  * a retry of an earlier request replays it; the plan exists and allows the app values. Then it
  * creates the Tenant and answers 202 Accepted: the operator does the rest, the summary says how far.
+ * The audit trail records every field of the spec as Kubernetes stored it, defaults included.
  */
 import type { Request, Response } from 'express';
 import { apiVersion, disallowedValueKeys, tenantKind, TenantSchema, TenantSpecSchema, type Tenant } from '../../api/index.js';
 import { isAlreadyExists } from '../../kube/errors.js';
+import { recordChanges, specChanges } from '../audit-trail/changes.js';
 import { forbidden, requireAction } from '../auth.js';
 import { tenantsPath, type AppDeps } from '../deps.js';
 import {
@@ -84,7 +86,9 @@ export function createTenantHandler(deps: AppDeps, inFlight: InFlightRequests) {
     inFlight.begin(attempt.recordId);
     try {
       const { tenant, replayed } = await createOrReplay(deps, body, attempt);
+      // A replay changed nothing: the call that created the Tenant recorded what it set.
       if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+      else recordChanges(response, specChanges(tenant.spec));
       response.status(202).location(`${tenantsPath}/${tenant.metadata.name}`).json(tenantSummary(tenant, tenantsPath));
     } finally {
       inFlight.end(attempt.recordId);
