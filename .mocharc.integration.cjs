@@ -4,7 +4,8 @@ module.exports = {
     "import=tsx"
   ],
   "require": [
-    "testenv/src/mocha-global.ts"
+    "testenv/src/mocha-global.ts",
+    "operator/test/support/failure-logs.ts"
   ],
   "timeout": 120000,
   "slow": 5000,

@@ -29,6 +29,27 @@ export interface OperatorProcess {
 
 let counter = 0;
 
+interface Started {
+  identity: string;
+  logs: Record<string, unknown>[];
+  stderr: () => string;
+  startedAt: number;
+  exit?: { at: number; how: NodeJS.Signals | number | null };
+}
+const startedOperators: Started[] = [];
+
+/**
+ * The last log lines of every operator that ran during a test that started at `since`: a failing
+ * spec shows what the operator was doing (its output is otherwise lost with the process).
+ */
+export function operatorLogsSince(since: number, lines = 40): string {
+  return startedOperators.filter((o) => o.exit === undefined || o.exit.at >= since).map((o) => {
+    const exit = o.exit ? `exited (${String(o.exit.how)}) ${((o.exit.at - since) / 1000).toFixed(1)} s into the test` : 'still running';
+    const tail = o.logs.slice(-lines).map((line) => JSON.stringify(line)).join('\n');
+    return `--- operator ${o.identity}, ${exit}; last ${lines} log lines:\n${tail}${o.stderr() ? `\nstderr: ${o.stderr().slice(-2000)}` : ''}`;
+  }).join('\n');
+}
+
 /** The regions the test operator serves: both on the test PostgreSQL and KMS emulator. */
 export const testRegions = ['eu-central-1', 'us-east-1'];
 /** moto's default account. */
@@ -113,6 +134,9 @@ export function startOperator(settings: Record<string, unknown> = {}, extraEnv: 
       .catch((error: unknown) => { throw new Error(`${String(error)}\nstderr: ${stderr}`); });
     return `http://127.0.0.1:${String(line.port)}/metrics`;
   };
+  const started: Started = { identity, logs, stderr: () => stderr, startedAt: Date.now() };
+  startedOperators.push(started);
+  void exited.then((how) => (started.exit = { at: Date.now(), how }));
   return {
     child, identity, logs, metricsUrl, exited,
     async requestCount(verbs, excludeResources = []) {
