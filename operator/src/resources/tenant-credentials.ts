@@ -1,7 +1,7 @@
 /**
  * What the app reads to reach its own database and key: a Secret with the database credentials
  * (host, port, database, username, password, uri) and a ConfigMap with the KMS key's id, ARN,
- * alias and region. The Secret records which rotation request its password answers.
+ * alias, region and, for an endpoint that is not AWS's own, its URL. The Secret records which rotation request its password answers.
  */
 import { passwordRotationAnnotation } from '../api/labels.js';
 import type { KubeObject } from '../runtime/types.js';
@@ -54,11 +54,16 @@ export interface KeyReference {
   arn: string;
   alias: string;
   region: string;
+  /** The KMS endpoint the app must use when it is not AWS's own (an emulator, a VPC endpoint). */
+  endpoint?: string;
 }
 
 export function buildEncryptionConfigMap(tenant: TenantIdentity, placement: { name: string; namespace: string }, key: KeyReference): KubeObject {
   return {
     apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(tenant, placement.name, placement.namespace),
-    data: { KMS_KEY_ID: key.keyId, KMS_KEY_ARN: key.arn, KMS_KEY_ALIAS: key.alias, KMS_REGION: key.region },
+    data: {
+      KMS_KEY_ID: key.keyId, KMS_KEY_ARN: key.arn, KMS_KEY_ALIAS: key.alias, KMS_REGION: key.region,
+      ...(key.endpoint ? { KMS_ENDPOINT: key.endpoint } : {}),
+    },
   } as KubeObject;
 }

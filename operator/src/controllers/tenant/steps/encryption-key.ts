@@ -42,7 +42,7 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   if (key.created) context.logger.info('Created KMS key', { keyId: key.keyId, alias: key.alias, region });
   const configMap = encryptionKeyConfigMapName(tenant);
   await context.owned.ensure(buildEncryptionConfigMap(tenant.metadata, { name: configMap, namespace },
-    { keyId: key.keyId, arn: key.arn, alias: key.alias, region }), context.logger);
+    { keyId: key.keyId, arn: key.arn, alias: key.alias, region, ...(settings.kms.endpoint ? { endpoint: settings.kms.endpoint } : {}) }), context.logger);
   return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`,
     { encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias } });
 }
