@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { auditLogName } from './control-plane.js';
 import { readEnvironment, type Environment } from './environment.js';
+import { debianPrograms } from './node/binaries.js';
+import { importImage } from './node/images/oci-archive.js';
 
 export type { Environment } from './environment.js';
 export { pinnedVersions } from './versions.js';
@@ -12,6 +14,17 @@ export { issueUserKubeconfig } from './identities.js';
 export { eventually } from './poll.js';
 export { installCrds } from './crds.js';
 export { auditedServiceAccountNamespace } from './control-plane.js';
+export type { EnvironmentNetwork, NodeKind } from './network.js';
+export type { ExternalHost } from './node/addresses.js';
+export { realNodeSupport, type RealNodeSupport } from './node/support.js';
+export { packImage, type ImageSpec } from './node/images/oci-archive.js';
+export { probeImage } from './node/images/catalog.js';
+
+/** Imports an OCI archive (packImage) into the real node's containerd, where kubelet finds it. */
+export function importIntoNode(env: Environment, archive: string): void {
+  if (!env.realNode) throw new Error('this environment has no real node (start it with NODE=real)');
+  importImage(debianPrograms.ctr[0], env.realNode.containerdSocket, archive);
+}
 
 /** kube-apiserver's audit log (JSON lines) of the requests made by Bulkhead's ServiceAccounts. */
 export function auditLogPath(env: Environment): string {
