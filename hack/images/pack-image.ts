@@ -7,7 +7,8 @@
  *     [--entrypoint /app] [--cmd serve] [--user 65532:65532] [--env K=V ...] [--label K=V ...] \
  *     [--workdir /] [--out DIR] [--import]
  *
- * --entrypoint and --cmd may repeat (one argument each). Prints the archive's path.
+ * --entrypoint and --cmd may repeat (one argument each; write one that starts with a dash as --cmd=-c).
+ * Prints the archive's path.
  * The same functions (packImage, importIntoNode) are exported by @bulkhead/testenv.
  */
 import { parseArgs } from 'node:util';

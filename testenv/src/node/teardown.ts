@@ -49,10 +49,9 @@ export async function stopNodeProcesses(state: RealNodeState, processes: Managed
   const kubelet = byName('kubelet');
   if (kubelet) await stopProcess(kubelet);
   stopPodsThroughCri(state);
-  for (const name of nodeProcessNames.slice(1)) {
-    const proc = byName(name);
-    if (proc) await stopProcess(proc);
-  }
+  // Nothing depends on anything else any more: stop the rest together.
+  const rest = nodeProcessNames.slice(1).map(byName).filter((proc): proc is ManagedProcess => proc !== undefined);
+  await Promise.all(rest.map((proc) => stopProcess(proc)));
 }
 
 /** Pids of processes whose command line mentions `needle` (containerd's shims name its socket). */
