@@ -40,10 +40,12 @@ function writeBlob(layout: string, mediaType: string, content: Buffer): Blob {
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
+/** tar options that make an archive depend on the files' names, contents and modes only. */
+const reproducible = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner'];
+
 function layerOf(rootfs: string, scratch: string): Buffer {
   const file = join(scratch, 'layer.tar');
-  run('tar', ['--create', '--file', file, '--directory', rootfs, '--sort=name', '--mtime=@0',
-    '--owner=0', '--group=0', '--numeric-owner', '.']);
+  run('tar', ['--create', '--file', file, '--directory', rootfs, ...reproducible, '.']);
   return readFileSync(file);
 }
 
@@ -88,7 +90,7 @@ export function packImage(spec: ImageSpec, outDir: string): string {
     }],
   }));
   const archive = join(outDir, `${file}.tar`);
-  run('tar', ['--create', '--file', archive, '--directory', layout, 'oci-layout', 'index.json', 'blobs']);
+  run('tar', ['--create', '--file', archive, '--directory', layout, ...reproducible, 'oci-layout', 'index.json', 'blobs']);
   rmSync(layout, { recursive: true, force: true });
   rmSync(join(outDir, 'layer.tar'), { force: true });
   return archive;
