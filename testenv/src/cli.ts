@@ -62,4 +62,10 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv[2]);
+try {
+  process.exitCode = await main(process.argv[2]);
+} catch (error) {
+  // One line a person can act on (e.g. "a real node is already running ... stop it first").
+  console.error(`cluster ${process.argv[2] ?? ''}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}
