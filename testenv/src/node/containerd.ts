@@ -74,14 +74,9 @@ ${cri}
  * FORWARD chain where kube-router and the egress guard see it) with host-local addresses from the
  * node's pod range, plus loopback. No masquerade: pods keep their addresses end to end.
  */
-function cniConfig(podRange: string): string {
-  return JSON.stringify({
-    cniVersion: '1.0.0',
-    name: 'bulkhead',
-    plugins: [
-      { type: 'ptp', ipMasq: false, mtu: 1500, ipam: { type: 'host-local', ranges: [[{ subnet: podRange }]], routes: [{ dst: '0.0.0.0/0' }] } },
-    ],
-  }, null, 2);
+function cniConfig(podRange: string, ipamDir: string): string {
+  const ipam = { type: 'host-local', ranges: [[{ subnet: podRange }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: ipamDir };
+  return JSON.stringify({ cniVersion: '1.0.0', name: 'bulkhead', plugins: [{ type: 'ptp', ipMasq: false, mtu: 1500, ipam }] }, null, 2);
 }
 
 export async function startContainerd(nodeDir: string, bin: NodeBinaries, podRange: string, processes: ManagedProcess[]): Promise<ContainerdPaths> {
@@ -89,7 +84,8 @@ export async function startContainerd(nodeDir: string, bin: NodeBinaries, podRan
   for (const dir of [paths.root, paths.state, paths.cniConfDir]) mkdirSync(dir, { recursive: true, mode: 0o711 });
   const configFile = join(nodeDir, 'containerd.toml');
   writeFileSync(configFile, config(paths, bin));
-  writeFileSync(join(paths.cniConfDir, '10-bulkhead.conflist'), cniConfig(podRange));
+  // host-local keeps its address leases under the run directory, not in /var/lib/cni.
+  writeFileSync(join(paths.cniConfDir, '10-bulkhead.conflist'), cniConfig(podRange, join(nodeDir, 'cni-ipam')));
   const containerd = startProcess({
     name: 'containerd', command: bin.containerd, args: ['--config', configFile],
     log: join(nodeDir, '..', 'logs', 'containerd.log'), netns: names.nodeNetns,

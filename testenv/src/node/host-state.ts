@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cgroupRootDirs } from './cgroups.js';
+import { globalPaths } from './host-paths.js';
 import { lockFile } from './lock.js';
 import { run } from './shell.js';
 import { readSysctls } from './sysctls.js';
@@ -25,7 +26,7 @@ export function captureHostState(): HostState {
     mounts: lines(readFileSync('/proc/self/mountinfo', 'utf8')).map((line) => line.split(' ')[4] ?? line),
     cgroups: cgroupRootDirs().filter((dir) => existsSync(dir)),
     sysctls: Object.entries(readSysctls()).map(([key, value]) => `${key}=${value}`),
-    files: [lockFile, '/run/containerd'].filter((path) => existsSync(path)),
+    files: [lockFile, ...globalPaths].filter((path) => existsSync(path)),
   };
 }
 

@@ -41,6 +41,8 @@ function kubeletConfig(launch: KubeletLaunch): unknown {
     tlsPrivateKeyFile: launch.certs.kubeletServing.key,
     authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: launch.caCert } },
     authorization: { mode: 'Webhook' },
+    // Container logs under the run directory (it still links them from /var/log/containers).
+    podLogsDir: join(launch.nodeDir, 'pod-logs'),
     clusterDNS: [dnsServiceIP],
     clusterDomain,
     // Not the host's resolv.conf: pods must never be pointed at a real DNS server.

@@ -16,6 +16,7 @@ import { names, nodePodCIDR } from './addresses.js';
 import { apply } from './apply.js';
 import { createCgroupRoot, cgroupRoot } from './cgroups.js';
 import { generateNodeCertificates, type NodeCertificates } from './certs.js';
+import { existingGlobalPaths } from './host-paths.js';
 import { startContainerd } from './containerd.js';
 import { corednsObjects } from './coredns.js';
 import { installEgressGuard } from './egress-guard.js';
@@ -44,7 +45,7 @@ export async function prepareRealNode(environmentDir: string, bin: Binaries): Pr
     crictl: nodeBin.crictl,
     savedSysctls: readSysctls(),
     netnsBefore: existsSync('/run/netns') ? readdirSync('/run/netns') : [],
-    runContainerdExisted: existsSync('/run/containerd'),
+    globalPathsBefore: existingGlobalPaths(),
   };
   if (stale) await clearStaleNode(stale, state);
   return state;
@@ -116,7 +117,7 @@ export async function startRealNode(launch: NodeLaunch): Promise<void> {
   const nodeBin = findNodeBinaries(launch.bin);
   const logDir = join(launch.state.nodeDir, '..', 'logs');
   const admin: KubeTarget = { server: launch.server, caCert: launch.certs.caCert, client: launch.certs.clients.admin };
-  const applier = { kubectl: launch.bin.kubectl, kubeconfig: launch.adminKubeconfig };
+  const applier = { kubectl: launch.bin.kubectl, kubeconfig: launch.adminKubeconfig, cacheDir: join(launch.state.nodeDir, 'kubectl-cache') };
   const certs = generateNodeCertificates(launch.certs);
   const kubeconfigs = componentKubeconfigs(launch, certs);
   apply(applier, nodeRbac());

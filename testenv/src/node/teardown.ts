@@ -4,7 +4,8 @@
  * servers stop, and whatever survived a crash is removed by force: container processes (found
  * by their cgroups and by the namespaces they hold), mounts under the node's directory, pod
  * network namespaces, the cgroup root, the environment's namespaces (which takes every veth,
- * route, iptables rule and ipset of the node with them), kubelet's kernel settings, and the lock.
+ * route, iptables rule and ipset of the node with them), what its programs made outside its
+ * directory (host-paths.ts), kubelet's kernel settings, and the lock.
  * Every step tolerates finding nothing, so it also cleans up after a killed run.
  */
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, stopProcess, type ManagedProcess } from '../processes.js';
 import { cgroupPids, removeCgroupRoot } from './cgroups.js';
+import { removeCreatedGlobalPaths } from './host-paths.js';
 import { releaseNodeLock } from './lock.js';
 import { deleteNetwork, environmentNetns } from './network.js';
 import { netnsPath, run, tryRun } from './shell.js';
@@ -28,8 +30,8 @@ export interface RealNodeState {
   savedSysctls: Record<string, string>;
   /** Network namespaces that existed before the node (pod namespaces are the new cni-* ones). */
   netnsBefore: string[];
-  /** Whether /run/containerd existed before (containerd's shims put sockets there). */
-  runContainerdExisted: boolean;
+  /** Which of host-paths.ts's global paths existed before the node (teardown removes the others). */
+  globalPathsBefore: string[];
 }
 
 /** The node's servers, stopped in this order: kubelet first so it restarts nothing. */
@@ -121,7 +123,7 @@ export async function removeNodeLeftovers(state: RealNodeState): Promise<void> {
   await removeCgroups();
   deleteNetwork();
   restoreSysctls(state.savedSysctls);
-  if (!state.runContainerdExisted) rmSync('/run/containerd', { recursive: true, force: true });
+  removeCreatedGlobalPaths(state.globalPathsBefore, state.nodeDir);
   rmSync(state.nodeDir, { recursive: true, force: true });
   releaseNodeLock(state.environmentDir);
   const left = environmentNetns().filter((ns) => existsSync(netnsPath(ns)));

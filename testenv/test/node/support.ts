@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { eventually, testEnvironment, type Environment } from '../../src/index.js';
 import { names } from '../../src/node/addresses.js';
@@ -66,7 +67,7 @@ export interface ExecResult {
 
 export function execIn(env: Environment, namespace: string, pod: string, command: string[]): ExecResult {
   // stdin is empty, so `nc` closes the connection as soon as it is open.
-  const result = spawnSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'exec', '-n', namespace, pod, '--', ...command],
+  const result = spawnSync(env.kubectl, ['--kubeconfig', env.kubeconfig, '--cache-dir', join(env.dir, 'kubectl-cache'), 'exec', '-n', namespace, pod, '--', ...command],
     { encoding: 'utf8', timeout: 30_000, input: '' });
   return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}`.trim() };
 }
