@@ -11,7 +11,7 @@ import { findBinaries, type Binaries } from './binaries.js';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 import { startKmsEmulator, type KmsEmulator } from './kms.js';
 import { kwokNetwork, realNodeNetwork, type EnvironmentNetwork, type NodeKind } from './network.js';
-import { names, platformAddress, testRange } from './node/addresses.js';
+import { hostAddress, names, platformAddress, testRange } from './node/addresses.js';
 import { makeNodeNetwork, prepareRealNode, startRealNode } from './node/node.js';
 import { realNodeSupport } from './node/support.js';
 import { nodeProcessNames, removeNodeLeftovers, stopNodeProcesses, type RealNodeState } from './node/teardown.js';
@@ -60,10 +60,10 @@ interface Started {
 /** The control plane takes longest; PostgreSQL and the emulator start meanwhile. */
 async function startServers(bin: Binaries, dir: string, node: NodeKind, processes: ManagedProcess[]): Promise<Started> {
   const run = join(dir, 'run');
-  const apiServerAddress = realNodeNetwork().apiServerAddress;
+  const apiServerAddress = node === 'real' ? hostAddress : '127.0.0.1';
   const platform: ListenAt | undefined = node === 'real' ? { host: platformAddress, netns: names.platformNetns, clientCIDR: testRange } : undefined;
   const [controlPlane, postgres, kms] = await Promise.all([
-    startControlPlane(bin, run, join(dir, 'kubeconfig'), { node, apiServerAddress: node === 'real' ? apiServerAddress : '127.0.0.1' }).then((cp) => {
+    startControlPlane(bin, run, join(dir, 'kubeconfig'), { node, apiServerAddress }).then((cp) => {
       processes.push(...cp.processes);
       return cp;
     }, (error: unknown) => {

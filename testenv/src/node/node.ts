@@ -5,7 +5,7 @@
  * built images, kubelet, kube-proxy, kube-router's firewall, the egress guard, CoreDNS and the
  * external hosts, and returns once the node is Ready and DNS answers. teardown.ts undoes it all.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Binaries } from '../binaries.js';
 import type { ClusterCertificates } from '../certs.js';
@@ -37,8 +37,14 @@ import { nodeDirOf, removeNodeLeftovers, type RealNodeState } from './teardown.j
 export async function prepareRealNode(environmentDir: string, bin: Binaries): Promise<RealNodeState> {
   const nodeBin = findNodeBinaries(bin);
   const stale = acquireNodeLock(environmentDir);
+  if (stale) await clearStaleNode(stale, environmentDir, nodeBin);
+  // Read only now: a stale node's kubelet may have changed the kernel settings until just before.
+  return machineStateBefore(environmentDir, nodeBin);
+}
+
+function machineStateBefore(environmentDir: string, nodeBin: NodeBinaries): RealNodeState {
   const nodeDir = nodeDirOf(environmentDir);
-  const state: RealNodeState = {
+  return {
     environmentDir,
     nodeDir,
     containerdSocket: join(nodeDir, 'containerd', 'containerd.sock'),
@@ -47,8 +53,30 @@ export async function prepareRealNode(environmentDir: string, bin: Binaries): Pr
     netnsBefore: existsSync('/run/netns') ? readdirSync('/run/netns') : [],
     globalPathsBefore: existingGlobalPaths(),
   };
-  if (stale) await clearStaleNode(stale, state);
-  return state;
+}
+
+/**
+ * A node whose holder died without cleaning up (its environment.json is gone, or its servers all
+ * died): take it apart with what it recorded before it started, where that survived, so the
+ * machine gets its own kernel settings back rather than the dead kubelet's.
+ */
+async function clearStaleNode(stale: LockHolder, environmentDir: string, nodeBin: NodeBinaries): Promise<void> {
+  console.warn(`Removing the leftovers of a real node whose environment is gone (${stale.dir})`);
+  const recorded = readRecordedState(stale.dir);
+  // Without its record, restore no kernel setting and keep every global path that exists now.
+  const fallback = { ...machineStateBefore(stale.dir, nodeBin), savedSysctls: {} };
+  await removeNodeLeftovers(recorded ?? fallback);
+  // Its servers are all dead: a later cluster-down must not signal their (reusable) pids.
+  rmSync(join(stale.dir, 'environment.json'), { force: true });
+  acquireNodeLock(environmentDir);
+}
+
+function readRecordedState(dir: string): RealNodeState | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'environment.json'), 'utf8')) as { realNode?: RealNodeState }).realNode;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The node's directory, cgroup root and network; kube-apiserver and the platform listen on the network. */
@@ -57,12 +85,6 @@ export function makeNodeNetwork(state: RealNodeState): void {
   mkdirSync(state.nodeDir, { recursive: true });
   createCgroupRoot();
   createNetwork();
-}
-
-async function clearStaleNode(stale: LockHolder, state: RealNodeState): Promise<void> {
-  console.warn(`Removing the leftovers of a real node whose environment is gone (${stale.dir})`);
-  await removeNodeLeftovers({ ...state, environmentDir: stale.dir, nodeDir: nodeDirOf(stale.dir) });
-  acquireNodeLock(state.environmentDir);
 }
 
 export interface NodeLaunch {
