@@ -1,5 +1,6 @@
 /**
- * @bulkhead/testenv: the real servers Bulkhead is tested against, started on 127.0.0.1.
+ * @bulkhead/testenv: the real servers Bulkhead is tested against, started on 127.0.0.1 (or, with
+ * a real node, on the environment's own network in 198.18.0.0/15: see env.network).
  * Specs call testEnvironment() to reach the one the test run started.
  */
 import { join } from 'node:path';
