@@ -10,7 +10,7 @@ import { realNodeSupport } from './node/support.js';
 import { stateDir } from './paths.js';
 
 function requestedNode(): NodeKind {
-  const wanted = process.env.NODE ?? 'kwok';
+  const wanted = process.env.NODE || 'kwok'; // make exports NODE empty when it is not set
   if (wanted === 'real' || wanted === 'kwok') return wanted;
   if (wanted !== 'auto') throw new Error(`NODE must be kwok, real or auto (got ${wanted})`);
   const support = realNodeSupport();
