@@ -17,6 +17,7 @@ module.exports = {
     "testenv/test/node/pods.spec.ts",
     "testenv/test/node/network-policy.spec.ts",
     "testenv/test/node/egress.spec.ts",
+    "testenv/test/node/lock.spec.ts",
     "testenv/test/node/cleanup.spec.ts",
   ],
 };
