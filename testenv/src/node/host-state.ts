@@ -1,6 +1,7 @@
 /**
  * A picture of what a real node could leave on the machine: links, addresses, routes, network
- * namespaces, iptables rules, ipsets, mounts, cgroups, kubelet's kernel settings and the lock.
+ * namespaces, iptables and ip6tables rules, ipsets, mounts, cgroups, kubelet's kernel settings, the
+ * paths its programs make outside the run directory, and the lock.
  * The cleanup spec takes one before the node starts and one after cluster-down, and compares.
  * Counters are left out (they change without anyone adding anything).
  */
@@ -14,6 +15,7 @@ import { readSysctls } from './sysctls.js';
 export type HostState = Record<string, string[]>;
 
 const lines = (text: string): string[] => text.split('\n').map((line) => line.trim()).filter(Boolean);
+const rules = (save: string): string[] => lines(run(save, [])).filter((line) => !line.startsWith('#')).map((line) => line.replace(/ \[\d+:\d+\]$/, ''));
 
 export function captureHostState(): HostState {
   return {
@@ -21,7 +23,8 @@ export function captureHostState(): HostState {
     addresses: lines(run('ip', ['-o', '-4', 'addr'])).map((line) => line.split(/\s+/).slice(1, 4).join(' ')),
     routes: lines(run('ip', ['route'])),
     netns: lines(run('ip', ['netns', 'list'])).map((line) => line.split(' ')[0] ?? line),
-    iptables: lines(run('iptables-save', [])).filter((line) => !line.startsWith('#')).map((line) => line.replace(/ \[\d+:\d+\]$/, '')),
+    iptables: rules('iptables-save'),
+    ip6tables: rules('ip6tables-save'),
     ipsets: lines(run('ipset', ['list', '-n'])),
     mounts: lines(readFileSync('/proc/self/mountinfo', 'utf8')).map((line) => line.split(' ')[4] ?? line),
     cgroups: cgroupRootDirs().filter((dir) => existsSync(dir)),
