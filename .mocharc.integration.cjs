@@ -12,4 +12,6 @@ module.exports = {
   "reporter": "./hack/mocha-reporter.cjs",
   // SPEC=path[,path] runs only those files (make test-integration SPEC=...).
   spec: process.env.SPEC ? process.env.SPEC.split(",") : ["testenv/test/**/*.spec.ts","operator/test/**/*.spec.ts"],
+  // The real-node specs need their own environment (make test-node, .mocharc.node.cjs).
+  ignore: ["testenv/test/node/**"],
 };

@@ -4,9 +4,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
 export SPEC
+export NODE
 TSX := node --import tsx
 
-.PHONY: help setup lint typecheck test test-unit test-integration test-e2e e2e e2e-kind pulumi-preview bench bench-api chaos cluster-up cluster-down cluster-status demo run run-api
+.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview bench bench-api chaos cluster-up cluster-down cluster-status demo run run-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -26,6 +27,9 @@ test-unit: setup ## pure unit tests of builders and logic (SPEC=file[,file] for 
 
 test-integration: setup ## integration tests against the real servers, started and stopped by the run (SPEC=file[,file] for some)
 	BULKHEAD_TEST_SUITE=integration npx mocha --config .mocharc.integration.cjs
+
+test-node: setup ## a real node (containerd, kubelet, kube-proxy, kube-router, CoreDNS): real pods, packets and NetworkPolicies (root)
+	BULKHEAD_TEST_SUITE=node npx mocha --config .mocharc.node.cjs
 
 test-e2e: setup ## the users' journeys (e2e/) against a local platform started for the run
 	BULKHEAD_TEST_SUITE=e2e npx mocha --config .mocharc.e2e.cjs
@@ -47,12 +51,12 @@ bench-api: setup ## onboarding API latency under load: GET /v1/tenants/{name} wi
 chaos: setup ## faults: kill -9, kube-apiserver and PostgreSQL restarts, KMS outage, leader failover (CHAOS_TENANTS=50)
 	$(TSX) bench/chaos.ts
 
-test: ## everything CI runs: lint, typecheck, unit, integration and e2e tests
+test: ## everything CI runs: lint, typecheck, unit, integration, real-node and e2e tests
 	@rm -rf .bulkhead/test-results
-	$(MAKE) --no-print-directory lint typecheck test-unit test-integration test-e2e
-	@node hack/test-summary.mjs unit integration e2e
+	$(MAKE) --no-print-directory lint typecheck test-unit test-integration test-node test-e2e
+	@node hack/test-summary.mjs unit integration node e2e
 
-cluster-up: setup ## start the local control plane, PostgreSQL and the KMS emulator on 127.0.0.1
+cluster-up: setup ## start the local control plane, PostgreSQL and the KMS emulator on 127.0.0.1 (NODE=real: with a real node)
 	$(TSX) testenv/src/cli.ts up
 
 cluster-down: ## stop everything cluster-up started

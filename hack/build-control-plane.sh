@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control-plane binaries (kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubectl), etcd, KWOK and helm from the Go module proxy, and caches them outside
+# kube-scheduler, kubectl, and the node's kubelet and kube-proxy), etcd, KWOK and helm from the Go module proxy, and caches them outside
 # the repository, keyed by version. A second run finds every binary with the right version and
 # returns in well under a second.
 #
@@ -54,7 +54,9 @@ wrapper_module() {
 
 build_kubernetes() {
   local missing=()
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  # kubelet and kube-proxy belong to the real node (hack/build-node.sh) but come from the same
+  # module: building them in the same `go build` shares almost every package with the others.
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy; do
     has_version "$b" "$KUBERNETES_VERSION" || missing+=("$b")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -6,3 +6,8 @@ HELM_VERSION=v3.22.0
 MOTO_VERSION=5.2.5
 SCHEMATHESIS_VERSION=4.32.5
 GATEWAY_API_VERSION=v1.4.1
+# The real node (hack/build-node.sh): kubelet and kube-proxy come with KUBERNETES_VERSION;
+# containerd, runc and the CNI plugins are Debian's packages (hack/setup.sh).
+KUBE_ROUTER_VERSION=v2.1.0
+COREDNS_VERSION=v1.15.0
+CRICTL_VERSION=v1.37.0

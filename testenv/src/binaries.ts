@@ -19,6 +19,9 @@ export const binaryNames = [
   'kubectl',
   'kwok',
   'helm',
+  // The real node's (node/binaries.ts finds the rest).
+  'kubelet',
+  'kube-proxy',
 ] as const;
 export type BinaryName = (typeof binaryNames)[number];
 export type Binaries = Record<BinaryName, string> & {

@@ -1,9 +1,34 @@
 /**
  * make cluster-up / cluster-down / cluster-status: the local environment, kept running between
  * commands. Usage: tsx testenv/src/cli.ts up|down|status
+ * NODE=real starts a real node instead of KWOK's fake one (and fails, saying why, where the
+ * machine cannot run one); NODE=auto takes a real node where possible and KWOK otherwise.
  */
-import { isRunning, readEnvironment, startEnvironment, stopEnvironment } from './environment.js';
+import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from './environment.js';
+import type { NodeKind } from './network.js';
+import { realNodeSupport } from './node/support.js';
 import { stateDir } from './paths.js';
+
+function requestedNode(): NodeKind {
+  const wanted = process.env.NODE || 'kwok'; // make exports NODE empty when it is not set
+  if (wanted === 'real' || wanted === 'kwok') return wanted;
+  if (wanted !== 'auto') throw new Error(`NODE must be kwok, real or auto (got ${wanted})`);
+  const support = realNodeSupport();
+  if (support.ok) return 'real';
+  console.log(`No real node on this machine (${support.reason}): using KWOK's fake node`);
+  return 'kwok';
+}
+
+function describe(env: Environment): void {
+  const { network } = env;
+  console.log(`  kube-apiserver  ${env.server}`);
+  console.log(`  PostgreSQL      ${env.postgres.host}:${env.postgres.port} (admin URL in ${env.dir}/environment.json)`);
+  console.log(`  KMS emulator    ${env.kms.endpoint}`);
+  console.log(`  helm            ${env.helm}`);
+  console.log(`  node            ${network.node === 'real' ? `real (${network.nodeAddresses.join(', ')})` : 'KWOK (fake)'}`);
+  console.log(`  pods ${network.podCIDR}, Services ${network.serviceCIDR}`);
+  for (const host of network.externalHosts) console.log(`  external host   ${host.name} http://${host.address}:${host.port}/`);
+}
 
 async function main(command: string | undefined): Promise<number> {
   const current = readEnvironment(stateDir);
@@ -14,12 +39,9 @@ async function main(command: string | undefined): Promise<number> {
         return 0;
       }
       const started = Date.now();
-      const env = await startEnvironment(stateDir);
+      const env = await startEnvironment(stateDir, { node: requestedNode() });
       console.log(`Local environment up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-      console.log(`  kube-apiserver  ${env.server}`);
-      console.log(`  PostgreSQL      127.0.0.1:${env.postgres.port} (admin URL in ${stateDir}/environment.json)`);
-      console.log(`  KMS emulator    ${env.kms.endpoint}`);
-      console.log(`  helm            ${env.helm}`);
+      describe(env);
       console.log(`\n  export KUBECONFIG=${env.kubeconfig}\n  kubectl get ns`);
       return 0;
     }
@@ -40,4 +62,10 @@ async function main(command: string | undefined): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv[2]);
+try {
+  process.exitCode = await main(process.argv[2]);
+} catch (error) {
+  // One line a person can act on (e.g. "a real node is already running ... stop it first").
+  console.error(`cluster ${process.argv[2] ?? ''}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

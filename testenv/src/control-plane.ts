@@ -3,6 +3,8 @@
  * kube-scheduler and KWOK with one fake node, so that namespaces finish deleting, garbage
  * collection and service accounts work, and Deployments' pods become Running and Ready without
  * any container runtime. Flags follow controller-runtime's envtest (pkg/internal/testing/controlplane).
+ * With a real node (node/) there is no KWOK, and kube-apiserver listens on the host's address on
+ * the pod network instead of 127.0.0.1, so that pods reach it through the `kubernetes` Service.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +12,8 @@ import type { Binaries } from './binaries.js';
 import { generateCertificates, type ClientCertificate, type ClusterCertificates } from './certs.js';
 import { insecureHealthCheck, kubeRequest, type KubeTarget } from './kube-request.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { kwokPodCidr, kwokServiceCidr } from './network.js';
+import type { NodeKind } from './network.js';
+import { kubernetesServiceIP, podCIDR, serviceCIDR } from './node/addresses.js';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
 
 export interface ControlPlane {
@@ -24,8 +27,15 @@ export interface ControlPlane {
 export const fakeNodeName = 'kwok-node-0';
 const kwokAnnotation = 'kwok.x-k8s.io/node';
 
+export interface ControlPlaneOptions {
+  node: NodeKind;
+  /** Where kube-apiserver listens and what it advertises: 127.0.0.1 with KWOK. */
+  apiServerAddress: string;
+}
+
 /** What each component's start function needs; `server` and `admin` are set once the API server is up. */
 interface Launch {
+  options: ControlPlaneOptions;
   bin: Binaries;
   certs: ClusterCertificates;
   dir: string;
@@ -34,16 +44,20 @@ interface Launch {
   admin: KubeTarget;
 }
 
-export async function startControlPlane(bin: Binaries, dir: string, kubeconfig: string): Promise<ControlPlane> {
+export async function startControlPlane(
+  bin: Binaries, dir: string, kubeconfig: string, options: ControlPlaneOptions = { node: 'kwok', apiServerAddress: '127.0.0.1' },
+): Promise<ControlPlane> {
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  const certs = generateCertificates(join(dir, 'pki'));
-  const launch: Launch = { bin, certs, dir, processes: [], server: '', admin: { server: '', caCert: certs.caCert, client: certs.clients.admin } };
+  const certs = generateCertificates(join(dir, 'pki'), options.apiServerAddress, kubernetesServiceIP);
+  const admin = { server: '', caCert: certs.caCert, client: certs.clients.admin };
+  const launch: Launch = { options, bin, certs, dir, processes: [], server: '', admin };
   try {
     const etcdUrl = await startEtcd(launch);
     launch.server = await startApiServer(launch, etcdUrl);
     launch.admin.server = launch.server;
     writeKubeconfig(kubeconfig, { server: launch.server, caCert: certs.caCert, user: 'admin', client: certs.clients.admin });
-    await Promise.all([startControllerManager(launch), startScheduler(launch), startKwok(launch)]);
+    const fakeNode = options.node === 'kwok' ? [startKwok(launch)] : [];
+    await Promise.all([startControllerManager(launch), startScheduler(launch), ...fakeNode]);
     return { server: launch.server, kubeconfig, certificates: certs, processes: launch.processes };
   } catch (error) {
     (error as { processes?: ManagedProcess[] }).processes = launch.processes;
@@ -105,25 +119,44 @@ function writeAuditPolicy(dir: string): string {
   return path;
 }
 
+/**
+ * With KWOK the endpoint reconciler is off: it would publish 127.0.0.1 for the `kubernetes`
+ * Service, which Endpoints validation refuses, and nothing needs that Service's endpoints.
+ * With a real node it publishes the pod-network address, and the API server reaches kubelets
+ * with its own client certificate and checks theirs against the cluster CA.
+ */
+function nodeFlags(launch: Launch): string[] {
+  if (launch.options.node === 'kwok') return ['--endpoint-reconciler-type=none'];
+  const client = launch.certs.clients.apiserverKubeletClient;
+  return [
+    `--kubelet-client-certificate=${client.cert}`,
+    `--kubelet-client-key=${client.key}`,
+    `--kubelet-certificate-authority=${launch.certs.caCert}`,
+    '--kubelet-preferred-address-types=InternalIP',
+  ];
+}
+
 async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> {
   const { bin, certs, dir, processes } = launch;
+  const address = launch.options.apiServerAddress;
   const port = await freePort();
   const auditPolicy = writeAuditPolicy(dir);
-  const server = `https://127.0.0.1:${port}`;
+  const server = `https://${address}:${port}`;
   const apiserver = startProcess({
     name: 'kube-apiserver',
     command: bin['kube-apiserver'],
     log: logFile(launch, 'kube-apiserver'),
     args: [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${port}`,
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       `--tls-cert-file=${certs.serving.cert}`,
       `--tls-private-key-file=${certs.serving.key}`,
       `--client-ca-file=${certs.caCert}`,
-      `--service-cluster-ip-range=${kwokServiceCidr}`, // about 4,000 Services: every tenant's app has one (make bench SIZES=1000)
+      // About 4,000 Services (every tenant's app has one; make bench SIZES=1000), in the test range.
+      `--service-cluster-ip-range=${serviceCIDR}`,
       '--authorization-mode=Node,RBAC',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${certs.serviceAccountPub}`,
@@ -131,9 +164,7 @@ async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> 
       // Privileged pods are allowed by the server so that Pod Security admission, which is what
       // tenants rely on, is the thing that refuses them.
       '--allow-privileged=true',
-      // The endpoint reconciler would publish 127.0.0.1 for the kubernetes Service, which
-      // Endpoints validation refuses; nothing here needs that Service's endpoints.
-      '--endpoint-reconciler-type=none',
+      ...nodeFlags(launch),
       '--profiling=false',
       `--audit-policy-file=${auditPolicy}`,
       `--audit-log-path=${join(dir, 'logs', auditLogName)}`,
@@ -219,8 +250,8 @@ async function startKwok(launch: Launch): Promise<void> {
       `--config=${bin.kwokStages}`,
       `--manage-nodes-with-annotation-selector=${kwokAnnotation}=fake`,
       // Pod addresses are fictitious and never dialled (there is no kube-proxy and nothing here
-      // proxies to pods). Loopback pod IPs would be refused in EndpointSlices, so use a pod range.
-      `--cidr=${kwokPodCidr}`,
+      // proxies to pods). Loopback pod IPs would be refused in EndpointSlices, so use the pod range.
+      `--cidr=${podCIDR}`,
       // The node's address is what kube-apiserver would dial for logs or exec: keep it on loopback.
       '--node-ip=127.0.0.1',
       // Renew node leases like a kubelet, so the node lifecycle controller never marks it unreachable.

@@ -47,7 +47,9 @@ export async function stopComponent(env: Environment, name: string): Promise<Sto
 export function startComponent(env: Environment, stopped: StoppedComponent): ManagedProcess {
   const [command = '', ...args] = stopped.argv;
   const asUser = stopped.uid === process.getuid?.() ? {} : { uid: stopped.uid, gid: stopped.gid };
-  const started = startProcess({ name: stopped.process.name, command, args, log: stopped.process.log, cwd: stopped.cwd, ...asUser });
+  const started = startProcess({
+    name: stopped.process.name, command, args, log: stopped.process.log, cwd: stopped.cwd, netns: stopped.process.netns, ...asUser,
+  });
   const index = env.processes.findIndex((p) => p.name === stopped.process.name);
   env.processes[index] = started;
   writeFileSync(join(env.dir, 'environment.json'), JSON.stringify(env, null, 2), { mode: 0o600 });

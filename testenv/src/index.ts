@@ -1,10 +1,13 @@
 /**
- * @bulkhead/testenv: the real servers Bulkhead is tested against, started on 127.0.0.1.
+ * @bulkhead/testenv: the real servers Bulkhead is tested against, started on 127.0.0.1 (or, with
+ * a real node, on the environment's own network in 198.18.0.0/15: see env.network).
  * Specs call testEnvironment() to reach the one the test run started.
  */
 import { join } from 'node:path';
 import { auditLogName } from './control-plane.js';
 import { readEnvironment, type Environment } from './environment.js';
+import { debianPrograms } from './node/binaries.js';
+import { importImage } from './node/images/oci-archive.js';
 
 export type { Environment } from './environment.js';
 export { pinnedVersions } from './versions.js';
@@ -14,6 +17,17 @@ export { installCrds } from './crds.js';
 export { installGatewayApi } from './gateway-api.js';
 export { clusterRanges } from './network.js';
 export { auditedServiceAccountNamespace } from './control-plane.js';
+export type { EnvironmentNetwork, NodeKind } from './network.js';
+export type { ExternalHost } from './node/addresses.js';
+export { realNodeSupport, type RealNodeSupport } from './node/support.js';
+export { packImage, type ImageSpec } from './node/images/oci-archive.js';
+export { probeImage } from './node/images/catalog.js';
+
+/** Imports an OCI archive (packImage) into the real node's containerd, where kubelet finds it. */
+export function importIntoNode(env: Environment, archive: string): void {
+  if (!env.realNode) throw new Error('this environment has no real node (start it with NODE=real)');
+  importImage(debianPrograms.ctr[0], env.realNode.containerdSocket, archive);
+}
 
 /** kube-apiserver's audit log (JSON lines) of the requests made by Bulkhead's ServiceAccounts. */
 export function auditLogPath(env: Environment): string {

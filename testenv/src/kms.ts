@@ -6,24 +6,27 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
+import type { ListenAt } from './postgres.js';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
 
 export interface KmsEmulator {
   endpoint: string;
 }
 
-export async function startKmsEmulator(logDir: string, processes: ManagedProcess[]): Promise<KmsEmulator> {
+/** Listens on 127.0.0.1, or with a real node in the platform network namespace where pods reach it. */
+export async function startKmsEmulator(logDir: string, processes: ManagedProcess[], at: ListenAt = { host: '127.0.0.1' }): Promise<KmsEmulator> {
   const motoServer = execFileSync('bash', [join(repoRoot, 'hack/install-kms-emulator.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
   const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${at.host}:${port}`;
   const moto = startProcess({
     name: 'kms-emulator',
     command: motoServer,
-    args: ['-H', '127.0.0.1', '-p', String(port)],
+    args: ['-H', at.host, '-p', String(port)],
     log: join(logDir, 'kms-emulator.log'),
+    netns: at.netns,
   });
   processes.push(moto);
   await waitUntil(moto, 'the KMS emulator to answer', async () => (await fetch(`${endpoint}/moto-api/`)).ok);

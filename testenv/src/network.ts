@@ -1,28 +1,63 @@
 /**
- * The test cluster's address ranges, which the operator's configuration needs (network.clusterCIDRs):
- * tenants' declared egress is bounded away from them. With KWOK, pods and Services only have
- * fictitious addresses in these ranges and nothing is ever dialled.
+ * What the environment's network looks like, written into environment.json for the operator's
+ * specs, the demo and the audit probes: which CIDRs tenants' egress must exclude, where the node
+ * and the platform services are, and which "external" hosts exist. See node/addresses.ts for the plan.
  */
-import type { Environment } from './environment.js';
+import { dnsServiceIP, externalHosts, hostAddress, nodeAddress, platformAddress, podCIDR, podGateway, serviceCIDR,
+  type ExternalHost } from './node/addresses.js';
 
-/** KWOK's pod addresses (its --cidr) and the API server's --service-cluster-ip-range. */
-export const kwokPodCidr = '10.244.0.0/16';
-export const kwokServiceCidr = '10.0.0.0/20';
+export type NodeKind = 'real' | 'kwok';
 
+export interface EnvironmentNetwork {
+  node: NodeKind;
+  podCIDR: string;
+  serviceCIDR: string;
+  /** Every address of the node (a real node: its VPC address and its side of the pod links). */
+  nodeAddresses: string[];
+  /** Where PostgreSQL and the KMS emulator listen (127.0.0.1 with KWOK). */
+  platformAddresses: string[];
+  /** Where kube-apiserver listens (the `kubernetes` Service's endpoint with a real node). */
+  apiServerAddress: string;
+  /** The kube-dns Service's ClusterIP (served by CoreDNS with a real node; absent with KWOK). */
+  dnsServiceIP?: string;
+  /** Hosts outside the cluster that pods may try to reach (none with KWOK). */
+  externalHosts: ExternalHost[];
+}
+
+export function kwokNetwork(): EnvironmentNetwork {
+  return {
+    node: 'kwok',
+    podCIDR,
+    serviceCIDR,
+    nodeAddresses: ['127.0.0.1'],
+    platformAddresses: ['127.0.0.1'],
+    apiServerAddress: '127.0.0.1',
+    externalHosts: [],
+  };
+}
+
+export function realNodeNetwork(): EnvironmentNetwork {
+  return {
+    node: 'real',
+    podCIDR,
+    serviceCIDR,
+    nodeAddresses: [nodeAddress, podGateway],
+    platformAddresses: [platformAddress],
+    apiServerAddress: hostAddress,
+    dnsServiceIP,
+    externalHosts,
+  };
+}
+
+/** The ranges the operator configuration's network.clusterCIDRs takes: tenants' declared egress is bounded away from them. */
 export interface ClusterRanges {
   pods: string[];
   services: string[];
   nodes: string[];
 }
 
-/** As the operator configuration's network.clusterCIDRs writes them. */
-export function clusterRanges(env: Environment): ClusterRanges {
-  const network = (env as { network?: { podCIDR?: string; serviceCIDR?: string; nodeAddresses?: string[] } }).network;
-  if (network?.podCIDR && network.serviceCIDR) {
-    return { pods: [network.podCIDR], services: [network.serviceCIDR], nodes: (network.nodeAddresses ?? []).map(hostRange) };
-  }
-  // KWOK's node has no address of its own: it says 127.0.0.1.
-  return { pods: [kwokPodCidr], services: [kwokServiceCidr], nodes: ['127.0.0.1/32'] };
+export function clusterRanges(env: { network?: EnvironmentNetwork }): ClusterRanges {
+  const network = env.network ?? kwokNetwork();
+  const host = (address: string): string => (address.includes(':') ? `${address}/128` : `${address}/32`);
+  return { pods: [network.podCIDR], services: [network.serviceCIDR], nodes: network.nodeAddresses.map(host) };
 }
-
-const hostRange = (address: string): string => (address.includes(':') ? `${address}/128` : `${address}/32`);

@@ -2,9 +2,10 @@
  * A private PostgreSQL server (Debian's binaries) on a free loopback port, with password
  * (SCRAM) authentication over TCP so that tenant roles' passwords are really checked.
  * PostgreSQL refuses to run as root, so under root the server runs as the `postgres` user.
+ * With a real node it listens in the platform network namespace instead, where pods reach it.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
@@ -43,7 +44,15 @@ function runAsUser(): RunAs {
   return { uid, gid };
 }
 
-export async function startPostgres(dir: string, processes: ManagedProcess[]): Promise<PostgresServer> {
+/** Where the server listens: 127.0.0.1 on the host, or an address in a network namespace. */
+export interface ListenAt {
+  host: string;
+  netns?: string;
+  /** Clients outside loopback that may log in with a password (pods, the host on the pod network). */
+  clientCIDR?: string;
+}
+
+export async function startPostgres(dir: string, processes: ManagedProcess[], at: ListenAt = { host: '127.0.0.1' }): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const user = runAsUser();
   const data = join(dir, 'data');
@@ -62,6 +71,8 @@ export async function startPostgres(dir: string, processes: ManagedProcess[]): P
     `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync',
   ], { stdio: ['ignore', 'ignore', 'pipe'], ...user });
   rmSync(passwordFile);
+  // initdb allows TCP logins from loopback only.
+  if (at.clientCIDR) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${at.clientCIDR} scram-sha-256\n`);
 
   const port = await freePort();
   const server = startProcess({
@@ -70,18 +81,19 @@ export async function startPostgres(dir: string, processes: ManagedProcess[]): P
     log: join(dir, '..', 'logs', 'postgres.log'),
     args: [
       '-D', data, '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
+      '-c', `listen_addresses=${at.host}`,
       '-c', `unix_socket_directories=${socketDir}`,
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', 'max_connections=300',
     ],
+    netns: at.netns,
     ...user,
   });
   processes.push(server);
   await waitUntil(server, 'PostgreSQL to accept connections', () => {
-    execFileSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]);
+    execFileSync(join(bin, 'pg_isready'), ['-q', '-h', at.host, '-p', String(port)]);
     return Promise.resolve(true);
   });
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  return { host: '127.0.0.1', port, user: 'postgres', password, url };
+  const url = `postgres://postgres:${encodeURIComponent(password)}@${at.host}:${port}/postgres`;
+  return { host: at.host, port, user: 'postgres', password, url };
 }

@@ -14,6 +14,8 @@ export interface ManagedProcess {
   name: string;
   pid: number;
   log: string;
+  /** The network namespace it runs in (real-node mode), so a restart can enter it again. */
+  netns?: string;
 }
 
 export interface StartOptions {
@@ -25,24 +27,37 @@ export interface StartOptions {
   cwd?: string;
   uid?: number;
   gid?: number;
+  /** Run inside this network namespace (made with `ip netns add`); the mount namespace stays the host's. */
+  netns?: string;
+}
+
+/**
+ * In a network namespace the process is started through nsenter, which enters the namespace as
+ * root and then drops to the user, and execs the server: the pid is still the server's own.
+ */
+function commandLine(options: StartOptions): { command: string; args: string[]; uid?: number; gid?: number } {
+  if (!options.netns) return options;
+  const user = options.uid === undefined ? [] : ['--setgid', String(options.gid ?? options.uid), '--setuid', String(options.uid)];
+  return { command: 'nsenter', args: [`--net=/run/netns/${options.netns}`, ...user, '--', options.command, ...options.args] };
 }
 
 export function startProcess(options: StartOptions): ManagedProcess {
   const out = openSync(options.log, 'a');
-  const child = spawn(options.command, options.args, {
+  const { command, args, uid, gid } = commandLine(options);
+  const child = spawn(command, args, {
     detached: true,
     stdio: ['ignore', out, out],
     env: options.env ?? process.env,
     cwd: options.cwd,
-    uid: options.uid,
-    gid: options.gid,
+    uid,
+    gid,
   });
   closeSync(out);
   if (child.pid === undefined) {
     throw new Error(`could not start ${options.name} (${options.command})`);
   }
   child.unref();
-  return { name: options.name, pid: child.pid, log: options.log };
+  return { name: options.name, pid: child.pid, log: options.log, ...(options.netns ? { netns: options.netns } : {}) };
 }
 
 export function isAlive(pid: number): boolean {
