@@ -24,6 +24,7 @@ import { ensureDatabase } from './steps/database.js';
 import { ensureEncryptionKey } from './steps/encryption-key.js';
 import { ensureNamespace } from './steps/namespace.js';
 import { ensureNetworkPolicies } from './steps/network-policies.js';
+import { withOperatorAccess } from './steps/operator-access.js';
 import { ensureQuota } from './steps/quota.js';
 import { ensureOwnerAccess } from './steps/rbac.js';
 
@@ -100,7 +101,7 @@ export class TenantReconciler {
 
 /** Runs the namespace step, then the others; a step that throws becomes a False condition. */
 export async function runSteps(context: StepContext, steps: NamedStep[]): Promise<StepOutcome[]> {
-  const namespace = await runStep(ConditionType.NamespaceReady, ensureNamespace, context);
+  const namespace = await runStep(ConditionType.NamespaceReady, withOperatorAccess(ensureNamespace), context);
   if (namespace.status !== 'True') {
     return [namespace, ...steps.map(({ type }): StepOutcome => ({
       type, status: 'False', reason: Reason.DependenciesNotReady, message: `waiting for namespace ${context.namespace}` }))];
