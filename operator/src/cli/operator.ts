@@ -56,6 +56,7 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
     await client.apply(buildTenantOwnerClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
     for (const informer of informers) await informer.waitForSync(signal);
     tenants.controller.start(signal);
+    tenants.resync(signal);
     rollouts.controller.start(signal);
     const audit = config.audit.enabled ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal) : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

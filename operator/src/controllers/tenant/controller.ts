@@ -1,8 +1,10 @@
 /**
  * Wires the tenant controller: informers for Tenants, TenantPlans and every kind Bulkhead owns
  * (filtered to its label), and the events that bring a tenant back to the queue: its own spec
- * changes, a change of its plan, and any change or deletion of an object it owns. There is no
- * polling loop: drift is seen through watches.
+ * changes, a change of its plan, and any change or deletion of an object it owns. Drift of those
+ * is seen through watches. What has no watch (the database Secret, which the operator may not
+ * watch cluster-wide; the database and the key outside Kubernetes) is caught by a slow resync,
+ * controller-runtime's SyncPeriod (docs/decisions/0014).
  */
 import { managedByLabel, managedByValue } from '../../api/labels.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
@@ -33,12 +35,18 @@ export interface TenantControllerDeps {
 
 export interface TenantController {
   controller: Controller;
+  /** Reconciles every tenant again once per resync period, at a random moment of it, until `signal` aborts. */
+  resync(signal: AbortSignal): void;
   providers: RegionalProviders;
   informers: Informer<KubeObject>[];
   tenants: Informer<Tenant>;
 }
 
 const tenantApiVersion = 'bulkhead.dev/v1alpha1';
+/** Long enough to cost little (a reconcile of a Ready tenant reads, never writes), short enough to repair within the hour. */
+export const tenantResyncPeriodMs = 10 * 60_000;
+const resyncSlices = 60;
+const sliceOf = (id: string): number => [...id].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) >>> 0, 0) % resyncSlices;
 const byPlan = 'plan';
 
 export function createTenantController(deps: TenantControllerDeps): TenantController {
@@ -75,8 +83,22 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   const toOwner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
   for (const ownedInformer of Object.values(owned)) ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toOwner }));
 
+  // The period is cut into slices and each tenant resyncs in the slice its UID hashes to, so that a
+  // thousand tenants never resync at once.
+  const resync = (signal: AbortSignal): void => {
+    let tick = 0;
+    const timer = setInterval(() => {
+      const slice = tick++ % resyncSlices;
+      for (const tenant of tenants.store.list()) {
+        if (sliceOf(tenant.metadata.uid ?? tenant.metadata.name) === slice) controller.queue.add(objectKey(tenant));
+      }
+    }, tenantResyncPeriodMs / resyncSlices).unref();
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  };
+
   return {
     controller,
+    resync,
     providers,
     tenants,
     informers: [tenants, plans, ...Object.values(owned)] as Informer<KubeObject>[],
