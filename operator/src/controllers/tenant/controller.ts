@@ -35,7 +35,7 @@ export interface TenantControllerDeps {
 
 export interface TenantController {
   controller: Controller;
-  /** Reconciles every tenant again once per resync period, at a random moment of it, until `signal` aborts. */
+  /** Reconciles every tenant again once per tenantResyncPeriodMs until `signal` aborts (startResync). */
   resync(signal: AbortSignal): void;
   providers: RegionalProviders;
   informers: Informer<KubeObject>[];
@@ -45,8 +45,26 @@ export interface TenantController {
 const tenantApiVersion = 'bulkhead.dev/v1alpha1';
 /** Long enough to cost little (a reconcile of a Ready tenant reads, never writes), short enough to repair within the hour. */
 export const tenantResyncPeriodMs = 10 * 60_000;
-const resyncSlices = 60;
+/** The resync period is cut into this many slices; each object comes up in the slice its UID hashes to. */
+export const resyncSlices = 60;
 const sliceOf = (id: string): number => [...id].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) >>> 0, 0) % resyncSlices;
+
+/** The keys of the objects whose turn it is in `slice`: every object once over the slices 0 to resyncSlices - 1. */
+export function resyncKeys(slice: number, objects: KubeObject[]): string[] {
+  return objects.filter((object) => sliceOf(object.metadata.uid ?? object.metadata.name) === slice).map(objectKey);
+}
+
+/**
+ * Queues every object `list` returns once per `periodMs`, until `signal` aborts, a slice at a
+ * time: a thousand tenants never resync at once, and each keeps its moment from period to period.
+ */
+export function startResync(queue: { add(key: string): void }, list: () => KubeObject[], periodMs: number, signal: AbortSignal): void {
+  let tick = 0;
+  const timer = setInterval(() => {
+    for (const key of resyncKeys(tick++ % resyncSlices, list())) queue.add(key);
+  }, periodMs / resyncSlices).unref();
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+}
 const byPlan = 'plan';
 
 export function createTenantController(deps: TenantControllerDeps): TenantController {
@@ -83,22 +101,9 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   const toOwner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
   for (const ownedInformer of Object.values(owned)) ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toOwner }));
 
-  // The period is cut into slices and each tenant resyncs in the slice its UID hashes to, so that a
-  // thousand tenants never resync at once.
-  const resync = (signal: AbortSignal): void => {
-    let tick = 0;
-    const timer = setInterval(() => {
-      const slice = tick++ % resyncSlices;
-      for (const tenant of tenants.store.list()) {
-        if (sliceOf(tenant.metadata.uid ?? tenant.metadata.name) === slice) controller.queue.add(objectKey(tenant));
-      }
-    }, tenantResyncPeriodMs / resyncSlices).unref();
-    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-  };
-
   return {
     controller,
-    resync,
+    resync: (signal) => startResync(controller.queue, () => tenants.store.list(), tenantResyncPeriodMs, signal),
     providers,
     tenants,
     informers: [tenants, plans, ...Object.values(owned)] as Informer<KubeObject>[],
