@@ -221,6 +221,19 @@ describe('the operator, confined to its own and tenant namespaces', function () 
       new RegExp(`${policyRule.source}the operator writes only in tenant namespaces`));
   });
 
+  it('lets a tenant namespace someone else deleted go, then makes it again, its binding first', async function () {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const before = (await core.readNamespace({ name: tenantNamespace })).metadata?.uid;
+    await core.deleteNamespace({ name: tenantNamespace });
+    await eventually('the namespace to be made again', async () => {
+      const now = await core.readNamespace({ name: tenantNamespace }).catch(() => undefined);
+      return now?.metadata?.uid !== before && !now?.metadata?.deletionTimestamp ? now : undefined;
+    }, 90_000);
+    await waitForReady(kc, tenant, 90_000);
+    const binding = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).readNamespacedRoleBinding({ namespace: tenantNamespace, name: 'bulkhead-operator' });
+    assert.equal(binding.roleRef.name, operatorTenantClusterRole);
+  });
+
   // kube-controller-manager deletes a namespace's pods first and the rest after (ordered namespace
   // deletion): the operator's binding must outlive an owner's finalizer in either phase.
   it('keeps its access while the tenant namespace terminates, so owners\' finalizers can be dropped, then lets the namespace go', async function () {
