@@ -17,8 +17,10 @@ import { KubeClient } from '../../src/kube/client.js';
 import { buildOperatorAccessBinding } from '../../src/resources/operator-access.js';
 import { buildTenantOwnerClusterRole } from '../../src/resources/tenant-owner-role.js';
 import { applyObjects, eventually, isGone } from '../support/cluster.js';
-import { chartNamespace, operatorKubeconfig, operatorServiceAccount, operatorTenantClusterRole } from '../support/operator-identity.js';
-import { startOperator, type OperatorProcess } from '../support/operator-process.js';
+import {
+  chartNamespace, chartValuesFor, operatorKubeconfig, operatorServiceAccount, operatorTenantClusterRole, renderChart,
+} from '../support/operator-identity.js';
+import { operatorRegions, startOperator, type OperatorProcess } from '../support/operator-process.js';
 import { confinementProbeAgent } from '../support/rbac-audit.js';
 import { prepareCluster } from '../support/setup.js';
 import { deleteTenant, readTenant, tenantManifest, waitForReady } from '../support/tenants.js';
@@ -108,7 +110,8 @@ describe('the operator, confined to its own and tenant namespaces', function () 
   before(async function () {
     kc = await prepareCluster();
     operator = startOperator();
-    await applyObjects(kc, [tenantManifest(tenant)]);
+    // Delete: its database goes with it, so that the spec runs again in a reused environment.
+    await applyObjects(kc, [tenantManifest(tenant, { database: { deletionPolicy: 'Delete' } })]);
     await waitForReady(kc, tenant);
   });
 
@@ -125,6 +128,17 @@ describe('the operator, confined to its own and tenant namespaces', function () 
     } });
     return review.status?.allowed ?? false;
   }
+
+  it('is what the chart renders: no Secret of the configuration outside the release namespace, the policy unless turned off', function () {
+    const regions = operatorRegions();
+    const elsewhere = { ...regions, 'eu-central-1': { ...regions['eu-central-1'],
+      database: { ...regions['eu-central-1']?.database, adminSecret: { namespace: 'kube-system', name: 'postgres-admin' } } } };
+    assert.throws(() => renderChart(chartValuesFor({ regions: elsewhere }), ['operator-rbac.yaml']),
+      /names Secret\(s\) \[postgres-admin\] in namespace kube-system: the operator reads Secrets only in its own namespace/);
+    assert.match(renderChart(chartValuesFor({ regions }), ['operator-confinement.yaml']), /kind: ValidatingAdmissionPolicyBinding/);
+    const off = { ...chartValuesFor({ regions }), rbac: { confinementPolicy: false } };
+    assert.throws(() => renderChart(off, ['operator-confinement.yaml']), /could not find template|has no resources|no templates/i);
+  });
 
   it('binds its tenant-namespace role to itself in the tenant namespace only, held by its own finalizer', async function () {
     const bindings = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).listRoleBindingForAllNamespaces();
@@ -153,11 +167,13 @@ describe('the operator, confined to its own and tenant namespaces', function () 
     assert.equal(await authorized({ namespace: 'kube-system', verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', name: 'other' }), false);
     assert.equal(await authorized({ verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' }), false);
     assert.equal(await authorized({ verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' }), false);
-    // Admission never sees writes to admission policies: RBAC alone must keep it off its own.
+    // Admission never sees writes to admission policies: RBAC alone must keep it off its own, and
+    // off creating new ones (a policy refusing everything would stop the cluster).
     for (const resource of ['validatingadmissionpolicies', 'validatingadmissionpolicybindings']) {
       for (const verb of ['patch', 'update', 'delete']) {
         assert.equal(await authorized({ verb, group: 'admissionregistration.k8s.io', resource, name: 'bulkhead-operator-confinement' }), false, `${verb} ${resource}`);
       }
+      assert.equal(await authorized({ verb: 'create', group: 'admissionregistration.k8s.io', resource }), false, `create ${resource} by any name`);
     }
     // RBAC does allow its own RoleBinding name anywhere (it must exist before anything else in a new
     // namespace): the admission policy is what refuses it outside tenant namespaces (next test).
