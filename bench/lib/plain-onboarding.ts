@@ -24,6 +24,7 @@ import { ensureDatabase } from '../../operator/src/controllers/tenant/steps/data
 import { ensureEncryptionKey } from '../../operator/src/controllers/tenant/steps/encryption-key.js';
 import { ensureNamespace } from '../../operator/src/controllers/tenant/steps/namespace.js';
 import { ensureNetworkPolicies } from '../../operator/src/controllers/tenant/steps/network-policies.js';
+import { withOperatorAccess } from '../../operator/src/controllers/tenant/steps/operator-access.js';
 import { ensureQuota } from '../../operator/src/controllers/tenant/steps/quota.js';
 import { ensureOwnerAccess } from '../../operator/src/controllers/tenant/steps/rbac.js';
 import type { KubeClient } from '../../operator/src/kube/client.js';
@@ -93,7 +94,8 @@ export class PlainOnboarding {
       // The benchmark's tenants declare no domains of their own.
       domains: () => tenantDomains({ name, domains: [] }, [], this.config.network.baseDomain),
     };
-    mustSucceed([await ensureNamespace(context)]);
+    // The operator's own RoleBinding first: without it the operator's identity writes nothing in the namespace.
+    mustSucceed([await withOperatorAccess(ensureNamespace)(context)]);
     const guardrails = Promise.all([ensureNetworkPolicies, ensureOwnerAccess, ensureQuota].map((step) => step(context)))
       .then((outcomes) => { mustSucceed(outcomes); return Date.now(); });
     guardrails.catch(() => undefined); // awaited below; a failure of the rest must not leave it unhandled

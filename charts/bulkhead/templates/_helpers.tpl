@@ -23,13 +23,15 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The operator's configuration file: the user's settings, then what the chart must decide itself
-(its namespace for the Lease, probes reachable by the kubelet, the owner role's name).
+(its namespace for the Lease, probes reachable by the kubelet, the owner role's name, and the
+role and ServiceAccount it binds in each tenant namespace).
 */}}
 {{- define "bulkhead.operatorConfig" -}}
 {{- $config := deepCopy .Values.operator.config -}}
 {{- $_ := set $config "namespace" .Release.Namespace -}}
 {{- $_ := set $config "health" (dict "host" "0.0.0.0" "port" (int .Values.metrics.port)) -}}
 {{- $_ := set $config "tenantOwnerClusterRole" .Values.rbac.tenantOwnerClusterRole -}}
+{{- $_ := set $config "operatorAccess" (dict "clusterRole" .Values.rbac.operatorTenantClusterRole "serviceAccount" .Values.operator.serviceAccount.name) -}}
 {{- toYaml $config -}}
 {{- end -}}
 

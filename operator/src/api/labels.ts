@@ -39,6 +39,14 @@ export const passwordRotationAnnotation = `${group}/password-rotation`;
 export const tenantFinalizer = `${group}/finalizer`;
 
 /**
+ * Held on the operator's own RoleBinding in a tenant namespace, so that the namespace controller,
+ * which deletes every object of a terminating namespace at once, cannot take the operator's
+ * rights there before the rest of the namespace's content is gone (say, while an owner's
+ * finalizer still holds an object). The operator removes it when nothing else is left to wait for.
+ */
+export const operatorAccessFinalizer = `${group}/operator-access`;
+
+/**
  * The server-side apply field manager for every write Bulkhead makes, so that it owns exactly the
  * fields it sets and a conflict with a person's edit is visible.
  */

@@ -34,6 +34,15 @@ export const OperatorConfigSchema = z.strictObject({
   podSecurityVersion: z.string().regex(/^(latest|v1\.\d+)$/).default('v1.36'),
   /** The ClusterRole tenant owners are bound to in their namespace; the operator keeps it in place. */
   tenantOwnerClusterRole: z.string().min(1).default('bulkhead-tenant-owner'),
+  /**
+   * The operator's own rights inside each tenant namespace: right after creating the namespace it
+   * binds this ClusterRole (installed by the chart, never written by the operator) to its own
+   * ServiceAccount (in `namespace`), and holds nothing there before.
+   */
+  operatorAccess: z.strictObject({
+    clusterRole: z.string().min(1).default('bulkhead-operator-tenant'),
+    serviceAccount: z.string().min(1).default('bulkhead-operator'),
+  }).default({ clusterRole: 'bulkhead-operator-tenant', serviceAccount: 'bulkhead-operator' }),
   /** How the product chart is rendered for each tenant. */
   release: z.strictObject({
     /** The helm binary (a name on PATH or a path). */

@@ -63,6 +63,7 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
     admission?.controller.start(signal);
     admission?.kick();
     tenants.controller.start(signal);
+    tenants.resync(signal);
     rollouts.controller.start(signal);
     const audit = config.audit.enabled ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal) : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

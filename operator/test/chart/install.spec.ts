@@ -1,8 +1,8 @@
 /**
  * `helm install` of charts/bulkhead into the local control plane: the operator's and the API's
  * Deployments come up (KWOK runs their pods) under Pod Security restricted, with the
- * PodDisruptionBudgets, NetworkPolicies, metrics Service, probes and security context the chart
- * promises; `helm uninstall` removes them and keeps the CRDs and the API's token Secret, as Helm
+ * PodDisruptionBudgets, NetworkPolicies, metrics Service, probes, security context and the
+ * operator's confinement (its tenant-namespace role, the admission policy) the chart promises; `helm uninstall` removes them and keeps the CRDs and the API's token Secret, as Helm
  * does. The chart's identities already exist (every spec's operator runs as them), so the install
  * takes them over and the spec puts them back afterwards.
  */
@@ -93,6 +93,15 @@ describe('helm install of charts/bulkhead', function () {
         namespace: chartNamespace, labelSelector: 'kubernetes.io/service-name=bulkhead-operator-metrics' });
       return slices.items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready).length === 2 || undefined;
     });
+    // The operator's confinement: its tenant-namespace role, and the admission policy, enforced.
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    assert.ok(await rbac.readClusterRole({ name: 'bulkhead-operator-tenant' }));
+    const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+    const confinement = await admission.readValidatingAdmissionPolicy({ name: 'bulkhead-operator-confinement' });
+    assert.equal(confinement.spec?.failurePolicy, 'Fail');
+    assert.equal(confinement.spec?.matchConditions?.[0]?.expression, "request.userInfo.username == 'system:serviceaccount:bulkhead-system:bulkhead-operator'");
+    const binding = await admission.readValidatingAdmissionPolicyBinding({ name: 'bulkhead-operator-confinement' });
+    assert.deepEqual(binding.spec?.validationActions, ['Deny']);
   });
 
   it('helm uninstall removes the release but keeps the CRDs and the token Secret', async function () {
@@ -106,5 +115,7 @@ describe('helm install of charts/bulkhead', function () {
     assert.ok(await core.readNamespacedSecret({ namespace: chartNamespace, name: 'bulkhead-api-tokens' }));
     const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     await assert.rejects(rbac.readClusterRole({ name: 'bulkhead-operator' }), /404|not found/i);
+    await assert.rejects(rbac.readClusterRole({ name: 'bulkhead-operator-tenant' }), /404|not found/i);
+    await assert.rejects(kc.makeApiClient(k8s.AdmissionregistrationV1Api).readValidatingAdmissionPolicy({ name: 'bulkhead-operator-confinement' }), /404|not found/i);
   });
 });

@@ -3,9 +3,11 @@
  * operator (and the onboarding API in api-identity.spec.ts) runs as the chart's ServiceAccounts,
  * kube-apiserver's audit log shows that every rule atom (verb × resource × API group, per name or
  * namespace where the rule says so) authorized at least one request that nothing else in the
- * chart would have, and that no request of these identities was refused. That they are
- * sufficient is every other spec passing. bind and escalate never show as a request's verb; they
- * are proven needed by rbac-privileged-verbs.spec.ts.
+ * chart would have, and that no request of these identities was refused. The operator's
+ * tenant-namespace ClusterRole counts as bound in every tenant-* namespace, as the operator binds
+ * it; the requests operator-confinement.spec.ts sends to be refused are left out. That the roles
+ * are sufficient is every other spec passing. bind and escalate never show as a request's verb;
+ * they are proven needed by rbac-privileged-verbs.spec.ts.
  *
  * This suite runs after every other one (it moves itself to the end of the run) and skips, saying
  * why, when the run was partial: a single spec file proves nothing about minimality.
@@ -17,8 +19,12 @@ import { join, resolve } from 'node:path';
 import type { Runnable, Suite } from 'mocha';
 import { auditLogPath, testEnvironment } from '@bulkhead/testenv';
 import { repoRoot } from '../support/cluster.js';
-import { apiServiceAccount, chartNamespace, chartValuesUsedBy, operatorServiceAccount, renderChart } from '../support/operator-identity.js';
-import { atomName, atomsOf, indirectVerbs, neededBy, readAuditLog } from '../support/rbac-audit.js';
+import {
+  apiServiceAccount, chartNamespace, chartValuesUsedBy, operatorServiceAccount, operatorTenantClusterRole, renderChart,
+} from '../support/operator-identity.js';
+import {
+  atomName, atomsOf, confinementProbeAgent, indirectVerbs, neededBy, readAuditLog, tenantNamespaceAtoms,
+} from '../support/rbac-audit.js';
 
 const title = "the chart's RBAC over the whole integration run";
 
@@ -74,12 +80,16 @@ describe(title, function () {
     if (notRun.length > 0) console.log(`      note: ${notRun.length} test(s) did not run (a failed hook), e.g. "${notRun[0]?.fullTitle()}"`);
   });
 
+  const userOf = (serviceAccount: string): string => `system:serviceaccount:${chartNamespace}:${serviceAccount}`;
+  const atomsUnder = (values: Record<string, unknown>) => {
+    const rendered = renderChart(values, ['operator-rbac.yaml', 'api-rbac.yaml']);
+    return [...atomsOf(rendered), ...tenantNamespaceAtoms(rendered, operatorTenantClusterRole, userOf(operatorServiceAccount))];
+  };
   /** Each identity's atoms under every set of values it ran with (say, with and without the audit's signing key), once each. */
   const atoms = () => [...new Map([operatorServiceAccount, apiServiceAccount].flatMap((serviceAccount) =>
-    chartValuesUsedBy(serviceAccount).flatMap((values) => atomsOf(renderChart(values, ['operator-rbac.yaml', 'api-rbac.yaml'])))
-      .filter((atom) => atom.user === `system:serviceaccount:${chartNamespace}:${serviceAccount}`))
+    chartValuesUsedBy(serviceAccount).flatMap(atomsUnder).filter((atom) => atom.user === userOf(serviceAccount)))
     .map((atom) => [atomName(atom), atom])).values()];
-  const requests = () => readAuditLog(auditLogPath(testEnvironment()));
+  const requests = () => readAuditLog(auditLogPath(testEnvironment())).filter((r) => r.userAgent !== confinementProbeAgent);
 
   it('refused no request of the operator or the API', function () {
     const users = new Set(atoms().map((a) => a.user));

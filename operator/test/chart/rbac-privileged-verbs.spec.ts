@@ -1,10 +1,11 @@
 /**
- * The two rule atoms no request shows as its verb, proven needed by taking them away: without
- * "bind" on bulkhead-tenant-owner the operator cannot write an owners' RoleBinding, and without
- * "escalate" on it, it cannot keep the tenant-owner ClusterRole in place (it does not hold the
- * rights it grants, e.g. pods/exec). A probe user holding the chart's operator ClusterRole with
- * exactly one verb removed tries the operator's own write, and is refused; given the verb back,
- * the same write goes through.
+ * The rule atoms no request shows as its verb, proven needed by taking them away: without "bind"
+ * on bulkhead-tenant-owner the operator cannot write an owners' RoleBinding, without "bind" on
+ * bulkhead-operator-tenant it cannot bind itself its rights in a tenant namespace (it holds none
+ * of them cluster-wide), and without "escalate" on the owner role it cannot keep that role in
+ * place (it does not hold the rights it grants, e.g. pods/exec). A probe user holding the chart's
+ * operator ClusterRole with exactly one verb removed tries the operator's own write, and is
+ * refused; given the verb back, the same write goes through.
  */
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
@@ -13,11 +14,12 @@ import { issueUserKubeconfig, testEnvironment } from '@bulkhead/testenv';
 import { fieldManager } from '../../src/api/labels.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/errors.js';
+import { buildOperatorAccessBinding } from '../../src/resources/operator-access.js';
 import { buildOwnerRoleBinding } from '../../src/resources/rbac.js';
 import { buildTenantOwnerClusterRole } from '../../src/resources/tenant-owner-role.js';
 import type { KubeObject } from '../../src/runtime/types.js';
 import { applyObjects, eventually } from '../support/cluster.js';
-import { chartValuesFor, renderChart } from '../support/operator-identity.js';
+import { chartValuesFor, operatorServiceAccount, operatorTenantClusterRole, renderChart } from '../support/operator-identity.js';
 import { operatorRegions } from '../support/operator-process.js';
 import { prepareCluster } from '../support/setup.js';
 import type { PolicyRule } from '../support/rbac-audit.js';
@@ -75,10 +77,10 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
     return client;
   }
 
-  async function provesNeeded(verb: string, write: (client: KubeClient) => Promise<unknown>): Promise<void> {
-    const user = `bulkhead-rbac-probe-${verb}`;
+  async function provesNeeded(verb: string, role: string, write: (client: KubeClient) => Promise<unknown>): Promise<void> {
+    const user = `bulkhead-rbac-probe-${verb}-${role}`;
     const rules = chartOperatorRules();
-    assert.ok(rules.some((r) => r.verbs.includes(verb) && r.resourceNames?.includes(ownerRole)), `the chart grants ${verb} on ${ownerRole}`);
+    assert.ok(rules.some((r) => r.verbs.includes(verb) && r.resourceNames?.includes(role)), `the chart grants ${verb} on ${role}`);
     const reduced = await probeWith(user, without(rules, verb));
     const refused = await refusal(() => write(reduced));
     assert.ok(refused, `without ${verb} the write must be refused`);
@@ -90,9 +92,16 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
   }
 
   it('needs bind to write an owners’ RoleBinding to bulkhead-tenant-owner', async function () {
-    await provesNeeded('bind', (client) => client.apply(
+    await provesNeeded('bind', ownerRole, (client) => client.apply(
       buildOwnerRoleBinding({ name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' }, namespace,
         [{ kind: 'Group', name: 'rbac-probe-admins' }], ownerRole),
+      { fieldManager, force: true }));
+  });
+
+  it('needs bind to write its own RoleBinding to bulkhead-operator-tenant', async function () {
+    await provesNeeded('bind', operatorTenantClusterRole, (client) => client.apply(
+      buildOperatorAccessBinding({ name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' }, namespace,
+        { clusterRole: operatorTenantClusterRole, serviceAccount: operatorServiceAccount, serviceAccountNamespace: 'bulkhead-system' }),
       { fieldManager, force: true }));
   });
 
@@ -100,7 +109,7 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
   // repairing it after someone edited it, needs escalate. Each attempt repairs a fresh edit.
   it('needs escalate to repair an edited tenant-owner ClusterRole', async function () {
     const wanted = buildTenantOwnerClusterRole(ownerRole);
-    await provesNeeded('escalate', async (client) => {
+    await provesNeeded('escalate', ownerRole, async (client) => {
       await admin.apply({ ...wanted, rules: wanted.rules.slice(0, 1) } as KubeObject, { fieldManager, force: true });
       return client.apply(wanted, { fieldManager, force: true });
     });

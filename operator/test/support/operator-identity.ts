@@ -1,7 +1,7 @@
 /**
  * The identities charts/bulkhead gives the operator and the onboarding API, made real in the test
- * environment: the chart's ServiceAccounts, ClusterRoles, Roles and bindings are rendered with
- * `helm template` and applied, and each ServiceAccount gets a token from the TokenRequest API (as
+ * environment: the chart's ServiceAccounts, ClusterRoles, Roles and bindings, and the admission
+ * policy that confines the operator, are rendered with `helm template` and applied, and each ServiceAccount gets a token from the TokenRequest API (as
  * a pod's projected token would be). The operator in every spec then runs with that token, so a
  * rule missing from the chart fails the specs, and kube-apiserver's audit log records what each
  * identity used (see operator/test/chart/rbac-minimal.spec.ts).
@@ -22,9 +22,14 @@ export const chartDir = join(repoRoot, 'charts/bulkhead');
 export const chartNamespace = 'bulkhead-system';
 export const operatorServiceAccount = 'bulkhead-operator';
 export const apiServiceAccount = 'bulkhead-api';
+/** The chart's ClusterRole the operator binds to itself in each tenant namespace (rbac.operatorTenantClusterRole). */
+export const operatorTenantClusterRole = 'bulkhead-operator-tenant';
 
-/** The chart templates that make the identities (not the Deployments: the specs run the processes). */
-export const identityTemplates = ['serviceaccounts.yaml', 'operator-rbac.yaml', 'api-rbac.yaml', 'api-token-secret.yaml'];
+/**
+ * The chart templates that make the identities and confine them (not the Deployments: the specs
+ * run the processes), so that every spec runs the operator under the admission policy too.
+ */
+export const identityTemplates = ['serviceaccounts.yaml', 'operator-rbac.yaml', 'operator-confinement.yaml', 'api-rbac.yaml', 'api-token-secret.yaml'];
 
 /** `helm template` of charts/bulkhead with the given values, limited to `templates` when given. */
 export function renderChart(values: Record<string, unknown>, templates: string[] = []): string {

@@ -19,7 +19,10 @@ export interface RuleAtom {
   user: string;
   /** "ClusterRole bulkhead-operator" or "Role bulkhead-system/bulkhead-api-tokens". */
   role: string;
-  /** Set when the role is bound by a RoleBinding: the atom grants only in that namespace. */
+  /**
+   * Set when the role is bound by a RoleBinding: the atom grants only in that namespace; a trailing
+   * `*` (`tenant-*`) stands for the namespaces the operator binds the role in itself.
+   */
   namespace?: string;
   apiGroup: string;
   resource: string;
@@ -38,6 +41,7 @@ export interface AuditRequest {
   name?: string;
   code: number;
   uri: string;
+  userAgent: string;
 }
 
 interface ObjectMeta { name: string; namespace?: string }
@@ -57,9 +61,27 @@ export const atomName = (a: RuleAtom): string =>
   `${a.user.split(':').pop() ?? a.user}: ${a.verb} ${a.apiGroup || 'core'}/${a.resource}${a.resourceName ? `/${a.resourceName}` : ''}`
   + `${a.namespace ? ` in ${a.namespace}` : ''} (${a.role})`;
 
+/**
+ * Requests sent on purpose as the operator's identity to show it is refused (operator-confinement
+ * .spec.ts): they carry this User-Agent and prove nothing about which rules the operator needs.
+ */
+export const confinementProbeAgent = 'bulkhead-confinement-probe';
+
+const rbacObjects = (renderedYaml: string): RbacObject[] =>
+  parseAllDocuments(renderedYaml).map((d) => d.toJS() as RbacObject | null).filter((o): o is RbacObject => !!o);
+
+/**
+ * The atoms of a ClusterRole the chart installs but does not bind: the operator binds it to
+ * itself in each tenant namespace (namespace `tenant-*`).
+ */
+export function tenantNamespaceAtoms(renderedYaml: string, clusterRole: string, user: string): RuleAtom[] {
+  const role = rbacObjects(renderedYaml).find((o) => o.kind === 'ClusterRole' && o.metadata.name === clusterRole);
+  return expand(role?.rules ?? []).map((atom) => ({ ...atom, user, role: `ClusterRole ${clusterRole}`, namespace: 'tenant-*' }));
+}
+
 /** Every rule atom the rendered chart grants to ServiceAccounts, through its bindings. */
 export function atomsOf(renderedYaml: string): RuleAtom[] {
-  const objects = parseAllDocuments(renderedYaml).map((d) => d.toJS() as RbacObject | null).filter((o): o is RbacObject => !!o);
+  const objects = rbacObjects(renderedYaml);
   const roles = new Map(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
     .map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
   const atoms: RuleAtom[] = [];
@@ -90,13 +112,13 @@ export function readAuditLog(path: string): AuditRequest[] {
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const event = JSON.parse(line) as {
-      auditID: string; stage: string; verb: string; requestURI: string; user: { username: string };
+      auditID: string; stage: string; verb: string; requestURI: string; user: { username: string }; userAgent?: string;
       objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
       responseStatus?: { code?: number };
     };
     const ref = event.objectRef;
     requests.set(event.auditID, {
-      auditID: event.auditID, user: event.user.username, verb: event.verb, uri: event.requestURI,
+      auditID: event.auditID, user: event.user.username, verb: event.verb, uri: event.requestURI, userAgent: event.userAgent ?? '',
       apiGroup: ref?.apiGroup ?? '', namespace: ref?.namespace, name: ref?.name,
       resource: ref?.resource ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}` : undefined,
       // A watch's first event (ResponseStarted) already carries the answer.
@@ -117,10 +139,14 @@ export function authorizedVerbs(request: AuditRequest): string[] {
   return request.verb === 'patch' && request.code === 201 ? ['patch', 'create'] : [request.verb];
 }
 
+function inNamespace(atom: RuleAtom, namespace: string | undefined): boolean {
+  if (atom.namespace === undefined) return true;
+  return atom.namespace.endsWith('*') ? (namespace ?? '').startsWith(atom.namespace.slice(0, -1)) : atom.namespace === namespace;
+}
+
 function matches(atom: RuleAtom, request: AuditRequest, verb: string): boolean {
   return atom.user === request.user && atom.verb === verb && atom.resource === request.resource
-    && atom.apiGroup === request.apiGroup
-    && (atom.namespace === undefined || atom.namespace === request.namespace)
+    && atom.apiGroup === request.apiGroup && inNamespace(atom, request.namespace)
     && (atom.resourceName === undefined || atom.resourceName === request.name);
 }
 

@@ -19,7 +19,7 @@ import { judgeTenantCatalog } from './database-catalog-checks.js';
 import { judgeMatrix, probeMatrix, type MatrixTenant } from './database-matrix.js';
 import { databaseInventory, judgeOrphans } from './database-orphans.js';
 import type { AuditedTenant, DatabaseAuditResult, DatabaseMatrix } from './model.js';
-import { databaseServerOf, readSecretValues, serverKey, type RegionSettings } from './regional-access.js';
+import { databaseServerOf, namespacesWithOperatorAccess, readSecretValues, serverKey, type RegionSettings } from './regional-access.js';
 import { groupByServer, type ServerGroup } from './servers.js';
 
 export interface DatabaseAuditRequest {
@@ -34,11 +34,20 @@ export interface DatabaseAuditRequest {
 
 const credentialKeys = ['host', 'port', 'database', 'username', 'password'];
 
-async function matrixTenant(client: KubeClient, tenant: AuditedTenant, settings: RegionSettings): Promise<{ tenant: MatrixTenant; inputs: InputObject[] }> {
+interface ServerAudit {
+  logger: Logger;
+  /** The namespaces whose Secrets can be read (namespacesWithOperatorAccess). */
+  readable: Set<string>;
+}
+
+async function matrixTenant(client: KubeClient, tenant: AuditedTenant, settings: RegionSettings, readable: Set<string>): Promise<{ tenant: MatrixTenant; inputs: InputObject[] }> {
   const ref = { namespace: namespaceName({ metadata: tenant }), name: databaseSecretName({ metadata: tenant }) };
   const database = databaseName({ metadata: tenant });
+  if (!readable.has(ref.namespace)) {
+    return { tenant: { ...tenant, database, credentialsProblem: `Secret ${ref.namespace}/${ref.name} not read: the operator holds no access in ${ref.namespace} (not set up yet, or being deleted)` }, inputs: [] };
+  }
   try {
-    const { values, input } = await readSecretValues(client, ref, credentialKeys, true);
+    const { values, input } = await readSecretValues(client, ref, credentialKeys);
     // The server is the one the configuration names; the Secret supplies the login.
     const credentials = { host: settings.database.host, port: settings.database.port, username: values.username ?? '', password: values.password ?? '' };
     return { tenant: { ...tenant, database: values.database ?? database, credentials }, inputs: [input] };
@@ -56,7 +65,7 @@ function unaudited(group: ServerGroup, reason: string, message: string, inputs: 
   return { checks, inputs, matrices: [], inventory: { databases: null } };
 }
 
-async function auditServer(client: KubeClient, group: ServerGroup, request: DatabaseAuditRequest, logger: Logger): Promise<DatabaseAuditResult> {
+async function auditServer(client: KubeClient, group: ServerGroup, request: DatabaseAuditRequest, { logger, readable }: ServerAudit): Promise<DatabaseAuditResult> {
   let admin;
   try {
     admin = await databaseServerOf(client, group.settings);
@@ -67,7 +76,7 @@ async function auditServer(client: KubeClient, group: ServerGroup, request: Data
   try {
     const catalog = await readIsolationCatalog(connection).catch((error: Error) => error);
     if (catalog instanceof Error) return unaudited(group, 'DatabaseUnreachable', catalog.message, [admin.input]);
-    const read = await mapBounded(group.tenants, 8, (tenant) => matrixTenant(client, tenant, group.settings));
+    const read = await mapBounded(group.tenants, 8, (tenant) => matrixTenant(client, tenant, group.settings, readable));
     const tenants = read.map((entry) => entry.tenant);
     const cells = await probeMatrix(tenants, { concurrency: request.concurrency ?? 4, connectionTimeoutMillis: request.connectionTimeoutMillis });
     const matrix: DatabaseMatrix = { server: group.server, regions: group.regions, tenants: tenants.map((t) => t.name), cells };
@@ -94,8 +103,9 @@ export async function auditDatabases(client: KubeClient, request: DatabaseAuditR
     reason: 'RegionNotConfigured', message: `region ${tenant.region} has no database server in the operator's configuration`, evidence: { region: tenant.region },
   }));
   const result: DatabaseAuditResult = { checks, inputs: [], matrices: [], inventory: { databases: [] } };
+  const readable = groups.length > 0 ? await namespacesWithOperatorAccess(client) : new Set<string>();
   for (const group of groups) {
-    const part = await auditServer(client, group, request, logger);
+    const part = await auditServer(client, group, request, { logger, readable });
     result.checks.push(...part.checks);
     result.inputs.push(...part.inputs);
     result.matrices.push(...part.matrices);

@@ -8,9 +8,10 @@ import type { OperatorConfig } from '../../api/operator-config.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { DatabaseServer } from '../../providers/database/index.js';
 import type { KmsEndpoint } from '../../providers/kms/index.js';
+import { operatorAccessBindingName } from '../../resources/operator-access.js';
 import type { KubeObject } from '../../runtime/types.js';
+import { listAll } from '../cluster-reads.js';
 import { inputOf } from '../guardrails/inputs.js';
-import { readNamed } from '../guardrails/named-reads.js';
 import type { InputObject } from '../model.js';
 
 export type RegionSettings = OperatorConfig['regions'][string];
@@ -26,18 +27,15 @@ export interface SecretValues {
 
 /**
  * The named keys of a Secret, decoded; throws an Error naming the Secret and the key that is
- * missing. `byList` reads it with a LIST narrowed to its name (tenant Secrets, which the operator
- * may list but not get); otherwise with a GET (the credential Secrets, granted by name).
+ * missing. Read with a GET: the credential Secrets are granted by name, a tenant's Secret by the
+ * operator's RoleBinding in the tenant's namespace (it can list Secrets nowhere).
  */
 export async function readSecretValues(
   client: KubeClient,
   ref: { namespace: string; name: string },
   keys: readonly string[],
-  byList = false,
 ): Promise<SecretValues> {
-  const secret = byList
-    ? await readNamed<SecretObject>(client, { apiVersion: 'v1', kind: 'Secret' }, ref.namespace, ref.name)
-    : await client.get<SecretObject>({ apiVersion: 'v1', kind: 'Secret', ...ref });
+  const secret = await client.get<SecretObject>({ apiVersion: 'v1', kind: 'Secret', ...ref });
   if (!secret) throw new Error(`Secret ${ref.namespace}/${ref.name} does not exist`);
   const values: Record<string, string> = {};
   for (const key of keys) {
@@ -46,6 +44,15 @@ export async function readSecretValues(
     values[key] = Buffer.from(encoded, 'base64').toString('utf8');
   }
   return { values, input: inputOf({ ...secret, apiVersion: 'v1', kind: 'Secret' }) };
+}
+
+/**
+ * The namespaces whose Secrets the operator may read now: those holding its own RoleBinding, not
+ * being deleted. Anywhere else a GET would be refused (docs/decisions/0014), so it is not sent.
+ */
+export async function namespacesWithOperatorAccess(client: KubeClient): Promise<Set<string>> {
+  const bindings = await listAll(client, 'rbac.authorization.k8s.io/v1', 'RoleBinding', { fieldSelector: `metadata.name=${operatorAccessBindingName}` });
+  return new Set(bindings.filter((binding) => !binding.metadata.deletionTimestamp).map((binding) => binding.metadata.namespace ?? ''));
 }
 
 /** `host:port`: what makes two regions share one database server. */

@@ -1,8 +1,10 @@
 /**
  * Wires the tenant controller: informers for Tenants, TenantPlans and every kind Bulkhead owns
  * (filtered to its label), and the events that bring a tenant back to the queue: its own spec
- * changes, a change of its plan, and any change or deletion of an object it owns. There is no
- * polling loop: drift is seen through watches.
+ * changes, a change of its plan, and any change or deletion of an object it owns. Drift of those
+ * is seen through watches. What has no watch (the database Secret, which the operator may not
+ * watch cluster-wide; the database and the key outside Kubernetes) is caught by a slow resync,
+ * controller-runtime's SyncPeriod (docs/decisions/0014).
  */
 import { managedByLabel, managedByValue } from '../../api/labels.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
@@ -36,12 +38,36 @@ export interface TenantControllerDeps {
 
 export interface TenantController {
   controller: Controller;
+  /** Reconciles every tenant again once per tenantResyncPeriodMs until `signal` aborts (startResync). */
+  resync(signal: AbortSignal): void;
   providers: RegionalProviders;
   informers: Informer<KubeObject>[];
   tenants: Informer<Tenant>;
 }
 
 const tenantApiVersion = 'bulkhead.dev/v1alpha1';
+/** Long enough to cost little (a reconcile of a Ready tenant reads, never writes), short enough to repair within the hour. */
+export const tenantResyncPeriodMs = 10 * 60_000;
+/** The resync period is cut into this many slices; each object comes up in the slice its UID hashes to. */
+export const resyncSlices = 60;
+const sliceOf = (id: string): number => [...id].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) >>> 0, 0) % resyncSlices;
+
+/** The keys of the objects whose turn it is in `slice`: every object once over the slices 0 to resyncSlices - 1. */
+export function resyncKeys(slice: number, objects: KubeObject[]): string[] {
+  return objects.filter((object) => sliceOf(object.metadata.uid ?? object.metadata.name) === slice).map(objectKey);
+}
+
+/**
+ * Queues every object `list` returns once per `periodMs`, until `signal` aborts, a slice at a
+ * time: a thousand tenants never resync at once, and each keeps its moment from period to period.
+ */
+export function startResync(queue: { add(key: string): void }, list: () => KubeObject[], periodMs: number, signal: AbortSignal): void {
+  let tick = 0;
+  const timer = setInterval(() => {
+    for (const key of resyncKeys(tick++ % resyncSlices, list())) queue.add(key);
+  }, periodMs / resyncSlices).unref();
+  signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+}
 const byPlan = 'plan';
 
 export function createTenantController(deps: TenantControllerDeps): TenantController {
@@ -86,6 +112,7 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
 
   return {
     controller,
+    resync: (signal) => startResync(controller.queue, () => tenants.store.list(), tenantResyncPeriodMs, signal),
     providers,
     tenants,
     informers: [tenants, plans, ...Object.values(owned)] as Informer<KubeObject>[],

@@ -11,6 +11,7 @@ import type { ReconcileOutcome } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logging.js';
 import { hasFinalizer, removeFinalizer } from './finalizer.js';
 import type { OwnedObjects } from './owned-objects.js';
+import { releaseOperatorAccess } from './steps/operator-access.js';
 import { nextStatus, writeStatus, type StatusWriter } from './status.js';
 import { scheduleKeyDeletion, tearDownDatabase, type TeardownDeps } from './teardown.js';
 
@@ -30,7 +31,7 @@ export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger:
     if (!live.metadata.deletionTimestamp) {
       await deps.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, { uid: live.metadata.uid });
       logger.info('Deleted Namespace', { name: namespace });
-    }
+    } else await releaseOperatorAccess({ client: deps.client, owned: deps.owned, logger }, live);
     // The namespace's deletion event wakes us too; the requeue is a safety net.
     return { requeueAfterMs: 5_000 };
   }

@@ -1,7 +1,9 @@
 /**
  * The caches of the kinds Bulkhead creates for tenants, and "ensure" operations on top of them:
  * apply an object only when its cached copy lacks something we want (so a steady state writes
- * nothing), and delete the ones a step no longer wants.
+ * nothing), and delete the ones a step no longer wants. Secrets are not cached: the operator may
+ * read them only inside the namespaces it binds itself in, so it cannot watch them cluster-wide
+ * (docs/decisions/0014); a Secret is read with a GET when needed.
  */
 import { fieldManager, tenantLabel } from '../../api/labels.js';
 import type { KubeClient } from '../../kube/client.js';
@@ -11,7 +13,7 @@ import type { Logger } from '../../runtime/logging.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 
 export type OwnedKind = 'Namespace' | 'ResourceQuota' | 'LimitRange' | 'NetworkPolicy' | 'RoleBinding'
-  | 'Deployment' | 'Service' | 'ServiceAccount' | 'ConfigMap' | 'Secret';
+  | 'Deployment' | 'Service' | 'ServiceAccount' | 'ConfigMap';
 
 /**
  * The kinds watched (filtered by Bulkhead's label) so that drift is seen: the guardrails, and the
@@ -28,7 +30,6 @@ export const ownedKinds: Record<OwnedKind, { apiVersion: string; namespaced: boo
   Service: { apiVersion: 'v1', namespaced: true },
   ServiceAccount: { apiVersion: 'v1', namespaced: true },
   ConfigMap: { apiVersion: 'v1', namespaced: true },
-  Secret: { apiVersion: 'v1', namespaced: true },
 };
 
 const isOwnedKind = (kind: string | undefined): kind is OwnedKind => kind !== undefined && kind in ownedKinds;
@@ -55,9 +56,12 @@ export class OwnedObjects {
       name: object.metadata.name, namespace: object.metadata.namespace });
   }
 
-  /** Applies `desired` unless its live copy already holds it. Returns whether it wrote. */
-  async ensure(desired: KubeObject, logger: Logger): Promise<boolean> {
-    const live = await this.live(desired);
+  /**
+   * Applies `desired` unless its live copy already holds it. Returns whether it wrote. A caller
+   * that has just read the live copy (a Secret, with a GET) passes it, or null when there is none.
+   */
+  async ensure(desired: KubeObject, logger: Logger, known?: KubeObject | null): Promise<boolean> {
+    const live = known === undefined ? await this.live(desired) : known;
     if (live && isSubset(desired, live)) return false;
     await this.client.apply(desired, { fieldManager, force: true });
     logger.info(`Applied ${desired.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });

@@ -27,6 +27,7 @@ import { ensureDatabase } from './steps/database.js';
 import { ensureEncryptionKey } from './steps/encryption-key.js';
 import { ensureNamespace } from './steps/namespace.js';
 import { ensureNetworkPolicies } from './steps/network-policies.js';
+import { withOperatorAccess } from './steps/operator-access.js';
 import { ensureQuota } from './steps/quota.js';
 import { ensureOwnerAccess } from './steps/rbac.js';
 
@@ -114,11 +115,12 @@ export class TenantReconciler {
 }
 
 /**
- * Runs the namespace step, then the others; a step that throws becomes a False condition. Owner
- * access and the app wait for NetworkIsolated (gatedOnNetworkIsolation).
+ * Runs the namespace step (with the operator's own access to it), then the others; a step that
+ * throws becomes a False condition. Owner access and the app wait for NetworkIsolated
+ * (gatedOnNetworkIsolation).
  */
 export async function runSteps(context: StepContext, steps: readonly NamedStep[]): Promise<StepOutcome[]> {
-  const namespace = await runStep(ConditionType.NamespaceReady, ensureNamespace, context);
+  const namespace = await runStep(ConditionType.NamespaceReady, withOperatorAccess(ensureNamespace), context);
   if (namespace.status !== 'True') {
     return [namespace, ...steps.map(({ type }) => waiting(type, `waiting for namespace ${context.namespace}`))];
   }

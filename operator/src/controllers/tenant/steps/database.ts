@@ -48,7 +48,8 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
     return outcome('False', Reason.RegionNotConfigured, `region ${tenant.spec.region} has no database server configured; nothing was created`);
   }
   const secretName = databaseSecretName(tenant);
-  const secret: SecretObject | undefined = context.owned.cached('Secret', `${namespace}/${secretName}`);
+  // A GET, not a cache: the operator watches no Secret (docs/decisions/0014).
+  const secret: SecretObject | undefined = await context.owned.live({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } });
   const { password, rotation, rotationDue } = desiredPassword(context, secret);
   const spec = databaseSpec(context);
   try {
@@ -59,7 +60,7 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
   }
   const { host, port } = settings.database;
   await context.owned.ensure(buildDatabaseSecret(tenant.metadata, { name: secretName, namespace, rotation },
-    { host, port, database: spec.databaseName, username: spec.roleName, password }), context.logger);
+    { host, port, database: spec.databaseName, username: spec.roleName, password }), context.logger, secret ?? null);
   return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`,
     { database: { host, port, name: spec.databaseName, secretName } });
 }
