@@ -8,6 +8,7 @@ import { auditLogName } from './control-plane.js';
 import { readEnvironment, type Environment } from './environment.js';
 import { debianPrograms } from './node/binaries.js';
 import { importImage } from './node/images/oci-archive.js';
+import { buildProductAppImage, productAppRepository, tagImage } from './node/images/product-app.js';
 
 export type { Environment } from './environment.js';
 export { pinnedVersions } from './versions.js';
@@ -22,11 +23,22 @@ export type { ExternalHost } from './node/addresses.js';
 export { realNodeSupport, type RealNodeSupport } from './node/support.js';
 export { packImage, type ImageSpec } from './node/images/oci-archive.js';
 export { probeImage } from './node/images/catalog.js';
+export { productAppRepository } from './node/images/product-app.js';
 
 /** Imports an OCI archive (packImage) into the real node's containerd, where kubelet finds it. */
 export function importIntoNode(env: Environment, archive: string): void {
   if (!env.realNode) throw new Error('this environment has no real node (start it with NODE=real)');
   importImage(debianPrograms.ctr[0], env.realNode.containerdSocket, archive);
+}
+
+/** Builds the product's image (product-app.ts) and imports it into the real node under every version given. */
+export function importProductApp(env: Environment, versions: readonly string[]): void {
+  if (!env.realNode || versions.length === 0) return;
+  const [first = '', ...rest] = versions;
+  const archive = buildProductAppImage(join(env.dir, 'run', 'images'), first);
+  importIntoNode(env, archive);
+  tagImage(debianPrograms.ctr[0], env.realNode.containerdSocket, `${productAppRepository}:${first}`,
+    rest.map((version) => `${productAppRepository}:${version}`));
 }
 
 /** kube-apiserver's audit log (JSON lines) of the requests made by Bulkhead's ServiceAccounts. */
