@@ -82,6 +82,7 @@ export class PlainOnboarding {
     if (!plan) throw new Error(`plan ${tenant.spec.plan} does not exist`);
     const context: StepContext = {
       tenant, plan, namespace: namespaceName(tenant), config: this.config, client: this.client, owned: this.owned, providers: this.providers, logger,
+      signal: new AbortController().signal,
     };
     mustSucceed([await ensureNamespace(context)]);
     const guardrails = Promise.all([ensureNetworkPolicies, ensureOwnerAccess, ensureQuota].map((step) => step(context)))

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/runtime/logging.js';
 import { DatabaseSnapshotFailed, PostgresDatabaseProvider, generatePassword, type TenantDatabaseSpec } from '../../src/providers/database/index.js';
 import { postgresClientBinDir, snapshotPrefix } from '../../src/providers/database/snapshot.js';
 import { adminQuery, adminServer, connectedAs, loginRefusal, objectsMarkedWith, tenantDatabaseSpec } from './support/postgres.js';
+import { soleActorFence } from './support/fence.js';
 
 /** Creates the tenant's database with a table of three rows; returns the password. */
 async function tenantWithData(provider: PostgresDatabaseProvider, spec: TenantDatabaseSpec): Promise<string> {
@@ -57,7 +58,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
         assert.deepEqual(rows, [{ n: 3 }]);
         assert.deepEqual(await provider.retain(spec), { role: 'done', database: 'done' });
       } finally {
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
       }
     });
 
@@ -70,7 +71,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
           await assert.rejects(client.query('SELECT count(*) FROM invoices'), /terminat|Connection terminated/);
         });
       } finally {
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
       }
     });
   });
@@ -82,7 +83,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
     before(async function () {
       spec = tenantDatabaseSpec('snapshot');
       await tenantWithData(provider, spec);
-      ({ file } = await provider.snapshotAndDrop(spec));
+      ({ file } = await provider.snapshotAndDrop(spec, soleActorFence));
     });
 
     it('drops the database and the role', async function () {
@@ -112,7 +113,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
     });
 
     it('reports the same snapshot when called again after the drop', async function () {
-      assert.deepEqual(await provider.snapshotAndDrop(spec), { file });
+      assert.deepEqual(await provider.snapshotAndDrop(spec, soleActorFence), { file });
     });
 
     it('refuses to drop anything without a snapshot directory', async function () {
@@ -120,11 +121,11 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
       const withoutDir = new PostgresDatabaseProvider(adminServer(), { logger: createLogger({ silent: true }) });
       try {
         await tenantWithData(provider, other);
-        await assert.rejects(withoutDir.snapshotAndDrop(other), DatabaseSnapshotFailed);
+        await assert.rejects(withoutDir.snapshotAndDrop(other, soleActorFence), DatabaseSnapshotFailed);
         assert.equal(await databaseExists(other.databaseName), true);
       } finally {
         await withoutDir.close();
-        await provider.drop(other);
+        await provider.drop(other, soleActorFence);
       }
     });
 
@@ -133,7 +134,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
       await tenantWithData(provider, other);
       const partial = join(snapshotDir, `${snapshotPrefix(other)}20200101T000000000Z.dump.partial`);
       writeFileSync(partial, 'half a dump', { mode: 0o600 });
-      const { file: complete } = await provider.snapshotAndDrop(other);
+      const { file: complete } = await provider.snapshotAndDrop(other, soleActorFence);
       assert.equal(existsSync(partial), false);
       assert.ok(complete !== undefined && existsSync(complete));
     });
@@ -142,7 +143,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
       const name = `tenant_"; x' =dbname=postgres ${tenantDatabaseSpec('x').tenant}`;
       const other = { ...tenantDatabaseSpec('snapshot-hostile'), databaseName: name, roleName: name };
       await tenantWithData(provider, other);
-      const result = await provider.snapshotAndDrop(other);
+      const result = await provider.snapshotAndDrop(other, soleActorFence);
       assert.ok(result.file?.startsWith(snapshotDir));
       assert.equal(await databaseExists(name), false);
       const listing = execFileSync(join(postgresClientBinDir() ?? '', 'pg_restore'), ['--list', result.file ?? ''], { encoding: 'utf8' });
@@ -154,18 +155,18 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
     it('drops the database and the role, and may be repeated', async function () {
       const spec = tenantDatabaseSpec('delete');
       const password = await tenantWithData(provider, spec);
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
       assert.equal(await databaseExists(spec.databaseName), false);
       assert.equal(await roleExists(spec.roleName), false);
       assert.match((await loginRefusal(spec.roleName, password, spec.databaseName)) ?? 'connected', /password authentication failed/);
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
     });
 
     it('drops a database even while the tenant is connected to it', async function () {
       const spec = tenantDatabaseSpec('delete-open');
       const password = await tenantWithData(provider, spec);
       await connectedAs(spec.roleName, password, spec.databaseName, async () => {
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
       });
       assert.equal(await databaseExists(spec.databaseName), false);
       assert.equal(await roleExists(spec.roleName), false);

@@ -4,7 +4,7 @@
  * changes, a change of its plan, and any change or deletion of an object it owns. There is no
  * polling loop: drift is seen through watches.
  */
-import { managedByLabel, managedByValue } from '../../api/labels.js';
+import { managedByLabel, managedByValue, orphanDataAnnotation } from '../../api/labels.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant } from '../../api/tenant.js';
@@ -62,10 +62,12 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   });
 
   // The tenant's own status writes do not bump its generation, so they do not wake it again; a
-  // rollout's version annotation does.
+  // rollout's version annotation does, and so does the orphan-data annotation on a deleted Tenant.
+  const annotationChanged = (old: Tenant, next: Tenant, key: string): boolean =>
+    old.metadata.annotations?.[key] !== next.metadata.annotations?.[key];
   tenants.addEventHandler(enqueueHandler<Tenant>(controller.queue, {
     updatePredicate: (old, next) => generationChanged(old, next)
-      || old.metadata.annotations?.[appVersionAnnotation] !== next.metadata.annotations?.[appVersionAnnotation],
+      || annotationChanged(old, next, appVersionAnnotation) || annotationChanged(old, next, orphanDataAnnotation),
   }));
   tenants.store.addIndexer(byPlan, (tenant) => [tenant.spec.plan]);
   plans.addEventHandler(enqueueHandler<TenantPlan>(controller.queue, {

@@ -12,7 +12,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
-import type { Step, StepContext, StepOutcome } from './context.js';
+import { reconcileScope, type Step, type StepContext, type StepOutcome } from './context.js';
 import { finalizeTenant } from './finalize.js';
 import { addFinalizer } from './finalizer.js';
 import type { OwnedObjects } from './owned-objects.js';
@@ -71,12 +71,13 @@ export class TenantReconciler {
   readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileOutcome | void> => {
     const tenant = this.deps.tenants.store.get(key);
     if (!tenant) return; // gone: its children went with it (owner references)
-    const writer = { client: this.deps.client, events: this.deps.events, logger: context.logger };
+    const scope = reconcileScope(this.deps, context);
+    const writer = { client: scope.client, events: this.deps.events, logger: context.logger };
     if (tenant.metadata.deletionTimestamp) {
-      return finalizeTenant({ ...this.deps, writer, logger: context.logger }, tenant, context.logger);
+      return finalizeTenant({ ...this.deps, ...scope, writer, logger: context.logger, fence: context.fence }, tenant, context.logger);
     }
 
-    await addFinalizer(this.deps.client, tenant);
+    await addFinalizer(scope.client, tenant);
     const plan = this.deps.plans.store.get(tenant.spec.plan);
     if (!plan) {
       // Nothing is created without a plan; the plan informer brings the tenant back when it appears.
@@ -87,7 +88,7 @@ export class TenantReconciler {
     }
     const stepContext: StepContext = {
       tenant: tenant as StepContext['tenant'], plan, namespace: namespaceName(tenant), config: this.deps.config,
-      client: this.deps.client, owned: this.deps.owned, providers: this.deps.providers, logger: context.logger,
+      ...scope, logger: context.logger, signal: context.signal,
     };
     const outcomes = await runSteps(stepContext, this.steps);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
