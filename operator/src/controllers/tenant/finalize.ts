@@ -11,8 +11,9 @@ import type { Tenant } from '../../api/tenant.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { ReconcileOutcome } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logging.js';
+import type { KubeObject } from '../../runtime/types.js';
 import { hasFinalizer, removeFinalizer } from './finalizer.js';
-import { releaseOwnerFinalizers, type NamespaceObject } from './owner-finalizers.js';
+import { releaseOwnerFinalizers } from './owner-finalizers.js';
 import type { OwnedObjects } from './owned-objects.js';
 import { nextStatus, writeStatus, type StatusWriter } from './status.js';
 import { tearDownData, type TeardownDeps } from './teardown.js';
@@ -40,14 +41,14 @@ export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger:
 }
 
 /** Whether Bulkhead created the namespace for this very Tenant (its owner reference carries the UID). */
-function ownedBy(namespace: NamespaceObject, tenant: Tenant): boolean {
+function ownedBy(namespace: KubeObject, tenant: Tenant): boolean {
   return (namespace.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.metadata.uid);
 }
 
 /** Deletes the tenant's namespace once and helps it finish; true while it still exists. */
 async function namespaceRemains(deps: FinalizeDeps, tenant: Tenant, logger: Logger): Promise<boolean> {
   const namespace = namespaceName(tenant);
-  const live = await deps.client.get<NamespaceObject>({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+  const live = await deps.client.get<KubeObject>({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
   if (!live) return false;
   if (!ownedBy(live, tenant)) {
     logger.info('Left a namespace of the same name alone: it is not this tenant\'s', { name: namespace });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { finalizersRemain, isKubernetesFinalizer, ownerFinalizers, ownerWritableResources } from './owner-finalizers.js';
+import { isKubernetesFinalizer, ownerFinalizers, ownerWritableResources } from './owner-finalizers.js';
 
 describe('owners\' finalizers in a terminating tenant namespace', function () {
   it('leaves Kubernetes\' own finalizers to their controllers', function () {
@@ -29,12 +29,5 @@ describe('owners\' finalizers in a terminating tenant namespace', function () {
       assert.ok(!names.includes(readOnly), readOnly);
     }
     assert.ok(names.every((name) => !name.includes('/scale') && !name.includes('/exec')), names.join(' '));
-  });
-
-  it('acts only when the namespace controller reports finalizers remaining', function () {
-    const withConditions = (status: string) => ({ metadata: { name: 'tenant-a' }, status: { conditions: [{ type: 'NamespaceFinalizersRemaining', status }] } });
-    assert.equal(finalizersRemain(withConditions('True')), true);
-    assert.equal(finalizersRemain(withConditions('False')), false);
-    assert.equal(finalizersRemain({ metadata: { name: 'tenant-a' } }), false);
   });
 });

@@ -2,10 +2,15 @@
  * Owners' finalizers in a terminating tenant namespace. An owner may put a finalizer of their own
  * on anything the tenant-owner role lets them write; once the namespace is deleted nothing of
  * theirs removes it (whatever controller they had is gone with the namespace), so the namespace
- * would stay Terminating, and the Tenant with it, forever. When the namespace controller reports
- * finalizers remaining, the operator removes every finalizer that is not Kubernetes' own from the
- * objects already being deleted (never from live ones), behind the leadership fence, and records
- * each removal in an Event on the Tenant.
+ * would stay Terminating, and the Tenant with it, forever. While the namespace is Terminating,
+ * the operator removes every finalizer that is not Kubernetes' own from the objects already being
+ * deleted (never from live ones), behind the leadership fence, and records each removal in an
+ * Event on the Tenant.
+ *
+ * It looks on every pass rather than waiting for the namespace's NamespaceFinalizersRemaining
+ * condition: the namespace controller deletes pods first and waits for them to be gone before it
+ * deletes anything else, and while it waits it reports no condition at all (Kubernetes 1.36), so a
+ * pod held by a finalizer would never be reported.
  */
 import { fieldManager } from '../../api/labels.js';
 import type { Tenant } from '../../api/tenant.js';
@@ -20,10 +25,6 @@ export interface OwnerFinalizerDeps {
   client: KubeClient;
   events: EventRecorder;
   fence: LeadershipFence;
-}
-
-export interface NamespaceObject extends KubeObject {
-  status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
 /** A resource as RBAC names it. */
@@ -57,14 +58,9 @@ export function ownerWritableResources(rules: readonly PolicyRule[] = tenantOwne
       .map((resource) => ({ group, resource }))));
 }
 
-/** Whether the namespace controller says deleting the namespace waits on finalizers. */
-export function finalizersRemain(namespace: NamespaceObject): boolean {
-  return (namespace.status?.conditions ?? []).some((c) => c.type === 'NamespaceFinalizersRemaining' && c.status === 'True');
-}
-
 /** Removes owners' finalizers from the namespace's objects being deleted; returns how many objects it changed. */
-export async function releaseOwnerFinalizers(deps: OwnerFinalizerDeps, tenant: Tenant, namespace: NamespaceObject, logger: Logger): Promise<number> {
-  if (!namespace.metadata.deletionTimestamp || !finalizersRemain(namespace)) return 0;
+export async function releaseOwnerFinalizers(deps: OwnerFinalizerDeps, tenant: Tenant, namespace: KubeObject, logger: Logger): Promise<number> {
+  if (!namespace.metadata.deletionTimestamp) return 0;
   let released = 0;
   for (const type of ownerWritableResources()) {
     for (const object of await listBeingDeleted(deps.client, type, namespace.metadata.name, logger)) {
