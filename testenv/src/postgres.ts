@@ -2,6 +2,8 @@
  * A private PostgreSQL server (Debian's binaries) on a free loopback port, with password
  * (SCRAM) authentication over TCP so that tenant roles' passwords are really checked.
  * PostgreSQL refuses to run as root, so under root the server runs as the `postgres` user.
+ * Every DDL statement is logged (log_statement=ddl) before it runs, even one that then fails, so
+ * a spec can count exactly how often, say, a tenant's DROP DATABASE was sent.
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,8 @@ export interface PostgresServer {
   password: string;
   /** postgres://user:password@host:port/postgres */
   url: string;
+  /** The server's log: one `LOG:  statement: <sql>` line per DDL statement. */
+  log: string;
 }
 
 /** The directory holding initdb, postgres and pg_isready: the newest Debian version, else PATH. */
@@ -64,16 +68,18 @@ export async function startPostgres(dir: string, processes: ManagedProcess[]): P
   rmSync(passwordFile);
 
   const port = await freePort();
+  const log = join(dir, '..', 'logs', 'postgres.log');
   const server = startProcess({
     name: 'postgres',
     command: join(bin, 'postgres'),
-    log: join(dir, '..', 'logs', 'postgres.log'),
+    log,
     args: [
       '-D', data, '-p', String(port),
       '-c', 'listen_addresses=127.0.0.1',
       '-c', `unix_socket_directories=${socketDir}`,
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', 'max_connections=300',
+      '-c', 'log_statement=ddl',
     ],
     ...user,
   });
@@ -83,5 +89,5 @@ export async function startPostgres(dir: string, processes: ManagedProcess[]): P
     return Promise.resolve(true);
   });
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  return { host: '127.0.0.1', port, user: 'postgres', password, url };
+  return { host: '127.0.0.1', port, user: 'postgres', password, url, log };
 }
