@@ -72,13 +72,12 @@ describe('a leader frozen past its lease just before it drops a database', funct
 
     frozen.child.kill('SIGCONT');
     assert.equal(await frozen.exited, 1, 'the old leader should exit after losing its lease');
+    const drops = statementsLoggedSince(logStart).filter((sql) => sql.startsWith('DROP DATABASE IF EXISTS "tenant_fenced"'));
+    assert.equal(drops.length, 1, `DROP DATABASE was sent ${drops.length} times:\n${drops.join('\n')}`);
     // 'exit' may come before the last lines are read from the pipe.
     const refusal = await eventually('the old leader to log the refusal', () =>
       Promise.resolve(frozen.logs.find((l) => l.message === 'Refused a destructive act: leadership not confirmed')), 10_000);
     assert.match(String(refusal.act), /dropping the tenant database tenant_fenced/);
-
-    const drops = statementsLoggedSince(logStart).filter((sql) => sql.startsWith('DROP DATABASE IF EXISTS "tenant_fenced"'));
-    assert.equal(drops.length, 1, `DROP DATABASE was sent ${drops.length} times:\n${drops.join('\n')}`);
     assert.deepEqual(await adminQuery("SELECT 1 FROM pg_roles WHERE rolname = 'tenant_fenced'"), []);
 
     // Nothing duplicated and no error left behind: one record of each deletion, both by the new leader.
