@@ -55,7 +55,9 @@ async function deploy(context: StepContext, renderer: CachingRenderer, version: 
       `spec.app.values sets ${merged.refused.join(', ')}, which plan ${plan.metadata.name} does not allow (allowedValueKeys)`);
   }
   const chartPath = await locateChart(config.release.chartRepository, plan.spec.app.chart, version);
-  const rendered = await renderer.render({ helm: config.release.helm, chartPath, releaseName: releaseName(tenant), namespace, values: merged.values });
+  const rendered = await renderer.render({
+    helm: config.release.helm, chartPath, releaseName: releaseName(tenant), namespace, values: merged.values, signal: context.signal,
+  });
   const valid = validateRenderedObjects(rendered.objects, { namespace, isNamespaced: await discoverScopes(context, rendered.objects) });
   const objects = adoptReleaseObjects(valid, tenant.metadata, namespace);
   const justApplied = await applyObjects(context, objects);
