@@ -48,4 +48,17 @@ export default tseslint.config(
     rules: { 'max-params': 'off', complexity: 'off', '@typescript-eslint/no-unsafe-member-access': 'off' },
   },
   ...layerRules,
+  {
+    // The leadership fence (docs/decisions/0016): KMS requests that destroy are sent only inside
+    // KmsSession.destroy(), which confirms leadership first. (DROP statements are typed so that only
+    // AdminConnection.destroy() runs them; deleting a Namespace needs the fence at run time.)
+    files: ['operator/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "NewExpression[callee.name=/^(ScheduleKeyDeletion|DeleteAlias)Command$/]:not(CallExpression[callee.property.name='destroy'] NewExpression)",
+        message: 'A KMS request that destroys must be sent through KmsSession.destroy(fence, ...), behind the leadership fence.',
+      }],
+    },
+  },
 );

@@ -93,6 +93,7 @@ export class PlainOnboarding {
       platformAddresses: () => this.addresses.addresses(),
       // The benchmark's tenants declare no domains of their own.
       domains: () => tenantDomains({ name, domains: [] }, [], this.config.network.baseDomain),
+      signal: new AbortController().signal,
     };
     // The operator's own RoleBinding first: without it the operator's identity writes nothing in the namespace.
     mustSucceed([await withOperatorAccess(ensureNamespace)(context)]);

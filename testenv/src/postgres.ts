@@ -3,6 +3,8 @@
  * (SCRAM) authentication over TCP so that tenant roles' passwords are really checked.
  * PostgreSQL refuses to run as root, so under root the server runs as the `postgres` user.
  * With a real node it listens in the platform network namespace instead, where pods reach it.
+ * Every DDL statement is logged (log_statement=ddl) before it runs, even one that then fails, so
+ * a spec can count exactly how often, say, a tenant's DROP DATABASE was sent.
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,8 @@ export interface PostgresServer {
   password: string;
   /** postgres://user:password@host:port/postgres */
   url: string;
+  /** The server's log: one `LOG:  statement: <sql>` line per DDL statement. */
+  log: string;
 }
 
 /** The directory holding initdb, postgres and pg_isready: the newest Debian version, else PATH. */
@@ -75,16 +79,18 @@ export async function startPostgres(dir: string, processes: ManagedProcess[], at
   if (at.clientCIDR) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${at.clientCIDR} scram-sha-256\n`);
 
   const port = await freePort();
+  const log = join(dir, '..', 'logs', 'postgres.log');
   const server = startProcess({
     name: 'postgres',
     command: join(bin, 'postgres'),
-    log: join(dir, '..', 'logs', 'postgres.log'),
+    log,
     args: [
       '-D', data, '-p', String(port),
       '-c', `listen_addresses=${at.host}`,
       '-c', `unix_socket_directories=${socketDir}`,
       '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
       '-c', 'max_connections=300',
+      '-c', 'log_statement=ddl',
     ],
     netns: at.netns,
     ...user,
@@ -95,5 +101,5 @@ export async function startPostgres(dir: string, processes: ManagedProcess[], at
     return Promise.resolve(true);
   });
   const url = `postgres://postgres:${encodeURIComponent(password)}@${at.host}:${port}/postgres`;
-  return { host: at.host, port, user: 'postgres', password, url };
+  return { host: at.host, port, user: 'postgres', password, url, log };
 }

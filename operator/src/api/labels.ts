@@ -47,6 +47,13 @@ export const tenantFinalizer = `${group}/finalizer`;
 export const operatorAccessFinalizer = `${group}/operator-access`;
 
 /**
+ * On a deleted Tenant, "true" releases its finalizer without touching its database or KMS key
+ * (retained as they are, no longer managed): the way out when its region left the operator's
+ * configuration for good, or its database server is gone. Recorded in an Event and the log.
+ */
+export const orphanDataAnnotation = `${group}/orphan-data`;
+
+/**
  * The server-side apply field manager for every write Bulkhead makes, so that it owns exactly the
  * fields it sets and a conflict with a person's edit is visible.
  */

@@ -1,7 +1,9 @@
 /**
  * `bulkhead operator`: runs the operator. Caches start at once on every replica (so a standby is
- * ready to lead); controllers run only on the leader. Losing the lease exits the process, as
- * controller-runtime does, so a replica never acts on a stale belief that it leads.
+ * ready to lead); controllers run only on the leader. Losing the lease aborts every reconcile in
+ * flight (the leadership signal reaches kube, PostgreSQL and KMS calls) and exits the process, as
+ * controller-runtime does; a leader that was frozen and wakes up is stopped at its next destructive
+ * act by the leadership fence (runtime/fence.ts), before its timers have even told it.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +22,7 @@ import { KubeEventRecorder } from '../kube/events.js';
 import { KubeLeaseLock } from '../kube/lease-lock.js';
 import { resourceOf } from '../kube/transport.js';
 import { buildTenantOwnerClusterRole } from '../resources/tenant-owner-role.js';
+import { unelectedFence, type LeadershipFence } from '../runtime/fence.js';
 import { HealthServer } from '../runtime/health.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { createLogger, errorFields, type Logger } from '../runtime/logging.js';
@@ -57,21 +60,21 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
   await health.start();
   for (const informer of informers) informer.start();
 
-  const lead = async (signal: AbortSignal): Promise<void> => {
+  const lead = async (signal: AbortSignal, fence: LeadershipFence): Promise<void> => {
     await client.apply(buildTenantOwnerClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
     for (const informer of informers) await informer.waitForSync(signal);
-    admission?.controller.start(signal);
+    admission?.controller.start(signal, fence);
     admission?.kick();
-    tenants.controller.start(signal);
+    tenants.controller.start(signal, fence);
     tenants.resync(signal);
-    rollouts.controller.start(signal);
+    rollouts.controller.start(signal, fence);
     const audit = config.audit.enabled ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal) : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), admission?.controller.stop(), audit]);
   };
   try {
     if (config.leaderElection.enabled) await runElected({ config, client, identity, logger, metrics }, lead, shutdown.signal);
-    else await lead(shutdown.signal);
+    else await lead(shutdown.signal, unelectedFence(shutdown.signal));
   } finally {
     await Promise.all(informers.map((i) => i.stop()));
     await tenants.providers.close();
@@ -97,7 +100,9 @@ interface Election {
   metrics: ReturnType<typeof createRuntimeMetrics>;
 }
 
-async function runElected(election: Election, lead: (signal: AbortSignal) => Promise<void>, shutdown: AbortSignal): Promise<void> {
+type Lead = (signal: AbortSignal, fence: LeadershipFence) => Promise<void>;
+
+async function runElected(election: Election, lead: Lead, shutdown: AbortSignal): Promise<void> {
   const { config, client, identity, logger, metrics } = election;
   const le = config.leaderElection;
   let lost = false;
@@ -107,8 +112,8 @@ async function runElected(election: Election, lead: (signal: AbortSignal) => Pro
     leaseDurationMs: le.leaseDurationSeconds * 1000,
     renewDeadlineMs: le.renewDeadlineSeconds * 1000,
     retryPeriodMs: le.retryPeriodSeconds * 1000,
-    onStartedLeading: async (signal) => {
-      await lead(signal).catch((error: unknown) => {
+    onStartedLeading: async (signal, fence) => {
+      await lead(signal, fence).catch((error: unknown) => {
         logger.error('Leading failed', errorFields(error));
       });
     },

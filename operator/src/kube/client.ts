@@ -1,14 +1,17 @@
 /**
  * KubeClient: the operator's one way to talk to kube-apiserver. Reads, lists, watches, and writes
  * through server-side apply under a named field manager (the only write path for owned objects,
- * so that repeated applies of an unchanged object are no-ops on the server).
+ * so that repeated applies of an unchanged object are no-ops on the server). withSignal() gives a
+ * view whose requests abort with a reconcile (and so with leadership); deleting a Namespace takes
+ * the leadership fence.
  */
 import { createInterface } from 'node:readline';
 import { KubeConfig } from '@kubernetes/client-node';
+import { destructive, type LeadershipFence } from '../runtime/fence.js';
 import type { KubeObject, ListPage, Status, WatchEvent } from '../runtime/types.js';
 import { isNotFound } from './errors.js';
-import { ResourceTypes, resourcePath, type ObjectRef } from './resource-types.js';
-import { Transport, type RequestObserver } from './transport.js';
+import { ResourceTypes, resourcePath, type ObjectRef, type ResourceType } from './resource-types.js';
+import { Transport, type RequestObserver, type RequestSpec } from './transport.js';
 
 export interface ListOptions {
   namespace?: string;
@@ -38,16 +41,29 @@ export interface DeleteOptions {
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   /** Delete only this incarnation of the object (guards against deleting a recreated namesake). */
   uid?: string;
+  /** Confirms leadership just before the request; required to delete a Namespace (everything in it goes). */
+  fence?: LeadershipFence;
 }
+
+/** Kinds whose deletion destroys more than the object itself, so deleting one needs the leadership fence. */
+const fencedKinds = new Set(['Namespace']);
 
 const applyPatch = 'application/apply-patch+yaml';
 
 export class KubeClient {
   readonly types: ResourceTypes;
 
-  /** Public so that other clients of the same server (access reviews) share its connections and metrics. */
-  constructor(readonly transport: Transport) {
-    this.types = new ResourceTypes(transport);
+  /**
+   * Public so that other clients of the same server (access reviews) share its connections and
+   * metrics. `signal`, when given, aborts every request this client sends (see withSignal).
+   */
+  constructor(readonly transport: Transport, types?: ResourceTypes, private readonly signal?: AbortSignal) {
+    this.types = types ?? new ResourceTypes(transport);
+  }
+
+  /** The same client with every request tied to `signal`; it shares connections, so close the original only. */
+  withSignal(signal: AbortSignal): KubeClient {
+    return new KubeClient(this.transport, this.types, signal);
   }
 
   /** From a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
@@ -61,7 +77,7 @@ export class KubeClient {
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
     const type = await this.types.resolve(ref.apiVersion, ref.kind);
     try {
-      return await this.transport.json<T>({ method: 'GET', path: resourcePath(type, ref.namespace, ref.name) });
+      return await this.send<T>({ method: 'GET', path: resourcePath(type, ref.namespace, ref.name) });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -69,13 +85,21 @@ export class KubeClient {
   }
 
   async list<T extends KubeObject>(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ListPage<T>> {
-    const type = await this.types.resolve(apiVersion, kind);
+    return this.listType<T>(await this.types.resolve(apiVersion, kind), options);
+  }
+
+  /** Lists a resource named as RBAC names it (API group and plural), e.g. ('apps', 'deployments'). */
+  async listResource<T extends KubeObject>(group: string, resource: string, options: ListOptions = {}): Promise<ListPage<T>> {
+    return this.listType<T>(await this.types.resolveResource(group, resource), options);
+  }
+
+  private async listType<T extends KubeObject>(type: ResourceType, options: ListOptions): Promise<ListPage<T>> {
     const { namespace, ...query } = options;
-    const list = await this.transport.json<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>({
+    const list = await this.send<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>({
       method: 'GET', path: resourcePath(type, namespace), query: { ...query },
     });
     // Lists do not carry apiVersion/kind on their items; put them back so items are self-describing.
-    const items = list.items.map((item) => ({ ...item, apiVersion, kind }));
+    const items = list.items.map((item) => ({ ...item, apiVersion: type.apiVersion, kind: type.kind }));
     return { items, resourceVersion: list.metadata.resourceVersion, continue: list.metadata.continue || undefined };
   }
 
@@ -90,7 +114,7 @@ export class KubeClient {
   private async patchApply<T extends KubeObject>(object: KubeObject, options: ApplyOptions, subresource?: string): Promise<T> {
     const apiVersion = object.apiVersion ?? '';
     const type = await this.types.resolve(apiVersion, object.kind ?? '');
-    return this.transport.json<T>({
+    return this.send<T>({
       method: 'PATCH',
       path: resourcePath(type, object.metadata.namespace, object.metadata.name, subresource),
       query: { fieldManager: options.fieldManager, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
@@ -101,7 +125,7 @@ export class KubeClient {
 
   async create<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
-    return this.transport.json<T>({
+    return this.send<T>({
       method: 'POST', path: resourcePath(type, object.metadata.namespace), query: { fieldManager: options.fieldManager }, body: object,
     });
   }
@@ -109,7 +133,7 @@ export class KubeClient {
   /** PUT with the object's resourceVersion: fails with 409 if anyone wrote since it was read. */
   async replace<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
-    return this.transport.json<T>({
+    return this.send<T>({
       method: 'PUT', path: resourcePath(type, object.metadata.namespace, object.metadata.name),
       query: { fieldManager: options.fieldManager }, body: object,
     });
@@ -118,14 +142,21 @@ export class KubeClient {
   /** JSON merge patch; for the few writes that must not take field ownership (e.g. a user's annotation). */
   async mergePatch<T extends KubeObject>(ref: ObjectRef, patch: unknown, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(ref.apiVersion, ref.kind);
-    return this.transport.json<T>({
+    return this.send<T>({
       method: 'PATCH', path: resourcePath(type, ref.namespace, ref.name), query: { fieldManager: options.fieldManager },
       body: patch, contentType: 'application/merge-patch+json',
     });
   }
 
-  /** Deletes an object; false when it was already gone. */
+  /** Deletes an object; false when it was already gone. Behind `options.fence` when given (required for a Namespace). */
   async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<boolean> {
+    const { fence } = options;
+    if (fencedKinds.has(ref.kind) && !fence) throw new Error(`deleting ${ref.kind} ${ref.name} needs the leadership fence`);
+    const send = (): Promise<boolean> => this.sendDelete(ref, options);
+    return fence ? destructive(fence, `deleting ${ref.kind} ${ref.name}`, send) : send();
+  }
+
+  private async sendDelete(ref: ObjectRef, options: DeleteOptions): Promise<boolean> {
     const type = await this.types.resolve(ref.apiVersion, ref.kind);
     const body = {
       apiVersion: 'v1', kind: 'DeleteOptions',
@@ -133,12 +164,17 @@ export class KubeClient {
       ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
     };
     try {
-      await this.transport.json({ method: 'DELETE', path: resourcePath(type, ref.namespace, ref.name), body });
+      await this.send({ method: 'DELETE', path: resourcePath(type, ref.namespace, ref.name), body });
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
       throw error;
     }
+  }
+
+  /** One request, tied to this client's signal. */
+  private send<T>(spec: RequestSpec): Promise<T> {
+    return this.transport.json<T>(this.signal ? { ...spec, signal: this.signal } : spec);
   }
 
   /** Streams watch events until the server closes the watch (resolves) or it fails (rejects). */

@@ -22,12 +22,33 @@ interface APIResourceList {
   resources: { name: string; kind: string; namespaced: boolean }[];
 }
 
+interface APIGroup {
+  preferredVersion?: { groupVersion: string };
+}
+
 export class ResourceTypes {
   private readonly byGroupVersion = new Map<string, Promise<Map<string, ResourceType>>>();
 
   constructor(private readonly transport: Transport) {}
 
   async resolve(apiVersion: string, kind: string): Promise<ResourceType> {
+    const type = (await this.typesOf(apiVersion)).get(kind);
+    if (!type) {
+      this.byGroupVersion.delete(apiVersion);
+      throw new Error(`the server does not serve kind ${kind} in ${apiVersion}`);
+    }
+    return type;
+  }
+
+  /** A resource as RBAC names it (API group and plural), in the group's preferred version. */
+  async resolveResource(group: string, resource: string): Promise<ResourceType> {
+    const apiVersion = group === '' ? 'v1' : await this.preferredVersion(group);
+    const type = [...(await this.typesOf(apiVersion)).values()].find((candidate) => candidate.plural === resource);
+    if (!type) throw new Error(`the server does not serve resource ${resource} in ${apiVersion}`);
+    return type;
+  }
+
+  private typesOf(apiVersion: string): Promise<Map<string, ResourceType>> {
     let pending = this.byGroupVersion.get(apiVersion);
     if (!pending) {
       pending = this.discover(apiVersion);
@@ -35,12 +56,13 @@ export class ResourceTypes {
       // A failed discovery (say, a CRD not installed yet) must be retried next time.
       pending.catch(() => this.byGroupVersion.delete(apiVersion));
     }
-    const type = (await pending).get(kind);
-    if (!type) {
-      this.byGroupVersion.delete(apiVersion);
-      throw new Error(`the server does not serve kind ${kind} in ${apiVersion}`);
-    }
-    return type;
+    return pending;
+  }
+
+  private async preferredVersion(group: string): Promise<string> {
+    const found = await this.transport.json<APIGroup>({ method: 'GET', path: `/apis/${group}` });
+    if (!found.preferredVersion) throw new Error(`the server names no preferred version for API group ${group}`);
+    return found.preferredVersion.groupVersion;
   }
 
   private async discover(apiVersion: string): Promise<Map<string, ResourceType>> {

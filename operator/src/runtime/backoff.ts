@@ -1,6 +1,6 @@
 /**
- * Jittered exponential backoff for reconnect loops (the informer's list and watch), and an
- * abortable sleep. Per-key retry delays for the work queue live in rate-limiter.ts instead.
+ * Jittered exponential backoff for reconnect loops (the informer's list and watch), an abortable
+ * sleep, and a timeout for calls that must not outlast a deadline. Per-key retry delays for the work queue live in rate-limiter.ts instead.
  */
 
 export interface BackoffOptions {
@@ -62,4 +62,17 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** The promise's value, or `fallback` if it takes longer than `ms`. */
+export async function withTimeout<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -130,4 +130,18 @@ describe('Controller', () => {
     assert.match(text, /workqueue_retries_total\{name="things"\} 1/);
     assert.match(text, /controller_runtime_max_concurrent_reconciles\{controller="things"\} 1/);
   });
+
+  it('hands every reconcile the leadership fence it was started with, and its signal', async () => {
+    const fence = { confirm: () => Promise.resolve() };
+    const seen: unknown[] = [];
+    const leadership = new AbortController();
+    controller = new Controller({
+      name: 'things', logger,
+      reconcile: (_key, context) => { seen.push(context.fence, context.signal.aborted); return Promise.resolve(); },
+    });
+    controller.start(leadership.signal, fence);
+    controller.enqueue('acme');
+    await eventually(() => assert.deepEqual(seen, [fence, false]));
+  });
 });
+

@@ -6,6 +6,7 @@
  * two workers at once.
  */
 import { randomUUID } from 'node:crypto';
+import { unelectedFence, type LeadershipFence } from './fence.js';
 import { enqueueHandler, type EnqueueOptions } from './handlers.js';
 import type { EventHandler } from './informer.js';
 import { errorFields, type Logger } from './logging.js';
@@ -19,8 +20,10 @@ export interface ReconcileContext {
   reconcileID: string;
   /** Carries `controller`, `reconcileID` and `key`. */
   logger: Logger;
-  /** Aborts when the controller stops; long steps should give up early. */
+  /** Aborts when the controller stops (and so when leadership is lost); pass it to every call that takes one. */
   signal: AbortSignal;
+  /** Confirms leadership immediately before a destructive act (runtime/fence.ts). */
+  fence: LeadershipFence;
 }
 
 /**
@@ -56,6 +59,7 @@ export class Controller {
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
   private activeWorkers = 0;
+  private fence: LeadershipFence = unelectedFence(this.stopping.signal);
 
   constructor(options: ControllerOptions) {
     this.name = options.name;
@@ -86,9 +90,13 @@ export class Controller {
     return informer.addEventHandler(enqueueHandler<T>(this.queue, options));
   }
 
-  /** Starts the workers; when `signal` aborts the controller stops as by stop(). */
-  start(signal?: AbortSignal): void {
+  /**
+   * Starts the workers; when `signal` aborts the controller stops as by stop(). Reconciles get
+   * `fence` (the leader elector's); without one they run as the only replica.
+   */
+  start(signal?: AbortSignal, fence?: LeadershipFence): void {
     if (this.running || this.stopping.signal.aborted) return;
+    if (fence) this.fence = fence;
     this.metrics.setMaxConcurrentReconciles(this.workers);
     this.metrics.setActiveWorkers(0);
     const workers = Array.from({ length: this.workers }, () => this.work());
@@ -135,7 +143,7 @@ export class Controller {
     let outcome: ReconcileOutcome | void;
     try {
       logger.debug('Reconciling');
-      outcome = await this.reconciler(key, { reconcileID, logger, signal: this.stopping.signal });
+      outcome = await this.reconciler(key, { reconcileID, logger, signal: this.stopping.signal, fence: this.fence });
     } catch (error) {
       observe('error');
       logger.error('Reconciler error', { ...errorFields(error), retries: this.queue.numRequeues(key) });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { LeadershipNotConfirmed } from './fence.js';
 import { ConflictError, LeaderElector, type LeaderElectionRecord, type LeaseLock } from './leader-election.js';
 import { createLogger } from './logging.js';
 import { eventually } from './testing.js';
@@ -16,9 +17,13 @@ class SharedLease {
   }
 }
 
-/** One candidate's view of the Lease; `partitioned` makes every call fail, as a lost network would. */
+/**
+ * One candidate's view of the Lease; `partitioned` makes every call fail, as a lost network would,
+ * and `hanging` makes every call wait forever, as a stuck connection would.
+ */
 class MemoryLock implements LeaseLock {
   partitioned = false;
+  hanging = false;
 
   constructor(private readonly lease: SharedLease) {}
 
@@ -49,6 +54,7 @@ class MemoryLock implements LeaseLock {
 
   private async call<T>(operation: () => T): Promise<T> {
     await new Promise((resolve) => setImmediate(resolve));
+    if (this.hanging) await new Promise(() => undefined);
     if (this.partitioned) throw new Error('connection refused');
     return operation();
   }
@@ -152,5 +158,51 @@ describe('LeaderElector', () => {
     const options = { lock: new MemoryLock(new SharedLease()), identity: 'a', logger, onStartedLeading: () => undefined };
     assert.throws(() => new LeaderElector({ ...options, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 }), /leaseDurationMs/);
     assert.throws(() => new LeaderElector({ ...options, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 }), /renewDeadlineMs/);
+  });
+
+  describe('as the leadership fence', () => {
+    // Wide enough that a busy machine's event-loop lag never looks like a missed renewal.
+    const timings = { leaseDurationMs: 1_500, renewDeadlineMs: 500 };
+    const refused = (why: RegExp) => (error: unknown): boolean => error instanceof LeadershipNotConfirmed && why.test(error.message);
+
+    async function leader(): Promise<Candidate> {
+      const a = campaign('a', timings);
+      await eventually(() => assert.equal(a.elector.isLeader(), true));
+      return a;
+    }
+
+    it('confirms while it leads and the Lease names it', async () => {
+      const a = await leader();
+      await a.elector.confirm('dropping a database');
+    });
+
+    it('refuses once the Lease names another holder, before its own leadership signal has told it', async () => {
+      const a = await leader();
+      const record = lease.record!;
+      lease.write({ ...record, holderIdentity: 'b' });
+      assert.equal(a.elector.isLeader(), true, 'the elector noticed before the fence was asked');
+      await assert.rejects(a.elector.confirm('dropping a database'), refused(/dropping a database.*held by b/));
+    });
+
+    it('refuses on waking from a freeze longer than the renew deadline, before any of its timers has run', async () => {
+      const a = await leader();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, timings.renewDeadlineMs + 50); // the process is frozen
+      const confirmation = a.elector.confirm('scheduling a key deletion');
+      assert.equal(a.elector.isLeader(), true, 'a timer ran before the fence was asked');
+      await assert.rejects(confirmation, refused(/past the renew deadline/));
+    });
+
+    it('refuses when the Lease cannot be read within the renew deadline', async () => {
+      const a = await leader();
+      a.lock.hanging = true;
+      await assert.rejects(a.elector.confirm('deleting a namespace'), refused(/could not be read within the renew deadline/));
+    });
+
+    it('refuses when it is not the leader', async () => {
+      await leader();
+      const b = campaign('b', timings);
+      await eventually(() => assert.deepEqual(b.leaders, ['a']));
+      await assert.rejects(b.elector.confirm('dropping a database'), refused(/not leading/));
+    });
   });
 });

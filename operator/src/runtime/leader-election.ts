@@ -6,8 +6,11 @@
  * Safety rests on renewDeadline < leaseDuration: a leader that cannot renew stops leading before
  * any other candidate may take over, and candidates measure expiry on their own clock from the
  * moment they saw the record change, never from the remote renewTime (clocks may be skewed).
+ * A leader that was paused learns of its loss only when its timers run again, so the elector is
+ * also the leadership fence (confirm) that destructive acts pass through (runtime/fence.ts).
  */
-import { sleep } from './backoff.js';
+import { sleep, withTimeout } from './backoff.js';
+import { LeadershipNotConfirmed, type LeadershipFence } from './fence.js';
 import { errorFields, type Logger } from './logging.js';
 import { noopLeaderElectionMetrics, type LeaderElectionMetrics, type RuntimeMetrics } from './metrics.js';
 
@@ -57,10 +60,11 @@ export interface LeaderElectorOptions {
   /** Release the lease when run()'s signal aborts (client-go's ReleaseOnCancel); default true. */
   releaseOnCancel?: boolean;
   /**
-   * Called on becoming leader; `signal` aborts when leadership ends. If it returns a promise, a
-   * graceful shutdown waits for it before releasing the lease, so two leaders never overlap.
+   * Called on becoming leader; `signal` aborts when leadership ends, and `fence` confirms it
+   * immediately before a destructive act. If it returns a promise, a graceful shutdown waits for
+   * it before releasing the lease, so two leaders never overlap.
    */
-  onStartedLeading(signal: AbortSignal): void | Promise<void>;
+  onStartedLeading(signal: AbortSignal, fence: LeadershipFence): void | Promise<void>;
   /** Called when leading ends (lost or shut down); typically exits the process on loss. */
   onStoppedLeading?(): void;
   /** Called when a new holder (possibly this one) is observed. */
@@ -72,7 +76,7 @@ export interface LeaderElectorOptions {
 /** client-go's JitterFactor: acquisition retries wait retryPeriod × [1, 2.2). */
 const jitterFactor = 1.2;
 
-export class LeaderElector {
+export class LeaderElector implements LeadershipFence {
   private readonly options: LeaderElectorOptions;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
@@ -86,6 +90,8 @@ export class LeaderElector {
   private observedTime = 0;
   private reportedLeader = '';
   private leading = false;
+  /** Local monotonic time at which our last successful write of the record was sent. */
+  private lastRenewal = 0;
 
   constructor(options: LeaderElectorOptions) {
     this.options = options;
@@ -162,9 +168,47 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * The leadership fence: resolves only while this replica leads, its last renewal is within the
+   * renew deadline by its own monotonic clock, and a fresh read of the Lease still names it. A
+   * paused leader that resumes passes none of these for long: its clock shows the pause, and the
+   * Lease names whoever took over. Throws LeadershipNotConfirmed (and logs it) otherwise.
+   */
+  async confirm(act: string): Promise<void> {
+    const refusal = this.staleness() ?? (await this.readHolder()) ?? this.staleness(); // again: the read took time
+    if (refusal === undefined) return;
+    this.logger.warn('Refused a destructive act: leadership not confirmed', { act, why: refusal.why });
+    throw new LeadershipNotConfirmed(act, refusal.why, { cause: refusal.cause });
+  }
+
+  /** Why this replica cannot count on the lease by its own clock, or undefined. */
+  private staleness(): Refusal | undefined {
+    if (!this.leading) return { why: 'this replica is not leading' };
+    const sinceRenewal = performance.now() - this.lastRenewal;
+    if (sinceRenewal < this.renewDeadlineMs) return undefined;
+    return { why: `the lease was last renewed ${Math.round(sinceRenewal)} ms ago, past the renew deadline of ${this.renewDeadlineMs} ms` };
+  }
+
+  /** Reads the Lease now: why it does not name this replica, or undefined when it does. */
+  private async readHolder(): Promise<Refusal | undefined> {
+    const remaining = this.lastRenewal + this.renewDeadlineMs - performance.now();
+    try {
+      const current = await withTimeout(this.options.lock.get(), remaining, timedOut);
+      if (current === timedOut) return { why: 'the Lease could not be read within the renew deadline' };
+      const holder = current?.record.holderIdentity ?? '';
+      return holder === this.options.identity ? undefined : { why: `the Lease is held by ${holder || 'nobody'}` };
+    } catch (error) {
+      return { why: `the Lease could not be read: ${errorFields(error).error}`, cause: error };
+    }
+  }
+
   private async acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      if (await this.tryAcquireOrRenew()) return true;
+      const attemptStarted = performance.now();
+      if (await this.tryAcquireOrRenew()) {
+        this.lastRenewal = attemptStarted;
+        return true;
+      }
       await sleep(this.retryPeriodMs * (1 + Math.random() * jitterFactor), signal);
     }
     return false;
@@ -172,19 +216,18 @@ export class LeaderElector {
 
   /** Renews every retryPeriod; true when leadership is lost, false when `signal` aborted. */
   private async renewUntilLost(signal: AbortSignal): Promise<boolean> {
-    let lastRenewal = performance.now();
     for (;;) {
       await sleep(this.retryPeriodMs, signal);
       if (signal.aborted) return false;
       const attemptStarted = performance.now();
-      const remaining = lastRenewal + this.renewDeadlineMs - attemptStarted;
+      const remaining = this.lastRenewal + this.renewDeadlineMs - attemptStarted;
       // A hung call must not stretch leadership past the deadline, so it is raced against it.
-      if (remaining > 0 && (await withTimeout(this.tryAcquireOrRenew(), remaining))) {
+      if (remaining > 0 && (await withTimeout(this.tryAcquireOrRenew(), remaining, false))) {
         // Count from the start: others saw the renewal no earlier than it was sent.
-        lastRenewal = attemptStarted;
+        this.lastRenewal = attemptStarted;
         continue;
       }
-      if (this.otherHolderSeen() || performance.now() - lastRenewal >= this.renewDeadlineMs) return true;
+      if (this.otherHolderSeen() || performance.now() - this.lastRenewal >= this.renewDeadlineMs) return true;
     }
   }
 
@@ -264,7 +307,7 @@ export class LeaderElector {
   /** Runs onStartedLeading; the promise settles when its work does and never rejects. */
   private async startLeading(signal: AbortSignal): Promise<void> {
     try {
-      await this.options.onStartedLeading(signal);
+      await this.options.onStartedLeading(signal, this);
     } catch (error) {
       this.logger.error('onStartedLeading failed', errorFields(error));
     }
@@ -279,15 +322,9 @@ export class LeaderElector {
   }
 }
 
-/** The promise's value, or false if it takes longer than `ms`. */
-async function withTimeout(promise: Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+interface Refusal {
+  why: string;
+  cause?: unknown;
 }
+
+const timedOut = Symbol('timed out');

@@ -13,6 +13,7 @@ import {
 } from '../../src/providers/database/index.js';
 import { crashDuring } from './support/crash.js';
 import { adminQuery, adminServer, loginRefusal, objectsMarkedWith, tenantDatabaseSpec } from './support/postgres.js';
+import { soleActorFence } from './support/fence.js';
 
 describe('the PostgreSQL database provider after a crash', function () {
   let provider: PostgresDatabaseProvider;
@@ -48,7 +49,7 @@ describe('the PostgreSQL database provider after a crash', function () {
         assert.deepEqual(acl, { public_connect: false });
         assert.deepEqual(await provider.ensure(spec, password), { created: { role: false, database: false }, passwordChanged: false, repaired: [] });
       } finally {
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
       }
     });
   }
@@ -62,7 +63,7 @@ describe('the PostgreSQL database provider after a crash', function () {
       assert.equal((await provider.ensure(spec, newPassword)).passwordChanged, false);
       assert.equal(await loginRefusal(spec.roleName, newPassword, spec.databaseName), undefined);
     } finally {
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
     }
   });
 
@@ -76,7 +77,7 @@ describe('the PostgreSQL database provider after a crash', function () {
       assert.match((await loginRefusal(spec.roleName, password, spec.databaseName)) ?? 'connected', /not permitted to log in/);
       assert.deepEqual(await objectsMarkedWith(spec.tenantUid), { roles: 1, databases: 1 });
     } finally {
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
     }
   });
 
@@ -85,7 +86,7 @@ describe('the PostgreSQL database provider after a crash', function () {
       const spec = tenantDatabaseSpec(`crash-${crashAt.replace(/\W/g, '-')}`);
       await provider.ensure(spec, generatePassword());
       await crashDuring({ provider: 'database', operation: 'snapshotAndDrop', server: adminServer(), spec, snapshotDir }, crashAt);
-      const { file } = await provider.snapshotAndDrop(spec);
+      const { file } = await provider.snapshotAndDrop(spec, soleActorFence);
       assert.ok(file !== undefined && file.endsWith('.dump'));
       assert.deepEqual(await objectsMarkedWith(spec.tenantUid), { roles: 0, databases: 0 });
       assert.deepEqual(readdirSync(snapshotDir).filter((entry) => entry.endsWith('.partial')), []);
@@ -97,7 +98,7 @@ describe('the PostgreSQL database provider after a crash', function () {
     await provider.ensure(spec, generatePassword());
     await crashDuring({ provider: 'database', operation: 'drop', server: adminServer(), spec }, teardownCrashPoints.afterDropDatabase);
     assert.deepEqual(await adminQuery('SELECT 1 FROM pg_roles WHERE rolname = $1', [spec.roleName]), [{ '?column?': 1 }]);
-    await provider.drop(spec);
+    await provider.drop(spec, soleActorFence);
     assert.deepEqual(await adminQuery('SELECT 1 FROM pg_roles WHERE rolname = $1', [spec.roleName]), []);
   });
 });

@@ -13,6 +13,7 @@ import { DatabaseSnapshotFailed, PostgresDatabaseProvider, generatePassword, typ
 import { postgresClientBinDir, snapshotPrefix } from '../../src/providers/database/snapshot.js';
 import { eventually } from '../support/cluster.js';
 import { adminQuery, adminServer, connectedAs, loginRefusal, objectsMarkedWith, tenantDatabaseSpec } from './support/postgres.js';
+import { soleActorFence } from './support/fence.js';
 
 /** Creates the tenant's database with a table of three rows; returns the password. */
 async function tenantWithData(provider: PostgresDatabaseProvider, spec: TenantDatabaseSpec): Promise<string> {
@@ -58,7 +59,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
         assert.deepEqual(rows, [{ n: 3 }]);
         assert.deepEqual(await provider.retain(spec), { role: 'done', database: 'done' });
       } finally {
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
       }
     });
 
@@ -75,7 +76,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
         await eventually('the role to have no session left', async () =>
           (await adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1', [spec.roleName]))[0]?.n === 0);
       } finally {
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
       }
     });
   });
@@ -87,7 +88,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
     before(async function () {
       spec = tenantDatabaseSpec('snapshot');
       await tenantWithData(provider, spec);
-      ({ file } = await provider.snapshotAndDrop(spec));
+      ({ file } = await provider.snapshotAndDrop(spec, soleActorFence));
     });
 
     it('drops the database and the role', async function () {
@@ -117,7 +118,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
     });
 
     it('reports the same snapshot when called again after the drop', async function () {
-      assert.deepEqual(await provider.snapshotAndDrop(spec), { file });
+      assert.deepEqual(await provider.snapshotAndDrop(spec, soleActorFence), { file });
     });
 
     it('refuses to drop anything without a snapshot directory', async function () {
@@ -125,11 +126,11 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
       const withoutDir = new PostgresDatabaseProvider(adminServer(), { logger: createLogger({ silent: true }) });
       try {
         await tenantWithData(provider, other);
-        await assert.rejects(withoutDir.snapshotAndDrop(other), DatabaseSnapshotFailed);
+        await assert.rejects(withoutDir.snapshotAndDrop(other, soleActorFence), DatabaseSnapshotFailed);
         assert.equal(await databaseExists(other.databaseName), true);
       } finally {
         await withoutDir.close();
-        await provider.drop(other);
+        await provider.drop(other, soleActorFence);
       }
     });
 
@@ -138,7 +139,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
       await tenantWithData(provider, other);
       const partial = join(snapshotDir, `${snapshotPrefix(other)}20200101T000000000Z.dump.partial`);
       writeFileSync(partial, 'half a dump', { mode: 0o600 });
-      const { file: complete } = await provider.snapshotAndDrop(other);
+      const { file: complete } = await provider.snapshotAndDrop(other, soleActorFence);
       assert.equal(existsSync(partial), false);
       assert.ok(complete !== undefined && existsSync(complete));
     });
@@ -147,7 +148,7 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
       const name = `tenant_"; x' =dbname=postgres ${tenantDatabaseSpec('x').tenant}`;
       const other = { ...tenantDatabaseSpec('snapshot-hostile'), databaseName: name, roleName: name };
       await tenantWithData(provider, other);
-      const result = await provider.snapshotAndDrop(other);
+      const result = await provider.snapshotAndDrop(other, soleActorFence);
       assert.ok(result.file?.startsWith(snapshotDir));
       assert.equal(await databaseExists(name), false);
       const listing = execFileSync(join(postgresClientBinDir() ?? '', 'pg_restore'), ['--list', result.file ?? ''], { encoding: 'utf8' });
@@ -159,18 +160,18 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
     it('drops the database and the role, and may be repeated', async function () {
       const spec = tenantDatabaseSpec('delete');
       const password = await tenantWithData(provider, spec);
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
       assert.equal(await databaseExists(spec.databaseName), false);
       assert.equal(await roleExists(spec.roleName), false);
       assert.match((await loginRefusal(spec.roleName, password, spec.databaseName)) ?? 'connected', /password authentication failed/);
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
     });
 
     it('drops a database even while the tenant is connected to it', async function () {
       const spec = tenantDatabaseSpec('delete-open');
       const password = await tenantWithData(provider, spec);
       await connectedAs(spec.roleName, password, spec.databaseName, async () => {
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
       });
       assert.equal(await databaseExists(spec.databaseName), false);
       assert.equal(await roleExists(spec.roleName), false);

@@ -12,6 +12,7 @@ import {
   type TenantDatabaseSpec,
 } from '../../src/providers/database/index.js';
 import { adminQuery, adminServer, connectedAs, loginRefusal, objectsMarkedWith, tenantDatabaseSpec } from './support/postgres.js';
+import { soleActorFence } from './support/fence.js';
 
 describe('the PostgreSQL database provider', function () {
   let provider: PostgresDatabaseProvider;
@@ -44,8 +45,8 @@ describe('the PostgreSQL database provider', function () {
     });
 
     after(async function () {
-      await provider.drop(a);
-      await provider.drop(b);
+      await provider.drop(a, soleActorFence);
+      await provider.drop(b, soleActorFence);
     });
 
     it("lets the tenant's credentials into its own database, where it can create tables", async function () {
@@ -126,7 +127,7 @@ describe('the PostgreSQL database provider', function () {
       assert.equal(await provider.passwordMatches(spec.roleName, oldPassword), false);
       assert.equal((await provider.ensure(spec, newPassword)).passwordChanged, false);
     } finally {
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
     }
   });
 
@@ -146,7 +147,7 @@ describe('the PostgreSQL database provider', function () {
            FROM pg_roles r, pg_database d WHERE r.rolname = $1 AND d.datname = $2`, [spec.roleName, spec.databaseName]);
       assert.deepEqual(state, { rolcreatedb: false, rolinherit: false, rolconnlimit: 5, owner: spec.roleName, public_connect: false });
     } finally {
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
     }
   });
 
@@ -166,7 +167,7 @@ describe('the PostgreSQL database provider', function () {
     });
 
     after(async function () {
-      await provider.drop(former);
+      await provider.drop(former, soleActorFence);
     });
 
     it('is refused the retained database, naming whose it is, and gets nothing created', async function () {
@@ -180,7 +181,7 @@ describe('the PostgreSQL database provider', function () {
     });
 
     it('leaves the retained data alone when the new tenant is deleted in turn', async function () {
-      await provider.drop(successor);
+      await provider.drop(successor, soleActorFence);
       assert.deepEqual(await provider.retain(successor), { role: 'foreign', database: 'foreign' });
       const rows = await adminQuery('SELECT value FROM secrets', [], former.databaseName);
       assert.deepEqual(rows, [{ value: 'former tenant data' }]);
@@ -193,7 +194,7 @@ describe('the PostgreSQL database provider', function () {
     try {
       await assert.rejects(provider.ensure(spec, generatePassword()), /belongs to something Bulkhead did not create/);
       assert.deepEqual(await objectsMarkedWith(spec.tenantUid), { roles: 0, databases: 0 });
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
       assert.equal((await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [spec.databaseName])).length, 1);
     } finally {
       await adminQuery(`DROP DATABASE "${spec.databaseName}"`);
@@ -220,7 +221,7 @@ describe('the PostgreSQL database provider', function () {
         const [{ datname } = { datname: '' }] = await adminQuery<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = $1', [name]);
         assert.equal(datname, name);
         assert.equal(await loginRefusal(name, password, name), undefined);
-        await provider.drop(spec);
+        await provider.drop(spec, soleActorFence);
         assert.deepEqual(await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $1', [name]), []);
         assert.equal((await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM pg_database WHERE datname = 'postgres'"))[0]?.n, 1);
       });
@@ -243,7 +244,7 @@ describe('the PostgreSQL database provider', function () {
       assert.match((await loginRefusal(spec.roleName, password, 'template1')) ?? 'connected', /permission denied for database/);
       assert.equal(await loginRefusal(spec.roleName, password, spec.databaseName), undefined);
     } finally {
-      await provider.drop(spec);
+      await provider.drop(spec, soleActorFence);
     }
   });
 

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/runtime/logging.js';
 import { AwsKmsProvider, kmsCrashPoints } from '../../src/providers/kms/index.js';
 import { crashDuring } from './support/crash.js';
 import { aliasTarget, keysTaggedWith, kmsClient, kmsEndpoint, tenantKeySpec } from './support/kms.js';
+import { soleActorFence } from './support/fence.js';
 
 describe('the AWS KMS provider after a crash', function () {
   let provider: AwsKmsProvider;
@@ -67,10 +68,10 @@ describe('the AWS KMS provider after a crash', function () {
     const key = await provider.ensureKey(spec);
     await crashDuring({ provider: 'kms', operation: 'scheduleDeletion', endpoint: kmsEndpoint(), spec }, kmsCrashPoints.afterScheduleDeletion);
     assert.equal(await aliasTarget(kms, spec.alias), key.keyId, 'the crash came before the alias was deleted');
-    const deletion = await provider.scheduleDeletion(spec, 7);
+    const deletion = await provider.scheduleDeletion(spec, 7, soleActorFence);
     assert.equal(deletion?.keyId, key.keyId);
     assert.equal(await aliasTarget(kms, spec.alias), undefined);
     assert.deepEqual(await keysTaggedWith(kms, spec.tenantUid), [{ keyId: key.keyId, state: 'PendingDeletion' }]);
-    assert.deepEqual(await provider.scheduleDeletion(spec, 7), deletion);
+    assert.deepEqual(await provider.scheduleDeletion(spec, 7, soleActorFence), deletion);
   });
 });

@@ -15,6 +15,7 @@ import {
   AwsKmsProvider, KeyProviderUnavailable, KeySpecInvalid, accountRootArn, buildKeyPolicy, type TenantKey, type TenantKeySpec,
 } from '../../src/providers/kms/index.js';
 import { aliasTarget, keysTaggedWith, kmsClient, kmsEndpoint, tenantKeySpec } from './support/kms.js';
+import { soleActorFence } from './support/fence.js';
 
 const day = 86_400_000;
 
@@ -131,7 +132,7 @@ describe('the AWS KMS provider', function () {
     it('gets a new key after the former tenant was deleted and its alias freed', async function () {
       const former = tenantKeySpec('namesake-deleted');
       const formerKey = await provider.ensureKey(former);
-      await provider.scheduleDeletion(former, 7);
+      await provider.scheduleDeletion(former, 7, soleActorFence);
       const successor = { ...former, tenantUid: `${former.tenantUid}-successor` };
       const key = await provider.ensureKey(successor);
       assert.notEqual(key.keyId, formerKey.keyId);
@@ -168,7 +169,7 @@ describe('the AWS KMS provider', function () {
     before(async function () {
       spec = tenantKeySpec('shred');
       key = await provider.ensureKey(spec);
-      const deletion = await provider.scheduleDeletion(spec, 7);
+      const deletion = await provider.scheduleDeletion(spec, 7, soleActorFence);
       assert.equal(deletion?.keyId, key.keyId);
       firstDate = deletion?.deletionDate ?? new Date(0);
     });
@@ -188,7 +189,7 @@ describe('the AWS KMS provider', function () {
     });
 
     it('reports the same date when called again', async function () {
-      assert.deepEqual(await provider.scheduleDeletion(spec, 30), { keyId: key.keyId, deletionDate: firstDate });
+      assert.deepEqual(await provider.scheduleDeletion(spec, 30, soleActorFence), { keyId: key.keyId, deletionDate: firstDate });
     });
 
     it('schedules every key tagged with the tenant, such as a second one a retried CreateKey left behind', async function () {
@@ -197,20 +198,20 @@ describe('the AWS KMS provider', function () {
       await kms.send(new CreateKeyCommand({
         Tags: [{ TagKey: 'bulkhead.dev/tenant', TagValue: other.tenant }, { TagKey: 'bulkhead.dev/tenant-uid', TagValue: other.tenantUid }],
       }));
-      assert.equal((await provider.scheduleDeletion(other, 7))?.keyId, key.keyId);
+      assert.equal((await provider.scheduleDeletion(other, 7, soleActorFence))?.keyId, key.keyId);
       assert.deepEqual((await keysTaggedWith(kms, other.tenantUid)).map((tagged) => tagged.state), ['PendingDeletion', 'PendingDeletion']);
     });
 
     it('reports nothing for a tenant that never had a key', async function () {
-      assert.equal(await provider.scheduleDeletion(tenantKeySpec('never'), 7), undefined);
+      assert.equal(await provider.scheduleDeletion(tenantKeySpec('never'), 7, soleActorFence), undefined);
     });
 
     it('accepts windows of 7 to 30 days only, which moto itself does not check', async function () {
       const other = tenantKeySpec('shred-window');
       await provider.ensureKey(other);
-      await assert.rejects(provider.scheduleDeletion(other, 6), KeySpecInvalid);
-      await assert.rejects(provider.scheduleDeletion(other, 31), KeySpecInvalid);
-      const deletion = await provider.scheduleDeletion(other, 30);
+      await assert.rejects(provider.scheduleDeletion(other, 6, soleActorFence), KeySpecInvalid);
+      await assert.rejects(provider.scheduleDeletion(other, 31, soleActorFence), KeySpecInvalid);
+      const deletion = await provider.scheduleDeletion(other, 30, soleActorFence);
       const days = ((deletion?.deletionDate.getTime() ?? 0) - Date.now()) / day;
       assert.ok(days > 29.9 && days <= 30, `${days} days`);
     });

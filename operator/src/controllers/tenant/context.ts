@@ -1,19 +1,21 @@
 /**
  * What every step of the tenant reconcile works with: the tenant and its plan, the operator's
  * settings, the client and the caches of the objects Bulkhead owns. Steps return a StepOutcome
- * that becomes one status condition, so no step can hide another's failure.
+ * that becomes one status condition, so no step can hide another's failure. The client, caches
+ * and providers are the reconcile's own views (reconcileScope): their calls stop with `signal`.
  */
 import type { ConditionType, Reason } from '../../api/conditions.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
+import type { ReconcileContext } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { TenantDomains } from '../../resources/domains.js';
 import type { OwnedObjects } from './owned-objects.js';
 import type { PlatformAddresses } from './platform-addresses.js';
 import type { ReleasePlan } from './release-plan.js';
-import type { RegionalProviders } from './regional-providers.js';
+import type { Providers, RegionalProviders } from './regional-providers.js';
 
 export interface StepContext {
   tenant: Tenant & { metadata: { uid: string } };
@@ -22,7 +24,7 @@ export interface StepContext {
   config: OperatorConfig;
   client: KubeClient;
   owned: OwnedObjects;
-  providers: RegionalProviders;
+  providers: Providers;
   logger: Logger;
   /** The release this reconcile applies, rendered on first use and shared by the steps that read it. */
   release: () => Promise<ReleasePlan>;
@@ -30,6 +32,20 @@ export interface StepContext {
   platformAddresses: () => Promise<PlatformAddresses>;
   /** The host names the tenant may serve, given every tenant's claims. */
   domains: () => TenantDomains;
+  /** Aborts when the reconcile must stop (the controller stops, leadership is lost). */
+  signal: AbortSignal;
+}
+
+/** The shared client, caches and providers as one reconcile uses them: every call tied to its signal. */
+export interface ReconcileScope {
+  client: KubeClient;
+  owned: OwnedObjects;
+  providers: Providers;
+}
+
+export function reconcileScope(shared: { client: KubeClient; owned: OwnedObjects; providers: RegionalProviders }, context: ReconcileContext): ReconcileScope {
+  const { signal } = context;
+  return { client: shared.client.withSignal(signal), owned: shared.owned.withSignal(signal), providers: shared.providers.withSignal(signal) };
 }
 
 export interface StepOutcome {

@@ -6,7 +6,7 @@
  * watch cluster-wide; the database and the key outside Kubernetes) is caught by a slow resync,
  * controller-runtime's SyncPeriod (docs/decisions/0014).
  */
-import { managedByLabel, managedByValue } from '../../api/labels.js';
+import { managedByLabel, managedByValue, orphanDataAnnotation } from '../../api/labels.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant } from '../../api/tenant.js';
@@ -92,10 +92,12 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   });
 
   // The tenant's own status writes do not bump its generation, so they do not wake it again; a
-  // rollout's version annotation does.
+  // rollout's version annotation does, and so does the orphan-data annotation on a deleted Tenant.
+  const annotationChanged = (old: Tenant, next: Tenant, key: string): boolean =>
+    old.metadata.annotations?.[key] !== next.metadata.annotations?.[key];
   tenants.addEventHandler(enqueueHandler<Tenant>(controller.queue, {
     updatePredicate: (old, next) => generationChanged(old, next)
-      || old.metadata.annotations?.[appVersionAnnotation] !== next.metadata.annotations?.[appVersionAnnotation],
+      || annotationChanged(old, next, appVersionAnnotation) || annotationChanged(old, next, orphanDataAnnotation),
   }));
   tenants.store.addIndexer(byPlan, (tenant) => [tenant.spec.plan]);
   // A tenant that gives up (or newly claims) a domain changes what overlapping tenants may serve.

@@ -1,19 +1,24 @@
 /**
  * Finalizing a deleted Tenant: report Deleting, delete the namespace (and with it everything
- * inside), wait until it is really gone, and only then release the finalizer so the Tenant
- * disappears last.
+ * inside), help it finish past the finalizers owners left on their objects, wait until it is
+ * really gone, then tear down the data by policy (or wait for its region, or orphan it as
+ * annotated), and only then release the finalizer so the Tenant disappears last. The namespace's
+ * deletion passes the leadership fence.
  */
 import { ConditionType, Reason } from '../../api/conditions.js';
 import { namespaceName } from '../../api/names.js';
 import type { Tenant } from '../../api/tenant.js';
+import { belongsToTenant } from '../../resources/namespace.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { ReconcileOutcome } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logging.js';
+import type { KubeObject } from '../../runtime/types.js';
 import { hasFinalizer, removeFinalizer } from './finalizer.js';
+import { releaseOwnerFinalizers } from './owner-finalizers.js';
 import type { OwnedObjects } from './owned-objects.js';
 import { releaseOperatorAccess } from './steps/operator-access.js';
 import { nextStatus, writeStatus, type StatusWriter } from './status.js';
-import { scheduleKeyDeletion, tearDownDatabase, type TeardownDeps } from './teardown.js';
+import { tearDownData, type TeardownDeps } from './teardown.js';
 
 export interface FinalizeDeps extends TeardownDeps {
   client: KubeClient;
@@ -23,27 +28,38 @@ export interface FinalizeDeps extends TeardownDeps {
 
 export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger: Logger): Promise<ReconcileOutcome | void> {
   if (!hasFinalizer(tenant)) return;
-  const namespace = namespaceName(tenant);
-  let current = await writeStatus(deps.writer, tenant, nextStatus(tenant, [{ type: ConditionType.NamespaceReady, status: 'False',
-    reason: Reason.Deleting, message: `Deleting namespace ${namespace}` }], {}, new Date()));
-  const live = await deps.client.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
-  if (live) {
-    if (!live.metadata.deletionTimestamp) {
-      await deps.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, { uid: live.metadata.uid });
-      logger.info('Deleted Namespace', { name: namespace });
-    } else await releaseOperatorAccess({ client: deps.client, owned: deps.owned, logger }, live);
-    // The namespace's deletion event wakes us too; the requeue is a safety net.
-    return { requeueAfterMs: 5_000 };
-  }
+  // The namespace's deletion and status changes wake us too; the requeue is a safety net.
+  if (await namespaceRemains(deps, tenant, logger)) return { requeueAfterMs: 5_000 };
   // The app is gone with its namespace; now the data, by policy, and the key.
-  await tearDownDatabase(deps, tenant);
-  const deletionDate = await scheduleKeyDeletion(deps, tenant);
-  if (deletionDate) {
-    current = await writeStatus(deps.writer, current, nextStatus(current, [{ type: ConditionType.EncryptionKeyReady, status: 'False',
-      reason: Reason.EncryptionKeyPendingDeletion, message: `the key will be deleted on ${deletionDate.toISOString()}` }],
-    { encryption: { ...current.status?.encryption, deletionDate: deletionDate.toISOString() } }, new Date()));
-  }
+  const teardown = await tearDownData(deps, tenant);
+  // An empty outcome list would summarize as Ready: write only what the teardown reports.
+  const current = teardown.outcomes.length === 0
+    ? tenant
+    : await writeStatus(deps.writer, tenant, nextStatus(tenant, teardown.outcomes, teardown.report, new Date()));
+  if (!teardown.release) return;
   // With the resourceVersion our own status writes produced, so the patch does not conflict with them.
   await removeFinalizer(deps.client, current);
   logger.info('Released finalizer', { tenant: tenant.metadata.name });
+}
+
+/** Deletes the tenant's namespace once and helps it finish; true while it still exists. */
+async function namespaceRemains(deps: FinalizeDeps, tenant: Tenant, logger: Logger): Promise<boolean> {
+  const namespace = namespaceName(tenant);
+  const live = await deps.client.get<KubeObject>({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+  if (!live) return false;
+  if (!belongsToTenant(live, { name: tenant.metadata.name, uid: tenant.metadata.uid ?? '' })) {
+    logger.info('Left a namespace of the same name alone: it is not this tenant\'s', { name: namespace });
+    return false;
+  }
+  await writeStatus(deps.writer, tenant, nextStatus(tenant, [{ type: ConditionType.NamespaceReady, status: 'False',
+    reason: Reason.Deleting, message: `Deleting namespace ${namespace}` }], {}, new Date()));
+  if (live.metadata.deletionTimestamp) {
+    // Owners' finalizers first; the operator's own access (its RoleBinding) goes last of all.
+    await releaseOwnerFinalizers(deps, tenant, live, logger);
+    await releaseOperatorAccess({ client: deps.client, owned: deps.owned, logger }, live);
+  } else {
+    await deps.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, { uid: live.metadata.uid, fence: deps.fence });
+    logger.info('Deleted Namespace', { name: namespace });
+  }
+  return true;
 }

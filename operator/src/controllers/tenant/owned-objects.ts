@@ -40,6 +40,11 @@ export class OwnedObjects {
     private readonly client: KubeClient,
   ) {}
 
+  /** The same caches, writing with a client whose requests stop when `signal` aborts. */
+  withSignal(signal: AbortSignal): OwnedObjects {
+    return new OwnedObjects(this.informers, this.client.withSignal(signal));
+  }
+
   cached(kind: OwnedKind, key: string): KubeObject | undefined {
     return this.informers[kind].store.get(key);
   }

@@ -12,7 +12,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
-import { once, type Step, type StepContext, type StepOutcome } from './context.js';
+import { once, reconcileScope, type Step, type StepContext, type StepOutcome } from './context.js';
 import { DomainClaims } from './domain-claims.js';
 import { finalizeTenant } from './finalize.js';
 import { addFinalizer } from './finalizer.js';
@@ -84,12 +84,13 @@ export class TenantReconciler {
   readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileOutcome | void> => {
     const tenant = this.deps.tenants.store.get(key);
     if (!tenant) return; // gone: its children went with it (owner references)
-    const writer = { client: this.deps.client, events: this.deps.events, logger: context.logger };
+    const scope = reconcileScope(this.deps, context);
+    const writer = { client: scope.client, events: this.deps.events, logger: context.logger };
     if (tenant.metadata.deletionTimestamp) {
-      return finalizeTenant({ ...this.deps, writer, logger: context.logger }, tenant, context.logger);
+      return finalizeTenant({ ...this.deps, ...scope, writer, logger: context.logger, fence: context.fence }, tenant, context.logger);
     }
 
-    await addFinalizer(this.deps.client, tenant);
+    await addFinalizer(scope.client, tenant);
     const plan = this.deps.plans.store.get(tenant.spec.plan);
     if (!plan) {
       // Nothing is created without a plan; the plan informer brings the tenant back when it appears.
@@ -100,7 +101,7 @@ export class TenantReconciler {
     }
     const stepContext: StepContext = {
       tenant: tenant as StepContext['tenant'], plan, namespace: namespaceName(tenant), config: this.deps.config,
-      client: this.deps.client, owned: this.deps.owned, providers: this.deps.providers, logger: context.logger,
+      ...scope, logger: context.logger, signal: context.signal,
       release: once(() => planRelease(stepContext, this.renderer)),
       platformAddresses: () => this.deps.addresses.addresses(),
       domains: () => this.domainClaims.of(tenant),

@@ -1,12 +1,13 @@
 /**
  * The database and KMS providers of each configured region, built on first use. Admin and KMS
  * credentials are read from the Secrets the configuration names, never from the configuration
- * file itself, and never logged.
+ * file itself, and never logged. A reconcile uses them through withSignal(), so that its calls
+ * stop when it does (and so when leadership is lost).
  */
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { KubeClient } from '../../kube/client.js';
-import { PostgresDatabaseProvider } from '../../providers/database/index.js';
-import { AwsKmsProvider } from '../../providers/kms/index.js';
+import { PostgresDatabaseProvider, type TenantDatabaseProvider } from '../../providers/database/index.js';
+import { AwsKmsProvider, type TenantKeyProvider } from '../../providers/kms/index.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { KubeObject } from '../../runtime/types.js';
 
@@ -16,7 +17,14 @@ interface SecretObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-export class RegionalProviders {
+/** What a reconcile uses: a region's settings and its providers (undefined settings: not configured). */
+export interface Providers {
+  settings(region: string): RegionSettings | undefined;
+  database(region: string): Promise<TenantDatabaseProvider>;
+  kms(region: string): Promise<TenantKeyProvider>;
+}
+
+export class RegionalProviders implements Providers {
   private readonly databases = new Map<string, Promise<PostgresDatabaseProvider>>();
   private readonly keys = new Map<string, Promise<AwsKmsProvider>>();
 
@@ -46,6 +54,15 @@ export class RegionalProviders {
         credentials: credentials ? { accessKeyId: credentials.accessKeyId ?? '', secretAccessKey: credentials.secretAccessKey ?? '' } : undefined,
       }, { logger: this.logger });
     });
+  }
+
+  /** The same providers with every call tied to `signal`. */
+  withSignal(signal: AbortSignal): Providers {
+    return {
+      settings: (region) => this.settings(region),
+      database: async (region) => (await this.database(region)).withSignal(signal),
+      kms: async (region) => (await this.kms(region)).withSignal(signal),
+    };
   }
 
   private memo<T>(cache: Map<string, Promise<T>>, region: string, build: (settings: RegionSettings) => Promise<T>): Promise<T> {

@@ -54,7 +54,9 @@ async function render(context: StepContext, renderer: CachingRenderer, version: 
       `spec.app.values sets ${merged.refused.join(', ')}, which plan ${plan.metadata.name} does not allow (allowedValueKeys)`);
   }
   const chartPath = await locateChart(config.release.chartRepository, plan.spec.app.chart, version);
-  const rendered = await renderer.render({ helm: config.release.helm, chartPath, releaseName: releaseName(tenant), namespace, values: merged.values });
+  const rendered = await renderer.render({
+    helm: config.release.helm, chartPath, releaseName: releaseName(tenant), namespace, values: merged.values, signal: context.signal,
+  });
   const valid = validateRenderedObjects(rendered.objects, { namespace, isNamespaced: await discoverScopes(context, rendered.objects) });
   return { ok: true, version, digest: rendered.digest, objects: adoptReleaseObjects(valid, tenant.metadata, namespace) };
 }

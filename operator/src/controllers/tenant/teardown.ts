@@ -3,36 +3,96 @@
  * the database and its data stay, the role can no longer log in), Snapshot (pg_dump, verified
  * readable, then drop) or Delete (drop). Its KMS key is scheduled for deletion (crypto-shredding)
  * within the configured pending window. Every action is idempotent, so a crash part-way through
- * simply runs it again; each is recorded in an Event and the log, saying where the data is.
+ * simply runs it again; each is recorded in an Event and the log, saying where the data is. Drops
+ * and the key's deletion pass the leadership fence.
+ *
+ * A region missing from the operator's configuration is never skipped silently: the Tenant keeps
+ * its finalizer and reports RegionNotConfigured until the region returns, or until the
+ * bulkhead.dev/orphan-data annotation releases it without touching the database or key.
  */
+import { ConditionType, Reason } from '../../api/conditions.js';
+import { orphanDataAnnotation } from '../../api/labels.js';
 import { databaseName, keyAlias, roleName } from '../../api/names.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
-import type { Tenant } from '../../api/tenant.js';
+import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { partitionOf, tenantPrincipal } from '../../providers/kms/index.js';
+import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
-import type { RegionalProviders } from './regional-providers.js';
+import type { StepOutcome } from './context.js';
+import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
   config: OperatorConfig;
-  providers: RegionalProviders;
+  providers: Providers;
   events: EventRecorder;
   logger: Logger;
+  fence: LeadershipFence;
 }
 
-export async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<void> {
+/** What to do with a deleted tenant's database and key. */
+export type DataDisposition = 'tearDown' | 'orphan' | 'waitForRegion';
+
+/** The orphan annotation wins; otherwise the data is torn down if its region is configured, else waited for. */
+export function dataDisposition(tenant: Tenant, regionConfigured: boolean): DataDisposition {
+  if (tenant.metadata.annotations?.[orphanDataAnnotation] === 'true') return 'orphan';
+  return regionConfigured ? 'tearDown' : 'waitForRegion';
+}
+
+/** The conditions to report, and whether the finalizer may go. */
+export interface TeardownResult {
+  outcomes: StepOutcome[];
+  report: Partial<TenantStatus>;
+  release: boolean;
+}
+
+export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<TeardownResult> {
+  const disposition = dataDisposition(tenant, deps.providers.settings(tenant.spec.region) !== undefined);
+  if (disposition === 'orphan') return orphanData(deps, tenant);
+  if (disposition === 'waitForRegion') return waitForRegion(deps, tenant);
+  await tearDownDatabase(deps, tenant);
+  const deletionDate = await scheduleKeyDeletion(deps, tenant);
+  if (!deletionDate) return { outcomes: [], report: {}, release: true };
+  return {
+    outcomes: [{ type: ConditionType.EncryptionKeyReady, status: 'False', reason: Reason.EncryptionKeyPendingDeletion,
+      message: `the key will be deleted on ${deletionDate.toISOString()}` }],
+    report: { encryption: { ...tenant.status?.encryption, deletionDate: deletionDate.toISOString() } },
+    release: true,
+  };
+}
+
+/** Both conditions say why; Ready carries it, and its change is recorded as a Warning Event (status.ts). */
+function waitForRegion(deps: TeardownDeps, tenant: Tenant): TeardownResult {
+  const { region } = tenant.spec;
+  const message = `region ${region} is not in the operator's configuration, so database ${databaseName(tenant)} and key `
+    + `${keyAlias(tenant)} were not torn down; the Tenant stays until the region is configured again, or until the annotation `
+    + `${orphanDataAnnotation}=true releases it without touching them`;
+  deps.logger.warn('Waiting for the region of a deleted tenant to be configured', { tenant: tenant.metadata.name, region });
+  const outcome = (type: ConditionType): StepOutcome => ({ type, status: 'False', reason: Reason.RegionNotConfigured, message });
+  return { outcomes: [outcome(ConditionType.DatabaseReady), outcome(ConditionType.EncryptionKeyReady)], report: {}, release: false };
+}
+
+async function orphanData(deps: TeardownDeps, tenant: Tenant): Promise<TeardownResult> {
+  const message = `Released without touching database ${databaseName(tenant)} or key ${keyAlias(tenant)} in region `
+    + `${tenant.spec.region}, as the annotation ${orphanDataAnnotation}=true asks; Bulkhead no longer manages them`;
+  deps.logger.warn(message, { tenant: tenant.metadata.name, region: tenant.spec.region });
+  await deps.events.record(tenant, 'Warning', 'DataOrphaned', message).catch(() => undefined);
+  return { outcomes: [], report: {}, release: true };
+}
+
+async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<void> {
   const settings = deps.providers.settings(tenant.spec.region);
-  if (!settings) return;
+  if (!settings) throw new Error(`region ${tenant.spec.region} is not configured`);
   const spec = { tenant: tenant.metadata.name, tenantUid: tenant.metadata.uid ?? '', databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: 1 };
   const provider = await deps.providers.database(tenant.spec.region);
   const where = `${settings.database.host}:${settings.database.port}`;
   const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
   let message: string;
   if (policy === 'Delete') {
-    await provider.drop(spec);
+    await provider.drop(spec, deps.fence);
     message = `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} (deletionPolicy Delete)`;
   } else if (policy === 'Snapshot') {
-    const { file } = await provider.snapshotAndDrop(spec);
+    const { file } = await provider.snapshotAndDrop(spec, deps.fence);
     message = `Snapshot of database ${spec.databaseName} written to ${file ?? '(no database was left to snapshot)'}; database and role dropped`;
   } else {
     await provider.retain(spec);
@@ -44,16 +104,17 @@ export async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Prom
 }
 
 /** Schedules the key's deletion; returns when KMS will destroy it (undefined when there was no key). */
-export async function scheduleKeyDeletion(deps: TeardownDeps, tenant: Tenant): Promise<Date | undefined> {
+async function scheduleKeyDeletion(deps: TeardownDeps, tenant: Tenant): Promise<Date | undefined> {
   const settings = deps.providers.settings(tenant.spec.region);
-  if (!settings) return undefined;
+  if (!settings) throw new Error(`region ${tenant.spec.region} is not configured`);
   const name = tenant.metadata.name;
   const spec = {
     tenant: name, tenantUid: tenant.metadata.uid ?? '', alias: keyAlias(tenant), rotation: true,
     principal: tenantPrincipal(deps.config.encryption.principalTemplate,
       { tenant: name, accountId: settings.kms.accountId, partition: partitionOf(tenant.spec.region) }),
   };
-  const deletion = await (await deps.providers.kms(tenant.spec.region)).scheduleDeletion(spec, deps.config.encryption.pendingWindowDays);
+  const keys = await deps.providers.kms(tenant.spec.region);
+  const deletion = await keys.scheduleDeletion(spec, deps.config.encryption.pendingWindowDays, deps.fence);
   if (!deletion) return undefined;
   const message = `Scheduled deletion of KMS key ${deletion.keyId} on ${deletion.deletionDate.toISOString()}`;
   deps.logger.info(message, { tenant: name });

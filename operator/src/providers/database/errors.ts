@@ -60,6 +60,13 @@ export class DatabaseOperationFailed extends DatabaseProviderError {
   }
 }
 
+/** The call was stopped by its signal (the reconcile ended, leadership was lost); the server was asked to cancel it. */
+export class DatabaseOperationAborted extends DatabaseProviderError {
+  constructor(message: string) {
+    super('DatabaseOperationAborted', message);
+  }
+}
+
 /**
  * SQLSTATEs meaning "the server is not usable now" rather than "you asked wrong": connection
  * exceptions (08), insufficient resources (53, e.g. too many connections), shutdown and startup

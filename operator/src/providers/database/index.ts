@@ -9,6 +9,7 @@ export { databaseCrashPoints } from './ensure-database.js';
 export { roleCrashPoints } from './ensure-role.js';
 export { teardownCrashPoints } from './teardown.js';
 export {
+  DatabaseOperationAborted,
   DatabaseOperationFailed,
   DatabaseOwnedByAnotherTenant,
   DatabaseProviderError,

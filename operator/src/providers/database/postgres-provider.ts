@@ -2,8 +2,10 @@
  * PostgresDatabaseProvider: one PostgreSQL server's tenant databases. Each tenant gets a login
  * role that can do nothing beyond its own database, and a database owned by that role and closed
  * to everyone else. Every method is idempotent and safe to repeat after a crash at any point;
- * none writes anything when the server already matches.
+ * none writes anything when the server already matches. The methods that drop take the leadership
+ * fence; withSignal() gives a view whose calls stop when a reconcile does.
  */
+import type { LeadershipFence } from '../../runtime/fence.js';
 import { readRole, readTenantObjects } from './catalog.js';
 import { AdminConnection } from './connection.js';
 import { ensureDatabase } from './ensure-database.js';
@@ -25,8 +27,9 @@ export class PostgresDatabaseProvider implements TenantDatabaseProvider {
   private readonly connection: AdminConnection;
   private readonly context: TeardownContext;
 
-  constructor(server: DatabaseServer, options: DatabaseProviderOptions) {
-    this.connection = new AdminConnection(server, options);
+  /** Opens a connection pool to `server`; `connection` is for withSignal's views of it. */
+  constructor(server: DatabaseServer, private readonly options: DatabaseProviderOptions, connection?: AdminConnection) {
+    this.connection = connection ?? new AdminConnection(server, options);
     const snapshot = options.snapshotDir === undefined
       ? undefined
       : { dir: options.snapshotDir, timeoutMillis: options.snapshotTimeoutMillis ?? defaultSnapshotTimeoutMillis };
@@ -64,16 +67,21 @@ export class PostgresDatabaseProvider implements TenantDatabaseProvider {
     return retainDatabase(this.context, spec);
   }
 
-  /** Deletion policy Snapshot: a dump verified readable, then the database and role are dropped. */
-  async snapshotAndDrop(spec: TenantDatabaseSpec): Promise<SnapshotResult> {
+  /** Deletion policy Snapshot: a dump verified readable, then the database and role are dropped behind `fence`. */
+  async snapshotAndDrop(spec: TenantDatabaseSpec, fence: LeadershipFence): Promise<SnapshotResult> {
     assertValidSpec(spec);
-    return snapshotAndDropDatabase(this.context, spec);
+    return snapshotAndDropDatabase({ ...this.context, fence }, spec);
   }
 
-  /** Deletion policy Delete: the database and role are dropped, data and all. */
-  async drop(spec: TenantDatabaseSpec): Promise<void> {
+  /** Deletion policy Delete: the database and role are dropped behind `fence`, data and all. */
+  async drop(spec: TenantDatabaseSpec, fence: LeadershipFence): Promise<void> {
     assertValidSpec(spec);
-    await dropTenantDatabase(this.context, spec);
+    await dropTenantDatabase({ ...this.context, fence }, spec);
+  }
+
+  /** The same server and pool, with every statement (and pg_dump) stopped when `signal` aborts; closing it leaves the pool open. */
+  withSignal(signal: AbortSignal): PostgresDatabaseProvider {
+    return new PostgresDatabaseProvider(this.connection.server, this.options, this.connection.withSignal(signal));
   }
 
   /**

@@ -60,6 +60,8 @@ export interface SnapshotOptions {
   server: DatabaseServer;
   dir: string;
   timeoutMillis: number;
+  /** Kills pg_dump or pg_restore when it aborts. */
+  signal?: AbortSignal;
 }
 
 /** Dumps the tenant's database into a new, verified file and returns its path. */
@@ -109,7 +111,9 @@ async function runTool(name: 'pg_dump' | 'pg_restore', args: string[], spec: Ten
     PGAPPNAME: 'bulkhead-operator',
   };
   try {
-    const { stdout } = await run(tool(name), args, { env, timeout: options.timeoutMillis, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+    const { stdout } = await run(tool(name), args, {
+      env, timeout: options.timeoutMillis, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', signal: options.signal,
+    });
     return stdout;
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message?: string };

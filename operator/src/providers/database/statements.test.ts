@@ -24,7 +24,7 @@ describe('database statements', () => {
 
   it('quote hostile names and comments so they stay one identifier or literal', () => {
     assert.equal(createDatabase(hostile), 'CREATE DATABASE "d""; DROP DATABASE postgres; --" WITH OWNER "r""x" TEMPLATE template0');
-    assert.equal(dropDatabase(hostile), 'DROP DATABASE IF EXISTS "d""; DROP DATABASE postgres; --" WITH (FORCE)');
+    assert.equal(dropDatabase(hostile).sql, 'DROP DATABASE IF EXISTS "d""; DROP DATABASE postgres; --" WITH (FORCE)');
     assert.equal(
       commentOnDatabase(hostile),
       `COMMENT ON DATABASE "d""; DROP DATABASE postgres; --" IS '{"managedBy":"bulkhead","tenant":"x''; DROP ROLE postgres; --","tenantUid":"u1"}'`,

@@ -67,18 +67,26 @@ export function disableLogin(spec: TenantDatabaseSpec): string {
   return `ALTER ROLE ${role(spec)} WITH NOLOGIN`;
 }
 
+/**
+ * DDL that destroys data. Not a string, so AdminConnection's query() and transaction() refuse it
+ * at compile time: it runs only through AdminConnection.destroy(), behind the leadership fence.
+ */
+export class DestructiveSql {
+  constructor(readonly sql: string) {}
+}
+
 /** WITH (FORCE) ends the sessions still connected to it, which would otherwise block the drop. */
-export function dropDatabase(spec: TenantDatabaseSpec): string {
-  return `DROP DATABASE IF EXISTS ${database(spec)} WITH (FORCE)`;
+export function dropDatabase(spec: TenantDatabaseSpec): DestructiveSql {
+  return new DestructiveSql(`DROP DATABASE IF EXISTS ${database(spec)} WITH (FORCE)`);
 }
 
 /** Objects and grants the role holds in the admin database; DROP ROLE fails while any remain. */
-export function dropOwnedByRole(spec: TenantDatabaseSpec): string {
-  return `DROP OWNED BY ${role(spec)}`;
+export function dropOwnedByRole(spec: TenantDatabaseSpec): DestructiveSql {
+  return new DestructiveSql(`DROP OWNED BY ${role(spec)}`);
 }
 
-export function dropRole(spec: TenantDatabaseSpec): string {
-  return `DROP ROLE IF EXISTS ${role(spec)}`;
+export function dropRole(spec: TenantDatabaseSpec): DestructiveSql {
+  return new DestructiveSql(`DROP ROLE IF EXISTS ${role(spec)}`);
 }
 
 /** Revokes what every role gets by default on a shared database (the admin database, template1). */

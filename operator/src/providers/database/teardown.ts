@@ -5,7 +5,8 @@
  * deleting a tenant that was refused a database never harms the data that blocked it. Every step
  * is idempotent, so a crash part-way is finished by the next call.
  */
-import { crashPoint } from '../../runtime/crash-points.js';
+import { crashPoint, pausePoint } from '../../runtime/crash-points.js';
+import type { LeadershipFence } from '../../runtime/fence.js';
 import { readTenantObjects } from './catalog.js';
 import type { AdminConnection } from './connection.js';
 import type { ProviderContext } from './ensure-role.js';
@@ -21,8 +22,18 @@ export const teardownCrashPoints = {
   afterDropDatabase: 'database.after-drop-database',
 } as const;
 
+export const teardownPausePoints = {
+  /** After the drop was decided, before the fence is asked: where a frozen leader would wake up. */
+  beforeDropDatabase: 'database.before-drop-database',
+} as const;
+
 export interface TeardownContext extends ProviderContext {
   snapshot: { dir: string; timeoutMillis: number } | undefined;
+}
+
+/** What dropping needs besides: the leadership fence every DROP passes. */
+export interface DropContext extends TeardownContext {
+  fence: LeadershipFence;
 }
 
 /** Which of the tenant's names are held by its own objects (`done` here means "the tenant's, to act on"). */
@@ -60,14 +71,14 @@ export async function retainDatabase(context: TeardownContext, spec: TenantDatab
   return owned;
 }
 
-export async function snapshotAndDropDatabase(context: TeardownContext, spec: TenantDatabaseSpec): Promise<SnapshotResult> {
+export async function snapshotAndDropDatabase(context: DropContext, spec: TenantDatabaseSpec): Promise<SnapshotResult> {
   if (context.snapshot === undefined) {
     throw new DatabaseSnapshotFailed('the deletion policy is Snapshot but the operator has no snapshot directory configured; nothing was dropped');
   }
   const owned = await ownedObjects(context.connection, spec);
   let file: string | undefined;
   if (owned.database === 'done') {
-    file = await snapshotDatabase(spec, { server: context.connection.server, ...context.snapshot });
+    file = await snapshotDatabase(spec, { server: context.connection.server, ...context.snapshot, signal: context.connection.abortSignal });
     crashPoint(teardownCrashPoints.afterSnapshot);
     context.logger.info('Took database snapshot', { tenant: spec.tenant, database: spec.databaseName, file });
   } else {
@@ -78,19 +89,20 @@ export async function snapshotAndDropDatabase(context: TeardownContext, spec: Te
   return { file };
 }
 
-export async function dropTenantDatabase(context: TeardownContext, spec: TenantDatabaseSpec): Promise<void> {
+export async function dropTenantDatabase(context: DropContext, spec: TenantDatabaseSpec): Promise<void> {
   await dropOwned(context, spec, await ownedObjects(context.connection, spec));
 }
 
-async function dropOwned(context: TeardownContext, spec: TenantDatabaseSpec, owned: Owned): Promise<void> {
+async function dropOwned(context: DropContext, spec: TenantDatabaseSpec, owned: Owned): Promise<void> {
   if (owned.database === 'done') {
-    await context.connection.query('dropping the tenant database', dropDatabase(spec));
+    pausePoint(teardownPausePoints.beforeDropDatabase);
+    await context.connection.destroy(context.fence, `dropping the tenant database ${spec.databaseName}`, [dropDatabase(spec)]);
     crashPoint(teardownCrashPoints.afterDropDatabase);
     context.logger.info('Dropped database', { tenant: spec.tenant, database: spec.databaseName });
   }
   if (owned.role === 'done') {
     await context.connection.query("ending the tenant role's sessions", terminateRoleSessions, [spec.roleName]);
-    await context.connection.transaction('dropping the tenant role', [dropOwnedByRole(spec), dropRole(spec)]);
+    await context.connection.destroy(context.fence, `dropping the tenant role ${spec.roleName}`, [dropOwnedByRole(spec), dropRole(spec)]);
     context.logger.info('Dropped database role', { tenant: spec.tenant, role: spec.roleName });
   }
   logForeign(context, spec, owned);

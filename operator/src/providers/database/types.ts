@@ -3,6 +3,7 @@
  * is asked for, and what each operation reports back. No Kubernetes types: the tenant controller
  * translates a Tenant and its plan into a TenantDatabaseSpec.
  */
+import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 
 /** A PostgreSQL server and the admin credentials the operator manages tenants with. */
@@ -79,7 +80,8 @@ export interface TenantDatabaseProvider {
   ensure(spec: TenantDatabaseSpec, password: string): Promise<EnsureDatabaseResult>;
   passwordMatches(roleName: string, password: string): Promise<boolean>;
   retain(spec: TenantDatabaseSpec): Promise<RetainResult>;
-  snapshotAndDrop(spec: TenantDatabaseSpec): Promise<SnapshotResult>;
-  drop(spec: TenantDatabaseSpec): Promise<void>;
+  snapshotAndDrop(spec: TenantDatabaseSpec, fence: LeadershipFence): Promise<SnapshotResult>;
+  drop(spec: TenantDatabaseSpec, fence: LeadershipFence): Promise<void>;
+  withSignal(signal: AbortSignal): TenantDatabaseProvider;
   close(): Promise<void>;
 }

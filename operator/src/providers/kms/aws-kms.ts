@@ -4,18 +4,21 @@
  * by the tenant's principal under its encryption context. On deletion the key is scheduled for
  * deletion (crypto-shredding) and the alias freed for a future tenant of the same name, who gets a
  * new key, never the old one. Every method is idempotent and converges after a crash at any point.
+ * scheduleDeletion takes the leadership fence (key-deletion.ts); withSignal() gives a view whose
+ * requests stop when a reconcile does.
  */
 import {
-  CreateAliasCommand, CreateKeyCommand, DeleteAliasCommand, DescribeKeyCommand, DisableKeyRotationCommand,
-  EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, PutKeyPolicyCommand,
-  ScheduleKeyDeletionCommand, UpdateAliasCommand, type KeyMetadata,
+  CreateAliasCommand, CreateKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand, PutKeyPolicyCommand, UpdateAliasCommand, type KeyMetadata,
 } from '@aws-sdk/client-kms';
+import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import { crashPoint } from '../../runtime/crash-points.js';
-import { KeyProviderError, KeyRequestRefused } from './errors.js';
+import { KeyRequestRefused } from './errors.js';
+import { keyDeletionCrashPoints, scheduleTenantKeysDeletion } from './key-deletion.js';
 import { accountRootArn, buildKeyPolicy, partitionOf, samePolicy } from './key-policy.js';
 import {
-  describeAliasTarget, findTenantKeys, isPendingDeletion, tenantTagKey, tenantUidOfKey, tenantUidTagKey,
+  describeAliasTarget, findTenantKeys, isPendingDeletion, keyIdOf, tenantTagKey, tenantUidOfKey, tenantUidTagKey,
 } from './key-lookup.js';
 import { KmsSession } from './kms-session.js';
 import { assertValidKeySpec, assertValidPendingWindow } from './spec-validation.js';
@@ -27,7 +30,7 @@ export const kmsCrashPoints = {
   afterCreateKey: 'kms.after-create-key',
   afterCreateAlias: 'kms.after-create-alias',
   afterUpdateAlias: 'kms.after-update-alias',
-  afterScheduleDeletion: 'kms.after-schedule-deletion',
+  ...keyDeletionCrashPoints,
 } as const;
 
 /** KMS reports rotation for Enabled and Disabled keys, and changes it for Enabled keys only. */
@@ -39,9 +42,10 @@ export class AwsKmsProvider implements TenantKeyProvider {
   private readonly rootArn: string;
   private readonly logger: Logger;
 
-  constructor(endpoint: KmsEndpoint, options: KmsProviderOptions) {
+  /** Opens a KMS client for the endpoint's region; `session` is for withSignal's views of it. */
+  constructor(private readonly endpoint: KmsEndpoint, private readonly options: KmsProviderOptions, session?: KmsSession) {
     this.region = endpoint.region;
-    this.session = new KmsSession(endpoint, options);
+    this.session = session ?? KmsSession.open(endpoint, options);
     this.rootArn = accountRootArn(endpoint.accountId, endpoint.partition ?? partitionOf(endpoint.region));
     this.logger = options.logger;
   }
@@ -80,22 +84,19 @@ export class AwsKmsProvider implements TenantKeyProvider {
    * their date. Reports the aliased key's deletion (else the oldest key's); undefined when the
    * tenant has no key.
    */
-  async scheduleDeletion(spec: TenantKeySpec, pendingWindowDays: number): Promise<KeyDeletion | undefined> {
+  async scheduleDeletion(spec: TenantKeySpec, pendingWindowDays: number, fence: LeadershipFence): Promise<KeyDeletion | undefined> {
     assertValidKeySpec(spec);
     assertValidPendingWindow(pendingWindowDays);
-    const aliased = await describeAliasTarget(this.session, spec.alias);
-    const keys = await findTenantKeys(this.session, spec.tenantUid);
-    const deletions: KeyDeletion[] = [];
-    for (const key of keys) deletions.push(await this.scheduleKeyDeletion(key, pendingWindowDays));
-    const aliasedDeletion = deletions.find((deletion) => deletion.keyId === aliased?.KeyId);
-    if (aliasedDeletion !== undefined) {
-      await this.session.callUnlessNotFound(`deleting alias ${spec.alias}`, (kms) => kms.send(new DeleteAliasCommand({ AliasName: spec.alias })));
-    }
-    const reported = aliasedDeletion ?? deletions[0];
+    const { deletions, reported } = await scheduleTenantKeysDeletion(this.session, { spec, pendingWindowDays, fence });
     if (reported !== undefined) {
       this.logger.info('Scheduled key deletion', { tenant: spec.tenant, keyIds: deletions.map((deletion) => deletion.keyId), deletionDate: reported.deletionDate.toISOString() });
     }
     return reported;
+  }
+
+  /** The same client, with every request aborted when `signal` aborts; closing it leaves the client open. */
+  withSignal(signal: AbortSignal): AwsKmsProvider {
+    return new AwsKmsProvider(this.endpoint, this.options, this.session.withSignal(signal));
   }
 
   close(): void {
@@ -114,13 +115,13 @@ export class AwsKmsProvider implements TenantKeyProvider {
       this.logger.info('Adopted the tenant\'s key found by its UID tag', { tenant: spec.tenant, keyId: orphan.KeyId });
       return { key: orphan, created: false };
     }
-    const response = await this.session.call(`creating the key of tenant ${spec.tenant}`, (kms) => kms.send(new CreateKeyCommand({
+    const response = await this.session.call(`creating the key of tenant ${spec.tenant}`, (kms, options) => kms.send(new CreateKeyCommand({
       KeySpec: 'SYMMETRIC_DEFAULT',
       KeyUsage: 'ENCRYPT_DECRYPT',
       Description: `Bulkhead: encryption key of tenant ${spec.tenant}`,
       Policy: buildKeyPolicy(spec, this.rootArn),
       Tags: [{ TagKey: tenantTagKey, TagValue: spec.tenant }, { TagKey: tenantUidTagKey, TagValue: spec.tenantUid }],
-    })));
+    }), options));
     crashPoint(kmsCrashPoints.afterCreateKey);
     if (response.KeyMetadata === undefined) throw new KeyRequestRefused(`creating the key of tenant ${spec.tenant}: KMS returned no key`);
     this.logger.info('Created key', { tenant: spec.tenant, keyId: response.KeyMetadata.KeyId });
@@ -131,12 +132,12 @@ export class AwsKmsProvider implements TenantKeyProvider {
   private async pointAliasAt(spec: TenantKeySpec, key: KeyMetadata, aliased: KeyMetadata | undefined): Promise<void> {
     const target = { AliasName: spec.alias, TargetKeyId: keyIdOf(key) };
     if (aliased !== undefined) {
-      await this.session.call(`moving alias ${spec.alias}`, (kms) => kms.send(new UpdateAliasCommand(target)));
+      await this.session.call(`moving alias ${spec.alias}`, (kms, options) => kms.send(new UpdateAliasCommand(target), options));
       crashPoint(kmsCrashPoints.afterUpdateAlias);
       this.logger.info('Moved key alias off a key that is not the tenant\'s', { tenant: spec.tenant, alias: spec.alias, from: aliased.KeyId, to: key.KeyId });
       return;
     }
-    await this.session.call(`creating alias ${spec.alias}`, (kms) => kms.send(new CreateAliasCommand(target)));
+    await this.session.call(`creating alias ${spec.alias}`, (kms, options) => kms.send(new CreateAliasCommand(target), options));
     crashPoint(kmsCrashPoints.afterCreateAlias);
     this.logger.info('Created key alias', { tenant: spec.tenant, alias: spec.alias, keyId: key.KeyId });
   }
@@ -155,7 +156,7 @@ export class AwsKmsProvider implements TenantKeyProvider {
     if (key.KeyState !== 'Enabled' || (await this.rotationEnabled(key)) === spec.rotation) return false;
     const keyId = keyIdOf(key);
     const command = spec.rotation ? new EnableKeyRotationCommand({ KeyId: keyId }) : new DisableKeyRotationCommand({ KeyId: keyId });
-    await this.session.call(`turning rotation ${spec.rotation ? 'on' : 'off'} for key ${keyId}`, (kms) => kms.send(command));
+    await this.session.call(`turning rotation ${spec.rotation ? 'on' : 'off'} for key ${keyId}`, (kms, options) => kms.send(command, options));
     return true;
   }
 
@@ -163,43 +164,16 @@ export class AwsKmsProvider implements TenantKeyProvider {
   private async repairPolicy(spec: TenantKeySpec, key: KeyMetadata): Promise<boolean> {
     const keyId = keyIdOf(key);
     const desired = buildKeyPolicy(spec, this.rootArn);
-    const actual = await this.session.call(`reading the policy of key ${keyId}`, (kms) => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })));
+    const actual = await this.session.call(`reading the policy of key ${keyId}`, (kms, options) => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), options));
     if (samePolicy(actual.Policy, desired)) return false;
-    await this.session.call(`restoring the policy of key ${keyId}`, (kms) => kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: desired })));
+    await this.session.call(`restoring the policy of key ${keyId}`, (kms, options) => kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: desired }), options));
     return true;
   }
 
   private async rotationEnabled(key: KeyMetadata): Promise<boolean> {
     const keyId = keyIdOf(key);
-    const status = await this.session.call(`reading the rotation of key ${keyId}`, (kms) => kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId })));
+    const status = await this.session.call(`reading the rotation of key ${keyId}`, (kms, options) => kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }), options));
     return status.KeyRotationEnabled === true;
   }
-
-  /** Schedules deletion unless it already is; either way reports when the key goes. */
-  private async scheduleKeyDeletion(key: KeyMetadata, pendingWindowDays: number): Promise<KeyDeletion> {
-    const keyId = keyIdOf(key);
-    if (isPendingDeletion(key)) return deletionOf(key);
-    try {
-      const response = await this.session.call(`scheduling the deletion of key ${keyId}`, (kms) =>
-        kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowDays })));
-      crashPoint(kmsCrashPoints.afterScheduleDeletion);
-      return { keyId, deletionDate: response.DeletionDate ?? new Date(Date.now() + pendingWindowDays * 86_400_000) };
-    } catch (error) {
-      // Scheduled meanwhile (AWS refuses a second schedule with KMSInvalidStateException): report that date.
-      if (!(error instanceof KeyProviderError) || error.kmsError !== 'KMSInvalidStateException') throw error;
-      const again = await this.session.call(`describing key ${keyId}`, (kms) => kms.send(new DescribeKeyCommand({ KeyId: keyId })));
-      if (again.KeyMetadata === undefined || !isPendingDeletion(again.KeyMetadata)) throw error;
-      return deletionOf(again.KeyMetadata);
-    }
-  }
 }
 
-function keyIdOf(key: KeyMetadata): string {
-  if (key.KeyId === undefined) throw new KeyRequestRefused('KMS described a key without a KeyId');
-  return key.KeyId;
-}
-
-function deletionOf(key: KeyMetadata): KeyDeletion {
-  if (key.DeletionDate === undefined) throw new KeyRequestRefused(`key ${key.KeyId} is pending deletion but KMS gives no deletion date`);
-  return { keyId: keyIdOf(key), deletionDate: key.DeletionDate };
-}

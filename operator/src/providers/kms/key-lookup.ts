@@ -7,10 +7,17 @@ import {
   DescribeKeyCommand, ListKeysCommand, ListResourceTagsCommand, type KeyMetadata, type Tag,
 } from '@aws-sdk/client-kms';
 import { group, tenantLabel } from '../../api/labels.js';
+import { KeyRequestRefused } from './errors.js';
 import type { KmsSession } from './kms-session.js';
 
 export const tenantTagKey = tenantLabel;
 export const tenantUidTagKey = `${group}/tenant-uid`;
+
+/** The key's id; KMS always gives one, and a key without is refused rather than guessed at. */
+export function keyIdOf(key: KeyMetadata): string {
+  if (key.KeyId === undefined) throw new KeyRequestRefused('KMS described a key without a KeyId');
+  return key.KeyId;
+}
 
 /** A key KMS will delete; it can never again be a live tenant key. */
 export function isPendingDeletion(key: KeyMetadata): boolean {
@@ -19,7 +26,7 @@ export function isPendingDeletion(key: KeyMetadata): boolean {
 
 /** The key an alias points to, or undefined when there is no such alias. */
 export async function describeAliasTarget(session: KmsSession, alias: string): Promise<KeyMetadata | undefined> {
-  const found = await session.callUnlessNotFound(`describing the key behind ${alias}`, (kms) => kms.send(new DescribeKeyCommand({ KeyId: alias })));
+  const found = await session.callUnlessNotFound(`describing the key behind ${alias}`, (kms, options) => kms.send(new DescribeKeyCommand({ KeyId: alias }), options));
   return found?.KeyMetadata;
 }
 
@@ -33,8 +40,8 @@ async function keyTags(session: KmsSession, keyId: string): Promise<Tag[] | unde
   const tags: Tag[] = [];
   let marker: string | undefined;
   do {
-    const page = await session.callUnlessNotFound(`listing the tags of key ${keyId}`, (kms) =>
-      kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker })));
+    const page = await session.callUnlessNotFound(`listing the tags of key ${keyId}`, (kms, options) =>
+      kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), options));
     if (page === undefined) return undefined;
     tags.push(...(page.Tags ?? []));
     marker = page.Truncated ? page.NextMarker : undefined;
@@ -50,24 +57,24 @@ export async function findTenantKeys(session: KmsSession, tenantUid: string): Pr
   const found: KeyMetadata[] = [];
   for await (const keyId of allKeyIds(session)) {
     if ((await knownTenantUidOfKey(session, keyId)) !== tenantUid) continue;
-    const described = await session.callUnlessNotFound(`describing key ${keyId}`, (kms) => kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+    const described = await session.callUnlessNotFound(`describing key ${keyId}`, (kms, options) => kms.send(new DescribeKeyCommand({ KeyId: keyId }), options));
     if (described?.KeyMetadata) found.push(described.KeyMetadata);
   }
   return found.sort((a, b) => (a.CreationDate?.getTime() ?? 0) - (b.CreationDate?.getTime() ?? 0));
 }
 
 /**
- * Each key's tenant-uid tag, remembered per session: the tag is set by CreateKey together with the
+ * Each key's tenant-uid tag, remembered per KMS client (shared by a session's signalled views): the tag is set by CreateKey together with the
  * key and Bulkhead never changes it, so a key read once need not be read again. Without this every
  * new tenant read the tags of every key in the account, and onboarding N tenants cost N² calls
  * (docs/performance.md). A new process starts empty and reads every key once, which is what finds
  * a key a crashed process created but never aliased.
  */
-const uidTags = new WeakMap<KmsSession, Map<string, string | undefined>>();
+const uidTags = new WeakMap<object, Map<string, string | undefined>>();
 
 async function knownTenantUidOfKey(session: KmsSession, keyId: string): Promise<string | undefined> {
-  let known = uidTags.get(session);
-  if (known === undefined) uidTags.set(session, (known = new Map<string, string | undefined>()));
+  let known = uidTags.get(session.client);
+  if (known === undefined) uidTags.set(session.client, (known = new Map<string, string | undefined>()));
   if (!known.has(keyId)) known.set(keyId, await tenantUidOfKey(session, keyId));
   return known.get(keyId);
 }
@@ -75,7 +82,7 @@ async function knownTenantUidOfKey(session: KmsSession, keyId: string): Promise<
 async function* allKeyIds(session: KmsSession): AsyncGenerator<string> {
   let marker: string | undefined;
   do {
-    const page = await session.call('listing the keys', (kms) => kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker })));
+    const page = await session.call('listing the keys', (kms, options) => kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }), options));
     for (const key of page.Keys ?? []) if (key.KeyId) yield key.KeyId;
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker !== undefined);

@@ -3,6 +3,7 @@
  * asked for, and what each operation reports back. No Kubernetes types: the tenant controller
  * translates a Tenant into a TenantKeySpec.
  */
+import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 
 /** One region's KMS API: real AWS (no endpoint) or an emulator speaking the same protocol. */
@@ -74,6 +75,7 @@ export interface KeyDeletion {
 export interface TenantKeyProvider {
   ensureKey(spec: TenantKeySpec): Promise<TenantKey>;
   describe(spec: TenantKeySpec): Promise<TenantKeyDescription | undefined>;
-  scheduleDeletion(spec: TenantKeySpec, pendingWindowDays: number): Promise<KeyDeletion | undefined>;
+  scheduleDeletion(spec: TenantKeySpec, pendingWindowDays: number, fence: LeadershipFence): Promise<KeyDeletion | undefined>;
+  withSignal(signal: AbortSignal): TenantKeyProvider;
   close(): void;
 }

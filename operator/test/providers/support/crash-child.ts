@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/runtime/logging.js';
 import { PostgresDatabaseProvider } from '../../../src/providers/database/index.js';
 import { AwsKmsProvider } from '../../../src/providers/kms/index.js';
 import type { CrashChildRequest } from './crash.js';
+import { soleActorFence } from './fence.js';
 
 const request = JSON.parse(process.env.BULKHEAD_CRASH_CHILD_REQUEST ?? '{}') as CrashChildRequest;
 const logger = createLogger({ silent: true });
@@ -16,8 +17,8 @@ async function runDatabase(request: Extract<CrashChildRequest, { provider: 'data
   try {
     if (request.operation === 'ensure') await provider.ensure(request.spec, request.password ?? '');
     if (request.operation === 'retain') await provider.retain(request.spec);
-    if (request.operation === 'snapshotAndDrop') await provider.snapshotAndDrop(request.spec);
-    if (request.operation === 'drop') await provider.drop(request.spec);
+    if (request.operation === 'snapshotAndDrop') await provider.snapshotAndDrop(request.spec, soleActorFence);
+    if (request.operation === 'drop') await provider.drop(request.spec, soleActorFence);
   } finally {
     await provider.close();
   }
@@ -27,7 +28,7 @@ async function runKms(request: Extract<CrashChildRequest, { provider: 'kms' }>):
   const provider = new AwsKmsProvider(request.endpoint, { logger });
   try {
     if (request.operation === 'ensureKey') await provider.ensureKey(request.spec);
-    if (request.operation === 'scheduleDeletion') await provider.scheduleDeletion(request.spec, 7);
+    if (request.operation === 'scheduleDeletion') await provider.scheduleDeletion(request.spec, 7, soleActorFence);
   } finally {
     provider.close();
   }
