@@ -13,5 +13,5 @@ module.exports = {
   // SPEC=path[,path] runs only those files (make test-integration SPEC=...).
   spec: process.env.SPEC ? process.env.SPEC.split(",") : ["testenv/test/**/*.spec.ts","operator/test/**/*.spec.ts"],
   // The real-node specs need their own environment (make test-node, .mocharc.node.cjs).
-  ignore: ["testenv/test/node/**"],
+  ignore: ["testenv/test/node/**", "operator/test/wire/**"],
 };

@@ -7,7 +7,8 @@ module.exports = {
     "import=tsx"
   ],
   "require": [
-    "testenv/src/mocha-global.ts"
+    "testenv/src/mocha-global.ts",
+    "operator/test/support/failure-logs.ts"
   ],
   "timeout": 180000,
   "slow": 10000,
@@ -18,6 +19,7 @@ module.exports = {
     "testenv/test/node/network-policy.spec.ts",
     "testenv/test/node/egress.spec.ts",
     "testenv/test/node/lock.spec.ts",
+    "operator/test/wire/isolation.spec.ts",
     "testenv/test/node/cleanup.spec.ts",
   ],
 };

@@ -58,7 +58,8 @@ function tourCommands(readme: string): string[] {
 async function startDemo(stateDir: string): Promise<{ demo: ChildProcess; output: () => string }> {
   let output = '';
   const demo = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'hack/demo.ts')], {
-    cwd: repoRoot, env: { ...process.env, BULKHEAD_STATE_DIR: stateDir, ONCE: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    // KWOK's node: the journeys' platform holds this machine's one real node while the tour runs.
+    cwd: repoRoot, env: { ...process.env, BULKHEAD_STATE_DIR: stateDir, ONCE: '', NODE: 'kwok' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

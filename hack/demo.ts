@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { repoRoot, stateDir } from '../testenv/src/paths.js';
+import { eventually } from '../testenv/src/poll.js';
 import { startLocalPlatform, type LocalPlatform } from './local-platform.js';
 
 const tenants = ['acme', 'globex'];
@@ -21,19 +22,21 @@ interface Condition { type: string; status: string; reason: string }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const platform = await startLocalPlatform({ stateDir, audit: { initialDelaySeconds: 10, intervalSeconds: 300 } });
+  const platform = await startLocalPlatform({ stateDir, audit: { initialDelaySeconds: 10, intervalSeconds: 300 }, node: process.env.NODE });
   const stopOnSignal = (): void => {
     console.log('\nStopping everything...');
     platform.stop().then(() => process.exit(130), () => process.exit(1));
   };
   process.once('SIGINT', stopOnSignal);
-  console.log(`Local platform up in ${((Date.now() - started) / 1000).toFixed(1)}s: operator (logs ${platform.operatorLog}), onboarding API on ${platform.api.url}`);
+  const node = platform.env.network.node === 'real' ? 'a real node (containerd, kubelet, kube-router)' : 'KWOK\'s fake node (pods do not really run)';
+  console.log(`Local platform up in ${((Date.now() - started) / 1000).toFixed(1)}s on ${node}: operator (logs ${platform.operatorLog}), onboarding API on ${platform.api.url}`);
 
   console.log(`\nOnboarding ${tenants.join(' and ')} through the API (POST /v1/tenants, as a platform admin):`);
   for (const name of tenants) await onboard(platform, name);
   console.log('Waiting for them to become Ready:');
   await watchConditions(platform.kubectl);
   printDataSummary(platform.kubectl);
+  await printAppPods(platform);
 
   console.log('\nAuditing isolation (bulkhead audit: network, access, guardrails, databases, keys):');
   const reportDir = join(stateDir, 'audit');
@@ -99,6 +102,25 @@ function printExplore(platform: LocalPlatform, envFile: string): void {
   console.log('  npx bulkhead audit --format text                         # audit again; exit 1 on any finding');
   console.log('  npx bulkhead audit-trail verify                          # the API\'s hash-chained audit trail');
   console.log('  kubectl apply -f crds/examples/rollouts/fleet-1.5.0.yaml # roll the fleet to app 1.5.0 in waves');
+}
+
+interface PodList {
+  items: { metadata: { name: string }; status?: { phase?: string; containerStatuses?: { ready?: boolean; containerID?: string }[] } }[];
+}
+
+/** Each tenant's app pods as the node runs them: phase, readiness and the container runtime's id. */
+async function printAppPods(platform: LocalPlatform): Promise<void> {
+  console.log(`\nThe app's pods (their readiness is a login to the tenant's database and a KMS round trip with its key):`);
+  for (const name of tenants) {
+    const pods = await eventually(`${name}'s app pods to be Ready`, () => {
+      const list = JSON.parse(platform.kubectl('get', 'pods', '-n', `tenant-${name}`, '-o', 'json')) as PodList;
+      return list.items.length > 0 && list.items.every((pod) => pod.status?.containerStatuses?.every((c) => c.ready)) ? list : undefined;
+    }, 120_000);
+    for (const pod of pods.items) {
+      const container = pod.status?.containerStatuses?.[0]?.containerID ?? '';
+      console.log(`  ${name.padEnd(8)} ${pod.metadata.name.padEnd(28)} ${pod.status?.phase ?? ''}  ${container.slice(0, 26)}…`);
+    }
+  }
 }
 
 function printDataSummary(kubectl: (...args: string[]) => string): void {

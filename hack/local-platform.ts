@@ -15,17 +15,23 @@ import { stringify } from 'yaml';
 import { installCrds } from '../testenv/src/crds.js';
 import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../testenv/src/environment.js';
 import { quoteLiteral } from '../operator/src/providers/database/sql-quoting.js';
+import { importProductApp } from '../testenv/src/index.js';
 import { clusterRanges } from '../testenv/src/network.js';
+import { requestedNode } from '../testenv/src/node/support.js';
 import { repoRoot } from '../testenv/src/paths.js';
 import { eventually } from '../testenv/src/poll.js';
 import { freePort } from '../testenv/src/processes.js';
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
+/** The product chart's versions in the platform's chart repository: the example plans' and the example rollout's. */
+const appVersions = ['1.4.2', '1.5.0'];
 const operatorNamespace = 'bulkhead-system';
 
 export interface LocalPlatformOptions {
   /** Where the environment and the platform's files live (`.bulkhead` for the demo). */
   stateDir: string;
+  /** NODE: real, kwok or auto (the default: a real node where this machine can run one, else KWOK). */
+  node?: string;
   /** Seconds before the operator's first isolation audit, and between audits. */
   audit: { initialDelaySeconds: number; intervalSeconds: number };
 }
@@ -47,7 +53,9 @@ export interface LocalPlatform {
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const { stateDir } = options;
   const existing = readEnvironment(stateDir);
-  const env = existing && isRunning(existing) ? existing : await startEnvironment(stateDir);
+  const env = existing && isRunning(existing) ? existing : await startEnvironment(stateDir, { node: requestedNode(options.node, 'auto') });
+  // A real node pulls nothing: the product's image is built here, under every version the chart has.
+  importProductApp(env, appVersions);
   const kubectl = (...args: string[]): string =>
     execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   await installCrds(env);
@@ -130,7 +138,7 @@ function writeOperatorConfig(env: Environment, kubectl: (...args: string[]) => s
   applySecret(env, kubectl, 'kms-credentials', { accessKeyId: 'local', secretAccessKey: 'local' });
   const charts = join(options.stateDir, 'charts');
   mkdirSync(charts, { recursive: true });
-  for (const version of ['1.4.2', '1.5.0']) {
+  for (const version of appVersions) {
     execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', charts, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
   }
   const region = {

@@ -18,6 +18,8 @@ export const mochaHooks = {
     local = await startLocalPlatform({
       stateDir: join(repoRoot, '.bulkhead', 'e2e', String(process.pid)),
       audit: { initialDelaySeconds: 5, intervalSeconds: 60 },
+      // A real node where this machine can run one (NODE=kwok or NODE=real to choose).
+      node: process.env.NODE,
     });
     Object.assign(process.env, local.environmentVariables);
     console.log(`  local platform started in ${((Date.now() - started) / 1000).toFixed(1)}s (operator log: ${local.operatorLog})`);

@@ -57,7 +57,8 @@ describe('the operator under failure', function () {
       assert.equal(own[0]?.metadata?.ownerReferences?.[0]?.uid, tenant.metadata?.uid);
       const selector = `bulkhead.dev/tenant=${name}`;
       const ns = `tenant-${name}`;
-      assert.equal((await networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector })).items.length, 5);
+      const policies = (await networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector })).items.map((p) => p.metadata?.name).sort();
+      assert.deepEqual(policies, ['allow-database', 'allow-dns', 'allow-ingress-controller', 'allow-kms', 'allow-same-namespace', 'default-deny']);
       assert.equal((await core.listNamespacedResourceQuota({ namespace: ns, labelSelector: selector })).items.length, 1);
       assert.equal((await core.listNamespacedLimitRange({ namespace: ns, labelSelector: selector })).items.length, 1);
       assert.equal(tenant.metadata?.finalizers?.filter((f) => f === 'bulkhead.dev/finalizer').length, 1);

@@ -5,19 +5,8 @@
  * machine cannot run one); NODE=auto takes a real node where possible and KWOK otherwise.
  */
 import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from './environment.js';
-import type { NodeKind } from './network.js';
-import { realNodeSupport } from './node/support.js';
+import { requestedNode } from './node/support.js';
 import { stateDir } from './paths.js';
-
-function requestedNode(): NodeKind {
-  const wanted = process.env.NODE || 'kwok'; // make exports NODE empty when it is not set
-  if (wanted === 'real' || wanted === 'kwok') return wanted;
-  if (wanted !== 'auto') throw new Error(`NODE must be kwok, real or auto (got ${wanted})`);
-  const support = realNodeSupport();
-  if (support.ok) return 'real';
-  console.log(`No real node on this machine (${support.reason}): using KWOK's fake node`);
-  return 'kwok';
-}
 
 function describe(env: Environment): void {
   const { network } = env;
@@ -39,7 +28,7 @@ async function main(command: string | undefined): Promise<number> {
         return 0;
       }
       const started = Date.now();
-      const env = await startEnvironment(stateDir, { node: requestedNode() });
+      const env = await startEnvironment(stateDir, { node: requestedNode(process.env.NODE, 'kwok') });
       console.log(`Local environment up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       describe(env);
       console.log(`\n  export KUBECONFIG=${env.kubeconfig}\n  kubectl get ns`);

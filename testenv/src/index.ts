@@ -20,9 +20,9 @@ export { clusterRanges } from './network.js';
 export { auditedServiceAccountNamespace } from './control-plane.js';
 export type { EnvironmentNetwork, NodeKind } from './network.js';
 export type { ExternalHost } from './node/addresses.js';
-export { realNodeSupport, type RealNodeSupport } from './node/support.js';
+export { realNodeSupport, requestedNode, type RealNodeSupport } from './node/support.js';
 export { packImage, type ImageSpec } from './node/images/oci-archive.js';
-export { probeImage } from './node/images/catalog.js';
+export { execIn, httpGet, probeImage, probePort, runProbe, serviceProgrammed, tcpConnect, type ExecResult } from './node/probe-pods.js';
 export { productAppRepository } from './node/images/product-app.js';
 
 /** Imports an OCI archive (packImage) into the real node's containerd, where kubelet finds it. */

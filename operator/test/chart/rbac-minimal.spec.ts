@@ -36,16 +36,21 @@ before(function () {
   if (root && index >= 0) root.suites.push(...root.suites.splice(index, 1));
 });
 
-/** The spec files the whole integration suite runs (.mocharc.integration.cjs without SPEC; patterns dir/**\/*.spec.ts). */
+/**
+ * The spec files the whole integration suite runs (.mocharc.integration.cjs without SPEC): its
+ * patterns dir/**\/*.spec.ts, less its ignore patterns dir/** (the real-node specs).
+ */
 function integrationSpecFiles(): string[] {
-  const patterns = (JSON.parse(execFileSync(process.execPath, ['-e', 'delete process.env.SPEC; console.log(JSON.stringify(require("./.mocharc.integration.cjs").spec))'],
-    { cwd: repoRoot, encoding: 'utf8' })) as string[]);
-  return patterns.flatMap((pattern) => {
+  const settings = (JSON.parse(execFileSync(process.execPath, ['-e',
+    'delete process.env.SPEC; const c = require("./.mocharc.integration.cjs"); console.log(JSON.stringify({ spec: c.spec, ignore: c.ignore ?? [] }))'],
+  { cwd: repoRoot, encoding: 'utf8' })) as { spec: string[]; ignore: string[] });
+  const ignored = settings.ignore.map((pattern) => join(repoRoot, pattern.replace(/\/\*\*$/, '/')));
+  return settings.spec.flatMap((pattern) => {
     const match = /^(.+)\/\*\*\/\*(\.spec\.ts)$/.exec(pattern);
     if (!match?.[1] || !existsSync(join(repoRoot, match[1]))) return [];
     const dir = join(repoRoot, match[1]);
     return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(match[2] ?? '')).map((f) => join(dir, f));
-  });
+  }).filter((file) => !ignored.some((prefix) => file.startsWith(prefix)));
 }
 
 function allTests(suite: Suite): Runnable[] {

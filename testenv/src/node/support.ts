@@ -28,3 +28,17 @@ export function realNodeSupport(): RealNodeSupport {
   const reason = firstProblem();
   return reason ? { ok: false, reason } : { ok: true };
 }
+
+/**
+ * The node a command asked for in NODE: `real`, `kwok`, or `auto` (real where the machine can run
+ * one, else KWOK, saying why in one line on `say`). Unset means `fallback`.
+ */
+export function requestedNode(wanted: string | undefined, fallback: 'kwok' | 'auto', say: (line: string) => void = console.log): 'real' | 'kwok' {
+  const choice = wanted || fallback; // make exports NODE empty when it is not set
+  if (choice === 'real' || choice === 'kwok') return choice;
+  if (choice !== 'auto') throw new Error(`NODE must be kwok, real or auto (got ${choice})`);
+  const support = realNodeSupport();
+  if (support.ok) return 'real';
+  say(`No real node on this machine (${support.reason}): pods run on KWOK's fake node`);
+  return 'kwok';
+}

@@ -107,7 +107,8 @@ const clusterAdminForEveryone = {
 
 const guardrailProbes: AdmissionProbe[] = [
   { id: 'node-port', attempt: 'create a NodePort Service', benchmark: 'MTB Block use of NodePort services', finding: 'NodePortAllowed',
-    expect: [/exceeded quota: .*requested: [^ ]*services\.nodeports=1/],
+    // The tenant namespaces' admission policy refuses it first (decision 0008); without the policy, the quota does.
+    expect: [/bulkhead\.dev\/cluster-ip-only:|exceeded quota: .*requested: [^ ]*services\.nodeports=1/],
     build: ({ namespace }) => ({ method: 'POST', object: { apiVersion: 'v1', kind: 'Service', metadata: meta('node-port', namespace),
       spec: { type: 'NodePort', selector: { app: 'probe' }, ports: [{ port: 80 }] } } as KubeObject }) },
   rbacProbe({ id: 'role-escalation', attempt: 'create a Role granting everything', finding: 'RoleEscalationAllowed', expect: [escalationRefusal] },
