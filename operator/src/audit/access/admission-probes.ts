@@ -107,7 +107,8 @@ const clusterAdminForEveryone = {
 
 const guardrailProbes: AdmissionProbe[] = [
   { id: 'node-port', attempt: 'create a NodePort Service', benchmark: 'MTB Block use of NodePort services', finding: 'NodePortAllowed',
-    expect: [/exceeded quota: .*requested: [^ ]*services\.nodeports=1/],
+    // Bulkhead's admission policy refuses it before the quota is counted; without the policies (docs/decisions/0008) the quota does.
+    expect: [/exceeded quota: .*requested: [^ ]*services\.nodeports=1|bulkhead\.dev\/cluster-ip-only: /],
     build: ({ namespace }) => ({ method: 'POST', object: { apiVersion: 'v1', kind: 'Service', metadata: meta('node-port', namespace),
       spec: { type: 'NodePort', selector: { app: 'probe' }, ports: [{ port: 80 }] } } as KubeObject }) },
   rbacProbe({ id: 'role-escalation', attempt: 'create a Role granting everything', finding: 'RoleEscalationAllowed', expect: [escalationRefusal] },

@@ -25,6 +25,8 @@ const admissionCases: [string, AdmissionProbe, DryRunAnswer, string, string][] =
     refused('pods "x" is forbidden: violates PodSecurity "restricted:v1.36": host namespaces (hostNetwork=true)'), 'error', 'RefusedForAnotherReason'],
   ['passes a NodePort Service refused by the quota', probe('node-port'),
     refused('services "x" is forbidden: exceeded quota: tenant-quota, requested: services.nodeports=1, used: services.nodeports=0, limited: services.nodeports=0'), 'pass', 'Verified'],
+  ['passes a NodePort Service refused by Bulkhead\'s admission policy, naming its rule', probe('node-port'),
+    refused('services "x" is forbidden: ValidatingAdmissionPolicy \'bulkhead-tenant-services\' with binding \'bulkhead-tenant-services\' denied request: bulkhead.dev/cluster-ip-only: a Service in a tenant namespace must be of type ClusterIP', 422), 'pass', 'Verified'],
   ['passes a Role refused by the RBAC escalation check', probe('role-escalation'),
     refused('roles.rbac.authorization.k8s.io "x" is forbidden: user "bulkhead-audit:probe" (groups=["acme-admins" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:["*"], Resources:["*"], Verbs:["*"]}'), 'pass', 'Verified'],
   ['passes a Namespace refused at the cluster scope', probe('namespace'),
