@@ -104,7 +104,8 @@ describe('bulkhead audit: access', function () {
     const privileged = find(checks, 'access-a', 'access.admission.privileged');
     assert.match((privileged.evidence as { answer: { message: string } }).answer.message, /violates PodSecurity "restricted:v[\d.]+": privileged/);
     const nodePort = find(checks, 'access-b', 'access.admission.node-port');
-    assert.match((nodePort.evidence as { answer: { message: string } }).answer.message, /exceeded quota: tenant-quota/);
+    // Bulkhead's admission policy refuses it before the quota is counted (docs/decisions/0008).
+    assert.match((nodePort.evidence as { answer: { message: string } }).answer.message, /denied request: bulkhead\.dev\/cluster-ip-only: /);
 
     const ownerBinding = inputs.find((input) => input.kind === 'RoleBinding' && input.namespace === 'tenant-access-a' && input.name === 'tenant-owners');
     assert.ok(ownerBinding?.uid && ownerBinding.resourceVersion, 'the owners\' RoleBinding is named as an input with uid and resourceVersion');

@@ -262,14 +262,23 @@ describe('the audit, on a cluster without the admission policies, finds each esc
   });
 });
 
-/** Deletes Bulkhead's admission policies and bindings, as other specs' operators left them, and waits until they no longer refuse. */
+/** Deletes Bulkhead's admission policies and bindings, as other specs' operators left them, and waits until none refuses. */
 async function deleteAdmissionPolicies(admin: k8s.KubeConfig, namespace: string): Promise<void> {
   const api = admin.makeApiClient(k8s.AdmissionregistrationV1Api);
   for (const name of admissionPolicyNames) {
     await api.deleteValidatingAdmissionPolicyBinding({ name }).catch(() => undefined);
     await api.deleteValidatingAdmissionPolicy({ name }).catch(() => undefined);
   }
-  // kube-apiserver refreshes the policies it enforces from its informers a moment later.
-  await eventually('the policies to stop refusing', () => admin.makeApiClient(k8s.CoreV1Api).createNamespacedService({ namespace, dryRun: 'All',
-    body: { metadata: { name: 'policy-probe' }, spec: { selector: { app: 'x' }, ports: [{ port: 80 }], externalIPs: ['10.0.0.10'] } } }).then(() => true, () => undefined));
+  // kube-apiserver stops enforcing each one a moment later, as its informers catch up: a dry run per policy.
+  const core = admin.makeApiClient(k8s.CoreV1Api);
+  const dryRuns = [
+    () => core.createNamespacedService({ namespace, dryRun: 'All', body: { metadata: { name: 'probe' }, spec: { ports: [{ port: 80 }], externalIPs: ['10.0.0.10'] } } }),
+    () => core.createNamespacedPersistentVolumeClaim({ namespace, dryRun: 'All', body: { metadata: { name: 'probe' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeName: 'probe' } } }),
+    () => admin.makeApiClient(k8s.NetworkingV1Api).createNamespacedIngress({ namespace, dryRun: 'All', body: ingress('probe', { defaultBackend: backend }) }),
+    () => admin.makeApiClient(k8s.DiscoveryV1Api).createNamespacedEndpointSlice({ namespace, dryRun: 'All',
+      body: { metadata: { name: 'probe' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.99'] }] } }),
+    () => customObjects(admin).createNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace, plural: 'httproutes', dryRun: 'All', body: httpRoute('probe') }),
+  ];
+  for (const dryRun of dryRuns) await eventually('the policies to stop refusing', () => dryRun().then(() => true, () => undefined));
 }

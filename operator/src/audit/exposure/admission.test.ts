@@ -76,7 +76,8 @@ describe('the admission policy check', () => {
     const objectSelected = admissionCheck(acme, facts((objects) => {
       (named(objects, 'ValidatingAdmissionPolicy', 'bulkhead-tenant-services').spec.matchConstraints as Spec).objectSelector = { matchLabels: { checked: 'yes' } };
     }));
-    assert.equal(objectSelected.reason, 'AdmissionBindingMissesTenant');
+    assert.equal(objectSelected.reason, 'AdmissionPolicyMissesTenant');
+    assert.match(objectSelected.message, /ValidatingAdmissionPolicy bulkhead-tenant-services: its objectSelector lets objects without those labels through/);
   });
 
   it('finds a policy switched off by an added matchCondition or a changed expression, naming where it differs', () => {

@@ -27,7 +27,8 @@ const rule = ruleName('admission-policies-as-built');
 
 const admission: CheckSpec = {
   id: 'guardrails.admission-policies', category: 'guardrails',
-  reasons: ['AdmissionPolicyMissing', 'AdmissionBindingMissing', 'AdmissionBindingNotDenying', 'AdmissionBindingMissesTenant', 'AdmissionPolicyAltered', 'AdmissionBindingAltered', 'AdmissionSettingsAltered'],
+  reasons: ['AdmissionPolicyMissing', 'AdmissionBindingMissing', 'AdmissionBindingNotDenying', 'AdmissionPolicyMissesTenant', 'AdmissionBindingMissesTenant',
+    'AdmissionPolicyAltered', 'AdmissionBindingAltered', 'AdmissionSettingsAltered'],
   title: (tenant) => `Bulkhead's admission policies and bindings exist as the operator builds them, deny, and cover every object in ${tenant.namespace}; the namespace grants what the platform grants the tenant.`,
   clean: 'Every admission policy and binding is as built, denies and covers the namespace.',
 };
@@ -67,7 +68,7 @@ function bindingOffences(built: KubeObject, spec: Record<string, unknown>): { re
 function coverageOffences({ built, tenantScoped, namespaceLabels }: Judged, spec: Record<string, unknown>): { reason: string; detail: string }[] {
   if (!tenantScoped || !namespaceLabels) return [];
   const problem = coverageProblem((isBinding(built) ? spec.matchResources : spec.matchConstraints) as Matching | undefined, namespaceLabels);
-  return problem ? [{ reason: 'AdmissionBindingMissesTenant', detail: problem }] : [];
+  return problem ? [{ reason: `Admission${kindWord(built)}MissesTenant`, detail: problem }] : [];
 }
 
 function alterations(built: KubeObject, spec: Record<string, unknown>): { reason: string; detail: string }[] {
