@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Tenant } from '../api/tenant.js';
-import { isolationCondition } from './isolation-condition.js';
+import { auditFailedCondition, isolationCondition } from './isolation-condition.js';
 import { errored, failed, passed, type AuditCheck } from './model.js';
 
 const tenant = { metadata: { name: 'acme', generation: 4 } } as Tenant;
@@ -26,6 +26,24 @@ describe('IsolationVerified', function () {
     const condition = isolationCondition(tenant, [passed(about('acme')), errored({ ...about('acme'), reason: 'DatabaseUnreachable' })]);
     assert.equal(condition.status, 'Unknown');
     assert.equal(condition.reason, 'AuditIncomplete');
+  });
+
+  it('is Unknown, never True, when a fleet-wide check could not be carried out', function () {
+    const fleetWide = errored({ id: 'inventory.counts', category: 'inventory' as const, title: 't', reason: 'SourceUnavailable', message: 'databases unreadable', evidence: null });
+    const condition = isolationCondition(tenant, [passed(about('acme')), fleetWide]);
+    assert.equal(condition.status, 'Unknown');
+    assert.match(condition.message, /inventory\.counts SourceUnavailable: databases unreadable/);
+  });
+
+  it('is still False when the tenant has a finding and a fleet-wide check errored', function () {
+    const fleetWide = errored({ id: 'inventory.counts', category: 'inventory' as const, title: 't', reason: 'SourceUnavailable', message: 'm', evidence: null });
+    assert.equal(isolationCondition(tenant, [failed({ ...about('acme'), reason: 'UndeclaredIngress' }), fleetWide]).status, 'False');
+  });
+
+  it('is Unknown with AuditFailed and the error after a run that failed as a whole', function () {
+    assert.deepEqual(auditFailedCondition(tenant, 'cannot list Tenants: connection refused'), {
+      type: 'IsolationVerified', status: 'Unknown', reason: 'AuditFailed', message: 'The isolation audit could not run: cannot list Tenants: connection refused', observedGeneration: 4,
+    });
   });
 
   it('is Unknown when no check was about the tenant at all', function () {

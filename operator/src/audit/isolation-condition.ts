@@ -1,8 +1,9 @@
 /**
  * The IsolationVerified condition each Tenant gets from the periodic audit: True when every check
  * about the tenant passed, False (IsolationViolated) when one found something, Unknown
- * (AuditIncomplete) when a check could not be carried out. It is written with its own field
- * manager, so the tenant's reconcile never owns or reverts it, and only when it changed.
+ * (AuditIncomplete) when a check could not be carried out, its own or a fleet-wide one (a part of
+ * the audit that failed leaves every tenant unverified, never True). It is written with its own
+ * field manager, so the tenant's reconcile never owns or reverts it, and only when it changed.
  */
 import { ConditionType, Reason, findCondition, setCondition, type Condition, type ConditionUpdate } from '../api/conditions.js';
 import type { Tenant } from '../api/tenant.js';
@@ -14,11 +15,20 @@ export const auditFieldManager = 'bulkhead-audit';
 /** At most this many findings are named in the message; the count is always exact. */
 const findingsNamed = 3;
 
+/** After a run that failed as a whole: nothing was verified, for any tenant. */
+export function auditFailedCondition(tenant: Tenant, error: string): ConditionUpdate {
+  return {
+    type: ConditionType.IsolationVerified, observedGeneration: tenant.metadata.generation ?? 0,
+    status: 'Unknown', reason: 'AuditFailed', message: `The isolation audit could not run: ${error}`.slice(0, 4096),
+  };
+}
+
 export function isolationCondition(tenant: Tenant, checks: readonly AuditCheck[]): ConditionUpdate {
   const observedGeneration = tenant.metadata.generation ?? 0;
   const mine = checks.filter((check) => check.tenant === tenant.metadata.name);
   const failures = mine.filter((check) => check.result === 'fail');
-  const errors = mine.filter((check) => check.result === 'error');
+  const fleetErrors = checks.filter((check) => check.tenant === undefined && check.result === 'error');
+  const errors = [...mine.filter((check) => check.result === 'error'), ...fleetErrors];
   const base = { type: ConditionType.IsolationVerified, observedGeneration };
   if (mine.length === 0) {
     return { ...base, status: 'Unknown', reason: 'AuditIncomplete', message: 'The audit ran no check about this tenant.' };
@@ -27,7 +37,7 @@ export function isolationCondition(tenant: Tenant, checks: readonly AuditCheck[]
     return { ...base, status: 'False', reason: Reason.IsolationViolated, message: summary(failures, mine.length) };
   }
   if (errors.length > 0) {
-    return { ...base, status: 'Unknown', reason: 'AuditIncomplete', message: summary(errors, mine.length) };
+    return { ...base, status: 'Unknown', reason: 'AuditIncomplete', message: summary(errors, mine.length + fleetErrors.length) };
   }
   return { ...base, status: 'True', reason: 'Verified', message: `All ${mine.length} isolation checks passed.` };
 }

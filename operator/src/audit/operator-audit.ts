@@ -6,6 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../api/operator-config.js';
+import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
@@ -25,11 +26,12 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
   const { client, config, logger } = options;
   const where = { namespace: config.namespace, name: config.audit.reportConfigMap };
   const signed = config.audit.signingKeySecret !== undefined;
+  const addresses = new PlatformAddressResolver(config);
   if (!signed) logger.warn('No audit.signingKeySecret: the periodic audit sets IsolationVerified but publishes no report');
   const run = async (): Promise<AuditRunOutcome> => {
     const published = signed ? await readPublishedReport(client, where) : undefined;
     const audit = await runAudit({
-      client, config, logger, scope: { kind: 'all' }, liveProbes: false,
+      client, config, logger, addresses, scope: { kind: 'all' }, liveProbes: false,
       previous: published ? { digest: digestOf(published) } : null,
     });
     if (!signed) return { tenants: audit.tenants, checks: audit.checks };

@@ -2,15 +2,18 @@
  * The isolation audit the operator's leader runs on a period (docs/decisions/0005): after each run
  * every Tenant's IsolationVerified condition says what the audit found about it, the findings are
  * counted in metrics, and the signed report is published for the onboarding API's auditors. A run
- * that fails as a whole changes no condition (an audit that could not look proves nothing either
- * way) and is retried at the next period.
+ * that fails as a whole makes every Tenant's condition Unknown (AuditFailed, with the error): an
+ * audit that could not look verified nothing, so an earlier True must not stand
+ * (docs/decisions/0018). It is retried at the next period.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ConditionUpdate } from '../api/conditions.js';
 import type { Tenant } from '../api/tenant.js';
 import type { KubeClient } from '../kube/client.js';
 import { sleep } from '../runtime/backoff.js';
 import { errorFields, type Logger } from '../runtime/logging.js';
-import { isolationCondition, writeIsolationCondition } from './isolation-condition.js';
+import { listAll } from './cluster-reads.js';
+import { auditFailedCondition, isolationCondition, writeIsolationCondition } from './isolation-condition.js';
 import type { AuditCheck, CheckCategory } from './model.js';
 import { publishReport } from './publish.js';
 
@@ -71,8 +74,20 @@ export class PeriodicAudit {
       return true;
     } catch (error) {
       this.runs.inc({ result: 'error' });
-      logger.error('Isolation audit failed; conditions left as they were', errorFields(error));
+      logger.error('Isolation audit failed; IsolationVerified becomes Unknown', errorFields(error));
+      await this.markUnverified(error);
       return false;
+    }
+  }
+
+  /** Every Tenant that can still be listed gets IsolationVerified=Unknown; if even that fails, the log says so. */
+  private async markUnverified(error: unknown): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      const tenants = await listAll<Tenant>(this.options.client, 'bulkhead.dev/v1alpha1', 'Tenant');
+      await this.writeConditions(tenants, (tenant) => auditFailedCondition(tenant, message));
+    } catch (listError) {
+      this.options.logger.warn('Could not mark the tenants unverified', errorFields(listError));
     }
   }
 
@@ -82,12 +97,16 @@ export class PeriodicAudit {
     }
   }
 
+  private updateConditions(outcome: AuditRunOutcome): Promise<number> {
+    return this.writeConditions(outcome.tenants, (tenant) => isolationCondition(tenant, outcome.checks));
+  }
+
   /** Tenants being deleted are left alone: their condition no longer matters and the write could race the finalizer. */
-  private async updateConditions(outcome: AuditRunOutcome): Promise<number> {
+  private async writeConditions(tenants: readonly Tenant[], conditionOf: (tenant: Tenant) => ConditionUpdate): Promise<number> {
     const now = (this.options.now ?? (() => new Date()))();
     let changed = 0;
-    for (const tenant of outcome.tenants.filter((t) => !t.metadata.deletionTimestamp)) {
-      const wrote = await writeIsolationCondition(this.options.client, tenant, isolationCondition(tenant, outcome.checks), now)
+    for (const tenant of tenants.filter((t) => !t.metadata.deletionTimestamp)) {
+      const wrote = await writeIsolationCondition(this.options.client, tenant, conditionOf(tenant), now)
         .catch((error: unknown) => {
           this.options.logger.warn('Could not set IsolationVerified', { tenant: tenant.metadata.name, ...errorFields(error) });
           return false;

@@ -11,17 +11,20 @@ import { tenantLabel } from '../api/labels.js';
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { TenantPlan } from '../api/tenant-plan.js';
 import type { Tenant } from '../api/tenant.js';
+import { PlatformAddressResolver, type PlatformAddresses } from '../controllers/tenant/platform-addresses.js';
 import { AccessReviewClient } from '../kube/access-review.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
 import { auditAccess, platformConfigFor } from './access/index.js';
-import { listAll } from './cluster-reads.js';
+import { ClusterReader, listAll } from './cluster-reads.js';
 import { auditDatabases, auditKeys } from './data/index.js';
+import { auditGuardrailExposure, auditNetworkExposure } from './exposure/index.js';
 import { auditNetwork, defaultFleetProbes } from './fleet-network/index.js';
-import { auditGuardrails } from './guardrails/index.js';
-import { errored, type AuditCheck, type CheckCategory, type InputObject, type ReachabilityMatrix } from './model.js';
+import { auditGuardrails, uniqueInputs } from './guardrails/index.js';
+import type { AuditCheck } from './model.js';
 import { defaultAssumptions, type Assumptions, type Probe } from './network/index.js';
-import { buildReport, type Inventory } from './report/index.js';
+import { runPart, type PartResult } from './parts.js';
+import { admissionPoliciesOffLimitation, buildReport, type Inventory } from './report/index.js';
 import type { ReportScope, UnsignedReport } from './report/schema.js';
 
 export interface AuditRunRequest {
@@ -35,6 +38,8 @@ export interface AuditRunRequest {
   assumptions?: Assumptions;
   logger?: Logger;
   now?: () => Date;
+  /** The operator's resolver of the platform's server addresses (shares its cache); a new one by default. */
+  addresses?: PlatformAddressResolver;
 }
 
 export interface AuditRun {
@@ -43,24 +48,16 @@ export interface AuditRun {
   report: UnsignedReport;
 }
 
-interface PartResult {
-  checks: AuditCheck[];
-  inputs: InputObject[];
-  matrix?: ReachabilityMatrix;
-  inventory?: Partial<Inventory>;
+/** What every part is given: the fleet as listed at the start of the run. */
+interface RunContext {
+  request: AuditRunRequest;
+  tenants: Tenant[];
+  plans: TenantPlan[];
+  reader: ClusterReader;
+  addresses: () => Promise<PlatformAddresses>;
 }
 
 const tenantApiVersion = 'bulkhead.dev/v1alpha1';
-
-/** Runs a part; if it throws, one `error` check of its category says so. */
-async function part(category: CheckCategory, title: string, run: () => Promise<PartResult>): Promise<PartResult> {
-  try {
-    return await run();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { checks: [errored({ id: `${category}.part`, category, title, reason: 'AuditPartFailed', message, evidence: null })], inputs: [] };
-  }
-}
 
 async function clusterIdentity(client: KubeClient): Promise<{ server: string; kubeSystemUid: string }> {
   const kubeSystem = await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' });
@@ -72,49 +69,63 @@ async function tenantNamespaces(client: KubeClient): Promise<PartResult> {
   return { checks: [], inputs: [], inventory: { namespaces: namespaces.map((ns) => ns.metadata.labels?.[tenantLabel] ?? '') } };
 }
 
-function parts(request: AuditRunRequest, tenants: Tenant[], plans: TenantPlan[]): Promise<PartResult>[] {
-  const { client, config, logger } = request;
+function networkParts({ request, tenants, plans, reader, addresses }: RunContext): Promise<PartResult>[] {
+  const { config } = request;
   return [
-    part('network', 'The NetworkPolicies could be analysed', () => auditNetwork(client, {
-      tenants, platform: config.network, probes: request.probes ?? defaultFleetProbes, assumptions: request.assumptions ?? defaultAssumptions,
+    runPart({ category: 'network', name: 'analysis', title: 'The NetworkPolicies could be analysed' }, tenants, async () => auditNetwork(reader, {
+      tenants, platform: config.network, addresses: await addresses(),
+      probes: request.probes ?? defaultFleetProbes, assumptions: request.assumptions ?? defaultAssumptions,
     })),
-    part('access', 'Access to tenant namespaces could be analysed', () =>
+    runPart({ category: 'network', name: 'exposure', title: 'The Services, Ingresses, routes, endpoints and NetworkPolicies in tenant namespaces could be judged' }, tenants,
+      async () => auditNetworkExposure(reader, { tenants, plans, config, addresses: await addresses() })),
+  ];
+}
+
+function otherParts({ request, tenants, plans, reader, addresses }: RunContext): Promise<PartResult>[] {
+  const { client, config, logger } = request;
+  const log = logger ? { logger } : {};
+  return [
+    runPart({ category: 'access', name: 'analysis', title: 'Access to tenant namespaces could be analysed' }, tenants, () =>
       auditAccess(new AccessReviewClient(client.transport), { tenants, offline: !request.liveProbes, platformSubjects: platformConfigFor(config.namespace) })),
-    part('guardrails', 'The guardrails could be read', () => auditGuardrails(client, { tenants, plans, config })),
-    part('database', 'The tenant databases could be audited', async () => {
-      const result = await auditDatabases(client, { tenants, config, ...(logger ? { logger } : {}) });
+    runPart({ category: 'guardrails', name: 'namespaces', title: 'The guardrails could be read' }, tenants, () => auditGuardrails(client, { tenants, plans, config })),
+    runPart({ category: 'guardrails', name: 'exposure', title: 'The admission policies, finalizers and volume claims of tenant namespaces could be judged' }, tenants,
+      async () => auditGuardrailExposure(reader, { tenants, plans, config, addresses: await addresses() })),
+    runPart({ category: 'database', name: 'databases', title: 'The tenant databases could be audited' }, tenants, async () => {
+      const result = await auditDatabases(client, { tenants, config, ...log });
       return { ...result, inventory: { databases: result.inventory?.databases ?? null } };
     }),
-    part('key', 'The tenant keys could be audited', async () => {
-      const result = await auditKeys(client, { tenants, config, ...(logger ? { logger } : {}) });
+    runPart({ category: 'key', name: 'keys', title: 'The tenant keys could be audited' }, tenants, async () => {
+      const result = await auditKeys(client, { tenants, config, ...log });
       return { ...result, inventory: { keyAliases: result.inventory?.keyAliases ?? null } };
     }),
-    part('inventory', 'The tenant namespaces could be listed', () => tenantNamespaces(client)),
+    runPart({ category: 'inventory', name: 'namespaces', title: 'The tenant namespaces could be listed' }, tenants, () => tenantNamespaces(client)),
   ];
 }
 
 export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
-  const { client } = request;
+  const { client, config } = request;
   const generatedAt = (request.now ?? (() => new Date()))();
   const [tenants, plans, cluster] = await Promise.all([
     listAll<Tenant>(client, tenantApiVersion, 'Tenant'),
     listAll<TenantPlan>(client, tenantApiVersion, 'TenantPlan'),
     clusterIdentity(client),
   ]);
-  const results = await Promise.all(parts(request, tenants, plans));
+  const resolver = request.addresses ?? new PlatformAddressResolver(config);
+  const context: RunContext = { request, tenants, plans, reader: new ClusterReader(client), addresses: () => resolver.addresses() };
+  const results = await Promise.all([...networkParts(context), ...otherParts(context)]);
   const inventory: Inventory = { tenants: tenants.map((t) => t.metadata.name), namespaces: null, databases: null, keyAliases: null };
   for (const result of results) Object.assign(inventory, result.inventory ?? {});
-  const checks = results.flatMap((result) => result.checks);
   const report = buildReport({
     generatedAt,
     cluster,
     scope: request.scope,
     assumptions: request.assumptions ?? defaultAssumptions,
-    inputs: results.flatMap((result) => result.inputs).filter((input) => input.uid !== ''),
-    checks,
+    inputs: uniqueInputs(results.flatMap((result) => result.inputs).filter((input) => input.uid !== '')),
+    checks: results.flatMap((result) => result.checks),
     inventory,
     matrix: results.find((result) => result.matrix)?.matrix ?? null,
     previous: request.previous,
+    extraLimitations: config.admissionPolicies.enabled ? [] : [admissionPoliciesOffLimitation],
   });
   return { tenants, checks: report.checks, report };
 }

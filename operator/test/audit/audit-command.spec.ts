@@ -6,22 +6,21 @@
  * and the policy, while the reports stay chained.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { testEnvironment } from '@bulkhead/testenv';
+import { clusterRanges, testEnvironment } from '@bulkhead/testenv';
 import { readPublishedReport } from '../../src/audit/publish.js';
 import { digestOf, loadPublicKey, parseReport, verifyReport } from '../../src/audit/report/index.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { apiFixture, listen, type RunningApi } from '../api-server/support.js';
-import { applyObjects, eventually, repoRoot } from '../support/cluster.js';
+import { applyObjects, eventually } from '../support/cluster.js';
 import { operatorRegions, startOperator, type OperatorProcess } from '../support/operator-process.js';
 import { prepareCluster } from '../support/setup.js';
 import { condition, deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from '../support/tenants.js';
+import { bulkheadAudit } from './cli.js';
 
 const tenants = ['auditcmd-a', 'auditcmd-b'];
 const signingSecret = { namespace: 'bulkhead-system', name: 'audit-spec-signing-key' };
@@ -29,17 +28,6 @@ const reportConfigMap = 'audit-spec-report';
 
 interface Check { id: string; tenant?: string; result: string; reason: string; message: string }
 interface Report { checks: Check[]; previous: { digest: string } | null; summary: { findings: number } }
-
-async function bulkheadAudit(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'audit', ...args],
-      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 const aboutOurTenants = (report: Report): Check[] => report.checks.filter((check) => tenants.includes(check.tenant ?? ''));
 
@@ -69,7 +57,8 @@ describe('bulkhead audit on a live fleet', function () {
       body: { metadata: { name: signingSecret.name }, stringData: { 'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } },
     });
     const configFile = join(dir, 'operator.yaml');
-    writeFileSync(configFile, stringify({ regions: operatorRegions(), audit: { signingKeySecret: signingSecret, reportConfigMap } }));
+    // The operator's configuration, as the auditor runs the command with it (startOperator's network settings included).
+    writeFileSync(configFile, stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { signingKeySecret: signingSecret, reportConfigMap } }));
     cliEnv = { KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile };
     operator = startOperator();
     await applyObjects(kc, tenants.map((name) => tenantManifest(name)));

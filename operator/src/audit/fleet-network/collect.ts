@@ -4,9 +4,8 @@
  * the API server's validation should have made impossible) stops the audit with its name rather
  * than being skipped, because a skipped policy could hide a flow.
  */
-import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../runtime/types.js';
-import { inputObject, listAll } from '../cluster-reads.js';
+import { inputObject, type ClusterReader } from '../cluster-reads.js';
 import type { InputObject } from '../model.js';
 import type { ClusterState } from '../network/index.js';
 import {
@@ -34,11 +33,11 @@ function parseEach<T, S>(objects: KubeObject[], parse: (object: unknown) => S, c
   });
 }
 
-export async function collectNetwork(client: KubeClient): Promise<CollectedNetwork> {
+export async function collectNetwork(reader: ClusterReader): Promise<CollectedNetwork> {
   const [namespaces, pods, policies] = await Promise.all([
-    listAll(client, 'v1', 'Namespace'),
-    listAll(client, 'v1', 'Pod'),
-    listAll(client, 'networking.k8s.io/v1', 'NetworkPolicy'),
+    reader.list('v1', 'Namespace'),
+    reader.list('v1', 'Pod'),
+    reader.list('networking.k8s.io/v1', 'NetworkPolicy'),
   ]);
   // Finished pods hold no connections and their IPs may already belong to someone else.
   const running = pods.filter((pod) => !['Succeeded', 'Failed'].includes((pod as { status?: { phase?: string } }).status?.phase ?? ''));

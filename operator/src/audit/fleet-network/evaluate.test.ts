@@ -1,23 +1,29 @@
 import assert from 'node:assert/strict';
+import { boundEgress, excludedRanges } from '../../resources/egress.js';
 import { buildNetworkPolicies } from '../../resources/network-policies.js';
 import { defaultAssumptions, type Pod } from '../network/index.js';
 import { NetworkPolicyManifestSchema, networkPolicyOf } from '../network/manifest-schema.js';
 import type { NetworkPolicy } from '../network/index.js';
 import { auditFleetNetwork } from './evaluate.js';
-import { defaultFleetProbes, outsideTenants, type FleetNetworkInput, type TenantNetworkView } from './model.js';
+import { defaultFleetProbes, outsideTenants, type FleetNetworkInput, type FleetRanges, type TenantNetworkView } from './model.js';
 
 const platform = { ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } };
-const database = { host: '10.9.0.5', port: 5432 };
+const database = { address: '10.9.0.5', port: 5432 };
+const clusterCIDRs = { pods: ['10.244.0.0/16'], services: ['10.96.0.0/12'], nodes: ['192.168.1.0/24'] };
+const ranges: FleetRanges = { ...clusterCIDRs, excluded: excludedRanges({ ...clusterCIDRs, platform: [] }, [{ address: database.address, what: 'database server of eu-central-1' }]) };
 
 function tenant(name: string, allowEgressCIDRs: string[] = []): TenantNetworkView {
-  return { name, namespace: `tenant-${name}`, allowEgressCIDRs, database };
+  return { name, namespace: `tenant-${name}`, allowEgressCIDRs, database, ingressPorts: [{ protocol: 'TCP', port: 8080 }] };
 }
 
 /** The policies the operator applies for a tenant, as the analyzer reads them. */
 function operatorPolicies(view: TenantNetworkView): NetworkPolicy[] {
-  return buildNetworkPolicies({ name: view.name, uid: `uid-${view.name}` }, { namespace: view.namespace, egress: view.allowEgressCIDRs.map((cidr) => ({ cidr, except: [] })), database: { address: database.host, port: database.port }, ingressPorts: [{ protocol: 'TCP', port: 8080 }] }, platform)
-    .map((policy) => networkPolicyOf(NetworkPolicyManifestSchema.parse(policy)));
+  const egress = boundEgress(view.allowEgressCIDRs, ranges.excluded).allowed;
+  return buildNetworkPolicies({ name: view.name, uid: `uid-${view.name}` }, { namespace: view.namespace, egress, database, ingressPorts: view.ingressPorts }, platform)
+    .map(parsePolicy);
 }
+
+const parsePolicy = (manifest: unknown): NetworkPolicy => networkPolicyOf(NetworkPolicyManifestSchema.parse(manifest));
 
 function appPod(namespace: string, ip: string): Pod {
   return { namespace, name: 'app-0', labels: { app: 'tenant-app' }, ports: [{ containerPort: 8080, protocol: 'TCP' }], podIP: ip, hostNetwork: false };
@@ -34,6 +40,7 @@ function fleet(tenants: TenantNetworkView[], extra: NetworkPolicy[] = []): Fleet
     platform,
     probes: defaultFleetProbes,
     assumptions: defaultAssumptions,
+    ranges,
   };
 }
 
@@ -50,7 +57,7 @@ describe('fleet network audit', function () {
   it('passes a fleet with only the operator\'s policies, and the matrix shows only the declared flows', async function () {
     const result = await auditFleetNetwork(fleet([tenant('acme'), tenant('globex')]));
     assert.deepEqual(result.checks.filter((c) => c.result !== 'pass'), []);
-    assert.equal(result.checks.length, 6);
+    assert.equal(result.checks.length, 8);
     assert.deepEqual(result.matrix.namespaces, ['tenant-acme', 'tenant-globex', outsideTenants]);
     assert.equal(result.matrix.cells.length, 9);
     assert.deepEqual(cell(result, 'tenant-acme', 'tenant-globex'), []);
@@ -106,9 +113,83 @@ describe('fleet network audit', function () {
     assert.match(check(result, 'globex', 'network.ingress').message, /no policy isolates either side/);
   });
 
-  it('accepts declared egress CIDRs, even 0.0.0.0/0, because the other tenants\' ingress still isolates them', async function () {
-    const result = await auditFleetNetwork(fleet([tenant('acme', ['0.0.0.0/0']), tenant('globex')]));
+  it('accepts declared egress CIDRs, even 0.0.0.0/0, once every cluster and platform range is excepted', async function () {
+    const result = await auditFleetNetwork(fleet([tenant('acme', ['0.0.0.0/0', '203.0.113.0/24']), tenant('globex')]));
     assert.deepEqual(result.checks.filter((c) => c.result !== 'pass'), []);
+    assert.deepEqual(cell(result, 'tenant-acme', outsideTenants), ['tcp/53', 'udp/53'], 'pods without an IP yet are ruled out by the pod range\'s except');
+  });
+
+  it('finds 0.0.0.0/0 without the cluster\'s excepts: egress into the cluster, and pods without an IP it cannot rule out', async function () {
+    const input = fleet([tenant('acme'), tenant('globex')], [parsePolicy({
+      metadata: { name: 'allow-declared-egress', namespace: 'tenant-acme' },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }] }] },
+    })]);
+    input.tenants[0] = tenant('acme', ['0.0.0.0/0']);
+    const result = await auditFleetNetwork(input);
+    const bounds = check(result, 'acme', 'network.egress-bounds');
+    assert.equal(bounds.reason, 'EgressIntoCluster');
+    assert.match(bounds.message, /tenant-acme\/allow-declared-egress egress\[0\] allows 0\.0\.0\.0\/0 \(except 169\.254\.0\.0\/16\), which reaches 10\.244\.0\.0\/16 \(pod network\)/);
+    assert.match(JSON.stringify(bounds.evidence), /10\.96\.0\.0\/12 \(Service network\).*10\.9\.0\.5\/32 \(database server of eu-central-1\)/);
+    const egress = check(result, 'acme', 'network.egress');
+    assert.equal(egress.reason, 'UndeclaredEgress');
+    assert.match(egress.message, /→ \(unisolated-namespace\)\/\(any-pod\) .*allowed by tenant-acme\/allow-declared-egress egress\[0\]/);
+    assert.equal(check(result, 'globex', 'network.egress-bounds').result, 'pass');
+  });
+
+  it('finds every egress rule when the pod and Service ranges are not configured: ClusterRangesUnknown', async function () {
+    const input = fleet([tenant('acme', ['203.0.113.0/24']), tenant('globex')]);
+    input.ranges = { pods: [], services: [], nodes: [], excluded: excludedRanges({ pods: [], services: [], nodes: [], platform: [] }, []) };
+    const result = await auditFleetNetwork(input);
+    const bounds = check(result, 'acme', 'network.egress-bounds');
+    assert.equal(bounds.reason, 'ClusterRangesUnknown');
+    assert.match(bounds.message, /and without network\.clusterCIDRs\.pods and \.services it cannot be told apart from the cluster's own addresses/);
+    assert.match(JSON.stringify(bounds.evidence), /"policy":"tenant-acme\/allow-declared-egress","rule":0,"cidr":"203\.0\.113\.0\/24"/);
+    assert.match(check(result, 'globex', 'network.egress-bounds').message, /allow-database egress\[0\] allows 10\.9\.0\.5\/32, and without network\.clusterCIDRs/,
+      'even its database\'s address may be a pod\'s, for all the audit can tell');
+    assert.equal(check(result, 'globex', 'network.egress').reason, 'UndeclaredEgress', 'a pod without an IP may have it');
+  });
+
+  it('finds the database server allowed on more than the tenant\'s own port', async function () {
+    const wide = parsePolicy({
+      metadata: { name: 'db-any-port', namespace: 'tenant-acme' },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.9.0.5/32' } }] }] },
+    });
+    const result = await auditFleetNetwork(fleet([tenant('acme'), tenant('globex')], [wide]));
+    assert.match(check(result, 'acme', 'network.egress-bounds').message, /db-any-port egress\[0\] allows 10\.9\.0\.5\/32, which reaches 10\.9\.0\.5\/32 \(database server/);
+  });
+
+  it('finds the ingress controller allowed on a port no app Service targets', async function () {
+    const wide = parsePolicy({
+      metadata: { name: 'controller-everywhere', namespace: 'tenant-globex' },
+      spec: { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }] },
+    });
+    const result = await auditFleetNetwork(fleet([tenant('acme'), tenant('globex')], [wide]));
+    const ingress = check(result, 'globex', 'network.ingress');
+    assert.equal(ingress.reason, 'UndeclaredIngress');
+    assert.match(ingress.message, /ingress-nginx\/\(ingress-controller\) → tenant-globex\/.* tcp\/(80|443|5432|53) .*controller-everywhere ingress\[0\]/);
+    const probes = (ingress.evidence as { flows: { from: string; probe: string }[] }).flows.filter((f) => f.from.startsWith('ingress-nginx/')).map((f) => f.probe);
+    assert.ok(probes.length > 0 && !probes.includes('tcp/8080'), `the app's Service port is declared, the others are not (${probes.join(', ')})`);
+    assert.equal(check(result, 'acme', 'network.ingress').result, 'pass');
+  });
+
+  it('declares node traffic from a hostNetwork pod outside the tenants, lists it and draws it in the matrix', async function () {
+    const input = fleet([tenant('acme'), tenant('globex')]);
+    input.cluster.pods.push({ namespace: 'kube-system', name: 'kube-proxy', labels: {}, ports: [], podIP: '192.168.1.7', hostNetwork: true });
+    const result = await auditFleetNetwork(input);
+    const ingress = check(result, 'acme', 'network.ingress');
+    assert.equal(ingress.result, 'pass');
+    assert.deepEqual((ingress.evidence as { nodeSenders: string[] }).nodeSenders, ['kube-system/kube-proxy']);
+    assert.ok(cell(result, outsideTenants, 'tenant-acme')?.includes('tcp/80'), 'every port from the node');
+  });
+
+  it('finds a hostNetwork pod in one tenant\'s namespace reaching another tenant, whose policies cannot refuse it', async function () {
+    const input = fleet([tenant('acme'), tenant('globex')]);
+    input.cluster.pods.push({ namespace: 'tenant-acme', name: 'on-the-host', labels: {}, ports: [], podIP: '192.168.1.8', hostNetwork: true });
+    const result = await auditFleetNetwork(input);
+    assert.equal(check(result, 'globex', 'network.ingress').reason, 'UndeclaredIngress');
+    assert.match(check(result, 'globex', 'network.ingress').message, /tenant-acme\/on-the-host → .*hostNetwork sender, admitted as node traffic/);
+    assert.equal(check(result, 'acme', 'network.egress').reason, 'UndeclaredEgress');
+    assert.ok(cell(result, 'tenant-acme', 'tenant-globex')?.includes('tcp/5432'));
   });
 
   it('finds an undeclared egress CIDR, naming the policy and the block', async function () {

@@ -1,9 +1,11 @@
 /**
  * Traffic the pod-to-pod analysis cannot see: addresses outside the cluster. Every egress rule of a
  * tenant's policies must name only what the platform declares for it (its database server, its
- * declared egress CIDRs) and no ingress rule may admit addresses at all; a rule without peers
- * admits everything, outside the cluster included.
+ * region's KMS endpoint, its declared egress CIDRs) and no ingress rule may admit addresses at
+ * all; a rule without peers admits everything, outside the cluster included. Whether a declared
+ * CIDR keeps out of the cluster is egress-bounds.ts.
  */
+import { hostCidr } from '../../api/cidr.js';
 import { failed, passed, type AuditCheck } from '../model.js';
 import type { NetworkPolicy, PolicyRule } from '../network/index.js';
 import { effectivePolicyTypes } from '../network/index.js';
@@ -18,7 +20,7 @@ interface Offence {
 
 export function declaredEgressCidrs(tenant: TenantNetworkView): Set<string> {
   const declared = new Set(tenant.allowEgressCIDRs);
-  if (tenant.database) declared.add(tenant.database.host.includes(':') ? `${tenant.database.host}/128` : `${tenant.database.host}/32`);
+  for (const endpoint of [tenant.database, tenant.kms]) if (endpoint) declared.add(hostCidr(endpoint.address));
   return declared;
 }
 

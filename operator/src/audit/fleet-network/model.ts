@@ -3,7 +3,20 @@
  * (plus stand-in pods for workloads that may appear later), the tenants with what the platform
  * declares for each, and the probes to try.
  */
-import type { Assumptions, ClusterState, Probe } from '../network/index.js';
+import type { ExcludedRange } from '../../resources/egress.js';
+import type { Assumptions, ClusterState, Probe, Protocol } from '../network/index.js';
+
+/** An address and port a tenant's pods may reach, as resolved for its NetworkPolicy. */
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** A port of the tenant's app Services: a number, or a container port's name resolved per pod. */
+export interface ServicePort {
+  protocol: Protocol;
+  port: number | string;
+}
 
 /** A tenant as the network audit sees it: its namespace and the flows the platform declares for it. */
 export interface TenantNetworkView {
@@ -11,8 +24,24 @@ export interface TenantNetworkView {
   namespace: string;
   /** Egress CIDRs the Tenant declares in spec.network.allowEgressCIDRs. */
   allowEgressCIDRs: string[];
-  /** Its database server, whose address its pods may reach on the database port. */
-  database?: { host: string; port: number };
+  /** Its region's database server, which its pods may reach on the database port only. */
+  database?: Endpoint;
+  /** Its region's KMS endpoint, when that is an address inside the platform. */
+  kms?: Endpoint;
+  /** The target ports of the app's Services: all the ingress controller may reach. */
+  ingressPorts: ServicePort[];
+}
+
+/**
+ * The cluster's and platform's address ranges, from the operator configuration and the resolved
+ * server addresses: where a pod without an IP may get one, and where declared egress may not lead.
+ */
+export interface FleetRanges {
+  pods: string[];
+  services: string[];
+  nodes: string[];
+  /** Every range declared egress must leave out (resources/egress.ts), named. */
+  excluded: ExcludedRange[];
 }
 
 /** Where the platform's own traffic comes from and goes to (the operator config's `network`). */
@@ -28,6 +57,7 @@ export interface FleetNetworkInput {
   platform: PlatformNetwork;
   probes: Probe[];
   assumptions: Assumptions;
+  ranges: FleetRanges;
 }
 
 /** The matrix's name for every namespace that is not a tenant's. */

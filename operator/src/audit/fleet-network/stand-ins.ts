@@ -31,5 +31,5 @@ export function withStandIns(cluster: ClusterState, tenants: readonly TenantNetw
   pods.push(pod(platform.ingressNamespace, standIn.ingressController));
   ensureNamespace(namespaces, platform.dnsNamespace);
   pods.push(pod(platform.dnsNamespace, standIn.dns, platform.dnsPodLabels));
-  return { namespaces, pods, policies: cluster.policies };
+  return { ...cluster, namespaces, pods };
 }

@@ -7,4 +7,4 @@ export { auditGuardrails, type AuditPart, type GuardrailsAuditRequest } from './
 export { judgeNamespace, judgePodSecurity } from './namespace-checks.js';
 export { judgeLimitRange, judgeQuota } from './quota-checks.js';
 export { judgeDefaultServiceAccount } from './service-account-checks.js';
-export { inputOf, inputsOf } from './inputs.js';
+export { inputOf, inputsOf, uniqueInputs } from './inputs.js';

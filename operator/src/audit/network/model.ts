@@ -80,10 +80,21 @@ export interface NetworkPolicy {
   egress?: PolicyRule[];
 }
 
+/**
+ * Where pod addresses come from: the pod ranges for pods, the node addresses for hostNetwork pods.
+ * A pod whose address is not known yet may get any address of its ranges, or any address at all
+ * when they are not given.
+ */
+export interface AddressRanges {
+  pods?: string[];
+  nodes?: string[];
+}
+
 export interface ClusterState {
   namespaces: Namespace[];
   pods: Pod[];
   policies: NetworkPolicy[];
+  addressRanges?: AddressRanges;
 }
 
 /** What an auditor asks: may this protocol reach this port (a number or a named port)? */
@@ -97,11 +108,18 @@ export interface Probe {
  * the worst case for isolation, so that a "not allowed" verdict holds on any conforming plugin.
  */
 export interface Assumptions {
-  /** An ipBlock whose range covers a pod's status.podIP matches that pod's traffic. */
+  /**
+   * An ipBlock whose range covers a pod's status.podIP matches that pod's traffic; a pod without
+   * an IP is matched by every block that may admit an address it could get (see AddressRanges).
+   */
   ipBlockMatchesPodIPs: boolean;
   /** The plugin honours `endPort`; when false a port range is enforced as its first port only. */
   endPortSupported: boolean;
-  /** Policies that select a hostNetwork pod do not isolate it. */
+  /**
+   * Policies that select a hostNetwork pod do not isolate it, and its traffic is node traffic,
+   * which every pod admits from its own node whatever its policies (and any pod may be scheduled
+   * onto that node).
+   */
   hostNetworkPodsBypass: boolean;
   /** Fixed: a pod talking to itself is not listed (the e2e suite ignores loopback too). */
   loopbackPairsListed: false;
@@ -129,6 +147,8 @@ export interface RuleRef {
 export interface FlowReasons {
   egress: RuleRef[];
   ingress: RuleRef[];
+  /** The sender is a hostNetwork pod: the destination admits it as traffic from a node. */
+  fromNode?: boolean;
 }
 
 export interface ExplainedFlow extends Flow {

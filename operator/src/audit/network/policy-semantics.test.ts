@@ -40,9 +40,16 @@ describe('peers and ports', () => {
   it('never matches a pod with a selector-less, ipBlock-less peer', () => {
     assert.equal(peerMatches({}, context), false);
   });
-  it('matches an ipBlock of 0.0.0.0/0 by address only, never by selectors', () => {
+  it('matches an ipBlock of 0.0.0.0/0 by address, and a pod without one unless the pod ranges are excepted', () => {
+    const { podIP: _ip, ...withoutIP } = remote;
+    const unknown = { ...context, remote: withoutIP };
     assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0' } }, context), true);
-    assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0' } }, { ...context, remote: { ...remote, podIP: undefined } }), false);
+    assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0' } }, unknown), true, 'with no pod ranges given it may have any address');
+    const ranged = { ...unknown, addressRanges: { pods: ['10.244.0.0/16'] } };
+    assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }, ranged), false);
+    assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/17'] } }, ranged), true, 'half of the range is left');
+    assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/17', '10.244.128.0/17'] } }, ranged), false, 'two excepts cover it');
+    assert.equal(peerMatches({ ipBlock: { cidr: '::/0' } }, ranged), false, 'an IPv6 block admits no IPv4 pod address');
   });
   it('keeps IPv4 and IPv6 blocks apart and ignores host bits in a block', () => {
     assert.equal(cidrContains('::/0', '10.0.0.1'), false);

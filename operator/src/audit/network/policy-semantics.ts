@@ -3,8 +3,10 @@
  * connection: policyTypes defaulting, which pods a policy selects, how a peer matches a pod, and
  * how a port entry matches a destination port. Comments quote the API reference they implement.
  */
+import { mayAdmitUnknownAddress } from './address-ranges.js';
 import { cidrContains } from './cidr.js';
 import type {
+  AddressRanges,
   Assumptions,
   IPBlock,
   NetworkPolicy,
@@ -55,6 +57,7 @@ export interface RuleContext {
   port: number;
   namespaceLabels: (namespace: string) => Record<string, string>;
   assumptions: Assumptions;
+  addressRanges?: AddressRanges;
 }
 
 /**
@@ -88,11 +91,13 @@ export function peerMatches(peer: PolicyPeer, context: RuleContext): boolean {
 /**
  * Whether an ipBlock covers a pod is left to the plugin (cluster-internal addresses may be
  * rewritten); under the ipBlockMatchesPodIPs assumption it does when status.podIP is inside the
- * cidr and outside every except. A pod without a known IP is never matched by address.
+ * cidr and outside every except. A pod without a known IP (pending, or a pod that may start
+ * later) may get any address of its ranges, so it is matched unless the block rules all of them out.
  */
 function ipBlockMatchesPod(block: IPBlock, context: RuleContext): boolean {
-  const ip = context.remote.podIP;
-  if (!context.assumptions.ipBlockMatchesPodIPs || ip === undefined) return false;
+  if (!context.assumptions.ipBlockMatchesPodIPs) return false;
+  const { podIP: ip, hostNetwork } = context.remote;
+  if (ip === undefined) return mayAdmitUnknownAddress(block, hostNetwork ? context.addressRanges?.nodes : context.addressRanges?.pods);
   return cidrContains(block.cidr, ip) && !(block.except ?? []).some((except) => cidrContains(except, ip));
 }
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { defaultAssumptions } from './assumptions.js';
 import { Collector } from './manifests.js';
-import type { Assumptions, ExplainedFlow } from './model.js';
+import type { AddressRanges, Assumptions, ExplainedFlow } from './model.js';
 import { formatProbe, parseProbe } from './probes.js';
 import { analyze, explain } from './reachability.js';
 
@@ -51,6 +51,7 @@ interface Case {
   pods?: string;
   probes?: string[];
   assumptions?: Partial<Assumptions>;
+  addressRanges?: AddressRanges;
   /** Exactly these flows are denied (all others allowed)... */
   denied?: string[];
   /** ...or exactly these are allowed (all others denied). */
@@ -317,8 +318,30 @@ spec: { podSelector: {}, ingress: [{ ports: [{ port: 8080 }] }] }`,
     denied: ['* > x/a tcp/http', '* > y/a tcp/http'],
   },
   {
-    name: 'matches a pod by status.podIP in an ipBlock outside its excepts',
+    name: 'matches a pod by status.podIP in an ipBlock outside its excepts, and a pod without an IP by any block when the pod ranges are unknown',
     pods: ipBlockPods(),
+    policies: ipBlockPolicy(''),
+    denied: ['y/excepted > x/server *', 'y/outside > x/server *'],
+  },
+  {
+    name: 'matches a pod without an IP by a block that admits some address of the pod ranges',
+    pods: ipBlockPods(),
+    addressRanges: { pods: ['192.168.0.0/16', '10.1.0.0/16'] },
+    policies: ipBlockPolicy(''),
+    denied: ['y/excepted > x/server *', 'y/outside > x/server *'],
+  },
+  {
+    name: 'rules a pod without an IP out of a block whose cidr and excepts leave none of the pod ranges',
+    pods: ipBlockPods(),
+    addressRanges: { pods: ['10.1.2.0/25', '192.168.0.0/16'] },
+    policies: ipBlockPolicy(''),
+    denied: ['y/excepted > x/server *', 'y/no-ip > x/server *', 'y/outside > x/server *'],
+  },
+  {
+    name: 'judges a hostNetwork pod without an IP by the node addresses, not the pod ranges',
+    pods: ipBlockPods().replace('name: "no-ip", labels: {"pod":"no-ip"} }\nspec: { containers', 'name: "no-ip", labels: {"pod":"no-ip"} }\nspec: { hostNetwork: true, containers'),
+    assumptions: { hostNetworkPodsBypass: false },
+    addressRanges: { pods: ['10.1.0.0/16'], nodes: ['192.168.0.0/24'] },
     policies: ipBlockPolicy(''),
     denied: ['y/excepted > x/server *', 'y/no-ip > x/server *', 'y/outside > x/server *'],
   },
@@ -333,7 +356,7 @@ spec: { podSelector: {}, ingress: [{ ports: [{ port: 8080 }] }] }`,
     name: 'lets another rule allow an address an except carved out (a union of rules beats an except)',
     pods: ipBlockPods(),
     policies: ipBlockPolicy('  - from: [{ ipBlock: { cidr: 10.1.2.0/28 } }]\n'),
-    denied: ['y/no-ip > x/server *', 'y/outside > x/server *'],
+    denied: ['y/outside > x/server *'],
   },
   {
     name: 'lets another peer of the same rule allow a pod an except carved out',
@@ -359,13 +382,19 @@ spec:
     allowed: ['x/b > x/* *', 'x/c > x/* *', 'y/* > x/* *', 'x/a > y/a *'],
   },
   {
-    name: 'does not isolate a hostNetwork pod under hostNetworkPodsBypass',
+    name: 'does not isolate a hostNetwork pod under hostNetworkPodsBypass, and its pods admit it as node traffic',
     pods: standardPods.replace(pod('x/a', { pod: 'a' }), pod('x/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }')),
     policies: `
 kind: NetworkPolicy
 metadata: { name: deny-all, namespace: x }
 spec: { podSelector: {}, policyTypes: [Ingress, Egress] }`,
-    denied: ['* > x/b *', '* > x/c *', 'x/b > * *', 'x/c > * *'],
+    denied: ['x/b > * *', 'x/c > * *', 'y/* > x/b *', 'y/* > x/c *'],
+  },
+  {
+    name: 'lets a hostNetwork pod of another namespace reach pods whose ingress policies admit nothing: a pod cannot block its node',
+    pods: standardPods.replace(pod('y/a', { pod: 'a' }), pod('y/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }')),
+    policies: denyAllIngressInX,
+    denied: ['x/* > x/* *', 'y/b > x/* *'],
   },
   {
     name: 'isolates a hostNetwork pod like any other when hostNetworkPodsBypass=false',
@@ -416,7 +445,8 @@ function run(testCase: Case): ExplainedFlow[] {
   const collector = new Collector();
   collector.addFile('case.yaml', `${namespaces}${testCase.pods ?? standardPods}\n---\n${testCase.policies}`);
   const probes = (testCase.probes ?? ['tcp/80']).map(parseProbe);
-  return explain(collector.result(), probes, { ...defaultAssumptions, ...testCase.assumptions }).flows;
+  const cluster = { ...collector.result(), ...(testCase.addressRanges ? { addressRanges: testCase.addressRanges } : {}) };
+  return explain(cluster, probes, { ...defaultAssumptions, ...testCase.assumptions }).flows;
 }
 
 describe('NetworkPolicy reachability', () => {

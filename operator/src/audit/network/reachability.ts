@@ -107,10 +107,19 @@ class Analysis {
     if (port === undefined) return { ...base, allowed: false };
     const target = { destination, protocol: probe.protocol, port };
     const egress = this.verdict({ direction: 'Egress', subject: source, remote: destination, ...target });
-    const ingress = this.verdict({ direction: 'Ingress', subject: destination, remote: source, ...target });
+    const fromNode = this.fromNode(source);
+    const ingress: DirectionVerdict = fromNode ? { allowed: true, because: [] } : this.verdict({ direction: 'Ingress', subject: destination, remote: source, ...target });
     const allowed = egress.allowed && ingress.allowed;
     if (!allowed) return { ...base, allowed, resolvedPort: port };
-    return { ...base, allowed, resolvedPort: port, because: { egress: egress.because, ingress: ingress.because } };
+    return { ...base, allowed, resolvedPort: port, because: { egress: egress.because, ingress: ingress.because, ...(fromNode ? { fromNode } : {}) } };
+  }
+
+  /**
+   * "Traffic from the pod's node is always allowed" (Network Policies, pod isolation): a
+   * hostNetwork sender is node traffic to every pod that is, or may be scheduled, on its node.
+   */
+  private fromNode(source: Pod): boolean {
+    return this.assumptions.hostNetworkPodsBypass && source.hostNetwork;
   }
 
   private verdict(check: {
@@ -134,8 +143,9 @@ class Analysis {
     return { allowed: because.length > 0, because };
   }
 
-  private shared(): Pick<RuleContext, 'namespaceLabels' | 'assumptions'> {
-    return { namespaceLabels: (namespace) => this.labelsOf(namespace), assumptions: this.assumptions };
+  private shared(): Pick<RuleContext, 'namespaceLabels' | 'assumptions' | 'addressRanges'> {
+    const ranges = this.cluster.addressRanges;
+    return { namespaceLabels: (namespace) => this.labelsOf(namespace), assumptions: this.assumptions, ...(ranges ? { addressRanges: ranges } : {}) };
   }
 
   /** A namespace referenced but not declared still carries the label the API server sets. */

@@ -9,8 +9,23 @@ export const networkEnforcementLimitation =
   'matrix is what the NetworkPolicies allow by the Kubernetes specification, computed without sending ' +
   'any traffic, and on a plugin that ignores NetworkPolicy every pod can reach every other.';
 
+/** Node traffic: NetworkPolicy cannot refuse it, so the audit can only show who sends it. */
+export const nodeTrafficLimitation =
+  "A pod cannot refuse traffic from its own node: the kubelet, and every hostNetwork pod, reach the node's pods " +
+  'whatever their NetworkPolicies say. The audit judges every hostNetwork pod as able to reach every pod (any pod ' +
+  'may be scheduled onto its node), lists those outside the tenants as node traffic and draws them in the matrix; ' +
+  'processes on the nodes outside pods are not seen.';
+
+/** What a cluster without Bulkhead's admission policies loses (docs/decisions/0008), said in its reports. */
+export const admissionPoliciesOffLimitation =
+  "Bulkhead's admission policies are turned off in this configuration (admissionPolicies.enabled: false): nothing " +
+  'refuses externalIPs, NodePort or LoadBalancer Services, ExternalName into the cluster, foreign Ingress hosts, ' +
+  'hand-written endpoints or pre-bound volumes when they are written. The audit reports each one that exists when it ' +
+  'runs; one created and removed between two audits is not seen.';
+
 export const standardLimitations: readonly string[] = [
   networkEnforcementLimitation,
+  nodeTrafficLimitation,
   'It judges the objects listed under inputs as they were when the report was generated; changes made ' +
     'after that time are not covered.',
   'It sees only what the Kubernetes API, PostgreSQL and the KMS answered to the identity that ran it; ' +

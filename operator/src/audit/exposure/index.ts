@@ -1,0 +1,110 @@
+/**
+ * The exposure part of `bulkhead audit`: what each tenant namespace holds that acts on
+ * infrastructure every tenant shares, judged by the rules the operator's admission policies enforce
+ * (docs/decisions/0008), so that a cluster without those policies, or objects that predate them,
+ * show as findings. Two halves, by category: network (Services, Ingresses, HTTPRoutes, hosts shared
+ * between tenants, hand-written endpoints, NetworkPolicies not written by Bulkhead) and guardrails
+ * (the admission policies themselves, finalizers, volume claims). Each kind is listed once for the
+ * whole fleet; a kind that cannot be listed makes the checks that need it errors, not passes.
+ */
+import type { OperatorConfig } from '../../api/operator-config.js';
+import type { TenantPlan } from '../../api/tenant-plan.js';
+import type { Tenant } from '../../api/tenant.js';
+import type { PlatformAddresses } from '../../controllers/tenant/platform-addresses.js';
+import { buildAdmissionPolicies } from '../../resources/admission-policies.js';
+import { inputObject, type ClusterReader } from '../cluster-reads.js';
+import type { AuditCheck, InputObject } from '../model.js';
+import { admissionCheck } from './admission.js';
+import { manualEndpointsCheck } from './endpoints.js';
+import { finalizerKinds, finalizersCheck } from './finalizers.js';
+import { ingressChecks } from './ingresses.js';
+import type { ListedObject, Listing, TenantExposure } from './model.js';
+import { policyAuthorsCheck } from './policy-authors.js';
+import { servicesChecks } from './services.js';
+import { hostClaims, sharedHostsCheck } from './shared-hosts.js';
+import { exposureTenants } from './tenants.js';
+import { volumesCheck } from './volumes.js';
+
+export interface ExposureRequest {
+  tenants: readonly Tenant[];
+  plans: readonly TenantPlan[];
+  config: Pick<OperatorConfig, 'network' | 'admissionPolicies'>;
+  addresses: PlatformAddresses;
+}
+
+export interface ExposureResult {
+  checks: AuditCheck[];
+  inputs: InputObject[];
+}
+
+const admissionApi = 'admissionregistration.k8s.io/v1';
+const httpRoute = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' };
+
+/** A kind's objects, or why they could not be listed; an optional kind the cluster does not serve is empty. */
+async function listing(reader: ClusterReader, apiVersion: string, kind: string, optional = false): Promise<Listing> {
+  try {
+    if (optional && !(await reader.serves(apiVersion, kind))) return { items: [], served: false };
+    return { items: await reader.list<ListedObject>(apiVersion, kind), served: true };
+  } catch (error) {
+    return { error: `cannot list ${kind} (${apiVersion}): ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** The objects of the listings that belong to tenant namespaces, as report inputs. */
+function inputsOf(listings: readonly Listing[], tenants: readonly TenantExposure[]): InputObject[] {
+  const namespaces = new Set(tenants.map((tenant) => tenant.namespace));
+  return listings.flatMap((found) => ('items' in found ? found.items : []))
+    .filter((item) => namespaces.has(item.metadata.namespace ?? '') || (item.kind === 'Namespace' && namespaces.has(item.metadata.name)))
+    .map(inputObject);
+}
+
+export async function auditNetworkExposure(reader: ClusterReader, request: ExposureRequest): Promise<ExposureResult> {
+  const tenants = exposureTenants(request.tenants, request.plans, request.config.network.baseDomain);
+  const [services, ingresses, routes, endpoints, slices, policies] = await Promise.all([
+    listing(reader, 'v1', 'Service'),
+    listing(reader, 'networking.k8s.io/v1', 'Ingress'),
+    listing(reader, httpRoute.apiVersion, httpRoute.kind, true),
+    listing(reader, 'v1', 'Endpoints'),
+    listing(reader, 'discovery.k8s.io/v1', 'EndpointSlice'),
+    listing(reader, 'networking.k8s.io/v1', 'NetworkPolicy'),
+  ]);
+  const claims = hostClaims(tenants, ingresses, routes);
+  const checks = tenants.flatMap((tenant) => [
+    ...servicesChecks(tenant, services, request.config.network.clusterDomain),
+    ...ingressChecks(tenant, ingresses, routes),
+    sharedHostsCheck(tenant, claims, [ingresses, routes]),
+    manualEndpointsCheck(tenant, endpoints, slices),
+    policyAuthorsCheck(tenant, policies),
+  ]);
+  return { checks, inputs: inputsOf([services, ingresses, routes, endpoints, slices], tenants) };
+}
+
+export async function auditGuardrailExposure(reader: ClusterReader, request: ExposureRequest): Promise<ExposureResult> {
+  const tenants = exposureTenants(request.tenants, request.plans, request.config.network.baseDomain);
+  const byKind = await Promise.all(finalizerKinds.map(async ({ apiVersion, kind }) =>
+    ({ kind, listing: await listing(reader, apiVersion, kind, apiVersion === httpRoute.apiVersion) })));
+  const claims = byKind.find(({ kind }) => kind === 'PersistentVolumeClaim')?.listing ?? { error: 'PersistentVolumeClaims were not listed' };
+  const admission = request.config.admissionPolicies.enabled ? await admissionFacts(reader, request, byKind) : undefined;
+  const checks = tenants.flatMap((tenant) => [
+    volumesCheck(tenant, claims),
+    finalizersCheck(tenant, byKind),
+    ...(admission ? [admissionCheck(tenant, admission)] : []),
+  ]);
+  const policies = admission ? [admission.policies, admission.bindings].flatMap((found) => ('items' in found ? found.items : []))
+    .filter((item) => admission.built.some((built) => built.kind === item.kind && built.metadata.name === item.metadata.name)).map(inputObject) : [];
+  return { checks, inputs: [...inputsOf(byKind.map(({ listing: found }) => found), tenants), ...policies] };
+}
+
+async function admissionFacts(reader: ClusterReader, request: ExposureRequest, byKind: readonly { kind: string; listing: Listing }[]) {
+  const { network } = request.config;
+  const built = buildAdmissionPolicies({
+    clusterDomain: network.clusterDomain, excludedCidrs: request.addresses.excluded.map((range) => range.cidr),
+    ...(network.baseDomain ? { baseDomain: network.baseDomain } : {}),
+  });
+  const [policies, bindings] = await Promise.all([
+    listing(reader, admissionApi, 'ValidatingAdmissionPolicy'),
+    listing(reader, admissionApi, 'ValidatingAdmissionPolicyBinding'),
+  ]);
+  const namespaces = byKind.find(({ kind }) => kind === 'Namespace')?.listing ?? { error: 'Namespaces were not listed' };
+  return { built, policies, bindings, namespaces };
+}

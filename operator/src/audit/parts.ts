@@ -1,0 +1,41 @@
+/**
+ * One part of an audit run (the network analysis, the exposure checks, access, guardrails,
+ * databases, keys) and what becomes of it when it fails as a whole: an `error` check for every
+ * tenant it would have judged, so that each of them is IsolationVerified=Unknown with the reason,
+ * never True on the strength of the parts that did run.
+ */
+import type { Tenant } from '../api/tenant.js';
+import { errored, type AuditCheck, type CheckCategory, type InputObject, type ReachabilityMatrix } from './model.js';
+import type { Inventory } from './report/index.js';
+
+export interface PartResult {
+  checks: AuditCheck[];
+  inputs: InputObject[];
+  matrix?: ReachabilityMatrix;
+  inventory?: Partial<Inventory>;
+}
+
+export interface PartSpec {
+  category: CheckCategory;
+  /** Names the part in its check id when it fails: `network.analysis` becomes `network.analysis-failed`. */
+  name: string;
+  /** What the part does, as the failed check's title says it: "The NetworkPolicies could be analysed". */
+  title: string;
+}
+
+/** The error checks of a part that failed: one per tenant, or one fleet-wide when there is none. */
+export function partFailed(spec: PartSpec, tenants: readonly Tenant[], error: unknown): AuditCheck[] {
+  const message = `this part of the audit failed, so nothing it checks was verified: ${error instanceof Error ? error.message : String(error)}`;
+  const check = { id: `${spec.category}.${spec.name}-failed`, category: spec.category, title: spec.title, reason: 'AuditPartFailed', message, evidence: null };
+  if (tenants.length === 0) return [errored(check)];
+  return tenants.map((tenant) => errored({ ...check, tenant: tenant.metadata.name }));
+}
+
+/** Runs a part; if it throws, its error checks say what was not looked at. */
+export async function runPart(spec: PartSpec, tenants: readonly Tenant[], run: () => Promise<PartResult>): Promise<PartResult> {
+  try {
+    return await run();
+  } catch (error) {
+    return { checks: partFailed(spec, tenants, error), inputs: [] };
+  }
+}
