@@ -235,6 +235,26 @@ describe('a hostile tenant owner, at the infrastructure tenants share', function
     });
   });
 
+  describe('guardrails someone else added to', function () {
+    it('puts default-deny and the owners\' binding back exactly as built when someone adds a rule or a subject', async function () {
+      const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+      const networking = admin.makeApiClient(k8s.NetworkingV1Api);
+      const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+      await networking.patchNamespacedNetworkPolicy({ namespace: nsB, name: 'default-deny', fieldManager: 'someone-else',
+        body: { spec: { ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': nsA } } }] }] } } }, mergePatch);
+      await rbac.patchNamespacedRoleBinding({ namespace: nsB, name: 'tenant-owners', fieldManager: 'someone-else',
+        body: { subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: `${b}-admins` }, { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'mallory' }] } }, mergePatch);
+      await eventually('default-deny to be as built again', async () => {
+        const policy = await networking.readNamespacedNetworkPolicy({ namespace: nsB, name: 'default-deny' });
+        return policy.spec?.ingress === undefined && policy.spec?.egress === undefined ? true : undefined;
+      });
+      await eventually('the owners\' binding to name the owners only', async () => {
+        const binding = await rbac.readNamespacedRoleBinding({ namespace: nsB, name: 'tenant-owners' });
+        return JSON.stringify(binding.subjects?.map((s) => `${s.kind}/${s.name}`)) === JSON.stringify([`Group/${b}-admins`]) ? true : undefined;
+      });
+    });
+  });
+
   describe('guardrails before anything else', function () {
     it('restores a deleted admission policy and binding at once', async function () {
       const policies = admin.makeApiClient(k8s.AdmissionregistrationV1Api);

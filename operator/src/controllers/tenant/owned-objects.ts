@@ -8,6 +8,7 @@
 import { fieldManager, tenantLabel } from '../../api/labels.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isSubset } from '../../kube/semantic.js';
+import { hasForeignAdditions, replacementOf } from './foreign-changes.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
@@ -67,6 +68,12 @@ export class OwnedObjects {
    */
   async ensure(desired: KubeObject, logger: Logger, known?: KubeObject | null): Promise<boolean> {
     const live = known === undefined ? await this.live(desired) : known;
+    if (live && hasForeignAdditions(desired, live)) {
+      // Apply cannot take away what another manager added: put the whole object back as built.
+      await this.client.replace(replacementOf(desired, live), { fieldManager });
+      logger.info(`Replaced ${desired.kind} someone else had added to`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
+      return true;
+    }
     if (live && isSubset(desired, live)) return false;
     await this.client.apply(desired, { fieldManager, force: true });
     logger.info(`Applied ${desired.kind}`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
