@@ -19,11 +19,21 @@ class SharedLease {
 
 /**
  * One candidate's view of the Lease; `partitioned` makes every call fail, as a lost network would,
- * and `hanging` makes every call wait forever, as a stuck connection would.
+ * and `hanging` makes every call wait, as a stuck connection would, until it is set false again.
  */
 class MemoryLock implements LeaseLock {
   partitioned = false;
-  hanging = false;
+  private gate: Promise<void> | undefined;
+  private openGate = (): void => undefined;
+
+  /** While true every call waits; setting it false lets the waiting calls go on (so a test can stop its candidates). */
+  set hanging(value: boolean) {
+    if (value && !this.gate) this.gate = new Promise((resolve) => (this.openGate = resolve));
+    if (!value) {
+      this.openGate();
+      this.gate = undefined;
+    }
+  }
 
   constructor(private readonly lease: SharedLease) {}
 
@@ -54,7 +64,7 @@ class MemoryLock implements LeaseLock {
 
   private async call<T>(operation: () => T): Promise<T> {
     await new Promise((resolve) => setImmediate(resolve));
-    if (this.hanging) await new Promise(() => undefined);
+    if (this.gate) await this.gate;
     if (this.partitioned) throw new Error('connection refused');
     return operation();
   }
@@ -196,6 +206,8 @@ describe('LeaderElector', () => {
       const a = await leader();
       a.lock.hanging = true;
       await assert.rejects(a.elector.confirm('deleting a namespace'), refused(/could not be read within the renew deadline/));
+      // The connection recovers, so the candidate can renew or release and stop (afterEach waits for it).
+      a.lock.hanging = false;
     });
 
     it('refuses when it is not the leader', async () => {
