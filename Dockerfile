@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1.7
 # The Bulkhead image: `bulkhead operator` and `bulkhead api` (the chart passes the command as args).
 # Build: docker build -t ghcr.io/bulkhead-dev/bulkhead:0.1.0 .
-# (It cannot be built on the development machine, which has no container runtime: see docs/install.md.)
+# Without Docker, `make image` builds the same image (hack/image/build-image.ts): the same entrypoint,
+# user, environment and files, checked by e2e/image.spec.ts.
 
 ARG NODE_VERSION=20.19
 ARG HELM_VERSION=v3.22.0
@@ -16,15 +17,8 @@ COPY testenv/package.json testenv/
 COPY pulumi/package.json pulumi/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY operator/src operator/src
-# A build-only tsconfig: emit operator/src (not its *.test.ts) into dist/.
-COPY <<'JSON' tsconfig.build.json
-{
-  "extends": "./tsconfig.base.json",
-  "compilerOptions": { "rootDir": "operator/src", "outDir": "dist", "noEmit": false, "sourceMap": true, "types": ["node"] },
-  "include": ["operator/src"],
-  "exclude": ["operator/src/**/*.test.ts", "operator/src/**/testing.ts", "operator/src/**/test-fixtures.ts"]
-}
-JSON
+# The same compile as `make image` (hack/image/build-image.ts): operator/src to dist/, no tests.
+COPY tsconfig.build.json ./
 RUN npx tsc -p tsconfig.build.json
 # Production dependencies of the operator package only (no testenv, pulumi or dev tools).
 RUN rm -rf node_modules && npm ci --ignore-scripts --no-audit --no-fund --omit=dev --workspace operator --include-workspace-root=false

@@ -7,7 +7,8 @@ export SPEC
 export NODE
 TSX := node --import tsx
 
-.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview bench bench-api chaos cluster-up cluster-down cluster-status demo run run-api
+
+.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview bench bench-api chaos image cluster-up cluster-down cluster-status demo run run-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +56,9 @@ test: ## everything CI runs: lint, typecheck, unit, integration, real-node and e
 	@rm -rf .bulkhead/test-results
 	$(MAKE) --no-print-directory lint typecheck test-unit test-integration test-node test-e2e
 	@node hack/test-summary.mjs unit integration node e2e
+
+image: setup ## build Bulkhead's image without Docker: .bulkhead/image/*.tar (OCI archive) and its SBOM
+	$(TSX) hack/image/build-image.ts
 
 cluster-up: setup ## start the local control plane, PostgreSQL and the KMS emulator on 127.0.0.1 (NODE=real: with a real node)
 	$(TSX) testenv/src/cli.ts up

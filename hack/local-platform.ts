@@ -21,17 +21,20 @@ import { requestedNode } from '../testenv/src/node/support.js';
 import { repoRoot } from '../testenv/src/paths.js';
 import { eventually } from '../testenv/src/poll.js';
 import { freePort } from '../testenv/src/processes.js';
+import { findBinaries } from '../testenv/src/binaries.js';
+import { installBulkhead, operatorNamespace } from './installed-platform.js';
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
 /** The product chart's versions in the platform's chart repository: the example plans' and the example rollout's. */
 const appVersions = ['1.4.2', '1.5.0'];
-const operatorNamespace = 'bulkhead-system';
 
 export interface LocalPlatformOptions {
   /** Where the environment and the platform's files live (`.bulkhead` for the demo). */
   stateDir: string;
   /** NODE: real, kwok or auto (the default: a real node where this machine can run one, else KWOK). */
   node?: string;
+  /** Run the operator and the API as processes here even on a real node (default: installed with helm there). */
+  processes?: boolean;
   /** Seconds before the operator's first isolation audit, and between audits. */
   audit: { initialDelaySeconds: number; intervalSeconds: number };
 }
@@ -40,8 +43,11 @@ export interface LocalPlatform {
   env: Environment;
   kubectl: (...args: string[]) => string;
   operatorConfig: string;
+  /** The operator's log file, or the command that shows it when it runs in the cluster. */
   operatorLog: string;
-  api: { url: string; log: string };
+  /** Whether the operator and the API run as pods installed with helm (a real node), not as local processes. */
+  installed: boolean;
+  api: { url: string };
   tokens: { admin: string; sales: string; auditor: string };
   /** The public half of the key the operator signs audit reports with. */
   auditPublicKey: string;
@@ -61,36 +67,49 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   await installCrds(env);
   kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack/demo/namespace.yaml'));
   const auditPublicKey = createSigningKey(env, kubectl, stateDir);
-  const operatorConfig = writeOperatorConfig(env, kubectl, options);
+  const config = platformConfig(env, kubectl, options);
+  const operatorConfig = writeOperatorConfig(config, options);
   await eventually('the example TenantPlans to be applied', () => (kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')), true));
-
-  const operatorLog = join(env.dir, 'run', 'logs', 'operator.log');
-  const operator = spawn(process.execPath, [bulkhead, 'operator'], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: operatorConfig }, stdio: ['ignore', openSync(operatorLog, 'a'), openSync(operatorLog, 'a')],
-  });
+  const trailUrl = await createAuditTrailDatabase(env);
+  const running = env.network.node === 'real' && !options.processes
+    ? await installBulkhead(env, kubectl, { operatorConfig: config.shared, chartsDir: config.chartsDir, stateDir, trailUrl })
+    : await startProcesses(env, operatorConfig, trailUrl);
   const tokens = {
     admin: mintToken(env, 'platform-admin'),
     sales: mintToken(env, 'sales-ops'),
     auditor: mintToken(env, 'auditor'),
   };
-  const trailUrl = await createAuditTrailDatabase(env);
-  const api = await startApi(env, trailUrl);
   const stop = async (): Promise<void> => {
-    for (const child of [api.child, operator]) await terminate(child);
+    await running.stop();
     await stopEnvironment(env);
   };
   return {
-    env, kubectl, operatorConfig, operatorLog, api: { url: api.url, log: api.log }, tokens, auditPublicKey, stop,
+    env, kubectl, operatorConfig, operatorLog: running.logs, installed: 'image' in running, api: { url: running.apiUrl }, tokens, auditPublicKey, stop,
     environmentVariables: {
       KUBECONFIG: env.kubeconfig,
       BULKHEAD_CONFIG: operatorConfig,
-      BULKHEAD_API_URL: api.url,
+      BULKHEAD_API_URL: running.apiUrl,
       BULKHEAD_API_TOKEN: tokens.admin,
       BULKHEAD_SALES_TOKEN: tokens.sales,
       BULKHEAD_AUDITOR_TOKEN: tokens.auditor,
       BULKHEAD_AUDIT_PUBLIC_KEY: auditPublicKey,
       // So that `bulkhead audit-trail verify` works from a shell that sources demo.env.
       BULKHEAD_AUDIT_TRAIL_URL: trailUrl,
+    },
+  };
+}
+
+/** The operator and the API as processes of this machine (KWOK, or NODE=real with processes: true): `make run` and `make run-api` as the demo starts them. */
+async function startProcesses(env: Environment, operatorConfig: string, trailUrl: string): Promise<{ apiUrl: string; logs: string; stop: () => Promise<void> }> {
+  const operatorLog = join(env.dir, 'run', 'logs', 'operator.log');
+  const operator = spawn(process.execPath, [bulkhead, 'operator'], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: operatorConfig }, stdio: ['ignore', openSync(operatorLog, 'a'), openSync(operatorLog, 'a')],
+  });
+  const api = await startApi(env, trailUrl);
+  return {
+    apiUrl: api.url, logs: operatorLog,
+    stop: async () => {
+      for (const child of [api.child, operator]) await terminate(child);
     },
   };
 }
@@ -129,34 +148,51 @@ function createSigningKey(env: Environment, kubectl: (...args: string[]) => stri
   return publicFile;
 }
 
+interface PlatformConfig {
+  /** What the operator needs wherever it runs: regions, encryption, network, audit. */
+  shared: Record<string, unknown>;
+  /** The packaged product charts (<chart>-<version>.tgz). */
+  chartsDir: string;
+}
+
 /**
- * The operator's configuration: both example regions on the local PostgreSQL and KMS emulator,
- * the product chart's versions 1.4.2 and 1.5.0 in a directory chart repository.
+ * The operator's configuration: both example regions on the local PostgreSQL and KMS emulator
+ * (reachable from pods on a real node), the product chart's versions 1.4.2 and 1.5.0 packaged into
+ * a chart repository, and the Secrets it names.
  */
-function writeOperatorConfig(env: Environment, kubectl: (...args: string[]) => string, options: LocalPlatformOptions): string {
+function platformConfig(env: Environment, kubectl: (...args: string[]) => string, options: LocalPlatformOptions): PlatformConfig {
   applySecret(env, kubectl, 'postgres-admin', { username: env.postgres.user, password: env.postgres.password });
   applySecret(env, kubectl, 'kms-credentials', { accessKeyId: 'local', secretAccessKey: 'local' });
-  const charts = join(options.stateDir, 'charts');
-  mkdirSync(charts, { recursive: true });
+  const chartsDir = join(options.stateDir, 'charts');
+  mkdirSync(chartsDir, { recursive: true });
   for (const version of appVersions) {
-    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', charts, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
+    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', chartsDir, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
   }
   const region = {
     database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: operatorNamespace, name: 'postgres-admin' } },
     kms: { accountId: '123456789012', endpoint: env.kms.endpoint, credentialsSecret: { namespace: operatorNamespace, name: 'kms-credentials' } },
   };
-  const config = {
-    health: { host: '127.0.0.1', port: 0 },
-    release: { helm: env.helm, chartRepository: charts },
-    regions: { 'eu-central-1': region, 'us-east-1': region },
-    database: { snapshotDir: join(options.stateDir, 'snapshots') },
-    encryption: { pendingWindowDays: 7 },
-    // Tenants may serve <name>.tenants.localhost; declared egress never reaches the cluster.
-    network: { clusterCIDRs: clusterRanges(env), baseDomain: 'tenants.localhost' },
-    audit: { ...options.audit, signingKeySecret: { namespace: operatorNamespace, name: 'bulkhead-audit-signing-key' } },
+  return {
+    chartsDir,
+    shared: {
+      regions: { 'eu-central-1': region, 'us-east-1': region },
+      encryption: { pendingWindowDays: 7 },
+      // Tenants may serve <name>.tenants.localhost; declared egress never reaches the cluster.
+      network: { clusterCIDRs: clusterRanges(env), baseDomain: 'tenants.localhost' },
+      audit: { ...options.audit, signingKeySecret: { namespace: operatorNamespace, name: 'bulkhead-audit-signing-key' } },
+    },
   };
+}
+
+/** The configuration file for the operator as a process, and for `bulkhead audit` on this machine. */
+function writeOperatorConfig(config: PlatformConfig, options: LocalPlatformOptions): string {
   const file = join(options.stateDir, 'operator.yaml');
-  writeFileSync(file, stringify(config));
+  writeFileSync(file, stringify({
+    ...config.shared,
+    health: { host: '127.0.0.1', port: 0 },
+    release: { helm: findBinaries().helm, chartRepository: config.chartsDir },
+    database: { snapshotDir: join(options.stateDir, 'snapshots') },
+  }));
   return file;
 }
 

@@ -253,6 +253,18 @@ describe('a hostile tenant owner, at the infrastructure tenants share', function
         return JSON.stringify(binding.subjects?.map((s) => `${s.kind}/${s.name}`)) === JSON.stringify([`Group/${b}-admins`]) ? true : undefined;
       });
     });
+
+    it('puts the operator\'s own binding back when someone adds a subject, who would hold the operator\'s rights in the tenant', async function () {
+      const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+      const before = await rbac.readNamespacedRoleBinding({ namespace: nsB, name: 'bulkhead-operator' });
+      await rbac.patchNamespacedRoleBinding({ namespace: nsB, name: 'bulkhead-operator', fieldManager: 'someone-else',
+        body: { subjects: [...(before.subjects ?? []), { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'mallory' }] } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      await eventually('the operator\'s binding to name the operator only', async () => {
+        const binding = await rbac.readNamespacedRoleBinding({ namespace: nsB, name: 'bulkhead-operator' });
+        return JSON.stringify(binding.subjects) === JSON.stringify(before.subjects) ? true : undefined;
+      });
+    });
   });
 
   describe('guardrails before anything else', function () {

@@ -129,6 +129,9 @@ describe('the audit, on a cluster without the admission policies, finds each esc
     await customObjects(admin).deleteClusterCustomObject({ group, version, plural: 'tenantplans', name: openPlan }).catch(() => undefined);
   });
 
+  /** A /8 around the pod network: an ipBlock that reaches into the cluster without any except. */
+  const wideCidr = (): string => `${(clusterRanges(env).pods[0] ?? '10.').split('.')[0] ?? '10'}.0.0.0/8`;
+
   /** Every escape class, as the owners (what their RBAC allows) and as a cluster admin. */
   async function createEscapes(): Promise<void> {
     const asOwner = ownerA.makeApiClient(k8s.CoreV1Api);
@@ -160,7 +163,7 @@ describe('the audit, on a cluster without the admission policies, finds each esc
       body: { metadata: { name: 'to-b' }, subsets: [{ addresses: [{ ip: '10.244.0.99' }], ports: [{ port: 8080 }] }] } });
     const policies = admin.makeApiClient(k8s.NetworkingV1Api);
     await policies.createNamespacedNetworkPolicy({ namespace: nsA, body: { metadata: { name: 'egress-wide' },
-      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }] } } });
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: wideCidr() } }] }] } } });
     await policies.patchNamespacedNetworkPolicy({ namespace: nsB, name: 'default-deny', fieldManager: 'escape-spec',
       body: { spec: { ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': nsA } } }] }] } } },
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
@@ -186,7 +189,7 @@ describe('the audit, on a cluster without the admission policies, finds each esc
   it('finds a NetworkPolicy whose ipBlock reaches the pod network without an except: network.egress-bounds EgressIntoCluster', function () {
     const found = check(report, 'network.egress-bounds', a);
     assert.equal(found.reason, 'EgressIntoCluster');
-    assert.match(found.message, new RegExp(`${nsA}/egress-wide egress\\[0\\] allows 10\\.0\\.0\\.0/8, which reaches ${clusterRanges(env).pods[0]?.replaceAll('.', '\\.')} \\(pod network\\).*bulkhead\\.dev/egress-outside-cluster`));
+    assert.match(found.message, new RegExp(`${nsA}/egress-wide egress\\[0\\] allows ${wideCidr().replaceAll('.', '\\.')}, which reaches ${clusterRanges(env).pods[0]?.replaceAll('.', '\\.')} \\(pod network\\).*bulkhead\\.dev/egress-outside-cluster`));
     assert.equal(check(report, 'network.egress-bounds', b).result, 'pass', 'the operator\'s own egress policies are bounded');
   });
 

@@ -8,6 +8,8 @@
  * Secrets and ConfigMaps are not examined: they hold the tenant's data and configuration, and
  * neither the auditor's role nor the audit needs to read them.
  */
+import { operatorAccessFinalizer } from '../../api/labels.js';
+import { operatorAccessBindingName } from '../../resources/operator-access.js';
 import type { AuditCheck } from '../model.js';
 import { exposureCheck, type CheckSpec } from './checks.js';
 import { objectName, ruleName, type ListedObject, type Listing, type Offence, type TenantExposure } from './model.js';
@@ -49,8 +51,13 @@ const finalizers: CheckSpec = {
   clean: 'Every finalizer in the namespace is one Kubernetes sets and removes.',
 };
 
+/** Bulkhead's own finalizer on its own binding: it holds the operator's access until the rest of the namespace is gone. */
+function isBulkheadsOwn(object: ListedObject, finalizer: string): boolean {
+  return finalizer === operatorAccessFinalizer && object.kind === 'RoleBinding' && object.metadata.name === operatorAccessBindingName;
+}
+
 function offences(object: ListedObject): Offence[] {
-  const foreign = (object.metadata.finalizers ?? []).filter((finalizer) => !kubernetesFinalizers.has(finalizer));
+  const foreign = (object.metadata.finalizers ?? []).filter((finalizer) => !kubernetesFinalizers.has(finalizer) && !isBulkheadsOwn(object, finalizer));
   return foreign.map((finalizer) => ({ object: objectName(object), rule: ruleName('kubernetes-finalizers-only'), reason: 'OwnerHeldFinalizer', detail: `finalizer ${finalizer}` }));
 }
 

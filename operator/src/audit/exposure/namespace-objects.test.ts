@@ -61,7 +61,15 @@ describe('finalizers', () => {
     assert.deepEqual((check.evidence as { kinds: string[] }).kinds, ['Namespace', 'Service']);
   });
 
-  it('find any other finalizer, a bulkhead.dev one included (Bulkhead sets none inside a namespace), and one on the namespace', () => {
+  it('pass Bulkhead\'s own finalizer on its own access binding, and nowhere else', () => {
+    const binding = object('RoleBinding', 'bulkhead-operator', { finalizers: ['bulkhead.dev/operator-access'] });
+    const lookalike = object('RoleBinding', 'tenant-owners', { finalizers: ['bulkhead.dev/operator-access'] });
+    const bindings = (items: ListedObject[]) => [{ kind: 'RoleBinding', listing: listed(...items) }];
+    assert.equal(finalizersCheck(acme, bindings([binding])).result, 'pass');
+    assert.equal(finalizersCheck(acme, bindings([lookalike])).reason, 'OwnerHeldFinalizer');
+  });
+
+  it('find any other finalizer, a bulkhead.dev one included (Bulkhead sets none inside a namespace but on its binding), and one on the namespace', () => {
     const held = object('Service', 'web', { finalizers: ['example.com/hold', 'bulkhead.dev/finalizer', 'kubernetes.io/pvc-protection'] });
     const elsewhere = { ...object('Service', 'other', { finalizers: ['example.com/hold'] }), metadata: { name: 'other', namespace: 'tenant-globex', finalizers: ['example.com/hold'] } };
     const check = finalizersCheck(acme, listings([held, elsewhere], [namespace]));

@@ -16,7 +16,7 @@ import type { KubeObject } from '../../runtime/types.js';
 import { hasFinalizer, removeFinalizer } from './finalizer.js';
 import { releaseOwnerFinalizers } from './owner-finalizers.js';
 import type { OwnedObjects } from './owned-objects.js';
-import { releaseOperatorAccess } from './steps/operator-access.js';
+import { holdsOperatorAccess, releaseOperatorAccess } from './steps/operator-access.js';
 import { nextStatus, writeStatus, type StatusWriter } from './status.js';
 import { tearDownData, type TeardownDeps } from './teardown.js';
 
@@ -54,8 +54,9 @@ async function namespaceRemains(deps: FinalizeDeps, tenant: Tenant, logger: Logg
   await writeStatus(deps.writer, tenant, nextStatus(tenant, [{ type: ConditionType.NamespaceReady, status: 'False',
     reason: Reason.Deleting, message: `Deleting namespace ${namespace}` }], {}, new Date()));
   if (live.metadata.deletionTimestamp) {
-    // Owners' finalizers first; the operator's own access (its RoleBinding) goes last of all.
-    await releaseOwnerFinalizers(deps, tenant, live, logger);
+    // Owners' finalizers first, while the operator's own access (its RoleBinding) holds; that goes
+    // last of all, and after it the operator has no rights left in the namespace to look with.
+    if (holdsOperatorAccess(deps.owned, namespace)) await releaseOwnerFinalizers(deps, tenant, live, logger);
     await releaseOperatorAccess({ client: deps.client, owned: deps.owned, logger }, live);
   } else {
     await deps.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, { uid: live.metadata.uid, fence: deps.fence });

@@ -6,11 +6,13 @@
  */
 import { copyFileSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { run } from '../shell.js';
+import { run, tryRun } from '../shell.js';
 
-/** The files `ldd` lists for a binary: its libraries and the loader, as absolute host paths. */
+/** The files `ldd` lists for a binary: its libraries and the loader, as absolute host paths (none for a static one). */
 export function linkedLibraries(binary: string): string[] {
-  return run('ldd', [binary]).split('\n').flatMap((line) => {
+  const listed = tryRun('ldd', [binary]);
+  if (listed === undefined) return []; // "not a dynamic executable"
+  return listed.split('\n').flatMap((line) => {
     const path = /=>\s*(\/\S+)/.exec(line)?.[1] ?? /^\s*(\/\S+)\s+\(/.exec(line)?.[1];
     return path ? [path] : [];
   });

@@ -97,6 +97,11 @@ function onlyOperatorAccessRemains(namespace: NamespaceObject, binding: KubeObje
     && holding.includes(operatorAccessFinalizer) && holding.every((f) => f === operatorAccessFinalizer);
 }
 
+/** Whether the operator's own binding in the namespace still holds (its finalizer keeps it through the namespace's deletion). */
+export function holdsOperatorAccess(owned: AccessRelease['owned'], namespace: string): boolean {
+  return owned.cached('RoleBinding', `${namespace}/${operatorAccessBindingName}`)?.metadata.finalizers?.includes(operatorAccessFinalizer) ?? false;
+}
+
 /**
  * Drops the finalizer of the operator's binding in a terminating namespace once no other finalizer
  * holds the namespace's content: the last thing the operator may have had to do there (drop an

@@ -1,0 +1,130 @@
+/**
+ * Bulkhead installed on the real node the way a platform engineer installs it: the image built
+ * here (hack/image/build-image.ts) and imported into the node's containerd, the product charts in a
+ * ConfigMap the operator mounts as its chart repository, then `helm upgrade --install` of
+ * charts/bulkhead, so the operator (two replicas, leader election) and the onboarding API run as
+ * pods under Pod Security restricted with the chart's RBAC. The API is reached from this machine
+ * through `kubectl port-forward` on 127.0.0.1.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { deploymentProblem } from '../operator/src/resources/release-objects.js';
+import type { KubeObject } from '../operator/src/runtime/types.js';
+import type { Environment } from '../testenv/src/environment.js';
+import { importIntoNode } from '../testenv/src/index.js';
+import { repoRoot } from '../testenv/src/paths.js';
+import { eventually } from '../testenv/src/poll.js';
+import { freePort } from '../testenv/src/processes.js';
+import { buildImage, imageRepository, type BuiltImage } from './image/build-image.js';
+
+export const operatorNamespace = 'bulkhead-system';
+export const releaseName = 'bulkhead';
+/** The chart's Deployment names (fixed, whatever the release is called). */
+export const deployments = { operator: 'bulkhead-operator', api: 'bulkhead-api' } as const;
+const chartsConfigMap = 'bulkhead-product-charts';
+
+export interface InstallSettings {
+  /** The operator's configuration without what the chart sets itself (namespace, health, release paths). */
+  operatorConfig: Record<string, unknown>;
+  /** Packaged product charts (<chart>-<version>.tgz). */
+  chartsDir: string;
+  stateDir: string;
+  /** The image tag to build and install; default the operator package's version. */
+  tag?: string;
+}
+
+export interface InstalledPlatform {
+  image: BuiltImage;
+  apiUrl: string;
+  /** Where to read the operator's logs. */
+  logs: string;
+  stop: () => Promise<void>;
+}
+
+type Kubectl = (...args: string[]) => string;
+
+/** The chart's values for this environment: the local image, the chart repository, and egress to exactly its servers. */
+export function installValues(env: Environment, settings: InstallSettings, tag: string): Record<string, unknown> {
+  const apiServer = new URL(env.server);
+  const kms = new URL(env.kms.endpoint);
+  const to = (address: string): { ipBlock: { cidr: string } }[] => [{ ipBlock: { cidr: `${address}/32` } }];
+  return {
+    image: { repository: imageRepository, tag, pullPolicy: 'Never' },
+    operator: {
+      config: settings.operatorConfig,
+      chartRepositoryVolume: { configMap: { name: chartsConfigMap } },
+    },
+    networkPolicy: {
+      egress: [
+        { to: to(apiServer.hostname), ports: [{ protocol: 'TCP', port: Number(apiServer.port) }] },
+        { to: to(env.postgres.host), ports: [{ protocol: 'TCP', port: env.postgres.port }] },
+        { to: to(kms.hostname), ports: [{ protocol: 'TCP', port: Number(kms.port) }] },
+      ],
+    },
+  };
+}
+
+/** Applies an object kubectl renders, so repeated installs update it instead of failing. */
+function applyRendered(kubectl: Kubectl, dir: string, name: string, args: string[]): void {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, kubectl(...args, '--dry-run=client', '-o', 'yaml'), { mode: 0o600 });
+  kubectl('apply', '--server-side', '--force-conflicts', '-f', file);
+}
+
+/** helm upgrade --install with the values for `tag` (importing that image first). */
+export function helmInstall(env: Environment, settings: InstallSettings, tag: string): BuiltImage {
+  const image = buildImage({ tag, out: join(settings.stateDir, 'image') });
+  importIntoNode(env, image.archive);
+  const valuesFile = join(settings.stateDir, 'bulkhead-values.yaml');
+  writeFileSync(valuesFile, stringify(installValues(env, settings, tag)), { mode: 0o600 });
+  execFileSync(env.helm, ['upgrade', '--install', releaseName, join(repoRoot, 'charts/bulkhead'), '--namespace', operatorNamespace,
+    '--kubeconfig', env.kubeconfig, '--values', valuesFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return image;
+}
+
+/** Waits until each Deployment has rolled out: its latest spec observed, every replica updated and available, no old ones left. */
+export async function rolledOut(kubectl: Kubectl, names: string[], timeoutMs = 240_000): Promise<void> {
+  for (const name of names) {
+    await eventually(`Deployment ${operatorNamespace}/${name} to roll out`,
+      () => deploymentProblem(JSON.parse(kubectl('get', 'deployment', name, '-n', operatorNamespace, '-o', 'json')) as KubeObject) === undefined,
+      timeoutMs, 1_000);
+  }
+}
+
+/** `kubectl port-forward` to the API's Service on a free loopback port; resolves once /healthz answers. */
+async function forwardApi(env: Environment): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(env.kubectl, ['--kubeconfig', env.kubeconfig, 'port-forward', '-n', operatorNamespace, `svc/${deployments.api}`,
+    `--address=127.0.0.1`, `${port}:80`], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await eventually('the onboarding API to answer through kubectl port-forward', async () => {
+    if (child.exitCode !== null) throw new Error(`kubectl port-forward exited with ${child.exitCode}`);
+    return (await fetch(`${url}/healthz`)).ok;
+  }, 60_000, 500);
+  return { url, child };
+}
+
+export async function installBulkhead(env: Environment, kubectl: Kubectl, settings: InstallSettings & { trailUrl: string }): Promise<InstalledPlatform> {
+  const dir = join(settings.stateDir, 'install');
+  mkdirSync(dir, { recursive: true });
+  applyRendered(kubectl, dir, 'charts', ['create', 'configmap', chartsConfigMap, '-n', operatorNamespace, `--from-file=${settings.chartsDir}`]);
+  // From a file, so the database password never appears in a process list.
+  const urlFile = join(dir, 'audit-trail-url');
+  writeFileSync(urlFile, settings.trailUrl, { mode: 0o600 });
+  applyRendered(kubectl, dir, 'audit-trail', ['create', 'secret', 'generic', 'bulkhead-api-audit-trail', '-n', operatorNamespace, `--from-file=url=${urlFile}`]);
+  const image = helmInstall(env, settings, settings.tag ?? 'local');
+  await rolledOut(kubectl, [deployments.operator, deployments.api]);
+  const api = await forwardApi(env);
+  return {
+    image, apiUrl: api.url,
+    logs: `kubectl logs -n ${operatorNamespace} deployment/${deployments.operator}`,
+    stop: async () => {
+      if (api.child.exitCode !== null) return;
+      const exited = new Promise((resolve) => api.child.once('exit', resolve));
+      api.child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
