@@ -4,7 +4,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
 export SPEC
-export NODE
+# NODE=real|kwok|auto, passed on under a name of our own: npm and npx set NODE to node's own path
+# in what they run (the e2e suite runs under npx mocha).
+export BULKHEAD_NODE_REQUEST := $(NODE)
 TSX := node --import tsx
 
 
