@@ -32,8 +32,8 @@ export function chartValues(config: StackConfig): Values {
   const operator = (user['operator'] ?? {}) as Values;
   const operatorConfig = { ...((operator['config'] ?? {}) as Values), regions: operatorRegions(config) };
   assertValidOperatorConfig(operatorConfig);
-  // null drops the chart's default emptyDir (helm merges maps): one volume source only.
-  const chartRepositoryVolume = config.chartRepository === undefined ? {} : { chartRepositoryVolume: { emptyDir: null, configMap: { name: chartRepositoryConfigMap } } };
+  // The chart's default emptyDir gives way to it (charts/bulkhead/templates/_helpers.tpl, bulkhead.volumeSource).
+  const chartRepositoryVolume = config.chartRepository === undefined ? {} : { chartRepositoryVolume: { configMap: { name: chartRepositoryConfigMap } } };
   return { ...user, operator: { ...operator, config: operatorConfig, ...chartRepositoryVolume } };
 }
 

@@ -43,7 +43,7 @@ describe('the product chart repository', () => {
   it('is mounted as the operator\'s chart repository instead of the chart\'s emptyDir, only when configured', () => {
     const config = load({ ...valid, chartRepository: 'product-charts' });
     assert.equal(config.chartRepository, join(projectDir, 'product-charts'));
-    assert.deepEqual((chartValues(config) as OperatorValues).operator.chartRepositoryVolume, { emptyDir: null, configMap: { name: 'bulkhead-product-charts' } });
+    assert.deepEqual((chartValues(config) as OperatorValues).operator.chartRepositoryVolume, { configMap: { name: 'bulkhead-product-charts' } });
     assert.equal((chartValues(load(valid)) as OperatorValues).operator.chartRepositoryVolume, undefined);
   });
 });
