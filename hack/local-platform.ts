@@ -26,7 +26,7 @@ import { installBulkhead, operatorNamespace, type InstalledPlatform } from './in
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
 /** The product chart's versions in the platform's chart repository: the example plans' and the example rollout's. */
-const appVersions = ['1.4.2', '1.5.0'];
+export const appVersions = ['1.4.2', '1.5.0'];
 
 export interface LocalPlatformOptions {
   /** Where the environment and the platform's files live (`.bulkhead` for the demo). */

@@ -7,9 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { isRunning, readEnvironment, type Environment } from '../../testenv/src/environment.js';
-import { importIntoNode } from '../../testenv/src/index.js';
+import { importIntoNode, importProductApp } from '../../testenv/src/index.js';
 import { repoRoot } from '../../testenv/src/paths.js';
 import { buildImage } from '../image/build-image.js';
+import { appVersions } from '../local-platform.js';
 import { openStack } from './engine.js';
 import { assertNoOtherInstallation, localAuditTrail, localStackConfig, localStackName } from './local-stack.js';
 
@@ -22,15 +23,19 @@ function runningEnvironment(): Environment {
   return env;
 }
 
-/** The image the chart runs, in the node's containerd (KWOK pulls nothing: there it is not needed). */
-function importImage(env: Environment): void {
+/**
+ * Bulkhead's image, which the chart runs, and the product's, which tenants' apps run, in the
+ * node's containerd (KWOK pulls nothing: there neither is needed).
+ */
+function importImages(env: Environment): void {
   if (!env.realNode) {
     console.log('KWOK\'s node runs no container: the image is not built (make cluster-up NODE=real for a real node)');
     return;
   }
   const image = buildImage({ tag, out: join(stateDir, 'pulumi', 'image') });
   importIntoNode(env, image.archive);
-  console.log(`Imported ${image.name} into the node`);
+  importProductApp(env, appVersions);
+  console.log(`Imported ${image.name} and the product's image into the node`);
 }
 
 async function main(command: string | undefined): Promise<void> {
@@ -38,7 +43,7 @@ async function main(command: string | undefined): Promise<void> {
   const env = runningEnvironment();
   const kubectl = (...args: string[]): string => execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, ...args], { encoding: 'utf8' });
   if (command !== 'destroy') assertNoOtherInstallation(kubectl);
-  if (command === 'up') importImage(env);
+  if (command === 'up') importImages(env);
   const trailUrl = await localAuditTrail(env, stateDir);
   const stack = await openStack({ stateDir, stackName: localStackName, config: localStackConfig({ env, stateDir, tag, trailUrl }) });
   const onOutput = (text: string): void => { process.stdout.write(text); };
