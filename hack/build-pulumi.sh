@@ -9,7 +9,7 @@
 # Each is built in a throwaway wrapper module that requires the release and names published
 # versions for those replaces. The Node.js language host (pulumi-language-nodejs) is not served by
 # the module proxy at all; Bulkhead runs its program through the Node.js SDK's own language runtime
-# instead (pulumi/local/, docs/decisions/0019-pulumi-built-from-source.md).
+# instead (hack/pulumi/engine.ts, docs/decisions/0019-pulumi-built-from-source.md).
 set -euo pipefail
 
 source "$(dirname "$0")/versions.sh"
@@ -25,7 +25,7 @@ log() { printf '[build-pulumi] %s\n' "$*" >&2; }
 # The provider's version as it reports it: the pseudo-version without its "v".
 provider_version=${PULUMI_KUBERNETES_PROVIDER_VERSION#v}
 
-# The directory and go.mod of module $1 at version $2 in the module cache (downloading it).
+# Field $3 (Dir, GoMod) of module $1 at version $2 in the module cache, downloading it if needed.
 module_field() {
   (cd "$cache" && go mod download -json "$1@$2" | sed -n "s/.*\"$3\": \"\(.*\)\",/\1/p")
 }
@@ -56,7 +56,7 @@ wrapper_module() {
 
 build_cli() {
   if [ -x "$bin/pulumi" ] && "$bin/pulumi" version 2>/dev/null | grep -qxF "$PULUMI_VERSION"; then return 0; fi
-  log "building pulumi $PULUMI_VERSION (cold build: see docs/decisions/0019-pulumi-built-from-source.md)"
+  log "building pulumi $PULUMI_VERSION (cold build of both binaries: about 15 minutes on 2 idle cores, decision 0019)"
   local dir="$cache/work/pulumi-$PULUMI_VERSION"
   wrapper_module "$dir" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION"
   # pkg/v3 requires the SDK at an older version and replaces it with the tree beside it: the
