@@ -53,14 +53,16 @@ async function policiesNow(client: KubeClient) {
 }
 
 export async function auditOnTheWire(client: KubeClient, reader: ClusterReader, options: WireAuditOptions): Promise<WireAuditResult> {
-  const [pods, services] = await Promise.all([reader.list('v1', 'Pod'), reader.list('v1', 'Service')]);
+  const [pods, services, namespaces] = await Promise.all([reader.list('v1', 'Pod'), reader.list('v1', 'Service'), reader.list('v1', 'Namespace')]);
+  // A platform namespace the cluster does not have is not probed (the matrix lists what was).
+  const present = new Set(namespaces.map((namespace) => namespace.metadata.name));
   const tenants = options.tenants.filter((tenant) => tenant.metadata.deletionTimestamp === undefined);
   const plan = probePlan({
     runId: randomBytes(3).toString('hex'),
     tenants: tenants.map((tenant) => ({ name: tenant.metadata.name, uid: tenant.metadata.uid ?? '', namespace: tenant.status?.namespace ?? namespaceName(tenant) })),
     pods,
     servicePorts: new Map(tenants.map((tenant) => [tenant.metadata.name, appServicePorts(tenant, services)])),
-    platformNamespaces: options.platformNamespaces,
+    platformNamespaces: options.platformNamespaces.filter((namespace) => present.has(namespace)),
   });
   const running = options.signal ? client.withSignal(options.signal) : client;
   const observation = await runProbes({
