@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stopOnSignal);
   const node = platform.env.network.node === 'real' ? 'a real node (containerd, kubelet, kube-router)' : 'KWOK\'s fake node (pods do not really run)';
-  console.log(`Local platform up in ${((Date.now() - started) / 1000).toFixed(1)}s on ${node}: operator (logs ${platform.operatorLog}), onboarding API on ${platform.api.url}`);
+  console.log(`Local platform up in ${((Date.now() - started) / 1000).toFixed(1)}s on ${node}: operator (logs: ${platform.operatorLog}), onboarding API on ${platform.api.url}`);
+  if (platform.installed) printInstalled(platform);
 
   console.log(`\nOnboarding ${tenants.join(' and ')} through the API (POST /v1/tenants, as a platform admin):`);
   for (const name of tenants) await onboard(platform, name);
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   await watchConditions(platform.kubectl);
   printDataSummary(platform.kubectl);
   await printAppPods(platform);
+  if (platform.installed) printMemory(platform);
 
   const probing = platform.env.network.node === 'real' ? ' and probes on the wire' : '';
   console.log(`\nAuditing isolation (bulkhead audit: network, access, guardrails, databases, keys${probing}):`);
@@ -105,6 +107,48 @@ function printExplore(platform: LocalPlatform, envFile: string): void {
   console.log('  npx bulkhead audit --format text                         # audit again; exit 1 on any finding');
   console.log('  npx bulkhead audit-trail verify                          # the API\'s hash-chained audit trail');
   console.log('  kubectl apply -f crds/examples/rollouts/fleet-1.5.0.yaml # roll the fleet to app 1.5.0 in waves');
+}
+
+interface DeploymentList {
+  items: { metadata: { name: string }; spec?: { replicas?: number }; status?: { availableReplicas?: number } }[];
+}
+
+/** Bulkhead as installed with helm: its Deployments and their pods' containers. */
+function printInstalled(platform: LocalPlatform): void {
+  const installation = platform.installation!;
+  console.log(`\nBulkhead, installed with helm (charts/bulkhead) from the image make image builds (${installation.image.name}):`);
+  console.log(`  all pods available ${installation.availableSeconds.toFixed(1)} s after helm install returned`);
+  const deployments = JSON.parse(platform.kubectl('get', 'deployments', '-n', 'bulkhead-system', '-o', 'json')) as DeploymentList;
+  for (const deployment of deployments.items) console.log(deploymentLine(deployment));
+  const pods = JSON.parse(platform.kubectl('get', 'pods', '-n', 'bulkhead-system', '-o', 'json')) as PodList;
+  for (const pod of pods.items) console.log(`  ${podLine(pod)}`);
+}
+
+const deploymentLine = (deployment: DeploymentList['items'][number]): string =>
+  `  deployment ${deployment.metadata.name.padEnd(18)} ${deployment.status?.availableReplicas ?? 0}/${deployment.spec?.replicas ?? 0} available`;
+
+/** A pod's name, phase and the start of its containerd container id. */
+const podLine = (pod: PodList['items'][number]): string =>
+  `  ${pod.metadata.name.padEnd(34)} ${pod.status?.phase ?? ''}  ${(pod.status?.containerStatuses?.[0]?.containerID ?? '').slice(0, 26)}…`;
+
+interface StatsSummary {
+  pods?: { podRef: { name: string; namespace: string }; memory?: { workingSetBytes?: number } }[];
+}
+
+/** Bulkhead's own pods' memory (working set) as the kubelet measures it, with the demo tenants onboarded. */
+function printMemory(platform: LocalPlatform): void {
+  const nodes = JSON.parse(platform.kubectl('get', 'nodes', '-o', 'json')) as { items: { metadata: { name: string } }[] };
+  const stats = nodes.items.flatMap((item) => {
+    try {
+      return (JSON.parse(platform.kubectl('get', '--raw', `/api/v1/nodes/${item.metadata.name}/proxy/stats/summary`)) as StatsSummary).pods ?? [];
+    } catch {
+      return []; // KWOK's fake nodes have no kubelet to ask
+    }
+  });
+  const ours = stats.filter((pod) => pod.podRef.namespace === 'bulkhead-system' && pod.memory?.workingSetBytes);
+  if (ours.length === 0) return;
+  console.log('\nMemory of Bulkhead\'s pods with the demo tenants (working set, from the kubelet):');
+  for (const pod of ours) console.log(`  ${pod.podRef.name.padEnd(34)} ${((pod.memory!.workingSetBytes ?? 0) / 1024 / 1024).toFixed(1)} MiB`);
 }
 
 interface PodList {

@@ -37,6 +37,10 @@ export interface InstallSettings {
 
 export interface InstalledPlatform {
   image: BuiltImage;
+  /** What it was installed with: `helmInstall(env, settings, tag)` upgrades it to another tag. */
+  settings: InstallSettings;
+  /** Seconds from `helm upgrade --install` returning to every pod of both Deployments available. */
+  availableSeconds: number;
   apiUrl: string;
   /** Where to read the operator's logs. */
   logs: string;
@@ -54,7 +58,8 @@ export function installValues(env: Environment, settings: InstallSettings, tag: 
     image: { repository: imageRepository, tag, pullPolicy: 'Never' },
     operator: {
       config: settings.operatorConfig,
-      chartRepositoryVolume: { configMap: { name: chartsConfigMap } },
+      // null removes the chart's default emptyDir (helm merges maps): one volume source only.
+      chartRepositoryVolume: { emptyDir: null, configMap: { name: chartsConfigMap } },
     },
     networkPolicy: {
       egress: [
@@ -73,10 +78,13 @@ function applyRendered(kubectl: Kubectl, dir: string, name: string, args: string
   kubectl('apply', '--server-side', '--force-conflicts', '-f', file);
 }
 
-/** helm upgrade --install with the values for `tag` (importing that image first). */
-export function helmInstall(env: Environment, settings: InstallSettings, tag: string): BuiltImage {
-  const image = buildImage({ tag, out: join(settings.stateDir, 'image') });
-  importIntoNode(env, image.archive);
+/**
+ * helm upgrade --install with the values for `tag`: builds that image and imports it into the
+ * node first, unless `built` is that image, already imported.
+ */
+export function helmInstall(env: Environment, settings: InstallSettings, tag: string, built?: BuiltImage): BuiltImage {
+  const image = built ?? buildImage({ tag, out: join(settings.stateDir, 'image') });
+  if (!built) importIntoNode(env, image.archive);
   const valuesFile = join(settings.stateDir, 'bulkhead-values.yaml');
   writeFileSync(valuesFile, stringify(installValues(env, settings, tag)), { mode: 0o600 });
   execFileSync(env.helm, ['upgrade', '--install', releaseName, join(repoRoot, 'charts/bulkhead'), '--namespace', operatorNamespace,
@@ -93,17 +101,43 @@ export async function rolledOut(kubectl: Kubectl, names: string[], timeoutMs = 2
   }
 }
 
-/** `kubectl port-forward` to the API's Service on a free loopback port; resolves once /healthz answers. */
-async function forwardApi(env: Environment): Promise<{ url: string; child: ChildProcess }> {
+/**
+ * `kubectl port-forward` to the API's Service on a free loopback port, kept up for as long as the
+ * platform runs: a forward is bound to one pod and ends when that pod goes (an upgrade, a rollback,
+ * an uninstall and reinstall), so it is started again on the same port. Resolves once /healthz
+ * answers through it.
+ */
+async function forwardApi(env: Environment): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn(env.kubectl, ['--kubeconfig', env.kubeconfig, 'port-forward', '-n', operatorNamespace, `svc/${deployments.api}`,
-    `--address=127.0.0.1`, `${port}:80`], { stdio: 'ignore' });
+  let child: ChildProcess | undefined;
+  let stopped = false;
+  const start = (): void => {
+    child = spawn(env.kubectl, ['--kubeconfig', env.kubeconfig, 'port-forward', '-n', operatorNamespace, `svc/${deployments.api}`,
+      `--address=127.0.0.1`, `${port}:80`], { stdio: 'ignore' });
+    child.once('exit', () => {
+      if (!stopped) setTimeout(() => { if (!stopped) start(); }, 1_000).unref();
+    });
+  };
+  start();
   const url = `http://127.0.0.1:${port}`;
   await eventually('the onboarding API to answer through kubectl port-forward', async () => {
-    if (child.exitCode !== null) throw new Error(`kubectl port-forward exited with ${child.exitCode}`);
-    return (await fetch(`${url}/healthz`)).ok;
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return undefined;
+    }
   }, 60_000, 500);
-  return { url, child };
+  return {
+    url,
+    stop: async () => {
+      stopped = true;
+      const current = child;
+      if (!current || current.exitCode !== null || current.signalCode !== null) return;
+      const exited = new Promise((resolve) => current.once('exit', resolve));
+      current.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 export async function installBulkhead(env: Environment, kubectl: Kubectl, settings: InstallSettings & { trailUrl: string }): Promise<InstalledPlatform> {
@@ -115,16 +149,13 @@ export async function installBulkhead(env: Environment, kubectl: Kubectl, settin
   writeFileSync(urlFile, settings.trailUrl, { mode: 0o600 });
   applyRendered(kubectl, dir, 'audit-trail', ['create', 'secret', 'generic', 'bulkhead-api-audit-trail', '-n', operatorNamespace, `--from-file=url=${urlFile}`]);
   const image = helmInstall(env, settings, settings.tag ?? 'local');
+  const installed = Date.now();
   await rolledOut(kubectl, [deployments.operator, deployments.api]);
+  const availableSeconds = (Date.now() - installed) / 1000;
   const api = await forwardApi(env);
   return {
-    image, apiUrl: api.url,
+    image, apiUrl: api.url, settings, availableSeconds,
     logs: `kubectl logs -n ${operatorNamespace} deployment/${deployments.operator}`,
-    stop: async () => {
-      if (api.child.exitCode !== null) return;
-      const exited = new Promise((resolve) => api.child.once('exit', resolve));
-      api.child.kill('SIGTERM');
-      await exited;
-    },
+    stop: api.stop,
   };
 }

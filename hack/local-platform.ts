@@ -22,7 +22,7 @@ import { repoRoot } from '../testenv/src/paths.js';
 import { eventually } from '../testenv/src/poll.js';
 import { freePort } from '../testenv/src/processes.js';
 import { findBinaries } from '../testenv/src/binaries.js';
-import { installBulkhead, operatorNamespace } from './installed-platform.js';
+import { installBulkhead, operatorNamespace, type InstalledPlatform } from './installed-platform.js';
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
 /** The product chart's versions in the platform's chart repository: the example plans' and the example rollout's. */
@@ -47,6 +47,8 @@ export interface LocalPlatform {
   operatorLog: string;
   /** Whether the operator and the API run as pods installed with helm (a real node), not as local processes. */
   installed: boolean;
+  /** The helm installation, when installed: its image and the settings an upgrade reuses. */
+  installation?: InstalledPlatform;
   api: { url: string };
   tokens: { admin: string; sales: string; auditor: string };
   /** The public half of the key the operator signs audit reports with. */
@@ -71,9 +73,10 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const operatorConfig = writeOperatorConfig(config, options);
   await eventually('the example TenantPlans to be applied', () => (kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')), true));
   const trailUrl = await createAuditTrailDatabase(env);
-  const running = env.network.node === 'real' && !options.processes
+  const installation = env.network.node === 'real' && !options.processes
     ? await installBulkhead(env, kubectl, { operatorConfig: config.shared, chartsDir: config.chartsDir, stateDir, trailUrl })
-    : await startProcesses(env, operatorConfig, trailUrl);
+    : undefined;
+  const running = installation ?? await startProcesses(env, operatorConfig, trailUrl);
   const tokens = {
     admin: mintToken(env, 'platform-admin'),
     sales: mintToken(env, 'sales-ops'),
@@ -84,7 +87,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     await stopEnvironment(env);
   };
   return {
-    env, kubectl, operatorConfig, operatorLog: running.logs, installed: 'image' in running, api: { url: running.apiUrl }, tokens, auditPublicKey, stop,
+    env, kubectl, operatorConfig, operatorLog: running.logs, installed: installation !== undefined, ...(installation ? { installation } : {}), api: { url: running.apiUrl }, tokens, auditPublicKey, stop,
     environmentVariables: {
       KUBECONFIG: env.kubeconfig,
       BULKHEAD_CONFIG: operatorConfig,

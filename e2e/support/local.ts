@@ -10,6 +10,9 @@ import { repoRoot } from './platform.js';
 
 let local: LocalPlatform | undefined;
 
+/** The platform these hooks started on this machine; undefined when the journeys run against another (BULKHEAD_API_URL). */
+export const localPlatform = (): LocalPlatform | undefined => local;
+
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context): Promise<void> {
     if (process.env.BULKHEAD_API_URL) return;
