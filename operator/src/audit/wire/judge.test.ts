@@ -18,7 +18,7 @@ const policies = tenants.flatMap((tenant) => buildNetworkPolicies(tenant, { name
 const namespaces = ['tenant-a', 'tenant-b', 'ingress-nginx'].map((name) => ({ name, labels: { 'kubernetes.io/metadata.name': name } }));
 const plan: ProbePlan = {
   runId: 'r1', ports: [8080],
-  sites: [...tenants.map((t) => ({ namespace: t.namespace, tenant: { name: t.name, uid: t.uid }, labels: { 'bulkhead.dev/tenant': t.name } })), { namespace: 'ingress-nginx', labels: {} }],
+  sites: [...tenants.map((t) => ({ namespace: t.namespace, tenant: { name: t.name, uid: t.uid }, labels: { 'bulkhead.dev/tenant': t.name }, portNames: {} })), { namespace: 'ingress-nginx', labels: {}, portNames: {} }],
 };
 const listeners = plan.sites.map((site, index) => ({ namespace: site.namespace, pod: 'l', labels: site.labels, address: `198.18.128.${10 + index}` }));
 
@@ -40,6 +40,17 @@ describe('the wire against the analyzer', () => {
     for (const from of plan.sites) {
       for (const to of plan.sites) assert.equal(prediction.get(`${from.namespace}\u0000${to.namespace}\u00008080`), allowed(from.namespace, to.namespace), `${from.namespace} → ${to.namespace}`);
     }
+  });
+
+  it('resolves a named policy port (the app Service\'s targetPort: http) against the listener\'s port names, as the enforcer does', () => {
+    const named = tenants.flatMap((tenant) => buildNetworkPolicies(tenant, { namespace: tenant.namespace, egress: [], ingressPorts: [{ protocol: 'TCP', port: 'http' }] }, settings))
+      .map((object) => networkPolicyOf(NetworkPolicyManifestSchema.parse(object)));
+    const fromIngress = (portNames: Record<number, string>) => {
+      const sites = plan.sites.map((site) => (site.tenant ? { ...site, portNames } : site));
+      return predict({ namespaces, policies: named }, { ...observation(), plan: { ...plan, sites } }, defaultAssumptions).get('ingress-nginx\u0000tenant-a\u00008080');
+    };
+    assert.equal(fromIngress({ 8080: 'http' }), true, 'the listener names 8080 http as the app does');
+    assert.equal(fromIngress({}), false, 'an unnamed port never matches a named policy port');
   });
 
   it('passes each tenant when the wire agrees, and replaces the limitation with what was measured and when', () => {

@@ -11,6 +11,8 @@ export interface ProbeSite {
   tenant?: { name: string; uid: string };
   /** The labels both probe pods carry: the tenant's app pods' labels, so policies select them alike. */
   labels: Record<string, string>;
+  /** Names the listener gives its ports, by port: the app pods' own, so named policy ports match alike. */
+  portNames: Record<number, string>;
 }
 
 export interface ProbePlan {

@@ -6,7 +6,7 @@ import { applyControls, parseTerminationMessage, rawAttempts, targetsFor } from 
 const plan: ProbePlan = {
   runId: 'abc123',
   ports: [8080, 9090],
-  sites: [{ namespace: 'tenant-a', labels: {} }, { namespace: 'tenant-b', labels: {} }],
+  sites: [{ namespace: 'tenant-a', labels: {}, portNames: {} }, { namespace: 'tenant-b', labels: {}, portNames: {} }],
 };
 const listeners: Listener[] = [
   { namespace: 'tenant-a', pod: 'l', labels: {}, address: '198.18.128.10' },

@@ -28,6 +28,13 @@ describe('the probe plan', () => {
     assert.deepEqual(declaredPorts([{ protocol: 'TCP', port: 'http' }, { protocol: 'TCP', port: 9000 }, { protocol: 'UDP', port: 53 }], pods), [8080, 9000]);
   });
 
+  it('names the probed ports as the tenant\'s app pod does, so a policy allowing the named port matches the listener', () => {
+    const pods = [appPod('app-1', { 'bulkhead.dev/tenant': 'acme' })];
+    const plan = probePlan({ runId: 'r', tenants: [tenant], pods, servicePorts: new Map([['acme', [{ protocol: 'TCP', port: 'http' }]]]), platformNamespaces: ['ingress-nginx'] });
+    assert.deepEqual(plan.ports, [8080]);
+    assert.deepEqual(plan.sites.map((site) => site.portNames), [{ 8080: 'http' }, {}]);
+  });
+
   it('probes the tenants and the platform namespaces, on 8080 when nothing is declared', () => {
     const plan = probePlan({ runId: 'r', tenants: [{ ...tenant, name: 'b', namespace: 'tenant-b' }, tenant], pods: [], servicePorts: new Map(), platformNamespaces: ['ingress-nginx'] });
     assert.deepEqual(plan.sites.map((site) => site.namespace), ['tenant-acme', 'tenant-b', 'ingress-nginx']);

@@ -36,12 +36,25 @@ export function appPodsOf(tenant: TenantSite, pods: readonly PodLike[]): PodLike
     && !['Succeeded', 'Failed'].includes(pod.status?.phase ?? ''));
 }
 
+const firstAppPod = (tenant: TenantSite, pods: readonly PodLike[]): PodLike | undefined =>
+  [...appPodsOf(tenant, pods)].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))[0];
+
 /** The labels of the tenant's app pods (the first by name), or just the tenant label when none runs. */
 export function appLabels(tenant: TenantSite, pods: readonly PodLike[]): Record<string, string> {
-  const [first] = [...appPodsOf(tenant, pods)].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
-  const labels = { ...(first?.metadata.labels ?? { [tenantLabel]: tenant.name }) };
+  const labels = { ...(firstAppPod(tenant, pods)?.metadata.labels ?? { [tenantLabel]: tenant.name }) };
   delete labels[templateHashLabel];
   return labels;
+}
+
+/**
+ * The names the tenant's app pod (the first by name) gives its TCP container ports, by port. A
+ * policy may allow a named port (the tenant's own, from the app Service's `targetPort: http`), which
+ * matches only a pod that declares that name: the listener must declare it as the app does.
+ */
+export function appPortNames(tenant: TenantSite, pods: readonly PodLike[]): Record<number, string> {
+  const containers = firstAppPod(tenant, pods)?.spec?.containers ?? [];
+  const named = containers.flatMap((container) => container.ports ?? []).filter((port) => port.name && (port.protocol ?? 'TCP') === 'TCP');
+  return Object.fromEntries(named.map((port) => [port.containerPort, port.name as string]));
 }
 
 /** The TCP ports of the app Services, named ports resolved against the app pods' container ports. */
@@ -66,12 +79,15 @@ export interface PlanInput {
 
 export function probePlan(input: PlanInput): ProbePlan {
   const tenants = [...input.tenants].sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
+  const declared = new Set(tenants.flatMap((tenant) => declaredPorts(input.servicePorts.get(tenant.name) ?? [], appPodsOf(tenant, input.pods))));
+  const ports = declared.size > 0 ? [...declared].sort((a, b) => a - b) : [defaultProbePort];
+  const probedNames = (names: Record<number, string>) => Object.fromEntries(ports.flatMap((port) => (names[port] ? [[port, names[port]]] : [])));
   const sites: ProbeSite[] = tenants.map((tenant) => ({
     namespace: tenant.namespace, tenant: { name: tenant.name, uid: tenant.uid }, labels: appLabels(tenant, input.pods),
+    portNames: probedNames(appPortNames(tenant, input.pods)),
   }));
   for (const namespace of input.platformNamespaces) {
-    if (!sites.some((site) => site.namespace === namespace)) sites.push({ namespace, labels: { 'app.kubernetes.io/name': 'bulkhead-audit-probe' } });
+    if (!sites.some((site) => site.namespace === namespace)) sites.push({ namespace, labels: { 'app.kubernetes.io/name': 'bulkhead-audit-probe' }, portNames: {} });
   }
-  const ports = new Set(tenants.flatMap((tenant) => declaredPorts(input.servicePorts.get(tenant.name) ?? [], appPodsOf(tenant, input.pods))));
-  return { runId: input.runId, sites, ports: ports.size > 0 ? [...ports].sort((a, b) => a - b) : [defaultProbePort] };
+  return { runId: input.runId, sites, ports };
 }

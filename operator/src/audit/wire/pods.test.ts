@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ProbeSite } from './model.js';
 import { listenerPod, neverReadyGate, tryingPod, tryingScript } from './pods.js';
 
-const site: ProbeSite = { namespace: 'tenant-acme', tenant: { name: 'acme', uid: 'u1' }, labels: { 'bulkhead.dev/tenant': 'acme', 'app.kubernetes.io/name': 'tenant-app' } };
+const site: ProbeSite = { namespace: 'tenant-acme', tenant: { name: 'acme', uid: 'u1' }, labels: { 'bulkhead.dev/tenant': 'acme', 'app.kubernetes.io/name': 'tenant-app' }, portNames: { 8080: 'http' } };
 
 interface PodView {
   metadata: { name: string; labels: Record<string, string>; ownerReferences?: { kind: string; controller: boolean }[] };
@@ -37,6 +37,11 @@ describe('the probe pods', () => {
     const pod = listenerPod(site, 'r1', [8080]) as unknown as PodView;
     assert.deepEqual(pod.spec.readinessGates, [{ conditionType: neverReadyGate }]);
     assert.match(pod.spec.containers[0]?.command.join(' ') ?? '', /for port in 8080; do httpd -p "\$port"/);
+  });
+
+  it('names the listener\'s ports as the app names them, so a NetworkPolicy\'s named port selects it alike', () => {
+    const pod = listenerPod(site, 'r1', [8080, 9090]) as unknown as { spec: { containers: { ports: object[] }[] } };
+    assert.deepEqual(pod.spec.containers[0]?.ports, [{ containerPort: 8080, protocol: 'TCP', name: 'http' }, { containerPort: 9090, protocol: 'TCP' }]);
   });
 
   it('lets a non-root listener bind a port below 1024 only through the safe sysctl, only when needed', () => {

@@ -63,10 +63,14 @@ function base(site: ProbeSite, name: string, runId: string, settings: ProbePodSe
   };
 }
 
-function container(settings: ProbePodSettings, command: string[], ports: number[] = []): Record<string, unknown> {
+/** The listener's container ports, named as the site's app names them (see ProbeSite.portNames). */
+export const listenerPorts = (site: ProbeSite, ports: readonly number[]): { containerPort: number; protocol: 'TCP'; name?: string }[] =>
+  ports.map((port) => ({ containerPort: port, protocol: 'TCP', ...(site.portNames[port] ? { name: site.portNames[port] } : {}) }));
+
+function container(settings: ProbePodSettings, command: string[], ports: readonly object[] = []): Record<string, unknown> {
   return {
     name: 'probe', image: settings.image, imagePullPolicy: 'IfNotPresent', command,
-    ...(ports.length > 0 ? { ports: ports.map((port) => ({ containerPort: port, protocol: 'TCP' })) } : {}),
+    ...(ports.length > 0 ? { ports } : {}),
     resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
     terminationMessagePolicy: 'File',
     securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
@@ -85,7 +89,7 @@ export function listenerPod(site: ProbeSite, runId: string, ports: readonly numb
       ...pod.spec,
       readinessGates: [{ conditionType: neverReadyGate }],
       securityContext: { ...(pod.spec.securityContext as object), ...(lowPorts ? { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] } : {}) },
-      containers: [container(settings, ['sh', '-c', script], [...ports])],
+      containers: [container(settings, ['sh', '-c', script], listenerPorts(site, ports))],
     },
   };
 }

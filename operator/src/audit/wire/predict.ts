@@ -6,7 +6,7 @@
  */
 import { explain, type Assumptions, type ClusterState, type Pod } from '../network/index.js';
 import { probeRunLabel, type Observation } from './model.js';
-import { listenerName, tryingName } from './pods.js';
+import { listenerName, listenerPorts, tryingName } from './pods.js';
 
 export type Prediction = ReadonlyMap<string, boolean>;
 
@@ -14,14 +14,15 @@ export const cellKey = (from: string, to: string, port: number): string => `${fr
 
 function probePods(observation: Pick<Observation, 'plan' | 'listeners' | 'tryingAddresses'>): { trying: Pod[]; listening: Pod[] } {
   const { plan } = observation;
-  const labelsOf = (namespace: string) => ({ ...(plan.sites.find((site) => site.namespace === namespace)?.labels ?? {}), [probeRunLabel]: plan.runId });
+  const siteOf = (namespace: string) => plan.sites.find((site) => site.namespace === namespace) ?? { namespace, labels: {}, portNames: {} };
+  const labelsOf = (namespace: string) => ({ ...siteOf(namespace).labels, [probeRunLabel]: plan.runId });
   const trying = plan.sites.map(({ namespace }): Pod => {
     const address = observation.tryingAddresses[namespace];
     return { namespace, name: tryingName(plan.runId), labels: labelsOf(namespace), ports: [], hostNetwork: false, ...(address ? { podIP: address } : {}) };
   });
   const listening = observation.listeners.map((listener): Pod => ({
     namespace: listener.namespace, name: listenerName(plan.runId), labels: labelsOf(listener.namespace), hostNetwork: false,
-    ports: plan.ports.map((port) => ({ containerPort: port, protocol: 'TCP' })),
+    ports: listenerPorts(siteOf(listener.namespace), plan.ports),
     ...(listener.address ? { podIP: listener.address } : {}),
   }));
   return { trying, listening };
