@@ -131,10 +131,12 @@ export const OperatorConfigSchema = z.strictObject({
       enabled: z.boolean().default(false),
       image: z.string().min(1).default('bulkhead.dev/probe:local'),
       concurrency: z.int().min(1).max(64).default(4),
-    }).default({ enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4 }),
+      /** Seconds a trying pod waits before it tries, so the enforcer has programmed its rules (wire/pods.ts). */
+      settleSeconds: z.int().min(0).max(120).default(5),
+    }).default({ enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4, settleSeconds: 5 }),
   }).default({
     enabled: true, intervalSeconds: 600, initialDelaySeconds: 60, reportConfigMap: 'bulkhead-audit-report',
-    probes: { enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4 },
+    probes: { enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4, settleSeconds: 5 },
   }),
 });
 

@@ -27,7 +27,7 @@ export interface OperatorAuditOptions {
 function wireRequest(config: OperatorConfig): { wire?: WireRequest } {
   const { probes } = config.audit;
   if (!probes.enabled) return {};
-  return { wire: { platformNamespaces: [], concurrency: probes.concurrency, fieldManager: 'bulkhead-audit', settings: { ...defaultProbePodSettings, image: probes.image } } };
+  return { wire: { platformNamespaces: [], concurrency: probes.concurrency, fieldManager: 'bulkhead-audit', settings: { ...defaultProbePodSettings, image: probes.image, settleSeconds: probes.settleSeconds } } };
 }
 
 export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudit {

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeSite } from './model.js';
-import { listenerPod, neverReadyGate, tryingPod, tryingScript } from './pods.js';
+import { defaultProbePodSettings, listenerPod, neverReadyGate, tryingPod, tryingScript } from './pods.js';
 
 const site: ProbeSite = { namespace: 'tenant-acme', tenant: { name: 'acme', uid: 'u1' }, labels: { 'bulkhead.dev/tenant': 'acme', 'app.kubernetes.io/name': 'tenant-app' }, portNames: { 8080: 'http' } };
 
@@ -49,6 +49,11 @@ describe('the probe pods', () => {
     assert.deepEqual((listenerPod(site, 'r1', [80, 8080]) as unknown as PodView).spec.securityContext.sysctls?.map((s) => s.name), ['net.ipv4.ip_unprivileged_port_start']);
   });
 
+  it('lets the trying pod wait before its first attempt, so the enforcer has programmed its rules', () => {
+    const pod = tryingPod(site, 'r1', [{ address: '198.18.128.5', port: 8080 }], { ...defaultProbePodSettings, settleSeconds: 7 }) as unknown as PodView;
+    assert.match(pod.spec.containers[0]?.command[2] ?? '', /^sleep 7\n/);
+  });
+
   it('has a trying script that reports every target by index, 1 when nc connected', function () {
     const dir = mkdtempSync(join(tmpdir(), 'probe-script-'));
     try {
@@ -56,7 +61,7 @@ describe('the probe pods', () => {
       writeFileSync(join(dir, 'nc'), '#!/bin/sh\n[ "$4" = 8080 ]\n');
       chmodSync(join(dir, 'nc'), 0o755);
       const result = join(dir, 'result');
-      const run = spawnSync('sh', ['-c', tryingScript(1, result), 'probe', '10.0.0.1:8080', '10.0.0.2:9090', '10.0.0.3:8080'],
+      const run = spawnSync('sh', ['-c', tryingScript(1, 0, result), 'probe', '10.0.0.1:8080', '10.0.0.2:9090', '10.0.0.3:8080'],
         { env: { PATH: `${dir}:/usr/bin:/bin`, TMPDIR: dir }, encoding: 'utf8' });
       assert.equal(run.status, 0, run.stderr);
       assert.equal(readFileSync(result, 'utf8').trim(), '0=1 1=0 2=1');

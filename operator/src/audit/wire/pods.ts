@@ -26,9 +26,16 @@ export interface ProbePodSettings {
   connectTimeoutSeconds: number;
   /** Seconds after which a probe pod stops by itself. */
   deadlineSeconds: number;
+  /**
+   * Seconds a trying pod waits before its first attempt. Enforcers program a new pod's rules
+   * asynchronously (kube-router after it sees the pod's address): a pod that tries at once is
+   * measured in the window before its own egress rules exist, which is not the steady state the
+   * policies describe.
+   */
+  settleSeconds: number;
 }
 
-export const defaultProbePodSettings: ProbePodSettings = { image: probeImageDefault, connectTimeoutSeconds: 3, deadlineSeconds: 300 };
+export const defaultProbePodSettings: ProbePodSettings = { image: probeImageDefault, connectTimeoutSeconds: 3, deadlineSeconds: 300, settleSeconds: 5 };
 
 export const listenerName = (runId: string): string => `bulkhead-probe-${runId}-listen`;
 export const tryingName = (runId: string): string => `bulkhead-probe-${runId}-try`;
@@ -95,10 +102,11 @@ export function listenerPod(site: ProbeSite, runId: string, ports: readonly numb
 }
 
 /**
- * Tries every target at once and writes `0=1 1=0 ...` (target index = 1 when it connected) to the
+ * Waits `settleSeconds`, tries every target at once and writes `0=1 1=0 ...` (target index = 1 when it connected) to the
  * termination message; a target without an answer is left out, which the reader takes as unknown.
  */
-export const tryingScript = (timeout: number, resultFile = '/dev/termination-log'): string => [
+export const tryingScript = (timeout: number, settleSeconds: number, resultFile = '/dev/termination-log'): string => [
+  `sleep ${settleSeconds}`,
   'i=0; dir="${TMPDIR:-/tmp}"',
   `for target in "$@"; do (nc -w ${timeout} "\${target%:*}" "\${target##*:}" </dev/null >/dev/null 2>&1 && echo 1 || echo 0) >"$dir/r.$i" & i=$((i+1)); done`,
   'wait',
@@ -110,5 +118,5 @@ export const tryingScript = (timeout: number, resultFile = '/dev/termination-log
 export function tryingPod(site: ProbeSite, runId: string, targets: readonly Target[], settings = defaultProbePodSettings): ProbePod {
   const pod = base(site, tryingName(runId), runId, settings);
   const args = targets.map((target) => `${target.address}:${target.port}`);
-  return { ...pod, spec: { ...pod.spec, containers: [container(settings, ['sh', '-c', tryingScript(settings.connectTimeoutSeconds), 'probe', ...args])] } };
+  return { ...pod, spec: { ...pod.spec, containers: [container(settings, ['sh', '-c', tryingScript(settings.connectTimeoutSeconds, settings.settleSeconds), 'probe', ...args])] } };
 }
