@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeSite } from './model.js';
-import { defaultProbePodSettings, listenerPod, neverReadyGate, tryingPod, tryingScript } from './pods.js';
+import { defaultProbePodSettings, listenerDeadlineSeconds, listenerPod, neverReadyGate, tryingPod, tryingScript } from './pods.js';
 
 const site: ProbeSite = { namespace: 'tenant-acme', tenant: { name: 'acme', uid: 'u1' }, labels: { 'bulkhead.dev/tenant': 'acme', 'app.kubernetes.io/name': 'tenant-app' }, portNames: { 8080: 'http' } };
 
@@ -47,6 +47,15 @@ describe('the probe pods', () => {
   it('lets a non-root listener bind a port below 1024 only through the safe sysctl, only when needed', () => {
     assert.equal((listenerPod(site, 'r1', [8080]) as unknown as PodView).spec.securityContext.sysctls, undefined);
     assert.deepEqual((listenerPod(site, 'r1', [80, 8080]) as unknown as PodView).spec.securityContext.sysctls?.map((s) => s.name), ['net.ipv4.ip_unprivileged_port_start']);
+  });
+
+  it('keeps the listeners alive through every round of trying pods, also for a fleet that takes longer than the base deadline', () => {
+    // 51 namespaces at 4 trying pods a round: 13 rounds of up to 120 s each, on top of the base 300 s.
+    const seconds = listenerDeadlineSeconds(defaultProbePodSettings, Math.ceil(51 / 4), 120);
+    assert.equal(seconds, 300 + 13 * 120);
+    const pod = listenerPod(site, 'r1', [8080], { ...defaultProbePodSettings, deadlineSeconds: seconds }) as unknown as PodView;
+    assert.equal(pod.spec.activeDeadlineSeconds, seconds);
+    assert.match(pod.spec.containers[0]?.command[2] ?? '', new RegExp(`exec sleep ${seconds}$`));
   });
 
   it('lets the trying pod wait before its first attempt, so the enforcer has programmed its rules', () => {

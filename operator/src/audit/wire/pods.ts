@@ -84,6 +84,15 @@ function container(settings: ProbePodSettings, command: string[], ports: readonl
   };
 }
 
+/**
+ * The listeners' deadline: they must outlive every round of trying pods (⌈sites / concurrency⌉
+ * rounds, each bounded by the wait for a trying pod), or the last rounds find them gone. The
+ * deadline is only the backstop for an audit that died before deleting them.
+ */
+export function listenerDeadlineSeconds(settings: ProbePodSettings, rounds: number, roundSeconds: number): number {
+  return settings.deadlineSeconds + rounds * roundSeconds;
+}
+
 /** Serves HTTP on every port (httpd daemonizes), then waits for the deadline. */
 export function listenerPod(site: ProbeSite, runId: string, ports: readonly number[], settings = defaultProbePodSettings): ProbePod {
   const pod = base(site, listenerName(runId), runId, settings);

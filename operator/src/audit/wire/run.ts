@@ -10,7 +10,7 @@ import type { KubeObject } from '../../runtime/types.js';
 import { mapBounded } from '../data/bounded.js';
 import type { Listener, Observation, ProbePlan, ProbeSite } from './model.js';
 import { applyControls, rawAttempts, targetsFor, type TryingResult } from './outcome.js';
-import { defaultProbePodSettings, listenerName, listenerPod, tryingName, tryingPod, type ProbePodSettings } from './pods.js';
+import { defaultProbePodSettings, listenerDeadlineSeconds, listenerName, listenerPod, tryingName, tryingPod, type ProbePodSettings } from './pods.js';
 
 export interface ProbeRunOptions {
   /** Creates, reads and deletes the probe pods; tied to `signal` where the caller aborts the run. */
@@ -74,7 +74,10 @@ function tryingState(live: PodState | undefined): { message: string } | string |
 }
 
 async function startListener(options: ProbeRunOptions, site: ProbeSite, created: KubeObject[]): Promise<Listener> {
-  const pod = listenerPod(site, options.plan.runId, options.plan.ports, options.settings ?? defaultProbePodSettings);
+  const settings = options.settings ?? defaultProbePodSettings;
+  const rounds = Math.ceil(options.plan.sites.length / options.concurrency);
+  const deadlineSeconds = listenerDeadlineSeconds(settings, rounds, (options.startTimeoutMs ?? 120_000) / 1000);
+  const pod = listenerPod(site, options.plan.runId, options.plan.ports, { ...settings, deadlineSeconds });
   const listener = { namespace: site.namespace, pod: pod.metadata.name, labels: pod.metadata.labels ?? {} };
   try {
     await options.client.create(pod, { fieldManager: options.fieldManager });
