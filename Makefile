@@ -4,11 +4,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export KUBECONFIG ?= $(CURDIR)/.bulkhead/kubeconfig
 export SPEC
-export NODE
+# NODE=real|kwok|auto, passed on under a name of our own: npm and npx set NODE to node's own path
+# in what they run (the e2e suite runs under npx mocha).
+export BULKHEAD_NODE_REQUEST := $(NODE)
 TSX := node --import tsx
 
 
-.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview bench bench-api bench-probe chaos image cluster-up cluster-down cluster-status demo run run-api
+.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview pulumi-up pulumi-destroy bench bench-api bench-probe chaos image cluster-up cluster-down cluster-status demo run run-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -40,8 +42,14 @@ e2e: test-e2e ## the same journeys; set KUBECONFIG, BULKHEAD_API_URL, ... (e2e/s
 e2e-kind: ## the journeys on a kind cluster (needs Docker and kind; cannot run on a machine without Docker)
 	bash hack/e2e-kind.sh
 
-pulumi-preview: ## preview the Pulumi program (pulumi/) against the local control plane (needs the pulumi CLI)
-	@bash pulumi/preview.sh
+pulumi-preview: setup ## preview the Pulumi program (pulumi/) against the local environment (make cluster-up first; --diff: ARGS=--diff)
+	$(TSX) hack/pulumi/cli.ts preview $(ARGS)
+
+pulumi-up: setup ## install Bulkhead with Pulumi onto the local environment (make cluster-up NODE=real first): the image built here, the same chart
+	$(TSX) hack/pulumi/cli.ts up
+
+pulumi-destroy: setup ## remove what make pulumi-up installed (the CRDs stay, as with helm)
+	$(TSX) hack/pulumi/cli.ts destroy
 
 bench: setup ## time to Ready for N tenants (operator vs plain script), requests, memory, re-sync (SIZES=1,50,200)
 	$(TSX) bench/onboarding.ts

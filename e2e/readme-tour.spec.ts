@@ -59,7 +59,7 @@ async function startDemo(stateDir: string): Promise<{ demo: ChildProcess; output
   let output = '';
   const demo = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'hack/demo.ts')], {
     // KWOK's node: the journeys' platform holds this machine's one real node while the tour runs.
-    cwd: repoRoot, env: { ...process.env, BULKHEAD_STATE_DIR: stateDir, ONCE: '', NODE: 'kwok' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot, env: { ...process.env, BULKHEAD_STATE_DIR: stateDir, ONCE: '', BULKHEAD_NODE_REQUEST: 'kwok' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

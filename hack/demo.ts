@@ -22,7 +22,7 @@ interface Condition { type: string; status: string; reason: string }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const platform = await startLocalPlatform({ stateDir, audit: { initialDelaySeconds: 10, intervalSeconds: 300 }, node: process.env.NODE });
+  const platform = await startLocalPlatform({ stateDir, audit: { initialDelaySeconds: 10, intervalSeconds: 300 }, node: process.env.BULKHEAD_NODE_REQUEST });
   const stopOnSignal = (): void => {
     console.log('\nStopping everything...');
     platform.stop().then(() => process.exit(130), () => process.exit(1));

@@ -9,6 +9,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { deploymentProblem } from '../operator/src/resources/release-objects.js';
 import type { KubeObject } from '../operator/src/runtime/types.js';
@@ -103,30 +104,45 @@ export async function rolledOut(kubectl: Kubectl, names: string[], timeoutMs = 2
 
 /**
  * `kubectl port-forward` to the API's Service on a free loopback port, kept up for as long as the
- * platform runs: a forward is bound to one pod and ends when that pod goes (an upgrade, a rollback,
- * an uninstall and reinstall), so it is started again on the same port. Resolves once /healthz
- * answers through it.
+ * platform runs. A forward is bound to the one pod it picked: when that pod goes (an upgrade, a
+ * rollback, an uninstall and reinstall) kubectl may exit, or stay up and close every connection.
+ * So /healthz is asked through it every two seconds, and a forward that exited or failed twice in
+ * a row is replaced on the same port. Resolves once /healthz answers.
  */
 async function forwardApi(env: Environment): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   let stopped = false;
+  let failures = 0;
   const start = (): void => {
+    failures = 0;
     child = spawn(env.kubectl, ['--kubeconfig', env.kubeconfig, 'port-forward', '-n', operatorNamespace, `svc/${deployments.api}`,
       `--address=127.0.0.1`, `${port}:80`], { stdio: 'ignore' });
-    child.once('exit', () => {
-      if (!stopped) setTimeout(() => { if (!stopped) start(); }, 1_000).unref();
-    });
+  };
+  const healthy = async (): Promise<boolean> => {
+    try {
+      return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
+    } catch {
+      return false;
+    }
+  };
+  const check = async (): Promise<void> => {
+    if (stopped) return;
+    const exited = child?.exitCode !== null || child?.signalCode !== null;
+    failures = (await healthy()) ? 0 : failures + 1;
+    if (exited) start();
+    else if (failures >= 2) child?.kill('SIGTERM'); // the next check starts a new one
   };
   start();
-  const url = `http://127.0.0.1:${port}`;
-  await eventually('the onboarding API to answer through kubectl port-forward', async () => {
-    try {
-      return (await fetch(`${url}/healthz`)).ok;
-    } catch {
-      return undefined;
+  void (async () => {
+    // Unref'd: the watch never keeps the process alive by itself.
+    while (!stopped) {
+      await sleep(2_000, undefined, { ref: false });
+      await check();
     }
-  }, 60_000, 500);
+  })();
+  await eventually('the onboarding API to answer through kubectl port-forward', () => healthy().then((ok) => ok || undefined), 60_000, 500);
   return {
     url,
     stop: async () => {

@@ -26,7 +26,7 @@ import { installBulkhead, operatorNamespace, type InstalledPlatform } from './in
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
 /** The product chart's versions in the platform's chart repository: the example plans' and the example rollout's. */
-const appVersions = ['1.4.2', '1.5.0'];
+export const appVersions = ['1.4.2', '1.5.0'];
 
 export interface LocalPlatformOptions {
   /** Where the environment and the platform's files live (`.bulkhead` for the demo). */
@@ -158,6 +158,29 @@ interface PlatformConfig {
   chartsDir: string;
 }
 
+/** The example regions' KMS account on the local emulator, and the static credentials it accepts. */
+export const localKms = { accountId: '123456789012', accessKeyId: 'local', secretAccessKey: 'local' } as const;
+/** The example plans' regions; both are served by the local PostgreSQL and KMS emulator. */
+export const localRegions = ['eu-central-1', 'us-east-1'] as const;
+
+/** Packages the product chart under each version the example plans and rollout name into `dir` (a chart repository). */
+export function packageProductCharts(env: Environment, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  for (const version of appVersions) {
+    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', dir, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
+  }
+  return dir;
+}
+
+/** What the operator needs here besides its regions and Secrets, wherever and however it is installed. */
+export function localOperatorSettings(env: Environment): Record<string, unknown> {
+  return {
+    encryption: { pendingWindowDays: 7 },
+    // Tenants may serve <name>.tenants.localhost; declared egress never reaches the cluster.
+    network: { clusterCIDRs: clusterRanges(env), baseDomain: 'tenants.localhost' },
+  };
+}
+
 /**
  * The operator's configuration: both example regions on the local PostgreSQL and KMS emulator
  * (reachable from pods on a real node), the product chart's versions 1.4.2 and 1.5.0 packaged into
@@ -165,23 +188,17 @@ interface PlatformConfig {
  */
 function platformConfig(env: Environment, kubectl: (...args: string[]) => string, options: LocalPlatformOptions): PlatformConfig {
   applySecret(env, kubectl, 'postgres-admin', { username: env.postgres.user, password: env.postgres.password });
-  applySecret(env, kubectl, 'kms-credentials', { accessKeyId: 'local', secretAccessKey: 'local' });
-  const chartsDir = join(options.stateDir, 'charts');
-  mkdirSync(chartsDir, { recursive: true });
-  for (const version of appVersions) {
-    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', chartsDir, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
-  }
+  applySecret(env, kubectl, 'kms-credentials', { accessKeyId: localKms.accessKeyId, secretAccessKey: localKms.secretAccessKey });
+  const chartsDir = packageProductCharts(env, join(options.stateDir, 'charts'));
   const region = {
     database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: operatorNamespace, name: 'postgres-admin' } },
-    kms: { accountId: '123456789012', endpoint: env.kms.endpoint, credentialsSecret: { namespace: operatorNamespace, name: 'kms-credentials' } },
+    kms: { accountId: localKms.accountId, endpoint: env.kms.endpoint, credentialsSecret: { namespace: operatorNamespace, name: 'kms-credentials' } },
   };
   return {
     chartsDir,
     shared: {
-      regions: { 'eu-central-1': region, 'us-east-1': region },
-      encryption: { pendingWindowDays: 7 },
-      // Tenants may serve <name>.tenants.localhost; declared egress never reaches the cluster.
-      network: { clusterCIDRs: clusterRanges(env), baseDomain: 'tenants.localhost' },
+      regions: Object.fromEntries(localRegions.map((name) => [name, region])),
+      ...localOperatorSettings(env),
       audit: { ...options.audit, signingKeySecret: { namespace: operatorNamespace, name: 'bulkhead-audit-signing-key' } },
     },
   };
@@ -209,7 +226,7 @@ function mintToken(env: Environment, role: string): string {
  * The API's audit trail, set up as docs/api.md tells a platform engineer to: a database and a
  * login role with INSERT and SELECT only; the table created by its owner with `audit-trail init`.
  */
-async function createAuditTrailDatabase(env: Environment): Promise<string> {
+export async function createAuditTrailDatabase(env: Environment): Promise<string> {
   const { host, port, user, password } = env.postgres;
   const url = (login: string, secret: string, database: string): string =>
     `postgres://${encodeURIComponent(login)}:${encodeURIComponent(secret)}@${host}:${port}/${database}`;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Bulkhead's tests and demo need on a fresh machine, and nothing twice:
 # Debian packages (PostgreSQL, openssl, and the real node's containerd, runc, CNI plugins,
-# iptables, ipset, busybox), the npm workspaces, the control-plane and node binaries built from
-# the Go module proxy, and the KMS emulator. Each step is skipped when already satisfied.
+# iptables, ipset, busybox), the npm workspaces, the control-plane, node and Pulumi binaries built
+# from the Go module proxy, and the KMS emulator. Each step is skipped when already satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,5 +37,8 @@ bash hack/build-control-plane.sh >/dev/null
 # The Gateway API's CRDs, which the admission specs install from the module (testenv/src/gateway-api.ts).
 (source hack/versions.sh && cd / && GOFLAGS=-mod=mod go mod download "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
 bash hack/build-node.sh >/dev/null
+# Pulumi's CLI and Kubernetes provider, for make pulumi-up and e2e/pulumi.spec.ts (cold: about 15
+# minutes on two idle cores, docs/decisions/0019-pulumi-built-from-source.md).
+bash hack/build-pulumi.sh >/dev/null
 bash hack/install-kms-emulator.sh >/dev/null
 log "ready"

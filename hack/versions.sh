@@ -11,3 +11,7 @@ GATEWAY_API_VERSION=v1.4.1
 KUBE_ROUTER_VERSION=v2.1.0
 COREDNS_VERSION=v1.15.0
 CRICTL_VERSION=v1.37.0
+# Pulumi (hack/build-pulumi.sh): the CLI and engine, and the Kubernetes provider plugin. The
+# provider has no tagged release for Go modules; this pseudo-version is its newest commit served.
+PULUMI_VERSION=v3.277.0
+PULUMI_KUBERNETES_PROVIDER_VERSION=v4.0.0-20260115033456-f47bc2d6f199

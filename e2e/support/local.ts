@@ -21,8 +21,8 @@ export const mochaHooks = {
     local = await startLocalPlatform({
       stateDir: join(repoRoot, '.bulkhead', 'e2e', String(process.pid)),
       audit: { initialDelaySeconds: 5, intervalSeconds: 60 },
-      // A real node where this machine can run one (NODE=kwok or NODE=real to choose).
-      node: process.env.NODE,
+      // A real node where this machine can run one (make test-e2e NODE=kwok or NODE=real to choose).
+      node: process.env.BULKHEAD_NODE_REQUEST,
     });
     Object.assign(process.env, local.environmentVariables);
     console.log(`  local platform started in ${((Date.now() - started) / 1000).toFixed(1)}s (operator log: ${local.operatorLog})`);

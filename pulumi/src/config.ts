@@ -83,6 +83,11 @@ export const StackConfigSchema = z.strictObject({
    * Secret the chart names (api.auditTrail.urlSecret), never into the values.
    */
   apiAuditTrailUrl: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// URL').optional(),
+  /**
+   * A folder of packaged product charts (relative to pulumi/), installed as the ConfigMap the
+   * operator mounts as its chart repository (chart-repository.ts).
+   */
+  chartRepository: z.string().min(1).optional(),
 }).superRefine((config, context) => {
   if (config.apiAuditTrailUrl === undefined && needsAuditTrailUrl(config.chartValues)) {
     context.addIssue({ code: 'custom', path: ['apiAuditTrailUrl'], message: 'is required while the onboarding API runs with its audit trail (or set chartValues.api.auditTrail.disabled: true, and tell your auditors)' });
@@ -93,7 +98,7 @@ export type StackConfig = z.infer<typeof StackConfigSchema>;
 export type RegionConfig = StackConfig['regions'][string];
 
 const objectKeys = ['chartValues', 'regions'] as const;
-const stringKeys = ['kubeconfig', 'context', 'namespace', 'podSecurityVersion', 'releaseName', 'apiAuditTrailUrl'] as const;
+const stringKeys = ['kubeconfig', 'context', 'namespace', 'podSecurityVersion', 'releaseName', 'apiAuditTrailUrl', 'chartRepository'] as const;
 
 /** Reads the stack's settings; throws one error naming every bad key. */
 export function loadStackConfig(config: pulumi.Config): StackConfig {
@@ -104,7 +109,8 @@ export function loadStackConfig(config: pulumi.Config): StackConfig {
   if (!result.success) {
     throw new Error(`invalid stack configuration: ${result.error.issues.map((issue) => describeIssue(config.name, issue)).join('; ')}`);
   }
-  return { ...result.data, kubeconfig: resolveFromProject(result.data.kubeconfig) };
+  const { kubeconfig, chartRepository } = result.data;
+  return { ...result.data, kubeconfig: resolveFromProject(kubeconfig), ...(chartRepository === undefined ? {} : { chartRepository: resolveFromProject(chartRepository) }) };
 }
 
 function readObject(config: pulumi.Config, key: string): unknown {

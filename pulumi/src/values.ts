@@ -3,10 +3,12 @@
  * operator's `regions` generated from `bulkhead:regions` (database host and port, KMS account and
  * endpoint, and references to the region Secrets; never a password). The resulting operator
  * configuration is checked against the operator's own schema, so a typo fails the preview instead
- * of crash-looping the operator after the install.
+ * of crash-looping the operator after the install. With `bulkhead:chartRepository`, the operator's
+ * chart repository volume is the ConfigMap chart-repository.ts installs.
  */
 import { OperatorConfigSchema } from '../../operator/src/api/operator-config.js';
 import type { RegionConfig, StackConfig } from './config.js';
+import { chartRepositoryConfigMap } from './chart-repository.js';
 import { regionSecretName } from './secrets.js';
 
 type Values = Record<string, unknown>;
@@ -30,7 +32,9 @@ export function chartValues(config: StackConfig): Values {
   const operator = (user['operator'] ?? {}) as Values;
   const operatorConfig = { ...((operator['config'] ?? {}) as Values), regions: operatorRegions(config) };
   assertValidOperatorConfig(operatorConfig);
-  return { ...user, operator: { ...operator, config: operatorConfig } };
+  // The chart's default emptyDir gives way to it (charts/bulkhead/templates/_helpers.tpl, bulkhead.volumeSource).
+  const chartRepositoryVolume = config.chartRepository === undefined ? {} : { chartRepositoryVolume: { configMap: { name: chartRepositoryConfigMap } } };
+  return { ...user, operator: { ...operator, config: operatorConfig, ...chartRepositoryVolume } };
 }
 
 function operatorRegions(config: StackConfig): Values {

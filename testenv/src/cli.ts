@@ -1,8 +1,9 @@
 /**
  * make cluster-up / cluster-down / cluster-status: the local environment, kept running between
  * commands. Usage: tsx testenv/src/cli.ts up|down|status
- * NODE=real starts a real node instead of KWOK's fake one (and fails, saying why, where the
- * machine cannot run one); NODE=auto takes a real node where possible and KWOK otherwise.
+ * `make cluster-up NODE=real` starts a real node instead of KWOK's fake one (and fails, saying why,
+ * where the machine cannot run one); NODE=auto takes a real node where possible and KWOK otherwise.
+ * make passes NODE on as BULKHEAD_NODE_REQUEST, which is what this reads.
  */
 import { isRunning, readEnvironment, startEnvironment, stopEnvironment, type Environment } from './environment.js';
 import { requestedNode } from './node/support.js';
@@ -28,7 +29,7 @@ async function main(command: string | undefined): Promise<number> {
         return 0;
       }
       const started = Date.now();
-      const env = await startEnvironment(stateDir, { node: requestedNode(process.env.NODE, 'kwok') });
+      const env = await startEnvironment(stateDir, { node: requestedNode(process.env.BULKHEAD_NODE_REQUEST, 'kwok') });
       console.log(`Local environment up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       describe(env);
       console.log(`\n  export KUBECONFIG=${env.kubeconfig}\n  kubectl get ns`);

@@ -66,3 +66,19 @@ signing key), grouped by namespace, as JSON: {"<namespace>": ["<name>", ...]}.
 {{- define "bulkhead.auditReportConfigMap" -}}
 {{- dig "audit" "reportConfigMap" "bulkhead-audit-report" .Values.operator.config -}}
 {{- end -}}
+
+{{/*
+A volume source from values (chartRepositoryVolume, snapshotVolume). The chart's default is an
+emptyDir, and helm merges maps: a persistentVolumeClaim or configMap set in values arrives beside
+that emptyDir, which Kubernetes refuses ("may not specify more than 1 volume type"). Another
+source set means the emptyDir gives way, so no one has to null it (a Pulumi helm Release cannot:
+the engine drops nulls from resource inputs).
+*/}}
+{{- define "bulkhead.volumeSource" -}}
+{{- $others := omit . "emptyDir" -}}
+{{- if $others -}}
+{{- toYaml $others -}}
+{{- else -}}
+{{- toYaml . -}}
+{{- end -}}
+{{- end -}}

@@ -94,7 +94,10 @@ export function startOperator(settings: Record<string, unknown> = {}, extraEnv: 
   const configFile = join(dir, 'config.yaml');
   const config = {
     identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'debug',
-    leaderElection: { enabled: true, leaseDurationSeconds: 4, renewDeadlineSeconds: 3, retryPeriodSeconds: 1 },
+    // Short enough that a takeover after a kill takes seconds, long enough that a leader on a busy
+    // two-core machine keeps its lease: with a 3 s renew deadline, a leader stalled that long under
+    // load lost it, exited, and failed the fleet rollout spec mid-step.
+    leaderElection: { enabled: true, leaseDurationSeconds: 10, renewDeadlineSeconds: 7, retryPeriodSeconds: 1 },
     release: { helm: env.helm, chartRepository: join(env.dir, 'run', 'charts') },
     regions: operatorRegions(),
     database: { snapshotDir: join(env.dir, 'run', 'snapshots') },

@@ -30,8 +30,9 @@ export function realNodeSupport(): RealNodeSupport {
 }
 
 /**
- * The node a command asked for in NODE: `real`, `kwok`, or `auto` (real where the machine can run
- * one, else KWOK, saying why in one line on `say`). Unset means `fallback`.
+ * The node a command asked for with NODE (make passes it on as BULKHEAD_NODE_REQUEST, because npm
+ * and npx overwrite NODE): `real`, `kwok`, or `auto` (real where the machine can run one, else
+ * KWOK, saying why in one line on `say`). Unset means `fallback`.
  */
 export function requestedNode(wanted: string | undefined, fallback: 'kwok' | 'auto', say: (line: string) => void = console.log): 'real' | 'kwok' {
   const choice = wanted || fallback; // make exports NODE empty when it is not set
