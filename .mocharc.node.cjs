@@ -20,6 +20,7 @@ module.exports = {
     "testenv/test/node/egress.spec.ts",
     "testenv/test/node/lock.spec.ts",
     "operator/test/wire/isolation.spec.ts",
+    "operator/test/wire/probe-audit.spec.ts",
     "testenv/test/node/cleanup.spec.ts",
   ],
 };

@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   await printAppPods(platform);
   if (platform.installed) printMemory(platform);
 
-  console.log('\nAuditing isolation (bulkhead audit: network, access, guardrails, databases, keys):');
+  const probing = platform.env.network.node === 'real' ? ' and probes on the wire' : '';
+  console.log(`\nAuditing isolation (bulkhead audit: network, access, guardrails, databases, keys${probing}):`);
   const reportDir = join(stateDir, 'audit');
   const audit = runAudit(platform, reportDir);
   process.stdout.write(audit.summary.split('\n').map((line) => `  ${line}`).join('\n'));
@@ -79,8 +80,10 @@ async function onboard(platform: LocalPlatform, name: string): Promise<void> {
 
 function runAudit(platform: LocalPlatform, reportDir: string): { summary: string } {
   mkdirSync(reportDir, { recursive: true });
+  // On a real node the audit also probes on the wire: its summary then carries the probed matrix.
+  const probe = platform.env.network.node === 'real' ? ['--probe'] : [];
   try {
-    const summary = execFileSync(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'audit', '--format', 'text', '--report-dir', reportDir],
+    const summary = execFileSync(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'audit', '--format', 'text', '--report-dir', reportDir, ...probe],
       { env: { ...process.env, ...platform.environmentVariables }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return { summary };
   } catch (error) {

@@ -24,6 +24,7 @@ export { realNodeSupport, requestedNode, type RealNodeSupport } from './node/sup
 export { packImage, type ImageSpec } from './node/images/oci-archive.js';
 export { execIn, httpGet, probeImage, probePort, runProbe, serviceProgrammed, tcpConnect, type ExecResult } from './node/probe-pods.js';
 export { productAppRepository } from './node/images/product-app.js';
+export { startComponent, stopComponent, type StoppedComponent } from './faults.js';
 
 /** Imports an OCI archive (packImage) into the real node's containerd, where kubelet finds it. */
 export function importIntoNode(env: Environment, archive: string): void {

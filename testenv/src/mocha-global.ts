@@ -40,7 +40,8 @@ export async function mochaGlobalSetup(): Promise<void> {
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
-  if (started) await stopEnvironment(started);
+  // The file, not the object started with: a spec that restarted a component (faults.ts) recorded its new pid there.
+  if (started) await stopEnvironment(readEnvironment(started.dir) ?? started);
 }
 
 /** Stops and removes the environments of earlier runs whose mocha process is gone (e.g. killed). */

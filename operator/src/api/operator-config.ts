@@ -122,7 +122,22 @@ export const OperatorConfigSchema = z.strictObject({
     signingKeySecret: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).optional(),
     /** The ConfigMap in the operator's namespace that holds the latest report (gzip), read by the onboarding API. */
     reportConfigMap: z.string().min(1).default('bulkhead-audit-report'),
-  }).default({ enabled: true, intervalSeconds: 600, initialDelaySeconds: 60, reportConfigMap: 'bulkhead-audit-report' }),
+    /**
+     * Probes on the wire in every periodic audit (docs/decisions/0020): short-lived probe pods in
+     * each tenant namespace. Needs the chart's audit.probes (pod create/get/delete in tenant
+     * namespaces) and the probe image on the nodes.
+     */
+    probes: z.strictObject({
+      enabled: z.boolean().default(false),
+      image: z.string().min(1).default('bulkhead.dev/probe:local'),
+      concurrency: z.int().min(1).max(64).default(4),
+      /** Seconds a trying pod waits before it tries, so the enforcer has programmed its rules (wire/pods.ts). */
+      settleSeconds: z.int().min(0).max(120).default(5),
+    }).default({ enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4, settleSeconds: 5 }),
+  }).default({
+    enabled: true, intervalSeconds: 600, initialDelaySeconds: 60, reportConfigMap: 'bulkhead-audit-report',
+    probes: { enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4, settleSeconds: 5 },
+  }),
 });
 
 export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;

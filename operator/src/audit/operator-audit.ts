@@ -12,7 +12,8 @@ import type { Logger } from '../runtime/logging.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
 import { readPublishedReport } from './publish.js';
 import { digestOf, serializeReport, signReport } from './report/index.js';
-import { runAudit } from './run.js';
+import { runAudit, type WireRequest } from './run.js';
+import { defaultProbePodSettings } from './wire/index.js';
 import { NoSigningKeyError, signingKeyFor } from './signing-key.js';
 
 export interface OperatorAuditOptions {
@@ -20,6 +21,13 @@ export interface OperatorAuditOptions {
   config: OperatorConfig;
   logger: Logger;
   registry: Registry;
+}
+
+/** The operator probes only tenant namespaces: it may run pods nowhere else (docs/decisions/0014). */
+function wireRequest(config: OperatorConfig): { wire?: WireRequest } {
+  const { probes } = config.audit;
+  if (!probes.enabled) return {};
+  return { wire: { platformNamespaces: [], concurrency: probes.concurrency, fieldManager: 'bulkhead-audit', settings: { ...defaultProbePodSettings, image: probes.image, settleSeconds: probes.settleSeconds } } };
 }
 
 export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudit {
@@ -33,6 +41,7 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     const audit = await runAudit({
       client, config, logger, addresses, scope: { kind: 'all' }, liveProbes: false,
       previous: published ? { digest: digestOf(published) } : null,
+      ...wireRequest(config),
     });
     if (!signed) return { tenants: audit.tenants, checks: audit.checks };
     const key = await signingKeyFor(client, config).catch((error: unknown) => {

@@ -7,12 +7,16 @@
 import type { Tenant } from '../api/tenant.js';
 import { errored, type AuditCheck, type CheckCategory, type InputObject, type ReachabilityMatrix } from './model.js';
 import type { Inventory } from './report/index.js';
+import type { ProbedMatrix } from './wire/model.js';
 
 export interface PartResult {
   checks: AuditCheck[];
   inputs: InputObject[];
   matrix?: ReachabilityMatrix;
   inventory?: Partial<Inventory>;
+  /** The probes on the wire (their part only). */
+  probed?: ProbedMatrix;
+  measuredEnforcement?: string;
 }
 
 export interface PartSpec {

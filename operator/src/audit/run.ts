@@ -26,6 +26,7 @@ import { defaultAssumptions, type Assumptions, type Probe } from './network/inde
 import { runPart, type PartResult } from './parts.js';
 import { admissionPoliciesOffLimitation, buildReport, type Inventory } from './report/index.js';
 import type { ReportScope, UnsignedReport } from './report/schema.js';
+import { auditOnTheWire, type ProbePodSettings } from './wire/index.js';
 
 export interface AuditRunRequest {
   client: KubeClient;
@@ -38,8 +39,19 @@ export interface AuditRunRequest {
   assumptions?: Assumptions;
   logger?: Logger;
   now?: () => Date;
+  /** Probe on the wire too (docs/decisions/0020); absent: the analysis only. */
+  wire?: WireRequest;
   /** The operator's resolver of the platform's server addresses (shares its cache); a new one by default. */
   addresses?: PlatformAddressResolver;
+}
+
+export interface WireRequest {
+  /** Platform namespaces to probe besides the tenants' (the ingress controller's), where the caller may run pods. */
+  platformNamespaces: string[];
+  concurrency: number;
+  fieldManager: string;
+  settings?: ProbePodSettings;
+  signal?: AbortSignal;
 }
 
 export interface AuditRun {
@@ -102,6 +114,22 @@ function otherParts({ request, tenants, plans, reader, addresses }: RunContext):
   ];
 }
 
+function probedParts(results: readonly PartResult[]): { probed?: PartResult['probed']; measuredEnforcement?: string } {
+  const wire = results.find((result) => result.probed);
+  if (!wire?.probed) return {};
+  return { probed: wire.probed, ...(wire.measuredEnforcement ? { measuredEnforcement: wire.measuredEnforcement } : {}) };
+}
+
+/** After every other part, so that no part reads the probe pods as the fleet's. */
+function wirePart({ request, tenants, reader }: RunContext): Promise<PartResult> {
+  const { wire } = request;
+  if (!wire) return Promise.resolve({ checks: [], inputs: [] });
+  return runPart({ category: 'network', name: 'probes', title: 'The probes on the wire could be run' }, tenants, async () => {
+    const result = await auditOnTheWire(request.client, reader, { ...wire, tenants, assumptions: request.assumptions ?? defaultAssumptions });
+    return { checks: result.checks, inputs: [], probed: result.probed, ...(result.limitation ? { measuredEnforcement: result.limitation } : {}) };
+  });
+}
+
 export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
   const { client, config } = request;
   const generatedAt = (request.now ?? (() => new Date()))();
@@ -113,6 +141,7 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
   const resolver = request.addresses ?? new PlatformAddressResolver(config);
   const context: RunContext = { request, tenants, plans, reader: new ClusterReader(client), addresses: () => resolver.addresses() };
   const results = await Promise.all([...networkParts(context), ...otherParts(context)]);
+  results.push(await wirePart(context));
   const inventory: Inventory = { tenants: tenants.map((t) => t.metadata.name), namespaces: null, databases: null, keyAliases: null };
   for (const result of results) Object.assign(inventory, result.inventory ?? {});
   const report = buildReport({
@@ -124,6 +153,7 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     checks: results.flatMap((result) => result.checks),
     inventory,
     matrix: results.find((result) => result.matrix)?.matrix ?? null,
+    ...probedParts(results),
     previous: request.previous,
     extraLimitations: config.admissionPolicies.enabled ? [] : [admissionPoliciesOffLimitation],
   });

@@ -12,8 +12,9 @@ commands:
   operator    run the operator (config: BULKHEAD_CONFIG=<file>, cluster: KUBECONFIG)
   api         run the onboarding API (config: BULKHEAD_API_CONFIG=<file>, BULKHEAD_API_HOST/PORT, BULKHEAD_AUDIT_TRAIL_URL, cluster: KUBECONFIG)
   token       create or revoke API tokens: token create --role ROLE --name NAME | token revoke NAME
-  audit [--tenant NAME] [--format json|html|text] [--out FILE] [--report-dir DIR] [--signing-key PEM] [--no-probes]
-              audit the live cluster, databases and keys (config: BULKHEAD_CONFIG) and sign the report; exit 1 on findings
+  audit [--tenant NAME] [--format json|html|text] [--out FILE] [--report-dir DIR] [--signing-key PEM] [--probe] [--no-access-probes]
+              audit the live cluster, databases and keys (config: BULKHEAD_CONFIG) and sign the report; exit 1 on findings;
+              --probe also measures isolation on the wire with probe pods (the observed matrix beside the prediction)
   audit network --manifests DIR --probe tcp/80 [--probe udp/53 ...] [--format json|text] [--assume NAME=false]
               which pod-to-pod flows the NetworkPolicies in DIR allow (offline, worst-case assumptions)
   audit verify FILE (--public-key PEM | --key-id HEX)  |  audit verify --chain DIR (--public-key PEM | --key-id HEX)

@@ -59,12 +59,19 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
     await admin.apply(buildTenantOwnerClusterRole(ownerRole), { fieldManager, force: true });
   });
 
-  after(function () {
+  // The probe users can escalate and bind: a spec that runs later (the audit's) would rightly find them.
+  const probeUsers: string[] = [];
+  after(async function () {
+    for (const name of probeUsers) {
+      await admin.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name }).catch(() => false);
+      await admin.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name }).catch(() => false);
+    }
     admin.close();
   });
 
   /** A probe user holding `rules`, once the authorizer sees them (it can list namespaces). */
   async function probeWith(user: string, rules: PolicyRule[]): Promise<KubeClient> {
+    probeUsers.push(user);
     const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: user } };
     await admin.apply({ ...role, rules } as KubeObject, { fieldManager: 'rbac-probe', force: true });
     await admin.apply({

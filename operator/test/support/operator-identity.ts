@@ -43,7 +43,7 @@ export function renderChart(values: Record<string, unknown>, templates: string[]
 export interface IdentityConfig {
   regions?: unknown;
   leaderElection?: { leaseName?: string };
-  audit?: { signingKeySecret?: { namespace: string; name: string }; reportConfigMap?: string };
+  audit?: { signingKeySecret?: { namespace: string; name: string }; reportConfigMap?: string; probes?: { enabled?: boolean } };
 }
 
 /**
@@ -52,11 +52,16 @@ export interface IdentityConfig {
  * that configuration in operator.config would render them.
  */
 export function chartValuesFor(config: IdentityConfig): Record<string, unknown> {
-  const { signingKeySecret, reportConfigMap } = config.audit ?? {};
+  const { signingKeySecret, reportConfigMap, probes } = config.audit ?? {};
+  const audit = {
+    ...(signingKeySecret ? { signingKeySecret } : {}), ...(reportConfigMap ? { reportConfigMap } : {}),
+    // The probes' pod rules only where a spec turns them on, as an installation would.
+    ...(probes?.enabled ? { probes: { enabled: true } } : {}),
+  };
   return { operator: { config: {
     regions: config.regions ?? {},
     ...(config.leaderElection?.leaseName ? { leaderElection: { leaseName: config.leaderElection.leaseName } } : {}),
-    ...(signingKeySecret || reportConfigMap ? { audit: { ...(signingKeySecret ? { signingKeySecret } : {}), ...(reportConfigMap ? { reportConfigMap } : {}) } } : {}),
+    ...(Object.keys(audit).length > 0 ? { audit } : {}),
   } } };
 }
 

@@ -6,9 +6,10 @@
  */
 import canonicalize from 'canonicalize';
 import type { AuditCheck, InputObject, ReachabilityMatrix } from '../model.js';
+import type { ProbedMatrix } from '../wire/model.js';
 import { errored } from '../model.js';
 import { inScope, reconcile, type Inventory } from './inventory.js';
-import { standardLimitations } from './limitations.js';
+import { networkEnforcementLimitation, standardLimitations } from './limitations.js';
 import { reportFormat, unsignedReportSchema, type ReportScope, type UnsignedReport } from './schema.js';
 import { compareText, summarize } from './summary.js';
 import { toolVersion } from './tool.js';
@@ -23,6 +24,10 @@ export interface ReportParts {
   checks: readonly AuditCheck[];
   inventory: Inventory;
   matrix: ReachabilityMatrix | null;
+  /** The probes on the wire, when they ran. */
+  probed?: ProbedMatrix;
+  /** When the probes measured every attempt: the sentence that replaces "cannot prove enforcement". */
+  measuredEnforcement?: string;
   /** From the report store: the digest of the newest earlier report, or null for the first. */
   previous: { digest: string } | null;
   /** Sentences added to the standard limitations (e.g. a check a part had to skip). */
@@ -45,11 +50,12 @@ export function buildReport(parts: ReportParts): UnsignedReport {
     cluster: { ...parts.cluster },
     scope: parts.scope,
     assumptions: parts.assumptions as UnsignedReport['assumptions'],
-    limitations: [...standardLimitations, ...(parts.extraLimitations ?? [])],
+    limitations: [...limitationsFor(parts.measuredEnforcement), ...(parts.extraLimitations ?? [])],
     inputs: sortInputs(parts.inputs),
     checks,
     counts: { ...reconciliation.counts, mismatches: reconciliation.checks.filter((check) => check.result !== 'pass') },
     matrix: parts.matrix === null ? null : sortMatrix(parts.matrix),
+    ...(parts.probed ? { probed: parts.probed } : {}),
     summary: summarize(checks, tenants),
     previous: parts.previous,
   };
@@ -62,6 +68,11 @@ export function buildReport(parts: ReportParts): UnsignedReport {
 /** Exit status of an audit: non-zero when any finding exists (fail or error). */
 export function exitCodeFor(report: Pick<UnsignedReport, 'summary'>): number {
   return report.summary.findings > 0 ? 1 : 0;
+}
+
+/** The standard sentences, "cannot prove enforcement" replaced by what was measured when the probes measured it. */
+function limitationsFor(measured: string | undefined): string[] {
+  return standardLimitations.map((sentence) => (sentence === networkEnforcementLimitation && measured ? measured : sentence));
 }
 
 function inScopeCheck(check: AuditCheck, scope: ReportScope): boolean {

@@ -5,7 +5,9 @@
  */
 import { isFinding, type AuditCheck, type InputObject, type JsonValue, type ReachabilityMatrix } from '../model.js';
 import { escapeHtml } from './escape.js';
+import type { ProbedMatrix } from '../wire/model.js';
 import { crossTenantCells, matrixSvg } from './matrix-picture.js';
+import { disagreements, probedRows } from './probed-matrix.js';
 
 export function matrixSection(matrix: ReachabilityMatrix | null): string {
   const heading = '<h2 id="matrix-heading">Reachability between tenants</h2>';
@@ -78,5 +80,24 @@ export function inputsSection(inputs: readonly InputObject[]): string {
 <details><summary>The objects</summary>
 <table><thead><tr><th scope="col">apiVersion</th><th scope="col">Kind</th><th scope="col">Namespace</th><th scope="col">Name</th><th scope="col">uid</th><th scope="col">resourceVersion</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></details>
+</section>`;
+}
+
+/** The matrix measured on the wire, beside the prediction; absent when the audit did not probe. */
+export function probedSection(matrix: ProbedMatrix | undefined): string {
+  if (!matrix) return '';
+  const head = matrix.namespaces.map((name) => `<th scope="col">${escapeHtml(name)}</th>`).join('');
+  const rows = probedRows(matrix).map((row) => `<tr><th scope="row">${escapeHtml(row.from)}</th>${row.cells
+    .map((cell) => `<td class="probed ${cell.state}">${escapeHtml(cell.text)}</td>`).join('')}</tr>`);
+  const lines = disagreements(matrix);
+  const list = lines.length === 0
+    ? '<p id="probed-disagreements">Every measured attempt agreed with the NetworkPolicies.</p>'
+    : `<ul id="probed-disagreements">${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>`;
+  return `<section id="probed" aria-labelledby="probed-heading">
+<h2 id="probed-heading">Measured on the wire</h2>
+<p>Between ${escapeHtml(matrix.startedAt)} and ${escapeHtml(matrix.finishedAt)} a probe pod in each namespace, labelled as the tenant's app pods, tried to connect to a listening probe pod in every namespace on ${escapeHtml(matrix.ports.join(', '))}. A cell lists the ports that connected; <code>!</code> marks a port where the wire disagrees with the NetworkPolicies (<code>shut</code>: refused though allowed), <code>?</code> one without a measured answer, <code>-</code> nothing connected, as predicted.</p>
+<table id="probed-matrix"><thead><tr><th scope="col">from \\ to</th>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table>
+<h3>Disagreements</h3>
+${list}
 </section>`;
 }

@@ -5,7 +5,7 @@
  * full evidence. Every string from the cluster goes through escapeHtml.
  */
 import { escapeHtml } from './escape.js';
-import { assumptionsSection, checksSection, findingsSection, inputsSection, limitationsSection, matrixSection } from './html-sections.js';
+import { assumptionsSection, checksSection, findingsSection, inputsSection, limitationsSection, matrixSection, probedSection } from './html-sections.js';
 import type { SignedReport, UnsignedReport } from './schema.js';
 
 type Report = UnsignedReport | SignedReport;
@@ -24,6 +24,8 @@ const styles = `
   thead th { background: #f9fafb; } td.number { text-align: right; font-variant-numeric: tabular-nums; }
   pre { background: #f9fafb; padding: 8px; overflow-x: auto; font-size: 12px; }
   code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
+  td.probed.agree { background: #f0fdf4; } td.probed.mismatch { background: #fee2e2; color: #991b1b; font-weight: 700; }
+  td.probed.unknown { background: #fffbeb; }
   .matrix { overflow-x: auto; } .limitations li { margin-bottom: 6px; }
 `;
 
@@ -45,6 +47,7 @@ ${[
     summarySection(report),
     tenantsSection(report),
     matrixSection(report.matrix),
+    probedSection(report.probed),
     findingsSection(report.checks),
     limitationsSection(report.limitations),
     assumptionsSection(report.assumptions),

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { AuditCheck, InputObject, JsonValue, ReachabilityMatrix } from '../model.js';
+import type { ProbedMatrix } from '../wire/model.js';
 
 export const reportFormat = 'bulkhead.dev/audit-report/v1';
 
@@ -44,6 +45,17 @@ export const matrixSchema = z.strictObject({
   probes: z.array(nonEmpty),
   cells: z.array(z.strictObject({ from: nonEmpty, to: nonEmpty, allowed: z.array(nonEmpty) })),
 }) satisfies z.ZodType<ReachabilityMatrix>;
+
+/** The probes on the wire, per ordered pair of probed namespaces: predicted, connected, unanswered ports. */
+export const probedMatrixSchema = z.strictObject({
+  startedAt: timestamp,
+  finishedAt: timestamp,
+  namespaces: z.array(nonEmpty),
+  ports: z.array(nonEmpty),
+  cells: z.array(z.strictObject({
+    from: nonEmpty, to: nonEmpty, predicted: z.array(nonEmpty), observed: z.array(nonEmpty), unknown: z.array(nonEmpty),
+  })),
+}) satisfies z.ZodType<ProbedMatrix>;
 
 const resultCounts = z.strictObject({
   pass: z.number().int().min(0),
@@ -98,6 +110,8 @@ export const unsignedReportSchema = z.strictObject({
   counts: countsSchema,
   /** Null when the network part could not compute it (its checks then say why). */
   matrix: matrixSchema.nullable(),
+  /** Present only when the audit probed on the wire (`bulkhead audit --probe`): what was measured beside what was predicted. */
+  probed: probedMatrixSchema.optional(),
   summary: summarySchema,
   /** The digest of the report written before this one in the same store; null for the first. */
   previous: z.strictObject({ digest: sha256Digest }).nullable(),

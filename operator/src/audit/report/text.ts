@@ -6,6 +6,7 @@
 import { isFinding, type AuditCheck } from '../model.js';
 import { printable } from './escape.js';
 import { crossTenantCells } from './matrix-picture.js';
+import { probedRows } from './probed-matrix.js';
 import type { SignedReport, UnsignedReport } from './schema.js';
 
 type Report = UnsignedReport | SignedReport;
@@ -18,6 +19,7 @@ export function formatReportText(report: Report): string {
     '',
     ...findingLines(report.checks),
     ...matrixLines(report),
+    ...probedLines(report),
     'Limitations:',
     ...report.limitations.map((sentence) => `  - ${printable(sentence)}`),
   ];
@@ -68,6 +70,23 @@ function matrixLines(report: Report): string[] {
   return [
     'Cross-tenant flows allowed:',
     ...flagged.map((cell) => `  ${printable(cell.from)} -> ${printable(cell.to)}: ${printable(cell.allowed.join(', '))}`),
+    '',
+  ];
+}
+
+/** The matrix measured on the wire: rows send, columns listen; ports that connected, `!` where the policies disagree, `?` unanswered. */
+export function probedLines(report: Report): string[] {
+  const matrix = report.probed;
+  if (!matrix) return [];
+  const rows = probedRows(matrix);
+  const names = matrix.namespaces.map(printable);
+  const width = Math.max(4, ...rows.flatMap((row) => row.cells.map((cell) => cell.text.length)), ...names.map((name) => name.length));
+  const first = Math.max(9, ...names.map((name) => name.length));
+  const line = (head: string, cells: string[]) => `  ${head.padEnd(first)}  ${cells.map((cell) => cell.padEnd(width)).join('  ')}`.trimEnd();
+  return [
+    `Probed on the wire ${matrix.startedAt} to ${matrix.finishedAt}, ${matrix.ports.join(', ')} (rows connect to columns; ! disagrees with the policies, ? no answer):`,
+    line('from \\ to', names),
+    ...rows.map((row, index) => line(names[index] ?? '', row.cells.map((cell) => cell.text))),
     '',
   ];
 }
