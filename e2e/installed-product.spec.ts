@@ -63,9 +63,13 @@ class LeaderLogs {
     }
   }
 
-  stop(): Leadership[] {
+  stop(): void {
     clearInterval(this.timer);
     for (const child of this.followers) child.kill('SIGTERM');
+  }
+
+  /** Each followed pod's time as leader so far, earliest first. */
+  spans(): Leadership[] {
     const spans: Leadership[] = [];
     for (const [pod, text] of this.logs) {
       const lines = text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { message: string; timestamp: string });
@@ -196,8 +200,11 @@ describe('Bulkhead installed with helm on the real node', function () {
     const next = helmInstall(local.env, installation.settings, 'local-next');
     await rolledOut(local.kubectl, [deployments.operator, deployments.api]);
     assert.deepEqual(deploymentImages(local), [next.name, next.name]);
-    await eventually('a pod of the new version to lead', () => Promise.resolve(leaderPod(local)));
-    const spans = logs.stop();
+    const leader = await eventually('a pod of the new version to lead', () => Promise.resolve(leaderPod(local)));
+    // The Lease can name the new leader before its log line has come through kubectl logs -f.
+    const spans = await eventually(`${leader}'s log to say it acquired the lease`, () =>
+      Promise.resolve(logs.spans().some((span) => span.pod === leader) ? logs.spans() : undefined), 60_000);
+    logs.stop();
     assert.ok(spans.length >= 2, `the lead passed from an old pod to a new one: ${JSON.stringify(spans)}`);
     for (const [earlier, later] of spans.slice(0, -1).map((span, index) => [span, spans[index + 1]!] as const)) {
       assert.ok(earlier.to <= later.from, `${earlier.pod} led until ${new Date(earlier.to).toISOString()}, ${later.pod} from ${new Date(later.from).toISOString()}`);
