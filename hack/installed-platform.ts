@@ -128,9 +128,9 @@ async function forwardApi(env: Environment): Promise<{ url: string; stop: () => 
     }
   };
   const check = async (): Promise<void> => {
-    if (stopped) return;
     const exited = child?.exitCode !== null || child?.signalCode !== null;
     failures = (await healthy()) ? 0 : failures + 1;
+    if (stopped) return; // stopped while asking: start nothing that would outlive the platform
     if (exited) start();
     else if (failures >= 2) child?.kill('SIGTERM'); // the next check starts a new one
   };
@@ -147,13 +147,17 @@ async function forwardApi(env: Environment): Promise<{ url: string; stop: () => 
     url,
     stop: async () => {
       stopped = true;
-      const current = child;
-      if (!current || current.exitCode !== null || current.signalCode !== null) return;
-      const exited = new Promise((resolve) => current.once('exit', resolve));
-      current.kill('SIGTERM');
-      await exited;
+      if (child) await terminate(child);
     },
   };
+}
+
+/** SIGTERM to a child process, resolved once it has exited (at once if it already has). */
+export async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 export async function installBulkhead(env: Environment, kubectl: Kubectl, settings: InstallSettings & { trailUrl: string }): Promise<InstalledPlatform> {

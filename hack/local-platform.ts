@@ -22,7 +22,7 @@ import { repoRoot } from '../testenv/src/paths.js';
 import { eventually } from '../testenv/src/poll.js';
 import { freePort } from '../testenv/src/processes.js';
 import { findBinaries } from '../testenv/src/binaries.js';
-import { installBulkhead, operatorNamespace, type InstalledPlatform } from './installed-platform.js';
+import { installBulkhead, operatorNamespace, terminate, type InstalledPlatform } from './installed-platform.js';
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
 /** The product chart's versions in the platform's chart repository: the example plans' and the example rollout's. */
@@ -115,13 +115,6 @@ async function startProcesses(env: Environment, operatorConfig: string, trailUrl
       for (const child of [api.child, operator]) await terminate(child);
     },
   };
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 function applySecret(env: Environment, kubectl: (...args: string[]) => string, name: string, values: Record<string, string>): void {
