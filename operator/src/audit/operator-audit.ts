@@ -12,8 +12,7 @@ import type { Logger } from '../runtime/logging.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
 import { readPublishedReport } from './publish.js';
 import { digestOf, serializeReport, signReport } from './report/index.js';
-import { runAudit, type WireRequest } from './run.js';
-import { defaultProbePodSettings } from './wire/index.js';
+import { runAudit, wireRequestFor, type WireRequest } from './run.js';
 import { NoSigningKeyError, signingKeyFor } from './signing-key.js';
 
 export interface OperatorAuditOptions {
@@ -25,9 +24,7 @@ export interface OperatorAuditOptions {
 
 /** The operator probes only tenant namespaces: it may run pods nowhere else (docs/decisions/0014). */
 function wireRequest(config: OperatorConfig): { wire?: WireRequest } {
-  const { probes } = config.audit;
-  if (!probes.enabled) return {};
-  return { wire: { platformNamespaces: [], concurrency: probes.concurrency, fieldManager: 'bulkhead-audit', settings: { ...defaultProbePodSettings, image: probes.image, settleSeconds: probes.settleSeconds } } };
+  return config.audit.probes.enabled ? { wire: wireRequestFor(config, []) } : {};
 }
 
 export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudit {

@@ -26,7 +26,7 @@ import { defaultAssumptions, type Assumptions, type Probe } from './network/inde
 import { runPart, type PartResult } from './parts.js';
 import { admissionPoliciesOffLimitation, buildReport, type Inventory } from './report/index.js';
 import type { ReportScope, UnsignedReport } from './report/schema.js';
-import { auditOnTheWire, type ProbePodSettings } from './wire/index.js';
+import { auditOnTheWire, defaultProbePodSettings, type ProbePodSettings } from './wire/index.js';
 
 export interface AuditRunRequest {
   client: KubeClient;
@@ -52,6 +52,19 @@ export interface WireRequest {
   fieldManager: string;
   settings?: ProbePodSettings;
   signal?: AbortSignal;
+}
+
+/**
+ * The probes on the wire as the configuration's audit.probes sets them (image, settle time,
+ * concurrency), in the tenants' namespaces plus `platformNamespaces`. The operator and
+ * `bulkhead audit --probe` both build their request here, so the two probe alike.
+ */
+export function wireRequestFor(config: OperatorConfig, platformNamespaces: string[], concurrency?: number): WireRequest {
+  const { probes } = config.audit;
+  return {
+    platformNamespaces, concurrency: concurrency ?? probes.concurrency, fieldManager: 'bulkhead-audit',
+    settings: { ...defaultProbePodSettings, image: probes.image, settleSeconds: probes.settleSeconds },
+  };
 }
 
 export interface AuditRun {

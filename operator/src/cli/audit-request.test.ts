@@ -1,5 +1,7 @@
 /** `bulkhead audit`'s flags: --probe measures on the wire, --flow names the analysed flows, the old spellings still mean what they meant. */
 import assert from 'node:assert/strict';
+import { parseOperatorConfig } from '../api/operator-config.js';
+import { wireRequestFor } from '../audit/run.js';
 import { requestFrom } from './audit.js';
 
 describe('bulkhead audit flags', () => {
@@ -7,6 +9,17 @@ describe('bulkhead audit flags', () => {
     assert.equal(requestFrom([]).wire, false);
     assert.equal(requestFrom(['--probe']).wire, true);
     assert.equal(requestFrom(['--probe', '--probe-concurrency', '8']).concurrency, 8);
+    assert.equal(requestFrom(['--probe']).concurrency, undefined, 'without the flag the configuration decides');
+  });
+
+  it('probes with the configuration\'s image, settle time and concurrency unless the flag overrides it', () => {
+    const config = parseOperatorConfig({ audit: { probes: { image: 'registry.example/probe:2', settleSeconds: 11, concurrency: 3 } } });
+    const request = wireRequestFor(config, ['ingress-nginx']);
+    assert.equal(request.settings?.image, 'registry.example/probe:2');
+    assert.equal(request.settings?.settleSeconds, 11);
+    assert.equal(request.concurrency, 3);
+    assert.deepEqual(request.platformNamespaces, ['ingress-nginx']);
+    assert.equal(wireRequestFor(config, [], 8).concurrency, 8);
   });
 
   it('refuses --probe with a flow, pointing at --flow', () => {

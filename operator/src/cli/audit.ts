@@ -15,7 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { OperatorConfig } from '../api/operator-config.js';
-import { runAudit } from '../audit/run.js';
+import { runAudit, wireRequestFor } from '../audit/run.js';
 import { signingKeyFor } from '../audit/signing-key.js';
 import { assumptionsFrom, parseProbe, type Assumptions, type Probe } from '../audit/network/index.js';
 import {
@@ -34,8 +34,9 @@ export const auditUsage = `usage: bulkhead audit [--tenant NAME] [--format json|
   --report-dir   also keep the signed report, chained to the newest one in DIR, and its HTML page
   --signing-key  an Ed25519 private key (PEM); default the Secret in the configuration's audit.signingKeySecret
   --probe        also measure on the wire: probe pods in every tenant namespace and the ingress namespace try every
-                 ordered pair on the app's ports; the report carries the observed matrix beside the prediction
-  --probe-concurrency  trying pods alive at once (default 4)
+                 ordered pair on the app's ports; the report carries the observed matrix beside the prediction.
+                 The probe image and settle time are the configuration's audit.probes.image and settleSeconds
+  --probe-concurrency  trying pods alive at once (default: the configuration's audit.probes.concurrency, 4)
   --flow         the flows the analysis judges (default tcp/80, tcp/443, tcp/8080, tcp/5432, udp/53, tcp/53)
   --no-access-probes   skip the SubjectAccessReviews and dry-run writes as tenant owners (RBAC analysis only);
                  --no-probes is the older spelling
@@ -52,7 +53,8 @@ interface Request {
   assumptions: Assumptions;
   liveProbes: boolean;
   wire: boolean;
-  concurrency: number;
+  /** --probe-concurrency; absent: the configuration's. */
+  concurrency?: number;
 }
 
 /** `--probe tcp/80` was the flows' spelling before --probe measured on the wire: say so rather than "unexpected argument". */
@@ -64,7 +66,7 @@ function refuseOldProbeSpelling(args: readonly string[]): void {
 const options = {
   tenant: { type: 'string' }, format: { type: 'string', default: 'json' }, out: { type: 'string' },
   'report-dir': { type: 'string' }, 'signing-key': { type: 'string' }, flow: { type: 'string', multiple: true },
-  probe: { type: 'boolean', default: false }, 'probe-concurrency': { type: 'string', default: '4' },
+  probe: { type: 'boolean', default: false }, 'probe-concurrency': { type: 'string' },
   assume: { type: 'string', multiple: true }, 'no-probes': { type: 'boolean', default: false },
   'no-access-probes': { type: 'boolean', default: false },
 } as const;
@@ -88,11 +90,12 @@ export function requestFrom(args: string[]): Request {
     ...(values['report-dir'] ? { reportDir: values['report-dir'] } : {}),
     ...(values['signing-key'] ? { signingKey: values['signing-key'] } : {}),
     ...(values.flow ? { probes: values.flow.map(parseProbe) } : {}),
+    ...(values['probe-concurrency'] ? { concurrency: probeConcurrency(values['probe-concurrency']) } : {}),
   };
   return {
     ...optional, format: formatFrom(values.format),
     assumptions: assumptionsFrom(values.assume ?? []), liveProbes: !values['no-probes'] && !values['no-access-probes'],
-    wire: values.probe, concurrency: probeConcurrency(values['probe-concurrency']),
+    wire: values.probe,
   };
 }
 
@@ -120,7 +123,7 @@ export async function runAuditCommand(args: string[], out: NodeJS.WritableStream
       scope: request.tenant ? { kind: 'tenant', tenant: request.tenant } : { kind: 'all' },
       previous: request.reportDir ? previousInStore(request.reportDir) : null,
       assumptions: request.assumptions, ...(request.probes ? { probes: request.probes } : {}),
-      ...(request.wire ? { wire: { platformNamespaces: [config.network.ingressNamespace], concurrency: request.concurrency, fieldManager: 'bulkhead-audit' } } : {}),
+      ...(request.wire ? { wire: wireRequestFor(config, [config.network.ingressNamespace], request.concurrency) } : {}),
     });
     const signed = signReport(report, key);
     if (request.reportDir) {
