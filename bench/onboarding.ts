@@ -6,11 +6,14 @@
  *   SIZES=1,50,200,1000 IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
  *
  * Each size runs on a fresh environment (one for the operator, one for the plain script). Numbers
- * go to bench/results/onboarding-<N>.json and are printed as Markdown tables.
+ * go to bench/results/onboarding-<N>.json and are printed as Markdown tables. If the operator exits
+ * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
+ * environment and exits (bench/lib/run-guard.ts).
  */
 import { measureOperator, type OperatorRun } from './lib/operator-run.js';
 import { measurePlain, type PlainRun } from './lib/plain-run.js';
 import { withEnvironment } from './lib/environment.js';
+import { runBench } from './lib/run-guard.js';
 import { provenance, sizesFrom, writeResult } from './lib/results.js';
 import { distribution, seconds, table } from './lib/stats.js';
 
@@ -76,4 +79,4 @@ async function main(): Promise<void> {
   printTables(results);
 }
 
-await main();
+await runBench(main);

@@ -12,6 +12,7 @@ import { repoRoot } from '../../operator/test/support/cluster.js';
 import { operatorKubeconfig } from '../../operator/test/support/operator-identity.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { regionSettings } from './operator-settings.js';
+import { keepOutputTail } from './output-tail.js';
 
 const dist = join(repoRoot, '.bulkhead', 'bench-dist');
 
@@ -37,6 +38,10 @@ export function buildCompiledOperator(): string {
 export interface CompiledOperator {
   child: ChildProcess;
   metricsUrl: Promise<string>;
+  /** Resolves with the exit signal or code. */
+  exited: Promise<NodeJS.Signals | number | null>;
+  /** Its last lines of output, stderr included (where Node reports running out of heap). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -51,9 +56,10 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
     network: { clusterCIDRs: clusterRanges(env) },
   }));
   const child = spawn(process.execPath, [main, 'operator'], {
-    env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const output = keepOutputTail(child);
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   const metricsUrl = new Promise<string>((resolve, reject) => {
     let buffered = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -62,10 +68,10 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
       if (match) resolve(`http://127.0.0.1:${match[1]}/metrics`);
       if (buffered.length > 1_000_000) buffered = buffered.slice(-10_000);
     });
-    void exited.then(() => reject(new Error('the compiled operator exited before serving metrics')));
+    void exited.then((how) => reject(new Error(`the compiled operator exited (${String(how)}) before serving metrics; its last output:\n${output()}`)));
   });
   return {
-    child, metricsUrl,
+    child, metricsUrl, exited, output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
