@@ -47,7 +47,8 @@ function printTables(results: SizeResult[]): void {
     [o.tenants, (o.guardrailsTotalMs / p.guardrailsTotalMs).toFixed(2), (o.totalMs / p.totalMs).toFixed(2)])));
   console.log('\nEfficiency and memory\n');
   console.log(table(['tenants', 'operator requests/tenant', 'of which writes', 'plain requests/tenant', 'steady-state writes (idle, excl. Lease)',
-    'Lease writes', 'RSS idle MiB (tsx / compiled)', 'RSS all Ready MiB (tsx / compiled)', 're-sync s (tsx / compiled)', 're-sync writes'],
+    'Lease writes', 'RSS idle MiB (tsx / compiled)', 'RSS all Ready MiB (tsx / compiled)', 'heap used MiB idle / all Ready (compiled)',
+    're-sync s (tsx / compiled)', 're-sync writes'],
   results.map(({ operator: o, plain: p }) => [
     o.tenants, o.requestsPerTenant.total?.toFixed(1) ?? '-',
     ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, verb) => sum + (o.requestsPerTenant[verb] ?? 0), 0).toFixed(1),
@@ -55,6 +56,7 @@ function printTables(results: SizeResult[]): void {
     `${o.steadyState.writesExcludingLeases} in ${o.steadyState.idleSeconds} s`,
     Object.entries(o.steadyState.writes).filter(([k]) => k.endsWith(' leases')).reduce((sum, [, v]) => sum + v, 0),
     `${o.rssMiB.idle} / ${o.rssMiB.compiledIdle}`, `${o.rssMiB.allReady} / ${o.rssMiB.compiledAllReady}`,
+    `${o.heapUsedMiB.compiledIdle} / ${o.heapUsedMiB.compiledAllReady}`,
     `${seconds(o.resync.ms)} / ${seconds(o.resync.compiledMs)}`, o.resync.writesExcludingLeases,
   ])));
 }

@@ -13,7 +13,7 @@ import { startOperator, type OperatorProcess } from '../../operator/test/support
 import type { Environment } from '../../testenv/src/environment.js';
 import { benchTmp } from './environment.js';
 import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
-import { requestDelta, rssMiB, scrape, total, writeVerbs, type OperatorSnapshot } from './operator-metrics.js';
+import { heapUsedMiB, requestDelta, rssMiB, scrape, total, writeVerbs, type OperatorSnapshot } from './operator-metrics.js';
 import { benchRun } from './run-guard.js';
 import { createTenants, tenantNames, TenantTracker } from './tenants.js';
 
@@ -27,6 +27,8 @@ export interface OperatorRun {
   steadyState: { idleSeconds: number; writes: Record<string, number>; writesExcludingLeases: number; afterAuditPass: boolean };
   /** Under tsx (as the specs run it) and compiled (as the image runs it). */
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
+  /** V8's used heap of the compiled operator, read with RSS: what the objects take, apart from code and the runtime. */
+  heapUsedMiB: { compiledIdle: number; compiledAllReady: number };
   resync: { ms: number; writesExcludingLeases: number; compiledMs: number };
 }
 
@@ -60,7 +62,10 @@ async function retire(operator: OperatorProcess): Promise<void> {
 export async function startLeadingOperator(settings: Record<string, unknown> = {}): Promise<OperatorProcess> {
   const operator = startWatchedOperator(settings);
   await run.race(eventually('the operator to lead', () => Promise.resolve(
-    operator.logs.some((l) => l.message === 'Acquired leader lease') || undefined), 60_000));
+    operator.logs.some((l) => l.message === 'Acquired leader lease') || undefined), 60_000)).catch(async (error: unknown) => {
+    await retire(operator);
+    throw error;
+  });
   return operator;
 }
 
@@ -120,15 +125,16 @@ async function resync(operator: OperatorProcess, n: number): Promise<{ operator:
 }
 
 /** The compiled operator's memory once it has re-synced n tenants (0: once it leads), and the re-sync time. */
-async function compiledProbe(env: Environment, n: number): Promise<{ rss: number; resyncMs: number }> {
+async function compiledProbe(env: Environment, n: number): Promise<{ rss: number; heapUsed: number; resyncMs: number }> {
   const started = Date.now();
   const compiled = startCompiledOperator(env, compiledMain ??= buildCompiledOperator(), `compiled-${process.pid}-${n}-${started}`);
   run.watch('the compiled operator', compiled);
   try {
-    await resynced(await run.race(compiled.metricsUrl), n, started);
+    const url = await run.race(compiled.metricsUrl);
+    await resynced(url, n, started);
     const resyncMs = Date.now() - started;
     await run.sleep(5_000);
-    return { rss: rssMiB(compiled.child.pid ?? 0), resyncMs };
+    return { rss: rssMiB(compiled.child.pid ?? 0), heapUsed: await heapUsedMiB(url), resyncMs };
   } finally {
     run.expectExit(compiled);
     await compiled.stop();
@@ -147,9 +153,10 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
   const client = KubeClient.load(env.kubeconfig);
   const tracker = new TenantTracker(client);
   tracker.run();
-  const compiledIdle = await compiledProbe(env, 0);
-  let operator = await startLeadingOperator();
+  let operator: OperatorProcess | undefined;
   try {
+    const compiledIdle = await compiledProbe(env, 0);
+    operator = await startLeadingOperator();
     await run.sleep(2_000);
     const idleRss = rssMiB(operator.child.pid ?? 0);
     const url = await operator.metricsUrl();
@@ -178,6 +185,7 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
       requestsPerTenant: { total: total(requests) / n, ...perTenant(requests, n) },
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
+      heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
     };
   } finally {
