@@ -16,23 +16,27 @@ import { keepOutputTail } from './output-tail.js';
 
 const dist = join(repoRoot, '.bulkhead', 'bench-dist');
 
-function sources(dir: string): string[] {
+function sources(dir: string, root: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [relative(repoRoot, path)] : [];
+    if (entry.isDirectory()) return sources(path, root);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [relative(root, path)] : [];
   });
 }
 
-/** Compiles operator/src into .bulkhead/bench-dist (about a second) and returns the CLI's path. */
-export function buildCompiledOperator(): string {
-  mkdirSync(dist, { recursive: true });
+/**
+ * Compiles `root`'s operator/src (this tree's by default; bench/memory-at-rest.ts passes another
+ * revision's) into `out` (about a second) and returns the CLI's path. Packages resolve from this
+ * tree's node_modules, so `out` must lie inside it.
+ */
+export function buildCompiledOperator(root = repoRoot, out = dist): string {
+  mkdirSync(out, { recursive: true });
   execFileSync(join(repoRoot, 'node_modules/.bin/esbuild'), [
-    ...sources(join(repoRoot, 'operator/src')), `--outdir=${dist}`, '--outbase=operator/src', '--format=esm', '--platform=node',
+    ...sources(join(root, 'operator/src'), root), `--outdir=${out}`, '--outbase=operator/src', '--format=esm', '--platform=node',
     '--target=node20', '--log-level=error',
-  ], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-  writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
-  return join(dist, 'cli/main.js');
+  ], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
+  return join(out, 'cli/main.js');
 }
 
 export interface CompiledOperator {
