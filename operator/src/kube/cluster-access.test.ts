@@ -76,7 +76,7 @@ describe('ClusterAccess', () => {
     assert.throws(() => fromKubeconfig(file), /context "here" names cluster "gone", which it does not define/);
   });
 
-  it('does not load @kubernetes/client-node for a certificate or token kubeconfig (it costs ~70 MiB)', function () {
+  it('does not load @kubernetes/client-node for a certificate or token kubeconfig (it costs 30-50 MiB at rest)', function () {
     this.timeout(30_000);
     const dir = temporaryDir();
     const file = kubeconfig(dir, { token: 'secret' });

@@ -1,6 +1,6 @@
 /**
  * Where kube-apiserver is and how to authenticate to it, read without loading
- * @kubernetes/client-node: importing it costs the operator about 70 MiB of its memory at rest,
+ * @kubernetes/client-node: importing it costs the operator 30-50 MiB of its memory at rest,
  * because its KubeConfig module imports every generated API (docs/decisions/0021). Read here:
  * the in-cluster ServiceAccount (its token re-read on every request, as kubelet rotates it) and
  * kubeconfig files with client certificates, bearer tokens, token files or basic auth. A user
