@@ -49,6 +49,18 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // Importing client-node costs the operator 30-50 MiB at rest (docs/decisions/0021): kube/ takes
+    // its types statically and its code only through import() where a kubeconfig needs it.
+    files: ['operator/src/kube/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{
+        name: '@kubernetes/client-node', allowTypeImports: true,
+        message: 'Load @kubernetes/client-node with import() where it is needed (cluster-access.ts); a static import costs 30-50 MiB at rest.',
+      }] }],
+    },
+  },
+  {
     // The leadership fence (docs/decisions/0016): KMS requests that destroy are sent only inside
     // KmsSession.destroy(), which confirms leadership first. (DROP statements are typed so that only
     // AdminConnection.destroy() runs them; deleting a Namespace needs the fence at run time.)

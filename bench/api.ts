@@ -19,6 +19,7 @@ import { repoRoot } from '../operator/test/support/cluster.js';
 import type { Environment } from '../testenv/src/environment.js';
 import { freePort } from '../testenv/src/processes.js';
 import { withEnvironment } from './lib/environment.js';
+import { runBench } from './lib/run-guard.js';
 import { provenance, writeResult } from './lib/results.js';
 import { table } from './lib/stats.js';
 import { createTenants, tenantNames } from './lib/tenants.js';
@@ -133,4 +134,4 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${writeResult('api', { ...origin, settings: { tenantCount, durationSeconds, rate, connections }, results })}`);
 }
 
-await main();
+await runBench(main);

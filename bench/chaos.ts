@@ -14,6 +14,7 @@ import type { Environment } from '../testenv/src/environment.js';
 import type { ChaosContext, ScenarioResult } from './lib/chaos-context.js';
 import { killRepeatedly, kmsOutage, leaderFailover, restartApiServer, restartPostgres } from './lib/chaos-scenarios.js';
 import { withEnvironment } from './lib/environment.js';
+import { runBench } from './lib/run-guard.js';
 import { FaultProxy } from './lib/fault-proxy.js';
 import { regionSettings } from './lib/operator-settings.js';
 import { provenance, writeResult } from './lib/results.js';
@@ -90,4 +91,4 @@ async function main(): Promise<number> {
   return results.some((r) => r.problems.length > 0) ? 1 : 0;
 }
 
-process.exitCode = await main();
+await runBench(main);

@@ -6,11 +6,14 @@
  *   SIZES=1,50,200,1000 IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
  *
  * Each size runs on a fresh environment (one for the operator, one for the plain script). Numbers
- * go to bench/results/onboarding-<N>.json and are printed as Markdown tables.
+ * go to bench/results/onboarding-<N>.json and are printed as Markdown tables. If the operator exits
+ * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
+ * environment and exits (bench/lib/run-guard.ts).
  */
 import { measureOperator, type OperatorRun } from './lib/operator-run.js';
 import { measurePlain, type PlainRun } from './lib/plain-run.js';
 import { withEnvironment } from './lib/environment.js';
+import { runBench } from './lib/run-guard.js';
 import { provenance, sizesFrom, writeResult } from './lib/results.js';
 import { distribution, seconds, table } from './lib/stats.js';
 
@@ -44,7 +47,8 @@ function printTables(results: SizeResult[]): void {
     [o.tenants, (o.guardrailsTotalMs / p.guardrailsTotalMs).toFixed(2), (o.totalMs / p.totalMs).toFixed(2)])));
   console.log('\nEfficiency and memory\n');
   console.log(table(['tenants', 'operator requests/tenant', 'of which writes', 'plain requests/tenant', 'steady-state writes (idle, excl. Lease)',
-    'Lease writes', 'RSS idle MiB (tsx / compiled)', 'RSS all Ready MiB (tsx / compiled)', 're-sync s (tsx / compiled)', 're-sync writes'],
+    'Lease writes', 'RSS idle MiB (tsx / compiled)', 'RSS all Ready MiB (tsx / compiled)', 'heap used MiB idle / all Ready (compiled)',
+    're-sync s (tsx / compiled)', 're-sync writes'],
   results.map(({ operator: o, plain: p }) => [
     o.tenants, o.requestsPerTenant.total?.toFixed(1) ?? '-',
     ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, verb) => sum + (o.requestsPerTenant[verb] ?? 0), 0).toFixed(1),
@@ -52,6 +56,7 @@ function printTables(results: SizeResult[]): void {
     `${o.steadyState.writesExcludingLeases} in ${o.steadyState.idleSeconds} s`,
     Object.entries(o.steadyState.writes).filter(([k]) => k.endsWith(' leases')).reduce((sum, [, v]) => sum + v, 0),
     `${o.rssMiB.idle} / ${o.rssMiB.compiledIdle}`, `${o.rssMiB.allReady} / ${o.rssMiB.compiledAllReady}`,
+    `${o.heapUsedMiB.compiledIdle} / ${o.heapUsedMiB.compiledAllReady}`,
     `${seconds(o.resync.ms)} / ${seconds(o.resync.compiledMs)}`, o.resync.writesExcludingLeases,
   ])));
 }
@@ -76,4 +81,4 @@ async function main(): Promise<void> {
   printTables(results);
 }
 
-await main();
+await runBench(main);

@@ -12,31 +12,40 @@ import { repoRoot } from '../../operator/test/support/cluster.js';
 import { operatorKubeconfig } from '../../operator/test/support/operator-identity.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { regionSettings } from './operator-settings.js';
+import { keepOutputTail } from './output-tail.js';
 
 const dist = join(repoRoot, '.bulkhead', 'bench-dist');
 
-function sources(dir: string): string[] {
+function sources(dir: string, root: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [relative(repoRoot, path)] : [];
+    if (entry.isDirectory()) return sources(path, root);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [relative(root, path)] : [];
   });
 }
 
-/** Compiles operator/src into .bulkhead/bench-dist (about a second) and returns the CLI's path. */
-export function buildCompiledOperator(): string {
-  mkdirSync(dist, { recursive: true });
+/**
+ * Compiles `root`'s operator/src (this tree's by default; bench/memory-at-rest.ts passes another
+ * revision's) into `out` (about a second) and returns the CLI's path. Packages resolve from this
+ * tree's node_modules, so `out` must lie inside it.
+ */
+export function buildCompiledOperator(root = repoRoot, out = dist): string {
+  mkdirSync(out, { recursive: true });
   execFileSync(join(repoRoot, 'node_modules/.bin/esbuild'), [
-    ...sources(join(repoRoot, 'operator/src')), `--outdir=${dist}`, '--outbase=operator/src', '--format=esm', '--platform=node',
+    ...sources(join(root, 'operator/src'), root), `--outdir=${out}`, '--outbase=operator/src', '--format=esm', '--platform=node',
     '--target=node20', '--log-level=error',
-  ], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-  writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
-  return join(dist, 'cli/main.js');
+  ], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
+  return join(out, 'cli/main.js');
 }
 
 export interface CompiledOperator {
   child: ChildProcess;
   metricsUrl: Promise<string>;
+  /** Resolves with the exit signal or code. */
+  exited: Promise<NodeJS.Signals | number | null>;
+  /** Its last lines of output, stderr included (where Node reports running out of heap). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -51,9 +60,10 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
     network: { clusterCIDRs: clusterRanges(env) },
   }));
   const child = spawn(process.execPath, [main, 'operator'], {
-    env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const output = keepOutputTail(child);
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   const metricsUrl = new Promise<string>((resolve, reject) => {
     let buffered = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -62,10 +72,10 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
       if (match) resolve(`http://127.0.0.1:${match[1]}/metrics`);
       if (buffered.length > 1_000_000) buffered = buffered.slice(-10_000);
     });
-    void exited.then(() => reject(new Error('the compiled operator exited before serving metrics')));
+    void exited.then((how) => reject(new Error(`the compiled operator exited (${String(how)}) before serving metrics; its last output:\n${output()}`)));
   });
   return {
-    child, metricsUrl,
+    child, metricsUrl, exited, output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

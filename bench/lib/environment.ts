@@ -4,6 +4,7 @@
  * and the operator's namespace. Each run starts clean so one size never pays for another's leftovers.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import { installCrds } from '../../testenv/src/crds.js';
 import { readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../../testenv/src/environment.js';
@@ -11,26 +12,55 @@ import { packageTestCharts } from '../../operator/test/support/charts.js';
 import { kubeConfig, repoRoot } from '../../operator/test/support/cluster.js';
 import { prepareOperatorNamespace } from '../../operator/test/support/operator-process.js';
 import { applyExamplePlans } from '../../operator/test/support/tenants.js';
+import { benchRun } from './run-guard.js';
 
 export const benchTmp = join(repoRoot, 'bench', 'tmp');
 
-/** Runs `body` against a new environment and always stops it (reading back restarted components). */
+/** How long a stopped run's body may take to stop what it started (an operator: 15 s, then SIGKILL) before its servers go. */
+const bodyStopGraceMs = 20_000;
+
+/**
+ * Runs `body` against a new environment and always stops it (reading back restarted components).
+ * When the run stops early (benchRun()), the body's wait is cut short, it gets a moment to stop
+ * its operator, and the environment stops; a second Ctrl-C stops the environment at once.
+ */
 export async function withEnvironment<T>(label: string, body: (env: Environment, kc: k8s.KubeConfig) => Promise<T>): Promise<T> {
+  const run = benchRun();
+  run.signal.throwIfAborted();
   const dir = join(benchTmp, `env-${process.pid}-${label}`);
-  const env = await startEnvironment(dir);
-  process.env.BULKHEAD_TEST_ENVIRONMENT = dir;
-  const stop = async (): Promise<void> => stopEnvironment(readEnvironment(dir) ?? env);
-  const onSignal = (): void => void stop().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
+  let started: Environment | undefined;
+  const stop = async (): Promise<void> => {
+    const env = readEnvironment(dir) ?? started;
+    if (env) await stopEnvironment(env);
+  };
+  const forget = run.onForcedExit(stop);
   try {
+    const env = started = await startEnvironment(dir);
+    process.env.BULKHEAD_TEST_ENVIRONMENT = dir;
     const kc = kubeConfig(env.kubeconfig);
-    await installCrds(env);
-    await packageTestCharts();
-    await applyExamplePlans(kc);
-    await prepareOperatorNamespace(kc);
-    return await body(env, kc);
+    await run.race(prepare(env, kc));
+    const work = body(env, kc);
+    return await run.race(work).catch(async (error: unknown) => {
+      if (run.stopped) await settled(work, bodyStopGraceMs);
+      throw error;
+    });
   } finally {
-    process.off('SIGINT', onSignal);
+    forget();
     await stop();
   }
+}
+
+/** Waits until `work` settles, at most `ms`. */
+async function settled(work: Promise<unknown>, ms: number): Promise<void> {
+  const grace = new AbortController();
+  await Promise.race([work.catch(() => undefined), sleep(ms, undefined, { signal: grace.signal }).catch(() => undefined)]);
+  grace.abort();
+}
+
+/** CRDs, test charts, example plans and the operator's namespace, as the specs have them. */
+async function prepare(env: Environment, kc: k8s.KubeConfig): Promise<void> {
+  await installCrds(env);
+  await packageTestCharts();
+  await applyExamplePlans(kc);
+  await prepareOperatorNamespace(kc);
 }

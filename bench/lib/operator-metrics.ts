@@ -1,7 +1,7 @@
 /**
  * What the benchmarks read from a running operator: its own Prometheus counters (requests it sent
- * to kube-apiserver by verb and resource, reconciles, queue depth) and its resident memory from
- * /proc/<pid>/status.
+ * to kube-apiserver by verb and resource, reconciles, queue depth, V8's used heap) and its resident
+ * memory from /proc/<pid>/status.
  */
 import { readFileSync } from 'node:fs';
 
@@ -56,6 +56,13 @@ export function requestDelta(before: OperatorSnapshot | undefined, after: Operat
 
 export const total = (counts: Record<string, number>, keep: (key: string) => boolean = () => true): number =>
   Object.entries(counts).filter(([k]) => keep(k)).reduce((sum, [, n]) => sum + n, 0);
+
+/** V8's used heap in MiB, from the operator's own nodejs_heap_size_used_bytes (prom-client's default metrics). */
+export async function heapUsedMiB(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const bytes = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
+}
 
 /** Resident set size of a process in MiB, from /proc (VmRSS). */
 export function rssMiB(pid: number): number {

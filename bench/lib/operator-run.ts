@@ -1,18 +1,20 @@
 /**
  * One operator measurement on a fresh environment: start the operator, let it lead, create N
  * tenants at once, time each to its guardrails and to Ready, count the requests it sent, sit idle
- * and count its writes, read its memory, then restart it and time the re-sync of all N.
+ * and count its writes, read its memory, then restart it and time the re-sync of all N. Every
+ * operator it starts is watched (run-guard.ts): one that exits before the run stops it ends the
+ * run at once, with its last output.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../../operator/src/kube/client.js';
 import { eventually } from '../../operator/test/support/cluster.js';
 import { startOperator, type OperatorProcess } from '../../operator/test/support/operator-process.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { benchTmp } from './environment.js';
 import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
-import { requestDelta, rssMiB, scrape, total, writeVerbs, type OperatorSnapshot } from './operator-metrics.js';
+import { heapUsedMiB, requestDelta, rssMiB, scrape, total, writeVerbs, type OperatorSnapshot } from './operator-metrics.js';
+import { benchRun } from './run-guard.js';
 import { createTenants, tenantNames, TenantTracker } from './tenants.js';
 
 export interface OperatorRun {
@@ -25,6 +27,8 @@ export interface OperatorRun {
   steadyState: { idleSeconds: number; writes: Record<string, number>; writesExcludingLeases: number; afterAuditPass: boolean };
   /** Under tsx (as the specs run it) and compiled (as the image runs it). */
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
+  /** V8's used heap of the compiled operator, read with RSS: what the objects take, apart from code and the runtime. */
+  heapUsedMiB: { compiledIdle: number; compiledAllReady: number };
   resync: { ms: number; writesExcludingLeases: number; compiledMs: number };
 }
 
@@ -40,10 +44,28 @@ const workerSettings = (): Record<string, unknown> => ({
 
 const auditEnabled = process.env.BENCH_AUDIT === '1';
 
-export async function startLeadingOperator(settings: Record<string, unknown> = {}): Promise<OperatorProcess> {
+const run = benchRun();
+
+/** Starts the operator (under tsx), watched by the run. */
+function startWatchedOperator(settings: Record<string, unknown> = {}): OperatorProcess {
   const operator = startOperator({ logLevel: 'info', ...workerSettings(), ...settings });
-  await eventually('the operator to lead', () => Promise.resolve(
-    operator.logs.some((l) => l.message === 'Acquired leader lease') || undefined), 60_000);
+  run.watch(`the operator ${operator.identity}`, operator);
+  return operator;
+}
+
+/** Stops an operator the run is done with; its exit is then no reason to stop the run. */
+async function retire(operator: OperatorProcess): Promise<void> {
+  run.expectExit(operator);
+  await operator.stop();
+}
+
+export async function startLeadingOperator(settings: Record<string, unknown> = {}): Promise<OperatorProcess> {
+  const operator = startWatchedOperator(settings);
+  await run.race(eventually('the operator to lead', () => Promise.resolve(
+    operator.logs.some((l) => l.message === 'Acquired leader lease') || undefined), 60_000)).catch(async (error: unknown) => {
+    await retire(operator);
+    throw error;
+  });
   return operator;
 }
 
@@ -61,7 +83,7 @@ async function firstAuditPass(tracker: TenantTracker, names: string[]): Promise<
   const verified = (name: string): boolean => tracker.latest.get(name)?.status?.conditions?.some((c) => c.type === 'IsolationVerified') ?? false;
   while (Date.now() < deadline) {
     if (names.every(verified)) return true;
-    await sleep(500);
+    await run.sleep(500);
   }
   return false;
 }
@@ -70,7 +92,7 @@ async function firstAuditPass(tracker: TenantTracker, names: string[]): Promise<
 async function steadyWrites(operator: OperatorProcess, idleSeconds: number): Promise<Omit<OperatorRun['steadyState'], 'afterAuditPass'>> {
   const url = await operator.metricsUrl();
   const before = await scrape(url);
-  await sleep(idleSeconds * 1000);
+  await run.sleep(idleSeconds * 1000);
   const writes = requestDelta(before, await scrape(url), (s) => (writeVerbs.includes(s.verb) ? `${s.verb} ${s.resource}` : 'reads'));
   delete writes.reads;
   return { idleSeconds, writes, writesExcludingLeases: total(writes, notLease) };
@@ -81,7 +103,7 @@ async function resynced(url: string, n: number, started: number): Promise<Operat
   let snapshot: OperatorSnapshot = await scrape(url);
   while (snapshot.tenantReconciles < n || snapshot.tenantQueueDepth > 0) {
     if (Date.now() - started > 600_000) throw new Error(`re-sync of ${n} tenants took over 10 minutes`);
-    await sleep(100);
+    await run.sleep(100);
     snapshot = await scrape(url);
   }
   return snapshot;
@@ -89,10 +111,13 @@ async function resynced(url: string, n: number, started: number): Promise<Operat
 
 /** Restarts the operator; the time until it has reconciled every tenant once and its queue is empty. */
 async function resync(operator: OperatorProcess, n: number): Promise<{ operator: OperatorProcess; result: Omit<OperatorRun['resync'], 'compiledMs'> }> {
-  await operator.stop();
+  await retire(operator);
   const started = Date.now();
-  const next = startOperator({ logLevel: 'info', ...workerSettings() });
-  const snapshot = await resynced(await next.metricsUrl(), n, started);
+  const next = startWatchedOperator();
+  const snapshot = await resynced(await run.race(next.metricsUrl()), n, started).catch(async (error: unknown) => {
+    await retire(next);
+    throw error;
+  });
   const ms = Date.now() - started;
   const writes = requestDelta(undefined, snapshot, (s) => (writeVerbs.includes(s.verb) ? `${s.verb} ${s.resource}` : 'reads'));
   delete writes.reads;
@@ -100,29 +125,39 @@ async function resync(operator: OperatorProcess, n: number): Promise<{ operator:
 }
 
 /** The compiled operator's memory once it has re-synced n tenants (0: once it leads), and the re-sync time. */
-async function compiledProbe(env: Environment, n: number): Promise<{ rss: number; resyncMs: number }> {
+async function compiledProbe(env: Environment, n: number): Promise<{ rss: number; heapUsed: number; resyncMs: number }> {
   const started = Date.now();
   const compiled = startCompiledOperator(env, compiledMain ??= buildCompiledOperator(), `compiled-${process.pid}-${n}-${started}`);
+  run.watch('the compiled operator', compiled);
   try {
-    await resynced(await compiled.metricsUrl, n, started);
+    const url = await run.race(compiled.metricsUrl);
+    await resynced(url, n, started);
     const resyncMs = Date.now() - started;
-    await sleep(5_000);
-    return { rss: rssMiB(compiled.child.pid ?? 0), resyncMs };
+    await run.sleep(5_000);
+    return { rss: rssMiB(compiled.child.pid ?? 0), heapUsed: await heapUsedMiB(url), resyncMs };
   } finally {
+    run.expectExit(compiled);
     await compiled.stop();
   }
 }
 
 let compiledMain: string | undefined;
 
+/** Stops the operator and keeps its JSON log, to find out what happened when a number looks wrong. */
+async function retireKeepingLog(operator: OperatorProcess, n: number): Promise<void> {
+  await retire(operator);
+  writeFileSync(join(benchTmp, `operator-${n}-${process.pid}.log`), operator.logs.map((l) => JSON.stringify(l)).join('\n'));
+}
+
 export async function measureOperator(env: Environment, n: number, idleSeconds: number): Promise<OperatorRun> {
   const client = KubeClient.load(env.kubeconfig);
   const tracker = new TenantTracker(client);
   tracker.run();
-  const compiledIdle = await compiledProbe(env, 0);
-  let operator = await startLeadingOperator();
+  let operator: OperatorProcess | undefined;
   try {
-    await sleep(2_000);
+    const compiledIdle = await compiledProbe(env, 0);
+    operator = await startLeadingOperator();
+    await run.sleep(2_000);
     const idleRss = rssMiB(operator.child.pid ?? 0);
     const url = await operator.metricsUrl();
     const before = await scrape(url);
@@ -130,7 +165,7 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
     const start = Date.now();
     const created = await createTenants(client, names);
     for (const [name, at] of created) tracker.expect(name, at);
-    await tracker.waitReady(names, 120_000 + n * 3_000);
+    await tracker.waitReady(names, 120_000 + n * 3_000, run.signal);
     const after = await scrape(url);
     const times = names.map((name) => tracker.times.get(name) ?? { created: start });
     const readyMs = times.map((t) => (t.ready ?? Number.NaN) - t.created);
@@ -141,7 +176,7 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
     const readyRss = rssMiB(operator.child.pid ?? 0);
     const restarted = await resync(operator, n);
     operator = restarted.operator;
-    await operator.stop();
+    await retire(operator);
     const compiled = await compiledProbe(env, n);
     return {
       tenants: n, guardrailsMs, readyMs,
@@ -150,12 +185,11 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
       requestsPerTenant: { total: total(requests) / n, ...perTenant(requests, n) },
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
+      heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
     };
   } finally {
-    await operator.stop();
-    // Its JSON log, to find out what happened when a number looks wrong.
-    writeFileSync(join(benchTmp, `operator-${n}-${process.pid}.log`), operator.logs.map((l) => JSON.stringify(l)).join('\n'));
+    if (operator) await retireKeepingLog(operator, n);
     await tracker.stop();
     client.close();
   }

@@ -104,10 +104,14 @@ export class TenantTracker {
     }
   }
 
-  /** Resolves once every name is Ready, or rejects after timeoutMs naming the ones that are not. */
-  async waitReady(names: string[], timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once every name is Ready, or rejects after timeoutMs naming the ones that are not, or
+   * at once with the signal's reason when it aborts (say, the operator exited).
+   */
+  async waitReady(names: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      signal?.throwIfAborted();
       const pending = names.filter((name) => this.times.get(name)?.ready === undefined);
       if (pending.length === 0) return;
       if (Date.now() > deadline) {

@@ -4,10 +4,10 @@
  * Every write here carries dryRun=All, so the audit persists nothing and changes no quota usage;
  * admission (Pod Security, ResourceQuota, RBAC escalation checks) still runs and answers.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../runtime/types.js';
 import { KubeApiError } from './errors.js';
 import { ResourceTypes, resourcePath } from './resource-types.js';
+import { loadClusterAccess } from './cluster-access.js';
 import { Transport } from './transport.js';
 
 export interface Identity {
@@ -55,12 +55,9 @@ export class AccessReviewClient {
     this.types = new ResourceTypes(transport);
   }
 
-  /** From a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+  /** From a kubeconfig file, else ~/.kube/config, else the pod's ServiceAccount (cluster-access.ts). */
   static load(kubeconfigPath?: string): AccessReviewClient {
-    const config = new KubeConfig();
-    if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
-    else config.loadFromDefault();
-    return new AccessReviewClient(new Transport(config));
+    return new AccessReviewClient(new Transport(loadClusterAccess(kubeconfigPath)));
   }
 
   /** Every object of a kind in all namespaces, page by page, each with apiVersion and kind set. */

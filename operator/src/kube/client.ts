@@ -6,11 +6,11 @@
  * the leadership fence.
  */
 import { createInterface } from 'node:readline';
-import { KubeConfig } from '@kubernetes/client-node';
 import { destructive, type LeadershipFence } from '../runtime/fence.js';
 import type { KubeObject, ListPage, Status, WatchEvent } from '../runtime/types.js';
 import { isNotFound } from './errors.js';
 import { ResourceTypes, resourcePath, type ObjectRef, type ResourceType } from './resource-types.js';
+import { loadClusterAccess } from './cluster-access.js';
 import { Transport, type RequestObserver, type RequestSpec } from './transport.js';
 
 export interface ListOptions {
@@ -66,12 +66,9 @@ export class KubeClient {
     return new KubeClient(this.transport, this.types, signal);
   }
 
-  /** From a kubeconfig file, or the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+  /** From a kubeconfig file, else ~/.kube/config, else the pod's ServiceAccount (cluster-access.ts). */
   static load(kubeconfigPath?: string, observe?: RequestObserver): KubeClient {
-    const config = new KubeConfig();
-    if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
-    else config.loadFromDefault();
-    return new KubeClient(new Transport(config, observe));
+    return new KubeClient(new Transport(loadClusterAccess(kubeconfigPath), observe));
   }
 
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {

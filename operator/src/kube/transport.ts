@@ -1,14 +1,15 @@
 /**
- * The HTTP transport to kube-apiserver. Authentication and TLS settings come from
- * @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster service-account tokens,
- * exec plugins), but requests go through one keep-alive agent: client-node 1.x builds a new agent
- * for every request, which costs a TLS handshake each time and dominates an operator's traffic.
+ * The HTTP transport to kube-apiserver. Authentication and TLS settings come from ClusterAccess
+ * (cluster-access.ts: kubeconfig files, in-cluster service-account tokens, and through
+ * client-node's KubeConfig exec plugins), and requests go through one keep-alive agent:
+ * client-node 1.x builds a new agent for every request, which costs a TLS handshake each time and
+ * dominates an operator's traffic.
  * Server-side apply of the status subresource and streaming watches with our own backoff also need
  * more control than its generated clients give.
  */
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterAccess } from './cluster-access.js';
 import { KubeApiError, type Status } from './errors.js';
 
 export interface RequestSpec {
@@ -44,10 +45,8 @@ export class Transport {
   /** The API server's URL, as the kubeconfig names it. */
   readonly server: URL;
 
-  constructor(private readonly config: KubeConfig, private readonly observe: RequestObserver = () => {}) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+  constructor(private readonly access: ClusterAccess, private readonly observe: RequestObserver = () => {}) {
+    this.server = access.server;
   }
 
   /** Sends a request and parses the JSON response, throwing KubeApiError for non-2xx answers. */
@@ -70,14 +69,13 @@ export class Transport {
   }
 
   private async open(spec: RequestSpec): Promise<IncomingMessage> {
-    const options: RequestOptions = { headers: {} };
     // Re-read per request: service-account tokens are rotated on disk.
-    await this.config.applyToHTTPSOptions(options);
+    const credentials = await this.access.credentials();
     this.agent ??= new Agent({
       keepAlive: true,
       maxSockets: 32,
-      ca: options.ca, cert: options.cert, key: options.key,
-      rejectUnauthorized: options.rejectUnauthorized,
+      ca: credentials.ca, cert: credentials.cert, key: credentials.key,
+      rejectUnauthorized: credentials.rejectUnauthorized, servername: credentials.servername,
     });
     const url = new URL(spec.path, this.server);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
@@ -85,7 +83,7 @@ export class Transport {
     }
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     const headers: Record<string, string | string[]> = {
-      ...(options.headers as Record<string, string>), accept: 'application/json', ...impersonationHeaders(spec),
+      ...credentials.headers, accept: 'application/json', ...impersonationHeaders(spec),
     };
     if (body !== undefined) {
       headers['content-type'] = spec.contentType ?? 'application/json';
@@ -94,7 +92,6 @@ export class Transport {
       // keep-alive connection ("400 Bad Request").
       headers['content-length'] = String(Buffer.byteLength(body));
     }
-    if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { method: spec.method, headers, agent: this.agent, signal: spec.signal }, resolve);
       req.setTimeout(spec.timeoutMs ?? 30_000, () => req.destroy(new Error(`${spec.method} ${spec.path}: no answer`)));

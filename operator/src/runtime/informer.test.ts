@@ -277,4 +277,23 @@ describe('Informer', () => {
     await informer.stop();
     assert.equal(await synced, false);
   });
+
+  it('drops managedFields, and what its transform drops, before the cache and the handlers see an object', async () => {
+    const managed = (object: Thing): Thing => ({ ...object, metadata: { ...object.metadata, managedFields: [{ manager: 'kubectl', fieldsV1: {} }] } as Thing['metadata'] });
+    const listed = managed(server.put('a', 'listed'));
+    server.objects.set('a', listed);
+    const seen: Thing[] = [];
+    informer = new Informer<Thing>({
+      name: 'things', listerWatcher: server, logger, backoff,
+      transform: (object) => ({ ...object, data: object.data?.toUpperCase() }),
+    });
+    informer.addEventHandler({ onAdd: (object) => seen.push(object), onUpdate: (_, object) => seen.push(object) });
+    informer.start();
+    await eventually(() => assert.equal(server.watches.length, 1));
+    server.current().emit({ type: 'MODIFIED', object: managed(server.put('a', 'watched')) });
+    await eventually(() => assert.equal(informer.store.get('a')?.data, 'WATCHED'));
+    assert.deepEqual(seen.map((object) => object.data), ['LISTED', 'WATCHED']);
+    for (const object of [...seen, informer.store.get('a')]) assert.equal(object && 'managedFields' in object.metadata, false);
+    assert.equal('managedFields' in listed.metadata, true, 'the listed object itself is not modified');
+  });
 });

@@ -3,9 +3,11 @@
  * Store in step with the server and the informer tells its event handlers what changed. A relist
  * is turned back into events: deletes for objects that vanished (client-go would hand out a
  * DeletedFinalStateUnknown; here handlers get the last object seen), updates for those whose
- * resourceVersion moved. A handler that throws is logged and never stops delivery.
+ * resourceVersion moved. A handler that throws is logged and never stops delivery. Objects are
+ * shaped by a cache transform (cache-transforms.ts) before the store and the handlers see them.
  */
 import type { Backoff } from './backoff.js';
+import { cacheTransform, type CacheTransform } from './cache-transforms.js';
 import { errorFields, type Logger } from './logging.js';
 import { Reflector, type ObjectEvent } from './reflector.js';
 import { Store } from './store.js';
@@ -28,6 +30,8 @@ export interface InformerOptions<T extends KubeObject> {
   stallTimeoutMs?: number;
   /** Delays between failed list or watch attempts; default 200 ms doubling to 30 s, jittered. */
   backoff?: Backoff;
+  /** What to drop from each object besides metadata.managedFields, which is always dropped. */
+  transform?: CacheTransform<T>;
 }
 
 export class Informer<T extends KubeObject> {
@@ -46,6 +50,7 @@ export class Informer<T extends KubeObject> {
     this.logger = options.logger.child({ informer: options.name });
     this.reflector = new Reflector({
       ...options,
+      transform: cacheTransform(options.transform),
       sink: { replace: (items) => this.replace(items), apply: (event) => this.apply(event) },
     });
   }

@@ -1,7 +1,8 @@
 /**
  * The list-and-watch loop behind an informer, after client-go's Reflector: list in pages, watch
  * from the list's resourceVersion with bookmarks, relist when the server says 410 Gone, reconnect
- * with jittered backoff on any other failure, and restart a watch that has gone silent.
+ * with jittered backoff on any other failure, and restart a watch that has gone silent. Each
+ * object is transformed as it arrives, page by page, so a relist never holds every object whole.
  */
 import { Backoff, aborted, sleep } from './backoff.js';
 import { errorFields, type Logger } from './logging.js';
@@ -31,6 +32,8 @@ export interface ReflectorOptions<T extends KubeObject> {
   stallTimeoutMs?: number;
   /** Delays between failed attempts; default 200 ms doubling to 30 s. */
   backoff?: Backoff;
+  /** Shapes each listed or watched object before the sink sees it; default none. */
+  transform?: (object: T) => T;
 }
 
 /** Raised inside the reflector when the stall watchdog gives up on a watch. */
@@ -58,6 +61,7 @@ export class Reflector<T extends KubeObject> {
   private readonly pageSize: number;
   private readonly stallTimeoutMs: number;
   private readonly backoff: Backoff;
+  private readonly transform: (object: T) => T;
   private resourceVersion = '';
 
   constructor(options: ReflectorOptions<T>) {
@@ -65,6 +69,7 @@ export class Reflector<T extends KubeObject> {
     this.pageSize = options.pageSize ?? 500;
     this.stallTimeoutMs = options.stallTimeoutMs ?? 5 * 60_000;
     this.backoff = options.backoff ?? new Backoff();
+    this.transform = options.transform ?? ((object) => object);
   }
 
   /** The resourceVersion of the last list, event or bookmark seen. */
@@ -112,7 +117,7 @@ export class Reflector<T extends KubeObject> {
     do {
       const options = next ? { limit: this.pageSize, continue: next } : { limit: this.pageSize };
       const page = await this.options.listerWatcher.list(options, signal);
-      for (const item of page.items) items.push(item); // no spread: pages may be large
+      for (const item of page.items) items.push(this.transform(item)); // no spread: pages may be large
       resourceVersion = page.resourceVersion;
       next = page.continue || undefined;
     } while (next !== undefined && !signal.aborted);
@@ -168,7 +173,7 @@ export class Reflector<T extends KubeObject> {
     }
     state.events += 1;
     this.resourceVersion = event.object.metadata.resourceVersion ?? this.resourceVersion;
-    if (event.type !== 'BOOKMARK') this.options.sink.apply({ type: event.type, object: event.object });
+    if (event.type !== 'BOOKMARK') this.options.sink.apply({ type: event.type, object: this.transform(event.object) });
   }
 
   /** Aborts the watch once nothing has arrived for stallTimeoutMs; checks lazily, no timer churn. */

@@ -25,6 +25,8 @@ export interface OperatorProcess {
   kill(): Promise<void>;
   /** Resolves with the exit signal or code once the process ends on its own. */
   exited: Promise<NodeJS.Signals | number | null>;
+  /** Its last log lines and stderr, for error messages. */
+  output(lines?: number): string;
 }
 
 let counter = 0;
@@ -45,9 +47,13 @@ const startedOperators: Started[] = [];
 export function operatorLogsSince(since: number, lines = 40): string {
   return startedOperators.filter((o) => o.exit === undefined || o.exit.at >= since).map((o) => {
     const exit = o.exit ? `exited (${String(o.exit.how)}) ${((o.exit.at - since) / 1000).toFixed(1)} s into the test` : 'still running';
-    const tail = o.logs.slice(-lines).map((line) => JSON.stringify(line)).join('\n');
-    return `--- operator ${o.identity}, ${exit}; last ${lines} log lines:\n${tail}${o.stderr() ? `\nstderr: ${o.stderr().slice(-2000)}` : ''}`;
+    return `--- operator ${o.identity}, ${exit}; last ${lines} log lines:\n${lastOutput(o, lines)}`;
   }).join('\n');
+}
+
+function lastOutput(o: Started, lines: number): string {
+  const tail = o.logs.slice(-lines).map((line) => JSON.stringify(line)).join('\n');
+  return `${tail}${o.stderr() ? `\nstderr: ${o.stderr().slice(-2000)}` : ''}`;
 }
 
 /** The regions the test operator serves: both on the test PostgreSQL and KMS emulator. */
@@ -142,6 +148,7 @@ export function startOperator(settings: Record<string, unknown> = {}, extraEnv: 
   void exited.then((how) => (started.exit = { at: Date.now(), how }));
   return {
     child, identity, logs, metricsUrl, exited,
+    output: (lines = 40) => lastOutput(started, lines),
     async requestCount(verbs, excludeResources = []) {
       const text = await (await fetch(await metricsUrl())).text();
       let total = 0;

@@ -16,11 +16,12 @@ import type { EventRecorder } from '../../kube/events.js';
 import { listerWatcher } from '../../kube/list-watch.js';
 import { Controller } from '../../runtime/controller.js';
 import { controllerOwnerKeys, enqueueHandler, generationChanged } from '../../runtime/handlers.js';
+import type { CacheTransform } from '../../runtime/cache-transforms.js';
 import { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
-import { OwnedObjects, ownedKinds, type OwnedKind } from './owned-objects.js';
+import { OwnedObjects, ownedCacheTransforms, ownedKinds, type OwnedKind } from './owned-objects.js';
 import { TenantReconciler } from './reconciler.js';
 import { PlatformAddressResolver } from './platform-addresses.js';
 import { RegionalProviders } from './regional-providers.js';
@@ -72,14 +73,19 @@ const byPlan = 'plan';
 
 export function createTenantController(deps: TenantControllerDeps): TenantController {
   const { client, logger } = deps;
-  const informer = <T extends KubeObject>(name: string, apiVersion: string, kind: string, labelSelector?: string): Informer<T> =>
-    new Informer<T>({ name, logger, listerWatcher: listerWatcher<T>(client, { apiVersion, kind, labelSelector }) });
+  type Narrowing<T extends KubeObject> = { labelSelector: string; transform?: CacheTransform<T> };
+  const informer = <T extends KubeObject>(name: string, apiVersion: string, kind: string, only?: Narrowing<T>): Informer<T> =>
+    new Informer<T>({
+      name, logger, transform: only?.transform,
+      listerWatcher: listerWatcher<T>(client, { apiVersion, kind, labelSelector: only?.labelSelector }),
+    });
 
   const tenants = informer<Tenant>('tenants', tenantApiVersion, 'Tenant');
   const plans = informer<TenantPlan>('tenantplans', tenantApiVersion, 'TenantPlan');
   const ownedSelector = `${managedByLabel}=${managedByValue}`;
-  const owned = Object.fromEntries(Object.entries(ownedKinds).map(([kind, { apiVersion }]) =>
-    [kind, informer(kind.toLowerCase(), apiVersion, kind, ownedSelector)])) as Record<OwnedKind, Informer<KubeObject>>;
+  const owned = Object.fromEntries(Object.entries(ownedKinds).map(([kind, { apiVersion }]) => [kind,
+    informer(kind.toLowerCase(), apiVersion, kind, { labelSelector: ownedSelector, transform: ownedCacheTransforms[kind as OwnedKind] })],
+  )) as Record<OwnedKind, Informer<KubeObject>>;
 
   const providers = new RegionalProviders(deps.config, client, logger);
   const reconciler = new TenantReconciler({

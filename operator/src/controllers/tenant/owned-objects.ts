@@ -9,6 +9,7 @@ import { fieldManager, tenantLabel } from '../../api/labels.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isSubset } from '../../kube/semantic.js';
 import { hasForeignAdditions, replacementOf } from './foreign-changes.js';
+import { withoutStatus, type CacheTransform } from '../../runtime/cache-transforms.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
@@ -31,6 +32,17 @@ export const ownedKinds: Record<OwnedKind, { apiVersion: string; namespaced: boo
   Service: { apiVersion: 'v1', namespaced: true },
   ServiceAccount: { apiVersion: 'v1', namespaced: true },
   ConfigMap: { apiVersion: 'v1', namespaced: true },
+};
+
+/**
+ * What the cache drops of each owned kind besides managedFields (which every informer drops): the
+ * status of the kinds Bulkhead builds itself and no step reads. No builder writes a status, so the
+ * subset check never looks for one. Deployment keeps its status (app.ts judges its rollout from
+ * it); the chart's other kinds keep theirs, since a chart may render a status the check compares.
+ */
+export const ownedCacheTransforms: Partial<Record<OwnedKind, CacheTransform<KubeObject>>> = {
+  Namespace: withoutStatus,
+  ResourceQuota: withoutStatus,
 };
 
 const isOwnedKind = (kind: string | undefined): kind is OwnedKind => kind !== undefined && kind in ownedKinds;

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { keepOutputTail } from './output-tail.js';
+import { RunGuard, RunStopped } from './run-guard.js';
+
+/** A real child process that prints and then exits by itself, as an operator out of heap does. */
+function exitingChild(script: string): { exited: Promise<NodeJS.Signals | number | null>; output: () => string } {
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = keepOutputTail(child, 3);
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('close', (code, signal) => resolve(signal ?? code)));
+  return { exited, output };
+}
+
+const quiet = { target: new EventEmitter(), log: () => undefined };
+
+describe('RunGuard', () => {
+  it('stops the run when a watched process exits, with its exit and last output', async () => {
+    const guard = new RunGuard(quiet);
+    const child = exitingChild('for (let i = 1; i <= 5; i++) console.log(`line ${i}`); console.error("FATAL ERROR: heap limit"); process.exit(3)');
+    guard.watch('the operator', child);
+    await assert.rejects(guard.race(new Promise(() => undefined)), (error: unknown) => {
+      assert.ok(error instanceof RunStopped);
+      assert.equal(error.exitCode, 1);
+      assert.match(error.message, /^the operator exited \(3\)/);
+      assert.match(error.message, /line 3\nline 4\nline 5\nstderr: FATAL ERROR: heap limit$/);
+      assert.doesNotMatch(error.message, /line 2/, 'only the last lines are kept');
+      return true;
+    });
+  });
+
+  it('does not stop the run for a process it was told would exit', async () => {
+    const guard = new RunGuard(quiet);
+    const child = exitingChild('process.exit(0)');
+    guard.watch('the operator', child);
+    guard.expectExit(child);
+    await child.exited;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(guard.signal.aborted, false);
+  });
+
+  it('cuts a wait short on the first SIGINT and runs the clean-ups and exits on the second', async () => {
+    const target = new EventEmitter();
+    const exits: number[] = [];
+    const cleaned: string[] = [];
+    const guard = new RunGuard({ target, log: () => undefined, exit: (code) => exits.push(code) });
+    guard.onForcedExit(async () => {
+      cleaned.push('environment');
+      return Promise.resolve();
+    });
+    const waiting = guard.sleep(3_600_000);
+    target.emit('SIGINT', 'SIGINT');
+    await assert.rejects(waiting, (error: unknown) => error instanceof RunStopped && error.exitCode === 130 && /SIGINT/.test(error.message));
+    assert.deepEqual(exits, [], 'the first signal lets the run wind down');
+    target.emit('SIGINT', 'SIGINT');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(cleaned, ['environment']);
+    assert.deepEqual(exits, [130]);
+    guard.dispose();
+    assert.equal(target.listenerCount('SIGINT'), 0);
+  });
+
+  it('reports the first reason when several follow', async () => {
+    const guard = new RunGuard(quiet);
+    guard.stop(new RunStopped('interrupted by SIGINT', 130));
+    guard.stop(new RunStopped('the operator exited (0)', 1));
+    await assert.rejects(guard.sleep(1), /interrupted by SIGINT/);
+    assert.equal(guard.stopped?.exitCode, 130);
+  });
+});

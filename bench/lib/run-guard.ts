@@ -1,0 +1,137 @@
+/**
+ * When a benchmark stops before it is done: on Ctrl-C (SIGINT) or SIGTERM, and when an operator it
+ * measures exits on its own (out of memory, a lost lease). Either aborts `signal`; every wait of a
+ * run takes it and rejects at once, so the run's finally blocks stop the operator and the
+ * environment and the bench exits with the reason and the operator's last output, instead of
+ * waiting out a timeout sized for 1000 tenants. A second signal skips the winding down: it stops
+ * the environments (their servers run detached and would outlive the bench) and exits.
+ */
+import type { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Why a run stopped early; the bench exits with `exitCode` (130 for Ctrl-C, as shells do). */
+export class RunStopped extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+    this.name = 'RunStopped';
+  }
+}
+
+/** A process the run depends on: how it ended, and what it last said. */
+export interface WatchedProcess {
+  exited: Promise<NodeJS.Signals | number | null>;
+  output(): string;
+}
+
+export interface RunGuardOptions {
+  /** Where signals arrive; default `process` (tests pass an EventEmitter). */
+  target?: EventEmitter;
+  /** Called after the second signal's clean-up; default process.exit. */
+  exit?: (code: number) => void;
+  log?: (line: string) => void;
+}
+
+const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+export class RunGuard {
+  private readonly controller = new AbortController();
+  readonly signal = this.controller.signal;
+  private readonly watched = new Set<WatchedProcess>();
+  private readonly cleanups = new Set<() => Promise<void>>();
+  private readonly target: EventEmitter;
+
+  constructor(private readonly options: RunGuardOptions = {}) {
+    this.target = options.target ?? process;
+    for (const signal of signals) this.target.on(signal, this.onSignal);
+  }
+
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    const log = this.options.log ?? ((line: string) => console.error(line));
+    if (!this.signal.aborted) {
+      log(`\n${signal}: stopping the operator and the environment (${signal} again to stop at once)`);
+      this.stop(new RunStopped(`interrupted by ${signal}`, 130));
+      return;
+    }
+    log(`\n${signal} again: stopping the environments and exiting now`);
+    const exit = this.options.exit ?? ((code: number) => process.exit(code));
+    void Promise.allSettled([...this.cleanups].map((cleanup) => cleanup())).then(() => exit(130));
+  };
+
+  /** Stops the run; the first reason given is the one reported. */
+  stop(reason: RunStopped): void {
+    if (!this.signal.aborted) this.controller.abort(reason);
+  }
+
+  get stopped(): RunStopped | undefined {
+    return this.signal.aborted ? (this.signal.reason as RunStopped) : undefined;
+  }
+
+  /** Stops the run when `child` exits, unless expectExit(child) was called before. */
+  watch(name: string, child: WatchedProcess): void {
+    this.watched.add(child);
+    void child.exited.then((how) => {
+      if (!this.watched.delete(child)) return;
+      this.stop(new RunStopped(`${name} exited (${String(how)}) before the run was done; its last output:\n${child.output()}`, 1));
+    });
+  }
+
+  /** The run is about to stop `child` itself: its exit is no longer a reason to stop. */
+  expectExit(child: WatchedProcess): void {
+    this.watched.delete(child);
+  }
+
+  /** What a second signal must still do (stop an environment); returns a function that forgets it. */
+  onForcedExit(cleanup: () => Promise<void>): () => void {
+    this.cleanups.add(cleanup);
+    return () => this.cleanups.delete(cleanup);
+  }
+
+  /** `work`'s outcome, or a rejection with the reason as soon as the run stops. */
+  async race<T>(work: Promise<T>): Promise<T> {
+    this.signal.throwIfAborted();
+    let onAbort = (): void => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => reject(this.signal.reason as Error);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([work, stopped]);
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Waits `ms`, rejecting with the reason as soon as the run stops. */
+  async sleep(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.signal }).catch(() => this.signal.throwIfAborted());
+  }
+
+  /** Gives the signals back to Node's defaults. */
+  dispose(): void {
+    for (const signal of signals) this.target.off(signal, this.onSignal);
+  }
+}
+
+let current: RunGuard | undefined;
+
+/** The guard of this bench process, listening for signals from the first call on. */
+export function benchRun(): RunGuard {
+  return (current ??= new RunGuard());
+}
+
+/**
+ * Runs a bench's main: its number is the exit code. A run that stopped early exits with its own
+ * code and reason (the operator's output included), even when what failed first was a request to
+ * a server the stop had already taken down; process.exit, because a wait that does not know the
+ * signal may still hold a timer.
+ */
+export async function runBench(main: () => Promise<number | void>): Promise<void> {
+  const run = benchRun();
+  try {
+    process.exitCode = (await main()) ?? 0;
+  } catch (error) {
+    const stopped = error instanceof RunStopped ? error : run.stopped;
+    console.error(`\nThe bench stopped: ${stopped?.message ?? (error instanceof Error ? error.stack : String(error))}`);
+    process.exit(stopped?.exitCode ?? 1);
+  }
+}
