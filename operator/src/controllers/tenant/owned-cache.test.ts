@@ -17,6 +17,7 @@ import { buildDefaultServiceAccount } from '../../resources/service-account.js';
 import { cacheTransform } from '../../runtime/cache-transforms.js';
 import type { KubeObject } from '../../runtime/types.js';
 import { hasForeignAdditions } from './foreign-changes.js';
+import { finalizersHoldingNamespace } from './steps/operator-access.js';
 import { ownedCacheTransforms, ownedKinds, type OwnedKind } from './owned-objects.js';
 
 const tenant = { name: 'acme', uid: 'uid-1' };
@@ -92,9 +93,20 @@ describe('the tenant controller\'s cache of owned objects', () => {
     assert.equal(deploymentProblem(deployment), undefined);
   });
 
+  it('keeps a terminating namespace\'s conditions, from which the operator learns when to release its binding', () => {
+    const built = builtObjects().find((object) => object.kind === 'Namespace') as KubeObject;
+    const terminating = {
+      ...asServed(built),
+      status: { phase: 'Terminating', conditions: [{ type: 'NamespaceFinalizersRemaining', status: 'True',
+        message: 'Some content in the namespace has finalizers remaining: bulkhead.dev/operator-access in 1 resource instances' }] },
+    };
+    const kept = cacheTransform(ownedCacheTransforms.Namespace)(terminating);
+    assert.deepEqual(finalizersHoldingNamespace(kept), ['bulkhead.dev/operator-access']);
+  });
+
   it('drops the status of the kinds whose status nobody reads', () => {
-    const kept = builtObjects().filter((object) => object.kind === 'Namespace' || object.kind === 'ResourceQuota').map(cached);
-    assert.equal(kept.length, 2);
+    const kept = builtObjects().filter((object) => object.kind === 'ResourceQuota').map(cached);
+    assert.equal(kept.length, 1);
     for (const object of kept) assert.equal('status' in object, false, object.kind);
   });
 });

@@ -38,10 +38,11 @@ export const ownedKinds: Record<OwnedKind, { apiVersion: string; namespaced: boo
  * What the cache drops of each owned kind besides managedFields (which every informer drops): the
  * status of the kinds Bulkhead builds itself and no step reads. No builder writes a status, so the
  * subset check never looks for one. Deployment keeps its status (app.ts judges its rollout from
- * it); the chart's other kinds keep theirs, since a chart may render a status the check compares.
+ * it); Namespace keeps its own (operator-access.ts releases the operator's binding only when the
+ * terminating namespace's NamespaceFinalizersRemaining condition names that binding's finalizer
+ * alone); the chart's other kinds keep theirs, since a chart may render a status the check compares.
  */
 export const ownedCacheTransforms: Partial<Record<OwnedKind, CacheTransform<KubeObject>>> = {
-  Namespace: withoutStatus,
   ResourceQuota: withoutStatus,
 };
 
