@@ -1,15 +1,15 @@
 /**
  * A V8 heap snapshot (.heapsnapshot) summed up: self size by node type and constructor, and
  * retained size (what would be freed with it, from the dominator tree, weak edges ignored) of the
- * biggest holders, each with the chain of objects that holds it. Enough to say which part of the
- * operator owns the heap without opening DevTools.
+ * biggest holders, each with the chain of objects that holds it, and by constructor. Enough to say
+ * which part of the operator owns the heap without opening DevTools.
  *
  *   node --max-old-space-size=8192 --import tsx bench/heap-summary.ts FILE.heapsnapshot [TOP=30]
  */
 import { readFileSync } from 'node:fs';
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] }; node_count: number };
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
   nodes: number[];
   edges: number[];
   strings: string[];
@@ -25,135 +25,170 @@ interface Graph {
   targets: Uint32Array;
 }
 
-function graphOf(s: Snapshot): Graph {
-  const nf = s.snapshot.meta.node_fields;
-  const ef = s.snapshot.meta.edge_fields;
-  const nodeTypes = s.snapshot.meta.node_types[0];
-  const edgeTypes = s.snapshot.meta.edge_types[0];
-  const [typeAt, nameAt, sizeAt, edgesAt] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f));
-  const [edgeTypeAt, toAt] = ['type', 'to_node'].map((f) => ef.indexOf(f));
+const at = (array: ArrayLike<number>, i: number): number => array[i] ?? 0;
+
+/** The strong edges of every node, as two flat arrays. */
+function strongEdges(s: Snapshot, count: number): { firstEdge: Uint32Array; targets: Uint32Array } {
+  const { node_fields: nf, edge_fields: ef, edge_types: [edgeTypes] } = s.snapshot.meta;
+  const [edgesAt, edgeTypeAt, toAt] = [nf.indexOf('edge_count'), ef.indexOf('type'), ef.indexOf('to_node')];
   const weak = edgeTypes.indexOf('weak');
-  const count = s.nodes.length / nf.length;
-  const selfSize = new Float64Array(count);
   const firstEdge = new Uint32Array(count + 1);
   const targets: number[] = [];
   let edge = 0;
   for (let i = 0; i < count; i++) {
-    selfSize[i] = s.nodes[i * nf.length + (sizeAt ?? 0)] ?? 0;
     firstEdge[i] = targets.length;
-    const edges = s.nodes[i * nf.length + (edgesAt ?? 0)] ?? 0;
-    for (let e = 0; e < edges; e++, edge += ef.length) {
-      if (s.edges[edge + (edgeTypeAt ?? 0)] === weak) continue;
-      targets.push((s.edges[edge + (toAt ?? 0)] ?? 0) / nf.length);
+    const end = edge + at(s.nodes, i * nf.length + edgesAt) * ef.length;
+    for (; edge < end; edge += ef.length) {
+      if (at(s.edges, edge + edgeTypeAt) !== weak) targets.push(at(s.edges, edge + toAt) / nf.length);
     }
   }
   firstEdge[count] = targets.length;
+  return { firstEdge, targets: Uint32Array.from(targets) };
+}
+
+function graphOf(s: Snapshot): Graph {
+  const { node_fields: nf, node_types: [nodeTypes] } = s.snapshot.meta;
+  const [typeAt, nameAt, sizeAt] = [nf.indexOf('type'), nf.indexOf('name'), nf.indexOf('self_size')];
+  const count = s.nodes.length / nf.length;
+  const selfSize = Float64Array.from({ length: count }, (_, i) => at(s.nodes, i * nf.length + sizeAt));
   return {
-    count, selfSize, firstEdge, targets: Uint32Array.from(targets),
-    type: (i) => nodeTypes[s.nodes[i * nf.length + (typeAt ?? 0)] ?? 0] ?? '?',
-    name: (i) => s.strings[s.nodes[i * nf.length + (nameAt ?? 0)] ?? 0] ?? '?',
+    count, selfSize, ...strongEdges(s, count),
+    type: (i) => nodeTypes[at(s.nodes, i * nf.length + typeAt)] ?? '?',
+    name: (i) => s.strings[at(s.nodes, i * nf.length + nameAt)] ?? '?',
   };
 }
 
-/** Immediate dominators from node 0 (Cooper, Harvey and Kennedy's iterative algorithm). */
-function dominators(g: Graph): { idom: Int32Array; order: Uint32Array } {
-  const post = new Int32Array(g.count).fill(-1);
+/** Nodes reachable from node 0 in postorder, without recursion. */
+function postorder(g: Graph): number[] {
   const order: number[] = [];
-  const stack: [number, number][] = [[0, g.firstEdge[0] ?? 0]];
   const visited = new Uint8Array(g.count);
+  const stack: [number, number][] = [[0, at(g.firstEdge, 0)]];
   visited[0] = 1;
   while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
+    const top = stack[stack.length - 1] as [number, number];
     const [node, next] = top;
-    if (next < (g.firstEdge[node + 1] ?? 0)) {
-      top[1] = next + 1;
-      const child = g.targets[next] ?? 0;
-      if (!visited[child]) { visited[child] = 1; stack.push([child, g.firstEdge[child] ?? 0]); }
-    } else {
-      post[node] = order.length;
+    if (next === at(g.firstEdge, node + 1)) {
       order.push(node);
       stack.pop();
+      continue;
+    }
+    top[1] = next + 1;
+    const child = at(g.targets, next);
+    if (!visited[child]) {
+      visited[child] = 1;
+      stack.push([child, at(g.firstEdge, child)]);
     }
   }
+  return order;
+}
+
+function predecessors(g: Graph, reachable: ArrayLike<number>): number[][] {
   const preds: number[][] = Array.from({ length: g.count }, () => []);
-  for (let i = 0; i < g.count; i++) {
-    if (!visited[i]) continue;
-    for (let e = g.firstEdge[i] ?? 0; e < (g.firstEdge[i + 1] ?? 0); e++) preds[g.targets[e] ?? 0]!.push(i);
+  for (let k = 0; k < reachable.length; k++) {
+    const node = at(reachable, k);
+    for (let e = at(g.firstEdge, node); e < at(g.firstEdge, node + 1); e++) preds[at(g.targets, e)]?.push(node);
   }
+  return preds;
+}
+
+/** Immediate dominators from node 0 (Cooper, Harvey and Kennedy's iterative algorithm); -1 where unreachable. */
+function dominators(g: Graph): { idom: Int32Array; order: Uint32Array } {
+  const order = Uint32Array.from(postorder(g));
+  const post = new Int32Array(g.count);
+  order.forEach((node, k) => { post[node] = k; });
+  const preds = predecessors(g, order);
   const idom = new Int32Array(g.count).fill(-1);
   idom[0] = 0;
   const intersect = (a: number, b: number): number => {
     while (a !== b) {
-      while ((post[a] ?? 0) < (post[b] ?? 0)) a = idom[a] ?? 0;
-      while ((post[b] ?? 0) < (post[a] ?? 0)) b = idom[b] ?? 0;
+      while (at(post, a) < at(post, b)) a = at(idom, a);
+      while (at(post, b) < at(post, a)) b = at(idom, b);
     }
     return a;
   };
+  const settle = (node: number): boolean => {
+    const known = (preds[node] ?? []).filter((p) => idom[p] !== -1);
+    const candidate = known.reduce((c, p) => (c === -1 ? p : intersect(p, c)), -1);
+    if (candidate === -1 || idom[node] === candidate) return false;
+    idom[node] = candidate;
+    return true;
+  };
   for (let changed = true; changed;) {
     changed = false;
-    for (let k = order.length - 2; k >= 0; k--) {
-      const node = order[k] ?? 0;
-      let candidate = -1;
-      for (const p of preds[node] ?? []) {
-        if (idom[p] === -1) continue;
-        candidate = candidate === -1 ? p : intersect(p, candidate);
-      }
-      if (candidate !== -1 && idom[node] !== candidate) { idom[node] = candidate; changed = true; }
-    }
+    for (let k = order.length - 2; k >= 0; k--) changed = settle(at(order, k)) || changed;
   }
-  return { idom, order: Uint32Array.from(order) };
+  return { idom, order };
 }
 
 function retainedSizes(g: Graph, idom: Int32Array, order: Uint32Array): Float64Array {
   const retained = Float64Array.from(g.selfSize);
-  for (const node of order) if (node !== 0 && idom[node] !== -1) retained[idom[node] ?? 0] += retained[node] ?? 0;
+  for (const node of order) {
+    const holder = at(idom, node);
+    if (node !== 0 && holder !== -1) retained[holder] = at(retained, holder) + at(retained, node);
+  }
   return retained;
 }
 
 const label = (g: Graph, i: number): string => `${g.type(i)} ${g.name(i).slice(0, 60)}`;
 const mib = (bytes: number): string => (bytes / 1048576).toFixed(2).padStart(7);
 
+type Tally = Map<string, { size: number; count: number }>;
+
+function add(tally: Tally, key: string, size: number): void {
+  const entry = tally.get(key) ?? { size: 0, count: 0 };
+  entry.size += size;
+  entry.count += 1;
+  tally.set(key, entry);
+}
+
+function print(title: string, tally: Tally, top: number): void {
+  console.log(`\n${title}`);
+  for (const [key, { size, count }] of [...tally].sort((a, b) => b[1].size - a[1].size).slice(0, top)) {
+    console.log(`${mib(size)} MiB ${String(count).padStart(8)}  ${key}`);
+  }
+}
+
+function selfByConstructor(g: Graph): Tally {
+  const tally: Tally = new Map();
+  for (let i = 0; i < g.count; i++) add(tally, ['object', 'closure'].includes(g.type(i)) ? label(g, i) : g.type(i), at(g.selfSize, i));
+  return tally;
+}
+
+/** Whether another instance of node i's constructor holds it (then it is counted with that one). */
+function heldByItsKind(g: Graph, idom: Int32Array, i: number): boolean {
+  const key = label(g, i);
+  for (let holder = at(idom, i), n = 0; holder > 0 && n < 64; holder = at(idom, holder), n++) {
+    if (label(g, holder) === key) return true;
+  }
+  return false;
+}
+
+function retainedByConstructor(g: Graph, idom: Int32Array, retained: Float64Array): Tally {
+  const tally: Tally = new Map();
+  for (let i = 0; i < g.count; i++) {
+    if (g.type(i) === 'object' && idom[i] !== -1 && !heldByItsKind(g, idom, i)) add(tally, label(g, i), at(retained, i));
+  }
+  return tally;
+}
+
+function printHolders(g: Graph, idom: Int32Array, retained: Float64Array, top: number): void {
+  console.log('\nbiggest holders by retained size (GC-root groups left out), with who holds them');
+  const holders = [...Array(g.count).keys()].filter((i) => g.type(i) !== 'synthetic' && idom[i] !== -1)
+    .sort((a, b) => at(retained, b) - at(retained, a)).slice(0, top);
+  for (const i of holders) {
+    const chain: string[] = [];
+    for (let holder = at(idom, i); holder > 0 && chain.length < 4; holder = at(idom, holder)) chain.push(label(g, holder));
+    console.log(`${mib(at(retained, i))} MiB  ${label(g, i)}  <- ${chain.join(' <- ')}`);
+  }
+}
+
 function summarise(g: Graph, top: number): void {
   const { idom, order } = dominators(g);
   const retained = retainedSizes(g, idom, order);
-  const byKind = new Map<string, { size: number; count: number }>();
-  let total = 0;
-  for (let i = 0; i < g.count; i++) {
-    const key = g.type(i) === 'object' || g.type(i) === 'closure' ? label(g, i) : g.type(i);
-    const entry = byKind.get(key) ?? { size: 0, count: 0 };
-    entry.size += g.selfSize[i] ?? 0;
-    entry.count += 1;
-    byKind.set(key, entry);
-    total += g.selfSize[i] ?? 0;
-  }
-  console.log(`${g.count} nodes, ${mib(total)} MiB self size in all\n\nself size by type / constructor`);
-  for (const [key, { size, count }] of [...byKind].sort((a, b) => b[1].size - a[1].size).slice(0, top)) {
-    console.log(`${mib(size)} MiB ${String(count).padStart(8)}  ${key}`);
-  }
-  console.log('\nbiggest holders by retained size (excluding the root and GC-root groups), with who holds them');
-  const holders = [...order].filter((i) => g.type(i) !== 'synthetic' && idom[i] !== -1)
-    .sort((a, b) => (retained[b] ?? 0) - (retained[a] ?? 0)).slice(0, top);
-  for (const i of holders) {
-    const chain: string[] = [];
-    for (let at = idom[i] ?? 0, n = 0; at !== 0 && n < 4; at = idom[at] ?? 0, n++) chain.push(label(g, at));
-    console.log(`${mib(retained[i] ?? 0)} MiB  ${label(g, i)}  <- ${chain.join(' <- ')}`);
-  }
-  console.log('\nretained size by constructor, counting only instances no other instance of it holds');
-  const outermost = new Map<string, { size: number; count: number }>();
-  for (let i = 0; i < g.count; i++) {
-    if (g.type(i) !== 'object' || idom[i] === -1) continue;
-    const key = label(g, i);
-    let nested = false;
-    for (let at = idom[i] ?? 0, n = 0; at !== 0 && n < 64 && !nested; at = idom[at] ?? 0, n++) nested = label(g, at) === key;
-    if (nested) continue;
-    const entry = outermost.get(key) ?? { size: 0, count: 0 };
-    entry.size += retained[i] ?? 0;
-    entry.count += 1;
-    outermost.set(key, entry);
-  }
-  for (const [key, { size, count }] of [...outermost].sort((a, b) => b[1].size - a[1].size).slice(0, top)) {
-    console.log(`${mib(size)} MiB ${String(count).padStart(8)}  ${key}`);
-  }
+  console.log(`${g.count} nodes, ${mib(g.selfSize.reduce((a, b) => a + b, 0))} MiB self size in all`);
+  print('self size by type / constructor (size, count)', selfByConstructor(g), top);
+  printHolders(g, idom, retained, top);
+  print('retained size by constructor, counting only instances no other instance of it holds', retainedByConstructor(g, idom, retained), top);
 }
 
 const [file, top] = process.argv.slice(2);

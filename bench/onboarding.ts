@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   for (const n of sizes) {
     console.log(`\n== ${n} tenant(s): operator ==`);
     const operator = await withEnvironment(`operator-${n}`, (env) => measureOperator(env, n, idleSeconds));
-    console.log(`   operator: all Ready in ${seconds(operator.totalMs)} s`);
+    console.log(`   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`);
     console.log(`== ${n} tenant(s): plain script ==`);
     const { plain, origin } = await withEnvironment(`plain-${n}`, async (env) =>
       ({ plain: await measurePlain(env, n, plainConcurrency), origin: provenance(env) }));

@@ -16,7 +16,7 @@ import { repoRoot } from '../operator/test/support/cluster.js';
 import type { Environment } from '../testenv/src/environment.js';
 import { buildCompiledOperator, startCompiledOperator, type CompiledOperator } from './lib/compiled-operator.js';
 import { benchTmp, withEnvironment } from './lib/environment.js';
-import { heapUsedMiB, rssMiB } from './lib/operator-metrics.js';
+import { heapUsedMiB, rssMiB, scrape } from './lib/operator-metrics.js';
 import { benchRun, runBench } from './lib/run-guard.js';
 import { distribution, seconds } from './lib/stats.js';
 import { createTenants, tenantNames, TenantTracker } from './lib/tenants.js';
@@ -77,15 +77,18 @@ async function profile(label: string, main: string): Promise<void> {
       await leading(operator);
       const load = loadavg().map((l) => l.toFixed(2)).join(' ');
       const names = tenantNames('profile', tenants);
+      const before = await scrape(url);
       const start = Date.now();
       for (const [name, at] of await createTenants(client, names)) tracker.expect(name, at);
       await tracker.waitReady(names, 120_000 + tenants * 3_000, run.signal);
       const ready = names.map((name) => (tracker.times.get(name)?.ready ?? Number.NaN) - (tracker.times.get(name)?.created ?? start));
       const totalMs = Math.max(...names.map((name) => tracker.times.get(name)?.ready ?? Number.NaN)) - start;
+      const after = await scrape(url);
+      const work = `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s of CPU in ${after.tenantReconciles - before.tenantReconciles} tenant reconciles`;
       await run.sleep(10_000);
       const memory = `VmRSS ${rssMiB(operator.child.pid ?? 0)} MiB, heap used ${await heapUsedMiB(url)} MiB`;
       console.log(`${label}: ${tenants} Ready, p50 ${seconds(distribution(ready).p50)} s, total ${seconds(totalMs)} s ` +
-        `(load average at the start ${load}); 10 s later ${memory}`);
+        `(load average at the start ${load}), ${work}; 10 s later ${memory}`);
       await heapSnapshot(operator, url, label);
     } finally {
       run.expectExit(operator);

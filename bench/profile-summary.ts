@@ -31,6 +31,20 @@ export function moduleOf(url: string, functionName: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
+const bump = (map: Map<string, number>, key: string, us: number): void => {
+  map.set(key, (map.get(key) ?? 0) + us);
+};
+
+/** The modules on a sample's stack, each once. */
+function modulesOnStack(id: number, byId: Map<number, ProfileNode>, parent: Map<number, number>): Set<string> {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const frame = byId.get(at)?.callFrame;
+    if (frame) seen.add(moduleOf(frame.url, frame.functionName));
+  }
+  return seen;
+}
+
 function summarise(profile: Profile, top: number): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -41,20 +55,13 @@ function summarise(profile: Profile, top: number): void {
   let totalUs = 0;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
+    const frame = byId.get(id)?.callFrame;
     totalUs += us;
-    const node = byId.get(id);
-    if (!node) return;
-    const { url, functionName, lineNumber } = node.callFrame;
-    const module = moduleOf(url, functionName);
-    self.set(module, (self.get(module) ?? 0) + us);
-    const fn = `${functionName || '(anonymous)'} ${module}:${lineNumber + 1}`;
-    functions.set(fn, (functions.get(fn) ?? 0) + us);
-    const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const frame = byId.get(at)?.callFrame;
-      if (frame) seen.add(moduleOf(frame.url, frame.functionName));
-    }
-    for (const m of seen) inclusive.set(m, (inclusive.get(m) ?? 0) + us);
+    if (!frame) return;
+    const module = moduleOf(frame.url, frame.functionName);
+    bump(self, module, us);
+    bump(functions, `${frame.functionName || '(anonymous)'} ${module}:${frame.lineNumber + 1}`, us);
+    for (const m of modulesOnStack(id, byId, parent)) bump(inclusive, m, us);
   });
   const s = (us: number): string => (us / 1e6).toFixed(2);
   const rows = (map: Map<string, number>): string[] => [...map].sort((a, b) => b[1] - a[1]).slice(0, top)

@@ -19,6 +19,8 @@ export interface OperatorSnapshot {
   /** controller_runtime_reconcile_total for the tenant controller, all results. */
   tenantReconciles: number;
   tenantQueueDepth: number;
+  /** process_cpu_seconds_total: user and system CPU the operator has used since it started. */
+  cpuSeconds: number;
 }
 
 function labelsOf(text: string): Record<string, string> {
@@ -40,6 +42,7 @@ export async function scrape(metricsUrl: string): Promise<OperatorSnapshot> {
     requests,
     tenantReconciles: sum('controller_runtime_reconcile_total', (l) => l.controller === 'tenant'),
     tenantQueueDepth: sum('workqueue_depth', (l) => l.name === 'tenant'),
+    cpuSeconds: Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN),
   };
 }
 

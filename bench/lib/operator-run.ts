@@ -24,6 +24,11 @@ export interface OperatorRun {
   guardrailsTotalMs: number;
   totalMs: number;
   requestsPerTenant: Record<string, number>;
+  /**
+   * CPU the operator used from the first create to the last Ready, and its tenant reconciles: under
+   * a moving load these say whether the operator did more work, where wall time cannot.
+   */
+  onboarding: { cpuSeconds: number; tenantReconciles: number };
   steadyState: { idleSeconds: number; writes: Record<string, number>; writesExcludingLeases: number; afterAuditPass: boolean };
   /** Under tsx (as the specs run it) and compiled (as the image runs it). */
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
@@ -183,6 +188,7 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
       guardrailsTotalMs: Math.max(...times.map((t) => t.guardrails ?? t.ready ?? Number.NaN)) - start,
       totalMs: Math.max(...times.map((t) => t.ready ?? Number.NaN)) - start,
       requestsPerTenant: { total: total(requests) / n, ...perTenant(requests, n) },
+      onboarding: { cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100, tenantReconciles: after.tenantReconciles - before.tenantReconciles },
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
       heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },
