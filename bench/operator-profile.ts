@@ -2,10 +2,11 @@
  * Where the compiled operator spends its CPU and keeps its heap while N tenants are created at
  * once and become Ready: a V8 CPU profile of the whole run (--cpu-prof, written when it stops) and
  * a heap snapshot once all are Ready (--heapsnapshot-signal), both into bench/tmp/profile-<pid>/.
- * With BASE_REF, that revision's operator/src is profiled the same way first, each on a fresh
- * environment. Read the files with bench/profile-summary.ts and bench/heap-summary.ts.
+ * With BASE_REF (one revision or several, comma-separated), their operator/src is profiled the same
+ * way first, each on a fresh environment; THIS_TREE=0 leaves this tree's out. Read the files with
+ * bench/profile-summary.ts and bench/heap-summary.ts.
  *
- *   PROFILE_TENANTS=200 BASE_REF=8e4d54d node --import tsx bench/operator-profile.ts
+ *   PROFILE_TENANTS=200 BASE_REF=8e4d54d,main THIS_TREE=0 node --import tsx bench/operator-profile.ts
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -27,25 +28,19 @@ const out = join(benchTmp, `profile-${process.pid}`);
 
 /** `ref`'s operator/src, compiled as this tree's is (in .bulkhead, which git ignores). */
 function buildAt(ref: string): string {
-  const dir = join(repoRoot, '.bulkhead', 'profile-base');
+  const dir = join(repoRoot, '.bulkhead', `profile-${ref}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   execFileSync('bash', ['-c', `git -C "${repoRoot}" archive "${ref}" operator/src | tar -x -C "${dir}"`]);
-  return buildCompiledOperator(dir, join(repoRoot, '.bulkhead', 'profile-base-dist'));
+  return buildCompiledOperator(dir, join(repoRoot, '.bulkhead', `profile-${ref}-dist`));
 }
 
-/** Starts the compiled operator with the profiler on; only it gets these NODE_OPTIONS. */
+/** Starts the compiled operator with the profiler on. */
 function startProfiled(env: Environment, main: string, label: string): CompiledOperator {
   const dir = join(out, label);
   mkdirSync(dir, { recursive: true });
-  const saved = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}`;
-  try {
-    return startCompiledOperator(env, main, `profile-${label}-${Date.now()}`);
-  } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
-  }
+  const profiling = [`--cpu-prof`, `--cpu-prof-dir=${dir}`, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
+  return startCompiledOperator(env, main, `profile-${label}-${Date.now()}`, profiling);
 }
 
 async function leading(operator: CompiledOperator): Promise<void> {
@@ -101,10 +96,10 @@ async function profile(label: string, main: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const base = process.env.BASE_REF;
+  const refs = (process.env.BASE_REF ?? '').split(',').filter(Boolean);
   const builds: [string, string][] = [
-    ...(base ? [[`base-${base}`, buildAt(base)] as [string, string]] : []),
-    ['this-tree', buildCompiledOperator()],
+    ...refs.map((ref): [string, string] => [ref, buildAt(ref)]),
+    ...(process.env.THIS_TREE === '0' ? [] : [['this-tree', buildCompiledOperator()] as [string, string]]),
   ];
   for (const [label, main] of builds) await profile(label, main);
 }

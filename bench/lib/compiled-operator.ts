@@ -49,7 +49,8 @@ export interface CompiledOperator {
   stop(): Promise<void>;
 }
 
-export function startCompiledOperator(env: Environment, main: string, identity: string): CompiledOperator {
+/** `nodeArgs` go before the script, for flags NODE_OPTIONS refuses (--cpu-prof). */
+export function startCompiledOperator(env: Environment, main: string, identity: string, nodeArgs: string[] = []): CompiledOperator {
   const configFile = join(env.dir, 'run', `${identity}.yaml`);
   writeFileSync(configFile, stringify({
     identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'info',
@@ -59,7 +60,7 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
     regions: regionSettings(env), database: { snapshotDir: join(env.dir, 'run', 'snapshots') }, encryption: { pendingWindowDays: 7 },
     network: { clusterCIDRs: clusterRanges(env) },
   }));
-  const child = spawn(process.execPath, [main, 'operator'], {
+  const child = spawn(process.execPath, [...nodeArgs, main, 'operator'], {
     env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = keepOutputTail(child);
