@@ -23,39 +23,52 @@ interface Graph {
   /** Children of node i: targets[firstEdge[i] .. firstEdge[i + 1]), weak edges left out. */
   firstEdge: Uint32Array;
   targets: Uint32Array;
+  /** The string a node's property `name` holds, if any (an Informer's name, say). */
+  stringProperty: (i: number, property: string) => string | undefined;
 }
 
 const at = (array: ArrayLike<number>, i: number): number => array[i] ?? 0;
 
 /** The strong edges of every node, as two flat arrays. */
-function strongEdges(s: Snapshot, count: number): { firstEdge: Uint32Array; targets: Uint32Array } {
+function strongEdges(s: Snapshot, count: number): { firstEdge: Uint32Array; targets: Uint32Array; rawFirstEdge: Uint32Array } {
   const { node_fields: nf, edge_fields: ef, edge_types: [edgeTypes] } = s.snapshot.meta;
   const [edgesAt, edgeTypeAt, toAt] = [nf.indexOf('edge_count'), ef.indexOf('type'), ef.indexOf('to_node')];
   const weak = edgeTypes.indexOf('weak');
   const firstEdge = new Uint32Array(count + 1);
+  const rawFirstEdge = new Uint32Array(count + 1);
   const targets: number[] = [];
   let edge = 0;
   for (let i = 0; i < count; i++) {
     firstEdge[i] = targets.length;
+    rawFirstEdge[i] = edge;
     const end = edge + at(s.nodes, i * nf.length + edgesAt) * ef.length;
     for (; edge < end; edge += ef.length) {
       if (at(s.edges, edge + edgeTypeAt) !== weak) targets.push(at(s.edges, edge + toAt) / nf.length);
     }
   }
   firstEdge[count] = targets.length;
-  return { firstEdge, targets: Uint32Array.from(targets) };
+  rawFirstEdge[count] = edge;
+  return { firstEdge, rawFirstEdge, targets: Uint32Array.from(targets) };
 }
 
 function graphOf(s: Snapshot): Graph {
-  const { node_fields: nf, node_types: [nodeTypes] } = s.snapshot.meta;
+  const { node_fields: nf, node_types: [nodeTypes], edge_fields: ef, edge_types: [edgeTypes] } = s.snapshot.meta;
   const [typeAt, nameAt, sizeAt] = [nf.indexOf('type'), nf.indexOf('name'), nf.indexOf('self_size')];
+  const [edgeTypeAt, edgeNameAt, toAt] = [ef.indexOf('type'), ef.indexOf('name_or_index'), ef.indexOf('to_node')];
   const count = s.nodes.length / nf.length;
   const selfSize = Float64Array.from({ length: count }, (_, i) => at(s.nodes, i * nf.length + sizeAt));
-  return {
-    count, selfSize, ...strongEdges(s, count),
-    type: (i) => nodeTypes[at(s.nodes, i * nf.length + typeAt)] ?? '?',
-    name: (i) => s.strings[at(s.nodes, i * nf.length + nameAt)] ?? '?',
+  const { rawFirstEdge, ...edges } = strongEdges(s, count);
+  const type = (i: number): string => nodeTypes[at(s.nodes, i * nf.length + typeAt)] ?? '?';
+  const name = (i: number): string => s.strings[at(s.nodes, i * nf.length + nameAt)] ?? '?';
+  const stringProperty = (i: number, property: string): string | undefined => {
+    for (let e = at(rawFirstEdge, i); e < at(rawFirstEdge, i + 1); e += ef.length) {
+      const isProperty = edgeTypes[at(s.edges, e + edgeTypeAt)] === 'property' && s.strings[at(s.edges, e + edgeNameAt)] === property;
+      const target = at(s.edges, e + toAt) / nf.length;
+      if (isProperty && type(target) === 'string') return name(target);
+    }
+    return undefined;
   };
+  return { count, selfSize, ...edges, type, name, stringProperty };
 }
 
 /** Nodes reachable from node 0 in postorder, without recursion. */
@@ -182,6 +195,17 @@ function printHolders(g: Graph, idom: Int32Array, retained: Float64Array, top: n
   }
 }
 
+/** Every instance of `constructor` with its property `name` and its retained size. */
+function printNamed(g: Graph, retained: Float64Array, constructor: string): void {
+  const rows: [string, number][] = [];
+  for (let i = 0; i < g.count; i++) {
+    if (g.type(i) === 'object' && g.name(i) === constructor) rows.push([g.stringProperty(i, 'name') ?? '?', at(retained, i)]);
+  }
+  if (rows.length === 0) return;
+  console.log(`\n${constructor} instances by retained size`);
+  for (const [name, size] of rows.sort((a, b) => b[1] - a[1])) console.log(`${mib(size)} MiB  ${name}`);
+}
+
 function summarise(g: Graph, top: number): void {
   const { idom, order } = dominators(g);
   const retained = retainedSizes(g, idom, order);
@@ -189,6 +213,7 @@ function summarise(g: Graph, top: number): void {
   print('self size by type / constructor (size, count)', selfByConstructor(g), top);
   printHolders(g, idom, retained, top);
   print('retained size by constructor, counting only instances no other instance of it holds', retainedByConstructor(g, idom, retained), top);
+  for (const constructor of (process.env.NAMED ?? 'Informer,WorkQueue').split(',')) printNamed(g, retained, constructor);
 }
 
 const [file, top] = process.argv.slice(2);
