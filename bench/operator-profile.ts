@@ -3,7 +3,8 @@
  * once and become Ready: a V8 CPU profile of the whole run (--cpu-prof, written when it stops) and
  * a heap snapshot once all are Ready (--heapsnapshot-signal), both into bench/tmp/profile-<pid>/.
  * With BASE_REF (one revision or several, comma-separated), their operator/src is profiled the same
- * way first, each on a fresh environment; THIS_TREE=0 leaves this tree's out. Read the files with
+ * way first, each on a fresh environment; THIS_TREE=0 leaves this tree's out; OPERATOR_NODE_ARGS
+ * adds node flags (say, --max-semi-space-size=2) to every operator it starts. Read the files with
  * bench/profile-summary.ts and bench/heap-summary.ts.
  *
  *   PROFILE_TENANTS=200 BASE_REF=8e4d54d,main THIS_TREE=0 node --import tsx bench/operator-profile.ts
@@ -40,6 +41,7 @@ function startProfiled(env: Environment, main: string, label: string): CompiledO
   const dir = join(out, label);
   mkdirSync(dir, { recursive: true });
   const profiling = [`--cpu-prof`, `--cpu-prof-dir=${dir}`, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
+  profiling.push(...(process.env.OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean));
   return startCompiledOperator(env, main, `profile-${label}-${Date.now()}`, profiling);
 }
 
