@@ -7,7 +7,7 @@
  * through `kubectl port-forward` on 127.0.0.1.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
@@ -102,37 +102,79 @@ export async function rolledOut(kubectl: Kubectl, names: string[], timeoutMs = 2
   }
 }
 
+/** What one /healthz asked through the forward came back with. */
+export type ForwardProbe = 'ok' | 'slow' | 'broken';
+
+/**
+ * When to replace a forward, from its last probes. A forward bound to a pod that is gone answers at
+ * once with a closed or refused connection ('broken'); a forward on a busy machine answers late
+ * ('slow': the probe's timeout), and killing it then breaks every request in flight through it for
+ * nothing. So two broken probes in a row replace it, and only a forward silent for six probes in a
+ * row (a minute and more) is taken for dead; each kind counts only in a row.
+ */
+export class ForwardWatch {
+  static readonly brokenLimit = 2;
+  static readonly slowLimit = 6;
+  private broken = 0;
+  private slow = 0;
+
+  /** Records a probe; true when the forward should be replaced (and the counts start over). */
+  replaceAfter(probe: ForwardProbe): boolean {
+    if (probe === 'ok') [this.broken, this.slow] = [0, 0];
+    else if (probe === 'slow') [this.broken, this.slow] = [0, this.slow + 1];
+    else [this.broken, this.slow] = [this.broken + 1, 0];
+    const replace = this.broken >= ForwardWatch.brokenLimit || this.slow >= ForwardWatch.slowLimit;
+    if (replace) this.reset();
+    return replace;
+  }
+
+  reset(): void {
+    [this.broken, this.slow] = [0, 0];
+  }
+}
+
 /**
  * `kubectl port-forward` to the API's Service on a free loopback port, kept up for as long as the
  * platform runs. A forward is bound to the one pod it picked: when that pod goes (an upgrade, a
  * rollback, an uninstall and reinstall) kubectl may exit, or stay up and close every connection.
- * So /healthz is asked through it every two seconds, and a forward that exited or failed twice in
- * a row is replaced on the same port. Resolves once /healthz answers.
+ * So /healthz is asked through it every two seconds; a forward that exited is started again, and
+ * one that ForwardWatch judges gone is replaced on the same port. Each replacement and its reason
+ * go to install/port-forward.log in the state directory. Resolves once /healthz answers.
  */
-async function forwardApi(env: Environment): Promise<{ url: string; stop: () => Promise<void> }> {
+async function forwardApi(env: Environment, stateDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const log = join(stateDir, 'install', 'port-forward.log');
+  const note = (line: string): void => appendFileSync(log, `${new Date().toISOString()} ${line}\n`);
   let child: ChildProcess | undefined;
   let stopped = false;
-  let failures = 0;
+  const watch = new ForwardWatch();
   const start = (): void => {
-    failures = 0;
+    watch.reset();
     child = spawn(env.kubectl, ['--kubeconfig', env.kubeconfig, 'port-forward', '-n', operatorNamespace, `svc/${deployments.api}`,
       `--address=127.0.0.1`, `${port}:80`], { stdio: 'ignore' });
+    note(`kubectl port-forward started (pid ${child.pid ?? '?'}) on ${url}`);
   };
-  const healthy = async (): Promise<boolean> => {
+  const probe = async (): Promise<ForwardProbe> => {
     try {
-      return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok;
-    } catch {
-      return false;
+      return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) })).ok ? 'ok' : 'broken';
+    } catch (error) {
+      return (error as Error).name === 'TimeoutError' ? 'slow' : 'broken';
     }
   };
+  const hasExited = (process: ChildProcess): boolean => process.exitCode !== null || process.signalCode !== null;
   const check = async (): Promise<void> => {
-    const exited = child?.exitCode !== null || child?.signalCode !== null;
-    failures = (await healthy()) ? 0 : failures + 1;
+    const current = child!;
+    const exited = hasExited(current);
+    const result = await probe();
     if (stopped) return; // stopped while asking: start nothing that would outlive the platform
-    if (exited) start();
-    else if (failures >= 2) child?.kill('SIGTERM'); // the next check starts a new one
+    if (exited) {
+      note(`kubectl port-forward exited (${String(current.exitCode ?? current.signalCode)}); starting another`);
+      start();
+    } else if (watch.replaceAfter(result)) {
+      note(`replacing kubectl port-forward (pid ${String(current.pid)}): /healthz ${result === 'slow' ? 'timed out' : 'failed'} too many times in a row`);
+      current.kill('SIGTERM'); // the next check starts a new one
+    }
   };
   start();
   void (async () => {
@@ -142,7 +184,7 @@ async function forwardApi(env: Environment): Promise<{ url: string; stop: () => 
       await check();
     }
   })();
-  await eventually('the onboarding API to answer through kubectl port-forward', () => healthy().then((ok) => ok || undefined), 60_000, 500);
+  await eventually('the onboarding API to answer through kubectl port-forward', () => probe().then((result) => result === 'ok' || undefined), 60_000, 500);
   return {
     url,
     stop: async () => {
@@ -172,7 +214,7 @@ export async function installBulkhead(env: Environment, kubectl: Kubectl, settin
   const installed = Date.now();
   await rolledOut(kubectl, [deployments.operator, deployments.api]);
   const availableSeconds = (Date.now() - installed) / 1000;
-  const api = await forwardApi(env);
+  const api = await forwardApi(env, settings.stateDir);
   return {
     image, apiUrl: api.url, settings, availableSeconds,
     logs: `kubectl logs -n ${operatorNamespace} deployment/${deployments.operator}`,
