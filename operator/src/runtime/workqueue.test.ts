@@ -122,6 +122,16 @@ describe('WorkQueue priorities', () => {
     return keys;
   }
 
+  it('queues every re-add at the back by default, as controller-runtime does', async () => {
+    const plain = new WorkQueue();
+    for (const key of ['a', 'b']) plain.add(key);
+    assert.equal(await plain.get(), 'a');
+    plain.add('a');
+    plain.done('a');
+    assert.deepEqual([await plain.get(), await plain.get()], ['b', 'a']);
+    plain.shutDown();
+  });
+
   it('hands out a new key before every resync queued ahead of it', async () => {
     queue.add('resync-1', LowPriority);
     queue.add('resync-2', LowPriority);

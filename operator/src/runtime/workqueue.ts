@@ -10,11 +10,11 @@
  *   never demoted by a lower one. Periodic resyncs and the initial list add at LowPriority, so a
  *   new or changed object never waits behind them.
  * - Within a priority, keys go in the order their current piece of work began (their turn), not
- *   in the order of their last add: a key requeued after a delay or a failure, or re-added while
- *   processing, keeps its turn until a pass ends with nothing pending for it. Work begun is
- *   finished before work not begun, so a burst of new objects become ready one after another rather
- *   than all at the end (docs/decisions/0023). A key that has had passesPerTurn passes without
- *   finishing is then always queued at the back, so one busy key cannot hold the front.
+ *   in the order of their last add, when passesPerTurn > 0: a key requeued after a delay or a
+ *   failure, or re-added while processing, keeps its turn for up to passesPerTurn passes, until a
+ *   pass ends with nothing pending for it. Work begun is finished before work not begun, so a burst
+ *   of new objects become ready one after another rather than all at the end (docs/decisions/0023).
+ *   Off by default (every re-add queues at the back, controller-runtime's order): it costs passes.
  * Unlike client-go, shutDown() also drops keys still queued: get() answers undefined at once, and
  * nothing is lost because the next start (or the next leader) lists everything again.
  */
@@ -32,7 +32,12 @@ export interface WorkQueueOptions {
   name?: string;
   rateLimiter?: RateLimiter;
   metrics?: WorkQueueMetrics;
-  /** Passes a key may have in one turn before it queues at the back like a new key; default 10. */
+  /**
+   * Passes a key may have in one turn before it queues at the back like a new key. Default 0: every
+   * re-add queues at the back, controller-runtime's order. Turns shorten the p50 time to Ready of a
+   * burst of new tenants but cost extra passes, which the full integration run could not afford
+   * (docs/decisions/0023); off until the echo passes are gone.
+   */
   passesPerTurn?: number;
 }
 
@@ -78,7 +83,7 @@ export class WorkQueue {
     this.name = options.name ?? 'workqueue';
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter();
     this.metrics = options.metrics ?? noopWorkQueueMetrics;
-    this.passesPerTurn = options.passesPerTurn ?? 10;
+    this.passesPerTurn = options.passesPerTurn ?? 0;
   }
 
   add(key: string, priority: number = HighPriority): void {
