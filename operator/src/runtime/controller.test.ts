@@ -4,6 +4,7 @@ import { createLogger } from './logging.js';
 import { createRuntimeMetrics } from './metrics.js';
 import { ItemExponentialRateLimiter } from './rate-limiter.js';
 import { eventually } from './testing.js';
+import { LowPriority } from './workqueue.js';
 
 describe('Controller', () => {
   const logger = createLogger({ silent: true });
@@ -103,6 +104,26 @@ describe('Controller', () => {
     await controller.stop();
     assert.equal(finished, true);
     assert.equal(sawAbort, true);
+  });
+
+  it('retries and requeues a key at the priority it waited at, so a resync stays behind new work', async () => {
+    const requeued: string[] = [];
+    let calls = 0;
+    startController(() => {
+      calls += 1;
+      if (calls === 1) return Promise.reject(new Error('database not ready'));
+      return Promise.resolve(calls === 2 ? { requeueAfterMs: 1 } : undefined);
+    });
+    const { queue } = controller;
+    const addAfter = queue.addAfter.bind(queue);
+    queue.addAfter = (key, delayMs, priority) => {
+      requeued.push(`${key} at ${String(priority)}`);
+      addAfter(key, delayMs, priority);
+    };
+    controller.enqueue('resynced', LowPriority);
+    await eventually(() => assert.equal(calls, 3));
+    // Once after the failure (backoff), once for the requeue the reconcile asked for.
+    assert.deepEqual(requeued, [`resynced at ${LowPriority}`, `resynced at ${LowPriority}`]);
   });
 
   it('counts reconciles by result in controller-runtime’s metrics', async () => {

@@ -13,7 +13,7 @@ import { errorFields, type Logger } from './logging.js';
 import { noopControllerMetrics, type ControllerMetrics, type ReconcileResult, type RuntimeMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { KubeObject } from './types.js';
-import { WorkQueue } from './workqueue.js';
+import { HighPriority, WorkQueue, type QueueItem } from './workqueue.js';
 
 export interface ReconcileContext {
   /** Random per reconcile, to follow one attempt through the logs. */
@@ -74,9 +74,9 @@ export class Controller {
     });
   }
 
-  /** Queues a key for reconciliation. */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /** Queues a key for reconciliation (LowPriority for periodic work, which then yields to real changes). */
+  enqueue(key: string, priority: number = HighPriority): void {
+    this.queue.add(key, priority);
   }
 
   /**
@@ -123,18 +123,19 @@ export class Controller {
   }
 
   private async work(): Promise<void> {
-    for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+    for (let item = await this.queue.getWithPriority(); item !== undefined; item = await this.queue.getWithPriority()) {
       this.metrics.setActiveWorkers(++this.activeWorkers);
       try {
-        await this.reconcileKey(key);
+        await this.reconcileKey(item);
       } finally {
         this.metrics.setActiveWorkers(--this.activeWorkers);
-        this.queue.done(key);
+        this.queue.done(item.key);
       }
     }
   }
 
-  private async reconcileKey(key: string): Promise<void> {
+  /** A retry or a requeue keeps the priority the key waited at, as controller-runtime's does. */
+  private async reconcileKey({ key, priority }: QueueItem): Promise<void> {
     const reconcileID = randomUUID();
     const logger = this.logger.child({ reconcileID, key });
     const started = performance.now();
@@ -147,14 +148,14 @@ export class Controller {
     } catch (error) {
       observe('error');
       logger.error('Reconciler error', { ...errorFields(error), retries: this.queue.numRequeues(key) });
-      this.queue.addRateLimited(key);
+      this.queue.addRateLimited(key, priority);
       return;
     }
     this.queue.forget(key);
     const requeueAfterMs = outcome?.requeueAfterMs ?? 0;
     if (requeueAfterMs > 0) {
       observe('requeue_after');
-      this.queue.addAfter(key, requeueAfterMs);
+      this.queue.addAfter(key, requeueAfterMs, priority);
     } else {
       observe('success');
     }

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { controllerOwnerKeys, enqueueHandler, generationChanged } from './handlers.js';
 import type { KubeObject } from './types.js';
+import { HighPriority, LowPriority } from './workqueue.js';
 
-function recordingQueue(): { keys: string[]; add(key: string): void } {
+function recordingQueue(): { keys: string[]; priorities: (number | undefined)[]; add(key: string, priority?: number): void } {
   const keys: string[] = [];
-  return { keys, add: (key) => keys.push(key) };
+  const priorities: (number | undefined)[] = [];
+  return { keys, priorities, add: (key, priority) => {
+    keys.push(key);
+    priorities.push(priority);
+  } };
 }
 
 describe('event handlers', () => {
@@ -22,8 +27,19 @@ describe('event handlers', () => {
 
   it('enqueue the object’s own key by default', () => {
     const queue = recordingQueue();
-    enqueueHandler(queue).onAdd?.(tenantOwned);
+    enqueueHandler(queue).onAdd?.(tenantOwned, false);
     assert.deepEqual(queue.keys, ['tenant-acme/default-deny']);
+  });
+
+  it('enqueue objects of the initial list at low priority, and creates, updates and deletes at high', () => {
+    const queue = recordingQueue();
+    const handler = enqueueHandler(queue);
+    handler.onAdd?.(tenantOwned, true);
+    assert.deepEqual(queue.priorities, [LowPriority], 'an object listed after a restart is only newly seen');
+    handler.onAdd?.(tenantOwned, false);
+    handler.onUpdate?.(tenantOwned, { ...tenantOwned, metadata: { ...tenantOwned.metadata, generation: 2 } });
+    handler.onDelete?.(tenantOwned);
+    assert.deepEqual(queue.priorities, [LowPriority, HighPriority, HighPriority, HighPriority, HighPriority]);
   });
 
   it('map a dependent to its cluster-scoped controlling owner', () => {

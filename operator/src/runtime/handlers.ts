@@ -1,10 +1,13 @@
 /**
  * Event handlers that turn informer events into work-queue keys, after controller-runtime's
  * handler and predicate packages: enqueue the object itself, or whatever keys a mapping returns
- * (for example the owner named in a controller ownerReference).
+ * (for example the owner named in a controller ownerReference). Objects of an informer's initial
+ * list go in at LowPriority, as controller-runtime's WithLowPriorityWhenUnchanged does: after a
+ * restart every object is reconciled again, and a real change must not wait behind them.
  */
 import type { EventHandler } from './informer.js';
 import { objectKey, type KubeObject } from './types.js';
+import { HighPriority, LowPriority } from './workqueue.js';
 
 export interface EnqueueOptions<T extends KubeObject> {
   /** Keys to enqueue for an object; default its own key. Return [] to ignore it. */
@@ -13,24 +16,27 @@ export interface EnqueueOptions<T extends KubeObject> {
   updatePredicate?: (oldObject: T, newObject: T) => boolean;
 }
 
-/** A handler that adds keys to `queue` on add, update (old and new keys) and delete. */
+/**
+ * A handler that adds keys to `queue` on add, update (old and new keys) and delete: at LowPriority
+ * for an object of the initial list, else at HighPriority.
+ */
 export function enqueueHandler<T extends KubeObject>(
-  queue: { add(key: string): void },
+  queue: { add(key: string, priority?: number): void },
   options: EnqueueOptions<T> = {},
 ): EventHandler<T> {
   const keys = options.keys ?? ((object: T) => [objectKey(object)]);
-  const enqueue = (object: T): void => {
-    for (const key of keys(object)) queue.add(key);
+  const enqueue = (object: T, priority: number = HighPriority): void => {
+    for (const key of keys(object)) queue.add(key, priority);
   };
   return {
-    onAdd: enqueue,
+    onAdd: (object, isInInitialList) => enqueue(object, isInInitialList ? LowPriority : HighPriority),
     onUpdate: (oldObject, newObject) => {
       if (options.updatePredicate && !options.updatePredicate(oldObject, newObject)) return;
       // Both: a changed owner or label must reach the key it left as well as the one it joined.
       enqueue(oldObject);
       enqueue(newObject);
     },
-    onDelete: enqueue,
+    onDelete: (object) => enqueue(object),
   };
 }
 

@@ -50,4 +50,4 @@ export {
   type WatchEvent,
   type WatchOptions,
 } from './types.js';
-export { WorkQueue, type WorkQueueOptions } from './workqueue.js';
+export { HighPriority, LowPriority, WorkQueue, type QueueItem, type WorkQueueOptions } from './workqueue.js';

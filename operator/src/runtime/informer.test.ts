@@ -178,6 +178,23 @@ describe('Informer', () => {
     assert.equal(server.current().options.resourceVersion, String(server.resourceVersion));
   });
 
+  it('tells handlers which adds came with the initial list and which are new', async () => {
+    server.put('listed');
+    const adds: string[] = [];
+    const flagging: EventHandler<Thing> = { onAdd: (object, initial) => adds.push(`${object.metadata.name} ${initial ? 'initial' : 'new'}`) };
+    startInformer().addEventHandler(flagging);
+    informer.start();
+    await eventually(() => assert.equal(server.watches.length, 1));
+    server.current().emit({ type: 'ADDED', object: server.put('watched') });
+    // Created while the watch was down: the relist is the first the informer hears of it.
+    server.put('missed');
+    server.current().emit({ type: 'ERROR', status: { code: 410, reason: 'Expired', message: 'too old resource version' } });
+    await eventually(() => assert.equal(server.watches.length, 2));
+    informer.addEventHandler({ onAdd: (object, initial) => adds.push(`late handler: ${object.metadata.name} ${initial ? 'initial' : 'new'}`) });
+    assert.deepEqual(adds, ['listed initial', 'watched new', 'missed new',
+      'late handler: listed initial', 'late handler: missed initial', 'late handler: watched initial']);
+  });
+
   it('reconnects with backoff after a watch error, from the same resourceVersion', async () => {
     server.put('a');
     startInformer();

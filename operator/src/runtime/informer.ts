@@ -14,7 +14,11 @@ import { Store } from './store.js';
 import type { KubeObject, ListerWatcher } from './types.js';
 
 export interface EventHandler<T extends KubeObject> {
-  onAdd?(object: T): void;
+  /**
+   * `isInInitialList` (controller-runtime's CreateEvent.IsInInitialList): the object came with the
+   * informer's first list, or is told to a handler added after it, so it is not new, only newly seen.
+   */
+  onAdd?(object: T, isInInitialList: boolean): void;
   onUpdate?(oldObject: T, newObject: T): void;
   onDelete?(object: T): void;
 }
@@ -61,7 +65,7 @@ export class Informer<T extends KubeObject> {
    */
   addEventHandler(handler: EventHandler<T>): () => void {
     this.handlers.add(handler);
-    if (this.synced) for (const object of this.store.list()) this.call(handler, 'onAdd', [object]);
+    if (this.synced) for (const object of this.store.list()) this.call(handler, 'onAdd', [object, true]);
     return () => this.handlers.delete(handler);
   }
 
@@ -110,7 +114,8 @@ export class Informer<T extends KubeObject> {
     this.store.replace(items);
     for (const object of items) {
       const old = previous.get(this.store.key(object));
-      if (!old) this.dispatch('onAdd', [object]);
+      // A relist after the first finds objects created while the watch was down: those are new.
+      if (!old) this.dispatch('onAdd', [object, !this.synced]);
       else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) {
         this.dispatch('onUpdate', [old, object]);
       }
@@ -129,7 +134,7 @@ export class Informer<T extends KubeObject> {
     }
     const old = this.store.upsert(object);
     if (old) this.dispatch('onUpdate', [old, object]);
-    else this.dispatch('onAdd', [object]);
+    else this.dispatch('onAdd', [object, false]);
   }
 
   private markSynced(): void {

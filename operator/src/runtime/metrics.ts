@@ -9,8 +9,8 @@ export type ReconcileResult = 'success' | 'error' | 'requeue_after';
 
 /** What a WorkQueue reports; see client-go's workqueue metrics. */
 export interface WorkQueueMetrics {
-  /** Keys waiting (queued, or re-added while being processed). */
-  setDepth(depth: number): void;
+  /** Keys waiting at one priority (queued, or re-added while being processed). */
+  setDepth(depth: number, priority: number): void;
   added(): void;
   retried(): void;
   /** How long a key waited between add and get. */
@@ -69,7 +69,7 @@ export class RuntimeMetrics {
   private readonly reconcileTime: Histogram<'controller'>;
   private readonly activeWorkers: Gauge<'controller'>;
   private readonly maxConcurrent: Gauge<'controller'>;
-  private readonly depth: Gauge<'name'>;
+  private readonly depth: Gauge<'name' | 'priority'>;
   private readonly adds: Counter<'name'>;
   private readonly retries: Counter<'name'>;
   private readonly queueDuration: Histogram<'name'>;
@@ -109,7 +109,13 @@ export class RuntimeMetrics {
       help: 'Maximum number of concurrent reconciles per controller',
       ...byController,
     });
-    this.depth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', ...byName });
+    // With a priority label, as controller-runtime's priority queue reports it ("0", "-100").
+    this.depth = new Gauge({
+      name: 'workqueue_depth',
+      help: 'Current depth of workqueue by workqueue and priority',
+      labelNames: ['name', 'priority'],
+      registers,
+    });
     this.adds = new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', ...byName });
     this.retries = new Counter({
       name: 'workqueue_retries_total',
@@ -138,7 +144,7 @@ export class RuntimeMetrics {
   workQueue(name: string): WorkQueueMetrics {
     const labels = { name };
     return {
-      setDepth: (depth) => this.depth.set(labels, depth),
+      setDepth: (depth, priority) => this.depth.set({ ...labels, priority: String(priority) }, depth),
       added: () => this.adds.inc(labels),
       retried: () => this.retries.inc(labels),
       observeQueueDuration: (seconds) => this.queueDuration.observe(labels, seconds),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createRuntimeMetrics } from './metrics.js';
 import { ItemExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from './rate-limiter.js';
-import { WorkQueue } from './workqueue.js';
+import { eventually } from './testing.js';
+import { HighPriority, LowPriority, WorkQueue } from './workqueue.js';
 
 /** Resolves with the promise's value, or 'pending' if it has not settled after a few ticks. */
 async function settledOrPending<T>(promise: Promise<T>): Promise<T | 'pending'> {
@@ -96,6 +98,142 @@ describe('WorkQueue', () => {
     queue.done('a');
     await drain;
     assert.equal(drained, true);
+  });
+});
+
+describe('WorkQueue priorities', () => {
+  let queue: WorkQueue;
+
+  beforeEach(() => {
+    queue = new WorkQueue({ rateLimiter: new ItemExponentialRateLimiter({ baseMs: 5, maxMs: 1000 }), passesPerTurn: 3 });
+  });
+
+  afterEach(() => queue.shutDown());
+
+  /** Takes every waiting key, marking each done at once. */
+  async function drain(): Promise<string[]> {
+    const keys: string[] = [];
+    while (queue.len() > 0) {
+      const key = await queue.get();
+      if (key === undefined) break;
+      keys.push(key);
+      queue.done(key);
+    }
+    return keys;
+  }
+
+  it('queues every re-add at the back by default, as controller-runtime does', async () => {
+    const plain = new WorkQueue();
+    for (const key of ['a', 'b']) plain.add(key);
+    assert.equal(await plain.get(), 'a');
+    plain.add('a');
+    plain.done('a');
+    assert.deepEqual([await plain.get(), await plain.get()], ['b', 'a']);
+    plain.shutDown();
+  });
+
+  it('hands out a new key before every resync queued ahead of it', async () => {
+    queue.add('resync-1', LowPriority);
+    queue.add('resync-2', LowPriority);
+    queue.add('created');
+    assert.deepEqual(await drain(), ['created', 'resync-1', 'resync-2']);
+  });
+
+  it('promotes a waiting low key that gets a real event, behind the high keys already waiting, without a duplicate', async () => {
+    queue.add('listed-a', LowPriority);
+    queue.add('listed-b', LowPriority);
+    queue.add('created');
+    queue.add('listed-b', HighPriority);
+    assert.equal(queue.len(), 3);
+    assert.deepEqual(await queue.getWithPriority(), { key: 'created', priority: HighPriority });
+    assert.deepEqual(await queue.getWithPriority(), { key: 'listed-b', priority: HighPriority });
+    assert.deepEqual(await queue.getWithPriority(), { key: 'listed-a', priority: LowPriority });
+  });
+
+  it('never demotes a waiting key', async () => {
+    queue.add('changed');
+    queue.add('other');
+    queue.add('changed', LowPriority);
+    assert.deepEqual(await queue.getWithPriority(), { key: 'changed', priority: HighPriority });
+    assert.deepEqual(await queue.getWithPriority(), { key: 'other', priority: HighPriority });
+  });
+
+  it('still holds a key being processed back from a second worker when it is promoted meanwhile', async () => {
+    queue.add('a', LowPriority);
+    assert.equal(await queue.get(), 'a');
+    queue.add('a', LowPriority);
+    queue.add('a', HighPriority);
+    const second = queue.getWithPriority();
+    assert.equal(await settledOrPending(second), 'pending');
+    queue.done('a');
+    assert.deepEqual(await second, { key: 'a', priority: HighPriority });
+    queue.done('a');
+    assert.equal(queue.len(), 0, 'it is delivered once');
+  });
+
+  it('keeps the higher priority of several pending delays for the same key', async () => {
+    queue.addAfter('a', 20, LowPriority);
+    queue.addAfter('a', 60_000, HighPriority);
+    assert.deepEqual(await queue.getWithPriority(), { key: 'a', priority: HighPriority });
+  });
+
+  it('gives a key re-added while processing its place back, ahead of keys not yet begun', async () => {
+    for (const key of ['a', 'b', 'c']) queue.add(key);
+    assert.equal(await queue.get(), 'a');
+    queue.add('a'); // e.g. the watch event of an object its reconcile just created
+    queue.done('a');
+    assert.deepEqual(await drain(), ['a', 'b', 'c']);
+  });
+
+  it('gives a key requeued after a delay its place back once the delay has passed', async () => {
+    queue.add('a');
+    queue.add('b');
+    assert.equal(await queue.get(), 'a');
+    queue.addAfter('a', 20); // e.g. waiting for its Deployment to become available
+    queue.done('a');
+    queue.add('c');
+    await eventually(() => assert.equal(queue.len(), 3));
+    assert.deepEqual(await drain(), ['a', 'b', 'c']);
+  });
+
+  it('starts a new turn for a key whose last pass finished with nothing pending', async () => {
+    queue.add('a');
+    queue.add('b');
+    assert.equal(await queue.get(), 'a');
+    queue.done('a');
+    queue.add('a');
+    assert.deepEqual(await drain(), ['b', 'a']);
+  });
+
+  it('sends a key to the back once it has had passesPerTurn passes without finishing', async () => {
+    queue.add('busy');
+    queue.add('waiting');
+    const passes: string[] = [];
+    for (let pass = 0; pass < 3; pass += 1) {
+      const key = await queue.get();
+      passes.push(String(key));
+      queue.add('busy');
+      queue.done(String(key));
+    }
+    assert.deepEqual(passes, ['busy', 'busy', 'busy']);
+    assert.deepEqual(await drain(), ['waiting', 'busy']);
+  });
+
+  it('reports its depth per priority', async () => {
+    const metrics = createRuntimeMetrics({ collectDefaultMetrics: false });
+    const measured = new WorkQueue({ name: 'things', metrics: metrics.workQueue('things') });
+    measured.add('listed-a', LowPriority);
+    measured.add('listed-b', LowPriority);
+    measured.add('created');
+    let text = await metrics.registry.metrics();
+    assert.match(text, /workqueue_depth\{name="things",priority="-100"\} 2/);
+    assert.match(text, /workqueue_depth\{name="things",priority="0"\} 1/);
+    measured.add('listed-a', HighPriority);
+    await measured.get();
+    text = await metrics.registry.metrics();
+    assert.match(text, /workqueue_depth\{name="things",priority="-100"\} 1/);
+    assert.match(text, /workqueue_depth\{name="things",priority="0"\} 1/);
+    measured.shutDown();
   });
 });
 

@@ -241,12 +241,17 @@ describe('the operator, confined to its own and tenant namespaces', function () 
   it('lets a tenant namespace someone else deleted go, then makes it again, its binding first', async function () {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const before = (await core.readNamespace({ name: tenantNamespace })).metadata?.uid;
+    const logsBefore = operator?.logs.length ?? 0;
     await core.deleteNamespace({ name: tenantNamespace });
     await eventually('the namespace to be made again', async () => {
       const now = await core.readNamespace({ name: tenantNamespace }).catch(() => undefined);
       return now?.metadata?.uid !== before && !now?.metadata?.deletionTimestamp ? now : undefined;
     }, 90_000);
     await waitForReady(kc, tenant, 90_000);
+    // Waiting for the namespace is progress, not failure: no retry with failure backoff (from 5 ms) for it.
+    const waitedAsFailure = (operator?.logs ?? []).slice(logsBefore).filter((line) =>
+      line.message === 'Reconciler error' && line.key === tenant && String(line.error).includes('waiting for namespace'));
+    assert.equal(waitedAsFailure.length, 0, `reconciles failed while the namespace terminated: ${JSON.stringify(waitedAsFailure.slice(0, 2))}`);
     const binding = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).readNamespacedRoleBinding({ namespace: tenantNamespace, name: 'bulkhead-operator' });
     assert.equal(binding.roleRef.name, operatorTenantClusterRole);
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LowPriority } from '../../runtime/workqueue.js';
 import { resyncKeys, resyncSlices, startResync } from './controller.js';
 
 describe('the tenant resync', () => {
@@ -16,18 +17,20 @@ describe('the tenant resync', () => {
     assert.ok(slices.filter((keys) => keys.length > 0).length >= resyncSlices / 2, 'most slices are used');
   });
 
-  it('queues tenants as its slices come up, and nothing once its signal aborts', async () => {
+  it('queues tenants as its slices come up, at low priority, and nothing once its signal aborts', async () => {
     const running: string[] = [];
+    const priorities = new Set<number>();
     const aborted: string[] = [];
     const run = new AbortController();
     const stop = new AbortController();
     // A period of 60 ms: a slice every millisecond, all due before a 30 ms timer.
-    startResync({ add: (key) => running.push(key) }, () => tenants, resyncSlices, run.signal);
+    startResync({ add: (key, priority) => running.push(key) && priorities.add(priority) }, () => tenants, resyncSlices, run.signal);
     startResync({ add: (key) => aborted.push(key) }, () => tenants, resyncSlices, stop.signal);
     stop.abort();
     await sleep(30);
     run.abort();
     assert.ok(running.length > 0, 'the running resync queued tenants');
+    assert.deepEqual([...priorities], [LowPriority], 'periodic work yields to tenants created or changed meanwhile');
     assert.deepEqual(aborted, []);
   });
 });

@@ -20,6 +20,7 @@ import type { CacheTransform } from '../../runtime/cache-transforms.js';
 import { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
+import { LowPriority } from '../../runtime/workqueue.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 import { OwnedObjects, ownedCacheTransforms, ownedKinds, type OwnedKind } from './owned-objects.js';
 import { TenantReconciler } from './reconciler.js';
@@ -61,11 +62,12 @@ export function resyncKeys(slice: number, objects: KubeObject[]): string[] {
 /**
  * Queues every object `list` returns once per `periodMs`, until `signal` aborts, a slice at a
  * time: a thousand tenants never resync at once, and each keeps its moment from period to period.
+ * At LowPriority: a tenant created or changed meanwhile goes first (docs/decisions/0023).
  */
-export function startResync(queue: { add(key: string): void }, list: () => KubeObject[], periodMs: number, signal: AbortSignal): void {
+export function startResync(queue: { add(key: string, priority: number): void }, list: () => KubeObject[], periodMs: number, signal: AbortSignal): void {
   let tick = 0;
   const timer = setInterval(() => {
-    for (const key of resyncKeys(tick++ % resyncSlices, list())) queue.add(key);
+    for (const key of resyncKeys(tick++ % resyncSlices, list())) queue.add(key, LowPriority);
   }, periodMs / resyncSlices).unref();
   signal.addEventListener('abort', () => clearInterval(timer), { once: true });
 }

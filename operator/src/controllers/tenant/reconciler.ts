@@ -109,10 +109,26 @@ export class TenantReconciler {
     const outcomes = await runSteps(stepContext, namespacedSteps);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
     await writeStatus(writer, tenant, nextStatus(tenant, outcomes, reports, new Date()));
-    const failures = outcomes.filter((o) => o.status !== 'True' && o.reason !== Reason.Progressing);
-    if (failures.length > 0) throw new StepsFailedError(failures);
-    if (outcomes.some((o) => o.reason === Reason.Progressing)) return { requeueAfterMs: 2_000 };
+    return nextAttempt(outcomes);
   };
+}
+
+/** How long a tenant whose steps are still progressing waits before the next look, if no watch event wakes it sooner. */
+export const progressingRequeueMs = 2_000;
+
+/**
+ * What the steps' outcomes ask of the work queue: a retry with backoff (by throwing) while a step
+ * fails, a look again after progressingRequeueMs while one is progressing (a Deployment rolling
+ * out, a namespace still terminating), nothing once all are done. A step waiting for another
+ * (DependenciesNotReady) follows the one it waits for: were it counted as a failure, a
+ * terminating namespace would retry the tenant from 5 ms up, dozens of times a second.
+ */
+export function nextAttempt(outcomes: readonly StepOutcome[]): ReconcileOutcome | undefined {
+  const settled = new Set<string>([Reason.Progressing, Reason.DependenciesNotReady]);
+  const failures = outcomes.filter((o) => o.status !== 'True' && !settled.has(o.reason));
+  if (failures.length > 0) throw new StepsFailedError(failures);
+  if (outcomes.some((o) => o.status !== 'True')) return { requeueAfterMs: progressingRequeueMs };
+  return undefined;
 }
 
 /**
