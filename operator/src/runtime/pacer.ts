@@ -88,6 +88,11 @@ export class Pacer {
     }
   }
 
+  /** The kind's configured budget in requests per second; undefined when the kind is not paced. */
+  budget(kind: string): number | undefined {
+    return this.buckets.get(kind)?.budget;
+  }
+
   /** The kind's current rate in requests per second; undefined when the kind is not paced. */
   rate(kind: string): number | undefined {
     const bucket = this.buckets.get(kind);

@@ -109,11 +109,29 @@ export class TenantReconciler {
     const outcomes = await runSteps(stepContext, namespacedSteps);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
     await writeStatus(writer, tenant, nextStatus(tenant, outcomes, reports, new Date()));
-    const failures = outcomes.filter((o) => o.status !== 'True' && o.reason !== Reason.Progressing);
-    if (failures.length > 0) throw new StepsFailedError(failures);
-    if (outcomes.some((o) => o.reason === Reason.Progressing)) return { requeueAfterMs: 2_000 };
+    return nextAttempt(outcomes);
   };
 }
+
+/**
+ * When to reconcile again: on the queue's backoff while a step failed; after the providers' delay
+ * when every failure is one that says when to come back (a throttled KMS region), so a throttle
+ * is never answered with a faster retry; soon while something is still progressing.
+ */
+export function nextAttempt(outcomes: readonly StepOutcome[]): ReconcileOutcome | undefined {
+  const failures = outcomes.filter((o) => o.status !== 'True' && o.reason !== Reason.Progressing);
+  // Steps waiting on another step fail because of it; the failing step decides when to retry.
+  const causes = failures.filter((o) => o.reason !== Reason.DependenciesNotReady);
+  if (causes.length > 0 && causes.every((o) => o.retryAfterMs !== undefined)) {
+    return { requeueAfterMs: Math.max(minimumRequeueMs, ...causes.map((o) => o.retryAfterMs ?? 0)) };
+  }
+  if (failures.length > 0) throw new StepsFailedError(failures);
+  if (outcomes.some((o) => o.reason === Reason.Progressing)) return { requeueAfterMs: 2_000 };
+  return undefined;
+}
+
+/** A paced retry never comes sooner than this, even when the pacer has a turn at once. */
+const minimumRequeueMs = 200;
 
 /**
  * Runs the namespace step (with the operator's own access to it), then the others; a step that
