@@ -13,9 +13,14 @@ import { startOperator, type OperatorProcess } from './support/operator-process.
 import { prepareCluster } from './support/setup.js';
 import { deleteTenantsAndWait } from './support/tenants.js';
 
-/** The operator's budget for each key-changing operation (AWS's default quota), and the proxy's stricter one. */
-const budget = 5;
-const kmsRate = 2;
+/**
+ * The operator's budget for each key-changing operation, and the proxy's stricter one. Both are
+ * below AWS's 5/s so that 16 workers offer far more than the budget: without the pacer they
+ * send a burst of CreateKeys in the first second (the spec fails), with it they queue.
+ */
+const budget = 2;
+const kmsRate = 1;
+const workers = 16;
 const paced = ['CreateKey', 'CreateAlias', 'EnableKeyRotation'];
 
 /** The sum of a counter's samples whose labels include every pair in `labels`. */
@@ -36,7 +41,7 @@ describe('onboarding through a throttling KMS', function () {
   let proxy: KmsThrottleProxy;
   let tracker: TenantTracker;
   let operator: OperatorProcess | undefined;
-  const names = tenantNames('paced', 12);
+  const names = tenantNames('paced', 16);
 
   before(async function () {
     env = testEnvironment();
@@ -58,8 +63,11 @@ describe('onboarding through a throttling KMS', function () {
     await proxy.close();
   });
 
-  it('onboards every tenant, shows KeyProviderThrottled while KMS refuses, and never sends faster than its budget', async function () {
-    operator = startOperator({ regions: regionSettings(env, proxy.url), providerLimits: { kms: { requestsPerSecond: { CreateKey: budget, CreateAlias: budget, EnableKeyRotation: budget } } } });
+  it('onboards every tenant, shows KeyProviderThrottled while KMS refuses, and never sends faster than its budget, however many workers', async function () {
+    operator = startOperator({
+      workers, regions: regionSettings(env, proxy.url),
+      providerLimits: { kms: { requestsPerSecond: { CreateKey: budget, CreateAlias: budget, EnableKeyRotation: budget } } },
+    });
     for (const [name, at] of await createTenants(client, names)) tracker.expect(name, at);
 
     const throttledTenant = await tracker.waitReason('EncryptionKeyReady', 'KeyProviderThrottled', 60_000, names);

@@ -110,12 +110,13 @@ export class KmsThrottleProxy {
     this.forward(req, body, res);
   }
 
-  /** A token from the operation's bucket (capacity one second's worth), if there is one. */
+  /** A token from the operation's bucket (capacity one second's worth, at least one request), if there is one. */
   private take(key: string): boolean {
     const rate = this.options.requestsPerSecond;
+    const capacity = Math.max(1, rate);
     const now = performance.now();
-    const bucket = this.buckets.get(key) ?? { tokens: rate, last: now };
-    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.last) / 1000) * rate);
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, last: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.last) / 1000) * rate);
     bucket.last = now;
     this.buckets.set(key, bucket);
     if (bucket.tokens < 1) return false;
