@@ -5,6 +5,12 @@
  *
  *   SIZES=1,50,200,1000 IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
  *
+ * BENCH_KMS_THROTTLE=<requests/s> puts a proxy in front of the KMS emulator that answers
+ * ThrottlingException above that rate per key-changing operation, as AWS KMS does (=count: count
+ * only); the operator reaches KMS through it and the requests it counted are printed with what
+ * 1000 tenants cost at AWS's default quotas (bench/lib/kms-budget.ts). The plain script, which has
+ * no pacer, still talks to the emulator directly.
+ *
  * Each size runs on a fresh environment (one for the operator, one for the plain script). Numbers
  * go to bench/results/onboarding-<N>.json and are printed as Markdown tables. If the operator exits
  * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
@@ -16,6 +22,7 @@ import { withEnvironment } from './lib/environment.js';
 import { runBench } from './lib/run-guard.js';
 import { provenance, sizesFrom, writeResult } from './lib/results.js';
 import { distribution, seconds, table } from './lib/stats.js';
+import { kmsCostEstimate, modelledDeletionPerTenant, modelledOnboardingPerTenant, modelledResyncPerTenant } from './lib/kms-budget.js';
 
 const sizes = sizesFrom(process.env.SIZES, [1, 50, 200]);
 const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
@@ -61,6 +68,35 @@ function printTables(results: SizeResult[]): void {
   ])));
 }
 
+/** What 1000 tenants cost in KMS time at AWS's default quotas: measured requests per tenant where there are, else the model. */
+function printKmsCost(results: SizeResult[]): void {
+  const last = results.at(-1)?.operator;
+  const from = last?.kms ? `measured at ${last.tenants} tenants` : 'modelled';
+  const phases: [string, Record<string, number>, string][] = [
+    ['onboarding 1000 new tenants', last?.kms?.onboarding.perTenant ?? modelledOnboardingPerTenant, from],
+    ['re-sync of 1000 Ready tenants', last?.kms?.resync.perTenant ?? modelledResyncPerTenant, from],
+    ['deleting 1000 tenants', modelledDeletionPerTenant, 'modelled'],
+  ];
+  console.log('\nKMS at AWS\'s default request quotas (per account and region; each operation paced on its own, the slowest sets the time)\n');
+  console.log(table(['phase', 'requests/tenant', 'slowest operation', 'its requests/tenant', 'its quota /s', 'seconds for 1000'], phases.map(([phase, perTenant, source]) => {
+    const slowest = kmsCostEstimate(perTenant, 1000)[0] ?? { operation: '-', perTenant: 0, budget: 0, seconds: 0 };
+    return [phase, source, slowest.operation, slowest.perTenant, slowest.budget, slowest.seconds];
+  })));
+  printKmsCounts(results);
+}
+
+function printKmsCounts(results: SizeResult[]): void {
+  const rows = results.flatMap(({ operator: o }) => (['onboarding', 'resync'] as const).flatMap((phase) => {
+    const counted = o.kms?.[phase];
+    if (!counted) return [];
+    const throttles = phase === 'onboarding' ? `${o.kms?.operatorThrottles.provider ?? 0} / ${o.kms?.operatorThrottles.pacer ?? 0}` : '-';
+    return [[o.tenants, phase, JSON.stringify(counted.perTenant), JSON.stringify(counted.throttled), JSON.stringify(counted.mostInOneSecond), throttles]];
+  }));
+  if (rows.length === 0) return;
+  console.log('\nKMS requests counted at the throttling proxy (BENCH_KMS_THROTTLE)\n');
+  console.log(table(['tenants', 'phase', 'requests/tenant by operation', 'throttled by the proxy', 'most in one second', 'operator throttles (provider / pacer)'], rows));
+}
+
 async function main(): Promise<void> {
   const results: SizeResult[] = [];
   for (const n of sizes) {
@@ -73,12 +109,14 @@ async function main(): Promise<void> {
     console.log(`   plain script: all available in ${seconds(plain.totalMs)} s`);
     results.push({ operator, plain });
     const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
-    const file = writeResult(`onboarding-${n}${workers === 4 ? '' : `-workers-${workers}`}`, {
-      ...origin, idleSeconds, operatorWorkers: workers, isolationAudit: process.env.BENCH_AUDIT === '1', operator, plain,
+    const variant = `${workers === 4 ? '' : `-workers-${workers}`}${process.env.BENCH_KMS_THROTTLE ? `-kms-throttle-${process.env.BENCH_KMS_THROTTLE}` : ''}`;
+    const file = writeResult(`onboarding-${n}${variant}`, {
+      ...origin, idleSeconds, operatorWorkers: workers, isolationAudit: process.env.BENCH_AUDIT === '1', kmsThrottle: process.env.BENCH_KMS_THROTTLE ?? null, operator, plain,
       ratio: { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs } });
     console.log(`   wrote ${file}`);
   }
   printTables(results);
+  printKmsCost(results);
 }
 
 await runBench(main);

@@ -14,6 +14,7 @@ import type { Environment } from '../../testenv/src/environment.js';
 import { benchTmp } from './environment.js';
 import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
 import { heapUsedMiB, requestDelta, rssMiB, scrape, total, writeVerbs, type OperatorSnapshot } from './operator-metrics.js';
+import { KmsCounting, type KmsMeasurement } from './kms-budget.js';
 import { benchRun } from './run-guard.js';
 import { createTenants, tenantNames, TenantTracker } from './tenants.js';
 
@@ -35,6 +36,8 @@ export interface OperatorRun {
   /** V8's used heap of the compiled operator, read with RSS: what the objects take, apart from code and the runtime. */
   heapUsedMiB: { compiledIdle: number; compiledAllReady: number };
   resync: { ms: number; writesExcludingLeases: number; compiledMs: number };
+  /** With BENCH_KMS_THROTTLE: KMS requests counted at the throttling proxy (bench/lib/kms-budget.ts). */
+  kms?: KmsMeasurement;
 }
 
 /** OPERATOR_WORKERS=16 tries another tenant worker count (the operator's default is 4). */
@@ -49,11 +52,14 @@ const workerSettings = (): Record<string, unknown> => ({
 
 const auditEnabled = process.env.BENCH_AUDIT === '1';
 
+/** With BENCH_KMS_THROTTLE, every operator of the run reaches KMS through the throttling proxy. */
+let kmsSettings: Record<string, unknown> = {};
+
 const run = benchRun();
 
 /** Starts the operator (under tsx), watched by the run. */
 function startWatchedOperator(settings: Record<string, unknown> = {}): OperatorProcess {
-  const operator = startOperator({ logLevel: 'info', ...workerSettings(), ...settings });
+  const operator = startOperator({ logLevel: 'info', ...workerSettings(), ...kmsSettings, ...settings });
   run.watch(`the operator ${operator.identity}`, operator);
   return operator;
 }
@@ -154,7 +160,10 @@ async function retireKeepingLog(operator: OperatorProcess, n: number): Promise<v
   writeFileSync(join(benchTmp, `operator-${n}-${process.pid}.log`), operator.logs.map((l) => JSON.stringify(l)).join('\n'));
 }
 
-export async function measureOperator(env: Environment, n: number, idleSeconds: number): Promise<OperatorRun> {
+export async function measureOperator(realEnv: Environment, n: number, idleSeconds: number): Promise<OperatorRun> {
+  const kms = await KmsCounting.start(realEnv);
+  const { env } = kms;
+  kmsSettings = kms.operatorSettings;
   const client = KubeClient.load(env.kubeconfig);
   const tracker = new TenantTracker(client);
   tracker.run();
@@ -168,10 +177,13 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
     const before = await scrape(url);
     const names = tenantNames('bench', n);
     const start = Date.now();
+    kms.begin('onboarding');
     const created = await createTenants(client, names);
     for (const [name, at] of created) tracker.expect(name, at);
     await tracker.waitReady(names, 120_000 + n * 3_000, run.signal);
+    kms.end('onboarding');
     const after = await scrape(url);
+    const throttles = await kms.operatorThrottles(url);
     const times = names.map((name) => tracker.times.get(name) ?? { created: start });
     const readyMs = times.map((t) => (t.ready ?? Number.NaN) - t.created);
     const guardrailsMs = times.map((t) => (t.guardrails ?? t.ready ?? Number.NaN) - t.created);
@@ -179,7 +191,9 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
     const afterAuditPass = auditEnabled ? await firstAuditPass(tracker, names) : false;
     const steadyState = { ...await steadyWrites(operator, idleSeconds), afterAuditPass };
     const readyRss = rssMiB(operator.child.pid ?? 0);
+    kms.begin('resync');
     const restarted = await resync(operator, n);
+    kms.end('resync');
     operator = restarted.operator;
     await retire(operator);
     const compiled = await compiledProbe(env, n);
@@ -193,10 +207,13 @@ export async function measureOperator(env: Environment, n: number, idleSeconds: 
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
       heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
+      kms: kms.measurement(n, throttles),
     };
   } finally {
     if (operator) await retireKeepingLog(operator, n);
     await tracker.stop();
     client.close();
+    await kms.close();
+    kmsSettings = {};
   }
 }

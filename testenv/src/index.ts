@@ -54,3 +54,4 @@ export function testEnvironment(): Environment {
   if (!env) throw new Error('no test environment: run the integration suites with .mocharc.integration.cjs');
   return env;
 }
+export { KmsThrottleProxy, kmsMutatingOperations, type KmsThrottleOptions, type ProxiedRequest } from './kms-throttle-proxy.js';

@@ -52,6 +52,8 @@ export const Reason = {
   ApplyFailed: 'ApplyFailed',
   DatabaseUnavailable: 'DatabaseUnavailable',
   KeyProviderUnavailable: 'KeyProviderUnavailable',
+  /** KMS throttled the region, or the operator's own budget for it has no turn soon: retried after the pacer's delay. */
+  KeyProviderThrottled: 'KeyProviderThrottled',
   RenderFailed: 'RenderFailed',
   RenderRefused: 'RenderRefused',
   RegionNotConfigured: 'RegionNotConfigured',

@@ -7,6 +7,21 @@ import { cidrProblem } from './cidr.js';
 
 /** A CIDR written as the CEL library and NetworkPolicy accept it (no host bits set). */
 const CidrSchema = z.string().refine((cidr) => cidrProblem(cidr) === undefined, { error: 'must be a CIDR such as 10.244.0.0/16 with no host bits set' });
+/** A request rate: requests per second, above 0 (a fraction is fine: 0.5 is one request every 2 s). */
+const RateSchema = z.number().positive({ error: 'must be a number of requests per second above 0' }).max(100_000);
+/**
+ * AWS KMS's published request quotas per account and region (docs/decisions/0025): 5/s for every
+ * operation that changes a key or alias; reads more. The operator paces each operation separately.
+ */
+export const kmsRequestsPerSecondDefaults = {
+  CreateKey: 5, CreateAlias: 5, UpdateAlias: 5, DeleteAlias: 5, PutKeyPolicy: 5, TagResource: 5,
+  EnableKeyRotation: 5, DisableKeyRotation: 5, ScheduleKeyDeletion: 5,
+  DescribeKey: 100, ListKeys: 100, ListAliases: 100, ListResourceTags: 100, GetKeyPolicy: 30, GetKeyRotationStatus: 30,
+} as const;
+const KmsRequestsPerSecondSchema = z.strictObject(Object.fromEntries(Object.keys(kmsRequestsPerSecondDefaults).map((operation) => [operation, RateSchema.optional()])) as
+  Record<keyof typeof kmsRequestsPerSecondDefaults, z.ZodOptional<typeof RateSchema>>);
+const kmsLimitsDefaults = { requestsPerSecond: kmsRequestsPerSecondDefaults, burst: 1, maxWaitSeconds: 5, throttleSlowdown: 0.5, recoverySeconds: 30 };
+
 /** A DNS name of at least two labels, lower case. */
 const DomainSchema = z.string().max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { error: 'must be a lower-case DNS name such as tenants.example.com' });
 
@@ -67,8 +82,38 @@ export const OperatorConfigSchema = z.strictObject({
       endpoint: z.url().optional(),
       /** A Secret (keys `accessKeyId`, `secretAccessKey`); default the AWS SDK's credential chain. */
       credentialsSecret: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).optional(),
+      /** This region's own quotas where they differ from providerLimits.kms.requestsPerSecond (a raised quota). */
+      requestsPerSecond: KmsRequestsPerSecondSchema.optional(),
     }),
   })).default({}),
+  /**
+   * How hard the operator may press each region's providers (docs/decisions/0025). KMS: every
+   * request waits its turn at a pacer per region and operation, shared by all workers; a
+   * ThrottlingException slows that operation down and the tenant says KeyProviderThrottled.
+   */
+  providerLimits: z.strictObject({
+    kms: z.strictObject({
+      /** Requests per second per operation, per region: AWS's default quotas unless raised for the account. */
+      requestsPerSecond: KmsRequestsPerSecondSchema.transform((rates) => ({ ...kmsRequestsPerSecondDefaults, ...rates }))
+        .default(kmsRequestsPerSecondDefaults),
+      /** Requests of one operation that may go at once; 1 spaces them evenly, so no one-second window exceeds the rate. */
+      burst: z.int().min(1).max(1000).default(1),
+      /** The longest a reconcile waits for a turn; a tenant whose turn is further away is requeued for then. */
+      maxWaitSeconds: z.number().min(0).max(60).default(5),
+      /** After a ThrottlingException the operation's rate is multiplied by this (never below a tenth of its budget)... */
+      throttleSlowdown: z.number().gt(0, { error: 'must be above 0 and below 1' }).lt(1, { error: 'must be above 0 and below 1' }).default(0.5),
+      /** ...and climbs back to its budget over this many seconds. */
+      recoverySeconds: z.int().min(1).max(3600).default(30),
+    }).default(kmsLimitsDefaults),
+    database: z.strictObject({
+      /**
+       * The most connections the operator holds to one PostgreSQL server at once: its admin pool
+       * and its sessions inside tenant databases together (a cancellation opens one more for an
+       * instant). Keep it well under the server's max_connections minus what the tenants need.
+       */
+      maxConnectionsPerServer: z.int().min(2).max(100).default(4),
+    }).default({ maxConnectionsPerServer: 4 }),
+  }).default({ kms: kmsLimitsDefaults, database: { maxConnectionsPerServer: 4 } }),
   database: z.strictObject({
     /** Where Snapshot deletion writes pg_dump files. */
     snapshotDir: z.string().min(1).default('/var/lib/bulkhead/snapshots'),

@@ -4,6 +4,7 @@
  * one), so tests can create as many as they like.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PacerMetrics } from './pacer.js';
 
 export type ReconcileResult = 'success' | 'error' | 'requeue_after';
 
@@ -28,6 +29,17 @@ export interface ControllerMetrics {
 
 export interface LeaderElectionMetrics {
   setLeading(leading: boolean): void;
+}
+
+/** How long a provider's caller waited for a connection under the per-server bound. */
+export interface ConnectionWaitMetrics {
+  observeWait(kind: string, seconds: number): void;
+}
+
+/** What the providers report about pacing: waits for a turn or a connection, throttles, current rates. */
+export interface ProviderMetrics {
+  kmsPacer(region: string): PacerMetrics;
+  connectionWaits(region: string): ConnectionWaitMetrics;
 }
 
 export const noopWorkQueueMetrics: WorkQueueMetrics = {
@@ -58,6 +70,8 @@ const reconcileBuckets = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1,
   1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
+/** Waits for a provider's turn: none, a fraction of a KMS spacing, up to the longest a reconcile waits. */
+const providerWaitBuckets = [0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
 /** client-go's workqueue buckets: 10 ns to 1000 s, ×10 each. */
 const workQueueBuckets = Array.from({ length: 12 }, (_, i) => 1e-8 * 10 ** i);
 
@@ -75,6 +89,7 @@ export class RuntimeMetrics {
   private readonly queueDuration: Histogram<'name'>;
   private readonly workDuration: Histogram<'name'>;
   private readonly leaderStatus: Gauge<'name'>;
+  private providerMetrics: ProviderMetrics | undefined;
 
   constructor(options: RuntimeMetricsOptions = {}) {
     this.registry = options.registry ?? new Registry();
@@ -168,6 +183,40 @@ export class RuntimeMetrics {
       setActiveWorkers: (count) => this.activeWorkers.set(labels, count),
       setMaxConcurrentReconciles: (count) => this.maxConcurrent.set(labels, count),
     };
+  }
+
+  /**
+   * bulkhead_provider_wait_seconds{provider,region,operation} (its _count is the requests sent),
+   * bulkhead_provider_throttled_total{provider,region,operation,by} (by: provider, when KMS
+   * answered ThrottlingException; pacer, when the operator's own budget had no turn soon enough),
+   * and bulkhead_kms_request_rate{region,operation}, the rate the pacer allows now. Labels are
+   * regions and operations, never tenants.
+   */
+  providers(): ProviderMetrics {
+    if (this.providerMetrics) return this.providerMetrics;
+    const registers = [this.registry];
+    const waits = new Histogram({
+      name: 'bulkhead_provider_wait_seconds', help: 'Time a provider request waited for its turn (KMS pacer) or a connection (PostgreSQL bound), by provider, region and operation.',
+      labelNames: ['provider', 'region', 'operation'], buckets: providerWaitBuckets, registers,
+    });
+    const throttles = new Counter({
+      name: 'bulkhead_provider_throttled_total', help: 'Provider requests throttled, by provider, region, operation and by whom (provider: the provider refused; pacer: the operator held it back).',
+      labelNames: ['provider', 'region', 'operation', 'by'], registers,
+    });
+    const rates = new Gauge({
+      name: 'bulkhead_kms_request_rate', help: 'Requests per second the operator allows itself now, per KMS region and operation (its budget, or less after a throttle).',
+      labelNames: ['region', 'operation'], registers,
+    });
+    this.providerMetrics = {
+      kmsPacer: (region) => ({
+        observeWait: (operation, seconds) => waits.observe({ provider: 'kms', region, operation }, seconds),
+        refused: (operation) => throttles.inc({ provider: 'kms', region, operation, by: 'pacer' }),
+        throttled: (operation) => throttles.inc({ provider: 'kms', region, operation, by: 'provider' }),
+        setRate: (operation, perSecond) => rates.set({ region, operation }, perSecond),
+      }),
+      connectionWaits: (region) => ({ observeWait: (operation, seconds) => waits.observe({ provider: 'postgres', region, operation }, seconds) }),
+    };
+    return this.providerMetrics;
   }
 
   leaderElection(name: string): LeaderElectionMetrics {

@@ -55,6 +55,11 @@ export interface StepOutcome {
   message: string;
   /** Status fields the step reports besides its condition (e.g. the app version). */
   report?: Partial<TenantStatus>;
+  /**
+   * A failure that must not be retried sooner than this (a provider's pacer says when its next
+   * turn is): the reconcile is requeued after it instead of on the work queue's backoff.
+   */
+  retryAfterMs?: number;
 }
 
 export type Step = (context: StepContext) => Promise<StepOutcome>;

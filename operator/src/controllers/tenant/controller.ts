@@ -89,7 +89,7 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
     informer(kind.toLowerCase(), apiVersion, kind, { labelSelector: ownedSelector, transform: ownedCacheTransforms[kind as OwnedKind] })],
   )) as Record<OwnedKind, Informer<KubeObject>>;
 
-  const providers = new RegionalProviders(deps.config, client, logger);
+  const providers = new RegionalProviders(deps.config, client, logger, deps.metrics?.providers());
   const reconciler = new TenantReconciler({
     client, config: deps.config, tenants, plans, events: deps.events, owned: new OwnedObjects(owned, client), providers,
     addresses: deps.addresses ?? new PlatformAddressResolver(deps.config),

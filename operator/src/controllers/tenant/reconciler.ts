@@ -118,18 +118,26 @@ export const progressingRequeueMs = 2_000;
 
 /**
  * What the steps' outcomes ask of the work queue: a retry with backoff (by throwing) while a step
- * fails, a look again after progressingRequeueMs while one is progressing (a Deployment rolling
- * out, a namespace still terminating), nothing once all are done. A step waiting for another
- * (DependenciesNotReady) follows the one it waits for: were it counted as a failure, a
- * terminating namespace would retry the tenant from 5 ms up, dozens of times a second.
+ * fails; after the providers' delay when every failure is one that says when to come back (a
+ * throttled KMS region), so a throttle is never answered with a faster retry; a look again after
+ * progressingRequeueMs while one is progressing (a Deployment rolling out, a namespace still
+ * terminating); nothing once all are done. A step waiting for another (DependenciesNotReady)
+ * follows the one it waits for: were it counted as a failure, a terminating namespace would retry
+ * the tenant from 5 ms up, dozens of times a second.
  */
 export function nextAttempt(outcomes: readonly StepOutcome[]): ReconcileOutcome | undefined {
   const settled = new Set<string>([Reason.Progressing, Reason.DependenciesNotReady]);
   const failures = outcomes.filter((o) => o.status !== 'True' && !settled.has(o.reason));
+  if (failures.length > 0 && failures.every((o) => o.retryAfterMs !== undefined)) {
+    return { requeueAfterMs: Math.max(minimumRequeueMs, ...failures.map((o) => o.retryAfterMs ?? 0)) };
+  }
   if (failures.length > 0) throw new StepsFailedError(failures);
   if (outcomes.some((o) => o.status !== 'True')) return { requeueAfterMs: progressingRequeueMs };
   return undefined;
 }
+
+/** A paced retry never comes sooner than this, even when the pacer has a turn at once. */
+const minimumRequeueMs = 200;
 
 /**
  * Runs the namespace step (with the operator's own access to it), then the others; a step that

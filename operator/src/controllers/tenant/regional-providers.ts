@@ -7,8 +7,10 @@
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { KubeClient } from '../../kube/client.js';
 import { PostgresDatabaseProvider, type TenantDatabaseProvider } from '../../providers/database/index.js';
-import { AwsKmsProvider, type TenantKeyProvider } from '../../providers/kms/index.js';
+import { AwsKmsProvider, type KmsPacingOptions, type TenantKeyProvider } from '../../providers/kms/index.js';
+import { noopPacerMetrics } from '../../runtime/pacer.js';
 import type { Logger } from '../../runtime/logging.js';
+import type { ProviderMetrics } from '../../runtime/metrics.js';
 import type { KubeObject } from '../../runtime/types.js';
 
 export type RegionSettings = OperatorConfig['regions'][string];
@@ -28,7 +30,12 @@ export class RegionalProviders implements Providers {
   private readonly databases = new Map<string, Promise<PostgresDatabaseProvider>>();
   private readonly keys = new Map<string, Promise<AwsKmsProvider>>();
 
-  constructor(private readonly config: OperatorConfig, private readonly client: KubeClient, private readonly logger: Logger) {}
+  constructor(
+    private readonly config: OperatorConfig,
+    private readonly client: KubeClient,
+    private readonly logger: Logger,
+    private readonly metrics?: ProviderMetrics,
+  ) {}
 
   settings(region: string): RegionSettings | undefined {
     return this.config.regions[region];
@@ -39,7 +46,11 @@ export class RegionalProviders implements Providers {
       const admin = await this.secret(settings.database.adminSecret, ['username', 'password']);
       return new PostgresDatabaseProvider(
         { host: settings.database.host, port: settings.database.port, adminUser: admin.username ?? '', adminPassword: admin.password ?? '' },
-        { logger: this.logger, snapshotDir: this.config.database.snapshotDir },
+        {
+          logger: this.logger, snapshotDir: this.config.database.snapshotDir,
+          maxConnections: this.config.providerLimits.database.maxConnectionsPerServer,
+          connectionWaits: this.metrics?.connectionWaits(region),
+        },
       );
     });
   }
@@ -52,8 +63,17 @@ export class RegionalProviders implements Providers {
       return new AwsKmsProvider({
         region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint,
         credentials: credentials ? { accessKeyId: credentials.accessKeyId ?? '', secretAccessKey: credentials.secretAccessKey ?? '' } : undefined,
-      }, { logger: this.logger });
+      }, { logger: this.logger, pacing: this.kmsPacing(settings), pacingMetrics: (name) => this.metrics?.kmsPacer(name) ?? noopPacerMetrics });
     });
+  }
+
+  /** The region's KMS budgets: the operator-wide ones, with the region's own quotas where it has them. */
+  private kmsPacing(settings: RegionSettings): KmsPacingOptions {
+    const limits = this.config.providerLimits.kms;
+    return {
+      requestsPerSecond: { ...limits.requestsPerSecond, ...settings.kms.requestsPerSecond },
+      burst: limits.burst, maxWaitMs: limits.maxWaitSeconds * 1000, slowdown: limits.throttleSlowdown, recoveryMs: limits.recoverySeconds * 1000,
+    };
   }
 
   /** The same providers with every call tied to `signal`. */

@@ -10,20 +10,25 @@ import pg from 'pg';
 import { destructive, type LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import { untilAborted } from './abortable.js';
+import { Slots, splitConnections, timed } from './connection-slots.js';
 import { DatabaseOperationAborted, classifyDatabaseError } from './errors.js';
 import type { DestructiveSql } from './statements.js';
 import type { DatabaseProviderOptions, DatabaseServer } from './types.js';
 
 const defaultConnectionTimeoutMillis = 5_000;
 const defaultStatementTimeoutMillis = 30_000;
+/** The most connections to one server at once (connection-slots.ts); the operator's configuration sets it. */
 const defaultMaxConnections = 4;
 const applicationName = 'bulkhead-operator';
 
 /** What every view of one connection shares. */
 interface Shared {
   pool: pg.Pool;
+  /** Sessions inside tenant databases (and pg_dump), beside the pool, within the server's bound. */
+  elsewhere: Slots;
   clientConfig: pg.ClientConfig;
   logger: Logger;
+  waits: DatabaseProviderOptions['connectionWaits'];
 }
 
 export class AdminConnection {
@@ -90,8 +95,17 @@ export class AdminConnection {
     });
   }
 
-  /** Runs statements as the admin inside another database, on a connection of its own. */
+  /** Runs `use` (pg_dump) holding the connection slot for sessions outside the pool. */
+  async withSessionSlot<T>(use: () => Promise<T>): Promise<T> {
+    return timed(this.shared.waits, 'other-database', () => this.shared.elsewhere.with(async () => use()));
+  }
+
+  /** Runs statements as the admin inside another database, on a connection of its own (within the server's bound). */
   async inDatabase(database: string, operation: string, statements: readonly string[]): Promise<void> {
+    await this.withSessionSlot(() => this.inDatabaseNow(database, operation, statements));
+  }
+
+  private async inDatabaseNow(database: string, operation: string, statements: readonly string[]): Promise<void> {
     this.throwIfAborted(operation);
     const client = new pg.Client({ ...this.shared.clientConfig, database });
     client.on('error', () => undefined); // a late socket error after end() must not crash the process
@@ -117,7 +131,8 @@ export class AdminConnection {
     let client: pg.PoolClient | undefined;
     let failed = false;
     try {
-      client = await this.shared.pool.connect();
+      const { pool } = this.shared;
+      client = await timed(this.shared.waits, 'admin-pool', () => pool.connect());
       return await untilAborted(this.abortable(client), use(client));
     } catch (error) {
       failed = true;
@@ -169,10 +184,11 @@ function openPool(server: DatabaseServer, options: DatabaseProviderOptions): Sha
     statement_timeout: options.statementTimeoutMillis ?? defaultStatementTimeoutMillis,
     application_name: applicationName,
   };
-  const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections ?? defaultMaxConnections, idleTimeoutMillis: 30_000 });
+  const split = splitConnections(options.maxConnections ?? defaultMaxConnections);
+  const pool = new pg.Pool({ ...clientConfig, max: split.pool, idleTimeoutMillis: 30_000 });
   // An idle client's error (the server restarted) is emitted on the pool; unheard, it would crash the process.
   pool.on('error', (error) => logPoolError(options.logger, error));
-  return { pool, clientConfig, logger: options.logger };
+  return { pool, elsewhere: new Slots(split.elsewhere), clientConfig, logger: options.logger, waits: options.connectionWaits };
 }
 
 function logPoolError(logger: Logger, error: Error): void {

@@ -72,18 +72,20 @@ export async function retainDatabase(context: TeardownContext, spec: TenantDatab
 }
 
 export async function snapshotAndDropDatabase(context: DropContext, spec: TenantDatabaseSpec): Promise<SnapshotResult> {
-  if (context.snapshot === undefined) {
+  const { snapshot, connection } = context;
+  if (snapshot === undefined) {
     throw new DatabaseSnapshotFailed('the deletion policy is Snapshot but the operator has no snapshot directory configured; nothing was dropped');
   }
-  const owned = await ownedObjects(context.connection, spec);
+  const owned = await ownedObjects(connection, spec);
   let file: string | undefined;
   if (owned.database === 'done') {
-    file = await snapshotDatabase(spec, { server: context.connection.server, ...context.snapshot, signal: context.connection.abortSignal });
+    // pg_dump holds a connection of its own: it takes the slot outside the pool.
+    file = await connection.withSessionSlot(() => snapshotDatabase(spec, { server: connection.server, ...snapshot, signal: connection.abortSignal }));
     crashPoint(teardownCrashPoints.afterSnapshot);
     context.logger.info('Took database snapshot', { tenant: spec.tenant, database: spec.databaseName, file });
   } else {
     // Dropped by an earlier call that crashed before returning: report the snapshot it took.
-    file = await latestSnapshot(context.snapshot.dir, spec);
+    file = await latestSnapshot(snapshot.dir, spec);
   }
   await dropOwned(context, spec, owned);
   return { file };

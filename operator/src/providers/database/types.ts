@@ -5,6 +5,7 @@
  */
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
+import type { ConnectionWaitMetrics } from '../../runtime/metrics.js';
 
 /** A PostgreSQL server and the admin credentials the operator manages tenants with. */
 export interface DatabaseServer {
@@ -42,8 +43,13 @@ export interface DatabaseProviderOptions {
   statementTimeoutMillis?: number;
   /** How long pg_dump and pg_restore may take; default 30 minutes. */
   snapshotTimeoutMillis?: number;
-  /** The admin pool's size; default 4. */
+  /**
+   * The most connections to the server at once, at least 2: the admin pool gets all but one, the
+   * sessions inside tenant databases (and pg_dump) the last (connection-slots.ts); default 4.
+   */
   maxConnections?: number;
+  /** Where waits for a connection under that bound are reported. */
+  connectionWaits?: ConnectionWaitMetrics;
 }
 
 export interface EnsureDatabaseResult {

@@ -20,8 +20,20 @@ export class KeyProviderError extends Error {
 
 /** KMS cannot be reached, is throttling, or failed on its side; retrying later may work. */
 export class KeyProviderUnavailable extends KeyProviderError {
-  constructor(message: string) {
-    super('KeyProviderUnavailable', message);
+  constructor(message: string, reason = 'KeyProviderUnavailable') {
+    super(reason, message);
+  }
+}
+
+/**
+ * KMS answered ThrottlingException, or the operator's own budget for the region has no turn soon
+ * enough: retry after `retryAfterMs`, not before. A KeyProviderUnavailable, so code that only
+ * knows "retry later" treats it so.
+ */
+export class KeyProviderThrottled extends KeyProviderUnavailable {
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message, 'KeyProviderThrottled');
+    this.kmsError = 'ThrottlingException';
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
+import type { PacerMetrics } from '../../runtime/pacer.js';
+import type { KmsPacingOptions } from './pacing.js';
 
 /** One region's KMS API: real AWS (no endpoint) or an emulator speaking the same protocol. */
 export interface KmsEndpoint {
@@ -25,8 +27,16 @@ export interface KmsProviderOptions {
   connectionTimeoutMillis?: number;
   /** How long to wait for a response; default 10000. */
   requestTimeoutMillis?: number;
-  /** Attempts per request, including the SDK's retries of throttling and 5xx; default 3. */
+  /** Attempts per request, including the SDK's retries of connection errors and 5xx (never of throttling); default 3. */
   maxAttempts?: number;
+  /**
+   * The region's request budgets: every request waits its turn at a pacer shared by every session
+   * of the same account, region and endpoint in the process. Without, a session uses the pacer
+   * already made for its region, or none.
+   */
+  pacing?: KmsPacingOptions;
+  /** Where that pacer reports, per region. */
+  pacingMetrics?: (region: string) => PacerMetrics;
 }
 
 /** One tenant's key, as derived from the Tenant. */

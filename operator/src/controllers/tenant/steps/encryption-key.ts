@@ -6,7 +6,7 @@
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName, keyAlias } from '../../../api/names.js';
 import {
-  KeyProviderError, KeyProviderUnavailable, KeyRequestRefused, partitionOf, tenantPrincipal, type TenantKeySpec,
+  KeyProviderError, KeyProviderThrottled, KeyProviderUnavailable, KeyRequestRefused, partitionOf, tenantPrincipal, type TenantKeySpec,
 } from '../../../providers/kms/index.js';
 import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
 import type { StepContext, StepOutcome } from '../context.js';
@@ -34,6 +34,8 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   try {
     key = await (await context.providers.kms(region)).ensureKey(spec);
   } catch (error) {
+    // Retried when the region's pacer has a turn, not on the queue's backoff, which starts at 5 ms.
+    if (error instanceof KeyProviderThrottled) return { ...outcome('False', Reason.KeyProviderThrottled, error.message), retryAfterMs: error.retryAfterMs };
     if (error instanceof KeyProviderUnavailable) return outcome('False', Reason.KeyProviderUnavailable, error.message);
     if (error instanceof KeyRequestRefused) return outcome('False', Reason.KeyRequestRefused, error.message);
     if (error instanceof KeyProviderError) throw new Error(error.message);
