@@ -4,9 +4,9 @@
  * measured on this one, because tsx's loader alone adds tens of MiB that production never pays.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { clusterRanges } from '../../testenv/src/network.js';
 import { repoRoot } from '../../operator/test/support/cluster.js';
 import { operatorKubeconfig } from '../../operator/test/support/operator-identity.js';
@@ -49,7 +49,25 @@ export interface CompiledOperator {
   stop(): Promise<void>;
 }
 
-/** `nodeArgs` go before the script, for flags NODE_OPTIONS refuses (--cpu-prof). */
+/**
+ * The Node.js flags the chart ships for the operator (`operator.nodeOptions` in
+ * charts/bulkhead/values.yaml, set as NODE_OPTIONS in its Deployment), so that what the bench
+ * measures is what is installed. BENCH_OPERATOR_NODE_OPTIONS replaces them for a comparison
+ * (empty: Node's defaults).
+ */
+export function shippedOperatorNodeOptions(): string {
+  const override = process.env.BENCH_OPERATOR_NODE_OPTIONS;
+  if (override !== undefined) return override;
+  const values = parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator?: { nodeOptions?: unknown } };
+  const options = values.operator?.nodeOptions ?? '';
+  if (typeof options !== 'string') throw new Error('charts/bulkhead/values.yaml: operator.nodeOptions must be a string');
+  return options;
+}
+
+/**
+ * Started with the chart's NODE_OPTIONS (shippedOperatorNodeOptions). `nodeArgs` go before the
+ * script, for flags NODE_OPTIONS refuses (--cpu-prof).
+ */
 export function startCompiledOperator(env: Environment, main: string, identity: string, nodeArgs: string[] = []): CompiledOperator {
   const configFile = join(env.dir, 'run', `${identity}.yaml`);
   writeFileSync(configFile, stringify({
@@ -61,7 +79,8 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
     network: { clusterCIDRs: clusterRanges(env) },
   }));
   const child = spawn(process.execPath, [...nodeArgs, main, 'operator'], {
-    env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile, NODE_OPTIONS: shippedOperatorNodeOptions() },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = keepOutputTail(child);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));

@@ -10,12 +10,15 @@ import { join } from 'node:path';
 import { pinnedVersions } from '../../testenv/src/versions.js';
 import { repoRoot } from '../../operator/test/support/cluster.js';
 import type { Environment } from '../../testenv/src/environment.js';
+import { shippedOperatorNodeOptions } from './compiled-operator.js';
 
 export interface Provenance {
   date: string;
   commit: string;
   machine: { cores: number; ramGiB: number; cpu: string; loadAverageAtStart: number[] };
   versions: Record<string, string>;
+  /** NODE_OPTIONS the compiled operator ran with (the chart's `operator.nodeOptions`). */
+  operatorNodeOptions: string;
 }
 
 const run = (command: string, args: string[]): string => {
@@ -52,6 +55,7 @@ export function provenance(env?: Environment): Provenance {
       moto: pinned.MOTO_VERSION ?? 'unknown',
       kwok: pinned.KWOK_VERSION ?? 'unknown',
     },
+    operatorNodeOptions: shippedOperatorNodeOptions(),
   };
 }
 
