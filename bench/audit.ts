@@ -37,7 +37,9 @@ const signingSecret = { namespace: 'bulkhead-system', name: 'bench-audit-signing
 
 interface CliRun { logins: string; exitCode: number; costLine: string; reportBytes: number; wallSeconds: number }
 
-async function cliAudit(env: Environment, dir: string, keyFile: string, logins: Record<string, number>, label: string): Promise<CliRun> {
+interface CliSetup { env: Environment; dir: string; keyFile: string }
+
+async function cliAudit({ env, dir, keyFile }: CliSetup, logins: Record<string, number>, label: string): Promise<CliRun> {
   const configFile = join(dir, `cli-${label}.yaml`);
   writeFileSync(configFile, stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }));
   const out = join(dir, `report-${label}.json`);
@@ -45,7 +47,7 @@ async function cliAudit(env: Environment, dir: string, keyFile: string, logins: 
   const main = compiledMain ??= buildCompiledOperator();
   const result = await promisify(execFile)(process.execPath, [main, 'audit', '--signing-key', keyFile, '--out', out], {
     env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile }, maxBuffer: 64 * 1024 * 1024, signal: run.signal,
-  }).then(({ stderr }) => ({ code: 0, stderr }), (error: { code?: number; stderr?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? String(error) }));
+  }).then(({ stderr }) => ({ code: 0, stderr }), (error: { code?: number; stderr?: string; message?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? error.message ?? '' }));
   const costLine = result.stderr.split('\n').find((line) => line.includes('tenants audited in')) ?? result.stderr.slice(-2000);
   console.log(`   bulkhead audit (${label}): exit ${result.code}; ${costLine}`);
   return { logins: label, exitCode: result.code, costLine, reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0, wallSeconds: (Date.now() - started) / 1000 };
@@ -92,8 +94,8 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
     run.expectExit(onboarding);
     await onboarding.stop();
     const loadBefore = loadavg();
-    const sampled = await cliAudit(env, dir, keyFile, {}, 'sampled');
-    const allPairs = await cliAudit(env, dir, keyFile, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs');
+    const sampled = await cliAudit({ env, dir, keyFile }, {}, 'sampled');
+    const allPairs = await cliAudit({ env, dir, keyFile }, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs');
     const periodic = await periodicAudit(client, publicKeyPem);
     return { tenants: n, loadAtStart: loadBefore, cli: [sampled, allPairs], periodic };
   } finally {
@@ -102,7 +104,7 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
   }
 }
 
-runBench(async () => {
+await runBench(async () => {
   for (const n of sizesFrom(process.env.AUDIT_SIZES, [300])) {
     console.log(`\n== audit over ${n} tenant(s) ==`);
     const result = await withEnvironment(`audit-${n}`, (env) => measure(env, n).then((r) => ({ ...provenance(env), ...r })));

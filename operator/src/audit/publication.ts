@@ -8,6 +8,8 @@
  * only the way to put the evidence back together, so reassembly checks every part against it and
  * the whole against the report's digest before anything is handed on.
  */
+import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
 import { digestOf } from './report/signing.js';
 
 export const reportKey = 'report.json.gz';
@@ -100,52 +102,62 @@ export function buildPublication(where: Where, report: Buffer, compressed: Buffe
 /** A part read back that does not match the manifest: most likely a publication in progress (read again), else tampering. */
 export class PublicationMismatchError extends Error {}
 
-/** The manifest of a split publication, checked field by field; undefined for the single-ConfigMap form. */
+const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lowercase hex digits>');
+const manifestSchema = z.strictObject({
+  format: z.literal(manifestFormat),
+  report: z.strictObject({ digest: sha256, bytes: z.int().min(0) }),
+  compressed: z.strictObject({ digest: sha256, bytes: z.int().min(0) }),
+  parts: z.array(z.strictObject({ name: z.string().min(1), digest: sha256, bytes: z.int().min(0) })).min(1),
+});
+
+/** The manifest of a split publication, checked against its schema; undefined for the single-ConfigMap form. */
 export function manifestOf(head: PublishedConfigMap): PartsManifest | undefined {
   const text = head.data?.[manifestKey];
   if (text === undefined) return undefined;
-  let manifest: PartsManifest;
+  let parsed: unknown;
   try {
-    manifest = JSON.parse(text) as PartsManifest;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new Error(`ConfigMap ${head.metadata.name}: data.${manifestKey} is not JSON (${(error as Error).message})`);
   }
-  const digest = /^sha256:[0-9a-f]{64}$/;
-  const entryOk = (entry: PartEntry | undefined): boolean => typeof entry?.name === 'string' && digest.test(entry.digest) && Number.isInteger(entry.bytes);
-  if (manifest.format !== manifestFormat) throw new Error(`ConfigMap ${head.metadata.name}: data.${manifestKey}.format must be ${manifestFormat}`);
-  if (!digest.test(manifest.report?.digest ?? '') || !digest.test(manifest.compressed?.digest ?? '')) {
-    throw new Error(`ConfigMap ${head.metadata.name}: data.${manifestKey}: report.digest and compressed.digest must be sha256:<64 hex digits>`);
+  const result = manifestSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`ConfigMap ${head.metadata.name}: data.${manifestKey}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'not a parts manifest'}`);
   }
-  if (!Array.isArray(manifest.parts) || manifest.parts.length === 0 || !manifest.parts.every(entryOk)) {
-    throw new Error(`ConfigMap ${head.metadata.name}: data.${manifestKey}.parts must list at least one {name, digest, bytes}`);
-  }
-  return manifest;
+  return result.data;
+}
+
+/** The part names a head ConfigMap's manifest lists (none for the single form). */
+export function partNamesOf(head: PublishedConfigMap): string[] {
+  return manifestOf(head)?.parts.map((entry) => entry.name) ?? [];
 }
 
 /**
- * The gzip stream of a publication, from its head ConfigMap and a way to find its parts by name:
- * each part must match the digest and size the manifest gives, and the whole the manifest's
- * compressed digest. Undefined when the head holds neither form.
+ * The gzip stream of a publication, from its head ConfigMap and its parts by name: each part must
+ * match the digest and size the manifest gives, and the whole the manifest's compressed digest.
+ * Undefined when the head holds neither form.
  */
-export async function compressedReport(head: PublishedConfigMap, partNamed: (name: string) => Promise<PublishedConfigMap | undefined>): Promise<{ compressed: Buffer; manifest?: PartsManifest } | undefined> {
+export function compressedReport(head: PublishedConfigMap, parts: ReadonlyMap<string, PublishedConfigMap>): { compressed: Buffer; manifest?: PartsManifest } | undefined {
   const single = head.binaryData?.[reportKey];
   if (single !== undefined) return { compressed: Buffer.from(single, 'base64') };
   const manifest = manifestOf(head);
   if (!manifest) return undefined;
-  const slices: Buffer[] = [];
-  for (const entry of manifest.parts) {
-    const data = (await partNamed(entry.name))?.binaryData?.[partKey];
-    if (data === undefined) throw new PublicationMismatchError(`part ${entry.name} named by ConfigMap ${head.metadata.name} is missing (or has no binaryData.${partKey})`);
-    const slice = Buffer.from(data, 'base64');
-    const found = digestOf(slice);
-    if (found !== entry.digest || slice.length !== entry.bytes) {
-      throw new PublicationMismatchError(`part ${entry.name} is ${slice.length} bytes with digest ${found}, but the manifest says ${entry.bytes} bytes with ${entry.digest}`);
-    }
-    slices.push(slice);
-  }
+  const slices = manifest.parts.map((entry) => partSlice(head, entry, parts.get(entry.name)));
   const compressed = Buffer.concat(slices);
   if (digestOf(compressed) !== manifest.compressed.digest) throw new PublicationMismatchError(`the parts together do not have the manifest's compressed digest ${manifest.compressed.digest}`);
   return { compressed, manifest };
+}
+
+function partSlice(head: PublishedConfigMap, entry: PartEntry, part: PublishedConfigMap | undefined): Buffer {
+  const data = part?.binaryData?.[partKey];
+  if (data === undefined) throw new PublicationMismatchError(`part ${entry.name} named by ConfigMap ${head.metadata.name} is missing (or has no binaryData.${partKey})`);
+  const slice = Buffer.from(data, 'base64');
+  const found = digestOf(slice);
+  if (found !== entry.digest || slice.length !== entry.bytes) {
+    throw new PublicationMismatchError(`part ${entry.name} is ${slice.length} bytes with digest ${found}, but the manifest says ${entry.bytes} bytes with ${entry.digest}`);
+  }
+  return slice;
 }
 
 /** The reassembled report must be the one the manifest names, byte for byte. */
@@ -154,4 +166,23 @@ export function requireManifestReport(report: Buffer, manifest: PartsManifest | 
     throw new PublicationMismatchError(`the reassembled report has digest ${digestOf(report)}, but the manifest names ${manifest.report.digest}`);
   }
   return report;
+}
+
+/**
+ * The report from ConfigMaps exported as JSON (`kubectl get configmaps -l
+ * bulkhead.dev/audit-report -o json`: a List, or one object), for `bulkhead audit verify --published`.
+ */
+export function reportFromExport(objects: readonly PublishedConfigMap[], name?: string): Buffer {
+  const heads = objects.filter((object) => (name === undefined ? isHead(object) : object.metadata.name === name));
+  if (heads.length !== 1) {
+    throw new Error(`expected one published report ConfigMap${name ? ` named ${name}` : ''} (binaryData.${reportKey} or data.${manifestKey}), found ${heads.length}`);
+  }
+  const head = heads[0] as PublishedConfigMap;
+  const found = compressedReport(head, new Map(objects.map((object) => [object.metadata.name, object])));
+  if (!found) throw new Error(`ConfigMap ${head.metadata.name} holds neither binaryData.${reportKey} nor data.${manifestKey}`);
+  return requireManifestReport(gunzipSync(found.compressed), found.manifest);
+}
+
+function isHead(object: PublishedConfigMap): boolean {
+  return object.binaryData?.[reportKey] !== undefined || object.data?.[manifestKey] !== undefined;
 }

@@ -12,7 +12,7 @@ import { managedByLabel, managedByValue } from '../api/labels.js';
 import type { KubeClient } from '../kube/client.js';
 import { auditFieldManager } from './isolation-condition.js';
 import {
-  buildPublication, compressedReport, PublicationMismatchError, requireManifestReport, type PublishedConfigMap,
+  buildPublication, compressedReport, partNamesOf, PublicationMismatchError, requireManifestReport, type PublishedConfigMap,
 } from './publication.js';
 
 export { ReportTooLargeError } from './publication.js';
@@ -54,27 +54,12 @@ export async function readPublishedReport(client: KubeClient, where: { namespace
   for (let attempt = 1; ; attempt += 1) {
     try {
       const head = await configMap(client, where.namespace, where.name);
-      const found = head && await compressedReport(head, (name) => configMap(client, where.namespace, name));
+      if (!head) return undefined;
+      const parts = await Promise.all(partNamesOf(head).map((name) => configMap(client, where.namespace, name)));
+      const found = compressedReport(head, new Map(parts.flatMap((part) => (part ? [[part.metadata.name, part] as const] : []))));
       return found && requireManifestReport(await gunzipAsync(found.compressed), found.manifest);
     } catch (error) {
       if (!(error instanceof PublicationMismatchError) || attempt >= attempts) throw error;
     }
   }
-}
-
-/** The same from ConfigMaps exported as JSON (`kubectl get configmaps -o json`: a List or one object), for `bulkhead audit verify --published`. */
-export async function reportFromExport(objects: readonly PublishedConfigMap[], name?: string): Promise<Buffer> {
-  const byName = new Map(objects.map((object) => [object.metadata.name, object]));
-  const heads = objects.filter((object) => (name === undefined ? isHead(object) : object.metadata.name === name));
-  if (heads.length !== 1) {
-    throw new Error(`expected one published report ConfigMap${name ? ` named ${name}` : ''} (binaryData.report.json.gz or data.parts.json), found ${heads.length}`);
-  }
-  const head = heads[0] as PublishedConfigMap;
-  const found = await compressedReport(head, (partName) => Promise.resolve(byName.get(partName)));
-  if (!found) throw new Error(`ConfigMap ${head.metadata.name} holds neither binaryData.report.json.gz nor data.parts.json`);
-  return requireManifestReport(await gunzipAsync(found.compressed), found.manifest);
-}
-
-function isHead(object: PublishedConfigMap): boolean {
-  return object.binaryData?.['report.json.gz'] !== undefined || object.data?.['parts.json'] !== undefined;
 }

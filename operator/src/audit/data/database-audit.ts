@@ -13,7 +13,7 @@ import { AdminConnection } from '../../providers/database/connection.js';
 import { readIsolationCatalog } from '../../providers/database/isolation-catalog.js';
 import { createLogger, type Logger } from '../../runtime/logging.js';
 import { uniqueInputs } from '../guardrails/inputs.js';
-import { errored, passed, type AuditCheck, type InputObject, type JsonValue } from '../model.js';
+import { errored, passed, type AuditCheck, type InputObject } from '../model.js';
 import { mapBounded } from './bounded.js';
 import { judgeTenantCatalog } from './database-catalog-checks.js';
 import { judgeMatrix, probeMatrix, type MatrixTenant } from './database-matrix.js';
@@ -81,7 +81,7 @@ function sampleCheck(server: string, sample: LoginSample): AuditCheck {
     ? `every ordered pair of its ${sample.tenants} tenants was tried (${sample.pairsTried} logins)`
     : `${sample.pairsTried} of the ${sample.pairsTotal} ordered pairs of its ${sample.tenants} tenants were tried: the two neighbours in name order, ` +
       `rotation window ${sample.rotation?.window ?? 0} of ${sample.rotation?.windows ?? 0} and ${sample.random?.perTenant ?? 0} drawn from seed ${sample.random?.seed ?? ''} per tenant`;
-  return passed({ id: 'database.login-sample', category: 'database', title, message, evidence: { server, ...sample } as unknown as JsonValue });
+  return passed({ id: 'database.login-sample', category: 'database', title, message, evidence: { server, ...sample } });
 }
 
 async function auditServer(client: KubeClient, group: ServerGroup, request: DatabaseAuditRequest, { logger, readable }: ServerAudit): Promise<DatabaseAuditResult> {

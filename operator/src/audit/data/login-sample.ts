@@ -57,7 +57,7 @@ export function planLogins(names: readonly string[], settings: LoginSampleSettin
   const span = n - 3;
   const rotation = rotatingOffsets(span, settings, generatedAt);
   const fixed = [1, n - 1, ...rotation.offsets];
-  const targets = names.map((name, i) => [...fixed, ...randomOffsets(name, seed, span, settings.randomPerTenant, new Set(fixed))].map((d) => (i + d) % n));
+  const targets = names.map((name, i) => [...fixed, ...randomOffsets({ name, seed, span }, settings.randomPerTenant, new Set(fixed))].map((d) => (i + d) % n));
   const sample: LoginSample = {
     method: 'sampled', tenants: n, pairsTried: targets.reduce((sum, t) => sum + t.length, 0), pairsTotal,
     neighbourOffsets: [1, n - 1],
@@ -77,17 +77,25 @@ function rotatingOffsets(span: number, settings: LoginSampleSettings, generatedA
   return { window, windows, offsets: [...new Set(offsets)] };
 }
 
-function draw(seed: string, name: string, counter: number, span: number): number {
+interface Draw {
+  name: string;
+  seed: string;
+  /** n - 3: the offsets 2..n-2. */
+  span: number;
+}
+
+function draw({ seed, name, span }: Draw, counter: number): number {
   return 2 + (createHash('sha256').update(`${seed}:${name}:${counter}`).digest().readUInt32BE(0) % span);
 }
 
 /** `count` offsets by randomDrawRule, none in `taken`; all that are left when fewer remain. */
-export function randomOffsets(name: string, seed: string, span: number, count: number, taken: ReadonlySet<number>): number[] {
+export function randomOffsets(from: Draw, count: number, taken: ReadonlySet<number>): number[] {
+  const { span } = from;
   const takenInSpan = [...taken].filter((d) => d >= 2 && d < 2 + span).length;
   if (count >= span - takenInSpan) return Array.from({ length: span }, (_, k) => 2 + k).filter((d) => !taken.has(d));
   const drawn = new Set<number>();
   for (let counter = 0; drawn.size < count; counter += 1) {
-    const d = draw(seed, name, counter, span);
+    const d = draw(from, counter);
     if (!taken.has(d)) drawn.add(d);
   }
   return [...drawn];
