@@ -109,6 +109,8 @@ interface Judged {
 class Analysis {
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
   private readonly isolating = { Ingress: new Map<Pod, NetworkPolicy[]>(), Egress: new Map<Pod, NetworkPolicy[]>() };
+  /** A policy selects pods of its own namespace only: looking there, not through every policy of the cluster, for every pod. */
+  private readonly policiesByNamespace = new Map<string, NetworkPolicy[]>();
   /** What every rule context shares, built once rather than per flow (the analysis is pods² × probes flows). */
   private readonly sharedContext: Pick<RuleContext, 'namespaceLabels' | 'assumptions' | 'addressRanges'>;
 
@@ -119,6 +121,11 @@ class Analysis {
     for (const namespace of cluster.namespaces) {
       // The API server always sets this label to the namespace's name.
       this.namespaceLabels.set(namespace.name, { ...namespace.labels, [namespaceNameLabel]: namespace.name });
+    }
+    for (const policy of cluster.policies) {
+      const inNamespace = this.policiesByNamespace.get(policy.namespace) ?? [];
+      if (inNamespace.length === 0) this.policiesByNamespace.set(policy.namespace, inNamespace);
+      inNamespace.push(policy);
     }
     const ranges = cluster.addressRanges;
     this.sharedContext = { namespaceLabels: (namespace) => this.labelsOf(namespace), assumptions, ...(ranges ? { addressRanges: ranges } : {}) };
@@ -197,7 +204,7 @@ class Analysis {
     const cache = this.isolating[direction];
     let policies = cache.get(pod);
     if (policies === undefined) {
-      policies = this.cluster.policies.filter(
+      policies = (this.policiesByNamespace.get(pod.namespace) ?? []).filter(
         (policy) => policySelectsPod(policy, pod) && effectivePolicyTypes(policy).includes(direction),
       );
       cache.set(pod, policies);
