@@ -83,7 +83,7 @@ describe('a report too large for one ConfigMap', function () {
     const fixture = apiFixture();
     const server = await listen(fixture.deps({ auditReports: { latest: () => readPublishedReport(api, where) } }));
     try {
-      const served = await fetch(`${server.url}/v1/audit/report`, { headers: { authorization: `Bearer ${await fixture.mint('auditor')}` } });
+      const served = await fetch(`${server.url}/v1/audit/report`, { headers: { authorization: `Bearer ${await fixture.mint('auditor', 'parts-spec-auditor')}` } });
       assert.equal(served.status, 200);
       assert.equal(verifyReport(Buffer.from(await served.arrayBuffer()), loadPublicKey(keys.publicKey, 'key')).ok, true);
     } finally {
