@@ -13,9 +13,9 @@
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { readPublishedReport } from '../operator/src/audit/publish.js';
@@ -23,7 +23,7 @@ import { loadPublicKey, verifyReport } from '../operator/src/audit/report/index.
 import { KubeClient } from '../operator/src/kube/client.js';
 import { clusterRanges } from '../testenv/src/network.js';
 import type { Environment } from '../testenv/src/environment.js';
-import { eventually } from '../operator/test/support/cluster.js';
+import { eventually, repoRoot } from '../operator/test/support/cluster.js';
 import { operatorRegions } from '../operator/test/support/operator-process.js';
 import { buildCompiledOperator } from './lib/compiled-operator.js';
 import { withEnvironment } from './lib/environment.js';
@@ -44,7 +44,7 @@ async function cliAudit({ env, dir, keyFile }: CliSetup, logins: Record<string, 
   writeFileSync(configFile, stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }));
   const out = join(dir, `report-${label}.json`);
   const started = Date.now();
-  const main = compiledMain ??= buildCompiledOperator();
+  const main = compiledMain ??= compiledCli();
   const result = await promisify(execFile)(process.execPath, [main, 'audit', '--signing-key', keyFile, '--out', out], {
     env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile }, maxBuffer: 64 * 1024 * 1024, signal: run.signal,
   }).then(({ stderr }) => ({ code: 0, stderr }), (error: { code?: number; stderr?: string; message?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? error.message ?? '' }));
@@ -54,6 +54,16 @@ async function cliAudit({ env, dir, keyFile }: CliSetup, logins: Record<string, 
 }
 
 let compiledMain: string | undefined;
+
+/**
+ * The compiled CLI, with operator/package.json where report/tool.js looks for the version (three
+ * directories up from it): without it the command audits for minutes and then fails to sign.
+ */
+function compiledCli(): string {
+  const main = buildCompiledOperator();
+  copyFileSync(join(repoRoot, 'operator/package.json'), join(dirname(main), '../../package.json'));
+  return main;
+}
 
 async function periodicAudit(client: KubeClient, publicKeyPem: string): Promise<Record<string, unknown>> {
   const operator = await startLeadingOperator({
