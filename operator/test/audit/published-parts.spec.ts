@@ -21,8 +21,8 @@ import { apiKubeconfig, applyChartIdentities, operatorKubeconfig } from '../supp
 import { operatorRegions } from '../support/operator-process.js';
 import { prepareCluster } from '../support/setup.js';
 import { bulkheadAudit } from './cli.js';
+import { reportConfigMap, reportSigningSecret } from './report-identity.js';
 
-const reportConfigMap = 'parts-spec-report';
 const where = { namespace: 'bulkhead-system', name: reportConfigMap };
 const keys = generateSigningKey();
 const privateKey = loadPrivateKey(keys.privateKey, 'the spec key');
@@ -48,8 +48,9 @@ describe('a report too large for one ConfigMap', function () {
 
   before(async function () {
     await prepareCluster();
-    // As installed with a signing key: only then does the chart let the operator publish reports.
-    applyChartIdentities({ regions: operatorRegions(), audit: { reportConfigMap, signingKeySecret: { namespace: 'bulkhead-system', name: 'parts-spec-signing-key' } } });
+    // As installed with a signing key (only then does the chart let the operator publish reports),
+    // and as audit-command.spec.ts installs it: the chart's Role names this report and its parts.
+    applyChartIdentities({ regions: operatorRegions(), audit: { reportConfigMap, signingKeySecret: reportSigningSecret } });
     admin = KubeClient.load(testEnvironment().kubeconfig);
     operator = KubeClient.load(operatorKubeconfig());
     api = KubeClient.load(apiKubeconfig());
@@ -118,10 +119,10 @@ describe('a report too large for one ConfigMap', function () {
     slice[100] = (slice[100] ?? 0) ^ 0xff;
     await admin.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${reportConfigMap}-part-2`, namespace: where.namespace }, binaryData: { 'part.gz': slice.toString('base64') } } as never,
       { fieldManager: 'bulkhead-audit', force: true });
-    await assert.rejects(readPublishedReport(api, where), /part parts-spec-report-part-2 is \d+ bytes with digest sha256:[0-9a-f]{64}, but the manifest says/);
+    await assert.rejects(readPublishedReport(api, where), new RegExp(`part ${reportConfigMap}-part-2 is \\d+ bytes with digest sha256:[0-9a-f]{64}, but the manifest says`));
     const verify = await bulkheadAudit(['verify', '--published', await exported(), '--public-key', publicKeyFile], {});
     assert.equal(verify.code, 1);
-    assert.match(verify.stderr, /signature invalid: .*: not a published report: part parts-spec-report-part-2/);
+    assert.match(verify.stderr, new RegExp(`signature invalid: .*: not a published report: part ${reportConfigMap}-part-2`));
   });
 });
 
