@@ -10,7 +10,7 @@ export BULKHEAD_NODE_REQUEST := $(NODE)
 TSX := node --import tsx
 
 
-.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview pulumi-up pulumi-destroy bench bench-api bench-probe chaos image cluster-up cluster-down cluster-status demo run run-api
+.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview pulumi-up pulumi-destroy bench bench-api bench-audit bench-probe chaos image cluster-up cluster-down cluster-status demo run run-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ pulumi-destroy: setup ## remove what make pulumi-up installed (the CRDs stay, as
 
 bench: setup ## time to Ready for N tenants (operator vs plain script), requests, memory, re-sync (SIZES=1,50,200)
 	$(TSX) bench/onboarding.ts
+
+bench-audit: setup ## what the isolation audit costs over N tenants: CLI and periodic, time, peak memory, lease (AUDIT_SIZES=300)
+	$(TSX) bench/audit.ts
 
 bench-probe: setup ## how long audit --probe's probes take for 2, 20 and 50 tenants on the real node (PROBE_SIZES, PROBE_CONCURRENCY)
 	$(TSX) bench/probe.ts

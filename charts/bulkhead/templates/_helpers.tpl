@@ -68,6 +68,19 @@ signing key), grouped by namespace, as JSON: {"<namespace>": ["<name>", ...]}.
 {{- end -}}
 
 {{/*
+Every name the published report may use, as a JSON list: the ConfigMap above and, for a report too
+large for one, its parts <name>-part-1 .. <name>-part-<audit.reportParts> (docs/decisions/0024).
+*/}}
+{{- define "bulkhead.auditReportConfigMaps" -}}
+{{- $name := include "bulkhead.auditReportConfigMap" . -}}
+{{- $names := list $name -}}
+{{- range $i := until (int (dig "audit" "reportParts" 16 .Values.operator.config)) -}}
+{{- $names = append $names (printf "%s-part-%d" $name (add1 $i)) -}}
+{{- end -}}
+{{- toJson $names -}}
+{{- end -}}
+
+{{/*
 A volume source from values (chartRepositoryVolume, snapshotVolume). The chart's default is an
 emptyDir, and helm merges maps: a persistentVolumeClaim or configMap set in values arrives beside
 that emptyDir, which Kubernetes refuses ("may not specify more than 1 volume type"). Another

@@ -168,6 +168,18 @@ export const OperatorConfigSchema = z.strictObject({
     /** The ConfigMap in the operator's namespace that holds the latest report (gzip), read by the onboarding API. */
     reportConfigMap: z.string().min(1).default('bulkhead-audit-report'),
     /**
+     * A report too large for one ConfigMap is published in parts `<reportConfigMap>-part-1..N`
+     * under a manifest (docs/decisions/0024); at most this many, which the chart's RBAC names.
+     */
+    reportParts: z.int().min(1).max(64).default(16),
+    /** The database login matrix: which logins each audit tries (data/login-sample.ts, docs/decisions/0024). */
+    databaseLogins: z.strictObject({
+      /** Other tenants' databases each tenant's credentials try, by a rotation that covers every pair over successive intervals. */
+      rotatingPerTenant: z.int().min(0).max(1000).default(8),
+      /** And this many more, drawn anew each run from a recorded random seed. */
+      randomPerTenant: z.int().min(0).max(1000).default(8),
+    }).default({ rotatingPerTenant: 8, randomPerTenant: 8 }),
+    /**
      * Probes on the wire in every periodic audit (docs/decisions/0020): short-lived probe pods in
      * each tenant namespace. Needs the chart's audit.probes (pod create/get/delete in tenant
      * namespaces) and the probe image on the nodes.
@@ -180,7 +192,8 @@ export const OperatorConfigSchema = z.strictObject({
       settleSeconds: z.int().min(0).max(120).default(5),
     }).default({ enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4, settleSeconds: 5 }),
   }).default({
-    enabled: true, intervalSeconds: 600, initialDelaySeconds: 60, reportConfigMap: 'bulkhead-audit-report',
+    enabled: true, intervalSeconds: 600, initialDelaySeconds: 60, reportConfigMap: 'bulkhead-audit-report', reportParts: 16,
+    databaseLogins: { rotatingPerTenant: 8, randomPerTenant: 8 },
     probes: { enabled: false, image: 'bulkhead.dev/probe:local', concurrency: 4, settleSeconds: 5 },
   }),
 });

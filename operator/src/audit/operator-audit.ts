@@ -29,7 +29,7 @@ function wireRequest(config: OperatorConfig): { wire?: WireRequest } {
 
 export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudit {
   const { client, config, logger } = options;
-  const where = { namespace: config.namespace, name: config.audit.reportConfigMap };
+  const where = { namespace: config.namespace, name: config.audit.reportConfigMap, maximumParts: config.audit.reportParts };
   const signed = config.audit.signingKeySecret !== undefined;
   const addresses = new PlatformAddressResolver(config);
   if (!signed) logger.warn('No audit.signingKeySecret: the periodic audit sets IsolationVerified but publishes no report');

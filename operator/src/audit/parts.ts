@@ -17,6 +17,8 @@ export interface PartResult {
   /** The probes on the wire (their part only). */
   probed?: ProbedMatrix;
   measuredEnforcement?: string;
+  /** Sentences for the report's limitations (a sampled login matrix). */
+  limitations?: string[];
 }
 
 export interface PartSpec {

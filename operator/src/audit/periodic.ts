@@ -13,9 +13,10 @@ import type { KubeClient } from '../kube/client.js';
 import { sleep } from '../runtime/backoff.js';
 import { errorFields, type Logger } from '../runtime/logging.js';
 import { listAll } from './cluster-reads.js';
+import { AuditCostMeter, type AuditCost } from './cost.js';
 import { auditFailedCondition, isolationCondition, writeIsolationCondition } from './isolation-condition.js';
 import type { AuditCheck, CheckCategory } from './model.js';
-import { publishReport } from './publish.js';
+import { publishReport, type PublishTarget } from './publish.js';
 
 /** What one audit run hands back: the tenants it judged, its checks, and the report as signed (if signed). */
 export interface AuditRunOutcome {
@@ -32,7 +33,7 @@ export interface PeriodicAuditOptions {
   initialDelayMs: number;
   intervalMs: number;
   /** Where the latest report goes; undefined to keep it to the logs and metrics. */
-  publishTo?: { namespace: string; name: string };
+  publishTo?: PublishTarget;
   now?: () => Date;
 }
 
@@ -42,12 +43,17 @@ export class PeriodicAudit {
   private readonly findings: Gauge;
   private readonly runs: Counter;
   private readonly lastSuccess: Gauge;
+  private readonly cost: Gauge;
 
   constructor(private readonly options: PeriodicAuditOptions) {
     const registers = [options.registry];
     this.findings = new Gauge({ name: 'bulkhead_audit_findings', help: 'Findings (failed or incomplete checks) of the latest isolation audit, by category.', labelNames: ['category'], registers });
     this.runs = new Counter({ name: 'bulkhead_audit_runs_total', help: 'Isolation audit runs, by result (success: the audit ran, whatever it found; error: it could not run).', labelNames: ['result'], registers });
     this.lastSuccess = new Gauge({ name: 'bulkhead_audit_last_success_timestamp_seconds', help: 'When the latest isolation audit that ran to the end finished.', registers });
+    this.cost = new Gauge({
+      name: 'bulkhead_audit_last_run_cost', labelNames: ['measure'], registers,
+      help: 'The latest isolation audit run (whether it succeeded or not): seconds, peak_rss_bytes and peak_heap_used_bytes sampled while it ran, longest_stall_seconds of the event loop.',
+    });
   }
 
   /** Runs until `signal` aborts: the first audit after the initial delay, then one per interval. */
@@ -61,23 +67,37 @@ export class PeriodicAudit {
 
   async runOnce(): Promise<boolean> {
     const { logger } = this.options;
-    const started = Date.now();
+    const meter = new AuditCostMeter();
     try {
       const outcome = await this.options.run();
       this.count(outcome.checks);
       const changed = await this.updateConditions(outcome);
-      if (this.options.publishTo && outcome.report) await publishReport(this.options.client, this.options.publishTo, outcome.report);
+      const published = this.options.publishTo && outcome.report
+        ? await publishReport(this.options.client, this.options.publishTo, outcome.report) : undefined;
       this.runs.inc({ result: 'success' });
       this.lastSuccess.set(Date.now() / 1000);
       const findings = outcome.checks.filter((check) => check.result !== 'pass').length;
-      logger.info('Audited tenant isolation', { tenants: outcome.tenants.length, checks: outcome.checks.length, findings, conditionsChanged: changed, seconds: (Date.now() - started) / 1000 });
+      logger.info('Audited tenant isolation', {
+        tenants: outcome.tenants.length, checks: outcome.checks.length, findings, conditionsChanged: changed,
+        ...(published ? { reportBytes: outcome.report?.length, publishedParts: published.parts, compressedBytes: published.compressedBytes } : {}),
+        ...this.recordCost(meter),
+      });
       return true;
     } catch (error) {
       this.runs.inc({ result: 'error' });
-      logger.error('Isolation audit failed; IsolationVerified becomes Unknown', errorFields(error));
+      logger.error('Isolation audit failed; IsolationVerified becomes Unknown', { ...errorFields(error), ...this.recordCost(meter) });
       await this.markUnverified(error);
       return false;
     }
+  }
+
+  private recordCost(meter: AuditCostMeter): AuditCost {
+    const cost = meter.stop();
+    this.cost.set({ measure: 'seconds' }, cost.seconds);
+    this.cost.set({ measure: 'peak_rss_bytes' }, cost.peakRssMiB * 1024 * 1024);
+    this.cost.set({ measure: 'peak_heap_used_bytes' }, cost.peakHeapUsedMiB * 1024 * 1024);
+    this.cost.set({ measure: 'longest_stall_seconds' }, cost.longestStallSeconds);
+    return cost;
   }
 
   /** Every Tenant that can still be listed gets IsolationVerified=Unknown; if even that fails, the log says so. */

@@ -7,6 +7,7 @@
  * `bulkhead audit` runs it with the live access probes (SubjectAccessReviews, dry-run writes as
  * tenant owners); the operator's periodic run without them (docs/decisions/0005).
  */
+import { randomBytes } from 'node:crypto';
 import { tenantLabel } from '../api/labels.js';
 import type { OperatorConfig } from '../api/operator-config.js';
 import type { TenantPlan } from '../api/tenant-plan.js';
@@ -24,7 +25,7 @@ import { auditGuardrails, uniqueInputs } from './guardrails/index.js';
 import type { AuditCheck } from './model.js';
 import { defaultAssumptions, type Assumptions, type Probe } from './network/index.js';
 import { runPart, type PartResult } from './parts.js';
-import { admissionPoliciesOffLimitation, buildReport, type Inventory } from './report/index.js';
+import { admissionPoliciesOffLimitation, buildReport, databaseLoginSampleLimitation, type Inventory } from './report/index.js';
 import type { ReportScope, UnsignedReport } from './report/schema.js';
 import { auditOnTheWire, defaultProbePodSettings, type ProbePodSettings } from './wire/index.js';
 
@@ -80,6 +81,7 @@ interface RunContext {
   plans: TenantPlan[];
   reader: ClusterReader;
   addresses: () => Promise<PlatformAddresses>;
+  generatedAt: Date;
 }
 
 const tenantApiVersion = 'bulkhead.dev/v1alpha1';
@@ -106,7 +108,7 @@ function networkParts({ request, tenants, plans, reader, addresses }: RunContext
   ];
 }
 
-function otherParts({ request, tenants, plans, reader, addresses }: RunContext): Promise<PartResult>[] {
+function otherParts({ request, tenants, plans, reader, addresses, generatedAt }: RunContext): Promise<PartResult>[] {
   const { client, config, logger } = request;
   const log = logger ? { logger } : {};
   return [
@@ -116,8 +118,10 @@ function otherParts({ request, tenants, plans, reader, addresses }: RunContext):
     runPart({ category: 'guardrails', name: 'exposure', title: 'The admission policies, finalizers and volume claims of tenant namespaces could be judged' }, tenants,
       async () => auditGuardrailExposure(reader, { tenants, plans, config, addresses: await addresses() })),
     runPart({ category: 'database', name: 'databases', title: 'The tenant databases could be audited' }, tenants, async () => {
-      const result = await auditDatabases(client, { tenants, config, ...log });
-      return { ...result, inventory: { databases: result.inventory?.databases ?? null } };
+      const logins = { ...config.audit.databaseLogins, intervalSeconds: config.audit.intervalSeconds, generatedAt, seed: randomBytes(16).toString('hex') };
+      const result = await auditDatabases(client, { tenants, config, logins, ...log });
+      const sampled = result.samples.filter((sample) => sample.method === 'sampled');
+      return { ...result, inventory: { databases: result.inventory?.databases ?? null }, limitations: sampled.length > 0 ? [databaseLoginSampleLimitation(sampled)] : [] };
     }),
     runPart({ category: 'key', name: 'keys', title: 'The tenant keys could be audited' }, tenants, async () => {
       const result = await auditKeys(client, { tenants, config, ...log });
@@ -152,7 +156,7 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     clusterIdentity(client),
   ]);
   const resolver = request.addresses ?? new PlatformAddressResolver(config);
-  const context: RunContext = { request, tenants, plans, reader: new ClusterReader(client), addresses: () => resolver.addresses() };
+  const context: RunContext = { request, tenants, plans, reader: new ClusterReader(client), addresses: () => resolver.addresses(), generatedAt };
   const results = await Promise.all([...networkParts(context), ...otherParts(context)]);
   results.push(await wirePart(context));
   const inventory: Inventory = { tenants: tenants.map((t) => t.metadata.name), namespaces: null, databases: null, keyAliases: null };
@@ -168,7 +172,7 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     matrix: results.find((result) => result.matrix)?.matrix ?? null,
     ...probedParts(results),
     previous: request.previous,
-    extraLimitations: config.admissionPolicies.enabled ? [] : [admissionPoliciesOffLimitation],
+    extraLimitations: [...(config.admissionPolicies.enabled ? [] : [admissionPoliciesOffLimitation]), ...results.flatMap((result) => result.limitations ?? [])],
   });
   return { tenants, checks: report.checks, report };
 }

@@ -8,6 +8,8 @@ import { buildReport, loadPrivateKey, previousInStore, saveReport, signReport } 
 import { sampleReportParts } from '../audit/report/sample-parts.js';
 import { runAuditKeygen } from './audit-keygen.js';
 import { runAuditVerify } from './audit-verify.js';
+import { buildPublication } from '../audit/publication.js';
+import { gzipSync } from 'node:zlib';
 
 interface Run {
   code: number;
@@ -44,6 +46,25 @@ describe('bulkhead audit keygen and verify', () => {
 
   const report = () => join(dir, 'reports/audit-2026-11-27T03-00-00.000Z.json');
   const publicKey = () => join(dir, 'keys/audit-signing.pub.pem');
+
+  it('verifies a report published in parts, exported with kubectl, and refuses it when a part was changed', () => {
+    const bytes = readFileSync(report());
+    const compressed = gzipSync(bytes, { level: 0 });
+    const publication = buildPublication({ namespace: 'bulkhead-system', name: 'r', labels: {}, partBytes: Math.ceil(compressed.length / 2) }, bytes, compressed);
+    assert.equal(publication.parts.length, 2);
+    const exported = join(dir, 'published.json');
+    writeFileSync(exported, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [publication.head, ...publication.parts] }));
+    const valid = collect((out, errors) => runAuditVerify(['--published', exported, '--public-key', publicKey()], out, errors));
+    assert.equal(valid.code, 0, valid.stderr);
+    assert.match(valid.stdout, /^signature valid: keyId [0-9a-f]{64}, generated 2026-11-27T03:00:00.000Z/);
+    const slice = Buffer.from(publication.parts[0]?.binaryData?.['part.gz'] ?? '', 'base64');
+    slice[slice.length - 1] = (slice[slice.length - 1] ?? 0) ^ 1;
+    const changed = { ...publication.parts[0], binaryData: { 'part.gz': slice.toString('base64') } };
+    writeFileSync(exported, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [publication.head, changed, publication.parts[1]] }));
+    const invalid = collect((out, errors) => runAuditVerify(['--published', exported, '--public-key', publicKey()], out, errors));
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /^signature invalid: .*published.json: not a published report: part r-part-1 is \d+ bytes with digest/);
+  });
 
   it('writes the private key readable by its owner only, and refuses to replace it', () => {
     assert.equal(statSync(join(dir, 'keys/audit-signing.key')).mode & 0o777, 0o600);

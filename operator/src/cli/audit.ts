@@ -8,13 +8,14 @@
  * network --probe tcp/80` keeps its meaning there (it only analyses manifests).
  *
  * JSON is the signed report itself (verify it with `bulkhead audit verify`); HTML and text are
- * renderings of it. With --report-dir the signed JSON (chained to the newest report already there)
+ * renderings of it. The time and peak memory of the run go to standard error. With --report-dir the signed JSON (chained to the newest report already there)
  * and its HTML are kept in DIR. Exit 0 when nothing was found, 1 when any check failed or could not
  * be carried out, 2 on bad input.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { OperatorConfig } from '../api/operator-config.js';
+import { AuditCostMeter, describeCost } from '../audit/cost.js';
 import { runAudit, wireRequestFor } from '../audit/run.js';
 import { signingKeyFor } from '../audit/signing-key.js';
 import { assumptionsFrom, parseProbe, type Assumptions, type Probe } from '../audit/network/index.js';
@@ -116,9 +117,10 @@ export async function runAuditCommand(args: string[], out: NodeJS.WritableStream
     return 2;
   }
   const client = KubeClient.load(process.env.KUBECONFIG);
+  const meter = new AuditCostMeter();
   try {
     const key = await signingKeyFor(client, config, request.signingKey);
-    const { report } = await runAudit({
+    const { report, tenants } = await runAudit({
       client, config, liveProbes: request.liveProbes,
       scope: request.tenant ? { kind: 'tenant', tenant: request.tenant } : { kind: 'all' },
       previous: request.reportDir ? previousInStore(request.reportDir) : null,
@@ -135,6 +137,7 @@ export async function runAuditCommand(args: string[], out: NodeJS.WritableStream
     const output = rendering(signed, request.format);
     if (request.out) writeFileSync(request.out, output);
     else out.write(output);
+    errors.write(`bulkhead audit: ${describeCost(tenants.length, meter.stop())}\n`);
     return exitCodeFor(signed);
   } finally {
     client.close();

@@ -17,7 +17,7 @@ commands:
               --probe also measures isolation on the wire with probe pods (the observed matrix beside the prediction)
   audit network --manifests DIR --probe tcp/80 [--probe udp/53 ...] [--format json|text] [--assume NAME=false]
               which pod-to-pod flows the NetworkPolicies in DIR allow (offline, worst-case assumptions)
-  audit verify FILE (--public-key PEM | --key-id HEX)  |  audit verify --chain DIR (--public-key PEM | --key-id HEX)
+  audit verify FILE | --published CONFIGMAPS.json | --chain DIR  (--public-key PEM | --key-id HEX)
               check a signed audit report (or a directory of chained reports); exit 1 if changed or not trusted
   audit keygen --out DIR [--name NAME]
               create the Ed25519 key pair that signs audit reports (private key mode 0600)

@@ -21,10 +21,10 @@ import { operatorRegions, startOperator, type OperatorProcess } from '../support
 import { prepareCluster } from '../support/setup.js';
 import { condition, deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from '../support/tenants.js';
 import { bulkheadAudit } from './cli.js';
+import { reportConfigMap, reportSigningSecret } from './report-identity.js';
 
 const tenants = ['auditcmd-a', 'auditcmd-b'];
-const signingSecret = { namespace: 'bulkhead-system', name: 'audit-spec-signing-key' };
-const reportConfigMap = 'audit-spec-report';
+const signingSecret = reportSigningSecret;
 
 interface Check { id: string; tenant?: string; result: string; reason: string; message: string }
 interface Report { checks: Check[]; previous: { digest: string } | null; summary: { findings: number } }

@@ -10,7 +10,7 @@
  * cluster (ServiceAccount authenticator, its groups, the object's UID), and the process needs no
  * admin credentials at all.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -109,6 +109,39 @@ export function applyChartIdentities(config: IdentityConfig): void {
     { input: renderChart(values, identityTemplates), stdio: ['pipe', 'pipe', 'pipe'] });
   mkdirSync(join(env.dir, 'run', 'identities'), { recursive: true });
   writeFileSync(lastApplied, JSON.stringify(values));
+  awaitReportConfinement(config);
+}
+
+/** Blocks the thread for `ms` (applyChartIdentities is synchronous). */
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * kube-apiserver compiles a changed admission policy on its next refresh, once a second
+ * (policyRefreshIntervalDefault in k8s.io/apiserver's admission/plugin/policy/generic), and RBAC
+ * follows a changed Role through an informer. Until then the previous values' confinement policy
+ * judges the operator's writes and refuses the report ConfigMaps these values name: a spec that
+ * publishes right after changing the report's name was refused with 403, in a run where an
+ * earlier spec had installed another name. So with a signing key (only then may the operator
+ * publish) this waits until a server-side dry run of the report's write, made by the admin as the
+ * operator, is admitted. Impersonated requests are audited as the admin's, so the RBAC minimality
+ * check does not count them.
+ */
+function awaitReportConfinement(config: IdentityConfig): void {
+  if (!config.audit?.signingKeySecret) return;
+  const env = testEnvironment();
+  const name = config.audit.reportConfigMap ?? 'bulkhead-audit-report';
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: chartNamespace } };
+  const args = ['--kubeconfig', env.kubeconfig, '--as', `system:serviceaccount:${chartNamespace}:${operatorServiceAccount}`,
+    'apply', '--server-side', '--force-conflicts', '--field-manager', 'bulkhead-audit', '--dry-run=server', '-f', '-'];
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const attempt = spawnSync(env.kubectl, args, { input: JSON.stringify(configMap), encoding: 'utf8' });
+    if (attempt.status === 0) return;
+    if (!/forbidden/i.test(attempt.stderr) || Date.now() > deadline) {
+      throw new Error(`the chart's confinement did not admit the operator's write of ConfigMap ${chartNamespace}/${name} within 30 s: ${attempt.stderr.trim()}`);
+    }
+    pause(100);
+  }
 }
 
 /**

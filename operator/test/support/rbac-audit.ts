@@ -162,3 +162,25 @@ export function neededBy(atoms: RuleAtom[], requests: AuditRequest[]): Map<RuleA
   }
   return needed;
 }
+
+/** A published report's numbered parts (`<report>-part-<n>`, decision 0024). */
+const reportPart = /-part-\d+$/;
+
+/**
+ * Per atom name, how many requests only it authorized; a report's numbered parts are one atom per
+ * identity, role and verb, whatever the report's name (`<report>-part-1..N`). The chart grants the
+ * parts by one template rule beside the report's name (bulkhead.auditReportConfigMaps), and how
+ * many parts a run writes depends on how large its reports are, not on the chart: a report of
+ * three parts leaves parts 4..16 unwritten, and a spec that configures another report name (each
+ * name its own atoms) need not also publish a report in parts. The report's own name stays an atom
+ * of its own, so a report that no spec reads or writes is still caught.
+ */
+export function neededByName(needed: Map<RuleAtom, number>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [atom, count] of needed) {
+    const parts = atom.resource === 'configmaps' && reportPart.test(atom.resourceName ?? '');
+    const name = atomName(parts ? { ...atom, resourceName: '<report>-part-1..N' } : atom);
+    counts.set(name, (counts.get(name) ?? 0) + count);
+  }
+  return counts;
+}

@@ -13,10 +13,11 @@ import { AdminConnection } from '../../providers/database/connection.js';
 import { readIsolationCatalog } from '../../providers/database/isolation-catalog.js';
 import { createLogger, type Logger } from '../../runtime/logging.js';
 import { uniqueInputs } from '../guardrails/inputs.js';
-import { errored, type AuditCheck, type InputObject } from '../model.js';
+import { errored, passed, type AuditCheck, type InputObject } from '../model.js';
 import { mapBounded } from './bounded.js';
 import { judgeTenantCatalog } from './database-catalog-checks.js';
 import { judgeMatrix, probeMatrix, type MatrixTenant } from './database-matrix.js';
+import { planLogins, type LoginSample, type LoginSampleSettings } from './login-sample.js';
 import { databaseInventory, judgeOrphans } from './database-orphans.js';
 import type { AuditedTenant, DatabaseAuditResult, DatabaseMatrix } from './model.js';
 import { databaseServerOf, namespacesWithOperatorAccess, readSecretValues, serverKey, type RegionSettings } from './regional-access.js';
@@ -30,6 +31,8 @@ export interface DatabaseAuditRequest {
   concurrency?: number;
   connectionTimeoutMillis?: number;
   logger?: Logger;
+  /** Which cross-tenant logins to try (login-sample.ts); every pair when absent. */
+  logins?: LoginSampleSettings & { generatedAt: Date; seed: string };
 }
 
 const credentialKeys = ['host', 'port', 'database', 'username', 'password'];
@@ -62,7 +65,23 @@ function unaudited(group: ServerGroup, reason: string, message: string, inputs: 
     id: 'database.server', category: 'database', tenant: tenant.name,
     title: `The database server ${group.server} of tenant ${tenant.name} can be audited`, reason, message, evidence: { server: group.server },
   }));
-  return { checks, inputs, matrices: [], inventory: { databases: null } };
+  return { checks, inputs, matrices: [], samples: [], inventory: { databases: null } };
+}
+
+function loginPlan(tenants: readonly MatrixTenant[], request: DatabaseAuditRequest): ReturnType<typeof planLogins> {
+  const names = tenants.map((tenant) => tenant.name);
+  if (!request.logins) return planLogins(names, { rotatingPerTenant: names.length, randomPerTenant: 0, intervalSeconds: 1 }, new Date(0), '');
+  return planLogins(names, request.logins, request.logins.generatedAt, request.logins.seed);
+}
+
+/** What was tried on a server, in full, so the pairs can be recomputed and the coverage over runs followed. */
+function sampleCheck(server: string, sample: LoginSample): AuditCheck {
+  const title = `The cross-tenant logins tried on database server ${server}`;
+  const message = sample.method === 'all-pairs'
+    ? `every ordered pair of its ${sample.tenants} tenants was tried (${sample.pairsTried} logins)`
+    : `${sample.pairsTried} of the ${sample.pairsTotal} ordered pairs of its ${sample.tenants} tenants were tried: the two neighbours in name order, ` +
+      `rotation window ${sample.rotation?.window ?? 0} of ${sample.rotation?.windows ?? 0} and ${sample.random?.perTenant ?? 0} drawn from seed ${sample.random?.seed ?? ''} per tenant`;
+  return passed({ id: 'database.login-sample', category: 'database', title, message, evidence: { server, ...sample } });
 }
 
 async function auditServer(client: KubeClient, group: ServerGroup, request: DatabaseAuditRequest, { logger, readable }: ServerAudit): Promise<DatabaseAuditResult> {
@@ -76,15 +95,18 @@ async function auditServer(client: KubeClient, group: ServerGroup, request: Data
   try {
     const catalog = await readIsolationCatalog(connection).catch((error: Error) => error);
     if (catalog instanceof Error) return unaudited(group, 'DatabaseUnreachable', catalog.message, [admin.input]);
-    const read = await mapBounded(group.tenants, 8, (tenant) => matrixTenant(client, tenant, group.settings, readable));
+    const byName = [...group.tenants].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const read = await mapBounded(byName, 8, (tenant) => matrixTenant(client, tenant, group.settings, readable));
     const tenants = read.map((entry) => entry.tenant);
-    const cells = await probeMatrix(tenants, { concurrency: request.concurrency ?? 4, connectionTimeoutMillis: request.connectionTimeoutMillis });
+    const plan = loginPlan(tenants, request);
+    const cells = await probeMatrix(tenants, plan.targets, { concurrency: request.concurrency ?? 4, connectionTimeoutMillis: request.connectionTimeoutMillis });
     const matrix: DatabaseMatrix = { server: group.server, regions: group.regions, tenants: tenants.map((t) => t.name), cells };
     return {
       checks: [
-        ...judgeMatrix(tenants, cells), ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
-        judgeOrphans(group.server, group.tenants, catalog),
+        ...judgeMatrix(tenants, cells, plan.sample.method === 'sampled'), ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
+        judgeOrphans(group.server, group.tenants, catalog), sampleCheck(group.server, plan.sample),
       ],
+      samples: [{ server: group.server, ...plan.sample }],
       inputs: [admin.input, ...read.flatMap((entry) => entry.inputs)],
       matrices: [matrix],
       inventory: { databases: databaseInventory(group.tenants, catalog) },
@@ -102,13 +124,14 @@ export async function auditDatabases(client: KubeClient, request: DatabaseAuditR
     id: 'database.server', category: 'database', tenant: tenant.name, title: `Tenant ${tenant.name}'s region has a database server`,
     reason: 'RegionNotConfigured', message: `region ${tenant.region} has no database server in the operator's configuration`, evidence: { region: tenant.region },
   }));
-  const result: DatabaseAuditResult = { checks, inputs: [], matrices: [], inventory: { databases: [] } };
+  const result: DatabaseAuditResult = { checks, inputs: [], matrices: [], samples: [], inventory: { databases: [] } };
   const readable = groups.length > 0 ? await namespacesWithOperatorAccess(client) : new Set<string>();
   for (const group of groups) {
     const part = await auditServer(client, group, request, { logger, readable });
     result.checks.push(...part.checks);
     result.inputs.push(...part.inputs);
     result.matrices.push(...part.matrices);
+    result.samples.push(...part.samples);
     // One unreadable server makes the whole count unknown.
     result.inventory.databases = part.inventory.databases && result.inventory.databases && [...result.inventory.databases, ...part.inventory.databases];
   }

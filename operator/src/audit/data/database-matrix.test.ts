@@ -39,6 +39,16 @@ describe('the database login matrix', () => {
     assert.equal(result['c database.own-login'], 'error CredentialsUnavailable');
   });
 
+  it('judges only the logins that were tried, and says so when they were a sample', () => {
+    const tried = cells().filter((cell) => !(cell.credentials === 'c' && cell.database === 'a'));
+    const checks = judgeMatrix(tenants, tried, true);
+    const cross = checks.find((check) => check.tenant === 'a' && check.id === 'database.cross-tenant-login');
+    assert.equal(cross?.result, 'pass');
+    assert.deepEqual((cross?.evidence as { credentials: string }[]).map((cell) => cell.credentials), ['b']);
+    assert.match(cross?.title ?? '', /1 other tenants sampled of 2/);
+    assert.match(cross?.message ?? '', /a sample of the 2 on the server/);
+  });
+
   it('lets an allowed login outweigh an unanswered one', () => {
     const result = byKey(judgeMatrix(tenants, cells({ 'a>c': { outcome: 'allowed' }, 'b>c': { outcome: 'unreachable' } })));
     assert.equal(result['c database.cross-tenant-login'], 'fail CrossTenantConnectionAllowed');

@@ -3,6 +3,7 @@
  * tenant's credentials open which tenant's database, per server) and the tenants it is about.
  */
 import type { AuditCheck, InputObject } from '../model.js';
+import type { LoginSample } from './login-sample.js';
 
 /** A tenant as the data audit needs it: name, UID and region. */
 export interface AuditedTenant {
@@ -38,6 +39,8 @@ export interface DataAuditPart {
 
 export interface DatabaseAuditResult extends DataAuditPart {
   matrices: DatabaseMatrix[];
+  /** Per server, which cross-tenant logins were tried (all pairs, or a sample). */
+  samples: (LoginSample & { server: string })[];
   /**
    * For the report's inventory: the tenant each database on the audited servers is for, by its
    * marker or name; null when a server could not be read. Retained databases (no login) are left

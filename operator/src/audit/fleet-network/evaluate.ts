@@ -35,8 +35,7 @@ export async function auditFleetNetwork(input: FleetNetworkInput): Promise<Fleet
   const cluster = withStandIns({ ...input.cluster, addressRanges }, input.tenants, input.platform);
   const pods = new Map(cluster.pods.map((pod) => [podKey(pod), pod]));
   const tenantOf = new Map(input.tenants.map((tenant) => [tenant.namespace, tenant]));
-  const allowed: Classified[] = (await explainYielding(cluster, input.probes, input.assumptions)).flows
-    .filter((flow) => flow.allowed)
+  const allowed: Classified[] = (await explainYielding(cluster, input.probes, input.assumptions, { allowedOnly: true })).flows
     .map((flow) => ({ flow, from: pods.get(flow.from) as Pod, to: pods.get(flow.to) as Pod }));
   const checks = input.tenants.flatMap((tenant) => [
     ingressCheck(tenant, allowed, { platform: input.platform, tenantNamespaces: tenantOf }),

@@ -45,26 +45,45 @@ export function explain(cluster: ClusterState, probes: readonly Probe[], assumpt
 /**
  * The same as explain, one source pod at a time with a turn of the event loop between them: a
  * fleet of hundreds of pods is hundreds of thousands of pairs, and a process that also renews a
- * leader Lease must not stop answering for the seconds that takes.
+ * leader Lease must not stop answering for the seconds that takes. With `allowedOnly` the refused
+ * flows are neither kept nor built: the fleet audit needs only the allowed ones, and keeping every
+ * refused pair (most of them) was most of the audit's memory, 2.8 GB at 300 tenants (docs/decisions/0024).
  */
-export async function explainYielding(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions): Promise<ExplainedAnalysisResult> {
+export async function explainYielding(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions, options: { allowedOnly?: boolean } = {}): Promise<ExplainedAnalysisResult> {
   const flows: ExplainedFlow[] = [];
-  for (const fromOneSource of flowsBySource(cluster, probes, assumptions)) {
-    flows.push(...fromOneSource);
+  for (const fromOneSource of flowsBySource(cluster, probes, assumptions, options.allowedOnly ?? false)) {
+    for (const flow of fromOneSource) flows.push(flow);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return { assumptions, flows };
 }
 
-/** Every source pod's flows to every other pod, source by source in name order. */
-function* flowsBySource(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions): Generator<ExplainedFlow[]> {
+/** Every source pod's flows to every other pod (only the allowed ones with `allowedOnly`), source by source in name order, a block of destinations at a time. */
+function* flowsBySource(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions, allowedOnly = false): Generator<ExplainedFlow[]> {
   const analysis = new Analysis(cluster, assumptions);
   const pods = [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
   for (const source of pods) {
-    // Loopback is not a pair: behaviour towards a pod itself is undefined across plugins.
-    const destinations = pods.filter((destination) => destination !== source);
-    yield destinations.flatMap((destination) => probes.map((probe) => analysis.flow({ source, destination, probe })));
+    // In blocks of destinations: at a thousand tenants one source pod's pairs are a second of CPU,
+    // which a loaded machine stretches past the Lease's renew deadline (docs/decisions/0024).
+    for (let start = 0; start < pods.length; start += destinationsPerTurn) {
+      yield flowsFrom(analysis, source, pods.slice(start, start + destinationsPerTurn), { probes, allowedOnly });
+    }
   }
+}
+
+const destinationsPerTurn = 128;
+
+function flowsFrom(analysis: Analysis, source: Pod, destinations: readonly Pod[], { probes, allowedOnly }: { probes: readonly Probe[]; allowedOnly: boolean }): ExplainedFlow[] {
+  const flows: ExplainedFlow[] = [];
+  for (const destination of destinations) {
+    // Loopback is not a pair: behaviour towards a pod itself is undefined across plugins.
+    if (destination === source) continue;
+    for (const probe of probes) {
+      const flow = allowedOnly ? analysis.allowedFlow({ source, destination, probe }) : analysis.flow({ source, destination, probe });
+      if (flow) flows.push(flow);
+    }
+  }
+  return flows;
 }
 
 export function podKey(pod: Pod): string {
@@ -86,9 +105,22 @@ interface DirectionVerdict {
   because: RuleRef[];
 }
 
+interface Judged {
+  /** Undefined when a named probe port is not declared by the destination. */
+  port?: number;
+  allowed: boolean;
+  egress?: DirectionVerdict;
+  ingress?: DirectionVerdict;
+  fromNode: boolean;
+}
+
 class Analysis {
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
-  private readonly isolating = new Map<string, NetworkPolicy[]>();
+  private readonly isolating = { Ingress: new Map<Pod, NetworkPolicy[]>(), Egress: new Map<Pod, NetworkPolicy[]>() };
+  /** A policy selects pods of its own namespace only: looking there, not through every policy of the cluster, for every pod. */
+  private readonly policiesByNamespace = new Map<string, NetworkPolicy[]>();
+  /** What every rule context shares, built once rather than per flow (the analysis is pods² × probes flows). */
+  private readonly sharedContext: Pick<RuleContext, 'namespaceLabels' | 'assumptions' | 'addressRanges'>;
 
   constructor(
     private readonly cluster: ClusterState,
@@ -98,20 +130,48 @@ class Analysis {
       // The API server always sets this label to the namespace's name.
       this.namespaceLabels.set(namespace.name, { ...namespace.labels, [namespaceNameLabel]: namespace.name });
     }
+    for (const policy of cluster.policies) {
+      const inNamespace = this.policiesByNamespace.get(policy.namespace) ?? [];
+      if (inNamespace.length === 0) this.policiesByNamespace.set(policy.namespace, inNamespace);
+      inNamespace.push(policy);
+    }
+    const ranges = cluster.addressRanges;
+    this.sharedContext = { namespaceLabels: (namespace) => this.labelsOf(namespace), assumptions, ...(ranges ? { addressRanges: ranges } : {}) };
   }
 
-  flow({ source, destination, probe }: Connection): ExplainedFlow {
+  flow(connection: Connection): ExplainedFlow {
+    const judged = this.judge(connection);
+    const { source, destination, probe } = connection;
     const base = { from: podKey(source), to: podKey(destination), protocol: probe.protocol, port: probe.port };
-    const port = typeof probe.port === 'number' ? probe.port : resolveNamedPort(destination, probe.port, probe.protocol);
     // A named probe the destination does not declare (for this protocol) reaches nothing.
-    if (port === undefined) return { ...base, allowed: false };
+    if (judged.port === undefined) return { ...base, allowed: false };
+    if (!judged.allowed) return { ...base, allowed: false, resolvedPort: judged.port };
+    return this.allowed(connection, judged);
+  }
+
+  /** The flow only when it is allowed; nothing is built for a refused one. */
+  allowedFlow(connection: Connection): ExplainedFlow | undefined {
+    const judged = this.judge(connection);
+    return judged.allowed ? this.allowed(connection, judged) : undefined;
+  }
+
+  private allowed({ source, destination, probe }: Connection, judged: Judged): ExplainedFlow {
+    const { egress, ingress, fromNode } = judged;
+    return {
+      from: podKey(source), to: podKey(destination), protocol: probe.protocol, port: probe.port, allowed: true, resolvedPort: judged.port,
+      because: { egress: egress?.because ?? [], ingress: ingress?.because ?? [], ...(fromNode ? { fromNode } : {}) },
+    };
+  }
+
+  private judge({ source, destination, probe }: Connection): Judged {
+    const port = typeof probe.port === 'number' ? probe.port : resolveNamedPort(destination, probe.port, probe.protocol);
+    if (port === undefined) return { allowed: false, fromNode: false };
     const target = { destination, protocol: probe.protocol, port };
     const egress = this.verdict({ direction: 'Egress', subject: source, remote: destination, ...target });
     const fromNode = this.fromNode(source);
+    if (!egress.allowed) return { port, allowed: false, fromNode };
     const ingress: DirectionVerdict = fromNode ? { allowed: true, because: [] } : this.verdict({ direction: 'Ingress', subject: destination, remote: source, ...target });
-    const allowed = egress.allowed && ingress.allowed;
-    if (!allowed) return { ...base, allowed, resolvedPort: port };
-    return { ...base, allowed, resolvedPort: port, because: { egress: egress.because, ingress: ingress.because, ...(fromNode ? { fromNode } : {}) } };
+    return { port, allowed: ingress.allowed, egress, ingress, fromNode };
   }
 
   /**
@@ -135,17 +195,12 @@ class Analysis {
     const policies = this.isolatingPolicies(subject, direction);
     if (policies.length === 0) return { allowed: true, because: [] };
     const because = policies.flatMap((policy) => {
-      const context: RuleContext = { ...check, policyNamespace: policy.namespace, ...this.shared() };
+      const context: RuleContext = { ...check, policyNamespace: policy.namespace, ...this.sharedContext };
       return rulesFor(policy, direction).flatMap((rule, index) =>
         ruleAllows(rule, context) ? [{ policy: `${policy.namespace}/${policy.name}`, direction, rule: index }] : [],
       );
     });
     return { allowed: because.length > 0, because };
-  }
-
-  private shared(): Pick<RuleContext, 'namespaceLabels' | 'assumptions' | 'addressRanges'> {
-    const ranges = this.cluster.addressRanges;
-    return { namespaceLabels: (namespace) => this.labelsOf(namespace), assumptions: this.assumptions, ...(ranges ? { addressRanges: ranges } : {}) };
   }
 
   /** A namespace referenced but not declared still carries the label the API server sets. */
@@ -154,13 +209,13 @@ class Analysis {
   }
 
   private isolatingPolicies(pod: Pod, direction: PolicyType): NetworkPolicy[] {
-    const key = `${direction}:${podKey(pod)}`;
-    let policies = this.isolating.get(key);
+    const cache = this.isolating[direction];
+    let policies = cache.get(pod);
     if (policies === undefined) {
-      policies = this.cluster.policies.filter(
+      policies = (this.policiesByNamespace.get(pod.namespace) ?? []).filter(
         (policy) => policySelectsPod(policy, pod) && effectivePolicyTypes(policy).includes(direction),
       );
-      this.isolating.set(key, policies);
+      cache.set(pod, policies);
     }
     return policies;
   }

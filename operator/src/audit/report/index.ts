@@ -4,7 +4,7 @@
  */
 export { buildReport, exitCodeFor, type ReportParts } from './build.js';
 export type { Inventory } from './inventory.js';
-export { admissionPoliciesOffLimitation, networkEnforcementLimitation, nodeTrafficLimitation, standardLimitations } from './limitations.js';
+export { admissionPoliciesOffLimitation, databaseLoginSampleLimitation, networkEnforcementLimitation, nodeTrafficLimitation, standardLimitations } from './limitations.js';
 export { renderHtml } from './html.js';
 export { formatReportText } from './text.js';
 export { reportFormat, signedReportSchema, unsignedReportSchema, type SignedReport, type UnsignedReport } from './schema.js';

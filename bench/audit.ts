@@ -1,0 +1,123 @@
+/**
+ * `make bench-audit`: what the isolation audit costs over N tenants (docs/decisions/0024). On a
+ * fresh KWOK environment the operator onboards N tenants (its periodic audit off); then
+ *
+ * - `bulkhead audit` runs as an auditor runs it (compiled, as the admin identity, live access
+ *   probes on), once with the shipped login sample and once with every pair of the login matrix
+ *   (the old behaviour), each printing its time and peak memory;
+ * - the operator restarts with its periodic audit on and signing, with the product's lease
+ *   timings; the run records what its log says the audit cost, whether it kept its lease, and
+ *   whether the published report (in parts if it had to be) reassembles and verifies.
+ *
+ *   AUDIT_SIZES=300 node --import tsx bench/audit.ts
+ */
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { readPublishedReport } from '../operator/src/audit/publish.js';
+import { loadPublicKey, verifyReport } from '../operator/src/audit/report/index.js';
+import { KubeClient } from '../operator/src/kube/client.js';
+import { clusterRanges } from '../testenv/src/network.js';
+import type { Environment } from '../testenv/src/environment.js';
+import { eventually, repoRoot } from '../operator/test/support/cluster.js';
+import { operatorRegions } from '../operator/test/support/operator-process.js';
+import { buildCompiledOperator } from './lib/compiled-operator.js';
+import { withEnvironment } from './lib/environment.js';
+import { startLeadingOperator } from './lib/operator-run.js';
+import { provenance, sizesFrom, writeResult } from './lib/results.js';
+import { benchRun, runBench } from './lib/run-guard.js';
+import { createTenants, tenantNames, TenantTracker } from './lib/tenants.js';
+
+const run = benchRun();
+const signingSecret = { namespace: 'bulkhead-system', name: 'bench-audit-signing-key' };
+
+interface CliRun { logins: string; exitCode: number; costLine: string; reportBytes: number; wallSeconds: number }
+
+interface CliSetup { env: Environment; dir: string; keyFile: string }
+
+async function cliAudit({ env, dir, keyFile }: CliSetup, logins: Record<string, number>, label: string): Promise<CliRun> {
+  const configFile = join(dir, `cli-${label}.yaml`);
+  writeFileSync(configFile, stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }));
+  const out = join(dir, `report-${label}.json`);
+  const started = Date.now();
+  const main = compiledMain ??= compiledCli();
+  const result = await promisify(execFile)(process.execPath, [main, 'audit', '--signing-key', keyFile, '--out', out], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile }, maxBuffer: 64 * 1024 * 1024, signal: run.signal,
+  }).then(({ stderr }) => ({ code: 0, stderr }), (error: { code?: number; stderr?: string; message?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? error.message ?? '' }));
+  const costLine = result.stderr.split('\n').find((line) => line.includes('tenants audited in')) ?? result.stderr.slice(-2000);
+  console.log(`   bulkhead audit (${label}): exit ${result.code}; ${costLine}`);
+  return { logins: label, exitCode: result.code, costLine, reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0, wallSeconds: (Date.now() - started) / 1000 };
+}
+
+let compiledMain: string | undefined;
+
+/**
+ * The compiled CLI, with operator/package.json where report/tool.js looks for the version (three
+ * directories up from it): without it the command audits for minutes and then fails to sign.
+ */
+function compiledCli(): string {
+  const main = buildCompiledOperator();
+  copyFileSync(join(repoRoot, 'operator/package.json'), join(dirname(main), '../../package.json'));
+  return main;
+}
+
+async function periodicAudit(client: KubeClient, publicKeyPem: string): Promise<Record<string, unknown>> {
+  const operator = await startLeadingOperator({
+    logLevel: 'info',
+    audit: { enabled: true, initialDelaySeconds: 0, intervalSeconds: 3600, signingKeySecret: signingSecret },
+  });
+  try {
+    const line = await eventually('the periodic audit to finish', () => Promise.resolve(
+      operator.logs.find((l) => l.message === 'Audited tenant isolation' || String(l.message).startsWith('Isolation audit failed'))), 1_800_000);
+    const lost = operator.logs.some((l) => String(l.message).includes('lease lost') || String(l.message).includes('Lost the leader lease'));
+    const published = await readPublishedReport(client, { namespace: 'bulkhead-system', name: 'bulkhead-audit-report' });
+    const verification = published ? verifyReport(published, loadPublicKey(publicKeyPem, 'the bench key')) : undefined;
+    console.log(`   periodic audit: ${JSON.stringify(line)}; lease lost: ${lost}; published report verifies: ${verification?.ok ?? 'none published'}`);
+    return { log: line, leaseLost: lost, publishedBytes: published?.length ?? 0, publishedVerifies: verification?.ok ?? false };
+  } finally {
+    run.expectExit(operator);
+    await operator.stop();
+  }
+}
+
+async function measure(env: Environment, n: number): Promise<Record<string, unknown>> {
+  const client = KubeClient.load(env.kubeconfig);
+  const tracker = new TenantTracker(client);
+  tracker.run();
+  const dir = mkdtempSync(join(env.dir, 'run', 'bench-audit-'));
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const keyFile = join(dir, 'signing.pem');
+  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: signingSecret, stringData: { 'private.pem': readFileSync(keyFile, 'utf8') } } as never, { fieldManager: 'bench', force: true });
+  try {
+    const onboarding = await startLeadingOperator({ audit: { enabled: false } });
+    const names = tenantNames('bench', n);
+    const start = Date.now();
+    for (const [name, at] of await createTenants(client, names)) tracker.expect(name, at);
+    await tracker.waitReady(names, 120_000 + n * 3_000, run.signal);
+    console.log(`   ${n} tenants Ready in ${((Date.now() - start) / 1000).toFixed(1)} s; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    run.expectExit(onboarding);
+    await onboarding.stop();
+    const loadBefore = loadavg();
+    const sampled = await cliAudit({ env, dir, keyFile }, {}, 'sampled');
+    const allPairs = await cliAudit({ env, dir, keyFile }, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs');
+    const periodic = await periodicAudit(client, publicKeyPem);
+    return { tenants: n, loadAtStart: loadBefore, cli: [sampled, allPairs], periodic };
+  } finally {
+    await tracker.stop();
+    client.close();
+  }
+}
+
+await runBench(async () => {
+  for (const n of sizesFrom(process.env.AUDIT_SIZES, [300])) {
+    console.log(`\n== audit over ${n} tenant(s) ==`);
+    const result = await withEnvironment(`audit-${n}`, (env) => measure(env, n).then((r) => ({ ...provenance(env), ...r })));
+    console.log(`   wrote ${writeResult(`audit-${n}`, result)}`);
+  }
+});
