@@ -2,7 +2,9 @@
  * HTML that escapes by default. Every value interpolated into an html`...` template is escaped
  * unless it is itself Html (another template's result, or a constant marked trusted with raw()), so
  * a tenant name is safe without each call site remembering to escape it. Arrays are joined without a
- * separator, each element treated the same way.
+ * separator, each element treated the same way. Escaping makes a value safe in element text and in
+ * a quoted attribute value; it does not make one safe as an unquoted attribute, a URL, CSS or script,
+ * so templates put values only in the first two.
  */
 import { escapeHtml } from './escape.js';
 
