@@ -14,6 +14,7 @@ import { readPublishedReport } from './publish.js';
 import { digestOf, serializeReport, signReport } from './report/index.js';
 import { runAudit, wireRequestFor, type WireRequest } from './run.js';
 import { NoSigningKeyError, signingKeyFor } from './signing-key.js';
+import { errorMessage } from '../runtime/errors.js';
 
 export interface OperatorAuditOptions {
   client: KubeClient;
@@ -42,7 +43,7 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     });
     if (!signed) return { tenants: audit.tenants, checks: audit.checks };
     const key = await signingKeyFor(client, config).catch((error: unknown) => {
-      throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${(error as Error).message}`);
+      throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${errorMessage(error)}`, { cause: error });
     });
     return { tenants: audit.tenants, checks: audit.checks, report: serializeReport(signReport(audit.report, key)) };
   };

@@ -17,6 +17,7 @@ import { AuditCostMeter, type AuditCost } from './cost.js';
 import { auditFailedCondition, isolationCondition, writeIsolationCondition } from './isolation-condition.js';
 import type { AuditCheck, CheckCategory } from './model.js';
 import { publishReport, type PublishTarget } from './publish.js';
+import { errorMessage } from '../runtime/errors.js';
 
 /** What one audit run hands back: the tenants it judged, its checks, and the report as signed (if signed). */
 export interface AuditRunOutcome {
@@ -102,7 +103,7 @@ export class PeriodicAudit {
 
   /** Every Tenant that can still be listed gets IsolationVerified=Unknown; if even that fails, the log says so. */
   private async markUnverified(error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     try {
       const tenants = await listAll<Tenant>(this.options.client, 'bulkhead.dev/v1alpha1', 'Tenant');
       await this.writeConditions(tenants, (tenant) => auditFailedCondition(tenant, message));

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateSigningKey } from '../audit/report/index.js';
+import { errorMessage } from '../runtime/errors.js';
 
 export const auditKeygenUsage = `usage: bulkhead audit keygen --out DIR [--name NAME]
 
@@ -19,7 +20,7 @@ export function runAuditKeygen(args: string[], out: NodeJS.WritableStream, error
   try {
     ({ dir, name } = requestFrom(args));
   } catch (error) {
-    errors.write(`bulkhead audit keygen: ${error instanceof Error ? error.message : String(error)}\n${auditKeygenUsage}`);
+    errors.write(`bulkhead audit keygen: ${errorMessage(error)}\n${auditKeygenUsage}`);
     return 2;
   }
   const keys = generateSigningKey();
@@ -37,7 +38,7 @@ export function runAuditKeygen(args: string[], out: NodeJS.WritableStream, error
     chmodSync(privatePath, 0o600); // the mode above is filtered by the umask; this is not
     writeFileSync(publicPath, keys.publicKey, { flag: 'wx', mode: 0o644 });
   } catch (error) {
-    errors.write(`bulkhead audit keygen: ${error instanceof Error ? error.message : String(error)}\n`);
+    errors.write(`bulkhead audit keygen: ${errorMessage(error)}\n`);
     return 1;
   }
   out.write(`private key: ${privatePath} (keep it with the audit's signer only)\npublic key:  ${publicPath} (give it to auditors)\nkeyId:       ${keys.keyId}\n`);

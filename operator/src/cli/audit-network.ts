@@ -14,6 +14,7 @@ import {
   type AnalysisResult,
   type Probe,
 } from '../audit/network/index.js';
+import { errorMessage } from '../runtime/errors.js';
 
 export const auditNetworkUsage = `usage: bulkhead audit network --manifests DIR --probe PROTOCOL/PORT [--probe ...]
                               [--assume NAME=true|false ...] [--format json|text]
@@ -44,7 +45,7 @@ export async function runAuditNetwork(args: string[], out: NodeJS.WritableStream
     return 0;
   } catch (error) {
     // Every failure here is bad input: a flag, a directory, a file or a document in it.
-    errors.write(`bulkhead audit network: ${error instanceof Error ? error.message : String(error)}\n${auditNetworkUsage}`);
+    errors.write(`bulkhead audit network: ${errorMessage(error)}\n${auditNetworkUsage}`);
     return 2;
   }
 }

@@ -14,6 +14,7 @@ import { AuditTrailConfigSchema } from '../api-server/audit-trail/config.js';
 import { grantAppend } from '../api-server/audit-trail/schema.js';
 import { PgAuditTrail } from '../api-server/audit-trail/store.js';
 import { isTrustworthy, verifyChain, type VerifyResult } from '../api-server/audit-trail/verify.js';
+import { errorMessage } from '../runtime/errors.js';
 
 export const auditTrailUsage = `usage: bulkhead audit-trail verify [--expect-head HASH] [--format text|json]
        bulkhead audit-trail init [--grant ROLE]
@@ -91,7 +92,7 @@ export async function runAuditTrailCommand(args: string[], io: { stdout: Output;
     trail = trailFrom(env);
     return await command(trail, args.slice(1), io.stdout);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     io.stderr.write(`bulkhead audit-trail ${args[0]}: ${message}\n`);
     return 2;
   } finally {

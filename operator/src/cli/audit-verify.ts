@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { reportFromExport, type PublishedConfigMap } from '../audit/publication.js';
 import { formatReportText, loadPublicKey, renderHtml, verifyChain, verifyReport, type SignedReport, type TrustedKey } from '../audit/report/index.js';
+import { errorMessage } from '../runtime/errors.js';
 
 export const auditVerifyUsage = `usage: bulkhead audit verify FILE (--public-key PEM | --key-id HEX) [--text] [--html OUT]
        bulkhead audit verify --published CONFIGMAPS.json (--public-key PEM | --key-id HEX) [--text] [--html OUT]
@@ -46,7 +47,7 @@ export function runAuditVerify(args: string[], out: NodeJS.WritableStream, error
   try {
     request = requestFrom(args);
   } catch (error) {
-    errors.write(`bulkhead audit verify: ${error instanceof Error ? error.message : String(error)}\n${auditVerifyUsage}`);
+    errors.write(`bulkhead audit verify: ${errorMessage(error)}\n${auditVerifyUsage}`);
     return 2;
   }
   const streams = { out, errors };
@@ -86,7 +87,7 @@ function render(report: SignedReport, request: Request, { out, errors }: Streams
   try {
     writeFileSync(request.html, renderHtml(report));
   } catch (error) {
-    errors.write(`bulkhead audit verify: --html ${request.html}: ${error instanceof Error ? error.message : String(error)}\n`);
+    errors.write(`bulkhead audit verify: --html ${request.html}: ${errorMessage(error)}\n`);
     return 2;
   }
   return 0;
@@ -155,7 +156,7 @@ function trustedKeyFrom(publicKeyPath: string | undefined, keyId: string | undef
   try {
     pem = readFileSync(path);
   } catch (error) {
-    throw new Error(`--public-key ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new Error(`--public-key ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
   }
   return loadPublicKey(pem, `--public-key ${path}`);
 }

@@ -24,6 +24,7 @@ import {
 } from '../audit/report/index.js';
 import { KubeClient } from '../kube/client.js';
 import { loadOperatorConfig } from './operator.js';
+import { errorMessage } from '../runtime/errors.js';
 
 export const auditUsage = `usage: bulkhead audit [--tenant NAME] [--format json|html|text] [--out FILE] [--report-dir DIR]
                       [--signing-key PEM] [--probe [--probe-concurrency N]] [--flow tcp/80 ...] [--assume NAME=false ...]
@@ -113,7 +114,7 @@ export async function runAuditCommand(args: string[], out: NodeJS.WritableStream
     request = requestFrom(args);
     config = loadOperatorConfig();
   } catch (error) {
-    errors.write(`bulkhead audit: ${error instanceof Error ? error.message : String(error)}\n${auditUsage}`);
+    errors.write(`bulkhead audit: ${errorMessage(error)}\n${auditUsage}`);
     return 2;
   }
   const client = KubeClient.load(process.env.KUBECONFIG);

@@ -55,7 +55,7 @@ export class KubeLeaseLock implements LeaseLock {
     try {
       await send();
     } catch (error) {
-      if (isConflict(error)) throw new ConflictError((error as KubeApiError).message);
+      if (isConflict(error)) throw new ConflictError((error as KubeApiError).message, { cause: error });
       throw error;
     }
   }

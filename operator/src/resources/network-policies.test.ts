@@ -32,4 +32,29 @@ describe('NetworkPolicies', () => {
     assert.deepEqual(egress('allow-database'), { to: [{ ipBlock: { cidr: '10.9.0.5/32' } }], ports: [{ protocol: 'TCP', port: 5432 }] });
     assert.deepEqual(egress('allow-kms'), { to: [{ ipBlock: { cidr: '10.9.0.6/32' } }], ports: [{ protocol: 'TCP', port: 4566 }] });
   });
+
+  it('places every policy in the tenant namespace over all its pods, labelled and owned by the Tenant', () => {
+    for (const policy of buildNetworkPolicies(tenant, network, settings)) {
+      assert.equal(policy.metadata.namespace, 'tenant-acme', policy.metadata.name);
+      assert.deepEqual(policy.spec.podSelector, {}, policy.metadata.name);
+      assert.equal(policy.metadata.labels?.['bulkhead.dev/tenant'], 'acme', policy.metadata.name);
+      assert.equal(policy.metadata.ownerReferences?.[0]?.uid, 'uid-1', policy.metadata.name);
+    }
+  });
+
+  it('denies both directions by default and opens the same namespace only to itself', () => {
+    const [deny, same] = buildNetworkPolicies(tenant, network, settings);
+    assert.deepEqual(deny?.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    assert.deepEqual(same?.spec.ingress, [{ from: [{ podSelector: {} }] }]);
+    assert.deepEqual(same?.spec.egress, [{ to: [{ podSelector: {} }] }]);
+  });
+
+  it('selects the DNS pods and the ingress controller by their namespace\'s immutable name label', () => {
+    const policies = buildNetworkPolicies(tenant, network, settings);
+    const dns = policies.find((p) => p.metadata.name === 'allow-dns');
+    const [dnsRule] = dns?.spec.egress as { to: unknown[] }[];
+    assert.deepEqual(dnsRule?.to, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+    const ingress = policies.find((p) => p.metadata.name === 'allow-ingress-controller');
+    assert.deepEqual((ingress?.spec.ingress as { from: unknown }[])[0]?.from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
+  });
 });

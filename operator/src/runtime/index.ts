@@ -5,6 +5,7 @@
  */
 export { Backoff, sleep, type BackoffOptions } from './backoff.js';
 export { Controller, type ControllerOptions, type ReconcileContext, type ReconcileOutcome, type Reconciler } from './controller.js';
+export { errorMessage } from './errors.js';
 export { controllerOwnerKeys, enqueueHandler, generationChanged, type EnqueueOptions, type OwnerMatch } from './handlers.js';
 export { HealthServer, type HealthCheck, type HealthServerOptions } from './health.js';
 export { Informer, type EventHandler, type InformerOptions } from './informer.js';

@@ -11,6 +11,7 @@
  */
 import { sleep, withTimeout } from './backoff.js';
 import { LeadershipNotConfirmed, type LeadershipFence } from './fence.js';
+import { errorMessage } from './errors.js';
 import { errorFields, type Logger } from './logging.js';
 import { noopLeaderElectionMetrics, type LeaderElectionMetrics, type RuntimeMetrics } from './metrics.js';
 
@@ -41,8 +42,8 @@ export interface LeaseLock {
 export class ConflictError extends Error {
   readonly code = 409;
 
-  constructor(message = 'the lock was changed by someone else') {
-    super(message);
+  constructor(message = 'the lock was changed by someone else', options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ConflictError';
   }
 }
@@ -198,7 +199,7 @@ export class LeaderElector implements LeadershipFence {
       const holder = current?.record.holderIdentity ?? '';
       return holder === this.options.identity ? undefined : { why: `the Lease is held by ${holder || 'nobody'}` };
     } catch (error) {
-      return { why: `the Lease could not be read: ${errorFields(error).error}`, cause: error };
+      return { why: `the Lease could not be read: ${errorMessage(error)}`, cause: error };
     }
   }
 

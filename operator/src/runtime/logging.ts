@@ -5,6 +5,7 @@
  */
 import winston from 'winston';
 import type { Logger } from 'winston';
+import { errorMessage } from './errors.js';
 
 export type { Logger } from 'winston';
 
@@ -37,9 +38,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
  * (noise for expected failures such as conflicts) or drops the message, depending on the format.
  */
 export function errorFields(error: unknown): { error: string } {
-  if (error instanceof Error) return { error: error.message };
-  if (typeof error === 'string') return { error };
-  // Never serialise an arbitrary thrown object: it could be a response body holding a Secret.
-  const message = (error as { message?: unknown } | null)?.message;
-  return { error: typeof message === 'string' ? message : String(error) };
+  return { error: errorMessage(error) };
 }

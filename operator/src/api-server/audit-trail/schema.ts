@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { quoteIdentifier } from '../../providers/database/sql-quoting.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export const auditTrailTable = 'bulkhead_api_audit_trail';
 const table = quoteIdentifier(auditTrailTable, 'the audit trail table');
@@ -112,7 +113,7 @@ export async function ensureAuditTrailSchema(pool: pg.Pool): Promise<SchemaChang
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     const denied = (error as { code?: string }).code === '42501';
-    if (denied && (state === 'missing' || state === 'outdated')) throw new AuditTrailSchemaMissing(state, (error as Error).message);
+    if (denied && (state === 'missing' || state === 'outdated')) throw new AuditTrailSchemaMissing(state, errorMessage(error));
     throw error;
   } finally {
     client.release();

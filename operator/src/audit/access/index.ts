@@ -13,6 +13,7 @@ import { rbacChecks, type TenantAccess } from './findings.js';
 import { defaultProbeUser, probeTenant } from './live.js';
 import { authenticatedBaseline, defaultPlatformConfig, resolvePlatform, type PlatformConfig, type ResolvedPlatform } from './platform.js';
 import type { BindingObject, RbacSnapshot, RoleObject } from './rbac-types.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export { RbacIndex } from './evaluator.js';
 export { defaultPlatformConfig, platformConfigFor, type PlatformConfig } from './platform.js';
@@ -87,7 +88,7 @@ function platformCheck(platform: ResolvedPlatform): AuditCheck {
 function snapshotError(error: unknown): AuditCheck {
   return errored({
     id: 'access.rbac-snapshot', category: 'access', reason: 'RbacUnreadable', title: 'Every Role, ClusterRole and binding could be read',
-    message: error instanceof Error ? error.message : String(error), evidence: {},
+    message: errorMessage(error), evidence: {},
   });
 }
 

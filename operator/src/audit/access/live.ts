@@ -12,6 +12,7 @@ import { judgeAdmission, judgeReview, type ProbeContext } from './judge.js';
 import type { NormalizedSubject } from './rbac-types.js';
 import { reviewProbes } from './review-probes.js';
 import { authenticatedGroup, subjectKey } from './subjects.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export const defaultProbeUser = 'bulkhead-audit:probe';
 
@@ -27,7 +28,7 @@ export function reviewSubjectFor(owner: NormalizedSubject, probeUser: string): I
 }
 
 function failure(error: unknown, fields: { id: string; tenant: string; title: string; evidence: AuditCheck['evidence'] }): AuditCheck {
-  return errored({ ...fields, category: 'access', reason: 'ProbeFailed', message: error instanceof Error ? error.message : String(error) });
+  return errored({ ...fields, category: 'access', reason: 'ProbeFailed', message: errorMessage(error) });
 }
 
 async function reviewsFor(client: AccessReviewClient, target: ProbeTarget, context: ProbeContext, subject: Identity): Promise<AuditCheck[]> {

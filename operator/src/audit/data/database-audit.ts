@@ -22,6 +22,7 @@ import { databaseInventory, judgeOrphans } from './database-orphans.js';
 import type { AuditedTenant, DatabaseAuditResult, DatabaseMatrix } from './model.js';
 import { databaseServerOf, namespacesWithOperatorAccess, readSecretValues, serverKey, type RegionSettings } from './regional-access.js';
 import { groupByServer, type ServerGroup } from './servers.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface DatabaseAuditRequest {
   /** Every Tenant in the cluster: anything tenant-like on a server that none of them owns is an orphan. */
@@ -55,7 +56,7 @@ async function matrixTenant(client: KubeClient, tenant: AuditedTenant, settings:
     const credentials = { host: settings.database.host, port: settings.database.port, username: values.username ?? '', password: values.password ?? '' };
     return { tenant: { ...tenant, database: values.database ?? database, credentials }, inputs: [input] };
   } catch (error) {
-    return { tenant: { ...tenant, database, credentialsProblem: error instanceof Error ? error.message : String(error) }, inputs: [] };
+    return { tenant: { ...tenant, database, credentialsProblem: errorMessage(error) }, inputs: [] };
   }
 }
 
@@ -89,7 +90,7 @@ async function auditServer(client: KubeClient, group: ServerGroup, request: Data
   try {
     admin = await databaseServerOf(client, group.settings);
   } catch (error) {
-    return unaudited(group, 'AdminCredentialsUnavailable', error instanceof Error ? error.message : String(error), []);
+    return unaudited(group, 'AdminCredentialsUnavailable', errorMessage(error), []);
   }
   const connection = new AdminConnection(admin.server, { logger, connectionTimeoutMillis: request.connectionTimeoutMillis, maxConnections: 2 });
   try {

@@ -22,6 +22,7 @@ import { keyAliasInventory } from './key-inventory.js';
 import type { KeyAuditResult } from './model.js';
 import { kmsEndpointOf, type RegionSettings } from './regional-access.js';
 import { auditedTenant } from './servers.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface KeyAuditRequest {
   /** Every Tenant in the cluster: a key any two of them refer to is a finding. */
@@ -99,7 +100,7 @@ async function gather(client: KubeClient, inspector: KeyInspector, tenant: Tenan
     return { tenant, facts, policy, inputs };
   } catch (error) {
     const reason = (error as { reason?: string }).reason ?? 'KeyAuditFailed';
-    return { tenant, failure: { reason, message: error instanceof Error ? error.message : String(error) }, inputs: [] };
+    return { tenant, failure: { reason, message: errorMessage(error) }, inputs: [] };
   }
 }
 
@@ -143,7 +144,7 @@ async function gatherRegion({ client, request, logger }: RegionContext, region: 
   try {
     access = await kmsEndpointOf(client, region, settings);
   } catch (error) {
-    const failure = { reason: 'KmsCredentialsUnavailable', message: (error as Error).message };
+    const failure = { reason: 'KmsCredentialsUnavailable', message: errorMessage(error) };
     return { gathered: tenants.map((tenant) => ({ tenant, failure, inputs: [] })), inputs: [] };
   }
   const inspector = new KeyInspector(access.endpoint, { logger });

@@ -9,6 +9,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { KeyInspector } from '../../providers/kms/key-inspection.js';
 import type { Logger } from '../../runtime/logging.js';
 import { kmsEndpointOf } from './regional-access.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 const aliasPrefix = keyAlias({ metadata: { name: '' } });
 
@@ -30,7 +31,7 @@ export async function keyAliasInventory(client: KubeClient, config: Pick<Operato
     for (const region of Object.keys(config.regions).sort()) tenants.push(...(await regionAliases(client, region, config, logger)));
     return tenants;
   } catch (error) {
-    logger.warn('Could not list the key aliases for the inventory', { error: error instanceof Error ? error.message : String(error) });
+    logger.warn('Could not list the key aliases for the inventory', { error: errorMessage(error) });
     return null;
   }
 }

@@ -24,6 +24,7 @@ import { servicesChecks } from './services.js';
 import { hostClaims, sharedHostsCheck } from './shared-hosts.js';
 import { exposureTenants } from './tenants.js';
 import { volumesCheck } from './volumes.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface ExposureRequest {
   tenants: readonly Tenant[];
@@ -46,7 +47,7 @@ async function listing(reader: ClusterReader, apiVersion: string, kind: string, 
     if (optional && !(await reader.serves(apiVersion, kind))) return { items: [], served: false };
     return { items: await reader.list<ListedObject>(apiVersion, kind), served: true };
   } catch (error) {
-    return { error: `cannot list ${kind} (${apiVersion}): ${error instanceof Error ? error.message : String(error)}` };
+    return { error: `cannot list ${kind} (${apiVersion}): ${errorMessage(error)}` };
   }
 }
 

@@ -16,6 +16,7 @@ import {
   networkPolicyOf,
   podOf,
 } from '../network/manifest-schema.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface CollectedNetwork {
   cluster: ClusterState;
@@ -28,7 +29,7 @@ function parseEach<T, S>(objects: KubeObject[], parse: (object: unknown) => S, c
       return convert(parse(object));
     } catch (error) {
       const where = [object.kind, object.metadata.namespace, object.metadata.name].filter(Boolean).join(' ');
-      throw new Error(`cannot read ${where}: ${(error as Error).message}`);
+      throw new Error(`cannot read ${where}: ${errorMessage(error)}`, { cause: error });
     }
   });
 }

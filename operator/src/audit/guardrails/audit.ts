@@ -19,6 +19,7 @@ import { readNamed } from './named-reads.js';
 import { judgeNamespace, judgePodSecurity } from './namespace-checks.js';
 import { judgeLimitRange, judgeQuota, type LimitRangeObject, type QuotaObject } from './quota-checks.js';
 import { judgeDefaultServiceAccount, type ServiceAccountObject } from './service-account-checks.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface GuardrailsAuditRequest {
   tenants: readonly Tenant[];
@@ -58,7 +59,7 @@ async function auditTenant(client: KubeClient, tenant: Tenant, request: Guardrai
   try {
     objects = await readTenantObjects(client, namespace);
   } catch (error) {
-    const message = `could not read the guardrails of namespace ${namespace}: ${error instanceof Error ? error.message : String(error)}`;
+    const message = `could not read the guardrails of namespace ${namespace}: ${errorMessage(error)}`;
     return { checks: [errored({ id: 'guardrails.read', category: 'guardrails', tenant: name, title: `The guardrails of ${namespace} can be read`,
       reason: 'GuardrailsUnreadable', message, evidence: null })], inputs: [] };
   }

@@ -18,6 +18,7 @@ import {
   podOf,
 } from './manifest-schema.js';
 import { namespaceNameLabel } from './policy-semantics.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 /** Bad input, with the file (and document) it came from in the message. */
 export class ManifestError extends Error {
@@ -29,7 +30,7 @@ export async function loadManifestDirectory(directory: string): Promise<ClusterS
   try {
     entries = await readdir(directory);
   } catch (error) {
-    throw new ManifestError(`--manifests ${directory}: cannot read directory (${reasonOf(error)})`);
+    throw new ManifestError(`--manifests ${directory}: cannot read directory (${errorMessage(error)})`, { cause: error });
   }
   const files = entries.filter((entry) => /\.ya?ml$/i.test(entry)).sort();
   const collector = new Collector();
@@ -41,12 +42,8 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new ManifestError(`${path}: cannot read file (${reasonOf(error)})`);
+    throw new ManifestError(`${path}: cannot read file (${errorMessage(error)})`, { cause: error });
   }
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 interface Source {

@@ -2,9 +2,10 @@
  * The HTML report, what an auditor reads: one self-contained file (inline CSS and SVG, no script,
  * no fetch; a Content-Security-Policy forbids both) with the verdict and summary first, then the
  * per-tenant results, the reachability matrix, the findings, what the audit cannot prove, and the
- * full evidence. Every string from the cluster goes through escapeHtml.
+ * full evidence. The page is built with html`...` (html-template.ts), which escapes every
+ * interpolated string, so text from the cluster cannot become markup.
  */
-import { escapeHtml } from './escape.js';
+import { html, joinHtml, raw, type Html } from './html-template.js';
 import { assumptionsSection, checksSection, findingsSection, inputsSection, limitationsSection, matrixSection, probedSection } from './html-sections.js';
 import type { SignedReport, UnsignedReport } from './schema.js';
 
@@ -31,18 +32,18 @@ const styles = `
 
 export function renderHtml(report: Report): string {
   const title = `Tenant isolation audit, ${report.generatedAt}`;
-  return `<!DOCTYPE html>
+  return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${styles}</style>
+<title>${title}</title>
+<style>${raw(styles)}</style>
 </head>
 <body>
 <main>
-${[
+${joinHtml([
     headerSection(report),
     summarySection(report),
     tenantsSection(report),
@@ -53,23 +54,23 @@ ${[
     assumptionsSection(report.assumptions),
     checksSection(report.checks),
     inputsSection(report.inputs),
-  ].join('\n')}
+  ], '\n')}
 </main>
 </body>
 </html>
-`;
+`.toString();
 }
 
-function headerSection(report: Report): string {
+function headerSection(report: Report): Html {
   const { result, findings, checks } = report.summary;
-  return `<header>
+  return html`<header>
 <h1>Tenant isolation audit</h1>
 <p><span id="verdict" class="verdict ${result}">${result.toUpperCase()}</span>
 <span id="verdict-detail">${findings} ${findings === 1 ? 'finding' : 'findings'} in ${checks} checks</span></p>
 </header>`;
 }
 
-function summarySection(report: Report): string {
+function summarySection(report: Report): Html {
   const facts: [string, string][] = [
     ['Result', report.summary.result.toUpperCase()],
     ['Checks', String(report.summary.checks)],
@@ -83,50 +84,50 @@ function summarySection(report: Report): string {
     ['Previous report', report.previous?.digest ?? 'none (first in its chain)'],
     ['Inputs', `${report.inputs.length} objects read`],
   ];
-  const rows = facts.map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd data-fact="${escapeHtml(name)}">${escapeHtml(value)}</dd>`);
-  return `<section id="summary" aria-labelledby="summary-heading">
+  const rows = facts.map(([name, value]) => html`<dt>${name}</dt><dd data-fact="${name}">${value}</dd>`);
+  return html`<section id="summary" aria-labelledby="summary-heading">
 <h2 id="summary-heading">Summary</h2>
-<dl class="facts">${rows.join('\n')}</dl>
+<dl class="facts">${joinHtml(rows, '\n')}</dl>
 ${countsTable(report)}
 ${categoryTable(report)}
 <p>Verify this report's signature with <code>bulkhead audit verify REPORT.json --public-key KEY.pem</code> on the JSON it was rendered from; this page itself is not signed.</p>
 </section>`;
 }
 
-function countsTable(report: Report): string {
+function countsTable(report: Report): Html {
   const { counts } = report;
   const rows: [string, number | null][] = [['Tenant objects', counts.tenants], ['Tenant namespaces', counts.namespaces], ['Tenant databases', counts.databases], ['KMS key aliases', counts.keyAliases]];
-  const body = rows.map(([source, count]) => `<tr><th scope="row">${source}</th><td class="number">${count === null ? 'could not be read' : count}</td></tr>`);
-  return `<table id="counts"><caption>Counts across sources (${counts.mismatches.length} ${counts.mismatches.length === 1 ? 'mismatch' : 'mismatches'})</caption>
-<thead><tr><th scope="col">Source</th><th scope="col">Count</th></tr></thead><tbody>${body.join('')}</tbody></table>`;
+  const body = rows.map(([source, count]) => html`<tr><th scope="row">${source}</th><td class="number">${count === null ? 'could not be read' : count}</td></tr>`);
+  return html`<table id="counts"><caption>Counts across sources (${counts.mismatches.length} ${counts.mismatches.length === 1 ? 'mismatch' : 'mismatches'})</caption>
+<thead><tr><th scope="col">Source</th><th scope="col">Count</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
-function categoryTable(report: Report): string {
+function categoryTable(report: Report): Html {
   const rows = Object.entries(report.summary.byCategory).map(([category, counts]) => resultRow(category, counts));
-  return `<table id="categories"><caption>Checks per category</caption>
+  return html`<table id="categories"><caption>Checks per category</caption>
 <thead><tr><th scope="col">Category</th><th scope="col">Result</th><th scope="col">Pass</th><th scope="col">Fail</th><th scope="col">Error</th></tr></thead>
-<tbody>${rows.join('\n')}</tbody></table>`;
+<tbody>${joinHtml(rows, '\n')}</tbody></table>`;
 }
 
-function tenantsSection(report: Report): string {
+function tenantsSection(report: Report): Html {
   const rows = report.summary.byTenant.map((row) => resultRow(row.tenant, row, 'tenant'));
   const fleet = report.checks.filter((check) => check.tenant === undefined);
   const fleetCounts = { pass: 0, fail: 0, error: 0 };
   for (const check of fleet) fleetCounts[check.result] += 1;
-  return `<section id="tenants" aria-labelledby="tenants-heading">
+  return html`<section id="tenants" aria-labelledby="tenants-heading">
 <h2 id="tenants-heading">Per-tenant results</h2>
 <table id="tenant-results"><caption>${report.summary.byTenant.length} tenants; checks about the whole fleet are listed separately</caption>
 <thead><tr><th scope="col">Tenant</th><th scope="col">Result</th><th scope="col">Pass</th><th scope="col">Fail</th><th scope="col">Error</th></tr></thead>
-<tbody>${rows.join('\n')}</tbody>
+<tbody>${joinHtml(rows, '\n')}</tbody>
 <tfoot>${resultRow('Fleet-wide checks', fleetCounts)}</tfoot></table>
 </section>`;
 }
 
 /** A row of counts; a row with no checks at all is not a pass (nothing was verified). */
-function resultRow(name: string, counts: { pass: number; fail: number; error: number }, dataName?: string): string {
+function resultRow(name: string, counts: { pass: number; fail: number; error: number }, dataName?: string): Html {
   const total = counts.pass + counts.fail + counts.error;
   const result = counts.fail + counts.error > 0 ? 'fail' : total === 0 ? 'none' : 'pass';
   const label = result === 'none' ? 'NO CHECKS' : result.toUpperCase();
-  const data = dataName ? ` data-${dataName}="${escapeHtml(name)}"` : '';
-  return `<tr${data}><th scope="row">${escapeHtml(name)}</th><td class="${result}">${label}</td><td class="number">${counts.pass}</td><td class="number">${counts.fail}</td><td class="number">${counts.error}</td></tr>`;
+  const data = dataName ? html` data-${raw(dataName)}="${name}"` : '';
+  return html`<tr${data}><th scope="row">${name}</th><td class="${result}">${label}</td><td class="number">${counts.pass}</td><td class="number">${counts.fail}</td><td class="number">${counts.error}</td></tr>`;
 }

@@ -2,10 +2,11 @@
  * The reachability matrix as an inline SVG: one row per source namespace, one column per
  * destination, each cell marked with what may flow. A cell where one tenant may reach another is
  * flagged, since that is the finding the matrix exists to show. Each cell carries a <title> for
- * screen readers and tooltips, and the legend is part of the picture.
+ * screen readers and tooltips, and the legend is part of the picture. Built with html`...`, which
+ * escapes every interpolated string.
  */
 import type { ReachabilityCell, ReachabilityMatrix } from '../model.js';
-import { escapeHtml } from './escape.js';
+import { html, joinHtml, type Html } from './html-template.js';
 
 export const otherNamespaces = '(other)';
 
@@ -56,32 +57,32 @@ function layoutOf(matrix: ReachabilityMatrix): Layout {
   };
 }
 
-export function matrixSvg(matrix: ReachabilityMatrix): string {
+export function matrixSvg(matrix: ReachabilityMatrix): Html {
   const layout = layoutOf(matrix);
   const flagged = crossTenantCells(matrix).length;
   const title = `Reachability between namespaces: rows are sources, columns destinations; ${flagged} cross-tenant ${flagged === 1 ? 'flow' : 'flows'} allowed`;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="matrix-title" id="reachability-matrix" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="system-ui, sans-serif" font-size="12">`,
-    `<title id="matrix-title">${escapeHtml(title)}</title>`,
-    `<text class="axis" x="8" y="${layout.top - 8}" font-weight="600">from ↓  to →</text>`,
+  return joinHtml([
+    html`<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="matrix-title" id="reachability-matrix" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="system-ui, sans-serif" font-size="12">`,
+    html`<title id="matrix-title">${title}</title>`,
+    html`<text class="axis" x="8" y="${layout.top - 8}" font-weight="600">from ↓  to →</text>`,
     ...columnLabels(matrix, layout),
     ...matrix.namespaces.flatMap((from, row) => rowOf(matrix, from, row, layout)),
     legend(layout.top + matrix.namespaces.length * cellHeight + 24),
-    '</svg>',
-  ].join('\n');
+    html`</svg>`,
+  ], '\n');
 }
 
-function columnLabels(matrix: ReachabilityMatrix, layout: Layout): string[] {
+function columnLabels(matrix: ReachabilityMatrix, layout: Layout): Html[] {
   return matrix.namespaces.map((to, column) => {
     const x = layout.left + column * cellWidth + cellWidth / 2;
     const y = layout.top - 8;
-    return `<text class="column-label" x="${x}" y="${y}" transform="rotate(-40 ${x} ${y})">${escapeHtml(to)}</text>`;
+    return html`<text class="column-label" x="${x}" y="${y}" transform="rotate(-40 ${x} ${y})">${to}</text>`;
   });
 }
 
-function rowOf(matrix: ReachabilityMatrix, from: string, row: number, layout: Layout): string[] {
+function rowOf(matrix: ReachabilityMatrix, from: string, row: number, layout: Layout): Html[] {
   const y = layout.top + row * cellHeight;
-  const label = `<text class="row-label" x="${layout.left - 8}" y="${y + cellHeight / 2 + 4}" text-anchor="end">${escapeHtml(from)}</text>`;
+  const label = html`<text class="row-label" x="${layout.left - 8}" y="${y + cellHeight / 2 + 4}" text-anchor="end">${from}</text>`;
   const cells = matrix.namespaces.map((to, column) => {
     const cell = matrix.cells.find((candidate) => candidate.from === from && candidate.to === to);
     return cellSvg({ from, to, cell, x: layout.left + column * cellWidth, y, probes: matrix.probes.length });
@@ -98,19 +99,17 @@ interface PlacedCell {
   probes: number;
 }
 
-function cellSvg(placed: PlacedCell): string {
+function cellSvg(placed: PlacedCell): Html {
   const state = cellState(placed.cell);
   const style = cellStyles[state];
   const allowed = placed.cell?.allowed ?? [];
   const description = `${placed.from} → ${placed.to}: ${state === 'unknown' ? 'not computed' : allowed.length === 0 ? 'nothing allowed' : `allowed ${allowed.join(', ')}`}`;
-  const attributes = `class="cell ${state}" data-from="${escapeHtml(placed.from)}" data-to="${escapeHtml(placed.to)}" data-state="${state}"`;
-  return [
-    `<g ${attributes}>`,
-    `<title>${escapeHtml(description)}</title>`,
-    `<rect x="${placed.x}" y="${placed.y}" width="${cellWidth - 2}" height="${cellHeight - 2}" rx="3" fill="${style.fill}" stroke="${state === 'cross-tenant' ? '#7f1d1d' : '#d1d5db'}" stroke-width="${state === 'cross-tenant' ? 2 : 1}"/>`,
-    `<text x="${placed.x + (cellWidth - 2) / 2}" y="${placed.y + cellHeight / 2 + 3}" text-anchor="middle" fill="${style.text}" font-size="10">${escapeHtml(cellLabel(state, allowed, placed.probes))}</text>`,
-    '</g>',
-  ].join('');
+  const attributes = html`class="cell ${state}" data-from="${placed.from}" data-to="${placed.to}" data-state="${state}"`;
+  return html`<g ${attributes}>${[
+    html`<title>${description}</title>`,
+    html`<rect x="${placed.x}" y="${placed.y}" width="${cellWidth - 2}" height="${cellHeight - 2}" rx="3" fill="${style.fill}" stroke="${state === 'cross-tenant' ? '#7f1d1d' : '#d1d5db'}" stroke-width="${state === 'cross-tenant' ? 2 : 1}"/>`,
+    html`<text x="${placed.x + (cellWidth - 2) / 2}" y="${placed.y + cellHeight / 2 + 3}" text-anchor="middle" fill="${style.text}" font-size="10">${cellLabel(state, allowed, placed.probes)}</text>`,
+  ]}</g>`;
 }
 
 /** What fits in a cell: the probes allowed (shortened), `!` first on a cross-tenant flow. */
@@ -121,12 +120,12 @@ function cellLabel(state: CellState, allowed: readonly string[], probes: number)
   return state === 'cross-tenant' ? `! ${shown}` : shown;
 }
 
-function legend(top: number): string {
+function legend(top: number): Html {
   const states: CellState[] = ['cross-tenant', 'own', 'shared', 'denied', 'unknown'];
   const entries = states.map((state, index) => {
     const y = top + index * 28;
     const style = cellStyles[state];
-    return `<g class="legend-entry" data-state="${state}"><rect x="24" y="${y}" width="22" height="20" rx="3" fill="${style.fill}" stroke="#9ca3af"/><text x="56" y="${y + 14}">${escapeHtml(style.label)}</text></g>`;
+    return html`<g class="legend-entry" data-state="${state}"><rect x="24" y="${y}" width="22" height="20" rx="3" fill="${style.fill}" stroke="#9ca3af"/><text x="56" y="${y + 14}">${style.label}</text></g>`;
   });
-  return `<g class="legend" aria-label="Legend">${entries.join('')}</g>`;
+  return html`<g class="legend" aria-label="Legend">${entries}</g>`;
 }

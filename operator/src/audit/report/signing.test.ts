@@ -57,6 +57,10 @@ describe('report signing', () => {
     assert.throws(() => loadPublicKey('not a key', 'keys/garbage.pem'), /keys\/garbage\.pem: not a PEM key/);
   });
 
+  it('keeps crypto\'s own error as the cause of "not a PEM key"', () => {
+    assert.throws(() => loadPublicKey('not a key', 'keys/garbage.pem'), (error: Error) => error.cause instanceof Error && error.message.includes(error.cause.message));
+  });
+
   it('writes the file as the canonical form of the signed document, without a trailing newline', () => {
     const bytes = serializeReport(signed);
     assert.equal(bytes.at(-1), '}'.charCodeAt(0));

@@ -10,6 +10,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { ReportSignature, SignedReport, UnsignedReport } from './schema.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 /** The canonical JSON bytes of any JSON value. */
 export function canonicalBytes(value: unknown): Buffer {
@@ -99,7 +100,7 @@ function attempt(load: () => KeyObject, source: string): KeyObject {
   try {
     return load();
   } catch (error) {
-    throw new Error(`${source}: not a PEM key (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`${source}: not a PEM key (${errorMessage(error)})`, { cause: error });
   }
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { SignedReport } from './schema.js';
 import { digestOf, serializeReport } from './signing.js';
 import { parseReport, verifyReport, type TrustedKey } from './verify.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 const reportFilePattern = /^audit-.+\.json$/;
 
@@ -41,7 +42,7 @@ export function previousInStore(dir: string): { digest: string } | null {
   try {
     parseReport(bytes);
   } catch (error) {
-    throw new Error(`cannot chain onto ${join(dir, newest)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot chain onto ${join(dir, newest)}: ${errorMessage(error)}`, { cause: error });
   }
   return { digest: digestOf(bytes) };
 }

@@ -17,6 +17,7 @@ import canonicalize from 'canonicalize';
 import { signedReportSchema, type SignedReport } from './schema.js';
 import { digestOf, keyIdOf, publicKeyFromDer, signedBytes, strictBase64url } from './signing.js';
 import { summarize, summaryTenants } from './summary.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 /** A public key the verifier trusts, or the keyId of one (then the report's embedded key is used). */
 export type TrustedKey = KeyObject | { keyId: string };
@@ -37,7 +38,7 @@ export function verifyReport(bytes: Uint8Array, trusted: TrustedKey): Verificati
     requireConsistentSummary(report);
     return { ok: true, report, keyId: report.signature.keyId, digest: digestOf(bytes) };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: errorMessage(error) };
   }
 }
 
@@ -57,7 +58,7 @@ function parseDocument(bytes: Uint8Array): { report: SignedReport; document: Sig
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`malformed JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`malformed JSON: ${errorMessage(error)}`, { cause: error });
   }
   const result = signedReportSchema.safeParse(parsed);
   if (!result.success) {

@@ -11,6 +11,7 @@ import { mapBounded } from '../data/bounded.js';
 import type { Listener, Observation, ProbePlan, ProbeSite } from './model.js';
 import { applyControls, rawAttempts, targetsFor, type TryingResult } from './outcome.js';
 import { defaultProbePodSettings, listenerDeadlineSeconds, listenerName, listenerPod, tryingName, tryingPod, type ProbePodSettings } from './pods.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface ProbeRunOptions {
   /** Creates, reads and deletes the probe pods; tied to `signal` where the caller aborts the run. */
@@ -37,7 +38,6 @@ interface PodState extends KubeObject {
 }
 
 const pollMs = 1000;
-const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
   const timer = setTimeout(resolve, ms);
   signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });

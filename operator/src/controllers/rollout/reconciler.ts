@@ -12,6 +12,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
+import { errorMessage } from '../../runtime/errors.js';
 import { errorFields, type Logger } from '../../runtime/logging.js';
 import type { FleetTenant } from './fleet.js';
 import type { TenantVersionPatch } from './plan-types.js';
@@ -30,7 +31,7 @@ export interface RolloutReconcilerDeps {
 
 export class MovesFailedError extends Error {
   constructor(readonly tenants: string[], cause: unknown) {
-    super(`could not move tenants ${tenants.join(', ')}: ${errorFields(cause).error}`);
+    super(`could not move tenants ${tenants.join(', ')}: ${errorMessage(cause)}`, { cause });
     this.name = 'MovesFailedError';
   }
 }

@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import { excludedRanges, type ExcludedRange } from '../../resources/egress.js';
 import type { Endpoint } from '../../resources/network-policies.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface PlatformAddresses {
   /** By region. */
@@ -61,7 +62,7 @@ export class PlatformAddressResolver {
           map.set(region, { address, port });
           servers.push({ address, what });
         } catch (error) {
-          result.unresolved.push({ region, message: `the ${what} (${host}) does not resolve: ${(error as Error).message}` });
+          result.unresolved.push({ region, message: `the ${what} (${host}) does not resolve: ${errorMessage(error)}` });
         }
       }
     }

@@ -30,6 +30,7 @@ import { ensureNetworkPolicies } from './steps/network-policies.js';
 import { withOperatorAccess } from './steps/operator-access.js';
 import { ensureQuota } from './steps/quota.js';
 import { ensureOwnerAccess } from './steps/rbac.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface TenantReconcilerDeps {
   client: KubeClient;
@@ -168,7 +169,7 @@ async function runStep(type: ConditionType, step: Step, context: StepContext): P
   try {
     return await step(context);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     context.logger.error(`Step ${type} failed`, { error: message });
     return { type, status: 'False', reason: Reason.ApplyFailed, message };
   }

@@ -11,6 +11,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 export interface StatusWriter {
   client: KubeClient;
@@ -53,5 +54,5 @@ async function recordTransitions(writer: StatusWriter, tenant: Tenant, next: Con
   if (!after || (before?.status === after.status && before.reason === after.reason)) return;
   const ready = after.status === 'True';
   await writer.events.record(tenant, ready ? 'Normal' : 'Warning', ready ? 'Ready' : after.reason, after.message)
-    .catch((error: unknown) => writer.logger.warn('Could not record event', { reason: after.reason, error: (error as Error).message }));
+    .catch((error: unknown) => writer.logger.warn('Could not record event', { reason: after.reason, error: errorMessage(error) }));
 }

@@ -27,4 +27,13 @@ describe('KMS errors', () => {
     assert.equal(classified.kmsError, 'AccessDeniedException');
     assert.equal(classified.message, 'creating the key of tenant acme: KMS refused the request: User is not authorized (AccessDeniedException)');
   });
+
+  it('keep the SDK error as their cause, for a debugger or a stack trace, while the message stays one line', () => {
+    const sdk = sdkError('KMSInternalException', 500, 'internal\ndetail');
+    const unavailable = classifyKmsError(sdk, 'creating the key');
+    assert.equal(unavailable.cause, sdk);
+    assert.equal(unavailable.message, 'creating the key: KMS is unavailable: internal (KMSInternalException)');
+    const refused = sdkError('AccessDeniedException', 400);
+    assert.equal(classifyKmsError(refused, 'creating the key').cause, refused);
+  });
 });

@@ -12,16 +12,17 @@ export class KeyProviderError extends Error {
   constructor(
     readonly reason: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }
 
 /** KMS cannot be reached, is throttling, or failed on its side; retrying later may work. */
 export class KeyProviderUnavailable extends KeyProviderError {
-  constructor(message: string, reason = 'KeyProviderUnavailable') {
-    super(reason, message);
+  constructor(message: string, reason = 'KeyProviderUnavailable', options?: ErrorOptions) {
+    super(reason, message, options);
   }
 }
 
@@ -31,8 +32,8 @@ export class KeyProviderUnavailable extends KeyProviderError {
  * knows "retry later" treats it so.
  */
 export class KeyProviderThrottled extends KeyProviderUnavailable {
-  constructor(message: string, readonly retryAfterMs: number) {
-    super(message, 'KeyProviderThrottled');
+  constructor(message: string, readonly retryAfterMs: number, options?: ErrorOptions) {
+    super(message, 'KeyProviderThrottled', options);
     this.kmsError = 'ThrottlingException';
   }
 }
@@ -53,8 +54,8 @@ export class KeySpecInvalid extends KeyProviderError {
 
 /** KMS refused the request for a reason retrying will not fix (permissions, a malformed policy, limits). */
 export class KeyRequestRefused extends KeyProviderError {
-  constructor(message: string) {
-    super('KeyRequestRefused', message);
+  constructor(message: string, options?: ErrorOptions) {
+    super('KeyRequestRefused', message, options);
   }
 }
 
@@ -85,7 +86,7 @@ export function kmsErrorName(error: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** An SDK error as a KeyProviderError naming the operation that failed. */
+/** An SDK error as a KeyProviderError naming the operation that failed, the SDK error kept as its cause. */
 export function classifyKmsError(error: unknown, operation: string): KeyProviderError {
   if (error instanceof KeyProviderError) return error;
   const { message, code } = (error ?? {}) as SdkErrorShape;
@@ -93,8 +94,8 @@ export function classifyKmsError(error: unknown, operation: string): KeyProvider
   const detail = typeof message === 'string' && message.length > 0 ? message.split('\n')[0] : String(error);
   const label = typeof code === 'string' ? code : name;
   const classified = isUnavailable(error)
-    ? new KeyProviderUnavailable(`${operation}: KMS is unavailable: ${detail} (${label})`)
-    : new KeyRequestRefused(`${operation}: KMS refused the request: ${detail} (${label})`);
+    ? new KeyProviderUnavailable(`${operation}: KMS is unavailable: ${detail} (${label})`, undefined, { cause: error })
+    : new KeyRequestRefused(`${operation}: KMS refused the request: ${detail} (${label})`, { cause: error });
   classified.kmsError = name;
   return classified;
 }

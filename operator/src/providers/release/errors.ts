@@ -28,8 +28,8 @@ export class RenderFailed extends Error {
   readonly release: string;
   readonly detail: string;
 
-  constructor(options: { release: string; detail: string }) {
-    super(`rendering release ${options.release} failed: ${options.detail}`);
+  constructor(options: { release: string; detail: string; cause?: unknown }) {
+    super(`rendering release ${options.release} failed: ${options.detail}`, { cause: options.cause });
     this.name = 'RenderFailed';
     this.release = options.release;
     this.detail = options.detail;

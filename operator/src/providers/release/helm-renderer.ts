@@ -51,7 +51,7 @@ export async function renderRelease(request: RenderRequest): Promise<RenderedRel
     const objects = parseManifests(manifest);
     return { objects, digest: digestOf(objects), chartVersion };
   } catch (error) {
-    if (error instanceof ManifestError) throw new RenderFailed({ release: request.releaseName, detail: error.message });
+    if (error instanceof ManifestError) throw new RenderFailed({ release: request.releaseName, detail: error.message, cause: error });
     throw error;
   }
 }
@@ -83,7 +83,7 @@ async function helmStdout(request: RenderRequest, args: string[]): Promise<strin
     const { stdout } = await runHelm({ helm: request.helm, args, timeoutMs: request.timeoutMs, signal: request.signal });
     return stdout;
   } catch (error) {
-    if (error instanceof HelmExited) throw new RenderFailed({ release: request.releaseName, detail: error.stderr });
+    if (error instanceof HelmExited) throw new RenderFailed({ release: request.releaseName, detail: error.stderr, cause: error });
     throw error;
   }
 }

@@ -18,6 +18,7 @@
  * prunes again instead of forgetting what to prune.
  */
 import type { KubeObject } from '../../runtime/types.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 /** Kubernetes' limit on the total size of one object's annotations (keys and values). */
 export const inventoryAnnotationLimitBytes = 256 * 1024;
@@ -101,7 +102,7 @@ export function decodeInventory(text: string): string[] {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`the stored release inventory is not JSON: ${(error as Error).message}`, { cause: error });
+    throw new Error(`the stored release inventory is not JSON: ${errorMessage(error)}`, { cause: error });
   }
   if (!Array.isArray(value) || !value.every((key) => typeof key === 'string' && parseInventoryKey(key))) {
     throw new Error('the stored release inventory is not a JSON array of apiVersion/kind/namespace/name keys');

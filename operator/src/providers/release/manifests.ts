@@ -6,11 +6,12 @@
  */
 import { parseAllDocuments, type Document, type Tags } from 'yaml';
 import type { KubeObject } from '../../runtime/types.js';
+import { errorMessage } from '../../runtime/errors.js';
 
 /** Helm output that is not a list of Kubernetes objects. */
 export class ManifestError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ManifestError';
   }
 }
@@ -47,7 +48,7 @@ function toJS(document: Document, index: number): unknown {
   try {
     return document.toJS({ maxAliasCount: maximumAliasCount });
   } catch (error) {
-    throw new ManifestError(`document ${index + 1} cannot be read: ${(error as Error).message}`);
+    throw new ManifestError(`document ${index + 1} cannot be read: ${errorMessage(error)}`, { cause: error });
   }
 }
 

@@ -12,6 +12,7 @@ import { deploymentProblem } from '../../../resources/release-objects.js';
 import { objectKey, type KubeObject } from '../../../runtime/types.js';
 import type { StepContext, StepOutcome } from '../context.js';
 import type { ReleasePlan } from '../release-plan.js';
+import { errorMessage } from '../../../runtime/errors.js';
 
 const outcome = (status: StepOutcome['status'], reason: Reason, message: string, report?: StepOutcome['report']): StepOutcome =>
   ({ type: ConditionType.AppDeployed, status, reason, message, ...(report ? { report } : {}) });
@@ -23,7 +24,7 @@ export async function ensureApp(context: StepContext): Promise<StepOutcome> {
   try {
     return await deploy(context, release);
   } catch (error) {
-    if (isPermanent(error)) return outcome('False', admissionRefused(error) ? Reason.AdmissionRefused : Reason.ApplyFailed, (error as Error).message);
+    if (isPermanent(error)) return outcome('False', admissionRefused(error) ? Reason.AdmissionRefused : Reason.ApplyFailed, errorMessage(error));
     throw error;
   }
 }
