@@ -81,7 +81,8 @@ async function startApi(env: Environment): Promise<RunningApi> {
   const port = await freePort();
   const log = join(env.dir, 'run', 'logs', 'api.log');
   const child = spawn(process.execPath, [bulkhead, 'api'], {
-    env: { ...childEnv, BULKHEAD_API_CONFIG: config, BULKHEAD_API_PORT: String(port), BULKHEAD_AUDIT_TRAIL_URL: await auditTrailUrl(env) },
+    env: { ...childEnv, BULKHEAD_API_CONFIG: config, BULKHEAD_API_PORT: String(port), BULKHEAD_API_METRICS_PORT: '0',
+      BULKHEAD_AUDIT_TRAIL_URL: await auditTrailUrl(env) },
     stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
   return waitHealthy(child, `http://127.0.0.1:${port}`, token, log);

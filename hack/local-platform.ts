@@ -245,7 +245,8 @@ async function startApi(env: Environment, trailUrl: string): Promise<{ child: Ch
   const port = await freePort();
   const log = join(env.dir, 'run', 'logs', 'api.log');
   const child = spawn(process.execPath, [bulkhead, 'api'], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_API_HOST: '127.0.0.1', BULKHEAD_API_PORT: String(port), BULKHEAD_AUDIT_TRAIL_URL: trailUrl },
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_API_HOST: '127.0.0.1', BULKHEAD_API_PORT: String(port),
+      BULKHEAD_API_METRICS_PORT: '0', BULKHEAD_AUDIT_TRAIL_URL: trailUrl },
     stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -317,6 +317,7 @@ describe('a tenant whose NetworkPolicies cannot all be written', function () {
       return condition(read, 'NetworkIsolated')?.status === 'False' && condition(read, 'AppDeployed') ? read : undefined;
     });
     assert.match(condition(tenant, 'NetworkIsolated')?.message ?? '', /database\.invalid/);
+    assert.equal(condition(tenant, 'NetworkIsolated')?.reason, 'PlatformAddressUnresolved', 'the database server is not "unavailable": its name does not resolve');
     for (const type of ['RbacReady', 'AppDeployed']) {
       assert.equal(condition(tenant, type)?.reason, 'DependenciesNotReady', `${type} waits for NetworkIsolated`);
     }

@@ -62,6 +62,19 @@ describe('the tenant controller', function () {
     assert.ok(events.items.some((e) => e.reason === 'Ready' && e.type === 'Normal'), 'no Ready event');
   });
 
+  it('times each step and counts tenants by condition in /metrics, with no label naming a tenant', async function () {
+    const text = await (await fetch(await operator!.metricsUrl())).text();
+    const sample = (pattern: string): number => Number(new RegExp(`^${pattern} (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+    for (const step of ['NamespaceReady', 'NetworkIsolated', 'RbacReady', 'QuotaReady', 'DatabaseReady', 'EncryptionKeyReady', 'AppDeployed']) {
+      assert.ok(sample(`bulkhead_tenant_step_duration_seconds_count\\{step="${step}",result="success"\\}`) >= 1, `${step} was timed`);
+    }
+    assert.ok(sample('bulkhead_tenants\\{condition="Ready",status="True"\\}') >= 1, 'the Ready tenant is counted');
+    const tenants = (type: string): number => ['True', 'False', 'Unknown'].reduce((sum, status) => sum + sample(`bulkhead_tenants\\{condition="${type}",status="${status}"\\}`), 0);
+    assert.equal(tenants('RbacReady'), tenants('Ready'), 'each condition type counts every tenant once');
+    const ours = text.split('\n').filter((line) => /^bulkhead_tenant/.test(line));
+    assert.ok(ours.every((line) => !line.includes('lifecycle')), 'no series names the tenant');
+  });
+
   it('updates the quota in place when the tenant moves to another plan', async function () {
     await customObjects(kc).patchClusterCustomObject({ group, version, plural: 'tenants', name: 'lifecycle', body: { spec: { plan: 'enterprise' } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));

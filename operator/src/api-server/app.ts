@@ -1,7 +1,8 @@
 /**
  * createApp: the onboarding API as an express app, wired from its dependencies. Order matters:
- * security headers on everything; probes before authentication; then authentication and the rate
- * limit per caller; then the routes (each checking its action). A route that may change something
+ * request metrics first, so every answer is counted; security headers on everything; probes
+ * before authentication; then authentication and the rate limit per caller; then the routes (each
+ * checking its action). A route that may change something
  * starts with the audit trail's recorder, before its body is parsed so that refused bodies are
  * recorded too; guard.ts refuses to build an app where one does not. Last, the 404 and the problem
  * handler.
@@ -17,6 +18,7 @@ import { changeRecorder } from './audit-trail/record-mutations.js';
 import { allow, authenticate } from './auth.js';
 import { tenantsPath, type AppDeps } from './deps.js';
 import { InFlightRequests } from './idempotency.js';
+import { requestMetrics } from './metrics.js';
 import { errorHandler, jsonBody, notFoundRoute, rateLimit, requestLog, securityHeaders } from './middleware.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
@@ -39,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (deps.metrics) app.use(requestMetrics(app, deps.metrics));
   app.use(securityHeaders, requestLog(deps.logger));
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(deps));

@@ -3,6 +3,7 @@ import type { Logger } from '../runtime/logging.js';
 import type { AuditTrail } from './audit-trail/store.js';
 import type { Authenticators } from './auth.js';
 import type { InFlightRequests } from './idempotency.js';
+import type { ApiMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { TenantStore } from './tenant-store.js';
 
@@ -21,6 +22,8 @@ export interface AppDeps {
   inFlight?: InFlightRequests;
   /** The latest signed isolation audit report the operator published; absent: the route answers 404. */
   auditReports?: { latest(): Promise<Buffer | undefined> };
+  /** Where request durations are counted; none when absent. */
+  metrics?: ApiMetrics;
 }
 
 /** Where Tenants live in this API; Location headers and summaries' links point here. */

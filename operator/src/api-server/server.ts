@@ -1,6 +1,8 @@
 /**
  * Running the API: its settings (validated once, from the environment), the real stores, and an
  * HTTP server bound to 127.0.0.1 unless told otherwise (put a TLS-terminating proxy in front).
+ * Its metrics are served on a port of their own, also on 127.0.0.1 unless told otherwise, so the
+ * API's port (perhaps behind a LoadBalancer) never serves them.
  */
 import type { Server } from 'node:http';
 import { z } from 'zod';
@@ -10,11 +12,13 @@ import { errorFields } from '../runtime/logging.js';
 import { readPublishedReport } from '../audit/publish.js';
 import { apiVersion, tenantKind, type Tenant } from '../api/index.js';
 import { listerWatcher } from '../kube/list-watch.js';
+import { HealthServer } from '../runtime/health.js';
 import { Informer } from '../runtime/informer.js';
 import { createApp } from './app.js';
 import { CachedTenantStore } from './cached-tenant-store.js';
 import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/config.js';
 import { PgAuditTrail } from './audit-trail/store.js';
+import { ApiMetrics } from './metrics.js';
 import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
 import { RateLimiter } from './rate-limit.js';
 import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
@@ -28,6 +32,12 @@ export const ApiServerConfigSchema = z.strictObject({
   auditTrail: AuditTrailConfigSchema,
   /** The ConfigMap the operator publishes the latest audit report to (its audit.reportConfigMap). */
   auditReport: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).default({ namespace: 'bulkhead-system', name: 'bulkhead-audit-report' }),
+  /** /metrics (and /healthz) on a port of their own; port 0 picks a free one. */
+  metrics: z.strictObject({
+    enabled: z.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(8082),
+  }).default({ enabled: true, host: '127.0.0.1', port: 8082 }),
 });
 export type ApiServerConfig = z.infer<typeof ApiServerConfigSchema>;
 
@@ -53,6 +63,9 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
   const auditTrail = await openAuditTrail(config.auditTrail, logger);
   const tenantCache = new Informer<Tenant>({ name: 'tenants', logger, listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }) });
   tenantCache.start();
+  const metrics = config.metrics.enabled ? new ApiMetrics() : undefined;
+  const metricsServer = metrics && new HealthServer({ host: config.metrics.host, port: config.metrics.port, registry: metrics.registry, logger });
+  await metricsServer?.start();
   const app = createApp({
     tenants: new CachedTenantStore(client, tenantCache),
     auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
@@ -60,6 +73,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     auditTrail,
     auditReports: { latest: () => readPublishedReport(client, config.auditReport) },
     logger,
+    metrics,
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host, () => {
@@ -70,6 +84,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     server.once('close', () => {
       auditTrail?.close().catch(() => undefined);
       tenantCache.stop().catch(() => undefined);
+      metricsServer?.stop().catch(() => undefined);
     });
     // Slow clients must not hold connections open indefinitely.
     server.requestTimeout = 30_000;

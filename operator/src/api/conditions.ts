@@ -49,9 +49,18 @@ export const Reason = {
   Suspended: 'Suspended',
   Deleting: 'Deleting',
   DependenciesNotReady: 'DependenciesNotReady',
+  /** kube-apiserver refused or failed a read or write a step made; the message is the server's. */
   ApplyFailed: 'ApplyFailed',
   DatabaseUnavailable: 'DatabaseUnavailable',
+  /** The database provider failed otherwise (its credentials Secret, a statement it could not run). */
+  DatabaseProviderFailed: 'DatabaseProviderFailed',
   KeyProviderUnavailable: 'KeyProviderUnavailable',
+  /** The KMS provider failed otherwise (its credentials Secret, a key it could not set up). */
+  KeyProviderFailed: 'KeyProviderFailed',
+  /** The chart could not be fetched or rendered for a reason of neither the chart nor the values (helm missing, the repository unreadable). */
+  ReleaseFailed: 'ReleaseFailed',
+  /** A platform server's name (a region's database server or KMS endpoint) does not resolve, so no NetworkPolicy can allow it. */
+  PlatformAddressUnresolved: 'PlatformAddressUnresolved',
   /** KMS throttled the region, or the operator's own budget for it has no turn soon: retried after the pacer's delay. */
   KeyProviderThrottled: 'KeyProviderThrottled',
   RenderFailed: 'RenderFailed',

@@ -1,7 +1,8 @@
 /**
  * `bulkhead api`: runs the onboarding API against $KUBECONFIG. Settings come from the YAML file
  * named by BULKHEAD_API_CONFIG (see api-server/server.ts), with BULKHEAD_API_HOST and
- * BULKHEAD_API_PORT overriding host and port, and BULKHEAD_AUDIT_TRAIL_URL setting auditTrail.url
+ * BULKHEAD_API_PORT overriding host and port, BULKHEAD_API_METRICS_PORT metrics.port, and
+ * BULKHEAD_AUDIT_TRAIL_URL setting auditTrail.url
  * (so the password can come from a Secret through the environment rather than a file). An unknown
  * or invalid field stops it, naming the field; so does a missing audit trail (see docs/api.md).
  */
@@ -19,6 +20,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiServerCo
     ...(env.BULKHEAD_API_HOST ? { host: env.BULKHEAD_API_HOST } : {}),
     ...(env.BULKHEAD_API_PORT ? { port: env.BULKHEAD_API_PORT } : {}),
     ...(env.BULKHEAD_AUDIT_TRAIL_URL ? { auditTrail: { url: env.BULKHEAD_AUDIT_TRAIL_URL } } : {}),
+    ...(env.BULKHEAD_API_METRICS_PORT ? { metrics: { ...(file?.metrics as object | undefined), port: env.BULKHEAD_API_METRICS_PORT } } : {}),
   };
   const result = ApiServerConfigSchema.safeParse({ ...(file ?? {}), ...overrides });
   if (!result.success) {

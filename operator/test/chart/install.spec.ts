@@ -1,7 +1,7 @@
 /**
  * `helm install` of charts/bulkhead into the local control plane: the operator's and the API's
  * Deployments come up (KWOK runs their pods) under Pod Security restricted, with the
- * PodDisruptionBudgets, NetworkPolicies, metrics Service, probes, security context and the
+ * PodDisruptionBudgets, NetworkPolicies, metrics Services, probes, security context and the
  * operator's confinement (its tenant-namespace role, the admission policy) the chart promises; `helm uninstall` removes them and keeps the CRDs and the API's token Secret, as Helm
  * does. The chart's identities already exist (every spec's operator runs as them), so the install
  * takes them over and the spec puts them back afterwards.
@@ -86,13 +86,23 @@ describe('helm install of charts/bulkhead', function () {
       const netpol = await kc.makeApiClient(k8s.NetworkingV1Api).readNamespacedNetworkPolicy({ namespace: chartNamespace, name });
       assert.deepEqual(netpol.spec?.policyTypes, ['Ingress', 'Egress']);
     }
-    const metrics = await core.readNamespacedService({ namespace: chartNamespace, name: 'bulkhead-operator-metrics' });
-    assert.equal(metrics.spec?.ports?.[0]?.port, 8081);
-    await eventually('the metrics Service to have two ready endpoints', async () => {
-      const slices = await kc.makeApiClient(k8s.DiscoveryV1Api).listNamespacedEndpointSlice({
-        namespace: chartNamespace, labelSelector: 'kubernetes.io/service-name=bulkhead-operator-metrics' });
-      return slices.items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready).length === 2 || undefined;
-    });
+    for (const [name, port] of [['bulkhead-operator-metrics', 8081], ['bulkhead-api-metrics', 8082]] as const) {
+      const metrics = await core.readNamespacedService({ namespace: chartNamespace, name });
+      assert.deepEqual([metrics.spec?.type, metrics.spec?.ports?.[0]?.port], ['ClusterIP', port], name);
+      await eventually(`the metrics Service ${name} to have two ready endpoints`, async () => {
+        const slices = await kc.makeApiClient(k8s.DiscoveryV1Api).listNamespacedEndpointSlice({
+          namespace: chartNamespace, labelSelector: `kubernetes.io/service-name=${name}` });
+        return slices.items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready).length === 2 || undefined;
+      });
+    }
+    // The API serves its metrics on their own port, which only metricsFrom may reach; its API Service does not carry it.
+    const api = await core.readNamespacedService({ namespace: chartNamespace, name: 'bulkhead-api' });
+    assert.deepEqual(api.spec?.ports?.map((p) => p.name), ['http']);
+    const apiPolicy = await kc.makeApiClient(k8s.NetworkingV1Api).readNamespacedNetworkPolicy({ namespace: chartNamespace, name: 'bulkhead-api' });
+    const scrape = apiPolicy.spec?.ingress?.find((rule) => rule.ports?.some((p) => p.port === 8082));
+    assert.deepEqual(scrape?._from?.map((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']), ['monitoring']);
+    const config = await core.readNamespacedConfigMap({ namespace: chartNamespace, name: 'bulkhead-api-config' });
+    assert.match(config.data?.['config.yaml'] ?? '', /metrics:\n\s+enabled: true\n\s+host: 0\.0\.0\.0\n\s+port: 8082/);
     // The operator's confinement: its tenant-namespace role, and the admission policy, enforced.
     const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     assert.ok(await rbac.readClusterRole({ name: 'bulkhead-operator-tenant' }));

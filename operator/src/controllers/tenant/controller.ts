@@ -23,6 +23,7 @@ import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { LowPriority } from '../../runtime/workqueue.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 import { OwnedObjects, ownedCacheTransforms, ownedKinds, type OwnedKind } from './owned-objects.js';
+import { createTenantMetrics } from './metrics.js';
 import { TenantReconciler } from './reconciler.js';
 import { PlatformAddressResolver } from './platform-addresses.js';
 import { RegionalProviders } from './regional-providers.js';
@@ -93,6 +94,7 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   const reconciler = new TenantReconciler({
     client, config: deps.config, tenants, plans, events: deps.events, owned: new OwnedObjects(owned, client), providers,
     addresses: deps.addresses ?? new PlatformAddressResolver(deps.config),
+    stepMetrics: deps.metrics && createTenantMetrics(deps.metrics.registry, () => tenants.store.list()),
   });
   const controller = new Controller({
     name: 'tenant', reconcile: reconciler.reconcile, logger, metrics: deps.metrics,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { ConditionType, Reason } from '../../api/conditions.js';
-import type { StepOutcome } from './context.js';
-import { nextAttempt, progressingRequeueMs, StepsFailedError } from './reconciler.js';
+import { ConditionType, Reason, tenantStepConditionTypes } from '../../api/conditions.js';
+import { createLogger } from '../../runtime/logging.js';
+import type { StepContext, StepOutcome } from './context.js';
+import type { StepMetrics, StepResult } from './metrics.js';
+import { nextAttempt, progressingRequeueMs, runSteps, StepsFailedError, type Checklist, type NamedStep } from './reconciler.js';
 
 const outcome = (type: ConditionType, status: StepOutcome['status'], reason: Reason): StepOutcome =>
   ({ type, status, reason, message: `${type} ${reason}` });
@@ -51,5 +53,79 @@ describe('the tenant reconcile’s next attempt with a paced provider', () => {
     const progressing: StepOutcome = { type: ConditionType.AppDeployed, status: 'False', reason: Reason.Progressing, message: 'rolling out' };
     assert.deepEqual(nextAttempt([ready(ConditionType.NamespaceReady), progressing]), { requeueAfterMs: progressingRequeueMs });
     assert.equal(nextAttempt([ready(ConditionType.NamespaceReady)]), undefined);
+  });
+});
+
+describe('the tenant checklist (runSteps)', () => {
+  const logger = createLogger({ silent: true });
+  const context = { namespace: 'tenant-acme', logger } as unknown as StepContext;
+  const step = (result: StepOutcome | Error, ran: ConditionType[], type: ConditionType): NamedStep => ({
+    type,
+    run: () => {
+      ran.push(type);
+      return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
+    },
+  });
+  /** A checklist in the operator's order whose steps answer as `answers` says (ready when not said). */
+  function checklist(ran: ConditionType[], answers: Partial<Record<ConditionType, StepOutcome | Error>> = {}): Checklist {
+    const [first, ...rest] = tenantStepConditionTypes.map((type) => step(answers[type] ?? ready(type), ran, type));
+    return [first!, ...rest];
+  }
+  const recorded = (): { observed: { step: ConditionType; result: StepResult }[]; metrics: StepMetrics } => {
+    const observed: { step: ConditionType; result: StepResult }[] = [];
+    return { observed, metrics: { observeStep: (step, result, seconds) => { assert.ok(seconds >= 0); observed.push({ step, result }); } } };
+  };
+
+  it('runs every step in order and reports each one, the namespace first', async () => {
+    const ran: ConditionType[] = [];
+    const outcomes = await runSteps(context, checklist(ran));
+    assert.deepEqual(ran, tenantStepConditionTypes);
+    assert.deepEqual(outcomes.map((o) => [o.type, o.status]), tenantStepConditionTypes.map((type) => [type, 'True']));
+  });
+
+  it('runs nothing else while the namespace is not ready: the others wait for it, untimed', async () => {
+    const ran: ConditionType[] = [];
+    const { observed, metrics } = recorded();
+    const terminating = outcome(ConditionType.NamespaceReady, 'False', Reason.Progressing);
+    const outcomes = await runSteps(context, checklist(ran, { [ConditionType.NamespaceReady]: terminating }), metrics);
+    assert.deepEqual(ran, [ConditionType.NamespaceReady]);
+    assert.equal(outcomes[0], terminating);
+    for (const waiting of outcomes.slice(1)) {
+      assert.equal(waiting.reason, Reason.DependenciesNotReady, waiting.type);
+      assert.match(waiting.message, /waiting for namespace tenant-acme/);
+    }
+    assert.deepEqual(observed, [{ step: ConditionType.NamespaceReady, result: 'progressing' }]);
+  });
+
+  it('binds no owner and deploys no app while NetworkIsolated fails, and still runs quota, database and key', async () => {
+    const ran: ConditionType[] = [];
+    const refused = outcome(ConditionType.NetworkIsolated, 'False', Reason.EgressNotAllowed);
+    const outcomes = await runSteps(context, checklist(ran, { [ConditionType.NetworkIsolated]: refused }));
+    assert.deepEqual(ran, [ConditionType.NamespaceReady, ConditionType.NetworkIsolated, ConditionType.QuotaReady,
+      ConditionType.DatabaseReady, ConditionType.EncryptionKeyReady]);
+    for (const type of [ConditionType.RbacReady, ConditionType.AppDeployed]) {
+      const gated = outcomes.find((o) => o.type === type);
+      assert.equal(gated?.reason, Reason.DependenciesNotReady);
+      assert.match(gated?.message ?? '', /waiting for NetworkIsolated \(EgressNotAllowed\)/);
+    }
+  });
+
+  it('reports a step that throws as ApplyFailed with the error\'s message, for that step only, and goes on', async () => {
+    const ran: ConditionType[] = [];
+    const { observed, metrics } = recorded();
+    const thrown = new Error('PATCH /api/v1/namespaces/tenant-acme/resourcequotas/quota: the server is currently unable to handle the request');
+    const outcomes = await runSteps(context, checklist(ran, { [ConditionType.QuotaReady]: thrown }), metrics);
+    assert.deepEqual(ran, tenantStepConditionTypes, 'the steps after it still ran');
+    assert.deepEqual(outcomes.filter((o) => o.status !== 'True'),
+      [{ type: ConditionType.QuotaReady, status: 'False', reason: Reason.ApplyFailed, message: thrown.message }]);
+    assert.deepEqual(observed.filter((o) => o.result !== 'success'), [{ step: ConditionType.QuotaReady, result: 'error' }]);
+    assert.equal(observed.length, tenantStepConditionTypes.length, 'every step that ran is timed');
+  });
+
+  it('keeps a step\'s own failure reason rather than ApplyFailed', async () => {
+    const ran: ConditionType[] = [];
+    const kms = outcome(ConditionType.EncryptionKeyReady, 'False', Reason.KeyProviderFailed);
+    const outcomes = await runSteps(context, checklist(ran, { [ConditionType.EncryptionKeyReady]: kms }));
+    assert.equal(outcomes.find((o) => o.type === ConditionType.EncryptionKeyReady), kms);
   });
 });

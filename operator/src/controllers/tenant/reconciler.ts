@@ -14,6 +14,7 @@ import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controlle
 import type { Informer } from '../../runtime/informer.js';
 import { once, reconcileScope, type Step, type StepContext, type StepOutcome } from './context.js';
 import { DomainClaims } from './domain-claims.js';
+import { noopStepMetrics, stepResult, type StepMetrics } from './metrics.js';
 import { finalizeTenant } from './finalize.js';
 import { addFinalizer } from './finalizer.js';
 import type { OwnedObjects } from './owned-objects.js';
@@ -41,15 +42,24 @@ export interface TenantReconcilerDeps {
   providers: RegionalProviders;
   events: EventRecorder;
   addresses: PlatformAddressResolver;
+  /** Each step's duration and result; nothing is recorded when absent. */
+  stepMetrics?: StepMetrics;
 }
 
-interface NamedStep {
+export interface NamedStep {
   type: ConditionType;
   run: Step;
 }
 
-/** The steps after the namespace, which all need it to exist, in order; the guardrails come first. */
-const namespacedSteps: NamedStep[] = [
+/** The namespace step first, then the steps that need the namespace. */
+export type Checklist = readonly [NamedStep, ...NamedStep[]];
+
+/**
+ * The checklist, in order: the namespace (with the operator's own access to it), which every other
+ * step needs; then the guardrails; then what lives inside them.
+ */
+const tenantSteps: Checklist = [
+  { type: ConditionType.NamespaceReady, run: withOperatorAccess(ensureNamespace) },
   { type: ConditionType.NetworkIsolated, run: ensureNetworkPolicies },
   { type: ConditionType.RbacReady, run: ensureOwnerAccess },
   { type: ConditionType.QuotaReady, run: ensureQuota },
@@ -107,7 +117,7 @@ export class TenantReconciler {
       platformAddresses: () => this.deps.addresses.addresses(),
       domains: () => this.domainClaims.of(tenant),
     };
-    const outcomes = await runSteps(stepContext, namespacedSteps);
+    const outcomes = await runSteps(stepContext, tenantSteps, this.deps.stepMetrics);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
     await writeStatus(writer, tenant, nextStatus(tenant, outcomes, reports, new Date()));
     return nextAttempt(outcomes);
@@ -141,22 +151,24 @@ export function nextAttempt(outcomes: readonly StepOutcome[]): ReconcileOutcome 
 const minimumRequeueMs = 200;
 
 /**
- * Runs the namespace step (with the operator's own access to it), then the others; a step that
- * throws becomes a False condition. Owner access and the app wait for NetworkIsolated
- * (gatedOnNetworkIsolation).
+ * Runs the namespace step, then the others once the namespace is ready; a step that throws becomes
+ * a False condition. Owner access and the app wait for NetworkIsolated (gatedOnNetworkIsolation).
+ * Each step that runs is timed; one left waiting is not.
  */
-export async function runSteps(context: StepContext, steps: readonly NamedStep[]): Promise<StepOutcome[]> {
-  const namespace = await runStep(ConditionType.NamespaceReady, withOperatorAccess(ensureNamespace), context);
+export async function runSteps(context: StepContext, checklist: Checklist, metrics: StepMetrics = noopStepMetrics): Promise<StepOutcome[]> {
+  const [namespaceStep, ...steps] = checklist;
+  const run = (type: ConditionType, step: Step): Promise<StepOutcome> => timed(type, step, context, metrics);
+  const namespace = await run(namespaceStep.type, namespaceStep.run);
   if (namespace.status !== 'True') {
     return [namespace, ...steps.map(({ type }) => waiting(type, `waiting for namespace ${context.namespace}`))];
   }
   const rest: StepOutcome[] = [];
-  for (const { type, run } of steps) {
+  for (const { type, run: step } of steps) {
     const network = rest.find((outcome) => outcome.type === ConditionType.NetworkIsolated);
     const fenced = network === undefined || network.status === 'True';
     rest.push(gatedOnNetworkIsolation.has(type) && !fenced
       ? waiting(type, `waiting for NetworkIsolated (${network?.reason ?? 'not reported'}): owners are bound and the app deployed only inside the tenant's NetworkPolicies`)
-      : await runStep(type, run, context));
+      : await run(type, step));
   }
   return [namespace, ...rest];
 }
@@ -165,6 +177,17 @@ function waiting(type: ConditionType, message: string): StepOutcome {
   return { type, status: 'False', reason: Reason.DependenciesNotReady, message };
 }
 
+async function timed(type: ConditionType, step: Step, context: StepContext, metrics: StepMetrics): Promise<StepOutcome> {
+  const started = process.hrtime.bigint();
+  const outcome = await runStep(type, step, context);
+  metrics.observeStep(type, stepResult(outcome), Number(process.hrtime.bigint() - started) / 1e9);
+  return outcome;
+}
+
+/**
+ * A step's own failures are outcomes with its reasons (a provider's fault, a refused render); what
+ * a step throws is kube-apiserver refusing or failing one of its reads or writes: ApplyFailed.
+ */
 async function runStep(type: ConditionType, step: Step, context: StepContext): Promise<StepOutcome> {
   try {
     return await step(context);

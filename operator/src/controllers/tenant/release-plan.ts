@@ -28,7 +28,7 @@ export function targetVersion(context: Pick<StepContext, 'tenant' | 'plan'>): st
 const refusal = (version: string, reason: Reason, message: string): ReleasePlan =>
   ({ ok: false, version, outcome: { type: ConditionType.AppDeployed, status: 'False', reason, message } });
 
-/** Renders and checks the release; a problem the tenant or platform must fix becomes a refusal, not a throw. */
+/** Renders and checks the release; every problem becomes a refusal with its reason, not a throw. */
 export async function planRelease(context: StepContext, renderer: CachingRenderer): Promise<ReleasePlan> {
   const version = targetVersion(context);
   try {
@@ -37,7 +37,8 @@ export async function planRelease(context: StepContext, renderer: CachingRendere
     if (error instanceof ChartNotFound) return refusal(version, Reason.ChartNotFound, error.message);
     if (error instanceof RenderFailed) return refusal(version, Reason.RenderFailed, error.message);
     if (error instanceof RenderRefused) return refusal(version, Reason.RenderRefused, error.message);
-    throw error;
+    // helm or the chart repository failed (not the chart, not the values): still the release's fault, not kube-apiserver's.
+    return refusal(version, Reason.ReleaseFailed, error instanceof Error ? error.message : String(error));
   }
 }
 

@@ -10,7 +10,7 @@ import { ConditionType, Reason } from '../../../api/conditions.js';
 import { passwordRotationAnnotation } from '../../../api/labels.js';
 import { databaseName, databaseSecretName, roleName } from '../../../api/names.js';
 import {
-  DatabaseOwnedByAnotherTenant, DatabaseProviderError, DatabaseUnavailable, generatePassword, type TenantDatabaseSpec,
+  DatabaseOwnedByAnotherTenant, DatabaseUnavailable, generatePassword, type TenantDatabaseSpec,
 } from '../../../providers/database/index.js';
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
 import type { StepContext, StepOutcome } from '../context.js';
@@ -34,11 +34,14 @@ function desiredPassword(context: StepContext, secret: SecretObject | undefined)
   return { password: current ?? generatePassword(), rotation, rotationDue };
 }
 
-/** The provider's refusals as outcomes; anything else is thrown to be retried with backoff. */
+/**
+ * The provider's failures as outcomes (retried with backoff, as every False step is): its own
+ * reason when it gave one, else DatabaseProviderFailed, never kube-apiserver's ApplyFailed.
+ */
 function failure(error: unknown): StepOutcome {
   if (error instanceof DatabaseOwnedByAnotherTenant) return outcome('False', Reason.DatabaseOwnedByAnotherTenant, error.message);
   if (error instanceof DatabaseUnavailable) return outcome('False', Reason.DatabaseUnavailable, error.message);
-  throw error instanceof DatabaseProviderError ? new Error(error.message) : error;
+  return outcome('False', Reason.DatabaseProviderFailed, error instanceof Error ? error.message : String(error));
 }
 
 export async function ensureDatabase(context: StepContext): Promise<StepOutcome> {

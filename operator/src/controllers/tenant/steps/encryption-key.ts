@@ -6,7 +6,7 @@
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName, keyAlias } from '../../../api/names.js';
 import {
-  KeyProviderError, KeyProviderThrottled, KeyProviderUnavailable, KeyRequestRefused, partitionOf, tenantPrincipal, type TenantKeySpec,
+  KeyProviderThrottled, KeyProviderUnavailable, KeyRequestRefused, partitionOf, tenantPrincipal, type TenantKeySpec,
 } from '../../../providers/kms/index.js';
 import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
 import type { StepContext, StepOutcome } from '../context.js';
@@ -24,22 +24,27 @@ export function keySpec(context: StepContext, accountId: string): TenantKeySpec 
   };
 }
 
+/** The provider's failures as outcomes: its own reason when it gave one, else KeyProviderFailed, never ApplyFailed. */
+function failure(error: unknown): StepOutcome {
+  // Retried when the region's pacer has a turn, not on the queue's backoff, which starts at 5 ms.
+  if (error instanceof KeyProviderThrottled) return { ...outcome('False', Reason.KeyProviderThrottled, error.message), retryAfterMs: error.retryAfterMs };
+  if (error instanceof KeyProviderUnavailable) return outcome('False', Reason.KeyProviderUnavailable, error.message);
+  if (error instanceof KeyRequestRefused) return outcome('False', Reason.KeyRequestRefused, error.message);
+  // Anything else (its credentials Secret, a principal template that gives no ARN) is a KMS fault too.
+  return outcome('False', Reason.KeyProviderFailed, error instanceof Error ? error.message : String(error));
+}
+
 export async function ensureEncryptionKey(context: StepContext): Promise<StepOutcome> {
   const { tenant, namespace } = context;
   const region = tenant.spec.region;
   const settings = context.providers.settings(region);
   if (!settings) return outcome('False', Reason.RegionNotConfigured, `region ${region} has no KMS configured; no key was created`);
-  const spec = keySpec(context, settings.kms.accountId);
-  let key;
+  let spec, key;
   try {
+    spec = keySpec(context, settings.kms.accountId);
     key = await (await context.providers.kms(region)).ensureKey(spec);
   } catch (error) {
-    // Retried when the region's pacer has a turn, not on the queue's backoff, which starts at 5 ms.
-    if (error instanceof KeyProviderThrottled) return { ...outcome('False', Reason.KeyProviderThrottled, error.message), retryAfterMs: error.retryAfterMs };
-    if (error instanceof KeyProviderUnavailable) return outcome('False', Reason.KeyProviderUnavailable, error.message);
-    if (error instanceof KeyRequestRefused) return outcome('False', Reason.KeyRequestRefused, error.message);
-    if (error instanceof KeyProviderError) throw new Error(error.message);
-    throw error;
+    return failure(error);
   }
   if (key.created) context.logger.info('Created KMS key', { keyId: key.keyId, alias: key.alias, region });
   const configMap = encryptionKeyConfigMapName(tenant);

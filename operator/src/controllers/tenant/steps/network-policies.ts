@@ -31,7 +31,7 @@ export async function ensureNetworkPolicies(context: StepContext): Promise<StepO
   await context.owned.prune('NetworkPolicy', tenant.metadata.name, new Set(policies.map((p) => p.metadata.name)), context.logger);
   if (bounds.refused.length > 0) return outcome('False', Reason.EgressNotAllowed, refusedMessage(bounds));
   const unresolved = platform.unresolved.filter((problem) => problem.region === region);
-  if (unresolved.length > 0) return outcome('False', Reason.DatabaseUnavailable, unresolved.map((p) => p.message).join('; '));
+  if (unresolved.length > 0) return outcome('False', Reason.PlatformAddressUnresolved, unresolved.map((p) => p.message).join('; '));
   return outcome('True', Reason.Reconciled, `${policies.length} NetworkPolicies deny all traffic but the declared flows`);
 }
 
