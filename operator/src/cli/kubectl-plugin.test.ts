@@ -30,13 +30,13 @@ describe('kubectl bulkhead (the kubectl plugin)', function () {
     // `make setup` caches kubectl; without it there is no kubectl to run the plugin through.
     if (!kubectl) this.skip();
     const env = { ...process.env, PATH: `${binDir}${delimiter}${process.env.PATH ?? ''}` };
-    const version = spawnSync(kubectl as string, ['bulkhead', '--version'], { env, encoding: 'utf8' });
+    const version = spawnSync(kubectl, ['bulkhead', '--version'], { env, encoding: 'utf8' });
     assert.equal(version.status, 0, version.stderr);
     assert.equal(version.stdout, `${packageJson.version}\n`);
-    const help = spawnSync(kubectl as string, ['bulkhead', 'audit', 'verify', '--help'], { env, encoding: 'utf8' });
+    const help = spawnSync(kubectl, ['bulkhead', 'audit', 'verify', '--help'], { env, encoding: 'utf8' });
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /^Usage: kubectl bulkhead audit verify \[options\] \[file\]/);
-    const usage = spawnSync(kubectl as string, ['bulkhead', 'audit', '--tenat', 'x'], { env, encoding: 'utf8' });
+    const usage = spawnSync(kubectl, ['bulkhead', 'audit', '--tenat', 'x'], { env, encoding: 'utf8' });
     assert.equal(usage.status, 2, 'kubectl passes the plugin\'s exit code through');
   });
 });
