@@ -32,7 +32,18 @@ export interface Binder {
   bind: (command: Command, action: Action) => Command;
 }
 
-export const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/**
+ * The operator package's version: operator/package.json from the sources, /app/package.json in the
+ * image (dist/cli/main.js). A build without it (the bench's esbuild output) says so rather than failing to start.
+ */
+export function packageVersion(): string {
+  try {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof version === 'string' ? version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation.
 
@@ -66,7 +77,7 @@ export function buildProgram(io: Io, handlers: Handlers, name = 'bulkhead'): { p
   let code: number = ExitCode.ok;
   const program = new Command(name)
     .description(description)
-    .version(version, '--version', 'print the version')
+    .version(packageVersion(), '--version', 'print the version')
     .option('--kubeconfig <file>', kubeconfigHelp)
     .option('--context <name>', contextHelp)
     // Each command's options are its own: `audit --probe` and `audit network --probe` differ.
