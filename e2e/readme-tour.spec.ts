@@ -26,6 +26,7 @@ const expectations: Expectation[] = [
   { command: /bulkhead audit --format text\s*(#|$)/, exitCodes: [0, 1], output: /checks/ },
   { command: /bulkhead audit --tenant globex/, exitCodes: [1], output: /UndeclaredIngress[\s\S]*tenant-globex\/allow-all|tenant-globex\/allow-all[\s\S]*UndeclaredIngress/ },
   { command: /bulkhead audit --format html/, exitCodes: [1] },
+  { command: /bulkhead --help/, exitCodes: [0], output: /audit-trail[\s\S]*audit \[options\]/ },
   { command: /audit verify --chain/, exitCodes: [0], output: /chain valid: \d+ reports/ },
   { command: /kubectl delete netpol default-deny/, exitCodes: [0], output: /default-deny/ },
   { command: /curl -sS -X POST/, exitCodes: [0], output: /"name":"initech"/ },

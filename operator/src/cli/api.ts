@@ -1,5 +1,5 @@
 /**
- * `bulkhead api`: runs the onboarding API against $KUBECONFIG. Settings come from the YAML file
+ * `bulkhead api`: runs the onboarding API against the cluster of --kubeconfig/--context (default $KUBECONFIG). Settings come from the YAML file
  * named by BULKHEAD_API_CONFIG (see api-server/server.ts), with BULKHEAD_API_HOST and
  * BULKHEAD_API_PORT overriding host and port, BULKHEAD_API_METRICS_PORT metrics.port, and
  * BULKHEAD_AUDIT_TRAIL_URL setting auditTrail.url
@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parse } from 'yaml';
 import { ApiServerConfigSchema, startApiServer, type ApiServerConfig } from '../api-server/server.js';
-import { KubeClient } from '../kube/client.js';
 import { createLogger } from '../runtime/logging.js';
 import { setupSignalHandler } from '../runtime/signals.js';
+import { connect, type ClusterOptions } from './cluster.js';
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiServerConfig {
   const file = env.BULKHEAD_API_CONFIG ? (parse(readFileSync(env.BULKHEAD_API_CONFIG, 'utf8')) as Record<string, unknown> | null) : {};
@@ -30,9 +30,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiServerCo
   return result.data;
 }
 
-export async function runApi(config: ApiServerConfig): Promise<void> {
+export async function runApi(config: ApiServerConfig, cluster: ClusterOptions = { kubeconfig: process.env.KUBECONFIG }): Promise<void> {
   const logger = createLogger({ name: 'api' });
-  const client = KubeClient.load(process.env.KUBECONFIG);
+  const client = connect(cluster);
   const shutdown = setupSignalHandler({ logger });
   const server = await startApiServer({ config, client, logger });
   await once(shutdown.signal, 'abort');

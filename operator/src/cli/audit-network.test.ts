@@ -1,27 +1,12 @@
 /** `bulkhead audit network` end to end on a fixture directory, and its refusals of bad input. */
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
-import { runAuditNetwork } from './audit-network.js';
+import { parse } from 'yaml';
+import { runBulkhead } from './testing.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/network', import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[]): Promise<Run> {
-  const out = new PassThrough();
-  const errors = new PassThrough();
-  const chunks: string[] = [];
-  const errorChunks: string[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  errors.on('data', (chunk: Buffer) => errorChunks.push(chunk.toString()));
-  const code = await runAuditNetwork(args, out, { errors });
-  return { code, stdout: chunks.join(''), stderr: errorChunks.join('') };
-}
+const run = (args: string[]) => runBulkhead(['audit', 'network', ...args]);
 
 interface JsonFlow {
   from: string;
@@ -75,13 +60,22 @@ describe('bulkhead audit network', () => {
     assert.match(stdout, /^ingress-nginx\/controller\s+tenant-acme\/web\s+tcp\/http\s+allowed$/m);
   });
 
+  it('prints the same document as YAML with -o yaml, and the table with -o text', async () => {
+    const json = JSON.parse((await run(['--manifests', fixtures, '--probe', 'tcp/80', '-o', 'json'])).stdout) as unknown;
+    const yaml = await run(['--manifests', fixtures, '--probe', 'tcp/80', '-o', 'yaml']);
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.deepEqual(parse(yaml.stdout), json);
+    assert.match((await run(['--manifests', fixtures, '--probe', 'tcp/80', '-o', 'text'])).stdout, /flows allowed$/m);
+  });
+
   const refusals: [string, string[], RegExp][] = [
     ['an unknown flag', ['--manifests', fixtures, '--probe', 'tcp/80', '--verbose'], /--verbose/],
     ['a missing --manifests', ['--probe', 'tcp/80'], /--manifests/],
     ['a missing --probe', ['--manifests', fixtures], /--probe/],
     ['a bad probe', ['--manifests', fixtures, '--probe', 'icmp/8'], /--probe icmp\/8/],
     ['an unknown assumption', ['--manifests', fixtures, '--probe', 'tcp/80', '--assume', 'magic=true'], /--assume magic=true/],
-    ['an unknown format', ['--manifests', fixtures, '--probe', 'tcp/80', '--format', 'xml'], /--format xml/],
+    ['an unknown format', ['--manifests', fixtures, '--probe', 'tcp/80', '--format', 'xml'], /'--format <format>' argument 'xml' is invalid\. Allowed choices are text, json, yaml/],
+    ['an unknown -o', ['--manifests', fixtures, '--probe', 'tcp/80', '-o', 'wide'], /'-o, --output <format>' argument 'wide' is invalid/],
     ['an unreadable directory', ['--manifests', `${fixtures}/missing`, '--probe', 'tcp/80'], /--manifests .*missing/],
     ['bad YAML', ['--manifests', `${fixtures}/bad-yaml`, '--probe', 'tcp/80'], /broken\.yaml: document 1: invalid YAML/],
   ];

@@ -17,7 +17,7 @@ import { createRolloutController } from '../controllers/rollout/index.js';
 import { createAdmissionController } from '../controllers/admission/controller.js';
 import { createTenantController } from '../controllers/tenant/controller.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
-import { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { KubeLeaseLock } from '../kube/lease-lock.js';
 import { resourceOf } from '../kube/transport.js';
@@ -28,13 +28,15 @@ import { LeaderElector } from '../runtime/leader-election.js';
 import { createLogger, errorFields, type Logger } from '../runtime/logging.js';
 import { createRuntimeMetrics } from '../runtime/metrics.js';
 import { setupSignalHandler } from '../runtime/signals.js';
+import { connect, type ClusterOptions } from './cluster.js';
 
 export function loadOperatorConfig(path = process.env.BULKHEAD_CONFIG): OperatorConfig {
   const file: unknown = path ? parse(readFileSync(path, 'utf8')) : {};
   return parseOperatorConfig(file);
 }
 
-export async function runOperator(config: OperatorConfig): Promise<void> {
+/** Runs until SIGTERM/SIGINT; `cluster` is --kubeconfig/--context (default $KUBECONFIG, else ~/.kube/config, else the pod's ServiceAccount). */
+export async function runOperator(config: OperatorConfig, cluster: ClusterOptions = { kubeconfig: process.env.KUBECONFIG }): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'bulkhead' });
   const identity = config.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const metrics = createRuntimeMetrics();
@@ -42,7 +44,7 @@ export async function runOperator(config: OperatorConfig): Promise<void> {
     name: 'bulkhead_kube_requests_total', help: 'Requests the operator sent to kube-apiserver, by verb, resource and status code.',
     labelNames: ['verb', 'resource', 'code'], registers: [metrics.registry],
   });
-  const client = KubeClient.load(process.env.KUBECONFIG, (method, path, status) =>
+  const client = connect(cluster, (method, path, status) =>
     requests.inc({ verb: method, resource: resourceOf(path), code: status }));
   const shutdown = setupSignalHandler({ logger });
   const addresses = new PlatformAddressResolver(config);

@@ -66,9 +66,9 @@ export class KubeClient {
     return new KubeClient(this.transport, this.types, signal);
   }
 
-  /** From a kubeconfig file, else ~/.kube/config, else the pod's ServiceAccount (cluster-access.ts). */
-  static load(kubeconfigPath?: string, observe?: RequestObserver): KubeClient {
-    return new KubeClient(new Transport(loadClusterAccess(kubeconfigPath), observe));
+  /** From a kubeconfig file (its current context, or `context`), else ~/.kube/config, else the pod's ServiceAccount (cluster-access.ts). */
+  static load(kubeconfigPath?: string, observe?: RequestObserver, context?: string): KubeClient {
+    return new KubeClient(new Transport(loadClusterAccess(kubeconfigPath, context), observe));
   }
 
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {

@@ -69,6 +69,13 @@ describe('ClusterAccess', () => {
     assert.equal((await fromKubeconfig(file).credentials()).headers.Authorization, 'Bearer from-the-plugin');
   });
 
+  it('uses the context it is given instead of the current one (kubectl\'s --context), and names one that is missing', () => {
+    const file = kubeconfig(temporaryDir(), { token: 'secret' });
+    assert.equal(fromKubeconfig(file).server.host, '127.0.0.1:6443');
+    assert.equal(fromKubeconfig(file, 'elsewhere').server.host, 'other.example:6443');
+    assert.throws(() => fromKubeconfig(file, 'nowhere'), /context "nowhere" is not among its contexts/);
+  });
+
   it('names what is missing from a kubeconfig', () => {
     const dir = temporaryDir();
     const file = join(dir, 'broken');

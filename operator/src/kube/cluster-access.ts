@@ -57,12 +57,13 @@ function authorization(user: KubeconfigUser): Record<string, string> {
 }
 
 /** Credentials computed by client-node's KubeConfig, imported on first use only. */
-function clientNodeCredentials(file: string): () => Promise<RequestCredentials> {
+function clientNodeCredentials(file: string, context?: string): () => Promise<RequestCredentials> {
   let loaded: Promise<{ applyToHTTPSOptions(options: RequestOptions): Promise<void> }> | undefined;
   return async () => {
     loaded ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
       const config = new KubeConfig();
       config.loadFromFile(file);
+      if (context !== undefined) config.setCurrentContext(context);
       return config;
     });
     const options: RequestOptions = { headers: {} };
@@ -78,11 +79,11 @@ function clientNodeCredentials(file: string): () => Promise<RequestCredentials> 
   };
 }
 
-/** The kubeconfig file's current context. */
-export function fromKubeconfig(file: string): ClusterAccess {
-  const { cluster, user, foreignUserFields } = currentContext(readFileSync(file, 'utf8'), file);
+/** The kubeconfig file's current context, or the one named `context`. */
+export function fromKubeconfig(file: string, context?: string): ClusterAccess {
+  const { cluster, user, foreignUserFields } = currentContext(readFileSync(file, 'utf8'), file, context);
   const server = new URL(cluster.server);
-  if (foreignUserFields.length > 0) return { server, credentials: clientNodeCredentials(file) };
+  if (foreignUserFields.length > 0) return { server, credentials: clientNodeCredentials(file, context) };
   const tls = tlsOf(cluster, user);
   return { server, credentials: () => Promise.resolve({ ...tls, headers: authorization(user) }) };
 }
@@ -100,11 +101,15 @@ export function inCluster(env: NodeJS.ProcessEnv = process.env, dir = serviceAcc
   };
 }
 
-/** A kubeconfig file when given, else ~/.kube/config when it exists, else the pod's ServiceAccount. */
-export function loadClusterAccess(kubeconfigPath?: string): ClusterAccess {
-  if (kubeconfigPath) return fromKubeconfig(kubeconfigPath);
+/**
+ * A kubeconfig file when given, else ~/.kube/config when it exists, else the pod's ServiceAccount.
+ * `context` picks a kubeconfig context other than the current one; a ServiceAccount has none.
+ */
+export function loadClusterAccess(kubeconfigPath?: string, context?: string): ClusterAccess {
+  if (kubeconfigPath) return fromKubeconfig(kubeconfigPath, context);
   const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return fromKubeconfig(home);
+  if (existsSync(home)) return fromKubeconfig(home, context);
+  if (context !== undefined) throw new Error(`context "${context}" needs a kubeconfig: set KUBECONFIG or --kubeconfig, or create ${home}`);
   if (existsSync(join(serviceAccountDir, 'token'))) return inCluster();
   throw new Error(`no cluster to talk to: set KUBECONFIG, create ${home}, or run in a pod with a ServiceAccount token`);
 }

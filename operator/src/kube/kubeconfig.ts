@@ -61,20 +61,23 @@ function parseKubeconfig(text: string, file: string): Kubeconfig {
   return parsed.data;
 }
 
-function selectContext(config: Kubeconfig, file: string): { cluster: KubeconfigCluster; user: KubeconfigUser } {
-  const contextName = config['current-context'];
+function selectContext(config: Kubeconfig, file: string, chosen?: string): { cluster: KubeconfigCluster; user: KubeconfigUser } {
+  const contextName = chosen ?? config['current-context'];
   if (!contextName) throw new Error(`kubeconfig ${file} has no current-context`);
   const context = config.contexts.find((c) => c.name === contextName)?.context;
-  if (!context) throw new Error(`kubeconfig ${file}: current-context "${contextName}" is not among its contexts`);
+  if (!context) throw new Error(`kubeconfig ${file}: ${chosen === undefined ? 'current-context' : 'context'} "${contextName}" is not among its contexts`);
   const cluster = config.clusters.find((c) => c.name === context.cluster)?.cluster;
   if (!cluster) throw new Error(`kubeconfig ${file}: context "${contextName}" names cluster "${context.cluster}", which it does not define`);
   const user = config.users.find((u) => u.name === context.user)?.user ?? {};
   return { cluster, user };
 }
 
-/** The current context of the kubeconfig `text` read from `file`; throws naming what is missing. */
-export function currentContext(text: string, file: string): CurrentContext {
-  const { cluster, user } = selectContext(parseKubeconfig(text, file), file);
+/**
+ * The current context of the kubeconfig `text` read from `file`, or the context named `chosen`
+ * (kubectl's --context); throws naming what is missing.
+ */
+export function currentContext(text: string, file: string, chosen?: string): CurrentContext {
+  const { cluster, user } = selectContext(parseKubeconfig(text, file), file, chosen);
   const dir = dirname(file);
   return {
     cluster: { ...cluster, 'certificate-authority': absolute(dir, cluster['certificate-authority']) },

@@ -1,0 +1,43 @@
+/**
+ * What each command does once its flags are parsed. The defaults import the command's module only
+ * when it runs; tests pass their own to check what the parser hands over.
+ */
+import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
+import type { CommandContext } from './program.js';
+import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
+
+export type Handler<Request> = (request: Request, context: CommandContext) => Promise<number>;
+
+export interface Handlers {
+  operator: Handler<Record<string, never>>;
+  api: Handler<Record<string, never>>;
+  tokenCreate: Handler<TokenCreateRequest>;
+  tokenRevoke: Handler<TokenRevokeRequest>;
+  audit: Handler<AuditRequest>;
+  auditNetwork: Handler<AuditNetworkRequest>;
+  auditVerify: Handler<AuditVerifyRequest>;
+  auditKeygen: Handler<AuditKeygenRequest>;
+  auditTrailVerify: Handler<AuditTrailVerifyRequest>;
+  auditTrailInit: Handler<AuditTrailInitRequest>;
+}
+
+export const defaultHandlers: Handlers = {
+  operator: async (_request, { cluster, io }) => {
+    const { loadOperatorConfig, runOperator } = await import('./operator.js');
+    await runOperator(loadOperatorConfig(io.env.BULKHEAD_CONFIG), cluster);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  },
+  api: async (_request, { cluster, io }) => {
+    const { loadApiConfig, runApi } = await import('./api.js');
+    await runApi(loadApiConfig(io.env), cluster);
+    return 0;
+  },
+  tokenCreate: async (request, context) => (await import('./tokens.js')).createToken(request, context),
+  tokenRevoke: async (request, context) => (await import('./tokens.js')).revokeToken(request, context),
+  audit: async (request, context) => (await import('./audit.js')).runAuditCommand(request, context),
+  auditNetwork: async (request, context) => (await import('./audit-network.js')).runAuditNetwork(request, context),
+  auditVerify: async (request, context) => (await import('./audit-verify.js')).runAuditVerify(request, context),
+  auditKeygen: async (request, context) => (await import('./audit-keygen.js')).runAuditKeygen(request, context),
+  auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),
+  auditTrailInit: async (request, context) => (await import('./audit-trail.js')).initAuditTrail(request, context),
+};
