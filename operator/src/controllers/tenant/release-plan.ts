@@ -11,6 +11,7 @@ import {
   ChartNotFound, RenderFailed, RenderRefused, locateChart, mergeValues, operatorValues, validateRenderedObjects, type KindScope,
 } from '../../providers/release/index.js';
 import { adoptReleaseObjects } from '../../resources/release-objects.js';
+import { errorMessage } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
 import type { StepContext, StepOutcome } from './context.js';
 import type { CachingRenderer } from './release-renderer.js';
@@ -38,7 +39,7 @@ export async function planRelease(context: StepContext, renderer: CachingRendere
     if (error instanceof RenderFailed) return refusal(version, Reason.RenderFailed, error.message);
     if (error instanceof RenderRefused) return refusal(version, Reason.RenderRefused, error.message);
     // helm or the chart repository failed (not the chart, not the values): still the release's fault, not kube-apiserver's.
-    return refusal(version, Reason.ReleaseFailed, error instanceof Error ? error.message : String(error));
+    return refusal(version, Reason.ReleaseFailed, errorMessage(error));
   }
 }
 

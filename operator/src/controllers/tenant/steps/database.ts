@@ -13,6 +13,7 @@ import {
   DatabaseOwnedByAnotherTenant, DatabaseUnavailable, generatePassword, type TenantDatabaseSpec,
 } from '../../../providers/database/index.js';
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
+import { errorMessage } from '../../../runtime/errors.js';
 import type { StepContext, StepOutcome } from '../context.js';
 
 const outcome = (status: StepOutcome['status'], reason: StepOutcome['reason'], message: string, report?: StepOutcome['report']): StepOutcome =>
@@ -41,7 +42,7 @@ function desiredPassword(context: StepContext, secret: SecretObject | undefined)
 function failure(error: unknown): StepOutcome {
   if (error instanceof DatabaseOwnedByAnotherTenant) return outcome('False', Reason.DatabaseOwnedByAnotherTenant, error.message);
   if (error instanceof DatabaseUnavailable) return outcome('False', Reason.DatabaseUnavailable, error.message);
-  return outcome('False', Reason.DatabaseProviderFailed, error instanceof Error ? error.message : String(error));
+  return outcome('False', Reason.DatabaseProviderFailed, errorMessage(error));
 }
 
 export async function ensureDatabase(context: StepContext): Promise<StepOutcome> {

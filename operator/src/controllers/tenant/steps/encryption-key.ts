@@ -9,6 +9,7 @@ import {
   KeyProviderThrottled, KeyProviderUnavailable, KeyRequestRefused, partitionOf, tenantPrincipal, type TenantKeySpec,
 } from '../../../providers/kms/index.js';
 import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
+import { errorMessage } from '../../../runtime/errors.js';
 import type { StepContext, StepOutcome } from '../context.js';
 
 const outcome = (status: StepOutcome['status'], reason: StepOutcome['reason'], message: string, report?: StepOutcome['report']): StepOutcome =>
@@ -31,7 +32,7 @@ function failure(error: unknown): StepOutcome {
   if (error instanceof KeyProviderUnavailable) return outcome('False', Reason.KeyProviderUnavailable, error.message);
   if (error instanceof KeyRequestRefused) return outcome('False', Reason.KeyRequestRefused, error.message);
   // Anything else (its credentials Secret, a principal template that gives no ARN) is a KMS fault too.
-  return outcome('False', Reason.KeyProviderFailed, error instanceof Error ? error.message : String(error));
+  return outcome('False', Reason.KeyProviderFailed, errorMessage(error));
 }
 
 export async function ensureEncryptionKey(context: StepContext): Promise<StepOutcome> {
