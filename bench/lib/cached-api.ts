@@ -9,7 +9,7 @@ import { createApp } from '../../operator/src/api-server/app.js';
 import { RateLimiter } from '../../operator/src/api-server/rate-limit.js';
 import { KubeTenantStore } from '../../operator/src/api-server/tenant-store.js';
 import { defaultTokenSecret, KubeTokenStore } from '../../operator/src/api-server/token-store.js';
-import { TenantSchema, type Tenant } from '../../operator/src/api/tenant.js';
+import { apiVersion, TenantSchema, type Tenant } from '../../operator/src/api/tenant.js';
 import { KubeClient } from '../../operator/src/kube/client.js';
 import { listerWatcher } from '../../operator/src/kube/list-watch.js';
 import { Informer } from '../../operator/src/runtime/informer.js';
@@ -18,7 +18,7 @@ import { createLogger } from '../../operator/src/runtime/logging.js';
 const logger = createLogger({ silent: true });
 const client = KubeClient.load(process.env.KUBECONFIG);
 const informer = new Informer<Tenant & { metadata: { name: string } }>({
-  name: 'tenants', logger, listerWatcher: listerWatcher(client, { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant' }),
+  name: 'tenants', logger, listerWatcher: listerWatcher(client, { apiVersion, kind: 'Tenant' }),
 });
 
 class CachedTenantStore extends KubeTenantStore {
