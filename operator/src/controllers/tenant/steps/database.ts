@@ -13,10 +13,9 @@ import {
   DatabaseOwnedByAnotherTenant, DatabaseProviderError, DatabaseUnavailable, generatePassword, type TenantDatabaseSpec,
 } from '../../../providers/database/index.js';
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 
-const outcome = (status: StepOutcome['status'], reason: StepOutcome['reason'], message: string, report?: StepOutcome['report']): StepOutcome =>
-  ({ type: ConditionType.DatabaseReady, status, reason, message, ...(report ? { report } : {}) });
+const outcome = outcomeFor(ConditionType.DatabaseReady);
 
 export function databaseSpec(context: StepContext): TenantDatabaseSpec {
   const { tenant, plan } = context;
