@@ -6,7 +6,7 @@
  *   KUBECONFIG=... PORT=... node --import tsx bench/lib/cached-api.ts
  */
 import { createApp } from '../../operator/src/api-server/app.js';
-import { RateLimiter } from '../../operator/src/api-server/rate-limit.js';
+import { LocalRateLimit } from '../../operator/src/api-server/rate-limit/local.js';
 import { KubeTenantStore } from '../../operator/src/api-server/tenant-store.js';
 import { defaultTokenSecret, KubeTokenStore } from '../../operator/src/api-server/token-store.js';
 import { apiVersion, TenantSchema, type Tenant } from '../../operator/src/api/tenant.js';
@@ -33,7 +33,7 @@ await informer.waitForSync();
 const app = createApp({
   tenants: new CachedTenantStore(client),
   auth: { tokens: new KubeTokenStore({ client, secret: defaultTokenSecret }) },
-  rateLimiter: new RateLimiter({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
+  rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
   auditTrail: null,
   logger,
 });

@@ -16,7 +16,7 @@ import { CachedTenantStore } from './cached-tenant-store.js';
 import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/config.js';
 import { PgAuditTrail } from './audit-trail/store.js';
 import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
-import { RateLimiter } from './rate-limit.js';
+import { LocalRateLimit } from './rate-limit/local.js';
 import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
 
 export const ApiServerConfigSchema = z.strictObject({
@@ -56,7 +56,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
   const app = createApp({
     tenants: new CachedTenantStore(client, tenantCache),
     auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
-    rateLimiter: new RateLimiter(config.rateLimit),
+    rateLimit: new LocalRateLimit(config.rateLimit),
     auditTrail,
     auditReports: { latest: () => readPublishedReport(client, config.auditReport) },
     logger,
