@@ -16,7 +16,7 @@ import { CachedTenantStore } from './cached-tenant-store.js';
 import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/config.js';
 import { PgAuditTrail } from './audit-trail/store.js';
 import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
-import { LocalRateLimit } from './rate-limit/local.js';
+import { openRateLimit } from './rate-limit/open.js';
 import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
 
 export const ApiServerConfigSchema = z.strictObject({
@@ -51,12 +51,13 @@ async function openAuditTrail(config: AuditTrailConfig, logger: Logger): Promise
 export async function startApiServer(options: { config: ApiServerConfig; client: KubeClient; logger: Logger }): Promise<Server> {
   const { config, client, logger } = options;
   const auditTrail = await openAuditTrail(config.auditTrail, logger);
+  const rateLimit = await openRateLimit(config.rateLimit, config.auditTrail.url, logger);
   const tenantCache = new Informer<Tenant>({ name: 'tenants', logger, listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }) });
   tenantCache.start();
   const app = createApp({
     tenants: new CachedTenantStore(client, tenantCache),
     auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
-    rateLimit: new LocalRateLimit(config.rateLimit),
+    rateLimit: rateLimit.store,
     auditTrail,
     auditReports: { latest: () => readPublishedReport(client, config.auditReport) },
     logger,
@@ -69,6 +70,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     server.once('error', reject);
     server.once('close', () => {
       auditTrail?.close().catch(() => undefined);
+      rateLimit.close().catch(() => undefined);
       tenantCache.stop().catch(() => undefined);
     });
     // Slow clients must not hold connections open indefinitely.

@@ -7,12 +7,14 @@
  * current head, so an operator can record it for the next run.
  * `bulkhead audit-trail init [--grant ROLE]` creates the table and its append-only triggers as
  * their owner, or upgrades an existing table to the current record format, and lets ROLE (the
- * API's role) insert and select. Both connect to BULKHEAD_AUDIT_TRAIL_URL; verify needs only SELECT.
+ * API's role) insert and select; it creates the API's shared rate limit table beside it too, which
+ * ROLE may read and write (api-server/rate-limit/table.ts). Both connect to BULKHEAD_AUDIT_TRAIL_URL; verify needs only SELECT.
  */
 import { parseArgs } from 'node:util';
 import { AuditTrailConfigSchema } from '../api-server/audit-trail/config.js';
 import { grantAppend } from '../api-server/audit-trail/schema.js';
 import { PgAuditTrail } from '../api-server/audit-trail/store.js';
+import { ensureRateLimitTable, grantRateLimit } from '../api-server/rate-limit/table.js';
 import { isTrustworthy, verifyChain, type VerifyResult } from '../api-server/audit-trail/verify.js';
 
 export const auditTrailUsage = `usage: bulkhead audit-trail verify [--expect-head HASH] [--format text|json]
@@ -73,9 +75,13 @@ async function init(trail: PgAuditTrail, args: string[], stdout: Output): Promis
   const schema = await trail.ensureSchema();
   stdout.write({ created: 'Created the audit trail table\n', upgraded: 'Upgraded the audit trail table to record format 2\n',
     exists: 'The audit trail table exists\n' }[schema]);
+  const rateLimit = await ensureRateLimitTable(trail.connectionPool);
+  stdout.write(rateLimit === 'created' ? 'Created the rate limit table\n' : 'The rate limit table exists\n');
   if (values.grant) {
     await grantAppend(trail.connectionPool, values.grant);
     stdout.write(`Granted SELECT, INSERT on the audit trail to ${values.grant}\n`);
+    await grantRateLimit(trail.connectionPool, values.grant);
+    stdout.write(`Granted SELECT, INSERT, UPDATE, DELETE on the rate limit table to ${values.grant}\n`);
   }
   return 0;
 }
