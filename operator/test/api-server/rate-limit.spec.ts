@@ -107,8 +107,8 @@ describe('the onboarding API rate limit across replicas', function () {
     const table = quoteIdentifier(rateLimitTable);
     const [stale, recent, active] = [`stale-${runId}`, `recent-${runId}`, `active-${runId}`];
     try {
-      await withSuperuser(database.database, (client) => client.query(`INSERT INTO ${table} (caller, full_at, allowed) VALUES
-        ($1, now() - interval '2 minutes', true), ($2, now() - interval '10 seconds', true), ($3, now() + interval '10 seconds', true)`,
+      await withSuperuser(database.database, (client) => client.query(`INSERT INTO ${table} (caller, full_at, updated_at, allowed) VALUES
+        ($1, now() - interval '2 minutes', now(), true), ($2, now() - interval '10 seconds', now(), true), ($3, now() + interval '10 seconds', now(), true)`,
       [stale, recent, active]));
       assert.equal(await shared.deleteExpired(), 1);
       const callers = await withSuperuser(database.database, async (client) =>
@@ -122,7 +122,7 @@ describe('the onboarding API rate limit across replicas', function () {
   it('cleans up on its own as requests come in', async function () {
     const stale = `stale-again-${runId}`;
     await withSuperuser(database.database, (client) => client.query(
-      `INSERT INTO ${quoteIdentifier(rateLimitTable)} (caller, full_at, allowed) VALUES ($1, now() - interval '2 minutes', true)`, [stale]));
+      `INSERT INTO ${quoteIdentifier(rateLimitTable)} (caller, full_at, updated_at, allowed) VALUES ($1, now() - interval '2 minutes', now(), true)`, [stale]));
     const { api } = await replica();
     await call(api, 'GET', '/openapi.json', { token: await mint() });
     await eventually('the stale row to be deleted', () => withSuperuser(database.database, async (client) =>

@@ -3,7 +3,7 @@
  * Generic Cell Rate Algorithm (a token bucket kept as one timestamp, as redis-cell does). With
  * T = 1/refillPerSecond and span = capacity·T, a request is allowed when
  * max(full_at, now) + T − now ≤ span, and then moves full_at to max(full_at, now) + T. A refused
- * request changes nothing, so a caller that keeps knocking is not held back longer for it. The
+ * request spends nothing, so a caller that keeps knocking is not held back longer for it. The
  * database's clock decides, so replicas' clocks need not agree. Rows whose bucket has been full
  * for a minute are deleted now and then (at most once a minute per replica).
  */
@@ -11,14 +11,21 @@ import pg from 'pg';
 import { decisionOf, type RateDecision, type RateLimitPolicy, type RateLimitStore } from './decision.js';
 import { ensureRateLimitTable, table } from './table.js';
 
-/** Both columns are computed from the old row (PostgreSQL evaluates every SET against it). */
-const fits = 'GREATEST(bucket.full_at, statement_timestamp()) + make_interval(secs => $2) <= statement_timestamp() + make_interval(secs => $3)';
-const takeStatement = `INSERT INTO ${table} AS bucket (caller, full_at, allowed)
-  VALUES ($1, statement_timestamp() + make_interval(secs => $2), true)
+/**
+ * Every column is computed from the old row (PostgreSQL evaluates every SET against it). `now` never
+ * goes back for a row: two requests racing on one caller take the row lock in either order, and
+ * the one that started first must not count from an earlier instant than the one already applied.
+ */
+const now = 'GREATEST(bucket.updated_at, statement_timestamp())';
+const next = `GREATEST(bucket.full_at, ${now}) + make_interval(secs => $2)`;
+const fits = `${next} <= ${now} + make_interval(secs => $3)`;
+const takeStatement = `INSERT INTO ${table} AS bucket (caller, full_at, updated_at, allowed)
+  VALUES ($1, statement_timestamp() + make_interval(secs => $2), statement_timestamp(), true)
   ON CONFLICT (caller) DO UPDATE SET
     allowed = ${fits},
-    full_at = CASE WHEN ${fits} THEN GREATEST(bucket.full_at, statement_timestamp()) + make_interval(secs => $2) ELSE bucket.full_at END
-  RETURNING allowed, EXTRACT(EPOCH FROM full_at - statement_timestamp())::float8 AS full_in`;
+    full_at = CASE WHEN ${fits} THEN ${next} ELSE bucket.full_at END,
+    updated_at = ${now}
+  RETURNING allowed, EXTRACT(EPOCH FROM full_at - updated_at)::float8 AS full_in`;
 const cleanupStatement = `DELETE FROM ${table} WHERE full_at < statement_timestamp() - interval '1 minute'`;
 
 export interface PgRateLimitOptions extends RateLimitPolicy {

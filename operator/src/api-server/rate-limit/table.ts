@@ -1,7 +1,7 @@
 /**
  * The rate limit's table, in the audit trail's database: one row per caller holding the moment its
  * bucket is full again (GCRA's "theoretical arrival time"; a row in the past is the same as no
- * row, and is deleted). Created, like the trail's table, by `bulkhead audit-trail init` as the
+ * row, and is deleted) and the latest instant it was looked at. Created, like the trail's table, by `bulkhead audit-trail init` as the
  * owner (which grants the API's role SELECT, INSERT, UPDATE, DELETE on it with --grant), or by the
  * API itself at start when its role may create tables (a development setup).
  */
@@ -16,6 +16,7 @@ const createStatements = [
   `CREATE TABLE IF NOT EXISTS ${table} (
     caller text PRIMARY KEY,
     full_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
     allowed boolean NOT NULL
   )`,
   `CREATE INDEX IF NOT EXISTS ${expiryIndex} ON ${table} (full_at)`,
