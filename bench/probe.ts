@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { namespaceName } from '../operator/src/api/names.js';
-import type { Tenant } from '../operator/src/api/tenant.js';
+import { apiVersion, type Tenant } from '../operator/src/api/tenant.js';
 import { ClusterReader, listAll } from '../operator/src/audit/cluster-reads.js';
 import { defaultAssumptions } from '../operator/src/audit/network/index.js';
 import { auditOnTheWire } from '../operator/src/audit/wire/index.js';
@@ -34,7 +34,7 @@ const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
 async function fleet(kc: k8s.KubeConfig, client: KubeClient, count: number): Promise<Tenant[]> {
   const names = Array.from({ length: count }, (_, index) => `pb-${String(index).padStart(3, '0')}`);
   await applyObjects(kc, names.map((name) => tenantManifest(name)));
-  const tenants = (await listAll<Tenant>(client, 'bulkhead.dev/v1alpha1', 'Tenant')).filter((tenant) => names.includes(tenant.metadata.name));
+  const tenants = (await listAll<Tenant>(client, apiVersion, 'Tenant')).filter((tenant) => names.includes(tenant.metadata.name));
   const core = kc.makeApiClient(k8s.CoreV1Api);
   for (const namespace of [ingressNamespace, ...tenants.map(namespaceName)]) {
     await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } }).catch(() => undefined);

@@ -11,6 +11,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { hostCidr } from '../operator/src/api/cidr.js';
 import { deploymentProblem } from '../operator/src/resources/release-objects.js';
 import type { KubeObject } from '../operator/src/runtime/types.js';
 import type { Environment } from '../testenv/src/environment.js';
@@ -54,7 +55,7 @@ type Kubectl = (...args: string[]) => string;
 export function installValues(env: Environment, settings: InstallSettings, tag: string): Record<string, unknown> {
   const apiServer = new URL(env.server);
   const kms = new URL(env.kms.endpoint);
-  const to = (address: string): { ipBlock: { cidr: string } }[] => [{ ipBlock: { cidr: `${address}/32` } }];
+  const to = (address: string): { ipBlock: { cidr: string } }[] => [{ ipBlock: { cidr: hostCidr(address) } }];
   return {
     image: { repository: imageRepository, tag, pullPolicy: 'Never' },
     operator: {

@@ -6,10 +6,10 @@
  *   KUBECONFIG=... PORT=... node --import tsx bench/lib/cached-api.ts
  */
 import { createApp } from '../../operator/src/api-server/app.js';
-import { RateLimiter } from '../../operator/src/api-server/rate-limit.js';
+import { LocalRateLimit } from '../../operator/src/api-server/rate-limit/local.js';
 import { KubeTenantStore } from '../../operator/src/api-server/tenant-store.js';
 import { defaultTokenSecret, KubeTokenStore } from '../../operator/src/api-server/token-store.js';
-import { TenantSchema, type Tenant } from '../../operator/src/api/tenant.js';
+import { apiVersion, TenantSchema, type Tenant } from '../../operator/src/api/tenant.js';
 import { KubeClient } from '../../operator/src/kube/client.js';
 import { listerWatcher } from '../../operator/src/kube/list-watch.js';
 import { Informer } from '../../operator/src/runtime/informer.js';
@@ -18,7 +18,7 @@ import { createLogger } from '../../operator/src/runtime/logging.js';
 const logger = createLogger({ silent: true });
 const client = KubeClient.load(process.env.KUBECONFIG);
 const informer = new Informer<Tenant & { metadata: { name: string } }>({
-  name: 'tenants', logger, listerWatcher: listerWatcher(client, { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant' }),
+  name: 'tenants', logger, listerWatcher: listerWatcher(client, { apiVersion, kind: 'Tenant' }),
 });
 
 class CachedTenantStore extends KubeTenantStore {
@@ -33,7 +33,7 @@ await informer.waitForSync();
 const app = createApp({
   tenants: new CachedTenantStore(client),
   auth: { tokens: new KubeTokenStore({ client, secret: defaultTokenSecret }) },
-  rateLimiter: new RateLimiter({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
+  rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
   auditTrail: null,
   logger,
 });

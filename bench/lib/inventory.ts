@@ -7,6 +7,7 @@
  */
 import { type AliasListEntry, DescribeKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import pg from 'pg';
+import { apiVersion } from '../../operator/src/api/tenant.js';
 import type { KubeClient } from '../../operator/src/kube/client.js';
 import { parseOwnershipComment } from '../../operator/src/providers/database/ownership.js';
 import type { KubeObject } from '../../operator/src/runtime/types.js';
@@ -84,7 +85,7 @@ async function keys(env: Environment): Promise<KeyEntry[]> {
 
 export async function takeInventory(env: Environment, client: KubeClient): Promise<Inventory> {
   const [tenants, namespaces, data, keyEntries] = await Promise.all([
-    client.list<KubeObject>('bulkhead.dev/v1alpha1', 'Tenant'),
+    client.list<KubeObject>(apiVersion, 'Tenant'),
     client.list<KubeObject>('v1', 'Namespace', { labelSelector: 'app.kubernetes.io/managed-by=bulkhead' }),
     databaseObjects(env),
     keys(env),

@@ -11,6 +11,7 @@ import type { OperatorConfig } from '../../operator/src/api/operator-config.js';
 import { managedByLabel, managedByValue } from '../../operator/src/api/labels.js';
 import { namespaceName } from '../../operator/src/api/names.js';
 import type { TenantPlan } from '../../operator/src/api/tenant-plan.js';
+import { apiVersion } from '../../operator/src/api/tenant.js';
 import type { StepContext, StepOutcome } from '../../operator/src/controllers/tenant/context.js';
 import { OwnedObjects, ownedKinds, type OwnedKind } from '../../operator/src/controllers/tenant/owned-objects.js';
 import { RegionalProviders } from '../../operator/src/controllers/tenant/regional-providers.js';
@@ -83,9 +84,9 @@ export class PlainOnboarding {
   }
 
   private async onboardOnce(name: string): Promise<number> {
-    const tenant = await this.reader.get<StepContext['tenant']>({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name });
+    const tenant = await this.reader.get<StepContext['tenant']>({ apiVersion, kind: 'Tenant', name });
     if (!tenant) throw new Error(`tenant ${name} does not exist`);
-    const plan = await this.reader.get<TenantPlan & KubeObject>({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'TenantPlan', name: tenant.spec.plan });
+    const plan = await this.reader.get<TenantPlan & KubeObject>({ apiVersion, kind: 'TenantPlan', name: tenant.spec.plan });
     if (!plan) throw new Error(`plan ${tenant.spec.plan} does not exist`);
     const context: StepContext = {
       tenant, plan, namespace: namespaceName(tenant), config: this.config, client: this.client, owned: this.owned, providers: this.providers, logger,

@@ -5,6 +5,7 @@
  * watch (say, kube-apiserver restarted) is re-listed and resumed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { apiVersion } from '../../operator/src/api/tenant.js';
 import type { KubeClient } from '../../operator/src/kube/client.js';
 import type { KubeObject } from '../../operator/src/runtime/types.js';
 import { tenantManifest, type TenantObject } from '../../operator/test/support/tenants.js';
@@ -81,9 +82,9 @@ export class TenantTracker {
   private async loop(): Promise<void> {
     while (!this.abort.signal.aborted) {
       try {
-        const list = await this.client.list<Tenant>('bulkhead.dev/v1alpha1', 'Tenant');
+        const list = await this.client.list<Tenant>(apiVersion, 'Tenant');
         for (const tenant of list.items) this.observe(tenant);
-        await this.client.watch<Tenant>({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', resourceVersion: list.resourceVersion,
+        await this.client.watch<Tenant>({ apiVersion, kind: 'Tenant', resourceVersion: list.resourceVersion,
           allowWatchBookmarks: true, timeoutSeconds: 120 }, (event) => {
           if (event.type === 'ADDED' || event.type === 'MODIFIED') this.observe(event.object);
         }, this.abort.signal);

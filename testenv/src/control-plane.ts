@@ -186,22 +186,37 @@ function componentKubeconfig(launch: Launch, name: string, client: ClientCertifi
   return path;
 }
 
-async function startControllerManager(launch: Launch): Promise<void> {
-  const { bin, certs, dir, processes } = launch;
-  const kubeconfig = componentKubeconfig(launch, 'kube-controller-manager', certs.clients.controllerManager);
+/**
+ * What kube-controller-manager and kube-scheduler share: one client certificate for talking to
+ * kube-apiserver and for checking their own callers, a self-signed serving certificate on a free
+ * loopback port, and no leader election (one of each).
+ */
+async function componentFlags(launch: Launch, name: string, client: ClientCertificate): Promise<{ port: number; flags: string[] }> {
+  const kubeconfig = componentKubeconfig(launch, name, client);
   const port = await freePort();
-  const manager = startProcess({
-    name: 'kube-controller-manager',
-    command: bin['kube-controller-manager'],
-    log: logFile(launch, 'kube-controller-manager'),
-    args: [
+  return {
+    port,
+    flags: [
       `--kubeconfig=${kubeconfig}`,
       `--authentication-kubeconfig=${kubeconfig}`,
       `--authorization-kubeconfig=${kubeconfig}`,
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
-      `--cert-dir=${join(dir, 'controller-manager-certs')}`,
+      `--cert-dir=${join(launch.dir, `${name}-certs`)}`,
       '--leader-elect=false',
+    ],
+  };
+}
+
+async function startControllerManager(launch: Launch): Promise<void> {
+  const { bin, certs, processes } = launch;
+  const { flags } = await componentFlags(launch, 'kube-controller-manager', certs.clients.controllerManager);
+  const manager = startProcess({
+    name: 'kube-controller-manager',
+    command: bin['kube-controller-manager'],
+    log: logFile(launch, 'kube-controller-manager'),
+    args: [
+      ...flags,
       `--service-account-private-key-file=${certs.serviceAccountKey}`,
       `--root-ca-file=${certs.caCert}`,
       '--use-service-account-credentials=true',
@@ -216,23 +231,9 @@ async function startControllerManager(launch: Launch): Promise<void> {
 }
 
 async function startScheduler(launch: Launch): Promise<void> {
-  const { bin, certs, dir, processes } = launch;
-  const kubeconfig = componentKubeconfig(launch, 'kube-scheduler', certs.clients.scheduler);
-  const port = await freePort();
-  const scheduler = startProcess({
-    name: 'kube-scheduler',
-    command: bin['kube-scheduler'],
-    log: logFile(launch, 'kube-scheduler'),
-    args: [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      '--bind-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--cert-dir=${join(dir, 'scheduler-certs')}`,
-      '--leader-elect=false',
-    ],
-  });
+  const { bin, certs, processes } = launch;
+  const { port, flags } = await componentFlags(launch, 'kube-scheduler', certs.clients.scheduler);
+  const scheduler = startProcess({ name: 'kube-scheduler', command: bin['kube-scheduler'], log: logFile(launch, 'kube-scheduler'), args: flags });
   processes.push(scheduler);
   await waitUntil(scheduler, 'kube-scheduler to be healthy', () => insecureHealthCheck(`https://127.0.0.1:${port}/healthz`));
 }

@@ -3,6 +3,7 @@
  * specs, the demo and the audit probes: which CIDRs tenants' egress must exclude, where the node
  * and the platform services are, and which "external" hosts exist. See node/addresses.ts for the plan.
  */
+import { hostCidr } from '../../operator/src/api/cidr.js';
 import { dnsServiceIP, externalHosts, hostAddress, nodeAddress, platformAddress, podCIDR, podGateway, serviceCIDR,
   type ExternalHost } from './node/addresses.js';
 
@@ -58,6 +59,5 @@ export interface ClusterRanges {
 
 export function clusterRanges(env: { network?: EnvironmentNetwork }): ClusterRanges {
   const network = env.network ?? kwokNetwork();
-  const host = (address: string): string => (address.includes(':') ? `${address}/128` : `${address}/32`);
-  return { pods: [network.podCIDR], services: [network.serviceCIDR], nodes: network.nodeAddresses.map(host) };
+  return { pods: [network.podCIDR], services: [network.serviceCIDR], nodes: network.nodeAddresses.map(hostCidr) };
 }

@@ -21,7 +21,7 @@ import { InFlightRequests } from './idempotency.js';
 import { requestMetrics } from './metrics.js';
 import { errorHandler, jsonBody, notFoundRoute, rateLimit, requestLog, securityHeaders } from './middleware.js';
 import { openApiDocument } from './openapi.js';
-import { RateLimiter } from './rate-limit.js';
+import { LocalRateLimit } from './rate-limit/local.js';
 import { deleteTenantHandler, patchTenantHandler } from './routes/change-tenant.js';
 import { latestAuditReportHandler } from './routes/audit-report.js';
 import { createTenantHandler } from './routes/create-tenant.js';
@@ -31,7 +31,7 @@ import { getTenantHandler, listTenantsHandler } from './routes/read-tenants.js';
 
 export function createApp(deps: AppDeps): Express {
   const clock = deps.clock ?? (() => new Date());
-  const limiter = deps.rateLimiter ?? new RateLimiter({ capacity: 60, refillPerSecond: 10 });
+  const limiter = deps.rateLimit ?? new LocalRateLimit({ capacity: 60, refillPerSecond: 10 });
   const inFlight = deps.inFlight ?? new InFlightRequests();
   const document = openApiDocument();
   const app = express();
@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders, requestLog(deps.logger));
   app.get('/healthz', healthzHandler);
   app.get('/readyz', readyzHandler(deps));
-  app.use(authenticate(deps.auth), rateLimit(limiter, clock));
+  app.use(authenticate(deps.auth), rateLimit(limiter));
   const recorded = changeRecorder({ trail: deps.auditTrail, logger: deps.logger, clock });
   app.get('/openapi.json', allow('openapi:read'), (_request, response) => { response.json(document); });
   app.post(tenantsPath, recorded, ...jsonBody(), createTenantHandler(deps, inFlight));

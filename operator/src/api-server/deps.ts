@@ -4,7 +4,7 @@ import type { AuditTrail } from './audit-trail/store.js';
 import type { Authenticators } from './auth.js';
 import type { InFlightRequests } from './idempotency.js';
 import type { ApiMetrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimitStore } from './rate-limit/decision.js';
 import type { TenantStore } from './tenant-store.js';
 
 export interface AppDeps {
@@ -17,7 +17,8 @@ export interface AppDeps {
    */
   auditTrail: AuditTrail | null;
   clock?: () => Date;
-  rateLimiter?: RateLimiter;
+  /** Callers' buckets; absent: kept in this process (rate-limit/local.ts) at 60, then 10 a second. */
+  rateLimit?: RateLimitStore;
   /** Kept by the app when absent; passed in by tests that want to look at it. */
   inFlight?: InFlightRequests;
   /** The latest signed isolation audit report the operator published; absent: the route answers 404. */

@@ -9,7 +9,7 @@ import { errorFields } from '../runtime/logging.js';
 import { principalOf } from './auth.js';
 import { problemTypeLocal, requestIdHeader } from './audit-trail/record-mutations.js';
 import { ApiProblem, sendProblem as send, type ProblemInit } from './problems.js';
-import type { RateLimiter } from './rate-limit.js';
+import { rateLimitHeaders, type RateLimitStore } from './rate-limit/decision.js';
 import { kubeProblem } from './validate.js';
 
 export const maximumBodyBytes = 64 * 1024;
@@ -39,14 +39,16 @@ export function jsonBody(): RequestHandler[] {
   return [requireJson, parse];
 }
 
-export function rateLimit(limiter: RateLimiter, now: () => Date): RequestHandler {
-  return (_request, response, next) => {
-    const decision = limiter.take(principalOf(response).id, now().getTime());
+/** Takes one request from the caller's bucket; every answer says what is left (rate-limit/decision.ts). */
+export function rateLimit(store: RateLimitStore): RequestHandler {
+  return async (_request, response, next) => {
+    const decision = await store.take(principalOf(response).id);
+    const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       throw new ApiProblem({ status: 429, type: 'rate-limited', title: 'Too many requests',
-        detail: `Slow down; retry in ${decision.retryAfterSeconds} s.`, errors: [{ field: 'Authorization', rule: 'rateLimit' }],
-        headers: { 'Retry-After': String(decision.retryAfterSeconds) } });
+        detail: `Slow down; retry in ${decision.retryAfterSeconds} s.`, errors: [{ field: 'Authorization', rule: 'rateLimit' }], headers });
     }
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     next();
   };
 }

@@ -20,7 +20,7 @@ import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/con
 import { PgAuditTrail } from './audit-trail/store.js';
 import { ApiMetrics } from './metrics.js';
 import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
-import { RateLimiter } from './rate-limit.js';
+import { openRateLimit } from './rate-limit/open.js';
 import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
 
 export const ApiServerConfigSchema = z.strictObject({
@@ -61,6 +61,7 @@ async function openAuditTrail(config: AuditTrailConfig, logger: Logger): Promise
 export async function startApiServer(options: { config: ApiServerConfig; client: KubeClient; logger: Logger }): Promise<Server> {
   const { config, client, logger } = options;
   const auditTrail = await openAuditTrail(config.auditTrail, logger);
+  const rateLimit = await openRateLimit(config.rateLimit, config.auditTrail.url, logger);
   const tenantCache = new Informer<Tenant>({ name: 'tenants', logger, listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }) });
   tenantCache.start();
   const metrics = config.metrics.enabled ? new ApiMetrics() : undefined;
@@ -69,7 +70,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
   const app = createApp({
     tenants: new CachedTenantStore(client, tenantCache),
     auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
-    rateLimiter: new RateLimiter(config.rateLimit),
+    rateLimit: rateLimit.store,
     auditTrail,
     auditReports: { latest: () => readPublishedReport(client, config.auditReport) },
     logger,
@@ -83,6 +84,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     server.once('error', reject);
     server.once('close', () => {
       auditTrail?.close().catch(() => undefined);
+      rateLimit.close().catch(() => undefined);
       tenantCache.stop().catch(() => undefined);
       metricsServer?.stop().catch(() => undefined);
     });

@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ConditionUpdate } from '../api/conditions.js';
-import type { Tenant } from '../api/tenant.js';
+import { apiVersion, tenantKind, type Tenant } from '../api/tenant.js';
 import type { KubeClient } from '../kube/client.js';
 import { sleep } from '../runtime/backoff.js';
 import { errorFields, type Logger } from '../runtime/logging.js';
@@ -105,7 +105,7 @@ export class PeriodicAudit {
   private async markUnverified(error: unknown): Promise<void> {
     const message = errorMessage(error);
     try {
-      const tenants = await listAll<Tenant>(this.options.client, 'bulkhead.dev/v1alpha1', 'Tenant');
+      const tenants = await listAll<Tenant>(this.options.client, apiVersion, tenantKind);
       await this.writeConditions(tenants, (tenant) => auditFailedCondition(tenant, message));
     } catch (listError) {
       this.options.logger.warn('Could not mark the tenants unverified', errorFields(listError));

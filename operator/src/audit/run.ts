@@ -10,8 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { tenantLabel } from '../api/labels.js';
 import type { OperatorConfig } from '../api/operator-config.js';
-import type { TenantPlan } from '../api/tenant-plan.js';
-import type { Tenant } from '../api/tenant.js';
+import { tenantPlanKind, type TenantPlan } from '../api/tenant-plan.js';
+import { apiVersion, tenantKind, type Tenant } from '../api/tenant.js';
 import { PlatformAddressResolver, type PlatformAddresses } from '../controllers/tenant/platform-addresses.js';
 import { AccessReviewClient } from '../kube/access-review.js';
 import type { KubeClient } from '../kube/client.js';
@@ -84,8 +84,6 @@ interface RunContext {
   generatedAt: Date;
 }
 
-const tenantApiVersion = 'bulkhead.dev/v1alpha1';
-
 async function clusterIdentity(client: KubeClient): Promise<{ server: string; kubeSystemUid: string }> {
   const kubeSystem = await client.get({ apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' });
   return { server: client.transport.server.origin, kubeSystemUid: kubeSystem?.metadata.uid ?? 'unknown' };
@@ -151,8 +149,8 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
   const { client, config } = request;
   const generatedAt = (request.now ?? (() => new Date()))();
   const [tenants, plans, cluster] = await Promise.all([
-    listAll<Tenant>(client, tenantApiVersion, 'Tenant'),
-    listAll<TenantPlan>(client, tenantApiVersion, 'TenantPlan'),
+    listAll<Tenant>(client, apiVersion, tenantKind),
+    listAll<TenantPlan>(client, apiVersion, tenantPlanKind),
     clusterIdentity(client),
   ]);
   const resolver = request.addresses ?? new PlatformAddressResolver(config);

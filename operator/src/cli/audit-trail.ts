@@ -8,12 +8,15 @@
  * current head, so an operator can record it for the next run.
  * `bulkhead audit-trail init [--grant ROLE]` creates the table and its append-only triggers as
  * their owner, or upgrades an existing table to the current record format, and lets ROLE (the
- * API's role) insert and select. Both connect to BULKHEAD_AUDIT_TRAIL_URL; verify needs only SELECT.
+ * API's role) insert and select; it creates the API's shared rate limit table beside it too, which
+ * ROLE may read and write (api-server/rate-limit/table.ts). Both connect to BULKHEAD_AUDIT_TRAIL_URL;
+ * verify needs only SELECT.
  * Their flags are in service-commands.ts.
  */
 import { AuditTrailConfigSchema } from '../api-server/audit-trail/config.js';
 import { grantAppend } from '../api-server/audit-trail/schema.js';
 import { PgAuditTrail } from '../api-server/audit-trail/store.js';
+import { ensureRateLimitTable, grantRateLimit } from '../api-server/rate-limit/table.js';
 import { isTrustworthy, verifyChain, type VerifyResult } from '../api-server/audit-trail/verify.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { render, type OutputFormat } from './output.js';
@@ -77,9 +80,16 @@ const schemaText = { created: 'Created the audit trail table', upgraded: 'Upgrad
 export function initAuditTrail({ grant, output }: AuditTrailInitRequest, { io }: CommandContext): Promise<number> {
   return withTrail(io.env, async (trail) => {
     const schema = await trail.ensureSchema();
-    if (grant) await grantAppend(trail.connectionPool, grant);
-    const text = [schemaText[schema], ...(grant ? [`Granted SELECT, INSERT on the audit trail to ${grant}`] : [])].map((line) => `${line}\n`).join('');
-    io.stdout.write(render(output, { schema, ...(grant ? { granted: grant } : {}) }, () => text));
+    const rateLimit = await ensureRateLimitTable(trail.connectionPool);
+    if (grant) {
+      await grantAppend(trail.connectionPool, grant);
+      await grantRateLimit(trail.connectionPool, grant);
+    }
+    const text = [
+      schemaText[schema], rateLimit === 'created' ? 'Created the rate limit table' : 'The rate limit table exists',
+      ...(grant ? [`Granted SELECT, INSERT on the audit trail to ${grant}`, `Granted SELECT, INSERT, UPDATE, DELETE on the rate limit table to ${grant}`] : []),
+    ].map((line) => `${line}\n`).join('');
+    io.stdout.write(render(output, { schema, rateLimitTable: rateLimit, ...(grant ? { granted: grant } : {}) }, () => text));
     return ExitCode.ok;
   });
 }

@@ -1,5 +1,6 @@
 /** Metadata every object Bulkhead builds for a tenant shares: labels and the owner reference. */
 import { tenantLabels } from '../api/labels.js';
+import { apiVersion, tenantKind } from '../api/tenant.js';
 import type { ObjectMeta, OwnerReference } from '../runtime/types.js';
 
 /** The parts of a Tenant the builders need to name and own its children. */
@@ -10,8 +11,8 @@ export interface TenantIdentity {
 
 export function ownerReference(tenant: TenantIdentity): OwnerReference {
   return {
-    apiVersion: 'bulkhead.dev/v1alpha1',
-    kind: 'Tenant',
+    apiVersion,
+    kind: tenantKind,
     name: tenant.name,
     uid: tenant.uid,
     controller: true,

@@ -9,6 +9,7 @@
  * (additive increase, multiplicative decrease, as TCP does). Time comes from `now` and `sleep`,
  * so tests need no real clock.
  */
+import { TokenBucket } from './token-bucket.js';
 
 /** What a pacer reports; see runtime/metrics.ts for the Prometheus side. */
 export interface PacerMetrics {
@@ -55,17 +56,14 @@ export class PacerBusy extends Error {
 
 interface Bucket {
   budget: number;
-  rate: number;
-  /** May go below zero: each reservation not yet due is a token owed. */
-  tokens: number;
-  last: number;
+  /** Its rate is the kind's current rate, the budget or less after a throttle. */
+  tokens: TokenBucket;
   /** Bumped by every throttle: a waiter of an older generation queues again. */
   generation: number;
 }
 
 export class Pacer {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly burst: number;
   private readonly maxWaitMs: number;
   private readonly slowdown: number;
   private readonly recoveryMs: number;
@@ -74,16 +72,14 @@ export class Pacer {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: PacerOptions) {
-    this.burst = options.burst ?? 1;
     this.maxWaitMs = options.maxWaitMs ?? 5_000;
     this.slowdown = options.slowdown ?? 0.5;
     this.recoveryMs = options.recoveryMs ?? 30_000;
     this.metrics = options.metrics ?? noopPacerMetrics;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleepUnlessAborted;
-    const start = this.now();
     for (const [kind, budget] of Object.entries(options.budgets)) {
-      this.buckets.set(kind, { budget, rate: budget, tokens: this.burst, last: start, generation: 0 });
+      this.buckets.set(kind, { budget, tokens: new TokenBucket({ rate: budget, burst: options.burst ?? 1, now: this.now }), generation: 0 });
       this.metrics.setRate(kind, budget);
     }
   }
@@ -97,7 +93,7 @@ export class Pacer {
   rate(kind: string): number | undefined {
     const bucket = this.buckets.get(kind);
     if (bucket) this.refill(kind, bucket);
-    return bucket?.rate;
+    return bucket?.tokens.rate;
   }
 
   /**
@@ -131,12 +127,12 @@ export class Pacer {
     const bucket = this.buckets.get(kind);
     if (bucket === undefined) return 0;
     this.refill(kind, bucket);
-    bucket.rate = Math.max(bucket.budget * floorShareOfBudget, bucket.rate * this.slowdown);
+    bucket.tokens.rate = Math.max(bucket.budget * floorShareOfBudget, bucket.tokens.rate * this.slowdown);
     // Nothing left over, nothing owed: the waiters queue again at the new rate.
-    bucket.tokens = 0;
+    bucket.tokens.empty();
     bucket.generation += 1;
     this.metrics.throttled(kind);
-    this.metrics.setRate(kind, bucket.rate);
+    this.metrics.setRate(kind, bucket.tokens.rate);
     return this.delayFor(bucket);
   }
 
@@ -155,28 +151,26 @@ export class Pacer {
       this.metrics.refused(kind);
       throw new PacerBusy(kind, delayMs);
     }
-    bucket.tokens -= 1;
+    bucket.tokens.take();
     return { delayMs, generation: bucket.generation };
   }
 
   /** A reservation given up before its turn came returns its token, unless a throttle cancelled it already. */
   private giveBack(bucket: Bucket, generation: number): void {
-    if (generation === bucket.generation) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+    if (generation === bucket.generation) bucket.tokens.giveBack();
   }
 
   private delayFor(bucket: Bucket): number {
-    return bucket.tokens >= 1 ? 0 : Math.ceil(((1 - bucket.tokens) / bucket.rate) * 1000);
+    return Math.ceil(bucket.tokens.delay());
   }
 
   /** Accrues tokens at the rate for the time since the last look, and lets a slowed rate climb back. */
   private refill(kind: string, bucket: Bucket): void {
-    const now = this.now();
-    const elapsed = Math.max(0, now - bucket.last);
-    bucket.last = now;
-    bucket.tokens = Math.min(this.burst, bucket.tokens + (elapsed / 1000) * bucket.rate);
-    if (bucket.rate < bucket.budget) {
-      bucket.rate = Math.min(bucket.budget, bucket.rate + bucket.budget * (1 - floorShareOfBudget) * (elapsed / this.recoveryMs));
-      this.metrics.setRate(kind, bucket.rate);
+    const elapsed = bucket.tokens.refill();
+    const { rate } = bucket.tokens;
+    if (rate < bucket.budget) {
+      bucket.tokens.rate = Math.min(bucket.budget, rate + bucket.budget * (1 - floorShareOfBudget) * (elapsed / this.recoveryMs));
+      this.metrics.setRate(kind, bucket.tokens.rate);
     }
   }
 }

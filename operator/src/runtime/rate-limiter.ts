@@ -3,6 +3,7 @@
  * per-key exponential backoff combined with a global token bucket, the larger delay winning
  * (client-go's DefaultControllerRateLimiter).
  */
+import { TokenBucket } from './token-bucket.js';
 
 export interface RateLimiter {
   /** Records one more failure of `key` and returns how long it should wait, in ms. */
@@ -60,26 +61,14 @@ export interface TokenBucketOptions {
  * token, and when none is left the caller is told to wait until its token will have accrued.
  */
 export class TokenBucketRateLimiter implements RateLimiter {
-  private readonly qps: number;
-  private readonly burst: number;
-  private readonly now: () => number;
-  private tokens: number;
-  private last: number;
+  private readonly bucket: TokenBucket;
 
   constructor(options: TokenBucketOptions = {}) {
-    this.qps = options.qps ?? 10;
-    this.burst = options.burst ?? 100;
-    this.now = options.now ?? Date.now;
-    this.tokens = this.burst;
-    this.last = this.now();
+    this.bucket = new TokenBucket({ rate: options.qps ?? 10, burst: options.burst ?? 100, now: options.now ?? Date.now });
   }
 
   when(_key: string): number {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
-    this.last = now;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+    return this.bucket.reserve();
   }
 
   forget(_key: string): void {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { prepareCluster } from '../support/setup.js';
 import { InFlightRequests } from '../../src/api-server/idempotency.js';
-import { RateLimiter } from '../../src/api-server/rate-limit.js';
+import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
 import {
   HealthSchema, PlanListSchema, ProblemSchema, TenantListSchema, TenantSummarySchema,
 } from '../../src/api-server/schemas.js';
@@ -372,7 +372,7 @@ describe('the onboarding API', function () {
 
   describe('rate limiting', function () {
     it('answers 429 with Retry-After once a token spends its burst', async function () {
-      const limited = await listen(fixture.deps({ rateLimiter: new RateLimiter({ capacity: 2, refillPerSecond: 0.1 }) }));
+      const limited = await listen(fixture.deps({ rateLimit: new LocalRateLimit({ capacity: 2, refillPerSecond: 0.1 }) }));
       try {
         for (let i = 0; i < 2; i++) assert.equal((await call(limited, 'GET', '/v1/plans', { token: auditor })).status, 200);
         const refused = await call(limited, 'GET', '/v1/plans', { token: auditor });

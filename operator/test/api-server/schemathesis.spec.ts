@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { testEnvironment } from '@bulkhead/testenv';
 import { createdByAnnotation } from '../../src/api-server/idempotency.js';
 import { openApiDocument } from '../../src/api-server/openapi.js';
-import { RateLimiter } from '../../src/api-server/rate-limit.js';
+import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
 import { publishReport, readPublishedReport } from '../../src/audit/publish.js';
 import { prepareCluster } from '../support/setup.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type RunningApi } from './support.js';
@@ -58,7 +58,7 @@ describe('the onboarding API under schemathesis', function () {
     // A real signed report for GET /v1/audit/report, so the auditor's route is fuzzed past its 404.
     await publishReport(fixture.client, reportConfigMap, signedAuditReport(dir));
     api = await listen(fixture.deps({
-      rateLimiter: new RateLimiter({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
+      rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
       auditReports: { latest: () => readPublishedReport(fixture.client, reportConfigMap) },
     }));
   });

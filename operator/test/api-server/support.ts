@@ -12,7 +12,7 @@ import type { AuditEntry, AuditRecord } from '../../src/api-server/audit-trail/r
 import { PgAuditTrail, type AuditTrail } from '../../src/api-server/audit-trail/store.js';
 import type { AppDeps } from '../../src/api-server/deps.js';
 import type { Role } from '../../src/api-server/roles.js';
-import { RateLimiter } from '../../src/api-server/rate-limit.js';
+import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
 import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
 import { KubeTokenStore } from '../../src/api-server/token-store.js';
 import { KubeClient } from '../../src/kube/client.js';
@@ -88,7 +88,7 @@ export function apiFixture(): ApiFixture {
     // refuses. The specs of rate limiting pass their own small one.
     deps: (overrides = {}) => ({
       tenants, auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: new SharedAuditTrail(),
-      rateLimiter: new RateLimiter({ capacity: 1_000_000, refillPerSecond: 1_000_000 }), ...overrides,
+      rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }), ...overrides,
     }),
     mint: (role, name) => tokens.create(name ?? `${role}-${(minted += 1)}`, role),
   };

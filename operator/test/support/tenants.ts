@@ -3,8 +3,10 @@ import * as k8s from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { applyObjects, eventually, isGone, manifestsIn, repoRoot } from './cluster.js';
 
-export const group = 'bulkhead.dev';
-export const version = 'v1alpha1';
+import { group } from '../../src/api/labels.js';
+import { apiVersion, version } from '../../src/api/tenant.js';
+
+export { group, version };
 
 export interface TenantObject extends k8s.KubernetesObject {
   spec: Record<string, unknown> & { plan: string };
@@ -17,7 +19,7 @@ export interface TenantObject extends k8s.KubernetesObject {
 
 export function tenantManifest(name: string, spec: Record<string, unknown> = {}): TenantObject {
   return {
-    apiVersion: `${group}/${version}`,
+    apiVersion,
     kind: 'Tenant',
     metadata: { name },
     spec: {

@@ -5,6 +5,7 @@
  */
 import { failed, passed, type AuditCheck, type InputObject, type ReachabilityMatrix } from '../model.js';
 import type { ReportParts } from './build.js';
+import { apiVersion, tenantKind } from '../../api/tenant.js';
 
 export const sampleTenants = ['acme', 'globex', 'initech'] as const;
 
@@ -46,7 +47,7 @@ function networkCheck(tenant: string, namespace: string): AuditCheck {
 
 function sampleInputs(): InputObject[] {
   return sampleTenants.flatMap((tenant, index) => [
-    { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name: tenant, uid: `0000000${index}-aaaa-4000-8000-000000000001`, resourceVersion: `${100 + index}` },
+    { apiVersion, kind: tenantKind, name: tenant, uid: `0000000${index}-aaaa-4000-8000-000000000001`, resourceVersion: `${100 + index}` },
     { apiVersion: 'v1', kind: 'Namespace', name: `tenant-${tenant}`, uid: `0000000${index}-bbbb-4000-8000-000000000002`, resourceVersion: `${200 + index}` },
     { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace: `tenant-${tenant}`, name: 'default-deny', uid: `0000000${index}-cccc-4000-8000-000000000003`, resourceVersion: `${300 + index}` },
   ]);

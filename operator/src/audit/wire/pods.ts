@@ -12,6 +12,7 @@
  *
  * Both stop on their own (activeDeadlineSeconds) if the audit that made them dies before deleting them.
  */
+import { apiVersion, tenantKind } from '../../api/tenant.js';
 import type { KubeObject } from '../../runtime/types.js';
 import { probeRunLabel, type ProbeSite } from './model.js';
 
@@ -56,7 +57,7 @@ function base(site: ProbeSite, name: string, runId: string, settings: ProbePodSe
       namespace: site.namespace,
       labels: { ...site.labels, [probeRunLabel]: runId },
       ...(site.tenant ? {
-        ownerReferences: [{ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name: site.tenant.name, uid: site.tenant.uid, controller: true, blockOwnerDeletion: false }],
+        ownerReferences: [{ apiVersion, kind: tenantKind, name: site.tenant.name, uid: site.tenant.uid, controller: true, blockOwnerDeletion: false }],
       } : {}),
     },
     spec: {

@@ -5,7 +5,7 @@
  */
 import { ConditionType, Reason, type Condition } from '../../api/conditions.js';
 import { RolloutSpecSchema, appVersionAnnotation, canaryLabel, type Rollout, type RolloutSpecInput, type RolloutStatus } from '../../api/rollout.js';
-import type { Tenant } from '../../api/tenant.js';
+import { apiVersion, type Tenant } from '../../api/tenant.js';
 import type { FleetTenant } from './fleet.js';
 import type { RolloutPlan } from './plan-types.js';
 import { planRollout } from './planner.js';
@@ -34,7 +34,7 @@ export interface TenantOptions {
 export function fleetTenant(name: string, options: TenantOptions = {}): FleetTenant {
   const generation = options.generation ?? 1;
   const tenant: Tenant = {
-    apiVersion: 'bulkhead.dev/v1alpha1',
+    apiVersion,
     kind: 'Tenant',
     metadata: {
       name, generation, resourceVersion: '100', creationTimestamp: '2025-01-01T00:00:00Z',
@@ -64,7 +64,7 @@ function statusOf(options: TenantOptions, generation: number): Tenant['status'] 
 
 export function rollout(spec: RolloutSpecInput, options: { name?: string; status?: RolloutStatus; generation?: number; created?: string; annotations?: Record<string, string> } = {}): Rollout {
   return {
-    apiVersion: 'bulkhead.dev/v1alpha1',
+    apiVersion,
     kind: 'Rollout',
     metadata: {
       name: options.name ?? 'to-2', generation: options.generation ?? 1,

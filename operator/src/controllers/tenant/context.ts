@@ -64,6 +64,12 @@ export interface StepOutcome {
 
 export type Step = (context: StepContext) => Promise<StepOutcome>;
 
+/** The outcome builder of the step that owns condition `type`: every outcome it returns names that condition. */
+export function outcomeFor(type: ConditionType) {
+  return (status: StepOutcome['status'], reason: Reason, message: string, report?: StepOutcome['report']): StepOutcome =>
+    ({ type, status, reason, message, ...(report ? { report } : {}) });
+}
+
 /** Runs `compute` on the first call only and hands every caller the same promise. */
 export function once<T>(compute: () => Promise<T>): () => Promise<T> {
   let result: Promise<T> | undefined;

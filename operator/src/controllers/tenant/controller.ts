@@ -9,8 +9,8 @@
 import { managedByLabel, managedByValue, orphanDataAnnotation } from '../../api/labels.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
-import type { Tenant } from '../../api/tenant.js';
-import type { TenantPlan } from '../../api/tenant-plan.js';
+import { apiVersion, tenantKind, type Tenant } from '../../api/tenant.js';
+import { tenantPlanKind, type TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { listerWatcher } from '../../kube/list-watch.js';
@@ -48,7 +48,6 @@ export interface TenantController {
   tenants: Informer<Tenant>;
 }
 
-const tenantApiVersion = 'bulkhead.dev/v1alpha1';
 /** Long enough to cost little (a reconcile of a Ready tenant reads, never writes), short enough to repair within the hour. */
 export const tenantResyncPeriodMs = 10 * 60_000;
 /** The resync period is cut into this many slices; each object comes up in the slice its UID hashes to. */
@@ -83,8 +82,8 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
       listerWatcher: listerWatcher<T>(client, { apiVersion, kind, labelSelector: only?.labelSelector }),
     });
 
-  const tenants = informer<Tenant>('tenants', tenantApiVersion, 'Tenant');
-  const plans = informer<TenantPlan>('tenantplans', tenantApiVersion, 'TenantPlan');
+  const tenants = informer<Tenant>('tenants', apiVersion, tenantKind);
+  const plans = informer<TenantPlan>('tenantplans', apiVersion, tenantPlanKind);
   const ownedSelector = `${managedByLabel}=${managedByValue}`;
   const owned = Object.fromEntries(Object.entries(ownedKinds).map(([kind, { apiVersion }]) => [kind,
     informer(kind.toLowerCase(), apiVersion, kind, { labelSelector: ownedSelector, transform: ownedCacheTransforms[kind as OwnedKind] })],

@@ -5,10 +5,10 @@
  * and retry instead of overwriting someone else's finalizer.
  */
 import { fieldManager, tenantFinalizer } from '../../api/labels.js';
-import type { Tenant } from '../../api/tenant.js';
+import { apiVersion, tenantKind, type Tenant } from '../../api/tenant.js';
 import type { KubeClient } from '../../kube/client.js';
 
-const ref = (tenant: Tenant) => ({ apiVersion: tenant.apiVersion ?? 'bulkhead.dev/v1alpha1', kind: 'Tenant', name: tenant.metadata.name });
+const ref = (tenant: Tenant) => ({ apiVersion: tenant.apiVersion ?? apiVersion, kind: tenantKind, name: tenant.metadata.name });
 
 export function hasFinalizer(tenant: Tenant): boolean {
   return tenant.metadata.finalizers?.includes(tenantFinalizer) ?? false;

@@ -10,12 +10,11 @@ import { admissionRefused, isPermanent } from '../../../kube/errors.js';
 import { inventoryOf, parseInventoryKey, planPrune } from '../../../providers/release/index.js';
 import { deploymentProblem } from '../../../resources/release-objects.js';
 import { objectKey, type KubeObject } from '../../../runtime/types.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import type { ReleasePlan } from '../release-plan.js';
 import { errorMessage } from '../../../runtime/errors.js';
 
-const outcome = (status: StepOutcome['status'], reason: Reason, message: string, report?: StepOutcome['report']): StepOutcome =>
-  ({ type: ConditionType.AppDeployed, status, reason, message, ...(report ? { report } : {}) });
+const outcome = outcomeFor(ConditionType.AppDeployed);
 
 /** Applies the reconcile's release plan (release-plan.ts), prunes what it no longer renders, and judges the rollout. */
 export async function ensureApp(context: StepContext): Promise<StepOutcome> {

@@ -14,10 +14,9 @@ import {
 } from '../../../providers/database/index.js';
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 
-const outcome = (status: StepOutcome['status'], reason: StepOutcome['reason'], message: string, report?: StepOutcome['report']): StepOutcome =>
-  ({ type: ConditionType.DatabaseReady, status, reason, message, ...(report ? { report } : {}) });
+const outcome = outcomeFor(ConditionType.DatabaseReady);
 
 export function databaseSpec(context: StepContext): TenantDatabaseSpec {
   const { tenant, plan } = context;

@@ -10,10 +10,9 @@ import {
 } from '../../../providers/kms/index.js';
 import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 
-const outcome = (status: StepOutcome['status'], reason: StepOutcome['reason'], message: string, report?: StepOutcome['report']): StepOutcome =>
-  ({ type: ConditionType.EncryptionKeyReady, status, reason, message, ...(report ? { report } : {}) });
+const outcome = outcomeFor(ConditionType.EncryptionKeyReady);
 
 export function keySpec(context: StepContext, accountId: string): TenantKeySpec {
   const { tenant, config } = context;

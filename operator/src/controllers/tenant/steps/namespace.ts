@@ -7,10 +7,9 @@
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { belongsToTenant, buildNamespace } from '../../../resources/namespace.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 
-const outcome = (status: StepOutcome['status'], reason: Reason, message: string): StepOutcome =>
-  ({ type: ConditionType.NamespaceReady, status, reason, message });
+const outcome = outcomeFor(ConditionType.NamespaceReady);
 
 export async function ensureNamespace(context: StepContext): Promise<StepOutcome> {
   const { tenant, namespace, config, plan } = context;

@@ -9,10 +9,9 @@ import { ConditionType, Reason } from '../../../api/conditions.js';
 import { boundEgress, type EgressBounds } from '../../../resources/egress.js';
 import { buildNetworkPolicies, type Endpoint } from '../../../resources/network-policies.js';
 import { servicePorts } from '../release-plan.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 
-const outcome = (status: StepOutcome['status'], reason: Reason, message: string): StepOutcome =>
-  ({ type: ConditionType.NetworkIsolated, status, reason, message });
+const outcome = outcomeFor(ConditionType.NetworkIsolated);
 
 export async function ensureNetworkPolicies(context: StepContext): Promise<StepOutcome> {
   const { tenant, namespace, config } = context;
