@@ -55,7 +55,11 @@ describe('the chart’s alerts and dashboard on a real operator’s /metrics', f
     tracker = new TenantTracker(client);
     tracker.run();
     operator = startOperator({ workers: 4, regions: regionSettings(env, proxy.url), audit: { initialDelaySeconds: 15, intervalSeconds: 60 } });
-    fresh = await scrape(operator);
+    // The audit's gauges appear once the replica leads; the first audit waits 15 s more.
+    fresh = await eventually('the audit gauges on /metrics', async () => {
+      const first = await scrape(operator!);
+      return sampleValue(first.exposition, 'bulkhead_audit_last_success_timestamp_seconds') === undefined ? undefined : first;
+    }, 60_000);
     assert.equal(sampleValue(fresh.exposition, 'bulkhead_audit_last_success_timestamp_seconds'), 0, 'the first scrape came before the first audit (the gauge says 0)');
     for (const [name, at] of await createTenants(client, names)) tracker.expect(name, at);
     await tracker.waitReady(names, 120_000);
