@@ -2,7 +2,7 @@
 # Installs everything Bulkhead's tests and demo need on a fresh machine, and nothing twice:
 # Debian packages (PostgreSQL, openssl, and the real node's containerd, runc, CNI plugins,
 # iptables, ipset, busybox), the npm workspaces, the control-plane, node and Pulumi binaries built
-# from the Go module proxy, and the KMS emulator. Each step is skipped when already satisfied.
+# from the Go module proxy, promtool, and the KMS emulator. Each step is skipped when already satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +41,6 @@ bash hack/build-node.sh >/dev/null
 # minutes on two idle cores, docs/decisions/0019-pulumi-built-from-source.md).
 bash hack/build-pulumi.sh >/dev/null
 bash hack/install-kms-emulator.sh >/dev/null
+# promtool, for the chart's alerting rules (operator/test/chart/monitoring-*.spec.ts).
+bash hack/build-promtool.sh >/dev/null
 log "ready"

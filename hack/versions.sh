@@ -15,3 +15,6 @@ CRICTL_VERSION=v1.37.0
 # provider has no tagged release for Go modules; this pseudo-version is its newest commit served.
 PULUMI_VERSION=v3.277.0
 PULUMI_KUBERNETES_PROVIDER_VERSION=v4.0.0-20260115033456-f47bc2d6f199
+# promtool (hack/build-promtool.sh), which checks and unit-tests the chart's alerting rules. The
+# Prometheus module versions v3.X.Y as v0.3XX.Y (its v3 tags are not a Go major version).
+PROMETHEUS_VERSION=v0.316.0
