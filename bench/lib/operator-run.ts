@@ -2,8 +2,8 @@
  * One operator measurement on a fresh environment: start the operator, let it lead, create N
  * tenants at once, time each to its guardrails and to Ready, count the requests it sent, sit idle
  * and count its writes, read its memory, then restart it and time the re-sync of all N. Every
- * operator it starts is watched (run-guard.ts): one that exits before the run stops it ends the
- * run at once, with its last output.
+ * operator it starts is watched (run-guard.ts): one that exits before the run stops it, or stops
+ * answering /healthz as the chart's liveness probe asks, ends the run at once, with its last output.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -61,6 +61,7 @@ const run = benchRun();
 function startWatchedOperator(settings: Record<string, unknown> = {}): OperatorProcess {
   const operator = startOperator({ logLevel: 'info', ...workerSettings(), ...kmsSettings, ...settings });
   run.watch(`the operator ${operator.identity}`, operator);
+  run.watchLiveness(`the operator ${operator.identity}`, operator, operator.metricsUrl().then(healthzOf));
   return operator;
 }
 
@@ -79,6 +80,9 @@ export async function startLeadingOperator(settings: Record<string, unknown> = {
   });
   return operator;
 }
+
+/** The liveness endpoint beside the operator's metrics (the chart's livenessProbe). */
+const healthzOf = (metricsUrl: string): string => new URL('/healthz', metricsUrl).toString();
 
 const perTenant = (counts: Record<string, number>, n: number): Record<string, number> =>
   Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Math.round((v / n) * 10) / 10]));
@@ -140,6 +144,7 @@ async function compiledProbe(env: Environment, n: number): Promise<{ rss: number
   const started = Date.now();
   const compiled = startCompiledOperator(env, compiledMain ??= buildCompiledOperator(), `compiled-${process.pid}-${n}-${started}`);
   run.watch('the compiled operator', compiled);
+  run.watchLiveness('the compiled operator', compiled, compiled.metricsUrl.then(healthzOf));
   try {
     const url = await run.race(compiled.metricsUrl);
     await resynced(url, n, started);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { keepOutputTail } from './output-tail.js';
 import { RunGuard, RunStopped } from './run-guard.js';
 
@@ -66,5 +68,53 @@ describe('RunGuard', () => {
     guard.stop(new RunStopped('the operator exited (0)', 1));
     await assert.rejects(guard.sleep(1), /interrupted by SIGINT/);
     assert.equal(guard.stopped?.exitCode, 130);
+  });
+
+  describe('liveness', () => {
+    const probe = { periodMs: 20, timeoutMs: 100, failureThreshold: 3 };
+    let server: Server;
+    let healthy = true;
+
+    /** A /healthz that answers while `healthy`, and then never answers, as an operator whose event loop is blocked. */
+    async function healthz(): Promise<string> {
+      healthy = true;
+      server = createServer((_request, response) => {
+        if (healthy) response.end('ok');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+    }
+
+    afterEach(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+
+    const running = { exited: new Promise<never>(() => undefined), output: () => 'last line' };
+
+    it('stops the run when a watched process stops answering its liveness endpoint, though it has not exited', async () => {
+      const guard = new RunGuard(quiet);
+      guard.watch('the operator', running);
+      guard.watchLiveness('the operator', running, healthz(), probe);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(guard.signal.aborted, false, 'not while it answers');
+      healthy = false;
+      await assert.rejects(guard.race(new Promise(() => undefined)), (error: unknown) => {
+        assert.ok(error instanceof RunStopped);
+        assert.equal(error.exitCode, 1);
+        assert.match(error.message, /^the operator did not answer http:\/\/127\.0\.0\.1:\d+\/healthz 3 times in a row .*event loop is stalled.*\nlast line$/s);
+        return true;
+      });
+    });
+
+    it('stops probing a process it was told would exit', async () => {
+      const guard = new RunGuard(quiet);
+      guard.watch('the operator', running);
+      guard.watchLiveness('the operator', running, healthz(), probe);
+      guard.expectExit(running);
+      healthy = false;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(guard.signal.aborted, false);
+    });
   });
 });

@@ -1,6 +1,9 @@
 /**
- * When a benchmark stops before it is done: on Ctrl-C (SIGINT) or SIGTERM, and when an operator it
- * measures exits on its own (out of memory, a lost lease). Either aborts `signal`; every wait of a
+ * When a benchmark stops before it is done: on Ctrl-C (SIGINT) or SIGTERM, when an operator it
+ * measures exits on its own (out of memory, a lost lease), and when one stops answering its
+ * liveness endpoint as the chart's liveness probe asks it (an event loop stalled for minutes: the
+ * kubelet would restart it, but a bench only saw its exit, up to 52 minutes later at 1000 tenants,
+ * docs/decisions/0031). Each aborts `signal`; every wait of a
  * run takes it and rejects at once, so the run's finally blocks stop the operator and the
  * environment and the bench exits with the reason and the operator's last output, instead of
  * waiting out a timeout sized for 1000 tenants. A second signal skips the winding down: it stops
@@ -32,6 +35,23 @@ export interface RunGuardOptions {
 }
 
 const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** How a liveness endpoint is probed: the chart's operator probe (10 s apart, 3 failures), with a timeout a loaded bench machine can meet. */
+export interface LivenessProbe {
+  periodMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+}
+
+export const operatorLiveness: LivenessProbe = { periodMs: 10_000, timeoutMs: 5_000, failureThreshold: 3 };
+
+/** Whether `url` answers 2xx within `timeoutMs`. */
+async function answers(url: string, timeoutMs: number): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(async (response) => {
+    await response.arrayBuffer();
+    return response.ok;
+  }, () => false);
+}
 
 export class RunGuard {
   private readonly controller = new AbortController();
@@ -73,6 +93,28 @@ export class RunGuard {
       if (!this.watched.delete(child)) return;
       this.stop(new RunStopped(`${name} exited (${String(how)}) before the run was done; its last output:\n${child.output()}`, 1));
     });
+  }
+
+  /**
+   * Stops the run when the watched `child` fails `probe.failureThreshold` probes of `url` in a row
+   * (a liveness endpoint); probing ends when the child exits or expectExit(child) is called.
+   */
+  watchLiveness(name: string, child: WatchedProcess, url: Promise<string>, probe: LivenessProbe = operatorLiveness): void {
+    void url.then((resolved) => this.probeWhileWatched(name, child, resolved, probe), () => undefined);
+  }
+
+  private async probeWhileWatched(name: string, child: WatchedProcess, url: string, probe: LivenessProbe): Promise<void> {
+    const watching = (): boolean => this.watched.has(child) && !this.signal.aborted;
+    let failures = 0;
+    while (watching()) {
+      await sleep(probe.periodMs, undefined, { signal: this.signal, ref: false }).catch(() => undefined);
+      if (!watching()) return;
+      failures = (await answers(url, probe.timeoutMs)) ? 0 : failures + 1;
+      if (failures >= probe.failureThreshold && watching()) {
+        const every = `${probe.periodMs / 1000} s apart, ${probe.timeoutMs / 1000} s each`;
+        this.stop(new RunStopped(`${name} did not answer ${url} ${failures} times in a row (${every}): its event loop is stalled, and the kubelet would restart it; its last output:\n${child.output()}`, 1));
+      }
+    }
   }
 
   /** The run is about to stop `child` itself: its exit is no longer a reason to stop. */

@@ -202,4 +202,48 @@ describe('fleet network audit', function () {
     assert.equal(addresses.reason, 'UndeclaredAddresses');
     assert.match(addresses.message, /tenant-acme\/to-metadata egress\[0\] allows ipBlock 169\.254\.169\.254\/32/);
   });
+
+  describe('tenants not yet onboarded (no namespace, pods or policies)', function () {
+    /** k onboarded tenants and m that are not: only the onboarded ones have namespaces, pods and policies. */
+    function pending(k: number, m: number, governPending = false): FleetNetworkInput {
+      const tenants = Array.from({ length: k + m }, (_, i) => tenant(`t${String(i).padStart(3, '0')}`));
+      const input = fleet(tenants.slice(0, k));
+      // A policy that selects no pod isolates nothing: the pending tenants' flows stay the same, but
+      // their namespaces are no longer bare, so the analysis judges every pair of them.
+      const selectsNothing = (view: TenantNetworkView): NetworkPolicy => networkPolicyOf(NetworkPolicyManifestSchema.parse({
+        metadata: { name: 'selects-nothing', namespace: view.namespace }, spec: { podSelector: { matchLabels: { none: 'none' } }, ingress: [] },
+      }));
+      const policies = [...input.cluster.policies, ...(governPending ? tenants.slice(k).map(selectsNothing) : [])];
+      return { ...input, tenants, cluster: { ...input.cluster, policies } };
+    }
+
+    const counts = (result: Awaited<ReturnType<typeof auditFleetNetwork>>) => result.checks
+      .filter((c) => c.id === 'network.ingress' || c.id === 'network.egress')
+      .map((c) => `${c.tenant} ${c.id} ${c.result} ${JSON.stringify((c.evidence as { undeclaredFlows?: number }).undeclaredFlows)}`);
+
+    it('judges one pair of them and counts the rest, so the pairs judged grow linearly with them', async function () {
+      const judged = await Promise.all([20, 40].map(async (m) => (await auditFleetNetwork(pending(2, m))).pairsJudged));
+      const [twenty, forty] = judged as [number, number];
+      // Every pending stand-in still meets every other pod once each way (linear); pairs of pending
+      // stand-ins (quadratic: 1560 of them at 40) are counted from one.
+      assert.ok(forty - twenty < 4 * 20 * 12, `20 more pending tenants cost ${forty - twenty} more pairs (${twenty} → ${forty})`);
+      assert.ok(forty < 40 * 39, `${forty} pairs judged for 40 pending tenants`);
+    });
+
+    it('finds each of them open to the others, with the same counts and matrix as judging every pair', async function () {
+      const counted = await auditFleetNetwork(pending(2, 12));
+      const judged = await auditFleetNetwork(pending(2, 12, true));
+      assert.ok(judged.pairsJudged > counted.pairsJudged + 12 * 11 - 2, 'the reference judged every pending pair');
+      assert.deepEqual(counts(counted), counts(judged));
+      assert.deepEqual(counted.matrix, judged.matrix);
+      const ingress = check(counted, 't005', 'network.ingress');
+      assert.equal(ingress.result, 'fail');
+      assert.ok(((ingress.evidence as { undeclaredFlows: number }).undeclaredFlows) >= 11 * 6, 'every other pending tenant on every probe');
+      const listed = (ingress.evidence as { flows: { from: string; to: string }[] }).flows;
+      assert.equal(listed.length, 20);
+      assert.ok(listed.every((flow) => flow.to === 'tenant-t005/(new-pod)' && !flow.from.startsWith('tenant-t005/')), 'listed flows enter the tenant from elsewhere');
+      assert.deepEqual(cell(counted, 'tenant-t003', 'tenant-t009'), ['tcp/443', 'tcp/53', 'tcp/5432', 'tcp/80', 'tcp/8080', 'udp/53']);
+      assert.deepEqual(cell(counted, 'tenant-t000', 'tenant-t009'), [], 'an onboarded tenant reaches none of them');
+    });
+  });
 });

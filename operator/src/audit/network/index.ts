@@ -4,7 +4,7 @@
  * assumptions for what the specification leaves to the network plugin.
  */
 export type * from './model.js';
-export { analyze, explain, explainYielding, podKey } from './reachability.js';
+export { analyze, explain, podKey, visitAllowedFlows, type FlowVisitor } from './reachability.js';
 export { assumptionsFrom, defaultAssumptions } from './assumptions.js';
 export { formatProbe, parseProbe } from './probes.js';
 export { Collector, ManifestError, loadManifestDirectory } from './manifests.js';

@@ -42,49 +42,66 @@ export function explain(cluster: ClusterState, probes: readonly Probe[], assumpt
   return { assumptions, flows: [...flowsBySource(cluster, probes, assumptions)].flat() };
 }
 
-/**
- * The same as explain, one source pod at a time with a turn of the event loop between them: a
- * fleet of hundreds of pods is hundreds of thousands of pairs, and a process that also renews a
- * leader Lease must not stop answering for the seconds that takes. With `allowedOnly` the refused
- * flows are neither kept nor built: the fleet audit needs only the allowed ones, and keeping every
- * refused pair (most of them) was most of the audit's memory, 2.8 GB at 300 tenants (docs/decisions/0024).
- */
-export async function explainYielding(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions, options: { allowedOnly?: boolean } = {}): Promise<ExplainedAnalysisResult> {
-  const flows: ExplainedFlow[] = [];
-  for (const fromOneSource of flowsBySource(cluster, probes, assumptions, options.allowedOnly ?? false)) {
-    for (const flow of fromOneSource) flows.push(flow);
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  return { assumptions, flows };
+export interface FlowVisitor {
+  visit: (flow: ExplainedFlow, source: Pod, destination: Pod) => void;
+  /** Pairs the caller accounts for itself, left out (the fleet audit's bare stand-ins, docs/decisions/0031). */
+  skip?: (source: Pod, destination: Pod) => boolean;
 }
 
-/** Every source pod's flows to every other pod (only the allowed ones with `allowedOnly`), source by source in name order, a block of destinations at a time. */
-function* flowsBySource(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions, allowedOnly = false): Generator<ExplainedFlow[]> {
+/**
+ * Calls `visit` with every allowed flow, one block of destinations of one source pod at a time with
+ * a turn of the event loop between blocks, and keeps nothing: a fleet of hundreds of pods is
+ * hundreds of thousands of pairs, and a process that also renews a leader Lease must not stop
+ * answering for the seconds that takes. Refused flows are not built. Keeping the allowed ones
+ * instead was most of the audit's memory once many namespaces had no policies yet (allowed flows
+ * grow with the square of those), and scanning that list per tenant stalled the loop for minutes
+ * (docs/decisions/0024, 0031). Resolves with the number of ordered pairs judged.
+ */
+export async function visitAllowedFlows(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions, visitor: FlowVisitor): Promise<number> {
+  let judged = 0;
   const analysis = new Analysis(cluster, assumptions);
   const pods = [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
   for (const source of pods) {
     // In blocks of destinations: at a thousand tenants one source pod's pairs are a second of CPU,
     // which a loaded machine stretches past the Lease's renew deadline (docs/decisions/0024).
     for (let start = 0; start < pods.length; start += destinationsPerTurn) {
-      yield flowsFrom(analysis, source, pods.slice(start, start + destinationsPerTurn), { probes, allowedOnly });
+      judged += visitBlock(analysis, source, pods.slice(start, start + destinationsPerTurn), { probes, ...visitor });
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+  return judged;
+}
+
+function visitBlock(analysis: Analysis, source: Pod, destinations: readonly Pod[], { probes, visit, skip }: FlowVisitor & { probes: readonly Probe[] }): number {
+  let judged = 0;
+  for (const destination of destinations) {
+    // Loopback is not a pair: behaviour towards a pod itself is undefined across plugins.
+    if (destination === source || skip?.(source, destination)) continue;
+    judged += 1;
+    for (const probe of probes) {
+      const flow = analysis.allowedFlow({ source, destination, probe });
+      if (flow) visit(flow, source, destination);
+    }
+  }
+  return judged;
+}
+
+/** Every source pod's flows to every other pod, source by source in name order. */
+function* flowsBySource(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions): Generator<ExplainedFlow[]> {
+  const analysis = new Analysis(cluster, assumptions);
+  const pods = [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
+  for (const source of pods) {
+    const flows: ExplainedFlow[] = [];
+    for (const destination of pods) {
+      // Loopback is not a pair: behaviour towards a pod itself is undefined across plugins.
+      if (destination === source) continue;
+      for (const probe of probes) flows.push(analysis.flow({ source, destination, probe }));
+    }
+    yield flows;
   }
 }
 
 const destinationsPerTurn = 128;
-
-function flowsFrom(analysis: Analysis, source: Pod, destinations: readonly Pod[], { probes, allowedOnly }: { probes: readonly Probe[]; allowedOnly: boolean }): ExplainedFlow[] {
-  const flows: ExplainedFlow[] = [];
-  for (const destination of destinations) {
-    // Loopback is not a pair: behaviour towards a pod itself is undefined across plugins.
-    if (destination === source) continue;
-    for (const probe of probes) {
-      const flow = allowedOnly ? analysis.allowedFlow({ source, destination, probe }) : analysis.flow({ source, destination, probe });
-      if (flow) flows.push(flow);
-    }
-  }
-  return flows;
-}
 
 export function podKey(pod: Pod): string {
   return `${pod.namespace}/${pod.name}`;

@@ -8,7 +8,9 @@
  * auditor pins; the public key embedded in a report is only a convenience for a pinned keyId.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import canonicalize from 'canonicalize';
+import { canonicalBytesYielding } from './canonical-yielding.js';
 import type { ReportSignature, SignedReport, UnsignedReport } from './schema.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -66,19 +68,39 @@ export function loadPublicKey(pem: string | Buffer, source: string): KeyObject {
 
 export function signReport(report: UnsignedReport, privateKey: KeyObject): SignedReport {
   requireEd25519(privateKey, 'the signing key');
+  return { ...report, signature: signatureOf(privateKey, sign(null, signedBytes(report), privateKey)) };
+}
+
+/**
+ * signReport without holding the event loop: the canonical bytes a piece at a time, the signature
+ * on libuv's thread pool. The operator signs this way, since its event loop also renews its Lease
+ * (docs/decisions/0031); the result is the same, Ed25519 being deterministic.
+ */
+export async function signReportYielding(report: UnsignedReport, privateKey: KeyObject): Promise<SignedReport> {
+  requireEd25519(privateKey, 'the signing key');
+  const { signature: _signature, ...unsigned } = report as SignedReport;
+  const value = await promisify(sign)(null, await canonicalBytesYielding(unsigned), privateKey);
+  return { ...report, signature: signatureOf(privateKey, value) };
+}
+
+function signatureOf(privateKey: KeyObject, value: Buffer): ReportSignature {
   const publicKey = createPublicKey(privateKey);
-  const signature: ReportSignature = {
+  return {
     algorithm: 'Ed25519',
     keyId: keyIdOf(publicKey),
     publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64url'),
-    value: sign(null, signedBytes(report), privateKey).toString('base64url'),
+    value: value.toString('base64url'),
   };
-  return { ...report, signature };
 }
 
 /** The file form of a signed report: its canonical bytes, no trailing newline. */
 export function serializeReport(report: SignedReport): Buffer {
   return canonicalBytes(report);
+}
+
+/** serializeReport a piece at a time (the operator's, as signReportYielding). */
+export function serializeReportYielding(report: SignedReport): Promise<Buffer> {
+  return canonicalBytesYielding(report);
 }
 
 export interface KeyPairPem {
