@@ -10,7 +10,7 @@ export BULKHEAD_NODE_REQUEST := $(NODE)
 TSX := node --import tsx
 
 
-.PHONY: help setup lint typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview pulumi-up pulumi-destroy bench bench-api bench-audit bench-probe chaos image cluster-up cluster-down cluster-status demo run run-api
+.PHONY: help setup lint format typecheck test test-unit test-integration test-node test-e2e e2e e2e-kind pulumi-preview pulumi-up pulumi-destroy bench bench-api bench-audit bench-probe chaos image cluster-up cluster-down cluster-status demo run run-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -18,9 +18,13 @@ help: ## list the targets
 setup: ## install what is missing: apt packages, npm packages, control-plane binaries, KMS emulator
 	@bash hack/setup.sh
 
-lint: setup ## eslint (including the layering rule) and helm lint
+lint: setup ## prettier (the formatter; `make format` writes it), eslint (including the layering rule) and helm lint
+	npx prettier --check .
 	npx eslint .
 	@for chart in charts/*/; do "$$(bash hack/build-control-plane.sh)/helm" lint --quiet "$$chart"; done
+
+format: setup ## format the code with prettier (.prettierrc.json: 140 columns), what make lint checks
+	npx prettier --write --log-level warn .
 
 typecheck: setup ## TypeScript, strict
 	npx tsc -p tsconfig.json

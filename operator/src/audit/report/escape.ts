@@ -10,11 +10,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => htmlEntities[character] ?? character);
 }
 
+// eslint-disable-next-line no-control-regex
+const terminalControls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
 /**
  * Safe to print in a terminal: control characters (escape sequences that could recolour, move the
  * cursor or hide lines) are shown as `\u001b`-style escapes instead of being sent.
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(terminalControls, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
