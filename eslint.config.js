@@ -26,7 +26,21 @@ const layerRules = layers.map((layer, index) => {
 });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.bulkhead/**', 'bench/tmp/**', 'charts/**', 'scratch/**', 'eslint.config.js', '.mocharc.*.cjs', 'hack/*.cjs', 'hack/*.mjs', 'operator/bin/*.js'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.bulkhead/**',
+      'bench/tmp/**',
+      'charts/**',
+      'scratch/**',
+      'eslint.config.js',
+      '.mocharc.*.cjs',
+      'hack/*.cjs',
+      'hack/*.mjs',
+      'operator/bin/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -54,10 +68,19 @@ export default tseslint.config(
     files: ['operator/src/kube/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{
-        name: '@kubernetes/client-node', allowTypeImports: true,
-        message: 'Load @kubernetes/client-node with import() where it is needed (cluster-access.ts); a static import costs 30-50 MiB at rest.',
-      }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@kubernetes/client-node',
+              allowTypeImports: true,
+              message:
+                'Load @kubernetes/client-node with import() where it is needed (cluster-access.ts); a static import costs 30-50 MiB at rest.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -67,10 +90,14 @@ export default tseslint.config(
     files: ['operator/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "NewExpression[callee.name=/^(ScheduleKeyDeletion|DeleteAlias)Command$/]:not(CallExpression[callee.property.name='destroy'] NewExpression)",
-        message: 'A KMS request that destroys must be sent through KmsSession.destroy(fence, ...), behind the leadership fence.',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "NewExpression[callee.name=/^(ScheduleKeyDeletion|DeleteAlias)Command$/]:not(CallExpression[callee.property.name='destroy'] NewExpression)",
+          message: 'A KMS request that destroys must be sent through KmsSession.destroy(fence, ...), behind the leadership fence.',
+        },
+      ],
     },
   },
 );

@@ -48,13 +48,27 @@ async function auditTrailUrl(env: Environment): Promise<string> {
 }
 
 function mintToken(env: Environment, name: string): string {
-  return execFileSync(process.execPath, [bulkhead, 'token', 'create', '--role', 'sales-ops', '--name', name],
-    { env: { ...process.env, KUBECONFIG: env.kubeconfig }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop() ?? '';
+  return (
+    execFileSync(process.execPath, [bulkhead, 'token', 'create', '--role', 'sales-ops', '--name', name], {
+      env: { ...process.env, KUBECONFIG: env.kubeconfig },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .trim()
+      .split('\n')
+      .pop() ?? ''
+  );
 }
 
 async function waitHealthy(child: ChildProcess, url: string, token: string, log: string): Promise<RunningApi> {
   for (let i = 0; i < 150; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url, token };
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, url, token };
     await sleep(200);
   }
   child.kill('SIGKILL');
@@ -67,7 +81,8 @@ async function startCachedApi(env: Environment): Promise<RunningApi> {
   const port = await freePort();
   const log = join(env.dir, 'run', 'logs', 'cached-api.log');
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/lib/cached-api.ts')], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, PORT: String(port) }, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, PORT: String(port) },
+    stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
   return waitHealthy(child, `http://127.0.0.1:${port}`, token, log);
 }
@@ -81,8 +96,13 @@ async function startApi(env: Environment): Promise<RunningApi> {
   const port = await freePort();
   const log = join(env.dir, 'run', 'logs', 'api.log');
   const child = spawn(process.execPath, [bulkhead, 'api'], {
-    env: { ...childEnv, BULKHEAD_API_CONFIG: config, BULKHEAD_API_PORT: String(port), BULKHEAD_API_METRICS_PORT: '0',
-      BULKHEAD_AUDIT_TRAIL_URL: await auditTrailUrl(env) },
+    env: {
+      ...childEnv,
+      BULKHEAD_API_CONFIG: config,
+      BULKHEAD_API_PORT: String(port),
+      BULKHEAD_API_METRICS_PORT: '0',
+      BULKHEAD_AUDIT_TRAIL_URL: await auditTrailUrl(env),
+    },
     stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
   return waitHealthy(child, `http://127.0.0.1:${port}`, token, log);
@@ -99,7 +119,10 @@ interface LoadResult {
 async function load(api: RunningApi, names: string[], overallRate?: number, server = 'bulkhead api'): Promise<LoadResult> {
   let next = 0;
   const result = await autocannon({
-    url: api.url, connections, duration: durationSeconds, ...(overallRate ? { overallRate } : {}),
+    url: api.url,
+    connections,
+    duration: durationSeconds,
+    ...(overallRate ? { overallRate } : {}),
     headers: { authorization: `Bearer ${api.token}` },
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/tenants/${names[next++ % names.length]}` }) }],
   });
@@ -107,7 +130,8 @@ async function load(api: RunningApi, names: string[], overallRate?: number, serv
     mode: `${server}: ${overallRate ? `fixed ${overallRate}/s` : 'as fast as it goes'}`,
     requestsPerSecond: Math.round(result.requests.average),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-    non2xx: result.non2xx, errors: result.errors,
+    non2xx: result.non2xx,
+    errors: result.errors,
   };
 }
 
@@ -118,7 +142,10 @@ async function main(): Promise<void> {
     await createTenants(client, names);
     client.close();
     const outcomes: LoadResult[] = [];
-    for (const [server, start] of [['bulkhead api', startApi], ['proposal: GET from a watch cache', startCachedApi]] as const) {
+    for (const [server, start] of [
+      ['bulkhead api', startApi],
+      ['proposal: GET from a watch cache', startCachedApi],
+    ] as const) {
       const api = await start(env);
       try {
         await load(api, names, 200); // warm-up
@@ -130,8 +157,21 @@ async function main(): Promise<void> {
     return { results: outcomes, origin: provenance(env) };
   });
   console.log(`\nGET /v1/tenants/{name}, ${connections} connections, ${durationSeconds} s each, ${tenantCount} tenants\n`);
-  console.log(table(['load', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'], results.map((r) =>
-    [r.mode, r.requestsPerSecond, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.max, r.non2xx, r.errors])));
+  console.log(
+    table(
+      ['load', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+      results.map((r) => [
+        r.mode,
+        r.requestsPerSecond,
+        r.latencyMs.p50,
+        r.latencyMs.p90,
+        r.latencyMs.p99,
+        r.latencyMs.max,
+        r.non2xx,
+        r.errors,
+      ]),
+    ),
+  );
   console.log(`\nwrote ${writeResult('api', { ...origin, settings: { tenantCount, durationSeconds, rate, connections }, results })}`);
 }
 

@@ -10,7 +10,12 @@
  */
 import { AuditCostMeter } from '../operator/src/audit/cost.js';
 import { auditFleetNetwork } from '../operator/src/audit/fleet-network/evaluate.js';
-import { defaultFleetProbes, type FleetNetworkInput, type FleetRanges, type TenantNetworkView } from '../operator/src/audit/fleet-network/model.js';
+import {
+  defaultFleetProbes,
+  type FleetNetworkInput,
+  type FleetRanges,
+  type TenantNetworkView,
+} from '../operator/src/audit/fleet-network/model.js';
 import { defaultAssumptions, type NetworkPolicy, type Pod } from '../operator/src/audit/network/index.js';
 import { NetworkPolicyManifestSchema, networkPolicyOf } from '../operator/src/audit/network/manifest-schema.js';
 import { boundEgress, excludedRanges } from '../operator/src/resources/egress.js';
@@ -19,7 +24,10 @@ import { buildNetworkPolicies } from '../operator/src/resources/network-policies
 const platform = { ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } };
 const database = { address: '10.9.0.5', port: 5432 };
 const clusterCIDRs = { pods: ['10.244.0.0/16'], services: ['10.96.0.0/12'], nodes: ['192.168.1.0/24'] };
-const ranges: FleetRanges = { ...clusterCIDRs, excluded: excludedRanges({ ...clusterCIDRs, platform: [] }, [{ address: database.address, what: 'database server' }]) };
+const ranges: FleetRanges = {
+  ...clusterCIDRs,
+  excluded: excludedRanges({ ...clusterCIDRs, platform: [] }, [{ address: database.address, what: 'database server' }]),
+};
 
 const view = (i: number): TenantNetworkView => {
   const name = `bench-${String(i).padStart(4, '0')}`;
@@ -27,12 +35,19 @@ const view = (i: number): TenantNetworkView => {
 };
 
 const policiesOf = (tenant: TenantNetworkView): NetworkPolicy[] =>
-  buildNetworkPolicies({ name: tenant.name, uid: `uid-${tenant.name}` }, { namespace: tenant.namespace, egress: boundEgress([], ranges.excluded).allowed, database, ingressPorts: tenant.ingressPorts }, platform)
-    .map((manifest) => networkPolicyOf(NetworkPolicyManifestSchema.parse(manifest)));
+  buildNetworkPolicies(
+    { name: tenant.name, uid: `uid-${tenant.name}` },
+    { namespace: tenant.namespace, egress: boundEgress([], ranges.excluded).allowed, database, ingressPorts: tenant.ingressPorts },
+    platform,
+  ).map((manifest) => networkPolicyOf(NetworkPolicyManifestSchema.parse(manifest)));
 
 const appPod = (tenant: TenantNetworkView, i: number): Pod => ({
-  namespace: tenant.namespace, name: 'app-0', labels: { 'app.kubernetes.io/name': 'app' }, ports: [{ containerPort: 8080, protocol: 'TCP' }],
-  podIP: `10.244.${Math.floor(i / 250)}.${(i % 250) + 2}`, hostNetwork: false,
+  namespace: tenant.namespace,
+  name: 'app-0',
+  labels: { 'app.kubernetes.io/name': 'app' },
+  ports: [{ containerPort: 8080, protocol: 'TCP' }],
+  podIP: `10.244.${Math.floor(i / 250)}.${(i % 250) + 2}`,
+  hostNetwork: false,
 });
 
 function fleet(n: number, onboarded: number): FleetNetworkInput {
@@ -44,7 +59,11 @@ function fleet(n: number, onboarded: number): FleetNetworkInput {
       pods: ready.map(appPod),
       policies: ready.flatMap(policiesOf),
     },
-    tenants, platform, probes: defaultFleetProbes, assumptions: defaultAssumptions, ranges,
+    tenants,
+    platform,
+    probes: defaultFleetProbes,
+    assumptions: defaultAssumptions,
+    ranges,
   };
 }
 
@@ -62,6 +81,8 @@ for (const size of (process.env.PENDING_SIZES ?? '100:10,200:10,400:10').split('
   const evidenceBytes = result.checks.reduce((sum, check) => sum + JSON.stringify(check.evidence ?? null).length, 0);
   const matrixBytes = JSON.stringify(result.matrix).length;
   const judged = 'pairsJudged' in result ? `, ${String(result.pairsJudged)} pod pairs judged` : '';
-  console.log(`${n} tenants, ${k} onboarded: ${cost.seconds} s (CPU ${cpuSeconds} s${judged}), peak heap ${cost.peakHeapUsedMiB} MiB, peak RSS ${cost.peakRssMiB} MiB, ` +
-    `longest stall ${cost.longestStallSeconds} s; ${result.checks.length} checks (${failed} failed), evidence ${evidenceBytes} B, matrix ${matrixBytes} B`);
+  console.log(
+    `${n} tenants, ${k} onboarded: ${cost.seconds} s (CPU ${cpuSeconds} s${judged}), peak heap ${cost.peakHeapUsedMiB} MiB, peak RSS ${cost.peakRssMiB} MiB, ` +
+      `longest stall ${cost.longestStallSeconds} s; ${result.checks.length} checks (${failed} failed), evidence ${evidenceBytes} B, matrix ${matrixBytes} B`,
+  );
 }

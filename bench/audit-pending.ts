@@ -48,7 +48,13 @@ function compiledAt(ref: string): string {
   return compiled(dir, join(repoRoot, '.bulkhead', 'audit-base-dist'));
 }
 
-interface CliRun { build: string; exitCode: number; costLine: string; reportBytes: number; wallSeconds: number }
+interface CliRun {
+  build: string;
+  exitCode: number;
+  costLine: string;
+  reportBytes: number;
+  wallSeconds: number;
+}
 
 async function cliAudit(env: Environment, dir: string, build: string, main: string): Promise<CliRun> {
   const keyFile = join(dir, 'signing.pem');
@@ -59,11 +65,25 @@ async function cliAudit(env: Environment, dir: string, build: string, main: stri
   const started = Date.now();
   const profile = process.env.CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
   const result = await promisify(execFile)(process.execPath, [...profile, main, 'audit', '--signing-key', keyFile, '--out', out], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile }, maxBuffer: 64 * 1024 * 1024, signal: run.signal,
-  }).then(({ stderr }) => ({ code: 0, stderr }), (error: { code?: number; stderr?: string; message?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? error.message ?? '' }));
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile },
+    maxBuffer: 64 * 1024 * 1024,
+    signal: run.signal,
+  }).then(
+    ({ stderr }) => ({ code: 0, stderr }),
+    (error: { code?: number; stderr?: string; message?: string }) => ({
+      code: error.code ?? -1,
+      stderr: error.stderr ?? error.message ?? '',
+    }),
+  );
   const costLine = result.stderr.split('\n').find((line) => line.includes('tenants audited in')) ?? result.stderr.slice(-2000);
   console.log(`   bulkhead audit (${build}): exit ${result.code}; ${costLine}${profile.length > 0 ? ` (profile in ${dir})` : ''}`);
-  return { build, exitCode: result.code, costLine, reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0, wallSeconds: (Date.now() - started) / 1000 };
+  return {
+    build,
+    exitCode: result.code,
+    costLine,
+    reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
 }
 
 async function measure(env: Environment, n: number, onboarded: number, builds: [string, string][]): Promise<Record<string, unknown>> {
@@ -81,7 +101,11 @@ async function measure(env: Environment, n: number, onboarded: number, builds: [
       await operator.stop();
     }
     await createTenants(client, names.slice(onboarded));
-    console.log(`   ${onboarded} tenants onboarded, ${n - onboarded} created and left pending; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `   ${onboarded} tenants onboarded, ${n - onboarded} created and left pending; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     const runs: CliRun[] = [];
     for (const [build, main] of builds) runs.push(await cliAudit(env, dir, build, main));
     return { tenants: n, onboarded, runs };
@@ -96,6 +120,8 @@ await runBench(async () => {
   const base = process.env.BASE_REF;
   const builds: [string, string][] = [...(base ? [[base, compiledAt(base)] as [string, string]] : []), ['this tree', compiled()]];
   console.log(`\n== audit over ${n} tenant(s), ${onboarded} onboarded ==`);
-  const result = await withEnvironment(`audit-pending-${n}`, (env) => measure(env, n, onboarded, builds).then((r) => ({ ...provenance(env), ...r })));
+  const result = await withEnvironment(`audit-pending-${n}`, (env) =>
+    measure(env, n, onboarded, builds).then((r) => ({ ...provenance(env), ...r })),
+  );
   console.log(`   wrote ${writeResult(`audit-pending-${n}-${onboarded}`, result)}`);
 });

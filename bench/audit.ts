@@ -35,22 +35,49 @@ import { createTenants, tenantNames, TenantTracker } from './lib/tenants.js';
 const run = benchRun();
 const signingSecret = { namespace: 'bulkhead-system', name: 'bench-audit-signing-key' };
 
-interface CliRun { logins: string; exitCode: number; costLine: string; reportBytes: number; wallSeconds: number }
+interface CliRun {
+  logins: string;
+  exitCode: number;
+  costLine: string;
+  reportBytes: number;
+  wallSeconds: number;
+}
 
-interface CliSetup { env: Environment; dir: string; keyFile: string }
+interface CliSetup {
+  env: Environment;
+  dir: string;
+  keyFile: string;
+}
 
 async function cliAudit({ env, dir, keyFile }: CliSetup, logins: Record<string, number>, label: string): Promise<CliRun> {
   const configFile = join(dir, `cli-${label}.yaml`);
-  writeFileSync(configFile, stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }));
+  writeFileSync(
+    configFile,
+    stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }),
+  );
   const out = join(dir, `report-${label}.json`);
   const started = Date.now();
-  const main = compiledMain ??= compiledCli();
+  const main = (compiledMain ??= compiledCli());
   const result = await promisify(execFile)(process.execPath, [main, 'audit', '--signing-key', keyFile, '--out', out], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile }, maxBuffer: 64 * 1024 * 1024, signal: run.signal,
-  }).then(({ stderr }) => ({ code: 0, stderr }), (error: { code?: number; stderr?: string; message?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? error.message ?? '' }));
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile },
+    maxBuffer: 64 * 1024 * 1024,
+    signal: run.signal,
+  }).then(
+    ({ stderr }) => ({ code: 0, stderr }),
+    (error: { code?: number; stderr?: string; message?: string }) => ({
+      code: error.code ?? -1,
+      stderr: error.stderr ?? error.message ?? '',
+    }),
+  );
   const costLine = result.stderr.split('\n').find((line) => line.includes('tenants audited in')) ?? result.stderr.slice(-2000);
   console.log(`   bulkhead audit (${label}): exit ${result.code}; ${costLine}`);
-  return { logins: label, exitCode: result.code, costLine, reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0, wallSeconds: (Date.now() - started) / 1000 };
+  return {
+    logins: label,
+    exitCode: result.code,
+    costLine,
+    reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
 }
 
 let compiledMain: string | undefined;
@@ -71,12 +98,20 @@ async function periodicAudit(client: KubeClient, publicKeyPem: string): Promise<
     audit: { enabled: true, initialDelaySeconds: 0, intervalSeconds: 3600, signingKeySecret: signingSecret },
   });
   try {
-    const line = await eventually('the periodic audit to finish', () => Promise.resolve(
-      operator.logs.find((l) => l.message === 'Audited tenant isolation' || String(l.message).startsWith('Isolation audit failed'))), 1_800_000);
+    const line = await eventually(
+      'the periodic audit to finish',
+      () =>
+        Promise.resolve(
+          operator.logs.find((l) => l.message === 'Audited tenant isolation' || String(l.message).startsWith('Isolation audit failed')),
+        ),
+      1_800_000,
+    );
     const lost = operator.logs.some((l) => String(l.message).includes('lease lost') || String(l.message).includes('Lost the leader lease'));
     const published = await readPublishedReport(client, { namespace: 'bulkhead-system', name: 'bulkhead-audit-report' });
     const verification = published ? verifyReport(published, loadPublicKey(publicKeyPem, 'the bench key')) : undefined;
-    console.log(`   periodic audit: ${JSON.stringify(line)}; lease lost: ${lost}; published report verifies: ${verification?.ok ?? 'none published'}`);
+    console.log(
+      `   periodic audit: ${JSON.stringify(line)}; lease lost: ${lost}; published report verifies: ${verification?.ok ?? 'none published'}`,
+    );
     return { log: line, leaseLost: lost, publishedBytes: published?.length ?? 0, publishedVerifies: verification?.ok ?? false };
   } finally {
     run.expectExit(operator);
@@ -93,14 +128,21 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
   const keyFile = join(dir, 'signing.pem');
   writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: signingSecret, stringData: { 'private.pem': readFileSync(keyFile, 'utf8') } } as never, { fieldManager: 'bench', force: true });
+  await client.apply(
+    { apiVersion: 'v1', kind: 'Secret', metadata: signingSecret, stringData: { 'private.pem': readFileSync(keyFile, 'utf8') } } as never,
+    { fieldManager: 'bench', force: true },
+  );
   try {
     const onboarding = await startLeadingOperator({ audit: { enabled: false } });
     const names = tenantNames('bench', n);
     const start = Date.now();
     for (const [name, at] of await createTenants(client, names)) tracker.expect(name, at);
     await tracker.waitReady(names, 120_000 + n * 3_000, run.signal);
-    console.log(`   ${n} tenants Ready in ${((Date.now() - start) / 1000).toFixed(1)} s; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `   ${n} tenants Ready in ${((Date.now() - start) / 1000).toFixed(1)} s; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     run.expectExit(onboarding);
     await onboarding.stop();
     const loadBefore = loadavg();

@@ -59,12 +59,24 @@ async function runScenario(context: ChaosContext, [name, run]: Scenario): Promis
 }
 
 function printTable(results: ScenarioResult[]): void {
-  console.log(`\n${table(['scenario', 'tenants', 'timings (s)', 'conditions seen (tenants)', 'check'], results.map((r) => [
-    r.scenario, r.tenants,
-    Object.entries(r.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${seconds(v)}`).join('; '),
-    Object.entries(r.reasonsSeen).map(([k, v]) => `${k} (${v})`).join(', ') || '-',
-    r.problems.length === 0 ? 'one of each, no orphans, nothing lost' : `${r.problems.length} problem(s): ${r.problems.slice(0, 3).join('; ')}`,
-  ]))}`);
+  console.log(
+    `\n${table(
+      ['scenario', 'tenants', 'timings (s)', 'conditions seen (tenants)', 'check'],
+      results.map((r) => [
+        r.scenario,
+        r.tenants,
+        Object.entries(r.timings)
+          .map(([k, v]) => `${k.replace(/Ms$/, '')} ${seconds(v)}`)
+          .join('; '),
+        Object.entries(r.reasonsSeen)
+          .map(([k, v]) => `${k} (${v})`)
+          .join(', ') || '-',
+        r.problems.length === 0
+          ? 'one of each, no orphans, nothing lost'
+          : `${r.problems.length} problem(s): ${r.problems.slice(0, 3).join('; ')}`,
+      ]),
+    )}`,
+  );
 }
 
 async function main(): Promise<number> {

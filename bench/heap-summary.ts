@@ -31,7 +31,11 @@ const at = (array: ArrayLike<number>, i: number): number => array[i] ?? 0;
 
 /** The strong edges of every node, as two flat arrays. */
 function strongEdges(s: Snapshot, count: number): { firstEdge: Uint32Array; targets: Uint32Array; rawFirstEdge: Uint32Array } {
-  const { node_fields: nf, edge_fields: ef, edge_types: [edgeTypes] } = s.snapshot.meta;
+  const {
+    node_fields: nf,
+    edge_fields: ef,
+    edge_types: [edgeTypes],
+  } = s.snapshot.meta;
   const [edgesAt, edgeTypeAt, toAt] = [nf.indexOf('edge_count'), ef.indexOf('type'), ef.indexOf('to_node')];
   const weak = edgeTypes.indexOf('weak');
   const firstEdge = new Uint32Array(count + 1);
@@ -52,7 +56,12 @@ function strongEdges(s: Snapshot, count: number): { firstEdge: Uint32Array; targ
 }
 
 function graphOf(s: Snapshot): Graph {
-  const { node_fields: nf, node_types: [nodeTypes], edge_fields: ef, edge_types: [edgeTypes] } = s.snapshot.meta;
+  const {
+    node_fields: nf,
+    node_types: [nodeTypes],
+    edge_fields: ef,
+    edge_types: [edgeTypes],
+  } = s.snapshot.meta;
   const [typeAt, nameAt, sizeAt] = [nf.indexOf('type'), nf.indexOf('name'), nf.indexOf('self_size')];
   const [edgeTypeAt, edgeNameAt, toAt] = [ef.indexOf('type'), ef.indexOf('name_or_index'), ef.indexOf('to_node')];
   const count = s.nodes.length / nf.length;
@@ -108,7 +117,9 @@ function predecessors(g: Graph, reachable: ArrayLike<number>): number[][] {
 function dominators(g: Graph): { idom: Int32Array; order: Uint32Array } {
   const order = Uint32Array.from(postorder(g));
   const post = new Int32Array(g.count);
-  order.forEach((node, k) => { post[node] = k; });
+  order.forEach((node, k) => {
+    post[node] = k;
+  });
   const preds = predecessors(g, order);
   const idom = new Int32Array(g.count).fill(-1);
   idom[0] = 0;
@@ -186,8 +197,10 @@ function retainedByConstructor(g: Graph, idom: Int32Array, retained: Float64Arra
 
 function printHolders(g: Graph, idom: Int32Array, retained: Float64Array, top: number): void {
   console.log('\nbiggest holders by retained size (GC-root groups left out), with who holds them');
-  const holders = [...Array(g.count).keys()].filter((i) => g.type(i) !== 'synthetic' && idom[i] !== -1)
-    .sort((a, b) => at(retained, b) - at(retained, a)).slice(0, top);
+  const holders = [...Array(g.count).keys()]
+    .filter((i) => g.type(i) !== 'synthetic' && idom[i] !== -1)
+    .sort((a, b) => at(retained, b) - at(retained, a))
+    .slice(0, top);
   for (const i of holders) {
     const chain: string[] = [];
     for (let holder = at(idom, i); holder > 0 && chain.length < 4; holder = at(idom, holder)) chain.push(label(g, holder));
@@ -212,7 +225,11 @@ function summarise(g: Graph, top: number): void {
   console.log(`${g.count} nodes, ${mib(g.selfSize.reduce((a, b) => a + b, 0))} MiB self size in all`);
   print('self size by type / constructor (size, count)', selfByConstructor(g), top);
   printHolders(g, idom, retained, top);
-  print('retained size by constructor, counting only instances no other instance of it holds', retainedByConstructor(g, idom, retained), top);
+  print(
+    'retained size by constructor, counting only instances no other instance of it holds',
+    retainedByConstructor(g, idom, retained),
+    top,
+  );
   for (const constructor of (process.env.NAMED ?? 'Informer,WorkQueue').split(',')) printNamed(g, retained, constructor);
 }
 

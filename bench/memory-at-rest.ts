@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     const sampled: (Sampled & { round: number })[] = [];
     for (const round of base ? [1, 2] : [1]) {
       for (const [label, main] of builds) {
-        const result = { round, ...await sample(env, label, main) };
+        const result = { round, ...(await sample(env, label, main)) };
         sampled.push(result);
         const line = result.samples.map((s) => `${s.rssMiB} / ${s.heapUsedMiB}`).join(', ');
         console.log(`round ${round}: ${label} (${result.leading ? 'leading' : 'NOT leading'}), VmRSS / heap used MiB every 5 s: ${line}`);

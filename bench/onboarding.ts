@@ -47,25 +47,52 @@ function printTables(results: SizeResult[]): void {
     timeRows(p.tenants, 'plain script: guardrails', p.guardrailsMs, p.guardrailsTotalMs),
     timeRows(p.tenants, 'plain script: full stack', p.readyMs, p.totalMs),
   ]);
-  console.log('\nTime to Ready (seconds from each tenant\'s creation; total from the first create to the last Ready)\n');
+  console.log("\nTime to Ready (seconds from each tenant's creation; total from the first create to the last Ready)\n");
   console.log(table(['tenants', 'who: what', 'p50', 'p95', 'max', 'total', 'tenants/min'], timeTable));
   console.log('\nOperator total / plain script total (same machine, same run)\n');
-  console.log(table(['tenants', 'guardrails', 'full stack'], results.map(({ operator: o, plain: p }) =>
-    [o.tenants, (o.guardrailsTotalMs / p.guardrailsTotalMs).toFixed(2), (o.totalMs / p.totalMs).toFixed(2)])));
+  console.log(
+    table(
+      ['tenants', 'guardrails', 'full stack'],
+      results.map(({ operator: o, plain: p }) => [
+        o.tenants,
+        (o.guardrailsTotalMs / p.guardrailsTotalMs).toFixed(2),
+        (o.totalMs / p.totalMs).toFixed(2),
+      ]),
+    ),
+  );
   console.log('\nEfficiency and memory\n');
-  console.log(table(['tenants', 'operator requests/tenant', 'of which writes', 'plain requests/tenant', 'steady-state writes (idle, excl. Lease)',
-    'Lease writes', 'RSS idle MiB (tsx / compiled)', 'RSS all Ready MiB (tsx / compiled)', 'heap used MiB idle / all Ready (compiled)',
-    're-sync s (tsx / compiled)', 're-sync writes'],
-  results.map(({ operator: o, plain: p }) => [
-    o.tenants, o.requestsPerTenant.total?.toFixed(1) ?? '-',
-    ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, verb) => sum + (o.requestsPerTenant[verb] ?? 0), 0).toFixed(1),
-    p.requestsPerTenant.total?.toFixed(1) ?? '-',
-    `${o.steadyState.writesExcludingLeases} in ${o.steadyState.idleSeconds} s`,
-    Object.entries(o.steadyState.writes).filter(([k]) => k.endsWith(' leases')).reduce((sum, [, v]) => sum + v, 0),
-    `${o.rssMiB.idle} / ${o.rssMiB.compiledIdle}`, `${o.rssMiB.allReady} / ${o.rssMiB.compiledAllReady}`,
-    `${o.heapUsedMiB.compiledIdle} / ${o.heapUsedMiB.compiledAllReady}`,
-    `${seconds(o.resync.ms)} / ${seconds(o.resync.compiledMs)}`, o.resync.writesExcludingLeases,
-  ])));
+  console.log(
+    table(
+      [
+        'tenants',
+        'operator requests/tenant',
+        'of which writes',
+        'plain requests/tenant',
+        'steady-state writes (idle, excl. Lease)',
+        'Lease writes',
+        'RSS idle MiB (tsx / compiled)',
+        'RSS all Ready MiB (tsx / compiled)',
+        'heap used MiB idle / all Ready (compiled)',
+        're-sync s (tsx / compiled)',
+        're-sync writes',
+      ],
+      results.map(({ operator: o, plain: p }) => [
+        o.tenants,
+        o.requestsPerTenant.total?.toFixed(1) ?? '-',
+        ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, verb) => sum + (o.requestsPerTenant[verb] ?? 0), 0).toFixed(1),
+        p.requestsPerTenant.total?.toFixed(1) ?? '-',
+        `${o.steadyState.writesExcludingLeases} in ${o.steadyState.idleSeconds} s`,
+        Object.entries(o.steadyState.writes)
+          .filter(([k]) => k.endsWith(' leases'))
+          .reduce((sum, [, v]) => sum + v, 0),
+        `${o.rssMiB.idle} / ${o.rssMiB.compiledIdle}`,
+        `${o.rssMiB.allReady} / ${o.rssMiB.compiledAllReady}`,
+        `${o.heapUsedMiB.compiledIdle} / ${o.heapUsedMiB.compiledAllReady}`,
+        `${seconds(o.resync.ms)} / ${seconds(o.resync.compiledMs)}`,
+        o.resync.writesExcludingLeases,
+      ]),
+    ),
+  );
 }
 
 /** What 1000 tenants cost in KMS time at AWS's default quotas: measured requests per tenant where there are, else the model. */
@@ -77,24 +104,54 @@ function printKmsCost(results: SizeResult[]): void {
     ['re-sync of 1000 Ready tenants', last?.kms?.resync.perTenant ?? modelledResyncPerTenant, from],
     ['deleting 1000 tenants', modelledDeletionPerTenant, 'modelled'],
   ];
-  console.log('\nKMS at AWS\'s default request quotas (per account and region; each operation paced on its own, the slowest sets the time)\n');
-  console.log(table(['phase', 'requests/tenant', 'slowest operation', 'its requests/tenant', 'its quota /s', 'seconds for 1000'], phases.map(([phase, perTenant, source]) => {
-    const slowest = kmsCostEstimate(perTenant, 1000)[0] ?? { operation: '-', perTenant: 0, budget: 0, seconds: 0 };
-    return [phase, source, slowest.operation, slowest.perTenant, slowest.budget, slowest.seconds];
-  })));
+  console.log(
+    "\nKMS at AWS's default request quotas (per account and region; each operation paced on its own, the slowest sets the time)\n",
+  );
+  console.log(
+    table(
+      ['phase', 'requests/tenant', 'slowest operation', 'its requests/tenant', 'its quota /s', 'seconds for 1000'],
+      phases.map(([phase, perTenant, source]) => {
+        const slowest = kmsCostEstimate(perTenant, 1000)[0] ?? { operation: '-', perTenant: 0, budget: 0, seconds: 0 };
+        return [phase, source, slowest.operation, slowest.perTenant, slowest.budget, slowest.seconds];
+      }),
+    ),
+  );
   printKmsCounts(results);
 }
 
 function printKmsCounts(results: SizeResult[]): void {
-  const rows = results.flatMap(({ operator: o }) => (['onboarding', 'resync'] as const).flatMap((phase) => {
-    const counted = o.kms?.[phase];
-    if (!counted) return [];
-    const throttles = phase === 'onboarding' ? `${o.kms?.operatorThrottles.provider ?? 0} / ${o.kms?.operatorThrottles.pacer ?? 0}` : '-';
-    return [[o.tenants, phase, JSON.stringify(counted.perTenant), JSON.stringify(counted.throttled), JSON.stringify(counted.mostInOneSecond), throttles]];
-  }));
+  const rows = results.flatMap(({ operator: o }) =>
+    (['onboarding', 'resync'] as const).flatMap((phase) => {
+      const counted = o.kms?.[phase];
+      if (!counted) return [];
+      const throttles = phase === 'onboarding' ? `${o.kms?.operatorThrottles.provider ?? 0} / ${o.kms?.operatorThrottles.pacer ?? 0}` : '-';
+      return [
+        [
+          o.tenants,
+          phase,
+          JSON.stringify(counted.perTenant),
+          JSON.stringify(counted.throttled),
+          JSON.stringify(counted.mostInOneSecond),
+          throttles,
+        ],
+      ];
+    }),
+  );
   if (rows.length === 0) return;
   console.log('\nKMS requests counted at the throttling proxy (BENCH_KMS_THROTTLE)\n');
-  console.log(table(['tenants', 'phase', 'requests/tenant by operation', 'throttled by the proxy', 'most in one second', 'operator throttles (provider / pacer)'], rows));
+  console.log(
+    table(
+      [
+        'tenants',
+        'phase',
+        'requests/tenant by operation',
+        'throttled by the proxy',
+        'most in one second',
+        'operator throttles (provider / pacer)',
+      ],
+      rows,
+    ),
+  );
 }
 
 async function main(): Promise<void> {
@@ -102,17 +159,28 @@ async function main(): Promise<void> {
   for (const n of sizes) {
     console.log(`\n== ${n} tenant(s): operator ==`);
     const operator = await withEnvironment(`operator-${n}`, (env) => measureOperator(env, n, idleSeconds));
-    console.log(`   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`);
+    console.log(
+      `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
+    );
     console.log(`== ${n} tenant(s): plain script ==`);
-    const { plain, origin } = await withEnvironment(`plain-${n}`, async (env) =>
-      ({ plain: await measurePlain(env, n, plainConcurrency), origin: provenance(env) }));
+    const { plain, origin } = await withEnvironment(`plain-${n}`, async (env) => ({
+      plain: await measurePlain(env, n, plainConcurrency),
+      origin: provenance(env),
+    }));
     console.log(`   plain script: all available in ${seconds(plain.totalMs)} s`);
     results.push({ operator, plain });
     const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
     const variant = `${workers === 4 ? '' : `-workers-${workers}`}${process.env.BENCH_KMS_THROTTLE ? `-kms-throttle-${process.env.BENCH_KMS_THROTTLE}` : ''}`;
     const file = writeResult(`onboarding-${n}${variant}`, {
-      ...origin, idleSeconds, operatorWorkers: workers, isolationAudit: process.env.BENCH_AUDIT === '1', kmsThrottle: process.env.BENCH_KMS_THROTTLE ?? null, operator, plain,
-      ratio: { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs } });
+      ...origin,
+      idleSeconds,
+      operatorWorkers: workers,
+      isolationAudit: process.env.BENCH_AUDIT === '1',
+      kmsThrottle: process.env.BENCH_KMS_THROTTLE ?? null,
+      operator,
+      plain,
+      ratio: { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs },
+    });
     console.log(`   wrote ${file}`);
   }
   printTables(results);

@@ -72,7 +72,9 @@ async function profile(label: string, main: string): Promise<void> {
     try {
       const url = await run.race(operator.metricsUrl);
       await leading(operator);
-      const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+      const load = loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ');
       const names = tenantNames('profile', tenants);
       const before = await scrape(url);
       const start = Date.now();
@@ -84,8 +86,10 @@ async function profile(label: string, main: string): Promise<void> {
       const work = `${(after.cpuSeconds - before.cpuSeconds).toFixed(1)} s of CPU in ${after.tenantReconciles - before.tenantReconciles} tenant reconciles`;
       await run.sleep(10_000);
       const memory = `VmRSS ${rssMiB(operator.child.pid ?? 0)} MiB, heap used ${await heapUsedMiB(url)} MiB`;
-      console.log(`${label}: ${tenants} Ready, p50 ${seconds(distribution(ready).p50)} s, total ${seconds(totalMs)} s ` +
-        `(load average at the start ${load}), ${work}; 10 s later ${memory}`);
+      console.log(
+        `${label}: ${tenants} Ready, p50 ${seconds(distribution(ready).p50)} s, total ${seconds(totalMs)} s ` +
+          `(load average at the start ${load}), ${work}; 10 s later ${memory}`,
+      );
       await heapSnapshot(operator, url, label);
     } finally {
       run.expectExit(operator);

@@ -33,14 +33,25 @@ const restricted = { 'pod-security.kubernetes.io/enforce': 'restricted' };
 
 async function fleet(kc: k8s.KubeConfig, client: KubeClient, count: number): Promise<Tenant[]> {
   const names = Array.from({ length: count }, (_, index) => `pb-${String(index).padStart(3, '0')}`);
-  await applyObjects(kc, names.map((name) => tenantManifest(name)));
+  await applyObjects(
+    kc,
+    names.map((name) => tenantManifest(name)),
+  );
   const tenants = (await listAll<Tenant>(client, apiVersion, 'Tenant')).filter((tenant) => names.includes(tenant.metadata.name));
   const core = kc.makeApiClient(k8s.CoreV1Api);
   for (const namespace of [ingressNamespace, ...tenants.map(namespaceName)]) {
     await core.createNamespace({ body: { metadata: { name: namespace, labels: restricted } } }).catch(() => undefined);
   }
-  await applyObjects(kc, tenants.flatMap((tenant) => buildNetworkPolicies({ name: tenant.metadata.name, uid: tenant.metadata.uid ?? '' },
-    { namespace: namespaceName(tenant), egress: [], ingressPorts: [{ protocol: 'TCP', port: 8080 }] }, settings)) as unknown as k8s.KubernetesObject[]);
+  await applyObjects(
+    kc,
+    tenants.flatMap((tenant) =>
+      buildNetworkPolicies(
+        { name: tenant.metadata.name, uid: tenant.metadata.uid ?? '' },
+        { namespace: namespaceName(tenant), egress: [], ingressPorts: [{ protocol: 'TCP', port: 8080 }] },
+        settings,
+      ),
+    ) as unknown as k8s.KubernetesObject[],
+  );
   return tenants;
 }
 
@@ -59,15 +70,22 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const started = Date.now();
       const result = await auditOnTheWire(client, new ClusterReader(client), {
-        tenants: all.slice(0, size), platformNamespaces: [ingressNamespace], assumptions: defaultAssumptions, concurrency, fieldManager: 'bulkhead-bench',
+        tenants: all.slice(0, size),
+        platformNamespaces: [ingressNamespace],
+        assumptions: defaultAssumptions,
+        concurrency,
+        fieldManager: 'bulkhead-bench',
       });
       const seconds = (Date.now() - started) / 1000;
       const attempts = result.observation.attempts;
       const unknown = attempts.filter((attempt) => attempt.verdict === 'unknown').length;
       const failing = result.checks.filter((check) => check.result !== 'pass').length;
       rows.push([size, size + 1, attempts.length, seconds.toFixed(1), unknown, failing]);
-      console.log(`${size} tenants: ${attempts.length} attempts in ${seconds.toFixed(1)} s (${unknown} unknown, ${failing} checks not passing)`);
-      if (unknown > 0 || failing > 0) throw new Error(`${size} tenants: ${result.checks.find((check) => check.result !== 'pass')?.message ?? `${unknown} unknown`}`);
+      console.log(
+        `${size} tenants: ${attempts.length} attempts in ${seconds.toFixed(1)} s (${unknown} unknown, ${failing} checks not passing)`,
+      );
+      if (unknown > 0 || failing > 0)
+        throw new Error(`${size} tenants: ${result.checks.find((check) => check.result !== 'pass')?.message ?? `${unknown} unknown`}`);
     }
   } finally {
     client.close();

@@ -66,8 +66,11 @@ function summarise(profile: Profile, top: number): void {
     for (const m of modulesOnStack(id, byId, parent)) bump(inclusive, m, us);
   });
   const s = (us: number): string => (us / 1e6).toFixed(2);
-  const rows = (map: Map<string, number>): string[] => [...map].sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([k, us]) => `${s(us).padStart(8)} s ${((us / totalUs) * 100).toFixed(1).padStart(5)} %  ${k}`);
+  const rows = (map: Map<string, number>): string[] =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${s(us).padStart(8)} s ${((us / totalUs) * 100).toFixed(1).padStart(5)} %  ${k}`);
   const busy = totalUs - (self.get('(idle)') ?? 0);
   console.log(`profiled ${s(totalUs)} s, of which not idle ${s(busy)} s`);
   console.log('\nself time by module\n' + rows(self).join('\n'));
@@ -112,8 +115,13 @@ function longestStall(profile: Profile, top: number): void {
     for (const fn of functionsOnStack(profile.samples[i] ?? 0, byId, parent)) bump(onStack, fn, profile.timeDeltas[i] ?? 0);
   }
   const at = profile.timeDeltas.slice(0, first).reduce((sum, delta) => sum + delta, 0);
-  const rows = [...onStack].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, t]) => `${(t / 1e6).toFixed(2).padStart(8)} s  ${fn}`);
-  console.log(`\nlongest span without idle: ${(us / 1e6).toFixed(2)} s, from ${(at / 1e6).toFixed(2)} s in; on the stack through it\n${rows.join('\n')}`);
+  const rows = [...onStack]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, t]) => `${(t / 1e6).toFixed(2).padStart(8)} s  ${fn}`);
+  console.log(
+    `\nlongest span without idle: ${(us / 1e6).toFixed(2)} s, from ${(at / 1e6).toFixed(2)} s in; on the stack through it\n${rows.join('\n')}`,
+  );
 }
 
 const [file, top] = process.argv.slice(2);

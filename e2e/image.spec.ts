@@ -25,7 +25,11 @@ interface FinalStage {
 
 /** The instructions of the Dockerfile's last stage that decide what runs and as whom. */
 export function finalStage(dockerfile: string): FinalStage {
-  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  const lines = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
   const last = lines.map((line) => line.startsWith('FROM ')).lastIndexOf(true);
   const stage: FinalStage = { user: 'root', entrypoint: [], cmd: [], workdir: '/', env: {}, copies: [], aptPackages: [] };
   for (const line of lines.slice(last + 1)) {
@@ -55,11 +59,18 @@ function readArchive(archive: string, scratch: string): { config: ImageConfig; f
   execFileSync('tar', ['-xf', archive, '-C', scratch]);
   const blob = (digest: string) => join(scratch, 'blobs', ...digest.split(':'));
   const index = JSON.parse(readFileSync(join(scratch, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
-  const manifest = JSON.parse(readFileSync(blob(index.manifests[0]!.digest), 'utf8')) as { config: { digest: string }; layers: { digest: string }[] };
+  const manifest = JSON.parse(readFileSync(blob(index.manifests[0]!.digest), 'utf8')) as {
+    config: { digest: string };
+    layers: { digest: string }[];
+  };
   assert.equal(manifest.layers.length, 1);
   const layer = blob(manifest.layers[0]!.digest);
-  const files = new Set(execFileSync('tar', ['-tf', layer], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
-    .split('\n').filter(Boolean).map((name) => name.replace(/^\.\//, '/').replace(/\/$/, '')));
+  const files = new Set(
+    execFileSync('tar', ['-tf', layer], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+      .split('\n')
+      .filter(Boolean)
+      .map((name) => name.replace(/^\.\//, '/').replace(/\/$/, '')),
+  );
   return {
     config: JSON.parse(readFileSync(blob(manifest.config.digest), 'utf8')) as ImageConfig,
     files,
@@ -81,7 +92,9 @@ describe('the image make image builds, held to the Dockerfile', function () {
     image = readArchive(archive, scratch);
   });
 
-  after(() => { if (scratch) rmSync(scratch, { recursive: true, force: true }); });
+  after(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
 
   it('reads the Dockerfile: a non-root user, an exec-form entrypoint and the files it copies', function () {
     assert.match(stage.user, /^[1-9][0-9]*:[1-9][0-9]*$/, 'a numeric non-root user and group');
@@ -95,7 +108,8 @@ describe('the image make image builds, held to the Dockerfile', function () {
       { user: config.User, entrypoint: config.Entrypoint, cmd: config.Cmd, workdir: config.WorkingDir },
       { user: stage.user, entrypoint: stage.entrypoint, cmd: stage.cmd, workdir: stage.workdir },
     );
-    for (const [name, value] of Object.entries(stage.env)) assert.ok(config.Env?.includes(`${name}=${value}`), `${name}=${value} in ${JSON.stringify(config.Env)}`);
+    for (const [name, value] of Object.entries(stage.env))
+      assert.ok(config.Env?.includes(`${name}=${value}`), `${name}=${value} in ${JSON.stringify(config.Env)}`);
   });
 
   it('holds every file the Dockerfile copies, at the same path, and what its packages provide', function () {
@@ -103,11 +117,13 @@ describe('the image make image builds, held to the Dockerfile', function () {
     assert.ok(image.files.has(stage.entrypoint.at(-1)!), `the entrypoint script ${stage.entrypoint.at(-1)} is in the image`);
     assert.ok(image.files.has('/usr/bin/node') || image.files.has('/usr/local/bin/node'), 'node is in the image');
     assert.ok(stage.aptPackages.includes('postgresql-client-15'), 'the Dockerfile installs postgresql-client-15');
-    for (const tool of ['pg_dump', 'pg_restore']) assert.ok(image.files.has(`/usr/lib/postgresql/15/bin/${tool}`), `${tool} where postgresql-client-15 puts it`);
+    for (const tool of ['pg_dump', 'pg_restore'])
+      assert.ok(image.files.has(`/usr/lib/postgresql/15/bin/${tool}`), `${tool} where postgresql-client-15 puts it`);
   });
 
   it('has no shell: nothing at run time needs one', function () {
-    for (const shell of ['/bin/sh', '/bin/bash', '/usr/bin/sh', '/bin/busybox']) assert.ok(!image.files.has(shell), `${shell} is not in the image`);
+    for (const shell of ['/bin/sh', '/bin/bash', '/usr/bin/sh', '/bin/busybox'])
+      assert.ok(!image.files.has(shell), `${shell} is not in the image`);
   });
 
   it('carries OCI labels and a CycloneDX SBOM that lists the dependencies it ships', function () {
@@ -116,10 +132,15 @@ describe('the image make image builds, held to the Dockerfile', function () {
     assert.equal(labels['org.opencontainers.image.version'], version);
     assert.match(labels['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}(-dirty)?$/);
     assert.match(labels['org.opencontainers.image.source'] ?? '', /^https:\/\//);
-    const sbom = JSON.parse(image.read('/usr/share/doc/bulkhead/sbom.cdx.json')) as { bomFormat: string; components: { name: string; version: string }[] };
+    const sbom = JSON.parse(image.read('/usr/share/doc/bulkhead/sbom.cdx.json')) as {
+      bomFormat: string;
+      components: { name: string; version: string }[];
+    };
     assert.equal(sbom.bomFormat, 'CycloneDX');
     const shipped = JSON.parse(image.read('/app/node_modules/@kubernetes/client-node/package.json')) as { version: string };
-    assert.ok(sbom.components.some((c) => c.name === '@kubernetes/client-node' && c.version === shipped.version),
-      `the SBOM lists @kubernetes/client-node ${shipped.version}`);
+    assert.ok(
+      sbom.components.some((c) => c.name === '@kubernetes/client-node' && c.version === shipped.version),
+      `the SBOM lists @kubernetes/client-node ${shipped.version}`,
+    );
   });
 });

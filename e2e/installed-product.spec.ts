@@ -21,11 +21,16 @@ import { eventually, platform } from './support/platform.js';
 
 interface Pod {
   metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
-  spec: { serviceAccountName?: string; containers: { image: string; securityContext?: { readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean } }[] };
+  spec: {
+    serviceAccountName?: string;
+    containers: { image: string; securityContext?: { readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean } }[];
+  };
   status?: { phase?: string; containerStatuses?: { containerID?: string; ready?: boolean }[] };
 }
 
-const run = randomBytes(2).toString('hex').replace(/^[0-9]/, 'i');
+const run = randomBytes(2)
+  .toString('hex')
+  .replace(/^[0-9]/, 'i');
 const tenantName = `${run}-installed`;
 
 /** One operator pod's time as leader, read from its log. */
@@ -56,9 +61,14 @@ class LeaderLogs {
     for (const pod of operatorPods(this.local)) {
       if (this.logs.has(pod.metadata.name) || !pod.status?.containerStatuses?.[0]?.containerID) continue;
       this.logs.set(pod.metadata.name, '');
-      const child = spawn(this.local.env.kubectl, ['--kubeconfig', this.local.env.kubeconfig, 'logs', '-f', '-n', operatorNamespace, pod.metadata.name],
-        { stdio: ['ignore', 'pipe', 'ignore'] });
-      child.stdout.on('data', (chunk: Buffer) => this.logs.set(pod.metadata.name, `${this.logs.get(pod.metadata.name)}${chunk.toString('utf8')}`));
+      const child = spawn(
+        this.local.env.kubectl,
+        ['--kubeconfig', this.local.env.kubeconfig, 'logs', '-f', '-n', operatorNamespace, pod.metadata.name],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      child.stdout.on('data', (chunk: Buffer) =>
+        this.logs.set(pod.metadata.name, `${this.logs.get(pod.metadata.name)}${chunk.toString('utf8')}`),
+      );
       this.followers.push(child);
     }
   }
@@ -72,7 +82,10 @@ class LeaderLogs {
   spans(): Leadership[] {
     const spans: Leadership[] = [];
     for (const [pod, text] of this.logs) {
-      const lines = text.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { message: string; timestamp: string });
+      const lines = text
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { message: string; timestamp: string });
       const at = (line: { timestamp: string }) => Date.parse(line.timestamp);
       const acquired = lines.find((line) => line.message === 'Acquired leader lease');
       if (!acquired) continue;
@@ -84,12 +97,16 @@ class LeaderLogs {
 }
 
 function operatorPods(local: LocalPlatform): Pod[] {
-  const list = JSON.parse(local.kubectl('get', 'pods', '-n', operatorNamespace, '-l', 'app.kubernetes.io/component=operator', '-o', 'json')) as { items: Pod[] };
+  const list = JSON.parse(
+    local.kubectl('get', 'pods', '-n', operatorNamespace, '-l', 'app.kubernetes.io/component=operator', '-o', 'json'),
+  ) as { items: Pod[] };
   return list.items.filter((pod) => !pod.metadata.deletionTimestamp);
 }
 
 function leaseHolder(local: LocalPlatform): string {
-  const lease = JSON.parse(local.kubectl('get', 'lease', 'bulkhead-operator', '-n', operatorNamespace, '-o', 'json')) as { spec: { holderIdentity?: string } };
+  const lease = JSON.parse(local.kubectl('get', 'lease', 'bulkhead-operator', '-n', operatorNamespace, '-o', 'json')) as {
+    spec: { holderIdentity?: string };
+  };
   return lease.spec.holderIdentity ?? '';
 }
 
@@ -101,7 +118,8 @@ function leaderPod(local: LocalPlatform): string | undefined {
 
 function deploymentImages(local: LocalPlatform): string[] {
   return [deployments.operator, deployments.api].map((name) =>
-    local.kubectl('get', 'deployment', name, '-n', operatorNamespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'));
+    local.kubectl('get', 'deployment', name, '-n', operatorNamespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}'),
+  );
 }
 
 describe('Bulkhead installed with helm on the real node', function () {
@@ -126,19 +144,20 @@ describe('Bulkhead installed with helm on the real node', function () {
    * The API through the platform's port-forward, which follows the API's pods as they are replaced
    * (a new forward within seconds): asked until it answers for this spec's tenant.
    */
-  const apiAnswers = (what: string) => eventually(what, async () => {
-    try {
-      return (await admin.get(`/v1/tenants/${tenantName}`)).status === 200 || undefined;
-    } catch {
-      return undefined; // the forward to a pod that is gone closes the connection
-    }
-  });
+  const apiAnswers = (what: string) =>
+    eventually(what, async () => {
+      try {
+        return (await admin.get(`/v1/tenants/${tenantName}`)).status === 200 || undefined;
+      } catch {
+        return undefined; // the forward to a pod that is gone closes the connection
+      }
+    });
 
   after(async function () {
     if (!local) return;
     // Any answer will do here, 404 included: a test that failed before onboarding the tenant
     // must not leave this hook waiting for a tenant that was never made.
-    await eventually('the onboarding API to answer, to delete the spec\'s tenant', async () => {
+    await eventually("the onboarding API to answer, to delete the spec's tenant", async () => {
       try {
         return (await admin.get(`/v1/tenants/${tenantName}`)).status < 500 || undefined;
       } catch {
@@ -149,7 +168,9 @@ describe('Bulkhead installed with helm on the real node', function () {
   });
 
   it('runs the operator (two replicas, one leader) and the API as real pods of the image built here, under Pod Security restricted', async function () {
-    const namespace = JSON.parse(local.kubectl('get', 'namespace', operatorNamespace, '-o', 'json')) as { metadata: { labels: Record<string, string> } };
+    const namespace = JSON.parse(local.kubectl('get', 'namespace', operatorNamespace, '-o', 'json')) as {
+      metadata: { labels: Record<string, string> };
+    };
     assert.equal(namespace.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
     const image = local.installation!.image.name;
     assert.deepEqual(deploymentImages(local), [image, image]);
@@ -168,7 +189,11 @@ describe('Bulkhead installed with helm on the real node', function () {
   it('hands the lead to another pod when the leader pod is killed while a tenant is onboarding', async function () {
     const leader = leaderPod(local)!;
     const reply = await admin.call('POST', '/v1/tenants', {
-      name: tenantName, displayName: 'Installed product', plan: 'standard', region: 'eu-central-1', owners: [{ kind: 'Group', name: `${tenantName}-admins` }],
+      name: tenantName,
+      displayName: 'Installed product',
+      plan: 'standard',
+      region: 'eu-central-1',
+      owners: [{ kind: 'Group', name: `${tenantName}-admins` }],
     });
     assert.equal(reply.status, 202, JSON.stringify(reply.body));
     // No grace: the process dies mid-reconcile, without releasing the lease.
@@ -176,24 +201,46 @@ describe('Bulkhead installed with helm on the real node', function () {
     // The standby campaigns every retry period and takes the lease once it expires; the pod the
     // ReplicaSet starts in the killed one's place campaigns too and may win that race. Either way
     // the lead passes to a live pod other than the killed one, without the killed one releasing it.
-    await eventually('another operator pod to take the lease', () => {
-      const holder = leaseHolder(local);
-      const next = leaderPod(local);
-      if (next && next !== leader) return Promise.resolve(next);
-      throw new Error(`the Lease names ${holder || 'no one'}; live operator pods: ${operatorPods(local).map((pod) => pod.metadata.name).join(', ')}`);
-    }, 120_000);
-    const ready = await eventually(`tenant ${tenantName} to be Ready`, async () => {
-      const tenant = await readTenant(k, tenantName);
-      return conditionOf(tenant, 'Ready')?.status === 'True' ? tenant : undefined;
-    }, 240_000);
+    await eventually(
+      'another operator pod to take the lease',
+      () => {
+        const holder = leaseHolder(local);
+        const next = leaderPod(local);
+        if (next && next !== leader) return Promise.resolve(next);
+        throw new Error(
+          `the Lease names ${holder || 'no one'}; live operator pods: ${operatorPods(local)
+            .map((pod) => pod.metadata.name)
+            .join(', ')}`,
+        );
+      },
+      120_000,
+    );
+    const ready = await eventually(
+      `tenant ${tenantName} to be Ready`,
+      async () => {
+        const tenant = await readTenant(k, tenantName);
+        return conditionOf(tenant, 'Ready')?.status === 'True' ? tenant : undefined;
+      },
+      240_000,
+    );
     // Nothing made twice across the two leaders: one database, one role, one key alias.
-    const config = parse(readFileSync(local.operatorConfig, 'utf8')) as { regions: Record<string, { database: { host: string; port: number; adminSecret: { namespace: string; name: string } } }> };
+    const config = parse(readFileSync(local.operatorConfig, 'utf8')) as {
+      regions: Record<string, { database: { host: string; port: number; adminSecret: { namespace: string; name: string } } }>;
+    };
     const database = config.regions['eu-central-1']!.database;
     const login = await secretData(k, database.adminSecret.namespace, database.adminSecret.name);
-    const client = new pg.Client({ host: database.host, port: database.port, user: login.username, password: login.password, database: 'postgres' });
+    const client = new pg.Client({
+      host: database.host,
+      port: database.port,
+      user: login.username,
+      password: login.password,
+      database: 'postgres',
+    });
     await client.connect();
     try {
-      const found = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_database WHERE datname = $1', [ready.status?.database?.name]);
+      const found = await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_database WHERE datname = $1', [
+        ready.status?.database?.name,
+      ]);
       assert.equal(found.rows[0]?.n, '1');
     } finally {
       await client.end();
@@ -210,12 +257,18 @@ describe('Bulkhead installed with helm on the real node', function () {
     assert.deepEqual(deploymentImages(local), [next.name, next.name]);
     const leader = await eventually('a pod of the new version to lead', () => Promise.resolve(leaderPod(local)));
     // The Lease can name the new leader before its log line has come through kubectl logs -f.
-    const spans = await eventually(`${leader}'s log to say it acquired the lease`, () =>
-      Promise.resolve(logs.spans().some((span) => span.pod === leader) ? logs.spans() : undefined), 60_000);
+    const spans = await eventually(
+      `${leader}'s log to say it acquired the lease`,
+      () => Promise.resolve(logs.spans().some((span) => span.pod === leader) ? logs.spans() : undefined),
+      60_000,
+    );
     logs.stop();
     assert.ok(spans.length >= 2, `the lead passed from an old pod to a new one: ${JSON.stringify(spans)}`);
     for (const [earlier, later] of spans.slice(0, -1).map((span, index) => [span, spans[index + 1]!] as const)) {
-      assert.ok(earlier.to <= later.from, `${earlier.pod} led until ${new Date(earlier.to).toISOString()}, ${later.pod} from ${new Date(later.from).toISOString()}`);
+      assert.ok(
+        earlier.to <= later.from,
+        `${earlier.pod} led until ${new Date(earlier.to).toISOString()}, ${later.pod} from ${new Date(later.from).toISOString()}`,
+      );
     }
     await apiAnswers('the onboarding API to answer after the upgrade');
   });
@@ -237,10 +290,18 @@ describe('Bulkhead installed with helm on the real node', function () {
     const after = await readTenant(k, tenantName);
     assert.equal(after?.metadata.uid, before?.metadata.uid, 'the Tenant is still there');
     const namespace = before!.status!.namespace!;
-    const policies = JSON.parse(local.kubectl('get', 'networkpolicies', '-n', namespace, '-o', 'json')) as { items: { metadata: { name: string } }[] };
+    const policies = JSON.parse(local.kubectl('get', 'networkpolicies', '-n', namespace, '-o', 'json')) as {
+      items: { metadata: { name: string } }[];
+    };
     assert.ok(policies.items.length > 0, 'its NetworkPolicies stay');
     const credentials = await secretData(k, namespace, before!.status!.database!.secretName!);
-    const tenantLogin = new pg.Client({ host: credentials.host, port: Number(credentials.port), user: credentials.username, password: credentials.password, database: credentials.database });
+    const tenantLogin = new pg.Client({
+      host: credentials.host,
+      port: Number(credentials.port),
+      user: credentials.username,
+      password: credentials.password,
+      database: credentials.database,
+    });
     await tenantLogin.connect();
     await tenantLogin.end();
     // With no operator, nothing puts back what is deleted; the next installation must.
@@ -250,8 +311,11 @@ describe('Bulkhead installed with helm on the real node', function () {
     helmInstall(local.env, local.installation!.settings, 'local', local.installation!.image);
     await rolledOut(local.kubectl, [deployments.operator, deployments.api]);
     await apiAnswers('the onboarding API to answer after installing again');
-    await eventually(`NetworkPolicy ${namespace}/${removed} to be restored by the new installation`,
-      () => Promise.resolve(local.kubectl('get', 'networkpolicies', '-n', namespace, '-o', 'name').includes(`/${removed}\n`) || undefined), 240_000);
+    await eventually(
+      `NetworkPolicy ${namespace}/${removed} to be restored by the new installation`,
+      () => Promise.resolve(local.kubectl('get', 'networkpolicies', '-n', namespace, '-o', 'name').includes(`/${removed}\n`) || undefined),
+      240_000,
+    );
     const again = await eventually(`tenant ${tenantName} to be Ready under the new installation`, async () => {
       const tenant = await readTenant(k, tenantName);
       return conditionOf(tenant, 'Ready')?.status === 'True' ? tenant : undefined;
@@ -261,6 +325,8 @@ describe('Bulkhead installed with helm on the real node', function () {
 });
 
 function runHelm(local: LocalPlatform, ...args: string[]): void {
-  const result = spawnSync(local.env.helm, [...args, '--namespace', operatorNamespace, '--kubeconfig', local.env.kubeconfig], { encoding: 'utf8' });
+  const result = spawnSync(local.env.helm, [...args, '--namespace', operatorNamespace, '--kubeconfig', local.env.kubeconfig], {
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, `helm ${args.join(' ')}: ${result.stdout}${result.stderr}`);
 }

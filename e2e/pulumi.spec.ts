@@ -30,15 +30,23 @@ function bulkheadPods(local: LocalPlatform, namespace: string): string[] {
 }
 
 function podsGone(local: LocalPlatform, namespace: string): Promise<boolean> {
-  return eventually(`every Bulkhead pod in ${namespace} to be gone`, () => Promise.resolve(bulkheadPods(local, namespace).length === 0 || undefined), 180_000);
+  return eventually(
+    `every Bulkhead pod in ${namespace} to be gone`,
+    () => Promise.resolve(bulkheadPods(local, namespace).length === 0 || undefined),
+    180_000,
+  );
 }
 
 async function available(local: LocalPlatform, namespace: string): Promise<void> {
   for (const name of Object.values(deployments)) {
-    await eventually(`Deployment ${namespace}/${name} to be available`, () => {
-      const live = JSON.parse(local.kubectl('get', 'deployment', name, '-n', namespace, '-o', 'json')) as KubeObject;
-      return Promise.resolve(deploymentProblem(live) === undefined || undefined);
-    }, 240_000);
+    await eventually(
+      `Deployment ${namespace}/${name} to be available`,
+      () => {
+        const live = JSON.parse(local.kubectl('get', 'deployment', name, '-n', namespace, '-o', 'json')) as KubeObject;
+        return Promise.resolve(deploymentProblem(live) === undefined || undefined);
+      },
+      240_000,
+    );
   }
 }
 
@@ -48,7 +56,16 @@ function changes(summary: OpMap | undefined): Record<string, number> {
 }
 
 function images(local: LocalPlatform, namespace: string): string[] {
-  const live = local.kubectl('get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/name=bulkhead', '-o', 'jsonpath={.items[*].spec.containers[*].image}');
+  const live = local.kubectl(
+    'get',
+    'pods',
+    '-n',
+    namespace,
+    '-l',
+    'app.kubernetes.io/name=bulkhead',
+    '-o',
+    'jsonpath={.items[*].spec.containers[*].image}',
+  );
   return [...new Set(live.split(' ').filter(Boolean))];
 }
 
@@ -66,11 +83,23 @@ describe('Bulkhead installed with Pulumi onto the real node', function () {
     local = found;
     const trailUrl = process.env.BULKHEAD_AUDIT_TRAIL_URL;
     assert.ok(trailUrl, 'the local platform sets BULKHEAD_AUDIT_TRAIL_URL');
-    image = local.kubectl('get', 'deployment', deployments.operator, '-n', operatorNamespace, '-o', 'jsonpath={.spec.template.spec.containers[0].image}');
+    image = local.kubectl(
+      'get',
+      'deployment',
+      deployments.operator,
+      '-n',
+      operatorNamespace,
+      '-o',
+      'jsonpath={.spec.template.spec.containers[0].image}',
+    );
     const tag = image.split(':').at(-1) ?? '';
     const stateDir = local.env.dir;
     stack = await openStack({ stateDir, stackName: localStackName, config: localStackConfig({ env: local.env, stateDir, tag, trailUrl }) });
-    execFileSync(local.env.helm, ['--kubeconfig', local.env.kubeconfig, 'uninstall', releaseName, '-n', operatorNamespace, '--wait', '--timeout', '4m'], { stdio: 'ignore' });
+    execFileSync(
+      local.env.helm,
+      ['--kubeconfig', local.env.kubeconfig, 'uninstall', releaseName, '-n', operatorNamespace, '--wait', '--timeout', '4m'],
+      { stdio: 'ignore' },
+    );
     await podsGone(local, operatorNamespace);
   });
 
@@ -81,9 +110,14 @@ describe('Bulkhead installed with Pulumi onto the real node', function () {
     const tag = image.split(':').at(-1) ?? '';
     helmInstall(local.env, settings, tag, built.name === image ? built : undefined);
     await rolledOut(local.kubectl, [deployments.operator, deployments.api]);
-    await eventually('the onboarding API to answer through the platform\'s port-forward again', async () => {
+    await eventually("the onboarding API to answer through the platform's port-forward again", async () => {
       const url = process.env.BULKHEAD_API_URL ?? '';
-      return (await fetch(`${url}/healthz`).then((reply) => reply.ok, () => false)) || undefined;
+      return (
+        (await fetch(`${url}/healthz`).then(
+          (reply) => reply.ok,
+          () => false,
+        )) || undefined
+      );
     });
   });
 
@@ -95,8 +129,13 @@ describe('Bulkhead installed with Pulumi onto the real node', function () {
     assert.equal(result.outputs['releaseStatus']?.value, 'deployed');
     await available(local, pulumiNamespace);
     assert.deepEqual(images(local, pulumiNamespace), [image]);
-    const charts = JSON.parse(local.kubectl('get', 'configmap', 'bulkhead-product-charts', '-n', pulumiNamespace, '-o', 'json')) as { binaryData?: Record<string, string> };
-    assert.ok(Object.keys(charts.binaryData ?? {}).some((file) => file.startsWith('tenant-app-')), 'the product charts are the operator\'s chart repository');
+    const charts = JSON.parse(local.kubectl('get', 'configmap', 'bulkhead-product-charts', '-n', pulumiNamespace, '-o', 'json')) as {
+      binaryData?: Record<string, string>;
+    };
+    assert.ok(
+      Object.keys(charts.binaryData ?? {}).some((file) => file.startsWith('tenant-app-')),
+      "the product charts are the operator's chart repository",
+    );
   });
 
   it('a second pulumi up changes nothing', async function () {
@@ -108,9 +147,17 @@ describe('Bulkhead installed with Pulumi onto the real node', function () {
     const tenants = local.kubectl('get', 'tenants', '-o', 'name');
     const result = await stack.destroy();
     assert.equal(result.summary.result, 'succeeded');
-    await eventually(`namespace ${pulumiNamespace} to be gone`,
-      () => Promise.resolve(local.kubectl('get', 'namespace', pulumiNamespace, '--ignore-not-found', '-o', 'name').trim() === '' || undefined), 180_000);
-    assert.equal(local.kubectl('get', 'clusterrole', 'bulkhead-operator', '--ignore-not-found', '-o', 'name').trim(), '', 'the chart\'s cluster-wide objects are gone');
+    await eventually(
+      `namespace ${pulumiNamespace} to be gone`,
+      () =>
+        Promise.resolve(local.kubectl('get', 'namespace', pulumiNamespace, '--ignore-not-found', '-o', 'name').trim() === '' || undefined),
+      180_000,
+    );
+    assert.equal(
+      local.kubectl('get', 'clusterrole', 'bulkhead-operator', '--ignore-not-found', '-o', 'name').trim(),
+      '',
+      "the chart's cluster-wide objects are gone",
+    );
     assert.match(local.kubectl('get', 'crd', 'tenants.bulkhead.dev', '-o', 'name'), /tenants\.bulkhead\.dev/);
     assert.equal(local.kubectl('get', 'tenants', '-o', 'name'), tenants);
   });

@@ -24,7 +24,11 @@ const expectations: Expectation[] = [
   { command: /crds\/examples\/invalid\/tenant-owner-system-group/, exitCodes: [1], output: /spec\.owners\[0\]\.name.*system:/ },
   // Findings are allowed here (initech may still be onboarding); the audit itself must run.
   { command: /bulkhead audit --format text\s*(#|$)/, exitCodes: [0, 1], output: /checks/ },
-  { command: /bulkhead audit --tenant globex/, exitCodes: [1], output: /UndeclaredIngress[\s\S]*tenant-globex\/allow-all|tenant-globex\/allow-all[\s\S]*UndeclaredIngress/ },
+  {
+    command: /bulkhead audit --tenant globex/,
+    exitCodes: [1],
+    output: /UndeclaredIngress[\s\S]*tenant-globex\/allow-all|tenant-globex\/allow-all[\s\S]*UndeclaredIngress/,
+  },
   { command: /bulkhead audit --format html/, exitCodes: [1] },
   { command: /bulkhead --help/, exitCodes: [0], output: /audit-trail[\s\S]*audit \[options\]/ },
   { command: /audit verify --chain/, exitCodes: [0], output: /chain valid: \d+ reports/ },
@@ -60,14 +64,20 @@ async function startDemo(stateDir: string): Promise<{ demo: ChildProcess; output
   let output = '';
   const demo = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'hack/demo.ts')], {
     // KWOK's node: the journeys' platform holds this machine's one real node while the tour runs.
-    cwd: repoRoot, env: { ...process.env, BULKHEAD_STATE_DIR: stateDir, ONCE: '', BULKHEAD_NODE_REQUEST: 'kwok' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    env: { ...process.env, BULKHEAD_STATE_DIR: stateDir, ONCE: '', BULKHEAD_NODE_REQUEST: 'kwok' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const state = await eventually('the demo to say everything is running', () => {
-    if (demo.exitCode !== null) return Promise.resolve('exited');
-    return Promise.resolve(output.includes('Press Ctrl-C to stop everything') ? 'running' : undefined);
-  }, 300_000);
+  const state = await eventually(
+    'the demo to say everything is running',
+    () => {
+      if (demo.exitCode !== null) return Promise.resolve('exited');
+      return Promise.resolve(output.includes('Press Ctrl-C to stop everything') ? 'running' : undefined);
+    },
+    300_000,
+  );
   if (state === 'exited') throw new Error(`make demo exited with ${demo.exitCode}:\n${output}`);
   return { demo, output: () => output };
 }
@@ -94,7 +104,10 @@ describe('the README tour, run twice in one state directory', function () {
   it('finds the tour in the README: it sources demo.env first and audits, verifies and rolls out', function () {
     assert.match(prelude, /source \.bulkhead\/demo\.env/);
     for (const expectation of expectations) {
-      assert.ok(steps.some((step) => expectation.command.test(step)), `the README tour no longer has a command matching ${String(expectation.command)}`);
+      assert.ok(
+        steps.some((step) => expectation.command.test(step)),
+        `the README tour no longer has a command matching ${String(expectation.command)}`,
+      );
     }
   });
 
@@ -117,11 +130,22 @@ async function runTourStep(step: string, stateDir: string, kubectlDir: string): 
   const script = `set -a; source ${stateDir}/demo.env; set +a\n${local(step)}`;
   const run = promisify(execFile);
   const result = await run('bash', ['-c', script], {
-    cwd: repoRoot, env: { ...process.env, PATH: `${kubectlDir}:${process.env.PATH ?? ''}` }, maxBuffer: 32 * 1024 * 1024, timeout: 180_000,
-  }).then(({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }));
+    cwd: repoRoot,
+    env: { ...process.env, PATH: `${kubectlDir}:${process.env.PATH ?? ''}` },
+    maxBuffer: 32 * 1024 * 1024,
+    timeout: 180_000,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: error.code ?? -1,
+      output: `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    }),
+  );
   const expectation = expectations.find((e) => e.command.test(step));
   const allowed = expectation?.exitCodes ?? [0];
-  assert.ok(allowed.includes(result.code), `\`${step}\` exited with ${result.code}, expected ${allowed.join(' or ')}:\n${result.output.slice(-3000)}`);
+  assert.ok(
+    allowed.includes(result.code),
+    `\`${step}\` exited with ${result.code}, expected ${allowed.join(' or ')}:\n${result.output.slice(-3000)}`,
+  );
   if (expectation?.output) assert.match(result.output, expectation.output, `\`${step}\` printed:\n${result.output.slice(-3000)}`);
 }

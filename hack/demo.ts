@@ -18,18 +18,32 @@ import { startLocalPlatform, type LocalPlatform } from './local-platform.js';
 const tenants = ['acme', 'globex'];
 const once = process.env.ONCE === '1';
 
-interface Condition { type: string; status: string; reason: string }
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const platform = await startLocalPlatform({ stateDir, audit: { initialDelaySeconds: 10, intervalSeconds: 300 }, node: process.env.BULKHEAD_NODE_REQUEST });
+  const platform = await startLocalPlatform({
+    stateDir,
+    audit: { initialDelaySeconds: 10, intervalSeconds: 300 },
+    node: process.env.BULKHEAD_NODE_REQUEST,
+  });
   const stopOnSignal = (): void => {
     console.log('\nStopping everything...');
-    platform.stop().then(() => process.exit(130), () => process.exit(1));
+    platform.stop().then(
+      () => process.exit(130),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stopOnSignal);
-  const node = platform.env.network.node === 'real' ? 'a real node (containerd, kubelet, kube-router)' : 'KWOK\'s fake node (pods do not really run)';
-  console.log(`Local platform up in ${((Date.now() - started) / 1000).toFixed(1)}s on ${node}: operator (logs: ${platform.operatorLog}), onboarding API on ${platform.api.url}`);
+  const node =
+    platform.env.network.node === 'real' ? 'a real node (containerd, kubelet, kube-router)' : "KWOK's fake node (pods do not really run)";
+  console.log(
+    `Local platform up in ${((Date.now() - started) / 1000).toFixed(1)}s on ${node}: operator (logs: ${platform.operatorLog}), onboarding API on ${platform.api.url}`,
+  );
   if (platform.installed) printInstalled(platform);
 
   console.log(`\nOnboarding ${tenants.join(' and ')} through the API (POST /v1/tenants, as a platform admin):`);
@@ -44,14 +58,29 @@ async function main(): Promise<void> {
   console.log(`\nAuditing isolation (bulkhead audit: network, access, guardrails, databases, keys${probing}):`);
   const reportDir = join(stateDir, 'audit');
   const audit = runAudit(platform, reportDir);
-  process.stdout.write(audit.summary.split('\n').map((line) => `  ${line}`).join('\n'));
-  const newest = readdirSync(reportDir).filter((name) => name.endsWith('.json')).sort().at(-1) ?? '';
+  process.stdout.write(
+    audit.summary
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+  );
+  const newest =
+    readdirSync(reportDir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()
+      .at(-1) ?? '';
   console.log(`\n  Signed report: ${join(reportDir, newest)}`);
   console.log(`  HTML report:   ${join(reportDir, newest.replace(/\.json$/, '.html'))}`);
   console.log(`  Verify it:     npx bulkhead audit verify ${join(reportDir, newest)} --public-key ${platform.auditPublicKey}`);
 
   const envFile = join(stateDir, 'demo.env');
-  writeFileSync(envFile, Object.entries(platform.environmentVariables).map(([key, value]) => `${key}=${value}\n`).join(''), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(platform.environmentVariables)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   printExplore(platform, envFile);
   if (once) {
     process.removeListener('SIGINT', stopOnSignal);
@@ -83,8 +112,11 @@ function runAudit(platform: LocalPlatform, reportDir: string): { summary: string
   // On a real node the audit also probes on the wire: its summary then carries the probed matrix.
   const probe = platform.env.network.node === 'real' ? ['--probe'] : [];
   try {
-    const summary = execFileSync(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'audit', '--format', 'text', '--report-dir', reportDir, ...probe],
-      { env: { ...process.env, ...platform.environmentVariables }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const summary = execFileSync(
+      process.execPath,
+      [join(repoRoot, 'operator/bin/bulkhead.js'), 'audit', '--format', 'text', '--report-dir', reportDir, ...probe],
+      { env: { ...process.env, ...platform.environmentVariables }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     return { summary };
   } catch (error) {
     const failed = error as { status?: number; stdout?: string; stderr?: string };
@@ -100,12 +132,14 @@ function printExplore(platform: LocalPlatform, envFile: string): void {
   console.log(`  alias kubectl=${platform.env.kubectl}   # the kubectl built with the control plane, if you have none`);
   console.log('  kubectl get tenants                                     # READY, REASON, PLAN, REGION, AGE');
   console.log('  kubectl get networkpolicies,resourcequota,limitrange,rolebinding -n tenant-acme');
-  console.log('  kubectl describe tenant acme                            # conditions (IsolationVerified after the periodic audit) and Events');
+  console.log(
+    '  kubectl describe tenant acme                            # conditions (IsolationVerified after the periodic audit) and Events',
+  );
   console.log(`  kubectl get secret acme-database -n tenant-acme -o jsonpath='{.data.uri}' | base64 -d   # acme's own database`);
   console.log('  curl -sS "$BULKHEAD_API_URL/v1/tenants/acme" -H "Authorization: Bearer $BULKHEAD_API_TOKEN"');
   console.log('  curl -sS "$BULKHEAD_API_URL/v1/audit/report" -H "Authorization: Bearer $BULKHEAD_AUDITOR_TOKEN" | head -c 300');
   console.log('  npx bulkhead audit --format text                         # audit again; exit 1 on any finding');
-  console.log('  npx bulkhead audit-trail verify                          # the API\'s hash-chained audit trail');
+  console.log("  npx bulkhead audit-trail verify                          # the API's hash-chained audit trail");
   console.log('  kubectl apply -f crds/examples/rollouts/fleet-1.5.0.yaml # roll the fleet to app 1.5.0 in waves');
 }
 
@@ -140,15 +174,18 @@ function printMemory(platform: LocalPlatform): void {
   const nodes = JSON.parse(platform.kubectl('get', 'nodes', '-o', 'json')) as { items: { metadata: { name: string } }[] };
   const stats = nodes.items.flatMap((item) => {
     try {
-      return (JSON.parse(platform.kubectl('get', '--raw', `/api/v1/nodes/${item.metadata.name}/proxy/stats/summary`)) as StatsSummary).pods ?? [];
+      return (
+        (JSON.parse(platform.kubectl('get', '--raw', `/api/v1/nodes/${item.metadata.name}/proxy/stats/summary`)) as StatsSummary).pods ?? []
+      );
     } catch {
       return []; // KWOK's fake nodes have no kubelet to ask
     }
   });
   const ours = stats.filter((pod) => pod.podRef.namespace === 'bulkhead-system' && pod.memory?.workingSetBytes);
   if (ours.length === 0) return;
-  console.log('\nMemory of Bulkhead\'s pods with the demo tenants (working set, from the kubelet):');
-  for (const pod of ours) console.log(`  ${pod.podRef.name.padEnd(34)} ${((pod.memory!.workingSetBytes ?? 0) / 1024 / 1024).toFixed(1)} MiB`);
+  console.log("\nMemory of Bulkhead's pods with the demo tenants (working set, from the kubelet):");
+  for (const pod of ours)
+    console.log(`  ${pod.podRef.name.padEnd(34)} ${((pod.memory!.workingSetBytes ?? 0) / 1024 / 1024).toFixed(1)} MiB`);
 }
 
 interface PodList {
@@ -159,10 +196,14 @@ interface PodList {
 async function printAppPods(platform: LocalPlatform): Promise<void> {
   console.log(`\nThe app's pods (their readiness is a login to the tenant's database and a KMS round trip with its key):`);
   for (const name of tenants) {
-    const pods = await eventually(`${name}'s app pods to be Ready`, () => {
-      const list = JSON.parse(platform.kubectl('get', 'pods', '-n', `tenant-${name}`, '-o', 'json')) as PodList;
-      return list.items.length > 0 && list.items.every((pod) => pod.status?.containerStatuses?.every((c) => c.ready)) ? list : undefined;
-    }, 120_000);
+    const pods = await eventually(
+      `${name}'s app pods to be Ready`,
+      () => {
+        const list = JSON.parse(platform.kubectl('get', 'pods', '-n', `tenant-${name}`, '-o', 'json')) as PodList;
+        return list.items.length > 0 && list.items.every((pod) => pod.status?.containerStatuses?.every((c) => c.ready)) ? list : undefined;
+      },
+      120_000,
+    );
     for (const pod of pods.items) {
       const container = pod.status?.containerStatuses?.[0]?.containerID ?? '';
       console.log(`  ${name.padEnd(8)} ${pod.metadata.name.padEnd(28)} ${pod.status?.phase ?? ''}  ${container.slice(0, 26)}…`);
@@ -174,10 +215,16 @@ function printDataSummary(kubectl: (...args: string[]) => string): void {
   console.log('\nWhat each tenant got:');
   for (const name of tenants) {
     const tenant = JSON.parse(kubectl('get', 'tenant', name, '-o', 'json')) as {
-      status?: { database?: { name?: string; host?: string; port?: number }; encryption?: { keyId?: string; alias?: string }; app?: { version?: string } };
+      status?: {
+        database?: { name?: string; host?: string; port?: number };
+        encryption?: { keyId?: string; alias?: string };
+        app?: { version?: string };
+      };
     };
     const { database, encryption, app } = tenant.status ?? {};
-    console.log(`  ${name.padEnd(8)} database ${database?.name} on ${database?.host}:${database?.port}, key ${encryption?.alias} (${encryption?.keyId}), app ${app?.version}`);
+    console.log(
+      `  ${name.padEnd(8)} database ${database?.name} on ${database?.host}:${database?.port}, key ${encryption?.alias} (${encryption?.keyId}), app ${app?.version}`,
+    );
   }
 }
 
@@ -186,9 +233,12 @@ async function watchConditions(kubectl: (...args: string[]) => string): Promise<
   const seen = new Set<string>();
   const started = Date.now();
   for (;;) {
-    const list = JSON.parse(kubectl('get', 'tenants', '-o', 'json')) as { items: { metadata: { name: string }; status?: { conditions?: Condition[] } }[] };
+    const list = JSON.parse(kubectl('get', 'tenants', '-o', 'json')) as {
+      items: { metadata: { name: string }; status?: { conditions?: Condition[] } }[];
+    };
     const trueConditions = list.items.flatMap((tenant) =>
-      (tenant.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${tenant.metadata.name}/${c.type}`));
+      (tenant.status?.conditions ?? []).filter((c) => c.status === 'True').map((c) => `${tenant.metadata.name}/${c.type}`),
+    );
     for (const key of trueConditions.filter((k) => !seen.has(k))) {
       seen.add(key);
       const [tenant = '', type = ''] = key.split('/');

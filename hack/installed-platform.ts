@@ -89,17 +89,36 @@ export function helmInstall(env: Environment, settings: InstallSettings, tag: st
   if (!built) importIntoNode(env, image.archive);
   const valuesFile = join(settings.stateDir, 'bulkhead-values.yaml');
   writeFileSync(valuesFile, stringify(installValues(env, settings, tag)), { mode: 0o600 });
-  execFileSync(env.helm, ['upgrade', '--install', releaseName, join(repoRoot, 'charts/bulkhead'), '--namespace', operatorNamespace,
-    '--kubeconfig', env.kubeconfig, '--values', valuesFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(
+    env.helm,
+    [
+      'upgrade',
+      '--install',
+      releaseName,
+      join(repoRoot, 'charts/bulkhead'),
+      '--namespace',
+      operatorNamespace,
+      '--kubeconfig',
+      env.kubeconfig,
+      '--values',
+      valuesFile,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return image;
 }
 
 /** Waits until each Deployment has rolled out: its latest spec observed, every replica updated and available, no old ones left. */
 export async function rolledOut(kubectl: Kubectl, names: string[], timeoutMs = 240_000): Promise<void> {
   for (const name of names) {
-    await eventually(`Deployment ${operatorNamespace}/${name} to roll out`,
-      () => deploymentProblem(JSON.parse(kubectl('get', 'deployment', name, '-n', operatorNamespace, '-o', 'json')) as KubeObject) === undefined,
-      timeoutMs, 1_000);
+    await eventually(
+      `Deployment ${operatorNamespace}/${name} to roll out`,
+      () =>
+        deploymentProblem(JSON.parse(kubectl('get', 'deployment', name, '-n', operatorNamespace, '-o', 'json')) as KubeObject) ===
+        undefined,
+      timeoutMs,
+      1_000,
+    );
   }
 }
 
@@ -152,8 +171,20 @@ async function forwardApi(env: Environment, stateDir: string): Promise<{ url: st
   const watch = new ForwardWatch();
   const start = (): void => {
     watch.reset();
-    child = spawn(env.kubectl, ['--kubeconfig', env.kubeconfig, 'port-forward', '-n', operatorNamespace, `svc/${deployments.api}`,
-      `--address=127.0.0.1`, `${port}:80`], { stdio: 'ignore' });
+    child = spawn(
+      env.kubectl,
+      [
+        '--kubeconfig',
+        env.kubeconfig,
+        'port-forward',
+        '-n',
+        operatorNamespace,
+        `svc/${deployments.api}`,
+        `--address=127.0.0.1`,
+        `${port}:80`,
+      ],
+      { stdio: 'ignore' },
+    );
     note(`kubectl port-forward started (pid ${child.pid ?? '?'}) on ${url}`);
   };
   const probe = async (): Promise<ForwardProbe> => {
@@ -173,7 +204,9 @@ async function forwardApi(env: Environment, stateDir: string): Promise<{ url: st
       note(`kubectl port-forward exited (${String(current.exitCode ?? current.signalCode)}); starting another`);
       start();
     } else if (watch.replaceAfter(result)) {
-      note(`replacing kubectl port-forward (pid ${String(current.pid)}): /healthz ${result === 'slow' ? 'timed out' : 'failed'} too many times in a row`);
+      note(
+        `replacing kubectl port-forward (pid ${String(current.pid)}): /healthz ${result === 'slow' ? 'timed out' : 'failed'} too many times in a row`,
+      );
       current.kill('SIGTERM'); // the next check starts a new one
     }
   };
@@ -185,7 +218,12 @@ async function forwardApi(env: Environment, stateDir: string): Promise<{ url: st
       await check();
     }
   })();
-  await eventually('the onboarding API to answer through kubectl port-forward', () => probe().then((result) => result === 'ok' || undefined), 60_000, 500);
+  await eventually(
+    'the onboarding API to answer through kubectl port-forward',
+    () => probe().then((result) => result === 'ok' || undefined),
+    60_000,
+    500,
+  );
   return {
     url,
     stop: async () => {
@@ -203,21 +241,43 @@ export async function terminate(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-export async function installBulkhead(env: Environment, kubectl: Kubectl, settings: InstallSettings & { trailUrl: string }): Promise<InstalledPlatform> {
+export async function installBulkhead(
+  env: Environment,
+  kubectl: Kubectl,
+  settings: InstallSettings & { trailUrl: string },
+): Promise<InstalledPlatform> {
   const dir = join(settings.stateDir, 'install');
   mkdirSync(dir, { recursive: true });
-  applyRendered(kubectl, dir, 'charts', ['create', 'configmap', chartsConfigMap, '-n', operatorNamespace, `--from-file=${settings.chartsDir}`]);
+  applyRendered(kubectl, dir, 'charts', [
+    'create',
+    'configmap',
+    chartsConfigMap,
+    '-n',
+    operatorNamespace,
+    `--from-file=${settings.chartsDir}`,
+  ]);
   // From a file, so the database password never appears in a process list.
   const urlFile = join(dir, 'audit-trail-url');
   writeFileSync(urlFile, settings.trailUrl, { mode: 0o600 });
-  applyRendered(kubectl, dir, 'audit-trail', ['create', 'secret', 'generic', 'bulkhead-api-audit-trail', '-n', operatorNamespace, `--from-file=url=${urlFile}`]);
+  applyRendered(kubectl, dir, 'audit-trail', [
+    'create',
+    'secret',
+    'generic',
+    'bulkhead-api-audit-trail',
+    '-n',
+    operatorNamespace,
+    `--from-file=url=${urlFile}`,
+  ]);
   const image = helmInstall(env, settings, settings.tag ?? 'local');
   const installed = Date.now();
   await rolledOut(kubectl, [deployments.operator, deployments.api]);
   const availableSeconds = (Date.now() - installed) / 1000;
   const api = await forwardApi(env, settings.stateDir);
   return {
-    image, apiUrl: api.url, settings, availableSeconds,
+    image,
+    apiUrl: api.url,
+    settings,
+    availableSeconds,
     logs: `kubectl logs -n ${operatorNamespace} deployment/${deployments.operator}`,
     stop: api.stop,
   };

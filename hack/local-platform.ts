@@ -71,12 +71,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const auditPublicKey = createSigningKey(env, kubectl, stateDir);
   const config = platformConfig(env, kubectl, options);
   const operatorConfig = writeOperatorConfig(config, options);
-  await eventually('the example TenantPlans to be applied', () => (kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')), true));
+  await eventually(
+    'the example TenantPlans to be applied',
+    () => (kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds/examples/plans')), true),
+  );
   const trailUrl = await createAuditTrailDatabase(env);
-  const installation = env.network.node === 'real' && !options.processes
-    ? await installBulkhead(env, kubectl, { operatorConfig: config.shared, chartsDir: config.chartsDir, stateDir, trailUrl })
-    : undefined;
-  const running = installation ?? await startProcesses(env, operatorConfig, trailUrl);
+  const installation =
+    env.network.node === 'real' && !options.processes
+      ? await installBulkhead(env, kubectl, { operatorConfig: config.shared, chartsDir: config.chartsDir, stateDir, trailUrl })
+      : undefined;
+  const running = installation ?? (await startProcesses(env, operatorConfig, trailUrl));
   const tokens = {
     admin: mintToken(env, 'platform-admin'),
     sales: mintToken(env, 'sales-ops'),
@@ -87,7 +91,16 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     await stopEnvironment(env);
   };
   return {
-    env, kubectl, operatorConfig, operatorLog: running.logs, installed: installation !== undefined, ...(installation ? { installation } : {}), api: { url: running.apiUrl }, tokens, auditPublicKey, stop,
+    env,
+    kubectl,
+    operatorConfig,
+    operatorLog: running.logs,
+    installed: installation !== undefined,
+    ...(installation ? { installation } : {}),
+    api: { url: running.apiUrl },
+    tokens,
+    auditPublicKey,
+    stop,
     environmentVariables: {
       KUBECONFIG: env.kubeconfig,
       BULKHEAD_CONFIG: operatorConfig,
@@ -103,14 +116,20 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 }
 
 /** The operator and the API as processes of this machine (KWOK, or NODE=real with processes: true): `make run` and `make run-api` as the demo starts them. */
-async function startProcesses(env: Environment, operatorConfig: string, trailUrl: string): Promise<{ apiUrl: string; logs: string; stop: () => Promise<void> }> {
+async function startProcesses(
+  env: Environment,
+  operatorConfig: string,
+  trailUrl: string,
+): Promise<{ apiUrl: string; logs: string; stop: () => Promise<void> }> {
   const operatorLog = join(env.dir, 'run', 'logs', 'operator.log');
   const operator = spawn(process.execPath, [bulkhead, 'operator'], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: operatorConfig }, stdio: ['ignore', openSync(operatorLog, 'a'), openSync(operatorLog, 'a')],
+    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: operatorConfig },
+    stdio: ['ignore', openSync(operatorLog, 'a'), openSync(operatorLog, 'a')],
   });
   const api = await startApi(env, trailUrl);
   return {
-    apiUrl: api.url, logs: operatorLog,
+    apiUrl: api.url,
+    logs: operatorLog,
     stop: async () => {
       for (const child of [api.child, operator]) await terminate(child);
     },
@@ -139,7 +158,9 @@ function createSigningKey(env: Environment, kubectl: (...args: string[]) => stri
     writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   }
   const privateKey = createPrivateKey(readFileSync(privateFile));
-  applySecret(env, kubectl, 'bulkhead-audit-signing-key', { 'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+  applySecret(env, kubectl, 'bulkhead-audit-signing-key', {
+    'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
   writeFileSync(publicFile, createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }));
   return publicFile;
 }
@@ -160,7 +181,9 @@ export const localRegions = ['eu-central-1', 'us-east-1'] as const;
 export function packageProductCharts(env: Environment, dir: string): string {
   mkdirSync(dir, { recursive: true });
   for (const version of appVersions) {
-    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', dir, join(repoRoot, 'charts/tenant-app')], { stdio: 'ignore' });
+    execFileSync(env.helm, ['package', '--version', version, '--app-version', version, '-d', dir, join(repoRoot, 'charts/tenant-app')], {
+      stdio: 'ignore',
+    });
   }
   return dir;
 }
@@ -185,7 +208,11 @@ function platformConfig(env: Environment, kubectl: (...args: string[]) => string
   const chartsDir = packageProductCharts(env, join(options.stateDir, 'charts'));
   const region = {
     database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: operatorNamespace, name: 'postgres-admin' } },
-    kms: { accountId: localKms.accountId, endpoint: env.kms.endpoint, credentialsSecret: { namespace: operatorNamespace, name: 'kms-credentials' } },
+    kms: {
+      accountId: localKms.accountId,
+      endpoint: env.kms.endpoint,
+      credentialsSecret: { namespace: operatorNamespace, name: 'kms-credentials' },
+    },
   };
   return {
     chartsDir,
@@ -200,18 +227,24 @@ function platformConfig(env: Environment, kubectl: (...args: string[]) => string
 /** The configuration file for the operator as a process, and for `bulkhead audit` on this machine. */
 function writeOperatorConfig(config: PlatformConfig, options: LocalPlatformOptions): string {
   const file = join(options.stateDir, 'operator.yaml');
-  writeFileSync(file, stringify({
-    ...config.shared,
-    health: { host: '127.0.0.1', port: 0 },
-    release: { helm: findBinaries().helm, chartRepository: config.chartsDir },
-    database: { snapshotDir: join(options.stateDir, 'snapshots') },
-  }));
+  writeFileSync(
+    file,
+    stringify({
+      ...config.shared,
+      health: { host: '127.0.0.1', port: 0 },
+      release: { helm: findBinaries().helm, chartRepository: config.chartsDir },
+      database: { snapshotDir: join(options.stateDir, 'snapshots') },
+    }),
+  );
   return file;
 }
 
 function mintToken(env: Environment, role: string): string {
-  const output = execFileSync(process.execPath, [bulkhead, 'token', 'create', '--role', role, '--name', `local-${role}-${Date.now()}`],
-    { env: { ...process.env, KUBECONFIG: env.kubeconfig }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = execFileSync(process.execPath, [bulkhead, 'token', 'create', '--role', role, '--name', `local-${role}-${Date.now()}`], {
+    env: { ...process.env, KUBECONFIG: env.kubeconfig },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return output.trim().split('\n').pop() ?? '';
 }
 
@@ -235,7 +268,8 @@ export async function createAuditTrailDatabase(env: Environment): Promise<string
     await admin.end();
   }
   execFileSync(process.execPath, [bulkhead, 'audit-trail', 'init', '--grant', 'bulkhead_api'], {
-    env: { ...process.env, BULKHEAD_AUDIT_TRAIL_URL: url(user, password, 'bulkhead_api_audit') }, stdio: 'ignore',
+    env: { ...process.env, BULKHEAD_AUDIT_TRAIL_URL: url(user, password, 'bulkhead_api_audit') },
+    stdio: 'ignore',
   });
   return url('bulkhead_api', apiPassword, 'bulkhead_api_audit');
 }
@@ -245,13 +279,25 @@ async function startApi(env: Environment, trailUrl: string): Promise<{ child: Ch
   const port = await freePort();
   const log = join(env.dir, 'run', 'logs', 'api.log');
   const child = spawn(process.execPath, [bulkhead, 'api'], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_API_HOST: '127.0.0.1', BULKHEAD_API_PORT: String(port),
-      BULKHEAD_API_METRICS_PORT: '0', BULKHEAD_AUDIT_TRAIL_URL: trailUrl },
+    env: {
+      ...process.env,
+      KUBECONFIG: env.kubeconfig,
+      BULKHEAD_API_HOST: '127.0.0.1',
+      BULKHEAD_API_PORT: String(port),
+      BULKHEAD_API_METRICS_PORT: '0',
+      BULKHEAD_AUDIT_TRAIL_URL: trailUrl,
+    },
     stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return { child, url, log };
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, url, log };
     if (child.exitCode !== null) break;
     await sleep(200);
   }

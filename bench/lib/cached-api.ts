@@ -18,7 +18,9 @@ import { createLogger } from '../../operator/src/runtime/logging.js';
 const logger = createLogger({ silent: true });
 const client = KubeClient.load(process.env.KUBECONFIG);
 const informer = new Informer<Tenant & { metadata: { name: string } }>({
-  name: 'tenants', logger, listerWatcher: listerWatcher(client, { apiVersion, kind: 'Tenant' }),
+  name: 'tenants',
+  logger,
+  listerWatcher: listerWatcher(client, { apiVersion, kind: 'Tenant' }),
 });
 
 class CachedTenantStore extends KubeTenantStore {

@@ -21,8 +21,11 @@ async function onboard(context: ChaosContext, prefix: string, n: number): Promis
 
 /** Resolves once any of the names has its guardrails in place: the onboarding is under way. */
 async function underWay(context: ChaosContext, names: string[]): Promise<void> {
-  await eventually('onboarding to be under way', () =>
-    Promise.resolve(names.some((name) => context.tracker.times.get(name)?.guardrails !== undefined) || undefined), 60_000);
+  await eventually(
+    'onboarding to be under way',
+    () => Promise.resolve(names.some((name) => context.tracker.times.get(name)?.guardrails !== undefined) || undefined),
+    60_000,
+  );
 }
 
 interface Measured {
@@ -46,12 +49,20 @@ export async function killRepeatedly(context: ChaosContext, n: number, kills: nu
   }
   const lastKill = Date.now();
   await context.tracker.waitReady(names, readyTimeout(n));
-  return result(context, { scenario: `kill -9 the operator ${kills} times while ${n} tenants are onboarded`, names,
-    timings: { killsOverMs: lastKill - start, lastKillToAllReadyMs: Date.now() - lastKill } });
+  return result(context, {
+    scenario: `kill -9 the operator ${kills} times while ${n} tenants are onboarded`,
+    names,
+    timings: { killsOverMs: lastKill - start, lastKillToAllReadyMs: Date.now() - lastKill },
+  });
 }
 
 /** Stops a component for downMs while n tenants are onboarded, then starts it again. */
-async function restartDuringOnboarding(context: ChaosContext, component: string, n: number, downMs: number): Promise<{ names: string[]; timings: Record<string, number> }> {
+async function restartDuringOnboarding(
+  context: ChaosContext,
+  component: string,
+  n: number,
+  downMs: number,
+): Promise<{ names: string[]; timings: Record<string, number> }> {
   const names = await onboard(context, component.replace(/[^a-z]/g, '').slice(0, 8), n);
   await underWay(context, names);
   const stopped = await stopComponent(context.env, component);
@@ -67,8 +78,12 @@ export async function restartApiServer(context: ChaosContext, n: number, downMs:
   const exitsBefore = context.operator.selfExits;
   const { names, timings } = await restartDuringOnboarding(context, 'kube-apiserver', n, downMs);
   const exits = context.operator.selfExits - exitsBefore;
-  return result(context, { scenario: `kube-apiserver down ${downMs / 1000} s mid-onboarding of ${n} tenants`, names, timings,
-    notes: [`the operator exited by itself ${exits} time(s) (lease not renewable) and was restarted by the supervisor, as a kubelet would`] });
+  return result(context, {
+    scenario: `kube-apiserver down ${downMs / 1000} s mid-onboarding of ${n} tenants`,
+    names,
+    timings,
+    notes: [`the operator exited by itself ${exits} time(s) (lease not renewable) and was restarted by the supervisor, as a kubelet would`],
+  });
 }
 
 export async function restartPostgres(context: ChaosContext, n: number, downMs: number): Promise<ScenarioResult> {
@@ -87,13 +102,21 @@ export async function kmsOutage(context: ChaosContext, n: number, outageMs: numb
   await context.kms.restore();
   const restored = Date.now();
   await context.tracker.waitReady(names, readyTimeout(n));
-  return result(context, { scenario: `KMS unreachable ${outageMs / 1000} s while ${n} tenants are onboarded`, names,
-    timings: { cutToConditionMs: reported, restoreToAllReadyMs: Date.now() - restored }, notes: [`first reported by ${shown}`] });
+  return result(context, {
+    scenario: `KMS unreachable ${outageMs / 1000} s while ${n} tenants are onboarded`,
+    names,
+    timings: { cutToConditionMs: reported, restoreToAllReadyMs: Date.now() - restored },
+    notes: [`first reported by ${shown}`],
+  });
 }
 
 async function leaseHolder(context: ChaosContext): Promise<string | undefined> {
-  const lease = await context.client.get<{ metadata: { name: string }; spec?: { holderIdentity?: string } }>(
-    { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'bulkhead-system', name: 'bulkhead-operator' });
+  const lease = await context.client.get<{ metadata: { name: string }; spec?: { holderIdentity?: string } }>({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    namespace: 'bulkhead-system',
+    name: 'bulkhead-operator',
+  });
   return lease?.spec?.holderIdentity;
 }
 
@@ -104,7 +127,11 @@ async function leaseHolder(context: ChaosContext): Promise<string | undefined> {
  */
 export async function leaderFailover(context: ChaosContext, n: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<ScenarioResult> {
   const leader = context.operator;
-  await eventually('the supervised operator to lead', async () => (await leaseHolder(context)) === leader.current.identity || undefined, 60_000);
+  await eventually(
+    'the supervised operator to lead',
+    async () => (await leaseHolder(context)) === leader.current.identity || undefined,
+    60_000,
+  );
   const standby: OperatorProcess = startOperator({ logLevel: 'info', ...context.operator.settings });
   try {
     const standbyUrl = await standby.metricsUrl();
@@ -115,12 +142,15 @@ export async function leaderFailover(context: ChaosContext, n: number, signal: '
     else await leader.stop();
     await eventually('the standby to lead', async () => (await leaseHolder(context)) === standby.identity || undefined, 120_000);
     const leads = Date.now() - stopped;
-    await eventually('the standby to reconcile', async () => ((await scrape(standbyUrl)).tenantReconciles > 0) || undefined, 120_000);
+    await eventually('the standby to reconcile', async () => (await scrape(standbyUrl)).tenantReconciles > 0 || undefined, 120_000);
     const reconciles = Date.now() - stopped;
     await context.tracker.waitReady(names, readyTimeout(n));
-    return await result(context, { scenario: `leader stopped with ${signal} while ${n} tenants are onboarded`, names,
+    return await result(context, {
+      scenario: `leader stopped with ${signal} while ${n} tenants are onboarded`,
+      names,
       timings: { stopToStandbyLeadsMs: leads, stopToStandbyReconcilesMs: reconciles, stopToAllReadyMs: Date.now() - stopped },
-      notes: ['lease duration 4 s, renew deadline 3 s, retry period 1 s (the test settings; the defaults are 15/10/2 s)'] });
+      notes: ['lease duration 4 s, renew deadline 3 s, retry period 1 s (the test settings; the defaults are 15/10/2 s)'],
+    });
   } finally {
     // The standby becomes the supervised operator's successor: stop it and let the supervisor lead again.
     await standby.stop();

@@ -31,10 +31,19 @@ function sources(dir: string, root: string): string[] {
  */
 export function buildCompiledOperator(root = repoRoot, out = dist): string {
   mkdirSync(out, { recursive: true });
-  execFileSync(join(repoRoot, 'node_modules/.bin/esbuild'), [
-    ...sources(join(root, 'operator/src'), root), `--outdir=${out}`, '--outbase=operator/src', '--format=esm', '--platform=node',
-    '--target=node20', '--log-level=error',
-  ], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    join(repoRoot, 'node_modules/.bin/esbuild'),
+    [
+      ...sources(join(root, 'operator/src'), root),
+      `--outdir=${out}`,
+      '--outbase=operator/src',
+      '--format=esm',
+      '--platform=node',
+      '--target=node20',
+      '--log-level=error',
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
   return join(out, 'cli/main.js');
 }
@@ -70,14 +79,21 @@ export function shippedOperatorNodeOptions(): string {
  */
 export function startCompiledOperator(env: Environment, main: string, identity: string, nodeArgs: string[] = []): CompiledOperator {
   const configFile = join(env.dir, 'run', `${identity}.yaml`);
-  writeFileSync(configFile, stringify({
-    identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'info',
-    leaderElection: { enabled: true, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
-    release: { helm: env.helm, chartRepository: join(env.dir, 'run', 'charts') },
-    audit: { enabled: process.env.BENCH_AUDIT === '1' },
-    regions: regionSettings(env), database: { snapshotDir: join(env.dir, 'run', 'snapshots') }, encryption: { pendingWindowDays: 7 },
-    network: { clusterCIDRs: clusterRanges(env) },
-  }));
+  writeFileSync(
+    configFile,
+    stringify({
+      identity,
+      health: { host: '127.0.0.1', port: 0 },
+      logLevel: 'info',
+      leaderElection: { enabled: true, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 },
+      release: { helm: env.helm, chartRepository: join(env.dir, 'run', 'charts') },
+      audit: { enabled: process.env.BENCH_AUDIT === '1' },
+      regions: regionSettings(env),
+      database: { snapshotDir: join(env.dir, 'run', 'snapshots') },
+      encryption: { pendingWindowDays: 7 },
+      network: { clusterCIDRs: clusterRanges(env) },
+    }),
+  );
   const child = spawn(process.execPath, [...nodeArgs, main, 'operator'], {
     env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile, NODE_OPTIONS: shippedOperatorNodeOptions() },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,14 +104,21 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
     let buffered = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
-      const match = /"message":"Serving health probes and metrics"[^\n]*"port":(\d+)/.exec(buffered) ?? /"port":(\d+)[^\n]*"message":"Serving health probes and metrics"/.exec(buffered);
+      const match =
+        /"message":"Serving health probes and metrics"[^\n]*"port":(\d+)/.exec(buffered) ??
+        /"port":(\d+)[^\n]*"message":"Serving health probes and metrics"/.exec(buffered);
       if (match) resolve(`http://127.0.0.1:${match[1]}/metrics`);
       if (buffered.length > 1_000_000) buffered = buffered.slice(-10_000);
     });
-    void exited.then((how) => reject(new Error(`the compiled operator exited (${String(how)}) before serving metrics; its last output:\n${output()}`)));
+    void exited.then((how) =>
+      reject(new Error(`the compiled operator exited (${String(how)}) before serving metrics; its last output:\n${output()}`)),
+    );
   });
   return {
-    child, metricsUrl, exited, output,
+    child,
+    metricsUrl,
+    exited,
+    output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

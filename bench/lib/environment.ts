@@ -35,7 +35,7 @@ export async function withEnvironment<T>(label: string, body: (env: Environment,
   };
   const forget = run.onForcedExit(stop);
   try {
-    const env = started = await startEnvironment(dir);
+    const env = (started = await startEnvironment(dir));
     process.env.BULKHEAD_TEST_ENVIRONMENT = dir;
     const kc = kubeConfig(env.kubeconfig);
     await run.race(prepare(env, kc));

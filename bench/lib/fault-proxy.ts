@@ -40,7 +40,10 @@ export class FaultProxy {
       this.track(client);
       this.track(upstream);
       client.pipe(upstream).pipe(client);
-      const end = (): void => { client.destroy(); upstream.destroy(); };
+      const end = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
       client.on('error', end);
       upstream.on('error', end);
     });

@@ -5,7 +5,14 @@
  * read the way Bulkhead marks it: the namespace's tenant label and owner reference, the COMMENT
  * on database and role, the tenant-uid tag on the key.
  */
-import { type AliasListEntry, DescribeKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import {
+  type AliasListEntry,
+  DescribeKeyCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
+} from '@aws-sdk/client-kms';
 import pg from 'pg';
 import { apiVersion } from '../../operator/src/api/tenant.js';
 import type { KubeClient } from '../../operator/src/kube/client.js';
@@ -41,9 +48,11 @@ async function databaseObjects(env: Environment): Promise<Pick<Inventory, 'datab
     const marked = (rows: { name: string; comment: string | null }[]): Owned[] =>
       rows.map((r) => ({ name: r.name, ...parseOwnershipComment(r.comment) }));
     const databases = await client.query<{ name: string; comment: string | null }>(
-      "SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE 'tenant\\_%'");
+      "SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE 'tenant\\_%'",
+    );
     const roles = await client.query<{ name: string; comment: string | null }>(
-      "SELECT rolname AS name, shobj_description(oid, 'pg_authid') AS comment FROM pg_authid WHERE rolname LIKE 'tenant\\_%'");
+      "SELECT rolname AS name, shobj_description(oid, 'pg_authid') AS comment FROM pg_authid WHERE rolname LIKE 'tenant\\_%'",
+    );
     return { databases: marked(databases.rows), roles: marked(roles.rows) };
   } finally {
     await client.end();
@@ -56,12 +65,15 @@ export function kmsClient(env: Environment, region = 'eu-central-1'): KMSClient 
 
 async function keyEntry(kms: KMSClient, id: string, aliases: AliasListEntry[]): Promise<KeyEntry> {
   const [described, tags] = await Promise.all([
-    kms.send(new DescribeKeyCommand({ KeyId: id })), kms.send(new ListResourceTagsCommand({ KeyId: id })),
+    kms.send(new DescribeKeyCommand({ KeyId: id })),
+    kms.send(new ListResourceTagsCommand({ KeyId: id })),
   ]);
   const tag = (key: string): string | undefined => tags.Tags?.find((t) => t.TagKey === key)?.TagValue;
   return {
-    name: id, state: described.KeyMetadata?.KeyState ?? 'unknown',
-    tenantUid: tag('bulkhead.dev/tenant-uid'), tenant: tag('bulkhead.dev/tenant'),
+    name: id,
+    state: described.KeyMetadata?.KeyState ?? 'unknown',
+    tenantUid: tag('bulkhead.dev/tenant-uid'),
+    tenant: tag('bulkhead.dev/tenant'),
     aliases: aliases.filter((a) => a.TargetKeyId === id).map((a) => a.AliasName ?? ''),
   };
 }
@@ -74,7 +86,7 @@ async function keys(env: Environment): Promise<KeyEntry[]> {
     let marker: string | undefined;
     do {
       const page = await kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }));
-      entries.push(...await Promise.all((page.Keys ?? []).map((k) => keyEntry(kms, k.KeyId ?? '', aliases))));
+      entries.push(...(await Promise.all((page.Keys ?? []).map((k) => keyEntry(kms, k.KeyId ?? '', aliases)))));
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker);
     return entries;
@@ -92,9 +104,13 @@ export async function takeInventory(env: Environment, client: KubeClient): Promi
   ]);
   return {
     tenants: tenants.items.map((t) => ({ name: t.metadata.name, tenant: t.metadata.name, tenantUid: t.metadata.uid })),
-    namespaces: namespaces.items.filter((ns) => !ns.metadata.deletionTimestamp).map((ns) => ({
-      name: ns.metadata.name, tenant: ns.metadata.labels?.['bulkhead.dev/tenant'], tenantUid: ns.metadata.ownerReferences?.[0]?.uid,
-    })),
+    namespaces: namespaces.items
+      .filter((ns) => !ns.metadata.deletionTimestamp)
+      .map((ns) => ({
+        name: ns.metadata.name,
+        tenant: ns.metadata.labels?.['bulkhead.dev/tenant'],
+        tenantUid: ns.metadata.ownerReferences?.[0]?.uid,
+      })),
     ...data,
     keys: keyEntries,
   };
@@ -104,12 +120,16 @@ const live = (key: KeyEntry): boolean => key.state !== 'PendingDeletion';
 
 /** Only what belongs (by marker, or by name when unmarked) to tenants whose names start with `prefix`. */
 export function scopeInventory(inventory: Inventory, prefix: string): Inventory {
-  const ours = (item: Owned): boolean => item.tenant === undefined
-    ? item.name.includes(prefix) || item.name.includes(prefix.replaceAll('-', '_'))
-    : item.tenant.startsWith(prefix);
+  const ours = (item: Owned): boolean =>
+    item.tenant === undefined
+      ? item.name.includes(prefix) || item.name.includes(prefix.replaceAll('-', '_'))
+      : item.tenant.startsWith(prefix);
   return {
-    tenants: inventory.tenants.filter(ours), namespaces: inventory.namespaces.filter(ours), databases: inventory.databases.filter(ours),
-    roles: inventory.roles.filter(ours), keys: inventory.keys.filter(ours),
+    tenants: inventory.tenants.filter(ours),
+    namespaces: inventory.namespaces.filter(ours),
+    databases: inventory.databases.filter(ours),
+    roles: inventory.roles.filter(ours),
+    keys: inventory.keys.filter(ours),
   };
 }
 
@@ -118,7 +138,10 @@ export function inventoryProblems(inventory: Inventory): string[] {
   const problems: string[] = [];
   const uids = new Set(inventory.tenants.map((t) => t.tenantUid));
   const kinds: [string, Owned[]][] = [
-    ['namespace', inventory.namespaces], ['database', inventory.databases], ['role', inventory.roles], ['live key', inventory.keys.filter(live)],
+    ['namespace', inventory.namespaces],
+    ['database', inventory.databases],
+    ['role', inventory.roles],
+    ['live key', inventory.keys.filter(live)],
   ];
   for (const tenant of inventory.tenants) {
     for (const [kind, items] of kinds) {
@@ -126,10 +149,12 @@ export function inventoryProblems(inventory: Inventory): string[] {
       if (own.length !== 1) problems.push(`tenant ${tenant.name} has ${own.length} ${kind}s (${own.map((o) => o.name).join(', ')})`);
     }
     const key = inventory.keys.find((k) => live(k) && k.tenantUid === tenant.tenantUid);
-    if (key && !key.aliases.includes(`alias/bulkhead/${tenant.name}`)) problems.push(`tenant ${tenant.name}'s key ${key.name} lacks its alias`);
+    if (key && !key.aliases.includes(`alias/bulkhead/${tenant.name}`))
+      problems.push(`tenant ${tenant.name}'s key ${key.name} lacks its alias`);
   }
   for (const [kind, items] of kinds) {
-    for (const item of items.filter((i) => !uids.has(i.tenantUid))) problems.push(`orphan ${kind} ${item.name} (tenant uid ${item.tenantUid ?? 'none'})`);
+    for (const item of items.filter((i) => !uids.has(i.tenantUid)))
+      problems.push(`orphan ${kind} ${item.name} (tenant uid ${item.tenantUid ?? 'none'})`);
   }
   return problems;
 }
@@ -140,6 +165,9 @@ export function lostSince(before: Inventory, after: Inventory): string[] {
   const liveKeys = new Set(after.keys.filter(live).map((k) => k.name));
   return [
     ...before.databases.filter((d) => !databases.has(d.name)).map((d) => `database ${d.name} was dropped`),
-    ...before.keys.filter(live).filter((k) => !liveKeys.has(k.name)).map((k) => `key ${k.name} was deleted or scheduled for deletion`),
+    ...before.keys
+      .filter(live)
+      .filter((k) => !liveKeys.has(k.name))
+      .map((k) => `key ${k.name} was deleted or scheduled for deletion`),
   ];
 }

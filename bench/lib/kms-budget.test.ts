@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { kmsCostEstimate, kmsThrottleRate, modelledOnboardingPerTenant } from './kms-budget.js';
 
-describe('the bench\'s KMS cost estimate', () => {
+describe("the bench's KMS cost estimate", () => {
   it('sets 1000 new tenants at 200 s: one CreateKey (and one CreateAlias, one EnableKeyRotation) each at 5/s', () => {
     const rows = kmsCostEstimate(modelledOnboardingPerTenant, 1000);
     assert.equal(rows[0]?.seconds, 200);
-    assert.deepEqual(rows.filter((r) => r.seconds === 200).map((r) => r.operation).sort(), ['CreateAlias', 'CreateKey', 'EnableKeyRotation']);
+    assert.deepEqual(
+      rows
+        .filter((r) => r.seconds === 200)
+        .map((r) => r.operation)
+        .sort(),
+      ['CreateAlias', 'CreateKey', 'EnableKeyRotation'],
+    );
     assert.equal(rows.find((r) => r.operation === 'GetKeyRotationStatus')?.seconds, 33.3);
   });
 

@@ -17,7 +17,8 @@ export function kmsThrottleRate(value = process.env.BENCH_KMS_THROTTLE): number 
   if (value === undefined || value === '') return undefined;
   if (value === 'count') return Number.POSITIVE_INFINITY;
   const rate = Number(value);
-  if (!(rate > 0)) throw new Error(`BENCH_KMS_THROTTLE must be a rate above 0 (requests per second) or "count", not ${JSON.stringify(value)}`);
+  if (!(rate > 0))
+    throw new Error(`BENCH_KMS_THROTTLE must be a rate above 0 (requests per second) or "count", not ${JSON.stringify(value)}`);
   return rate;
 }
 
@@ -46,7 +47,11 @@ export interface KmsMeasurement {
 export class KmsCounting {
   private readonly marks: Record<string, [number, number]> = {};
 
-  private constructor(readonly env: Environment, private readonly proxy?: KmsThrottleProxy, private readonly rate?: number) {}
+  private constructor(
+    readonly env: Environment,
+    private readonly proxy?: KmsThrottleProxy,
+    private readonly rate?: number,
+  ) {}
 
   static async start(env: Environment, rate = kmsThrottleRate()): Promise<KmsCounting> {
     if (rate === undefined) return new KmsCounting(env);
@@ -74,7 +79,9 @@ export class KmsCounting {
     const phase = (name: string): KmsPhase => kmsPhase(this.proxy as KmsThrottleProxy, ...(this.marks[name] ?? [0, 0]), tenants);
     return {
       throttleRate: Number.isFinite(this.rate) ? (this.rate ?? null) : null,
-      onboarding: phase('onboarding'), resync: phase('resync'), operatorThrottles,
+      onboarding: phase('onboarding'),
+      resync: phase('resync'),
+      operatorThrottles,
     };
   }
 
@@ -128,10 +135,21 @@ function mostWithinOneSecond(times: number[]): number {
 
 /** A model of one new tenant's KMS requests, read from aws-kms.ts, for when nothing was measured. */
 export const modelledOnboardingPerTenant: Record<string, number> = {
-  DescribeKey: 1, ListKeys: 1, ListResourceTags: 1, CreateKey: 1, CreateAlias: 1, GetKeyRotationStatus: 1, EnableKeyRotation: 1,
+  DescribeKey: 1,
+  ListKeys: 1,
+  ListResourceTags: 1,
+  CreateKey: 1,
+  CreateAlias: 1,
+  GetKeyRotationStatus: 1,
+  EnableKeyRotation: 1,
 };
 /** A model of one Ready tenant's re-sync: alias, its tag, rotation and policy read, nothing written. */
-export const modelledResyncPerTenant: Record<string, number> = { DescribeKey: 1, ListResourceTags: 1, GetKeyRotationStatus: 1, GetKeyPolicy: 1 };
+export const modelledResyncPerTenant: Record<string, number> = {
+  DescribeKey: 1,
+  ListResourceTags: 1,
+  GetKeyRotationStatus: 1,
+  GetKeyPolicy: 1,
+};
 /** A model of one tenant's deletion (crypto-shredding). */
 export const modelledDeletionPerTenant: Record<string, number> = { DescribeKey: 2, ListKeys: 1, ScheduleKeyDeletion: 1, DeleteAlias: 1 };
 
@@ -143,8 +161,11 @@ export interface CostRow {
 }
 
 /** Seconds each operation needs for `tenants` at its budget, slowest first; the first row sets the time. */
-export function kmsCostEstimate(perTenant: Record<string, number>, tenants = 1000,
-  budgets: Record<string, number> = kmsRequestsPerSecondDefaults): CostRow[] {
+export function kmsCostEstimate(
+  perTenant: Record<string, number>,
+  tenants = 1000,
+  budgets: Record<string, number> = kmsRequestsPerSecondDefaults,
+): CostRow[] {
   return Object.entries(perTenant)
     .map(([operation, count]) => {
       const budget = budgets[operation] ?? Number.POSITIVE_INFINITY;

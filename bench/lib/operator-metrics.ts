@@ -34,10 +34,16 @@ function samples(text: string, metric: string): { labels: Record<string, string>
 
 export async function scrape(metricsUrl: string): Promise<OperatorSnapshot> {
   const text = await (await fetch(metricsUrl)).text();
-  const requests = samples(text, 'bulkhead_kube_requests_total').map(({ labels, value }) =>
-    ({ verb: labels.verb ?? '', resource: labels.resource ?? '', code: labels.code ?? '', count: value }));
+  const requests = samples(text, 'bulkhead_kube_requests_total').map(({ labels, value }) => ({
+    verb: labels.verb ?? '',
+    resource: labels.resource ?? '',
+    code: labels.code ?? '',
+    count: value,
+  }));
   const sum = (metric: string, match: (labels: Record<string, string>) => boolean): number =>
-    samples(text, metric).filter((s) => match(s.labels)).reduce((total, s) => total + s.value, 0);
+    samples(text, metric)
+      .filter((s) => match(s.labels))
+      .reduce((total, s) => total + s.value, 0);
   return {
     requests,
     tenantReconciles: sum('controller_runtime_reconcile_total', (l) => l.controller === 'tenant'),
@@ -47,7 +53,11 @@ export async function scrape(metricsUrl: string): Promise<OperatorSnapshot> {
 }
 
 /** Requests between two snapshots, summed by a key (verb, resource or "verb resource"). */
-export function requestDelta(before: OperatorSnapshot | undefined, after: OperatorSnapshot, key: (s: RequestSample) => string): Record<string, number> {
+export function requestDelta(
+  before: OperatorSnapshot | undefined,
+  after: OperatorSnapshot,
+  key: (s: RequestSample) => string,
+): Record<string, number> {
   const totals: Record<string, number> = {};
   const add = (s: RequestSample, sign: number): void => {
     totals[key(s)] = (totals[key(s)] ?? 0) + sign * s.count;
@@ -58,7 +68,9 @@ export function requestDelta(before: OperatorSnapshot | undefined, after: Operat
 }
 
 export const total = (counts: Record<string, number>, keep: (key: string) => boolean = () => true): number =>
-  Object.entries(counts).filter(([k]) => keep(k)).reduce((sum, [, n]) => sum + n, 0);
+  Object.entries(counts)
+    .filter(([k]) => keep(k))
+    .reduce((sum, [, n]) => sum + n, 0);
 
 /** V8's used heap in MiB, from the operator's own nodejs_heap_size_used_bytes (prom-client's default metrics). */
 export async function heapUsedMiB(metricsUrl: string): Promise<number> {

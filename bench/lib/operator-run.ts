@@ -73,11 +73,18 @@ async function retire(operator: OperatorProcess): Promise<void> {
 
 export async function startLeadingOperator(settings: Record<string, unknown> = {}): Promise<OperatorProcess> {
   const operator = startWatchedOperator(settings);
-  await run.race(eventually('the operator to lead', () => Promise.resolve(
-    operator.logs.some((l) => l.message === 'Acquired leader lease') || undefined), 60_000)).catch(async (error: unknown) => {
-    await retire(operator);
-    throw error;
-  });
+  await run
+    .race(
+      eventually(
+        'the operator to lead',
+        () => Promise.resolve(operator.logs.some((l) => l.message === 'Acquired leader lease') || undefined),
+        60_000,
+      ),
+    )
+    .catch(async (error: unknown) => {
+      await retire(operator);
+      throw error;
+    });
   return operator;
 }
 
@@ -95,7 +102,8 @@ const notLease = (key: string): boolean => !key.endsWith(' leases');
  */
 async function firstAuditPass(tracker: TenantTracker, names: string[]): Promise<boolean> {
   const deadline = Date.now() + 180_000;
-  const verified = (name: string): boolean => tracker.latest.get(name)?.status?.conditions?.some((c) => c.type === 'IsolationVerified') ?? false;
+  const verified = (name: string): boolean =>
+    tracker.latest.get(name)?.status?.conditions?.some((c) => c.type === 'IsolationVerified') ?? false;
   while (Date.now() < deadline) {
     if (names.every(verified)) return true;
     await run.sleep(500);
@@ -125,7 +133,10 @@ async function resynced(url: string, n: number, started: number): Promise<Operat
 }
 
 /** Restarts the operator; the time until it has reconciled every tenant once and its queue is empty. */
-async function resync(operator: OperatorProcess, n: number): Promise<{ operator: OperatorProcess; result: Omit<OperatorRun['resync'], 'compiledMs'> }> {
+async function resync(
+  operator: OperatorProcess,
+  n: number,
+): Promise<{ operator: OperatorProcess; result: Omit<OperatorRun['resync'], 'compiledMs'> }> {
   await retire(operator);
   const started = Date.now();
   const next = startWatchedOperator();
@@ -142,7 +153,7 @@ async function resync(operator: OperatorProcess, n: number): Promise<{ operator:
 /** The compiled operator's memory once it has re-synced n tenants (0: once it leads), and the re-sync time. */
 async function compiledProbe(env: Environment, n: number): Promise<{ rss: number; heapUsed: number; resyncMs: number }> {
   const started = Date.now();
-  const compiled = startCompiledOperator(env, compiledMain ??= buildCompiledOperator(), `compiled-${process.pid}-${n}-${started}`);
+  const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`);
   run.watch('the compiled operator', compiled);
   run.watchLiveness('the compiled operator', compiled, compiled.metricsUrl.then(healthzOf));
   try {
@@ -194,7 +205,7 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
     const guardrailsMs = times.map((t) => (t.guardrails ?? t.ready ?? Number.NaN) - t.created);
     const requests = requestDelta(before, after, (s) => s.verb);
     const afterAuditPass = auditEnabled ? await firstAuditPass(tracker, names) : false;
-    const steadyState = { ...await steadyWrites(operator, idleSeconds), afterAuditPass };
+    const steadyState = { ...(await steadyWrites(operator, idleSeconds)), afterAuditPass };
     const readyRss = rssMiB(operator.child.pid ?? 0);
     kms.begin('resync');
     const restarted = await resync(operator, n);
@@ -203,11 +214,16 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
     await retire(operator);
     const compiled = await compiledProbe(env, n);
     return {
-      tenants: n, guardrailsMs, readyMs,
+      tenants: n,
+      guardrailsMs,
+      readyMs,
       guardrailsTotalMs: Math.max(...times.map((t) => t.guardrails ?? t.ready ?? Number.NaN)) - start,
       totalMs: Math.max(...times.map((t) => t.ready ?? Number.NaN)) - start,
       requestsPerTenant: { total: total(requests) / n, ...perTenant(requests, n) },
-      onboarding: { cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100, tenantReconciles: after.tenantReconciles - before.tenantReconciles },
+      onboarding: {
+        cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100,
+        tenantReconciles: after.tenantReconciles - before.tenantReconciles,
+      },
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
       heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },

@@ -44,8 +44,12 @@ const logger = createLogger({ silent: true });
 
 /** OwnedObjects whose caches are never started: every ensure applies, as a script would. */
 function uncachedObjects(client: KubeClient): OwnedObjects {
-  const informers = Object.fromEntries(Object.entries(ownedKinds).map(([kind, { apiVersion }]) =>
-    [kind, new Informer({ name: kind, logger, listerWatcher: listerWatcher(client, { apiVersion, kind }) })]));
+  const informers = Object.fromEntries(
+    Object.entries(ownedKinds).map(([kind, { apiVersion }]) => [
+      kind,
+      new Informer({ name: kind, logger, listerWatcher: listerWatcher(client, { apiVersion, kind }) }),
+    ]),
+  );
   return new OwnedObjects(informers as Record<OwnedKind, Informer<KubeObject>>, client);
 }
 
@@ -61,7 +65,11 @@ export class PlainOnboarding {
   private readonly addresses: PlatformAddressResolver;
 
   /** `client` writes as the operator's identity; `reader` reads the Tenant and its plan (the operator's identity may only list and watch them). */
-  constructor(private readonly client: KubeClient, private readonly config: OperatorConfig, private readonly reader: KubeClient) {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly config: OperatorConfig,
+    private readonly reader: KubeClient,
+  ) {
     this.owned = uncachedObjects(client);
     this.providers = new RegionalProviders(config, client, logger);
     this.addresses = new PlatformAddressResolver(config);
@@ -89,7 +97,14 @@ export class PlainOnboarding {
     const plan = await this.reader.get<TenantPlan & KubeObject>({ apiVersion, kind: 'TenantPlan', name: tenant.spec.plan });
     if (!plan) throw new Error(`plan ${tenant.spec.plan} does not exist`);
     const context: StepContext = {
-      tenant, plan, namespace: namespaceName(tenant), config: this.config, client: this.client, owned: this.owned, providers: this.providers, logger,
+      tenant,
+      plan,
+      namespace: namespaceName(tenant),
+      config: this.config,
+      client: this.client,
+      owned: this.owned,
+      providers: this.providers,
+      logger,
       release: once(() => planRelease(context, this.renderer)),
       platformAddresses: () => this.addresses.addresses(),
       // The benchmark's tenants declare no domains of their own.
@@ -98,8 +113,12 @@ export class PlainOnboarding {
     };
     // The operator's own RoleBinding first: without it the operator's identity writes nothing in the namespace.
     mustSucceed([await withOperatorAccess(ensureNamespace)(context)]);
-    const guardrails = Promise.all([ensureNetworkPolicies, ensureOwnerAccess, ensureQuota].map((step) => step(context)))
-      .then((outcomes) => { mustSucceed(outcomes); return Date.now(); });
+    const guardrails = Promise.all([ensureNetworkPolicies, ensureOwnerAccess, ensureQuota].map((step) => step(context))).then(
+      (outcomes) => {
+        mustSucceed(outcomes);
+        return Date.now();
+      },
+    );
     guardrails.catch(() => undefined); // awaited below; a failure of the rest must not leave it unhandled
     const stack = Promise.all([ensureDatabase, ensureEncryptionKey, ensureApp].map((step) => step(context)));
     mustSucceed(await stack);
@@ -111,8 +130,11 @@ export class PlainOnboarding {
     const done = new Map<string, number>();
     const deadline = Date.now() + timeoutMs;
     while (done.size < names.length) {
-      if (Date.now() > deadline) throw new Error(`${names.length - done.size} tenants' Deployments not available after ${timeoutMs / 1000} s`);
-      const deployments = await this.client.list<KubeObject>('apps/v1', 'Deployment', { labelSelector: `${managedByLabel}=${managedByValue}` });
+      if (Date.now() > deadline)
+        throw new Error(`${names.length - done.size} tenants' Deployments not available after ${timeoutMs / 1000} s`);
+      const deployments = await this.client.list<KubeObject>('apps/v1', 'Deployment', {
+        labelSelector: `${managedByLabel}=${managedByValue}`,
+      });
       const healthy = new Map<string, boolean>();
       for (const d of deployments.items) {
         const ns = d.metadata.namespace ?? '';

@@ -36,9 +36,12 @@ export async function measurePlain(env: Environment, n: number, concurrency: num
     const onboardingRequests = { ...requests };
     const available = await plain.waitAvailable(names, 120_000 + n * 3_000);
     const since = (name: string, at: number | undefined): number => (at ?? Number.NaN) - (created.get(name) ?? start);
-    const perTenant = Object.fromEntries(Object.entries(onboardingRequests).map(([verb, count]) => [verb, Math.round((count / n) * 10) / 10]));
+    const perTenant = Object.fromEntries(
+      Object.entries(onboardingRequests).map(([verb, count]) => [verb, Math.round((count / n) * 10) / 10]),
+    );
     return {
-      tenants: n, concurrency,
+      tenants: n,
+      concurrency,
       guardrailsMs: names.map((name, i) => since(name, guardrails[i])),
       readyMs: names.map((name) => since(name, available.get(name))),
       guardrailsTotalMs: Math.max(...guardrails) - start,

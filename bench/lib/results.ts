@@ -81,6 +81,7 @@ export function readResult(name: string): Record<string, unknown> | undefined {
 export function sizesFrom(value: string | undefined, fallback: number[]): number[] {
   if (!value) return fallback;
   const sizes = value.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`SIZES must be positive integers separated by commas, got "${value}"`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`SIZES must be positive integers separated by commas, got "${value}"`);
   return sizes;
 }

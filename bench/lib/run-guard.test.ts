@@ -19,7 +19,9 @@ const quiet = { target: new EventEmitter(), log: () => undefined };
 describe('RunGuard', () => {
   it('stops the run when a watched process exits, with its exit and last output', async () => {
     const guard = new RunGuard(quiet);
-    const child = exitingChild('for (let i = 1; i <= 5; i++) console.log(`line ${i}`); console.error("FATAL ERROR: heap limit"); process.exit(3)');
+    const child = exitingChild(
+      'for (let i = 1; i <= 5; i++) console.log(`line ${i}`); console.error("FATAL ERROR: heap limit"); process.exit(3)',
+    );
     guard.watch('the operator', child);
     await assert.rejects(guard.race(new Promise(() => undefined)), (error: unknown) => {
       assert.ok(error instanceof RunStopped);
@@ -52,7 +54,10 @@ describe('RunGuard', () => {
     });
     const waiting = guard.sleep(3_600_000);
     target.emit('SIGINT', 'SIGINT');
-    await assert.rejects(waiting, (error: unknown) => error instanceof RunStopped && error.exitCode === 130 && /SIGINT/.test(error.message));
+    await assert.rejects(
+      waiting,
+      (error: unknown) => error instanceof RunStopped && error.exitCode === 130 && /SIGINT/.test(error.message),
+    );
     assert.deepEqual(exits, [], 'the first signal lets the run wind down');
     target.emit('SIGINT', 'SIGINT');
     await new Promise((resolve) => setImmediate(resolve));
@@ -102,7 +107,10 @@ describe('RunGuard', () => {
       await assert.rejects(guard.race(new Promise(() => undefined)), (error: unknown) => {
         assert.ok(error instanceof RunStopped);
         assert.equal(error.exitCode, 1);
-        assert.match(error.message, /^the operator did not answer http:\/\/127\.0\.0\.1:\d+\/healthz 3 times in a row .*event loop is stalled.*\nlast line$/s);
+        assert.match(
+          error.message,
+          /^the operator did not answer http:\/\/127\.0\.0\.1:\d+\/healthz 3 times in a row .*event loop is stalled.*\nlast line$/s,
+        );
         return true;
       });
     });

@@ -14,7 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Why a run stopped early; the bench exits with `exitCode` (130 for Ctrl-C, as shells do). */
 export class RunStopped extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
     this.name = 'RunStopped';
   }
@@ -47,10 +50,13 @@ export const operatorLiveness: LivenessProbe = { periodMs: 10_000, timeoutMs: 5_
 
 /** Whether `url` answers 2xx within `timeoutMs`. */
 async function answers(url: string, timeoutMs: number): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(async (response) => {
-    await response.arrayBuffer();
-    return response.ok;
-  }, () => false);
+  return fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+    async (response) => {
+      await response.arrayBuffer();
+      return response.ok;
+    },
+    () => false,
+  );
 }
 
 export class RunGuard {
@@ -100,7 +106,10 @@ export class RunGuard {
    * (a liveness endpoint); probing ends when the child exits or expectExit(child) is called.
    */
   watchLiveness(name: string, child: WatchedProcess, url: Promise<string>, probe: LivenessProbe = operatorLiveness): void {
-    void url.then((resolved) => this.probeWhileWatched(name, child, resolved, probe), () => undefined);
+    void url.then(
+      (resolved) => this.probeWhileWatched(name, child, resolved, probe),
+      () => undefined,
+    );
   }
 
   private async probeWhileWatched(name: string, child: WatchedProcess, url: string, probe: LivenessProbe): Promise<void> {
@@ -112,7 +121,12 @@ export class RunGuard {
       failures = (await answers(url, probe.timeoutMs)) ? 0 : failures + 1;
       if (failures >= probe.failureThreshold && watching()) {
         const every = `${probe.periodMs / 1000} s apart, ${probe.timeoutMs / 1000} s each`;
-        this.stop(new RunStopped(`${name} did not answer ${url} ${failures} times in a row (${every}): its event loop is stalled, and the kubelet would restart it; its last output:\n${child.output()}`, 1));
+        this.stop(
+          new RunStopped(
+            `${name} did not answer ${url} ${failures} times in a row (${every}): its event loop is stalled, and the kubelet would restart it; its last output:\n${child.output()}`,
+            1,
+          ),
+        );
       }
     }
   }

@@ -14,7 +14,10 @@ export class Supervisor {
   private stopping = false;
   private killing = false;
 
-  constructor(readonly settings: Record<string, unknown>, private readonly restartDelayMs = 1_000) {
+  constructor(
+    readonly settings: Record<string, unknown>,
+    private readonly restartDelayMs = 1_000,
+  ) {
     this.current = this.spawn();
   }
 

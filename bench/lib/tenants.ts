@@ -37,8 +37,7 @@ export async function createTenants(client: KubeClient, names: string[], concurr
 const isTrue = (tenant: Tenant, type: string): boolean =>
   tenant.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
-const isReady = (tenant: Tenant): boolean =>
-  tenant.status?.observedGeneration === tenant.metadata?.generation && isTrue(tenant, 'Ready');
+const isReady = (tenant: Tenant): boolean => tenant.status?.observedGeneration === tenant.metadata?.generation && isTrue(tenant, 'Ready');
 
 export class TenantTracker {
   readonly times = new Map<string, TenantTimes>();
@@ -48,7 +47,10 @@ export class TenantTracker {
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
 
-  constructor(private readonly client: KubeClient, private readonly start = Date.now()) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly start = Date.now(),
+  ) {}
 
   expect(name: string, created: number): void {
     const times = this.times.get(name);
@@ -84,10 +86,13 @@ export class TenantTracker {
       try {
         const list = await this.client.list<Tenant>(apiVersion, 'Tenant');
         for (const tenant of list.items) this.observe(tenant);
-        await this.client.watch<Tenant>({ apiVersion, kind: 'Tenant', resourceVersion: list.resourceVersion,
-          allowWatchBookmarks: true, timeoutSeconds: 120 }, (event) => {
-          if (event.type === 'ADDED' || event.type === 'MODIFIED') this.observe(event.object);
-        }, this.abort.signal);
+        await this.client.watch<Tenant>(
+          { apiVersion, kind: 'Tenant', resourceVersion: list.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 120 },
+          (event) => {
+            if (event.type === 'ADDED' || event.type === 'MODIFIED') this.observe(event.object);
+          },
+          this.abort.signal,
+        );
       } catch {
         if (!this.abort.signal.aborted) await sleep(500);
       }
@@ -100,7 +105,10 @@ export class TenantTracker {
     for (;;) {
       const seen = [...(this.reasonsSeen.get(`${type}=${reason}`) ?? [])].filter((name) => among === undefined || among.includes(name));
       if (seen.length > 0) return seen[0] ?? '';
-      if (Date.now() > deadline) throw new Error(`no tenant showed ${type} ${reason} within ${timeoutMs / 1000} s (seen: ${[...this.reasonsSeen.keys()].join(', ')})`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no tenant showed ${type} ${reason} within ${timeoutMs / 1000} s (seen: ${[...this.reasonsSeen.keys()].join(', ')})`,
+        );
       await sleep(100);
     }
   }

@@ -56,7 +56,8 @@ export async function bulkhead(args: string[], env: NodeJS.ProcessEnv = {}): Pro
   const run = promisify(execFile);
   try {
     const { stdout, stderr } = await run(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), ...args], {
-      env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -52,8 +52,21 @@ function buildApp(app: string, scratch: string): void {
     mkdirSync(dirname(join(workspace, file)), { recursive: true });
     copyFileSync(join(repoRoot, file), join(workspace, file));
   }
-  run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--omit=dev', '--workspace', 'operator',
-    '--include-workspace-root=false'], workspace);
+  run(
+    'npm',
+    [
+      'ci',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      '--omit=dev',
+      '--workspace',
+      'operator',
+      '--include-workspace-root=false',
+    ],
+    workspace,
+  );
   cpSync(join(workspace, 'node_modules'), join(app, 'node_modules'), { recursive: true, dereference: false });
   copyFileSync(join(repoRoot, 'operator/package.json'), join(app, 'package.json'));
 }
@@ -88,20 +101,32 @@ export function buildImage(options: { tag?: string; out?: string } = {}): BuiltI
   for (const tool of postgresTools) copyWithLibraries(rootfs, `/usr/lib/postgresql/15/bin/${tool}`);
   const name = `${imageRepository}:${tag}`;
   const rev = revision();
-  const sbom = JSON.stringify(buildSbom({ image: { name, version, revision: rev }, nodeModules: join(rootfs, 'app/node_modules'), helm, debianPackages }), null, 2);
+  const sbom = JSON.stringify(
+    buildSbom({ image: { name, version, revision: rev }, nodeModules: join(rootfs, 'app/node_modules'), helm, debianPackages }),
+    null,
+    2,
+  );
   mkdirSync(join(rootfs, 'usr/share/doc/bulkhead'), { recursive: true });
   writeFileSync(join(rootfs, 'usr/share/doc/bulkhead/sbom.cdx.json'), sbom);
-  const archive = packImage({
-    name, rootfs, entrypoint: imageEntrypoint, cmd: ['help'], user: imageUser, workingDir: '/app',
-    env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production', 'HOME=/tmp'],
-    labels: {
-      'org.opencontainers.image.title': 'bulkhead',
-      'org.opencontainers.image.description': 'The Bulkhead operator, onboarding API and audit CLI',
-      'org.opencontainers.image.version': version,
-      'org.opencontainers.image.revision': rev,
-      'org.opencontainers.image.source': 'https://github.com/bulkhead-dev/bulkhead',
+  const archive = packImage(
+    {
+      name,
+      rootfs,
+      entrypoint: imageEntrypoint,
+      cmd: ['help'],
+      user: imageUser,
+      workingDir: '/app',
+      env: ['PATH=/usr/local/bin:/usr/bin:/bin', 'NODE_ENV=production', 'HOME=/tmp'],
+      labels: {
+        'org.opencontainers.image.title': 'bulkhead',
+        'org.opencontainers.image.description': 'The Bulkhead operator, onboarding API and audit CLI',
+        'org.opencontainers.image.version': version,
+        'org.opencontainers.image.revision': rev,
+        'org.opencontainers.image.source': 'https://github.com/bulkhead-dev/bulkhead',
+      },
     },
-  }, out);
+    out,
+  );
   const sbomFile = archive.replace(/\.tar$/, '.sbom.cdx.json');
   writeFileSync(sbomFile, sbom);
   rmSync(scratch, { recursive: true, force: true });

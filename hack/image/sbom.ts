@@ -24,11 +24,15 @@ function npmComponents(nodeModules: string): Component[] {
   const visit = (dir: string): void => {
     for (const entry of existsSync(dir) ? readdirSync(dir) : []) {
       if (entry.startsWith('.')) continue;
-      if (entry.startsWith('@')) { visit(join(dir, entry)); continue; }
+      if (entry.startsWith('@')) {
+        visit(join(dir, entry));
+        continue;
+      }
       const manifest = join(dir, entry, 'package.json');
       if (!existsSync(manifest)) continue;
       const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
-      if (name && version) found.set(`${name}@${version}`, { type: 'library', name, version, purl: `pkg:npm/${name.replace('@', '%40')}@${version}` });
+      if (name && version)
+        found.set(`${name}@${version}`, { type: 'library', name, version, purl: `pkg:npm/${name.replace('@', '%40')}@${version}` });
       visit(join(dir, entry, 'node_modules'));
     }
   };
@@ -38,11 +42,13 @@ function npmComponents(nodeModules: string): Component[] {
 
 /** The modules a Go binary was built from, as `go version -m` lists them. */
 function goComponents(binary: string): Component[] {
-  return execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' }).split('\n').flatMap((line) => {
-    const [kind, path, version] = line.trim().split(/\s+/);
-    if ((kind !== 'mod' && kind !== 'dep') || !path || !version) return [];
-    return [{ type: 'library' as const, name: path, version, purl: `pkg:golang/${path}@${version}` }];
-  });
+  return execFileSync('go', ['version', '-m', binary], { encoding: 'utf8' })
+    .split('\n')
+    .flatMap((line) => {
+      const [kind, path, version] = line.trim().split(/\s+/);
+      if ((kind !== 'mod' && kind !== 'dep') || !path || !version) return [];
+      return [{ type: 'library' as const, name: path, version, purl: `pkg:golang/${path}@${version}` }];
+    });
 }
 
 function debianComponents(packages: readonly string[]): Component[] {
@@ -66,8 +72,13 @@ export function buildSbom(inputs: SbomInputs): unknown {
     specVersion: '1.5',
     version: 1,
     metadata: {
-      component: { type: 'container', name: inputs.image.name, version: inputs.image.version, 'bom-ref': inputs.image.name,
-        properties: [{ name: 'org.opencontainers.image.revision', value: inputs.image.revision }] },
+      component: {
+        type: 'container',
+        name: inputs.image.name,
+        version: inputs.image.version,
+        'bom-ref': inputs.image.name,
+        properties: [{ name: 'org.opencontainers.image.revision', value: inputs.image.revision }],
+      },
       tools: { components: [{ type: 'application', name: 'bulkhead hack/image/sbom.ts' }] },
     },
     components: [

@@ -32,17 +32,28 @@ const { values } = parseArgs({
 });
 
 if (!values.rootfs || !values.name) {
-  console.error('usage: pack-image.ts --rootfs DIR --name NAME:TAG [--entrypoint ARG ...] [--cmd ARG ...] [--user UID:GID] [--env K=V ...] [--label K=V ...] [--import]');
+  console.error(
+    'usage: pack-image.ts --rootfs DIR --name NAME:TAG [--entrypoint ARG ...] [--cmd ARG ...] [--user UID:GID] [--env K=V ...] [--label K=V ...] [--import]',
+  );
   process.exit(2);
 }
 
 const pairs = (list: string[] | undefined): Record<string, string> =>
   Object.fromEntries((list ?? []).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
 
-const archive = packImage({
-  name: values.name, rootfs: values.rootfs, entrypoint: values.entrypoint, cmd: values.cmd, user: values.user,
-  env: values.env, labels: pairs(values.label), workingDir: values.workdir,
-}, values.out);
+const archive = packImage(
+  {
+    name: values.name,
+    rootfs: values.rootfs,
+    entrypoint: values.entrypoint,
+    cmd: values.cmd,
+    user: values.user,
+    env: values.env,
+    labels: pairs(values.label),
+    workingDir: values.workdir,
+  },
+  values.out,
+);
 if (values.import) {
   const env = readEnvironment(stateDir);
   if (!env) throw new Error('no environment is running: make cluster-up NODE=real');

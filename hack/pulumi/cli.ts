@@ -29,7 +29,7 @@ function runningEnvironment(): Environment {
  */
 function importImages(env: Environment): void {
   if (!env.realNode) {
-    console.log('KWOK\'s node runs no container: the image is not built (make cluster-up NODE=real for a real node)');
+    console.log("KWOK's node runs no container: the image is not built (make cluster-up NODE=real for a real node)");
     return;
   }
   const image = buildImage({ tag, out: join(stateDir, 'pulumi', 'image') });
@@ -46,7 +46,9 @@ async function main(command: string | undefined): Promise<void> {
   if (command === 'up') importImages(env);
   const trailUrl = await localAuditTrail(env, stateDir);
   const stack = await openStack({ stateDir, stackName: localStackName, config: localStackConfig({ env, stateDir, tag, trailUrl }) });
-  const onOutput = (text: string): void => { process.stdout.write(text); };
+  const onOutput = (text: string): void => {
+    process.stdout.write(text);
+  };
   if (command === 'preview') await stack.preview({ onOutput, diff: process.argv.includes('--diff') });
   if (command === 'up') await stack.up({ onOutput });
   if (command === 'destroy') await stack.destroy({ onOutput });

@@ -66,7 +66,12 @@ export async function openStack(options: StackOptions): Promise<Stack> {
   const pulumiCommand = await PulumiCommand.get({ root: dirname(binaries), skipVersionCheck: true });
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: options.stackName, projectName: 'bulkhead', program: () => Promise.resolve(bulkheadStack()) },
-    { workDir, envVars, pulumiCommand, projectSettings: { name: 'bulkhead', runtime: 'nodejs', description: 'Bulkhead installed by make pulumi-up (pulumi/)' } },
+    {
+      workDir,
+      envVars,
+      pulumiCommand,
+      projectSettings: { name: 'bulkhead', runtime: 'nodejs', description: 'Bulkhead installed by make pulumi-up (pulumi/)' },
+    },
   );
   await stack.setAllConfig(options.config);
   return stack;

@@ -34,12 +34,19 @@ export function localStackConfig(options: LocalStackOptions): ConfigMap {
   const chartsDir = join(stateDir, 'pulumi', 'charts');
   // Packaged once: a new tarball of the same chart differs in its timestamps, which a second `up` would apply.
   if (!existsSync(chartsDir)) packageProductCharts(env, chartsDir);
-  const { operator, ...values } = installValues(env, { operatorConfig: localOperatorSettings(env), chartsDir, stateDir }, tag) as { operator: Record<string, unknown> };
+  const { operator, ...values } = installValues(env, { operatorConfig: localOperatorSettings(env), chartsDir, stateDir }, tag) as {
+    operator: Record<string, unknown>;
+  };
   // The program sets the chart repository volume itself, from bulkhead:chartRepository.
   const { chartRepositoryVolume: _volume, ...operatorValues } = operator;
   const region = {
     database: { host: env.postgres.host, port: env.postgres.port, username: env.postgres.user, password: env.postgres.password },
-    kms: { accountId: localKms.accountId, endpoint: env.kms.endpoint, accessKeyId: localKms.accessKeyId, secretAccessKey: localKms.secretAccessKey },
+    kms: {
+      accountId: localKms.accountId,
+      endpoint: env.kms.endpoint,
+      accessKeyId: localKms.accessKeyId,
+      secretAccessKey: localKms.secretAccessKey,
+    },
   };
   return {
     'bulkhead:kubeconfig': { value: env.kubeconfig },
@@ -67,8 +74,16 @@ export async function localAuditTrail(env: Environment, stateDir: string): Promi
 
 /** Refuses when the chart is installed by another release (helm's in bulkhead-system): its cluster-wide objects would collide. */
 export function assertNoOtherInstallation(kubectl: (...args: string[]) => string): void {
-  const owner = kubectl('get', 'clusterrole', 'bulkhead-operator', '--ignore-not-found',
-    '-o', 'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}').trim();
+  const owner = kubectl(
+    'get',
+    'clusterrole',
+    'bulkhead-operator',
+    '--ignore-not-found',
+    '-o',
+    'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-namespace}',
+  ).trim();
   if (owner === '' || owner === pulumiNamespace) return;
-  throw new Error(`Bulkhead is already installed by the helm release in ${owner}: the chart's cluster-wide objects (ClusterRoles, the confinement policy) belong to one release at a time, and two operators would act on the same Tenants. Uninstall it first (helm uninstall bulkhead -n ${owner}), or stop make demo.`);
+  throw new Error(
+    `Bulkhead is already installed by the helm release in ${owner}: the chart's cluster-wide objects (ClusterRoles, the confinement policy) belong to one release at a time, and two operators would act on the same Tenants. Uninstall it first (helm uninstall bulkhead -n ${owner}), or stop make demo.`,
+  );
 }

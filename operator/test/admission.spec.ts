@@ -51,14 +51,17 @@ describe('admission of Tenants and TenantPlans', function () {
     await applyObjects(kc, [tenant]);
     const api = customObjects(kc);
     await assert.rejects(
-      api.patchClusterCustomObject({ group, version, plural: 'tenants', name: 'region-change', body: { spec: { region: 'us-east-1' } } },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)),
+      api.patchClusterCustomObject(
+        { group, version, plural: 'tenants', name: 'region-change', body: { spec: { region: 'us-east-1' } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      ),
       (error) => {
         const { code, message } = apiError(error);
         assert.equal(code, 422);
         assert.match(message, /spec\.region is immutable/);
         return true;
-      });
+      },
+    );
     await api.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'region-change' });
   });
 });

@@ -65,7 +65,8 @@ describe('onboarding through a throttling KMS', function () {
 
   it('onboards every tenant, shows KeyProviderThrottled while KMS refuses, and never sends faster than its budget, however many workers', async function () {
     operator = startOperator({
-      workers, regions: regionSettings(env, proxy.url),
+      workers,
+      regions: regionSettings(env, proxy.url),
       providerLimits: { kms: { requestsPerSecond: { CreateKey: budget, CreateAlias: budget, EnableKeyRotation: budget } } },
     });
     for (const [name, at] of await createTenants(client, names)) tracker.expect(name, at);
@@ -79,7 +80,7 @@ describe('onboarding through a throttling KMS', function () {
     const reasons = [...tracker.reasonsSeen.keys()].filter((key) => key.includes('KeyProviderThrottled'));
     assert.ok(reasons.includes('EncryptionKeyReady=KeyProviderThrottled'), reasons.join(', '));
     const logged = JSON.stringify(operator.logs);
-    assert.ok(!logged.includes('secretAccessKey') && !/"testing"/.test(logged), 'no KMS credential in the operator\'s logs');
+    assert.ok(!logged.includes('secretAccessKey') && !/"testing"/.test(logged), "no KMS credential in the operator's logs");
 
     const counts = proxy.counts();
     for (const operation of paced) {

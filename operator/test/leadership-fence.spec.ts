@@ -18,8 +18,10 @@ import { prepareCluster } from './support/setup.js';
 import { deleteTenant, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
 
 async function leaseHolder(kc: k8s.KubeConfig): Promise<string | undefined> {
-  const lease = await kc.makeApiClient(k8s.CoordinationV1Api)
-    .readNamespacedLease({ namespace: 'bulkhead-system', name: 'bulkhead-operator' }).catch(() => undefined);
+  const lease = await kc
+    .makeApiClient(k8s.CoordinationV1Api)
+    .readNamespacedLease({ namespace: 'bulkhead-system', name: 'bulkhead-operator' })
+    .catch(() => undefined);
   return lease?.spec?.holderIdentity || undefined;
 }
 
@@ -63,8 +65,11 @@ describe('a leader frozen past its lease just before it drops a database', funct
     await applyObjects(kc, [tenantManifest('fenced', { database: { deletionPolicy: 'Delete' } })]);
     await waitForReady(kc, 'fenced', 120_000);
     await deleteTenant(kc, 'fenced');
-    await eventually('the leader to freeze before dropping the database', () =>
-      Promise.resolve(processState(frozen.child.pid) === 'T' || undefined), 120_000);
+    await eventually(
+      'the leader to freeze before dropping the database',
+      () => Promise.resolve(processState(frozen.child.pid) === 'T' || undefined),
+      120_000,
+    );
 
     await eventually('the standby to take over', async () => (await leaseHolder(kc)) === standby.identity || undefined, 60_000);
     await eventually('the new leader to finish deleting the Tenant', () => isGone(() => readTenant(kc, 'fenced')), 120_000);
@@ -75,16 +80,22 @@ describe('a leader frozen past its lease just before it drops a database', funct
     const drops = statementsLoggedSince(logStart).filter((sql) => sql.startsWith('DROP DATABASE IF EXISTS "tenant_fenced"'));
     assert.equal(drops.length, 1, `DROP DATABASE was sent ${drops.length} times:\n${drops.join('\n')}`);
     // 'exit' may come before the last lines are read from the pipe.
-    const refusal = await eventually('the old leader to log the refusal', () =>
-      Promise.resolve(frozen.logs.find((l) => l.message === 'Refused a destructive act: leadership not confirmed')), 10_000);
+    const refusal = await eventually(
+      'the old leader to log the refusal',
+      () => Promise.resolve(frozen.logs.find((l) => l.message === 'Refused a destructive act: leadership not confirmed')),
+      10_000,
+    );
     assert.match(String(refusal.act), /dropping the tenant database tenant_fenced/);
     assert.deepEqual(await adminQuery("SELECT 1 FROM pg_roles WHERE rolname = 'tenant_fenced'"), []);
 
     // Nothing duplicated and no error left behind: one record of each deletion, both by the new leader.
-    const events = (await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=fenced' }))
-      .items.filter((event) => event.type === 'Normal' && ['DatabaseDeleted', 'EncryptionKeyPendingDeletion'].includes(event.reason ?? ''));
-    assert.deepEqual(events.map((event) => `${event.reason} by ${event.reportingInstance}`).sort(),
-      [`DatabaseDeleted by ${standby.identity}`, `EncryptionKeyPendingDeletion by ${standby.identity}`]);
+    const events = (
+      await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=fenced' })
+    ).items.filter((event) => event.type === 'Normal' && ['DatabaseDeleted', 'EncryptionKeyPendingDeletion'].includes(event.reason ?? ''));
+    assert.deepEqual(events.map((event) => `${event.reason} by ${event.reportingInstance}`).sort(), [
+      `DatabaseDeleted by ${standby.identity}`,
+      `EncryptionKeyPendingDeletion by ${standby.identity}`,
+    ]);
     assert.equal(await leaseHolder(kc), standby.identity);
   });
 });

@@ -14,8 +14,10 @@ import { deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from '
 const writeVerbs = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 async function leaseHolder(kc: k8s.KubeConfig): Promise<string | undefined> {
-  const lease = await kc.makeApiClient(k8s.CoordinationV1Api)
-    .readNamespacedLease({ namespace: 'bulkhead-system', name: 'bulkhead-operator' }).catch(() => undefined);
+  const lease = await kc
+    .makeApiClient(k8s.CoordinationV1Api)
+    .readNamespacedLease({ namespace: 'bulkhead-system', name: 'bulkhead-operator' })
+    .catch(() => undefined);
   return lease?.spec?.holderIdentity || undefined;
 }
 
@@ -39,10 +41,16 @@ describe('the operator under failure', function () {
   it('converges 20 tenants after being killed mid-way, with exactly one of everything per tenant', async function () {
     const names = Array.from({ length: 20 }, (_, i) => `restart-${i}`);
     const first = start();
-    await applyObjects(kc, names.map((name) => tenantManifest(name)));
+    await applyObjects(
+      kc,
+      names.map((name) => tenantManifest(name)),
+    );
     // Kill it once it has begun creating namespaces, while most tenants are still in flight.
-    await eventually('the first namespaces', () => Promise.resolve(
-      first.logs.filter((l) => l.message === 'Applied Namespace').length >= 2 || undefined), 30_000);
+    await eventually(
+      'the first namespaces',
+      () => Promise.resolve(first.logs.filter((l) => l.message === 'Applied Namespace').length >= 2 || undefined),
+      30_000,
+    );
     await first.kill();
     start();
     for (const name of names) await waitForReady(kc, name, 90_000);
@@ -53,12 +61,24 @@ describe('the operator under failure', function () {
     for (const name of names) {
       const tenant = await readTenant(kc, name);
       const own = namespaces.items.filter((ns) => ns.metadata?.labels?.['bulkhead.dev/tenant'] === name);
-      assert.deepEqual(own.map((ns) => ns.metadata?.name), [`tenant-${name}`]);
+      assert.deepEqual(
+        own.map((ns) => ns.metadata?.name),
+        [`tenant-${name}`],
+      );
       assert.equal(own[0]?.metadata?.ownerReferences?.[0]?.uid, tenant.metadata?.uid);
       const selector = `bulkhead.dev/tenant=${name}`;
       const ns = `tenant-${name}`;
-      const policies = (await networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector })).items.map((p) => p.metadata?.name).sort();
-      assert.deepEqual(policies, ['allow-database', 'allow-dns', 'allow-ingress-controller', 'allow-kms', 'allow-same-namespace', 'default-deny']);
+      const policies = (await networking.listNamespacedNetworkPolicy({ namespace: ns, labelSelector: selector })).items
+        .map((p) => p.metadata?.name)
+        .sort();
+      assert.deepEqual(policies, [
+        'allow-database',
+        'allow-dns',
+        'allow-ingress-controller',
+        'allow-kms',
+        'allow-same-namespace',
+        'default-deny',
+      ]);
       assert.equal((await core.listNamespacedResourceQuota({ namespace: ns, labelSelector: selector })).items.length, 1);
       assert.equal((await core.listNamespacedLimitRange({ namespace: ns, labelSelector: selector })).items.length, 1);
       assert.equal(tenant.metadata?.finalizers?.filter((f) => f === 'bulkhead.dev/finalizer').length, 1);

@@ -13,7 +13,16 @@ import { applyObjects, eventually, readManifests, repoRoot } from './support/clu
 import { testChartVersions } from './support/charts.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
-import { condition, customObjects, deleteTenantsAndWait, group, tenantManifest, version, waitForReady, type TenantObject } from './support/tenants.js';
+import {
+  condition,
+  customObjects,
+  deleteTenantsAndWait,
+  group,
+  tenantManifest,
+  version,
+  waitForReady,
+  type TenantObject,
+} from './support/tenants.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const fleetLabel = 'bulkhead.dev/test-fleet';
@@ -42,9 +51,15 @@ interface RolloutObject extends k8s.KubernetesObject {
 
 /** A TenantPlan like the standard example, with its own name, ring and the current test chart. */
 function planManifest(name: string, ring: number): k8s.KubernetesObject {
-  const [standard] = readManifests(join(repoRoot, 'crds/examples/plans/standard.yaml')) as (k8s.KubernetesObject & { spec: Record<string, unknown> })[];
+  const [standard] = readManifests(join(repoRoot, 'crds/examples/plans/standard.yaml')) as (k8s.KubernetesObject & {
+    spec: Record<string, unknown>;
+  })[];
   const spec = standard!.spec;
-  return { ...standard, metadata: { name }, spec: { ...spec, app: { ...(spec.app as object), version: testChartVersions.current }, rollout: { ring } } } as k8s.KubernetesObject;
+  return {
+    ...standard,
+    metadata: { name },
+    spec: { ...spec, app: { ...(spec.app as object), version: testChartVersions.current }, rollout: { ring } },
+  } as k8s.KubernetesObject;
 }
 
 function fleetManifests(): TenantObject[] {
@@ -63,7 +78,12 @@ function fleetManifests(): TenantObject[] {
 }
 
 function rolloutManifest(name: string, spec: Record<string, unknown>): RolloutObject {
-  return { apiVersion: `${group}/${version}`, kind: 'Rollout', metadata: { name }, spec: { selector: { plans: [plans.early, plans.late] }, maxConcurrent, ...spec } };
+  return {
+    apiVersion: `${group}/${version}`,
+    kind: 'Rollout',
+    metadata: { name },
+    spec: { selector: { plans: [plans.early, plans.late] }, maxConcurrent, ...spec },
+  };
 }
 
 /** Healthy on a version, as the rollout controller judges it: reported, and AppDeployed True now. */
@@ -86,14 +106,22 @@ describe('fleet rollouts', function () {
   const patchRollout = (name: string, body: Record<string, unknown>) =>
     api().patchClusterCustomObject({ group, version, plural: 'rollouts', name, body }, mergePatch);
   const listFleet = async (): Promise<TenantObject[]> =>
-    ((await api().listClusterCustomObject({ group, version, plural: 'tenants', labelSelector: `${fleetLabel}=true` })) as { items: TenantObject[] }).items;
+    (
+      (await api().listClusterCustomObject({ group, version, plural: 'tenants', labelSelector: `${fleetLabel}=true` })) as {
+        items: TenantObject[];
+      }
+    ).items;
   /** Waits for a phase; on timeout the error says where the rollout stood instead. */
   const waitForPhase = (name: string, phase: string, reason?: string, timeoutMs = 120_000): Promise<RolloutObject> =>
-    eventually(`rollout ${name} to be ${phase}${reason ? `/${reason}` : ''}`, async () => {
-      const rollout = await readRollout(name);
-      if (rollout.status?.phase === phase && (reason === undefined || rollout.status.reason === reason)) return rollout;
-      throw new Error(`${rollout.status?.phase}/${rollout.status?.reason}: ${rollout.status?.message}`);
-    }, timeoutMs);
+    eventually(
+      `rollout ${name} to be ${phase}${reason ? `/${reason}` : ''}`,
+      async () => {
+        const rollout = await readRollout(name);
+        if (rollout.status?.phase === phase && (reason === undefined || rollout.status.reason === reason)) return rollout;
+        throw new Error(`${rollout.status?.phase}/${rollout.status?.reason}: ${rollout.status?.message}`);
+      },
+      timeoutMs,
+    );
 
   before(async function () {
     kc = await prepareCluster();
@@ -116,7 +144,9 @@ describe('fleet rollouts', function () {
 
   after(async function () {
     for (const name of ['fleet-next', 'fleet-broken', 'fleet-waiting']) {
-      await api().deleteClusterCustomObject({ group, version, plural: 'rollouts', name }).catch(() => undefined);
+      await api()
+        .deleteClusterCustomObject({ group, version, plural: 'rollouts', name })
+        .catch(() => undefined);
     }
     await deleteTenantsAndWait(kc, [...moving, pinned], 180_000).catch(() => undefined);
     await operator?.stop();
@@ -125,31 +155,40 @@ describe('fleet rollouts', function () {
   it('moves the fleet in waves, canaries first, never more than maxConcurrent at once, leaving the pinned tenant alone', async function () {
     const target = testChartVersions.next;
     await applyObjects(kc, [rolloutManifest('fleet-next', { version: target, healthDeadlineSeconds: 120 })]);
-    await eventually('the operator to report on the Rollout (is createRolloutController wired into operator/src/cli/operator.ts?)',
-      async () => (await readRollout('fleet-next')).status?.phase, 30_000);
+    await eventually(
+      'the operator to report on the Rollout (is createRolloutController wired into operator/src/cli/operator.ts?)',
+      async () => (await readRollout('fleet-next')).status?.phase,
+      30_000,
+    );
     const startedAt = new Map<string, number>();
     const healthyAt = new Map<string, number>();
     // A tenant reported healthy on the target and later not: it would count as upgrading twice.
     const relapsed = new Set<string>();
     let mostUpgrading: string[] = [];
     // Sample the rollout and the tenants until it completes; every list is one consistent snapshot.
-    const done = await eventually('fleet-next to complete', async () => {
-      const rollout = await readRollout('fleet-next');
-      const upgrading = rollout.status?.upgrading?.map((entry) => entry.tenant) ?? [];
-      if (upgrading.length > mostUpgrading.length) mostUpgrading = upgrading;
-      const now = Date.now();
-      for (const tenant of await listFleet()) {
-        const name = tenant.metadata?.name ?? '';
-        const healthy = isHealthyOn(tenant, target);
-        if (requested(tenant) === target && !startedAt.has(name)) startedAt.set(name, now);
-        if (healthy && !healthyAt.has(name)) healthyAt.set(name, now);
-        if (!healthy && healthyAt.has(name)) relapsed.add(name);
-      }
-      return rollout.status?.phase === 'Completed' ? rollout : undefined;
-    }, 240_000);
+    const done = await eventually(
+      'fleet-next to complete',
+      async () => {
+        const rollout = await readRollout('fleet-next');
+        const upgrading = rollout.status?.upgrading?.map((entry) => entry.tenant) ?? [];
+        if (upgrading.length > mostUpgrading.length) mostUpgrading = upgrading;
+        const now = Date.now();
+        for (const tenant of await listFleet()) {
+          const name = tenant.metadata?.name ?? '';
+          const healthy = isHealthyOn(tenant, target);
+          if (requested(tenant) === target && !startedAt.has(name)) startedAt.set(name, now);
+          if (healthy && !healthyAt.has(name)) healthyAt.set(name, now);
+          if (!healthy && healthyAt.has(name)) relapsed.add(name);
+        }
+        return rollout.status?.phase === 'Completed' ? rollout : undefined;
+      },
+      240_000,
+    );
 
-    assert.ok(mostUpgrading.length >= 1 && mostUpgrading.length <= maxConcurrent,
-      `at most ${maxConcurrent} upgrading at once, saw ${mostUpgrading.join(', ')} (healthy on ${target}, then not again: ${[...relapsed].join(', ') || 'none'})`);
+    assert.ok(
+      mostUpgrading.length >= 1 && mostUpgrading.length <= maxConcurrent,
+      `at most ${maxConcurrent} upgrading at once, saw ${mostUpgrading.join(', ')} (healthy on ${target}, then not again: ${[...relapsed].join(', ') || 'none'})`,
+    );
     const finishedBefore = (earlier: string[], later: string[]): void => {
       const lastFinish = Math.max(...earlier.map((name) => healthyAt.get(name) ?? Infinity));
       const firstStart = Math.min(...later.map((name) => startedAt.get(name) ?? -Infinity));
@@ -161,7 +200,10 @@ describe('fleet rollouts', function () {
     assert.equal(done.status?.total, moving.length);
     assert.equal(done.status?.updated, moving.length);
     assert.equal(done.status?.pinned, 1);
-    assert.deepEqual(done.status?.versions, [{ version: target, count: moving.length }, { version: testChartVersions.current, count: 1 }]);
+    assert.deepEqual(done.status?.versions, [
+      { version: target, count: moving.length },
+      { version: testChartVersions.current, count: 1 },
+    ]);
     const pinnedTenant = (await listFleet()).find((tenant) => tenant.metadata?.name === pinned);
     assert.equal(requested(pinnedTenant!), undefined, 'the pinned tenant was touched');
   });
@@ -209,11 +251,18 @@ describe('fleet rollouts', function () {
   it('rolls every tenant it moved back to the version it ran before', async function () {
     await patchRollout('fleet-broken', { spec: { rollback: true } });
     await waitForPhase('fleet-broken', 'RolledBack', 'RollbackRequested', 30_000);
-    await eventually('every moved tenant to run the version before, healthy', async () => {
-      const fleet = await listFleet();
-      return fleet.filter((tenant) => moving.includes(tenant.metadata?.name ?? ''))
-        .every((tenant) => isHealthyOn(tenant, testChartVersions.next)) || undefined;
-    }, 180_000);
+    await eventually(
+      'every moved tenant to run the version before, healthy',
+      async () => {
+        const fleet = await listFleet();
+        return (
+          fleet
+            .filter((tenant) => moving.includes(tenant.metadata?.name ?? ''))
+            .every((tenant) => isHealthyOn(tenant, testChartVersions.next)) || undefined
+        );
+      },
+      180_000,
+    );
     const pinnedTenant = (await listFleet()).find((tenant) => tenant.metadata?.name === pinned);
     assert.ok(isHealthyOn(pinnedTenant!, testChartVersions.current), 'the pinned tenant moved');
   });

@@ -10,7 +10,16 @@ import { applyObjects, eventually, isGone } from './support/cluster.js';
 import { testChartVersions } from './support/charts.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
-import { condition, customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady } from './support/tenants.js';
+import {
+  condition,
+  customObjects,
+  deleteTenantsAndWait,
+  group,
+  readTenant,
+  tenantManifest,
+  version,
+  waitForReady,
+} from './support/tenants.js';
 
 const namespace = 'tenant-app-a';
 const release = 'tenant-app-a';
@@ -76,10 +85,14 @@ describe('the tenant app', function () {
   it('restores a deleted Deployment', async function () {
     const before = await apps.readNamespacedDeployment({ namespace, name: release });
     await apps.deleteNamespacedDeployment({ namespace, name: release });
-    await eventually('a new Deployment', async () => {
-      const current = await apps.readNamespacedDeployment({ namespace, name: release });
-      return current.metadata?.uid !== before.metadata?.uid || undefined;
-    }, 20_000);
+    await eventually(
+      'a new Deployment',
+      async () => {
+        const current = await apps.readNamespacedDeployment({ namespace, name: release });
+        return current.metadata?.uid !== before.metadata?.uid || undefined;
+      },
+      20_000,
+    );
     await waitForReady(kc, 'app-a');
   });
 
@@ -109,8 +122,10 @@ describe('the tenant app', function () {
 
   it('reports a missing chart version as ChartNotFound', async function () {
     await patchSpec({ app: { version: '9.9.9' } });
-    await eventually('ChartNotFound', async () =>
-      condition(await readTenant(kc, 'app-a'), 'AppDeployed')?.reason === 'ChartNotFound' || undefined);
+    await eventually(
+      'ChartNotFound',
+      async () => condition(await readTenant(kc, 'app-a'), 'AppDeployed')?.reason === 'ChartNotFound' || undefined,
+    );
     await patchSpec({ app: { version: null } });
     await waitForReady(kc, 'app-a');
   });

@@ -10,21 +10,44 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import {
-  DescribeKeyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand,
+  DescribeKeyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
 } from '@aws-sdk/client-kms';
 import { testEnvironment, type Environment } from '@bulkhead/testenv';
 import { applyObjects, eventually, isGone } from './support/cluster.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
-import { condition, customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady } from './support/tenants.js';
+import {
+  condition,
+  customObjects,
+  deleteTenantsAndWait,
+  group,
+  readTenant,
+  tenantManifest,
+  version,
+  waitForReady,
+} from './support/tenants.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
-interface Credentials { host: string; port: string; database: string; username: string; password: string; uri: string }
+interface Credentials {
+  host: string;
+  port: string;
+  database: string;
+  username: string;
+  password: string;
+  uri: string;
+}
 
 async function credentials(kc: k8s.KubeConfig, tenant: string): Promise<Credentials> {
   const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: `tenant-${tenant}`, name: `${tenant}-database` });
-  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()])) as unknown as Credentials;
+  return Object.fromEntries(
+    Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+  ) as unknown as Credentials;
 }
 
 async function connect(c: Credentials, database = c.database, password = c.password): Promise<pg.Client> {
@@ -44,7 +67,11 @@ async function adminQuery<T extends pg.QueryResultRow>(env: Environment, sql: st
 }
 
 function kms(env: Environment): KMSClient {
-  return new KMSClient({ endpoint: env.kms.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  return new KMSClient({
+    endpoint: env.kms.endpoint,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
 }
 
 const pgBin = (name: string): string => {
@@ -53,7 +80,7 @@ const pgBin = (name: string): string => {
   return join(root, version, 'bin', name);
 };
 
-describe('a tenant\'s own database and key', function () {
+describe("a tenant's own database and key", function () {
   let kc: k8s.KubeConfig;
   let env: Environment;
   let operator: OperatorProcess | undefined;
@@ -71,8 +98,11 @@ describe('a tenant\'s own database and key', function () {
 
   after(async function () {
     // A deleted tenant whose region is not configured waits for it, unless its data is orphaned explicitly.
-    await customObjects(kc).patchClusterCustomObject({ group, version, plural: 'tenants', name: 'nowhere',
-      body: { metadata: { annotations: { 'bulkhead.dev/orphan-data': 'true' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch))
+    await customObjects(kc)
+      .patchClusterCustomObject(
+        { group, version, plural: 'tenants', name: 'nowhere', body: { metadata: { annotations: { 'bulkhead.dev/orphan-data': 'true' } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      )
       .catch(() => undefined);
     await deleteTenantsAndWait(kc, ['data-a', 'data-b', 'nowhere']);
     await operator?.stop();
@@ -83,21 +113,30 @@ describe('a tenant\'s own database and key', function () {
     assert.equal(condition(tenant, 'DatabaseReady')?.status, 'True');
     assert.equal(condition(tenant, 'EncryptionKeyReady')?.status, 'True');
     const status = tenant.status as { database?: Record<string, unknown>; encryption?: Record<string, string> };
-    assert.deepEqual(status.database, { host: env.postgres.host, port: env.postgres.port, name: 'tenant_data_a', secretName: 'data-a-database' });
+    assert.deepEqual(status.database, {
+      host: env.postgres.host,
+      port: env.postgres.port,
+      name: 'tenant_data_a',
+      secretName: 'data-a-database',
+    });
     assert.equal(status.encryption?.alias, 'alias/bulkhead/data-a');
     const c = await credentials(kc, 'data-a');
     assert.deepEqual(Object.keys(c).sort(), ['database', 'host', 'password', 'port', 'uri', 'username']);
     const own = await connect(c);
     await own.query('CREATE TABLE orders (id int)');
     await own.end();
-    const config = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ namespace: 'tenant-data-a', name: 'data-a-encryption-key' });
+    const config = await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .readNamespacedConfigMap({ namespace: 'tenant-data-a', name: 'data-a-encryption-key' });
     assert.equal(config.data?.KMS_KEY_ID, status.encryption?.keyId);
-    const policy = await kc.makeApiClient(k8s.NetworkingV1Api).readNamespacedNetworkPolicy({ namespace: 'tenant-data-a', name: 'allow-database' });
+    const policy = await kc
+      .makeApiClient(k8s.NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ namespace: 'tenant-data-a', name: 'allow-database' });
     assert.equal(policy.spec?.egress?.[0]?.to?.[0]?.ipBlock?.cidr, `${env.postgres.host}/32`);
     assert.equal(policy.spec?.egress?.[0]?.ports?.[0]?.port, env.postgres.port);
   });
 
-  it('keeps tenant A\'s credentials out of tenant B\'s database and away from creating databases or roles', async function () {
+  it("keeps tenant A's credentials out of tenant B's database and away from creating databases or roles", async function () {
     const a = await credentials(kc, 'data-a');
     await assert.rejects(connect(a, 'tenant_data_b'), /permission denied for database "tenant_data_b"/);
     const client = await connect(a);
@@ -107,10 +146,15 @@ describe('a tenant\'s own database and key', function () {
     } finally {
       await client.end();
     }
-    const rows = await adminQuery<{ datname: string; public_connect: boolean }>(env,
-      "SELECT datname, has_database_privilege('public', datname, 'CONNECT') AS public_connect FROM pg_database WHERE datname LIKE 'tenant_data_%'");
+    const rows = await adminQuery<{ datname: string; public_connect: boolean }>(
+      env,
+      "SELECT datname, has_database_privilege('public', datname, 'CONNECT') AS public_connect FROM pg_database WHERE datname LIKE 'tenant_data_%'",
+    );
     assert.equal(rows.length, 2);
-    assert.ok(rows.every((r) => !r.public_connect), 'PUBLIC can connect to a tenant database');
+    assert.ok(
+      rows.every((r) => !r.public_connect),
+      'PUBLIC can connect to a tenant database',
+    );
   });
 
   it('creates a tagged, aliased, rotating key per tenant', async function () {
@@ -122,7 +166,10 @@ describe('a tenant\'s own database and key', function () {
     assert.equal(tags.Tags?.find((t) => t.TagKey === 'bulkhead.dev/tenant-uid')?.TagValue, tenant.metadata?.uid);
     assert.equal((await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))).KeyRotationEnabled, true);
     const aliases = await client.send(new ListAliasesCommand({ KeyId: keyId }));
-    assert.deepEqual(aliases.Aliases?.map((a) => a.AliasName), ['alias/bulkhead/data-a']);
+    assert.deepEqual(
+      aliases.Aliases?.map((a) => a.AliasName),
+      ['alias/bulkhead/data-a'],
+    );
     const otherKey = (await readTenant(kc, 'data-b')).status as { encryption?: { keyId?: string } };
     assert.notEqual(otherKey.encryption?.keyId, keyId);
   });
@@ -146,7 +193,11 @@ describe('a tenant\'s own database and key', function () {
     const logs = JSON.stringify(operator?.logs);
     for (const password of passwords) {
       assert.ok(password.length >= 32);
-      for (const [where, text] of [['status', tenants], ['Events', events], ['operator log', logs]]) {
+      for (const [where, text] of [
+        ['status', tenants],
+        ['Events', events],
+        ['operator log', logs],
+      ]) {
         assert.ok(!text?.includes(password), `a password appears in the ${where}`);
       }
     }
@@ -173,12 +224,16 @@ describe('deleting a tenant by its deletion policy', function () {
     env = testEnvironment();
     kc = await prepareCluster();
     operator = startOperator();
-    await applyObjects(kc, ['Retain', 'Snapshot', 'Delete'].map((policy) =>
-      tenantManifest(`policy-${policy.toLowerCase()}`, { database: { deletionPolicy: policy } })));
+    await applyObjects(
+      kc,
+      ['Retain', 'Snapshot', 'Delete'].map((policy) =>
+        tenantManifest(`policy-${policy.toLowerCase()}`, { database: { deletionPolicy: policy } }),
+      ),
+    );
     for (const policy of ['retain', 'snapshot', 'delete']) {
       await waitForReady(kc, `policy-${policy}`);
       const client = await connect(await credentials(kc, `policy-${policy}`));
-      await client.query('CREATE TABLE orders (id int primary key, item text); INSERT INTO orders VALUES (1, \'anvil\'), (2, \'rocket\')');
+      await client.query("CREATE TABLE orders (id int primary key, item text); INSERT INTO orders VALUES (1, 'anvil'), (2, 'rocket')");
       await client.end();
     }
   });
@@ -193,7 +248,9 @@ describe('deleting a tenant by its deletion policy', function () {
     const rows = await adminQuery(env, "SELECT 1 FROM pg_database WHERE datname = 'tenant_policy_retain'");
     assert.equal(rows.length, 1);
     await assert.rejects(connect(c), /not permitted to log in/);
-    const events = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=policy-retain' });
+    const events = await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=policy-retain' });
     assert.ok(events.items.some((e) => e.reason === 'DatabaseRetained' && e.message?.includes('tenant_policy_retain')));
   });
 
@@ -205,14 +262,20 @@ describe('deleting a tenant by its deletion policy', function () {
     assert.ok(file && existsSync(join(dir, file)), 'no snapshot file');
     await adminQuery(env, 'CREATE DATABASE restored_snapshot');
     const url = new URL(env.postgres.url);
-    execFileSync(pgBin('pg_restore'), ['--no-owner', '-h', url.hostname, '-p', url.port, '-U', 'postgres', '-d', 'restored_snapshot', join(dir, file)],
-      { env: { ...process.env, PGPASSWORD: env.postgres.password }, stdio: 'pipe' });
+    execFileSync(
+      pgBin('pg_restore'),
+      ['--no-owner', '-h', url.hostname, '-p', url.port, '-U', 'postgres', '-d', 'restored_snapshot', join(dir, file)],
+      { env: { ...process.env, PGPASSWORD: env.postgres.password }, stdio: 'pipe' },
+    );
     url.pathname = '/restored_snapshot';
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     const { rows } = await client.query<{ id: number; item: string }>('SELECT id, item FROM orders ORDER BY id');
     await client.end();
-    assert.deepEqual(rows, [{ id: 1, item: 'anvil' }, { id: 2, item: 'rocket' }]);
+    assert.deepEqual(rows, [
+      { id: 1, item: 'anvil' },
+      { id: 2, item: 'rocket' },
+    ]);
   });
 
   it('Delete drops the database and role, and every policy schedules the key for deletion', async function () {
@@ -226,12 +289,14 @@ describe('deleting a tenant by its deletion policy', function () {
     assert.ok(days > 6 && days <= 7, `deletion in ${days} days, configured 7`);
   });
 
-  it('gives a new tenant with a deleted tenant\'s name a new key, never the old one', async function () {
+  it("gives a new tenant with a deleted tenant's name a new key, never the old one", async function () {
     const before = await kms(env).send(new ListAliasesCommand({}));
     assert.ok(!before.Aliases?.some((a) => a.AliasName === 'alias/bulkhead/policy-delete'), 'the alias outlived its tenant');
     await applyObjects(kc, [tenantManifest('policy-delete')]);
     const tenant = await waitForReady(kc, 'policy-delete');
-    const key = await kms(env).send(new DescribeKeyCommand({ KeyId: (tenant.status as { encryption?: { keyId?: string } }).encryption?.keyId }));
+    const key = await kms(env).send(
+      new DescribeKeyCommand({ KeyId: (tenant.status as { encryption?: { keyId?: string } }).encryption?.keyId }),
+    );
     assert.equal(key.KeyMetadata?.KeyState, 'Enabled');
     await deleteTenantsAndWait(kc, ['policy-delete']);
     assert.ok(await isGone(() => readTenant(kc, 'policy-delete')));

@@ -33,7 +33,16 @@ describe('the tenant controller', function () {
   it('makes a new tenant Ready with its namespace, quota, limits, policies and owner binding', async function () {
     await applyObjects(kc, [tenantManifest('lifecycle', { network: { allowEgressCIDRs: ['203.0.113.0/24'] } })]);
     const tenant = await waitForReady(kc, 'lifecycle');
-    for (const type of ['NamespaceReady', 'NetworkIsolated', 'RbacReady', 'QuotaReady', 'DatabaseReady', 'EncryptionKeyReady', 'AppDeployed', 'Ready']) {
+    for (const type of [
+      'NamespaceReady',
+      'NetworkIsolated',
+      'RbacReady',
+      'QuotaReady',
+      'DatabaseReady',
+      'EncryptionKeyReady',
+      'AppDeployed',
+      'Ready',
+    ]) {
       const c = condition(tenant, type);
       assert.equal(c?.status, 'True', `${type} is ${c?.status}: ${c?.message}`);
       assert.equal(c?.observedGeneration, tenant.metadata?.generation);
@@ -50,34 +59,63 @@ describe('the tenant controller', function () {
     assert.equal(quota.spec?.hard?.['services.nodeports'], '0');
     assert.equal(quota.spec?.hard?.['requests.cpu'], '8');
     const policies = await networking.listNamespacedNetworkPolicy({ namespace: 'tenant-lifecycle' });
-    assert.deepEqual(policies.items.map((p) => p.metadata?.name).sort(),
-      ['allow-database', 'allow-declared-egress', 'allow-dns', 'allow-ingress-controller', 'allow-kms', 'allow-same-namespace', 'default-deny']);
-    const binding = await kc.makeApiClient(k8s.RbacAuthorizationV1Api).readNamespacedRoleBinding({ namespace: 'tenant-lifecycle', name: 'tenant-owners' });
-    assert.deepEqual(binding.subjects?.map((s) => `${s.kind}:${s.name}`), ['Group:lifecycle-admins']);
+    assert.deepEqual(policies.items.map((p) => p.metadata?.name).sort(), [
+      'allow-database',
+      'allow-declared-egress',
+      'allow-dns',
+      'allow-ingress-controller',
+      'allow-kms',
+      'allow-same-namespace',
+      'default-deny',
+    ]);
+    const binding = await kc
+      .makeApiClient(k8s.RbacAuthorizationV1Api)
+      .readNamespacedRoleBinding({ namespace: 'tenant-lifecycle', name: 'tenant-owners' });
+    assert.deepEqual(
+      binding.subjects?.map((s) => `${s.kind}:${s.name}`),
+      ['Group:lifecycle-admins'],
+    );
     assert.equal(binding.roleRef.name, 'bulkhead-tenant-owner');
   });
 
   it('records an Event on the Tenant when it becomes Ready', async function () {
     const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=lifecycle' });
-    assert.ok(events.items.some((e) => e.reason === 'Ready' && e.type === 'Normal'), 'no Ready event');
+    assert.ok(
+      events.items.some((e) => e.reason === 'Ready' && e.type === 'Normal'),
+      'no Ready event',
+    );
   });
 
   it('times each step and counts tenants by condition in /metrics, with no label naming a tenant', async function () {
     const text = await (await fetch(await operator!.metricsUrl())).text();
     const sample = (pattern: string): number => Number(new RegExp(`^${pattern} (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
-    for (const step of ['NamespaceReady', 'NetworkIsolated', 'RbacReady', 'QuotaReady', 'DatabaseReady', 'EncryptionKeyReady', 'AppDeployed']) {
+    for (const step of [
+      'NamespaceReady',
+      'NetworkIsolated',
+      'RbacReady',
+      'QuotaReady',
+      'DatabaseReady',
+      'EncryptionKeyReady',
+      'AppDeployed',
+    ]) {
       assert.ok(sample(`bulkhead_tenant_step_duration_seconds_count\\{step="${step}",result="success"\\}`) >= 1, `${step} was timed`);
     }
     assert.ok(sample('bulkhead_tenants\\{condition="Ready",status="True"\\}') >= 1, 'the Ready tenant is counted');
-    const tenants = (type: string): number => ['True', 'False', 'Unknown'].reduce((sum, status) => sum + sample(`bulkhead_tenants\\{condition="${type}",status="${status}"\\}`), 0);
+    const tenants = (type: string): number =>
+      ['True', 'False', 'Unknown'].reduce((sum, status) => sum + sample(`bulkhead_tenants\\{condition="${type}",status="${status}"\\}`), 0);
     assert.equal(tenants('RbacReady'), tenants('Ready'), 'each condition type counts every tenant once');
     const ours = text.split('\n').filter((line) => /^bulkhead_tenant/.test(line));
-    assert.ok(ours.every((line) => !line.includes('lifecycle')), 'no series names the tenant');
+    assert.ok(
+      ours.every((line) => !line.includes('lifecycle')),
+      'no series names the tenant',
+    );
   });
 
   it('updates the quota in place when the tenant moves to another plan', async function () {
-    await customObjects(kc).patchClusterCustomObject({ group, version, plural: 'tenants', name: 'lifecycle', body: { spec: { plan: 'enterprise' } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await customObjects(kc).patchClusterCustomObject(
+      { group, version, plural: 'tenants', name: 'lifecycle', body: { spec: { plan: 'enterprise' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await eventually('the enterprise quota', async () => {
       const quota = await core.readNamespacedResourceQuota({ namespace: 'tenant-lifecycle', name: 'tenant-quota' });
       return quota.spec?.hard?.['requests.cpu'] === '64' || undefined;
@@ -87,39 +125,61 @@ describe('the tenant controller', function () {
 
   it('restores a deleted NetworkPolicy', async function () {
     await networking.deleteNamespacedNetworkPolicy({ namespace: 'tenant-lifecycle', name: 'default-deny' });
-    await eventually('default-deny to come back', async () => {
-      const policy = await networking.readNamespacedNetworkPolicy({ namespace: 'tenant-lifecycle', name: 'default-deny' });
-      return policy.metadata?.deletionTimestamp ? undefined : policy;
-    }, 15_000);
+    await eventually(
+      'default-deny to come back',
+      async () => {
+        const policy = await networking.readNamespacedNetworkPolicy({ namespace: 'tenant-lifecycle', name: 'default-deny' });
+        return policy.metadata?.deletionTimestamp ? undefined : policy;
+      },
+      15_000,
+    );
   });
 
   it('reverts an edit of the quota', async function () {
-    await core.patchNamespacedResourceQuota({ namespace: 'tenant-lifecycle', name: 'tenant-quota',
-      body: { spec: { hard: { 'services.nodeports': '5' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    await eventually('services.nodeports back to 0', async () => {
-      const quota = await core.readNamespacedResourceQuota({ namespace: 'tenant-lifecycle', name: 'tenant-quota' });
-      return quota.spec?.hard?.['services.nodeports'] === '0' || undefined;
-    }, 15_000);
+    await core.patchNamespacedResourceQuota(
+      { namespace: 'tenant-lifecycle', name: 'tenant-quota', body: { spec: { hard: { 'services.nodeports': '5' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually(
+      'services.nodeports back to 0',
+      async () => {
+        const quota = await core.readNamespacedResourceQuota({ namespace: 'tenant-lifecycle', name: 'tenant-quota' });
+        return quota.spec?.hard?.['services.nodeports'] === '0' || undefined;
+      },
+      15_000,
+    );
   });
 
   it('puts back a removed Pod Security label on the namespace', async function () {
-    await core.patchNamespace({ name: 'tenant-lifecycle', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': null } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    await eventually('the enforce label to come back', async () => {
-      const namespace = await core.readNamespace({ name: 'tenant-lifecycle' });
-      return namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted' || undefined;
-    }, 15_000);
+    await core.patchNamespace(
+      { name: 'tenant-lifecycle', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': null } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually(
+      'the enforce label to come back',
+      async () => {
+        const namespace = await core.readNamespace({ name: 'tenant-lifecycle' });
+        return namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'] === 'restricted' || undefined;
+      },
+      15_000,
+    );
   });
 
   it('keeps the default ServiceAccount from mounting a token, and turns automount back off', async function () {
     const account = await core.readNamespacedServiceAccount({ namespace: 'tenant-lifecycle', name: 'default' });
     assert.equal(account.automountServiceAccountToken, false);
-    await core.patchNamespacedServiceAccount({ namespace: 'tenant-lifecycle', name: 'default', body: { automountServiceAccountToken: true } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    await eventually('automountServiceAccountToken back to false', async () => {
-      const current = await core.readNamespacedServiceAccount({ namespace: 'tenant-lifecycle', name: 'default' });
-      return current.automountServiceAccountToken === false || undefined;
-    }, 15_000);
+    await core.patchNamespacedServiceAccount(
+      { namespace: 'tenant-lifecycle', name: 'default', body: { automountServiceAccountToken: true } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually(
+      'automountServiceAccountToken back to false',
+      async () => {
+        const current = await core.readNamespacedServiceAccount({ namespace: 'tenant-lifecycle', name: 'default' });
+        return current.automountServiceAccountToken === false || undefined;
+      },
+      15_000,
+    );
   });
 
   // Leader election renews its Lease every retry period; that is the one write a leader must make.
@@ -148,12 +208,16 @@ describe('the tenant controller', function () {
 
   it('deletes the namespace and only then lets the Tenant go', async function () {
     await deleteTenant(kc, 'lifecycle');
-    await eventually('the namespace to be gone', async () => {
-      if (await isGone(() => core.readNamespace({ name: 'tenant-lifecycle' }))) return true;
-      // While anything of it is left, the Tenant (held by its finalizer) must still be there.
-      assert.ok(!(await isGone(() => readTenant(kc, 'lifecycle'))), 'the Tenant went before its namespace');
-      return undefined;
-    }, 90_000);
+    await eventually(
+      'the namespace to be gone',
+      async () => {
+        if (await isGone(() => core.readNamespace({ name: 'tenant-lifecycle' }))) return true;
+        // While anything of it is left, the Tenant (held by its finalizer) must still be there.
+        assert.ok(!(await isGone(() => readTenant(kc, 'lifecycle'))), 'the Tenant went before its namespace');
+        return undefined;
+      },
+      90_000,
+    );
     await eventually('the Tenant to be gone', () => isGone(() => readTenant(kc, 'lifecycle')), 30_000);
   });
 });

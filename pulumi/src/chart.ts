@@ -17,12 +17,16 @@ export interface ReleaseInputs {
 
 export function createOperatorRelease(inputs: ReleaseInputs, provider: pulumi.ProviderResource): k8s.helm.v3.Release {
   const { config, values, namespace, dependsOn } = inputs;
-  return new k8s.helm.v3.Release('bulkhead', {
-    name: config.releaseName,
-    chart: operatorChartDir,
-    namespace: namespace.metadata.name,
-    createNamespace: false,
-    skipCrds: true,
-    values,
-  }, { provider, dependsOn });
+  return new k8s.helm.v3.Release(
+    'bulkhead',
+    {
+      name: config.releaseName,
+      chart: operatorChartDir,
+      namespace: namespace.metadata.name,
+      createNamespace: false,
+      skipCrds: true,
+      values,
+    },
+    { provider, dependsOn },
+  );
 }

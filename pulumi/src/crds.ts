@@ -31,11 +31,19 @@ export interface Crds {
 }
 
 export function createCrds(provider: pulumi.ProviderResource): Crds {
-  const files = crdFiles().map((file) => new k8s.yaml.ConfigFile(`crds/${file.split('/').at(-1)}`, {
-    file,
-    transformations: [retainOnDelete],
-  }, { provider }));
-  const definitions = pulumi.all(files.map((file) => file.resources))
+  const files = crdFiles().map(
+    (file) =>
+      new k8s.yaml.ConfigFile(
+        `crds/${file.split('/').at(-1)}`,
+        {
+          file,
+          transformations: [retainOnDelete],
+        },
+        { provider },
+      ),
+  );
+  const definitions = pulumi
+    .all(files.map((file) => file.resources))
     .apply((byFile) => byFile.flatMap((resources) => Object.values(resources) as k8s.apiextensions.v1.CustomResourceDefinition[]));
   return { files, definitions };
 }

@@ -17,10 +17,18 @@ export function podSecurityLabels(version: string): Record<string, string> {
 }
 
 export function createNamespace(config: StackConfig, provider: pulumi.ProviderResource): k8s.core.v1.Namespace {
-  return new k8s.core.v1.Namespace('namespace', {
-    metadata: {
-      name: config.namespace,
-      labels: { 'app.kubernetes.io/part-of': 'bulkhead', 'app.kubernetes.io/managed-by': 'pulumi', ...podSecurityLabels(config.podSecurityVersion) },
+  return new k8s.core.v1.Namespace(
+    'namespace',
+    {
+      metadata: {
+        name: config.namespace,
+        labels: {
+          'app.kubernetes.io/part-of': 'bulkhead',
+          'app.kubernetes.io/managed-by': 'pulumi',
+          ...podSecurityLabels(config.podSecurityVersion),
+        },
+      },
     },
-  }, { provider });
+    { provider },
+  );
 }

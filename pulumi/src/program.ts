@@ -34,7 +34,13 @@ export function bulkheadStack(): StackOutputs {
   const secrets = createRegionSecrets(config, namespace, provider);
   const auditTrailSecret = createAuditTrailSecret(config, namespace, provider);
   const chartRepository = createChartRepository(config, namespace, provider);
-  const dependsOn = crds.definitions.apply((definitions) => [namespace, ...definitions, ...secrets, ...auditTrailSecret, ...chartRepository]);
+  const dependsOn = crds.definitions.apply((definitions) => [
+    namespace,
+    ...definitions,
+    ...secrets,
+    ...auditTrailSecret,
+    ...chartRepository,
+  ]);
   const release = createOperatorRelease({ config, values, namespace, dependsOn }, provider);
 
   return {
@@ -42,6 +48,8 @@ export function bulkheadStack(): StackOutputs {
     releaseName: release.name,
     releaseStatus: release.status.status,
     regionSecrets: pulumi.all(secrets.map((secret) => secret.metadata.name)),
-    crdNames: crds.definitions.apply((definitions) => pulumi.all(definitions.map((definition) => definition.metadata.name))).apply((names) => [...names].sort()),
+    crdNames: crds.definitions
+      .apply((definitions) => pulumi.all(definitions.map((definition) => definition.metadata.name)))
+      .apply((names) => [...names].sort()),
   };
 }

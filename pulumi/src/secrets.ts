@@ -26,18 +26,33 @@ export function regionSecretData(region: RegionConfig): Record<string, string> {
   return data;
 }
 
-const labels = (extra: Record<string, string>): Record<string, string> => ({ 'app.kubernetes.io/part-of': 'bulkhead', 'app.kubernetes.io/managed-by': 'pulumi', ...extra });
+const labels = (extra: Record<string, string>): Record<string, string> => ({
+  'app.kubernetes.io/part-of': 'bulkhead',
+  'app.kubernetes.io/managed-by': 'pulumi',
+  ...extra,
+});
 
-export function createRegionSecrets(config: StackConfig, namespace: k8s.core.v1.Namespace, provider: pulumi.ProviderResource): k8s.core.v1.Secret[] {
-  return Object.entries(config.regions).map(([name, region]) => new k8s.core.v1.Secret(`region-${name}`, {
-    metadata: {
-      name: regionSecretName(name),
-      namespace: namespace.metadata.name,
-      labels: labels({ 'bulkhead.dev/region': name }),
-    },
-    type: 'Opaque',
-    stringData: pulumi.secret(regionSecretData(region)),
-  }, { provider, additionalSecretOutputs: ['data', 'stringData'] }));
+export function createRegionSecrets(
+  config: StackConfig,
+  namespace: k8s.core.v1.Namespace,
+  provider: pulumi.ProviderResource,
+): k8s.core.v1.Secret[] {
+  return Object.entries(config.regions).map(
+    ([name, region]) =>
+      new k8s.core.v1.Secret(
+        `region-${name}`,
+        {
+          metadata: {
+            name: regionSecretName(name),
+            namespace: namespace.metadata.name,
+            labels: labels({ 'bulkhead.dev/region': name }),
+          },
+          type: 'Opaque',
+          stringData: pulumi.secret(regionSecretData(region)),
+        },
+        { provider, additionalSecretOutputs: ['data', 'stringData'] },
+      ),
+  );
 }
 
 /** The Secret the chart's API reads its audit trail URL from (defaults of charts/bulkhead/values.yaml). */
@@ -46,12 +61,22 @@ export function auditTrailSecretRef(config: StackConfig): { name: string; key: s
   return { name: urlSecret?.name ?? 'bulkhead-api-audit-trail', key: urlSecret?.key ?? 'url' };
 }
 
-export function createAuditTrailSecret(config: StackConfig, namespace: k8s.core.v1.Namespace, provider: pulumi.ProviderResource): k8s.core.v1.Secret[] {
+export function createAuditTrailSecret(
+  config: StackConfig,
+  namespace: k8s.core.v1.Namespace,
+  provider: pulumi.ProviderResource,
+): k8s.core.v1.Secret[] {
   if (config.apiAuditTrailUrl === undefined) return [];
   const { name, key } = auditTrailSecretRef(config);
-  return [new k8s.core.v1.Secret('api-audit-trail', {
-    metadata: { name, namespace: namespace.metadata.name, labels: labels({ 'app.kubernetes.io/component': 'api' }) },
-    type: 'Opaque',
-    stringData: pulumi.secret({ [key]: config.apiAuditTrailUrl }),
-  }, { provider, additionalSecretOutputs: ['data', 'stringData'] })];
+  return [
+    new k8s.core.v1.Secret(
+      'api-audit-trail',
+      {
+        metadata: { name, namespace: namespace.metadata.name, labels: labels({ 'app.kubernetes.io/component': 'api' }) },
+        type: 'Opaque',
+        stringData: pulumi.secret({ [key]: config.apiAuditTrailUrl }),
+      },
+      { provider, additionalSecretOutputs: ['data', 'stringData'] },
+    ),
+  ];
 }

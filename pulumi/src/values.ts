@@ -33,7 +33,8 @@ export function chartValues(config: StackConfig): Values {
   const operatorConfig = { ...((operator['config'] ?? {}) as Values), regions: operatorRegions(config) };
   assertValidOperatorConfig(operatorConfig);
   // The chart's default emptyDir gives way to it (charts/bulkhead/templates/_helpers.tpl, bulkhead.volumeSource).
-  const chartRepositoryVolume = config.chartRepository === undefined ? {} : { chartRepositoryVolume: { configMap: { name: chartRepositoryConfigMap } } };
+  const chartRepositoryVolume =
+    config.chartRepository === undefined ? {} : { chartRepositoryVolume: { configMap: { name: chartRepositoryConfigMap } } };
   return { ...user, operator: { ...operator, config: operatorConfig, ...chartRepositoryVolume } };
 }
 

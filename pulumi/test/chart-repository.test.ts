@@ -14,7 +14,8 @@ import { chartValues } from '../src/values.js';
 
 function load(settings: Record<string, unknown>) {
   const config: Record<string, string> = {};
-  for (const [key, value] of Object.entries(settings)) config[`bulkhead:${key}`] = typeof value === 'string' ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(settings))
+    config[`bulkhead:${key}`] = typeof value === 'string' ? value : JSON.stringify(value);
   pulumi.runtime.setAllConfig(config, ['bulkhead:regions', 'bulkhead:apiAuditTrailUrl']);
   return loadStackConfig(new pulumi.Config('bulkhead'));
 }
@@ -33,17 +34,25 @@ describe('the product chart repository', () => {
     writeFileSync(join(dir, 'tenant-app-1.5.0.tgz'), 'b');
     writeFileSync(join(dir, 'tenant-app-1.4.2.tgz'), 'a');
     writeFileSync(join(dir, 'index.yaml'), 'apiVersion: v1');
-    assert.deepEqual(packagedCharts(dir), { 'tenant-app-1.4.2.tgz': Buffer.from('a').toString('base64'), 'tenant-app-1.5.0.tgz': Buffer.from('b').toString('base64') });
+    assert.deepEqual(packagedCharts(dir), {
+      'tenant-app-1.4.2.tgz': Buffer.from('a').toString('base64'),
+      'tenant-app-1.5.0.tgz': Buffer.from('b').toString('base64'),
+    });
   });
 
   it('refuses a folder without a packaged chart, naming the key', () => {
-    assert.throws(() => packagedCharts(mkdtempSync(join(tmpdir(), 'bulkhead-charts-'))), /bulkhead:chartRepository: .* holds no packaged chart/);
+    assert.throws(
+      () => packagedCharts(mkdtempSync(join(tmpdir(), 'bulkhead-charts-'))),
+      /bulkhead:chartRepository: .* holds no packaged chart/,
+    );
   });
 
-  it('is mounted as the operator\'s chart repository instead of the chart\'s emptyDir, only when configured', () => {
+  it("is mounted as the operator's chart repository instead of the chart's emptyDir, only when configured", () => {
     const config = load({ ...valid, chartRepository: 'product-charts' });
     assert.equal(config.chartRepository, join(projectDir, 'product-charts'));
-    assert.deepEqual((chartValues(config) as OperatorValues).operator.chartRepositoryVolume, { configMap: { name: 'bulkhead-product-charts' } });
+    assert.deepEqual((chartValues(config) as OperatorValues).operator.chartRepositoryVolume, {
+      configMap: { name: 'bulkhead-product-charts' },
+    });
     assert.equal((chartValues(load(valid)) as OperatorValues).operator.chartRepositoryVolume, undefined);
   });
 });

@@ -43,7 +43,11 @@ export function testConfig(): Record<string, string> {
     'bulkhead:namespace': stackConfig.namespace,
     'bulkhead:podSecurityVersion': 'v1.35',
     'bulkhead:releaseName': 'bulkhead-test',
-    'bulkhead:chartValues': JSON.stringify({ image: { tag: '9.9.9' }, operator: { replicas: 3, config: { workers: 8 } }, api: { replicas: 1, auditTrail: { urlSecret: { name: 'trail', key: 'dsn' } } } }),
+    'bulkhead:chartValues': JSON.stringify({
+      image: { tag: '9.9.9' },
+      operator: { replicas: 3, config: { workers: 8 } },
+      api: { replicas: 1, auditTrail: { urlSecret: { name: 'trail', key: 'dsn' } } },
+    }),
     'bulkhead:apiAuditTrailUrl': `postgres://trail:${stackConfig.auditTrailPassword}@10.0.0.9:5432/audit`,
     'bulkhead:regions': JSON.stringify({
       'eu-central-1': {
@@ -52,7 +56,12 @@ export function testConfig(): Record<string, string> {
       },
       'us-east-1': {
         database: { host: 'pg.us.example', username: 'admin', password: stackConfig.usPassword },
-        kms: { accountId: '444455556666', endpoint: 'http://127.0.0.1:4599', accessKeyId: 'AKIATEST', secretAccessKey: stackConfig.usKmsSecret },
+        kms: {
+          accountId: '444455556666',
+          endpoint: 'http://127.0.0.1:4599',
+          accessKeyId: 'AKIATEST',
+          secretAccessKey: stackConfig.usKmsSecret,
+        },
       },
     }),
   };
@@ -72,15 +81,18 @@ interface RegisterResourceRequest {
   getAdditionalsecretoutputsList(): string[];
 }
 type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
-interface Monitor { registerResource(request: RegisterResourceRequest, callback: Callback): Promise<void> }
+interface Monitor {
+  registerResource(request: RegisterResourceRequest, callback: Callback): Promise<void>;
+}
 
 function recordRegistrations(requests: Map<string, RegisterResourceRequest>): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
   const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (request, callback) => original(request, (error, response) => {
-    if (response) requests.set(response.getUrn(), request);
-    callback(error, response);
-  });
+  monitor.registerResource = (request, callback) =>
+    original(request, (error, response) => {
+      if (response) requests.set(response.getUrn(), request);
+      callback(error, response);
+    });
 }
 
 /** The mocks: a resource's state is its inputs; yaml:decode parses as the provider would. */
@@ -94,7 +106,11 @@ function mocks(inputsByUrn: Map<string, Record<string, unknown>>, invokes: Progr
       invokes.push({ token: args.token, provider: args.provider });
       if (args.token === 'kubernetes:yaml:decode') {
         const text = (args.inputs as { text: string }).text;
-        return { result: parseAllDocuments(text).map((document) => document.toJS() as unknown).filter(Boolean) };
+        return {
+          result: parseAllDocuments(text)
+            .map((document) => document.toJS() as unknown)
+            .filter(Boolean),
+        };
       }
       throw new Error(`unexpected invoke ${args.token}`);
     },
@@ -104,7 +120,12 @@ function mocks(inputsByUrn: Map<string, Record<string, unknown>>, invokes: Progr
 function settle(value: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(value)) return Promise.resolve(value);
   const output: pulumi.Output<unknown> = value;
-  return new Promise((resolve) => { output.apply((resolved) => { resolve(resolved); return resolved; }); });
+  return new Promise((resolve) => {
+    output.apply((resolved) => {
+      resolve(resolved);
+      return resolved;
+    });
+  });
 }
 
 let run: Promise<ProgramRun> | undefined;
@@ -139,7 +160,8 @@ export function runProgram(): Promise<ProgramRun> {
 /** The CRDs in crds/*.yaml, read here independently of the program's own listing. */
 export function crdNamesOnDisk(): string[] {
   const dir = new URL('../../crds/', import.meta.url);
-  return readdirSync(dir).filter((file) => file.endsWith('.yaml'))
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.yaml'))
     .map((file) => (parseAllDocuments(readFileSync(new URL(file, dir), 'utf8'))[0]?.toJS() as { metadata: { name: string } }).metadata.name)
     .sort();
 }

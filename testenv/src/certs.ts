@@ -35,8 +35,24 @@ export function signed(dir: string, name: string, subject: string, extensions: s
   writeFileSync(ext, `${extensions}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n`);
   openssl(['req', ...curve, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject], dir);
   openssl(
-    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-days', '30', '-sha256', '-extfile', ext, '-out', `${name}.crt`],
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '30',
+      '-sha256',
+      '-extfile',
+      ext,
+      '-out',
+      `${name}.crt`,
+    ],
     dir,
   );
   return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
@@ -50,13 +66,34 @@ const clientUsage = 'extendedKeyUsage=clientAuth';
  */
 export function generateCertificates(dir: string, apiServerAddress: string, kubernetesServiceIP: string): ClusterCertificates {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  openssl(['req', '-x509', ...curve, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30',
-    '-subj', '/CN=bulkhead-local-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...curve,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=bulkhead-local-ca',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   const ips = [...new Set(['127.0.0.1', apiServerAddress, kubernetesServiceIP])].map((ip) => `IP:${ip}`).join(',');
-  const serving = signed(dir, 'apiserver', '/CN=kube-apiserver',
+  const serving = signed(
+    dir,
+    'apiserver',
+    '/CN=kube-apiserver',
     `extendedKeyUsage=serverAuth\nsubjectAltName=${ips},DNS:localhost,DNS:kubernetes,` +
-    'DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local');
+      'DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+  );
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'sa.key'], dir);
   openssl(['ec', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   return {

@@ -45,7 +45,10 @@ interface Launch {
 }
 
 export async function startControlPlane(
-  bin: Binaries, dir: string, kubeconfig: string, options: ControlPlaneOptions = { node: 'kwok', apiServerAddress: '127.0.0.1' },
+  bin: Binaries,
+  dir: string,
+  kubeconfig: string,
+  options: ControlPlaneOptions = { node: 'kwok', apiServerAddress: '127.0.0.1' },
 ): Promise<ControlPlane> {
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const certs = generateCertificates(join(dir, 'pki'), options.apiServerAddress, kubernetesServiceIP);
@@ -106,16 +109,19 @@ export const auditedServiceAccountNamespace = 'bulkhead-system';
  */
 function writeAuditPolicy(dir: string): string {
   const path = join(dir, 'audit-policy.yaml');
-  writeFileSync(path, [
-    'apiVersion: audit.k8s.io/v1',
-    'kind: Policy',
-    'omitStages: [RequestReceived]',
-    'rules:',
-    '  - level: Metadata',
-    `    userGroups: ["system:serviceaccounts:${auditedServiceAccountNamespace}"]`,
-    '  - level: None',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path,
+    [
+      'apiVersion: audit.k8s.io/v1',
+      'kind: Policy',
+      'omitStages: [RequestReceived]',
+      'rules:',
+      '  - level: Metadata',
+      `    userGroups: ["system:serviceaccounts:${auditedServiceAccountNamespace}"]`,
+      '  - level: None',
+      '',
+    ].join('\n'),
+  );
   return path;
 }
 
@@ -175,8 +181,12 @@ async function startApiServer(launch: Launch, etcdUrl: string): Promise<string> 
   });
   processes.push(apiserver);
   const target: KubeTarget = { server, caCert: certs.caCert, client: certs.clients.admin };
-  await waitUntil(apiserver, 'kube-apiserver to be ready', async () =>
-    (await kubeRequest(target, 'GET', '/readyz')).status === 200, 120_000);
+  await waitUntil(
+    apiserver,
+    'kube-apiserver to be ready',
+    async () => (await kubeRequest(target, 'GET', '/readyz')).status === 200,
+    120_000,
+  );
   return server;
 }
 
@@ -226,14 +236,23 @@ async function startControllerManager(launch: Launch): Promise<void> {
   });
   processes.push(manager);
   // Ready once its service-account controller has given the default namespace its account.
-  await waitUntil(manager, 'the default ServiceAccount to exist', async () =>
-    (await kubeRequest(launch.admin, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 120_000);
+  await waitUntil(
+    manager,
+    'the default ServiceAccount to exist',
+    async () => (await kubeRequest(launch.admin, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200,
+    120_000,
+  );
 }
 
 async function startScheduler(launch: Launch): Promise<void> {
   const { bin, certs, processes } = launch;
   const { port, flags } = await componentFlags(launch, 'kube-scheduler', certs.clients.scheduler);
-  const scheduler = startProcess({ name: 'kube-scheduler', command: bin['kube-scheduler'], log: logFile(launch, 'kube-scheduler'), args: flags });
+  const scheduler = startProcess({
+    name: 'kube-scheduler',
+    command: bin['kube-scheduler'],
+    log: logFile(launch, 'kube-scheduler'),
+    args: flags,
+  });
   processes.push(scheduler);
   await waitUntil(scheduler, 'kube-scheduler to be healthy', () => insecureHealthCheck(`https://127.0.0.1:${port}/healthz`));
 }

@@ -11,10 +11,17 @@ import { eventually } from './poll.js';
 
 export const bulkheadCrds = ['tenants', 'tenantplans', 'rollouts'].map((plural) => ({ plural, name: `${plural}.bulkhead.dev` }));
 
-interface CrdStatus { status?: { conditions?: { type: string; status: string }[] } }
+interface CrdStatus {
+  status?: { conditions?: { type: string; status: string }[] };
+}
 
 export async function installCrds(target: Target, timeoutMs = 60_000): Promise<void> {
-  await installCrdFiles(target, [join(repoRoot, 'crds')], bulkheadCrds.map(({ name }) => name), timeoutMs);
+  await installCrdFiles(
+    target,
+    [join(repoRoot, 'crds')],
+    bulkheadCrds.map(({ name }) => name),
+    timeoutMs,
+  );
 }
 
 interface Target {
@@ -28,10 +35,14 @@ export async function installCrdFiles(target: Target, files: string[], names: st
     execFileSync(target.kubectl, ['--kubeconfig', target.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   kubectl('apply', '--server-side', ...files.flatMap((file) => ['-f', file]));
   for (const name of names) {
-    await eventually(`CustomResourceDefinition ${name} to be Established`, () => {
-      const crd = JSON.parse(kubectl('get', 'crd', name, '-o', 'json')) as CrdStatus;
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    }, timeoutMs);
+    await eventually(
+      `CustomResourceDefinition ${name} to be Established`,
+      () => {
+        const crd = JSON.parse(kubectl('get', 'crd', name, '-o', 'json')) as CrdStatus;
+        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      },
+      timeoutMs,
+    );
     await eventually(`${name} to be served`, () => (kubectl('get', name, '-A', '-o', 'name'), true), timeoutMs);
   }
 }

@@ -61,15 +61,19 @@ interface Started {
 async function startServers(bin: Binaries, dir: string, node: NodeKind, processes: ManagedProcess[]): Promise<Started> {
   const run = join(dir, 'run');
   const apiServerAddress = node === 'real' ? hostAddress : '127.0.0.1';
-  const platform: ListenAt | undefined = node === 'real' ? { host: platformAddress, netns: names.platformNetns, clientCIDR: testRange } : undefined;
+  const platform: ListenAt | undefined =
+    node === 'real' ? { host: platformAddress, netns: names.platformNetns, clientCIDR: testRange } : undefined;
   const [controlPlane, postgres, kms] = await Promise.all([
-    startControlPlane(bin, run, join(dir, 'kubeconfig'), { node, apiServerAddress }).then((cp) => {
-      processes.push(...cp.processes);
-      return cp;
-    }, (error: unknown) => {
-      processes.push(...((error as { processes?: ManagedProcess[] }).processes ?? []));
-      throw error;
-    }),
+    startControlPlane(bin, run, join(dir, 'kubeconfig'), { node, apiServerAddress }).then(
+      (cp) => {
+        processes.push(...cp.processes);
+        return cp;
+      },
+      (error: unknown) => {
+        processes.push(...((error as { processes?: ManagedProcess[] }).processes ?? []));
+        throw error;
+      },
+    ),
     startPostgres(join(run, 'postgres'), processes, platform),
     startKmsEmulator(join(run, 'logs'), processes, platform),
   ]);
@@ -113,8 +117,13 @@ export async function startEnvironment(dir: string, options: EnvironmentOptions 
     writeFileSync(fileOf(dir), JSON.stringify(env, null, 2), { mode: 0o600 });
     if (realNode) {
       await startRealNode({
-        state: realNode, bin, certs: controlPlane.certificates, server: controlPlane.server,
-        apiServerPort: Number(new URL(controlPlane.server).port), adminKubeconfig: controlPlane.kubeconfig, processes,
+        state: realNode,
+        bin,
+        certs: controlPlane.certificates,
+        server: controlPlane.server,
+        apiServerPort: Number(new URL(controlPlane.server).port),
+        adminKubeconfig: controlPlane.kubeconfig,
+        processes,
       });
       writeFileSync(fileOf(dir), JSON.stringify(env, null, 2), { mode: 0o600 });
     }

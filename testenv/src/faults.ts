@@ -36,7 +36,9 @@ function idsOf(pid: number): { uid: number; gid: number } {
  */
 export async function stopComponent(env: Environment, name: string): Promise<StoppedComponent> {
   const proc = componentOf(env, name);
-  const argv = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
+  const argv = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((arg) => arg !== '');
   const stopped = { process: proc, argv, cwd: readlinkSync(`/proc/${proc.pid}/cwd`), ...idsOf(proc.pid) };
   if (name === 'postgres') process.kill(proc.pid, 'SIGINT');
   await stopProcess(proc, 20_000);
@@ -48,7 +50,13 @@ export function startComponent(env: Environment, stopped: StoppedComponent): Man
   const [command = '', ...args] = stopped.argv;
   const asUser = stopped.uid === process.getuid?.() ? {} : { uid: stopped.uid, gid: stopped.gid };
   const started = startProcess({
-    name: stopped.process.name, command, args, log: stopped.process.log, cwd: stopped.cwd, netns: stopped.process.netns, ...asUser,
+    name: stopped.process.name,
+    command,
+    args,
+    log: stopped.process.log,
+    cwd: stopped.cwd,
+    netns: stopped.process.netns,
+    ...asUser,
   });
   const index = env.processes.findIndex((p) => p.name === stopped.process.name);
   env.processes[index] = started;

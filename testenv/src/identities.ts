@@ -18,10 +18,33 @@ export function issueUserKubeconfig(env: Environment, user: string, groups: stri
   const cert = join(dir, 'user.crt');
   const ext = join(dir, 'user.ext');
   writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
-  execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', key, '-out', csr, '-subj', subject], { stdio: 'ignore' });
-  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'),
-    '-CAcreateserial', '-days', '1', '-sha256', '-extfile', ext, '-out', cert], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', subject],
+    { stdio: 'ignore' },
+  );
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      join(pki, 'ca.crt'),
+      '-CAkey',
+      join(pki, 'ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-sha256',
+      '-extfile',
+      ext,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, { server: env.server, caCert: join(pki, 'ca.crt'), user, client: { cert, key } });
   return kubeconfig;

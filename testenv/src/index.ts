@@ -38,8 +38,12 @@ export function importProductApp(env: Environment, versions: readonly string[]):
   const [first = '', ...rest] = versions;
   const archive = buildProductAppImage(join(env.dir, 'run', 'images'), first);
   importIntoNode(env, archive);
-  tagImage(debianPrograms.ctr[0], env.realNode.containerdSocket, `${productAppRepository}:${first}`,
-    rest.map((version) => `${productAppRepository}:${version}`));
+  tagImage(
+    debianPrograms.ctr[0],
+    env.realNode.containerdSocket,
+    `${productAppRepository}:${first}`,
+    rest.map((version) => `${productAppRepository}:${version}`),
+  );
 }
 
 /** kube-apiserver's audit log (JSON lines) of the requests made by Bulkhead's ServiceAccounts. */

@@ -13,8 +13,17 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 
 /** The operations AWS KMS holds to about 5 requests/s per account and region (its request quotas). */
 export const kmsMutatingOperations = [
-  'CreateKey', 'CreateAlias', 'UpdateAlias', 'DeleteAlias', 'PutKeyPolicy', 'TagResource', 'UntagResource',
-  'EnableKeyRotation', 'DisableKeyRotation', 'ScheduleKeyDeletion', 'CancelKeyDeletion',
+  'CreateKey',
+  'CreateAlias',
+  'UpdateAlias',
+  'DeleteAlias',
+  'PutKeyPolicy',
+  'TagResource',
+  'UntagResource',
+  'EnableKeyRotation',
+  'DisableKeyRotation',
+  'ScheduleKeyDeletion',
+  'CancelKeyDeletion',
 ];
 
 export interface KmsThrottleOptions {
@@ -39,7 +48,10 @@ export class KmsThrottleProxy {
 
   private readonly server: Server;
 
-  private constructor(private readonly target: URL, private options: KmsThrottleOptions) {
+  private constructor(
+    private readonly target: URL,
+    private options: KmsThrottleOptions,
+  ) {
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -125,12 +137,19 @@ export class KmsThrottleProxy {
   }
 
   private forward(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
-    const upstream = httpRequest({
-      host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers,
-    }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

@@ -14,7 +14,11 @@ export interface KmsEmulator {
 }
 
 /** Listens on 127.0.0.1, or with a real node in the platform network namespace where pods reach it. */
-export async function startKmsEmulator(logDir: string, processes: ManagedProcess[], at: ListenAt = { host: '127.0.0.1' }): Promise<KmsEmulator> {
+export async function startKmsEmulator(
+  logDir: string,
+  processes: ManagedProcess[],
+  at: ListenAt = { host: '127.0.0.1' },
+): Promise<KmsEmulator> {
   const motoServer = execFileSync('bash', [join(repoRoot, 'hack/install-kms-emulator.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -20,19 +20,23 @@ export interface KubeResponse {
 export function kubeRequest(target: KubeTarget, method: string, path: string, body?: unknown): Promise<KubeResponse> {
   const url = new URL(path, target.server);
   return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method,
-      ca: readFileSync(target.caCert),
-      cert: readFileSync(target.client.cert),
-      key: readFileSync(target.client.key),
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      timeout: 5_000,
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      url,
+      {
+        method,
+        ca: readFileSync(target.caCert),
+        cert: readFileSync(target.client.cert),
+        key: readFileSync(target.client.key),
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        timeout: 5_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));

@@ -17,10 +17,12 @@ export function writeKubeconfig(path: string, { server, caCert, user, client }: 
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'bulkhead-local', cluster: { server, 'certificate-authority-data': base64File(caCert) } }],
-    users: [{
-      name: user,
-      user: { 'client-certificate-data': base64File(client.cert), 'client-key-data': base64File(client.key) },
-    }],
+    users: [
+      {
+        name: user,
+        user: { 'client-certificate-data': base64File(client.cert), 'client-key-data': base64File(client.key) },
+      },
+    ],
     contexts: [{ name: 'bulkhead-local', context: { cluster: 'bulkhead-local', user } }],
     'current-context': 'bulkhead-local',
   };

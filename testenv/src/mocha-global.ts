@@ -21,7 +21,8 @@ let started: Environment | undefined;
 export async function mochaGlobalSetup(): Promise<void> {
   if (process.env.BULKHEAD_REUSE_ENVIRONMENT === '1') {
     const running = readEnvironment(stateDir);
-    if (!running || !isRunning(running)) throw new Error('BULKHEAD_REUSE_ENVIRONMENT=1 but no environment is running: run `make cluster-up`');
+    if (!running || !isRunning(running))
+      throw new Error('BULKHEAD_REUSE_ENVIRONMENT=1 but no environment is running: run `make cluster-up`');
     process.env.BULKHEAD_TEST_ENVIRONMENT = running.dir;
     return;
   }

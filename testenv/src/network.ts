@@ -4,8 +4,17 @@
  * and the platform services are, and which "external" hosts exist. See node/addresses.ts for the plan.
  */
 import { hostCidr } from '../../operator/src/api/cidr.js';
-import { dnsServiceIP, externalHosts, hostAddress, nodeAddress, platformAddress, podCIDR, podGateway, serviceCIDR,
-  type ExternalHost } from './node/addresses.js';
+import {
+  dnsServiceIP,
+  externalHosts,
+  hostAddress,
+  nodeAddress,
+  platformAddress,
+  podCIDR,
+  podGateway,
+  serviceCIDR,
+  type ExternalHost,
+} from './node/addresses.js';
 
 export type NodeKind = 'real' | 'kwok';
 

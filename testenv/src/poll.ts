@@ -7,8 +7,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Resolves with the first value of `probe` that is neither undefined nor false; a throw counts as "not yet". */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -32,7 +32,7 @@ function postgresBinDir(): string {
     if (versions[0]) return join(debian, versions[0], 'bin');
   }
   const onPath = execFileSync('bash', ['-c', 'command -v postgres || true'], { encoding: 'utf8' }).trim();
-  if (!onPath) throw new Error('PostgreSQL server binaries not found: run `make setup` (installs Debian\'s postgresql)');
+  if (!onPath) throw new Error("PostgreSQL server binaries not found: run `make setup` (installs Debian's postgresql)");
   return onPath.replace(/\/postgres$/, '');
 }
 
@@ -56,7 +56,11 @@ export interface ListenAt {
   clientCIDR?: string;
 }
 
-export async function startPostgres(dir: string, processes: ManagedProcess[], at: ListenAt = { host: '127.0.0.1' }): Promise<PostgresServer> {
+export async function startPostgres(
+  dir: string,
+  processes: ManagedProcess[],
+  at: ListenAt = { host: '127.0.0.1' },
+): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const user = runAsUser();
   const data = join(dir, 'data');
@@ -70,10 +74,22 @@ export async function startPostgres(dir: string, processes: ManagedProcess[], at
   const passwordFile = join(dir, 'pwfile');
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   if (user.uid !== undefined) chownSync(passwordFile, user.uid, user.gid ?? user.uid);
-  execFileSync(join(bin, 'initdb'), [
-    '-D', data, '-U', 'postgres', '--auth-local=peer', '--auth-host=scram-sha-256',
-    `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync',
-  ], { stdio: ['ignore', 'ignore', 'pipe'], ...user });
+  execFileSync(
+    join(bin, 'initdb'),
+    [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth-local=peer',
+      '--auth-host=scram-sha-256',
+      `--pwfile=${passwordFile}`,
+      '--encoding=UTF8',
+      '--locale=C.UTF-8',
+      '--no-sync',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], ...user },
+  );
   rmSync(passwordFile);
   // initdb allows TCP logins from loopback only.
   if (at.clientCIDR) appendFileSync(join(data, 'pg_hba.conf'), `host all all ${at.clientCIDR} scram-sha-256\n`);
@@ -85,12 +101,24 @@ export async function startPostgres(dir: string, processes: ManagedProcess[], at
     command: join(bin, 'postgres'),
     log,
     args: [
-      '-D', data, '-p', String(port),
-      '-c', `listen_addresses=${at.host}`,
-      '-c', `unix_socket_directories=${socketDir}`,
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=300',
-      '-c', 'log_statement=ddl',
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-c',
+      `listen_addresses=${at.host}`,
+      '-c',
+      `unix_socket_directories=${socketDir}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'log_statement=ddl',
     ],
     netns: at.netns,
     ...user,

@@ -86,18 +86,18 @@ export async function stopProcess(proc: ManagedProcess, graceMs = 10_000): Promi
 }
 
 /** Waits until check() resolves true, failing early with the log's tail if the process died. */
-export async function waitUntil(
-  proc: ManagedProcess,
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
+export async function waitUntil(proc: ManagedProcess, what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!isAlive(proc.pid)) {
       throw new Error(`${proc.name} exited before ${what}; last log lines:\n${tail(proc.log)}`);
     }
-    if (await Promise.resolve().then(check).catch(() => false)) return;
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return;
     if (Date.now() > deadline) {
       throw new Error(`${proc.name}: timed out after ${timeoutMs} ms waiting for ${what}; last log lines:\n${tail(proc.log)}`);
     }

@@ -7,9 +7,21 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
-  CancelKeyDeletionCommand, CreateAliasCommand, CreateKeyCommand, DecryptCommand, EnableKeyRotationCommand,
-  EncryptCommand, GenerateDataKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient,
-  ListAliasesCommand, ListResourceTagsCommand, PutKeyPolicyCommand, ScheduleKeyDeletionCommand, TagResourceCommand,
+  CancelKeyDeletionCommand,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  EnableKeyRotationCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListResourceTagsCommand,
+  PutKeyPolicyCommand,
+  ScheduleKeyDeletionCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-kms';
 import { testEnvironment, type Environment } from '../src/index.js';
 import { repoRoot } from '../src/paths.js';
@@ -26,9 +38,11 @@ describe('the backing services', function () {
     await client.connect();
     try {
       await client.query('CREATE DATABASE "foundation_check"');
-      const { rows } = await client.query<{ datname: string }>(
-        'SELECT datname FROM pg_database WHERE datname = $1', ['foundation_check']);
-      assert.deepEqual(rows.map((r) => r.datname), ['foundation_check']);
+      const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = $1', ['foundation_check']);
+      assert.deepEqual(
+        rows.map((r) => r.datname),
+        ['foundation_check'],
+      );
     } finally {
       await client.end();
     }
@@ -47,22 +61,33 @@ describe('the backing services', function () {
       region: 'eu-central-1',
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
-    const { KeyMetadata } = await kms.send(new CreateKeyCommand({
-      KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'foundation check',
-      Tags: [{ TagKey: 'bulkhead.dev/tenant', TagValue: 'check' }],
-    }));
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        Description: 'foundation check',
+        Tags: [{ TagKey: 'bulkhead.dev/tenant', TagValue: 'check' }],
+      }),
+    );
     const keyId = KeyMetadata?.KeyId ?? '';
     assert.ok(keyId);
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/bulkhead/check', TargetKeyId: keyId }));
     const aliases = await kms.send(new ListAliasesCommand({ KeyId: keyId }));
-    assert.deepEqual(aliases.Aliases?.map((a) => a.AliasName), ['alias/bulkhead/check']);
+    assert.deepEqual(
+      aliases.Aliases?.map((a) => a.AliasName),
+      ['alias/bulkhead/check'],
+    );
     await kms.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'bulkhead.dev/tenant-uid', TagValue: 'u-1' }] }));
     const tags = await kms.send(new ListResourceTagsCommand({ KeyId: keyId }));
     assert.deepEqual(tags.Tags?.map((t) => t.TagKey).sort(), ['bulkhead.dev/tenant', 'bulkhead.dev/tenant-uid']);
     await kms.send(new EnableKeyRotationCommand({ KeyId: keyId }));
     assert.equal((await kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))).KeyRotationEnabled, true);
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'check', Effect: 'Allow',
-      Principal: { AWS: 'arn:aws:iam::111122223333:role/check' }, Action: 'kms:Decrypt', Resource: '*' }] });
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'check', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/check' }, Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    });
     await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy }));
     assert.equal((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy, policy);
     const context = { tenant: 'check' };
@@ -77,8 +102,9 @@ describe('the backing services', function () {
   });
 
   it('helm renders the tenant-app chart', function () {
-    const rendered = execFileSync(env.helm, ['template', 'check', join(repoRoot, 'charts/tenant-app'),
-      '--set', 'tenant.name=check'], { encoding: 'utf8' });
+    const rendered = execFileSync(env.helm, ['template', 'check', join(repoRoot, 'charts/tenant-app'), '--set', 'tenant.name=check'], {
+      encoding: 'utf8',
+    });
     for (const kind of ['Deployment', 'Service', 'ServiceAccount', 'ConfigMap']) {
       assert.match(rendered, new RegExp(`^kind: ${kind}$`, 'm'), `no ${kind} rendered`);
     }

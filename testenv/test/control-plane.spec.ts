@@ -56,8 +56,13 @@ describe('the local control plane', function () {
       });
       const { group, names, versions } = served.spec;
       // Right after Established the server may still answer 429 "storage is (re)initializing".
-      const resources = await eventually(`${name} to be listable`, async () => (await admin.makeApiClient(k8s.CustomObjectsApi)
-        .listClusterCustomObject({ group, version: versions[0]?.name ?? '', plural: names.plural })) as { items?: unknown[] });
+      const resources = await eventually(
+        `${name} to be listable`,
+        async () =>
+          (await admin
+            .makeApiClient(k8s.CustomObjectsApi)
+            .listClusterCustomObject({ group, version: versions[0]?.name ?? '', plural: names.plural })) as { items?: unknown[] },
+      );
       assert.ok(Array.isArray(resources.items), `${name} is not served`);
     }
   });
@@ -126,6 +131,9 @@ describe('the local control plane', function () {
     });
     assert.equal(ready, 2);
     const pods = await core.listNamespacedPod({ namespace });
-    assert.deepEqual(pods.items.map((p) => p.status?.phase), ['Running', 'Running']);
+    assert.deepEqual(
+      pods.items.map((p) => p.status?.phase),
+      ['Running', 'Running'],
+    );
   });
 });

@@ -12,7 +12,12 @@ describe('the KMS throttling proxy', function () {
 
   before(async function () {
     proxy = await KmsThrottleProxy.start(testEnvironment().kms.endpoint, { requestsPerSecond: 2 });
-    kms = new KMSClient({ region: 'eu-central-1', endpoint: proxy.url, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    kms = new KMSClient({
+      region: 'eu-central-1',
+      endpoint: proxy.url,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
   });
 
   after(async function () {
@@ -21,14 +26,19 @@ describe('the KMS throttling proxy', function () {
   });
 
   it('answers ThrottlingException above its rate, per operation and region, and lets reads through', async function () {
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => kms.send(new CreateKeyCommand({ Description: 'throttle-proxy check' }))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => kms.send(new CreateKeyCommand({ Description: 'throttle-proxy check' }))),
+    );
     const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.KeyMetadata?.KeyId ?? ''] : []));
     const refused = results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason as unknown] : []));
     assert.equal(created.length, 2, 'a full bucket holds one second of the rate');
     assert.equal(refused.length, 3);
     for (const error of refused) {
       const { name, message, $metadata } = error as { name: string; message: string; $metadata: { httpStatusCode: number } };
-      assert.deepEqual({ name, message, status: $metadata.httpStatusCode }, { name: 'ThrottlingException', message: 'Rate exceeded', status: 400 });
+      assert.deepEqual(
+        { name, message, status: $metadata.httpStatusCode },
+        { name: 'ThrottlingException', message: 'Rate exceeded', status: 400 },
+      );
     }
     // Reads are not throttled, and the keys that went through are real keys in moto.
     for (const keyId of created) assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyId, keyId);

@@ -47,7 +47,9 @@ export function createApp(deps: AppDeps): Express {
   app.get('/readyz', readyzHandler(deps));
   app.use(authenticate(deps.auth), rateLimit(limiter));
   const recorded = changeRecorder({ trail: deps.auditTrail, logger: deps.logger, clock });
-  app.get('/openapi.json', allow('openapi:read'), (_request, response) => { response.json(document); });
+  app.get('/openapi.json', allow('openapi:read'), (_request, response) => {
+    response.json(document);
+  });
   app.post(tenantsPath, recorded, ...jsonBody(), createTenantHandler(deps, inFlight));
   app.get(tenantsPath, allow('tenants:read'), listTenantsHandler(deps));
   app.get(`${tenantsPath}/:name`, allow('tenants:read'), getTenantHandler(deps));

@@ -18,7 +18,10 @@ export interface Authenticators {
 /** 401; `error` is RFC 6750's code, `rule` the one the problem names (by default from the code). */
 function unauthorized(detail: string, error = 'invalid_token', rule?: string): ApiProblem {
   return new ApiProblem({
-    status: 401, type: 'unauthorized', title: 'Unauthorized', detail,
+    status: 401,
+    type: 'unauthorized',
+    title: 'Unauthorized',
+    detail,
     errors: [{ field: 'Authorization', rule: rule ?? (error === 'invalid_request' ? 'required' : 'validBearerToken') }],
     headers: { 'WWW-Authenticate': `Bearer realm="bulkhead", error="${error}"` },
   });
@@ -60,7 +63,9 @@ export function authenticate(authenticators: Authenticators): RequestHandler {
 
 export function forbidden(action: Action, principal: Principal, field = 'role'): ApiProblem {
   return new ApiProblem({
-    status: 403, type: 'forbidden', title: 'Forbidden',
+    status: 403,
+    type: 'forbidden',
+    title: 'Forbidden',
     detail: `The role ${principal.role} may not ${action.replace(':', ' ')}.`,
     errors: [{ field, rule: 'forbiddenForRole' }],
   });

@@ -22,7 +22,11 @@ const rememberedWritesLimit = 1_000;
 export class CachedTenantStore extends KubeTenantStore {
   private readonly writtenUntil = new Map<string, number>();
 
-  constructor(client: KubeClient, private readonly informer: Informer<Tenant>, private readonly now: () => number = Date.now) {
+  constructor(
+    client: KubeClient,
+    private readonly informer: Informer<Tenant>,
+    private readonly now: () => number = Date.now,
+  ) {
     super(client);
   }
 

@@ -10,7 +10,11 @@ describe('the list cursor', function () {
 
   it('refuses a forged or garbled cursor with 400', function () {
     for (const text of ['not-base64!', encodeCursor({ c: 'x' }).slice(2), Buffer.from('{"admin":true}').toString('base64url')]) {
-      assert.throws(() => decodeCursor(text), (error) => error instanceof ApiProblem && error.init.status === 400, text);
+      assert.throws(
+        () => decodeCursor(text),
+        (error) => error instanceof ApiProblem && error.init.status === 400,
+        text,
+      );
     }
   });
 });

@@ -29,13 +29,23 @@ export function decodeCursor(text: string | undefined): Cursor {
   }
   const parsed = CursorSchema.safeParse(value);
   if (!parsed.success) {
-    throw new ApiProblem({ status: 400, type: 'invalid-cursor', title: 'Invalid cursor',
-      detail: 'Pass back the nextCursor of an earlier page unchanged.', errors: [{ field: 'cursor', rule: 'opaqueCursor' }] });
+    throw new ApiProblem({
+      status: 400,
+      type: 'invalid-cursor',
+      title: 'Invalid cursor',
+      detail: 'Pass back the nextCursor of an earlier page unchanged.',
+      errors: [{ field: 'cursor', rule: 'opaqueCursor' }],
+    });
   }
   return parsed.data;
 }
 
 export function expiredCursorProblem(): ApiProblem {
-  return new ApiProblem({ status: 410, type: 'cursor-expired', title: 'Cursor expired',
-    detail: 'The listing this cursor belongs to has expired; start again without a cursor.', errors: [{ field: 'cursor', rule: 'notExpired' }] });
+  return new ApiProblem({
+    status: 410,
+    type: 'cursor-expired',
+    title: 'Cursor expired',
+    detail: 'The listing this cursor belongs to has expired; start again without a cursor.',
+    errors: [{ field: 'cursor', rule: 'notExpired' }],
+  });
 }

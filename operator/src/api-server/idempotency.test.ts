@@ -15,9 +15,18 @@ describe('idempotency keys', function () {
   it('accepts a structured-field string or a bare token, refuses a missing or odd key', function () {
     assert.equal(parseIdempotencyKey('"8e03978e-40d5"'), '8e03978e-40d5');
     assert.equal(parseIdempotencyKey('abc'), 'abc');
-    assert.equal(statusOf(() => parseIdempotencyKey(undefined)), 400);
-    assert.equal(statusOf(() => parseIdempotencyKey('a b')), 400);
-    assert.equal(statusOf(() => parseIdempotencyKey('x'.repeat(256))), 400);
+    assert.equal(
+      statusOf(() => parseIdempotencyKey(undefined)),
+      400,
+    );
+    assert.equal(
+      statusOf(() => parseIdempotencyKey('a b')),
+      400,
+    );
+    assert.equal(
+      statusOf(() => parseIdempotencyKey('x'.repeat(256))),
+      400,
+    );
   });
 
   it('hashes bodies independently of key order', function () {
@@ -35,8 +44,14 @@ describe('idempotency keys', function () {
   it('answers 409 while the first request runs', function () {
     const inFlight = new InFlightRequests();
     inFlight.begin('r');
-    assert.equal(statusOf(() => inFlight.begin('r')), 409);
+    assert.equal(
+      statusOf(() => inFlight.begin('r')),
+      409,
+    );
     inFlight.end('r');
-    assert.equal(statusOf(() => inFlight.begin('r')), undefined);
+    assert.equal(
+      statusOf(() => inFlight.begin('r')),
+      undefined,
+    );
   });
 });

@@ -26,14 +26,28 @@ function problem(init: { status: number; type: string; title: string; detail: st
  */
 export function parseIdempotencyKey(header: string | undefined): string {
   if (header === undefined || header.trim() === '') {
-    throw problem({ status: 400, type: 'idempotency-key-missing', title: 'Idempotency-Key required',
-      detail: 'POST /v1/tenants requires an Idempotency-Key header so that a retry cannot create a second tenant.' }, 'required');
+    throw problem(
+      {
+        status: 400,
+        type: 'idempotency-key-missing',
+        title: 'Idempotency-Key required',
+        detail: 'POST /v1/tenants requires an Idempotency-Key header so that a retry cannot create a second tenant.',
+      },
+      'required',
+    );
   }
   const trimmed = header.trim();
   const key = /^".*"$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
   if (key.length === 0 || key.length > maximumKeyLength || !/^[\x21-\x7e]+$/.test(key)) {
-    throw problem({ status: 400, type: 'idempotency-key-invalid', title: 'Invalid Idempotency-Key',
-      detail: `The Idempotency-Key must be 1 to ${maximumKeyLength} printable ASCII characters without spaces.` }, 'format');
+    throw problem(
+      {
+        status: 400,
+        type: 'idempotency-key-invalid',
+        title: 'Invalid Idempotency-Key',
+        detail: `The Idempotency-Key must be 1 to ${maximumKeyLength} printable ASCII characters without spaces.`,
+      },
+      'format',
+    );
   }
   return key;
 }
@@ -51,7 +65,8 @@ export function idempotencyRecordId(callerId: string, key: string): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
@@ -63,8 +78,15 @@ export function requestHash(body: unknown): string {
 }
 
 export function keyReusedProblem(): ApiProblem {
-  return problem({ status: 422, type: 'idempotency-key-reused', title: 'Idempotency-Key reused with another request',
-    detail: 'This Idempotency-Key was already used with a different request body; use a new key for a new request.' }, 'mustMatchFirstRequest');
+  return problem(
+    {
+      status: 422,
+      type: 'idempotency-key-reused',
+      title: 'Idempotency-Key reused with another request',
+      detail: 'This Idempotency-Key was already used with a different request body; use a new key for a new request.',
+    },
+    'mustMatchFirstRequest',
+  );
 }
 
 /** Requests whose first attempt has not answered yet, per process (the draft's 409 case). */
@@ -74,8 +96,15 @@ export class InFlightRequests {
   /** Marks the record as running; throws the 409 problem when it already is. */
   begin(recordId: string): void {
     if (this.running.has(recordId)) {
-      throw problem({ status: 409, type: 'idempotency-request-in-flight', title: 'Request in progress',
-        detail: 'A request with this Idempotency-Key is still being processed; retry after it answers.' }, 'inFlight');
+      throw problem(
+        {
+          status: 409,
+          type: 'idempotency-request-in-flight',
+          title: 'Request in progress',
+          detail: 'A request with this Idempotency-Key is still being processed; retry after it answers.',
+        },
+        'inFlight',
+      );
     }
     this.running.add(recordId);
   }

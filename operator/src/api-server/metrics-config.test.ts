@@ -19,7 +19,7 @@ describe('the API’s metrics setting', function () {
     assert.ok(paths.includes('metrics.port') && paths.includes('metrics'), paths.join());
   });
 
-  it('takes the port from BULKHEAD_API_METRICS_PORT, keeping the rest of the file\'s setting', function () {
+  it("takes the port from BULKHEAD_API_METRICS_PORT, keeping the rest of the file's setting", function () {
     const file = join(mkdtempSync(join(tmpdir(), 'api-config-')), 'config.yaml');
     writeFileSync(file, 'metrics: { host: 0.0.0.0, port: 9000 }\nauditTrail: { disabled: true }\n');
     const config = loadApiConfig({ BULKHEAD_API_CONFIG: file, BULKHEAD_API_METRICS_PORT: '0' });

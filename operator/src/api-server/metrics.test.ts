@@ -17,7 +17,9 @@ describe('the onboarding API’s request metrics', function () {
     const tenants = { get: () => Promise.resolve(undefined) } as unknown as TenantStore;
     const tokens = { verify: () => Promise.resolve({ id: 'token:alice', role: 'platform-admin' }) } as unknown as TokenStore;
     const app = createApp({ tenants, auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: null, metrics });
-    server = await new Promise((resolve) => { const started = app.listen(0, '127.0.0.1', () => resolve(started)); });
+    server = await new Promise((resolve) => {
+      const started = app.listen(0, '127.0.0.1', () => resolve(started));
+    });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 

@@ -22,7 +22,9 @@ export class ApiMetrics {
     this.requests = new Histogram({
       name: 'bulkhead_api_request_duration_seconds',
       help: 'Duration of onboarding API requests, by method, route template (unmatched: no route has the path) and status code.',
-      labelNames: ['method', 'route', 'status'], buckets: requestBuckets, registers: [this.registry],
+      labelNames: ['method', 'route', 'status'],
+      buckets: requestBuckets,
+      registers: [this.registry],
     });
   }
 
@@ -57,7 +59,10 @@ export function requestMetrics(app: Express, metrics: ApiMetrics): RequestHandle
     response.on('finish', () => {
       const matched = (request.route as { path?: unknown } | undefined)?.path;
       const route = typeof matched === 'string' ? matched : routeOf(request.path);
-      metrics.observeRequest({ method: request.method, route, status: response.statusCode }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeRequest(
+        { method: request.method, route, status: response.statusCode },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     next();
   };

@@ -31,8 +31,13 @@ export function jsonBody(): RequestHandler[] {
   const requireJson: RequestHandler = (request, _response, next) => {
     const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined;
     if (['POST', 'PATCH'].includes(request.method) && hasBody && !request.is(['application/json', 'application/merge-patch+json'])) {
-      throw new ApiProblem({ status: 415, type: 'unsupported-media-type', title: 'Unsupported media type',
-        detail: 'Send the body as application/json.', errors: [{ field: 'Content-Type', rule: 'application/json' }] });
+      throw new ApiProblem({
+        status: 415,
+        type: 'unsupported-media-type',
+        title: 'Unsupported media type',
+        detail: 'Send the body as application/json.',
+        errors: [{ field: 'Content-Type', rule: 'application/json' }],
+      });
     }
     next();
   };
@@ -45,8 +50,14 @@ export function rateLimit(store: RateLimitStore): RequestHandler {
     const decision = await store.take(principalOf(response).id);
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
-      throw new ApiProblem({ status: 429, type: 'rate-limited', title: 'Too many requests',
-        detail: `Slow down; retry in ${decision.retryAfterSeconds} s.`, errors: [{ field: 'Authorization', rule: 'rateLimit' }], headers });
+      throw new ApiProblem({
+        status: 429,
+        type: 'rate-limited',
+        title: 'Too many requests',
+        detail: `Slow down; retry in ${decision.retryAfterSeconds} s.`,
+        errors: [{ field: 'Authorization', rule: 'rateLimit' }],
+        headers,
+      });
     }
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     next();
@@ -63,8 +74,12 @@ export function requestLog(logger: Logger): RequestHandler {
     response.on('finish', () => {
       const principal = response.locals.principal as { id?: string } | undefined;
       logger.info('Handled request', {
-        method: request.method, path: request.path.slice(0, 200), status: response.statusCode,
-        caller: principal?.id, requestId: response.getHeader(requestIdHeader), durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        method: request.method,
+        path: request.path.slice(0, 200),
+        status: response.statusCode,
+        caller: principal?.id,
+        requestId: response.getHeader(requestIdHeader),
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       });
     });
     next();
@@ -91,7 +106,10 @@ function sendProblem(response: Response, init: ProblemInit): void {
  * while matching, so no route was reached and nothing changed.
  */
 const malformedPath: ProblemInit = {
-  status: 400, type: 'malformed-path', title: 'Malformed path', detail: 'The path holds a malformed percent-escape; no route was reached.',
+  status: 400,
+  type: 'malformed-path',
+  title: 'Malformed path',
+  detail: 'The path holds a malformed percent-escape; no route was reached.',
   errors: [{ field: 'path', rule: 'percentEncoding' }],
 };
 
@@ -103,15 +121,27 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (refusedByKubernetes) return sendProblem(response, refusedByKubernetes.init);
     const bodyError = bodyErrors[(error as { type?: string } | null)?.type ?? ''];
     if (bodyError) {
-      return sendProblem(response, { ...bodyError, detail: `${bodyError.title}: the body was refused before it was read.`,
-        errors: [{ field: 'body', rule: bodyError.rule }] });
+      return sendProblem(response, {
+        ...bodyError,
+        detail: `${bodyError.title}: the body was refused before it was read.`,
+        errors: [{ field: 'body', rule: bodyError.rule }],
+      });
     }
     logger.error('Request failed', errorFields(error));
-    sendProblem(response, { status: 500, type: 'internal', title: 'Internal error',
-      detail: 'The request failed on the server; it is safe to retry with the same Idempotency-Key.' });
+    sendProblem(response, {
+      status: 500,
+      type: 'internal',
+      title: 'Internal error',
+      detail: 'The request failed on the server; it is safe to retry with the same Idempotency-Key.',
+    });
   };
 }
 
 export const notFoundRoute: RequestHandler = (request) => {
-  throw new ApiProblem({ status: 404, type: 'not-found', title: 'Not found', detail: `No route for ${request.method} ${request.path.slice(0, 200)}.` });
+  throw new ApiProblem({
+    status: 404,
+    type: 'not-found',
+    title: 'Not found',
+    detail: `No route for ${request.method} ${request.path.slice(0, 200)}.`,
+  });
 };

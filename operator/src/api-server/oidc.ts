@@ -26,7 +26,10 @@ export type OidcConfig = z.infer<typeof OidcConfigSchema>;
  * Only thrown after the signature checked out, so it tells a forger nothing.
  */
 export class TokenRefused extends Error {
-  constructor(readonly rule: string, detail: string) {
+  constructor(
+    readonly rule: string,
+    detail: string,
+  ) {
     super(detail);
     this.name = 'TokenRefused';
   }
@@ -44,7 +47,11 @@ function claimValues(payload: JWTPayload, claim: string): string[] {
 export function roleFromClaims(payload: JWTPayload, config: Pick<OidcConfig, 'roleClaim' | 'roleMap'>): Role | undefined {
   const values = new Set(claimValues(payload, config.roleClaim));
   // Own entries only: a claim value such as "constructor" must not reach Object.prototype.
-  return leastPrivilegedRole(Object.entries(config.roleMap).filter(([value]) => values.has(value)).map(([, role]) => role));
+  return leastPrivilegedRole(
+    Object.entries(config.roleMap)
+      .filter(([value]) => values.has(value))
+      .map(([, role]) => role),
+  );
 }
 
 function isMissingExpiry(error: unknown): boolean {
@@ -57,14 +64,20 @@ export function createJwtVerifier(config: OidcConfig): JwtVerifier {
     try {
       // jose checks the signature before any claim, so only a genuine token learns it lacks exp.
       const { payload } = await jwtVerify(token, keys, {
-        issuer: config.issuer, audience: config.audience, algorithms: config.algorithms, requiredClaims: ['exp'],
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms: config.algorithms,
+        requiredClaims: ['exp'],
       });
       const role = roleFromClaims(payload, config);
       return role && payload.sub ? { id: `oidc:${payload.sub}`, role } : undefined;
     } catch (error) {
       if (isMissingExpiry(error)) {
-        throw new TokenRefused('expRequired', 'The OIDC token has no exp (expiry) claim; tokens that never expire are refused. '
-          + 'Configure the identity provider to issue tokens with an expiry.');
+        throw new TokenRefused(
+          'expRequired',
+          'The OIDC token has no exp (expiry) claim; tokens that never expire are refused. ' +
+            'Configure the identity provider to issue tokens with an expiry.',
+        );
       }
       // Expired, forged, wrong issuer or audience, unknown key: all the same 401 to the caller.
       return undefined;

@@ -16,10 +16,12 @@ type JsonObject = Record<string, unknown>;
 
 function components(io: 'input' | 'output', ids: string[]): Record<string, JsonObject> {
   const { schemas } = z.toJSONSchema(z.globalRegistry, { io, unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
-  return Object.fromEntries(ids.map((id) => {
-    const { $schema: _schema, $id: _id, ...schema } = schemas[id] as JsonObject;
-    return [id, schema];
-  }));
+  return Object.fromEntries(
+    ids.map((id) => {
+      const { $schema: _schema, $id: _id, ...schema } = schemas[id] as JsonObject;
+      return [id, schema];
+    }),
+  );
 }
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -28,19 +30,31 @@ const problem = (description: string) => ({ description, content: { [problemCont
 
 /** The problems every authenticated route may answer. */
 const common = {
-  400: problem('Malformed request'), 401: problem('Missing, unknown, revoked or expired token'),
-  403: problem("The caller's role may not do this"), 429: problem('Rate limited; see Retry-After'),
+  400: problem('Malformed request'),
+  401: problem('Missing, unknown, revoked or expired token'),
+  403: problem("The caller's role may not do this"),
+  429: problem('Rate limited; see Retry-After'),
 };
 /** Mutating routes: recorded in the audit trail first, so they fail closed without it. */
-const recorded = { 503: { ...problem('The audit trail cannot be written; nothing was changed'), headers: { 'Retry-After': { schema: { type: 'string' } } } } };
+const recorded = {
+  503: { ...problem('The audit trail cannot be written; nothing was changed'), headers: { 'Retry-After': { schema: { type: 'string' } } } },
+};
 const requestIdHeader = { 'X-Request-Id': { description: 'The id of this call in the audit trail', schema: { type: 'string' } } };
-const withBody = { ...common, 413: problem('Body over 64 KiB'), 415: problem('Body not JSON'), 422: problem('Invalid field; errors name each field and rule') };
+const withBody = {
+  ...common,
+  413: problem('Body over 64 KiB'),
+  415: problem('Body not JSON'),
+  422: problem('Invalid field; errors name each field and rule'),
+};
 const nameParameter = { name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 40 } };
 const security = [{ bearer: [] }];
 
 function queryParameters(): JsonObject[] {
   return Object.entries(ListTenantsQuerySchema.shape).map(([name, schema]) => ({
-    name, in: 'query', required: false, schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }),
+    name,
+    in: 'query',
+    required: false,
+    schema: z.toJSONSchema(schema as z.ZodType, { io: 'input', unrepresentable: 'any' }),
   }));
 }
 
@@ -51,46 +65,137 @@ function paths(): JsonObject {
   return {
     '/v1/tenants': {
       post: {
-        operationId: 'createTenant', summary: 'Onboard a tenant (roles: sales-ops, platform-admin)', security,
+        operationId: 'createTenant',
+        summary: 'Onboard a tenant (roles: sales-ops, platform-admin)',
+        security,
         parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: idempotencyKeySchema }],
         requestBody: { required: true, content: { 'application/json': { schema: ref('CreateTenantRequest') } } },
-        responses: { 202: { ...json('TenantSummary', 'Accepted; Location names the tenant'), headers: { Location: { schema: { type: 'string' } }, ...requestIdHeader } },
-          ...withBody, ...recorded, 409: problem('Name taken, or a request with this key is in flight') },
+        responses: {
+          202: {
+            ...json('TenantSummary', 'Accepted; Location names the tenant'),
+            headers: { Location: { schema: { type: 'string' } }, ...requestIdHeader },
+          },
+          ...withBody,
+          ...recorded,
+          409: problem('Name taken, or a request with this key is in flight'),
+        },
       },
-      get: { operationId: 'listTenants', summary: 'List tenants (all roles)', security, parameters: queryParameters(),
-        responses: { 200: json('TenantList', 'A page of tenants'), ...common, 410: problem('Cursor expired'), 422: problem('Invalid query') } },
+      get: {
+        operationId: 'listTenants',
+        summary: 'List tenants (all roles)',
+        security,
+        parameters: queryParameters(),
+        responses: {
+          200: json('TenantList', 'A page of tenants'),
+          ...common,
+          410: problem('Cursor expired'),
+          422: problem('Invalid query'),
+        },
+      },
     },
     '/v1/tenants/{name}': {
-      get: { operationId: 'getTenant', summary: 'A tenant and its progress (all roles)', security, parameters: [nameParameter],
-        responses: { 200: json('TenantSummary', 'The tenant'), ...common, 404: problem('No such tenant') } },
-      patch: { operationId: 'patchTenant', summary: 'Change plan, suspend or resume (sales-ops, platform-admin)', security, parameters: [nameParameter],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('PatchTenantRequest') }, 'application/merge-patch+json': { schema: ref('PatchTenantRequest') } } },
-        responses: { 200: { ...json('TenantSummary', 'The changed tenant'), headers: requestIdHeader }, ...withBody, ...recorded, 404: problem('No such tenant'), 409: problem('Changed concurrently or being deleted') } },
-      delete: { operationId: 'deleteTenant', summary: 'Delete a tenant (platform-admin)', security,
-        parameters: [nameParameter, { name: 'confirmDeletionPolicy', in: 'query', required: true, schema: { type: 'string', enum: [...deletionPolicies] } }],
-        responses: { 202: { ...json('TenantSummary', 'Deletion started'), headers: requestIdHeader }, ...common, ...recorded, 404: problem('No such tenant'),
-          409: problem('confirmDeletionPolicy differs from spec.database.deletionPolicy'), 422: problem('confirmDeletionPolicy missing') } },
+      get: {
+        operationId: 'getTenant',
+        summary: 'A tenant and its progress (all roles)',
+        security,
+        parameters: [nameParameter],
+        responses: { 200: json('TenantSummary', 'The tenant'), ...common, 404: problem('No such tenant') },
+      },
+      patch: {
+        operationId: 'patchTenant',
+        summary: 'Change plan, suspend or resume (sales-ops, platform-admin)',
+        security,
+        parameters: [nameParameter],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': { schema: ref('PatchTenantRequest') },
+            'application/merge-patch+json': { schema: ref('PatchTenantRequest') },
+          },
+        },
+        responses: {
+          200: { ...json('TenantSummary', 'The changed tenant'), headers: requestIdHeader },
+          ...withBody,
+          ...recorded,
+          404: problem('No such tenant'),
+          409: problem('Changed concurrently or being deleted'),
+        },
+      },
+      delete: {
+        operationId: 'deleteTenant',
+        summary: 'Delete a tenant (platform-admin)',
+        security,
+        parameters: [
+          nameParameter,
+          { name: 'confirmDeletionPolicy', in: 'query', required: true, schema: { type: 'string', enum: [...deletionPolicies] } },
+        ],
+        responses: {
+          202: { ...json('TenantSummary', 'Deletion started'), headers: requestIdHeader },
+          ...common,
+          ...recorded,
+          404: problem('No such tenant'),
+          409: problem('confirmDeletionPolicy differs from spec.database.deletionPolicy'),
+          422: problem('confirmDeletionPolicy missing'),
+        },
+      },
     },
-    '/v1/audit/report': { get: { operationId: 'latestAuditReport', summary: 'The latest signed isolation audit report (auditor, platform-admin)', security,
-      responses: { 200: { description: 'The report exactly as signed (docs/auditors.md); verify it with `bulkhead audit verify`', content: { 'application/json': { schema: { type: 'object' } } } },
-        ...common, 404: problem('No report published yet') } } },
-    '/v1/plans': { get: { operationId: 'listPlans', summary: 'Plans (all roles)', security, responses: { 200: json('PlanList', 'The plans'), ...common } } },
+    '/v1/audit/report': {
+      get: {
+        operationId: 'latestAuditReport',
+        summary: 'The latest signed isolation audit report (auditor, platform-admin)',
+        security,
+        responses: {
+          200: {
+            description: 'The report exactly as signed (docs/auditors.md); verify it with `bulkhead audit verify`',
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          ...common,
+          404: problem('No report published yet'),
+        },
+      },
+    },
+    '/v1/plans': {
+      get: {
+        operationId: 'listPlans',
+        summary: 'Plans (all roles)',
+        security,
+        responses: { 200: json('PlanList', 'The plans'), ...common },
+      },
+    },
     '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', responses: { 200: json('Health', 'Alive') } } },
-    '/readyz': { get: { operationId: 'readyz', summary: 'Readiness: Kubernetes reachable', responses: { 200: json('Health', 'Ready'), 503: json('Health', 'Not ready') } } },
-    '/openapi.json': { get: { operationId: 'openapi', summary: 'This document (all roles)', security, responses: { 200: { description: 'OpenAPI 3.1' }, ...common } } },
+    '/readyz': {
+      get: {
+        operationId: 'readyz',
+        summary: 'Readiness: Kubernetes reachable',
+        responses: { 200: json('Health', 'Ready'), 503: json('Health', 'Not ready') },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'openapi',
+        summary: 'This document (all roles)',
+        security,
+        responses: { 200: { description: 'OpenAPI 3.1' }, ...common },
+      },
+    },
   };
 }
 
 export function openApiDocument(): JsonObject {
   return {
     openapi: '3.1.0',
-    info: { title: 'Bulkhead onboarding API', version: '0.1.0',
-      description: `Onboard tenants and follow their progress. Tenant states: ${tenantStates.join(', ')}. Errors are RFC 9457 problem details.` },
+    info: {
+      title: 'Bulkhead onboarding API',
+      version: '0.1.0',
+      description: `Onboard tenants and follow their progress. Tenant states: ${tenantStates.join(', ')}. Errors are RFC 9457 problem details.`,
+    },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths: paths(),
     components: {
       schemas: { ...components('input', requestSchemas), ...components('output', responseSchemas) },
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Bulkhead API token (bht_...) or, when configured, an OIDC JWT.' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A Bulkhead API token (bht_...) or, when configured, an OIDC JWT.' },
+      },
     },
   };
 }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { platformFieldsSet } from './platform-fields.js';
 import { CreateTenantRequestSchema } from './schemas.js';
 
-const base = { name: 'acme', displayName: 'Acme', plan: 'standard', region: 'eu-central-1', owners: [{ kind: 'Group', name: 'acme-admins' }] };
+const base = {
+  name: 'acme',
+  displayName: 'Acme',
+  plan: 'standard',
+  region: 'eu-central-1',
+  owners: [{ kind: 'Group', name: 'acme-admins' }],
+};
 
 describe('create-tenant request schema', function () {
   it('accepts what sales ops send, with app values', function () {
@@ -25,9 +31,16 @@ describe('create-tenant request schema', function () {
   });
 
   it('lists the platform-only fields a request sets', function () {
-    const request = CreateTenantRequestSchema.parse({ ...base, app: { version: '1.2.3' }, network: { allowEgressCIDRs: [] },
-      database: { deletionPolicy: 'Delete' } });
-    assert.deepEqual(platformFieldsSet(request).map((e) => e.field), ['app.version', 'network', 'database.deletionPolicy']);
+    const request = CreateTenantRequestSchema.parse({
+      ...base,
+      app: { version: '1.2.3' },
+      network: { allowEgressCIDRs: [] },
+      database: { deletionPolicy: 'Delete' },
+    });
+    assert.deepEqual(
+      platformFieldsSet(request).map((e) => e.field),
+      ['app.version', 'network', 'database.deletionPolicy'],
+    );
     assert.deepEqual(platformFieldsSet(CreateTenantRequestSchema.parse({ ...base, database: { deletionPolicy: 'Retain' } })), []);
   });
 });

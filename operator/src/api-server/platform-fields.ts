@@ -16,5 +16,8 @@ export function platformFieldsSet(request: CreateTenantRequest): FieldError[] {
     ['database.deletionPolicy', (database?.deletionPolicy ?? 'Retain') !== 'Retain'],
     ['database.passwordRotation', database?.passwordRotation !== undefined],
   ];
-  return checks.filter(([, isSet]) => isSet).map(([field]) => field).map((field) => ({ field, rule: 'forbiddenForRole', message: `only platform-admin may set ${field}` }));
+  return checks
+    .filter(([, isSet]) => isSet)
+    .map(([field]) => field)
+    .map((field) => ({ field, rule: 'forbiddenForRole', message: `only platform-admin may set ${field}` }));
 }

@@ -14,13 +14,21 @@ describe('problem details', function () {
   it('names each unknown key as its own field', function () {
     const result = z.strictObject({ spec: z.strictObject({ a: z.string() }) }).safeParse({ spec: { a: 'x', b: 1, c: 2 } });
     assert.ok(!result.success);
-    assert.deepEqual(fieldErrorsFromZod(result.error).map((e) => [e.field, e.rule]),
-      [['spec.b', 'unrecognized_keys'], ['spec.c', 'unrecognized_keys']]);
+    assert.deepEqual(
+      fieldErrorsFromZod(result.error).map((e) => [e.field, e.rule]),
+      [
+        ['spec.b', 'unrecognized_keys'],
+        ['spec.c', 'unrecognized_keys'],
+      ],
+    );
   });
 
   it('names a wrong type with its path and prefix', function () {
     const result = z.object({ owners: z.array(z.object({ name: z.string() })) }).safeParse({ owners: [{ name: 3 }] });
     assert.ok(!result.success);
-    assert.deepEqual(fieldErrorsFromZod(result.error, 'body').map((e) => [e.field, e.rule]), [['body.owners.0.name', 'invalid_type']]);
+    assert.deepEqual(
+      fieldErrorsFromZod(result.error, 'body').map((e) => [e.field, e.rule]),
+      [['body.owners.0.name', 'invalid_type']],
+    );
   });
 });

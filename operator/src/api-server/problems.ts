@@ -61,24 +61,32 @@ export function problemBody(init: ProblemInit, instance?: string): ProblemBody {
 
 export function sendProblem(response: Response, init: ProblemInit): void {
   for (const [name, value] of Object.entries(init.headers ?? {})) response.setHeader(name, value);
-  response.status(init.status).type(problemContentType).send(JSON.stringify(problemBody(init, response.req.originalUrl)));
+  response
+    .status(init.status)
+    .type(problemContentType)
+    .send(JSON.stringify(problemBody(init, response.req.originalUrl)));
 }
 
 /** zod issues as field errors; `prefix` places them in the request (`body`, `query`). */
 export function fieldErrorsFromZod(error: z.ZodError, prefix?: string): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String);
-    // An unrecognized key names the key itself, so the client sees which field was refused.
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
-    return keys.map((key) => ({
-      field: [prefix, ...path, key].filter((part) => part !== undefined && part !== '').join('.') || '(root)',
-      rule: issue.code === 'custom' ? 'invalid' : issue.code,
-      message: issue.message,
-    }));
-  }).flat();
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map(String);
+      // An unrecognized key names the key itself, so the client sees which field was refused.
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+      return keys.map((key) => ({
+        field: [prefix, ...path, key].filter((part) => part !== undefined && part !== '').join('.') || '(root)',
+        rule: issue.code === 'custom' ? 'invalid' : issue.code,
+        message: issue.message,
+      }));
+    })
+    .flat();
 }
 
-export function validationProblem(errors: FieldError[], detail = 'The request is not valid; see errors for each field and rule.'): ApiProblem {
+export function validationProblem(
+  errors: FieldError[],
+  detail = 'The request is not valid; see errors for each field and rule.',
+): ApiProblem {
   return new ApiProblem({ status: 422, type: 'validation-failed', title: 'Validation failed', detail, errors });
 }
 

@@ -17,7 +17,11 @@ describe('roles', function () {
       const theirs = changes.filter((action) => roleAllows(next, action));
       assert.ok(mine.every((action) => theirs.includes(action)) && theirs.length > mine.length, `${role} before ${next}`);
     }
-    assert.deepEqual(changes.filter((action) => roleAllows('auditor', action)), [], 'an auditor changes nothing');
+    assert.deepEqual(
+      changes.filter((action) => roleAllows('auditor', action)),
+      [],
+      'an auditor changes nothing',
+    );
   });
 
   it('give a caller mapped to several roles the least privileged, whatever their order', function () {

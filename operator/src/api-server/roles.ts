@@ -6,10 +6,15 @@ export const roles = ['sales-ops', 'platform-admin', 'auditor'] as const;
 export type Role = (typeof roles)[number];
 
 export const actions = [
-  'tenants:create', 'tenants:read', 'tenants:change-plan', 'tenants:suspend', 'tenants:delete',
+  'tenants:create',
+  'tenants:read',
+  'tenants:change-plan',
+  'tenants:suspend',
+  'tenants:delete',
   // Fields only platform engineers may set: app.version/pinned, network, a non-default deletion policy.
   'tenants:set-platform-fields',
-  'plans:read', 'openapi:read',
+  'plans:read',
+  'openapi:read',
   // The isolation audit's evidence: for auditors and platform admins, not for sales ops.
   'audit:read',
 ] as const;

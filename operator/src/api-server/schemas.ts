@@ -6,41 +6,58 @@
  */
 import { z } from 'zod';
 import {
-  deletionPolicies, maximumTenantNameLength, TenantAppSchema, TenantDatabaseSchema, TenantEncryptionSchema, TenantNetworkSchema,
-  tenantNameProblems, TenantSpecSchema,
+  deletionPolicies,
+  maximumTenantNameLength,
+  TenantAppSchema,
+  TenantDatabaseSchema,
+  TenantEncryptionSchema,
+  TenantNetworkSchema,
+  tenantNameProblems,
+  TenantSpecSchema,
 } from '../api/index.js';
 
 const specFields = TenantSpecSchema.shape;
 
-export const TenantNameSchema = z.string().max(253).superRefine((name, context) => {
-  for (const message of tenantNameProblems(name)) context.addIssue({ code: 'custom', message, input: name });
-}).meta({
-  description: 'A DNS-1123 label of at most 40 characters, starting with a letter; reserved platform names are refused.', example: 'acme',
-  // Documented for clients and fuzzers; the refinement above is what enforces it, with its messages.
-  pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', maxLength: maximumTenantNameLength,
-});
+export const TenantNameSchema = z
+  .string()
+  .max(253)
+  .superRefine((name, context) => {
+    for (const message of tenantNameProblems(name)) context.addIssue({ code: 'custom', message, input: name });
+  })
+  .meta({
+    description: 'A DNS-1123 label of at most 40 characters, starting with a letter; reserved platform names are refused.',
+    example: 'acme',
+    // Documented for clients and fuzzers; the refinement above is what enforces it, with its messages.
+    pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
+    maxLength: maximumTenantNameLength,
+  });
 
-export const CreateTenantRequestSchema = z.strictObject({
-  name: TenantNameSchema,
-  displayName: specFields.displayName,
-  // Examples name a real plan and region: generated requests (and readers) start from ones that exist.
-  plan: specFields.plan.meta({ examples: ['standard'] }),
-  region: specFields.region.meta({ examples: ['eu-central-1'] }),
-  owners: specFields.owners,
-  // Sales ops may set app.values (only the keys the plan allows); the rest is for platform-admin.
-  app: TenantAppSchema.optional(),
-  database: TenantDatabaseSchema.partial().optional(),
-  encryption: TenantEncryptionSchema.partial().optional(),
-  network: TenantNetworkSchema.optional(),
-}).meta({ id: 'CreateTenantRequest' });
+export const CreateTenantRequestSchema = z
+  .strictObject({
+    name: TenantNameSchema,
+    displayName: specFields.displayName,
+    // Examples name a real plan and region: generated requests (and readers) start from ones that exist.
+    plan: specFields.plan.meta({ examples: ['standard'] }),
+    region: specFields.region.meta({ examples: ['eu-central-1'] }),
+    owners: specFields.owners,
+    // Sales ops may set app.values (only the keys the plan allows); the rest is for platform-admin.
+    app: TenantAppSchema.optional(),
+    database: TenantDatabaseSchema.partial().optional(),
+    encryption: TenantEncryptionSchema.partial().optional(),
+    network: TenantNetworkSchema.optional(),
+  })
+  .meta({ id: 'CreateTenantRequest' });
 export type CreateTenantRequest = z.infer<typeof CreateTenantRequestSchema>;
 
-export const PatchTenantRequestSchema = z.strictObject({
-  plan: specFields.plan.optional(),
-  suspended: z.boolean().optional().meta({ description: 'true suspends the tenant (app scaled to zero); false resumes it.' }),
-}).refine((patch) => patch.plan !== undefined || patch.suspended !== undefined, {
-  message: 'name at least one of plan or suspended',
-}).meta({ id: 'PatchTenantRequest' });
+export const PatchTenantRequestSchema = z
+  .strictObject({
+    plan: specFields.plan.optional(),
+    suspended: z.boolean().optional().meta({ description: 'true suspends the tenant (app scaled to zero); false resumes it.' }),
+  })
+  .refine((patch) => patch.plan !== undefined || patch.suspended !== undefined, {
+    message: 'name at least one of plan or suspended',
+  })
+  .meta({ id: 'PatchTenantRequest' });
 export type PatchTenantRequest = z.infer<typeof PatchTenantRequestSchema>;
 
 export const ListTenantsQuerySchema = z.strictObject({
@@ -60,46 +77,58 @@ export const DeleteTenantQuerySchema = z.strictObject({
 
 export const tenantStates = ['Ready', 'Provisioning', 'Failing', 'Suspended', 'Deleting'] as const;
 
-export const TenantSummarySchema = z.object({
-  name: z.string(),
-  displayName: z.string(),
-  plan: z.string(),
-  region: z.string(),
-  suspended: z.boolean(),
-  deletionPolicy: z.enum(deletionPolicies),
-  ready: z.boolean().meta({ description: 'True when every step is done for the current spec.' }),
-  state: z.enum(tenantStates),
-  pendingStep: z.string().nullable().meta({ description: 'The first step not yet done (a condition type), or null.' }),
-  reason: z.string().meta({ description: 'A CamelCase reason from the Ready condition, e.g. DatabaseUnavailable.' }),
-  message: z.string(),
-  createdAt: z.string().nullable(),
-  createdBy: z.string().nullable(),
-  links: z.object({ self: z.string() }),
-}).meta({ id: 'TenantSummary' });
+export const TenantSummarySchema = z
+  .object({
+    name: z.string(),
+    displayName: z.string(),
+    plan: z.string(),
+    region: z.string(),
+    suspended: z.boolean(),
+    deletionPolicy: z.enum(deletionPolicies),
+    ready: z.boolean().meta({ description: 'True when every step is done for the current spec.' }),
+    state: z.enum(tenantStates),
+    pendingStep: z.string().nullable().meta({ description: 'The first step not yet done (a condition type), or null.' }),
+    reason: z.string().meta({ description: 'A CamelCase reason from the Ready condition, e.g. DatabaseUnavailable.' }),
+    message: z.string(),
+    createdAt: z.string().nullable(),
+    createdBy: z.string().nullable(),
+    links: z.object({ self: z.string() }),
+  })
+  .meta({ id: 'TenantSummary' });
 export type TenantSummary = z.infer<typeof TenantSummarySchema>;
 
-export const TenantListSchema = z.object({
-  items: z.array(TenantSummarySchema),
-  nextCursor: z.string().nullable().meta({ description: 'Pass as ?cursor= for the next page; null on the last page.' }),
-}).meta({ id: 'TenantList' });
+export const TenantListSchema = z
+  .object({
+    items: z.array(TenantSummarySchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as ?cursor= for the next page; null on the last page.' }),
+  })
+  .meta({ id: 'TenantList' });
 
-export const PlanSummarySchema = z.object({
-  name: z.string(),
-  displayName: z.string().nullable(),
-  appVersion: z.string(),
-  quota: z.object({ cpu: z.union([z.int(), z.string()]), memory: z.union([z.int(), z.string()]), storage: z.union([z.int(), z.string()]) }),
-  allowedValueKeys: z.array(z.string()),
-}).meta({ id: 'PlanSummary' });
+export const PlanSummarySchema = z
+  .object({
+    name: z.string(),
+    displayName: z.string().nullable(),
+    appVersion: z.string(),
+    quota: z.object({
+      cpu: z.union([z.int(), z.string()]),
+      memory: z.union([z.int(), z.string()]),
+      storage: z.union([z.int(), z.string()]),
+    }),
+    allowedValueKeys: z.array(z.string()),
+  })
+  .meta({ id: 'PlanSummary' });
 
 export const PlanListSchema = z.object({ items: z.array(PlanSummarySchema) }).meta({ id: 'PlanList' });
 
 export const HealthSchema = z.object({ status: z.enum(['ok', 'unavailable']) }).meta({ id: 'Health' });
 
-export const ProblemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int(),
-  detail: z.string(),
-  instance: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string().optional() })),
-}).meta({ id: 'Problem' });
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), rule: z.string(), message: z.string().optional() })),
+  })
+  .meta({ id: 'Problem' });

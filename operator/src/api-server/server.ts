@@ -27,17 +27,23 @@ export const ApiServerConfigSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   tokenSecret: z.strictObject({ namespace: z.string(), name: z.string() }).default(defaultTokenSecret),
-  rateLimit: z.strictObject({ capacity: z.int().min(1), refillPerSecond: z.number().positive() }).default({ capacity: 60, refillPerSecond: 10 }),
+  rateLimit: z
+    .strictObject({ capacity: z.int().min(1), refillPerSecond: z.number().positive() })
+    .default({ capacity: 60, refillPerSecond: 10 }),
   oidc: OidcConfigSchema.optional(),
   auditTrail: AuditTrailConfigSchema,
   /** The ConfigMap the operator publishes the latest audit report to (its audit.reportConfigMap). */
-  auditReport: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).default({ namespace: 'bulkhead-system', name: 'bulkhead-audit-report' }),
+  auditReport: z
+    .strictObject({ namespace: z.string().min(1), name: z.string().min(1) })
+    .default({ namespace: 'bulkhead-system', name: 'bulkhead-audit-report' }),
   /** /metrics (and /healthz) on a port of their own; port 0 picks a free one. */
-  metrics: z.strictObject({
-    enabled: z.boolean().default(true),
-    host: z.string().default('127.0.0.1'),
-    port: z.coerce.number().int().min(0).max(65535).default(8082),
-  }).default({ enabled: true, host: '127.0.0.1', port: 8082 }),
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535).default(8082),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: 8082 }),
 });
 export type ApiServerConfig = z.infer<typeof ApiServerConfigSchema>;
 
@@ -47,10 +53,18 @@ async function openAuditTrail(config: AuditTrailConfig, logger: Logger): Promise
     logger.warn('Audit trail disabled by configuration: changes through the API are not recorded');
     return null;
   }
-  const trail = new PgAuditTrail({ url: config.url }, (error) => logger.warn('Audit trail connection failed while idle', errorFields(error)));
+  const trail = new PgAuditTrail({ url: config.url }, (error) =>
+    logger.warn('Audit trail connection failed while idle', errorFields(error)),
+  );
   try {
     const schema = await trail.ensureSchema();
-    logger.info({ created: 'Created the audit trail table', upgraded: 'Upgraded the audit trail table to record format 2', exists: 'Audit trail ready' }[schema]);
+    logger.info(
+      {
+        created: 'Created the audit trail table',
+        upgraded: 'Upgraded the audit trail table to record format 2',
+        exists: 'Audit trail ready',
+      }[schema],
+    );
     return trail;
   } catch (error) {
     await trail.close();
@@ -62,14 +76,22 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
   const { config, client, logger } = options;
   const auditTrail = await openAuditTrail(config.auditTrail, logger);
   const rateLimit = await openRateLimit(config.rateLimit, config.auditTrail.url, logger);
-  const tenantCache = new Informer<Tenant>({ name: 'tenants', logger, listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }) });
+  const tenantCache = new Informer<Tenant>({
+    name: 'tenants',
+    logger,
+    listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }),
+  });
   tenantCache.start();
   const metrics = config.metrics.enabled ? new ApiMetrics() : undefined;
-  const metricsServer = metrics && new HealthServer({ host: config.metrics.host, port: config.metrics.port, registry: metrics.registry, logger });
+  const metricsServer =
+    metrics && new HealthServer({ host: config.metrics.host, port: config.metrics.port, registry: metrics.registry, logger });
   await metricsServer?.start();
   const app = createApp({
     tenants: new CachedTenantStore(client, tenantCache),
-    auth: { tokens: new KubeTokenStore({ client, secret: config.tokenSecret }), jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined },
+    auth: {
+      tokens: new KubeTokenStore({ client, secret: config.tokenSecret }),
+      jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined,
+    },
     rateLimit: rateLimit.store,
     auditTrail,
     auditReports: { latest: () => readPublishedReport(client, config.auditReport) },

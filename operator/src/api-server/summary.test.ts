@@ -5,15 +5,22 @@ import { TenantSummarySchema } from './schemas.js';
 
 function tenant(status?: unknown, generation = 2): Tenant {
   return TenantSchema.parse({
-    apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant',
+    apiVersion: 'bulkhead.dev/v1alpha1',
+    kind: 'Tenant',
     metadata: { name: 'acme', generation, creationTimestamp: '2030-01-01T00:00:00Z' },
     spec: { displayName: 'Acme', plan: 'standard', region: 'eu-central-1', owners: [{ kind: 'Group', name: 'acme-admins' }] },
     status,
   });
 }
 
-const condition = (type: string, status: string, reason: string, message = '') =>
-  ({ type, status, reason, message, observedGeneration: 2, lastTransitionTime: '2030-01-01T00:00:00Z' });
+const condition = (type: string, status: string, reason: string, message = '') => ({
+  type,
+  status,
+  reason,
+  message,
+  observedGeneration: 2,
+  lastTransitionTime: '2030-01-01T00:00:00Z',
+});
 
 describe('the tenant summary', function () {
   it('says Pending before the operator reports', function () {
@@ -26,11 +33,16 @@ describe('the tenant summary', function () {
   });
 
   it('names the pending step and the Ready reason', function () {
-    const summary = tenantSummary(tenant({ conditions: [
-      condition('NamespaceReady', 'True', 'Reconciled'),
-      condition('DatabaseReady', 'False', 'DatabaseUnavailable', 'connection refused'),
-      condition('Ready', 'False', 'DatabaseUnavailable', 'DatabaseReady: connection refused'),
-    ] }), '/v1/tenants');
+    const summary = tenantSummary(
+      tenant({
+        conditions: [
+          condition('NamespaceReady', 'True', 'Reconciled'),
+          condition('DatabaseReady', 'False', 'DatabaseUnavailable', 'connection refused'),
+          condition('Ready', 'False', 'DatabaseUnavailable', 'DatabaseReady: connection refused'),
+        ],
+      }),
+      '/v1/tenants',
+    );
     assert.equal(summary.pendingStep, 'DatabaseReady');
     assert.equal(summary.reason, 'DatabaseUnavailable');
     assert.equal(summary.state, 'Failing');

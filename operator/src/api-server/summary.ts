@@ -19,8 +19,9 @@ function isCurrent(tenant: Tenant, condition: Condition | undefined): boolean {
 }
 
 function pendingStep(tenant: Tenant): string | null {
-  const step = tenantStepConditionTypes.find((type) => findCondition(tenant, type)?.status !== 'True'
-    && findCondition(tenant, type) !== undefined);
+  const step = tenantStepConditionTypes.find(
+    (type) => findCondition(tenant, type)?.status !== 'True' && findCondition(tenant, type) !== undefined,
+  );
   return step ?? null;
 }
 
@@ -29,7 +30,8 @@ function stateOf(tenant: Tenant, ready: boolean, condition: Condition | undefine
   if (tenant.spec.suspended) return 'Suspended';
   if (ready) return 'Ready';
   return condition?.status === 'False' && condition.reason !== 'Progressing' && condition.reason !== 'DependenciesNotReady'
-    ? 'Failing' : 'Provisioning';
+    ? 'Failing'
+    : 'Provisioning';
 }
 
 function provenance(tenant: Tenant): Pick<TenantSummary, 'createdAt' | 'createdBy'> {

@@ -3,10 +3,7 @@
  * written through KubeClient. Routes depend on the interface, so a spec can wrap the real store
  * (e.g. to hold a create open and see the in-flight 409) while still talking to a real server.
  */
-import {
-  apiVersion, TenantPlanSchema, TenantSchema, tenantKind, tenantPlanKind,
-  type Tenant, type TenantPlan,
-} from '../api/index.js';
+import { apiVersion, TenantPlanSchema, TenantSchema, tenantKind, tenantPlanKind, type Tenant, type TenantPlan } from '../api/index.js';
 import type { KubeClient } from '../kube/client.js';
 
 /** The field manager of the API's writes, so `managedFields` shows who changed what. */

@@ -21,7 +21,11 @@ export const TokenRecordSchema = z.strictObject({
 export type TokenRecord = z.infer<typeof TokenRecordSchema>;
 
 /** Token names are Secret data keys, and appear in logs and on Tenants as `token:<name>`. */
-export const TokenNameSchema = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+export const TokenNameSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
 
 export function generateToken(): string {
   return `${tokenPrefix}${randomBytes(32).toString('base64url')}`;
@@ -40,7 +44,9 @@ export function tokenMatches(token: string, storedHash: string): boolean {
 
 /** Finds the record a presented token belongs to; checks every record so timing does not depend on which. */
 export function findToken(
-  token: string, records: ReadonlyMap<string, TokenRecord>, now: Date,
+  token: string,
+  records: ReadonlyMap<string, TokenRecord>,
+  now: Date,
 ): { name: string; record: TokenRecord } | undefined {
   let found: { name: string; record: TokenRecord } | undefined;
   for (const [name, record] of records) {

@@ -29,9 +29,14 @@ const fieldManager = 'bulkhead-api';
 export class KubeTokenStore implements TokenStore {
   private cache: { records: Map<string, TokenRecord>; readAtMs: number } | undefined;
 
-  constructor(private readonly options: {
-    client: KubeClient; secret?: TokenSecretRef; cacheMs?: number; now?: () => Date;
-  }) {}
+  constructor(
+    private readonly options: {
+      client: KubeClient;
+      secret?: TokenSecretRef;
+      cacheMs?: number;
+      now?: () => Date;
+    },
+  ) {}
 
   private get secret(): TokenSecretRef {
     return this.options.secret ?? defaultTokenSecret;

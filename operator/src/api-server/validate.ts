@@ -21,7 +21,11 @@ export function bodyObject(body: unknown): Record<string, unknown> {
 export function kubeProblem(error: unknown): ApiProblem | undefined {
   if (!(error instanceof KubeApiError)) return undefined;
   const causes = error.status.details?.causes ?? [];
-  const errors = causes.map((cause) => ({ field: (cause.field ?? 'body').replace(/^spec\./, ''), rule: cause.reason ?? 'invalid', message: cause.message }));
+  const errors = causes.map((cause) => ({
+    field: (cause.field ?? 'body').replace(/^spec\./, ''),
+    rule: cause.reason ?? 'invalid',
+    message: cause.message,
+  }));
   const detail = (error.status.message ?? error.message).slice(0, 1000);
   if (error.code === 422) return validationProblem(errors, detail);
   if (error.code === 409) return new ApiProblem({ status: 409, type: 'conflict', title: 'Conflict', detail, errors });

@@ -4,7 +4,16 @@ import { cidrProblem } from './cidr.js';
 
 describe('cidrProblem', () => {
   it('accepts canonical IPv4 and IPv6 networks', () => {
-    for (const cidr of ['10.0.0.0/8', '0.0.0.0/0', '192.0.2.1/32', '2001:db8::/32', '::/0', '::1/128', 'fe80::/10', '64:ff9b::192.0.2.0/120']) {
+    for (const cidr of [
+      '10.0.0.0/8',
+      '0.0.0.0/0',
+      '192.0.2.1/32',
+      '2001:db8::/32',
+      '::/0',
+      '::1/128',
+      'fe80::/10',
+      '64:ff9b::192.0.2.0/120',
+    ]) {
       assert.equal(cidrProblem(cidr), undefined, cidr);
     }
   });

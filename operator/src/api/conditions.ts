@@ -88,9 +88,7 @@ export const ConditionSchema = z.object({
   type: z
     .string()
     .max(316)
-    .regex(
-      /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/,
-    ),
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/),
   status: z.enum(conditionStatuses),
   reason: z
     .string()
@@ -112,17 +110,10 @@ export type ConditionUpdate = Omit<Condition, 'lastTransitionTime'>;
  * changed and not when the operator last looked; an unchanged condition keeps its object, so a
  * caller can tell "nothing to write" by identity.
  */
-export function setCondition(
-  conditions: readonly Condition[],
-  next: ConditionUpdate,
-  now: Date,
-): Condition[] {
+export function setCondition(conditions: readonly Condition[], next: ConditionUpdate, now: Date): Condition[] {
   const index = conditions.findIndex((condition) => condition.type === next.type);
   const previous = index === -1 ? undefined : conditions[index];
-  const lastTransitionTime =
-    previous !== undefined && previous.status === next.status
-      ? previous.lastTransitionTime
-      : formatTime(now);
+  const lastTransitionTime = previous !== undefined && previous.status === next.status ? previous.lastTransitionTime : formatTime(now);
   const updated: Condition = { ...next, lastTransitionTime };
   if (previous === undefined) {
     return [...conditions, updated];
@@ -133,10 +124,7 @@ export function setCondition(
 }
 
 /** Finds the condition of a type, if present. */
-export function findCondition(
-  conditions: readonly Condition[] | undefined,
-  type: string,
-): Condition | undefined {
+export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((condition) => condition.type === type);
 }
 
@@ -169,11 +157,7 @@ export function summarizeReady(
 type ReadySummary = Pick<Condition, 'status' | 'reason' | 'message'>;
 
 /** Why one step keeps the tenant from being Ready, or undefined when the step is done. */
-function blockingReason(
-  condition: Condition | undefined,
-  type: ConditionType,
-  generation: number,
-): ReadySummary | undefined {
+function blockingReason(condition: Condition | undefined, type: ConditionType, generation: number): ReadySummary | undefined {
   if (condition === undefined) {
     return { status: 'Unknown', reason: Reason.Progressing, message: `${type} has not been reported yet` };
   }

@@ -69,7 +69,11 @@ describe('crds/examples', () => {
   }
 
   it('names only plans that exist, in every tenant example', () => {
-    const plans = new Set(valid.filter((example) => example.manifest.kind === 'TenantPlan').map((example) => TenantPlanSchema.parse(example.manifest).metadata.name));
+    const plans = new Set(
+      valid
+        .filter((example) => example.manifest.kind === 'TenantPlan')
+        .map((example) => TenantPlanSchema.parse(example.manifest).metadata.name),
+    );
     const tenants = [...valid, ...invalid].filter((example) => example.manifest.kind === 'Tenant');
     for (const example of tenants) {
       const plan = (example.manifest as { spec?: { plan?: string } }).spec?.plan;

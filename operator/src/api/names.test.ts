@@ -1,14 +1,6 @@
 /** The names Bulkhead derives for a tenant, and that the longest tenant name fits every limit. */
 import assert from 'node:assert/strict';
-import {
-  databaseName,
-  databaseSecretName,
-  encryptionKeyConfigMapName,
-  keyAlias,
-  namespaceName,
-  releaseName,
-  roleName,
-} from './names.js';
+import { databaseName, databaseSecretName, encryptionKeyConfigMapName, keyAlias, namespaceName, releaseName, roleName } from './names.js';
 import { maximumTenantNameLength, tenantNameProblems } from './tenant.js';
 
 const acme = { metadata: { name: 'acme-eu' } };

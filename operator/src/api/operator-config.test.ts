@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import { kmsRequestsPerSecondDefaults, parseOperatorConfig } from './operator-config.js';
 
 describe('the operator configuration: provider limits', () => {
-  it('defaults to AWS KMS\'s published quotas (5/s for every operation that changes a key or alias) and 4 connections per PostgreSQL server', () => {
+  it("defaults to AWS KMS's published quotas (5/s for every operation that changes a key or alias) and 4 connections per PostgreSQL server", () => {
     const { providerLimits } = parseOperatorConfig({});
-    for (const operation of ['CreateKey', 'CreateAlias', 'PutKeyPolicy', 'TagResource', 'EnableKeyRotation', 'ScheduleKeyDeletion'] as const) {
+    for (const operation of [
+      'CreateKey',
+      'CreateAlias',
+      'PutKeyPolicy',
+      'TagResource',
+      'EnableKeyRotation',
+      'ScheduleKeyDeletion',
+    ] as const) {
       assert.equal(providerLimits.kms.requestsPerSecond[operation], 5, operation);
     }
     assert.deepEqual(providerLimits.kms.requestsPerSecond, kmsRequestsPerSecondDefaults);
@@ -20,13 +27,31 @@ describe('the operator configuration: provider limits', () => {
 
   it('refuses bad budgets with the field and the rule', () => {
     const refusals: [unknown, RegExp][] = [
-      [{ providerLimits: { kms: { requestsPerSecond: { CreateKey: 0 } } } }, /providerLimits\.kms\.requestsPerSecond\.CreateKey: must be a number of requests per second above 0/],
-      [{ providerLimits: { kms: { requestsPerSecond: { Encrypt: 3 } } } }, /providerLimits\.kms\.requestsPerSecond: Unrecognized key: "Encrypt"/],
+      [
+        { providerLimits: { kms: { requestsPerSecond: { CreateKey: 0 } } } },
+        /providerLimits\.kms\.requestsPerSecond\.CreateKey: must be a number of requests per second above 0/,
+      ],
+      [
+        { providerLimits: { kms: { requestsPerSecond: { Encrypt: 3 } } } },
+        /providerLimits\.kms\.requestsPerSecond: Unrecognized key: "Encrypt"/,
+      ],
       [{ providerLimits: { kms: { throttleSlowdown: 1 } } }, /providerLimits\.kms\.throttleSlowdown: must be above 0 and below 1/],
       [{ providerLimits: { kms: { maxWaitSeconds: -1 } } }, /providerLimits\.kms\.maxWaitSeconds/],
-      [{ providerLimits: { database: { maxConnectionsPerServer: 1 } } }, /providerLimits\.database\.maxConnectionsPerServer: Too small: expected number to be >=2/],
-      [{ regions: { 'eu-central-1': { database: { host: 'db', adminSecret: { namespace: 'n', name: 's' } }, kms: { accountId: '123456789012', requestsPerSecond: { CreateKey: -5 } } } } },
-        /regions\.eu-central-1\.kms\.requestsPerSecond\.CreateKey: must be a number of requests per second above 0/],
+      [
+        { providerLimits: { database: { maxConnectionsPerServer: 1 } } },
+        /providerLimits\.database\.maxConnectionsPerServer: Too small: expected number to be >=2/,
+      ],
+      [
+        {
+          regions: {
+            'eu-central-1': {
+              database: { host: 'db', adminSecret: { namespace: 'n', name: 's' } },
+              kms: { accountId: '123456789012', requestsPerSecond: { CreateKey: -5 } },
+            },
+          },
+        },
+        /regions\.eu-central-1\.kms\.requestsPerSecond\.CreateKey: must be a number of requests per second above 0/,
+      ],
     ];
     for (const [input, expected] of refusals) assert.throws(() => parseOperatorConfig(input), expected);
   });

@@ -146,8 +146,20 @@ function celMessages(node: SchemaNode): string[] {
 }
 
 const kinds = [
-  { file: 'bulkhead.dev_tenants.yaml', kind: tenantKind, plural: tenantPlural, schema: TenantSchema, messages: Object.values(tenantRuleMessages) },
-  { file: 'bulkhead.dev_tenantplans.yaml', kind: tenantPlanKind, plural: tenantPlanPlural, schema: TenantPlanSchema, messages: Object.values(tenantPlanRuleMessages) },
+  {
+    file: 'bulkhead.dev_tenants.yaml',
+    kind: tenantKind,
+    plural: tenantPlural,
+    schema: TenantSchema,
+    messages: Object.values(tenantRuleMessages),
+  },
+  {
+    file: 'bulkhead.dev_tenantplans.yaml',
+    kind: tenantPlanKind,
+    plural: tenantPlanPlural,
+    schema: TenantPlanSchema,
+    messages: Object.values(tenantPlanRuleMessages),
+  },
   { file: 'bulkhead.dev_rollouts.yaml', kind: rolloutKind, plural: rolloutPlural, schema: RolloutSchema, messages: [] as string[] },
 ];
 
@@ -203,17 +215,13 @@ describe('the CRDs and the zod schemas', () => {
     it('fails when a quantity pattern differs', () => {
       const planDefinition = rootSchema(readDefinition('bulkhead.dev_tenantplans.yaml'));
       planDefinition.properties!.spec!.properties!.quota!.properties!.cpu!.pattern = '^[0-9]+$';
-      assert.deepEqual(differences(planDefinition, zodSchema(TenantPlanSchema), ''), [
-        'spec.quota.cpu: the quantity patterns differ',
-      ]);
+      assert.deepEqual(differences(planDefinition, zodSchema(TenantPlanSchema), ''), ['spec.quota.cpu: the quantity patterns differ']);
     });
 
     it('fails when a default differs', () => {
       const changed = structuredClone(tenantDefinition);
       changed.properties!.spec!.properties!.suspended!.default = true;
-      assert.deepEqual(differences(changed, zodSchema(TenantSchema), ''), [
-        'spec.suspended: default is true in the CRD, false in zod',
-      ]);
+      assert.deepEqual(differences(changed, zodSchema(TenantSchema), ''), ['spec.suspended: default is true in the CRD, false in zod']);
     });
   });
 });

@@ -1,6 +1,12 @@
 /** The TenantPlan zod schema's defaults and limits, and the chart values a plan lets tenants set. */
 import assert from 'node:assert/strict';
-import { TenantPlanSchema, TenantPlanSpecSchema, disallowedValueKeys, tenantPlanRuleMessages, type TenantPlanInput } from './tenant-plan.js';
+import {
+  TenantPlanSchema,
+  TenantPlanSpecSchema,
+  disallowedValueKeys,
+  tenantPlanRuleMessages,
+  type TenantPlanInput,
+} from './tenant-plan.js';
 import { TenantSpecSchema } from './tenant.js';
 
 const spec: TenantPlanInput['spec'] = {
@@ -39,13 +45,26 @@ describe('TenantPlan', () => {
   });
 
   it('refuses a plan name a Tenant could not name', () => {
-    const result = TenantPlanSchema.safeParse({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'TenantPlan', metadata: { name: 'p'.repeat(64) }, spec });
-    assert.deepEqual(result.error?.issues.map((issue) => issue.message), [tenantPlanRuleMessages.nameLength]);
+    const result = TenantPlanSchema.safeParse({
+      apiVersion: 'bulkhead.dev/v1alpha1',
+      kind: 'TenantPlan',
+      metadata: { name: 'p'.repeat(64) },
+      spec,
+    });
+    assert.deepEqual(
+      result.error?.issues.map((issue) => issue.message),
+      [tenantPlanRuleMessages.nameLength],
+    );
   });
 
   describe('disallowedValueKeys', () => {
     const plan = TenantPlanSpecSchema.parse(spec);
-    const tenantSpec = { displayName: 'Acme', plan: 'standard', region: 'eu-central-1', owners: [{ kind: 'Group' as const, name: 'acme' }] };
+    const tenantSpec = {
+      displayName: 'Acme',
+      plan: 'standard',
+      region: 'eu-central-1',
+      owners: [{ kind: 'Group' as const, name: 'acme' }],
+    };
 
     it('lists the top-level values a tenant sets that its plan does not allow', () => {
       const tenant = TenantSpecSchema.parse({ ...tenantSpec, app: { values: { featureFlags: {}, image: 'evil' } } });

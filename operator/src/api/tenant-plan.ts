@@ -6,13 +6,7 @@
  */
 import { z } from 'zod';
 import { ConditionSchema } from './conditions.js';
-import {
-  ChartValuesSchema,
-  ObjectMetaSchema,
-  apiVersion,
-  semanticVersionPattern,
-  type TenantSpec,
-} from './tenant.js';
+import { ChartValuesSchema, ObjectMetaSchema, apiVersion, semanticVersionPattern, type TenantSpec } from './tenant.js';
 
 export const tenantPlanKind = 'TenantPlan';
 export const tenantPlanListKind = 'TenantPlanList';
@@ -27,8 +21,7 @@ export const tenantPlanRuleMessages = {
 } as const;
 
 /** The pattern controller-gen emits for resource.Quantity. */
-const quantityPattern =
-  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const quantityPattern = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 
 /** A Kubernetes quantity such as 8, "500m" or "16Gi" (x-kubernetes-int-or-string in the CRD). */
 export const QuantitySchema = z.union([z.int(), z.string().regex(quantityPattern)]);
@@ -97,10 +90,10 @@ export const TenantPlanStatusSchema = z.object({
 });
 export type TenantPlanStatus = z.infer<typeof TenantPlanStatusSchema>;
 
-const TenantPlanMetadataSchema = ObjectMetaSchema.refine(
-  (metadata) => metadata.name.length <= maximumTenantPlanNameLength,
-  { path: ['name'], message: tenantPlanRuleMessages.nameLength },
-);
+const TenantPlanMetadataSchema = ObjectMetaSchema.refine((metadata) => metadata.name.length <= maximumTenantPlanNameLength, {
+  path: ['name'],
+  message: tenantPlanRuleMessages.nameLength,
+});
 
 export const TenantPlanSchema = z.object({
   apiVersion: z.literal(apiVersion),

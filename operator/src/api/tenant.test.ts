@@ -80,7 +80,10 @@ describe('Tenant', () => {
 
     it('reports a bad name at metadata.name', () => {
       const result = TenantSchema.safeParse(tenant({ name: 'kube-acme' }));
-      assert.deepEqual(result.error?.issues.map((issue) => issue.path), [['metadata', 'name']]);
+      assert.deepEqual(
+        result.error?.issues.map((issue) => issue.path),
+        [['metadata', 'name']],
+      );
     });
   });
 
@@ -92,15 +95,19 @@ describe('Tenant', () => {
     });
 
     it('refuses a system: user as well as a system: group', () => {
-      assert.deepEqual(messages(tenant({ spec: { owners: [{ kind: 'User', name: 'system:admin' }] } })), [
-        tenantRuleMessages.systemOwner,
-      ]);
+      assert.deepEqual(messages(tenant({ spec: { owners: [{ kind: 'User', name: 'system:admin' }] } })), [tenantRuleMessages.systemOwner]);
     });
 
     it('refuses the same subject listed twice, but not the same name as a user and a group', () => {
-      const twice = [{ kind: 'Group', name: 'acme-admins' }, { kind: 'Group', name: 'acme-admins' }] as const;
+      const twice = [
+        { kind: 'Group', name: 'acme-admins' },
+        { kind: 'Group', name: 'acme-admins' },
+      ] as const;
       assert.equal(messages(tenant({ spec: { owners: [...twice] } })).length, 1);
-      const userAndGroup = [{ kind: 'User', name: 'alice' }, { kind: 'Group', name: 'alice' }] as const;
+      const userAndGroup = [
+        { kind: 'User', name: 'alice' },
+        { kind: 'Group', name: 'alice' },
+      ] as const;
       assert.deepEqual(messages(tenant({ spec: { owners: [...userAndGroup] } })), []);
     });
 
@@ -118,15 +125,11 @@ describe('Tenant', () => {
     });
 
     it('refuses an address without a prefix length', () => {
-      assert.deepEqual(messages(tenant({ spec: { network: { allowEgressCIDRs: ['203.0.113.7'] } } })), [
-        tenantRuleMessages.notCidr,
-      ]);
+      assert.deepEqual(messages(tenant({ spec: { network: { allowEgressCIDRs: ['203.0.113.7'] } } })), [tenantRuleMessages.notCidr]);
     });
 
     it('refuses a CIDR with bits set after the prefix, which would open the whole network', () => {
-      assert.deepEqual(messages(tenant({ spec: { network: { allowEgressCIDRs: ['10.20.30.40/8'] } } })), [
-        tenantRuleMessages.cidrHostBits,
-      ]);
+      assert.deepEqual(messages(tenant({ spec: { network: { allowEgressCIDRs: ['10.20.30.40/8'] } } })), [tenantRuleMessages.cidrHostBits]);
     });
 
     it('refuses a CIDR listed twice', () => {

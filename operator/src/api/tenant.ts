@@ -23,11 +23,9 @@ export const tenantRuleMessages = {
   nameFormat:
     "metadata.name must be a DNS-1123 label starting with a letter (lowercase letters, digits and '-', ending with a letter or digit)",
   nameLength: `metadata.name must be at most ${maximumTenantNameLength} characters so that the derived namespace, database and role names fit their limits`,
-  nameReserved:
-    'metadata.name is reserved (default, system, system-*, kube-*, openshift-* and bulkhead* belong to the platform)',
+  nameReserved: 'metadata.name is reserved (default, system, system-*, kube-*, openshift-* and bulkhead* belong to the platform)',
   regionImmutable: 'spec.region is immutable',
-  systemOwner:
-    'spec.owners[].name must not name a system: user or group (binding system:authenticated would hand the tenant to everyone)',
+  systemOwner: 'spec.owners[].name must not name a system: user or group (binding system:authenticated would hand the tenant to everyone)',
   notCidr: 'spec.network.allowEgressCIDRs[] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32',
   domain:
     'spec.network.domains[] must be a lower-case DNS name of at least two labels, such as acme.example.com (no wildcard: subdomains are included)',
@@ -46,10 +44,7 @@ const reservedTenantNamePrefixes: readonly string[] = ['system-', 'kube-', 'open
 
 /** Whether a name belongs to the platform (Kubernetes, OpenShift, Bulkhead itself). */
 export function isReservedTenantName(name: string): boolean {
-  return (
-    reservedTenantNames.includes(name) ||
-    reservedTenantNamePrefixes.some((prefix) => name.startsWith(prefix))
-  );
+  return reservedTenantNames.includes(name) || reservedTenantNamePrefixes.some((prefix) => name.startsWith(prefix));
 }
 
 /** Every CEL rule on metadata.name that `name` breaks, as the messages kube-apiserver gives. */
@@ -158,7 +153,12 @@ export const TenantNetworkSchema = z.strictObject({
     .superRefine(refuseDuplicates((cidr: string) => JSON.stringify(cidr)))
     .optional(),
   domains: z
-    .array(z.string().max(253).refine((domain) => domainPattern.test(domain), tenantRuleMessages.domain))
+    .array(
+      z
+        .string()
+        .max(253)
+        .refine((domain) => domainPattern.test(domain), tenantRuleMessages.domain),
+    )
     .max(10)
     .superRefine(refuseDuplicates((domain: string) => JSON.stringify(domain)))
     .optional(),
@@ -203,11 +203,13 @@ export const TenantStatusSchema = z.object({
       deletionDate: z.iso.datetime({ offset: true }).optional(),
     })
     .optional(),
-  app: z.object({
-    version: z.string().optional(),
-    digest: z.string().optional(),
-    inventory: z.array(z.string().max(512)).max(1000).optional(),
-  }).optional(),
+  app: z
+    .object({
+      version: z.string().optional(),
+      digest: z.string().optional(),
+      inventory: z.array(z.string().max(512)).max(1000).optional(),
+    })
+    .optional(),
 });
 export type TenantStatus = z.infer<typeof TenantStatusSchema>;
 

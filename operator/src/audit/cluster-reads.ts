@@ -11,7 +11,12 @@ import type { InputObject } from './model.js';
 
 const pageSize = 500;
 
-export async function listAll<T extends KubeObject>(client: KubeClient, apiVersion: string, kind: string, options: ListOptions = {}): Promise<T[]> {
+export async function listAll<T extends KubeObject>(
+  client: KubeClient,
+  apiVersion: string,
+  kind: string,
+  options: ListOptions = {},
+): Promise<T[]> {
   const items: T[] = [];
   let next: string | undefined;
   do {

@@ -62,6 +62,8 @@ export class AuditCostMeter {
 
 /** One line for a terminal: `412 tenants audited in 38.2 s, peak RSS 301.4 MiB (heap 180.2 MiB), longest event-loop stall 0.41 s`. */
 export function describeCost(tenants: number, cost: AuditCost): string {
-  return `${tenants} tenants audited in ${cost.seconds} s, peak RSS ${cost.peakRssMiB} MiB (heap ${cost.peakHeapUsedMiB} MiB, ` +
-    `process peak ${cost.maxRssMiB} MiB), longest event-loop stall ${cost.longestStallSeconds} s`;
+  return (
+    `${tenants} tenants audited in ${cost.seconds} s, peak RSS ${cost.peakRssMiB} MiB (heap ${cost.peakHeapUsedMiB} MiB, ` +
+    `process peak ${cost.maxRssMiB} MiB), longest event-loop stall ${cost.longestStallSeconds} s`
+  );
 }

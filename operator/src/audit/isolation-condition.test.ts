@@ -4,13 +4,28 @@ import { auditFailedCondition, isolationCondition } from './isolation-condition.
 import { errored, failed, passed, type AuditCheck } from './model.js';
 
 const tenant = { metadata: { name: 'acme', generation: 4 } } as Tenant;
-const about = (name: string) => ({ id: 'network.ingress', category: 'network' as const, tenant: name, title: 't', message: 'm', evidence: null });
+const about = (name: string) => ({
+  id: 'network.ingress',
+  category: 'network' as const,
+  tenant: name,
+  title: 't',
+  message: 'm',
+  evidence: null,
+});
 
 describe('IsolationVerified', function () {
-  it('is True at the tenant\'s generation when every check about it passed', function () {
-    const checks: AuditCheck[] = [passed(about('acme')), passed(about('acme')), failed({ ...about('globex'), reason: 'UndeclaredIngress' })];
+  it("is True at the tenant's generation when every check about it passed", function () {
+    const checks: AuditCheck[] = [
+      passed(about('acme')),
+      passed(about('acme')),
+      failed({ ...about('globex'), reason: 'UndeclaredIngress' }),
+    ];
     assert.deepEqual(isolationCondition(tenant, checks), {
-      type: 'IsolationVerified', status: 'True', reason: 'Verified', message: 'All 2 isolation checks passed.', observedGeneration: 4,
+      type: 'IsolationVerified',
+      status: 'True',
+      reason: 'Verified',
+      message: 'All 2 isolation checks passed.',
+      observedGeneration: 4,
     });
   });
 
@@ -29,20 +44,38 @@ describe('IsolationVerified', function () {
   });
 
   it('is Unknown, never True, when a fleet-wide check could not be carried out', function () {
-    const fleetWide = errored({ id: 'inventory.counts', category: 'inventory' as const, title: 't', reason: 'SourceUnavailable', message: 'databases unreadable', evidence: null });
+    const fleetWide = errored({
+      id: 'inventory.counts',
+      category: 'inventory' as const,
+      title: 't',
+      reason: 'SourceUnavailable',
+      message: 'databases unreadable',
+      evidence: null,
+    });
     const condition = isolationCondition(tenant, [passed(about('acme')), fleetWide]);
     assert.equal(condition.status, 'Unknown');
     assert.match(condition.message, /inventory\.counts SourceUnavailable: databases unreadable/);
   });
 
   it('is still False when the tenant has a finding and a fleet-wide check errored', function () {
-    const fleetWide = errored({ id: 'inventory.counts', category: 'inventory' as const, title: 't', reason: 'SourceUnavailable', message: 'm', evidence: null });
+    const fleetWide = errored({
+      id: 'inventory.counts',
+      category: 'inventory' as const,
+      title: 't',
+      reason: 'SourceUnavailable',
+      message: 'm',
+      evidence: null,
+    });
     assert.equal(isolationCondition(tenant, [failed({ ...about('acme'), reason: 'UndeclaredIngress' }), fleetWide]).status, 'False');
   });
 
   it('is Unknown with AuditFailed and the error after a run that failed as a whole', function () {
     assert.deepEqual(auditFailedCondition(tenant, 'cannot list Tenants: connection refused'), {
-      type: 'IsolationVerified', status: 'Unknown', reason: 'AuditFailed', message: 'The isolation audit could not run: cannot list Tenants: connection refused', observedGeneration: 4,
+      type: 'IsolationVerified',
+      status: 'Unknown',
+      reason: 'AuditFailed',
+      message: 'The isolation audit could not run: cannot list Tenants: connection refused',
+      observedGeneration: 4,
     });
   });
 

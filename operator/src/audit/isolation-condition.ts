@@ -18,8 +18,11 @@ const findingsNamed = 3;
 /** After a run that failed as a whole: nothing was verified, for any tenant. */
 export function auditFailedCondition(tenant: Tenant, error: string): ConditionUpdate {
   return {
-    type: ConditionType.IsolationVerified, observedGeneration: tenant.metadata.generation ?? 0,
-    status: 'Unknown', reason: 'AuditFailed', message: `The isolation audit could not run: ${error}`.slice(0, 4096),
+    type: ConditionType.IsolationVerified,
+    observedGeneration: tenant.metadata.generation ?? 0,
+    status: 'Unknown',
+    reason: 'AuditFailed',
+    message: `The isolation audit could not run: ${error}`.slice(0, 4096),
   };
 }
 
@@ -55,10 +58,11 @@ export async function writeIsolationCondition(client: KubeClient, tenant: Tenant
   const condition = findCondition(next, ConditionType.IsolationVerified) as Condition;
   if (condition === findCondition(current, ConditionType.IsolationVerified)) return false;
   const patch: Pick<Tenant, 'apiVersion' | 'kind' | 'metadata'> & { status: { conditions: Condition[] } } = {
-    apiVersion: tenant.apiVersion, kind: tenant.kind, metadata: { name: tenant.metadata.name }, status: { conditions: [condition] },
+    apiVersion: tenant.apiVersion,
+    kind: tenant.kind,
+    metadata: { name: tenant.metadata.name },
+    status: { conditions: [condition] },
   };
-  await client.applyStatus(patch,
-    { fieldManager: auditFieldManager, force: true },
-  );
+  await client.applyStatus(patch, { fieldManager: auditFieldManager, force: true });
   return true;
 }

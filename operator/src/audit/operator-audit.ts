@@ -37,7 +37,12 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
   const run = async (): Promise<AuditRunOutcome> => {
     const published = signed ? await readPublishedReport(client, where) : undefined;
     const audit = await runAudit({
-      client, config, logger, addresses, scope: { kind: 'all' }, liveProbes: false,
+      client,
+      config,
+      logger,
+      addresses,
+      scope: { kind: 'all' },
+      liveProbes: false,
       previous: published ? { digest: digestOf(published) } : null,
       ...wireRequest(config),
     });
@@ -45,10 +50,17 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     const key = await signingKeyFor(client, config).catch((error: unknown) => {
       throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${errorMessage(error)}`, { cause: error });
     });
-    return { tenants: audit.tenants, checks: audit.checks, report: await serializeReportYielding(await signReportYielding(audit.report, key)) };
+    return {
+      tenants: audit.tenants,
+      checks: audit.checks,
+      report: await serializeReportYielding(await signReportYielding(audit.report, key)),
+    };
   };
   return new PeriodicAudit({
-    client, logger, registry: options.registry, run,
+    client,
+    logger,
+    registry: options.registry,
+    run,
     initialDelayMs: config.audit.initialDelaySeconds * 1000,
     intervalMs: config.audit.intervalSeconds * 1000,
     ...(signed ? { publishTo: where } : {}),

@@ -9,11 +9,16 @@ const spec = { category: 'network' as const, name: 'exposure', title: 'The Servi
 
 describe('a part of the audit', () => {
   it('that fails as a whole leaves an error for every tenant, so none is IsolationVerified=True on the other parts alone', async () => {
-    const result = await runPart(spec, [tenant('acme'), tenant('globex')], () => Promise.reject(new Error('cannot list Ingress: connection reset')));
-    assert.deepEqual(result.checks.map((c) => [c.id, c.tenant, c.result, c.reason]), [
-      ['network.exposure-failed', 'acme', 'error', 'AuditPartFailed'],
-      ['network.exposure-failed', 'globex', 'error', 'AuditPartFailed'],
-    ]);
+    const result = await runPart(spec, [tenant('acme'), tenant('globex')], () =>
+      Promise.reject(new Error('cannot list Ingress: connection reset')),
+    );
+    assert.deepEqual(
+      result.checks.map((c) => [c.id, c.tenant, c.result, c.reason]),
+      [
+        ['network.exposure-failed', 'acme', 'error', 'AuditPartFailed'],
+        ['network.exposure-failed', 'globex', 'error', 'AuditPartFailed'],
+      ],
+    );
     assert.match(result.checks[0]?.message ?? '', /cannot list Ingress: connection reset/);
     const others = [passed({ id: 'network.ingress', category: 'network', tenant: 'acme', title: 't', message: 'm', evidence: null })];
     const condition = isolationCondition(tenant('acme'), [...others, ...result.checks]);

@@ -33,7 +33,14 @@ export interface PartSpec {
 /** The error checks of a part that failed: one per tenant, or one fleet-wide when there is none. */
 export function partFailed(spec: PartSpec, tenants: readonly Tenant[], error: unknown): AuditCheck[] {
   const message = `this part of the audit failed, so nothing it checks was verified: ${errorMessage(error)}`;
-  const check = { id: `${spec.category}.${spec.name}-failed`, category: spec.category, title: spec.title, reason: 'AuditPartFailed', message, evidence: null };
+  const check = {
+    id: `${spec.category}.${spec.name}-failed`,
+    category: spec.category,
+    title: spec.title,
+    reason: 'AuditPartFailed',
+    message,
+    evidence: null,
+  };
   if (tenants.length === 0) return [errored(check)];
   return tenants.map((tenant) => errored({ ...check, tenant: tenant.metadata.name }));
 }

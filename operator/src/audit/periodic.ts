@@ -48,11 +48,27 @@ export class PeriodicAudit {
 
   constructor(private readonly options: PeriodicAuditOptions) {
     const registers = [options.registry];
-    this.findings = new Gauge({ name: 'bulkhead_audit_findings', help: 'Findings (failed or incomplete checks) of the latest isolation audit, by category.', labelNames: ['category'], registers });
-    this.runs = new Counter({ name: 'bulkhead_audit_runs_total', help: 'Isolation audit runs, by result (success: the audit ran, whatever it found; error: it could not run).', labelNames: ['result'], registers });
-    this.lastSuccess = new Gauge({ name: 'bulkhead_audit_last_success_timestamp_seconds', help: 'When the latest isolation audit that ran to the end finished.', registers });
+    this.findings = new Gauge({
+      name: 'bulkhead_audit_findings',
+      help: 'Findings (failed or incomplete checks) of the latest isolation audit, by category.',
+      labelNames: ['category'],
+      registers,
+    });
+    this.runs = new Counter({
+      name: 'bulkhead_audit_runs_total',
+      help: 'Isolation audit runs, by result (success: the audit ran, whatever it found; error: it could not run).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.lastSuccess = new Gauge({
+      name: 'bulkhead_audit_last_success_timestamp_seconds',
+      help: 'When the latest isolation audit that ran to the end finished.',
+      registers,
+    });
     this.cost = new Gauge({
-      name: 'bulkhead_audit_last_run_cost', labelNames: ['measure'], registers,
+      name: 'bulkhead_audit_last_run_cost',
+      labelNames: ['measure'],
+      registers,
       help: 'The latest isolation audit run (whether it succeeded or not): seconds, peak_rss_bytes and peak_heap_used_bytes sampled while it ran, longest_stall_seconds of the event loop.',
     });
   }
@@ -73,14 +89,21 @@ export class PeriodicAudit {
       const outcome = await this.options.run();
       this.count(outcome.checks);
       const changed = await this.updateConditions(outcome);
-      const published = this.options.publishTo && outcome.report
-        ? await publishReport(this.options.client, this.options.publishTo, outcome.report) : undefined;
+      const published =
+        this.options.publishTo && outcome.report
+          ? await publishReport(this.options.client, this.options.publishTo, outcome.report)
+          : undefined;
       this.runs.inc({ result: 'success' });
       this.lastSuccess.set(Date.now() / 1000);
       const findings = outcome.checks.filter((check) => check.result !== 'pass').length;
       logger.info('Audited tenant isolation', {
-        tenants: outcome.tenants.length, checks: outcome.checks.length, findings, conditionsChanged: changed,
-        ...(published ? { reportBytes: outcome.report?.length, publishedParts: published.parts, compressedBytes: published.compressedBytes } : {}),
+        tenants: outcome.tenants.length,
+        checks: outcome.checks.length,
+        findings,
+        conditionsChanged: changed,
+        ...(published
+          ? { reportBytes: outcome.report?.length, publishedParts: published.parts, compressedBytes: published.compressedBytes }
+          : {}),
         ...this.recordCost(meter),
       });
       return true;
@@ -127,11 +150,10 @@ export class PeriodicAudit {
     const now = (this.options.now ?? (() => new Date()))();
     let changed = 0;
     for (const tenant of tenants.filter((t) => !t.metadata.deletionTimestamp)) {
-      const wrote = await writeIsolationCondition(this.options.client, tenant, conditionOf(tenant), now)
-        .catch((error: unknown) => {
-          this.options.logger.warn('Could not set IsolationVerified', { tenant: tenant.metadata.name, ...errorFields(error) });
-          return false;
-        });
+      const wrote = await writeIsolationCondition(this.options.client, tenant, conditionOf(tenant), now).catch((error: unknown) => {
+        this.options.logger.warn('Could not set IsolationVerified', { tenant: tenant.metadata.name, ...errorFields(error) });
+        return false;
+      });
       if (wrote) changed += 1;
     }
     return changed;

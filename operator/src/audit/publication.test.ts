@@ -38,9 +38,15 @@ describe('publishing the audit report in ConfigMaps', () => {
 
   it('cuts a larger one into parts named <name>-part-N under a manifest of their digests, and puts it back byte for byte', () => {
     const { objects, head, parts } = split();
-    assert.deepEqual(parts.map((p) => p.metadata.name), ['bulkhead-audit-report-part-1', 'bulkhead-audit-report-part-2', 'bulkhead-audit-report-part-3']);
+    assert.deepEqual(
+      parts.map((p) => p.metadata.name),
+      ['bulkhead-audit-report-part-1', 'bulkhead-audit-report-part-2', 'bulkhead-audit-report-part-3'],
+    );
     assert.ok(parts.every((p) => Buffer.from(p.binaryData?.['part.gz'] ?? '', 'base64').length <= partBytes));
-    const manifest = JSON.parse(head.data?.['parts.json'] ?? '{}') as { report: { digest: string }; parts: { name: string; digest: string }[] };
+    const manifest = JSON.parse(head.data?.['parts.json'] ?? '{}') as {
+      report: { digest: string };
+      parts: { name: string; digest: string }[];
+    };
     assert.equal(manifest.report.digest, digestOf(report), 'the manifest names the report the chain names');
     assert.equal(manifest.parts[1]?.digest, digestOf(Buffer.from(parts[1]?.binaryData?.['part.gz'] ?? '', 'base64')));
     const read = reportFromExport(objects);
@@ -51,8 +57,14 @@ describe('publishing the audit report in ConfigMaps', () => {
   it('refuses a part that was changed, naming it, and a part that is missing', () => {
     const { head, parts } = split();
     const changed = [head, parts[0], tampered(parts[1] as PublishedConfigMap), parts[2]] as PublishedConfigMap[];
-    assert.throws(() => reportFromExport(changed), /part bulkhead-audit-report-part-2 is \d+ bytes with digest sha256:[0-9a-f]+, but the manifest says/);
-    assert.throws(() => reportFromExport([head, parts[0], parts[2]] as PublishedConfigMap[]), /part bulkhead-audit-report-part-2 named by ConfigMap bulkhead-audit-report is missing/);
+    assert.throws(
+      () => reportFromExport(changed),
+      /part bulkhead-audit-report-part-2 is \d+ bytes with digest sha256:[0-9a-f]+, but the manifest says/,
+    );
+    assert.throws(
+      () => reportFromExport([head, parts[0], parts[2]] as PublishedConfigMap[]),
+      /part bulkhead-audit-report-part-2 named by ConfigMap bulkhead-audit-report is missing/,
+    );
   });
 
   it('refuses parts that match a changed manifest but not the report it names', () => {
@@ -64,8 +76,11 @@ describe('publishing the audit report in ConfigMaps', () => {
   });
 
   it('refuses a report that needs more parts than the configuration allows, naming the setting', () => {
-    assert.throws(() => buildPublication({ ...where, partBytes, maximumParts: 2 }, report, compressed),
-      (error: unknown) => error instanceof ReportTooLargeError && /3 parts .* over the 2 the configuration allows \(audit.reportParts/.test(error.message));
+    assert.throws(
+      () => buildPublication({ ...where, partBytes, maximumParts: 2 }, report, compressed),
+      (error: unknown) =>
+        error instanceof ReportTooLargeError && /3 parts .* over the 2 the configuration allows \(audit.reportParts/.test(error.message),
+    );
   });
 
   it('uses only names the chart grants: the ConfigMap and its numbered parts', () => {

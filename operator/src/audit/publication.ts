@@ -72,21 +72,36 @@ interface Where {
 
 /** The ConfigMaps for a report, from its signed bytes and their gzip. */
 export function buildPublication(where: Where, report: Buffer, compressed: Buffer): Publication {
-  const metadata = (name: string) => ({ name, namespace: where.namespace, labels: { ...where.labels, 'bulkhead.dev/audit-report': where.name } });
+  const metadata = (name: string) => ({
+    name,
+    namespace: where.namespace,
+    labels: { ...where.labels, 'bulkhead.dev/audit-report': where.name },
+  });
   const partBytes = where.partBytes ?? maximumPartBytes;
   if (compressed.length <= partBytes) {
-    return { parts: [], head: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(where.name), binaryData: { [reportKey]: compressed.toString('base64') } } };
+    return {
+      parts: [],
+      head: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: metadata(where.name),
+        binaryData: { [reportKey]: compressed.toString('base64') },
+      },
+    };
   }
   const count = Math.ceil(compressed.length / partBytes);
   const maximumParts = where.maximumParts ?? defaultMaximumParts;
   if (count > maximumParts) {
-    throw new ReportTooLargeError(`the report is ${compressed.length} bytes compressed: ${count} parts of ${partBytes} bytes, over the ${maximumParts} ` +
-      'the configuration allows (audit.reportParts, which the chart\'s RBAC must name as well)');
+    throw new ReportTooLargeError(
+      `the report is ${compressed.length} bytes compressed: ${count} parts of ${partBytes} bytes, over the ${maximumParts} ` +
+        "the configuration allows (audit.reportParts, which the chart's RBAC must name as well)",
+    );
   }
   const slices = Array.from({ length: count }, (_, i) => compressed.subarray(i * partBytes, (i + 1) * partBytes));
   const reportDigest = digestOf(report);
   const parts = slices.map((slice, i): PublishedConfigMap => ({
-    apiVersion: 'v1', kind: 'ConfigMap',
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
     metadata: { ...metadata(partName(where.name, i + 1)), annotations: { 'bulkhead.dev/audit-report-digest': reportDigest } },
     binaryData: { [partKey]: slice.toString('base64') },
   }));
@@ -96,7 +111,11 @@ export function buildPublication(where: Where, report: Buffer, compressed: Buffe
     compressed: { digest: digestOf(compressed), bytes: compressed.length },
     parts: slices.map((slice, i) => ({ name: partName(where.name, i + 1), digest: digestOf(slice), bytes: slice.length })),
   };
-  return { parts, manifest, head: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(where.name), data: { [manifestKey]: JSON.stringify(manifest) } } };
+  return {
+    parts,
+    manifest,
+    head: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(where.name), data: { [manifestKey]: JSON.stringify(manifest) } },
+  };
 }
 
 /** A part read back that does not match the manifest: most likely a publication in progress (read again), else tampering. */
@@ -123,7 +142,9 @@ export function manifestOf(head: PublishedConfigMap): PartsManifest | undefined 
   const result = manifestSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`ConfigMap ${head.metadata.name}: data.${manifestKey}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'not a parts manifest'}`);
+    throw new Error(
+      `ConfigMap ${head.metadata.name}: data.${manifestKey}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'not a parts manifest'}`,
+    );
   }
   return result.data;
 }
@@ -138,24 +159,33 @@ export function partNamesOf(head: PublishedConfigMap): string[] {
  * match the digest and size the manifest gives, and the whole the manifest's compressed digest.
  * Undefined when the head holds neither form.
  */
-export function compressedReport(head: PublishedConfigMap, parts: ReadonlyMap<string, PublishedConfigMap>): { compressed: Buffer; manifest?: PartsManifest } | undefined {
+export function compressedReport(
+  head: PublishedConfigMap,
+  parts: ReadonlyMap<string, PublishedConfigMap>,
+): { compressed: Buffer; manifest?: PartsManifest } | undefined {
   const single = head.binaryData?.[reportKey];
   if (single !== undefined) return { compressed: Buffer.from(single, 'base64') };
   const manifest = manifestOf(head);
   if (!manifest) return undefined;
   const slices = manifest.parts.map((entry) => partSlice(head, entry, parts.get(entry.name)));
   const compressed = Buffer.concat(slices);
-  if (digestOf(compressed) !== manifest.compressed.digest) throw new PublicationMismatchError(`the parts together do not have the manifest's compressed digest ${manifest.compressed.digest}`);
+  if (digestOf(compressed) !== manifest.compressed.digest)
+    throw new PublicationMismatchError(`the parts together do not have the manifest's compressed digest ${manifest.compressed.digest}`);
   return { compressed, manifest };
 }
 
 function partSlice(head: PublishedConfigMap, entry: PartEntry, part: PublishedConfigMap | undefined): Buffer {
   const data = part?.binaryData?.[partKey];
-  if (data === undefined) throw new PublicationMismatchError(`part ${entry.name} named by ConfigMap ${head.metadata.name} is missing (or has no binaryData.${partKey})`);
+  if (data === undefined)
+    throw new PublicationMismatchError(
+      `part ${entry.name} named by ConfigMap ${head.metadata.name} is missing (or has no binaryData.${partKey})`,
+    );
   const slice = Buffer.from(data, 'base64');
   const found = digestOf(slice);
   if (found !== entry.digest || slice.length !== entry.bytes) {
-    throw new PublicationMismatchError(`part ${entry.name} is ${slice.length} bytes with digest ${found}, but the manifest says ${entry.bytes} bytes with ${entry.digest}`);
+    throw new PublicationMismatchError(
+      `part ${entry.name} is ${slice.length} bytes with digest ${found}, but the manifest says ${entry.bytes} bytes with ${entry.digest}`,
+    );
   }
   return slice;
 }
@@ -163,7 +193,9 @@ function partSlice(head: PublishedConfigMap, entry: PartEntry, part: PublishedCo
 /** The reassembled report must be the one the manifest names, byte for byte. */
 export function requireManifestReport(report: Buffer, manifest: PartsManifest | undefined): Buffer {
   if (manifest && digestOf(report) !== manifest.report.digest) {
-    throw new PublicationMismatchError(`the reassembled report has digest ${digestOf(report)}, but the manifest names ${manifest.report.digest}`);
+    throw new PublicationMismatchError(
+      `the reassembled report has digest ${digestOf(report)}, but the manifest names ${manifest.report.digest}`,
+    );
   }
   return report;
 }
@@ -175,7 +207,9 @@ export function requireManifestReport(report: Buffer, manifest: PartsManifest | 
 export function reportFromExport(objects: readonly PublishedConfigMap[], name?: string): Buffer {
   const heads = objects.filter((object) => (name === undefined ? isHead(object) : object.metadata.name === name));
   if (heads.length !== 1) {
-    throw new Error(`expected one published report ConfigMap${name ? ` named ${name}` : ''} (binaryData.${reportKey} or data.${manifestKey}), found ${heads.length}`);
+    throw new Error(
+      `expected one published report ConfigMap${name ? ` named ${name}` : ''} (binaryData.${reportKey} or data.${manifestKey}), found ${heads.length}`,
+    );
   }
   const head = heads[0] as PublishedConfigMap;
   const found = compressedReport(head, new Map(objects.map((object) => [object.metadata.name, object])));

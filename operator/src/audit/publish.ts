@@ -12,7 +12,12 @@ import { managedByLabel, managedByValue } from '../api/labels.js';
 import type { KubeClient } from '../kube/client.js';
 import { auditFieldManager } from './isolation-condition.js';
 import {
-  buildPublication, compressedReport, partNamesOf, PublicationMismatchError, requireManifestReport, type PublishedConfigMap,
+  buildPublication,
+  compressedReport,
+  partNamesOf,
+  PublicationMismatchError,
+  requireManifestReport,
+  type PublishedConfigMap,
 } from './publication.js';
 
 export { ReportTooLargeError } from './publication.js';
@@ -50,7 +55,11 @@ const configMap = (client: KubeClient, namespace: string, name: string): Promise
  * The latest report's bytes exactly as signed, or undefined when none was published yet. A part
  * that does not match its manifest is read again (a publication may be under way) before it is an error.
  */
-export async function readPublishedReport(client: KubeClient, where: { namespace: string; name: string }, attempts = 3): Promise<Buffer | undefined> {
+export async function readPublishedReport(
+  client: KubeClient,
+  where: { namespace: string; name: string },
+  attempts = 3,
+): Promise<Buffer | undefined> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       const head = await configMap(client, where.namespace, where.name);

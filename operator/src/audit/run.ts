@@ -63,7 +63,9 @@ export interface WireRequest {
 export function wireRequestFor(config: OperatorConfig, platformNamespaces: string[], concurrency?: number): WireRequest {
   const { probes } = config.audit;
   return {
-    platformNamespaces, concurrency: concurrency ?? probes.concurrency, fieldManager: 'bulkhead-audit',
+    platformNamespaces,
+    concurrency: concurrency ?? probes.concurrency,
+    fieldManager: 'bulkhead-audit',
     settings: { ...defaultProbePodSettings, image: probes.image, settleSeconds: probes.settleSeconds },
   };
 }
@@ -97,12 +99,24 @@ async function tenantNamespaces(client: KubeClient): Promise<PartResult> {
 function networkParts({ request, tenants, plans, reader, addresses }: RunContext): Promise<PartResult>[] {
   const { config } = request;
   return [
-    runPart({ category: 'network', name: 'analysis', title: 'The NetworkPolicies could be analysed' }, tenants, async () => auditNetwork(reader, {
-      tenants, platform: config.network, addresses: await addresses(),
-      probes: request.probes ?? defaultFleetProbes, assumptions: request.assumptions ?? defaultAssumptions,
-    })),
-    runPart({ category: 'network', name: 'exposure', title: 'The Services, Ingresses, routes, endpoints and NetworkPolicies in tenant namespaces could be judged' }, tenants,
-      async () => auditNetworkExposure(reader, { tenants, plans, config, addresses: await addresses() })),
+    runPart({ category: 'network', name: 'analysis', title: 'The NetworkPolicies could be analysed' }, tenants, async () =>
+      auditNetwork(reader, {
+        tenants,
+        platform: config.network,
+        addresses: await addresses(),
+        probes: request.probes ?? defaultFleetProbes,
+        assumptions: request.assumptions ?? defaultAssumptions,
+      }),
+    ),
+    runPart(
+      {
+        category: 'network',
+        name: 'exposure',
+        title: 'The Services, Ingresses, routes, endpoints and NetworkPolicies in tenant namespaces could be judged',
+      },
+      tenants,
+      async () => auditNetworkExposure(reader, { tenants, plans, config, addresses: await addresses() }),
+    ),
   ];
 }
 
@@ -111,21 +125,46 @@ function otherParts({ request, tenants, plans, reader, addresses, generatedAt }:
   const log = logger ? { logger } : {};
   return [
     runPart({ category: 'access', name: 'analysis', title: 'Access to tenant namespaces could be analysed' }, tenants, () =>
-      auditAccess(new AccessReviewClient(client.transport), { tenants, offline: !request.liveProbes, platformSubjects: platformConfigFor(config.namespace) })),
-    runPart({ category: 'guardrails', name: 'namespaces', title: 'The guardrails could be read' }, tenants, () => auditGuardrails(client, { tenants, plans, config })),
-    runPart({ category: 'guardrails', name: 'exposure', title: 'The admission policies, finalizers and volume claims of tenant namespaces could be judged' }, tenants,
-      async () => auditGuardrailExposure(reader, { tenants, plans, config, addresses: await addresses() })),
+      auditAccess(new AccessReviewClient(client.transport), {
+        tenants,
+        offline: !request.liveProbes,
+        platformSubjects: platformConfigFor(config.namespace),
+      }),
+    ),
+    runPart({ category: 'guardrails', name: 'namespaces', title: 'The guardrails could be read' }, tenants, () =>
+      auditGuardrails(client, { tenants, plans, config }),
+    ),
+    runPart(
+      {
+        category: 'guardrails',
+        name: 'exposure',
+        title: 'The admission policies, finalizers and volume claims of tenant namespaces could be judged',
+      },
+      tenants,
+      async () => auditGuardrailExposure(reader, { tenants, plans, config, addresses: await addresses() }),
+    ),
     runPart({ category: 'database', name: 'databases', title: 'The tenant databases could be audited' }, tenants, async () => {
-      const logins = { ...config.audit.databaseLogins, intervalSeconds: config.audit.intervalSeconds, generatedAt, seed: randomBytes(16).toString('hex') };
+      const logins = {
+        ...config.audit.databaseLogins,
+        intervalSeconds: config.audit.intervalSeconds,
+        generatedAt,
+        seed: randomBytes(16).toString('hex'),
+      };
       const result = await auditDatabases(client, { tenants, config, logins, ...log });
       const sampled = result.samples.filter((sample) => sample.method === 'sampled');
-      return { ...result, inventory: { databases: result.inventory?.databases ?? null }, limitations: sampled.length > 0 ? [databaseLoginSampleLimitation(sampled)] : [] };
+      return {
+        ...result,
+        inventory: { databases: result.inventory?.databases ?? null },
+        limitations: sampled.length > 0 ? [databaseLoginSampleLimitation(sampled)] : [],
+      };
     }),
     runPart({ category: 'key', name: 'keys', title: 'The tenant keys could be audited' }, tenants, async () => {
       const result = await auditKeys(client, { tenants, config, ...log });
       return { ...result, inventory: { keyAliases: result.inventory?.keyAliases ?? null } };
     }),
-    runPart({ category: 'inventory', name: 'namespaces', title: 'The tenant namespaces could be listed' }, tenants, () => tenantNamespaces(client)),
+    runPart({ category: 'inventory', name: 'namespaces', title: 'The tenant namespaces could be listed' }, tenants, () =>
+      tenantNamespaces(client),
+    ),
   ];
 }
 
@@ -140,8 +179,17 @@ function wirePart({ request, tenants, reader }: RunContext): Promise<PartResult>
   const { wire } = request;
   if (!wire) return Promise.resolve({ checks: [], inputs: [] });
   return runPart({ category: 'network', name: 'probes', title: 'The probes on the wire could be run' }, tenants, async () => {
-    const result = await auditOnTheWire(request.client, reader, { ...wire, tenants, assumptions: request.assumptions ?? defaultAssumptions });
-    return { checks: result.checks, inputs: [], probed: result.probed, ...(result.limitation ? { measuredEnforcement: result.limitation } : {}) };
+    const result = await auditOnTheWire(request.client, reader, {
+      ...wire,
+      tenants,
+      assumptions: request.assumptions ?? defaultAssumptions,
+    });
+    return {
+      checks: result.checks,
+      inputs: [],
+      probed: result.probed,
+      ...(result.limitation ? { measuredEnforcement: result.limitation } : {}),
+    };
   });
 }
 
@@ -154,7 +202,14 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     clusterIdentity(client),
   ]);
   const resolver = request.addresses ?? new PlatformAddressResolver(config);
-  const context: RunContext = { request, tenants, plans, reader: new ClusterReader(client), addresses: () => resolver.addresses(), generatedAt };
+  const context: RunContext = {
+    request,
+    tenants,
+    plans,
+    reader: new ClusterReader(client),
+    addresses: () => resolver.addresses(),
+    generatedAt,
+  };
   const results = await Promise.all([...networkParts(context), ...otherParts(context)]);
   results.push(await wirePart(context));
   const inventory: Inventory = { tenants: tenants.map((t) => t.metadata.name), namespaces: null, databases: null, keyAliases: null };
@@ -170,7 +225,10 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     matrix: results.find((result) => result.matrix)?.matrix ?? null,
     ...probedParts(results),
     previous: request.previous,
-    extraLimitations: [...(config.admissionPolicies.enabled ? [] : [admissionPoliciesOffLimitation]), ...results.flatMap((result) => result.limitations ?? [])],
+    extraLimitations: [
+      ...(config.admissionPolicies.enabled ? [] : [admissionPoliciesOffLimitation]),
+      ...results.flatMap((result) => result.limitations ?? []),
+    ],
   });
   return { tenants, checks: report.checks, report };
 }

@@ -20,7 +20,9 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiServerCo
     ...(env.BULKHEAD_API_HOST ? { host: env.BULKHEAD_API_HOST } : {}),
     ...(env.BULKHEAD_API_PORT ? { port: env.BULKHEAD_API_PORT } : {}),
     ...(env.BULKHEAD_AUDIT_TRAIL_URL ? { auditTrail: { url: env.BULKHEAD_AUDIT_TRAIL_URL } } : {}),
-    ...(env.BULKHEAD_API_METRICS_PORT ? { metrics: { ...(file?.metrics as object | undefined), port: env.BULKHEAD_API_METRICS_PORT } } : {}),
+    ...(env.BULKHEAD_API_METRICS_PORT
+      ? { metrics: { ...(file?.metrics as object | undefined), port: env.BULKHEAD_API_METRICS_PORT } }
+      : {}),
   };
   const result = ApiServerConfigSchema.safeParse({ ...(file ?? {}), ...overrides });
   if (!result.success) {

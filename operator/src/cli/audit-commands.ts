@@ -74,7 +74,8 @@ const repeated = (value: string, previous: string[] | undefined): string[] => [.
 
 function probeConcurrency(text: string): number {
   const concurrency = Number(text);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new InvalidArgumentError(`--probe-concurrency ${text}: expected 1-64`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+    throw new InvalidArgumentError(`--probe-concurrency ${text}: expected 1-64`);
   return concurrency;
 }
 
@@ -90,41 +91,64 @@ function assumptions(values: string[] | undefined): Assumptions {
 function refuseOperands(args: readonly string[]): void {
   const [first] = args;
   if (first === undefined) return;
-  if (/^(tcp|udp|sctp)\//i.test(first)) throw new UsageError(`--probe takes no value (it measures on the wire); the flows to judge are --flow ${first}`);
+  if (/^(tcp|udp|sctp)\//i.test(first))
+    throw new UsageError(`--probe takes no value (it measures on the wire); the flows to judge are --flow ${first}`);
   throw new UsageError(`unknown command or argument '${first}' (audit's subcommands: network, verify, keygen)`);
 }
 
 interface AuditOptions {
-  tenant?: string; out?: string; reportDir?: string; signingKey?: string; flow?: Probe[]; assume?: string[];
-  probe?: boolean; probeConcurrency?: number; accessProbes: boolean; probes: boolean;
+  tenant?: string;
+  out?: string;
+  reportDir?: string;
+  signingKey?: string;
+  flow?: Probe[];
+  assume?: string[];
+  probe?: boolean;
+  probeConcurrency?: number;
+  accessProbes: boolean;
+  probes: boolean;
 }
 
 export function auditRequestOf(command: Command): AuditRequest {
   refuseOperands(command.args);
   const values = command.opts<AuditOptions>();
   return {
-    ...(values.tenant ? { tenant: values.tenant } : {}), ...(values.out ? { out: values.out } : {}),
-    ...(values.reportDir ? { reportDir: values.reportDir } : {}), ...(values.signingKey ? { signingKey: values.signingKey } : {}),
+    ...(values.tenant ? { tenant: values.tenant } : {}),
+    ...(values.out ? { out: values.out } : {}),
+    ...(values.reportDir ? { reportDir: values.reportDir } : {}),
+    ...(values.signingKey ? { signingKey: values.signingKey } : {}),
     ...(values.flow ? { probes: values.flow } : {}),
     ...(values.probeConcurrency === undefined ? {} : { concurrency: values.probeConcurrency }),
-    output: outputOf<AuditFormat>(command), assumptions: assumptions(values.assume),
-    liveProbes: values.accessProbes && values.probes, wire: values.probe === true,
+    output: outputOf<AuditFormat>(command),
+    assumptions: assumptions(values.assume),
+    liveProbes: values.accessProbes && values.probes,
+    wire: values.probe === true,
   };
 }
 
 function defineAudit(program: Command): Command {
   return withCluster(program.command('audit'))
-    .description('audit the live cluster, databases and keys the operator\'s configuration ($BULKHEAD_CONFIG) names, and sign the report. '
-      + 'Exit 1 when any check failed or could not be carried out')
-    .option('--tenant <name>', 'only this tenant\'s checks (the fleet is still read, so cross-tenant findings show)')
+    .description(
+      "audit the live cluster, databases and keys the operator's configuration ($BULKHEAD_CONFIG) names, and sign the report. " +
+        'Exit 1 when any check failed or could not be carried out',
+    )
+    .option('--tenant <name>', "only this tenant's checks (the fleet is still read, so cross-tenant findings show)")
     .addOption(outputOption(auditFormats, 'json'))
     .addOption(formatOption(auditFormats))
     .option('--out <file>', 'write there instead of standard output')
     .option('--report-dir <dir>', 'also keep the signed report, chained to the newest one in DIR, and its HTML page')
-    .option('--signing-key <pem>', 'an Ed25519 private key (PEM); default the Secret in the configuration\'s audit.signingKeySecret')
+    .option('--signing-key <pem>', "an Ed25519 private key (PEM); default the Secret in the configuration's audit.signingKeySecret")
     .option('--probe', 'also measure isolation on the wire with probe pods (audit.probes.image and settleSeconds in the configuration)')
-    .addOption(new Option('--probe-concurrency <n>', 'probe pods alive at once, 1-64 (default: audit.probes.concurrency)').argParser(probeConcurrency))
-    .option('--flow <protocol/port>', 'a flow the analysis judges, repeatable (default tcp/80, tcp/443, tcp/8080, tcp/5432, udp/53, tcp/53)', probeList)
+    .addOption(
+      new Option('--probe-concurrency <n>', 'probe pods alive at once, 1-64 (default: audit.probes.concurrency)').argParser(
+        probeConcurrency,
+      ),
+    )
+    .option(
+      '--flow <protocol/port>',
+      'a flow the analysis judges, repeatable (default tcp/80, tcp/443, tcp/8080, tcp/5432, udp/53, tcp/53)',
+      probeList,
+    )
     .option('--assume <name=bool>', 'a network plugin assumption, repeatable (see audit network --help)', repeated)
     .option('--no-access-probes', 'skip the SubjectAccessReviews and dry-run writes as tenant owners (RBAC analysis only)')
     .addOption(new Option('--no-probes', 'the older spelling of --no-access-probes').hideHelp())
@@ -132,31 +156,55 @@ function defineAudit(program: Command): Command {
 }
 
 function addNetwork(audit: Command, { bind, handlers }: Binder): void {
-  bind(audit.command('network')
-    .description('which pod-to-pod flows the NetworkPolicies in a directory of manifests allow (offline, worst-case assumptions)')
-    .requiredOption('--manifests <dir>', 'a directory of exported manifests (YAML or JSON)')
-    .option('--probe <protocol/port>', 'a flow to judge, repeatable: tcp/80, udp/53, sctp/9000 or a named port such as tcp/http', probeList)
-    .option('--assume <name=bool>', 'ipBlockMatchesPodIPs, endPortSupported, hostNetworkPodsBypass (all default true: the worst case)', repeated)
-    .addOption(outputOption(outputFormats, 'json'))
-    .addOption(formatOption(outputFormats)),
-  (command, context) => {
-    const values = command.opts<{ manifests: string; probe?: Probe[]; assume?: string[] }>();
-    if (!values.probe || values.probe.length === 0) throw new UsageError('at least one --probe is required');
-    return handlers.auditNetwork({ manifests: values.manifests, probes: values.probe, assumptions: assumptions(values.assume), output: outputOf(command) }, context);
-  });
+  bind(
+    audit
+      .command('network')
+      .description('which pod-to-pod flows the NetworkPolicies in a directory of manifests allow (offline, worst-case assumptions)')
+      .requiredOption('--manifests <dir>', 'a directory of exported manifests (YAML or JSON)')
+      .option(
+        '--probe <protocol/port>',
+        'a flow to judge, repeatable: tcp/80, udp/53, sctp/9000 or a named port such as tcp/http',
+        probeList,
+      )
+      .option(
+        '--assume <name=bool>',
+        'ipBlockMatchesPodIPs, endPortSupported, hostNetworkPodsBypass (all default true: the worst case)',
+        repeated,
+      )
+      .addOption(outputOption(outputFormats, 'json'))
+      .addOption(formatOption(outputFormats)),
+    (command, context) => {
+      const values = command.opts<{ manifests: string; probe?: Probe[]; assume?: string[] }>();
+      if (!values.probe || values.probe.length === 0) throw new UsageError('at least one --probe is required');
+      return handlers.auditNetwork(
+        { manifests: values.manifests, probes: values.probe, assumptions: assumptions(values.assume), output: outputOf(command) },
+        context,
+      );
+    },
+  );
 }
 
 function keyId(value: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError(`--key-id ${value}: expected 64 hex digits (the SHA-256 of the public key)`);
+  if (!/^[0-9a-fA-F]{64}$/.test(value))
+    throw new InvalidArgumentError(`--key-id ${value}: expected 64 hex digits (the SHA-256 of the public key)`);
   return value.toLowerCase();
 }
 
 export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
-  const values = command.opts<{ publicKey?: string; keyId?: string; chain?: string; published?: string; text?: boolean; html?: string; output: OutputFormat }>();
+  const values = command.opts<{
+    publicKey?: string;
+    keyId?: string;
+    chain?: string;
+    published?: string;
+    text?: boolean;
+    html?: string;
+    output: OutputFormat;
+  }>();
   const [file] = command.args;
   const targets = [file, values.chain, values.published].filter((target) => target !== undefined).length;
   if (targets !== 1) throw new UsageError('give exactly one report FILE, one --published CONFIGMAPS.json or one --chain DIR');
-  if (values.chain !== undefined && (values.text || values.html !== undefined)) throw new UsageError('--text and --html render one report FILE, not a --chain');
+  if (values.chain !== undefined && (values.text || values.html !== undefined))
+    throw new UsageError('--text and --html render one report FILE, not a --chain');
   if ((values.publicKey === undefined) === (values.keyId === undefined)) {
     throw new UsageError('give exactly one of --public-key PEM or --key-id HEX: a report is never trusted on its embedded key alone');
   }
@@ -165,36 +213,48 @@ export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
 }
 
 function addVerify(audit: Command, { bind, handlers }: Binder): void {
-  bind(audit.command('verify')
-    .description('check that a signed audit report (or a directory of chained reports) is unchanged since a trusted key signed it; '
-      + 'exit 1 if changed or not trusted')
-    .argument('[file]', 'the signed report (JSON)')
-    .option('--public-key <pem>', 'the signer\'s Ed25519 public key (PEM), obtained from the signer, not from the report')
-    .addOption(new Option('--key-id <hex>', 'the SHA-256 of the signer\'s public key (hex), obtained from the signer').argParser(keyId))
-    .option('--chain <dir>', 'verify every audit-*.json in DIR and that each names the digest of the one before it')
-    .option('--published <configmaps.json>', 'the report the operator published, exported with kubectl get configmaps -n NAMESPACE '
-      + '-l bulkhead.dev/audit-report -o json (one ConfigMap, or parts under a manifest: each part is checked against it, then the report)')
-    .option('--text', 'after a valid signature, print the report\'s summary, findings and limitations')
-    .option('--html <out>', 'after a valid signature, write the report as a self-contained HTML page to OUT')
-    .addOption(outputOption(outputFormats, 'text')),
-  (command, context) => handlers.auditVerify(auditVerifyRequestOf(command), context));
+  bind(
+    audit
+      .command('verify')
+      .description(
+        'check that a signed audit report (or a directory of chained reports) is unchanged since a trusted key signed it; ' +
+          'exit 1 if changed or not trusted',
+      )
+      .argument('[file]', 'the signed report (JSON)')
+      .option('--public-key <pem>', "the signer's Ed25519 public key (PEM), obtained from the signer, not from the report")
+      .addOption(new Option('--key-id <hex>', "the SHA-256 of the signer's public key (hex), obtained from the signer").argParser(keyId))
+      .option('--chain <dir>', 'verify every audit-*.json in DIR and that each names the digest of the one before it')
+      .option(
+        '--published <configmaps.json>',
+        'the report the operator published, exported with kubectl get configmaps -n NAMESPACE ' +
+          '-l bulkhead.dev/audit-report -o json (one ConfigMap, or parts under a manifest: each part is checked against it, then the report)',
+      )
+      .option('--text', "after a valid signature, print the report's summary, findings and limitations")
+      .option('--html <out>', 'after a valid signature, write the report as a self-contained HTML page to OUT')
+      .addOption(outputOption(outputFormats, 'text')),
+    (command, context) => handlers.auditVerify(auditVerifyRequestOf(command), context),
+  );
 }
 
 function keyName(value: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new InvalidArgumentError(`--name ${value}: expected letters, digits, '.', '_' or '-'`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value))
+    throw new InvalidArgumentError(`--name ${value}: expected letters, digits, '.', '_' or '-'`);
   return value;
 }
 
 function addKeygen(audit: Command, { bind, handlers }: Binder): void {
-  bind(audit.command('keygen')
-    .description('create the Ed25519 key pair that signs audit reports: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub.pem (public)')
-    .requiredOption('--out <dir>', 'the directory to write the keys to')
-    .addOption(new Option('--name <name>', 'the key files\' name').argParser(keyName).default('audit-signing'))
-    .addOption(outputOption(outputFormats, 'text')),
-  (command, context) => {
-    const { out, name, output } = command.opts<{ out: string; name: string; output: OutputFormat }>();
-    return handlers.auditKeygen({ dir: out, name, output }, context);
-  });
+  bind(
+    audit
+      .command('keygen')
+      .description('create the Ed25519 key pair that signs audit reports: DIR/NAME.key (private, mode 0600) and DIR/NAME.pub.pem (public)')
+      .requiredOption('--out <dir>', 'the directory to write the keys to')
+      .addOption(new Option('--name <name>', "the key files' name").argParser(keyName).default('audit-signing'))
+      .addOption(outputOption(outputFormats, 'text')),
+    (command, context) => {
+      const { out, name, output } = command.opts<{ out: string; name: string; output: OutputFormat }>();
+      return handlers.auditKeygen({ dir: out, name, output }, context);
+    },
+  );
 }
 
 export function addAuditCommands(program: Command, binder: Binder): void {

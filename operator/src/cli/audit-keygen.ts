@@ -31,7 +31,13 @@ export function runAuditKeygen({ dir, name, output }: AuditKeygenRequest, { io }
     return ExitCode.failed;
   }
   const document = { privateKey: privatePath, publicKey: publicPath, keyId: keys.keyId };
-  io.stdout.write(render(output, document, () =>
-    `private key: ${privatePath} (keep it with the audit's signer only)\npublic key:  ${publicPath} (give it to auditors)\nkeyId:       ${keys.keyId}\n`));
+  io.stdout.write(
+    render(
+      output,
+      document,
+      () =>
+        `private key: ${privatePath} (keep it with the audit's signer only)\npublic key:  ${publicPath} (give it to auditors)\nkeyId:       ${keys.keyId}\n`,
+    ),
+  );
   return ExitCode.ok;
 }

@@ -32,7 +32,13 @@ describe('bulkhead audit network', () => {
     });
     assert.equal(result.flows.length, 5 * 4 * 3);
     for (const flow of result.flows) assert.deepEqual(Object.keys(flow), ['from', 'to', 'protocol', 'port', 'allowed']);
-    assert.deepEqual(result.flows[0], { from: 'ingress-nginx/controller', to: 'kube-system/coredns', protocol: 'TCP', port: 80, allowed: true });
+    assert.deepEqual(result.flows[0], {
+      from: 'ingress-nginx/controller',
+      to: 'kube-system/coredns',
+      protocol: 'TCP',
+      port: 80,
+      allowed: true,
+    });
   });
 
   it('shows that one tenant cannot reach another while DNS, its own namespace and the ingress controller work', async () => {
@@ -53,7 +59,16 @@ describe('bulkhead audit network', () => {
   });
 
   it('prints a readable table with --format text', async () => {
-    const { code, stdout } = await run(['--manifests', fixtures, '--probe', 'tcp/http', '--format', 'text', '--assume', 'endPortSupported=false']);
+    const { code, stdout } = await run([
+      '--manifests',
+      fixtures,
+      '--probe',
+      'tcp/http',
+      '--format',
+      'text',
+      '--assume',
+      'endPortSupported=false',
+    ]);
     assert.equal(code, 0);
     assert.match(stdout, /endPortSupported: false/);
     assert.match(stdout, /^tenant-acme\/web\s+tenant-globex\/web\s+tcp\/http\s+denied$/m);
@@ -74,7 +89,11 @@ describe('bulkhead audit network', () => {
     ['a missing --probe', ['--manifests', fixtures], /--probe/],
     ['a bad probe', ['--manifests', fixtures, '--probe', 'icmp/8'], /--probe icmp\/8/],
     ['an unknown assumption', ['--manifests', fixtures, '--probe', 'tcp/80', '--assume', 'magic=true'], /--assume magic=true/],
-    ['an unknown format', ['--manifests', fixtures, '--probe', 'tcp/80', '--format', 'xml'], /'--format <format>' argument 'xml' is invalid\. Allowed choices are text, json, yaml/],
+    [
+      'an unknown format',
+      ['--manifests', fixtures, '--probe', 'tcp/80', '--format', 'xml'],
+      /'--format <format>' argument 'xml' is invalid\. Allowed choices are text, json, yaml/,
+    ],
     ['an unknown -o', ['--manifests', fixtures, '--probe', 'tcp/80', '-o', 'wide'], /'-o, --output <format>' argument 'wide' is invalid/],
     ['an unreadable directory', ['--manifests', `${fixtures}/missing`, '--probe', 'tcp/80'], /--manifests .*missing/],
     ['bad YAML', ['--manifests', `${fixtures}/bad-yaml`, '--probe', 'tcp/80'], /broken\.yaml: document 1: invalid YAML/],

@@ -28,10 +28,21 @@ export function formatText(result: AnalysisResult, probes: readonly Probe[]): st
   const lines = ['Assumptions (undefined by the NetworkPolicy specification; defaults are the worst case for isolation):'];
   for (const [name, value] of Object.entries(result.assumptions)) lines.push(`  ${name}: ${String(value)}`);
   lines.push('', `Probes: ${probes.map(formatProbe).join(', ')}`, '');
-  const rows = result.flows.map((flow) => [flow.from, flow.to, `${flow.protocol.toLowerCase()}/${flow.port}`, flow.allowed ? 'allowed' : 'denied']);
+  const rows = result.flows.map((flow) => [
+    flow.from,
+    flow.to,
+    `${flow.protocol.toLowerCase()}/${flow.port}`,
+    flow.allowed ? 'allowed' : 'denied',
+  ]);
   const table = [['FROM', 'TO', 'PROBE', 'VERDICT'], ...rows];
   const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => row[column]?.length ?? 0)));
-  for (const row of table) lines.push(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  for (const row of table)
+    lines.push(
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
   const allowed = result.flows.filter((flow) => flow.allowed).length;
   lines.push('', `${allowed} of ${result.flows.length} flows allowed`);
   return `${lines.join('\n')}\n`;

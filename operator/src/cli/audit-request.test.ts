@@ -21,7 +21,7 @@ describe('bulkhead audit flags', () => {
     assert.equal((await requestFrom(['--probe'])).concurrency, undefined, 'without the flag the configuration decides');
   });
 
-  it('probes with the configuration\'s image, settle time and concurrency unless the flag overrides it', () => {
+  it("probes with the configuration's image, settle time and concurrency unless the flag overrides it", () => {
     const config = parseOperatorConfig({ audit: { probes: { image: 'registry.example/probe:2', settleSeconds: 11, concurrency: 3 } } });
     const request = wireRequestFor(config, ['ingress-nginx']);
     assert.equal(request.settings?.image, 'registry.example/probe:2');
@@ -33,7 +33,10 @@ describe('bulkhead audit flags', () => {
 
   it('refuses --probe with a flow, pointing at --flow', async () => {
     assert.match(await refusal(['--probe', 'tcp/80']), /--probe takes no value.*--flow tcp\/80/);
-    assert.deepEqual((await requestFrom(['--flow', 'tcp/80', '--flow', 'udp/53'])).probes, [{ protocol: 'TCP', port: 80 }, { protocol: 'UDP', port: 53 }]);
+    assert.deepEqual((await requestFrom(['--flow', 'tcp/80', '--flow', 'udp/53'])).probes, [
+      { protocol: 'TCP', port: 80 },
+      { protocol: 'UDP', port: 53 },
+    ]);
     assert.match(await refusal(['--flow', 'icmp/8']), /--flow.*--probe icmp\/8: expected tcp\|udp\|sctp\/PORT/);
   });
 
@@ -48,10 +51,33 @@ describe('bulkhead audit flags', () => {
   });
 
   it('hands over every flag as the README and the audit specs spell them', async () => {
-    const request = await requestFrom(['--tenant', 'globex', '--format', 'text', '--out', 'o.txt', '--report-dir', 'r', '--signing-key', 'k.pem',
-      '--assume', 'endPortSupported=false']);
-    assert.deepEqual({ ...request, assumptions: request.assumptions.endPortSupported },
-      { tenant: 'globex', output: 'text', out: 'o.txt', reportDir: 'r', signingKey: 'k.pem', assumptions: false, liveProbes: true, wire: false });
+    const request = await requestFrom([
+      '--tenant',
+      'globex',
+      '--format',
+      'text',
+      '--out',
+      'o.txt',
+      '--report-dir',
+      'r',
+      '--signing-key',
+      'k.pem',
+      '--assume',
+      'endPortSupported=false',
+    ]);
+    assert.deepEqual(
+      { ...request, assumptions: request.assumptions.endPortSupported },
+      {
+        tenant: 'globex',
+        output: 'text',
+        out: 'o.txt',
+        reportDir: 'r',
+        signingKey: 'k.pem',
+        assumptions: false,
+        liveProbes: true,
+        wire: false,
+      },
+    );
   });
 
   it('takes the output format as -o json|yaml|text|html (json by default), --format as its older spelling, and refuses a disagreement', async () => {
@@ -59,7 +85,10 @@ describe('bulkhead audit flags', () => {
     for (const format of ['json', 'yaml', 'text', 'html']) assert.equal((await requestFrom(['-o', format])).output, format);
     assert.equal((await requestFrom(['--format', 'html'])).output, 'html');
     assert.equal((await requestFrom(['-o', 'html', '--format', 'html'])).output, 'html');
-    assert.match(await refusal(['-o', 'xml']), /'-o, --output <format>' argument 'xml' is invalid\. Allowed choices are json, yaml, text, html/);
+    assert.match(
+      await refusal(['-o', 'xml']),
+      /'-o, --output <format>' argument 'xml' is invalid\. Allowed choices are json, yaml, text, html/,
+    );
     assert.match(await refusal(['-o', 'text', '--format', 'json']), /-o text and --format json disagree/);
     assert.match(await refusal(['--assume', 'magic=true']), /--assume magic=true: unknown assumption/);
   });

@@ -26,7 +26,9 @@ import type { AuditTrailInitRequest, AuditTrailVerifyRequest } from './service-c
 function trailFrom(env: NodeJS.ProcessEnv): PgAuditTrail {
   const parsed = AuditTrailConfigSchema.safeParse({ url: env.BULKHEAD_AUDIT_TRAIL_URL });
   if (!parsed.success || !parsed.data.url) {
-    throw new UsageError(`BULKHEAD_AUDIT_TRAIL_URL ${env.BULKHEAD_AUDIT_TRAIL_URL ? parsed.error?.issues[0]?.message ?? 'is invalid' : 'is not set'}`);
+    throw new UsageError(
+      `BULKHEAD_AUDIT_TRAIL_URL ${env.BULKHEAD_AUDIT_TRAIL_URL ? (parsed.error?.issues[0]?.message ?? 'is invalid') : 'is not set'}`,
+    );
   }
   return new PgAuditTrail({ url: parsed.data.url, maxConnections: 1, allowExitOnIdle: true, statementTimeoutMillis: 60_000 });
 }
@@ -36,16 +38,24 @@ function soundChainText(result: VerifyResult): string {
   const expected = result.expectedHead;
   if (!expected) return `Audit trail intact: ${head}\n`;
   if (expected.foundAt === null) {
-    return `Audit trail BROKEN: the expected head ${expected.hash} is not in the chain: the records up to it were deleted, `
-      + `or the chain before it was rewritten\n(the chain as it is now is consistent: ${head})\n`;
+    return (
+      `Audit trail BROKEN: the expected head ${expected.hash} is not in the chain: the records up to it were deleted, ` +
+      `or the chain before it was rewritten\n(the chain as it is now is consistent: ${head})\n`
+    );
   }
   const following = result.headId - expected.foundAt;
   return `Audit trail intact: ${head}\nThe expected head is record ${expected.foundAt}; ${following} records follow it\n`;
 }
 
 function documentOf(result: VerifyResult): Record<string, unknown> {
-  return { intact: isTrustworthy(result), verified: result.verified, headId: result.headId, headHash: result.headHash,
-    ...(result.broken ? { broken: result.broken } : {}), ...(result.expectedHead ? { expectedHead: result.expectedHead } : {}) };
+  return {
+    intact: isTrustworthy(result),
+    verified: result.verified,
+    headId: result.headId,
+    headHash: result.headHash,
+    ...(result.broken ? { broken: result.broken } : {}),
+    ...(result.expectedHead ? { expectedHead: result.expectedHead } : {}),
+  };
 }
 
 export function formatResult(result: VerifyResult, format: OutputFormat): string {
@@ -54,8 +64,10 @@ export function formatResult(result: VerifyResult, format: OutputFormat): string
 
 function resultText(result: VerifyResult): string {
   if (!result.broken) return soundChainText(result);
-  return `Audit trail BROKEN at record ${result.broken.id}: ${result.broken.kind}: ${result.broken.detail}\n`
-    + `(${result.verified} records before it verified; last sound record ${result.headId} with hash ${result.headHash})\n`;
+  return (
+    `Audit trail BROKEN at record ${result.broken.id}: ${result.broken.kind}: ${result.broken.detail}\n` +
+    `(${result.verified} records before it verified; last sound record ${result.headId} with hash ${result.headHash})\n`
+  );
 }
 
 async function withTrail(env: NodeJS.ProcessEnv, work: (trail: PgAuditTrail) => Promise<number>): Promise<number> {
@@ -75,7 +87,11 @@ export function verifyAuditTrail({ expectHead, output }: AuditTrailVerifyRequest
   });
 }
 
-const schemaText = { created: 'Created the audit trail table', upgraded: 'Upgraded the audit trail table to record format 2', exists: 'The audit trail table exists' };
+const schemaText = {
+  created: 'Created the audit trail table',
+  upgraded: 'Upgraded the audit trail table to record format 2',
+  exists: 'The audit trail table exists',
+};
 
 export function initAuditTrail({ grant, output }: AuditTrailInitRequest, { io }: CommandContext): Promise<number> {
   return withTrail(io.env, async (trail) => {
@@ -86,9 +102,17 @@ export function initAuditTrail({ grant, output }: AuditTrailInitRequest, { io }:
       await grantRateLimit(trail.connectionPool, grant);
     }
     const text = [
-      schemaText[schema], rateLimit === 'created' ? 'Created the rate limit table' : 'The rate limit table exists',
-      ...(grant ? [`Granted SELECT, INSERT on the audit trail to ${grant}`, `Granted SELECT, INSERT, UPDATE, DELETE on the rate limit table to ${grant}`] : []),
-    ].map((line) => `${line}\n`).join('');
+      schemaText[schema],
+      rateLimit === 'created' ? 'Created the rate limit table' : 'The rate limit table exists',
+      ...(grant
+        ? [
+            `Granted SELECT, INSERT on the audit trail to ${grant}`,
+            `Granted SELECT, INSERT, UPDATE, DELETE on the rate limit table to ${grant}`,
+          ]
+        : []),
+    ]
+      .map((line) => `${line}\n`)
+      .join('');
     io.stdout.write(render(output, { schema, rateLimitTable: rateLimit, ...(grant ? { granted: grant } : {}) }, () => text));
     return ExitCode.ok;
   });

@@ -23,7 +23,11 @@ describe('bulkhead audit keygen and verify', () => {
     keyId = /keyId: +([0-9a-f]{64})/.exec(keygen.stdout)?.[1] ?? '';
     const privateKey = loadPrivateKey(readFileSync(join(dir, 'keys/audit-signing.key')), 'key');
     for (const minute of [0, 5]) {
-      const parts = { ...sampleReportParts(), generatedAt: new Date(Date.UTC(2026, 10, 27, 3, minute)), previous: previousInStore(join(dir, 'reports')) };
+      const parts = {
+        ...sampleReportParts(),
+        generatedAt: new Date(Date.UTC(2026, 10, 27, 3, minute)),
+        previous: previousInStore(join(dir, 'reports')),
+      };
       saveReport(join(dir, 'reports'), signReport(buildReport(parts), privateKey));
     }
   });
@@ -38,7 +42,11 @@ describe('bulkhead audit keygen and verify', () => {
   it('verifies a report published in parts, exported with kubectl, and refuses it when a part was changed', async () => {
     const bytes = readFileSync(report());
     const compressed = gzipSync(bytes, { level: 0 });
-    const publication = buildPublication({ namespace: 'bulkhead-system', name: 'r', labels: {}, partBytes: Math.ceil(compressed.length / 2) }, bytes, compressed);
+    const publication = buildPublication(
+      { namespace: 'bulkhead-system', name: 'r', labels: {}, partBytes: Math.ceil(compressed.length / 2) },
+      bytes,
+      compressed,
+    );
     assert.equal(publication.parts.length, 2);
     const exported = join(dir, 'published.json');
     writeFileSync(exported, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [publication.head, ...publication.parts] }));
@@ -102,13 +110,28 @@ describe('bulkhead audit keygen and verify', () => {
   it('prints the verdict as a document with -o json or -o yaml, valid or not', async () => {
     const valid = await collect(['verify', report(), '--public-key', publicKey(), '-o', 'json']);
     assert.equal(valid.code, 0, valid.stderr);
-    assert.deepEqual(Object.keys(JSON.parse(valid.stdout) as object), ['valid', 'file', 'keyId', 'digest', 'generatedAt', 'checks', 'findings']);
+    assert.deepEqual(Object.keys(JSON.parse(valid.stdout) as object), [
+      'valid',
+      'file',
+      'keyId',
+      'digest',
+      'generatedAt',
+      'checks',
+      'findings',
+    ]);
     assert.equal((JSON.parse(valid.stdout) as { keyId: string }).keyId, keyId);
     const untrusted = await collect(['verify', report(), '--key-id', '0'.repeat(64), '-o', 'yaml']);
     assert.equal(untrusted.code, 1);
-    assert.deepEqual(parse(untrusted.stdout), { valid: false, file: report(), reason: (parse(untrusted.stdout) as { reason: string }).reason });
+    assert.deepEqual(parse(untrusted.stdout), {
+      valid: false,
+      file: report(),
+      reason: (parse(untrusted.stdout) as { reason: string }).reason,
+    });
     assert.match(untrusted.stdout, /reason: .*untrusted key/);
-    const chain = JSON.parse((await collect(['verify', '--chain', join(dir, 'reports'), '--key-id', keyId, '-o', 'json'])).stdout) as { valid: boolean; reports: number };
+    const chain = JSON.parse((await collect(['verify', '--chain', join(dir, 'reports'), '--key-id', keyId, '-o', 'json'])).stdout) as {
+      valid: boolean;
+      reports: number;
+    };
     assert.deepEqual([chain.valid, chain.reports], [true, 2]);
   });
 
@@ -131,7 +154,12 @@ describe('bulkhead audit keygen and verify', () => {
   });
 
   it('refuses to verify without a trusted key, or with both, or without a file (exit 2)', async () => {
-    for (const args of [[report()], [report(), '--public-key', publicKey(), '--key-id', keyId], ['--public-key', publicKey()], [report(), '--key-id', 'abc']]) {
+    for (const args of [
+      [report()],
+      [report(), '--public-key', publicKey(), '--key-id', keyId],
+      ['--public-key', publicKey()],
+      [report(), '--key-id', 'abc'],
+    ]) {
       const run = await collect(['verify', ...args]);
       assert.equal(run.code, 2, args.join(' '));
       assert.match(run.stderr, /^error: .*(exactly one|--key-id abc: expected 64 hex digits)/);

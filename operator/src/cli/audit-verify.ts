@@ -12,20 +12,29 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { reportFromExport, type PublishedConfigMap } from '../audit/publication.js';
-import { formatReportText, loadPublicKey, renderHtml, verifyChain, verifyReport, type SignedReport, type TrustedKey } from '../audit/report/index.js';
+import {
+  formatReportText,
+  loadPublicKey,
+  renderHtml,
+  verifyChain,
+  verifyReport,
+  type SignedReport,
+  type TrustedKey,
+} from '../audit/report/index.js';
 import type { AuditVerifyRequest } from './audit-commands.js';
 import { errorMessage, ExitCode, UsageError } from './exit-codes.js';
 import { render } from './output.js';
 import type { CommandContext } from './program.js';
 
-type Verdict = { valid: true; text: string } & Record<string, unknown> | { valid: false; text: string } & Record<string, unknown>;
+type Verdict = ({ valid: true; text: string } & Record<string, unknown>) | ({ valid: false; text: string } & Record<string, unknown>);
 
 export function runAuditVerify(request: AuditVerifyRequest, { io }: CommandContext): number {
   const trusted = trustedKeyFrom(request);
   if (request.chain !== undefined) return report(verifyDirectory(request.chain, trusted), request, io);
-  const { verdict, signed } = request.published !== undefined
-    ? verifyBytes(request.published, publishedBytes(request.published), trusted)
-    : verifyBytes(request.file ?? '', fileBytes(request.file ?? ''), trusted);
+  const { verdict, signed } =
+    request.published !== undefined
+      ? verifyBytes(request.published, publishedBytes(request.published), trusted)
+      : verifyBytes(request.file ?? '', fileBytes(request.file ?? ''), trusted);
   const code = report(verdict, request, io);
   return signed === undefined ? code : renderVerified(signed, request, io);
 }
@@ -74,15 +83,23 @@ function publishedBytes(file: string): Read {
 }
 
 function verifyBytes(file: string, read: Read, trusted: TrustedKey): { verdict: Verdict; signed?: SignedReport } {
-  if (!('bytes' in read)) return { verdict: { valid: false, file, reason: read.problem, text: `signature invalid: ${file}: ${read.problem}\n` } };
+  if (!('bytes' in read))
+    return { verdict: { valid: false, file, reason: read.problem, text: `signature invalid: ${file}: ${read.problem}\n` } };
   const verification = verifyReport(read.bytes, trusted);
-  if (!verification.ok) return { verdict: { valid: false, file, reason: verification.reason, text: `signature invalid: ${file}: ${verification.reason}\n` } };
+  if (!verification.ok)
+    return { verdict: { valid: false, file, reason: verification.reason, text: `signature invalid: ${file}: ${verification.reason}\n` } };
   const { report: signed, keyId, digest } = verification;
   const { checks, findings } = signed.summary;
   return {
     signed,
     verdict: {
-      valid: true, file, keyId, digest, generatedAt: signed.generatedAt, checks, findings,
+      valid: true,
+      file,
+      keyId,
+      digest,
+      generatedAt: signed.generatedAt,
+      checks,
+      findings,
       text: `signature valid: keyId ${keyId}, generated ${signed.generatedAt}, ${checks} checks, ${findings} findings (${digest})\n`,
     },
   };
@@ -90,14 +107,18 @@ function verifyBytes(file: string, read: Read, trusted: TrustedKey): { verdict: 
 
 function verifyDirectory(dir: string, trusted: TrustedKey): Verdict {
   const chain = verifyChain(dir, trusted);
-  if (!chain.ok) return { valid: false, chain: dir, file: chain.file, reason: chain.reason, text: `chain invalid: ${chain.file}: ${chain.reason}\n` };
+  if (!chain.ok)
+    return { valid: false, chain: dir, file: chain.file, reason: chain.reason, text: `chain invalid: ${chain.file}: ${chain.reason}\n` };
   if (chain.reports === 0) {
     const reason = `${dir} holds no audit-*.json reports`;
     return { valid: false, chain: dir, reason, text: `chain invalid: ${reason}\n` };
   }
   const newest = { file: chain.newest?.file ?? '', digest: chain.newest?.digest ?? '' };
   return {
-    valid: true, chain: dir, reports: chain.reports, newest,
+    valid: true,
+    chain: dir,
+    reports: chain.reports,
+    newest,
     text: `chain valid: ${chain.reports} reports, each naming the one before it; newest ${newest.file} (${newest.digest})\n`,
   };
 }
@@ -109,7 +130,9 @@ function trustedKeyFrom({ publicKey, keyId }: AuditVerifyRequest): TrustedKey {
   try {
     pem = readFileSync(path);
   } catch (error) {
-    throw new UsageError(`--public-key ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new UsageError(`--public-key ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+      cause: error,
+    });
   }
   try {
     return loadPublicKey(pem, `--public-key ${path}`);

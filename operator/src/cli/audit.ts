@@ -19,7 +19,14 @@ import { AuditCostMeter, describeCost } from '../audit/cost.js';
 import { runAudit, wireRequestFor } from '../audit/run.js';
 import { signingKeyFor } from '../audit/signing-key.js';
 import {
-  exitCodeFor, formatReportText, previousInStore, renderHtml, saveReport, serializeReport, signReport, type SignedReport,
+  exitCodeFor,
+  formatReportText,
+  previousInStore,
+  renderHtml,
+  saveReport,
+  serializeReport,
+  signReport,
+  type SignedReport,
 } from '../audit/report/index.js';
 import type { AuditFormat, AuditRequest } from './audit-commands.js';
 import { connect } from './cluster.js';
@@ -49,10 +56,13 @@ export async function runAuditCommand(request: AuditRequest, { io, cluster }: Co
   try {
     const key = await signingKeyFor(client, config, request.signingKey);
     const { report, tenants } = await runAudit({
-      client, config, liveProbes: request.liveProbes,
+      client,
+      config,
+      liveProbes: request.liveProbes,
       scope: request.tenant ? { kind: 'tenant', tenant: request.tenant } : { kind: 'all' },
       previous: request.reportDir ? previousInStore(request.reportDir) : null,
-      assumptions: request.assumptions, ...(request.probes ? { probes: request.probes } : {}),
+      assumptions: request.assumptions,
+      ...(request.probes ? { probes: request.probes } : {}),
       ...(request.wire ? { wire: wireRequestFor(config, [config.network.ingressNamespace], request.concurrency) } : {}),
     });
     const signed = signReport(report, key);

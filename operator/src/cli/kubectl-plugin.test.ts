@@ -7,14 +7,24 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const binDir = fileURLToPath(new URL('../../bin', import.meta.url));
-const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; bin: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+};
 
 /** kubectl from PATH, else the one `make setup` cached for the test environment. */
 function findKubectl(): string | undefined {
-  const onPath = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'kubectl')).find((file) => existsSync(file));
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'kubectl'))
+    .find((file) => existsSync(file));
   if (onPath) return onPath;
   const cache = join(homedir(), '.cache/bulkhead/bin');
-  const cached = existsSync(cache) ? readdirSync(cache).map((dir) => join(cache, dir, 'kubectl')).find((file) => existsSync(file)) : undefined;
+  const cached = existsSync(cache)
+    ? readdirSync(cache)
+        .map((dir) => join(cache, dir, 'kubectl'))
+        .find((file) => existsSync(file))
+    : undefined;
   return cached;
 }
 
@@ -37,6 +47,6 @@ describe('kubectl bulkhead (the kubectl plugin)', function () {
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /^Usage: kubectl bulkhead audit verify \[options\] \[file\]/);
     const usage = spawnSync(kubectl, ['bulkhead', 'audit', '--tenat', 'x'], { env, encoding: 'utf8' });
-    assert.equal(usage.status, 2, 'kubectl passes the plugin\'s exit code through');
+    assert.equal(usage.status, 2, "kubectl passes the plugin's exit code through");
   });
 });

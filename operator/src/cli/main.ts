@@ -10,5 +10,10 @@ import { runCli } from './program.js';
 /** kubectl runs a plugin as kubectl-NAME; its help should read as the command the user typed. */
 const name = basename(process.argv[1] ?? '').startsWith('kubectl-') ? 'kubectl bulkhead' : 'bulkhead';
 
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }, defaultHandlers, name);
+const code = await runCli(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr, env: process.env },
+  defaultHandlers,
+  name,
+);
 process.exit(code);

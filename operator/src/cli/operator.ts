@@ -41,20 +41,32 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
   const identity = config.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const metrics = createRuntimeMetrics();
   const requests = new Counter({
-    name: 'bulkhead_kube_requests_total', help: 'Requests the operator sent to kube-apiserver, by verb, resource and status code.',
-    labelNames: ['verb', 'resource', 'code'], registers: [metrics.registry],
+    name: 'bulkhead_kube_requests_total',
+    help: 'Requests the operator sent to kube-apiserver, by verb, resource and status code.',
+    labelNames: ['verb', 'resource', 'code'],
+    registers: [metrics.registry],
   });
-  const client = connect(cluster, (method, path, status) =>
-    requests.inc({ verb: method, resource: resourceOf(path), code: status }));
+  const client = connect(cluster, (method, path, status) => requests.inc({ verb: method, resource: resourceOf(path), code: status }));
   const shutdown = setupSignalHandler({ logger });
   const addresses = new PlatformAddressResolver(config);
   const tenants = createTenantController({
-    client, config, logger, metrics, addresses, events: new KubeEventRecorder(client, 'bulkhead', identity),
+    client,
+    config,
+    logger,
+    metrics,
+    addresses,
+    events: new KubeEventRecorder(client, 'bulkhead', identity),
   });
   const rollouts = createRolloutController({
-    client, logger, metrics, tenants: tenants.tenants, events: new KubeEventRecorder(client, 'bulkhead', identity),
+    client,
+    logger,
+    metrics,
+    tenants: tenants.tenants,
+    events: new KubeEventRecorder(client, 'bulkhead', identity),
   });
-  const admission = config.admissionPolicies.enabled ? createAdmissionController({ client, config, addresses, logger, metrics }) : undefined;
+  const admission = config.admissionPolicies.enabled
+    ? createAdmissionController({ client, config, addresses, logger, metrics })
+    : undefined;
   const informers = [...tenants.informers, ...rollouts.informers, ...(admission?.informers ?? [])];
   warnAboutUnboundedEgress(config, logger);
   const health = new HealthServer({ host: config.health.host, port: config.health.port, registry: metrics.registry, logger });
@@ -70,7 +82,9 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
     tenants.controller.start(signal, fence);
     tenants.resync(signal);
     rollouts.controller.start(signal, fence);
-    const audit = config.audit.enabled ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal) : Promise.resolve();
+    const audit = config.audit.enabled
+      ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal)
+      : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), admission?.controller.stop(), audit]);
   };
@@ -110,7 +124,9 @@ async function runElected(election: Election, lead: Lead, shutdown: AbortSignal)
   let lost = false;
   const elector = new LeaderElector({
     lock: new KubeLeaseLock(client, config.namespace, le.leaseName),
-    identity, logger, metrics,
+    identity,
+    logger,
+    metrics,
     leaseDurationMs: le.leaseDurationSeconds * 1000,
     renewDeadlineMs: le.renewDeadlineSeconds * 1000,
     retryPeriodMs: le.retryPeriodSeconds * 1000,

@@ -22,16 +22,20 @@ describe('bulkhead command tree', () => {
       [['audit'], ['network', 'verify', 'keygen', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context']],
       [['token'], ['create', 'revoke']],
       [['audit-trail'], ['verify', 'init']],
-      [['audit', 'verify'], ['--public-key', '--key-id', '--chain', '--text', '--html', '-o, --output']],
+      [
+        ['audit', 'verify'],
+        ['--public-key', '--key-id', '--chain', '--text', '--html', '-o, --output'],
+      ],
     ];
     for (const [path, names] of expected) {
       const run = await runBulkhead([...path, '--help']);
       assert.equal(run.code, 0, path.join(' '));
-      for (const name of names) assert.match(run.stdout, new RegExp(`^\\s+${name}\\b`, 'm'), `bulkhead ${path.join(' ')} --help lists ${name}`);
+      for (const name of names)
+        assert.match(run.stdout, new RegExp(`^\\s+${name}\\b`, 'm'), `bulkhead ${path.join(' ')} --help lists ${name}`);
     }
     const bare = await runBulkhead([]);
     assert.deepEqual([bare.code, /Commands:/.test(bare.stdout)], [0, true]);
-    assert.match((await runBulkhead(['help', 'audit'])).stdout, /Usage: bulkhead audit/, 'the image\'s default CMD is `help`');
+    assert.match((await runBulkhead(['help', 'audit'])).stdout, /Usage: bulkhead audit/, "the image's default CMD is `help`");
   });
 
   it('hands every command its flags', async () => {
@@ -40,15 +44,32 @@ describe('bulkhead command tree', () => {
       [['api'], 'api', {}],
       [['token', 'create', '--role', 'auditor', '--name', 'ci-1'], 'tokenCreate', { role: 'auditor', name: 'ci-1', output: 'text' }],
       [['token', 'revoke', 'ci-1', '-o', 'json'], 'tokenRevoke', { name: 'ci-1', output: 'json' }],
-      [['audit', 'network', '--manifests', 'dir', '--probe', 'tcp/80', '--assume', 'endPortSupported=false', '-o', 'text'], 'auditNetwork',
-        { manifests: 'dir', probes: [{ protocol: 'TCP', port: 80 }], output: 'text',
-          assumptions: { ipBlockMatchesPodIPs: true, endPortSupported: false, hostNetworkPodsBypass: true, loopbackPairsListed: false } }],
-      [['audit', 'verify', 'r.json', '--key-id', 'A'.repeat(64), '--text', '--html', 'r.html'], 'auditVerify',
-        { file: 'r.json', keyId: 'a'.repeat(64), text: true, html: 'r.html', output: 'text' }],
-      [['audit', 'verify', '--chain', 'dir', '--public-key', 'k.pem', '-o', 'yaml'], 'auditVerify',
-        { chain: 'dir', publicKey: 'k.pem', text: false, output: 'yaml' }],
+      [
+        ['audit', 'network', '--manifests', 'dir', '--probe', 'tcp/80', '--assume', 'endPortSupported=false', '-o', 'text'],
+        'auditNetwork',
+        {
+          manifests: 'dir',
+          probes: [{ protocol: 'TCP', port: 80 }],
+          output: 'text',
+          assumptions: { ipBlockMatchesPodIPs: true, endPortSupported: false, hostNetworkPodsBypass: true, loopbackPairsListed: false },
+        },
+      ],
+      [
+        ['audit', 'verify', 'r.json', '--key-id', 'A'.repeat(64), '--text', '--html', 'r.html'],
+        'auditVerify',
+        { file: 'r.json', keyId: 'a'.repeat(64), text: true, html: 'r.html', output: 'text' },
+      ],
+      [
+        ['audit', 'verify', '--chain', 'dir', '--public-key', 'k.pem', '-o', 'yaml'],
+        'auditVerify',
+        { chain: 'dir', publicKey: 'k.pem', text: false, output: 'yaml' },
+      ],
       [['audit', 'keygen', '--out', 'keys'], 'auditKeygen', { dir: 'keys', name: 'audit-signing', output: 'text' }],
-      [['audit-trail', 'verify', '--expect-head', 'AB'.repeat(32), '--format', 'json'], 'auditTrailVerify', { expectHead: 'ab'.repeat(32), output: 'json' }],
+      [
+        ['audit-trail', 'verify', '--expect-head', 'AB'.repeat(32), '--format', 'json'],
+        'auditTrailVerify',
+        { expectHead: 'ab'.repeat(32), output: 'json' },
+      ],
       [['audit-trail', 'init', '--grant', 'api'], 'auditTrailInit', { grant: 'api', output: 'text' }],
     ];
     for (const [argv, handler, request] of cases) {
@@ -61,9 +82,20 @@ describe('bulkhead command tree', () => {
     const env = { KUBECONFIG: '/env/config' };
     assert.deepEqual((await parsed(['audit'], env)).cluster, { kubeconfig: '/env/config' });
     assert.deepEqual((await parsed(['--context', 'prod', 'audit'], env)).cluster, { kubeconfig: '/env/config', context: 'prod' });
-    assert.deepEqual((await parsed(['audit', '--kubeconfig', '/k', '--context', 'prod'], env)).cluster, { kubeconfig: '/k', context: 'prod' });
-    assert.deepEqual((await parsed(['--context', 'a', 'token', 'revoke', 'x', '--context', 'b'])).cluster, { context: 'b' }, 'the nearer flag wins');
-    for (const argv of [['operator', '--context', 'c'], ['api', '--context', 'c'], ['token', 'create', '--role', 'auditor', '--name', 'n', '--context', 'c']]) {
+    assert.deepEqual((await parsed(['audit', '--kubeconfig', '/k', '--context', 'prod'], env)).cluster, {
+      kubeconfig: '/k',
+      context: 'prod',
+    });
+    assert.deepEqual(
+      (await parsed(['--context', 'a', 'token', 'revoke', 'x', '--context', 'b'])).cluster,
+      { context: 'b' },
+      'the nearer flag wins',
+    );
+    for (const argv of [
+      ['operator', '--context', 'c'],
+      ['api', '--context', 'c'],
+      ['token', 'create', '--role', 'auditor', '--name', 'n', '--context', 'c'],
+    ]) {
       assert.deepEqual((await parsed(argv)).cluster, { context: 'c' }, argv.join(' '));
     }
   });
@@ -73,15 +105,24 @@ describe('bulkhead command tree', () => {
       [['audit', '--tenat', 'x'], /unknown option '--tenat'.*\n.*Did you mean --tenant\?|unknown option '--tenat'/],
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['token'], /Usage: bulkhead token/],
-      [['token', 'create', '--role', 'root', '--name', 'x'], /'--role <role>' argument 'root' is invalid\. Allowed choices are sales-ops, platform-admin, auditor/],
+      [
+        ['token', 'create', '--role', 'root', '--name', 'x'],
+        /'--role <role>' argument 'root' is invalid\. Allowed choices are sales-ops, platform-admin, auditor/,
+      ],
       [['token', 'create', '--role', 'auditor'], /required option '--name <name>' not specified/],
       [['token', 'create', '--role', 'auditor', '--name', 'Not_A_Label'], /--name must be a DNS-1123 label of at most 63 characters/],
       [['token', 'revoke'], /missing required argument 'name'/],
-      [['audit-trail', 'verify', '--expect-head', 'record-6'], /--expect-head must be a head hash as verify printed it: 64 hexadecimal digits/],
+      [
+        ['audit-trail', 'verify', '--expect-head', 'record-6'],
+        /--expect-head must be a head hash as verify printed it: 64 hexadecimal digits/,
+      ],
       [['audit-trail', 'verify', '-o', 'html'], /'-o, --output <format>' argument 'html' is invalid/],
       [['audit', 'keygen'], /required option '--out <dir>' not specified/],
       [['audit', 'verify', 'r.json'], /give exactly one of --public-key PEM or --key-id HEX/],
-      [['audit', 'verify', '--chain', 'd', '--key-id', 'a'.repeat(64), '--text'], /--text and --html render one report FILE, not a --chain/],
+      [
+        ['audit', 'verify', '--chain', 'd', '--key-id', 'a'.repeat(64), '--text'],
+        /--text and --html render one report FILE, not a --chain/,
+      ],
       [['audit', 'verify', 'r.json', '--key-id', 'abc'], /--key-id abc: expected 64 hex digits/],
       [['audit', 'network', '--manifests', 'd'], /at least one --probe is required/],
       [['audit', 'stray'], /unknown command or argument 'stray'/],
@@ -96,10 +137,15 @@ describe('bulkhead command tree', () => {
   it('exits 3 naming the cause when the cluster cannot be reached: a missing kubeconfig, an unknown context, a refused connection', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bulkhead-cli-'));
     const kubeconfig = join(dir, 'config');
-    writeFileSync(kubeconfig, stringify({
-      'current-context': 'closed', clusters: [{ name: 'closed', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: 'u', user: { token: 't' } }], contexts: [{ name: 'closed', context: { cluster: 'closed', user: 'u' } }],
-    }));
+    writeFileSync(
+      kubeconfig,
+      stringify({
+        'current-context': 'closed',
+        clusters: [{ name: 'closed', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'closed', context: { cluster: 'closed', user: 'u' } }],
+      }),
+    );
     const missing = await runBulkhead(['token', 'revoke', 'x', '--kubeconfig', join(dir, 'absent')]);
     assert.equal(missing.code, ExitCode.unreachable, missing.stderr);
     assert.match(missing.stderr, /cannot reach the cluster: .*absent/);

@@ -49,7 +49,7 @@ const description = `Bulkhead: run the operator and the onboarding API, mint API
 
 Exit codes: 0 ok, 1 findings or a failed check, 2 usage error, 3 cannot reach the cluster (docs/cli.md).`;
 
-const kubeconfigHelp = 'kubeconfig file of the cluster (default: $KUBECONFIG, else ~/.kube/config, else the pod\'s ServiceAccount)';
+const kubeconfigHelp = "kubeconfig file of the cluster (default: $KUBECONFIG, else ~/.kube/config, else the pod's ServiceAccount)";
 const contextHelp = 'kubeconfig context to use (default: its current-context)';
 
 /**
@@ -87,15 +87,16 @@ export function buildProgram(io: Io, handlers: Handlers, name = 'bulkhead'): { p
     .exitOverride();
   const binder: Binder = {
     handlers,
-    bind: (command, action) => command.action(async (...args: unknown[]) => {
-      const self = args.at(-1) as Command;
-      try {
-        code = await action(self, { io, cluster: clusterOf(self, io.env) });
-      } catch (error) {
-        if (isUsageError(error)) self.error(`error: ${error.message}`, { exitCode: ExitCode.usage, code: 'bulkhead.usage' });
-        throw error;
-      }
-    }),
+    bind: (command, action) =>
+      command.action(async (...args: unknown[]) => {
+        const self = args.at(-1) as Command;
+        try {
+          code = await action(self, { io, cluster: clusterOf(self, io.env) });
+        } catch (error) {
+          if (isUsageError(error)) self.error(`error: ${error.message}`, { exitCode: ExitCode.usage, code: 'bulkhead.usage' });
+          throw error;
+        }
+      }),
   };
   addServiceCommands(program, binder);
   addAuditCommands(program, binder);

@@ -9,7 +9,10 @@ export interface Run {
   stderr: string;
 }
 
-export async function runBulkhead(argv: readonly string[], options: { handlers?: Partial<Handlers>; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export async function runBulkhead(
+  argv: readonly string[],
+  options: { handlers?: Partial<Handlers>; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const chunks = { stdout: [] as string[], stderr: [] as string[] };
@@ -38,6 +41,7 @@ export function recordingHandlers(calls: Recorded[]): Handlers {
 export async function parsed(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Recorded> {
   const calls: Recorded[] = [];
   const run = await runBulkhead(argv, { handlers: recordingHandlers(calls), env });
-  if (run.code !== 0 || calls.length !== 1) throw new Error(`bulkhead ${argv.join(' ')}: exit ${run.code}, ${calls.length} calls: ${run.stderr}`);
+  if (run.code !== 0 || calls.length !== 1)
+    throw new Error(`bulkhead ${argv.join(' ')}: exit ${run.code}, ${calls.length} calls: ${run.stderr}`);
   return calls[0] as Recorded;
 }

@@ -34,9 +34,7 @@ export interface ReviewAnswer {
 }
 
 /** What the server said to a dry-run write: accepted, or refused with its status and message. */
-export type DryRunAnswer =
-  | { accepted: true }
-  | { accepted: false; code: number; reason: string; message: string };
+export type DryRunAnswer = { accepted: true } | { accepted: false; code: number; reason: string; message: string };
 
 export interface DryRunWrite {
   /** POST creates `object`; PATCH merge-patches the object it names with `patch`. */
@@ -67,7 +65,9 @@ export class AccessReviewClient {
     let next: string | undefined;
     do {
       const page = await this.transport.json<{ items: T[]; metadata: { continue?: string } }>({
-        method: 'GET', path: resourcePath(type), query: { limit: 500, continue: next },
+        method: 'GET',
+        path: resourcePath(type),
+        query: { limit: 500, continue: next },
       });
       items.push(...page.items.map((item) => ({ ...item, apiVersion, kind })));
       next = page.metadata.continue || undefined;
@@ -78,16 +78,20 @@ export class AccessReviewClient {
   async subjectAccessReview(subject: Identity, attributes: ReviewAttributes): Promise<ReviewAnswer> {
     const { path, ...resourceAttributes } = attributes;
     const spec = {
-      user: subject.user, groups: subject.groups,
+      user: subject.user,
+      groups: subject.groups,
       ...(path === undefined ? { resourceAttributes } : { nonResourceAttributes: { path, verb: attributes.verb } }),
     };
     const review = await this.transport.json<{ status?: Partial<ReviewAnswer> }>({
-      method: 'POST', path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
       body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec },
     });
     const status = review.status ?? {};
     return {
-      allowed: status.allowed ?? false, denied: status.denied ?? false, reason: status.reason ?? '',
+      allowed: status.allowed ?? false,
+      denied: status.denied ?? false,
+      reason: status.reason ?? '',
       ...(status.evaluationError ? { evaluationError: status.evaluationError } : {}),
     };
   }

@@ -10,9 +10,19 @@ class RecordingTransport {
   json<T>(spec: RequestSpec): Promise<T> {
     this.requests.push(spec);
     const answers: Record<string, unknown> = {
-      '/api/v1': { resources: [{ name: 'namespaces', kind: 'Namespace', namespaced: false }, { name: 'configmaps', kind: 'ConfigMap', namespaced: true }] },
+      '/api/v1': {
+        resources: [
+          { name: 'namespaces', kind: 'Namespace', namespaced: false },
+          { name: 'configmaps', kind: 'ConfigMap', namespaced: true },
+        ],
+      },
       '/apis/apps': { preferredVersion: { groupVersion: 'apps/v1' } },
-      '/apis/apps/v1': { resources: [{ name: 'deployments', kind: 'Deployment', namespaced: true }, { name: 'deployments/scale', kind: 'Scale', namespaced: true }] },
+      '/apis/apps/v1': {
+        resources: [
+          { name: 'deployments', kind: 'Deployment', namespaced: true },
+          { name: 'deployments/scale', kind: 'Scale', namespaced: true },
+        ],
+      },
     };
     return Promise.resolve((answers[spec.path] ?? { items: [], metadata: { resourceVersion: '1' } }) as T);
   }
@@ -36,10 +46,18 @@ describe('KubeClient', function () {
 
   it('deletes a Namespace only once the fence confirms, and not at all when it refuses', async function () {
     const asked: string[] = [];
-    const confirming: LeadershipFence = { confirm: (act) => { asked.push(act); return Promise.resolve(); } };
+    const confirming: LeadershipFence = {
+      confirm: (act) => {
+        asked.push(act);
+        return Promise.resolve();
+      },
+    };
     assert.equal(await client.delete(namespace, { fence: confirming }), true);
     assert.deepEqual(asked, ['deleting Namespace tenant-a']);
-    assert.deepEqual(writes().map((r) => `${r.method} ${r.path}`), ['DELETE /api/v1/namespaces/tenant-a']);
+    assert.deepEqual(
+      writes().map((r) => `${r.method} ${r.path}`),
+      ['DELETE /api/v1/namespaces/tenant-a'],
+    );
 
     const refusing: LeadershipFence = { confirm: (act) => Promise.reject(new LeadershipNotConfirmed(act, 'the Lease is held by b')) };
     await assert.rejects(client.delete(namespace, { fence: refusing }), LeadershipNotConfirmed);
@@ -51,10 +69,13 @@ describe('KubeClient', function () {
     await client.withSignal(signal).get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'n' });
     await client.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'n' });
     const reads = transport.requests.filter((r) => r.path.includes('/configmaps/'));
-    assert.deepEqual(reads.map((r) => r.signal === signal), [true, false]);
+    assert.deepEqual(
+      reads.map((r) => r.signal === signal),
+      [true, false],
+    );
   });
 
-  it('lists a resource named as RBAC names it, in its group\'s preferred version', async function () {
+  it("lists a resource named as RBAC names it, in its group's preferred version", async function () {
     await client.listResource('apps', 'deployments', { namespace: 'tenant-a' });
     await client.listResource('', 'configmaps', { namespace: 'tenant-a' });
     const lists = transport.requests.map((r) => r.path).filter((path) => path.includes('/namespaces/'));

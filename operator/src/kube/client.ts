@@ -57,7 +57,11 @@ export class KubeClient {
    * Public so that other clients of the same server (access reviews) share its connections and
    * metrics. `signal`, when given, aborts every request this client sends (see withSignal).
    */
-  constructor(readonly transport: Transport, types?: ResourceTypes, private readonly signal?: AbortSignal) {
+  constructor(
+    readonly transport: Transport,
+    types?: ResourceTypes,
+    private readonly signal?: AbortSignal,
+  ) {
     this.types = types ?? new ResourceTypes(transport);
   }
 
@@ -93,7 +97,9 @@ export class KubeClient {
   private async listType<T extends KubeObject>(type: ResourceType, options: ListOptions): Promise<ListPage<T>> {
     const { namespace, ...query } = options;
     const list = await this.send<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>({
-      method: 'GET', path: resourcePath(type, namespace), query: { ...query },
+      method: 'GET',
+      path: resourcePath(type, namespace),
+      query: { ...query },
     });
     // Lists do not carry apiVersion/kind on their items; put them back so items are self-describing.
     const items = list.items.map((item) => ({ ...item, apiVersion: type.apiVersion, kind: type.kind }));
@@ -123,7 +129,10 @@ export class KubeClient {
   async create<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
     return this.send<T>({
-      method: 'POST', path: resourcePath(type, object.metadata.namespace), query: { fieldManager: options.fieldManager }, body: object,
+      method: 'POST',
+      path: resourcePath(type, object.metadata.namespace),
+      query: { fieldManager: options.fieldManager },
+      body: object,
     });
   }
 
@@ -131,8 +140,10 @@ export class KubeClient {
   async replace<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
     return this.send<T>({
-      method: 'PUT', path: resourcePath(type, object.metadata.namespace, object.metadata.name),
-      query: { fieldManager: options.fieldManager }, body: object,
+      method: 'PUT',
+      path: resourcePath(type, object.metadata.namespace, object.metadata.name),
+      query: { fieldManager: options.fieldManager },
+      body: object,
     });
   }
 
@@ -140,8 +151,11 @@ export class KubeClient {
   async mergePatch<T extends KubeObject>(ref: ObjectRef, patch: unknown, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(ref.apiVersion, ref.kind);
     return this.send<T>({
-      method: 'PATCH', path: resourcePath(type, ref.namespace, ref.name), query: { fieldManager: options.fieldManager },
-      body: patch, contentType: 'application/merge-patch+json',
+      method: 'PATCH',
+      path: resourcePath(type, ref.namespace, ref.name),
+      query: { fieldManager: options.fieldManager },
+      body: patch,
+      contentType: 'application/merge-patch+json',
     });
   }
 
@@ -156,7 +170,8 @@ export class KubeClient {
   private async sendDelete(ref: ObjectRef, options: DeleteOptions): Promise<boolean> {
     const type = await this.types.resolve(ref.apiVersion, ref.kind);
     const body = {
-      apiVersion: 'v1', kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
       propagationPolicy: options.propagationPolicy ?? 'Background',
       ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
     };
@@ -177,12 +192,15 @@ export class KubeClient {
   /** Streams watch events until the server closes the watch (resolves) or it fails (rejects). */
   async watch<T extends KubeObject>(
     { apiVersion, kind, ...options }: WatchOptions & { apiVersion: string; kind: string },
-    onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal,
+    onEvent: (event: WatchEvent<T>) => void,
+    signal: AbortSignal,
   ): Promise<void> {
     const type = await this.types.resolve(apiVersion, kind);
     const { namespace, ...query } = options;
     const response = await this.transport.stream({
-      method: 'GET', path: resourcePath(type, namespace), signal,
+      method: 'GET',
+      path: resourcePath(type, namespace),
+      signal,
       query: { ...query, watch: true },
       // The server ends the watch after timeoutSeconds; allow it a little longer to say so.
       timeoutMs: ((options.timeoutSeconds ?? 300) + 30) * 1000,
@@ -193,9 +211,11 @@ export class KubeClient {
         if (!line) continue;
         const raw = JSON.parse(line) as { type: string; object: T & Status };
         // The server sends a failed watch as an ERROR event whose object is a Status.
-        onEvent(raw.type === 'ERROR'
-          ? { type: 'ERROR', status: raw.object }
-          : { type: raw.type as 'ADDED', object: { ...raw.object, apiVersion, kind } });
+        onEvent(
+          raw.type === 'ERROR'
+            ? { type: 'ERROR', status: raw.object }
+            : { type: raw.type as 'ADDED', object: { ...raw.object, apiVersion, kind } },
+        );
       }
     } catch (error) {
       if (!signal.aborted) throw error;

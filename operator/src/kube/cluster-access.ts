@@ -72,7 +72,10 @@ function clientNodeCredentials(file: string, context?: string): () => Promise<Re
     if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
     const asBuffer = (value: unknown): Buffer | undefined => (value === undefined ? undefined : Buffer.from(value as Buffer | string));
     return {
-      ca: asBuffer(options.ca), cert: asBuffer(options.cert), key: asBuffer(options.key), headers,
+      ca: asBuffer(options.ca),
+      cert: asBuffer(options.cert),
+      key: asBuffer(options.key),
+      headers,
       ...(options.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
       ...(options.servername ? { servername: options.servername } : {}),
     };

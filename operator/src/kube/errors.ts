@@ -48,7 +48,7 @@ export const isAlreadyExists = (error: unknown): boolean =>
 
 /** Refusals that will not change by retrying the same request. */
 export const isPermanent = (error: unknown): boolean =>
-  isInvalid(error) || (codeOf(error) === 400) || (isForbidden(error) && !/quota|exceeded/i.test((error as Error).message));
+  isInvalid(error) || codeOf(error) === 400 || (isForbidden(error) && !/quota|exceeded/i.test((error as Error).message));
 
 /** A write refused by a ValidatingAdmissionPolicy; the message names the policy and its rule. */
 export const admissionRefused = (error: unknown): boolean =>

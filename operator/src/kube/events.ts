@@ -14,26 +14,40 @@ export interface EventRecorder {
 }
 
 export class KubeEventRecorder implements EventRecorder {
-  constructor(private readonly client: KubeClient, private readonly component: string, private readonly instance: string) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly component: string,
+    private readonly instance: string,
+  ) {}
 
   async record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const namespace = object.metadata.namespace ?? 'default';
     const now = new Date().toISOString();
-    await this.client.create({
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: `${object.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
-      involvedObject: {
-        apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name,
-        namespace: object.metadata.namespace, uid: object.metadata.uid, resourceVersion: object.metadata.resourceVersion,
-      },
-      type, reason,
-      // Events are stored as given: keep them short.
-      message: message.slice(0, 1024),
-      source: { component: this.component },
-      reportingComponent: this.component,
-      reportingInstance: this.instance,
-      firstTimestamp: now, lastTimestamp: now, count: 1,
-    } as KubeObject, { fieldManager: this.component });
+    await this.client.create(
+      {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${object.metadata.name}.${randomBytes(8).toString('hex')}`, namespace },
+        involvedObject: {
+          apiVersion: object.apiVersion,
+          kind: object.kind,
+          name: object.metadata.name,
+          namespace: object.metadata.namespace,
+          uid: object.metadata.uid,
+          resourceVersion: object.metadata.resourceVersion,
+        },
+        type,
+        reason,
+        // Events are stored as given: keep them short.
+        message: message.slice(0, 1024),
+        source: { component: this.component },
+        reportingComponent: this.component,
+        reportingInstance: this.instance,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      } as KubeObject,
+      { fieldManager: this.component },
+    );
   }
 }

@@ -26,7 +26,11 @@ const UserSchema = z.looseObject({
 });
 
 /** kubectl writes `users: null` for none. */
-const listOf = <T extends z.ZodType>(item: T) => z.array(item).nullish().transform((list) => list ?? []);
+const listOf = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((list) => list ?? []);
 
 const ContextSchema = z.looseObject({ cluster: z.string(), user: z.string().optional() });
 
@@ -65,9 +69,13 @@ function selectContext(config: Kubeconfig, file: string, chosen?: string): { clu
   const contextName = chosen ?? config['current-context'];
   if (!contextName) throw new Error(`kubeconfig ${file} has no current-context`);
   const context = config.contexts.find((c) => c.name === contextName)?.context;
-  if (!context) throw new Error(`kubeconfig ${file}: ${chosen === undefined ? 'current-context' : 'context'} "${contextName}" is not among its contexts`);
+  if (!context)
+    throw new Error(
+      `kubeconfig ${file}: ${chosen === undefined ? 'current-context' : 'context'} "${contextName}" is not among its contexts`,
+    );
   const cluster = config.clusters.find((c) => c.name === context.cluster)?.cluster;
-  if (!cluster) throw new Error(`kubeconfig ${file}: context "${contextName}" names cluster "${context.cluster}", which it does not define`);
+  if (!cluster)
+    throw new Error(`kubeconfig ${file}: context "${contextName}" names cluster "${context.cluster}", which it does not define`);
   const user = config.users.find((u) => u.name === context.user)?.user ?? {};
   return { cluster, user };
 }

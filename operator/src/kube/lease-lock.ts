@@ -20,7 +20,11 @@ const leaseType = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' };
 const microTime = (iso: string): string | undefined => (iso ? iso.replace(/\.(\d{3})Z$/, '.$1000Z') : undefined);
 
 export class KubeLeaseLock implements LeaseLock {
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly name: string) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly name: string,
+  ) {}
 
   describe(): string {
     return `${this.namespace}/${this.name}`;

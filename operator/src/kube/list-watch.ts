@@ -13,7 +13,6 @@ export function listerWatcher<T extends KubeObject>(client: KubeClient, selectio
   const { apiVersion, kind, namespace, labelSelector } = selection;
   return {
     list: (options, _signal) => client.list<T>(apiVersion, kind, { namespace, labelSelector, ...options }),
-    watch: (options, onEvent, signal) =>
-      client.watch<T>({ apiVersion, kind, namespace, labelSelector, ...options }, onEvent, signal),
+    watch: (options, onEvent, signal) => client.watch<T>({ apiVersion, kind, namespace, labelSelector, ...options }, onEvent, signal),
   };
 }

@@ -31,8 +31,7 @@ function scalarsEqual(desired: unknown, live: unknown): boolean {
   return false;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** True when every field of `desired` is present in `live` with an equal value (arrays element by element). */
 export function isSubset(desired: unknown, live: unknown): boolean {

@@ -45,7 +45,10 @@ export class Transport {
   /** The API server's URL, as the kubeconfig names it. */
   readonly server: URL;
 
-  constructor(private readonly access: ClusterAccess, private readonly observe: RequestObserver = () => {}) {
+  constructor(
+    private readonly access: ClusterAccess,
+    private readonly observe: RequestObserver = () => {},
+  ) {
     this.server = access.server;
   }
 
@@ -74,8 +77,11 @@ export class Transport {
     this.agent ??= new Agent({
       keepAlive: true,
       maxSockets: 32,
-      ca: credentials.ca, cert: credentials.cert, key: credentials.key,
-      rejectUnauthorized: credentials.rejectUnauthorized, servername: credentials.servername,
+      ca: credentials.ca,
+      cert: credentials.cert,
+      key: credentials.key,
+      rejectUnauthorized: credentials.rejectUnauthorized,
+      servername: credentials.servername,
     });
     const url = new URL(spec.path, this.server);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
@@ -83,7 +89,9 @@ export class Transport {
     }
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     const headers: Record<string, string | string[]> = {
-      ...credentials.headers, accept: 'application/json', ...impersonationHeaders(spec),
+      ...credentials.headers,
+      accept: 'application/json',
+      ...impersonationHeaders(spec),
     };
     if (body !== undefined) {
       headers['content-type'] = spec.contentType ?? 'application/json';

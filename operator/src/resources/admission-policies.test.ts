@@ -3,12 +3,16 @@ import assert from 'node:assert/strict';
 import { admissionPolicyNames, buildAdmissionPolicies } from './admission-policies.js';
 
 const settings = { clusterDomain: 'cluster.local', excludedCidrs: ['10.244.0.0/16', "weird'cidr"], baseDomain: 'tenants.example.com' };
-const objects = buildAdmissionPolicies(settings) as (ReturnType<typeof buildAdmissionPolicies>[number] & { spec: Record<string, unknown> })[];
+const objects = buildAdmissionPolicies(settings) as (ReturnType<typeof buildAdmissionPolicies>[number] & {
+  spec: Record<string, unknown>;
+})[];
 
 describe('admission policies', () => {
-  it('builds each named policy followed by its binding, labelled as Bulkhead\'s', () => {
-    assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), admissionPolicyNames.flatMap((name) =>
-      [`ValidatingAdmissionPolicy/${name}`, `ValidatingAdmissionPolicyBinding/${name}`]));
+  it("builds each named policy followed by its binding, labelled as Bulkhead's", () => {
+    assert.deepEqual(
+      objects.map((o) => `${o.kind}/${o.metadata.name}`),
+      admissionPolicyNames.flatMap((name) => [`ValidatingAdmissionPolicy/${name}`, `ValidatingAdmissionPolicyBinding/${name}`]),
+    );
     assert.ok(objects.every((o) => o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'bulkhead'));
   });
 

@@ -57,7 +57,8 @@ const namespaceAnnotation = (key: string): string =>
   `has(namespaceObject.metadata.annotations) && ${literal(key)} in namespaceObject.metadata.annotations ? namespaceObject.metadata.annotations[${literal(key)}] : ''`;
 
 /** Control-plane controllers that legitimately write Endpoints, EndpointSlices and PVC bindings. */
-const isControlPlane = "request.userInfo.username.startsWith('system:serviceaccount:kube-system:') || request.userInfo.username == 'system:kube-controller-manager'";
+const isControlPlane =
+  "request.userInfo.username.startsWith('system:serviceaccount:kube-system:') || request.userInfo.username == 'system:kube-controller-manager'";
 
 function servicesPolicy(settings: AdmissionPolicySettings): PolicyDefinition {
   const domain = settings.clusterDomain;
@@ -67,17 +68,41 @@ function servicesPolicy(settings: AdmissionPolicySettings): PolicyDefinition {
     rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: writes, resources: ['services'] }],
     variables: [
       { name: 'type', expression: "has(object.spec.type) ? object.spec.type : 'ClusterIP'" },
-      { name: 'target', expression: "has(object.spec.externalName) ? (object.spec.externalName.endsWith('.') ? object.spec.externalName.substring(0, size(object.spec.externalName) - 1) : object.spec.externalName).lowerAscii() : ''" },
+      {
+        name: 'target',
+        expression:
+          "has(object.spec.externalName) ? (object.spec.externalName.endsWith('.') ? object.spec.externalName.substring(0, size(object.spec.externalName) - 1) : object.spec.externalName).lowerAscii() : ''",
+      },
     ],
     validations: [
-      { expression: '!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0',
-        message: rule('no-external-ips', 'spec.externalIPs is not allowed in a tenant namespace: kube-proxy would capture traffic to those addresses from every namespace (CVE-2020-8554)') },
-      { expression: "variables.type in ['ClusterIP', 'ExternalName']",
-        message: rule('cluster-ip-only', 'a Service in a tenant namespace must be of type ClusterIP: NodePort and LoadBalancer open it outside the cluster network and around its NetworkPolicies') },
-      { expression: `variables.type != 'ExternalName' || (${namespaceAnnotation(externalNameServicesAnnotation)}) == 'allowed'`,
-        message: rule('external-name-by-plan', "ExternalName Services are not allowed by this tenant's plan (TenantPlan spec.network.allowExternalNameServices)") },
-      { expression: `variables.type != 'ExternalName' || (variables.target.contains('.') && !('.' + variables.target + '.').contains('.svc.') && variables.target != ${literal(domain)} && !variables.target.endsWith(${literal(`.${domain}`)}) && !isIP(variables.target) && variables.target != 'localhost')`,
-        message: rule('external-name-outside-cluster', `an ExternalName Service may not point at a name inside the cluster (*.svc, *.${domain}, an IP address or a single label): DNS would hand out another namespace's Service`) },
+      {
+        expression: '!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0',
+        message: rule(
+          'no-external-ips',
+          'spec.externalIPs is not allowed in a tenant namespace: kube-proxy would capture traffic to those addresses from every namespace (CVE-2020-8554)',
+        ),
+      },
+      {
+        expression: "variables.type in ['ClusterIP', 'ExternalName']",
+        message: rule(
+          'cluster-ip-only',
+          'a Service in a tenant namespace must be of type ClusterIP: NodePort and LoadBalancer open it outside the cluster network and around its NetworkPolicies',
+        ),
+      },
+      {
+        expression: `variables.type != 'ExternalName' || (${namespaceAnnotation(externalNameServicesAnnotation)}) == 'allowed'`,
+        message: rule(
+          'external-name-by-plan',
+          "ExternalName Services are not allowed by this tenant's plan (TenantPlan spec.network.allowExternalNameServices)",
+        ),
+      },
+      {
+        expression: `variables.type != 'ExternalName' || (variables.target.contains('.') && !('.' + variables.target + '.').contains('.svc.') && variables.target != ${literal(domain)} && !variables.target.endsWith(${literal(`.${domain}`)}) && !isIP(variables.target) && variables.target != 'localhost')`,
+        message: rule(
+          'external-name-outside-cluster',
+          `an ExternalName Service may not point at a name inside the cluster (*.svc, *.${domain}, an IP address or a single label): DNS would hand out another namespace's Service`,
+        ),
+      },
     ],
   };
 }
@@ -89,19 +114,45 @@ function ingressesPolicy(): PolicyDefinition {
     rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: writes, resources: ['ingresses'] }],
     variables: [
       { name: 'domains', expression: `(${namespaceAnnotation(ingressDomainsAnnotation)}).split(',').filter(d, d != '')` },
-      { name: 'ruleHosts', expression: "has(object.spec.rules) ? object.spec.rules.filter(r, has(r.host)).map(r, r.host.lowerAscii()) : []" },
-      { name: 'tlsHosts', expression: "has(object.spec.tls) ? object.spec.tls.filter(t, has(t.hosts) && t.hosts.exists(h, true)).map(t, t.hosts.map(h, h.lowerAscii())) : []" },
+      {
+        name: 'ruleHosts',
+        expression: 'has(object.spec.rules) ? object.spec.rules.filter(r, has(r.host)).map(r, r.host.lowerAscii()) : []',
+      },
+      {
+        name: 'tlsHosts',
+        expression:
+          'has(object.spec.tls) ? object.spec.tls.filter(t, has(t.hosts) && t.hosts.exists(h, true)).map(t, t.hosts.map(h, h.lowerAscii())) : []',
+      },
     ],
     validations: [
-      { expression: "!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && r.host != '')",
-        message: rule('ingress-host-required', 'every Ingress rule must name a host: a rule without one would take the traffic of every host the ingress controller serves') },
-      { expression: '!has(object.spec.defaultBackend)',
-        message: rule('no-default-backend', 'spec.defaultBackend is not allowed: it would take every request no other Ingress claims, for every tenant') },
-      { expression: "variables.ruleHosts.all(h, variables.domains.exists(d, h == d || h.endsWith('.' + d))) && variables.tlsHosts.all(hosts, hosts.all(h, variables.domains.exists(d, h == d || h.endsWith('.' + d))))",
+      {
+        expression: "!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && r.host != '')",
+        message: rule(
+          'ingress-host-required',
+          'every Ingress rule must name a host: a rule without one would take the traffic of every host the ingress controller serves',
+        ),
+      },
+      {
+        expression: '!has(object.spec.defaultBackend)',
+        message: rule(
+          'no-default-backend',
+          'spec.defaultBackend is not allowed: it would take every request no other Ingress claims, for every tenant',
+        ),
+      },
+      {
+        expression:
+          "variables.ruleHosts.all(h, variables.domains.exists(d, h == d || h.endsWith('.' + d))) && variables.tlsHosts.all(hosts, hosts.all(h, variables.domains.exists(d, h == d || h.endsWith('.' + d))))",
         message: rule('ingress-host-in-tenant-domains', "every host (in rules and tls) must be one of the tenant's domains or under one"),
-        messageExpression: `'${rule('ingress-host-in-tenant-domains', "every host (in rules and tls) must be one of the tenant\\'s domains or under one")} (' + (size(variables.domains) == 0 ? 'this tenant has none' : variables.domains.join(', ')) + ')'` },
-      { expression: "!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.contains('snippet') || k.endsWith('/server-alias') || k.endsWith('/auth-url') || k.endsWith('/proxy-pass-params'))",
-        message: rule('no-controller-configuration', 'ingress-controller configuration annotations (*snippet*, server-alias, auth-url) are not allowed: they run in, or add hosts to, the controller every tenant shares') },
+        messageExpression: `'${rule('ingress-host-in-tenant-domains', "every host (in rules and tls) must be one of the tenant\\'s domains or under one")} (' + (size(variables.domains) == 0 ? 'this tenant has none' : variables.domains.join(', ')) + ')'`,
+      },
+      {
+        expression:
+          "!has(object.metadata.annotations) || !object.metadata.annotations.exists(k, k.contains('snippet') || k.endsWith('/server-alias') || k.endsWith('/auth-url') || k.endsWith('/proxy-pass-params'))",
+        message: rule(
+          'no-controller-configuration',
+          'ingress-controller configuration annotations (*snippet*, server-alias, auth-url) are not allowed: they run in, or add hosts to, the controller every tenant shares',
+        ),
+      },
     ],
   };
 }
@@ -110,18 +161,36 @@ function routesPolicy(): PolicyDefinition {
   return {
     name: 'bulkhead-tenant-routes',
     tenantNamespaces: true,
-    rules: [{ apiGroups: ['gateway.networking.k8s.io'], apiVersions: ['*'], operations: writes,
-      resources: ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes'] }],
-    variables: [
-      { name: 'domains', expression: `(${namespaceAnnotation(ingressDomainsAnnotation)}).split(',').filter(d, d != '')` },
+    rules: [
+      {
+        apiGroups: ['gateway.networking.k8s.io'],
+        apiVersions: ['*'],
+        operations: writes,
+        resources: ['httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes'],
+      },
     ],
+    variables: [{ name: 'domains', expression: `(${namespaceAnnotation(ingressDomainsAnnotation)}).split(',').filter(d, d != '')` }],
     validations: [
-      { expression: "!(request.resource.resource in ['tcproutes', 'udproutes'])",
-        message: rule('no-port-routes', 'TCPRoute and UDPRoute are not allowed: they claim a port of the shared gateway, with no host name to tell tenants apart') },
-      { expression: "request.resource.resource in ['tcproutes', 'udproutes'] || (has(object.spec.hostnames) && size(object.spec.hostnames) > 0)",
-        message: rule('route-hostnames-required', "a route must list its hostnames: one without would take every host of the gateway's listener") },
-      { expression: "!has(object.spec.hostnames) || object.spec.hostnames.all(h, variables.domains.exists(d, h.lowerAscii() == d || h.lowerAscii().endsWith('.' + d)))",
-        message: rule('route-hostnames-in-tenant-domains', "every hostname must be one of the tenant's domains or under one") },
+      {
+        expression: "!(request.resource.resource in ['tcproutes', 'udproutes'])",
+        message: rule(
+          'no-port-routes',
+          'TCPRoute and UDPRoute are not allowed: they claim a port of the shared gateway, with no host name to tell tenants apart',
+        ),
+      },
+      {
+        expression:
+          "request.resource.resource in ['tcproutes', 'udproutes'] || (has(object.spec.hostnames) && size(object.spec.hostnames) > 0)",
+        message: rule(
+          'route-hostnames-required',
+          "a route must list its hostnames: one without would take every host of the gateway's listener",
+        ),
+      },
+      {
+        expression:
+          "!has(object.spec.hostnames) || object.spec.hostnames.all(h, variables.domains.exists(d, h.lowerAscii() == d || h.lowerAscii().endsWith('.' + d)))",
+        message: rule('route-hostnames-in-tenant-domains', "every hostname must be one of the tenant's domains or under one"),
+      },
     ],
   };
 }
@@ -135,8 +204,13 @@ function endpointsPolicy(): PolicyDefinition {
       { apiGroups: ['discovery.k8s.io'], apiVersions: ['*'], operations: writes, resources: ['endpointslices'] },
     ],
     validations: [
-      { expression: isControlPlane,
-        message: rule('no-manual-endpoints', "only the control plane writes Endpoints and EndpointSlices in a tenant namespace: hand-written ones would point a Service (and the ingress controller behind it) at another tenant's pods (CVE-2021-25740)") },
+      {
+        expression: isControlPlane,
+        message: rule(
+          'no-manual-endpoints',
+          "only the control plane writes Endpoints and EndpointSlices in a tenant namespace: hand-written ones would point a Service (and the ingress controller behind it) at another tenant's pods (CVE-2021-25740)",
+        ),
+      },
     ],
   };
 }
@@ -147,12 +221,27 @@ function volumesPolicy(): PolicyDefinition {
     tenantNamespaces: true,
     rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: writes, resources: ['persistentvolumeclaims'] }],
     validations: [
-      { expression: `(${isControlPlane}) || (request.operation == 'UPDATE' && has(oldObject.spec.volumeName) && has(object.spec.volumeName) && oldObject.spec.volumeName == object.spec.volumeName) || !has(object.spec.volumeName) || object.spec.volumeName == ''`,
-        message: rule('no-volume-binding', 'a claim may not name a PersistentVolume (spec.volumeName): it could bind a volume provisioned for someone else; volumes are provisioned for the claim') },
-      { expression: '!has(object.spec.selector)',
-        message: rule('no-volume-selector', 'a claim may not select existing PersistentVolumes (spec.selector): it could bind one provisioned for someone else') },
-      { expression: '!has(object.spec.dataSourceRef) || !has(object.spec.dataSourceRef.namespace)',
-        message: rule('no-cross-namespace-data-source', 'spec.dataSourceRef.namespace is not allowed: a volume may be populated only from its own namespace') },
+      {
+        expression: `(${isControlPlane}) || (request.operation == 'UPDATE' && has(oldObject.spec.volumeName) && has(object.spec.volumeName) && oldObject.spec.volumeName == object.spec.volumeName) || !has(object.spec.volumeName) || object.spec.volumeName == ''`,
+        message: rule(
+          'no-volume-binding',
+          'a claim may not name a PersistentVolume (spec.volumeName): it could bind a volume provisioned for someone else; volumes are provisioned for the claim',
+        ),
+      },
+      {
+        expression: '!has(object.spec.selector)',
+        message: rule(
+          'no-volume-selector',
+          'a claim may not select existing PersistentVolumes (spec.selector): it could bind one provisioned for someone else',
+        ),
+      },
+      {
+        expression: '!has(object.spec.dataSourceRef) || !has(object.spec.dataSourceRef.namespace)',
+        message: rule(
+          'no-cross-namespace-data-source',
+          'spec.dataSourceRef.namespace is not allowed: a volume may be populated only from its own namespace',
+        ),
+      },
     ],
   };
 }
@@ -179,11 +268,19 @@ function tenantsPolicy(settings: AdmissionPolicySettings): PolicyDefinition {
       { name: 'excluded', expression: excluded },
     ],
     validations: [
-      { expression: 'variables.cidrs.all(c, !isCIDR(c) || !variables.excluded.exists(e, cidr(e).ip().family() == cidr(c).ip().family() && cidr(e).containsCIDR(c)))',
+      {
+        expression:
+          'variables.cidrs.all(c, !isCIDR(c) || !variables.excluded.exists(e, cidr(e).ip().family() == cidr(c).ip().family() && cidr(e).containsCIDR(c)))',
         message: rule('egress-outside-cluster', "spec.network.allowEgressCIDRs may not lie inside the cluster's or the platform's ranges"),
-        messageExpression: `'bulkhead.dev/egress-outside-cluster: spec.network.allowEgressCIDRs may not lie inside the cluster\\'s or the platform\\'s ranges (' + variables.excluded.join(', ') + '); ' + variables.cidrs.filter(c, isCIDR(c) && variables.excluded.exists(e, cidr(e).ip().family() == cidr(c).ip().family() && cidr(e).containsCIDR(c))).join(', ') + ' does'` },
-      { expression: `variables.domains.all(d, d != ${literal(domain)} && !d.endsWith(${literal(`.${domain}`)})${base ? ` && d != ${literal(base)} && !d.endsWith(${literal(`.${base}`)})` : ''})`,
-        message: rule('domains-outside-platform', `spec.network.domains may not be the cluster's domain (${domain})${base ? ` or the platform's base domain (${base}), whose <tenant>.${base} each tenant gets` : ''} or lie under it`) },
+        messageExpression: `'bulkhead.dev/egress-outside-cluster: spec.network.allowEgressCIDRs may not lie inside the cluster\\'s or the platform\\'s ranges (' + variables.excluded.join(', ') + '); ' + variables.cidrs.filter(c, isCIDR(c) && variables.excluded.exists(e, cidr(e).ip().family() == cidr(c).ip().family() && cidr(e).containsCIDR(c))).join(', ') + ' does'`,
+      },
+      {
+        expression: `variables.domains.all(d, d != ${literal(domain)} && !d.endsWith(${literal(`.${domain}`)})${base ? ` && d != ${literal(base)} && !d.endsWith(${literal(`.${base}`)})` : ''})`,
+        message: rule(
+          'domains-outside-platform',
+          `spec.network.domains may not be the cluster's domain (${domain})${base ? ` or the platform's base domain (${base}), whose <tenant>.${base} each tenant gets` : ''} or lie under it`,
+        ),
+      },
     ],
   };
 }
@@ -194,8 +291,14 @@ export function admissionPolicyDefinitions(settings: AdmissionPolicySettings): P
 }
 
 /** The names of the policies (and of their bindings, which share them). */
-export const admissionPolicyNames = ['bulkhead-tenant-services', 'bulkhead-tenant-ingresses', 'bulkhead-tenant-routes',
-  'bulkhead-tenant-endpoints', 'bulkhead-tenant-volumes', 'bulkhead-tenants'] as const;
+export const admissionPolicyNames = [
+  'bulkhead-tenant-services',
+  'bulkhead-tenant-ingresses',
+  'bulkhead-tenant-routes',
+  'bulkhead-tenant-endpoints',
+  'bulkhead-tenant-volumes',
+  'bulkhead-tenants',
+] as const;
 
 function buildPolicy(definition: PolicyDefinition): KubeObject {
   return {

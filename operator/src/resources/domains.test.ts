@@ -6,8 +6,10 @@ const older = { name: 'acme', creationTimestamp: '2026-01-01T00:00:00Z', domains
 
 describe('tenant domains', () => {
   it('gives every tenant <name>.<baseDomain> and its declared domains', () => {
-    assert.deepEqual(tenantDomains({ name: 'globex', domains: ['globex.com'] }, [], 'tenants.example.com'),
-      { granted: ['globex.tenants.example.com', 'globex.com'], withheld: [] });
+    assert.deepEqual(tenantDomains({ name: 'globex', domains: ['globex.com'] }, [], 'tenants.example.com'), {
+      granted: ['globex.tenants.example.com', 'globex.com'],
+      withheld: [],
+    });
   });
 
   it('withholds from the later tenant a domain the earlier one declared, or one inside or around it', () => {

@@ -8,7 +8,12 @@ const tenant = { name: 'acme', uid: 'uid-1' };
 describe('tenant child metadata', () => {
   it('names the Tenant as controlling owner, so garbage collection and the owner watch follow it', () => {
     assert.deepEqual(ownerReference(tenant), {
-      apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name: 'acme', uid: 'uid-1', controller: true, blockOwnerDeletion: true,
+      apiVersion: 'bulkhead.dev/v1alpha1',
+      kind: 'Tenant',
+      name: 'acme',
+      uid: 'uid-1',
+      controller: true,
+      blockOwnerDeletion: true,
     });
   });
 

@@ -23,7 +23,10 @@ describe('the tenant namespace', () => {
     assert.equal(namespace.metadata.labels?.['bulkhead.dev/tenant'], 'acme');
     assert.equal(namespace.metadata.labels?.['bulkhead.dev/tenant-uid'], 'uid-1');
     assert.equal(namespace.metadata.labels?.['app.kubernetes.io/managed-by'], 'bulkhead');
-    assert.deepEqual(namespace.metadata.ownerReferences?.map((owner) => [owner.kind, owner.uid, owner.controller]), [['Tenant', 'uid-1', true]]);
+    assert.deepEqual(
+      namespace.metadata.ownerReferences?.map((owner) => [owner.kind, owner.uid, owner.controller]),
+      [['Tenant', 'uid-1', true]],
+    );
   });
 
   it('tells the admission policies the allowed host names and whether ExternalName Services are allowed', () => {
@@ -35,12 +38,19 @@ describe('the tenant namespace', () => {
     assert.equal(allowing.metadata.annotations?.['bulkhead.dev/external-name-services'], 'allowed');
   });
 
-  it('is adopted only with this Tenant\'s UID label or owner reference, not by name alone', () => {
+  it("is adopted only with this Tenant's UID label or owner reference, not by name alone", () => {
     assert.equal(belongsToTenant(namespace, tenant), true);
     assert.equal(belongsToTenant(namespace, { name: 'acme', uid: 'uid-2' }), false, 'an earlier Tenant of the same name');
     const foreign = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-acme', labels: { 'bulkhead.dev/tenant': 'acme' } } };
     assert.equal(belongsToTenant(foreign, tenant), false, 'made by someone else, with the tenant label copied');
-    const owned = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-acme', ownerReferences: [{ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name: 'acme', uid: 'uid-1' }] } };
+    const owned = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'tenant-acme',
+        ownerReferences: [{ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name: 'acme', uid: 'uid-1' }],
+      },
+    };
     assert.equal(belongsToTenant(owned, tenant), true);
   });
 });

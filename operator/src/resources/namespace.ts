@@ -5,8 +5,14 @@
  * allow (host names, ExternalName Services).
  */
 import {
-  externalNameServicesAnnotation, ingressDomainsAnnotation, podSecurityAuditLabel, podSecurityEnforceLabel, podSecurityLevel,
-  podSecurityWarnLabel, tenantLabels, tenantUidLabel,
+  externalNameServicesAnnotation,
+  ingressDomainsAnnotation,
+  podSecurityAuditLabel,
+  podSecurityEnforceLabel,
+  podSecurityLevel,
+  podSecurityWarnLabel,
+  tenantLabels,
+  tenantUidLabel,
 } from '../api/labels.js';
 import type { KubeObject } from '../runtime/types.js';
 import { ownerReference, type TenantIdentity } from './meta.js';
@@ -47,6 +53,8 @@ export function buildNamespace(tenant: TenantIdentity, namespace: string, guardr
 
 /** Whether an existing namespace was made by Bulkhead for this tenant (its UID label or owner reference). */
 export function belongsToTenant(namespace: KubeObject, tenant: TenantIdentity): boolean {
-  return namespace.metadata.labels?.[tenantUidLabel] === tenant.uid
-    || (namespace.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.uid);
+  return (
+    namespace.metadata.labels?.[tenantUidLabel] === tenant.uid ||
+    (namespace.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.uid)
+  );
 }

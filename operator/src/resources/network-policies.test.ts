@@ -6,29 +6,50 @@ const tenant = { name: 'acme', uid: 'uid-1' };
 const settings = { ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } };
 const network: TenantNetwork = {
   namespace: 'tenant-acme',
-  egress: [{ cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] }, { cidr: '203.0.113.0/24', except: [] }],
+  egress: [
+    { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] },
+    { cidr: '203.0.113.0/24', except: [] },
+  ],
   database: { address: '10.9.0.5', port: 5432 },
   kms: { address: '10.9.0.6', port: 4566 },
-  ingressPorts: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 'metrics' }],
+  ingressPorts: [
+    { protocol: 'TCP', port: 8080 },
+    { protocol: 'TCP', port: 'metrics' },
+  ],
 };
 
 describe('NetworkPolicies', () => {
   it('puts default-deny first, so no allow exists before the deny it is an exception to', () => {
-    assert.deepEqual(buildNetworkPolicies(tenant, network, settings).map((p) => p.metadata.name),
-      ['default-deny', 'allow-same-namespace', 'allow-dns', 'allow-ingress-controller', 'allow-database', 'allow-kms', 'allow-declared-egress']);
+    assert.deepEqual(
+      buildNetworkPolicies(tenant, network, settings).map((p) => p.metadata.name),
+      [
+        'default-deny',
+        'allow-same-namespace',
+        'allow-dns',
+        'allow-ingress-controller',
+        'allow-database',
+        'allow-kms',
+        'allow-declared-egress',
+      ],
+    );
   });
 
-  it('lets the ingress controller reach only the app\'s Service ports, and not at all without them', () => {
+  it("lets the ingress controller reach only the app's Service ports, and not at all without them", () => {
     const ingress = buildNetworkPolicies(tenant, network, settings).find((p) => p.metadata.name === 'allow-ingress-controller');
     assert.deepEqual((ingress?.spec.ingress as { ports: unknown }[])[0]?.ports, network.ingressPorts);
     const without = buildNetworkPolicies(tenant, { ...network, ingressPorts: [] }, settings);
-    assert.equal(without.find((p) => p.metadata.name === 'allow-ingress-controller'), undefined);
+    assert.equal(
+      without.find((p) => p.metadata.name === 'allow-ingress-controller'),
+      undefined,
+    );
   });
 
   it('writes each declared CIDR with its excepts, and the database and KMS as one address on one port', () => {
     const policies = buildNetworkPolicies(tenant, network, settings);
     const egress = (name: string) => (policies.find((p) => p.metadata.name === name)?.spec.egress as unknown[])[0];
-    assert.deepEqual(egress('allow-declared-egress'), { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }, { ipBlock: { cidr: '203.0.113.0/24' } }] });
+    assert.deepEqual(egress('allow-declared-egress'), {
+      to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }, { ipBlock: { cidr: '203.0.113.0/24' } }],
+    });
     assert.deepEqual(egress('allow-database'), { to: [{ ipBlock: { cidr: '10.9.0.5/32' } }], ports: [{ protocol: 'TCP', port: 5432 }] });
     assert.deepEqual(egress('allow-kms'), { to: [{ ipBlock: { cidr: '10.9.0.6/32' } }], ports: [{ protocol: 'TCP', port: 4566 }] });
   });
@@ -49,12 +70,19 @@ describe('NetworkPolicies', () => {
     assert.deepEqual(same?.spec.egress, [{ to: [{ podSelector: {} }] }]);
   });
 
-  it('selects the DNS pods and the ingress controller by their namespace\'s immutable name label', () => {
+  it("selects the DNS pods and the ingress controller by their namespace's immutable name label", () => {
     const policies = buildNetworkPolicies(tenant, network, settings);
     const dns = policies.find((p) => p.metadata.name === 'allow-dns');
     const [dnsRule] = dns?.spec.egress as { to: unknown[] }[];
-    assert.deepEqual(dnsRule?.to, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+    assert.deepEqual(dnsRule?.to, [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ]);
     const ingress = policies.find((p) => p.metadata.name === 'allow-ingress-controller');
-    assert.deepEqual((ingress?.spec.ingress as { from: unknown }[])[0]?.from, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
+    assert.deepEqual((ingress?.spec.ingress as { from: unknown }[])[0]?.from, [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+    ]);
   });
 });

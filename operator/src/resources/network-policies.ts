@@ -75,30 +75,51 @@ export function buildNetworkPolicies(tenant: TenantIdentity, network: TenantNetw
     policy(tenant, ns, networkPolicyNames.dns, {
       podSelector: allPods,
       policyTypes: ['Egress'],
-      egress: [{
-        to: [{ namespaceSelector: { matchLabels: { [namespaceNameLabel]: settings.dnsNamespace } },
-          podSelector: { matchLabels: settings.dnsPodLabels } }],
-        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-      }],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { [namespaceNameLabel]: settings.dnsNamespace } },
+              podSelector: { matchLabels: settings.dnsPodLabels },
+            },
+          ],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
+      ],
     }),
   ];
   // An empty ports list would mean every port: without app Services there is no allowance at all.
   if (network.ingressPorts.length > 0) {
-    policies.push(policy(tenant, ns, networkPolicyNames.ingressController, {
-      podSelector: allPods,
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [namespaceNameLabel]: settings.ingressNamespace } } }], ports: network.ingressPorts }],
-    }));
+    policies.push(
+      policy(tenant, ns, networkPolicyNames.ingressController, {
+        podSelector: allPods,
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { [namespaceNameLabel]: settings.ingressNamespace } } }],
+            ports: network.ingressPorts,
+          },
+        ],
+      }),
+    );
   }
-  for (const [name, endpoint] of [[networkPolicyNames.database, network.database], [networkPolicyNames.kms, network.kms]] as const) {
+  for (const [name, endpoint] of [
+    [networkPolicyNames.database, network.database],
+    [networkPolicyNames.kms, network.kms],
+  ] as const) {
     if (endpoint) policies.push(policy(tenant, ns, name, endpointEgress(endpoint)));
   }
   if (network.egress.length > 0) {
-    policies.push(policy(tenant, ns, networkPolicyNames.declaredEgress, {
-      podSelector: allPods,
-      policyTypes: ['Egress'],
-      egress: [{ to: network.egress.map(({ cidr, except }) => ({ ipBlock: except.length > 0 ? { cidr, except } : { cidr } })) }],
-    }));
+    policies.push(
+      policy(tenant, ns, networkPolicyNames.declaredEgress, {
+        podSelector: allPods,
+        policyTypes: ['Egress'],
+        egress: [{ to: network.egress.map(({ cidr, except }) => ({ ipBlock: except.length > 0 ? { cidr, except } : { cidr } })) }],
+      }),
+    );
   }
   return policies;
 }

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { buildOperatorAccessBinding } from './operator-access.js';
 
 describe('the operator’s RoleBinding in a tenant namespace', () => {
-  const binding = buildOperatorAccessBinding({ name: 'acme', uid: 'u1' }, 'tenant-acme',
-    { clusterRole: 'bulkhead-operator-tenant', serviceAccount: 'bulkhead-operator', serviceAccountNamespace: 'bulkhead-system' });
+  const binding = buildOperatorAccessBinding({ name: 'acme', uid: 'u1' }, 'tenant-acme', {
+    clusterRole: 'bulkhead-operator-tenant',
+    serviceAccount: 'bulkhead-operator',
+    serviceAccountNamespace: 'bulkhead-system',
+  });
 
   it('binds the fixed ClusterRole to the operator’s ServiceAccount, in the tenant namespace only', () => {
     assert.equal(binding.kind, 'RoleBinding');

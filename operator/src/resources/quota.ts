@@ -65,12 +65,14 @@ export function buildLimitRange(tenant: TenantIdentity, namespace: string, limit
     kind: 'LimitRange',
     metadata: childMeta(tenant, limitRangeName, namespace),
     spec: {
-      limits: [{
-        type: 'Container',
-        defaultRequest: resources(limits.defaultRequest),
-        default: resources(limits.default),
-        max: resources(limits.max),
-      }],
+      limits: [
+        {
+          type: 'Container',
+          defaultRequest: resources(limits.defaultRequest),
+          default: resources(limits.default),
+          max: resources(limits.max),
+        },
+      ],
     },
   };
 }

@@ -2,10 +2,14 @@
 import assert from 'node:assert/strict';
 import { buildOwnerRoleBinding, ownerRoleBindingName } from './rbac.js';
 
-describe('the owners\' RoleBinding', () => {
-  const owners = [{ kind: 'User' as const, name: 'alice@acme.example' }, { kind: 'Group' as const, name: 'acme-admins' }];
-  const binding = buildOwnerRoleBinding({ name: 'acme', uid: 'uid-1' }, 'tenant-acme', owners, 'bulkhead-tenant-owner') as
-    ReturnType<typeof buildOwnerRoleBinding> & { roleRef: unknown; subjects: unknown };
+describe("the owners' RoleBinding", () => {
+  const owners = [
+    { kind: 'User' as const, name: 'alice@acme.example' },
+    { kind: 'Group' as const, name: 'acme-admins' },
+  ];
+  const binding = buildOwnerRoleBinding({ name: 'acme', uid: 'uid-1' }, 'tenant-acme', owners, 'bulkhead-tenant-owner') as ReturnType<
+    typeof buildOwnerRoleBinding
+  > & { roleRef: unknown; subjects: unknown };
 
   it('is a namespaced RoleBinding in the tenant namespace, so the ClusterRole grants nothing elsewhere', () => {
     assert.equal(binding.kind, 'RoleBinding');

@@ -40,7 +40,14 @@ export function deploymentProblem(live: KubeObject | undefined): string | undefi
 }
 
 /** The Deployment's rollout counters, absent ones as the API defaults them (replicas 1, others 0). */
-function rolloutNumbers(deployment: DeploymentLike): Record<string, number> & { generation: number; wanted: number; observedGeneration: number; replicas: number; updatedReplicas: number; availableReplicas: number } {
+function rolloutNumbers(deployment: DeploymentLike): Record<string, number> & {
+  generation: number;
+  wanted: number;
+  observedGeneration: number;
+  replicas: number;
+  updatedReplicas: number;
+  availableReplicas: number;
+} {
   const status = deployment.status ?? {};
   return {
     generation: deployment.metadata.generation ?? 0,

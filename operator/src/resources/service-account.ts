@@ -9,7 +9,10 @@ import { childMeta, type TenantIdentity } from './meta.js';
 
 export const defaultServiceAccountName = 'default';
 
-export function buildDefaultServiceAccount(tenant: TenantIdentity, namespace: string): KubeObject & { automountServiceAccountToken: boolean } {
+export function buildDefaultServiceAccount(
+  tenant: TenantIdentity,
+  namespace: string,
+): KubeObject & { automountServiceAccountToken: boolean } {
   return {
     apiVersion: 'v1',
     kind: 'ServiceAccount',

@@ -41,8 +41,15 @@ describe('the encryption-key ConfigMap', () => {
   const key = { keyId: 'k-1', arn: 'arn:aws:kms:eu-central-1:000000000000:key/k-1', alias: 'alias/bulkhead/acme', region: 'eu-central-1' };
 
   it('names the key, in the tenant namespace, labelled and owned by the Tenant', () => {
-    const map = buildEncryptionConfigMap(tenant, { name: 'acme-encryption-key', namespace: 'tenant-acme' }, key) as { data: Record<string, string> } & ReturnType<typeof buildEncryptionConfigMap>;
-    assert.deepEqual(map.data, { KMS_KEY_ID: 'k-1', KMS_KEY_ARN: key.arn, KMS_KEY_ALIAS: 'alias/bulkhead/acme', KMS_REGION: 'eu-central-1' });
+    const map = buildEncryptionConfigMap(tenant, { name: 'acme-encryption-key', namespace: 'tenant-acme' }, key) as {
+      data: Record<string, string>;
+    } & ReturnType<typeof buildEncryptionConfigMap>;
+    assert.deepEqual(map.data, {
+      KMS_KEY_ID: 'k-1',
+      KMS_KEY_ARN: key.arn,
+      KMS_KEY_ALIAS: 'alias/bulkhead/acme',
+      KMS_REGION: 'eu-central-1',
+    });
     assert.equal(map.kind, 'ConfigMap');
     assert.equal(map.metadata.namespace, 'tenant-acme');
     assert.equal(map.metadata.labels?.['bulkhead.dev/tenant'], 'acme');
@@ -50,7 +57,11 @@ describe('the encryption-key ConfigMap', () => {
   });
 
   it('adds the endpoint only when one is given', () => {
-    const map = buildEncryptionConfigMap(tenant, { name: 'n', namespace: 'tenant-acme' }, { ...key, endpoint: 'http://kms.local:4566' }) as { data: Record<string, string> } & ReturnType<typeof buildEncryptionConfigMap>;
+    const map = buildEncryptionConfigMap(
+      tenant,
+      { name: 'n', namespace: 'tenant-acme' },
+      { ...key, endpoint: 'http://kms.local:4566' },
+    ) as { data: Record<string, string> } & ReturnType<typeof buildEncryptionConfigMap>;
     assert.equal(map.data.KMS_ENDPOINT, 'http://kms.local:4566');
   });
 });

@@ -30,16 +30,25 @@ const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('bas
 
 /** `data` (base64) rather than `stringData`, so the applied object compares equal to the live one. */
 export function buildDatabaseSecret(
-  tenant: TenantIdentity, placement: { name: string; namespace: string; rotation?: string }, credentials: DatabaseCredentials,
+  tenant: TenantIdentity,
+  placement: { name: string; namespace: string; rotation?: string },
+  credentials: DatabaseCredentials,
 ): SecretObject {
   const metadata = childMeta(tenant, placement.name, placement.namespace);
   if (placement.rotation) metadata.annotations = { [passwordRotationAnnotation]: placement.rotation };
   const plain: Record<string, string> = {
-    host: credentials.host, port: String(credentials.port), database: credentials.database,
-    username: credentials.username, password: credentials.password, uri: connectionUri(credentials),
+    host: credentials.host,
+    port: String(credentials.port),
+    database: credentials.database,
+    username: credentials.username,
+    password: credentials.password,
+    uri: connectionUri(credentials),
   };
   return {
-    apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata,
+    type: 'Opaque',
     data: Object.fromEntries(Object.entries(plain).map(([key, value]) => [key, base64(value)])),
   };
 }
@@ -58,11 +67,20 @@ export interface KeyReference {
   endpoint?: string;
 }
 
-export function buildEncryptionConfigMap(tenant: TenantIdentity, placement: { name: string; namespace: string }, key: KeyReference): KubeObject {
+export function buildEncryptionConfigMap(
+  tenant: TenantIdentity,
+  placement: { name: string; namespace: string },
+  key: KeyReference,
+): KubeObject {
   return {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: childMeta(tenant, placement.name, placement.namespace),
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: childMeta(tenant, placement.name, placement.namespace),
     data: {
-      KMS_KEY_ID: key.keyId, KMS_KEY_ARN: key.arn, KMS_KEY_ALIAS: key.alias, KMS_REGION: key.region,
+      KMS_KEY_ID: key.keyId,
+      KMS_KEY_ARN: key.arn,
+      KMS_KEY_ALIAS: key.alias,
+      KMS_REGION: key.region,
       ...(key.endpoint ? { KMS_ENDPOINT: key.endpoint } : {}),
     },
   } as KubeObject;

@@ -10,25 +10,47 @@ const verbsOn = (group: string, resource: string): string[] => rulesFor(group, r
 describe('the tenant-owner ClusterRole', () => {
   it('grants no write on the guardrails: NetworkPolicies, quotas, limits, the Namespace, roles and bindings', () => {
     const guardrails: [string, string][] = [
-      ['networking.k8s.io', 'networkpolicies'], ['', 'resourcequotas'], ['', 'limitranges'], ['', 'namespaces'],
-      ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'],
+      ['networking.k8s.io', 'networkpolicies'],
+      ['', 'resourcequotas'],
+      ['', 'limitranges'],
+      ['', 'namespaces'],
+      ['rbac.authorization.k8s.io', 'roles'],
+      ['rbac.authorization.k8s.io', 'rolebindings'],
     ];
     for (const [group, resource] of guardrails) {
-      assert.deepEqual(verbsOn(group, resource).filter((verb) => writeVerbs.includes(verb)), [], `${group}/${resource}`);
+      assert.deepEqual(
+        verbsOn(group, resource).filter((verb) => writeVerbs.includes(verb)),
+        [],
+        `${group}/${resource}`,
+      );
     }
   });
 
   it('has no wildcard, no escalate, bind or impersonate, and nothing on cluster-scoped RBAC or CRDs', () => {
     for (const rule of tenantOwnerRules) {
       for (const field of [rule.apiGroups, rule.resources, rule.verbs]) assert.ok(!field.includes('*'), JSON.stringify(rule));
-      assert.deepEqual(rule.verbs.filter((verb) => ['escalate', 'bind', 'impersonate'].includes(verb)), [], JSON.stringify(rule));
-      assert.deepEqual(rule.resources.filter((resource) => ['clusterroles', 'clusterrolebindings', 'customresourcedefinitions', 'nodes'].includes(resource)), []);
+      assert.deepEqual(
+        rule.verbs.filter((verb) => ['escalate', 'bind', 'impersonate'].includes(verb)),
+        [],
+        JSON.stringify(rule),
+      );
+      assert.deepEqual(
+        rule.resources.filter((resource) =>
+          ['clusterroles', 'clusterrolebindings', 'customresourcedefinitions', 'nodes'].includes(resource),
+        ),
+        [],
+      );
     }
   });
 
   it('reads only its own Namespace object, and may run workloads and manage their configuration', () => {
     assert.deepEqual(verbsOn('', 'namespaces'), ['get']);
-    for (const [group, resource] of [['apps', 'deployments'], ['', 'pods'], ['', 'secrets'], ['networking.k8s.io', 'ingresses']] as const) {
+    for (const [group, resource] of [
+      ['apps', 'deployments'],
+      ['', 'pods'],
+      ['', 'secrets'],
+      ['networking.k8s.io', 'ingresses'],
+    ] as const) {
       assert.ok(verbsOn(group, resource).includes('create'), `${group}/${resource}`);
     }
   });

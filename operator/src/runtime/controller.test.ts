@@ -80,7 +80,10 @@ describe('Controller', () => {
       calls += 1;
       inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
       mostForOneKey = Math.max(mostForOneKey, inFlight.get(key) ?? 0);
-      mostOverall = Math.max(mostOverall, [...inFlight.values()].reduce((a, b) => a + b, 0));
+      mostOverall = Math.max(
+        mostOverall,
+        [...inFlight.values()].reduce((a, b) => a + b, 0),
+      );
       controller.enqueue(key); // re-added while being processed
       await new Promise((resolve) => setTimeout(resolve, 5));
       inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
@@ -157,12 +160,15 @@ describe('Controller', () => {
     const seen: unknown[] = [];
     const leadership = new AbortController();
     controller = new Controller({
-      name: 'things', logger,
-      reconcile: (_key, context) => { seen.push(context.fence, context.signal.aborted); return Promise.resolve(); },
+      name: 'things',
+      logger,
+      reconcile: (_key, context) => {
+        seen.push(context.fence, context.signal.aborted);
+        return Promise.resolve();
+      },
     });
     controller.start(leadership.signal, fence);
     controller.enqueue('acme');
     await eventually(() => assert.deepEqual(seen, [fence, false]));
   });
 });
-

@@ -139,8 +139,7 @@ export class Controller {
     const reconcileID = randomUUID();
     const logger = this.logger.child({ reconcileID, key });
     const started = performance.now();
-    const observe = (result: ReconcileResult): void =>
-      this.metrics.observeReconcile(result, (performance.now() - started) / 1000);
+    const observe = (result: ReconcileResult): void => this.metrics.observeReconcile(result, (performance.now() - started) / 1000);
     let outcome: ReconcileOutcome | void;
     try {
       logger.debug('Reconciling');

@@ -6,15 +6,31 @@ describe('the leadership fence', () => {
 
   it('runs a destructive act only after the fence confirms, right before it', async () => {
     const order: string[] = [];
-    const fence: LeadershipFence = { confirm: (act) => { order.push(`confirm ${act}`); return Promise.resolve(); } };
-    assert.equal(await destructive(fence, 'drop', () => { order.push('act'); return Promise.resolve(42); }), 42);
+    const fence: LeadershipFence = {
+      confirm: (act) => {
+        order.push(`confirm ${act}`);
+        return Promise.resolve();
+      },
+    };
+    assert.equal(
+      await destructive(fence, 'drop', () => {
+        order.push('act');
+        return Promise.resolve(42);
+      }),
+      42,
+    );
     assert.deepEqual(order, ['confirm drop', 'act']);
   });
 
   it('does not run the act when the fence refuses, and says what was refused', async () => {
     let ran = false;
-    await assert.rejects(destructive(refusing, 'dropping database tenant_a', () => { ran = true; return Promise.resolve(); }),
-      /refused dropping database tenant_a: leadership not confirmed \(the Lease is held by b\)/);
+    await assert.rejects(
+      destructive(refusing, 'dropping database tenant_a', () => {
+        ran = true;
+        return Promise.resolve();
+      }),
+      /refused dropping database tenant_a: leadership not confirmed \(the Lease is held by b\)/,
+    );
     assert.equal(ran, false);
   });
 

@@ -15,7 +15,11 @@ export interface LeadershipFence {
 
 /** The fence refused: this process could not show that it still leads, so `act` did not happen. */
 export class LeadershipNotConfirmed extends Error {
-  constructor(readonly act: string, readonly why: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly act: string,
+    readonly why: string,
+    options?: { cause?: unknown },
+  ) {
     super(`refused ${act}: leadership not confirmed (${why}); the leader will do it`, options);
     this.name = 'LeadershipNotConfirmed';
   }

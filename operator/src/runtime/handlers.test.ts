@@ -6,10 +6,14 @@ import { HighPriority, LowPriority } from './workqueue.js';
 function recordingQueue(): { keys: string[]; priorities: (number | undefined)[]; add(key: string, priority?: number): void } {
   const keys: string[] = [];
   const priorities: (number | undefined)[] = [];
-  return { keys, priorities, add: (key, priority) => {
-    keys.push(key);
-    priorities.push(priority);
-  } };
+  return {
+    keys,
+    priorities,
+    add: (key, priority) => {
+      keys.push(key);
+      priorities.push(priority);
+    },
+  };
 }
 
 describe('event handlers', () => {

@@ -92,9 +92,7 @@ export class HealthServer {
   }
 
   private async runChecks(response: ServerResponse, endpoint: string, checks: Map<string, HealthCheck>): Promise<void> {
-    const results = await Promise.all(
-      [...checks].map(async ([name, check]) => [name, await this.passes(name, check)] as const),
-    );
+    const results = await Promise.all([...checks].map(async ([name, check]) => [name, await this.passes(name, check)] as const));
     const lines = results.map(([name, ok]) => (ok ? `[+]${name} ok` : `[-]${name} failed`));
     const healthy = results.every(([, ok]) => ok);
     lines.push(healthy ? `${endpoint} check passed` : `${endpoint} check failed`);

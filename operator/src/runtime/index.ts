@@ -9,13 +9,7 @@ export { errorMessage } from './errors.js';
 export { controllerOwnerKeys, enqueueHandler, generationChanged, type EnqueueOptions, type OwnerMatch } from './handlers.js';
 export { HealthServer, type HealthCheck, type HealthServerOptions } from './health.js';
 export { Informer, type EventHandler, type InformerOptions } from './informer.js';
-export {
-  ConflictError,
-  LeaderElector,
-  type LeaderElectionRecord,
-  type LeaderElectorOptions,
-  type LeaseLock,
-} from './leader-election.js';
+export { ConflictError, LeaderElector, type LeaderElectionRecord, type LeaderElectorOptions, type LeaseLock } from './leader-election.js';
 export { createLogger, errorFields, type Logger, type LoggerOptions } from './logging.js';
 export {
   RuntimeMetrics,

@@ -181,7 +181,9 @@ describe('Informer', () => {
   it('tells handlers which adds came with the initial list and which are new', async () => {
     server.put('listed');
     const adds: string[] = [];
-    const flagging: EventHandler<Thing> = { onAdd: (object, initial) => adds.push(`${object.metadata.name} ${initial ? 'initial' : 'new'}`) };
+    const flagging: EventHandler<Thing> = {
+      onAdd: (object, initial) => adds.push(`${object.metadata.name} ${initial ? 'initial' : 'new'}`),
+    };
     startInformer().addEventHandler(flagging);
     informer.start();
     await eventually(() => assert.equal(server.watches.length, 1));
@@ -190,9 +192,17 @@ describe('Informer', () => {
     server.put('missed');
     server.current().emit({ type: 'ERROR', status: { code: 410, reason: 'Expired', message: 'too old resource version' } });
     await eventually(() => assert.equal(server.watches.length, 2));
-    informer.addEventHandler({ onAdd: (object, initial) => adds.push(`late handler: ${object.metadata.name} ${initial ? 'initial' : 'new'}`) });
-    assert.deepEqual(adds, ['listed initial', 'watched new', 'missed new',
-      'late handler: listed initial', 'late handler: missed initial', 'late handler: watched initial']);
+    informer.addEventHandler({
+      onAdd: (object, initial) => adds.push(`late handler: ${object.metadata.name} ${initial ? 'initial' : 'new'}`),
+    });
+    assert.deepEqual(adds, [
+      'listed initial',
+      'watched new',
+      'missed new',
+      'late handler: listed initial',
+      'late handler: missed initial',
+      'late handler: watched initial',
+    ]);
   });
 
   it('reconnects with backoff after a watch error, from the same resourceVersion', async () => {
@@ -296,12 +306,18 @@ describe('Informer', () => {
   });
 
   it('drops managedFields, and what its transform drops, before the cache and the handlers see an object', async () => {
-    const managed = (object: Thing): Thing => ({ ...object, metadata: { ...object.metadata, managedFields: [{ manager: 'kubectl', fieldsV1: {} }] } as Thing['metadata'] });
+    const managed = (object: Thing): Thing => ({
+      ...object,
+      metadata: { ...object.metadata, managedFields: [{ manager: 'kubectl', fieldsV1: {} }] } as Thing['metadata'],
+    });
     const listed = managed(server.put('a', 'listed'));
     server.objects.set('a', listed);
     const seen: Thing[] = [];
     informer = new Informer<Thing>({
-      name: 'things', listerWatcher: server, logger, backoff,
+      name: 'things',
+      listerWatcher: server,
+      logger,
+      backoff,
       transform: (object) => ({ ...object, data: object.data?.toUpperCase() }),
     });
     informer.addEventHandler({ onAdd: (object) => seen.push(object), onUpdate: (_, object) => seen.push(object) });
@@ -309,7 +325,10 @@ describe('Informer', () => {
     await eventually(() => assert.equal(server.watches.length, 1));
     server.current().emit({ type: 'MODIFIED', object: managed(server.put('a', 'watched')) });
     await eventually(() => assert.equal(informer.store.get('a')?.data, 'WATCHED'));
-    assert.deepEqual(seen.map((object) => object.data), ['LISTED', 'WATCHED']);
+    assert.deepEqual(
+      seen.map((object) => object.data),
+      ['LISTED', 'WATCHED'],
+    );
     for (const object of [...seen, informer.store.get('a')]) assert.equal(object && 'managedFields' in object.metadata, false);
     assert.equal('managedFields' in listed.metadata, true, 'the listed object itself is not modified');
   });

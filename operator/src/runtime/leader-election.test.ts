@@ -128,7 +128,10 @@ describe('LeaderElector', () => {
     const leader = a.elector.isLeader() ? 'a' : 'b';
     for (let sample = 0; sample < 10; sample += 1) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.deepEqual([a, b].filter((c) => c.elector.isLeader()).map((c) => c.elector.getLeader()), [leader]);
+      assert.deepEqual(
+        [a, b].filter((c) => c.elector.isLeader()).map((c) => c.elector.getLeader()),
+        [leader],
+      );
     }
     await eventually(() => assert.deepEqual([a.leaders, b.leaders], [[leader], [leader]]));
     assert.deepEqual(lease.holders, [leader]);
@@ -173,7 +176,10 @@ describe('LeaderElector', () => {
   describe('as the leadership fence', () => {
     // Wide enough that a busy machine's event-loop lag never looks like a missed renewal.
     const timings = { leaseDurationMs: 1_500, renewDeadlineMs: 500 };
-    const refused = (why: RegExp) => (error: unknown): boolean => error instanceof LeadershipNotConfirmed && why.test(error.message);
+    const refused =
+      (why: RegExp) =>
+      (error: unknown): boolean =>
+        error instanceof LeadershipNotConfirmed && why.test(error.message);
 
     async function leader(): Promise<Candidate> {
       const a = campaign('a', timings);

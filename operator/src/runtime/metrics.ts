@@ -67,8 +67,8 @@ export interface RuntimeMetricsOptions {
 
 /** controller-runtime's reconcile_time_seconds buckets. */
 const reconcileBuckets = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1,
-  1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5,
+  5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
 /** Waits for a provider's turn: none, a fraction of a KMS spacing, up to the longest a reconcile waits. */
 const providerWaitBuckets = [0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30];
@@ -196,16 +196,23 @@ export class RuntimeMetrics {
     if (this.providerMetrics) return this.providerMetrics;
     const registers = [this.registry];
     const waits = new Histogram({
-      name: 'bulkhead_provider_wait_seconds', help: 'Time a provider request waited for its turn (KMS pacer) or a connection (PostgreSQL bound), by provider, region and operation.',
-      labelNames: ['provider', 'region', 'operation'], buckets: providerWaitBuckets, registers,
+      name: 'bulkhead_provider_wait_seconds',
+      help: 'Time a provider request waited for its turn (KMS pacer) or a connection (PostgreSQL bound), by provider, region and operation.',
+      labelNames: ['provider', 'region', 'operation'],
+      buckets: providerWaitBuckets,
+      registers,
     });
     const throttles = new Counter({
-      name: 'bulkhead_provider_throttled_total', help: 'Provider requests throttled, by provider, region, operation and by whom (provider: the provider refused; pacer: the operator held it back).',
-      labelNames: ['provider', 'region', 'operation', 'by'], registers,
+      name: 'bulkhead_provider_throttled_total',
+      help: 'Provider requests throttled, by provider, region, operation and by whom (provider: the provider refused; pacer: the operator held it back).',
+      labelNames: ['provider', 'region', 'operation', 'by'],
+      registers,
     });
     const rates = new Gauge({
-      name: 'bulkhead_kms_request_rate', help: 'Requests per second the operator allows itself now, per KMS region and operation (its budget, or less after a throttle).',
-      labelNames: ['region', 'operation'], registers,
+      name: 'bulkhead_kms_request_rate',
+      help: 'Requests per second the operator allows itself now, per KMS region and operation (its budget, or less after a throttle).',
+      labelNames: ['region', 'operation'],
+      registers,
     });
     this.providerMetrics = {
       kmsPacer: (region) => ({
@@ -214,7 +221,9 @@ export class RuntimeMetrics {
         throttled: (operation) => throttles.inc({ provider: 'kms', region, operation, by: 'provider' }),
         setRate: (operation, perSecond) => rates.set({ region, operation }, perSecond),
       }),
-      connectionWaits: (region) => ({ observeWait: (operation, seconds) => waits.observe({ provider: 'postgres', region, operation }, seconds) }),
+      connectionWaits: (region) => ({
+        observeWait: (operation, seconds) => waits.observe({ provider: 'postgres', region, operation }, seconds),
+      }),
     };
     return this.providerMetrics;
   }

@@ -46,12 +46,18 @@ describe('Pacer', () => {
     const clock = new FakeClock();
     const sleeps: number[] = [];
     // Sleeps that do not move the clock: every caller reserves at the same instant.
-    const paced = pacer(clock, { maxWaitMs: 60_000, sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); } });
+    const paced = pacer(clock, {
+      maxWaitMs: 60_000,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
     await Promise.all(Array.from({ length: 5 }, () => paced.acquire('CreateKey')));
     assert.deepEqual(sleeps, [200, 400, 600, 800]);
   });
 
-  it('keeps kinds apart: one kind\'s queue does not delay another', async () => {
+  it("keeps kinds apart: one kind's queue does not delay another", async () => {
     const clock = new FakeClock();
     const paced = pacer(clock, { maxWaitMs: 60_000 });
     await sendTimes(clock, paced, 'CreateKey', 3);
@@ -69,7 +75,13 @@ describe('Pacer', () => {
   it('refuses a caller whose turn is further than maxWaitMs, without taking a turn, and says how long to wait', async () => {
     const clock = new FakeClock();
     const sleeps: number[] = [];
-    const paced = pacer(clock, { maxWaitMs: 1_000, sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); } });
+    const paced = pacer(clock, {
+      maxWaitMs: 1_000,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => paced.acquire('CreateKey')));
     const refused = results.flatMap((r): unknown[] => (r.status === 'rejected' ? [r.reason as unknown] : []));
     // Turns at 0, 200, ..., 1000 ms fit in the wait; the rest are refused.
@@ -113,7 +125,14 @@ describe('Pacer', () => {
     // The first sleep blocks until released, so a throttle can arrive while the caller waits.
     const sleep = (ms: number): Promise<void> => {
       sleeps.push(ms);
-      if (sleeps.length === 1) return new Promise<void>((resolve) => (release = () => { clock.time += ms; resolve(); }));
+      if (sleeps.length === 1)
+        return new Promise<void>(
+          (resolve) =>
+            (release = () => {
+              clock.time += ms;
+              resolve();
+            }),
+        );
       clock.time += ms;
       return Promise.resolve();
     };
@@ -158,6 +177,13 @@ describe('Pacer', () => {
     await paced.acquire('CreateKey');
     await assert.rejects(paced.acquire('CreateKey'), PacerBusy);
     paced.throttled('CreateKey');
-    assert.deepEqual(seen, ['rate CreateKey 5', 'rate CreateAlias 5', 'wait CreateKey 0', 'refused CreateKey', 'throttled CreateKey', 'rate CreateKey 2.5']);
+    assert.deepEqual(seen, [
+      'rate CreateKey 5',
+      'rate CreateAlias 5',
+      'wait CreateKey 0',
+      'refused CreateKey',
+      'throttled CreateKey',
+      'rate CreateKey 2.5',
+    ]);
   });
 });

@@ -24,7 +24,10 @@ export interface PacerMetrics {
 }
 
 export const noopPacerMetrics: PacerMetrics = {
-  observeWait: () => undefined, refused: () => undefined, throttled: () => undefined, setRate: () => undefined,
+  observeWait: () => undefined,
+  refused: () => undefined,
+  throttled: () => undefined,
+  setRate: () => undefined,
 };
 
 export interface PacerOptions {
@@ -48,7 +51,10 @@ export const floorShareOfBudget = 0.1;
 
 /** The caller's turn is further away than the pacer lets anyone wait: try again after `retryAfterMs`. */
 export class PacerBusy extends Error {
-  constructor(readonly kind: string, readonly retryAfterMs: number) {
+  constructor(
+    readonly kind: string,
+    readonly retryAfterMs: number,
+  ) {
     super(`${kind}: the request budget is spent for the next ${(retryAfterMs / 1000).toFixed(1)} s`);
     this.name = 'PacerBusy';
   }
@@ -79,7 +85,11 @@ export class Pacer {
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleepUnlessAborted;
     for (const [kind, budget] of Object.entries(options.budgets)) {
-      this.buckets.set(kind, { budget, tokens: new TokenBucket({ rate: budget, burst: options.burst ?? 1, now: this.now }), generation: 0 });
+      this.buckets.set(kind, {
+        budget,
+        tokens: new TokenBucket({ rate: budget, burst: options.burst ?? 1, now: this.now }),
+        generation: 0,
+      });
       this.metrics.setRate(kind, budget);
     }
   }

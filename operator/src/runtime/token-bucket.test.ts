@@ -3,7 +3,12 @@ import { TokenBucket } from './token-bucket.js';
 
 function bucketAt(rate: number, burst: number): { bucket: TokenBucket; advance: (ms: number) => void } {
   let time = 5_000;
-  return { bucket: new TokenBucket({ rate, burst, now: () => time }), advance: (ms) => { time += ms; } };
+  return {
+    bucket: new TokenBucket({ rate, burst, now: () => time }),
+    advance: (ms) => {
+      time += ms;
+    },
+  };
 }
 
 describe('TokenBucket', () => {

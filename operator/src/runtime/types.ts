@@ -52,8 +52,7 @@ export interface Status {
  * ERROR carries the Status the server sent instead of an object.
  */
 export type WatchEvent<T extends KubeObject> =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T }
-  | { type: 'ERROR'; status: Status };
+  { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: T } | { type: 'ERROR'; status: Status };
 
 export interface ListOptions {
   limit: number;

@@ -118,10 +118,14 @@ export class WorkQueue {
       return;
     }
     if (pending) clearTimeout(pending.timer);
-    const delayed: Delayed = { readyAt, priority: Math.max(pending?.priority ?? priority, priority), timer: setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key, delayed.priority);
-    }, delayMs) };
+    const delayed: Delayed = {
+      readyAt,
+      priority: Math.max(pending?.priority ?? priority, priority),
+      timer: setTimeout(() => {
+        this.delayed.delete(key);
+        this.add(key, delayed.priority);
+      }, delayMs),
+    };
     this.delayed.set(key, delayed);
   }
 

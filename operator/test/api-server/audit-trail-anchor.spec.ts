@@ -13,12 +13,25 @@ import { allRecords, bulkheadAuditTrail, createTrailDatabase, withSuperuser, typ
 import { runId } from './support.js';
 
 const entry = (index: number): AuditEntry => ({
-  time: new Date(), phase: 'outcome', actorId: 'token:anchor-spec', actorRole: 'platform-admin', method: 'PATCH',
-  route: '/v1/tenants/{name}', tenant: 'acme', requestId: `anchor-${index}`, outcome: { status: 200, problemType: null },
+  time: new Date(),
+  phase: 'outcome',
+  actorId: 'token:anchor-spec',
+  actorRole: 'platform-admin',
+  method: 'PATCH',
+  route: '/v1/tenants/{name}',
+  tenant: 'acme',
+  requestId: `anchor-${index}`,
+  outcome: { status: 200, problemType: null },
   changes: [{ field: 'plan', value: index % 2 === 0 ? 'standard' : 'enterprise' }],
 });
 
-interface VerifyJson { intact: boolean; verified: number; headId: number; headHash: string; expectedHead?: { hash: string; foundAt: number | null } }
+interface VerifyJson {
+  intact: boolean;
+  verified: number;
+  headId: number;
+  headHash: string;
+  expectedHead?: { hash: string; foundAt: number | null };
+}
 
 describe('anchoring the audit trail head (bulkhead audit-trail verify --expect-head)', function () {
   let database: TrailDatabase;
@@ -75,11 +88,18 @@ describe('anchoring the audit trail head (bulkhead audit-trail verify --expect-h
     const head = records.at(-1)!;
     await asSuperuser([{ text: `DELETE FROM ${auditTrailTable} WHERE id > 6` }]);
     const unanchored = await verifyJson();
-    assert.deepEqual([unanchored.code, unanchored.result.intact, unanchored.result.verified], [0, true, 6], 'a shorter chain is still a sound chain');
+    assert.deepEqual(
+      [unanchored.code, unanchored.result.intact, unanchored.result.verified],
+      [0, true, 6],
+      'a shorter chain is still a sound chain',
+    );
 
     const text = await bulkheadAuditTrail(database.apiUrl, 'verify', '--expect-head', head.hash);
     assert.equal(text.code, 1, text.stdout);
-    assert.match(text.stdout, new RegExp(`^Audit trail BROKEN: the expected head ${head.hash} is not in the chain: the records up to it were deleted`));
+    assert.match(
+      text.stdout,
+      new RegExp(`^Audit trail BROKEN: the expected head ${head.hash} is not in the chain: the records up to it were deleted`),
+    );
     assert.match(text.stdout, new RegExp(`head is record 6 with hash ${records[5]!.hash}`), 'prints the current head');
     const json = await verifyJson('--expect-head', head.hash);
     assert.equal(json.code, 1);
@@ -94,14 +114,20 @@ describe('anchoring the audit trail head (bulkhead audit-trail verify --expect-h
     const statements = records.slice(1).map((record: AuditRecord) => {
       const edited = record.id === 2 ? { ...record, outcome: { status: 403, problemType: 'forbidden' } } : record;
       const hash = recordHash(record.id, previousHash, edited);
-      const statement = { text: `UPDATE ${auditTrailTable} SET status = $1, problem_type = $2, previous_hash = $3, hash = $4 WHERE id = $5`,
-        values: [edited.outcome?.status, edited.outcome?.problemType, previousHash, hash, record.id] };
+      const statement = {
+        text: `UPDATE ${auditTrailTable} SET status = $1, problem_type = $2, previous_hash = $3, hash = $4 WHERE id = $5`,
+        values: [edited.outcome?.status, edited.outcome?.problemType, previousHash, hash, record.id],
+      };
       previousHash = hash;
       return statement;
     });
     await asSuperuser(statements);
     const unanchored = await verifyJson();
-    assert.deepEqual([unanchored.code, unanchored.result.intact, unanchored.result.verified], [0, true, records.length], 'the rewritten chain is consistent');
+    assert.deepEqual(
+      [unanchored.code, unanchored.result.intact, unanchored.result.verified],
+      [0, true, records.length],
+      'the rewritten chain is consistent',
+    );
     assert.notEqual(unanchored.result.headHash, head.hash);
 
     const anchored = await verifyJson('--expect-head', head.hash);

@@ -47,8 +47,10 @@ export async function withSuperuser<T>(database: string, action: (client: pg.Cli
 /** Runs `bulkhead audit-trail <args>` as a child process against `url`; never throws on a non-zero exit. */
 export async function bulkheadAuditTrail(url: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bulkheadBin, 'audit-trail', ...args],
-      { env: { ...process.env, BULKHEAD_AUDIT_TRAIL_URL: url }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [bulkheadBin, 'audit-trail', ...args], {
+      env: { ...process.env, BULKHEAD_AUDIT_TRAIL_URL: url },
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -72,11 +74,15 @@ export async function createTrailDatabase(name: string, options: { init?: boolea
     if (init.code !== 0) throw new Error(`bulkhead audit-trail init failed: ${init.stderr}`);
   }
   return {
-    database: name, apiRole, apiUrl: urlFor(apiRole, apiPassword, name), superuserUrl,
-    drop: () => withSuperuser('postgres', async (client) => {
-      await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
-      await client.query(`DROP ROLE IF EXISTS ${quoteIdentifier(apiRole)}`);
-    }),
+    database: name,
+    apiRole,
+    apiUrl: urlFor(apiRole, apiPassword, name),
+    superuserUrl,
+    drop: () =>
+      withSuperuser('postgres', async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+        await client.query(`DROP ROLE IF EXISTS ${quoteIdentifier(apiRole)}`);
+      }),
   };
 }
 

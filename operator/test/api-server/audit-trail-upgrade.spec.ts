@@ -41,9 +41,16 @@ const formatOneSchema = [
 ];
 
 const entry = (index: number): AuditEntry => ({
-  time: new Date(), phase: index % 2 === 1 ? 'attempt' : 'outcome', actorId: 'token:upgrade-spec', actorRole: 'sales-ops', method: 'PATCH',
-  route: '/v1/tenants/{name}', tenant: 'acme', requestId: `upgrade-${Math.ceil(index / 2)}`,
-  outcome: index % 2 === 1 ? null : { status: 200, problemType: null }, changes: index % 2 === 1 ? null : [{ field: 'suspended', value: true }],
+  time: new Date(),
+  phase: index % 2 === 1 ? 'attempt' : 'outcome',
+  actorId: 'token:upgrade-spec',
+  actorRole: 'sales-ops',
+  method: 'PATCH',
+  route: '/v1/tenants/{name}',
+  tenant: 'acme',
+  requestId: `upgrade-${Math.ceil(index / 2)}`,
+  outcome: index % 2 === 1 ? null : { status: 200, problemType: null },
+  changes: index % 2 === 1 ? null : [{ field: 'suspended', value: true }],
 });
 
 /** What an API from before format 2 does: the thirteen columns it knew, hashed as format 1, under the append lock. */
@@ -53,14 +60,31 @@ async function appendAsFormatOne(url: string, index: number): Promise<void> {
   try {
     await client.query('BEGIN');
     await client.query("SELECT pg_advisory_xact_lock('bulkhead_api_audit_trail'::regclass::oid::bigint)");
-    const head = (await client.query<{ id: string; hash: string }>('SELECT id, hash FROM bulkhead_api_audit_trail ORDER BY id DESC LIMIT 1')).rows[0];
+    const head = (
+      await client.query<{ id: string; hash: string }>('SELECT id, hash FROM bulkhead_api_audit_trail ORDER BY id DESC LIMIT 1')
+    ).rows[0];
     const id = Number(head?.id ?? 0) + 1;
     const previousHash = head?.hash ?? genesisHash;
     const record = { ...entry(index), format: 1 as const };
-    await client.query(`INSERT INTO bulkhead_api_audit_trail (id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id,
+    await client.query(
+      `INSERT INTO bulkhead_api_audit_trail (id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id,
       status, problem_type, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [id, record.time, record.phase, record.actorId, record.actorRole, record.method, record.route, record.tenant, record.requestId,
-      record.outcome?.status ?? null, record.outcome?.problemType ?? null, previousHash, recordHash(id, previousHash, record)]);
+      [
+        id,
+        record.time,
+        record.phase,
+        record.actorId,
+        record.actorRole,
+        record.method,
+        record.route,
+        record.tenant,
+        record.requestId,
+        record.outcome?.status ?? null,
+        record.outcome?.problemType ?? null,
+        previousHash,
+        recordHash(id, previousHash, record),
+      ],
+    );
     await client.query('COMMIT');
   } finally {
     await client.end();
@@ -86,7 +110,10 @@ describe('upgrading an audit trail written before record format 2', function () 
   it('keeps the API from starting on the old table, naming the command that upgrades it', async function () {
     const trail = new PgAuditTrail({ url: database.apiUrl, allowExitOnIdle: true });
     try {
-      await assert.rejects(trail.ensureSchema(), /predates record format 2 and this role cannot upgrade it .*upgrade it as its owner with `bulkhead audit-trail init`/);
+      await assert.rejects(
+        trail.ensureSchema(),
+        /predates record format 2 and this role cannot upgrade it .*upgrade it as its owner with `bulkhead audit-trail init`/,
+      );
     } finally {
       await trail.close();
     }
@@ -108,7 +135,10 @@ describe('upgrading an audit trail written before record format 2', function () 
       await trail.append(entry(6));
       await appendAsFormatOne(database.apiUrl, 7);
       const records = await allRecords(trail);
-      assert.deepEqual(records.map((record) => record.format), [1, 1, 1, 1, 2, 2, 1]);
+      assert.deepEqual(
+        records.map((record) => record.format),
+        [1, 1, 1, 1, 2, 2, 1],
+      );
       assert.deepEqual(records[5]?.changes, [{ field: 'suspended', value: true }]);
     } finally {
       await trail.close();

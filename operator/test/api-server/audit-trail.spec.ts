@@ -16,7 +16,14 @@ import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
 import { verifyChain } from '../../src/api-server/audit-trail/verify.js';
 import type { TenantStore } from '../../src/api-server/tenant-store.js';
 import { prepareCluster } from '../support/setup.js';
-import { allRecords, bulkheadAuditTrail, createTrailDatabase, recordsOfCall, withSuperuser, type TrailDatabase } from './audit-trail-database.js';
+import {
+  allRecords,
+  bulkheadAuditTrail,
+  createTrailDatabase,
+  recordsOfCall,
+  withSuperuser,
+  type TrailDatabase,
+} from './audit-trail-database.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type Reply, type RunningApi } from './support.js';
 
 /** Outcome records are written once the response is sent; wait for them rather than for a fixed time. */
@@ -61,28 +68,71 @@ describe('the onboarding API audit trail', function () {
   });
 
   it('records create, patch, a refused patch and delete with actor, route, tenant, request id and outcome; reads not at all', async function () {
-    const create = { reply: await call(api, 'POST', '/v1/tenants', { token: tokens.sales, body: newTenant(tenantName), headers: { 'idempotency-key': key() } }),
-      method: 'POST', route: '/v1/tenants', actor: 'token:trail-sales', role: 'sales-ops', status: 202, problem: null, attemptTenant: null,
+    const create = {
+      reply: await call(api, 'POST', '/v1/tenants', {
+        token: tokens.sales,
+        body: newTenant(tenantName),
+        headers: { 'idempotency-key': key() },
+      }),
+      method: 'POST',
+      route: '/v1/tenants',
+      actor: 'token:trail-sales',
+      role: 'sales-ops',
+      status: 202,
+      problem: null,
+      attemptTenant: null,
       changes: [
-        { field: 'database.deletionPolicy', value: 'Retain' }, { field: 'displayName', value: `Tenant ${tenantName}` },
-        { field: 'encryption.keyRotation', value: true }, { field: 'owners', value: [{ kind: 'Group', name: `${tenantName}-admins` }] },
-        { field: 'plan', value: 'standard' }, { field: 'region', value: 'eu-central-1' }, { field: 'suspended', value: false },
-      ] };
+        { field: 'database.deletionPolicy', value: 'Retain' },
+        { field: 'displayName', value: `Tenant ${tenantName}` },
+        { field: 'encryption.keyRotation', value: true },
+        { field: 'owners', value: [{ kind: 'Group', name: `${tenantName}-admins` }] },
+        { field: 'plan', value: 'standard' },
+        { field: 'region', value: 'eu-central-1' },
+        { field: 'suspended', value: false },
+      ],
+    };
     assert.equal((await call(api, 'GET', `/v1/tenants/${tenantName}`, { token: tokens.admin })).status, 200);
     assert.equal((await call(api, 'GET', '/v1/tenants', { token: tokens.auditor })).status, 200);
     const calls = [
       create,
-      { reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.sales, body: { suspended: true } }),
-        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-sales', role: 'sales-ops', status: 200, problem: null, attemptTenant: tenantName,
-        changes: [{ field: 'suspended', value: true }] },
-      { reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.auditor, body: { suspended: false } }),
-        method: 'PATCH', route: '/v1/tenants/{name}', actor: 'token:trail-auditor', role: 'auditor', status: 403, problem: 'forbidden', attemptTenant: tenantName,
-        changes: [] },
-      { reply: await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Retain`, { token: tokens.admin }),
-        method: 'DELETE', route: '/v1/tenants/{name}', actor: 'token:trail-admin', role: 'platform-admin', status: 202, problem: null, attemptTenant: tenantName,
-        changes: [{ field: 'database.deletionPolicy', value: 'Retain' }] },
+      {
+        reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.sales, body: { suspended: true } }),
+        method: 'PATCH',
+        route: '/v1/tenants/{name}',
+        actor: 'token:trail-sales',
+        role: 'sales-ops',
+        status: 200,
+        problem: null,
+        attemptTenant: tenantName,
+        changes: [{ field: 'suspended', value: true }],
+      },
+      {
+        reply: await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: tokens.auditor, body: { suspended: false } }),
+        method: 'PATCH',
+        route: '/v1/tenants/{name}',
+        actor: 'token:trail-auditor',
+        role: 'auditor',
+        status: 403,
+        problem: 'forbidden',
+        attemptTenant: tenantName,
+        changes: [],
+      },
+      {
+        reply: await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Retain`, { token: tokens.admin }),
+        method: 'DELETE',
+        route: '/v1/tenants/{name}',
+        actor: 'token:trail-admin',
+        role: 'platform-admin',
+        status: 202,
+        problem: null,
+        attemptTenant: tenantName,
+        changes: [{ field: 'database.deletionPolicy', value: 'Retain' }],
+      },
     ];
-    assert.deepEqual(calls.map((c) => c.reply.status), calls.map((c) => c.status));
+    assert.deepEqual(
+      calls.map((c) => c.reply.status),
+      calls.map((c) => c.status),
+    );
 
     const records = await waitForRecords(trail, calls.length * 2);
     assert.equal(records.length, calls.length * 2, 'one attempt and one outcome per mutating call, nothing for reads');
@@ -90,11 +140,17 @@ describe('the onboarding API audit trail', function () {
       const requestId = expected.reply.headers.get('x-request-id');
       assert.match(requestId ?? '', /^[0-9a-f-]{36}$/);
       const mine = records.filter((r) => r.requestId === requestId);
-      assert.deepEqual(mine.map((r) => r.phase), ['attempt', 'outcome'], `records of ${expected.method} ${expected.status}`);
+      assert.deepEqual(
+        mine.map((r) => r.phase),
+        ['attempt', 'outcome'],
+        `records of ${expected.method} ${expected.status}`,
+      );
       const [attempt, outcome] = mine as [AuditRecord, AuditRecord];
       for (const record of mine) {
-        assert.deepEqual({ actor: record.actorId, role: record.actorRole, method: record.method, route: record.route },
-          { actor: expected.actor, role: expected.role, method: expected.method, route: expected.route });
+        assert.deepEqual(
+          { actor: record.actorId, role: record.actorRole, method: record.method, route: record.route },
+          { actor: expected.actor, role: expected.role, method: expected.method, route: expected.route },
+        );
       }
       assert.equal(attempt.outcome, null);
       assert.equal(attempt.changes, null, 'an attempt is written before anything changes');
@@ -102,24 +158,37 @@ describe('the onboarding API audit trail', function () {
       assert.equal(outcome.tenant, tenantName);
       assert.deepEqual(outcome.outcome, { status: expected.status, problemType: expected.problem });
       assert.deepEqual(outcome.changes, expected.changes, `changes of ${expected.method} ${expected.status}`);
-      assert.deepEqual(mine.map((r) => r.format), [2, 2]);
+      assert.deepEqual(
+        mine.map((r) => r.format),
+        [2, 2],
+      );
       assert.ok(outcome.id > attempt.id);
     }
-    const rows = await withSuperuser(database.database, (client) => client.query(`SELECT row_to_json(t)::text AS row FROM ${auditTrailTable} t`));
-    for (const token of Object.values(tokens)) assert.ok(!rows.rows.some((r: { row: string }) => r.row.includes(token)), 'no token in the trail');
+    const rows = await withSuperuser(database.database, (client) =>
+      client.query(`SELECT row_to_json(t)::text AS row FROM ${auditTrailTable} t`),
+    );
+    for (const token of Object.values(tokens))
+      assert.ok(!rows.rows.some((r: { row: string }) => r.row.includes(token)), 'no token in the trail');
   });
 
   it('records the platform fields an admin set, the new plan, and chart values by key only; an idempotent replay changes nothing', async function () {
     const name = `${tenantName}-admin`;
-    const body = newTenant(name, { app: { version: '1.4.2', values: { featureFlags: { beta: 'on-for-trail-spec' } } },
-      network: { allowEgressCIDRs: ['203.0.113.0/24', '198.51.100.0/24'] }, database: { deletionPolicy: 'Delete' } });
+    const body = newTenant(name, {
+      app: { version: '1.4.2', values: { featureFlags: { beta: 'on-for-trail-spec' } } },
+      network: { allowEgressCIDRs: ['203.0.113.0/24', '198.51.100.0/24'] },
+      database: { deletionPolicy: 'Delete' },
+    });
     const idempotencyKey = key();
     const created = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body, headers: { 'idempotency-key': idempotencyKey } });
     const replayed = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body, headers: { 'idempotency-key': idempotencyKey } });
     const moved = await call(api, 'PATCH', `/v1/tenants/${name}`, { token: tokens.admin, body: { plan: 'enterprise' } });
     try {
-      assert.deepEqual([created.status, replayed.status, replayed.headers.get('idempotent-replayed'), moved.status], [202, 202, 'true', 200]);
-      const outcome = async (reply: Reply) => (await recordsOfCall(trail, reply.headers.get('x-request-id')!)).find((r) => r.phase === 'outcome');
+      assert.deepEqual(
+        [created.status, replayed.status, replayed.headers.get('idempotent-replayed'), moved.status],
+        [202, 202, 'true', 200],
+      );
+      const outcome = async (reply: Reply) =>
+        (await recordsOfCall(trail, reply.headers.get('x-request-id')!)).find((r) => r.phase === 'outcome');
       const changes = new Map((await outcome(created))?.changes?.map((change) => [change.field, change.value]));
       assert.deepEqual(changes.get('network.allowEgressCIDRs'), ['203.0.113.0/24', '198.51.100.0/24']);
       assert.equal(changes.get('app.version'), '1.4.2');
@@ -127,7 +196,9 @@ describe('the onboarding API audit trail', function () {
       assert.deepEqual(changes.get('app.values'), ['featureFlags']);
       assert.deepEqual((await outcome(replayed))?.changes, []);
       assert.deepEqual((await outcome(moved))?.changes, [{ field: 'plan', value: 'enterprise' }]);
-      const rows = await withSuperuser(database.database, (client) => client.query(`SELECT row_to_json(t)::text AS row FROM ${auditTrailTable} t`));
+      const rows = await withSuperuser(database.database, (client) =>
+        client.query(`SELECT row_to_json(t)::text AS row FROM ${auditTrailTable} t`),
+      );
       assert.ok(!rows.rows.some((r: { row: string }) => r.row.includes('on-for-trail-spec')), 'no chart value in the trail');
     } finally {
       const tenant = await fixture.tenants.get(name);
@@ -140,8 +211,13 @@ describe('the onboarding API audit trail', function () {
     const reply = await call(api, 'POST', '/v1/tenants', { token: tokens.sales, raw: '{"name": ', headers: { 'idempotency-key': key() } });
     assert.equal(reply.status, 400);
     const records = (await waitForRecords(trail, before + 2)).slice(before);
-    assert.deepEqual(records.map((r) => [r.phase, r.tenant, r.outcome]),
-      [['attempt', null, null], ['outcome', null, { status: 400, problemType: 'malformed-json' }]]);
+    assert.deepEqual(
+      records.map((r) => [r.phase, r.tenant, r.outcome]),
+      [
+        ['attempt', null, null],
+        ['outcome', null, { status: 400, problemType: 'malformed-json' }],
+      ],
+    );
   });
 
   it('keeps one unbroken chain while two replicas take concurrent changes', async function () {
@@ -150,8 +226,14 @@ describe('the onboarding API audit trail', function () {
     try {
       const before = (await allRecords(trail)).length;
       const requests = 24;
-      const replies = await Promise.all(Array.from({ length: requests }, (_, i) =>
-        call(i % 2 === 0 ? api : replica, 'PATCH', `/v1/tenants/${tenantName}-gone${i}`, { token: tokens.admin, body: { suspended: true } })));
+      const replies = await Promise.all(
+        Array.from({ length: requests }, (_, i) =>
+          call(i % 2 === 0 ? api : replica, 'PATCH', `/v1/tenants/${tenantName}-gone${i}`, {
+            token: tokens.admin,
+            body: { suspended: true },
+          }),
+        ),
+      );
       assert.ok(replies.every((r) => r.status === 404));
       await waitForRecords(trail, before + requests * 2);
       const result = await verifyChain(trail.records());
@@ -168,22 +250,44 @@ describe('the onboarding API audit trail', function () {
 
   it('records what a change made even when the client hung up before the answer', async function () {
     const name = `${tenantName}-hangup`;
-    const created = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body: newTenant(name), headers: { 'idempotency-key': key() } });
+    const created = await call(api, 'POST', '/v1/tenants', {
+      token: tokens.admin,
+      body: newTenant(name),
+      headers: { 'idempotency-key': key() },
+    });
     assert.equal(created.status, 202);
     // Its outcome is written after the answer: wait for it, so that the next two records are the PATCH's.
     assert.equal((await recordsOfCall(trail, created.headers.get('x-request-id')!)).length, 2);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let entered!: () => void;
-    const patching = new Promise<void>((resolve) => { entered = resolve; });
+    const patching = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     const slow: TenantStore = Object.create(fixture.tenants) as TenantStore;
-    slow.mergePatch = async (tenant, patch) => { entered(); await gate; return fixture.tenants.mergePatch(tenant, patch); };
+    slow.mergePatch = async (tenant, patch) => {
+      entered();
+      await gate;
+      return fixture.tenants.mergePatch(tenant, patch);
+    };
     const slowApi = await listen(fixture.deps({ auditTrail: trail, tenants: slow }));
     try {
       const before = (await allRecords(trail)).length;
       const body = JSON.stringify({ suspended: true });
-      const hangingUp = httpRequest({ host: '127.0.0.1', port: new URL(slowApi.url).port, method: 'PATCH', path: `/v1/tenants/${name}`, agent: false,
-        headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
+      const hangingUp = httpRequest({
+        host: '127.0.0.1',
+        port: new URL(slowApi.url).port,
+        method: 'PATCH',
+        path: `/v1/tenants/${name}`,
+        agent: false,
+        headers: {
+          authorization: `Bearer ${tokens.admin}`,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+        },
+      });
       hangingUp.on('error', () => undefined);
       hangingUp.end(body);
       await patching;
@@ -192,7 +296,13 @@ describe('the onboarding API audit trail', function () {
       for (let polls = 0; (await slowApi.connections()) > 0 && polls < 500; polls++) await sleep(10);
       release();
       const records = (await waitForRecords(trail, before + 2)).slice(before);
-      assert.deepEqual(records.map((r) => [r.phase, r.method, r.tenant]), [['attempt', 'PATCH', name], ['outcome', 'PATCH', name]]);
+      assert.deepEqual(
+        records.map((r) => [r.phase, r.method, r.tenant]),
+        [
+          ['attempt', 'PATCH', name],
+          ['outcome', 'PATCH', name],
+        ],
+      );
       assert.deepEqual(records[1]?.outcome, { status: 200, problemType: 'connection-closed' });
       assert.deepEqual(records[1]?.changes, [{ field: 'suspended', value: true }], 'what the route changed after the client left');
       assert.equal((await fixture.tenants.get(name))?.spec.suspended, true);
@@ -208,7 +318,11 @@ describe('the onboarding API audit trail', function () {
     const refusedName = `${tenantName}-unrecorded`;
     await withSuperuser(database.database, (client) => client.query(`REVOKE INSERT ON ${auditTrailTable} FROM "${database.apiRole}"`));
     try {
-      const reply = await call(api, 'POST', '/v1/tenants', { token: tokens.admin, body: newTenant(refusedName), headers: { 'idempotency-key': key() } });
+      const reply = await call(api, 'POST', '/v1/tenants', {
+        token: tokens.admin,
+        body: newTenant(refusedName),
+        headers: { 'idempotency-key': key() },
+      });
       assert.equal(reply.status, 503);
       assert.equal((reply.body as { type: string }).type, 'https://bulkhead.dev/problems/audit-trail-unavailable');
       assert.equal(await fixture.tenants.get(refusedName), undefined);
@@ -221,15 +335,23 @@ describe('the onboarding API audit trail', function () {
     const asApi = new pg.Client({ connectionString: database.apiUrl });
     await asApi.connect();
     try {
-      for (const statement of [`UPDATE ${auditTrailTable} SET status = 200 WHERE id = 1`, `DELETE FROM ${auditTrailTable} WHERE id = 1`,
-        `TRUNCATE ${auditTrailTable}`, `ALTER TABLE ${auditTrailTable} DISABLE TRIGGER refuse_update_delete`]) {
+      for (const statement of [
+        `UPDATE ${auditTrailTable} SET status = 200 WHERE id = 1`,
+        `DELETE FROM ${auditTrailTable} WHERE id = 1`,
+        `TRUNCATE ${auditTrailTable}`,
+        `ALTER TABLE ${auditTrailTable} DISABLE TRIGGER refuse_update_delete`,
+      ]) {
         await assert.rejects(asApi.query(statement), /permission denied|must be owner/, statement);
       }
     } finally {
       await asApi.end();
     }
     await withSuperuser(database.database, async (client) => {
-      for (const statement of [`UPDATE ${auditTrailTable} SET status = 200 WHERE id = 2`, `DELETE FROM ${auditTrailTable} WHERE id = 1`, `TRUNCATE ${auditTrailTable}`]) {
+      for (const statement of [
+        `UPDATE ${auditTrailTable} SET status = 200 WHERE id = 2`,
+        `DELETE FROM ${auditTrailTable} WHERE id = 1`,
+        `TRUNCATE ${auditTrailTable}`,
+      ]) {
         await assert.rejects(client.query(statement), /the audit trail is append-only/, statement);
       }
     });
@@ -263,7 +385,9 @@ describe('the onboarding API audit trail', function () {
       assert.deepEqual((JSON.parse(rehashed.stdout) as { broken: { id: number; kind: string } }).broken.id, victim.id + 1);
       assert.equal((JSON.parse(rehashed.stdout) as { broken: { kind: string } }).broken.kind, 'previous-hash-mismatch');
 
-      await tamper(`UPDATE ${auditTrailTable} SET status = 403, problem_type = 'forbidden', hash = '${victim.hash}' WHERE id = ${victim.id}`);
+      await tamper(
+        `UPDATE ${auditTrailTable} SET status = 403, problem_type = 'forbidden', hash = '${victim.hash}' WHERE id = ${victim.id}`,
+      );
       assert.equal((await bulkheadAuditTrail(database.apiUrl, 'verify')).code, 0, 'restored to the original, the chain verifies again');
     });
 

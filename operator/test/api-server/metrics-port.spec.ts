@@ -41,13 +41,13 @@ describe('the onboarding API’s metrics port', function () {
     client.close();
   });
 
-  it('counts the API\'s requests by route template and status on its own port, and never on the API\'s', async function () {
+  it("counts the API's requests by route template and status on its own port, and never on the API's", async function () {
     assert.equal((await fetch(`${api}/v1/tenants/acme`)).status, 401);
     const served = await fetch(metrics);
     assert.equal(served.status, 200);
     const text = await served.text();
     assert.match(text, /^bulkhead_api_request_duration_seconds_count\{method="GET",route="\/v1\/tenants\/:name",status="401"\} 1$/m);
-    assert.match(text, /^process_cpu_seconds_total /m, 'Node\'s process metrics too');
+    assert.match(text, /^process_cpu_seconds_total /m, "Node's process metrics too");
     const onApiPort = await fetch(`${api}/metrics`);
     assert.notEqual(onApiPort.status, 200);
     assert.doesNotMatch(await onApiPort.text(), /bulkhead_api_request_duration_seconds/);
@@ -61,7 +61,13 @@ describe('the onboarding API’s metrics port', function () {
     other.closeAllConnections();
     await new Promise<void>((resolve) => other.close(() => resolve()));
     for (let tries = 0; tries < 50; tries++) {
-      if (!(await fetch(`http://127.0.0.1:${port}/metrics`).then(() => true, () => false))) return;
+      if (
+        !(await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.fail(`metrics are still served on ${port} after the API closed`);

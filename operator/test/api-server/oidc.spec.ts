@@ -26,8 +26,12 @@ describe('the onboarding API with OIDC tokens', function () {
 
   /** `expires: null` leaves exp out. */
   const sign = (claims: Record<string, unknown>, options: { key?: CryptoKey; audience?: string; expires?: string | Date | null } = {}) => {
-    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'test' }).setIssuer(issuer).setSubject('alice@example.com')
-      .setAudience(options.audience ?? 'bulkhead-api').setIssuedAt();
+    const jwt = new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'test' })
+      .setIssuer(issuer)
+      .setSubject('alice@example.com')
+      .setAudience(options.audience ?? 'bulkhead-api')
+      .setIssuedAt();
     return (options.expires === null ? jwt : jwt.setExpirationTime(options.expires ?? '5m')).sign(options.key ?? key);
   };
 
@@ -44,9 +48,18 @@ describe('the onboarding API with OIDC tokens', function () {
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
     const verifier = (map: Record<string, 'platform-admin' | 'sales-ops' | 'auditor'>) =>
-      createJwtVerifier({ issuer, audience: 'bulkhead-api', jwksUri: `${issuer}/jwks.json`, roleClaim: 'groups', roleMap: map, algorithms: ['ES256'] });
+      createJwtVerifier({
+        issuer,
+        audience: 'bulkhead-api',
+        jwksUri: `${issuer}/jwks.json`,
+        roleClaim: 'groups',
+        roleMap: map,
+        algorithms: ['ES256'],
+      });
     api = await listen(fixture.deps({ auth: { tokens: fixture.tokens, jwt: verifier(roleMap) } }));
-    reversedApi = await listen(fixture.deps({ auth: { tokens: fixture.tokens, jwt: verifier(Object.fromEntries(Object.entries(roleMap).reverse())) } }));
+    reversedApi = await listen(
+      fixture.deps({ auth: { tokens: fixture.tokens, jwt: verifier(Object.fromEntries(Object.entries(roleMap).reverse())) } }),
+    );
   });
 
   after(async function () {
@@ -89,7 +102,9 @@ describe('the onboarding API with OIDC tokens', function () {
     assert.match(problem.detail, /no exp \(expiry\) claim; tokens that never expire are refused/);
     assert.match(reply.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
 
-    const forged = await call(api, 'GET', '/v1/plans', { token: await sign({ groups: ['sales-team'] }, { expires: null, key: (await generateKeyPair('ES256')).privateKey }) });
+    const forged = await call(api, 'GET', '/v1/plans', {
+      token: await sign({ groups: ['sales-team'] }, { expires: null, key: (await generateKeyPair('ES256')).privateKey }),
+    });
     assert.equal(forged.status, 401);
     assert.deepEqual(ProblemSchema.parse(forged.body).errors, [{ field: 'Authorization', rule: 'validBearerToken' }]);
   });
@@ -97,16 +112,24 @@ describe('the onboarding API with OIDC tokens', function () {
   it('gives a caller in several mapped groups the least privileged role, whatever the order of groups or map', async function () {
     // PATCH tells sales ops (404: may, but no such tenant) from auditors (403); DELETE tells platform admins (404) from sales ops (403).
     const patch = (target: RunningApi, token: string) => call(target, 'PATCH', '/v1/tenants/nobody', { token, body: { suspended: true } });
-    const remove = (target: RunningApi, token: string) => call(target, 'DELETE', '/v1/tenants/nobody?confirmDeletionPolicy=Retain', { token });
-    const role = (reply: Reply) => (reply.status === 403 ? /The role ([a-z-]+) may not/.exec(ProblemSchema.parse(reply.body).detail)?.[1] : 'allowed');
+    const remove = (target: RunningApi, token: string) =>
+      call(target, 'DELETE', '/v1/tenants/nobody?confirmDeletionPolicy=Retain', { token });
+    const role = (reply: Reply) =>
+      reply.status === 403 ? /The role ([a-z-]+) may not/.exec(ProblemSchema.parse(reply.body).detail)?.[1] : 'allowed';
     for (const target of [api, reversedApi]) {
       assert.equal((await remove(target, await sign({ groups: ['platform-admins'] }))).status, 404, 'a platform admin alone may delete');
-      for (const groups of [['platform-admins', 'sales-team'], ['sales-team', 'platform-admins']]) {
+      for (const groups of [
+        ['platform-admins', 'sales-team'],
+        ['sales-team', 'platform-admins'],
+      ]) {
         const token = await sign({ groups });
         assert.equal((await patch(target, token)).status, 404, `${groups.join()}: may change`);
         assert.equal(role(await remove(target, token)), 'sales-ops', `${groups.join()}: may not delete`);
       }
-      for (const groups of [['sales-team', 'auditors', 'platform-admins'], ['platform-admins', 'auditors', 'sales-team']]) {
+      for (const groups of [
+        ['sales-team', 'auditors', 'platform-admins'],
+        ['platform-admins', 'auditors', 'sales-team'],
+      ]) {
         assert.equal(role(await patch(target, await sign({ groups }))), 'auditor', groups.join());
       }
     }

@@ -9,9 +9,7 @@ import { z } from 'zod';
 import { prepareCluster } from '../support/setup.js';
 import { InFlightRequests } from '../../src/api-server/idempotency.js';
 import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
-import {
-  HealthSchema, PlanListSchema, ProblemSchema, TenantListSchema, TenantSummarySchema,
-} from '../../src/api-server/schemas.js';
+import { HealthSchema, PlanListSchema, ProblemSchema, TenantListSchema, TenantSummarySchema } from '../../src/api-server/schemas.js';
 import type { TenantStore } from '../../src/api-server/tenant-store.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type Reply, type RunningApi } from './support.js';
 
@@ -28,7 +26,11 @@ function expectProblem(reply: Reply, status: number, field?: string): void {
   assert.match(reply.headers.get('content-type') ?? '', /^application\/problem\+json/);
   const problem = ProblemSchema.parse(reply.body);
   assert.equal(problem.status, status);
-  if (field) assert.ok(problem.errors.some((e) => e.field === field), `no error on ${field}: ${JSON.stringify(problem.errors)}`);
+  if (field)
+    assert.ok(
+      problem.errors.some((e) => e.field === field),
+      `no error on ${field}: ${JSON.stringify(problem.errors)}`,
+    );
 }
 
 describe('the onboarding API', function () {
@@ -83,7 +85,8 @@ describe('the onboarding API', function () {
       const document = OpenApiShape.parse(reply.body);
       assert.equal(document.openapi, '3.1.0');
       assert.ok(document.info.title && document.info.version);
-      for (const path of ['/v1/tenants', '/v1/tenants/{name}', '/v1/plans', '/healthz', '/readyz', '/openapi.json']) assert.ok(document.paths[path], path);
+      for (const path of ['/v1/tenants', '/v1/tenants/{name}', '/v1/plans', '/healthz', '/readyz', '/openapi.json'])
+        assert.ok(document.paths[path], path);
       for (const [path, operations] of Object.entries(document.paths)) {
         for (const [method, operation] of Object.entries(operations)) {
           assert.ok(operation.operationId && Object.keys(operation.responses).length > 0, `${method} ${path}`);
@@ -118,14 +121,20 @@ describe('the onboarding API', function () {
       const expiring = await fixture.mint('auditor', 'expiring');
       const record = (await fixture.tokens.records(Date.now(), true)).get('expiring')!;
       const expired = { ...record, expires: new Date(Date.now() - 1000).toISOString() };
-      await fixture.client.mergePatch({ apiVersion: 'v1', kind: 'Secret', ...fixture.tokenSecret },
-        { data: { expiring: Buffer.from(JSON.stringify(expired)).toString('base64') } }, { fieldManager: 'test' });
+      await fixture.client.mergePatch(
+        { apiVersion: 'v1', kind: 'Secret', ...fixture.tokenSecret },
+        { data: { expiring: Buffer.from(JSON.stringify(expired)).toString('base64') } },
+        { fieldManager: 'test' },
+      );
       expectProblem(await call(api, 'GET', '/v1/plans', { token: expiring }), 401);
     });
 
     it('stores only hashes in the Secret', async function () {
-      const secret = await fixture.client.get<{ metadata: { name: string }; data: Record<string, string> }>(
-        { apiVersion: 'v1', kind: 'Secret', ...fixture.tokenSecret });
+      const secret = await fixture.client.get<{ metadata: { name: string }; data: Record<string, string> }>({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        ...fixture.tokenSecret,
+      });
       const stored = Object.values(secret!.data).map((value) => Buffer.from(value, 'base64').toString());
       for (const token of [sales, admin, auditor]) assert.ok(!stored.some((text) => text.includes(token.slice(4))));
       assert.ok(stored.every((text) => /"hash":"sha256:[0-9a-f]{64}"/.test(text)));
@@ -135,7 +144,11 @@ describe('the onboarding API', function () {
   describe('sales ops', function () {
     it('onboards a tenant: 202 with a Location and a summary', async function () {
       const tenantName = name('sales');
-      const reply = await call(api, 'POST', '/v1/tenants', { token: sales, body: newTenant(tenantName, { app: { values: { featureFlags: { beta: true } } } }), headers: { 'idempotency-key': key() } });
+      const reply = await call(api, 'POST', '/v1/tenants', {
+        token: sales,
+        body: newTenant(tenantName, { app: { values: { featureFlags: { beta: true } } } }),
+        headers: { 'idempotency-key': key() },
+      });
       assert.equal(reply.status, 202, JSON.stringify(reply.body));
       assert.equal(reply.headers.get('location'), `/v1/tenants/${tenantName}`);
       const summary = TenantSummarySchema.parse(reply.body);
@@ -161,10 +174,20 @@ describe('the onboarding API', function () {
 
     it('may not set platform-only fields, nor delete', async function () {
       const tenantName = name('sales-platform');
-      const reply = await call(api, 'POST', '/v1/tenants', { token: sales, headers: { 'idempotency-key': key() },
-        body: newTenant(tenantName, { app: { version: '9.9.9' }, network: { allowEgressCIDRs: ['0.0.0.0/0'] }, database: { deletionPolicy: 'Delete' } }) });
+      const reply = await call(api, 'POST', '/v1/tenants', {
+        token: sales,
+        headers: { 'idempotency-key': key() },
+        body: newTenant(tenantName, {
+          app: { version: '9.9.9' },
+          network: { allowEgressCIDRs: ['0.0.0.0/0'] },
+          database: { deletionPolicy: 'Delete' },
+        }),
+      });
       expectProblem(reply, 403, 'app.version');
-      assert.deepEqual(ProblemSchema.parse(reply.body).errors.map((e) => e.field), ['app.version', 'network', 'database.deletionPolicy']);
+      assert.deepEqual(
+        ProblemSchema.parse(reply.body).errors.map((e) => e.field),
+        ['app.version', 'network', 'database.deletionPolicy'],
+      );
       assert.equal(await fixture.tenants.get(tenantName), undefined);
       expectProblem(await call(api, 'DELETE', `/v1/tenants/api${runId}-sales?confirmDeletionPolicy=Retain`, { token: sales }), 403);
     });
@@ -172,7 +195,13 @@ describe('the onboarding API', function () {
     it('lists the plans', async function () {
       const reply = await call(api, 'GET', '/v1/plans', { token: sales });
       const plans = PlanListSchema.parse(reply.body);
-      assert.deepEqual(plans.items.map((plan) => plan.name).filter((n) => ['standard', 'enterprise'].includes(n)).sort(), ['enterprise', 'standard']);
+      assert.deepEqual(
+        plans.items
+          .map((plan) => plan.name)
+          .filter((n) => ['standard', 'enterprise'].includes(n))
+          .sort(),
+        ['enterprise', 'standard'],
+      );
     });
   });
 
@@ -182,7 +211,11 @@ describe('the onboarding API', function () {
       assert.equal((await call(api, 'GET', `/v1/tenants/${tenantName}`, { token: auditor })).status, 200);
       assert.equal((await call(api, 'GET', '/v1/tenants?limit=1', { token: auditor })).status, 200);
       const probe = name('auditor');
-      expectProblem(await call(api, 'POST', '/v1/tenants', { token: auditor, body: newTenant(probe), headers: { 'idempotency-key': key() } }), 403, 'role');
+      expectProblem(
+        await call(api, 'POST', '/v1/tenants', { token: auditor, body: newTenant(probe), headers: { 'idempotency-key': key() } }),
+        403,
+        'role',
+      );
       expectProblem(await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: auditor, body: { suspended: true } }), 403);
       expectProblem(await call(api, 'PATCH', `/v1/tenants/${tenantName}`, { token: auditor, body: { bogus: 1 } }), 403);
       expectProblem(await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Retain`, { token: auditor }), 403);
@@ -194,12 +227,19 @@ describe('the onboarding API', function () {
   describe('platform admins', function () {
     it('set platform fields, and delete only when confirming the deletion policy', async function () {
       const tenantName = name('admin');
-      const createReply = await call(api, 'POST', '/v1/tenants', { token: admin, headers: { 'idempotency-key': key() },
-        body: newTenant(tenantName, { app: { version: '1.4.2', pinned: true }, database: { deletionPolicy: 'Delete' } }) });
+      const createReply = await call(api, 'POST', '/v1/tenants', {
+        token: admin,
+        headers: { 'idempotency-key': key() },
+        body: newTenant(tenantName, { app: { version: '1.4.2', pinned: true }, database: { deletionPolicy: 'Delete' } }),
+      });
       assert.equal(createReply.status, 202, JSON.stringify(createReply.body));
       assert.equal(TenantSummarySchema.parse(createReply.body).deletionPolicy, 'Delete');
       expectProblem(await call(api, 'DELETE', `/v1/tenants/${tenantName}`, { token: admin }), 422, 'confirmDeletionPolicy');
-      expectProblem(await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Retain`, { token: admin }), 409, 'confirmDeletionPolicy');
+      expectProblem(
+        await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Retain`, { token: admin }),
+        409,
+        'confirmDeletionPolicy',
+      );
       assert.ok(await fixture.tenants.get(tenantName));
       const deleted = await call(api, 'DELETE', `/v1/tenants/${tenantName}?confirmDeletionPolicy=Delete`, { token: admin });
       assert.equal(deleted.status, 202);
@@ -216,14 +256,22 @@ describe('the onboarding API', function () {
       const first = await call(api, 'POST', '/v1/tenants', { token: sales, body, headers: { 'idempotency-key': `"${idempotencyKey}"` } });
       assert.equal(first.status, 202);
       const reordered = Object.fromEntries(Object.entries(body).reverse());
-      const retry = await call(api, 'POST', '/v1/tenants', { token: sales, body: reordered, headers: { 'idempotency-key': `"${idempotencyKey}"` } });
+      const retry = await call(api, 'POST', '/v1/tenants', {
+        token: sales,
+        body: reordered,
+        headers: { 'idempotency-key': `"${idempotencyKey}"` },
+      });
       assert.equal(retry.status, 202);
       assert.equal(retry.headers.get('location'), first.headers.get('location'));
       assert.equal(retry.headers.get('idempotent-replayed'), 'true');
 
       const restarted = await listen(fixture.deps());
       try {
-        const afterRestart = await call(restarted, 'POST', '/v1/tenants', { token: sales, body, headers: { 'idempotency-key': idempotencyKey } });
+        const afterRestart = await call(restarted, 'POST', '/v1/tenants', {
+          token: sales,
+          body,
+          headers: { 'idempotency-key': idempotencyKey },
+        });
         assert.equal(afterRestart.status, 202);
         assert.equal(afterRestart.headers.get('idempotent-replayed'), 'true');
       } finally {
@@ -233,10 +281,18 @@ describe('the onboarding API', function () {
 
     it('refuses the same key with another body (422) and a new key for an existing name (409)', async function () {
       const tenantName = `api${runId}-idem`;
-      const reused = await call(api, 'POST', '/v1/tenants', { token: sales, body: newTenant(tenantName, { displayName: 'Other' }), headers: { 'idempotency-key': `key-${runId}-${keys}` } });
+      const reused = await call(api, 'POST', '/v1/tenants', {
+        token: sales,
+        body: newTenant(tenantName, { displayName: 'Other' }),
+        headers: { 'idempotency-key': `key-${runId}-${keys}` },
+      });
       // keys was not advanced: the last key used is the one of the replay test above.
       expectProblem(reused, 422, 'Idempotency-Key');
-      expectProblem(await call(api, 'POST', '/v1/tenants', { token: sales, body: newTenant(tenantName), headers: { 'idempotency-key': key() } }), 409, 'name');
+      expectProblem(
+        await call(api, 'POST', '/v1/tenants', { token: sales, body: newTenant(tenantName), headers: { 'idempotency-key': key() } }),
+        409,
+        'name',
+      );
     });
 
     it('requires the key', async function () {
@@ -247,21 +303,50 @@ describe('the onboarding API', function () {
 
     it('answers 409 to a retry while the first request is still in flight', async function () {
       let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       let entered!: () => void;
-      const creating = new Promise<void>((resolve) => { entered = resolve; });
+      const creating = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
       const slow: TenantStore = Object.create(fixture.tenants) as TenantStore;
-      slow.create = async (tenant) => { entered(); await gate; return fixture.tenants.create(tenant); };
+      slow.create = async (tenant) => {
+        entered();
+        await gate;
+        return fixture.tenants.create(tenant);
+      };
       const slowApi = await listen(fixture.deps({ tenants: slow, inFlight: new InFlightRequests() }));
       try {
         const tenantName = name('inflight');
         const idempotencyKey = key();
-        const first = call(slowApi, 'POST', '/v1/tenants', { token: sales, body: newTenant(tenantName), headers: { 'idempotency-key': idempotencyKey } });
+        const first = call(slowApi, 'POST', '/v1/tenants', {
+          token: sales,
+          body: newTenant(tenantName),
+          headers: { 'idempotency-key': idempotencyKey },
+        });
         await creating;
-        expectProblem(await call(slowApi, 'POST', '/v1/tenants', { token: sales, body: newTenant(tenantName), headers: { 'idempotency-key': idempotencyKey } }), 409, 'Idempotency-Key');
+        expectProblem(
+          await call(slowApi, 'POST', '/v1/tenants', {
+            token: sales,
+            body: newTenant(tenantName),
+            headers: { 'idempotency-key': idempotencyKey },
+          }),
+          409,
+          'Idempotency-Key',
+        );
         release();
         assert.equal((await first).status, 202);
-        assert.equal((await call(slowApi, 'POST', '/v1/tenants', { token: sales, body: newTenant(tenantName), headers: { 'idempotency-key': idempotencyKey } })).status, 202);
+        assert.equal(
+          (
+            await call(slowApi, 'POST', '/v1/tenants', {
+              token: sales,
+              body: newTenant(tenantName),
+              headers: { 'idempotency-key': idempotencyKey },
+            })
+          ).status,
+          202,
+        );
       } finally {
         release();
         await slowApi.close();
@@ -274,8 +359,11 @@ describe('the onboarding API', function () {
 
     before(async function () {
       for (let i = 0; i < 5; i++) {
-        const reply = await call(api, 'POST', '/v1/tenants', { token: sales, headers: { 'idempotency-key': key() },
-          body: newTenant(name(`page${i}`), { region, plan: i === 4 ? 'enterprise' : 'standard' }) });
+        const reply = await call(api, 'POST', '/v1/tenants', {
+          token: sales,
+          headers: { 'idempotency-key': key() },
+          body: newTenant(name(`page${i}`), { region, plan: i === 4 ? 'enterprise' : 'standard' }),
+        });
         assert.equal(reply.status, 202, JSON.stringify(reply.body));
       }
     });
@@ -293,16 +381,26 @@ describe('the onboarding API', function () {
         cursor = page.nextCursor;
         pages += 1;
       } while (cursor && pages < 10);
-      assert.deepEqual(seen, [0, 1, 2, 3, 4].map((i) => `api${runId}-page${i}`));
+      assert.deepEqual(
+        seen,
+        [0, 1, 2, 3, 4].map((i) => `api${runId}-page${i}`),
+      );
       assert.equal(pages, 3);
     });
 
     it('filters by plan and readiness', async function () {
-      const enterprise = TenantListSchema.parse((await call(api, 'GET', `/v1/tenants?region=${region}&plan=enterprise`, { token: auditor })).body);
-      assert.deepEqual(enterprise.items.map((item) => item.name), [`api${runId}-page4`]);
+      const enterprise = TenantListSchema.parse(
+        (await call(api, 'GET', `/v1/tenants?region=${region}&plan=enterprise`, { token: auditor })).body,
+      );
+      assert.deepEqual(
+        enterprise.items.map((item) => item.name),
+        [`api${runId}-page4`],
+      );
       const ready = TenantListSchema.parse((await call(api, 'GET', `/v1/tenants?region=${region}&ready=true`, { token: auditor })).body);
       assert.deepEqual(ready.items, []);
-      const notReady = TenantListSchema.parse((await call(api, 'GET', `/v1/tenants?region=${region}&ready=false`, { token: auditor })).body);
+      const notReady = TenantListSchema.parse(
+        (await call(api, 'GET', `/v1/tenants?region=${region}&ready=false`, { token: auditor })).body,
+      );
       assert.equal(notReady.items.length, 5);
     });
 
@@ -327,7 +425,11 @@ describe('the onboarding API', function () {
       expectProblem(await attempt({ body: newTenant(tenantName, { displayName: 42 }) }), 422, 'displayName');
       expectProblem(await attempt({ body: newTenant(tenantName, { status: { conditions: [] } }) }), 422, 'status');
       expectProblem(await attempt({ body: newTenant(tenantName, { namespace: 'kube-system' }) }), 422, 'namespace');
-      expectProblem(await attempt({ body: newTenant(tenantName, { owners: [{ kind: 'Group', name: 'system:authenticated' }] }) }), 422, 'owners.0.name');
+      expectProblem(
+        await attempt({ body: newTenant(tenantName, { owners: [{ kind: 'Group', name: 'system:authenticated' }] }) }),
+        422,
+        'owners.0.name',
+      );
       expectProblem(await attempt({ body: newTenant(tenantName, { plan: 'no-such-plan' }) }), 422, 'plan');
       expectProblem(await attempt({ body: newTenant(tenantName, { app: { values: { image: 'evil' } } }) }), 422, 'app.values.image');
       expectProblem(await attempt({ body: newTenant(tenantName, { padding: 'x'.repeat(70 * 1024) }) }), 413, 'body');
@@ -346,7 +448,11 @@ describe('the onboarding API', function () {
 
     it('answers 404, not a server error, to a patch whose tenant is deleted while it is in flight', async function () {
       const tenantName = name('deleted-midway');
-      assert.equal((await call(api, 'POST', '/v1/tenants', { token: admin, body: newTenant(tenantName), headers: { 'idempotency-key': key() } })).status, 202);
+      assert.equal(
+        (await call(api, 'POST', '/v1/tenants', { token: admin, body: newTenant(tenantName), headers: { 'idempotency-key': key() } }))
+          .status,
+        202,
+      );
       // Another caller's DELETE lands between this PATCH reading the tenant and writing it.
       const racing: TenantStore = Object.create(fixture.tenants) as TenantStore;
       racing.mergePatch = async (tenantToPatch, patch) => {

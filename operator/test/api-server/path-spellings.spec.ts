@@ -32,7 +32,12 @@ interface Spelling {
 }
 
 const unmatched = (kind: string, target: Spelling['target'], status = 404): Spelling => ({ kind, target, expect: 'unmatched', status });
-const recorded = (kind: string, target: Spelling['target'], recordsTenant = true): Spelling => ({ kind, target, expect: 'recorded', recordsTenant });
+const recorded = (kind: string, target: Spelling['target'], recordsTenant = true): Spelling => ({
+  kind,
+  target,
+  expect: 'recorded',
+  recordsTenant,
+});
 
 /** Every character percent-encoded, as a client hiding the name from a path filter would send it. */
 const encodeEvery = (text: string) => [...Buffer.from(text)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
@@ -134,10 +139,15 @@ describe('the onboarding API under every spelling of a mutating path', function 
     const requestId = reply.headers.get('x-request-id');
     assert.match(requestId ?? '', /^[0-9a-f-]{36}$/, `a recorded call carries its request id (status ${reply.status})`);
     const records = await recordsOfCall(trail, requestId!);
-    assert.deepEqual(records.map((r) => r.phase), ['attempt', 'outcome']);
+    assert.deepEqual(
+      records.map((r) => r.phase),
+      ['attempt', 'outcome'],
+    );
     for (const record of records) {
-      assert.deepEqual({ method: record.method, route: record.route, actor: record.actorId },
-        { method, route, actor: 'token:spell-admin' });
+      assert.deepEqual(
+        { method: record.method, route: record.route, actor: record.actorId },
+        { method, route, actor: 'token:spell-admin' },
+      );
     }
     const [attempt, outcome] = records as [AuditRecord, AuditRecord];
     assert.equal(attempt.tenant, method === 'POST' ? null : tenantName);
@@ -163,7 +173,11 @@ describe('the onboarding API under every spelling of a mutating path', function 
       const name = `spell${runId}-c${index}`;
       created.push(name);
       const recordsBefore = (await allRecords(trail)).length;
-      const reply = await rawCall(api, 'POST', spelling.target(name, api.url), { token: admin, body: newTenant(name), headers: { 'idempotency-key': key() } });
+      const reply = await rawCall(api, 'POST', spelling.target(name, api.url), {
+        token: admin,
+        body: newTenant(name),
+        headers: { 'idempotency-key': key() },
+      });
       if (spelling.expect === 'unmatched') {
         await expectUnmatched(reply, spelling, recordsBefore);
         assert.equal(await fixture.tenants.get(name), undefined, `${spelling.kind}: no tenant created`);
@@ -172,7 +186,10 @@ describe('the onboarding API under every spelling of a mutating path', function 
       assert.equal(reply.status, 202, `${spelling.kind}: ${JSON.stringify(reply.body)}`);
       const outcome = await expectRecorded(reply, 'POST', '/v1/tenants', name);
       assert.ok(await fixture.tenants.get(name), spelling.kind);
-      assert.deepEqual(outcome.changes?.find((change) => change.field === 'owners'), { field: 'owners', value: [{ kind: 'Group', name: `${name}-admins` }] });
+      assert.deepEqual(
+        outcome.changes?.find((change) => change.field === 'owners'),
+        { field: 'owners', value: [{ kind: 'Group', name: `${name}-admins` }] },
+      );
     }
   });
 
@@ -226,10 +243,20 @@ describe('the onboarding API under every spelling of a mutating path', function 
 
   it('answers a method no route takes with 404 and records nothing', async function () {
     const before = await ensureTenant();
-    for (const [method, target] of [['PUT', `/v1/tenants/${tenant}`], ['POST', `/v1/tenants/${tenant}`], ['PATCH', '/v1/tenants'], ['DELETE', '/v1/tenants'], ['POST', '/v1/plans']] as const) {
+    for (const [method, target] of [
+      ['PUT', `/v1/tenants/${tenant}`],
+      ['POST', `/v1/tenants/${tenant}`],
+      ['PATCH', '/v1/tenants'],
+      ['DELETE', '/v1/tenants'],
+      ['POST', '/v1/plans'],
+    ] as const) {
       const recordsBefore = (await allRecords(trail)).length;
       const reply = await rawCall(api, method, target, { token: admin, body: { suspended: true } });
-      await expectUnmatched(reply, unmatched(`${method} ${target}`, () => target), recordsBefore);
+      await expectUnmatched(
+        reply,
+        unmatched(`${method} ${target}`, () => target),
+        recordsBefore,
+      );
     }
     assert.equal((await fixture.tenants.get(tenant))?.metadata.resourceVersion, before.metadata.resourceVersion);
   });

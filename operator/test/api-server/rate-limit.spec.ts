@@ -31,8 +31,10 @@ interface Replica {
 
 function rateHeaders(reply: Reply): { limit: number; remaining: number; reset: number; retryAfter: string | null } {
   return {
-    limit: Number(reply.headers.get('ratelimit-limit')), remaining: Number(reply.headers.get('ratelimit-remaining')),
-    reset: Number(reply.headers.get('ratelimit-reset')), retryAfter: reply.headers.get('retry-after'),
+    limit: Number(reply.headers.get('ratelimit-limit')),
+    remaining: Number(reply.headers.get('ratelimit-remaining')),
+    reset: Number(reply.headers.get('ratelimit-reset')),
+    retryAfter: reply.headers.get('retry-after'),
   };
 }
 
@@ -73,13 +75,19 @@ describe('the onboarding API rate limit across replicas', function () {
     const token = await mint();
     const replies: Reply[] = [];
     for (const running of [a, b, a, b]) replies.push(await call(running.api, 'GET', '/openapi.json', { token }));
-    assert.deepEqual(replies.map((reply) => reply.status), [200, 200, 200, 200]);
-    assert.deepEqual(replies.map((reply) => rateHeaders(reply)), [
-      { limit: 4, remaining: 3, reset: 100, retryAfter: null },
-      { limit: 4, remaining: 2, reset: 200, retryAfter: null },
-      { limit: 4, remaining: 1, reset: 300, retryAfter: null },
-      { limit: 4, remaining: 0, reset: 400, retryAfter: null },
-    ]);
+    assert.deepEqual(
+      replies.map((reply) => reply.status),
+      [200, 200, 200, 200],
+    );
+    assert.deepEqual(
+      replies.map((reply) => rateHeaders(reply)),
+      [
+        { limit: 4, remaining: 3, reset: 100, retryAfter: null },
+        { limit: 4, remaining: 2, reset: 200, retryAfter: null },
+        { limit: 4, remaining: 1, reset: 300, retryAfter: null },
+        { limit: 4, remaining: 0, reset: 400, retryAfter: null },
+      ],
+    );
     for (const running of [a, b]) {
       const refused = await call(running.api, 'GET', '/openapi.json', { token });
       assert.equal(refused.status, 429);
@@ -96,10 +104,18 @@ describe('the onboarding API rate limit across replicas', function () {
   it('allows exactly the capacity when requests race on both replicas at once', async function () {
     const [a, b] = [await replica(), await replica()];
     const token = await mint();
-    const replies = await Promise.all(Array.from({ length: 12 }, (_, index) => call((index % 2 ? a : b).api, 'GET', '/openapi.json', { token })));
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => call((index % 2 ? a : b).api, 'GET', '/openapi.json', { token })),
+    );
     assert.equal(replies.filter((reply) => reply.status === 200).length, 4);
     assert.equal(replies.filter((reply) => reply.status === 429).length, 8);
-    assert.deepEqual(replies.filter((reply) => reply.status === 200).map((reply) => rateHeaders(reply).remaining).sort(), [0, 1, 2, 3]);
+    assert.deepEqual(
+      replies
+        .filter((reply) => reply.status === 200)
+        .map((reply) => rateHeaders(reply).remaining)
+        .sort(),
+      [0, 1, 2, 3],
+    );
   });
 
   it('deletes the rows of callers whose bucket has been full for a minute, and keeps the others', async function () {
@@ -107,13 +123,27 @@ describe('the onboarding API rate limit across replicas', function () {
     const table = quoteIdentifier(rateLimitTable);
     const [stale, recent, active] = [`stale-${runId}`, `recent-${runId}`, `active-${runId}`];
     try {
-      await withSuperuser(database.database, (client) => client.query(`INSERT INTO ${table} (caller, full_at, updated_at, allowed) VALUES
+      await withSuperuser(database.database, (client) =>
+        client.query(
+          `INSERT INTO ${table} (caller, full_at, updated_at, allowed) VALUES
         ($1, now() - interval '2 minutes', now(), true), ($2, now() - interval '10 seconds', now(), true), ($3, now() + interval '10 seconds', now(), true)`,
-      [stale, recent, active]));
+          [stale, recent, active],
+        ),
+      );
       assert.equal(await shared.deleteExpired(), 1);
-      const callers = await withSuperuser(database.database, async (client) =>
-        (await client.query<{ caller: string }>(`SELECT caller FROM ${table} WHERE caller = ANY($1) ORDER BY caller`, [[stale, recent, active]])).rows);
-      assert.deepEqual(callers.map((row) => row.caller), [active, recent]);
+      const callers = await withSuperuser(
+        database.database,
+        async (client) =>
+          (
+            await client.query<{ caller: string }>(`SELECT caller FROM ${table} WHERE caller = ANY($1) ORDER BY caller`, [
+              [stale, recent, active],
+            ])
+          ).rows,
+      );
+      assert.deepEqual(
+        callers.map((row) => row.caller),
+        [active, recent],
+      );
     } finally {
       await shared.close();
     }
@@ -121,12 +151,21 @@ describe('the onboarding API rate limit across replicas', function () {
 
   it('cleans up on its own as requests come in', async function () {
     const stale = `stale-again-${runId}`;
-    await withSuperuser(database.database, (client) => client.query(
-      `INSERT INTO ${quoteIdentifier(rateLimitTable)} (caller, full_at, updated_at, allowed) VALUES ($1, now() - interval '2 minutes', now(), true)`, [stale]));
+    await withSuperuser(database.database, (client) =>
+      client.query(
+        `INSERT INTO ${quoteIdentifier(rateLimitTable)} (caller, full_at, updated_at, allowed) VALUES ($1, now() - interval '2 minutes', now(), true)`,
+        [stale],
+      ),
+    );
     const { api } = await replica();
     await call(api, 'GET', '/openapi.json', { token: await mint() });
-    await eventually('the stale row to be deleted', () => withSuperuser(database.database, async (client) =>
-      (await client.query(`SELECT 1 FROM ${quoteIdentifier(rateLimitTable)} WHERE caller = $1`, [stale])).rowCount === 0));
+    await eventually('the stale row to be deleted', () =>
+      withSuperuser(
+        database.database,
+        async (client) =>
+          (await client.query(`SELECT 1 FROM ${quoteIdentifier(rateLimitTable)} WHERE caller = $1`, [stale])).rowCount === 0,
+      ),
+    );
   });
 
   it('keeps serving with a per-replica limit while PostgreSQL refuses the API, and shares the limit again once it is back', async function () {
@@ -142,8 +181,14 @@ describe('the onboarding API rate limit across replicas', function () {
       // Each replica now has its own full bucket of 4: fail open, but still limited.
       const onA = [];
       for (let i = 0; i < 5; i++) onA.push(await call(a.api, 'GET', '/openapi.json', { token }));
-      assert.deepEqual(onA.map((reply) => reply.status), [200, 200, 200, 200, 429]);
-      assert.deepEqual(onA.map((reply) => rateHeaders(reply).remaining), [3, 2, 1, 0, 0]);
+      assert.deepEqual(
+        onA.map((reply) => reply.status),
+        [200, 200, 200, 200, 429],
+      );
+      assert.deepEqual(
+        onA.map((reply) => rateHeaders(reply).remaining),
+        [3, 2, 1, 0, 0],
+      );
       assert.ok(a.limit.degraded);
       assert.equal((await call(b.api, 'GET', '/openapi.json', { token })).status, 200, 'the other replica limits on its own');
     } finally {
@@ -159,7 +204,9 @@ describe('the onboarding API rate limit across replicas', function () {
 
   it('answers within the store timeout when PostgreSQL accepts connections but never replies', async function () {
     const sockets: Socket[] = [];
-    const silent: Server = createServer((socket) => { sockets.push(socket); });
+    const silent: Server = createServer((socket) => {
+      sockets.push(socket);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = silent.address() as AddressInfo;

@@ -35,8 +35,10 @@ function signedAuditReport(dir: string): Buffer {
   const key = join(dir, 'signing.pem');
   writeFileSync(key, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   const out = join(dir, 'report.json');
-  spawnSync(process.execPath, [bulkheadCli, 'audit', '--no-probes', '--signing-key', key, '--out', out],
-    { env: { ...process.env, KUBECONFIG: testEnvironment().kubeconfig, BULKHEAD_CONFIG: '' }, encoding: 'utf8' });
+  spawnSync(process.execPath, [bulkheadCli, 'audit', '--no-probes', '--signing-key', key, '--out', out], {
+    env: { ...process.env, KUBECONFIG: testEnvironment().kubeconfig, BULKHEAD_CONFIG: '' },
+    encoding: 'utf8',
+  });
   return readFileSync(out);
 }
 const installer = fileURLToPath(new URL('../../../hack/install-schemathesis.sh', import.meta.url));
@@ -57,18 +59,25 @@ describe('the onboarding API under schemathesis', function () {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-schemathesis-'));
     // A real signed report for GET /v1/audit/report, so the auditor's route is fuzzed past its 404.
     await publishReport(fixture.client, reportConfigMap, signedAuditReport(dir));
-    api = await listen(fixture.deps({
-      rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
-      auditReports: { latest: () => readPublishedReport(fixture.client, reportConfigMap) },
-    }));
+    api = await listen(
+      fixture.deps({
+        rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
+        auditReports: { latest: () => readPublishedReport(fixture.client, reportConfigMap) },
+      }),
+    );
   });
 
   after(async function () {
     await api?.close();
     // Delete what the generated requests created: every tenant this run's token created.
     for (const name of tenantNames) {
-      await fixture.client.mergePatch({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name }, { metadata: { finalizers: null } },
-        { fieldManager: 'schemathesis-spec' }).catch(() => undefined);
+      await fixture.client
+        .mergePatch(
+          { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name },
+          { metadata: { finalizers: null } },
+          { fieldManager: 'schemathesis-spec' },
+        )
+        .catch(() => undefined);
     }
     const page = await fixture.tenants.list({ limit: 1000 });
     for (const tenant of page.items.filter((t) => t.metadata.annotations?.[createdByAnnotation] === `token:${tokenName}`)) {
@@ -86,39 +95,77 @@ describe('the onboarding API under schemathesis', function () {
     writeFileSync(schema, JSON.stringify(openApiDocument()));
     // Plans that exist, offered for most generated plan names, so the plan check passes too.
     for (const name of tenantNames) {
-      const created = await call(api, 'POST', '/v1/tenants', { token, body: newTenant(name), headers: { 'idempotency-key': `st-${name}` } });
+      const created = await call(api, 'POST', '/v1/tenants', {
+        token,
+        body: newTenant(name),
+        headers: { 'idempotency-key': `st-${name}` },
+      });
       assert.equal(created.status, 202);
       // Held by a finalizer, as the operator would hold it: a fuzzed DELETE marks it Deleting and
       // later requests still find it, instead of the rest of the run meeting 404s.
-      await fixture.client.mergePatch({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name },
-        { metadata: { finalizers: [heldFinalizer] } }, { fieldManager: 'schemathesis-spec' });
+      await fixture.client.mergePatch(
+        { apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant', name },
+        { metadata: { finalizers: [heldFinalizer] } },
+        { fieldManager: 'schemathesis-spec' },
+      );
     }
-    writeFileSync(join(dir, 'schemathesis.toml'), [
-      `[dictionaries.tenants]\nvalues = ${JSON.stringify(tenantNames)}`,
-      '[dictionaries.plans]\nvalues = ["standard", "enterprise"]',
-      '[parameters]\n"path.name" = { dictionary = "tenants", probability = 0.7 }\n"body.plan" = { dictionary = "plans", probability = 0.7 }',
-      // Fail when an operation was only ever answered 404 or 401/403: then it was not really tested.
-      // Not on validation_mismatch: creation rules that depend on the cluster (the plan exists, the
-      // name is free, app.values keys the plan allows, CIDR host bits) cannot be written in JSON
-      // Schema, so a random run sometimes has every generated create refused, rightly.
-      '[warnings]\nfail-on = ["missing_test_data", "missing_auth"]',
-    ].join('\n\n'));
+    writeFileSync(
+      join(dir, 'schemathesis.toml'),
+      [
+        `[dictionaries.tenants]\nvalues = ${JSON.stringify(tenantNames)}`,
+        '[dictionaries.plans]\nvalues = ["standard", "enterprise"]',
+        '[parameters]\n"path.name" = { dictionary = "tenants", probability = 0.7 }\n"body.plan" = { dictionary = "plans", probability = 0.7 }',
+        // Fail when an operation was only ever answered 404 or 401/403: then it was not really tested.
+        // Not on validation_mismatch: creation rules that depend on the cluster (the plan exists, the
+        // name is free, app.values keys the plan allows, CIDR host bits) cannot be written in JSON
+        // Schema, so a random run sometimes has every generated create refused, rightly.
+        '[warnings]\nfail-on = ["missing_test_data", "missing_auth"]',
+      ].join('\n\n'),
+    );
     const args = [
-      'run', schema, '--url', api.url, '--header', `Authorization: Bearer ${token}`,
-      '--checks', 'not_a_server_error,response_schema_conformance',
-      '--phases', 'examples,coverage,fuzzing', '--max-examples', process.env.BULKHEAD_SCHEMATHESIS_EXAMPLES ?? '50',
+      'run',
+      schema,
+      '--url',
+      api.url,
+      '--header',
+      `Authorization: Bearer ${token}`,
+      '--checks',
+      'not_a_server_error,response_schema_conformance',
+      '--phases',
+      'examples,coverage,fuzzing',
+      '--max-examples',
+      process.env.BULKHEAD_SCHEMATHESIS_EXAMPLES ?? '50',
       // One worker: with two, schemathesis parses Python source (hypothesis's lambda descriptions) in
       // two threads, and CPython before 3.11.8 can then fail with "SystemError: AST constructor
       // recursion depth mismatch" (gh-106905; this machine's Python is 3.11.7).
-      '--workers', '1', '--request-timeout', '20', '--generation-database', 'none', '--no-color', '--output-sanitize', 'true',
+      '--workers',
+      '1',
+      '--request-timeout',
+      '20',
+      '--generation-database',
+      'none',
+      '--no-color',
+      '--output-sanitize',
+      'true',
       // Replays a failing run: schemathesis prints its seed at the end of every report.
       ...(process.env.BULKHEAD_SCHEMATHESIS_SEED ? ['--seed', process.env.BULKHEAD_SCHEMATHESIS_SEED] : []),
     ];
     const started = Date.now();
-    const result = await run(st, args, { cwd: dir, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, SCHEMATHESIS_HOOKS: 'schemathesis_hooks', PYTHONPATH: hooksDir } })
-      .then(({ stdout }) => ({ code: 0, stdout }), (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '' }));
+    const result = await run(st, args, {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, SCHEMATHESIS_HOOKS: 'schemathesis_hooks', PYTHONPATH: hooksDir },
+    }).then(
+      ({ stdout }) => ({ code: 0, stdout }),
+      (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '' }),
+    );
     const summary = result.stdout.split('\n').slice(-40).join('\n');
-    console.log(`    schemathesis ran in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.split('\n').filter((l) => /passed|failed|cases|operations/i.test(l)).join(' | ')}`);
+    console.log(
+      `    schemathesis ran in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary
+        .split('\n')
+        .filter((l) => /passed|failed|cases|operations/i.test(l))
+        .join(' | ')}`,
+    );
     // On failure show the whole report (its ERRORS and FAILURES sections come before the summary).
     assert.equal(result.code, 0, `schemathesis found problems:\n${result.stdout.split('\n').slice(-400).join('\n')}`);
     assert.doesNotMatch(result.stdout, new RegExp(token), 'the token must not be printed');

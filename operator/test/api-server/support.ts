@@ -27,7 +27,9 @@ export interface RunningApi {
 }
 
 /** A fresh suffix per run, so specs against a reused environment never meet earlier tenants. */
-export const runId = randomBytes(3).toString('hex').replace(/^[0-9]/, 'x');
+export const runId = randomBytes(3)
+  .toString('hex')
+  .replace(/^[0-9]/, 'x');
 
 /** The audit trail database the fixture's apps share, created once per run, dropped after it. */
 let sharedTrail: Promise<TrailDatabase> | undefined;
@@ -60,7 +62,10 @@ export async function listen(deps: AppDeps): Promise<RunningApi> {
     url: `http://127.0.0.1:${port}`,
     connections: () => new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count)))),
     close: async () => {
-      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
       await trail?.close();
     },
   };
@@ -82,13 +87,20 @@ export function apiFixture(): ApiFixture {
   const tenants = new KubeTenantStore(client);
   let minted = 0;
   return {
-    client, tenants, tokens, tokenSecret,
+    client,
+    tenants,
+    tokens,
+    tokenSecret,
     // A spec sends many calls from one token within seconds, more than the default bucket (60, then
     // 10 a second) holds on a busy machine, and a 429 there is noise: the fixture's limiter never
     // refuses. The specs of rate limiting pass their own small one.
     deps: (overrides = {}) => ({
-      tenants, auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: new SharedAuditTrail(),
-      rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }), ...overrides,
+      tenants,
+      auth: { tokens },
+      logger: createLogger({ silent: true }),
+      auditTrail: new SharedAuditTrail(),
+      rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
+      ...overrides,
     }),
     mint: (role, name) => tokens.create(name ?? `${role}-${(minted += 1)}`, role),
   };
@@ -118,8 +130,11 @@ export async function call(api: RunningApi, method: string, path: string, option
 }
 
 function asHeaders(incoming: IncomingHttpHeaders): Headers {
-  return new Headers(Object.entries(incoming).flatMap(([name, value]): [string, string][] =>
-    (value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]])));
+  return new Headers(
+    Object.entries(incoming).flatMap(([name, value]): [string, string][] =>
+      value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value]],
+    ),
+  );
 }
 
 /**
@@ -142,7 +157,11 @@ export async function rawCall(api: RunningApi, method: string, target: string, o
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, headers: asHeaders(response.headers), body: text ? (JSON.parse(text) as unknown) : undefined });
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: asHeaders(response.headers),
+          body: text ? (JSON.parse(text) as unknown) : undefined,
+        });
       });
       response.on('error', reject);
     });
@@ -153,7 +172,11 @@ export async function rawCall(api: RunningApi, method: string, target: string, o
 
 export function newTenant(name: string, extra: Record<string, unknown> = {}) {
   return {
-    name, displayName: `Tenant ${name}`, plan: 'standard', region: 'eu-central-1',
-    owners: [{ kind: 'Group', name: `${name}-admins` }], ...extra,
+    name,
+    displayName: `Tenant ${name}`,
+    plan: 'standard',
+    region: 'eu-central-1',
+    owners: [{ kind: 'Group', name: `${name}-admins` }],
+    ...extra,
   };
 }

@@ -26,8 +26,18 @@ import { reportConfigMap, reportSigningSecret } from './report-identity.js';
 const tenants = ['auditcmd-a', 'auditcmd-b'];
 const signingSecret = reportSigningSecret;
 
-interface Check { id: string; tenant?: string; result: string; reason: string; message: string }
-interface Report { checks: Check[]; previous: { digest: string } | null; summary: { findings: number } }
+interface Check {
+  id: string;
+  tenant?: string;
+  result: string;
+  reason: string;
+  message: string;
+}
+interface Report {
+  checks: Check[];
+  previous: { digest: string } | null;
+  summary: { findings: number };
+}
 
 const aboutOurTenants = (report: Report): Check[] => report.checks.filter((check) => tenants.includes(check.tenant ?? ''));
 
@@ -40,9 +50,10 @@ describe('bulkhead audit on a live fleet', function () {
   let publicKeyFile: string;
   let operator: OperatorProcess | undefined;
 
-  const auditingOperator = (): OperatorProcess => startOperator({
-    audit: { enabled: true, initialDelaySeconds: 1, intervalSeconds: 3600, signingKeySecret: signingSecret, reportConfigMap },
-  });
+  const auditingOperator = (): OperatorProcess =>
+    startOperator({
+      audit: { enabled: true, initialDelaySeconds: 1, intervalSeconds: 3600, signingKeySecret: signingSecret, reportConfigMap },
+    });
 
   before(async function () {
     const env = testEnvironment();
@@ -54,14 +65,27 @@ describe('bulkhead audit on a live fleet', function () {
     writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
     await kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
       namespace: signingSecret.namespace,
-      body: { metadata: { name: signingSecret.name }, stringData: { 'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() } },
+      body: {
+        metadata: { name: signingSecret.name },
+        stringData: { 'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+      },
     });
     const configFile = join(dir, 'operator.yaml');
     // The operator's configuration, as the auditor runs the command with it (startOperator's network settings included).
-    writeFileSync(configFile, stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { signingKeySecret: signingSecret, reportConfigMap } }));
+    writeFileSync(
+      configFile,
+      stringify({
+        regions: operatorRegions(),
+        network: { clusterCIDRs: clusterRanges(env) },
+        audit: { signingKeySecret: signingSecret, reportConfigMap },
+      }),
+    );
     cliEnv = { KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile };
     operator = startOperator();
-    await applyObjects(kc, tenants.map((name) => tenantManifest(name)));
+    await applyObjects(
+      kc,
+      tenants.map((name) => tenantManifest(name)),
+    );
     for (const name of tenants) await waitForReady(kc, name);
   });
 
@@ -73,11 +97,17 @@ describe('bulkhead audit on a live fleet', function () {
 
   after(async function () {
     await operator?.stop();
-    await kc.makeApiClient(k8s.NetworkingV1Api).deleteNamespacedNetworkPolicy({ namespace: 'tenant-auditcmd-b', name: 'allow-all' }).catch(() => undefined);
+    await kc
+      .makeApiClient(k8s.NetworkingV1Api)
+      .deleteNamespacedNetworkPolicy({ namespace: 'tenant-auditcmd-b', name: 'allow-all' })
+      .catch(() => undefined);
     operator = startOperator();
     await deleteTenantsAndWait(kc, tenants);
     await operator.stop();
-    await kc.makeApiClient(k8s.CoreV1Api).deleteNamespacedSecret(signingSecret).catch(() => undefined);
+    await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .deleteNamespacedSecret(signingSecret)
+      .catch(() => undefined);
     client.close();
   });
 
@@ -87,20 +117,33 @@ describe('bulkhead audit on a live fleet', function () {
     mkdirSync(reportDir);
     const result = await bulkheadAudit(['--format', 'json', '--out', out, '--report-dir', reportDir], cliEnv);
     const report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-    assert.deepEqual(aboutOurTenants(report).filter((check) => check.result !== 'pass'), [], result.stderr);
+    assert.deepEqual(
+      aboutOurTenants(report).filter((check) => check.result !== 'pass'),
+      [],
+      result.stderr,
+    );
     const categories = new Set(aboutOurTenants(report).map((check) => check.id.split('.')[0]));
     assert.deepEqual([...categories].sort(), ['access', 'database', 'guardrails', 'key', 'network'], 'every part looked at each tenant');
     assert.equal(result.code, report.summary.findings > 0 ? 1 : 0, 'the exit code says whether anything was found');
     const verification = verifyReport(readFileSync(out), loadPublicKey(readFileSync(publicKeyFile), publicKeyFile));
     assert.equal(verification.ok, true, JSON.stringify(verification));
-    assert.deepEqual(readdirSync(reportDir).sort().map((name) => name.replace(/^audit-.*\./, 'audit.')), ['audit.html', 'audit.json']);
+    assert.deepEqual(
+      readdirSync(reportDir)
+        .sort()
+        .map((name) => name.replace(/^audit-.*\./, 'audit.')),
+      ['audit.html', 'audit.json'],
+    );
   });
 
   it('lets the operator mark each tenant IsolationVerified and publish the signed report the API serves to auditors only', async function () {
     await operator?.stop();
     operator = auditingOperator();
     for (const name of tenants) {
-      await eventually(`${name} IsolationVerified`, async () => (condition(await readTenant(kc, name), 'IsolationVerified')?.status === 'True' ? true : undefined), 120_000);
+      await eventually(
+        `${name} IsolationVerified`,
+        async () => (condition(await readTenant(kc, name), 'IsolationVerified')?.status === 'True' ? true : undefined),
+        120_000,
+      );
     }
     const where = { namespace: 'bulkhead-system', name: reportConfigMap };
     const published = await eventually('the published report', () => readPublishedReport(client, where));
@@ -121,7 +164,7 @@ describe('bulkhead audit on a live fleet', function () {
 
   it('finds an allow-all NetworkPolicy added to one tenant: the command exits 1, the condition turns False, the metric counts it, the reports stay chained', async function () {
     const where = { namespace: 'bulkhead-system', name: reportConfigMap };
-    const before = await readPublishedReport(client, where) as Buffer;
+    const before = (await readPublishedReport(client, where)) as Buffer;
     await kc.makeApiClient(k8s.NetworkingV1Api).createNamespacedNetworkPolicy({
       namespace: 'tenant-auditcmd-b',
       body: { metadata: { name: 'allow-all' }, spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] } },
@@ -134,10 +177,14 @@ describe('bulkhead audit on a live fleet', function () {
 
     await operator?.stop();
     operator = auditingOperator();
-    const violated = await eventually('auditcmd-b IsolationViolated', async () => {
-      const found = condition(await readTenant(kc, 'auditcmd-b'), 'IsolationVerified');
-      return found?.status === 'False' ? found : undefined;
-    }, 120_000);
+    const violated = await eventually(
+      'auditcmd-b IsolationViolated',
+      async () => {
+        const found = condition(await readTenant(kc, 'auditcmd-b'), 'IsolationVerified');
+        return found?.status === 'False' ? found : undefined;
+      },
+      120_000,
+    );
     assert.equal(violated.reason, 'IsolationViolated');
     assert.match(violated.message, /network\.ingress UndeclaredIngress/);
     assert.equal(condition(await readTenant(kc, 'auditcmd-a'), 'IsolationVerified')?.status, 'True', 'the other tenant is still isolated');

@@ -14,8 +14,10 @@ export interface CommandResult {
 
 export async function bulkheadAudit(args: string[], env: NodeJS.ProcessEnv): Promise<CommandResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'audit', ...args],
-      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), 'audit', ...args], {
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

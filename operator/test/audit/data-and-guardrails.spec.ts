@@ -29,7 +29,11 @@ const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergeP
 function operatorConfig(env: Environment): OperatorConfig {
   const settings = {
     database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: 'bulkhead-system', name: 'postgres-admin' } },
-    kms: { accountId: testAccountId, endpoint: env.kms.endpoint, credentialsSecret: { namespace: 'bulkhead-system', name: 'kms-credentials' } },
+    kms: {
+      accountId: testAccountId,
+      endpoint: env.kms.endpoint,
+      credentialsSecret: { namespace: 'bulkhead-system', name: 'kms-credentials' },
+    },
   };
   return parseOperatorConfig({ regions: Object.fromEntries(testRegions.map((region) => [region, settings])) });
 }
@@ -78,7 +82,10 @@ describe('bulkhead audit: guardrails, databases and keys', function () {
 
   /** Findings about this spec's tenants (other specs' tenants and databases may share the servers). */
   const findings = (run: AuditRun): string[] =>
-    run.checks.filter((check) => check.result !== 'pass' && check.tenant !== undefined && names.includes(check.tenant)).map(finding).sort();
+    run.checks
+      .filter((check) => check.result !== 'pass' && check.tenant !== undefined && names.includes(check.tenant))
+      .map(finding)
+      .sort();
 
   /** What the fleet-wide orphan check lists as belonging to no Tenant. */
   const unaccounted = (run: AuditRun): string[] => {
@@ -96,7 +103,10 @@ describe('bulkhead audit: guardrails, databases and keys', function () {
     client = KubeClient.load(env.kubeconfig);
     config = operatorConfig(env);
     operator = startOperator();
-    await applyObjects(kc, names.map((name) => tenantManifest(name)));
+    await applyObjects(
+      kc,
+      names.map((name) => tenantManifest(name)),
+    );
     for (const name of names) await waitForReady(kc, name);
   });
 
@@ -111,22 +121,51 @@ describe('bulkhead audit: guardrails, databases and keys', function () {
     const run = await audit();
     assert.deepEqual(findings(run), []);
     for (const name of names) {
-      const ids = run.checks.filter((check) => check.tenant === name).map((check) => check.id).sort();
+      const ids = run.checks
+        .filter((check) => check.tenant === name)
+        .map((check) => check.id)
+        .sort();
       assert.deepEqual(ids, [
-        'database.acl', 'database.cross-tenant-login', 'database.own-login', 'database.ownership-marker', 'database.role',
-        'guardrails.default-service-account', 'guardrails.limit-range', 'guardrails.namespace', 'guardrails.pod-security', 'guardrails.resource-quota',
-        'key.alias', 'key.encryption-context', 'key.exclusive', 'key.policy', 'key.rotation', 'key.state', 'key.tags',
+        'database.acl',
+        'database.cross-tenant-login',
+        'database.own-login',
+        'database.ownership-marker',
+        'database.role',
+        'guardrails.default-service-account',
+        'guardrails.limit-range',
+        'guardrails.namespace',
+        'guardrails.pod-security',
+        'guardrails.resource-quota',
+        'key.alias',
+        'key.encryption-context',
+        'key.exclusive',
+        'key.policy',
+        'key.rotation',
+        'key.state',
+        'key.tags',
       ]);
     }
-    assert.deepEqual(unaccounted(run).filter((entry) => entry.includes('audit')), []);
+    assert.deepEqual(
+      unaccounted(run).filter((entry) => entry.includes('audit')),
+      [],
+    );
     assert.deepEqual(run.inventory.databases?.filter((name) => names.includes(name)).sort(), names);
     assert.deepEqual(run.inventory.keyAliases?.filter((name) => names.includes(name)).sort(), names);
-    const cells = run.matrices.flatMap((matrix) => matrix.cells).filter((cell) => names.includes(cell.credentials) && names.includes(cell.database));
+    const cells = run.matrices
+      .flatMap((matrix) => matrix.cells)
+      .filter((cell) => names.includes(cell.credentials) && names.includes(cell.database));
     assert.equal(cells.length, 9);
-    assert.deepEqual(cells.filter((cell) => cell.outcome === 'allowed').map((cell) => `${cell.credentials}>${cell.database}`).sort(),
-      ['audit-a>audit-a', 'audit-b>audit-b', 'audit-c>audit-c']);
-    assert.ok(cells.filter((cell) => cell.credentials !== cell.database).every((cell) => cell.outcome === 'refused' && cell.sqlState === '42501'),
-      JSON.stringify(cells));
+    assert.deepEqual(
+      cells
+        .filter((cell) => cell.outcome === 'allowed')
+        .map((cell) => `${cell.credentials}>${cell.database}`)
+        .sort(),
+      ['audit-a>audit-a', 'audit-b>audit-b', 'audit-c>audit-c'],
+    );
+    assert.ok(
+      cells.filter((cell) => cell.credentials !== cell.database).every((cell) => cell.outcome === 'refused' && cell.sqlState === '42501'),
+      JSON.stringify(cells),
+    );
     const context = run.checks.find((check) => check.id === 'key.encryption-context' && check.tenant === 'audit-a');
     assert.equal((context?.evidence as { exercised?: boolean }).exercised, true, 'the encryption context probe was not exercised');
   });
@@ -135,9 +174,13 @@ describe('bulkhead audit: guardrails, databases and keys', function () {
     const run = await audit();
     const namespace = await kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'tenant-audit-b' });
     const input = run.inputs.find((entry) => entry.kind === 'Namespace' && entry.name === 'tenant-audit-b');
-    assert.deepEqual(input && { uid: input.uid, resourceVersion: input.resourceVersion },
-      { uid: namespace.metadata?.uid, resourceVersion: namespace.metadata?.resourceVersion });
-    assert.ok(run.inputs.some((entry) => entry.kind === 'Secret' && entry.namespace === 'tenant-audit-a' && entry.name === 'audit-a-database'));
+    assert.deepEqual(input && { uid: input.uid, resourceVersion: input.resourceVersion }, {
+      uid: namespace.metadata?.uid,
+      resourceVersion: namespace.metadata?.resourceVersion,
+    });
+    assert.ok(
+      run.inputs.some((entry) => entry.kind === 'Secret' && entry.namespace === 'tenant-audit-a' && entry.name === 'audit-a-database'),
+    );
     const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: 'tenant-audit-a', name: 'audit-a-database' });
     const password = Buffer.from(secret.data?.password ?? '', 'base64').toString();
     assert.ok(password.length >= 32);
@@ -157,38 +200,48 @@ describe('bulkhead audit: guardrails, databases and keys', function () {
     const keys = await auditKeys(client, { tenants, config: closed });
     const checks = [...databases.checks, ...keys.checks];
     assert.ok(checks.length >= names.length * 2);
-    assert.deepEqual([...new Set(checks.map((check) => `${check.result} ${check.reason}`))].sort(),
-      ['error DatabaseUnreachable', 'error KeyProviderUnavailable']);
+    assert.deepEqual([...new Set(checks.map((check) => `${check.result} ${check.reason}`))].sort(), [
+      'error DatabaseUnreachable',
+      'error KeyProviderUnavailable',
+    ]);
     assert.equal(databases.inventory.databases, null);
     assert.equal(keys.inventory.keyAliases, null);
   });
 
-  describe('with the operator stopped, so that nothing is repaired behind the audit\'s back', function () {
+  describe("with the operator stopped, so that nothing is repaired behind the audit's back", function () {
     before(async function () {
       await operator?.stop();
       operator = undefined;
     });
 
-    it('finds tenant B\'s deleted ResourceQuota', async function () {
+    it("finds tenant B's deleted ResourceQuota", async function () {
       const core = kc.makeApiClient(k8s.CoreV1Api);
       await core.deleteNamespacedResourceQuota({ namespace: 'tenant-audit-b', name: 'tenant-quota' });
       assert.deepEqual(findings(await audit()), ['audit-b guardrails.resource-quota QuotaMissing']);
       // Put back what the operator would apply, from the operator's own builder.
       const tenant = await readTenant(kc, 'audit-b');
       const plan = (await client.get<TenantPlan>({ apiVersion: 'bulkhead.dev/v1alpha1', kind: 'TenantPlan', name: 'standard' }))!;
-      await client.apply(buildResourceQuota({ name: 'audit-b', uid: tenant.metadata?.uid ?? '' }, 'tenant-audit-b', plan.spec.quota), { fieldManager: 'bulkhead' });
+      await client.apply(buildResourceQuota({ name: 'audit-b', uid: tenant.metadata?.uid ?? '' }, 'tenant-audit-b', plan.spec.quota), {
+        fieldManager: 'bulkhead',
+      });
       assert.deepEqual(findings(await audit()), []);
     });
 
-    it('finds tenant C\'s removed Pod Security enforce label', async function () {
+    it("finds tenant C's removed Pod Security enforce label", async function () {
       const core = kc.makeApiClient(k8s.CoreV1Api);
-      await core.patchNamespace({ name: 'tenant-audit-c', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': null } } } }, mergePatch);
+      await core.patchNamespace(
+        { name: 'tenant-audit-c', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': null } } } },
+        mergePatch,
+      );
       assert.deepEqual(findings(await audit()), ['audit-c guardrails.pod-security PodSecurityLabelMissing']);
-      await core.patchNamespace({ name: 'tenant-audit-c', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } }, mergePatch);
+      await core.patchNamespace(
+        { name: 'tenant-audit-c', body: { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } },
+        mergePatch,
+      );
       assert.deepEqual(findings(await audit()), []);
     });
 
-    it('finds tenant B\'s database granting CONNECT to tenant A\'s role, in the login matrix and in the ACL', async function () {
+    it("finds tenant B's database granting CONNECT to tenant A's role, in the login matrix and in the ACL", async function () {
       await adminQuery(env, 'GRANT CONNECT ON DATABASE "tenant_audit_b" TO "tenant_audit_a"');
       try {
         const run = await audit();
@@ -206,8 +259,12 @@ describe('bulkhead audit: guardrails, databases and keys', function () {
       assert.deepEqual(findings(await audit()), []);
     });
 
-    it('finds two tenants sharing a key when B\'s alias is pointed at A\'s key', async function () {
-      const kms = new KMSClient({ endpoint: env.kms.endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    it("finds two tenants sharing a key when B's alias is pointed at A's key", async function () {
+      const kms = new KMSClient({
+        endpoint: env.kms.endpoint,
+        region: 'eu-central-1',
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      });
       const [keyA, keyB] = [await keyIdOf('audit-a'), await keyIdOf('audit-b')];
       await kms.send(new UpdateAliasCommand({ AliasName: 'alias/bulkhead/audit-b', TargetKeyId: keyA }));
       try {

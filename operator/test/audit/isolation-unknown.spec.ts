@@ -29,7 +29,14 @@ describe('IsolationVerified when part of the audit cannot look', function () {
 
   /** One periodic run, as the operator's leader makes it, with this configuration (or this failure). */
   const runOnce = (run: () => Promise<AuditRunOutcome>): Promise<boolean> =>
-    new PeriodicAudit({ client, logger: createLogger({ level: 'error' }), registry: new Registry(), run, initialDelayMs: 0, intervalMs: 0 }).runOnce();
+    new PeriodicAudit({
+      client,
+      logger: createLogger({ level: 'error' }),
+      registry: new Registry(),
+      run,
+      initialDelayMs: 0,
+      intervalMs: 0,
+    }).runOnce();
   const audit = (config: OperatorConfig) => async (): Promise<AuditRunOutcome> => {
     const { tenants, checks } = await runAudit({ client, config, scope: { kind: 'all' }, liveProbes: false, previous: null });
     return { tenants, checks };
@@ -61,7 +68,9 @@ describe('IsolationVerified when part of the audit cannot look', function () {
   it('turns Unknown, naming the key checks, when the KMS cannot be used', async function () {
     const regions = operatorRegions();
     const missing = { namespace: 'bulkhead-system', name: 'isou-missing-kms-credentials' };
-    const down = Object.fromEntries(Object.entries(regions).map(([name, settings]) => [name, { ...settings, kms: { ...settings.kms, credentialsSecret: missing } }]));
+    const down = Object.fromEntries(
+      Object.entries(regions).map(([name, settings]) => [name, { ...settings, kms: { ...settings.kms, credentialsSecret: missing } }]),
+    );
     assert.equal(await runOnce(audit(configWith(down as typeof regions))), true, 'the run itself completes');
     const verified = await isolation();
     assert.deepEqual([verified?.status, verified?.reason], ['Unknown', 'AuditIncomplete'], verified?.message);

@@ -11,7 +11,17 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testEnvironment } from '@bulkhead/testenv';
 import { publishReport, readPublishedReport } from '../../src/audit/publish.js';
-import { buildReport, digestOf, generateSigningKey, loadPrivateKey, loadPublicKey, saveReport, serializeReport, signReport, verifyReport } from '../../src/audit/report/index.js';
+import {
+  buildReport,
+  digestOf,
+  generateSigningKey,
+  loadPrivateKey,
+  loadPublicKey,
+  saveReport,
+  serializeReport,
+  signReport,
+  verifyReport,
+} from '../../src/audit/report/index.js';
 import { sampleReportParts } from '../../src/audit/report/sample-parts.js';
 import { parseReport } from '../../src/audit/report/verify.js';
 import type { PublishedConfigMap } from '../../src/audit/publication.js';
@@ -31,10 +41,21 @@ const privateKey = loadPrivateKey(keys.privateKey, 'the spec key');
 function largeReport(minute: number, previous: { digest: string } | null, checks = 40): Buffer {
   const parts = sampleReportParts();
   const padding = Array.from({ length: checks }, (_, i) => ({
-    id: 'database.cross-tenant-login', category: 'database' as const, tenant: 'acme', title: `padding ${i}`, result: 'pass' as const,
-    reason: 'Verified', message: 'refused', evidence: { noise: randomBytes(50_000).toString('hex') },
+    id: 'database.cross-tenant-login',
+    category: 'database' as const,
+    tenant: 'acme',
+    title: `padding ${i}`,
+    result: 'pass' as const,
+    reason: 'Verified',
+    message: 'refused',
+    evidence: { noise: randomBytes(50_000).toString('hex') },
   }));
-  const unsigned = buildReport({ ...parts, checks: [...parts.checks, ...padding], generatedAt: new Date(Date.UTC(2026, 11, 6, 12, minute)), previous });
+  const unsigned = buildReport({
+    ...parts,
+    checks: [...parts.checks, ...padding],
+    generatedAt: new Date(Date.UTC(2026, 11, 6, 12, minute)),
+    previous,
+  });
   return serializeReport(signReport(unsigned, privateKey));
 }
 
@@ -61,19 +82,23 @@ describe('a report too large for one ConfigMap', function () {
 
   after(async function () {
     const names = [reportConfigMap, ...Array.from({ length: 16 }, (_, i) => `${reportConfigMap}-part-${i + 1}`)];
-    for (const name of names) await admin.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: where.namespace, name }).catch(() => undefined);
+    for (const name of names)
+      await admin.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: where.namespace, name }).catch(() => undefined);
     for (const client of [admin, operator, api]) client.close();
   });
 
   /** The ConfigMaps as an auditor exports them: `kubectl get configmaps -l bulkhead.dev/audit-report=NAME -o json`. */
   async function exported(): Promise<string> {
-    const list = await admin.list<PublishedConfigMap & { metadata: { name: string } }>('v1', 'ConfigMap', { namespace: where.namespace, labelSelector: `bulkhead.dev/audit-report=${reportConfigMap}` });
+    const list = await admin.list<PublishedConfigMap & { metadata: { name: string } }>('v1', 'ConfigMap', {
+      namespace: where.namespace,
+      labelSelector: `bulkhead.dev/audit-report=${reportConfigMap}`,
+    });
     const file = join(dir, `exported-${Date.now()}.json`);
     writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: list.items }));
     return file;
   }
 
-  it('is published in parts by the operator, read back byte for byte by the API, served to auditors and verified from kubectl\'s export', async function () {
+  it("is published in parts by the operator, read back byte for byte by the API, served to auditors and verified from kubectl's export", async function () {
     const report = largeReport(0, null);
     const published = await publishReport(operator, where, report);
     assert.ok(published.parts >= 2, `expected parts, got ${JSON.stringify(published)}`);
@@ -84,7 +109,9 @@ describe('a report too large for one ConfigMap', function () {
     const fixture = apiFixture();
     const server = await listen(fixture.deps({ auditReports: { latest: () => readPublishedReport(api, where) } }));
     try {
-      const served = await fetch(`${server.url}/v1/audit/report`, { headers: { authorization: `Bearer ${await fixture.mint('auditor', 'parts-spec-auditor')}` } });
+      const served = await fetch(`${server.url}/v1/audit/report`, {
+        headers: { authorization: `Bearer ${await fixture.mint('auditor', 'parts-spec-auditor')}` },
+      });
       assert.equal(served.status, 200);
       assert.equal(verifyReport(Buffer.from(await served.arrayBuffer()), loadPublicKey(keys.publicKey, 'key')).ok, true);
     } finally {
@@ -102,7 +129,7 @@ describe('a report too large for one ConfigMap', function () {
     const next = largeReport(10, { digest: digestOf(first) }, 0);
     const published = await publishReport(operator, where, next);
     assert.equal(published.parts, 0, 'a report that fits goes back to the one ConfigMap');
-    const read = await readPublishedReport(api, where) as Buffer;
+    const read = (await readPublishedReport(api, where)) as Buffer;
     assert.ok(read.equals(next));
     const chain = join(dir, 'chain');
     mkdirSync(chain);
@@ -112,17 +139,31 @@ describe('a report too large for one ConfigMap', function () {
     assert.match(verify.stdout, /^chain valid: 2 reports/);
   });
 
-  it('refuses a part changed in the cluster, naming it, in the API\'s read and in verify --published', async function () {
+  it("refuses a part changed in the cluster, naming it, in the API's read and in verify --published", async function () {
     await publishReport(operator, where, largeReport(20, null));
-    const part = await admin.get<PublishedConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: where.namespace, name: `${reportConfigMap}-part-2` });
+    const part = await admin.get<PublishedConfigMap>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: where.namespace,
+      name: `${reportConfigMap}-part-2`,
+    });
     const slice = Buffer.from(part?.binaryData?.['part.gz'] ?? '', 'base64');
     slice[100] = (slice[100] ?? 0) ^ 0xff;
-    await admin.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${reportConfigMap}-part-2`, namespace: where.namespace }, binaryData: { 'part.gz': slice.toString('base64') } } as never,
-      { fieldManager: 'bulkhead-audit', force: true });
-    await assert.rejects(readPublishedReport(api, where), new RegExp(`part ${reportConfigMap}-part-2 is \\d+ bytes with digest sha256:[0-9a-f]{64}, but the manifest says`));
+    await admin.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${reportConfigMap}-part-2`, namespace: where.namespace },
+        binaryData: { 'part.gz': slice.toString('base64') },
+      } as never,
+      { fieldManager: 'bulkhead-audit', force: true },
+    );
+    await assert.rejects(
+      readPublishedReport(api, where),
+      new RegExp(`part ${reportConfigMap}-part-2 is \\d+ bytes with digest sha256:[0-9a-f]{64}, but the manifest says`),
+    );
     const verify = await bulkheadAudit(['verify', '--published', await exported(), '--public-key', publicKeyFile], {});
     assert.equal(verify.code, 1);
     assert.match(verify.stderr, new RegExp(`signature invalid: .*: not a published report: part ${reportConfigMap}-part-2`));
   });
 });
-

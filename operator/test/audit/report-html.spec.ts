@@ -14,7 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildReport, loadPrivateKey, networkEnforcementLimitation, renderHtml, saveReport, signReport, type SignedReport } from '../../src/audit/report/index.js';
+import {
+  buildReport,
+  loadPrivateKey,
+  networkEnforcementLimitation,
+  renderHtml,
+  saveReport,
+  signReport,
+  type SignedReport,
+} from '../../src/audit/report/index.js';
 import { sampleReportParts } from '../../src/audit/report/sample-parts.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,7 +37,11 @@ interface CommandResult {
 
 /** `bulkhead ...` exactly as an auditor runs it from a checkout. */
 function bulkhead(...args: string[]): CommandResult {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [join(repoRoot, 'operator/bin/bulkhead.js'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -98,7 +110,7 @@ describe('the signed audit report, as an auditor receives it', function () {
   it('draws the matrix, one visible cell per ordered pair of namespaces, the cross-tenant flow flagged', async function () {
     const matrix = page.locator('svg#reachability-matrix');
     assert.ok(await matrix.isVisible());
-    assert.match(await matrix.locator('title#matrix-title').textContent() ?? '', /1 cross-tenant flow allowed/);
+    assert.match((await matrix.locator('title#matrix-title').textContent()) ?? '', /1 cross-tenant flow allowed/);
     assert.equal(await matrix.locator('g.cell').count(), 4 * 4);
     const flagged = matrix.locator('g.cell[data-state="cross-tenant"]');
     assert.equal(await flagged.count(), 1);
@@ -132,7 +144,10 @@ describe('the signed audit report, as an auditor receives it', function () {
   it('verifies with `bulkhead audit verify` and fails with one byte changed', function () {
     const good = bulkhead('audit', 'verify', reportPath, '--public-key', publicKeyPath);
     assert.equal(good.status, 0, good.stderr);
-    assert.match(good.stdout, new RegExp(`^signature valid: keyId ${report.signature.keyId}, generated 2026-11-27T03:00:00.000Z, 16 checks, 1 findings`));
+    assert.match(
+      good.stdout,
+      new RegExp(`^signature valid: keyId ${report.signature.keyId}, generated 2026-11-27T03:00:00.000Z, 16 checks, 1 findings`),
+    );
 
     const bytes = readFileSync(reportPath);
     const position = bytes.indexOf('"result":"fail"') + '"result":"'.length;

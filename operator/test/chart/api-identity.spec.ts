@@ -25,10 +25,15 @@ const apiUser = `system:serviceaccount:${chartNamespace}:${apiServiceAccount}`;
  * (a SubjectAccessReview), so that probing leaves no refused request of the API in the audit log.
  */
 async function allowed(kc: k8s.KubeConfig, attributes: k8s.V1ResourceAttributes): Promise<boolean> {
-  const review = await kc.makeApiClient(k8s.AuthorizationV1Api).createSubjectAccessReview({ body: {
-    spec: { user: apiUser, groups: ['system:serviceaccounts', `system:serviceaccounts:${chartNamespace}`, 'system:authenticated'],
-      resourceAttributes: attributes },
-  } });
+  const review = await kc.makeApiClient(k8s.AuthorizationV1Api).createSubjectAccessReview({
+    body: {
+      spec: {
+        user: apiUser,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${chartNamespace}`, 'system:authenticated'],
+        resourceAttributes: attributes,
+      },
+    },
+  });
   return review.status?.allowed ?? false;
 }
 
@@ -47,11 +52,18 @@ describe('the onboarding API as the chart’s ServiceAccount', function () {
     tokens = new KubeTokenStore({ client, secret: { namespace: chartNamespace, name: 'bulkhead-api-tokens' }, cacheMs: 0 });
     // No audit trail: it lives in PostgreSQL, not Kubernetes, so it changes nothing about RBAC.
     // The Tenant watch cache the API answers GETs from, as startApiServer builds it.
-    tenantCache = new Informer<Tenant>({ name: 'tenants', logger: createLogger({ silent: true }), listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }) });
+    tenantCache = new Informer<Tenant>({
+      name: 'tenants',
+      logger: createLogger({ silent: true }),
+      listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }),
+    });
     tenantCache.start();
     assert.equal(await tenantCache.waitForSync(), true, 'the API identity can list and watch Tenants');
     api = await listen({
-      tenants: new CachedTenantStore(client, tenantCache), auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: null,
+      tenants: new CachedTenantStore(client, tenantCache),
+      auth: { tokens },
+      logger: createLogger({ silent: true }),
+      auditTrail: null,
       auditReports: { latest: () => readPublishedReport(client, { namespace: chartNamespace, name: 'bulkhead-audit-report' }) },
     });
   });

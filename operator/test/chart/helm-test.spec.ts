@@ -13,7 +13,9 @@ import { prepareCluster } from '../support/setup.js';
 import { renderChart, type ChartObject } from './monitoring.js';
 
 interface TestPod extends ChartObject {
-  spec: { containers: { command: string[]; args: string[]; env: { name: string; value: string }[]; securityContext: Record<string, unknown> }[] };
+  spec: {
+    containers: { command: string[]; args: string[]; env: { name: string; value: string }[]; securityContext: Record<string, unknown> }[];
+  };
 }
 
 const namespace = 'bulkhead-helm-test';
@@ -28,7 +30,11 @@ function testPod(): TestPod {
 function runCheck(url: string): { status: number | null; output: string } {
   const container = testPod().spec.containers[0];
   assert.deepEqual(container?.command, ['node', '-e']);
-  const result = spawnSync(process.execPath, ['-e', container?.args[0] ?? ''], { env: { ...process.env, OPERATOR_URL: url }, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, ['-e', container?.args[0] ?? ''], {
+    env: { ...process.env, OPERATOR_URL: url },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -40,8 +46,11 @@ describe('helm test', function () {
   before(async function () {
     kc = await prepareCluster();
     core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } })
-      .catch((error: unknown) => { if (!String(error).includes('AlreadyExists') && !String(error).includes('409')) throw error; });
+    await core
+      .createNamespace({ body: { metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } })
+      .catch((error: unknown) => {
+        if (!String(error).includes('AlreadyExists') && !String(error).includes('409')) throw error;
+      });
   });
 
   after(async function () {
@@ -54,11 +63,17 @@ describe('helm test', function () {
     assert.equal(pod.metadata.annotations?.['helm.sh/hook'], 'test');
     assert.match(pod.metadata.annotations?.['helm.sh/hook-delete-policy'] ?? '', /hook-succeeded/);
     assert.equal(pod.metadata.labels?.['app.kubernetes.io/managed-by'], 'Helm');
-    const policy = renderChart().find((object) => object.kind === 'NetworkPolicy' && object.metadata.name === 'bulkhead-operator') as
-      ChartObject & { spec: { ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[] } };
+    const policy = renderChart().find(
+      (object) => object.kind === 'NetworkPolicy' && object.metadata.name === 'bulkhead-operator',
+    ) as ChartObject & { spec: { ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[] } };
     const peers = policy.spec.ingress.flatMap((rule) => rule.from ?? []);
-    assert.ok(peers.some((peer) => peer.podSelector && Object.entries(peer.podSelector.matchLabels).every(([key, value]) => pod.metadata.labels?.[key] === value)),
-      `a peer of ${JSON.stringify(peers)} selects the test pod ${JSON.stringify(pod.metadata.labels)}`);
+    assert.ok(
+      peers.some(
+        (peer) =>
+          peer.podSelector && Object.entries(peer.podSelector.matchLabels).every(([key, value]) => pod.metadata.labels?.[key] === value),
+      ),
+      `a peer of ${JSON.stringify(peers)} selects the test pod ${JSON.stringify(pod.metadata.labels)}`,
+    );
   });
 
   it('is admitted under Pod Security restricted, which refuses the same Pod allowed to escalate', async function () {
@@ -66,7 +81,10 @@ describe('helm test', function () {
     const body = { ...pod, metadata: { ...pod.metadata, namespace } } as unknown as k8s.V1Pod;
     await core.createNamespacedPod({ namespace, body, dryRun: 'All' });
     const escalating = structuredClone(body);
-    escalating.spec!.containers[0]!.securityContext = { ...escalating.spec!.containers[0]!.securityContext, allowPrivilegeEscalation: true };
+    escalating.spec!.containers[0]!.securityContext = {
+      ...escalating.spec!.containers[0]!.securityContext,
+      allowPrivilegeEscalation: true,
+    };
     await assert.rejects(core.createNamespacedPod({ namespace, body: escalating, dryRun: 'All' }), /allowPrivilegeEscalation/);
   });
 

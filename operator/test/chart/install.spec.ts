@@ -25,9 +25,12 @@ function helm(...args: string[]): string {
 
 /** The test operator's regions (so the credentials Roles match), and an image nothing pulls: KWOK runs no containers. */
 const installFlags = (): string[] => [
-  '--set-json', `operator.config.regions=${JSON.stringify(operatorRegions())}`,
-  '--set-json', `image=${JSON.stringify({ repository: 'localhost/bulkhead', tag: 'test', pullPolicy: 'Never' })}`,
-  '--set', 'api.auditTrail.disabled=true',
+  '--set-json',
+  `operator.config.regions=${JSON.stringify(operatorRegions())}`,
+  '--set-json',
+  `image=${JSON.stringify({ repository: 'localhost/bulkhead', tag: 'test', pullPolicy: 'Never' })}`,
+  '--set',
+  'api.auditTrail.disabled=true',
 ];
 
 describe('helm install of charts/bulkhead', function () {
@@ -40,8 +43,10 @@ describe('helm install of charts/bulkhead', function () {
     apps = kc.makeApiClient(k8s.AppsV1Api);
     core = kc.makeApiClient(k8s.CoreV1Api);
     // The pods must pass Pod Security restricted, or admission refuses them.
-    await core.patchNamespace({ name: chartNamespace, body: { metadata: { labels: { [restricted]: 'restricted' } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespace(
+      { name: chartNamespace, body: { metadata: { labels: { [restricted]: 'restricted' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
   });
 
   after(async function () {
@@ -50,8 +55,10 @@ describe('helm install of charts/bulkhead', function () {
     } catch {
       // already uninstalled by the spec
     }
-    await core.patchNamespace({ name: chartNamespace, body: { metadata: { labels: { [restricted]: null } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespace(
+      { name: chartNamespace, body: { metadata: { labels: { [restricted]: null } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     // The uninstall deleted the ServiceAccounts; the specs after this one need them and new tokens.
     await installChartIdentities(kc, { regions: operatorRegions() }, true);
   });
@@ -59,10 +66,14 @@ describe('helm install of charts/bulkhead', function () {
   it('brings both Deployments up with their disruption budgets, network policies, probes and restricted security context', async function () {
     helm('install', release, chartDir, '--namespace', chartNamespace, '--take-ownership', '--wait', '--timeout', '3m', ...installFlags());
     for (const name of ['bulkhead-operator', 'bulkhead-api']) {
-      const deployment = await eventually(`${name} to have 2 available replicas`, async () => {
-        const live = await apps.readNamespacedDeployment({ namespace: chartNamespace, name });
-        return live.status?.availableReplicas === 2 ? live : undefined;
-      }, 90_000);
+      const deployment = await eventually(
+        `${name} to have 2 available replicas`,
+        async () => {
+          const live = await apps.readNamespacedDeployment({ namespace: chartNamespace, name });
+          return live.status?.availableReplicas === 2 ? live : undefined;
+        },
+        90_000,
+      );
       const pod = deployment.spec?.template.spec;
       const container = pod?.containers[0];
       assert.equal(pod?.securityContext?.runAsNonRoot, true);
@@ -73,9 +84,18 @@ describe('helm install of charts/bulkhead', function () {
       assert.equal(container?.livenessProbe?.httpGet?.path, '/healthz');
       assert.equal(container?.readinessProbe?.httpGet?.path, '/readyz');
       assert.ok(container?.resources?.requests?.memory && container.resources.limits?.memory, `${name} has memory requests and limits`);
-      const pods = await core.listNamespacedPod({ namespace: chartNamespace, labelSelector: `app.kubernetes.io/component=${name.replace('bulkhead-', '')}` });
-      assert.deepEqual(pods.items.map((p) => p.status?.phase), ['Running', 'Running']);
-      assert.ok(pods.items.every((p) => p.spec?.serviceAccountName === name), 'each pod runs as its chart ServiceAccount');
+      const pods = await core.listNamespacedPod({
+        namespace: chartNamespace,
+        labelSelector: `app.kubernetes.io/component=${name.replace('bulkhead-', '')}`,
+      });
+      assert.deepEqual(
+        pods.items.map((p) => p.status?.phase),
+        ['Running', 'Running'],
+      );
+      assert.ok(
+        pods.items.every((p) => p.spec?.serviceAccountName === name),
+        'each pod runs as its chart ServiceAccount',
+      );
     }
     const policy = kc.makeApiClient(k8s.PolicyV1Api);
     for (const name of ['bulkhead-operator', 'bulkhead-api']) {
@@ -86,21 +106,34 @@ describe('helm install of charts/bulkhead', function () {
       const netpol = await kc.makeApiClient(k8s.NetworkingV1Api).readNamespacedNetworkPolicy({ namespace: chartNamespace, name });
       assert.deepEqual(netpol.spec?.policyTypes, ['Ingress', 'Egress']);
     }
-    for (const [name, port] of [['bulkhead-operator-metrics', 8081], ['bulkhead-api-metrics', 8082]] as const) {
+    for (const [name, port] of [
+      ['bulkhead-operator-metrics', 8081],
+      ['bulkhead-api-metrics', 8082],
+    ] as const) {
       const metrics = await core.readNamespacedService({ namespace: chartNamespace, name });
       assert.deepEqual([metrics.spec?.type, metrics.spec?.ports?.[0]?.port], ['ClusterIP', port], name);
       await eventually(`the metrics Service ${name} to have two ready endpoints`, async () => {
         const slices = await kc.makeApiClient(k8s.DiscoveryV1Api).listNamespacedEndpointSlice({
-          namespace: chartNamespace, labelSelector: `kubernetes.io/service-name=${name}` });
+          namespace: chartNamespace,
+          labelSelector: `kubernetes.io/service-name=${name}`,
+        });
         return slices.items.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready).length === 2 || undefined;
       });
     }
     // The API serves its metrics on their own port, which only metricsFrom may reach; its API Service does not carry it.
     const api = await core.readNamespacedService({ namespace: chartNamespace, name: 'bulkhead-api' });
-    assert.deepEqual(api.spec?.ports?.map((p) => p.name), ['http']);
-    const apiPolicy = await kc.makeApiClient(k8s.NetworkingV1Api).readNamespacedNetworkPolicy({ namespace: chartNamespace, name: 'bulkhead-api' });
+    assert.deepEqual(
+      api.spec?.ports?.map((p) => p.name),
+      ['http'],
+    );
+    const apiPolicy = await kc
+      .makeApiClient(k8s.NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ namespace: chartNamespace, name: 'bulkhead-api' });
     const scrape = apiPolicy.spec?.ingress?.find((rule) => rule.ports?.some((p) => p.port === 8082));
-    assert.deepEqual(scrape?._from?.map((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']), ['monitoring']);
+    assert.deepEqual(
+      scrape?._from?.map((peer) => peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']),
+      ['monitoring'],
+    );
     const config = await core.readNamespacedConfigMap({ namespace: chartNamespace, name: 'bulkhead-api-config' });
     assert.match(config.data?.['config.yaml'] ?? '', /metrics:\n\s+enabled: true\n\s+host: 0\.0\.0\.0\n\s+port: 8082/);
     // The operator's confinement: its tenant-namespace role, and the admission policy, enforced.
@@ -109,7 +142,10 @@ describe('helm install of charts/bulkhead', function () {
     const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
     const confinement = await admission.readValidatingAdmissionPolicy({ name: 'bulkhead-operator-confinement' });
     assert.equal(confinement.spec?.failurePolicy, 'Fail');
-    assert.equal(confinement.spec?.matchConditions?.[0]?.expression, "request.userInfo.username == 'system:serviceaccount:bulkhead-system:bulkhead-operator'");
+    assert.equal(
+      confinement.spec?.matchConditions?.[0]?.expression,
+      "request.userInfo.username == 'system:serviceaccount:bulkhead-system:bulkhead-operator'",
+    );
     const binding = await admission.readValidatingAdmissionPolicyBinding({ name: 'bulkhead-operator-confinement' });
     assert.deepEqual(binding.spec?.validationActions, ['Deny']);
   });
@@ -117,7 +153,10 @@ describe('helm install of charts/bulkhead', function () {
   it('helm uninstall removes the release but keeps the CRDs and the token Secret', async function () {
     helm('uninstall', release, '--namespace', chartNamespace, '--wait');
     const deployments = await apps.listNamespacedDeployment({ namespace: chartNamespace });
-    assert.deepEqual(deployments.items.map((d) => d.metadata?.name), []);
+    assert.deepEqual(
+      deployments.items.map((d) => d.metadata?.name),
+      [],
+    );
     const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
     for (const crd of ['tenants.bulkhead.dev', 'tenantplans.bulkhead.dev', 'rollouts.bulkhead.dev']) {
       assert.ok(await extensions.readCustomResourceDefinition({ name: crd }), `${crd} is kept`);
@@ -126,6 +165,9 @@ describe('helm install of charts/bulkhead', function () {
     const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     await assert.rejects(rbac.readClusterRole({ name: 'bulkhead-operator' }), /404|not found/i);
     await assert.rejects(rbac.readClusterRole({ name: 'bulkhead-operator-tenant' }), /404|not found/i);
-    await assert.rejects(kc.makeApiClient(k8s.AdmissionregistrationV1Api).readValidatingAdmissionPolicy({ name: 'bulkhead-operator-confinement' }), /404|not found/i);
+    await assert.rejects(
+      kc.makeApiClient(k8s.AdmissionregistrationV1Api).readValidatingAdmissionPolicy({ name: 'bulkhead-operator-confinement' }),
+      /404|not found/i,
+    );
   });
 });

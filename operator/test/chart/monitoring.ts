@@ -25,15 +25,28 @@ export interface ChartObject {
 export function renderChart(values: Record<string, unknown> = {}, extraArgs: string[] = []): ChartObject[] {
   const file = join(mkdtempSync(join(tmpdir(), 'bulkhead-chart-')), 'values.yaml');
   writeFileSync(file, JSON.stringify(values));
-  const rendered = execFileSync(findBinaries().helm, ['template', 'bulkhead', chartPath, '--namespace', releaseNamespace, '--values', file, ...extraArgs],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return parseAllDocuments(rendered).map((doc) => doc.toJS() as ChartObject | null).filter((object): object is ChartObject => object !== null);
+  const rendered = execFileSync(
+    findBinaries().helm,
+    ['template', 'bulkhead', chartPath, '--namespace', releaseNamespace, '--values', file, ...extraArgs],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return parseAllDocuments(rendered)
+    .map((doc) => doc.toJS() as ChartObject | null)
+    .filter((object): object is ChartObject => object !== null);
 }
 
 export const monitoringOn = { metrics: { prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } } };
 
-export interface AlertingRule { alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-export interface RuleGroups { groups: { name: string; rules: AlertingRule[] }[] }
+export interface AlertingRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+export interface RuleGroups {
+  groups: { name: string; rules: AlertingRule[] }[];
+}
 
 /** The PrometheusRule's spec: a rule file as Prometheus and promtool read it. */
 export function ruleGroups(objects: ChartObject[]): RuleGroups {
@@ -44,7 +57,10 @@ export function ruleGroups(objects: ChartObject[]): RuleGroups {
 
 export const alertingRules = (objects: ChartObject[]): AlertingRule[] => ruleGroups(objects).groups.flatMap((group) => group.rules);
 
-interface DashboardPanel { title: string; targets?: { expr: string }[] }
+interface DashboardPanel {
+  title: string;
+  targets?: { expr: string }[];
+}
 export interface Dashboard {
   uid: string;
   panels: DashboardPanel[];
@@ -64,18 +80,36 @@ export function dashboardOf(objects: ChartObject[]): { configMap: ChartObject; d
  * Grafana would before sending it to Prometheus.
  */
 export function dashboardQueries(dashboard: Dashboard, job: string, namespace: string): { title: string; expr: string }[] {
-  const substitute = (expr: string): string => expr.replaceAll('$__rate_interval', '5m').replaceAll('$__range', '1h')
-    .replaceAll('$job', job).replaceAll('$namespace', namespace);
-  const panels = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ title: panel.title, expr: substitute(target.expr) })));
-  const variables = dashboard.templating.list.filter((variable) => variable.type === 'query').map((variable) => ({
-    title: `variable ${variable.name}`,
-    // label_values(<selector>, <label>) asks for the series of <selector>.
-    expr: substitute((variable.definition ?? '').replace(/^label_values\((.*),\s*\w+\)$/, '$1')),
-  }));
+  const substitute = (expr: string): string =>
+    expr.replaceAll('$__rate_interval', '5m').replaceAll('$__range', '1h').replaceAll('$job', job).replaceAll('$namespace', namespace);
+  const panels = dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({ title: panel.title, expr: substitute(target.expr) })),
+  );
+  const variables = dashboard.templating.list
+    .filter((variable) => variable.type === 'query')
+    .map((variable) => ({
+      title: `variable ${variable.name}`,
+      // label_values(<selector>, <label>) asks for the series of <selector>.
+      expr: substitute((variable.definition ?? '').replace(/^label_values\((.*),\s*\w+\)$/, '$1')),
+    }));
   return [...panels, ...variables];
 }
 
-const promqlKeywords = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan']);
+const promqlKeywords = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /**
  * The metric names a PromQL expression reads: identifiers that are neither functions, aggregations
@@ -95,8 +129,15 @@ export function metricNames(expr: string): string[] {
   return [...names].sort();
 }
 
-export interface Sample { name: string; labels: Record<string, string>; value: number }
-export interface Exposition { types: Map<string, string>; samples: Sample[] }
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+export interface Exposition {
+  types: Map<string, string>;
+  samples: Sample[];
+}
 
 /** Prometheus' text format as prom-client writes it (no timestamps, no exemplars). */
 export function parseExposition(text: string): Exposition {
@@ -109,7 +150,8 @@ export function parseExposition(text: string): Exposition {
     const sample = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!sample) throw new Error(`not a sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const pair of (sample[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1] ?? ''] = JSON.parse(`"${pair[2] ?? ''}"`) as string;
+    for (const pair of (sample[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[pair[1] ?? ''] = JSON.parse(`"${pair[2] ?? ''}"`) as string;
     samples.push({ name: sample[1] ?? '', labels, value: Number(sample[3]) });
   }
   return { types, samples };
@@ -120,7 +162,10 @@ export const exposedNames = (exposition: Exposition): Set<string> => new Set(exp
 
 /** promtool, built and cached by hack/build-promtool.sh (make setup). */
 export function promtool(): string {
-  return execFileSync('bash', [join(repoRoot, 'hack/build-promtool.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync('bash', [join(repoRoot, 'hack/build-promtool.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
 /** Runs promtool; resolves to its output, or throws with it when promtool exits non-zero. */

@@ -12,24 +12,37 @@ import { parse, parseAllDocuments } from 'yaml';
 import { findBinaries } from '../../../testenv/src/binaries.js';
 import { repoRoot } from '../support/cluster.js';
 
-interface Container { name: string; env?: { name: string; value?: string }[] }
-interface Workload { kind: string; metadata: { name: string }; spec: { template: { spec: { containers: Container[] } } } }
+interface Container {
+  name: string;
+  env?: { name: string; value?: string }[];
+}
+interface Workload {
+  kind: string;
+  metadata: { name: string };
+  spec: { template: { spec: { containers: Container[] } } };
+}
 
 /** Every container of the chart's Deployments, rendered with `values`, by Deployment name. */
 function containers(values: Record<string, unknown>): Map<string, Container[]> {
   const file = join(mkdtempSync(join(tmpdir(), 'bulkhead-chart-')), 'values.yaml');
   writeFileSync(file, JSON.stringify(values));
-  const rendered = execFileSync(findBinaries().helm, ['template', 'bulkhead', join(repoRoot, 'charts/bulkhead'), '--namespace', 'bulkhead-system',
-    '--values', file], { encoding: 'utf8' });
-  const workloads = parseAllDocuments(rendered).map((document) => document.toJS() as Workload | null)
+  const rendered = execFileSync(
+    findBinaries().helm,
+    ['template', 'bulkhead', join(repoRoot, 'charts/bulkhead'), '--namespace', 'bulkhead-system', '--values', file],
+    { encoding: 'utf8' },
+  );
+  const workloads = parseAllDocuments(rendered)
+    .map((document) => document.toJS() as Workload | null)
     .filter((object): object is Workload => object?.kind === 'Deployment');
   return new Map(workloads.map((workload) => [workload.metadata.name, workload.spec.template.spec.containers]));
 }
 
-const nodeOptions = (container: Container | undefined): string | undefined => container?.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+const nodeOptions = (container: Container | undefined): string | undefined =>
+  container?.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
 
-describe('the operator chart\'s Node.js flags', function () {
-  const shipped = (parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator: { nodeOptions: string } }).operator.nodeOptions;
+describe("the operator chart's Node.js flags", function () {
+  const shipped = (parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator: { nodeOptions: string } })
+    .operator.nodeOptions;
 
   it('sets operator.nodeOptions as NODE_OPTIONS on the operator, and on no other container', function () {
     assert.match(shipped, /--max-semi-space-size=\d+/, 'the default bounds the young generation (docs/performance.md)');

@@ -52,19 +52,47 @@ describe('pruning every kind the product chart may render', function () {
     const kinds = inventory.map((key) => parseInventoryKey(key)?.kind).sort();
     assert.deepEqual(kinds, ['ConfigMap', 'Deployment', 'Service', 'ServiceAccount']);
 
-    await customObjects(kc).patchClusterCustomObject({ group, version, plural: 'tenants', name: tenant,
-      body: { spec: { app: { version: emptyVersion }, network: { allowEgressCIDRs: null } } } },
-    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    await eventually('the declared-egress NetworkPolicy to be pruned', () => kc.makeApiClient(k8s.NetworkingV1Api)
-      .readNamespacedNetworkPolicy({ namespace: `tenant-${tenant}`, name: 'allow-declared-egress' })
-      .then(() => undefined, (error: unknown) => ((error as { code?: number }).code === 404 ? true : undefined)), 60_000);
+    await customObjects(kc).patchClusterCustomObject(
+      {
+        group,
+        version,
+        plural: 'tenants',
+        name: tenant,
+        body: { spec: { app: { version: emptyVersion }, network: { allowEgressCIDRs: null } } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually(
+      'the declared-egress NetworkPolicy to be pruned',
+      () =>
+        kc
+          .makeApiClient(k8s.NetworkingV1Api)
+          .readNamespacedNetworkPolicy({ namespace: `tenant-${tenant}`, name: 'allow-declared-egress' })
+          .then(
+            () => undefined,
+            (error: unknown) => ((error as { code?: number }).code === 404 ? true : undefined),
+          ),
+      60_000,
+    );
     const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
     for (const key of inventory) {
       const entry = parseInventoryKey(key);
       assert.ok(entry);
-      await eventually(`${entry.kind} ${entry.name} to be pruned`, () => objects.read({
-        apiVersion: entry.apiVersion, kind: entry.kind, metadata: { name: entry.name, namespace: entry.namespace } })
-        .then(() => undefined, (error: unknown) => ((error as { code?: number }).code === 404 ? true : undefined)), 60_000);
+      await eventually(
+        `${entry.kind} ${entry.name} to be pruned`,
+        () =>
+          objects
+            .read({
+              apiVersion: entry.apiVersion,
+              kind: entry.kind,
+              metadata: { name: entry.name, namespace: entry.namespace },
+            })
+            .then(
+              () => undefined,
+              (error: unknown) => ((error as { code?: number }).code === 404 ? true : undefined),
+            ),
+        60_000,
+      );
     }
     const after = await readTenant(kc, tenant);
     assert.deepEqual((after.status as { app?: { inventory?: string[] } } | undefined)?.app?.inventory ?? [], []);

@@ -21,10 +21,22 @@ import type { Runnable, Suite } from 'mocha';
 import { auditLogPath, testEnvironment } from '@bulkhead/testenv';
 import { repoRoot } from '../support/cluster.js';
 import {
-  apiServiceAccount, chartNamespace, chartValuesUsedBy, operatorServiceAccount, operatorTenantClusterRole, renderChart,
+  apiServiceAccount,
+  chartNamespace,
+  chartValuesUsedBy,
+  operatorServiceAccount,
+  operatorTenantClusterRole,
+  renderChart,
 } from '../support/operator-identity.js';
 import {
-  atomName, atomsOf, confinementProbeAgent, indirectVerbs, neededBy, neededByName, readAuditLog, tenantNamespaceAtoms,
+  atomName,
+  atomsOf,
+  confinementProbeAgent,
+  indirectVerbs,
+  neededBy,
+  neededByName,
+  readAuditLog,
+  tenantNamespaceAtoms,
 } from '../support/rbac-audit.js';
 
 const title = "the chart's RBAC over the whole integration run";
@@ -42,16 +54,27 @@ before(function () {
  * patterns dir/**\/*.spec.ts, less its ignore patterns dir/** (the real-node specs).
  */
 function integrationSpecFiles(): string[] {
-  const settings = (JSON.parse(execFileSync(process.execPath, ['-e',
-    'delete process.env.SPEC; const c = require("./.mocharc.integration.cjs"); console.log(JSON.stringify({ spec: c.spec, ignore: c.ignore ?? [] }))'],
-  { cwd: repoRoot, encoding: 'utf8' })) as { spec: string[]; ignore: string[] });
+  const settings = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        '-e',
+        'delete process.env.SPEC; const c = require("./.mocharc.integration.cjs"); console.log(JSON.stringify({ spec: c.spec, ignore: c.ignore ?? [] }))',
+      ],
+      { cwd: repoRoot, encoding: 'utf8' },
+    ),
+  ) as { spec: string[]; ignore: string[] };
   const ignored = settings.ignore.map((pattern) => join(repoRoot, pattern.replace(/\/\*\*$/, '/')));
-  return settings.spec.flatMap((pattern) => {
-    const match = /^(.+)\/\*\*\/\*(\.spec\.ts)$/.exec(pattern);
-    if (!match?.[1] || !existsSync(join(repoRoot, match[1]))) return [];
-    const dir = join(repoRoot, match[1]);
-    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(match[2] ?? '')).map((f) => join(dir, f));
-  }).filter((file) => !ignored.some((prefix) => file.startsWith(prefix)));
+  return settings.spec
+    .flatMap((pattern) => {
+      const match = /^(.+)\/\*\*\/\*(\.spec\.ts)$/.exec(pattern);
+      if (!match?.[1] || !existsSync(join(repoRoot, match[1]))) return [];
+      const dir = join(repoRoot, match[1]);
+      return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith(match[2] ?? ''))
+        .map((f) => join(dir, f));
+    })
+    .filter((file) => !ignored.some((prefix) => file.startsWith(prefix)));
 }
 
 function allTests(suite: Suite): Runnable[] {
@@ -67,7 +90,8 @@ function partialRunReason(root: Suite): string | undefined {
   if (missing.length > 0) return `partial run: ${missing.length} integration spec file(s) not loaded (e.g. ${missing[0]})`;
   const grep = process.argv.find((arg) => grepFlags.includes(arg.split('=')[0] ?? ''));
   if (grep) return `partial run: tests filtered with ${grep}`;
-  if (!existsSync(auditLogPath(testEnvironment()))) return 'no audit log: the environment was started without one (reused from an older make cluster-up?)';
+  if (!existsSync(auditLogPath(testEnvironment())))
+    return 'no audit log: the environment was started without one (reused from an older make cluster-up?)';
   return undefined;
 }
 
@@ -81,9 +105,12 @@ describe(title, function () {
       this.skip();
     }
     // Tests behind a failed hook did not run: the run fails anyway, and a rule only they need shows here as unused.
-    const notRun = (root?.suites ?? []).filter((suite) => suite !== self).flatMap(allTests)
+    const notRun = (root?.suites ?? [])
+      .filter((suite) => suite !== self)
+      .flatMap(allTests)
       .filter((test) => test.state === undefined && !test.isPending());
-    if (notRun.length > 0) console.log(`      note: ${notRun.length} test(s) did not run (a failed hook), e.g. "${notRun[0]?.fullTitle()}"`);
+    if (notRun.length > 0)
+      console.log(`      note: ${notRun.length} test(s) did not run (a failed hook), e.g. "${notRun[0]?.fullTitle()}"`);
   });
 
   const userOf = (serviceAccount: string): string => `system:serviceaccount:${chartNamespace}:${serviceAccount}`;
@@ -92,22 +119,35 @@ describe(title, function () {
     return [...atomsOf(rendered), ...tenantNamespaceAtoms(rendered, operatorTenantClusterRole, userOf(operatorServiceAccount))];
   };
   /** Each identity's atoms under every set of values it ran with (say, with and without the audit's signing key), once each. */
-  const atoms = () => [...new Map([operatorServiceAccount, apiServiceAccount].flatMap((serviceAccount) =>
-    chartValuesUsedBy(serviceAccount).flatMap(atomsUnder).filter((atom) => atom.user === userOf(serviceAccount)))
-    .map((atom) => [atomName(atom), atom])).values()];
+  const atoms = () => [
+    ...new Map(
+      [operatorServiceAccount, apiServiceAccount]
+        .flatMap((serviceAccount) =>
+          chartValuesUsedBy(serviceAccount)
+            .flatMap(atomsUnder)
+            .filter((atom) => atom.user === userOf(serviceAccount)),
+        )
+        .map((atom) => [atomName(atom), atom]),
+    ).values(),
+  ];
   const requests = () => readAuditLog(auditLogPath(testEnvironment())).filter((r) => r.userAgent !== confinementProbeAgent);
 
   it('refused no request of the operator or the API', function () {
     const users = new Set(atoms().map((a) => a.user));
     const refused = requests().filter((r) => users.has(r.user) && [401, 403].includes(r.code));
-    assert.deepEqual(refused.map((r) => `${r.user} ${r.verb} ${r.uri} -> ${r.code}`), []);
+    assert.deepEqual(
+      refused.map((r) => `${r.user} ${r.verb} ${r.uri} -> ${r.code}`),
+      [],
+    );
   });
 
   it('used every rule atom of the ClusterRoles and Roles, each for a request no other rule allows', function () {
     const all = atoms();
     const checked = all.filter((a) => !indirectVerbs.has(a.verb));
     const needed = neededByName(neededBy(checked, requests()));
-    console.log(`      ${needed.size} atoms checked (a report's parts as one; ${all.length - checked.length} bind/escalate atoms proven elsewhere):`);
+    console.log(
+      `      ${needed.size} atoms checked (a report's parts as one; ${all.length - checked.length} bind/escalate atoms proven elsewhere):`,
+    );
     for (const [name, count] of needed) console.log(`        ${String(count).padStart(5)}  ${name}`);
     const unused = [...needed].filter(([, count]) => count === 0).map(([name]) => name);
     assert.deepEqual(unused, [], 'these rules were never needed: remove them, or add the spec that needs them');

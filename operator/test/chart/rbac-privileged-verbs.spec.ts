@@ -28,8 +28,9 @@ const ownerRole = 'bulkhead-tenant-owner';
 const namespace = 'rbac-probe';
 
 function chartOperatorRules(): PolicyRule[] {
-  const objects = parseAllDocuments(renderChart(chartValuesFor({ regions: operatorRegions() }), ['operator-rbac.yaml']))
-    .map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: PolicyRule[] });
+  const objects = parseAllDocuments(renderChart(chartValuesFor({ regions: operatorRegions() }), ['operator-rbac.yaml'])).map(
+    (d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: PolicyRule[] },
+  );
   const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'bulkhead-operator');
   assert.ok(role?.rules, 'the chart renders ClusterRole bulkhead-operator');
   return role.rules;
@@ -74,11 +75,16 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
     probeUsers.push(user);
     const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: user } };
     await admin.apply({ ...role, rules } as KubeObject, { fieldManager: 'rbac-probe', force: true });
-    await admin.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: user },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-    } as KubeObject, { fieldManager: 'rbac-probe', force: true });
+    await admin.apply(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: user },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      } as KubeObject,
+      { fieldManager: 'rbac-probe', force: true },
+    );
     const client = KubeClient.load(issueUserKubeconfig(testEnvironment(), user));
     await eventually(`${user}'s role to take effect`, () => client.list('v1', 'Namespace', { limit: 1 }).catch(() => undefined));
     return client;
@@ -87,29 +93,52 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
   async function provesNeeded(verb: string, role: string, write: (client: KubeClient) => Promise<unknown>): Promise<void> {
     const user = `bulkhead-rbac-probe-${verb}-${role}`;
     const rules = chartOperatorRules();
-    assert.ok(rules.some((r) => r.verbs.includes(verb) && r.resourceNames?.includes(role)), `the chart grants ${verb} on ${role}`);
+    assert.ok(
+      rules.some((r) => r.verbs.includes(verb) && r.resourceNames?.includes(role)),
+      `the chart grants ${verb} on ${role}`,
+    );
     const reduced = await probeWith(user, without(rules, verb));
     const refused = await refusal(() => write(reduced));
     assert.ok(refused, `without ${verb} the write must be refused`);
     assert.match(refused.message, /not currently held/);
     const full = await probeWith(user, rules);
-    await eventually(`the write with ${verb}`, () => write(full).then(() => true).catch(() => undefined), 15_000);
+    await eventually(
+      `the write with ${verb}`,
+      () =>
+        write(full)
+          .then(() => true)
+          .catch(() => undefined),
+      15_000,
+    );
     full.close();
     reduced.close();
   }
 
   it('needs bind to write an owners’ RoleBinding to bulkhead-tenant-owner', async function () {
-    await provesNeeded('bind', ownerRole, (client) => client.apply(
-      buildOwnerRoleBinding({ name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' }, namespace,
-        [{ kind: 'Group', name: 'rbac-probe-admins' }], ownerRole),
-      { fieldManager, force: true }));
+    await provesNeeded('bind', ownerRole, (client) =>
+      client.apply(
+        buildOwnerRoleBinding(
+          { name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' },
+          namespace,
+          [{ kind: 'Group', name: 'rbac-probe-admins' }],
+          ownerRole,
+        ),
+        { fieldManager, force: true },
+      ),
+    );
   });
 
   it('needs bind to write its own RoleBinding to bulkhead-operator-tenant', async function () {
-    await provesNeeded('bind', operatorTenantClusterRole, (client) => client.apply(
-      buildOperatorAccessBinding({ name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' }, namespace,
-        { clusterRole: operatorTenantClusterRole, serviceAccount: operatorServiceAccount, serviceAccountNamespace: 'bulkhead-system' }),
-      { fieldManager, force: true }));
+    await provesNeeded('bind', operatorTenantClusterRole, (client) =>
+      client.apply(
+        buildOperatorAccessBinding({ name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' }, namespace, {
+          clusterRole: operatorTenantClusterRole,
+          serviceAccount: operatorServiceAccount,
+          serviceAccountNamespace: 'bulkhead-system',
+        }),
+        { fieldManager, force: true },
+      ),
+    );
   });
 
   // kube-apiserver lets an unchanged re-apply through without the check; creating the role, or

@@ -10,8 +10,15 @@ import { chartPath } from './monitoring.js';
 
 /** Maps documented as one row (user data or a Kubernetes type), not key by key. */
 const documentedWhole = new Set([
-  'operator.config.providerLimits.kms.requestsPerSecond', 'operator.resources', 'api.resources', 'operator.chartRepositoryVolume',
-  'operator.snapshotVolume', 'metrics.grafanaDashboard.labels', 'networkPolicy.dns.podLabels', 'podSecurityContext', 'securityContext',
+  'operator.config.providerLimits.kms.requestsPerSecond',
+  'operator.resources',
+  'api.resources',
+  'operator.chartRepositoryVolume',
+  'operator.snapshotVolume',
+  'metrics.grafanaDashboard.labels',
+  'networkPolicy.dns.podLabels',
+  'podSecurityContext',
+  'securityContext',
 ]);
 
 /** Every documented key of values.yaml with its default, in file order. */
@@ -42,8 +49,16 @@ describe('the chart’s README', function () {
   it('lists every value of values.yaml, and no value that is not there', function () {
     const documented = new Set(rows.map(([key]) => key));
     const inValues = new Set(values.map(([key]) => key));
-    assert.deepEqual(values.map(([key]) => key).filter((key) => !documented.has(key)), [], 'values missing from README.md');
-    assert.deepEqual(rows.map(([key]) => key).filter((key) => !inValues.has(key)), [], 'README.md lists values that values.yaml does not have');
+    assert.deepEqual(
+      values.map(([key]) => key).filter((key) => !documented.has(key)),
+      [],
+      'values missing from README.md',
+    );
+    assert.deepEqual(
+      rows.map(([key]) => key).filter((key) => !inValues.has(key)),
+      [],
+      'README.md lists values that values.yaml does not have',
+    );
   });
 
   it('gives each value the default values.yaml has', function () {

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/runtime/logging.js';
 import {
-  PostgresDatabaseProvider, databaseCrashPoints, generatePassword, roleCrashPoints, teardownCrashPoints,
+  PostgresDatabaseProvider,
+  databaseCrashPoints,
+  generatePassword,
+  roleCrashPoints,
+  teardownCrashPoints,
 } from '../../src/providers/database/index.js';
 import { crashDuring } from './support/crash.js';
 import { adminQuery, adminServer, loginRefusal, objectsMarkedWith, tenantDatabaseSpec } from './support/postgres.js';
@@ -47,7 +51,11 @@ describe('the PostgreSQL database provider after a crash', function () {
         assert.equal(await loginRefusal(spec.roleName, password, spec.databaseName), undefined);
         const [acl] = await adminQuery(`SELECT has_database_privilege('public', $1, 'CONNECT') AS public_connect`, [spec.databaseName]);
         assert.deepEqual(acl, { public_connect: false });
-        assert.deepEqual(await provider.ensure(spec, password), { created: { role: false, database: false }, passwordChanged: false, repaired: [] });
+        assert.deepEqual(await provider.ensure(spec, password), {
+          created: { role: false, database: false },
+          passwordChanged: false,
+          repaired: [],
+        });
       } finally {
         await provider.drop(spec, soleActorFence);
       }
@@ -59,7 +67,10 @@ describe('the PostgreSQL database provider after a crash', function () {
     const newPassword = generatePassword();
     try {
       await provider.ensure(spec, generatePassword());
-      await crashDuring({ provider: 'database', operation: 'ensure', server: adminServer(), spec, password: newPassword }, roleCrashPoints.afterAlterPassword);
+      await crashDuring(
+        { provider: 'database', operation: 'ensure', server: adminServer(), spec, password: newPassword },
+        roleCrashPoints.afterAlterPassword,
+      );
       assert.equal((await provider.ensure(spec, newPassword)).passwordChanged, false);
       assert.equal(await loginRefusal(spec.roleName, newPassword, spec.databaseName), undefined);
     } finally {
@@ -89,7 +100,10 @@ describe('the PostgreSQL database provider after a crash', function () {
       const { file } = await provider.snapshotAndDrop(spec, soleActorFence);
       assert.ok(file !== undefined && file.endsWith('.dump'));
       assert.deepEqual(await objectsMarkedWith(spec.tenantUid), { roles: 0, databases: 0 });
-      assert.deepEqual(readdirSync(snapshotDir).filter((entry) => entry.endsWith('.partial')), []);
+      assert.deepEqual(
+        readdirSync(snapshotDir).filter((entry) => entry.endsWith('.partial')),
+        [],
+      );
     });
   }
 

@@ -9,7 +9,12 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../src/runtime/logging.js';
-import { DatabaseSnapshotFailed, PostgresDatabaseProvider, generatePassword, type TenantDatabaseSpec } from '../../src/providers/database/index.js';
+import {
+  DatabaseSnapshotFailed,
+  PostgresDatabaseProvider,
+  generatePassword,
+  type TenantDatabaseSpec,
+} from '../../src/providers/database/index.js';
 import { postgresClientBinDir, snapshotPrefix } from '../../src/providers/database/snapshot.js';
 import { eventually } from '../support/cluster.js';
 import { adminQuery, adminServer, connectedAs, loginRefusal, objectsMarkedWith, tenantDatabaseSpec } from './support/postgres.js';
@@ -73,8 +78,12 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
           // it is "not queryable") or after (then the query fails as terminated): both mean ended.
           await assert.rejects(client.query('SELECT count(*) FROM invoices'), /terminat|Connection terminated|not queryable/);
         });
-        await eventually('the role to have no session left', async () =>
-          (await adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1', [spec.roleName]))[0]?.n === 0);
+        await eventually(
+          'the role to have no session left',
+          async () =>
+            (await adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1', [spec.roleName]))[0]
+              ?.n === 0,
+        );
       } finally {
         await provider.drop(spec, soleActorFence);
       }
@@ -111,7 +120,11 @@ describe('the PostgreSQL database provider on tenant deletion', function () {
           env: { ...process.env, PGHOST: host, PGPORT: String(port), PGUSER: adminUser, PGPASSWORD: adminPassword },
         });
         const rows = await adminQuery('SELECT id, amount::text FROM invoices ORDER BY id', [], restored);
-        assert.deepEqual(rows, [{ id: 1, amount: '10.5' }, { id: 2, amount: '20' }, { id: 3, amount: '99.99' }]);
+        assert.deepEqual(rows, [
+          { id: 1, amount: '10.5' },
+          { id: 2, amount: '20' },
+          { id: 3, amount: '99.99' },
+        ]);
       } finally {
         await adminQuery(`DROP DATABASE "${restored}"`);
       }

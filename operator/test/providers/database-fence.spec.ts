@@ -21,7 +21,9 @@ const probe = 'bulkhead-abort-probe';
 
 /** The server sessions running the probe statement (never this query's own session). */
 async function probesRunning(): Promise<number> {
-  const rows = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()", [`%${probe}%`]);
+  const rows = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()", [
+    `%${probe}%`,
+  ]);
   return rows.length;
 }
 
@@ -47,7 +49,9 @@ describe('the PostgreSQL database provider under the leadership signal and fence
     const snapshotDir = mkdtempSync(join(tmpdir(), 'bulkhead-fence-'));
     const provider = new PostgresDatabaseProvider(adminServer(), { logger, snapshotDir });
     const spec = tenantDatabaseSpec('fenced-off');
-    const refusing: LeadershipFence = { confirm: (act) => Promise.reject(new LeadershipNotConfirmed(act, 'the Lease is held by another replica')) };
+    const refusing: LeadershipFence = {
+      confirm: (act) => Promise.reject(new LeadershipNotConfirmed(act, 'the Lease is held by another replica')),
+    };
     try {
       await provider.ensure(spec, generatePassword());
       await assert.rejects(provider.drop(spec, refusing), LeadershipNotConfirmed);

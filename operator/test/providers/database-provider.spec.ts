@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/runtime/logging.js';
 import {
-  DatabaseOwnedByAnotherTenant, DatabaseSpecInvalid, DatabaseUnavailable, PostgresDatabaseProvider, generatePassword,
+  DatabaseOwnedByAnotherTenant,
+  DatabaseSpecInvalid,
+  DatabaseUnavailable,
+  PostgresDatabaseProvider,
+  generatePassword,
   type TenantDatabaseSpec,
 } from '../../src/providers/database/index.js';
 import { adminQuery, adminServer, connectedAs, loginRefusal, objectsMarkedWith, tenantDatabaseSpec } from './support/postgres.js';
@@ -40,7 +44,11 @@ describe('the PostgreSQL database provider', function () {
       b = tenantDatabaseSpec('iso-b');
       passwordA = generatePassword();
       passwordB = generatePassword();
-      assert.deepEqual(await provider.ensure(a, passwordA), { created: { role: true, database: true }, passwordChanged: false, repaired: [] });
+      assert.deepEqual(await provider.ensure(a, passwordA), {
+        created: { role: true, database: true },
+        passwordChanged: false,
+        repaired: [],
+      });
       await provider.ensure(b, passwordB);
     });
 
@@ -75,10 +83,19 @@ describe('the PostgreSQL database provider', function () {
     });
 
     it('creates the role with LOGIN, its connection limit and none of the reaching attributes', async function () {
-      const [role] = await adminQuery('SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolinherit, rolconnlimit FROM pg_roles WHERE rolname = $1', [a.roleName]);
+      const [role] = await adminQuery(
+        'SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolinherit, rolconnlimit FROM pg_roles WHERE rolname = $1',
+        [a.roleName],
+      );
       assert.deepEqual(role, {
-        rolcanlogin: true, rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false,
-        rolbypassrls: false, rolinherit: false, rolconnlimit: 5,
+        rolcanlogin: true,
+        rolsuper: false,
+        rolcreatedb: false,
+        rolcreaterole: false,
+        rolreplication: false,
+        rolbypassrls: false,
+        rolinherit: false,
+        rolconnlimit: 5,
       });
     });
 
@@ -88,14 +105,19 @@ describe('the PostgreSQL database provider', function () {
                 has_database_privilege('public', datname, 'TEMPORARY') AS temp,
                 (SELECT count(*)::int FROM aclexplode(datacl) WHERE grantee = 0) AS grants,
                 pg_get_userbyid(datdba) AS owner
-           FROM pg_database WHERE datname = $1`, [a.databaseName]);
+           FROM pg_database WHERE datname = $1`,
+        [a.databaseName],
+      );
       assert.deepEqual(database, { connect: false, temp: false, grants: 0, owner: a.roleName });
     });
 
     it("closes schema public of the tenant database to PUBLIC and gives it to the tenant's role", async function () {
       const [schema] = await adminQuery<{ usage: boolean; owner: string }>(
         `SELECT has_schema_privilege('public', 'public', 'USAGE') AS usage, pg_get_userbyid(nspowner) AS owner
-           FROM pg_namespace WHERE nspname = 'public'`, [], a.databaseName);
+           FROM pg_namespace WHERE nspname = 'public'`,
+        [],
+        a.databaseName,
+      );
       assert.deepEqual(schema, { usage: false, owner: a.roleName });
     });
 
@@ -104,7 +126,11 @@ describe('the PostgreSQL database provider', function () {
     });
 
     it('writes nothing when called again with the same password', async function () {
-      assert.deepEqual(await provider.ensure(a, passwordA), { created: { role: false, database: false }, passwordChanged: false, repaired: [] });
+      assert.deepEqual(await provider.ensure(a, passwordA), {
+        created: { role: false, database: false },
+        passwordChanged: false,
+        repaired: [],
+      });
       assert.equal(await provider.passwordMatches(a.roleName, passwordA), true);
     });
 
@@ -144,7 +170,9 @@ describe('the PostgreSQL database provider', function () {
       assert.equal(await loginRefusal(spec.roleName, password, spec.databaseName), undefined);
       const [state] = await adminQuery(
         `SELECT r.rolcreatedb, r.rolinherit, r.rolconnlimit, pg_get_userbyid(d.datdba) AS owner, has_database_privilege('public', d.datname, 'CONNECT') AS public_connect
-           FROM pg_roles r, pg_database d WHERE r.rolname = $1 AND d.datname = $2`, [spec.roleName, spec.databaseName]);
+           FROM pg_roles r, pg_database d WHERE r.rolname = $1 AND d.datname = $2`,
+        [spec.roleName, spec.databaseName],
+      );
       assert.deepEqual(state, { rolcreatedb: false, rolinherit: false, rolconnlimit: 5, owner: spec.roleName, public_connect: false });
     } finally {
       await provider.drop(spec, soleActorFence);
@@ -174,7 +202,10 @@ describe('the PostgreSQL database provider', function () {
       await assert.rejects(provider.ensure(successor, generatePassword()), (error: Error) => {
         assert.ok(error instanceof DatabaseOwnedByAnotherTenant);
         assert.equal(error.reason, 'DatabaseOwnedByAnotherTenant');
-        assert.match(error.message, new RegExp(`with UID ${former.tenantUid} .*not to tenant "${successor.tenant}" with UID ${successor.tenantUid}`));
+        assert.match(
+          error.message,
+          new RegExp(`with UID ${former.tenantUid} .*not to tenant "${successor.tenant}" with UID ${successor.tenantUid}`),
+        );
         return true;
       });
       assert.deepEqual(await objectsMarkedWith(successor.tenantUid), { roles: 0, databases: 0 });
@@ -188,7 +219,7 @@ describe('the PostgreSQL database provider', function () {
     });
   });
 
-  it('refuses a database of the tenant\'s name that Bulkhead did not create, and creates nothing', async function () {
+  it("refuses a database of the tenant's name that Bulkhead did not create, and creates nothing", async function () {
     const spec = tenantDatabaseSpec('squatter');
     await adminQuery(`CREATE DATABASE "${spec.databaseName}"`);
     try {
@@ -218,11 +249,17 @@ describe('the PostgreSQL database provider', function () {
         await adminQuery('SELECT 1'); // the server is fine before
         await provider.ensure(spec, password);
         assert.equal((await provider.ensure(spec, password)).passwordChanged, false);
-        const [{ datname } = { datname: '' }] = await adminQuery<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = $1', [name]);
+        const [{ datname } = { datname: '' }] = await adminQuery<{ datname: string }>(
+          'SELECT datname FROM pg_database WHERE datname = $1',
+          [name],
+        );
         assert.equal(datname, name);
         assert.equal(await loginRefusal(name, password, name), undefined);
         await provider.drop(spec, soleActorFence);
-        assert.deepEqual(await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $1', [name]), []);
+        assert.deepEqual(
+          await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1 UNION ALL SELECT 1 FROM pg_roles WHERE rolname = $1', [name]),
+          [],
+        );
         assert.equal((await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM pg_database WHERE datname = 'postgres'"))[0]?.n, 1);
       });
     }
@@ -233,7 +270,7 @@ describe('the PostgreSQL database provider', function () {
     });
   });
 
-  it("closes the admin database to tenant roles once the server is hardened", async function () {
+  it('closes the admin database to tenant roles once the server is hardened', async function () {
     const spec = tenantDatabaseSpec('harden');
     const password = generatePassword();
     try {
@@ -250,12 +287,18 @@ describe('the PostgreSQL database provider', function () {
 
   describe('when the server cannot be used', function () {
     it('reports an unreachable server as DatabaseUnavailable', async function () {
-      const unreachable = new PostgresDatabaseProvider({ ...adminServer(), port: 1 }, { logger: createLogger({ silent: true }), connectionTimeoutMillis: 1000 });
+      const unreachable = new PostgresDatabaseProvider(
+        { ...adminServer(), port: 1 },
+        { logger: createLogger({ silent: true }), connectionTimeoutMillis: 1000 },
+      );
       try {
         await assert.rejects(unreachable.ensure(tenantDatabaseSpec('down'), generatePassword()), (error: Error) => {
           assert.ok(error instanceof DatabaseUnavailable);
           assert.equal(error.reason, 'DatabaseUnavailable');
-          assert.match(error.message, /reading the tenant (role from pg_authid|database): the PostgreSQL server is unavailable: .*ECONNREFUSED/);
+          assert.match(
+            error.message,
+            /reading the tenant (role from pg_authid|database): the PostgreSQL server is unavailable: .*ECONNREFUSED/,
+          );
           return true;
         });
       } finally {

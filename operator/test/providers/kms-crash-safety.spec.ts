@@ -56,7 +56,10 @@ describe('the AWS KMS provider after a crash', function () {
     const former = tenantKeySpec('crash-moved');
     await provider.ensureKey(former);
     const successor = { ...former, tenantUid: `${former.tenantUid}-successor` };
-    await crashDuring({ provider: 'kms', operation: 'ensureKey', endpoint: kmsEndpoint(), spec: successor }, kmsCrashPoints.afterUpdateAlias);
+    await crashDuring(
+      { provider: 'kms', operation: 'ensureKey', endpoint: kmsEndpoint(), spec: successor },
+      kmsCrashPoints.afterUpdateAlias,
+    );
     const key = await provider.ensureKey(successor);
     assert.equal(key.created, false);
     assert.deepEqual(await keysTaggedWith(kms, successor.tenantUid), [{ keyId: key.keyId, state: 'Enabled' }]);
@@ -66,7 +69,10 @@ describe('the AWS KMS provider after a crash', function () {
   it(`frees the alias and reports the same date when deletion dies at ${kmsCrashPoints.afterScheduleDeletion}`, async function () {
     const spec = tenantKeySpec('crash-shred');
     const key = await provider.ensureKey(spec);
-    await crashDuring({ provider: 'kms', operation: 'scheduleDeletion', endpoint: kmsEndpoint(), spec }, kmsCrashPoints.afterScheduleDeletion);
+    await crashDuring(
+      { provider: 'kms', operation: 'scheduleDeletion', endpoint: kmsEndpoint(), spec },
+      kmsCrashPoints.afterScheduleDeletion,
+    );
     assert.equal(await aliasTarget(kms, spec.alias), key.keyId, 'the crash came before the alias was deleted');
     const deletion = await provider.scheduleDeletion(spec, 7, soleActorFence);
     assert.equal(deletion?.keyId, key.keyId);

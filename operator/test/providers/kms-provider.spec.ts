@@ -6,13 +6,29 @@
  */
 import assert from 'node:assert/strict';
 import {
-  CreateKeyCommand, DecryptCommand, DescribeKeyCommand, DisableKeyRotationCommand, EncryptCommand, GenerateDataKeyCommand,
-  GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListResourceTagsCommand, PutKeyPolicyCommand, ScheduleKeyDeletionCommand,
-  UpdateAliasCommand, type KMSClient,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  DisableKeyRotationCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  ListResourceTagsCommand,
+  PutKeyPolicyCommand,
+  ScheduleKeyDeletionCommand,
+  UpdateAliasCommand,
+  type KMSClient,
 } from '@aws-sdk/client-kms';
 import { createLogger } from '../../src/runtime/logging.js';
 import {
-  AwsKmsProvider, KeyProviderUnavailable, KeySpecInvalid, accountRootArn, buildKeyPolicy, type TenantKey, type TenantKeySpec,
+  AwsKmsProvider,
+  KeyProviderUnavailable,
+  KeySpecInvalid,
+  accountRootArn,
+  buildKeyPolicy,
+  type TenantKey,
+  type TenantKeySpec,
 } from '../../src/providers/kms/index.js';
 import { aliasTarget, keysTaggedWith, kmsClient, kmsEndpoint, tenantKeySpec } from './support/kms.js';
 import { soleActorFence } from './support/fence.js';
@@ -54,10 +70,10 @@ describe('the AWS KMS provider', function () {
 
     it("is tagged with the tenant's name and UID", async function () {
       const { Tags } = await kms.send(new ListResourceTagsCommand({ KeyId: key.keyId }));
-      assert.deepEqual(
-        Object.fromEntries((Tags ?? []).map((tag) => [tag.TagKey, tag.TagValue])),
-        { 'bulkhead.dev/tenant': spec.tenant, 'bulkhead.dev/tenant-uid': spec.tenantUid },
-      );
+      assert.deepEqual(Object.fromEntries((Tags ?? []).map((tag) => [tag.TagKey, tag.TagValue])), {
+        'bulkhead.dev/tenant': spec.tenant,
+        'bulkhead.dev/tenant-uid': spec.tenantUid,
+      });
     });
 
     it('has rotation on', async function () {
@@ -77,22 +93,33 @@ describe('the AWS KMS provider', function () {
 
     it('is described with its state and rotation', async function () {
       assert.deepEqual(await provider.describe(spec), {
-        keyId: key.keyId, arn: key.arn, alias: spec.alias, state: 'Enabled', rotation: true, deletionDate: undefined,
+        keyId: key.keyId,
+        arn: key.arn,
+        alias: spec.alias,
+        state: 'Enabled',
+        rotation: true,
+        deletionDate: undefined,
       });
     });
 
     it("encrypts under the tenant's encryption context and decrypts only under the same context", async function () {
       const context = { tenant: spec.tenant };
-      const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: spec.alias, Plaintext: Buffer.from('card data'), EncryptionContext: context }));
+      const { CiphertextBlob } = await kms.send(
+        new EncryptCommand({ KeyId: spec.alias, Plaintext: Buffer.from('card data'), EncryptionContext: context }),
+      );
       const decrypted = await kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: context }));
       assert.equal(Buffer.from(decrypted.Plaintext ?? []).toString(), 'card data');
       assert.equal(decrypted.KeyId, key.arn);
       await assert.rejects(kms.send(new DecryptCommand({ CiphertextBlob })), { name: 'InvalidCiphertextException' });
-      await assert.rejects(kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { tenant: 'someone-else' } })), { name: 'InvalidCiphertextException' });
+      await assert.rejects(kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { tenant: 'someone-else' } })), {
+        name: 'InvalidCiphertextException',
+      });
     });
 
     it('generates data keys under the tenant context', async function () {
-      const dataKey = await kms.send(new GenerateDataKeyCommand({ KeyId: spec.alias, KeySpec: 'AES_256', EncryptionContext: { tenant: spec.tenant } }));
+      const dataKey = await kms.send(
+        new GenerateDataKeyCommand({ KeyId: spec.alias, KeySpec: 'AES_256', EncryptionContext: { tenant: spec.tenant } }),
+      );
       assert.equal(dataKey.Plaintext?.length, 32);
     });
   });
@@ -101,7 +128,10 @@ describe('the AWS KMS provider', function () {
     const spec = tenantKeySpec('key-drift');
     const key = await provider.ensureKey(spec);
     await kms.send(new DisableKeyRotationCommand({ KeyId: key.keyId }));
-    const loose = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] });
+    const loose = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }],
+    });
     await kms.send(new PutKeyPolicyCommand({ KeyId: key.keyId, PolicyName: 'default', Policy: loose }));
     assert.deepEqual((await provider.ensureKey(spec)).repaired, ['key rotation', 'key policy']);
     assert.equal((await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.keyId }))).KeyRotationEnabled, true);
@@ -138,7 +168,6 @@ describe('the AWS KMS provider', function () {
       assert.notEqual(key.keyId, formerKey.keyId);
       assert.equal(await aliasTarget(kms, former.alias), key.keyId);
     });
-
   });
 
   it("takes the alias back when someone pointed it at another key, keeping the tenant's key", async function () {
@@ -147,7 +176,10 @@ describe('the AWS KMS provider', function () {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'made by hand' }));
     await kms.send(new UpdateAliasCommand({ AliasName: spec.alias, TargetKeyId: KeyMetadata?.KeyId }));
     const again = await provider.ensureKey(spec);
-    assert.deepEqual({ keyId: again.keyId, created: again.created, repaired: again.repaired }, { keyId: key.keyId, created: false, repaired: ['alias'] });
+    assert.deepEqual(
+      { keyId: again.keyId, created: again.created, repaired: again.repaired },
+      { keyId: key.keyId, created: false, repaired: ['alias'] },
+    );
     assert.equal(await aliasTarget(kms, spec.alias), key.keyId);
   });
 
@@ -195,11 +227,19 @@ describe('the AWS KMS provider', function () {
     it('schedules every key tagged with the tenant, such as a second one a retried CreateKey left behind', async function () {
       const other = tenantKeySpec('shred-stray');
       const key = await provider.ensureKey(other);
-      await kms.send(new CreateKeyCommand({
-        Tags: [{ TagKey: 'bulkhead.dev/tenant', TagValue: other.tenant }, { TagKey: 'bulkhead.dev/tenant-uid', TagValue: other.tenantUid }],
-      }));
+      await kms.send(
+        new CreateKeyCommand({
+          Tags: [
+            { TagKey: 'bulkhead.dev/tenant', TagValue: other.tenant },
+            { TagKey: 'bulkhead.dev/tenant-uid', TagValue: other.tenantUid },
+          ],
+        }),
+      );
       assert.equal((await provider.scheduleDeletion(other, 7, soleActorFence))?.keyId, key.keyId);
-      assert.deepEqual((await keysTaggedWith(kms, other.tenantUid)).map((tagged) => tagged.state), ['PendingDeletion', 'PendingDeletion']);
+      assert.deepEqual(
+        (await keysTaggedWith(kms, other.tenantUid)).map((tagged) => tagged.state),
+        ['PendingDeletion', 'PendingDeletion'],
+      );
     });
 
     it('reports nothing for a tenant that never had a key', async function () {
@@ -218,7 +258,10 @@ describe('the AWS KMS provider', function () {
   });
 
   it('reports an unreachable KMS as KeyProviderUnavailable', async function () {
-    const unreachable = new AwsKmsProvider({ ...kmsEndpoint(), endpoint: 'http://127.0.0.1:1' }, { logger: createLogger({ silent: true }), maxAttempts: 1 });
+    const unreachable = new AwsKmsProvider(
+      { ...kmsEndpoint(), endpoint: 'http://127.0.0.1:1' },
+      { logger: createLogger({ silent: true }), maxAttempts: 1 },
+    );
     try {
       await assert.rejects(unreachable.ensureKey(tenantKeySpec('down')), (error: Error) => {
         assert.ok(error instanceof KeyProviderUnavailable);

@@ -75,7 +75,9 @@ describe('rendering the tenant app chart with helm', function () {
     }).values;
   }
 
-  async function render(options: { version?: string; values?: ChartValues; helmPath?: string; chartDir?: string } = {}): Promise<RenderedRelease> {
+  async function render(
+    options: { version?: string; values?: ChartValues; helmPath?: string; chartDir?: string } = {},
+  ): Promise<RenderedRelease> {
     const chartPath = await locateChart(options.chartDir ?? repository, 'tenant-app', options.version ?? '1.1.0');
     return renderRelease({
       helm: options.helmPath ?? helm,
@@ -163,17 +165,20 @@ describe('rendering the tenant app chart with helm', function () {
     const record = join(work, 'record');
     const wrapper = join(work, 'helm-wrapper.sh');
     // Records what the real helm is given, then runs it.
-    await writeFile(wrapper, [
-      '#!/bin/sh',
-      `printf '%s\\n' "$@" > '${record}.'"$1"'.args'`,
-      'previous=""',
-      'for arg in "$@"; do',
-      `  if [ "$previous" = "--values" ]; then stat -c '%a' "$arg" > '${record}.mode'; echo "$arg" > '${record}.path'; cp "$arg" '${record}.values'; fi`,
-      '  previous="$arg"',
-      'done',
-      `exec '${helm}' "$@"`,
-      '',
-    ].join('\n'));
+    await writeFile(
+      wrapper,
+      [
+        '#!/bin/sh',
+        `printf '%s\\n' "$@" > '${record}.'"$1"'.args'`,
+        'previous=""',
+        'for arg in "$@"; do',
+        `  if [ "$previous" = "--values" ]; then stat -c '%a' "$arg" > '${record}.mode'; echo "$arg" > '${record}.path'; cp "$arg" '${record}.values'; fi`,
+        '  previous="$arg"',
+        'done',
+        `exec '${helm}' "$@"`,
+        '',
+      ].join('\n'),
+    );
     await chmod(wrapper, 0o700);
     await render({ helmPath: wrapper, values: valuesFor({ image: { repository: 'registry.example.com/marker-7f3a9c' } }) });
     const args = await readFile(`${record}.template.args`, 'utf8');
@@ -205,7 +210,9 @@ describe('rendering the tenant app chart with helm', function () {
     });
 
     it('is refused for its ClusterRole', function () {
-      assert.ok(refused.problems.some((problem) => problem.object === 'ClusterRole tenant-acme-reader' && problem.rule === 'clusterScoped'));
+      assert.ok(
+        refused.problems.some((problem) => problem.object === 'ClusterRole tenant-acme-reader' && problem.rule === 'clusterScoped'),
+      );
     });
 
     it('is refused for its object in another namespace', function () {

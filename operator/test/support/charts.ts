@@ -61,8 +61,17 @@ export async function packageTestCharts(): Promise<string> {
   }
   const variants: [string, (chartDir: string) => void][] = [
     [testChartVersions.withoutService, (chart) => rmSync(join(chart, 'templates/service.yaml'))],
-    [testChartVersions.broken, (chart) => writeFileSync(join(chart, 'values.yaml'), readFileSync(join(chart, 'values.yaml'), 'utf8')
-      .replace('nodeSelector: {}', 'nodeSelector: { bulkhead.dev/no-such-node: "true" }'))],
+    [
+      testChartVersions.broken,
+      (chart) =>
+        writeFileSync(
+          join(chart, 'values.yaml'),
+          readFileSync(join(chart, 'values.yaml'), 'utf8').replace(
+            'nodeSelector: {}',
+            'nodeSelector: { bulkhead.dev/no-such-node: "true" }',
+          ),
+        ),
+    ],
     [testChartVersions.hostile, (chart) => writeFileSync(join(chart, 'templates/hostile.yaml'), hostileTemplates)],
   ];
   for (const [version, edit] of variants) {

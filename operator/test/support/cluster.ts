@@ -17,11 +17,15 @@ export function kubeConfig(path = testEnvironment().kubeconfig): k8s.KubeConfig 
 }
 
 export function readManifests(path: string): k8s.KubernetesObject[] {
-  return parseAllDocuments(readFileSync(path, 'utf8')).map((doc) => doc.toJS() as k8s.KubernetesObject).filter(Boolean);
+  return parseAllDocuments(readFileSync(path, 'utf8'))
+    .map((doc) => doc.toJS() as k8s.KubernetesObject)
+    .filter(Boolean);
 }
 
 export function manifestsIn(dir: string): { file: string; objects: k8s.KubernetesObject[] }[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
     .map((file) => ({ file, objects: readManifests(join(dir, file)) }));
 }
 

@@ -14,6 +14,12 @@ export const mochaHooks = {
   afterEach(this: Mocha.Context): void {
     if (this.currentTest?.state !== 'failed') return;
     const logs = operatorLogsSince(testStarted);
-    if (logs) console.log(logs.split('\n').map((line) => `      ${line}`).join('\n'));
+    if (logs)
+      console.log(
+        logs
+          .split('\n')
+          .map((line) => `      ${line}`)
+          .join('\n'),
+      );
   },
 };

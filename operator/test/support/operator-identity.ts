@@ -29,13 +29,27 @@ export const operatorTenantClusterRole = 'bulkhead-operator-tenant';
  * The chart templates that make the identities and confine them (not the Deployments: the specs
  * run the processes), so that every spec runs the operator under the admission policy too.
  */
-export const identityTemplates = ['serviceaccounts.yaml', 'operator-rbac.yaml', 'operator-confinement.yaml', 'api-rbac.yaml', 'api-token-secret.yaml'];
+export const identityTemplates = [
+  'serviceaccounts.yaml',
+  'operator-rbac.yaml',
+  'operator-confinement.yaml',
+  'api-rbac.yaml',
+  'api-token-secret.yaml',
+];
 
 /** `helm template` of charts/bulkhead with the given values, limited to `templates` when given. */
 export function renderChart(values: Record<string, unknown>, templates: string[] = []): string {
   const env = testEnvironment();
-  const args = ['template', 'bulkhead', chartDir, '--namespace', chartNamespace, '--values', '-',
-    ...templates.flatMap((t) => ['--show-only', `templates/${t}`])];
+  const args = [
+    'template',
+    'bulkhead',
+    chartDir,
+    '--namespace',
+    chartNamespace,
+    '--values',
+    '-',
+    ...templates.flatMap((t) => ['--show-only', `templates/${t}`]),
+  ];
   return execFileSync(env.helm, args, { input: JSON.stringify(values), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
@@ -54,15 +68,20 @@ export interface IdentityConfig {
 export function chartValuesFor(config: IdentityConfig): Record<string, unknown> {
   const { signingKeySecret, reportConfigMap, probes } = config.audit ?? {};
   const audit = {
-    ...(signingKeySecret ? { signingKeySecret } : {}), ...(reportConfigMap ? { reportConfigMap } : {}),
+    ...(signingKeySecret ? { signingKeySecret } : {}),
+    ...(reportConfigMap ? { reportConfigMap } : {}),
     // The probes' pod rules only where a spec turns them on, as an installation would.
     ...(probes?.enabled ? { probes: { enabled: true } } : {}),
   };
-  return { operator: { config: {
-    regions: config.regions ?? {},
-    ...(config.leaderElection?.leaseName ? { leaderElection: { leaseName: config.leaderElection.leaseName } } : {}),
-    ...(Object.keys(audit).length > 0 ? { audit } : {}),
-  } } };
+  return {
+    operator: {
+      config: {
+        regions: config.regions ?? {},
+        ...(config.leaderElection?.leaseName ? { leaderElection: { leaseName: config.leaderElection.leaseName } } : {}),
+        ...(Object.keys(audit).length > 0 ? { audit } : {}),
+      },
+    },
+  };
 }
 
 const kubeconfigs = new Map<string, string>();
@@ -77,7 +96,7 @@ type ValuesInUse = Record<string, Record<string, Record<string, unknown>>>;
 const valuesInUseFile = (): string => join(testEnvironment().dir, 'run', 'identities', 'values-in-use.json');
 
 function readValuesInUse(): ValuesInUse {
-  return existsSync(valuesInUseFile()) ? JSON.parse(readFileSync(valuesInUseFile(), 'utf8')) as ValuesInUse : {};
+  return existsSync(valuesInUseFile()) ? (JSON.parse(readFileSync(valuesInUseFile(), 'utf8')) as ValuesInUse) : {};
 }
 
 function recordUse(serviceAccount: string, values: Record<string, unknown>): void {
@@ -105,8 +124,10 @@ export function applyChartIdentities(config: IdentityConfig): void {
   // What the cluster holds is recorded in the environment (see valuesInUseFile for why not in memory).
   const lastApplied = join(env.dir, 'run', 'identities', 'last-applied.json');
   if (existsSync(lastApplied) && readFileSync(lastApplied, 'utf8') === JSON.stringify(values)) return;
-  execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', '-'],
-    { input: renderChart(values, identityTemplates), stdio: ['pipe', 'pipe', 'pipe'] });
+  execFileSync(env.kubectl, ['--kubeconfig', env.kubeconfig, 'apply', '--server-side', '--force-conflicts', '-f', '-'], {
+    input: renderChart(values, identityTemplates),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   mkdirSync(join(env.dir, 'run', 'identities'), { recursive: true });
   writeFileSync(lastApplied, JSON.stringify(values));
   awaitReportConfinement(config);
@@ -131,14 +152,28 @@ function awaitReportConfinement(config: IdentityConfig): void {
   const env = testEnvironment();
   const name = config.audit.reportConfigMap ?? 'bulkhead-audit-report';
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: chartNamespace } };
-  const args = ['--kubeconfig', env.kubeconfig, '--as', `system:serviceaccount:${chartNamespace}:${operatorServiceAccount}`,
-    'apply', '--server-side', '--force-conflicts', '--field-manager', 'bulkhead-audit', '--dry-run=server', '-f', '-'];
+  const args = [
+    '--kubeconfig',
+    env.kubeconfig,
+    '--as',
+    `system:serviceaccount:${chartNamespace}:${operatorServiceAccount}`,
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager',
+    'bulkhead-audit',
+    '--dry-run=server',
+    '-f',
+    '-',
+  ];
   const deadline = Date.now() + 30_000;
   for (;;) {
     const attempt = spawnSync(env.kubectl, args, { input: JSON.stringify(configMap), encoding: 'utf8' });
     if (attempt.status === 0) return;
     if (!/forbidden/i.test(attempt.stderr) || Date.now() > deadline) {
-      throw new Error(`the chart's confinement did not admit the operator's write of ConfigMap ${chartNamespace}/${name} within 30 s: ${attempt.stderr.trim()}`);
+      throw new Error(
+        `the chart's confinement did not admit the operator's write of ConfigMap ${chartNamespace}/${name} within 30 s: ${attempt.stderr.trim()}`,
+      );
     }
     pause(100);
   }
@@ -166,7 +201,8 @@ export async function installChartIdentities(kc: k8s.KubeConfig, config: Identit
 async function writeTokenKubeconfig(kc: k8s.KubeConfig, serviceAccount: string): Promise<string> {
   const env = testEnvironment();
   const request = await kc.makeApiClient(k8s.CoreV1Api).createNamespacedServiceAccountToken({
-    name: serviceAccount, namespace: chartNamespace,
+    name: serviceAccount,
+    namespace: chartNamespace,
     // Long enough for the slowest whole run; the token dies with the environment anyway.
     body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } },
   });
@@ -178,13 +214,18 @@ async function writeTokenKubeconfig(kc: k8s.KubeConfig, serviceAccount: string):
   const dir = join(env.dir, 'run', 'identities');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${serviceAccount}.kubeconfig`);
-  writeFileSync(path, stringify({
-    apiVersion: 'v1', kind: 'Config',
-    clusters: [{ name: 'bulkhead-local', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
-    users: [{ name: user, user: { token } }],
-    contexts: [{ name: serviceAccount, context: { cluster: 'bulkhead-local', user } }],
-    'current-context': serviceAccount,
-  }), { mode: 0o600 });
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'bulkhead-local', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } }],
+      users: [{ name: user, user: { token } }],
+      contexts: [{ name: serviceAccount, context: { cluster: 'bulkhead-local', user } }],
+      'current-context': serviceAccount,
+    }),
+    { mode: 0o600 },
+  );
   return path;
 }
 

@@ -45,14 +45,20 @@ const startedOperators: Started[] = [];
  * spec shows what the operator was doing (its output is otherwise lost with the process).
  */
 export function operatorLogsSince(since: number, lines = 40): string {
-  return startedOperators.filter((o) => o.exit === undefined || o.exit.at >= since).map((o) => {
-    const exit = o.exit ? `exited (${String(o.exit.how)}) ${((o.exit.at - since) / 1000).toFixed(1)} s into the test` : 'still running';
-    return `--- operator ${o.identity}, ${exit}; last ${lines} log lines:\n${lastOutput(o, lines)}`;
-  }).join('\n');
+  return startedOperators
+    .filter((o) => o.exit === undefined || o.exit.at >= since)
+    .map((o) => {
+      const exit = o.exit ? `exited (${String(o.exit.how)}) ${((o.exit.at - since) / 1000).toFixed(1)} s into the test` : 'still running';
+      return `--- operator ${o.identity}, ${exit}; last ${lines} log lines:\n${lastOutput(o, lines)}`;
+    })
+    .join('\n');
 }
 
 function lastOutput(o: Started, lines: number): string {
-  const tail = o.logs.slice(-lines).map((line) => JSON.stringify(line)).join('\n');
+  const tail = o.logs
+    .slice(-lines)
+    .map((line) => JSON.stringify(line))
+    .join('\n');
   return `${tail}${o.stderr() ? `\nstderr: ${o.stderr().slice(-2000)}` : ''}`;
 }
 
@@ -65,7 +71,11 @@ function regionSettings() {
   const env = testEnvironment();
   return {
     database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: 'bulkhead-system', name: 'postgres-admin' } },
-    kms: { accountId: testAccountId, endpoint: env.kms.endpoint, credentialsSecret: { namespace: 'bulkhead-system', name: 'kms-credentials' } },
+    kms: {
+      accountId: testAccountId,
+      endpoint: env.kms.endpoint,
+      credentialsSecret: { namespace: 'bulkhead-system', name: 'kms-credentials' },
+    },
   };
 }
 
@@ -99,7 +109,9 @@ export function startOperator(settings: Record<string, unknown> = {}, extraEnv: 
   const dir = mkdtempSync(join(env.dir, 'run', 'operator-'));
   const configFile = join(dir, 'config.yaml');
   const config = {
-    identity, health: { host: '127.0.0.1', port: 0 }, logLevel: 'debug',
+    identity,
+    health: { host: '127.0.0.1', port: 0 },
+    logLevel: 'debug',
     // Short enough that a takeover after a kill takes seconds, long enough that a leader on a busy
     // two-core machine keeps its lease: with a 3 s renew deadline, a leader stalled that long under
     // load lost it, exited, and failed the fleet rollout spec mid-step.
@@ -138,16 +150,24 @@ export function startOperator(settings: Record<string, unknown> = {}, extraEnv: 
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
 
   const metricsUrl = async (): Promise<string> => {
-    const line = await eventually('the operator to serve metrics', () =>
-      Promise.resolve(logs.find((l) => l.message === 'Serving health probes and metrics')), 30_000)
-      .catch((error: unknown) => { throw new Error(`${String(error)}\nstderr: ${stderr}`); });
+    const line = await eventually(
+      'the operator to serve metrics',
+      () => Promise.resolve(logs.find((l) => l.message === 'Serving health probes and metrics')),
+      30_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nstderr: ${stderr}`);
+    });
     return `http://127.0.0.1:${String(line.port)}/metrics`;
   };
   const started: Started = { identity, logs, stderr: () => stderr, startedAt: Date.now() };
   startedOperators.push(started);
   void exited.then((how) => (started.exit = { at: Date.now(), how }));
   return {
-    child, identity, logs, metricsUrl, exited,
+    child,
+    identity,
+    logs,
+    metricsUrl,
+    exited,
     output: (lines = 40) => lastOutput(started, lines),
     async requestCount(verbs, excludeResources = []) {
       const text = await (await fetch(await metricsUrl())).text();

@@ -44,8 +44,15 @@ export interface AuditRequest {
   userAgent: string;
 }
 
-interface ObjectMeta { name: string; namespace?: string }
-interface Subject { kind: string; name: string; namespace?: string }
+interface ObjectMeta {
+  name: string;
+  namespace?: string;
+}
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
 interface RbacObject {
   kind: string;
   metadata: ObjectMeta;
@@ -58,8 +65,8 @@ interface RbacObject {
 export const indirectVerbs = new Set(['bind', 'escalate', 'impersonate']);
 
 export const atomName = (a: RuleAtom): string =>
-  `${a.user.split(':').pop() ?? a.user}: ${a.verb} ${a.apiGroup || 'core'}/${a.resource}${a.resourceName ? `/${a.resourceName}` : ''}`
-  + `${a.namespace ? ` in ${a.namespace}` : ''} (${a.role})`;
+  `${a.user.split(':').pop() ?? a.user}: ${a.verb} ${a.apiGroup || 'core'}/${a.resource}${a.resourceName ? `/${a.resourceName}` : ''}` +
+  `${a.namespace ? ` in ${a.namespace}` : ''} (${a.role})`;
 
 /**
  * Requests sent on purpose as the operator's identity to show it is refused (operator-confinement
@@ -68,7 +75,9 @@ export const atomName = (a: RuleAtom): string =>
 export const confinementProbeAgent = 'bulkhead-confinement-probe';
 
 const rbacObjects = (renderedYaml: string): RbacObject[] =>
-  parseAllDocuments(renderedYaml).map((d) => d.toJS() as RbacObject | null).filter((o): o is RbacObject => !!o);
+  parseAllDocuments(renderedYaml)
+    .map((d) => d.toJS() as RbacObject | null)
+    .filter((o): o is RbacObject => !!o);
 
 /**
  * The atoms of a ClusterRole the chart installs but does not bind: the operator binds it to
@@ -82,12 +91,15 @@ export function tenantNamespaceAtoms(renderedYaml: string, clusterRole: string, 
 /** Every rule atom the rendered chart grants to ServiceAccounts, through its bindings. */
 export function atomsOf(renderedYaml: string): RuleAtom[] {
   const objects = rbacObjects(renderedYaml);
-  const roles = new Map(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
-    .map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  const roles = new Map(
+    objects
+      .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+      .map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]),
+  );
   const atoms: RuleAtom[] = [];
   for (const binding of objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')) {
     const ref = binding.roleRef;
-    const roleNamespace = ref?.kind === 'Role' ? binding.metadata.namespace ?? '' : '';
+    const roleNamespace = ref?.kind === 'Role' ? (binding.metadata.namespace ?? '') : '';
     const role = roles.get(`${ref?.kind}/${roleNamespace}/${ref?.name}`);
     if (!role) continue;
     const label = `${role.kind} ${role.metadata.namespace ? `${role.metadata.namespace}/` : ''}${role.metadata.name}`;
@@ -101,9 +113,20 @@ export function atomsOf(renderedYaml: string): RuleAtom[] {
 }
 
 function expand(rules: PolicyRule[]): Omit<RuleAtom, 'user' | 'role'>[] {
-  return rules.flatMap((rule) => (rule.apiGroups ?? []).flatMap((apiGroup) => (rule.resources ?? []).flatMap((resource) =>
-    rule.verbs.flatMap((verb) => (rule.resourceNames?.length ? rule.resourceNames : [undefined])
-      .map((resourceName) => ({ apiGroup, resource, verb, ...(resourceName ? { resourceName } : {}) }))))));
+  return rules.flatMap((rule) =>
+    (rule.apiGroups ?? []).flatMap((apiGroup) =>
+      (rule.resources ?? []).flatMap((resource) =>
+        rule.verbs.flatMap((verb) =>
+          (rule.resourceNames?.length ? rule.resourceNames : [undefined]).map((resourceName) => ({
+            apiGroup,
+            resource,
+            verb,
+            ...(resourceName ? { resourceName } : {}),
+          })),
+        ),
+      ),
+    ),
+  );
 }
 
 /** The completed requests in an audit log (JSON lines), one per auditID. */
@@ -112,14 +135,25 @@ export function readAuditLog(path: string): AuditRequest[] {
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const event = JSON.parse(line) as {
-      auditID: string; stage: string; verb: string; requestURI: string; user: { username: string }; userAgent?: string;
+      auditID: string;
+      stage: string;
+      verb: string;
+      requestURI: string;
+      user: { username: string };
+      userAgent?: string;
       objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
       responseStatus?: { code?: number };
     };
     const ref = event.objectRef;
     requests.set(event.auditID, {
-      auditID: event.auditID, user: event.user.username, verb: event.verb, uri: event.requestURI, userAgent: event.userAgent ?? '',
-      apiGroup: ref?.apiGroup ?? '', namespace: ref?.namespace, name: ref?.name,
+      auditID: event.auditID,
+      user: event.user.username,
+      verb: event.verb,
+      uri: event.requestURI,
+      userAgent: event.userAgent ?? '',
+      apiGroup: ref?.apiGroup ?? '',
+      namespace: ref?.namespace,
+      name: ref?.name,
       resource: ref?.resource ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}` : undefined,
       // A watch's first event (ResponseStarted) already carries the answer.
       code: event.responseStatus?.code ?? requests.get(event.auditID)?.code ?? 0,
@@ -145,9 +179,14 @@ function inNamespace(atom: RuleAtom, namespace: string | undefined): boolean {
 }
 
 function matches(atom: RuleAtom, request: AuditRequest, verb: string): boolean {
-  return atom.user === request.user && atom.verb === verb && atom.resource === request.resource
-    && atom.apiGroup === request.apiGroup && inNamespace(atom, request.namespace)
-    && (atom.resourceName === undefined || atom.resourceName === request.name);
+  return (
+    atom.user === request.user &&
+    atom.verb === verb &&
+    atom.resource === request.resource &&
+    atom.apiGroup === request.apiGroup &&
+    inNamespace(atom, request.namespace) &&
+    (atom.resourceName === undefined || atom.resourceName === request.name)
+  );
 }
 
 /** For each atom, how many allowed requests only it could have authorized. */

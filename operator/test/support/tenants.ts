@@ -50,12 +50,16 @@ export function condition(tenant: TenantObject, type: string) {
 
 /** Waits until the tenant's Ready condition is True for its current generation. */
 export async function waitForReady(kc: k8s.KubeConfig, name: string, timeoutMs = 60_000): Promise<TenantObject> {
-  return eventually(`tenant ${name} to be Ready`, async () => {
-    const tenant = await readTenant(kc, name);
-    const ready = condition(tenant, 'Ready');
-    const current = tenant.status?.observedGeneration === tenant.metadata?.generation;
-    return ready?.status === 'True' && current ? tenant : undefined;
-  }, timeoutMs);
+  return eventually(
+    `tenant ${name} to be Ready`,
+    async () => {
+      const tenant = await readTenant(kc, name);
+      const ready = condition(tenant, 'Ready');
+      const current = tenant.status?.observedGeneration === tenant.metadata?.generation;
+      return ready?.status === 'True' && current ? tenant : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export async function deleteTenant(kc: k8s.KubeConfig, name: string): Promise<void> {

@@ -11,7 +11,15 @@
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import {
-  clusterRanges, eventually, execIn, importProductApp, runProbe, tcpConnect, testEnvironment, type Environment, type ExecResult,
+  clusterRanges,
+  eventually,
+  execIn,
+  importProductApp,
+  runProbe,
+  tcpConnect,
+  testEnvironment,
+  type Environment,
+  type ExecResult,
 } from '@bulkhead/testenv';
 import { applyObjects } from '../support/cluster.js';
 import { testChartVersions } from '../support/charts.js';
@@ -61,12 +69,21 @@ describe('tenant isolation on the wire (real node)', function () {
     operator = startOperator({ network: { clusterCIDRs: clusterRanges(env) } });
     await applyObjects(admin, [tenantManifest(a, { network: { allowEgressCIDRs: [declared?.cidr ?? ''] } }), tenantManifest(b)]);
     for (const name of [ingressNamespace, outsideNamespace]) {
-      await core.createNamespace({ body: { metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } }).catch(() => undefined);
+      await core
+        .createNamespace({ body: { metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } } })
+        .catch(() => undefined);
     }
     await Promise.all([waitForReady(admin, a, 180_000), waitForReady(admin, b, 180_000)]);
-    await Promise.all([runProbe({ core }, nsA, 'probe'), runProbe({ core }, nsB, 'probe'), runProbe({ core }, ingressNamespace, 'controller'),
-      runProbe({ core }, outsideNamespace, 'probe')]);
-    for (const [tenant, namespace] of [[a, nsA], [b, nsB]] as const) {
+    await Promise.all([
+      runProbe({ core }, nsA, 'probe'),
+      runProbe({ core }, nsB, 'probe'),
+      runProbe({ core }, ingressNamespace, 'controller'),
+      runProbe({ core }, outsideNamespace, 'probe'),
+    ]);
+    for (const [tenant, namespace] of [
+      [a, nsA],
+      [b, nsB],
+    ] as const) {
       const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=tenant-app' });
       appIP[tenant] = pods.items[0]?.status?.podIP ?? '';
       const services = await core.listNamespacedService({ namespace, labelSelector: 'app.kubernetes.io/name=tenant-app' });
@@ -82,8 +99,11 @@ describe('tenant isolation on the wire (real node)', function () {
     await operator.stop();
   });
 
-  it('runs each tenant\'s app in containerd, ready only after it reached its own database and key', async function () {
-    for (const [tenant, namespace] of [[a, nsA], [b, nsB]] as const) {
+  it("runs each tenant's app in containerd, ready only after it reached its own database and key", async function () {
+    for (const [tenant, namespace] of [
+      [a, nsA],
+      [b, nsB],
+    ] as const) {
       const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/name=tenant-app' });
       assert.ok(pods.items.length > 0, `${tenant} has app pods`);
       for (const pod of pods.items) {
@@ -93,11 +113,14 @@ describe('tenant isolation on the wire (real node)', function () {
     }
   });
 
-  it('connects what the platform declares: the same namespace, DNS, the ingress controller on the app\'s port, the own database', function () {
-    assert.ok(connects(probeA, appIP[a] ?? '', appPort), 'a pod reaches its own tenant\'s app');
+  it("connects what the platform declares: the same namespace, DNS, the ingress controller on the app's port, the own database", function () {
+    assert.ok(connects(probeA, appIP[a] ?? '', appPort), "a pod reaches its own tenant's app");
     assert.ok(connects(probeA, serviceIP[a] ?? '', appPort), 'and its Service');
     const lookup = execIn(env, probeA.namespace, probeA.pod, ['nslookup', `${serviceName[a] ?? ''}.${nsA}.svc.cluster.local`]);
-    assert.ok(opens(lookup) && lookup.output.includes(serviceIP[a] ?? '-'), `the cluster DNS resolves the tenant's Service: ${lookup.output}`);
+    assert.ok(
+      opens(lookup) && lookup.output.includes(serviceIP[a] ?? '-'),
+      `the cluster DNS resolves the tenant's Service: ${lookup.output}`,
+    );
     assert.ok(connects(ingress, appIP[a] ?? '', appPort), 'the ingress controller reaches the app on its Service port');
     assert.ok(connects(probeA, env.postgres.host, env.postgres.port), 'the tenant reaches its database server on its port');
   });
@@ -108,11 +131,11 @@ describe('tenant isolation on the wire (real node)', function () {
     const kubernetes = (await core.readNamespacedService({ namespace: 'default', name: 'kubernetes' })).spec?.clusterIP ?? '';
     const [declared, undeclared] = ['declared', 'undeclared'].map((name) => env.network.externalHosts.find((host) => host.name === name));
     const refusals: [string, Place, string, number][] = [
-      ['a → b\'s app pod', probeA, appIP[b] ?? '', appPort],
-      ['a → b\'s Service', probeA, serviceIP[b] ?? '', appPort],
-      ['b → a\'s app pod', probeB, appIP[a] ?? '', appPort],
+      ["a → b's app pod", probeA, appIP[b] ?? '', appPort],
+      ["a → b's Service", probeA, serviceIP[b] ?? '', appPort],
+      ["b → a's app pod", probeB, appIP[a] ?? '', appPort],
       ['a → kube-apiserver through the kubernetes Service', probeA, kubernetes, 443],
-      ['a → the node\'s kubelet', probeA, env.network.nodeAddresses[0] ?? '', 10250],
+      ["a → the node's kubelet", probeA, env.network.nodeAddresses[0] ?? '', 10250],
       ['a → the metadata address', probeA, '169.254.169.254', 80],
       ['b → the host only a declared', probeB, declared?.address ?? '', declared?.port ?? 0],
       ['a → an undeclared host', probeA, undeclared?.address ?? '', undeclared?.port ?? 0],
@@ -126,22 +149,29 @@ describe('tenant isolation on the wire (real node)', function () {
     assert.ok(connects(probeA, declared?.address ?? '', declared?.port ?? 0), 'the declared egress CIDR is reachable');
   });
 
-  it('refuses a pod of no tenant, whose own egress nothing restricts, at b\'s door', function () {
-    assert.equal(connects(outside, appIP[b] ?? '', appPort), false, 'b\'s default-deny refuses a pod outside the tenants');
+  it("refuses a pod of no tenant, whose own egress nothing restricts, at b's door", function () {
+    assert.equal(connects(outside, appIP[b] ?? '', appPort), false, "b's default-deny refuses a pod outside the tenants");
   });
 
   it('opens b once a cluster admin adds an allow-all policy to it, and a to b once both allow it: the refusals are the policies at work', async function () {
     const networking = admin.makeApiClient(k8s.NetworkingV1Api);
-    const allowAll = (namespace: string) => networking.createNamespacedNetworkPolicy({ namespace, body: { metadata: { name: 'allow-all' },
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] } } });
+    const allowAll = (namespace: string) =>
+      networking.createNamespacedNetworkPolicy({
+        namespace,
+        body: {
+          metadata: { name: 'allow-all' },
+          spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] },
+        },
+      });
     await allowAll(nsB);
     try {
       await becomes('a pod outside the tenants to reach b through the allow-all policy', outside, appIP[b] ?? '', appPort, true);
-      assert.equal(connects(probeA, appIP[b] ?? '', appPort), false, 'a\'s own egress policy still refuses a → b');
+      assert.equal(connects(probeA, appIP[b] ?? '', appPort), false, "a's own egress policy still refuses a → b");
       await allowAll(nsA);
       await becomes('a to reach b once a allows it too', probeA, appIP[b] ?? '', appPort, true);
     } finally {
-      for (const namespace of [nsA, nsB]) await networking.deleteNamespacedNetworkPolicy({ namespace, name: 'allow-all' }).catch(() => undefined);
+      for (const namespace of [nsA, nsB])
+        await networking.deleteNamespacedNetworkPolicy({ namespace, name: 'allow-all' }).catch(() => undefined);
     }
     await becomes('a to be refused again without them', probeA, appIP[b] ?? '', appPort, false);
     await becomes('the outside pod to be refused again', outside, appIP[b] ?? '', appPort, false);
@@ -152,10 +182,13 @@ describe('tenant isolation on the wire (real node)', function () {
     operator = undefined;
     const networking = admin.makeApiClient(k8s.NetworkingV1Api);
     await networking.deleteCollectionNamespacedNetworkPolicy({ namespace: nsB });
-    await becomes('the outside pod to reach b without b\'s policies', outside, appIP[b] ?? '', appPort, true);
+    await becomes("the outside pod to reach b without b's policies", outside, appIP[b] ?? '', appPort, true);
     operator = startOperator({ network: { clusterCIDRs: clusterRanges(env) } });
-    await eventually('the operator to restore default-deny in b', async () =>
-      (await networking.listNamespacedNetworkPolicy({ namespace: nsB })).items.some((p) => p.metadata?.name === 'default-deny'), 60_000);
+    await eventually(
+      'the operator to restore default-deny in b',
+      async () => (await networking.listNamespacedNetworkPolicy({ namespace: nsB })).items.some((p) => p.metadata?.name === 'default-deny'),
+      60_000,
+    );
     await becomes('the outside pod to be refused again', outside, appIP[b] ?? '', appPort, false);
     const tenant = await waitForReady(admin, b, 120_000);
     assert.equal(condition(tenant, 'NetworkIsolated')?.status, 'True');

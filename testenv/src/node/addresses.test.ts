@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
-import { dnsServiceIP, externalHosts, hostAddress, kubernetesServiceIP, nodeAddress, nodePodCIDR, platformAddress, podCIDR, podGateway,
-  routerAddress, serviceCIDR, testRange, unusedAddress, vpcCIDR } from './addresses.js';
+import {
+  dnsServiceIP,
+  externalHosts,
+  hostAddress,
+  kubernetesServiceIP,
+  nodeAddress,
+  nodePodCIDR,
+  platformAddress,
+  podCIDR,
+  podGateway,
+  routerAddress,
+  serviceCIDR,
+  testRange,
+  unusedAddress,
+  vpcCIDR,
+} from './addresses.js';
 
 const toNumber = (address: string): number => address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
 
@@ -27,10 +41,20 @@ describe('the address plan of the local environment', function () {
 
   it('keeps every address and range inside 198.18.0.0/15, reserved for network testing', function () {
     assert.equal(testRange, '198.18.0.0/15');
-    const addresses = [hostAddress, nodeAddress, platformAddress, routerAddress, podGateway, kubernetesServiceIP, dnsServiceIP, unusedAddress,
-      ...externalHosts.flatMap((h) => [h.address, h.gateway])];
+    const addresses = [
+      hostAddress,
+      nodeAddress,
+      platformAddress,
+      routerAddress,
+      podGateway,
+      kubernetesServiceIP,
+      dnsServiceIP,
+      unusedAddress,
+      ...externalHosts.flatMap((h) => [h.address, h.gateway]),
+    ];
     for (const address of addresses) assert.ok(inside(address, testRange), `${address} is outside ${testRange}`);
-    for (const cidr of Object.values(ranges)) assert.ok(inside(cidr.split('/')[0] ?? '', testRange) && rangeOf(cidr)[1] <= rangeOf(testRange)[1]);
+    for (const cidr of Object.values(ranges))
+      assert.ok(inside(cidr.split('/')[0] ?? '', testRange) && rangeOf(cidr)[1] <= rangeOf(testRange)[1]);
   });
 
   it('gives the VPC, pods, Services and each external host ranges that do not overlap', function () {

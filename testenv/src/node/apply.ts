@@ -11,6 +11,19 @@ export interface Applier {
 
 export function apply(applier: Applier, objects: unknown[]): void {
   const manifest = objects.map((object) => stringify(object)).join('---\n');
-  run(applier.kubectl, ['--kubeconfig', applier.kubeconfig, '--cache-dir', applier.cacheDir,
-    'apply', '--server-side', '--field-manager=bulkhead-testenv', '-f', '-'], manifest);
+  run(
+    applier.kubectl,
+    [
+      '--kubeconfig',
+      applier.kubeconfig,
+      '--cache-dir',
+      applier.cacheDir,
+      'apply',
+      '--server-side',
+      '--field-manager=bulkhead-testenv',
+      '-f',
+      '-',
+    ],
+    manifest,
+  );
 }

@@ -21,8 +21,12 @@ export function generateNodeCertificates(cluster: ClusterCertificates): NodeCert
   const client = 'extendedKeyUsage=clientAuth';
   return {
     kubeletClient: signed(cluster.dir, 'kubelet-client', `/O=system:nodes/CN=system:node:${names.node}`, client),
-    kubeletServing: signed(cluster.dir, 'kubelet-serving', `/O=system:nodes/CN=system:node:${names.node}`,
-      `extendedKeyUsage=serverAuth\nsubjectAltName=IP:${nodeAddress},DNS:${names.node}`),
+    kubeletServing: signed(
+      cluster.dir,
+      'kubelet-serving',
+      `/O=system:nodes/CN=system:node:${names.node}`,
+      `extendedKeyUsage=serverAuth\nsubjectAltName=IP:${nodeAddress},DNS:${names.node}`,
+    ),
     kubeProxy: signed(cluster.dir, 'kube-proxy', '/CN=system:kube-proxy', client),
     kubeRouter: signed(cluster.dir, 'kube-router', `/CN=${kubeRouterUser}`, client),
   };

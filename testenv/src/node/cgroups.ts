@@ -25,7 +25,9 @@ export function createCgroupRoot(): void {
 
 function subtree(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  const children = readdirSync(dir).map((entry) => join(dir, entry)).filter((path) => statSync(path).isDirectory());
+  const children = readdirSync(dir)
+    .map((entry) => join(dir, entry))
+    .filter((path) => statSync(path).isDirectory());
   return [...children.flatMap(subtree), dir];
 }
 

@@ -24,9 +24,16 @@ const maxSocketPath = 100;
 
 export function containerdPaths(nodeDir: string): ContainerdPaths {
   const base = join(nodeDir, 'containerd');
-  const paths = { root: join(base, 'root'), state: join(base, 'state'), socket: join(base, 'containerd.sock'), cniConfDir: join(nodeDir, 'cni') };
+  const paths = {
+    root: join(base, 'root'),
+    state: join(base, 'state'),
+    socket: join(base, 'containerd.sock'),
+    cniConfDir: join(nodeDir, 'cni'),
+  };
   if (paths.socket.length > maxSocketPath) {
-    throw new Error(`containerd's socket path is too long for a unix socket (${paths.socket.length} > ${maxSocketPath}): ${paths.socket}; set BULKHEAD_STATE_DIR to a shorter directory`);
+    throw new Error(
+      `containerd's socket path is too long for a unix socket (${paths.socket.length} > ${maxSocketPath}): ${paths.socket}; set BULKHEAD_STATE_DIR to a shorter directory`,
+    );
   }
   return paths;
 }
@@ -79,7 +86,12 @@ function cniConfig(podRange: string, ipamDir: string): string {
   return JSON.stringify({ cniVersion: '1.0.0', name: 'bulkhead', plugins: [{ type: 'ptp', ipMasq: false, mtu: 1500, ipam }] }, null, 2);
 }
 
-export async function startContainerd(nodeDir: string, bin: NodeBinaries, podRange: string, processes: ManagedProcess[]): Promise<ContainerdPaths> {
+export async function startContainerd(
+  nodeDir: string,
+  bin: NodeBinaries,
+  podRange: string,
+  processes: ManagedProcess[],
+): Promise<ContainerdPaths> {
   const paths = containerdPaths(nodeDir);
   for (const dir of [paths.root, paths.state, paths.cniConfDir]) mkdirSync(dir, { recursive: true, mode: 0o711 });
   const configFile = join(nodeDir, 'containerd.toml');
@@ -87,8 +99,11 @@ export async function startContainerd(nodeDir: string, bin: NodeBinaries, podRan
   // host-local keeps its address leases under the run directory, not in /var/lib/cni.
   writeFileSync(join(paths.cniConfDir, '10-bulkhead.conflist'), cniConfig(podRange, join(nodeDir, 'cni-ipam')));
   const containerd = startProcess({
-    name: 'containerd', command: bin.containerd, args: ['--config', configFile],
-    log: join(nodeDir, '..', 'logs', 'containerd.log'), netns: names.nodeNetns,
+    name: 'containerd',
+    command: bin.containerd,
+    args: ['--config', configFile],
+    log: join(nodeDir, '..', 'logs', 'containerd.log'),
+    netns: names.nodeNetns,
     // Its shims are found on PATH: Debian's containerd-shim-runc-v2 beside it.
     env: { ...process.env, PATH: `${bin.containerdDir}:${process.env.PATH ?? ''}` },
   });

@@ -80,7 +80,10 @@ function deployment(): unknown {
           // CoreDNS resolves through the API, not through itself.
           dnsPolicy: 'Default',
           securityContext: {
-            runAsNonRoot: true, runAsUser: nonRootUser, runAsGroup: nonRootUser, seccompProfile: { type: 'RuntimeDefault' },
+            runAsNonRoot: true,
+            runAsUser: nonRootUser,
+            runAsGroup: nonRootUser,
+            seccompProfile: { type: 'RuntimeDefault' },
             // Port 53 without any capability: a "safe" sysctl, scoped to the pod's network namespace.
             sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '53' }],
           },

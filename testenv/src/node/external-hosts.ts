@@ -12,22 +12,25 @@ import { inNetns } from './shell.js';
 const nobody = 65534;
 
 export async function startExternalHosts(nodeDir: string, logDir: string, busybox: string, processes: ManagedProcess[]): Promise<void> {
-  await Promise.all(externalHosts.map(async (host) => {
-    const www = join(nodeDir, 'external', host.name);
-    mkdirSync(www, { recursive: true });
-    writeFileSync(join(www, 'index.html'), `${host.name}\n`);
-    const netns = names.externalNetns(host);
-    const server = startProcess({
-      name: `external-${host.name}`,
-      command: busybox,
-      args: ['httpd', '-f', '-p', `${host.address}:${host.port}`, '-h', www],
-      log: join(logDir, `external-${host.name}.log`),
-      netns,
-      uid: nobody,
-      gid: nobody,
-    });
-    processes.push(server);
-    await waitUntil(server, `${host.name} to listen`, () =>
-      Promise.resolve(inNetns(netns, busybox, ['wget', '-q', '-O', '-', `http://${host.address}:${host.port}/`]).trim() === host.name));
-  }));
+  await Promise.all(
+    externalHosts.map(async (host) => {
+      const www = join(nodeDir, 'external', host.name);
+      mkdirSync(www, { recursive: true });
+      writeFileSync(join(www, 'index.html'), `${host.name}\n`);
+      const netns = names.externalNetns(host);
+      const server = startProcess({
+        name: `external-${host.name}`,
+        command: busybox,
+        args: ['httpd', '-f', '-p', `${host.address}:${host.port}`, '-h', www],
+        log: join(logDir, `external-${host.name}.log`),
+        netns,
+        uid: nobody,
+        gid: nobody,
+      });
+      processes.push(server);
+      await waitUntil(server, `${host.name} to listen`, () =>
+        Promise.resolve(inNetns(netns, busybox, ['wget', '-q', '-O', '-', `http://${host.address}:${host.port}/`]).trim() === host.name),
+      );
+    }),
+  );
 }

@@ -16,7 +16,9 @@ export function existingGlobalPaths(): string[] {
 }
 
 const isMountPoint = (path: string): boolean =>
-  readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === path);
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4] === path);
 
 function linkTarget(path: string): string {
   try {

@@ -14,8 +14,15 @@ import { readSysctls } from './sysctls.js';
 
 export type HostState = Record<string, string[]>;
 
-const lines = (text: string): string[] => text.split('\n').map((line) => line.trim()).filter(Boolean);
-const rules = (save: string): string[] => lines(run(save, [])).filter((line) => !line.startsWith('#')).map((line) => line.replace(/ \[\d+:\d+\]$/, ''));
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+const rules = (save: string): string[] =>
+  lines(run(save, []))
+    .filter((line) => !line.startsWith('#'))
+    .map((line) => line.replace(/ \[\d+:\d+\]$/, ''));
 
 export function captureHostState(): HostState {
   return {

@@ -40,11 +40,15 @@ export async function startKubeProxy(launch: KubeProxyLaunch, processes: Managed
   const configFile = join(launch.nodeDir, 'kube-proxy.yaml');
   writeFileSync(configFile, stringify(proxyConfig(launch.kubeconfig)));
   const proxy = startProcess({
-    name: 'kube-proxy', command: launch.binary, args: [`--config=${configFile}`, '--v=1'],
-    log: join(launch.logDir, 'kube-proxy.log'), netns: names.nodeNetns,
+    name: 'kube-proxy',
+    command: launch.binary,
+    args: [`--config=${configFile}`, '--v=1'],
+    log: join(launch.logDir, 'kube-proxy.log'),
+    netns: names.nodeNetns,
   });
   processes.push(proxy);
   // Ready once it has written its Service chains (the `kubernetes` Service is always there).
   await waitUntil(proxy, 'kube-proxy to program the kubernetes Service', () =>
-    Promise.resolve(inNetns(names.nodeNetns, 'iptables', ['-w', '-t', 'nat', '-S', 'KUBE-SERVICES']).includes('default/kubernetes')));
+    Promise.resolve(inNetns(names.nodeNetns, 'iptables', ['-w', '-t', 'nat', '-S', 'KUBE-SERVICES']).includes('default/kubernetes')),
+  );
 }

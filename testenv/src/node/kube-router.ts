@@ -36,6 +36,10 @@ export async function startKubeRouter(launch: KubeRouterLaunch, processes: Manag
     netns: names.nodeNetns,
   });
   processes.push(router);
-  await waitUntil(router, 'kube-router to be healthy', async () =>
-    (await fetch(`http://${nodeAddress}:${kubeRouterHealthPort}/healthz`)).ok, 120_000);
+  await waitUntil(
+    router,
+    'kube-router to be healthy',
+    async () => (await fetch(`http://${nodeAddress}:${kubeRouterHealthPort}/healthz`)).ok,
+    120_000,
+  );
 }

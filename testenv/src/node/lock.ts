@@ -35,8 +35,10 @@ function environmentAlive(dir: string): boolean {
 export const isStale = (holder: LockHolder): boolean => !isAlive(holder.pid) && !environmentAlive(holder.dir);
 
 function heldBy(holder: LockHolder | undefined): Error {
-  return new Error(`a real node is already running on this machine (environment ${holder?.dir ?? '?'}, started by pid ${holder?.pid ?? '?'} ` +
-    `at ${holder?.since ?? '?'}); stop it first (make cluster-down, or let that test run finish)`);
+  return new Error(
+    `a real node is already running on this machine (environment ${holder?.dir ?? '?'}, started by pid ${holder?.pid ?? '?'} ` +
+      `at ${holder?.since ?? '?'}); stop it first (make cluster-down, or let that test run finish)`,
+  );
 }
 
 /**

@@ -7,8 +7,17 @@
  * router (to the "external" hosts), each with no default route and a forwarding policy that drops
  * anything outside the test range.
  */
-import { externalHosts, hostAddress, names, nodeAddress, platformAddress, podCIDR, routerAddress, testRange,
-  type ExternalHost } from './addresses.js';
+import {
+  externalHosts,
+  hostAddress,
+  names,
+  nodeAddress,
+  platformAddress,
+  podCIDR,
+  routerAddress,
+  testRange,
+  type ExternalHost,
+} from './addresses.js';
 import { inNetns, ip, run, tryRun } from './shell.js';
 
 const prefix24 = (address: string): string => `${address}/24`;

@@ -120,18 +120,28 @@ async function startRuntime(launch: NodeLaunch, nodeBin: NodeBinaries): Promise<
 }
 
 async function waitForNodeReady(admin: KubeTarget, kubelet: ManagedProcess): Promise<void> {
-  await waitUntil(kubelet, `node ${names.node} to be Ready`, async () => {
-    const response = await kubeRequest(admin, 'GET', `/api/v1/nodes/${names.node}`);
-    const node = JSON.parse(response.body) as { status?: { conditions?: { type: string; status: string }[] } };
-    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-  }, 120_000);
+  await waitUntil(
+    kubelet,
+    `node ${names.node} to be Ready`,
+    async () => {
+      const response = await kubeRequest(admin, 'GET', `/api/v1/nodes/${names.node}`);
+      const node = JSON.parse(response.body) as { status?: { conditions?: { type: string; status: string }[] } };
+      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    },
+    120_000,
+  );
 }
 
 async function waitForDns(admin: KubeTarget, kubelet: ManagedProcess): Promise<void> {
-  await waitUntil(kubelet, 'CoreDNS to be available', async () => {
-    const response = await kubeRequest(admin, 'GET', '/apis/apps/v1/namespaces/kube-system/deployments/coredns');
-    return ((JSON.parse(response.body) as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0) >= 1;
-  }, 120_000);
+  await waitUntil(
+    kubelet,
+    'CoreDNS to be available',
+    async () => {
+      const response = await kubeRequest(admin, 'GET', '/apis/apps/v1/namespaces/kube-system/deployments/coredns');
+      return ((JSON.parse(response.body) as { status?: { availableReplicas?: number } }).status?.availableReplicas ?? 0) >= 1;
+    },
+    120_000,
+  );
 }
 
 /** Starts the node's servers on the network prepareRealNode() made; returns once pods can run and resolve names. */
@@ -139,20 +149,39 @@ export async function startRealNode(launch: NodeLaunch): Promise<void> {
   const nodeBin = findNodeBinaries(launch.bin);
   const logDir = join(launch.state.nodeDir, '..', 'logs');
   const admin: KubeTarget = { server: launch.server, caCert: launch.certs.caCert, client: launch.certs.clients.admin };
-  const applier = { kubectl: launch.bin.kubectl, kubeconfig: launch.adminKubeconfig, cacheDir: join(launch.state.nodeDir, 'kubectl-cache') };
+  const applier = {
+    kubectl: launch.bin.kubectl,
+    kubeconfig: launch.adminKubeconfig,
+    cacheDir: join(launch.state.nodeDir, 'kubectl-cache'),
+  };
   const certs = generateNodeCertificates(launch.certs);
   const kubeconfigs = componentKubeconfigs(launch, certs);
   apply(applier, nodeRbac());
   installEgressGuard(launch.apiServerPort);
   const socket = await startRuntime(launch, nodeBin);
-  const kubelet = startKubelet({
-    nodeDir: launch.state.nodeDir, logDir, kubeconfig: kubeconfigs.kubelet, caCert: launch.certs.caCert, certs,
-    containerdSocket: socket, cgroupRoot, kubeletBinary: nodeBin.kubelet,
-  }, launch.processes);
+  const kubelet = startKubelet(
+    {
+      nodeDir: launch.state.nodeDir,
+      logDir,
+      kubeconfig: kubeconfigs.kubelet,
+      caCert: launch.certs.caCert,
+      certs,
+      containerdSocket: socket,
+      cgroupRoot,
+      kubeletBinary: nodeBin.kubelet,
+    },
+    launch.processes,
+  );
   // kube-router reads its Node object once at start, so it comes after kubelet registered it.
-  await Promise.all([waitForNodeReady(admin, kubelet), startExternalHosts(launch.state.nodeDir, logDir, nodeBin.busybox, launch.processes)]);
   await Promise.all([
-    startKubeProxy({ nodeDir: launch.state.nodeDir, logDir, kubeconfig: kubeconfigs.kubeProxy, binary: nodeBin.kubeProxy }, launch.processes),
+    waitForNodeReady(admin, kubelet),
+    startExternalHosts(launch.state.nodeDir, logDir, nodeBin.busybox, launch.processes),
+  ]);
+  await Promise.all([
+    startKubeProxy(
+      { nodeDir: launch.state.nodeDir, logDir, kubeconfig: kubeconfigs.kubeProxy, binary: nodeBin.kubeProxy },
+      launch.processes,
+    ),
     startKubeRouter({ logDir, kubeconfig: kubeconfigs.kubeRouter, binary: nodeBin.kubeRouter }, launch.processes),
   ]);
   apply(applier, corednsObjects());

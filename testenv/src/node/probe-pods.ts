@@ -17,7 +17,12 @@ export { probeImage };
 export const probePort = 8080;
 
 /** A probe pod that satisfies Pod Security `restricted`, Running with an IP. */
-export async function runProbe(cluster: { core: k8s.CoreV1Api }, namespace: string, name: string, labels: Record<string, string> = {}): Promise<k8s.V1Pod> {
+export async function runProbe(
+  cluster: { core: k8s.CoreV1Api },
+  namespace: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<k8s.V1Pod> {
   await cluster.core.createNamespacedPod({
     namespace,
     body: {
@@ -25,18 +30,26 @@ export async function runProbe(cluster: { core: k8s.CoreV1Api }, namespace: stri
       spec: {
         securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
         terminationGracePeriodSeconds: 1,
-        containers: [{
-          name: 'probe', image: probeImage, imagePullPolicy: 'Never',
-          ports: [{ containerPort: probePort }],
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-        }],
+        containers: [
+          {
+            name: 'probe',
+            image: probeImage,
+            imagePullPolicy: 'Never',
+            ports: [{ containerPort: probePort }],
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          },
+        ],
       },
     },
   });
-  return eventually(`pod ${namespace}/${name} to run`, async () => {
-    const pod = await cluster.core.readNamespacedPod({ namespace, name });
-    return pod.status?.phase === 'Running' && pod.status.podIP ? pod : undefined;
-  }, 60_000);
+  return eventually(
+    `pod ${namespace}/${name} to run`,
+    async () => {
+      const pod = await cluster.core.readNamespacedPod({ namespace, name });
+      return pod.status?.phase === 'Running' && pod.status.podIP ? pod : undefined;
+    },
+    60_000,
+  );
 }
 
 export interface ExecResult {
@@ -46,8 +59,11 @@ export interface ExecResult {
 
 export function execIn(env: Environment, namespace: string, pod: string, command: string[]): ExecResult {
   // stdin is empty, so `nc` closes the connection as soon as it is open.
-  const result = spawnSync(env.kubectl, ['--kubeconfig', env.kubeconfig, '--cache-dir', join(env.dir, 'kubectl-cache'), 'exec', '-n', namespace, pod, '--', ...command],
-    { encoding: 'utf8', timeout: 30_000, input: '' });
+  const result = spawnSync(
+    env.kubectl,
+    ['--kubeconfig', env.kubeconfig, '--cache-dir', join(env.dir, 'kubectl-cache'), 'exec', '-n', namespace, pod, '--', ...command],
+    { encoding: 'utf8', timeout: 30_000, input: '' },
+  );
   return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
@@ -69,8 +85,12 @@ export function tcpConnect(env: Environment, from: { namespace: string; pod: str
  * tests the data path rather than kube-proxy's sync delay.
  */
 export async function serviceProgrammed(namespace: string, service: string): Promise<void> {
-  await eventually(`kube-proxy to program ${namespace}/${service}`, () => {
-    const rules = inNetns(names.nodeNetns, 'iptables', ['-w', '-t', 'nat', '-S']);
-    return rules.split('\n').some((rule) => rule.includes(`${namespace}/${service}`) && rule.includes('-j DNAT'));
-  }, 30_000);
+  await eventually(
+    `kube-proxy to program ${namespace}/${service}`,
+    () => {
+      const rules = inNetns(names.nodeNetns, 'iptables', ['-w', '-t', 'nat', '-S']);
+      return rules.split('\n').some((rule) => rule.includes(`${namespace}/${service}`) && rule.includes('-j DNAT'));
+    },
+    30_000,
+  );
 }

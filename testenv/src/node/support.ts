@@ -17,7 +17,8 @@ function firstProblem(): string | undefined {
   for (const [path, pkg] of Object.values(debianPrograms)) {
     if (!existsSync(path)) return `${path} is missing (Debian package ${pkg}; make setup installs it)`;
   }
-  if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return 'the kernel has no overlay filesystem (containerd\'s snapshotter needs it)';
+  if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay'))
+    return "the kernel has no overlay filesystem (containerd's snapshotter needs it)";
   if (cgroupRootDirs().length === 0) return 'no cgroup hierarchy is mounted under /sys/fs/cgroup';
   if (tryRun('unshare', ['--net', 'true']) === undefined) return 'cannot create a network namespace (unshare --net failed)';
   if (tryRun('iptables', ['-w', '-t', 'mangle', '-S']) === undefined) return 'iptables does not work here (mangle table unavailable)';
@@ -34,7 +35,11 @@ export function realNodeSupport(): RealNodeSupport {
  * and npx overwrite NODE): `real`, `kwok`, or `auto` (real where the machine can run one, else
  * KWOK, saying why in one line on `say`). Unset means `fallback`.
  */
-export function requestedNode(wanted: string | undefined, fallback: 'kwok' | 'auto', say: (line: string) => void = console.log): 'real' | 'kwok' {
+export function requestedNode(
+  wanted: string | undefined,
+  fallback: 'kwok' | 'auto',
+  say: (line: string) => void = console.log,
+): 'real' | 'kwok' {
   const choice = wanted || fallback; // make exports NODE empty when it is not set
   if (choice === 'real' || choice === 'kwok') return choice;
   if (choice !== 'auto') throw new Error(`NODE must be kwok, real or auto (got ${choice})`);

@@ -52,37 +52,52 @@ export async function stopNodeProcesses(state: RealNodeState, processes: Managed
   if (kubelet) await stopProcess(kubelet);
   stopPodsThroughCri(state);
   // Nothing depends on anything else any more: stop the rest together.
-  const rest = nodeProcessNames.slice(1).map(byName).filter((proc): proc is ManagedProcess => proc !== undefined);
+  const rest = nodeProcessNames
+    .slice(1)
+    .map(byName)
+    .filter((proc): proc is ManagedProcess => proc !== undefined);
   await Promise.all(rest.map((proc) => stopProcess(proc)));
 }
 
 /** Pids of processes whose command line mentions `needle` (containerd's shims name its socket). */
 function pidsMentioning(needle: string): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Pids of processes inside any of the environment's network namespaces. */
 function pidsInNetns(): number[] {
-  const inodes = new Set(environmentNetns().filter((ns) => existsSync(netnsPath(ns))).map((ns) => `net:[${statSync(netnsPath(ns)).ino}]`));
+  const inodes = new Set(
+    environmentNetns()
+      .filter((ns) => existsSync(netnsPath(ns)))
+      .map((ns) => `net:[${statSync(netnsPath(ns)).ino}]`),
+  );
   if (inodes.size === 0) return [];
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
-    try {
-      return inodes.has(readlinkSync(`/proc/${pid}/ns/net`));
-    } catch {
-      return false;
-    }
-  });
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return inodes.has(readlinkSync(`/proc/${pid}/ns/net`));
+      } catch {
+        return false;
+      }
+    });
 }
 
 async function killLeftovers(state: RealNodeState): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const pids = [...new Set([...pidsMentioning(state.containerdSocket), ...cgroupPids(), ...pidsInNetns()])].filter((pid) => pid !== process.pid);
+    const pids = [...new Set([...pidsMentioning(state.containerdSocket), ...cgroupPids(), ...pidsInNetns()])].filter(
+      (pid) => pid !== process.pid,
+    );
     if (pids.length === 0) return;
     for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     await sleep(100);
@@ -91,10 +106,13 @@ async function killLeftovers(state: RealNodeState): Promise<void> {
 
 /** Mount points under `prefix`, deepest first, from this (the host's) mount namespace. */
 function mountsUnder(prefixes: string[]): string[] {
-  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean)
+  const points = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
     .map((line) => (line.split(' ')[4] ?? '').replace(/\\(\d{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8))));
-  return [...new Set(points.filter((point) => prefixes.some((prefix) => point === prefix || point.startsWith(`${prefix}/`))))]
-    .sort((a, b) => b.length - a.length);
+  return [...new Set(points.filter((point) => prefixes.some((prefix) => point === prefix || point.startsWith(`${prefix}/`))))].sort(
+    (a, b) => b.length - a.length,
+  );
 }
 
 /** Pod network namespaces containerd made (cni-*), which were not there before the node. */

@@ -6,7 +6,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import type * as k8s from '@kubernetes/client-node';
-import { deleteNamespace, execIn, httpGet, probePort, realNodeCluster, restrictedNamespace, runProbe, serviceProgrammed, tcpConnect, type Cluster } from './support.js';
+import {
+  deleteNamespace,
+  execIn,
+  httpGet,
+  probePort,
+  realNodeCluster,
+  restrictedNamespace,
+  runProbe,
+  serviceProgrammed,
+  tcpConnect,
+  type Cluster,
+} from './support.js';
 
 describe('a real node', function () {
   const namespace = `node-pods-${Date.now().toString(36)}`;
@@ -34,7 +45,9 @@ describe('a real node', function () {
     const id = /^containerd:\/\/([0-9a-f]{64})$/.exec(server.status?.containerStatuses?.[0]?.containerID ?? '')?.[1];
     assert.ok(id, `not a containerd container id: ${server.status?.containerStatuses?.[0]?.containerID}`);
     const { realNode } = cluster.env;
-    const info = execFileSync('ctr', ['--address', realNode?.containerdSocket ?? '', '--namespace', 'k8s.io', 'containers', 'info', id], { encoding: 'utf8' });
+    const info = execFileSync('ctr', ['--address', realNode?.containerdSocket ?? '', '--namespace', 'k8s.io', 'containers', 'info', id], {
+      encoding: 'utf8',
+    });
     assert.match(info, /bulkhead\.dev\/probe:local/);
     assert.equal(execIn(cluster.env, namespace, 'server', ['id', '-u']).output, '65532');
   });
@@ -62,7 +75,10 @@ describe('a real node', function () {
     assert.match(pods.items[0]?.status?.containerStatuses?.[0]?.containerID ?? '', /^containerd:\/\//);
     const dns = await cluster.core.readNamespacedService({ namespace: 'kube-system', name: 'kube-dns' });
     assert.equal(dns.spec?.clusterIP, cluster.env.network.dnsServiceIP);
-    assert.match(execIn(cluster.env, namespace, 'client', ['cat', '/etc/resolv.conf']).output, new RegExp(`nameserver ${cluster.env.network.dnsServiceIP}`));
+    assert.match(
+      execIn(cluster.env, namespace, 'client', ['cat', '/etc/resolv.conf']).output,
+      new RegExp(`nameserver ${cluster.env.network.dnsServiceIP}`),
+    );
   });
 
   it('reaches kube-apiserver through the kubernetes Service', function () {

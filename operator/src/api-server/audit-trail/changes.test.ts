@@ -5,7 +5,10 @@ import { changesOf, recordChanges, specChanges } from './changes.js';
 describe('the changes an audit record carries', function () {
   it('lists every field a spec sets as a dotted path in name order, lists and scalars as values', function () {
     const spec = {
-      plan: 'standard', displayName: 'Acme', region: 'eu-central-1', suspended: false,
+      plan: 'standard',
+      displayName: 'Acme',
+      region: 'eu-central-1',
+      suspended: false,
       owners: [{ kind: 'Group', name: 'acme-admins' }],
       app: { version: '1.4.2', pinned: true },
       network: { allowEgressCIDRs: ['203.0.113.0/24'] },
@@ -37,7 +40,7 @@ describe('the changes an audit record carries', function () {
     assert.deepEqual(specChanges({}), []);
   });
 
-  it('hands a route\'s changes to the outcome record; none when the route named none', function () {
+  it("hands a route's changes to the outcome record; none when the route named none", function () {
     const response = { locals: {} } as Response;
     assert.deepEqual(changesOf(response), []);
     recordChanges(response, [{ field: 'plan', value: 'enterprise' }]);

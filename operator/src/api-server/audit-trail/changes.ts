@@ -27,13 +27,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * scalars are values (a list is set as a whole). Undefined fields were not set and are left out.
  */
 export function specChanges(spec: Record<string, unknown>, prefix = ''): FieldChange[] {
-  return Object.keys(spec).sort().flatMap((key): FieldChange[] => {
-    const field = `${prefix}${key}`;
-    const value = spec[key];
-    if (value === undefined) return [];
-    if (recordedByKeyOnly.has(field)) return [{ field, value: isPlainObject(value) ? Object.keys(value).sort() : [] }];
-    return isPlainObject(value) ? specChanges(value, `${field}.`) : [{ field, value }];
-  });
+  return Object.keys(spec)
+    .sort()
+    .flatMap((key): FieldChange[] => {
+      const field = `${prefix}${key}`;
+      const value = spec[key];
+      if (value === undefined) return [];
+      if (recordedByKeyOnly.has(field)) return [{ field, value: isPlainObject(value) ? Object.keys(value).sort() : [] }];
+      return isPlainObject(value) ? specChanges(value, `${field}.`) : [{ field, value }];
+    });
 }
 
 /** Called by a route once its change is made: the outcome record will carry `changes`. */

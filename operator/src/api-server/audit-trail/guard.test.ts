@@ -7,7 +7,9 @@ import type { TokenStore } from '../token-store.js';
 import { assertChangesRecorded, unrecordedRoutes } from './guard.js';
 
 const recorder: RequestHandler = (_request, _response, next) => next();
-const handler: RequestHandler = (_request, response) => { response.end(); };
+const handler: RequestHandler = (_request, response) => {
+  response.end();
+};
 
 describe('the guard that every mutating route is recorded', function () {
   it('accepts routes that start with the recorder, and reads', function () {

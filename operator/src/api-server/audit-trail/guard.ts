@@ -22,11 +22,13 @@ interface RouteLayer {
 
 function unrecordedMethods(route: NonNullable<RouteLayer['route']>, recorder: RequestHandler): string[] {
   const handled = mutatingMethods.filter((method) => route.methods[method] || route.methods._all);
-  return handled.filter((method) => {
-    // The handler that runs first for this method: one registered for it, or for all methods.
-    const first = route.stack.find((layer) => layer.method === undefined || layer.method === method);
-    return first?.handle !== recorder;
-  }).map((method) => `${method.toUpperCase()} ${String(route.path)}`);
+  return handled
+    .filter((method) => {
+      // The handler that runs first for this method: one registered for it, or for all methods.
+      const first = route.stack.find((layer) => layer.method === undefined || layer.method === method);
+      return first?.handle !== recorder;
+    })
+    .map((method) => `${method.toUpperCase()} ${String(route.path)}`);
 }
 
 /**

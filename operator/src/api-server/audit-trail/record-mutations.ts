@@ -70,9 +70,13 @@ function onceAnswered(response: Response, record: (clientLeft: boolean) => void)
 }
 
 function unavailable(): ApiProblem {
-  return new ApiProblem({ status: 503, type: 'audit-trail-unavailable', title: 'Audit trail unavailable',
+  return new ApiProblem({
+    status: 503,
+    type: 'audit-trail-unavailable',
+    title: 'Audit trail unavailable',
     detail: 'The change was not made because it could not be recorded in the audit trail; retry later.',
-    headers: { 'Retry-After': '5' } });
+    headers: { 'Retry-After': '5' },
+  });
 }
 
 /** The tenant a call names: in the path, or for a POST in the body (parsed after the attempt was recorded). */
@@ -97,20 +101,36 @@ function recordCall({ trail, logger, clock }: RecordMutationsOptions & { trail: 
     const route = routeTemplate(request);
     const tenant = validTenantName(request.params.name);
     const entry = (outcome: AuditOutcome | null, tenantName: string | null, changes: AuditEntry['changes']): AuditEntry => ({
-      time: clock(), phase: outcome ? 'outcome' : 'attempt', actorId: principal.id, actorRole: principal.role,
-      method: request.method, route, tenant: tenantName, requestId, outcome, changes,
+      time: clock(),
+      phase: outcome ? 'outcome' : 'attempt',
+      actorId: principal.id,
+      actorRole: principal.role,
+      method: request.method,
+      route,
+      tenant: tenantName,
+      requestId,
+      outcome,
+      changes,
     });
-    const attempted = trail.append(entry(null, tenant, null)).then(() => true, (error: unknown) => {
-      logger.error('Refused a change: the audit trail could not be written', { requestId, ...errorFields(error) });
-      return false;
-    });
+    const attempted = trail.append(entry(null, tenant, null)).then(
+      () => true,
+      (error: unknown) => {
+        logger.error('Refused a change: the audit trail could not be written', { requestId, ...errorFields(error) });
+        return false;
+      },
+    );
     // Listening before the attempt is written: the client may hang up while it is.
     onceAnswered(response, (clientLeft) => {
       const outcome = entry(outcomeOf(response, clientLeft), tenantOf(request, tenant), changesOf(response));
-      void attempted.then((written) => (written ? trail.append(outcome) : undefined)).catch((error: unknown) => {
-        logger.error('Could not record the outcome of a change in the audit trail',
-          { requestId, status: response.statusCode, ...errorFields(error) });
-      });
+      void attempted
+        .then((written) => (written ? trail.append(outcome) : undefined))
+        .catch((error: unknown) => {
+          logger.error('Could not record the outcome of a change in the audit trail', {
+            requestId,
+            status: response.statusCode,
+            ...errorFields(error),
+          });
+        });
     });
     if (!(await attempted)) throw unavailable();
     next();

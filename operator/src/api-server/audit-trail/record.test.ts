@@ -3,36 +3,62 @@ import { createHash } from 'node:crypto';
 import { canonicalEncoding, chainRecord, currentFormat, genesisHash, recordHash, type AuditEntry } from './record.js';
 
 export const sampleEntry: AuditEntry = {
-  time: new Date('2026-01-02T03:04:05.678Z'), phase: 'outcome', actorId: 'token:sales-1', actorRole: 'sales-ops',
-  method: 'PATCH', route: '/v1/tenants/{name}', tenant: 'acme', requestId: '6f1c2b1e-0000-4000-8000-000000000001',
-  outcome: { status: 403, problemType: 'forbidden' }, changes: [],
+  time: new Date('2026-01-02T03:04:05.678Z'),
+  phase: 'outcome',
+  actorId: 'token:sales-1',
+  actorRole: 'sales-ops',
+  method: 'PATCH',
+  route: '/v1/tenants/{name}',
+  tenant: 'acme',
+  requestId: '6f1c2b1e-0000-4000-8000-000000000001',
+  outcome: { status: 403, problemType: 'forbidden' },
+  changes: [],
 };
 
 describe('audit record hashing', function () {
   it('encodes the fields as RFC 8785 JSON: sorted keys, no whitespace, UTC time with milliseconds', function () {
-    assert.equal(canonicalEncoding(7, genesisHash, { ...sampleEntry, changes: [{ field: 'plan', value: 'enterprise' }, { field: 'suspended', value: true }] }),
-      '{"actor":{"id":"token:sales-1","role":"sales-ops"},"changes":[{"field":"plan","value":"enterprise"},{"field":"suspended","value":true}],'
-      + '"format":2,"id":7,"method":"PATCH",'
-      + '"outcome":{"problemType":"forbidden","status":403},"phase":"outcome",'
-      + `"previousHash":"${genesisHash}","requestId":"6f1c2b1e-0000-4000-8000-000000000001",`
-      + '"route":"/v1/tenants/{name}","tenant":"acme","time":"2026-01-02T03:04:05.678Z"}');
+    assert.equal(
+      canonicalEncoding(7, genesisHash, {
+        ...sampleEntry,
+        changes: [
+          { field: 'plan', value: 'enterprise' },
+          { field: 'suspended', value: true },
+        ],
+      }),
+      '{"actor":{"id":"token:sales-1","role":"sales-ops"},"changes":[{"field":"plan","value":"enterprise"},{"field":"suspended","value":true}],' +
+        '"format":2,"id":7,"method":"PATCH",' +
+        '"outcome":{"problemType":"forbidden","status":403},"phase":"outcome",' +
+        `"previousHash":"${genesisHash}","requestId":"6f1c2b1e-0000-4000-8000-000000000001",` +
+        '"route":"/v1/tenants/{name}","tenant":"acme","time":"2026-01-02T03:04:05.678Z"}',
+    );
   });
 
   it('encodes a format-1 record, written before changes were recorded, exactly as it was hashed then', function () {
     const v1 = { ...sampleEntry, format: 1 as const, changes: null };
-    assert.equal(canonicalEncoding(7, genesisHash, v1),
-      '{"actor":{"id":"token:sales-1","role":"sales-ops"},"id":7,"method":"PATCH",'
-      + '"outcome":{"problemType":"forbidden","status":403},"phase":"outcome",'
-      + `"previousHash":"${genesisHash}","requestId":"6f1c2b1e-0000-4000-8000-000000000001",`
-      + '"route":"/v1/tenants/{name}","tenant":"acme","time":"2026-01-02T03:04:05.678Z"}');
+    assert.equal(
+      canonicalEncoding(7, genesisHash, v1),
+      '{"actor":{"id":"token:sales-1","role":"sales-ops"},"id":7,"method":"PATCH",' +
+        '"outcome":{"problemType":"forbidden","status":403},"phase":"outcome",' +
+        `"previousHash":"${genesisHash}","requestId":"6f1c2b1e-0000-4000-8000-000000000001",` +
+        '"route":"/v1/tenants/{name}","tenant":"acme","time":"2026-01-02T03:04:05.678Z"}',
+    );
     // Hashes computed by the format-1 code before format 2 existed.
     assert.equal(recordHash(7, genesisHash, v1), 'ed9b923a140c29fb807bd33deb4f557fd27e6397e0e00345e048476b19520826');
-    assert.equal(recordHash(8, 'a'.repeat(64), { ...v1, phase: 'attempt', outcome: null, tenant: null }),
-      '1ee439bf2abd62c1d47a83a288eb8b0d6fe8271b54377f7153cea2b369e63570');
+    assert.equal(
+      recordHash(8, 'a'.repeat(64), { ...v1, phase: 'attempt', outcome: null, tenant: null }),
+      '1ee439bf2abd62c1d47a83a288eb8b0d6fe8271b54377f7153cea2b369e63570',
+    );
   });
 
   it('encodes an attempt with null outcome and tenant, and escapes like JSON', function () {
-    const encoded = canonicalEncoding(1, genesisHash, { ...sampleEntry, phase: 'attempt', outcome: null, tenant: null, changes: null, actorId: 'oidc:a"b\u00e9' });
+    const encoded = canonicalEncoding(1, genesisHash, {
+      ...sampleEntry,
+      phase: 'attempt',
+      outcome: null,
+      tenant: null,
+      changes: null,
+      actorId: 'oidc:a"b\u00e9',
+    });
     assert.match(encoded, /"changes":null/);
     assert.match(encoded, /"outcome":null/);
     assert.match(encoded, /"tenant":null/);
@@ -40,7 +66,9 @@ describe('audit record hashing', function () {
   });
 
   it('hashes the canonical encoding with SHA-256, hex', function () {
-    const expected = createHash('sha256').update(canonicalEncoding(3, 'a'.repeat(64), sampleEntry)).digest('hex');
+    const expected = createHash('sha256')
+      .update(canonicalEncoding(3, 'a'.repeat(64), sampleEntry))
+      .digest('hex');
     assert.equal(recordHash(3, 'a'.repeat(64), sampleEntry), expected);
     assert.match(expected, /^[0-9a-f]{64}$/);
   });

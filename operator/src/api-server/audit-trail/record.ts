@@ -96,7 +96,9 @@ export function canonicalEncoding(id: number, previousHash: string, entry: Audit
 }
 
 export function recordHash(id: number, previousHash: string, entry: AuditEntry & { format?: RecordFormat }): string {
-  return createHash('sha256').update(canonicalEncoding(id, previousHash, entry), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(canonicalEncoding(id, previousHash, entry), 'utf8')
+    .digest('hex');
 }
 
 /** The record that follows `previous` (or starts the chain), with its hash. */

@@ -72,16 +72,20 @@ const unusable = {
 export class AuditTrailSchemaMissing extends Error {
   constructor(state: 'missing' | 'outdated', detail: string) {
     const { problem, fix } = unusable[state];
-    super(`the audit trail table ${auditTrailTable} ${problem} (${detail}); `
-      + `${fix} it as its owner with \`bulkhead audit-trail init\` (see docs/api.md)`);
+    super(
+      `the audit trail table ${auditTrailTable} ${problem} (${detail}); ` +
+        `${fix} it as its owner with \`bulkhead audit-trail init\` (see docs/api.md)`,
+    );
     this.name = 'AuditTrailSchemaMissing';
   }
 }
 
 export async function schemaState(client: pg.ClientBase | pg.Pool): Promise<SchemaState> {
-  const result = await client.query<{ present: boolean; format: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present,
+  const result = await client.query<{ present: boolean; format: boolean }>(
+    `SELECT to_regclass($1) IS NOT NULL AS present,
     EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'format' AND NOT attisdropped) AS format`,
-  [auditTrailTable]);
+    [auditTrailTable],
+  );
   const row = result.rows[0];
   if (!row?.present) return 'missing';
   return row.format ? 'current' : 'outdated';

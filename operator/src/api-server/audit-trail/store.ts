@@ -41,8 +41,9 @@ interface RecordRow {
   hash: string;
 }
 
-const columns = 'id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id, status, problem_type, '
-  + 'format, changes, previous_hash, hash';
+const columns =
+  'id, recorded_at, phase, actor_id, actor_role, method, route, tenant, request_id, status, problem_type, ' +
+  'format, changes, previous_hash, hash';
 /** The same, from a table not yet upgraded to format 2: all its records are format 1. */
 const formatOneColumns = columns.replace('format, changes', '1::smallint AS format, NULL::text AS changes');
 
@@ -58,18 +59,41 @@ function changesFromColumn(text: string | null): FieldChange[] | null {
 
 function recordFromRow(row: RecordRow): AuditRecord {
   return {
-    id: Number(row.id), time: row.recorded_at, phase: row.phase, actorId: row.actor_id, actorRole: row.actor_role,
-    method: row.method, route: row.route, tenant: row.tenant, requestId: row.request_id,
+    id: Number(row.id),
+    time: row.recorded_at,
+    phase: row.phase,
+    actorId: row.actor_id,
+    actorRole: row.actor_role,
+    method: row.method,
+    route: row.route,
+    tenant: row.tenant,
+    requestId: row.request_id,
     outcome: row.status === null ? null : { status: row.status, problemType: row.problem_type },
-    format: row.format, changes: changesFromColumn(row.changes),
-    previousHash: row.previous_hash, hash: row.hash,
+    format: row.format,
+    changes: changesFromColumn(row.changes),
+    previousHash: row.previous_hash,
+    hash: row.hash,
   };
 }
 
 function rowValues(record: AuditRecord): unknown[] {
-  return [record.id, record.time, record.phase, record.actorId, record.actorRole, record.method, record.route, record.tenant,
-    record.requestId, record.outcome?.status ?? null, record.outcome?.problemType ?? null,
-    record.format, record.changes === null ? null : canonicalize(record.changes), record.previousHash, record.hash];
+  return [
+    record.id,
+    record.time,
+    record.phase,
+    record.actorId,
+    record.actorRole,
+    record.method,
+    record.route,
+    record.tenant,
+    record.requestId,
+    record.outcome?.status ?? null,
+    record.outcome?.problemType ?? null,
+    record.format,
+    record.changes === null ? null : canonicalize(record.changes),
+    record.previousHash,
+    record.hash,
+  ];
 }
 
 export interface PgAuditTrailOptions {
@@ -139,7 +163,10 @@ export class PgAuditTrail implements AuditTrail {
     const selected = (await schemaState(this.pool)) === 'outdated' ? formatOneColumns : columns;
     let after = 0;
     for (;;) {
-      const page = await this.pool.query<RecordRow>(`SELECT ${selected} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, pageSize]);
+      const page = await this.pool.query<RecordRow>(`SELECT ${selected} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [
+        after,
+        pageSize,
+      ]);
       for (const row of page.rows) yield recordFromRow(row);
       const last = page.rows.at(-1);
       if (!last || page.rows.length < pageSize) return;

@@ -45,12 +45,19 @@ export function checkRecord(previous: { id: number; hash: string } | undefined, 
   }
   const expectedPrevious = previous?.hash ?? genesisHash;
   if (record.previousHash !== expectedPrevious) {
-    return { id: record.id, kind: 'previous-hash-mismatch',
-      detail: `previous hash ${record.previousHash} is not the hash of record ${expectedId - 1} (${expectedPrevious})` };
+    return {
+      id: record.id,
+      kind: 'previous-hash-mismatch',
+      detail: `previous hash ${record.previousHash} is not the hash of record ${expectedId - 1} (${expectedPrevious})`,
+    };
   }
   const computed = recordHash(record.id, record.previousHash, record);
   if (record.hash !== computed) {
-    return { id: record.id, kind: 'hash-mismatch', detail: `stored hash ${record.hash} does not match its fields (computed ${computed}): the record was changed` };
+    return {
+      id: record.id,
+      kind: 'hash-mismatch',
+      detail: `stored hash ${record.hash} does not match its fields (computed ${computed}): the record was changed`,
+    };
   }
   return undefined;
 }
@@ -61,7 +68,10 @@ export async function verifyChain(records: AsyncIterable<AuditRecord>, options: 
   // The head of an empty trail is the genesis hash: every chain starts after it.
   let foundAt: number | null = options.expectHead === genesisHash ? 0 : null;
   const result = (broken: ChainBreak | undefined): VerifyResult => ({
-    verified, headHash: previous?.hash ?? genesisHash, headId: previous?.id ?? 0, broken,
+    verified,
+    headHash: previous?.hash ?? genesisHash,
+    headId: previous?.id ?? 0,
+    broken,
     ...(options.expectHead === undefined ? {} : { expectedHead: { hash: options.expectHead, foundAt } }),
   });
   for await (const record of records) {

@@ -26,8 +26,16 @@ describe('the rate limit decision', function () {
   });
 
   it('answers with the three fields of draft-06, and Retry-After only on a refusal', function () {
-    assert.deepEqual(rateLimitHeaders(decisionOf(policy, true, 0.1)), { 'RateLimit-Limit': '60', 'RateLimit-Remaining': '59', 'RateLimit-Reset': '1' });
-    assert.deepEqual(rateLimitHeaders(decisionOf(policy, false, 6)),
-      { 'RateLimit-Limit': '60', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '6', 'Retry-After': '1' });
+    assert.deepEqual(rateLimitHeaders(decisionOf(policy, true, 0.1)), {
+      'RateLimit-Limit': '60',
+      'RateLimit-Remaining': '59',
+      'RateLimit-Reset': '1',
+    });
+    assert.deepEqual(rateLimitHeaders(decisionOf(policy, false, 6)), {
+      'RateLimit-Limit': '60',
+      'RateLimit-Remaining': '0',
+      'RateLimit-Reset': '6',
+      'Retry-After': '1',
+    });
   });
 });

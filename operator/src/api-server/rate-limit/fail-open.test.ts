@@ -20,7 +20,13 @@ function setup(): { shared: FlakyStore; limit: FailOpenRateLimit; advance: (ms: 
   const shared = new FlakyStore();
   const local = new LocalRateLimit({ capacity: 2, refillPerSecond: 0.001, now: () => now });
   const limit = new FailOpenRateLimit({ shared, local, logger: createLogger({ silent: true }), retryMs: 5000, now: () => now });
-  return { shared, limit, advance: (ms) => { now += ms; } };
+  return {
+    shared,
+    limit,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
 }
 
 describe('the shared rate limit while PostgreSQL is down', function () {
@@ -28,7 +34,10 @@ describe('the shared rate limit while PostgreSQL is down', function () {
     const { shared, limit } = setup();
     shared.down = true;
     const decisions = [await limit.take('a'), await limit.take('a'), await limit.take('a')];
-    assert.deepEqual(decisions.map((decision) => decision.allowed), [true, true, false]);
+    assert.deepEqual(
+      decisions.map((decision) => decision.allowed),
+      [true, true, false],
+    );
     assert.equal(decisions[2]?.limit, 2, 'the local bucket answered');
     assert.ok(limit.degraded);
   });

@@ -36,7 +36,8 @@ export class FailOpenRateLimit implements RateLimitStore {
     if (this.unavailableUntilMs !== undefined && this.now() < this.unavailableUntilMs) return this.options.local.take(caller);
     try {
       const decision = await this.options.shared.take(caller);
-      if (this.unavailableUntilMs !== undefined) this.options.logger.info('Rate limit store available again: the limit holds across replicas');
+      if (this.unavailableUntilMs !== undefined)
+        this.options.logger.info('Rate limit store available again: the limit holds across replicas');
       this.unavailableUntilMs = undefined;
       return decision;
     } catch (error) {

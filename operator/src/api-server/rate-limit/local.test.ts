@@ -4,7 +4,10 @@ import { LocalRateLimit } from './local.js';
 describe('the per-replica rate limit', function () {
   it('lets a caller burst to the capacity, then refuses with when to retry', function () {
     const limit = new LocalRateLimit({ capacity: 3, refillPerSecond: 0.5, now: () => 0 });
-    assert.deepEqual([1, 2, 3].map(() => limit.takeNow('a').remaining), [2, 1, 0]);
+    assert.deepEqual(
+      [1, 2, 3].map(() => limit.takeNow('a').remaining),
+      [2, 1, 0],
+    );
     const refused = limit.takeNow('a');
     assert.equal(refused.allowed, false);
     assert.equal(refused.retryAfterSeconds, 2);

@@ -27,7 +27,10 @@ export class LocalRateLimit implements RateLimitStore {
   takeNow(caller: string): RateDecision {
     const nowMs = this.now();
     this.forgetIdle(nowMs);
-    const entry = this.buckets.get(caller) ?? { bucket: new TokenBucket({ rate: this.options.refillPerSecond, burst: this.options.capacity, now: this.now }), lastMs: nowMs };
+    const entry = this.buckets.get(caller) ?? {
+      bucket: new TokenBucket({ rate: this.options.refillPerSecond, burst: this.options.capacity, now: this.now }),
+      lastMs: nowMs,
+    };
     entry.lastMs = nowMs;
     this.buckets.set(caller, entry);
     const allowed = entry.bucket.tryTake();

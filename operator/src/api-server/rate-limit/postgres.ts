@@ -44,7 +44,10 @@ export class PgRateLimit implements RateLimitStore {
   private readonly now: () => number;
   private nextCleanupMs = 0;
 
-  constructor(private readonly options: PgRateLimitOptions, onIdleError: (error: Error) => void = () => undefined) {
+  constructor(
+    private readonly options: PgRateLimitOptions,
+    onIdleError: (error: Error) => void = () => undefined,
+  ) {
     const timeout = options.timeoutMs ?? 1_000;
     this.policy = { capacity: options.capacity, refillPerSecond: options.refillPerSecond };
     this.now = options.now ?? Date.now;
@@ -68,7 +71,11 @@ export class PgRateLimit implements RateLimitStore {
 
   async take(caller: string): Promise<RateDecision> {
     const interval = 1 / this.policy.refillPerSecond;
-    const result = await this.pool.query<{ allowed: boolean; full_in: number }>(takeStatement, [caller, interval, this.policy.capacity * interval]);
+    const result = await this.pool.query<{ allowed: boolean; full_in: number }>(takeStatement, [
+      caller,
+      interval,
+      this.policy.capacity * interval,
+    ]);
     const row = result.rows[0];
     if (!row) throw new Error('the rate limit upsert returned no row');
     this.cleanUpNowAndThen();

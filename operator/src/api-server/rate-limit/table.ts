@@ -25,8 +25,10 @@ const createStatements = [
 
 export class RateLimitTableMissing extends Error {
   constructor(detail: string) {
-    super(`the rate limit table ${rateLimitTable} does not exist and this role cannot create it (${detail}); `
-      + 'create it as the database owner with `bulkhead audit-trail init --grant <API role>` (see docs/api.md)');
+    super(
+      `the rate limit table ${rateLimitTable} does not exist and this role cannot create it (${detail}); ` +
+        'create it as the database owner with `bulkhead audit-trail init --grant <API role>` (see docs/api.md)',
+    );
     this.name = 'RateLimitTableMissing';
   }
 }

@@ -11,8 +11,12 @@ export function latestAuditReportHandler(deps: AppDeps) {
   return async (_request: Request, response: Response): Promise<void> => {
     const report = await deps.auditReports?.latest();
     if (report === undefined) {
-      throw new ApiProblem({ status: 404, type: 'no-audit-report', title: 'No audit report yet',
-        detail: 'The operator has not published an isolation audit report yet; it does after its first periodic audit.' });
+      throw new ApiProblem({
+        status: 404,
+        type: 'no-audit-report',
+        title: 'No audit report yet',
+        detail: 'The operator has not published an isolation audit report yet; it does after its first periodic audit.',
+      });
     }
     response.type('application/json').send(report);
   };

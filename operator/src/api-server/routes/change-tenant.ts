@@ -25,14 +25,20 @@ export function patchTenantHandler(deps: AppDeps) {
     if (patch.suspended !== undefined) requireAction(response, 'tenants:suspend');
     const tenant = await readTenantOr404(deps, name);
     if (tenant.metadata.deletionTimestamp) {
-      throw new ApiProblem({ status: 409, type: 'tenant-deleting', title: 'Tenant is being deleted',
-        detail: `The tenant ${name} is being deleted and can no longer change.`, errors: [{ field: 'name', rule: 'notDeleting' }] });
+      throw new ApiProblem({
+        status: 409,
+        type: 'tenant-deleting',
+        title: 'Tenant is being deleted',
+        detail: `The tenant ${name} is being deleted and can no longer change.`,
+        errors: [{ field: 'name', rule: 'notDeleting' }],
+      });
     }
     if (patch.plan !== undefined && !(await deps.tenants.getPlan(patch.plan))) {
       throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${patch.plan}` }]);
     }
     // resourceVersion makes the merge patch conditional: a concurrent change answers 409, not a lost update.
-    const updated = await deps.tenants.mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch })
+    const updated = await deps.tenants
+      .mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch })
       .catch((error: unknown) => {
         // Deleted by a concurrent DELETE since it was read: it does not exist, which is no server error.
         throw isNotFound(error) ? notFoundProblem(`The tenant ${name}`) : error;
@@ -50,9 +56,13 @@ export function deleteTenantHandler(deps: AppDeps) {
     const tenant = await readTenantOr404(deps, name);
     const policy = tenant.spec.database.deletionPolicy;
     if (confirmDeletionPolicy !== policy) {
-      throw new ApiProblem({ status: 409, type: 'deletion-policy-mismatch', title: 'Deletion policy not confirmed',
+      throw new ApiProblem({
+        status: 409,
+        type: 'deletion-policy-mismatch',
+        title: 'Deletion policy not confirmed',
         detail: `The tenant's spec.database.deletionPolicy is ${policy}, not ${confirmDeletionPolicy}; confirm the policy that will apply.`,
-        errors: [{ field: 'confirmDeletionPolicy', rule: 'mustEqual:spec.database.deletionPolicy' }] });
+        errors: [{ field: 'confirmDeletionPolicy', rule: 'mustEqual:spec.database.deletionPolicy' }],
+      });
     }
     // What an auditor asks of a deletion: what happens to the data. Nothing to record if it was already gone.
     const deleted = await deps.tenants.delete(name, tenant.metadata.uid ?? '');

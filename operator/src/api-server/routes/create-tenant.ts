@@ -12,8 +12,14 @@ import { recordChanges, specChanges } from '../audit-trail/changes.js';
 import { forbidden, requireAction } from '../auth.js';
 import { tenantsPath, type AppDeps } from '../deps.js';
 import {
-  createdByAnnotation, idempotencyKeyLabel, idempotencyRecordId, keyReusedProblem, parseIdempotencyKey,
-  requestHash, requestHashAnnotation, type InFlightRequests,
+  createdByAnnotation,
+  idempotencyKeyLabel,
+  idempotencyRecordId,
+  keyReusedProblem,
+  parseIdempotencyKey,
+  requestHash,
+  requestHashAnnotation,
+  type InFlightRequests,
 } from '../idempotency.js';
 import { platformFieldsSet } from '../platform-fields.js';
 import { ApiProblem, validationProblem } from '../problems.js';
@@ -22,12 +28,17 @@ import { CreateTenantRequestSchema, type CreateTenantRequest } from '../schemas.
 import { tenantSummary } from '../summary.js';
 import { bodyObject, parseOrRefuse } from '../validate.js';
 
-interface Attempt { recordId: string; bodyHash: string; principal: Principal }
+interface Attempt {
+  recordId: string;
+  bodyHash: string;
+  principal: Principal;
+}
 
 function tenantFrom(request: CreateTenantRequest, attempt: Attempt): Tenant {
   const { name, ...spec } = request;
   return TenantSchema.parse({
-    apiVersion, kind: tenantKind,
+    apiVersion,
+    kind: tenantKind,
     metadata: {
       name,
       labels: { [idempotencyKeyLabel]: attempt.recordId },
@@ -52,11 +63,21 @@ async function checkPlan(deps: AppDeps, request: CreateTenantRequest): Promise<v
   const { name: _name, ...spec } = request;
   const refused = disallowedValueKeys(plan.spec, TenantSpecSchema.parse(spec));
   if (refused.length > 0) {
-    throw validationProblem(refused.map((key) => ({ field: `app.values.${key}`, rule: 'allowedValueKeys', message: `plan ${plan.metadata.name} does not allow ${key}` })));
+    throw validationProblem(
+      refused.map((key) => ({
+        field: `app.values.${key}`,
+        rule: 'allowedValueKeys',
+        message: `plan ${plan.metadata.name} does not allow ${key}`,
+      })),
+    );
   }
 }
 
-async function createOrReplay(deps: AppDeps, request: CreateTenantRequest, attempt: Attempt): Promise<{ tenant: Tenant; replayed: boolean }> {
+async function createOrReplay(
+  deps: AppDeps,
+  request: CreateTenantRequest,
+  attempt: Attempt,
+): Promise<{ tenant: Tenant; replayed: boolean }> {
   const earlier = await earlierResult(deps, attempt);
   if (earlier) return { tenant: earlier, replayed: true };
   await checkPlan(deps, request);
@@ -67,8 +88,13 @@ async function createOrReplay(deps: AppDeps, request: CreateTenantRequest, attem
     // Another replica may have won the race for this very key: then this is a replay too.
     const winner = await earlierResult(deps, attempt);
     if (winner) return { tenant: winner, replayed: true };
-    throw new ApiProblem({ status: 409, type: 'tenant-exists', title: 'Tenant exists',
-      detail: `A tenant named ${request.name} already exists.`, errors: [{ field: 'name', rule: 'unique' }] });
+    throw new ApiProblem({
+      status: 409,
+      type: 'tenant-exists',
+      title: 'Tenant exists',
+      detail: `A tenant named ${request.name} already exists.`,
+      errors: [{ field: 'name', rule: 'unique' }],
+    });
   }
 }
 

@@ -34,9 +34,11 @@ export function getTenantHandler(deps: AppDeps) {
 }
 
 function matches(summary: TenantSummary, query: ListTenantsQuery): boolean {
-  return (query.plan === undefined || summary.plan === query.plan)
-    && (query.region === undefined || summary.region === query.region)
-    && (query.ready === undefined || String(summary.ready) === query.ready);
+  return (
+    (query.plan === undefined || summary.plan === query.plan) &&
+    (query.region === undefined || summary.region === query.region) &&
+    (query.ready === undefined || String(summary.ready) === query.ready)
+  );
 }
 
 /** Server pages are larger than ours so that filtered listings need few round trips. */

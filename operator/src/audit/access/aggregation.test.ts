@@ -50,11 +50,16 @@ describe('ClusterRole aggregation', () => {
 
   it('matches selectors with matchExpressions', () => {
     const rules = effectiveClusterRoleRules([
-      clusterRole('reader', { aggregationRule: { clusterRoleSelectors: [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold'] }] }] } }),
+      clusterRole('reader', {
+        aggregationRule: { clusterRoleSelectors: [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['gold'] }] }] },
+      }),
       clusterRole('gold', { labels: { tier: 'gold' }, rules: [secretsRead] }),
       clusterRole('silver', { labels: { tier: 'silver' }, rules: [podsWrite] }),
     ]);
-    assert.deepEqual(rules.get('reader')?.map((r) => r.aggregatedFrom), [['gold']]);
+    assert.deepEqual(
+      rules.get('reader')?.map((r) => r.aggregatedFrom),
+      [['gold']],
+    );
   });
 
   it('treats an empty selector as selecting every ClusterRole, as the controller does', () => {

@@ -31,8 +31,12 @@ export function effectiveClusterRoleRules(clusterRoles: RoleObject[]): Map<strin
     if (!role.aggregationRule) return own;
     const inherited = [...byName.values()]
       .filter((candidate) => !visiting.has(candidate.metadata.name) && selects(role, candidate))
-      .flatMap((candidate) => resolve(candidate, new Set([...visiting, candidate.metadata.name]))
-        .map(({ rule, aggregatedFrom }) => ({ rule, aggregatedFrom: [candidate.metadata.name, ...(aggregatedFrom ?? [])] })));
+      .flatMap((candidate) =>
+        resolve(candidate, new Set([...visiting, candidate.metadata.name])).map(({ rule, aggregatedFrom }) => ({
+          rule,
+          aggregatedFrom: [candidate.metadata.name, ...(aggregatedFrom ?? [])],
+        })),
+      );
     return [...own, ...inherited];
   };
   for (const role of clusterRoles) result.set(role.metadata.name, resolve(role, new Set([role.metadata.name])));

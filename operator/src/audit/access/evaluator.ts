@@ -32,7 +32,10 @@ export class RbacIndex {
   constructor(readonly snapshot: RbacSnapshot) {
     this.clusterRoleRules = effectiveClusterRoleRules(snapshot.clusterRoles);
     for (const role of snapshot.roles) {
-      this.roleRules.set(`${role.metadata.namespace ?? ''}/${role.metadata.name}`, (role.rules ?? []).map((rule) => ({ rule })));
+      this.roleRules.set(
+        `${role.metadata.namespace ?? ''}/${role.metadata.name}`,
+        (role.rules ?? []).map((rule) => ({ rule })),
+      );
     }
   }
 
@@ -55,14 +58,15 @@ export class RbacIndex {
     return this.bindingsIn(requestNamespace(request)).flatMap((binding) =>
       this.rulesOf(binding)
         .filter(({ rule }) => ruleAllows(rule, request))
-        .flatMap((sourced) => this.grants(binding, sourced, () => true)));
+        .flatMap((sourced) => this.grants(binding, sourced, () => true)),
+    );
   }
 
   /** What a principal holds: in a namespace (its RoleBindings and the ClusterRoleBindings) or cluster-wide. */
   rulesFor(principal: Principal, namespace?: string): Grant[] {
     return this.bindingsIn(namespace).flatMap((binding) =>
-      this.rulesOf(binding).flatMap((sourced) =>
-        this.grants(binding, sourced, (grant) => principalMatches(principal, grant.subject))));
+      this.rulesOf(binding).flatMap((sourced) => this.grants(binding, sourced, (grant) => principalMatches(principal, grant.subject))),
+    );
   }
 
   /** Only the RoleBindings of one namespace that reach a principal (not the cluster-wide ones). */
@@ -72,15 +76,19 @@ export class RbacIndex {
 
   private grants(binding: BindingObject, sourced: SourcedRule, keep: (grant: Grant) => boolean): Grant[] {
     const roleKind = binding.roleRef.kind;
-    const role: ObjectName = roleKind === 'Role' && binding.metadata.namespace
-      ? { kind: roleKind, namespace: binding.metadata.namespace, name: binding.roleRef.name }
-      : { kind: roleKind, name: binding.roleRef.name };
+    const role: ObjectName =
+      roleKind === 'Role' && binding.metadata.namespace
+        ? { kind: roleKind, namespace: binding.metadata.namespace, name: binding.roleRef.name }
+        : { kind: roleKind, name: binding.roleRef.name };
     const names = sourced.rule.resourceNames ?? [];
     return (binding.subjects ?? []).flatMap((raw) => {
       const subject = normalizeSubject(raw);
       if (!subject) return [];
       const grant: Grant = {
-        subject, binding: nameOf(binding), role, rule: sourced.rule,
+        subject,
+        binding: nameOf(binding),
+        role,
+        rule: sourced.rule,
         ...(sourced.aggregatedFrom ? { aggregatedFrom: sourced.aggregatedFrom } : {}),
         ...(names.length > 0 ? { limitedTo: names } : {}),
       };

@@ -12,8 +12,11 @@ export function objectLabel(object: ObjectName): string {
 
 function ruleEvidence(rule: PolicyRule): JsonValue {
   const fields: [string, string[] | undefined][] = [
-    ['verbs', rule.verbs], ['apiGroups', rule.apiGroups], ['resources', rule.resources],
-    ['resourceNames', rule.resourceNames], ['nonResourceURLs', rule.nonResourceURLs],
+    ['verbs', rule.verbs],
+    ['apiGroups', rule.apiGroups],
+    ['resources', rule.resources],
+    ['resourceNames', rule.resourceNames],
+    ['nonResourceURLs', rule.nonResourceURLs],
   ];
   return Object.fromEntries(fields.flatMap(([key, value]) => (value && value.length > 0 ? [[key, value]] : [])));
 }
@@ -32,8 +35,12 @@ export function grantEvidence(grant: Grant & { allows?: string[] }): JsonValue {
 
 /** "User:mallory through RoleBinding tenant-b/x (ClusterRole edit)", for up to three grants. */
 export function grantsSentence(grants: Grant[]): string {
-  const shown = grants.slice(0, 3).map((grant) =>
-    `${subjectKey(grant.subject)} through ${objectLabel(grant.binding)} (${objectLabel(grant.role)}${grant.aggregatedFrom ? `, aggregated from ${grant.aggregatedFrom.join(' <- ')}` : ''})`);
+  const shown = grants
+    .slice(0, 3)
+    .map(
+      (grant) =>
+        `${subjectKey(grant.subject)} through ${objectLabel(grant.binding)} (${objectLabel(grant.role)}${grant.aggregatedFrom ? `, aggregated from ${grant.aggregatedFrom.join(' <- ')}` : ''})`,
+    );
   const more = grants.length > 3 ? ` and ${grants.length - 3} more` : '';
   return `${shown.join('; ')}${more}`;
 }

@@ -12,7 +12,11 @@ import { defaultPlatformConfig, resolvePlatform } from './platform.js';
 import type { BindingObject, PolicyRule, RbacSnapshot, RoleObject, Subject } from './rbac-types.js';
 
 const ownerRole = 'bulkhead-tenant-owner';
-const tenants: TenantAccess[] = ['a', 'b'].map((name) => ({ name, namespace: `tenant-${name}`, owners: [{ kind: 'Group', name: `${name}-admins` }] }));
+const tenants: TenantAccess[] = ['a', 'b'].map((name) => ({
+  name,
+  namespace: `tenant-${name}`,
+  owners: [{ kind: 'Group', name: `${name}-admins` }],
+}));
 const secretsRead: PolicyRule = { verbs: ['get'], apiGroups: [''], resources: ['secrets'] };
 
 function clusterRole(name: string, rules: PolicyRule[], extra: Partial<RoleObject> = {}): RoleObject {
@@ -20,7 +24,12 @@ function clusterRole(name: string, rules: PolicyRule[], extra: Partial<RoleObjec
 }
 
 function binding(kind: BindingObject['kind'], name: string, role: string, subjects: Subject[], namespace?: string): BindingObject {
-  return { kind, metadata: { name, ...(namespace ? { namespace } : {}) }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects };
+  return {
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects,
+  };
 }
 
 /** What the operator and a fresh cluster create: the owner role and bindings, cluster-admin, the authenticated baseline. */
@@ -29,19 +38,32 @@ function operatorSnapshot(): RbacSnapshot {
     roles: [],
     clusterRoles: [
       buildTenantOwnerClusterRole(ownerRole) as unknown as RoleObject,
-      clusterRole('cluster-admin', [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }]),
+      clusterRole('cluster-admin', [
+        { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+        { verbs: ['*'], nonResourceURLs: ['*'] },
+      ]),
       clusterRole('system:discovery', [{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/version'] }]),
       clusterRole('system:controller:replicaset-controller', [{ verbs: ['create', 'delete'], apiGroups: [''], resources: ['pods'] }]),
-      clusterRole('edit', [{ verbs: ['get', 'list', 'create', 'delete'], apiGroups: [''], resources: ['secrets', 'pods'] },
-        { verbs: ['impersonate'], apiGroups: [''], resources: ['serviceaccounts'] }]),
+      clusterRole('edit', [
+        { verbs: ['get', 'list', 'create', 'delete'], apiGroups: [''], resources: ['secrets', 'pods'] },
+        { verbs: ['impersonate'], apiGroups: [''], resources: ['serviceaccounts'] },
+      ]),
     ],
-    roleBindings: tenants.map((tenant) => buildOwnerRoleBinding({ name: tenant.name, uid: 'u' }, tenant.namespace,
-      tenant.owners.map(({ kind, name }) => ({ kind: kind as 'Group', name })), ownerRole) as unknown as BindingObject),
+    roleBindings: tenants.map(
+      (tenant) =>
+        buildOwnerRoleBinding(
+          { name: tenant.name, uid: 'u' },
+          tenant.namespace,
+          tenant.owners.map(({ kind, name }) => ({ kind: kind as 'Group', name })),
+          ownerRole,
+        ) as unknown as BindingObject,
+    ),
     clusterRoleBindings: [
       binding('ClusterRoleBinding', 'cluster-admin', 'cluster-admin', [{ kind: 'Group', name: 'system:masters' }]),
       binding('ClusterRoleBinding', 'system:discovery', 'system:discovery', [{ kind: 'Group', name: 'system:authenticated' }]),
-      binding('ClusterRoleBinding', 'system:controller:replicaset-controller', 'system:controller:replicaset-controller',
-        [{ kind: 'ServiceAccount', name: 'replicaset-controller', namespace: 'kube-system' }]),
+      binding('ClusterRoleBinding', 'system:controller:replicaset-controller', 'system:controller:replicaset-controller', [
+        { kind: 'ServiceAccount', name: 'replicaset-controller', namespace: 'kube-system' },
+      ]),
     ],
   };
 }
@@ -56,7 +78,10 @@ function audit(change: (snapshot: RbacSnapshot) => void = () => {}): Map<string,
 }
 
 const results = (checks: Map<string, AuditCheck>) =>
-  [...checks].filter(([, check]) => check.result !== 'pass').map(([key, check]) => `${key} ${check.reason}`).sort();
+  [...checks]
+    .filter(([, check]) => check.result !== 'pass')
+    .map(([key, check]) => `${key} ${check.reason}`)
+    .sort();
 
 describe('RBAC findings per tenant', () => {
   it('passes on what the operator grants', () => {
@@ -65,8 +90,10 @@ describe('RBAC findings per tenant', () => {
     assert.equal(checks.size, 10);
   });
 
-  it('finds a RoleBinding giving tenant A\'s owners edit in B, for B and for A', () => {
-    const checks = audit((s) => s.roleBindings.push(binding('RoleBinding', 'sabotage', 'edit', [{ kind: 'Group', name: 'a-admins' }], 'tenant-b')));
+  it("finds a RoleBinding giving tenant A's owners edit in B, for B and for A", () => {
+    const checks = audit((s) =>
+      s.roleBindings.push(binding('RoleBinding', 'sabotage', 'edit', [{ kind: 'Group', name: 'a-admins' }], 'tenant-b')),
+    );
     assert.deepEqual(results(checks), [
       'a access.owner-other-tenants OwnerHasRightsInOtherTenant',
       'b access.escalation EscalationPossible',
@@ -74,18 +101,30 @@ describe('RBAC findings per tenant', () => {
       'b access.workload-writers ForeignSubjectCanChangeWorkloads',
     ]);
     const evidence = checks.get('b access.secret-readers')?.evidence as { findings: { subject: string; binding: string; role: string }[] };
-    assert.deepEqual(evidence.findings.map((f) => [f.subject, f.binding, f.role]), [['Group:a-admins', 'RoleBinding tenant-b/sabotage', 'ClusterRole edit']]);
-    assert.match(checks.get('b access.secret-readers')?.message ?? '', /Group:a-admins can read Secrets in tenant-b: Group:a-admins through RoleBinding tenant-b\/sabotage \(ClusterRole edit\)/);
+    assert.deepEqual(
+      evidence.findings.map((f) => [f.subject, f.binding, f.role]),
+      [['Group:a-admins', 'RoleBinding tenant-b/sabotage', 'ClusterRole edit']],
+    );
+    assert.match(
+      checks.get('b access.secret-readers')?.message ?? '',
+      /Group:a-admins can read Secrets in tenant-b: Group:a-admins through RoleBinding tenant-b\/sabotage \(ClusterRole edit\)/,
+    );
   });
 
-  it('counts a tenant\'s ServiceAccounts as its owners elsewhere', () => {
-    const checks = audit((s) => s.roleBindings.push(binding('RoleBinding', 'sa', 'edit', [{ kind: 'ServiceAccount', name: 'app', namespace: 'tenant-a' }], 'tenant-b')));
+  it("counts a tenant's ServiceAccounts as its owners elsewhere", () => {
+    const checks = audit((s) =>
+      s.roleBindings.push(
+        binding('RoleBinding', 'sa', 'edit', [{ kind: 'ServiceAccount', name: 'app', namespace: 'tenant-a' }], 'tenant-b'),
+      ),
+    );
     assert.equal(checks.get('a access.owner-other-tenants')?.reason, 'OwnerHasRightsInOtherTenant');
     assert.equal(checks.get('b access.secret-readers')?.reason, 'ForeignSubjectCanReadSecrets');
   });
 
-  it('does not count a tenant\'s own ServiceAccounts reading its own Secrets', () => {
-    const checks = audit((s) => s.roleBindings.push(binding('RoleBinding', 'app', 'edit', [{ kind: 'Group', name: 'system:serviceaccounts:tenant-a' }], 'tenant-a')));
+  it("does not count a tenant's own ServiceAccounts reading its own Secrets", () => {
+    const checks = audit((s) =>
+      s.roleBindings.push(binding('RoleBinding', 'app', 'edit', [{ kind: 'Group', name: 'system:serviceaccounts:tenant-a' }], 'tenant-a')),
+    );
     assert.equal(checks.get('a access.secret-readers')?.result, 'pass');
     // impersonating ServiceAccounts is escalation whoever holds it, short of the platform.
     assert.equal(checks.get('a access.escalation')?.reason, 'EscalationPossible');
@@ -96,13 +135,18 @@ describe('RBAC findings per tenant', () => {
       s.clusterRoles.push(clusterRole('secret-reader', [secretsRead]));
       s.clusterRoleBindings.push(binding('ClusterRoleBinding', 'mallory', 'secret-reader', [{ kind: 'User', name: 'mallory' }]));
     });
-    assert.deepEqual(results(checks), ['a access.secret-readers ForeignSubjectCanReadSecrets', 'b access.secret-readers ForeignSubjectCanReadSecrets']);
+    assert.deepEqual(results(checks), [
+      'a access.secret-readers ForeignSubjectCanReadSecrets',
+      'b access.secret-readers ForeignSubjectCanReadSecrets',
+    ]);
   });
 
-  it('finds Secret access reaching everyone through system:authenticated, and counts it as the owners\' cluster right', () => {
+  it("finds Secret access reaching everyone through system:authenticated, and counts it as the owners' cluster right", () => {
     const checks = audit((s) => {
       s.clusterRoles.push(clusterRole('secret-reader', [secretsRead]));
-      s.clusterRoleBindings.push(binding('ClusterRoleBinding', 'everyone', 'secret-reader', [{ kind: 'Group', name: 'system:authenticated' }]));
+      s.clusterRoleBindings.push(
+        binding('ClusterRoleBinding', 'everyone', 'secret-reader', [{ kind: 'Group', name: 'system:authenticated' }]),
+      );
     });
     assert.equal(checks.get('a access.secret-readers')?.reason, 'ForeignSubjectCanReadSecrets');
     assert.equal(checks.get('a access.owner-cluster-rights')?.reason, 'OwnerHasClusterRights');
@@ -110,7 +154,9 @@ describe('RBAC findings per tenant', () => {
 
   it('finds Secret access through an aggregated ClusterRole whose rules are empty', () => {
     const checks = audit((s) => {
-      s.clusterRoles.push(clusterRole('aggregate', [], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { sabotage: 'true' } }] } }));
+      s.clusterRoles.push(
+        clusterRole('aggregate', [], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { sabotage: 'true' } }] } }),
+      );
       s.clusterRoles.push({ kind: 'ClusterRole', metadata: { name: 'piece', labels: { sabotage: 'true' } }, rules: [secretsRead] });
       s.roleBindings.push(binding('RoleBinding', 'agg', 'aggregate', [{ kind: 'Group', name: 'readers' }], 'tenant-a'));
     });
@@ -120,7 +166,9 @@ describe('RBAC findings per tenant', () => {
   });
 
   it('does not count platform subjects, including anyone bound to cluster-admin', () => {
-    const checks = audit((s) => s.clusterRoleBindings.push(binding('ClusterRoleBinding', 'ops', 'cluster-admin', [{ kind: 'User', name: 'ops-oncall' }])));
+    const checks = audit((s) =>
+      s.clusterRoleBindings.push(binding('ClusterRoleBinding', 'ops', 'cluster-admin', [{ kind: 'User', name: 'ops-oncall' }])),
+    );
     assert.deepEqual(results(checks), []);
   });
 
@@ -134,16 +182,46 @@ describe('RBAC findings per tenant', () => {
   });
 
   const powers: [string, PolicyRule, 'RoleBinding' | 'ClusterRoleBinding', boolean][] = [
-    ['escalate on roles in the namespace', { verbs: ['escalate'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] }, 'RoleBinding', true],
-    ['bind on clusterroles in the namespace', { verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'] }, 'RoleBinding', true],
+    [
+      'escalate on roles in the namespace',
+      { verbs: ['escalate'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] },
+      'RoleBinding',
+      true,
+    ],
+    [
+      'bind on clusterroles in the namespace',
+      { verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'] },
+      'RoleBinding',
+      true,
+    ],
     ['everything through a wildcard', { verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, 'RoleBinding', true],
     ['impersonating groups cluster-wide', { verbs: ['impersonate'], apiGroups: [''], resources: ['groups'] }, 'ClusterRoleBinding', true],
     ['impersonating users cluster-wide', { verbs: ['impersonate'], apiGroups: [''], resources: ['users'] }, 'ClusterRoleBinding', true],
-    ['impersonating ServiceAccounts in the namespace', { verbs: ['impersonate'], apiGroups: [''], resources: ['serviceaccounts'] }, 'RoleBinding', true],
-    ['creating ServiceAccount tokens in the namespace', { verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'] }, 'RoleBinding', true],
+    [
+      'impersonating ServiceAccounts in the namespace',
+      { verbs: ['impersonate'], apiGroups: [''], resources: ['serviceaccounts'] },
+      'RoleBinding',
+      true,
+    ],
+    [
+      'creating ServiceAccount tokens in the namespace',
+      { verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'] },
+      'RoleBinding',
+      true,
+    ],
     // Users and groups are cluster-scoped: a RoleBinding cannot grant impersonating them.
-    ['not impersonating groups through a RoleBinding', { verbs: ['impersonate'], apiGroups: [''], resources: ['groups'] }, 'RoleBinding', false],
-    ['not create on roles alone', { verbs: ['create'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] }, 'RoleBinding', false],
+    [
+      'not impersonating groups through a RoleBinding',
+      { verbs: ['impersonate'], apiGroups: [''], resources: ['groups'] },
+      'RoleBinding',
+      false,
+    ],
+    [
+      'not create on roles alone',
+      { verbs: ['create'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'] },
+      'RoleBinding',
+      false,
+    ],
   ];
   for (const [what, rule, kind, found] of powers) {
     it(`${found ? 'finds' : 'does not find'} escalation: ${what}`, () => {
@@ -158,7 +236,9 @@ describe('RBAC findings per tenant', () => {
 
   it('finds escalation held by the owners themselves', () => {
     const checks = audit((s) => {
-      s.clusterRoles.push(clusterRole('binder', [{ verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'] }]));
+      s.clusterRoles.push(
+        clusterRole('binder', [{ verbs: ['bind'], apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'] }]),
+      );
       s.roleBindings.push(binding('RoleBinding', 'binder', 'binder', [{ kind: 'Group', name: 'b-admins' }], 'tenant-b'));
     });
     assert.deepEqual(results(checks), ['b access.escalation EscalationPossible']);

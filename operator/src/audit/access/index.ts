@@ -47,9 +47,12 @@ async function readSnapshot(client: AccessReviewClient): Promise<RbacSnapshot> {
 
 function inputsOf(snapshot: RbacSnapshot): InputObject[] {
   return [...snapshot.roles, ...snapshot.clusterRoles, ...snapshot.roleBindings, ...snapshot.clusterRoleBindings].map((object) => ({
-    apiVersion: rbacVersion, kind: object.kind, name: object.metadata.name,
+    apiVersion: rbacVersion,
+    kind: object.kind,
+    name: object.metadata.name,
     ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-    uid: object.metadata.uid ?? '', resourceVersion: object.metadata.resourceVersion ?? '',
+    uid: object.metadata.uid ?? '',
+    resourceVersion: object.metadata.resourceVersion ?? '',
   }));
 }
 
@@ -63,17 +66,25 @@ function tenantsToAudit(tenants: Tenant[]): { audited: TenantAccess[]; unknown: 
       audited.push({ name: tenant.metadata.name, namespace, owners: tenant.spec.owners.map(({ kind, name }) => ({ kind, name })) });
       continue;
     }
-    unknown.push(errored({
-      id: 'access.namespace', category: 'access', tenant: tenant.metadata.name, reason: 'NamespaceUnknown',
-      title: `The namespace of ${tenant.metadata.name} is known`, message: 'status.namespace is not set: the tenant has not been reconciled yet.', evidence: {},
-    }));
+    unknown.push(
+      errored({
+        id: 'access.namespace',
+        category: 'access',
+        tenant: tenant.metadata.name,
+        reason: 'NamespaceUnknown',
+        title: `The namespace of ${tenant.metadata.name} is known`,
+        message: 'status.namespace is not set: the tenant has not been reconciled yet.',
+        evidence: {},
+      }),
+    );
   }
   return { audited, unknown };
 }
 
 function platformCheck(platform: ResolvedPlatform): AuditCheck {
   return passed({
-    id: 'access.platform-subjects', category: 'access',
+    id: 'access.platform-subjects',
+    category: 'access',
     title: 'The subjects the Access checks count as the platform, and the baseline every authenticated identity holds',
     message: `${platform.configured.length} configured subject patterns and ${platform.boundToClusterAdmin.length} subjects bound to ${platform.clusterAdminRoles.join(', ')} are platform subjects.`,
     evidence: {
@@ -87,12 +98,19 @@ function platformCheck(platform: ResolvedPlatform): AuditCheck {
 
 function snapshotError(error: unknown): AuditCheck {
   return errored({
-    id: 'access.rbac-snapshot', category: 'access', reason: 'RbacUnreadable', title: 'Every Role, ClusterRole and binding could be read',
-    message: errorMessage(error), evidence: {},
+    id: 'access.rbac-snapshot',
+    category: 'access',
+    reason: 'RbacUnreadable',
+    title: 'Every Role, ClusterRole and binding could be read',
+    message: errorMessage(error),
+    evidence: {},
   });
 }
 
-export async function auditAccess(client: AccessReviewClient, options: AccessAuditOptions): Promise<{ checks: AuditCheck[]; inputs: InputObject[] }> {
+export async function auditAccess(
+  client: AccessReviewClient,
+  options: AccessAuditOptions,
+): Promise<{ checks: AuditCheck[]; inputs: InputObject[] }> {
   const { audited, unknown } = tenantsToAudit(options.tenants);
   const checks: AuditCheck[] = [...unknown];
   let inputs: InputObject[] = [];

@@ -20,18 +20,30 @@ export interface ProbeContext {
 export function judgeReview(probe: ReviewProbe, answer: ReviewAnswer, context: ProbeContext): AuditCheck {
   const expected = probe.expectAllowed ? 'allowed' : 'denied';
   const fields = {
-    id: `access.review.${probe.id}`, category: 'access' as const, tenant: context.tenant,
+    id: `access.review.${probe.id}`,
+    category: 'access' as const,
+    tenant: context.tenant,
     title: `SubjectAccessReview: owner ${context.owner} is ${expected} to ${probe.question}`,
     evidence: {
-      owner: context.owner, user: context.identity.user, groups: context.identity.groups,
-      attributes: { ...probe.attributes }, expected,
-      answer: { allowed: answer.allowed, denied: answer.denied, reason: answer.reason, ...(answer.evaluationError ? { evaluationError: answer.evaluationError } : {}) },
+      owner: context.owner,
+      user: context.identity.user,
+      groups: context.identity.groups,
+      attributes: { ...probe.attributes },
+      expected,
+      answer: {
+        allowed: answer.allowed,
+        denied: answer.denied,
+        reason: answer.reason,
+        ...(answer.evaluationError ? { evaluationError: answer.evaluationError } : {}),
+      },
     },
   };
   const said = answer.reason ? ` (${answer.reason})` : '';
   if (answer.allowed === probe.expectAllowed) return passed({ ...fields, message: `The server answered ${expected}${said}.` });
   const message = `Expected ${expected}, the server answered ${answer.allowed ? 'allowed' : 'denied'}${said}.`;
-  return probe.expectAllowed ? errored({ ...fields, reason: probe.finding, message }) : failed({ ...fields, reason: probe.finding, message });
+  return probe.expectAllowed
+    ? errored({ ...fields, reason: probe.finding, message })
+    : failed({ ...fields, reason: probe.finding, message });
 }
 
 /** Answers that say nothing about the guardrail: the request never reached admission as the owner. */
@@ -45,25 +57,46 @@ function outcome(probe: AdmissionProbe, answer: DryRunAnswer): Pick<AuditCheck, 
   if (probe.expect === 'accepted') {
     return answer.accepted
       ? { result: 'pass', reason: 'Verified', message: 'The server accepted the compliant dry-run write.' }
-      : { result: 'error', reason: unanswered(answer) ?? probe.finding, message: `The server refused a write it must accept: ${answer.message}` };
+      : {
+          result: 'error',
+          reason: unanswered(answer) ?? probe.finding,
+          message: `The server refused a write it must accept: ${answer.message}`,
+        };
   }
-  if (answer.accepted) return { result: 'fail', reason: probe.finding, message: `The server accepted the dry-run write: the owner can ${probe.attempt}.` };
+  if (answer.accepted)
+    return { result: 'fail', reason: probe.finding, message: `The server accepted the dry-run write: the owner can ${probe.attempt}.` };
   const notReached = unanswered(answer);
   if (notReached) return { result: 'error', reason: notReached, message: answer.message };
   return probe.expect.every((pattern) => pattern.test(answer.message))
     ? { result: 'pass', reason: 'Verified', message: `Refused as expected: ${answer.message}` }
-    : { result: 'error', reason: 'RefusedForAnotherReason', message: `Refused, but not for the expected reason (${probe.expect.map(String).join(' and ')}): ${answer.message}` };
+    : {
+        result: 'error',
+        reason: 'RefusedForAnotherReason',
+        message: `Refused, but not for the expected reason (${probe.expect.map(String).join(' and ')}): ${answer.message}`,
+      };
 }
 
 export function judgeAdmission(probe: AdmissionProbe, write: ProbeWrite, answer: DryRunAnswer, context: ProbeContext): AuditCheck {
   const { apiVersion = '', kind = '', metadata } = write.object;
   return {
-    id: `access.admission.${probe.id}`, category: 'access', tenant: context.tenant,
+    id: `access.admission.${probe.id}`,
+    category: 'access',
+    tenant: context.tenant,
     title: `Dry run as owner ${context.owner}: ${probe.attempt} is ${probe.expect === 'accepted' ? 'accepted' : 'refused for the expected reason'}`,
     ...outcome(probe, answer),
     evidence: {
-      owner: context.owner, user: context.identity.user, groups: context.identity.groups, benchmark: probe.benchmark,
-      request: { method: write.method, dryRun: 'All', apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}) },
+      owner: context.owner,
+      user: context.identity.user,
+      groups: context.identity.groups,
+      benchmark: probe.benchmark,
+      request: {
+        method: write.method,
+        dryRun: 'All',
+        apiVersion,
+        kind,
+        name: metadata.name,
+        ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
+      },
       expected: probe.expect === 'accepted' ? 'accepted' : probe.expect.map((pattern) => pattern.source),
       answer: answer.accepted ? { accepted: true } : { accepted: false, code: answer.code, reason: answer.reason, message: answer.message },
     },

@@ -18,7 +18,9 @@ export const defaultProbeUser = 'bulkhead-audit:probe';
 
 /** Who the dry-run writes impersonate for an owner (kube-apiserver adds system:authenticated itself). */
 export function impersonationFor(owner: NormalizedSubject, probeUser: string): Identity {
-  return owner.kind === 'Group' ? { user: probeUser, groups: [owner.name] } : { user: owner.kind === 'User' ? owner.name : subjectKey(owner), groups: [] };
+  return owner.kind === 'Group'
+    ? { user: probeUser, groups: [owner.name] }
+    : { user: owner.kind === 'User' ? owner.name : subjectKey(owner), groups: [] };
 }
 
 /** Who the reviews ask about: the same identity, with the group every authenticated request carries. */
@@ -31,14 +33,26 @@ function failure(error: unknown, fields: { id: string; tenant: string; title: st
   return errored({ ...fields, category: 'access', reason: 'ProbeFailed', message: errorMessage(error) });
 }
 
-async function reviewsFor(client: AccessReviewClient, target: ProbeTarget, context: ProbeContext, subject: Identity): Promise<AuditCheck[]> {
-  return Promise.all(reviewProbes(target).map(async (probe) => {
-    try {
-      return judgeReview(probe, await client.subjectAccessReview(subject, probe.attributes), context);
-    } catch (error) {
-      return failure(error, { id: `access.review.${probe.id}`, tenant: context.tenant, title: `SubjectAccessReview: ${probe.question}`, evidence: { owner: context.owner } });
-    }
-  }));
+async function reviewsFor(
+  client: AccessReviewClient,
+  target: ProbeTarget,
+  context: ProbeContext,
+  subject: Identity,
+): Promise<AuditCheck[]> {
+  return Promise.all(
+    reviewProbes(target).map(async (probe) => {
+      try {
+        return judgeReview(probe, await client.subjectAccessReview(subject, probe.attributes), context);
+      } catch (error) {
+        return failure(error, {
+          id: `access.review.${probe.id}`,
+          tenant: context.tenant,
+          title: `SubjectAccessReview: ${probe.question}`,
+          evidence: { owner: context.owner },
+        });
+      }
+    }),
+  );
 }
 
 async function writesFor(client: AccessReviewClient, target: ProbeTarget, context: ProbeContext): Promise<AuditCheck[]> {
@@ -46,23 +60,35 @@ async function writesFor(client: AccessReviewClient, target: ProbeTarget, contex
     const write = probe.build(target);
     return write ? [{ probe, write }] : [];
   });
-  return Promise.all(planned.map(async ({ probe, write }) => {
-    try {
-      return judgeAdmission(probe, write, await client.dryRun({ ...write, as: context.identity }), context);
-    } catch (error) {
-      return failure(error, { id: `access.admission.${probe.id}`, tenant: context.tenant, title: `Dry run: ${probe.attempt}`, evidence: { owner: context.owner } });
-    }
-  }));
+  return Promise.all(
+    planned.map(async ({ probe, write }) => {
+      try {
+        return judgeAdmission(probe, write, await client.dryRun({ ...write, as: context.identity }), context);
+      } catch (error) {
+        return failure(error, {
+          id: `access.admission.${probe.id}`,
+          tenant: context.tenant,
+          title: `Dry run: ${probe.attempt}`,
+          evidence: { owner: context.owner },
+        });
+      }
+    }),
+  );
 }
 
 /** Every live check for one tenant: per owner, the reviews and then the dry-run writes. */
-export async function probeTenant(client: AccessReviewClient, tenant: TenantAccess, otherNamespace: string | undefined, probeUser: string): Promise<AuditCheck[]> {
+export async function probeTenant(
+  client: AccessReviewClient,
+  tenant: TenantAccess,
+  otherNamespace: string | undefined,
+  probeUser: string,
+): Promise<AuditCheck[]> {
   const target: ProbeTarget = { namespace: tenant.namespace, ...(otherNamespace ? { otherNamespace } : {}) };
   const checks: AuditCheck[] = [];
   for (const owner of tenant.owners) {
     const context: ProbeContext = { tenant: tenant.name, owner: subjectKey(owner), identity: impersonationFor(owner, probeUser) };
-    checks.push(...await reviewsFor(client, target, context, reviewSubjectFor(owner, probeUser)));
-    checks.push(...await writesFor(client, target, context));
+    checks.push(...(await reviewsFor(client, target, context, reviewSubjectFor(owner, probeUser))));
+    checks.push(...(await writesFor(client, target, context)));
   }
   return checks;
 }

@@ -5,13 +5,23 @@ import { authenticatedBaseline, platformConfigFor, resolvePlatform } from './pla
 import type { BindingObject } from './rbac-types.js';
 
 const toClusterAdmin = (name: string, subjects: BindingObject['subjects']): BindingObject => ({
-  kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects,
+  kind: 'ClusterRoleBinding',
+  metadata: { name },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+  subjects,
 });
 
 describe('platform subjects', () => {
   const index = new RbacIndex({
-    roles: [], clusterRoles: [], roleBindings: [],
-    clusterRoleBindings: [toClusterAdmin('ops', [{ kind: 'User', name: 'ops-oncall' }, { kind: 'User', name: 'system:serviceaccount:ci:deployer' }])],
+    roles: [],
+    clusterRoles: [],
+    roleBindings: [],
+    clusterRoleBindings: [
+      toClusterAdmin('ops', [
+        { kind: 'User', name: 'ops-oncall' },
+        { kind: 'User', name: 'system:serviceaccount:ci:deployer' },
+      ]),
+    ],
   });
   const platform = resolvePlatform(index, platformConfigFor('platform-ns'));
 
@@ -23,7 +33,7 @@ describe('platform subjects', () => {
     assert.equal(platform.isPlatform({ kind: 'ServiceAccount', namespace: 'ci', name: 'deployer' }), true);
   });
 
-  it('names the operator\'s ServiceAccounts in the operator\'s namespace, and no other account there', () => {
+  it("names the operator's ServiceAccounts in the operator's namespace, and no other account there", () => {
     assert.equal(platform.isPlatform({ kind: 'ServiceAccount', namespace: 'platform-ns', name: 'bulkhead-operator' }), true);
     assert.equal(platform.isPlatform({ kind: 'ServiceAccount', namespace: 'platform-ns', name: 'web' }), false);
     assert.equal(platform.isPlatform({ kind: 'ServiceAccount', namespace: 'bulkhead-system', name: 'bulkhead-operator' }), false);
@@ -37,7 +47,9 @@ describe('platform subjects', () => {
   });
 
   it('writes out the baseline roles every authenticated identity holds', () => {
-    assert.deepEqual(authenticatedBaseline.map((entry) => entry.role),
-      ['system:basic-user', 'system:discovery', 'system:public-info-viewer', 'system:service-account-issuer-discovery']);
+    assert.deepEqual(
+      authenticatedBaseline.map((entry) => entry.role),
+      ['system:basic-user', 'system:discovery', 'system:public-info-viewer', 'system:service-account-issuer-discovery'],
+    );
   });
 });

@@ -79,7 +79,24 @@ export const authenticatedBaseline: { role: string; rules: PolicyRule[] }[] = [
   },
   {
     role: 'system:discovery',
-    rules: [{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'] }],
+    rules: [
+      {
+        verbs: ['get'],
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+      },
+    ],
   },
   {
     role: 'system:public-info-viewer',
@@ -87,6 +104,11 @@ export const authenticatedBaseline: { role: string; rules: PolicyRule[] }[] = [
   },
   {
     role: 'system:service-account-issuer-discovery',
-    rules: [{ verbs: ['get'], nonResourceURLs: ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'] }],
+    rules: [
+      {
+        verbs: ['get'],
+        nonResourceURLs: ['/.well-known/openid-configuration', '/.well-known/openid-configuration/', '/openid/v1/jwks', '/openid/v1/jwks/'],
+      },
+    ],
   },
 ];

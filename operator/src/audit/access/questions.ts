@@ -20,7 +20,12 @@ const workloadResources: { apiGroup: string; resource: string; subresource?: str
   { apiGroup: '', resource: 'pods', subresource: 'exec', verbs: ['create'] },
   { apiGroup: '', resource: 'pods', subresource: 'attach', verbs: ['create'] },
   { apiGroup: '', resource: 'pods', subresource: 'ephemeralcontainers', verbs: ['update', 'patch'] },
-  ...['deployments', 'statefulsets', 'replicasets'].map((resource) => ({ apiGroup: 'apps', resource, subresource: 'scale', verbs: ['update', 'patch'] })),
+  ...['deployments', 'statefulsets', 'replicasets'].map((resource) => ({
+    apiGroup: 'apps',
+    resource,
+    subresource: 'scale',
+    verbs: ['update', 'patch'],
+  })),
 ];
 
 export function secretReadRequests(namespace: string): ResourceRequest[] {
@@ -40,7 +45,8 @@ export function workloadChangeRequests(namespace: string): ResourceRequest[] {
  */
 export function escalationRequests(namespace: string): ResourceRequest[] {
   const rbac = ['roles', 'clusterroles'].flatMap((resource) =>
-    ['escalate', 'bind'].map((verb) => ({ verb, apiGroup: 'rbac.authorization.k8s.io', resource, namespace })));
+    ['escalate', 'bind'].map((verb) => ({ verb, apiGroup: 'rbac.authorization.k8s.io', resource, namespace })),
+  );
   const identities = ['users', 'groups', 'uids'].map((resource) => ({ verb: 'impersonate', apiGroup: '', resource }));
   return [
     ...rbac,

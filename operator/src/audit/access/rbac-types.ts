@@ -58,9 +58,7 @@ export interface RbacSnapshot {
  * identity as that ServiceAccount, so both are written as the ServiceAccount.
  */
 export type NormalizedSubject =
-  | { kind: 'User'; name: string }
-  | { kind: 'Group'; name: string }
-  | { kind: 'ServiceAccount'; namespace: string; name: string };
+  { kind: 'User'; name: string } | { kind: 'Group'; name: string } | { kind: 'ServiceAccount'; namespace: string; name: string };
 
 /**
  * An identity to ask about. A Group principal is "any member of the group"; a ServiceAccount with

@@ -22,7 +22,9 @@ type Ask = [id: string, verb: string, group: string, resource: string, finding: 
 function probe([id, verb, group, resource, finding, name]: Ask, namespace: string | undefined, expectAllowed: boolean): ReviewProbe {
   const where = namespace === undefined ? 'at cluster scope' : `in ${namespace}`;
   return {
-    id, expectAllowed, finding,
+    id,
+    expectAllowed,
+    finding,
     question: `${verb} ${resource}${name ? ` ${name}` : ''} ${where}`,
     attributes: { verb, group, resource, ...(namespace === undefined ? {} : { namespace }), ...(name ? { name } : {}) },
   };

@@ -27,8 +27,10 @@ export function apiGroupMatches(rule: PolicyRule, group: string): boolean {
 /** `*` matches every resource and subresource; `*\/scale` matches the scale subresource of any resource. */
 export function resourceMatches(rule: PolicyRule, resource: string, subresource?: string): boolean {
   const combined = subresource ? `${resource}/${subresource}` : resource;
-  return (rule.resources ?? []).some((ruleResource) =>
-    ruleResource === all || ruleResource === combined || (subresource !== undefined && ruleResource === `*/${subresource}`));
+  return (rule.resources ?? []).some(
+    (ruleResource) =>
+      ruleResource === all || ruleResource === combined || (subresource !== undefined && ruleResource === `*/${subresource}`),
+  );
 }
 
 /** With `name` absent the question is about some object: see the file comment. */
@@ -41,16 +43,19 @@ export function resourceNameMatches(rule: PolicyRule, verb: string, name?: strin
 
 /** `*` matches every path; a pattern ending in `*` matches by prefix. */
 export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
-  return (rule.nonResourceURLs ?? []).some((pattern) =>
-    pattern === all || pattern === path || (pattern.endsWith(all) && path.startsWith(pattern.slice(0, -1))));
+  return (rule.nonResourceURLs ?? []).some(
+    (pattern) => pattern === all || pattern === path || (pattern.endsWith(all) && path.startsWith(pattern.slice(0, -1))),
+  );
 }
 
 export function ruleAllows(rule: PolicyRule, request: RequestAttributes): boolean {
   if (!verbMatches(rule, request.verb)) return false;
   if ('nonResourceURL' in request) return nonResourceURLMatches(rule, request.nonResourceURL);
-  return apiGroupMatches(rule, request.apiGroup) &&
+  return (
+    apiGroupMatches(rule, request.apiGroup) &&
     resourceMatches(rule, request.resource, request.subresource) &&
-    resourceNameMatches(rule, request.verb, request.name);
+    resourceNameMatches(rule, request.verb, request.name)
+  );
 }
 
 function listCovered(base: string[] | undefined, items: string[] | undefined): boolean {
@@ -73,7 +78,10 @@ function namesCovered(base: PolicyRule, rule: PolicyRule): boolean {
 /** Whether everything `rule` allows is also allowed by `base` (conservative: false when unsure). */
 export function ruleCovers(base: PolicyRule, rule: PolicyRule): boolean {
   const hasResources = (rule.resources ?? []).length > 0;
-  return listCovered(base.verbs, rule.verbs) &&
-    (!hasResources || (listCovered(base.apiGroups, rule.apiGroups) && listCovered(base.resources, rule.resources) && namesCovered(base, rule))) &&
-    urlsCovered(base, rule);
+  return (
+    listCovered(base.verbs, rule.verbs) &&
+    (!hasResources ||
+      (listCovered(base.apiGroups, rule.apiGroups) && listCovered(base.resources, rule.resources) && namesCovered(base, rule))) &&
+    urlsCovered(base, rule)
+  );
 }

@@ -48,8 +48,11 @@ function groupsOf(principal: Principal): string[] {
 export function principalMatches(principal: Principal, subject: NormalizedSubject): boolean {
   if (subject.kind === 'Group') return groupsOf(principal).includes(subject.name);
   if (subject.kind === 'User') return principal.kind === 'User' && principal.name === subject.name;
-  return principal.kind === 'ServiceAccount' && principal.namespace === subject.namespace &&
-    (principal.name === '*' || principal.name === subject.name);
+  return (
+    principal.kind === 'ServiceAccount' &&
+    principal.namespace === subject.namespace &&
+    (principal.name === '*' || principal.name === subject.name)
+  );
 }
 
 /** A pattern of subjects, as platform subjects are configured: an absent name or namespace matches any. */

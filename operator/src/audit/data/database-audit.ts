@@ -44,16 +44,33 @@ interface ServerAudit {
   readable: Set<string>;
 }
 
-async function matrixTenant(client: KubeClient, tenant: AuditedTenant, settings: RegionSettings, readable: Set<string>): Promise<{ tenant: MatrixTenant; inputs: InputObject[] }> {
+async function matrixTenant(
+  client: KubeClient,
+  tenant: AuditedTenant,
+  settings: RegionSettings,
+  readable: Set<string>,
+): Promise<{ tenant: MatrixTenant; inputs: InputObject[] }> {
   const ref = { namespace: namespaceName({ metadata: tenant }), name: databaseSecretName({ metadata: tenant }) };
   const database = databaseName({ metadata: tenant });
   if (!readable.has(ref.namespace)) {
-    return { tenant: { ...tenant, database, credentialsProblem: `Secret ${ref.namespace}/${ref.name} not read: the operator holds no access in ${ref.namespace} (not set up yet, or being deleted)` }, inputs: [] };
+    return {
+      tenant: {
+        ...tenant,
+        database,
+        credentialsProblem: `Secret ${ref.namespace}/${ref.name} not read: the operator holds no access in ${ref.namespace} (not set up yet, or being deleted)`,
+      },
+      inputs: [],
+    };
   }
   try {
     const { values, input } = await readSecretValues(client, ref, credentialKeys);
     // The server is the one the configuration names; the Secret supplies the login.
-    const credentials = { host: settings.database.host, port: settings.database.port, username: values.username ?? '', password: values.password ?? '' };
+    const credentials = {
+      host: settings.database.host,
+      port: settings.database.port,
+      username: values.username ?? '',
+      password: values.password ?? '',
+    };
     return { tenant: { ...tenant, database: values.database ?? database, credentials }, inputs: [input] };
   } catch (error) {
     return { tenant: { ...tenant, database, credentialsProblem: errorMessage(error) }, inputs: [] };
@@ -62,37 +79,55 @@ async function matrixTenant(client: KubeClient, tenant: AuditedTenant, settings:
 
 /** A server that could not be audited: an error check for each of its tenants, and an unknown inventory. */
 function unaudited(group: ServerGroup, reason: string, message: string, inputs: InputObject[]): DatabaseAuditResult {
-  const checks = group.tenants.map((tenant) => errored({
-    id: 'database.server', category: 'database', tenant: tenant.name,
-    title: `The database server ${group.server} of tenant ${tenant.name} can be audited`, reason, message, evidence: { server: group.server },
-  }));
+  const checks = group.tenants.map((tenant) =>
+    errored({
+      id: 'database.server',
+      category: 'database',
+      tenant: tenant.name,
+      title: `The database server ${group.server} of tenant ${tenant.name} can be audited`,
+      reason,
+      message,
+      evidence: { server: group.server },
+    }),
+  );
   return { checks, inputs, matrices: [], samples: [], inventory: { databases: null } };
 }
 
 function loginPlan(tenants: readonly MatrixTenant[], request: DatabaseAuditRequest): ReturnType<typeof planLogins> {
   const names = tenants.map((tenant) => tenant.name);
-  if (!request.logins) return planLogins(names, { rotatingPerTenant: names.length, randomPerTenant: 0, intervalSeconds: 1 }, new Date(0), '');
+  if (!request.logins)
+    return planLogins(names, { rotatingPerTenant: names.length, randomPerTenant: 0, intervalSeconds: 1 }, new Date(0), '');
   return planLogins(names, request.logins, request.logins.generatedAt, request.logins.seed);
 }
 
 /** What was tried on a server, in full, so the pairs can be recomputed and the coverage over runs followed. */
 function sampleCheck(server: string, sample: LoginSample): AuditCheck {
   const title = `The cross-tenant logins tried on database server ${server}`;
-  const message = sample.method === 'all-pairs'
-    ? `every ordered pair of its ${sample.tenants} tenants was tried (${sample.pairsTried} logins)`
-    : `${sample.pairsTried} of the ${sample.pairsTotal} ordered pairs of its ${sample.tenants} tenants were tried: the two neighbours in name order, ` +
-      `rotation window ${sample.rotation?.window ?? 0} of ${sample.rotation?.windows ?? 0} and ${sample.random?.perTenant ?? 0} drawn from seed ${sample.random?.seed ?? ''} per tenant`;
+  const message =
+    sample.method === 'all-pairs'
+      ? `every ordered pair of its ${sample.tenants} tenants was tried (${sample.pairsTried} logins)`
+      : `${sample.pairsTried} of the ${sample.pairsTotal} ordered pairs of its ${sample.tenants} tenants were tried: the two neighbours in name order, ` +
+        `rotation window ${sample.rotation?.window ?? 0} of ${sample.rotation?.windows ?? 0} and ${sample.random?.perTenant ?? 0} drawn from seed ${sample.random?.seed ?? ''} per tenant`;
   return passed({ id: 'database.login-sample', category: 'database', title, message, evidence: { server, ...sample } });
 }
 
-async function auditServer(client: KubeClient, group: ServerGroup, request: DatabaseAuditRequest, { logger, readable }: ServerAudit): Promise<DatabaseAuditResult> {
+async function auditServer(
+  client: KubeClient,
+  group: ServerGroup,
+  request: DatabaseAuditRequest,
+  { logger, readable }: ServerAudit,
+): Promise<DatabaseAuditResult> {
   let admin;
   try {
     admin = await databaseServerOf(client, group.settings);
   } catch (error) {
     return unaudited(group, 'AdminCredentialsUnavailable', errorMessage(error), []);
   }
-  const connection = new AdminConnection(admin.server, { logger, connectionTimeoutMillis: request.connectionTimeoutMillis, maxConnections: 2 });
+  const connection = new AdminConnection(admin.server, {
+    logger,
+    connectionTimeoutMillis: request.connectionTimeoutMillis,
+    maxConnections: 2,
+  });
   try {
     const catalog = await readIsolationCatalog(connection).catch((error: Error) => error);
     if (catalog instanceof Error) return unaudited(group, 'DatabaseUnreachable', catalog.message, [admin.input]);
@@ -100,12 +135,17 @@ async function auditServer(client: KubeClient, group: ServerGroup, request: Data
     const read = await mapBounded(byName, 8, (tenant) => matrixTenant(client, tenant, group.settings, readable));
     const tenants = read.map((entry) => entry.tenant);
     const plan = loginPlan(tenants, request);
-    const cells = await probeMatrix(tenants, plan.targets, { concurrency: request.concurrency ?? 4, connectionTimeoutMillis: request.connectionTimeoutMillis });
+    const cells = await probeMatrix(tenants, plan.targets, {
+      concurrency: request.concurrency ?? 4,
+      connectionTimeoutMillis: request.connectionTimeoutMillis,
+    });
     const matrix: DatabaseMatrix = { server: group.server, regions: group.regions, tenants: tenants.map((t) => t.name), cells };
     return {
       checks: [
-        ...judgeMatrix(tenants, cells, plan.sample.method === 'sampled'), ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
-        judgeOrphans(group.server, group.tenants, catalog), sampleCheck(group.server, plan.sample),
+        ...judgeMatrix(tenants, cells, plan.sample.method === 'sampled'),
+        ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
+        judgeOrphans(group.server, group.tenants, catalog),
+        sampleCheck(group.server, plan.sample),
       ],
       samples: [{ server: group.server, ...plan.sample }],
       inputs: [admin.input, ...read.flatMap((entry) => entry.inputs)],
@@ -121,10 +161,17 @@ async function auditServer(client: KubeClient, group: ServerGroup, request: Data
 export async function auditDatabases(client: KubeClient, request: DatabaseAuditRequest): Promise<DatabaseAuditResult> {
   const logger = request.logger ?? createLogger({ silent: true });
   const { groups, unserved } = groupByServer(request.tenants, request.config.regions, serverKey);
-  const checks: AuditCheck[] = unserved.map((tenant) => errored({
-    id: 'database.server', category: 'database', tenant: tenant.name, title: `Tenant ${tenant.name}'s region has a database server`,
-    reason: 'RegionNotConfigured', message: `region ${tenant.region} has no database server in the operator's configuration`, evidence: { region: tenant.region },
-  }));
+  const checks: AuditCheck[] = unserved.map((tenant) =>
+    errored({
+      id: 'database.server',
+      category: 'database',
+      tenant: tenant.name,
+      title: `Tenant ${tenant.name}'s region has a database server`,
+      reason: 'RegionNotConfigured',
+      message: `region ${tenant.region} has no database server in the operator's configuration`,
+      evidence: { region: tenant.region },
+    }),
+  );
   const result: DatabaseAuditResult = { checks, inputs: [], matrices: [], samples: [], inventory: { databases: [] } };
   const readable = groups.length > 0 ? await namespacesWithOperatorAccess(client) : new Set<string>();
   for (const group of groups) {
@@ -134,7 +181,8 @@ export async function auditDatabases(client: KubeClient, request: DatabaseAuditR
     result.matrices.push(...part.matrices);
     result.samples.push(...part.samples);
     // One unreadable server makes the whole count unknown.
-    result.inventory.databases = part.inventory.databases && result.inventory.databases && [...result.inventory.databases, ...part.inventory.databases];
+    result.inventory.databases = part.inventory.databases &&
+      result.inventory.databases && [...result.inventory.databases, ...part.inventory.databases];
   }
   return { ...result, inputs: uniqueInputs(result.inputs) };
 }

@@ -8,16 +8,32 @@ const acme = { name: 'acme', uid: 'u-acme', region: 'eu-central-1' };
 const globex = { name: 'globex', uid: 'u-globex', region: 'eu-central-1' };
 
 const role = (name: string, fields: Partial<CatalogRole> = {}): CatalogRole => ({
-  name, comment: null, superuser: false, createDatabase: false, createRole: false, replication: false, bypassRls: false, inherit: false, canLogin: true, ...fields,
+  name,
+  comment: null,
+  superuser: false,
+  createDatabase: false,
+  createRole: false,
+  replication: false,
+  bypassRls: false,
+  inherit: false,
+  canLogin: true,
+  ...fields,
 });
 const ownAcl = (owner: string) => ['CONNECT', 'CREATE', 'TEMPORARY'].map((privilege) => ({ grantee: owner, privilege }));
 
 /** The catalog the operator leaves for acme and globex. */
 function catalog(): IsolationCatalog {
   return {
-    databases: [acme, globex].map((t) => ({ name: `tenant_${t.name}`, owner: `tenant_${t.name}`, comment: ownershipComment({ tenant: t.name, tenantUid: t.uid }), acl: ownAcl(`tenant_${t.name}`) })),
-    roles: [role('postgres', { superuser: true, createDatabase: true, createRole: true, replication: true, bypassRls: true, inherit: true }),
-      ...[acme, globex].map((t) => role(`tenant_${t.name}`, { comment: ownershipComment({ tenant: t.name, tenantUid: t.uid }) }))],
+    databases: [acme, globex].map((t) => ({
+      name: `tenant_${t.name}`,
+      owner: `tenant_${t.name}`,
+      comment: ownershipComment({ tenant: t.name, tenantUid: t.uid }),
+      acl: ownAcl(`tenant_${t.name}`),
+    })),
+    roles: [
+      role('postgres', { superuser: true, createDatabase: true, createRole: true, replication: true, bypassRls: true, inherit: true }),
+      ...[acme, globex].map((t) => role(`tenant_${t.name}`, { comment: ownershipComment({ tenant: t.name, tenantUid: t.uid }) })),
+    ],
     memberships: [],
   };
 }
@@ -29,7 +45,7 @@ describe('the database catalog checks', () => {
     }
   });
 
-  it('find another tenant\'s role granted CONNECT on the database', () => {
+  it("find another tenant's role granted CONNECT on the database", () => {
     const state = catalog();
     state.databases[0]!.acl.push({ grantee: 'tenant_globex', privilege: 'CONNECT' });
     const check = judgeDatabaseAcl(acme, state);
@@ -72,7 +88,7 @@ describe('the database catalog checks', () => {
     assert.equal(judgeRole(globex, other).reason, 'RoleMemberOfOtherRole');
   });
 
-  it('find a marker naming another UID (a namesake\'s retained data) or none', () => {
+  it("find a marker naming another UID (a namesake's retained data) or none", () => {
     const state = catalog();
     state.databases[0]!.comment = ownershipComment({ tenant: 'acme', tenantUid: 'u-old' });
     assert.equal(judgeOwnershipMarkers(acme, state).reason, 'OwnershipMarkerWrong');
@@ -109,11 +125,14 @@ describe('the orphan check', () => {
     const check = judgeOrphans('db:5432', [acme], state);
     assert.equal(check.result, 'fail');
     assert.equal(check.reason, 'OrphanDatabaseObjects');
-    assert.deepEqual((check.evidence as { unaccounted: string[] }).unaccounted,
-      ['database tenant_globex', 'database tenant_stray', 'role tenant_globex (can log in)']);
+    assert.deepEqual((check.evidence as { unaccounted: string[] }).unaccounted, [
+      'database tenant_globex',
+      'database tenant_stray',
+      'role tenant_globex (can log in)',
+    ]);
   });
 
-  it('ignores databases and roles that do not look like a tenant\'s', () => {
+  it("ignores databases and roles that do not look like a tenant's", () => {
     const state = catalog();
     state.databases.push({ name: 'reporting', owner: 'postgres', comment: null, acl: [{ grantee: 'PUBLIC', privilege: 'CONNECT' }] });
     assert.equal(judgeOrphans('db:5432', [acme, globex], state).result, 'pass');

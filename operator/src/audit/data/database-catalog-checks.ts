@@ -19,7 +19,9 @@ function superusers(catalog: IsolationCatalog): Set<string> {
 export function judgeDatabaseAcl(tenant: AuditedTenant, catalog: IsolationCatalog): AuditCheck {
   const { database, role } = names(tenant);
   const base = {
-    id: 'database.acl', category: 'database' as const, tenant: tenant.name,
+    id: 'database.acl',
+    category: 'database' as const,
+    tenant: tenant.name,
     title: `Only tenant ${tenant.name}'s role may connect to, create in or make temporary tables in database ${database}`,
   };
   const live = catalog.databases.find((candidate) => candidate.name === database);
@@ -28,7 +30,12 @@ export function judgeDatabaseAcl(tenant: AuditedTenant, catalog: IsolationCatalo
   const others = live.acl.filter((entry) => entry.grantee !== role && !admins.has(entry.grantee));
   const evidence = { owner: live.owner, acl: live.acl.map((entry) => `${entry.grantee}:${entry.privilege}`) };
   if (live.owner !== role && !admins.has(live.owner)) {
-    return failed({ ...base, reason: 'DatabaseOwnedByOtherRole', evidence, message: `database ${database} is owned by ${live.owner}, not by ${role}` });
+    return failed({
+      ...base,
+      reason: 'DatabaseOwnedByOtherRole',
+      evidence,
+      message: `database ${database} is owned by ${live.owner}, not by ${role}`,
+    });
   }
   if (others.length > 0) {
     const granted = others.map((entry) => `${entry.privilege} to ${entry.grantee}`).join(', ');
@@ -38,7 +45,11 @@ export function judgeDatabaseAcl(tenant: AuditedTenant, catalog: IsolationCatalo
 }
 
 const attributes: [keyof CatalogRole, string][] = [
-  ['superuser', 'SUPERUSER'], ['createDatabase', 'CREATEDB'], ['createRole', 'CREATEROLE'], ['replication', 'REPLICATION'], ['bypassRls', 'BYPASSRLS'],
+  ['superuser', 'SUPERUSER'],
+  ['createDatabase', 'CREATEDB'],
+  ['createRole', 'CREATEROLE'],
+  ['replication', 'REPLICATION'],
+  ['bypassRls', 'BYPASSRLS'],
 ];
 
 function roleProblems(role: CatalogRole, catalog: IsolationCatalog): { reason: string; text: string }[] {
@@ -49,14 +60,18 @@ function roleProblems(role: CatalogRole, catalog: IsolationCatalog): { reason: s
   return [
     ...(held.length > 0 ? [{ reason: 'RolePrivileged', text: `it holds ${held.join(', ')}` }] : []),
     ...(memberOf.length > 0 ? [{ reason: 'RoleMemberOfOtherRole', text: `it is a member of ${memberOf.join(', ')}` }] : []),
-    ...(members.length > 0 ? [{ reason: 'RoleGrantedToOthers', text: `${members.join(', ')} ${members.length === 1 ? 'is a member' : 'are members'} of it` }] : []),
+    ...(members.length > 0
+      ? [{ reason: 'RoleGrantedToOthers', text: `${members.join(', ')} ${members.length === 1 ? 'is a member' : 'are members'} of it` }]
+      : []),
   ];
 }
 
 export function judgeRole(tenant: AuditedTenant, catalog: IsolationCatalog): AuditCheck {
   const { role: name } = names(tenant);
   const base = {
-    id: 'database.role', category: 'database' as const, tenant: tenant.name,
+    id: 'database.role',
+    category: 'database' as const,
+    tenant: tenant.name,
     title: `Role ${name} is NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS and shares no membership with another role`,
   };
   const role = catalog.roles.find((candidate) => candidate.name === name);
@@ -68,7 +83,12 @@ export function judgeRole(tenant: AuditedTenant, catalog: IsolationCatalog): Aud
   };
   const problems = roleProblems(role, catalog);
   if (problems.length === 0) return passed({ ...base, message: `role ${name} can reach nothing beyond its own database`, evidence });
-  return failed({ ...base, reason: problems[0]?.reason ?? 'RolePrivileged', evidence, message: `role ${name}: ${problems.map((p) => p.text).join('; ')}` });
+  return failed({
+    ...base,
+    reason: problems[0]?.reason ?? 'RolePrivileged',
+    evidence,
+    message: `role ${name}: ${problems.map((p) => p.text).join('; ')}`,
+  });
 }
 
 function markerProblem(kind: string, name: string, comment: string | null | undefined, tenant: AuditedTenant): string | undefined {
@@ -81,7 +101,9 @@ function markerProblem(kind: string, name: string, comment: string | null | unde
 export function judgeOwnershipMarkers(tenant: AuditedTenant, catalog: IsolationCatalog): AuditCheck {
   const { database, role } = names(tenant);
   const base = {
-    id: 'database.ownership-marker', category: 'database' as const, tenant: tenant.name,
+    id: 'database.ownership-marker',
+    category: 'database' as const,
+    tenant: tenant.name,
     title: `Database ${database} and role ${role} are marked as tenant ${tenant.name}'s (UID ${tenant.uid})`,
   };
   const liveDatabase: CatalogDatabase | undefined = catalog.databases.find((candidate) => candidate.name === database);

@@ -2,18 +2,27 @@ import assert from 'node:assert/strict';
 import { judgeMatrix, type MatrixTenant } from './database-matrix.js';
 import type { DatabaseMatrixCell } from './model.js';
 
-const tenants: MatrixTenant[] = ['a', 'b', 'c'].map((name) => ({ name, uid: `u-${name}`, region: 'eu-central-1', database: `tenant_${name}` }));
+const tenants: MatrixTenant[] = ['a', 'b', 'c'].map((name) => ({
+  name,
+  uid: `u-${name}`,
+  region: 'eu-central-1',
+  database: `tenant_${name}`,
+}));
 const denied = { outcome: 'refused' as const, sqlState: '42501', message: 'permission denied for database' };
 
 function cells(overrides: Partial<Record<string, Partial<DatabaseMatrixCell>>> = {}): DatabaseMatrixCell[] {
-  return tenants.flatMap((from) => tenants.map((to) => ({
-    credentials: from.name, database: to.name,
-    ...(from.name === to.name ? { outcome: 'allowed' as const } : denied),
-    ...overrides[`${from.name}>${to.name}`],
-  })));
+  return tenants.flatMap((from) =>
+    tenants.map((to) => ({
+      credentials: from.name,
+      database: to.name,
+      ...(from.name === to.name ? { outcome: 'allowed' as const } : denied),
+      ...overrides[`${from.name}>${to.name}`],
+    })),
+  );
 }
 
-const byKey = (checks: ReturnType<typeof judgeMatrix>) => Object.fromEntries(checks.map((c) => [`${c.tenant} ${c.id}`, `${c.result} ${c.reason}`]));
+const byKey = (checks: ReturnType<typeof judgeMatrix>) =>
+  Object.fromEntries(checks.map((c) => [`${c.tenant} ${c.id}`, `${c.result} ${c.reason}`]));
 
 describe('the database login matrix', () => {
   it('passes when each tenant logs in to its own database only', () => {
@@ -29,11 +38,16 @@ describe('the database login matrix', () => {
   });
 
   it('calls refused own credentials a finding, and unanswered logins errors', () => {
-    const result = byKey(judgeMatrix(tenants, cells({
-      'a>a': { outcome: 'refused', sqlState: '28P01', message: 'password authentication failed' },
-      'c>b': { outcome: 'unreachable', message: 'connect ECONNREFUSED' },
-      'c>c': { outcome: 'unavailable', message: 'Secret tenant-c/c-database does not exist' },
-    })));
+    const result = byKey(
+      judgeMatrix(
+        tenants,
+        cells({
+          'a>a': { outcome: 'refused', sqlState: '28P01', message: 'password authentication failed' },
+          'c>b': { outcome: 'unreachable', message: 'connect ECONNREFUSED' },
+          'c>c': { outcome: 'unavailable', message: 'Secret tenant-c/c-database does not exist' },
+        }),
+      ),
+    );
     assert.equal(result['a database.own-login'], 'fail OwnCredentialsRefused');
     assert.equal(result['b database.cross-tenant-login'], 'error DatabaseUnreachable');
     assert.equal(result['c database.own-login'], 'error CredentialsUnavailable');
@@ -44,7 +58,10 @@ describe('the database login matrix', () => {
     const checks = judgeMatrix(tenants, tried, true);
     const cross = checks.find((check) => check.tenant === 'a' && check.id === 'database.cross-tenant-login');
     assert.equal(cross?.result, 'pass');
-    assert.deepEqual((cross?.evidence as { credentials: string }[]).map((cell) => cell.credentials), ['b']);
+    assert.deepEqual(
+      (cross?.evidence as { credentials: string }[]).map((cell) => cell.credentials),
+      ['b'],
+    );
     assert.match(cross?.title ?? '', /1 other tenants sampled of 2/);
     assert.match(cross?.message ?? '', /a sample of the 2 on the server/);
   });

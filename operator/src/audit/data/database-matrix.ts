@@ -33,29 +33,55 @@ async function attempt(from: MatrixTenant, to: MatrixTenant, options: MatrixOpti
  * Tries each tenant's own login and the cross-tenant logins `targets` names (per tenant by index,
  * data/login-sample.ts), `options.concurrency` at a time.
  */
-export function probeMatrix(tenants: readonly MatrixTenant[], targets: readonly (readonly number[])[], options: MatrixOptions): Promise<DatabaseMatrixCell[]> {
-  const pairs = tenants.flatMap((from, i) => [from, ...(targets[i] ?? []).map((j) => tenants[j] as MatrixTenant)].map((to) => [from, to] as const));
+export function probeMatrix(
+  tenants: readonly MatrixTenant[],
+  targets: readonly (readonly number[])[],
+  options: MatrixOptions,
+): Promise<DatabaseMatrixCell[]> {
+  const pairs = tenants.flatMap((from, i) =>
+    [from, ...(targets[i] ?? []).map((j) => tenants[j] as MatrixTenant)].map((to) => [from, to] as const),
+  );
   return mapBounded(pairs, options.concurrency, ([from, to]) => attempt(from, to, options));
 }
 
 const cellEvidence = (cell: DatabaseMatrixCell): JsonValue => ({
-  credentials: cell.credentials, database: cell.database, outcome: cell.outcome,
-  ...(cell.sqlState ? { sqlState: cell.sqlState } : {}), ...(cell.message ? { message: cell.message } : {}),
+  credentials: cell.credentials,
+  database: cell.database,
+  outcome: cell.outcome,
+  ...(cell.sqlState ? { sqlState: cell.sqlState } : {}),
+  ...(cell.message ? { message: cell.message } : {}),
 });
 
-const errorReasons: Record<string, string> = { unreachable: 'DatabaseUnreachable', unavailable: 'CredentialsUnavailable', missing: 'DatabaseMissing' };
+const errorReasons: Record<string, string> = {
+  unreachable: 'DatabaseUnreachable',
+  unavailable: 'CredentialsUnavailable',
+  missing: 'DatabaseMissing',
+};
 
 export function judgeOwnLogin(tenant: MatrixTenant, cell: DatabaseMatrixCell): AuditCheck {
   const base = {
-    id: 'database.own-login', category: 'database' as const, tenant: tenant.name,
-    title: `Tenant ${tenant.name}'s own credentials open its database ${tenant.database}`, evidence: cellEvidence(cell),
+    id: 'database.own-login',
+    category: 'database' as const,
+    tenant: tenant.name,
+    title: `Tenant ${tenant.name}'s own credentials open its database ${tenant.database}`,
+    evidence: cellEvidence(cell),
   };
-  if (cell.outcome === 'allowed') return passed({ ...base, message: `logged in as the tenant's role and ran select 1 in ${tenant.database}` });
+  if (cell.outcome === 'allowed')
+    return passed({ ...base, message: `logged in as the tenant's role and ran select 1 in ${tenant.database}` });
   if (cell.outcome === 'refused') {
-    return failed({ ...base, reason: 'OwnCredentialsRefused', message: `the server refused the tenant's own credentials: ${cell.message ?? ''} (${cell.sqlState ?? ''})` });
+    return failed({
+      ...base,
+      reason: 'OwnCredentialsRefused',
+      message: `the server refused the tenant's own credentials: ${cell.message ?? ''} (${cell.sqlState ?? ''})`,
+    });
   }
-  if (cell.outcome === 'missing') return failed({ ...base, reason: 'DatabaseMissing', message: `database ${tenant.database} does not exist` });
-  return errored({ ...base, reason: errorReasons[cell.outcome] ?? 'DatabaseUnreachable', message: `could not try the login: ${cell.message ?? ''}` });
+  if (cell.outcome === 'missing')
+    return failed({ ...base, reason: 'DatabaseMissing', message: `database ${tenant.database} does not exist` });
+  return errored({
+    ...base,
+    reason: errorReasons[cell.outcome] ?? 'DatabaseUnreachable',
+    message: `could not try the login: ${cell.message ?? ''}`,
+  });
 }
 
 /** How many other tenants share the server, when the logins tried were a sample of them (data/login-sample.ts). */
@@ -65,7 +91,9 @@ export interface SampleContext {
 
 export function judgeCrossLogins(tenant: MatrixTenant, cells: readonly DatabaseMatrixCell[], sampled?: SampleContext): AuditCheck {
   const base = {
-    id: 'database.cross-tenant-login', category: 'database' as const, tenant: tenant.name,
+    id: 'database.cross-tenant-login',
+    category: 'database' as const,
+    tenant: tenant.name,
     title: sampled
       ? `None of the ${cells.length} other tenants sampled of ${sampled.others} on its server can open tenant ${tenant.name}'s database ${tenant.database} with their credentials`
       : `No other tenant's credentials open tenant ${tenant.name}'s database ${tenant.database}`,
@@ -73,14 +101,20 @@ export function judgeCrossLogins(tenant: MatrixTenant, cells: readonly DatabaseM
   };
   const allowed = cells.filter((cell) => cell.outcome === 'allowed');
   if (allowed.length > 0) {
-    return failed({ ...base, reason: 'CrossTenantConnectionAllowed',
-      message: `the credentials of ${allowed.map((cell) => `tenant ${cell.credentials}`).join(', ')} opened database ${tenant.database}` });
+    return failed({
+      ...base,
+      reason: 'CrossTenantConnectionAllowed',
+      message: `the credentials of ${allowed.map((cell) => `tenant ${cell.credentials}`).join(', ')} opened database ${tenant.database}`,
+    });
   }
   const unanswered = cells.filter((cell) => cell.outcome !== 'refused');
   if (unanswered.length > 0) {
     const first = unanswered[0] as DatabaseMatrixCell;
-    return errored({ ...base, reason: errorReasons[first.outcome] ?? 'DatabaseUnreachable',
-      message: `${unanswered.length} of ${cells.length} logins could not be tried, e.g. tenant ${first.credentials}'s: ${first.message ?? first.outcome}` });
+    return errored({
+      ...base,
+      reason: errorReasons[first.outcome] ?? 'DatabaseUnreachable',
+      message: `${unanswered.length} of ${cells.length} logins could not be tried, e.g. tenant ${first.credentials}'s: ${first.message ?? first.outcome}`,
+    });
   }
   const of = sampled ? ` (a sample of the ${sampled.others} on the server, database.login-sample)` : '';
   return passed({ ...base, message: `the server refused all ${cells.length} other tenants' credentials tried${of}` });

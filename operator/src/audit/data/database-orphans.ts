@@ -49,14 +49,24 @@ export function judgeOrphans(server: string, tenants: readonly AuditedTenant[], 
   const owned = new Set(tenants.map((tenant) => databaseName({ metadata: tenant })));
   const { retained, unaccounted } = classify(catalog, owned);
   const base = {
-    id: 'database.orphans', category: 'database' as const,
+    id: 'database.orphans',
+    category: 'database' as const,
     title: `Every tenant-like database and role on ${server} belongs to a Tenant, or is retained with no login`,
   };
   const evidence = { server, tenants: tenants.map((tenant) => tenant.name), retained, unaccounted };
   if (unaccounted.length === 0) {
-    return passed({ ...base, evidence, message: `no orphan on ${server}${retained.length > 0 ? `; ${retained.length} retained object(s) nobody can log in to` : ''}` });
+    return passed({
+      ...base,
+      evidence,
+      message: `no orphan on ${server}${retained.length > 0 ? `; ${retained.length} retained object(s) nobody can log in to` : ''}`,
+    });
   }
-  return failed({ ...base, reason: 'OrphanDatabaseObjects', evidence, message: `on ${server}, no Tenant accounts for ${unaccounted.join(', ')}` });
+  return failed({
+    ...base,
+    reason: 'OrphanDatabaseObjects',
+    evidence,
+    message: `on ${server}, no Tenant accounts for ${unaccounted.join(', ')}`,
+  });
 }
 
 /**

@@ -16,7 +16,15 @@ import { inputOf, uniqueInputs } from '../guardrails/inputs.js';
 import { readNamed } from '../guardrails/named-reads.js';
 import { errored, type AuditCheck, type InputObject } from '../model.js';
 import { mapBounded } from './bounded.js';
-import { judgeAlias, judgeEncryptionContext, judgeExclusive, judgeKeyState, judgeRotation, judgeTags, type KeyFacts } from './key-checks.js';
+import {
+  judgeAlias,
+  judgeEncryptionContext,
+  judgeExclusive,
+  judgeKeyState,
+  judgeRotation,
+  judgeTags,
+  type KeyFacts,
+} from './key-checks.js';
 import { judgeKeyPolicy } from './key-policy-checks.js';
 import { keyAliasInventory } from './key-inventory.js';
 import type { KeyAuditResult } from './model.js';
@@ -49,12 +57,26 @@ interface Gathered {
 const keyCheckIds = ['key.state', 'key.rotation', 'key.tags', 'key.alias', 'key.exclusive', 'key.encryption-context', 'key.policy'];
 
 function unaudited(tenant: Tenant, reason: string, message: string): AuditCheck[] {
-  return keyCheckIds.map((id) => errored({ id, category: 'key', tenant: tenant.metadata.name, title: `Tenant ${tenant.metadata.name}'s key can be audited (${id})`,
-    reason, message, evidence: { region: tenant.spec.region } }));
+  return keyCheckIds.map((id) =>
+    errored({
+      id,
+      category: 'key',
+      tenant: tenant.metadata.name,
+      title: `Tenant ${tenant.metadata.name}'s key can be audited (${id})`,
+      reason,
+      message,
+      evidence: { region: tenant.spec.region },
+    }),
+  );
 }
 
 async function readConfigMap(client: KubeClient, tenant: Tenant): Promise<ConfigMapObject | undefined> {
-  return readNamed<ConfigMapObject>(client, { apiVersion: 'v1', kind: 'ConfigMap' }, namespaceName(tenant), encryptionKeyConfigMapName(tenant));
+  return readNamed<ConfigMapObject>(
+    client,
+    { apiVersion: 'v1', kind: 'ConfigMap' },
+    namespaceName(tenant),
+    encryptionKeyConfigMapName(tenant),
+  );
 }
 
 type KeyMetadata = NonNullable<Awaited<ReturnType<KeyInspector['describe']>>>;
@@ -65,12 +87,20 @@ function keyOf(described: KeyMetadata & { KeyId: string }): NonNullable<KeyFacts
 }
 
 /** What KMS says about the key of one tenant. `other` is a tenant name whose context must not decrypt. */
-async function gatherKeyFacts(inspector: KeyInspector, tenant: Tenant, other: string, configMapKeyId: string | undefined): Promise<{ facts: KeyFacts; policy?: string }> {
+async function gatherKeyFacts(
+  inspector: KeyInspector,
+  tenant: Tenant,
+  other: string,
+  configMapKeyId: string | undefined,
+): Promise<{ facts: KeyFacts; policy?: string }> {
   const statusKeyId = tenant.status?.encryption?.keyId;
   const alias = keyAlias(tenant);
   const facts: KeyFacts = {
     tenant: { ...auditedTenant(tenant), rotationRequested: tenant.spec.encryption?.keyRotation ?? true },
-    alias, statusKeyId, configMapKeyId, otherContextTenant: other,
+    alias,
+    statusKeyId,
+    configMapKeyId,
+    otherContextTenant: other,
     aliasTarget: (await inspector.describe(alias))?.KeyId,
   };
   const described = statusKeyId ? await inspector.describe(statusKeyId) : undefined;
@@ -87,7 +117,11 @@ async function addKeyDetails(inspector: KeyInspector, facts: KeyFacts, other: st
   // KMS reports rotation only for Enabled and Disabled keys.
   if (['Enabled', 'Disabled'].includes(key.state)) facts.rotation = await inspector.rotationEnabled(key.keyId);
   if (key.state === 'Enabled') {
-    facts.probe = await inspector.probeEncryptionContext(key.keyId, { [encryptionContextKey]: facts.tenant.name }, { [encryptionContextKey]: other });
+    facts.probe = await inspector.probeEncryptionContext(
+      key.keyId,
+      { [encryptionContextKey]: facts.tenant.name },
+      { [encryptionContextKey]: other },
+    );
   }
   return inspector.policy(key.keyId);
 }
@@ -115,16 +149,26 @@ function policyCheck(gathered: Gathered, principal: string | Error): AuditCheck 
 
 function judge(gathered: Gathered, everyone: readonly KeyFacts[], principal: string | Error): AuditCheck[] {
   const { facts, tenant } = gathered;
-  if (!facts) return unaudited(tenant, gathered.failure?.reason ?? 'KeyProviderUnavailable', gathered.failure?.message ?? 'KMS could not be asked');
+  if (!facts)
+    return unaudited(tenant, gathered.failure?.reason ?? 'KeyProviderUnavailable', gathered.failure?.message ?? 'KMS could not be asked');
   return [
-    judgeKeyState(facts), judgeRotation(facts), judgeTags(facts), judgeAlias(facts), judgeExclusive(facts, everyone),
-    judgeEncryptionContext(facts), policyCheck(gathered, principal),
+    judgeKeyState(facts),
+    judgeRotation(facts),
+    judgeTags(facts),
+    judgeAlias(facts),
+    judgeExclusive(facts, everyone),
+    judgeEncryptionContext(facts),
+    policyCheck(gathered, principal),
   ];
 }
 
 function principalOf(config: KeyAuditRequest['config'], tenant: Tenant, settings: RegionSettings): string | Error {
   try {
-    return tenantPrincipal(config.encryption.principalTemplate, { tenant: tenant.metadata.name, accountId: settings.kms.accountId, partition: partitionOf(tenant.spec.region) });
+    return tenantPrincipal(config.encryption.principalTemplate, {
+      tenant: tenant.metadata.name,
+      accountId: settings.kms.accountId,
+      partition: partitionOf(tenant.spec.region),
+    });
   } catch (error) {
     return error as Error;
   }
@@ -136,7 +180,11 @@ interface RegionContext {
   logger: Logger;
 }
 
-async function gatherRegion({ client, request, logger }: RegionContext, region: string, tenants: Tenant[]): Promise<{ gathered: Gathered[]; inputs: InputObject[] }> {
+async function gatherRegion(
+  { client, request, logger }: RegionContext,
+  region: string,
+  tenants: Tenant[],
+): Promise<{ gathered: Gathered[]; inputs: InputObject[] }> {
   const settings = request.config.regions[region] as RegionSettings;
   const names = request.tenants.map((tenant) => tenant.metadata.name).sort();
   const otherThan = (name: string): string => names.find((candidate) => candidate !== name) ?? `not-${name}`;
@@ -149,7 +197,9 @@ async function gatherRegion({ client, request, logger }: RegionContext, region: 
   }
   const inspector = new KeyInspector(access.endpoint, { logger });
   try {
-    const gathered = await mapBounded(tenants, request.concurrency ?? 4, (tenant) => gather(client, inspector, tenant, otherThan(tenant.metadata.name)));
+    const gathered = await mapBounded(tenants, request.concurrency ?? 4, (tenant) =>
+      gather(client, inspector, tenant, otherThan(tenant.metadata.name)),
+    );
     return { gathered, inputs: access.inputs };
   } finally {
     inspector.close();

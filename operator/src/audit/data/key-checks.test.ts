@@ -1,21 +1,43 @@
 import assert from 'node:assert/strict';
-import { judgeAlias, judgeEncryptionContext, judgeExclusive, judgeKeyState, judgeRotation, judgeTags, type KeyFacts } from './key-checks.js';
+import {
+  judgeAlias,
+  judgeEncryptionContext,
+  judgeExclusive,
+  judgeKeyState,
+  judgeRotation,
+  judgeTags,
+  type KeyFacts,
+} from './key-checks.js';
 
 const refused = { outcome: 'refused' as const, error: 'InvalidCiphertextException' };
 
 function facts(name: string, keyId: string): KeyFacts {
   return {
     tenant: { name, uid: `u-${name}`, region: 'eu-central-1', rotationRequested: true },
-    alias: `alias/bulkhead/${name}`, statusKeyId: keyId, configMapKeyId: keyId, aliasTarget: keyId, aliasesOnKey: [`alias/bulkhead/${name}`],
-    key: { keyId, state: 'Enabled' }, rotation: true, tags: { 'bulkhead.dev/tenant': name, 'bulkhead.dev/tenant-uid': `u-${name}` },
-    probe: { sameContext: { outcome: 'decrypted' }, withoutContext: refused, otherContext: refused }, otherContextTenant: 'other',
+    alias: `alias/bulkhead/${name}`,
+    statusKeyId: keyId,
+    configMapKeyId: keyId,
+    aliasTarget: keyId,
+    aliasesOnKey: [`alias/bulkhead/${name}`],
+    key: { keyId, state: 'Enabled' },
+    rotation: true,
+    tags: { 'bulkhead.dev/tenant': name, 'bulkhead.dev/tenant-uid': `u-${name}` },
+    probe: { sameContext: { outcome: 'decrypted' }, withoutContext: refused, otherContext: refused },
+    otherContextTenant: 'other',
   };
 }
 
 describe('the key checks', () => {
   it('pass a key as the operator makes it', () => {
     const a = facts('a', 'k-a');
-    for (const check of [judgeKeyState(a), judgeRotation(a), judgeTags(a), judgeAlias(a), judgeExclusive(a, [a, facts('b', 'k-b')]), judgeEncryptionContext(a)]) {
+    for (const check of [
+      judgeKeyState(a),
+      judgeRotation(a),
+      judgeTags(a),
+      judgeAlias(a),
+      judgeExclusive(a, [a, facts('b', 'k-b')]),
+      judgeEncryptionContext(a),
+    ]) {
       assert.equal(check.result, 'pass', `${check.id}: ${check.message}`);
     }
   });
@@ -35,7 +57,10 @@ describe('the key checks', () => {
   });
 
   it('find tags that name another tenant or UID', () => {
-    assert.equal(judgeTags({ ...facts('a', 'k'), tags: { 'bulkhead.dev/tenant': 'a', 'bulkhead.dev/tenant-uid': 'u-old' } }).reason, 'KeyTagsWrong');
+    assert.equal(
+      judgeTags({ ...facts('a', 'k'), tags: { 'bulkhead.dev/tenant': 'a', 'bulkhead.dev/tenant-uid': 'u-old' } }).reason,
+      'KeyTagsWrong',
+    );
   });
 
   it('find the alias missing, pointing elsewhere, or sharing its key with another alias', () => {
@@ -53,8 +78,11 @@ describe('the key checks', () => {
     }
   });
 
-  it('find a probe that decrypts without the context or with another tenant\'s', () => {
-    const leaky = { ...facts('a', 'k'), probe: { sameContext: { outcome: 'decrypted' as const }, withoutContext: { outcome: 'decrypted' as const }, otherContext: refused } };
+  it("find a probe that decrypts without the context or with another tenant's", () => {
+    const leaky = {
+      ...facts('a', 'k'),
+      probe: { sameContext: { outcome: 'decrypted' as const }, withoutContext: { outcome: 'decrypted' as const }, otherContext: refused },
+    };
     const check = judgeEncryptionContext(leaky);
     assert.equal(check.reason, 'EncryptionContextNotRequired');
     assert.match(check.message, /without a context/);
@@ -71,7 +99,10 @@ describe('the key checks', () => {
   });
 
   it('errs when even the right context fails', () => {
-    const broken = judgeEncryptionContext({ ...facts('a', 'k'), probe: { sameContext: refused, withoutContext: refused, otherContext: refused } });
+    const broken = judgeEncryptionContext({
+      ...facts('a', 'k'),
+      probe: { sameContext: refused, withoutContext: refused, otherContext: refused },
+    });
     assert.equal(broken.result, 'error');
   });
 });

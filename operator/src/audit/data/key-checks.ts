@@ -32,13 +32,24 @@ const check = (id: string, facts: KeyFacts, title: string) => ({ id, category: '
 
 /** The same reason for every check that needs the key when there is none. */
 function keyMissing(base: ReturnType<typeof check>, facts: KeyFacts): AuditCheck {
-  return errored({ ...base, reason: 'KeyMissing', message: `tenant ${facts.tenant.name} has no key to check`, evidence: { statusKeyId: facts.statusKeyId ?? null } });
+  return errored({
+    ...base,
+    reason: 'KeyMissing',
+    message: `tenant ${facts.tenant.name} has no key to check`,
+    evidence: { statusKeyId: facts.statusKeyId ?? null },
+  });
 }
 
 export function judgeKeyState(facts: KeyFacts): AuditCheck {
   const base = check('key.state', facts, `Tenant ${facts.tenant.name}'s key exists, is Enabled and is not pending deletion`);
-  if (!facts.statusKeyId) return failed({ ...base, reason: 'KeyMissing', message: 'the Tenant\'s status names no key', evidence: null });
-  if (!facts.key) return failed({ ...base, reason: 'KeyMissing', message: `key ${facts.statusKeyId} does not exist`, evidence: { keyId: facts.statusKeyId } });
+  if (!facts.statusKeyId) return failed({ ...base, reason: 'KeyMissing', message: "the Tenant's status names no key", evidence: null });
+  if (!facts.key)
+    return failed({
+      ...base,
+      reason: 'KeyMissing',
+      message: `key ${facts.statusKeyId} does not exist`,
+      evidence: { keyId: facts.statusKeyId },
+    });
   const evidence = { keyId: facts.key.keyId, state: facts.key.state, deletionDate: facts.key.deletionDate ?? null };
   if (facts.key.state === 'Enabled') return passed({ ...base, message: `key ${facts.key.keyId} is Enabled`, evidence });
   const reason = facts.key.state.startsWith('Pending') && facts.key.state.includes('Deletion') ? 'KeyPendingDeletion' : 'KeyDisabled';
@@ -55,28 +66,51 @@ export function judgeRotation(facts: KeyFacts): AuditCheck {
 }
 
 export function judgeTags(facts: KeyFacts): AuditCheck {
-  const base = check('key.tags', facts, `Tenant ${facts.tenant.name}'s key is tagged ${tenantTagKey}=${facts.tenant.name} and ${tenantUidTagKey}=${facts.tenant.uid}`);
+  const base = check(
+    'key.tags',
+    facts,
+    `Tenant ${facts.tenant.name}'s key is tagged ${tenantTagKey}=${facts.tenant.name} and ${tenantUidTagKey}=${facts.tenant.uid}`,
+  );
   if (!facts.key || !facts.tags) return keyMissing(base, facts);
   const found = { [tenantTagKey]: facts.tags[tenantTagKey] ?? null, [tenantUidTagKey]: facts.tags[tenantUidTagKey] ?? null };
   const evidence = { keyId: facts.key.keyId, tags: found };
   if (found[tenantTagKey] === facts.tenant.name && found[tenantUidTagKey] === facts.tenant.uid) {
     return passed({ ...base, message: `key ${facts.key.keyId} carries the tenant's name and UID`, evidence });
   }
-  return failed({ ...base, reason: 'KeyTagsWrong', evidence,
-    message: `key ${facts.key.keyId} is tagged ${tenantTagKey}=${String(found[tenantTagKey])}, ${tenantUidTagKey}=${String(found[tenantUidTagKey])}` });
+  return failed({
+    ...base,
+    reason: 'KeyTagsWrong',
+    evidence,
+    message: `key ${facts.key.keyId} is tagged ${tenantTagKey}=${String(found[tenantTagKey])}, ${tenantUidTagKey}=${String(found[tenantUidTagKey])}`,
+  });
 }
 
 export function judgeAlias(facts: KeyFacts): AuditCheck {
   const base = check('key.alias', facts, `Alias ${facts.alias} leads to tenant ${facts.tenant.name}'s key and to no other`);
-  const evidence = { alias: facts.alias, aliasTarget: facts.aliasTarget ?? null, statusKeyId: facts.statusKeyId ?? null, aliasesOnKey: facts.aliasesOnKey ?? [] };
-  if (facts.aliasTarget === undefined) return failed({ ...base, reason: 'AliasMissing', message: `alias ${facts.alias} does not exist`, evidence });
+  const evidence = {
+    alias: facts.alias,
+    aliasTarget: facts.aliasTarget ?? null,
+    statusKeyId: facts.statusKeyId ?? null,
+    aliasesOnKey: facts.aliasesOnKey ?? [],
+  };
+  if (facts.aliasTarget === undefined)
+    return failed({ ...base, reason: 'AliasMissing', message: `alias ${facts.alias} does not exist`, evidence });
   if (facts.aliasTarget !== facts.statusKeyId) {
-    return failed({ ...base, reason: 'AliasPointsElsewhere', evidence,
-      message: `alias ${facts.alias} leads to key ${facts.aliasTarget}, not to the tenant's key ${facts.statusKeyId ?? '(none)'}` });
+    return failed({
+      ...base,
+      reason: 'AliasPointsElsewhere',
+      evidence,
+      message: `alias ${facts.alias} leads to key ${facts.aliasTarget}, not to the tenant's key ${facts.statusKeyId ?? '(none)'}`,
+    });
   }
   const foreign = (facts.aliasesOnKey ?? []).filter((alias) => alias !== facts.alias);
   if (foreign.length > 0) {
-    return failed({ ...base, reason: 'KeyHasOtherAliases', evidence, message: `key ${facts.aliasTarget} is also reachable as ${foreign.join(', ')}` });
+    return failed({
+      ...base,
+      reason: 'KeyHasOtherAliases',
+      evidence,
+      message: `key ${facts.aliasTarget} is also reachable as ${foreign.join(', ')}`,
+    });
   }
   return passed({ ...base, message: `alias ${facts.alias} leads to key ${facts.aliasTarget}, its only alias`, evidence });
 }
@@ -89,25 +123,40 @@ export function keysOf(facts: KeyFacts): Set<string> {
 export function judgeExclusive(facts: KeyFacts, everyone: readonly KeyFacts[]): AuditCheck {
   const base = check('key.exclusive', facts, `No other tenant uses tenant ${facts.tenant.name}'s key`);
   const mine = keysOf(facts);
-  const sharing = everyone.filter((other) => other.tenant.name !== facts.tenant.name)
+  const sharing = everyone
+    .filter((other) => other.tenant.name !== facts.tenant.name)
     .flatMap((other) => [...keysOf(other)].filter((key) => mine.has(key)).map((key) => ({ tenant: other.tenant.name, keyId: key })));
   const evidence = { keys: [...mine].sort(), sharedWith: sharing };
-  if (sharing.length === 0) return passed({ ...base, message: `no other tenant's status, alias or ConfigMap leads to ${[...mine].join(', ') || 'its key'}`, evidence });
-  return failed({ ...base, reason: 'KeySharedWithTenant', evidence,
-    message: sharing.map((entry) => `key ${entry.keyId} is also tenant ${entry.tenant}'s`).join('; ') });
+  if (sharing.length === 0)
+    return passed({
+      ...base,
+      message: `no other tenant's status, alias or ConfigMap leads to ${[...mine].join(', ') || 'its key'}`,
+      evidence,
+    });
+  return failed({
+    ...base,
+    reason: 'KeySharedWithTenant',
+    evidence,
+    message: sharing.map((entry) => `key ${entry.keyId} is also tenant ${entry.tenant}'s`).join('; '),
+  });
 }
 
 /** The decryptions that should have been refused and were not. */
 function contextLeaks(probe: ContextProbe, otherTenant: string | undefined): string[] {
-  const attempts: [string, DecryptAttempt | undefined][] = [['without a context', probe.withoutContext], [`with tenant=${otherTenant ?? '?'}`, probe.otherContext]];
+  const attempts: [string, DecryptAttempt | undefined][] = [
+    ['without a context', probe.withoutContext],
+    [`with tenant=${otherTenant ?? '?'}`, probe.otherContext],
+  ];
   return attempts.filter(([, attempt]) => attempt?.outcome !== 'refused').map(([label]) => label);
 }
 
 function probeEvidence(probe: ContextProbe): JsonValue {
   const attempt = (value: DecryptAttempt | undefined): JsonValue => (value ? { outcome: value.outcome, error: value.error ?? null } : null);
   return {
-    encryptRefused: probe.encryptRefused ?? null, sameContext: attempt(probe.sameContext),
-    withoutContext: attempt(probe.withoutContext), otherContext: attempt(probe.otherContext),
+    encryptRefused: probe.encryptRefused ?? null,
+    sameContext: attempt(probe.sameContext),
+    withoutContext: attempt(probe.withoutContext),
+    otherContext: attempt(probe.otherContext),
   };
 }
 
@@ -119,26 +168,46 @@ function probeEvidence(probe: ContextProbe): JsonValue {
  */
 function judgeRefusedProbe(base: ReturnType<typeof check>, refusal: string, evidence: Record<string, JsonValue>): AuditCheck {
   if (refusal === 'AccessDeniedException') {
-    return passed({ ...base, evidence: { ...evidence, exercised: 'refused-to-auditor' },
-      message: 'KMS refused the audit\'s own Encrypt (AccessDeniedException): the key policy keeps principals other than the tenant\'s out; the tenant principal\'s context condition is checked on the policy document (key.policy)' });
+    return passed({
+      ...base,
+      evidence: { ...evidence, exercised: 'refused-to-auditor' },
+      message:
+        "KMS refused the audit's own Encrypt (AccessDeniedException): the key policy keeps principals other than the tenant's out; the tenant principal's context condition is checked on the policy document (key.policy)",
+    });
   }
-  return errored({ ...base, reason: 'EncryptionProbeRefused', evidence: { ...evidence, exercised: false },
-    message: `KMS refused the audit's Encrypt (${refusal}), so the context requirement could not be exercised; see the key.policy check` });
+  return errored({
+    ...base,
+    reason: 'EncryptionProbeRefused',
+    evidence: { ...evidence, exercised: false },
+    message: `KMS refused the audit's Encrypt (${refusal}), so the context requirement could not be exercised; see the key.policy check`,
+  });
 }
 
 export function judgeEncryptionContext(facts: KeyFacts): AuditCheck {
-  const base = check('key.encryption-context', facts, `Data encrypted under tenant ${facts.tenant.name}'s key decrypts only with encryption context tenant=${facts.tenant.name}`);
+  const base = check(
+    'key.encryption-context',
+    facts,
+    `Data encrypted under tenant ${facts.tenant.name}'s key decrypts only with encryption context tenant=${facts.tenant.name}`,
+  );
   if (!facts.key || !facts.probe) return keyMissing(base, facts);
   const { probe } = facts;
   const evidence = { keyId: facts.key.keyId, otherContextTenant: facts.otherContextTenant ?? null, probe: probeEvidence(probe) };
   if (probe.encryptRefused !== undefined) return judgeRefusedProbe(base, probe.encryptRefused, evidence);
   if (probe.sameContext?.outcome !== 'decrypted') {
-    return errored({ ...base, reason: 'ProbeNotDecrypted', evidence, message: `the probe did not decrypt even with its own context (${probe.sameContext?.error ?? 'no answer'})` });
+    return errored({
+      ...base,
+      reason: 'ProbeNotDecrypted',
+      evidence,
+      message: `the probe did not decrypt even with its own context (${probe.sameContext?.error ?? 'no answer'})`,
+    });
   }
   const leaks = contextLeaks(probe, facts.otherContextTenant);
   if (leaks.length > 0) {
     return failed({ ...base, reason: 'EncryptionContextNotRequired', evidence, message: `the probe decrypted ${leaks.join(' and ')}` });
   }
-  return passed({ ...base, evidence: { ...evidence, exercised: true },
-    message: 'the probe decrypted with the tenant\'s context and was refused without one and with another tenant\'s' });
+  return passed({
+    ...base,
+    evidence: { ...evidence, exercised: true },
+    message: "the probe decrypted with the tenant's context and was refused without one and with another tenant's",
+  });
 }

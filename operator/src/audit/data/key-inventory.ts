@@ -13,7 +13,12 @@ import { errorMessage } from '../../runtime/errors.js';
 
 const aliasPrefix = keyAlias({ metadata: { name: '' } });
 
-async function regionAliases(client: KubeClient, region: string, config: Pick<OperatorConfig, 'regions'>, logger: Logger): Promise<string[]> {
+async function regionAliases(
+  client: KubeClient,
+  region: string,
+  config: Pick<OperatorConfig, 'regions'>,
+  logger: Logger,
+): Promise<string[]> {
   const settings = config.regions[region];
   if (!settings) return [];
   const { endpoint } = await kmsEndpointOf(client, region, settings);
@@ -25,7 +30,11 @@ async function regionAliases(client: KubeClient, region: string, config: Pick<Op
   }
 }
 
-export async function keyAliasInventory(client: KubeClient, config: Pick<OperatorConfig, 'regions'>, logger: Logger): Promise<string[] | null> {
+export async function keyAliasInventory(
+  client: KubeClient,
+  config: Pick<OperatorConfig, 'regions'>,
+  logger: Logger,
+): Promise<string[] | null> {
   try {
     const tenants: string[] = [];
     for (const region of Object.keys(config.regions).sort()) tenants.push(...(await regionAliases(client, region, config, logger)));

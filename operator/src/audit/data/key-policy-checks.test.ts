@@ -17,10 +17,31 @@ describe('the key policy check', () => {
     const policy = operatorPolicy();
     delete policy.Statement[1]!.Condition;
     assert.equal(judgeKeyPolicy('acme', principal, JSON.stringify(policy)).reason, 'EncryptionContextNotRequired');
-    assert.equal(judgeKeyPolicy('globex', 'arn:aws:iam::123456789012:role/bulkhead-tenant-globex',
-      buildKeyPolicy({ tenant: 'globex', principal: 'arn:aws:iam::123456789012:role/bulkhead-tenant-globex' }, root)).result, 'pass');
-    assert.equal(judgeKeyPolicy('acme', principal, JSON.stringify({ ...policy, Statement: [policy.Statement[0], {
-      ...operatorPolicy().Statement[1], Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 'globex' } } }] })).reason, 'EncryptionContextNotRequired');
+    assert.equal(
+      judgeKeyPolicy(
+        'globex',
+        'arn:aws:iam::123456789012:role/bulkhead-tenant-globex',
+        buildKeyPolicy({ tenant: 'globex', principal: 'arn:aws:iam::123456789012:role/bulkhead-tenant-globex' }, root),
+      ).result,
+      'pass',
+    );
+    assert.equal(
+      judgeKeyPolicy(
+        'acme',
+        principal,
+        JSON.stringify({
+          ...policy,
+          Statement: [
+            policy.Statement[0],
+            {
+              ...operatorPolicy().Statement[1],
+              Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 'globex' } },
+            },
+          ],
+        }),
+      ).reason,
+      'EncryptionContextNotRequired',
+    );
   });
 
   it('finds the account root (or anyone) allowed to use the key, whatever the wildcard', () => {

@@ -52,7 +52,13 @@ describe('the database login sample', () => {
     const redraw = (name: string): number[] => {
       const drawn: number[] = [];
       for (let c = 0; drawn.length < 3; c += 1) {
-        const d = 2 + (createHash('sha256').update(`${plan.sample.random?.seed ?? ''}:${name}:${c}`).digest().readUInt32BE(0) % (n - 3));
+        const d =
+          2 +
+          (createHash('sha256')
+            .update(`${plan.sample.random?.seed ?? ''}:${name}:${c}`)
+            .digest()
+            .readUInt32BE(0) %
+            (n - 3));
         if (!fixed.has(d) && !drawn.includes(d)) drawn.push(d);
       }
       return drawn;

@@ -57,9 +57,14 @@ export function planLogins(names: readonly string[], settings: LoginSampleSettin
   const span = n - 3;
   const rotation = rotatingOffsets(span, settings, generatedAt);
   const fixed = [1, n - 1, ...rotation.offsets];
-  const targets = names.map((name, i) => [...fixed, ...randomOffsets({ name, seed, span }, settings.randomPerTenant, new Set(fixed))].map((d) => (i + d) % n));
+  const targets = names.map((name, i) =>
+    [...fixed, ...randomOffsets({ name, seed, span }, settings.randomPerTenant, new Set(fixed))].map((d) => (i + d) % n),
+  );
   const sample: LoginSample = {
-    method: 'sampled', tenants: n, pairsTried: targets.reduce((sum, t) => sum + t.length, 0), pairsTotal,
+    method: 'sampled',
+    tenants: n,
+    pairsTried: targets.reduce((sum, t) => sum + t.length, 0),
+    pairsTotal,
     neighbourOffsets: [1, n - 1],
     rotation: { intervalSeconds: settings.intervalSeconds, ...rotation },
     random: { perTenant: settings.randomPerTenant, seed, rule: randomDrawRule },
@@ -68,7 +73,11 @@ export function planLogins(names: readonly string[], settings: LoginSampleSettin
 }
 
 /** Window w of the offsets 2..n-2 in steps of `rotatingPerTenant`, w = the interval number mod the number of windows. */
-function rotatingOffsets(span: number, settings: LoginSampleSettings, generatedAt: Date): { window: number; windows: number; offsets: number[] } {
+function rotatingOffsets(
+  span: number,
+  settings: LoginSampleSettings,
+  generatedAt: Date,
+): { window: number; windows: number; offsets: number[] } {
   const per = Math.min(settings.rotatingPerTenant, span);
   if (per === 0) return { window: 0, windows: 0, offsets: [] };
   const windows = Math.ceil(span / per);

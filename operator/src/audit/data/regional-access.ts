@@ -51,7 +51,9 @@ export async function readSecretValues(
  * being deleted. Anywhere else a GET would be refused (docs/decisions/0014), so it is not sent.
  */
 export async function namespacesWithOperatorAccess(client: KubeClient): Promise<Set<string>> {
-  const bindings = await listAll(client, 'rbac.authorization.k8s.io/v1', 'RoleBinding', { fieldSelector: `metadata.name=${operatorAccessBindingName}` });
+  const bindings = await listAll(client, 'rbac.authorization.k8s.io/v1', 'RoleBinding', {
+    fieldSelector: `metadata.name=${operatorAccessBindingName}`,
+  });
   return new Set(bindings.filter((binding) => !binding.metadata.deletionTimestamp).map((binding) => binding.metadata.namespace ?? ''));
 }
 
@@ -60,17 +62,32 @@ export function serverKey(settings: RegionSettings): string {
   return `${settings.database.host}:${settings.database.port}`;
 }
 
-export async function databaseServerOf(client: KubeClient, settings: RegionSettings): Promise<{ server: DatabaseServer; input: InputObject }> {
+export async function databaseServerOf(
+  client: KubeClient,
+  settings: RegionSettings,
+): Promise<{ server: DatabaseServer; input: InputObject }> {
   const { values, input } = await readSecretValues(client, settings.database.adminSecret, ['username', 'password']);
   return {
-    server: { host: settings.database.host, port: settings.database.port, adminUser: values.username ?? '', adminPassword: values.password ?? '' },
+    server: {
+      host: settings.database.host,
+      port: settings.database.port,
+      adminUser: values.username ?? '',
+      adminPassword: values.password ?? '',
+    },
     input,
   };
 }
 
-export async function kmsEndpointOf(client: KubeClient, region: string, settings: RegionSettings): Promise<{ endpoint: KmsEndpoint; inputs: InputObject[] }> {
+export async function kmsEndpointOf(
+  client: KubeClient,
+  region: string,
+  settings: RegionSettings,
+): Promise<{ endpoint: KmsEndpoint; inputs: InputObject[] }> {
   const base = { region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint };
   if (!settings.kms.credentialsSecret) return { endpoint: base, inputs: [] };
   const { values, input } = await readSecretValues(client, settings.kms.credentialsSecret, ['accessKeyId', 'secretAccessKey']);
-  return { endpoint: { ...base, credentials: { accessKeyId: values.accessKeyId ?? '', secretAccessKey: values.secretAccessKey ?? '' } }, inputs: [input] };
+  return {
+    endpoint: { ...base, credentials: { accessKeyId: values.accessKeyId ?? '', secretAccessKey: values.secretAccessKey ?? '' } },
+    inputs: [input],
+  };
 }

@@ -17,11 +17,17 @@ describe('grouping tenants by database server', () => {
       { 'eu-central-1': settings('shared'), 'us-east-1': settings('shared'), 'eu-west-1': settings('dublin') },
       serverKey,
     );
-    assert.deepEqual(groups.map((g) => [g.server, g.regions, g.tenants.map((t) => t.name)]), [
-      ['shared:5432', ['eu-central-1', 'us-east-1'], ['a', 'c']],
-      ['dublin:5432', ['eu-west-1'], ['b']],
-    ]);
-    assert.deepEqual(unserved.map((t) => t.name), ['z']);
+    assert.deepEqual(
+      groups.map((g) => [g.server, g.regions, g.tenants.map((t) => t.name)]),
+      [
+        ['shared:5432', ['eu-central-1', 'us-east-1'], ['a', 'c']],
+        ['dublin:5432', ['eu-west-1'], ['b']],
+      ],
+    );
+    assert.deepEqual(
+      unserved.map((t) => t.name),
+      ['z'],
+    );
   });
 });
 

@@ -26,10 +26,20 @@ export interface AdmissionFacts {
 const rule = ruleName('admission-policies-as-built');
 
 const admission: CheckSpec = {
-  id: 'guardrails.admission-policies', category: 'guardrails',
-  reasons: ['AdmissionPolicyMissing', 'AdmissionBindingMissing', 'AdmissionBindingNotDenying', 'AdmissionPolicyMissesTenant', 'AdmissionBindingMissesTenant',
-    'AdmissionPolicyAltered', 'AdmissionBindingAltered', 'AdmissionSettingsAltered'],
-  title: (tenant) => `Bulkhead's admission policies and bindings exist as the operator builds them, deny, and cover every object in ${tenant.namespace}; the namespace grants what the platform grants the tenant.`,
+  id: 'guardrails.admission-policies',
+  category: 'guardrails',
+  reasons: [
+    'AdmissionPolicyMissing',
+    'AdmissionBindingMissing',
+    'AdmissionBindingNotDenying',
+    'AdmissionPolicyMissesTenant',
+    'AdmissionBindingMissesTenant',
+    'AdmissionPolicyAltered',
+    'AdmissionBindingAltered',
+    'AdmissionSettingsAltered',
+  ],
+  title: (tenant) =>
+    `Bulkhead's admission policies and bindings exist as the operator builds them, deny, and cover every object in ${tenant.namespace}; the namespace grants what the platform grants the tenant.`,
   clean: 'Every admission policy and binding is as built, denies and covers the namespace.',
 };
 
@@ -39,14 +49,16 @@ interface Matching {
 }
 
 const isBinding = (object: KubeObject): boolean => object.kind === 'ValidatingAdmissionPolicyBinding';
-const specOf = (object: KubeObject): Record<string, unknown> => ((object as { spec?: Record<string, unknown> }).spec ?? {});
+const specOf = (object: KubeObject): Record<string, unknown> => (object as { spec?: Record<string, unknown> }).spec ?? {};
 const kindWord = (object: KubeObject): string => (isBinding(object) ? 'Binding' : 'Policy');
 
 /** Why the live object's selectors leave out the namespace or some objects in it, if they do. */
 function coverageProblem(matching: Matching | undefined, namespaceLabels: Record<string, string>): string | undefined {
   if (!matching) return undefined;
-  if (matching.namespaceSelector && !selectorMatches(matching.namespaceSelector, namespaceLabels)) return 'its namespaceSelector does not select the namespace';
-  if (matching.objectSelector && Object.keys(matching.objectSelector).length > 0) return 'its objectSelector lets objects without those labels through';
+  if (matching.namespaceSelector && !selectorMatches(matching.namespaceSelector, namespaceLabels))
+    return 'its namespaceSelector does not select the namespace';
+  if (matching.objectSelector && Object.keys(matching.objectSelector).length > 0)
+    return 'its objectSelector lets objects without those labels through';
   return undefined;
 }
 
@@ -65,9 +77,15 @@ function bindingOffences(built: KubeObject, spec: Record<string, unknown>): { re
   return [{ reason: 'AdmissionBindingNotDenying', detail: `validationActions is ${JSON.stringify(actions)}, without Deny` }];
 }
 
-function coverageOffences({ built, tenantScoped, namespaceLabels }: Judged, spec: Record<string, unknown>): { reason: string; detail: string }[] {
+function coverageOffences(
+  { built, tenantScoped, namespaceLabels }: Judged,
+  spec: Record<string, unknown>,
+): { reason: string; detail: string }[] {
   if (!tenantScoped || !namespaceLabels) return [];
-  const problem = coverageProblem((isBinding(built) ? spec.matchResources : spec.matchConstraints) as Matching | undefined, namespaceLabels);
+  const problem = coverageProblem(
+    (isBinding(built) ? spec.matchResources : spec.matchConstraints) as Matching | undefined,
+    namespaceLabels,
+  );
   return problem ? [{ reason: `Admission${kindWord(built)}MissesTenant`, detail: problem }] : [];
 }
 
@@ -93,23 +111,34 @@ function settingsOffences(tenant: TenantExposure, namespace: ListedObject | unde
     [ingressDomainsAnnotation]: [...tenant.domains].sort().join(','),
     [externalNameServicesAnnotation]: tenant.allowExternalNames ? 'allowed' : 'refused',
   };
-  const normal = (key: string, value: string | undefined) => (key === ingressDomainsAnnotation ? (value ?? '').split(',').filter(Boolean).sort().join(',') : value);
-  return Object.entries(expected).filter(([key, value]) => normal(key, annotations[key]) !== value).map(([key, value]) => ({
-    object: objectName(namespace), rule, reason: 'AdmissionSettingsAltered',
-    detail: `annotation ${key} is ${annotations[key] === undefined ? 'absent' : JSON.stringify(annotations[key])}, the platform grants ${JSON.stringify(value)}`,
-  }));
+  const normal = (key: string, value: string | undefined) =>
+    key === ingressDomainsAnnotation ? (value ?? '').split(',').filter(Boolean).sort().join(',') : value;
+  return Object.entries(expected)
+    .filter(([key, value]) => normal(key, annotations[key]) !== value)
+    .map(([key, value]) => ({
+      object: objectName(namespace),
+      rule,
+      reason: 'AdmissionSettingsAltered',
+      detail: `annotation ${key} is ${annotations[key] === undefined ? 'absent' : JSON.stringify(annotations[key])}, the platform grants ${JSON.stringify(value)}`,
+    }));
 }
 
 export function admissionCheck(tenant: TenantExposure, facts: AdmissionFacts): AuditCheck {
-  const liveOf = (listing: Listing, name: string) => ('items' in listing ? listing.items.find((item) => item.metadata.name === name) : undefined);
+  const liveOf = (listing: Listing, name: string) =>
+    'items' in listing ? listing.items.find((item) => item.metadata.name === name) : undefined;
   const namespace = liveOf(facts.namespaces, tenant.namespace);
-  const tenantScoped = new Set(facts.built.filter((built) => isBinding(built) && specOf(built).matchResources !== undefined).map((built) => built.metadata.name));
+  const tenantScoped = new Set(
+    facts.built.filter((built) => isBinding(built) && specOf(built).matchResources !== undefined).map((built) => built.metadata.name),
+  );
   const judged = (built: KubeObject): Judged => ({
-    built, live: liveOf(isBinding(built) ? facts.bindings : facts.policies, built.metadata.name),
-    tenantScoped: tenantScoped.has(built.metadata.name), namespaceLabels: namespace?.metadata.labels,
+    built,
+    live: liveOf(isBinding(built) ? facts.bindings : facts.policies, built.metadata.name),
+    tenantScoped: tenantScoped.has(built.metadata.name),
+    namespaceLabels: namespace?.metadata.labels,
   });
-  return exposureCheck(admission, tenant, { listings: [facts.policies, facts.bindings, facts.namespaces], offences: () => [
-    ...facts.built.flatMap((built) => objectOffences(judged(built))),
-    ...settingsOffences(tenant, namespace),
-  ], evidence: { policies: facts.built.map((object) => `${object.kind} ${object.metadata.name}`) } });
+  return exposureCheck(admission, tenant, {
+    listings: [facts.policies, facts.bindings, facts.namespaces],
+    offences: () => [...facts.built.flatMap((built) => objectOffences(judged(built))), ...settingsOffences(tenant, namespace)],
+    evidence: { policies: facts.built.map((object) => `${object.kind} ${object.metadata.name}`) },
+  });
 }

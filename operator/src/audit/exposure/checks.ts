@@ -38,12 +38,20 @@ export function exposureCheck(spec: CheckSpec, tenant: TenantExposure, { listing
   const fields = { id: spec.id, category: spec.category, tenant: tenant.name, title: spec.title(tenant) };
   const unreadable = listingsError(listings);
   if (unreadable !== undefined) {
-    return errored({ ...fields, reason: 'ObjectsUnreadable', message: `the objects this check judges could not be listed: ${unreadable}`, evidence: null });
+    return errored({
+      ...fields,
+      reason: 'ObjectsUnreadable',
+      message: `the objects this check judges could not be listed: ${unreadable}`,
+      evidence: null,
+    });
   }
   const found = offences();
   const examined = listings.reduce((sum, listing) => sum + ('items' in listing ? listing.items.length : 0), 0);
   if (found.length === 0) return passed({ ...fields, message: spec.clean, evidence: { ...evidence, examined } });
-  const rank = (offence: Offence) => { const at = spec.reasons.indexOf(offence.reason); return at < 0 ? spec.reasons.length : at; };
+  const rank = (offence: Offence) => {
+    const at = spec.reasons.indexOf(offence.reason);
+    return at < 0 ? spec.reasons.length : at;
+  };
   const sorted = [...found].sort((a, b) => rank(a) - rank(b));
   const first = sorted[0] as Offence;
   const more = sorted.length > named ? ` (and ${sorted.length - named} more)` : '';

@@ -13,17 +13,28 @@ import { inNamespace, objectName, ruleName, type ListedObject, type Listing, typ
 /** The field manager kube-controller-manager's controllers write under (their user agent's program name). */
 export const controlPlaneManagers: ReadonlySet<string> = new Set(['kube-controller-manager']);
 export const sliceManagedByLabel = 'endpointslice.kubernetes.io/managed-by';
-export const sliceControllers: ReadonlySet<string> = new Set(['endpointslice-controller.k8s.io', 'endpointslicemirroring-controller.k8s.io']);
+export const sliceControllers: ReadonlySet<string> = new Set([
+  'endpointslice-controller.k8s.io',
+  'endpointslicemirroring-controller.k8s.io',
+]);
 
 const manual: CheckSpec = {
-  id: 'network.manual-endpoints', category: 'network', reasons: ['ManualEndpoints'],
+  id: 'network.manual-endpoints',
+  category: 'network',
+  reasons: ['ManualEndpoints'],
   title: (tenant) => `Every Endpoints and EndpointSlice object in ${tenant.namespace} was written by the control plane, none by hand.`,
   clean: 'Only the control plane wrote Endpoints and EndpointSlices.',
 };
 
 /** Field managers other than the control plane's. */
 export function foreignManagers(object: ListedObject): string[] {
-  return [...new Set((object.metadata.managedFields ?? []).map((entry) => entry.manager ?? '(unnamed)').filter((manager) => !controlPlaneManagers.has(manager)))];
+  return [
+    ...new Set(
+      (object.metadata.managedFields ?? [])
+        .map((entry) => entry.manager ?? '(unnamed)')
+        .filter((manager) => !controlPlaneManagers.has(manager)),
+    ),
+  ];
 }
 
 function offences(object: ListedObject, slice: boolean): Offence[] {
@@ -32,15 +43,20 @@ function offences(object: ListedObject, slice: boolean): Offence[] {
   if (managers.length > 0) problems.push(`written by ${managers.join(', ')}`);
   const managedBy = object.metadata.labels?.[sliceManagedByLabel];
   if (slice && !sliceControllers.has(managedBy ?? '')) problems.push(`${sliceManagedByLabel} is ${managedBy ?? 'absent'}`);
-  return problems.length === 0 ? [] : [{ object: objectName(object), rule: ruleName('no-manual-endpoints'), reason: 'ManualEndpoints', detail: problems.join('; ') }];
+  return problems.length === 0
+    ? []
+    : [{ object: objectName(object), rule: ruleName('no-manual-endpoints'), reason: 'ManualEndpoints', detail: problems.join('; ') }];
 }
 
 export function manualEndpointsCheck(tenant: TenantExposure, endpoints: Listing, slices: Listing): AuditCheck {
   const ownEndpoints = inNamespace(endpoints, tenant.namespace);
   const ownSlices = inNamespace(slices, tenant.namespace);
   const items = (listing: Listing): ListedObject[] => ('items' in listing ? listing.items : []);
-  return exposureCheck(manual, tenant, { listings: [ownEndpoints, ownSlices], offences: () => [
-    ...items(ownEndpoints).flatMap((object) => offences(object, false)),
-    ...items(ownSlices).flatMap((object) => offences(object, true)),
-  ] });
+  return exposureCheck(manual, tenant, {
+    listings: [ownEndpoints, ownSlices],
+    offences: () => [
+      ...items(ownEndpoints).flatMap((object) => offences(object, false)),
+      ...items(ownSlices).flatMap((object) => offences(object, true)),
+    ],
+  });
 }

@@ -46,8 +46,11 @@ export const finalizerKinds: readonly { apiVersion: string; kind: string }[] = [
 ];
 
 const finalizers: CheckSpec = {
-  id: 'guardrails.finalizers', category: 'guardrails', reasons: ['OwnerHeldFinalizer'],
-  title: (tenant) => `No object in ${tenant.namespace} (nor the namespace) holds a finalizer other than Kubernetes' own, which would hold its deletion.`,
+  id: 'guardrails.finalizers',
+  category: 'guardrails',
+  reasons: ['OwnerHeldFinalizer'],
+  title: (tenant) =>
+    `No object in ${tenant.namespace} (nor the namespace) holds a finalizer other than Kubernetes' own, which would hold its deletion.`,
   clean: 'Every finalizer in the namespace is one Kubernetes sets and removes.',
 };
 
@@ -57,14 +60,22 @@ function isBulkheadsOwn(object: ListedObject, finalizer: string): boolean {
 }
 
 function offences(object: ListedObject): Offence[] {
-  const foreign = (object.metadata.finalizers ?? []).filter((finalizer) => !kubernetesFinalizers.has(finalizer) && !isBulkheadsOwn(object, finalizer));
-  return foreign.map((finalizer) => ({ object: objectName(object), rule: ruleName('kubernetes-finalizers-only'), reason: 'OwnerHeldFinalizer', detail: `finalizer ${finalizer}` }));
+  const foreign = (object.metadata.finalizers ?? []).filter(
+    (finalizer) => !kubernetesFinalizers.has(finalizer) && !isBulkheadsOwn(object, finalizer),
+  );
+  return foreign.map((finalizer) => ({
+    object: objectName(object),
+    rule: ruleName('kubernetes-finalizers-only'),
+    reason: 'OwnerHeldFinalizer',
+    detail: `finalizer ${finalizer}`,
+  }));
 }
 
 /** The tenant's objects of a listing, its Namespace included (which has no namespace of its own). */
 function tenantObjects(listing: Listing, namespace: string): Listing {
   if ('error' in listing) return listing;
-  const own = (item: ListedObject) => item.metadata.namespace === namespace || (item.kind === 'Namespace' && item.metadata.name === namespace);
+  const own = (item: ListedObject) =>
+    item.metadata.namespace === namespace || (item.kind === 'Namespace' && item.metadata.name === namespace);
   return { items: listing.items.filter(own), served: listing.served };
 }
 
@@ -72,5 +83,9 @@ function tenantObjects(listing: Listing, namespace: string): Listing {
 export function finalizersCheck(tenant: TenantExposure, listings: readonly { kind: string; listing: Listing }[]): AuditCheck {
   const own = listings.map(({ listing }) => tenantObjects(listing, tenant.namespace));
   const kinds = listings.filter(({ listing }) => 'items' in listing && listing.served).map(({ kind }) => kind);
-  return exposureCheck(finalizers, tenant, { listings: own, offences: () => own.flatMap((listing) => ('items' in listing ? listing.items.flatMap(offences) : [])), evidence: { kinds } });
+  return exposureCheck(finalizers, tenant, {
+    listings: own,
+    offences: () => own.flatMap((listing) => ('items' in listing ? listing.items.flatMap(offences) : [])),
+    evidence: { kinds },
+  });
 }

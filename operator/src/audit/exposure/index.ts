@@ -54,7 +54,8 @@ async function listing(reader: ClusterReader, apiVersion: string, kind: string, 
 /** The objects of the listings that belong to tenant namespaces, as report inputs. */
 function inputsOf(listings: readonly Listing[], tenants: readonly TenantExposure[]): InputObject[] {
   const namespaces = new Set(tenants.map((tenant) => tenant.namespace));
-  return listings.flatMap((found) => ('items' in found ? found.items : []))
+  return listings
+    .flatMap((found) => ('items' in found ? found.items : []))
     .filter((item) => namespaces.has(item.metadata.namespace ?? '') || (item.kind === 'Namespace' && namespaces.has(item.metadata.name)))
     .map(inputObject);
 }
@@ -82,24 +83,44 @@ export async function auditNetworkExposure(reader: ClusterReader, request: Expos
 
 export async function auditGuardrailExposure(reader: ClusterReader, request: ExposureRequest): Promise<ExposureResult> {
   const tenants = exposureTenants(request.tenants, request.plans, request.config.network.baseDomain);
-  const byKind = await Promise.all(finalizerKinds.map(async ({ apiVersion, kind }) =>
-    ({ kind, listing: await listing(reader, apiVersion, kind, apiVersion === httpRoute.apiVersion) })));
-  const claims = byKind.find(({ kind }) => kind === 'PersistentVolumeClaim')?.listing ?? { error: 'PersistentVolumeClaims were not listed' };
+  const byKind = await Promise.all(
+    finalizerKinds.map(async ({ apiVersion, kind }) => ({
+      kind,
+      listing: await listing(reader, apiVersion, kind, apiVersion === httpRoute.apiVersion),
+    })),
+  );
+  const claims = byKind.find(({ kind }) => kind === 'PersistentVolumeClaim')?.listing ?? {
+    error: 'PersistentVolumeClaims were not listed',
+  };
   const admission = request.config.admissionPolicies.enabled ? await admissionFacts(reader, request, byKind) : undefined;
   const checks = tenants.flatMap((tenant) => [
     volumesCheck(tenant, claims),
     finalizersCheck(tenant, byKind),
     ...(admission ? [admissionCheck(tenant, admission)] : []),
   ]);
-  const policies = admission ? [admission.policies, admission.bindings].flatMap((found) => ('items' in found ? found.items : []))
-    .filter((item) => admission.built.some((built) => built.kind === item.kind && built.metadata.name === item.metadata.name)).map(inputObject) : [];
-  return { checks, inputs: [...inputsOf(byKind.map(({ listing: found }) => found), tenants), ...policies] };
+  const policies = admission
+    ? [admission.policies, admission.bindings]
+        .flatMap((found) => ('items' in found ? found.items : []))
+        .filter((item) => admission.built.some((built) => built.kind === item.kind && built.metadata.name === item.metadata.name))
+        .map(inputObject)
+    : [];
+  return {
+    checks,
+    inputs: [
+      ...inputsOf(
+        byKind.map(({ listing: found }) => found),
+        tenants,
+      ),
+      ...policies,
+    ],
+  };
 }
 
 async function admissionFacts(reader: ClusterReader, request: ExposureRequest, byKind: readonly { kind: string; listing: Listing }[]) {
   const { network } = request.config;
   const built = buildAdmissionPolicies({
-    clusterDomain: network.clusterDomain, excludedCidrs: request.addresses.excluded.map((range) => range.cidr),
+    clusterDomain: network.clusterDomain,
+    excludedCidrs: request.addresses.excluded.map((range) => range.cidr),
     ...(network.baseDomain ? { baseDomain: network.baseDomain } : {}),
   });
   const [policies, bindings] = await Promise.all([

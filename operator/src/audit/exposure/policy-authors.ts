@@ -16,24 +16,32 @@ const bulkheadNames: ReadonlySet<string> = new Set(Object.values(networkPolicyNa
 const rule = ruleName('network-policies-by-bulkhead-only');
 
 const authors: CheckSpec = {
-  id: 'network.policy-authors', category: 'network', reasons: ['ForeignNetworkPolicy', 'NetworkPolicyChangedByOther'],
-  title: (tenant) => `Every NetworkPolicy in ${tenant.namespace} is one Bulkhead built for tenant ${tenant.name}, and nobody else changed its spec.`,
-  clean: 'Every NetworkPolicy is Bulkhead\'s, and only Bulkhead set its spec.',
+  id: 'network.policy-authors',
+  category: 'network',
+  reasons: ['ForeignNetworkPolicy', 'NetworkPolicyChangedByOther'],
+  title: (tenant) =>
+    `Every NetworkPolicy in ${tenant.namespace} is one Bulkhead built for tenant ${tenant.name}, and nobody else changed its spec.`,
+  clean: "Every NetworkPolicy is Bulkhead's, and only Bulkhead set its spec.",
 };
 
 function notBulkheads(policy: ListedObject, tenant: TenantExposure): string[] {
   const labels = policy.metadata.labels ?? {};
   const problems: string[] = [];
   if (!bulkheadNames.has(policy.metadata.name)) problems.push('not one of the policies Bulkhead builds');
-  if (labels[managedByLabel] !== managedByValue || labels[tenantLabel] !== tenant.name) problems.push(`lacks the labels ${managedByLabel}=${managedByValue}, ${tenantLabel}=${tenant.name}`);
-  if (!(policy.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.uid)) problems.push(`lacks an owner reference to Tenant ${tenant.name}`);
+  if (labels[managedByLabel] !== managedByValue || labels[tenantLabel] !== tenant.name)
+    problems.push(`lacks the labels ${managedByLabel}=${managedByValue}, ${tenantLabel}=${tenant.name}`);
+  if (!(policy.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.uid))
+    problems.push(`lacks an owner reference to Tenant ${tenant.name}`);
   return problems;
 }
 
 /** Managers other than Bulkhead's that own a field under spec. */
 export function otherSpecManagers(object: ListedObject): string[] {
   const others = (object.metadata.managedFields ?? [])
-    .filter((entry) => entry.manager !== fieldManager && entry.subresource === undefined && entry.fieldsV1 !== undefined && 'f:spec' in entry.fieldsV1)
+    .filter(
+      (entry) =>
+        entry.manager !== fieldManager && entry.subresource === undefined && entry.fieldsV1 !== undefined && 'f:spec' in entry.fieldsV1,
+    )
     .map((entry) => `${entry.manager ?? '(unnamed)'} (${entry.operation ?? 'unknown operation'})`);
   return [...new Set(others)];
 }
@@ -42,10 +50,15 @@ function offences(policy: ListedObject, tenant: TenantExposure): Offence[] {
   const foreign = notBulkheads(policy, tenant);
   if (foreign.length > 0) return [{ object: objectName(policy), rule, reason: 'ForeignNetworkPolicy', detail: foreign.join('; ') }];
   const others = otherSpecManagers(policy);
-  return others.length > 0 ? [{ object: objectName(policy), rule, reason: 'NetworkPolicyChangedByOther', detail: `spec fields are owned by ${others.join(', ')}` }] : [];
+  return others.length > 0
+    ? [{ object: objectName(policy), rule, reason: 'NetworkPolicyChangedByOther', detail: `spec fields are owned by ${others.join(', ')}` }]
+    : [];
 }
 
 export function policyAuthorsCheck(tenant: TenantExposure, policies: Listing): AuditCheck {
   const own = inNamespace(policies, tenant.namespace);
-  return exposureCheck(authors, tenant, { listings: [own], offences: () => ('items' in own ? own.items.flatMap((policy) => offences(policy, tenant)) : []) });
+  return exposureCheck(authors, tenant, {
+    listings: [own],
+    offences: () => ('items' in own ? own.items.flatMap((policy) => offences(policy, tenant)) : []),
+  });
 }

@@ -19,8 +19,11 @@ export interface HostClaim {
 }
 
 const shared: CheckSpec = {
-  id: 'network.shared-hosts', category: 'network', reasons: ['HostServedByAnotherTenant'],
-  title: (tenant) => `No host of an Ingress or HTTPRoute in ${tenant.namespace} is the same as, or overlaps, a host another tenant's Ingresses or routes serve.`,
+  id: 'network.shared-hosts',
+  category: 'network',
+  reasons: ['HostServedByAnotherTenant'],
+  title: (tenant) =>
+    `No host of an Ingress or HTTPRoute in ${tenant.namespace} is the same as, or overlaps, a host another tenant's Ingresses or routes serve.`,
   clean: 'No host is shared with another tenant.',
 };
 
@@ -39,20 +42,44 @@ export function hostsOverlap(a: string, b: string): boolean {
 /** Every host each tenant's Ingresses and HTTPRoutes name. */
 export function hostClaims(tenants: readonly TenantExposure[], ingresses: Listing, httpRoutes: Listing): HostClaim[] {
   return tenants.flatMap((tenant) => {
-    const own = (listing: Listing): ListedObject[] => { const found = inNamespace(listing, tenant.namespace); return 'items' in found ? found.items : []; };
-    const fromIngresses = own(ingresses).flatMap((ingress) => ingressHosts(ingress).map(({ host, field }) => ({ tenant: tenant.name, host, object: objectName(ingress), field })));
-    const fromRoutes = own(httpRoutes).flatMap((route) => routeHostnames(route).map((host, index) => ({ tenant: tenant.name, host, object: objectName(route), field: `spec.hostnames[${index}]` })));
+    const own = (listing: Listing): ListedObject[] => {
+      const found = inNamespace(listing, tenant.namespace);
+      return 'items' in found ? found.items : [];
+    };
+    const fromIngresses = own(ingresses).flatMap((ingress) =>
+      ingressHosts(ingress).map(({ host, field }) => ({ tenant: tenant.name, host, object: objectName(ingress), field })),
+    );
+    const fromRoutes = own(httpRoutes).flatMap((route) =>
+      routeHostnames(route).map((host, index) => ({
+        tenant: tenant.name,
+        host,
+        object: objectName(route),
+        field: `spec.hostnames[${index}]`,
+      })),
+    );
     return [...fromIngresses, ...fromRoutes];
   });
 }
 
 export function sharedHostsCheck(tenant: TenantExposure, claims: readonly HostClaim[], listings: readonly Listing[]): AuditCheck {
   const others = claims.filter((claim) => claim.tenant !== tenant.name);
-  return exposureCheck(shared, tenant, { listings, offences: () => claims.filter((claim) => claim.tenant === tenant.name).flatMap((mine): Offence[] => {
-    const other = others.find((theirs) => hostsOverlap(mine.host, theirs.host));
-    return other ? [{
-      object: mine.object, rule: ruleName('ingress-host-in-tenant-domains'), reason: 'HostServedByAnotherTenant',
-      detail: `${mine.field} ${mine.host} is also served by tenant ${other.tenant} (${other.object} ${other.field} ${other.host})`,
-    }] : [];
-  }) });
+  return exposureCheck(shared, tenant, {
+    listings,
+    offences: () =>
+      claims
+        .filter((claim) => claim.tenant === tenant.name)
+        .flatMap((mine): Offence[] => {
+          const other = others.find((theirs) => hostsOverlap(mine.host, theirs.host));
+          return other
+            ? [
+                {
+                  object: mine.object,
+                  rule: ruleName('ingress-host-in-tenant-domains'),
+                  reason: 'HostServedByAnotherTenant',
+                  detail: `${mine.field} ${mine.host} is also served by tenant ${other.tenant} (${other.object} ${other.field} ${other.host})`,
+                },
+              ]
+            : [];
+        }),
+  });
 }

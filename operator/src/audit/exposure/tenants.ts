@@ -11,7 +11,11 @@ import { claimantOf } from '../../controllers/tenant/domain-claims.js';
 import { tenantDomains } from '../../resources/domains.js';
 import type { TenantExposure } from './model.js';
 
-export function exposureTenants(tenants: readonly Tenant[], plans: readonly TenantPlan[], baseDomain: string | undefined): TenantExposure[] {
+export function exposureTenants(
+  tenants: readonly Tenant[],
+  plans: readonly TenantPlan[],
+  baseDomain: string | undefined,
+): TenantExposure[] {
   const claimants = tenants.map(claimantOf);
   return tenants.map((tenant) => {
     const plan = plans.find((candidate) => candidate.metadata.name === tenant.spec.plan);

@@ -17,8 +17,11 @@ interface ClaimSpec {
 }
 
 const volumes: CheckSpec = {
-  id: 'guardrails.volumes', category: 'guardrails', reasons: ['VolumeNotProvisionedForClaim', 'VolumeSelector', 'CrossNamespaceDataSource'],
-  title: (tenant) => `Every PersistentVolumeClaim in ${tenant.namespace} is bound only to a volume provisioned for it, selects no existing volume and copies no other namespace's data.`,
+  id: 'guardrails.volumes',
+  category: 'guardrails',
+  reasons: ['VolumeNotProvisionedForClaim', 'VolumeSelector', 'CrossNamespaceDataSource'],
+  title: (tenant) =>
+    `Every PersistentVolumeClaim in ${tenant.namespace} is bound only to a volume provisioned for it, selects no existing volume and copies no other namespace's data.`,
   clean: 'Every claim is bound to a volume provisioned for it, or not bound yet.',
 };
 
@@ -28,11 +31,27 @@ function offences(claim: ListedObject): Offence[] {
   const found: Offence[] = [];
   const provisioned = `pvc-${claim.metadata.uid ?? ''}`;
   if (spec.volumeName && spec.volumeName !== provisioned) {
-    found.push({ object, rule: ruleName('no-volume-binding'), reason: 'VolumeNotProvisionedForClaim', detail: `spec.volumeName is ${spec.volumeName}, not the ${provisioned} provisioned for this claim` });
+    found.push({
+      object,
+      rule: ruleName('no-volume-binding'),
+      reason: 'VolumeNotProvisionedForClaim',
+      detail: `spec.volumeName is ${spec.volumeName}, not the ${provisioned} provisioned for this claim`,
+    });
   }
-  if (spec.selector !== undefined) found.push({ object, rule: ruleName('no-volume-selector'), reason: 'VolumeSelector', detail: 'spec.selector selects existing PersistentVolumes' });
+  if (spec.selector !== undefined)
+    found.push({
+      object,
+      rule: ruleName('no-volume-selector'),
+      reason: 'VolumeSelector',
+      detail: 'spec.selector selects existing PersistentVolumes',
+    });
   if (spec.dataSourceRef?.namespace) {
-    found.push({ object, rule: ruleName('no-cross-namespace-data-source'), reason: 'CrossNamespaceDataSource', detail: `spec.dataSourceRef reads ${spec.dataSourceRef.kind ?? 'an object'} ${spec.dataSourceRef.namespace}/${spec.dataSourceRef.name ?? ''}` });
+    found.push({
+      object,
+      rule: ruleName('no-cross-namespace-data-source'),
+      reason: 'CrossNamespaceDataSource',
+      detail: `spec.dataSourceRef reads ${spec.dataSourceRef.kind ?? 'an object'} ${spec.dataSourceRef.namespace}/${spec.dataSourceRef.name ?? ''}`,
+    });
   }
   return found;
 }

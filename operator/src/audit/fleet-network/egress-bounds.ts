@@ -35,7 +35,12 @@ function onlyPort(ports: readonly PolicyPort[] | undefined, port: number): boole
 
 /** The block is exactly the endpoint's address, and the rule allows exactly its one TCP port. */
 function isEndpointAllowance(block: IPBlock, ports: readonly PolicyPort[] | undefined, endpoint: Endpoint | undefined): boolean {
-  return endpoint !== undefined && block.cidr === hostCidr(endpoint.address) && (block.except ?? []).length === 0 && onlyPort(ports, endpoint.port);
+  return (
+    endpoint !== undefined &&
+    block.cidr === hostCidr(endpoint.address) &&
+    (block.except ?? []).length === 0 &&
+    onlyPort(ports, endpoint.port)
+  );
 }
 
 function blockOffences(block: IPBlock, where: { policy: string; rule: number }, ranges: FleetRanges, rangesKnown: boolean): Offence[] {
@@ -49,7 +54,10 @@ function policyOffences(policy: NetworkPolicy, tenant: TenantNetworkView, ranges
   if (!effectivePolicyTypes(policy).includes('Egress')) return [];
   return (policy.egress ?? []).flatMap((egress, index) => {
     const where = { policy: `${policy.namespace}/${policy.name}`, rule: index };
-    const blocks = egress.peers === undefined || egress.peers.length === 0 ? everyAddress : egress.peers.flatMap((peer) => (peer.ipBlock ? [peer.ipBlock] : []));
+    const blocks =
+      egress.peers === undefined || egress.peers.length === 0
+        ? everyAddress
+        : egress.peers.flatMap((peer) => (peer.ipBlock ? [peer.ipBlock] : []));
     return blocks.flatMap((block) => {
       const allowance = isEndpointAllowance(block, egress.ports, tenant.database) || isEndpointAllowance(block, egress.ports, tenant.kms);
       // Even the tenant's own database address may be a pod's, for all the audit can tell, without the pod range.
@@ -62,7 +70,8 @@ function policyOffences(policy: NetworkPolicy, tenant: TenantNetworkView, ranges
 function describe(offence: Offence): string {
   const block = offence.except.length > 0 ? `${offence.cidr} (except ${offence.except.join(', ')})` : offence.cidr;
   const where = `${offence.policy} egress[${offence.rule}] allows ${block}`;
-  if (!offence.reaches) return `${where}, and without network.clusterCIDRs.pods and .services it cannot be told apart from the cluster's own addresses`;
+  if (!offence.reaches)
+    return `${where}, and without network.clusterCIDRs.pods and .services it cannot be told apart from the cluster's own addresses`;
   return `${where}, which reaches ${offence.reaches.cidr} (${offence.reaches.what}) without an except for it`;
 }
 
@@ -81,12 +90,22 @@ export function egressBoundsCheck(tenant: TenantNetworkView, policies: readonly 
     database: tenant.database ? `${tenant.database.address}:${tenant.database.port}` : null,
     kms: tenant.kms ? `${tenant.kms.address}:${tenant.kms.port}` : null,
   };
-  if (offences.length === 0) return passed({ ...fields, message: 'Every egress ipBlock leaves the cluster\'s and the platform\'s ranges out.', evidence });
+  if (offences.length === 0)
+    return passed({ ...fields, message: "Every egress ipBlock leaves the cluster's and the platform's ranges out.", evidence });
   const first = offences[0] as Offence;
   return failed({
     ...fields,
     reason: rangesKnown ? 'EgressIntoCluster' : 'ClusterRangesUnknown',
     message: `${offences.length} egress ipBlock finding(s), e.g. ${describe(first)} (${rule}).`,
-    evidence: { ...evidence, offences: offences.slice(0, 50).map((o) => ({ policy: o.policy, rule: o.rule, cidr: o.cidr, except: o.except, reaches: o.reaches ? `${o.reaches.cidr} (${o.reaches.what})` : null })) },
+    evidence: {
+      ...evidence,
+      offences: offences.slice(0, 50).map((o) => ({
+        policy: o.policy,
+        rule: o.rule,
+        cidr: o.cidr,
+        except: o.except,
+        reaches: o.reaches ? `${o.reaches.cidr} (${o.reaches.what})` : null,
+      })),
+    },
   });
 }

@@ -46,8 +46,10 @@ export async function auditFleetNetwork(input: FleetNetworkInput): Promise<Fleet
   const checks = input.tenants.flatMap((tenant) => {
     const policies = policiesByNamespace.get(tenant.namespace) ?? [];
     return [
-      ingressCheck(tenant, tally, input.platform), egressCheck(tenant, tally),
-      ...ipBlockChecks(tenant, policies), egressBoundsCheck(tenant, policies, input.ranges),
+      ingressCheck(tenant, tally, input.platform),
+      egressCheck(tenant, tally),
+      ...ipBlockChecks(tenant, policies),
+      egressBoundsCheck(tenant, policies, input.ranges),
     ];
   });
   return { checks, matrix: await matrixOf(tally, input), pairsJudged };
@@ -72,8 +74,13 @@ function ingressCheck(tenant: TenantNetworkView, tally: FlowTally, platform: Pla
   const nodeSenders = [...senders].sort();
   const declared = { ingressPorts: ports, nodeSenders };
   if (undeclared.count === 0) {
-    const node = nodeSenders.length > 0 ? ` ${nodeSenders.length} hostNetwork pod(s) reach it as node traffic, which no pod can refuse.` : '';
-    return passed({ ...fields, message: `No other namespace can open a connection to the tenant; the ingress controller only on ${ports.join(', ') || 'no port'}.${node}`, evidence: { undeclaredFlows: 0, ...declared } });
+    const node =
+      nodeSenders.length > 0 ? ` ${nodeSenders.length} hostNetwork pod(s) reach it as node traffic, which no pod can refuse.` : '';
+    return passed({
+      ...fields,
+      message: `No other namespace can open a connection to the tenant; the ingress controller only on ${ports.join(', ') || 'no port'}.${node}`,
+      evidence: { undeclaredFlows: 0, ...declared },
+    });
   }
   return failed({
     ...fields,
@@ -92,7 +99,12 @@ function egressCheck(tenant: TenantNetworkView, tally: FlowTally): AuditCheck {
     tenant: tenant.name,
     title: `The tenant's pods can connect to no other namespace's pods except the cluster DNS on port 53.`,
   };
-  if (undeclared.count === 0) return passed({ ...fields, message: 'The tenant cannot open a connection to any other namespace except DNS.', evidence: { undeclaredFlows: 0 } });
+  if (undeclared.count === 0)
+    return passed({
+      ...fields,
+      message: 'The tenant cannot open a connection to any other namespace except DNS.',
+      evidence: { undeclaredFlows: 0 },
+    });
   return failed({
     ...fields,
     reason: 'UndeclaredEgress',
@@ -102,7 +114,9 @@ function egressCheck(tenant: TenantNetworkView, tally: FlowTally): AuditCheck {
 }
 
 function describe({ flow }: Classified): string {
-  const rules = [...(flow.because?.egress ?? []), ...(flow.because?.ingress ?? [])].map((rule) => `${rule.policy} ${rule.direction.toLowerCase()}[${rule.rule}]`);
+  const rules = [...(flow.because?.egress ?? []), ...(flow.because?.ingress ?? [])].map(
+    (rule) => `${rule.policy} ${rule.direction.toLowerCase()}[${rule.rule}]`,
+  );
   const node = flow.because?.fromNode ? ['a hostNetwork sender, admitted as node traffic'] : [];
   const why = [...(rules.length > 0 ? [`allowed by ${rules.join(' and ')}`] : []), ...node];
   return `${flow.from} → ${flow.to} ${formatProbe(flow)} (${why.length > 0 ? why.join('; ') : 'no policy isolates either side'})`;

@@ -78,7 +78,10 @@ export class FlowTally {
   addBarePairs({ pods, sample }: BarePairs): void {
     const [first, second] = pods;
     if (!first || !second || sample.length === 0) return;
-    this.bare = { namespaces: new Set(pods.map((pod) => pod.namespace)), probes: [...new Set(sample.map(({ flow }) => formatProbe(flow)))].sort() };
+    this.bare = {
+      namespaces: new Set(pods.map((pod) => pod.namespace)),
+      probes: [...new Set(sample.map(({ flow }) => formatProbe(flow)))].sort(),
+    };
     const others = (pods.length - 1) * sample.length;
     for (const pod of pods) {
       const sampled = pod === first || pod === second ? sample.length : 0;
@@ -118,14 +121,20 @@ export class FlowTally {
   /** From the ingress controller's namespace to a target port of the tenant's app Services. */
   private isToServicePort({ flow, from, to }: Classified, tenant: TenantNetworkView): boolean {
     if (from.namespace !== this.platform.ingressNamespace || flow.resolvedPort === undefined) return false;
-    return tenant.ingressPorts.some(({ protocol, port }) => protocol === flow.protocol
-      && (typeof port === 'number' ? port : resolveNamedPort(to, port, protocol)) === flow.resolvedPort);
+    return tenant.ingressPorts.some(
+      ({ protocol, port }) =>
+        protocol === flow.protocol && (typeof port === 'number' ? port : resolveNamedPort(to, port, protocol)) === flow.resolvedPort,
+    );
   }
 
   private isDns({ flow, to }: Classified): boolean {
     const { dnsNamespace, dnsPodLabels } = this.platform;
-    return to.namespace === dnsNamespace && selectorMatches({ matchLabels: dnsPodLabels }, to.labels)
-      && (flow.protocol === 'UDP' || flow.protocol === 'TCP') && flow.resolvedPort === 53;
+    return (
+      to.namespace === dnsNamespace &&
+      selectorMatches({ matchLabels: dnsPodLabels }, to.labels) &&
+      (flow.protocol === 'UDP' || flow.protocol === 'TCP') &&
+      flow.resolvedPort === 53
+    );
   }
 }
 

@@ -40,11 +40,16 @@ export interface NetworkAuditResult {
  */
 export function appServicePorts(tenant: Tenant, services: readonly KubeObject[]): ServicePort[] {
   const namespace = namespaceName(tenant);
-  const own = services.filter((service) => service.metadata.namespace === namespace
-    && service.metadata.labels?.[tenantLabel] === tenant.metadata.name
-    && (service.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.metadata.uid));
-  return servicePorts(own.map((service) => ({ ...service, apiVersion: 'v1', kind: 'Service' })))
-    .map(({ protocol, port }) => ({ protocol: protocol as Protocol, port }));
+  const own = services.filter(
+    (service) =>
+      service.metadata.namespace === namespace &&
+      service.metadata.labels?.[tenantLabel] === tenant.metadata.name &&
+      (service.metadata.ownerReferences ?? []).some((owner) => owner.kind === 'Tenant' && owner.uid === tenant.metadata.uid),
+  );
+  return servicePorts(own.map((service) => ({ ...service, apiVersion: 'v1', kind: 'Service' }))).map(({ protocol, port }) => ({
+    protocol: protocol as Protocol,
+    port,
+  }));
 }
 
 export function tenantNetworkView(tenant: Tenant, addresses: PlatformAddresses, services: readonly KubeObject[]): TenantNetworkView {
@@ -61,7 +66,12 @@ export function tenantNetworkView(tenant: Tenant, addresses: PlatformAddresses, 
 }
 
 export function fleetRanges(clusterCIDRs: OperatorConfig['network']['clusterCIDRs'], addresses: PlatformAddresses): FleetRanges {
-  return { pods: [...clusterCIDRs.pods], services: [...clusterCIDRs.services], nodes: [...clusterCIDRs.nodes], excluded: addresses.excluded };
+  return {
+    pods: [...clusterCIDRs.pods],
+    services: [...clusterCIDRs.services],
+    nodes: [...clusterCIDRs.nodes],
+    excluded: addresses.excluded,
+  };
 }
 
 export async function auditNetwork(reader: ClusterReader, options: NetworkAuditOptions): Promise<NetworkAuditResult> {

@@ -49,10 +49,12 @@ export function ipBlockChecks(tenant: TenantNetworkView, policies: readonly Netw
   const evidence = { declaredEgressCidrs: [...declared].sort(), policies: policies.map((policy) => policy.name).sort() };
   if (found.length === 0) return [passed({ ...fields, message: 'Every address-based rule is declared.', evidence })];
   const first = found[0] as Offence;
-  return [failed({
-    ...fields,
-    reason: 'UndeclaredAddresses',
-    message: `${found.length} rule peer(s) admit undeclared addresses, e.g. ${first.policy} ${first.direction}[${first.rule}] allows ${first.peer}.`,
-    evidence: { ...evidence, offences: found.map((offence) => ({ ...offence })) },
-  })];
+  return [
+    failed({
+      ...fields,
+      reason: 'UndeclaredAddresses',
+      message: `${found.length} rule peer(s) admit undeclared addresses, e.g. ${first.policy} ${first.direction}[${first.rule}] allows ${first.peer}.`,
+      evidence: { ...evidence, offences: found.map((offence) => ({ ...offence })) },
+    }),
+  ];
 }

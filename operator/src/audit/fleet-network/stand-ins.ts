@@ -48,7 +48,10 @@ export function bareStandIns(cluster: ClusterState, tenants: readonly TenantNetw
   const podsIn = new Map<string, number>();
   for (const { namespace } of cluster.pods) podsIn.set(namespace, (podsIn.get(namespace) ?? 0) + 1);
   const platformNamespaces = new Set([platform.ingressNamespace, platform.dnsNamespace]);
-  const bare = new Set(tenants.map((tenant) => tenant.namespace)
-    .filter((namespace) => !governed.has(namespace) && !platformNamespaces.has(namespace) && podsIn.get(namespace) === 1));
+  const bare = new Set(
+    tenants
+      .map((tenant) => tenant.namespace)
+      .filter((namespace) => !governed.has(namespace) && !platformNamespaces.has(namespace) && podsIn.get(namespace) === 1),
+  );
   return cluster.pods.filter((candidate) => bare.has(candidate.namespace) && candidate.name === standIn.newTenantPod);
 }

@@ -60,17 +60,36 @@ async function auditTenant(client: KubeClient, tenant: Tenant, request: Guardrai
     objects = await readTenantObjects(client, namespace);
   } catch (error) {
     const message = `could not read the guardrails of namespace ${namespace}: ${errorMessage(error)}`;
-    return { checks: [errored({ id: 'guardrails.read', category: 'guardrails', tenant: name, title: `The guardrails of ${namespace} can be read`,
-      reason: 'GuardrailsUnreadable', message, evidence: null })], inputs: [] };
+    return {
+      checks: [
+        errored({
+          id: 'guardrails.read',
+          category: 'guardrails',
+          tenant: name,
+          title: `The guardrails of ${namespace} can be read`,
+          reason: 'GuardrailsUnreadable',
+          message,
+          evidence: null,
+        }),
+      ],
+      inputs: [],
+    };
   }
   const facts = { tenant: name, namespace, live: objects.namespace, podSecurityVersion: request.config.podSecurityVersion };
   const quotaFacts = {
-    tenant: { name, uid: tenant.metadata.uid ?? '' }, namespace, planName: tenant.spec.plan,
-    plan: request.plans.find((plan) => plan.metadata.name === tenant.spec.plan), quota: objects.quota, limitRange: objects.limitRange,
+    tenant: { name, uid: tenant.metadata.uid ?? '' },
+    namespace,
+    planName: tenant.spec.plan,
+    plan: request.plans.find((plan) => plan.metadata.name === tenant.spec.plan),
+    quota: objects.quota,
+    limitRange: objects.limitRange,
   };
   return {
     checks: [
-      judgeNamespace(facts), judgePodSecurity(facts), judgeQuota(quotaFacts), judgeLimitRange(quotaFacts),
+      judgeNamespace(facts),
+      judgePodSecurity(facts),
+      judgeQuota(quotaFacts),
+      judgeLimitRange(quotaFacts),
       judgeDefaultServiceAccount(name, namespace, objects.serviceAccount),
     ],
     inputs: inputsOf([objects.namespace, objects.quota, objects.limitRange, objects.serviceAccount]),

@@ -4,8 +4,16 @@ import { judgeNamespace, judgePodSecurity, type NamespaceFacts } from './namespa
 
 const labels = { 'app.kubernetes.io/managed-by': 'bulkhead', 'bulkhead.dev/tenant': 'acme', ...podSecurityLabels('v1.36') };
 const facts = (overrides: Record<string, string | undefined> = {}, version = 'v1.36'): NamespaceFacts => {
-  const merged = Object.fromEntries(Object.entries({ ...labels, ...overrides }).filter(([, v]) => v !== undefined)) as Record<string, string>;
-  return { tenant: 'acme', namespace: 'tenant-acme', podSecurityVersion: version, live: { metadata: { name: 'tenant-acme', labels: merged } } };
+  const merged = Object.fromEntries(Object.entries({ ...labels, ...overrides }).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+  return {
+    tenant: 'acme',
+    namespace: 'tenant-acme',
+    podSecurityVersion: version,
+    live: { metadata: { name: 'tenant-acme', labels: merged } },
+  };
 };
 
 describe('the namespace guardrail checks', () => {
@@ -43,7 +51,9 @@ describe('the namespace guardrail checks', () => {
   });
 
   it('name the gravest problem when there are several', () => {
-    const check = judgePodSecurity(facts({ 'pod-security.kubernetes.io/enforce-version': 'latest', 'pod-security.kubernetes.io/warn': undefined }));
+    const check = judgePodSecurity(
+      facts({ 'pod-security.kubernetes.io/enforce-version': 'latest', 'pod-security.kubernetes.io/warn': undefined }),
+    );
     assert.equal(check.reason, 'PodSecurityLabelMissing');
     assert.match(check.message, /warn is missing.*|enforce-version is latest/);
   });

@@ -5,7 +5,13 @@
  * may run without anyone deciding so.
  */
 import {
-  managedByLabel, managedByValue, podSecurityAuditLabel, podSecurityEnforceLabel, podSecurityLevel, podSecurityWarnLabel, tenantLabel,
+  managedByLabel,
+  managedByValue,
+  podSecurityAuditLabel,
+  podSecurityEnforceLabel,
+  podSecurityLevel,
+  podSecurityWarnLabel,
+  tenantLabel,
 } from '../../api/labels.js';
 import type { KubeObject } from '../../runtime/types.js';
 import { failed, passed, type AuditCheck, type JsonValue } from '../model.js';
@@ -22,15 +28,22 @@ export interface NamespaceFacts {
 
 export function judgeNamespace(facts: NamespaceFacts): AuditCheck {
   const base = {
-    id: 'guardrails.namespace', category: 'guardrails' as const, tenant: facts.tenant,
+    id: 'guardrails.namespace',
+    category: 'guardrails' as const,
+    tenant: facts.tenant,
     title: `Namespace ${facts.namespace} exists and is labelled as tenant ${facts.tenant}'s`,
   };
-  if (!facts.live) return failed({ ...base, reason: 'NamespaceMissing', message: `namespace ${facts.namespace} does not exist`, evidence: null });
+  if (!facts.live)
+    return failed({ ...base, reason: 'NamespaceMissing', message: `namespace ${facts.namespace} does not exist`, evidence: null });
   const labels = facts.live.metadata.labels ?? {};
   const evidence = { labels: { [managedByLabel]: labels[managedByLabel] ?? null, [tenantLabel]: labels[tenantLabel] ?? null } };
   if (labels[managedByLabel] !== managedByValue || labels[tenantLabel] !== facts.tenant) {
-    return failed({ ...base, reason: 'NamespaceLabelsWrong', evidence,
-      message: `namespace ${facts.namespace} should carry ${managedByLabel}=${managedByValue} and ${tenantLabel}=${facts.tenant}` });
+    return failed({
+      ...base,
+      reason: 'NamespaceLabelsWrong',
+      evidence,
+      message: `namespace ${facts.namespace} should carry ${managedByLabel}=${managedByValue} and ${tenantLabel}=${facts.tenant}`,
+    });
   }
   if (facts.live.metadata.deletionTimestamp) {
     return failed({ ...base, reason: 'NamespaceTerminating', evidence, message: `namespace ${facts.namespace} is being deleted` });
@@ -49,7 +62,8 @@ function modeProblems(labels: Record<string, string>, mode: string, expectedVers
   const version = labels[`${mode}-version`];
   const problems: Problem[] = [];
   if (level === undefined) problems.push({ reason: 'PodSecurityLabelMissing', text: `${mode} is missing` });
-  else if (level !== podSecurityLevel) problems.push({ reason: 'PodSecurityLevelWeakened', text: `${mode} is ${level}, not ${podSecurityLevel}` });
+  else if (level !== podSecurityLevel)
+    problems.push({ reason: 'PodSecurityLevelWeakened', text: `${mode} is ${level}, not ${podSecurityLevel}` });
   if (version === undefined || version === 'latest') {
     problems.push({ reason: 'PodSecurityVersionNotPinned', text: `${mode}-version is ${version ?? 'missing (so latest)'}` });
   } else if (version !== expectedVersion) {
@@ -63,10 +77,13 @@ const severity = ['PodSecurityLabelMissing', 'PodSecurityLevelWeakened', 'PodSec
 
 export function judgePodSecurity(facts: NamespaceFacts): AuditCheck {
   const base = {
-    id: 'guardrails.pod-security', category: 'guardrails' as const, tenant: facts.tenant,
+    id: 'guardrails.pod-security',
+    category: 'guardrails' as const,
+    tenant: facts.tenant,
     title: `Namespace ${facts.namespace} enforces, audits and warns at Pod Security ${podSecurityLevel}, pinned to ${facts.podSecurityVersion}`,
   };
-  if (!facts.live) return failed({ ...base, reason: 'NamespaceMissing', message: `namespace ${facts.namespace} does not exist`, evidence: null });
+  if (!facts.live)
+    return failed({ ...base, reason: 'NamespaceMissing', message: `namespace ${facts.namespace} does not exist`, evidence: null });
   const labels = facts.live.metadata.labels ?? {};
   const seen: Record<string, JsonValue> = {};
   for (const mode of modes) {

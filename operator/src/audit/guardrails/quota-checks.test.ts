@@ -6,21 +6,31 @@ import { judgeDefaultServiceAccount } from './service-account-checks.js';
 
 const tenant = { name: 'acme', uid: 'u1' };
 const plan = {
-  apiVersion: 'bulkhead.dev/v1alpha1', kind: 'TenantPlan', metadata: { name: 'standard' },
+  apiVersion: 'bulkhead.dev/v1alpha1',
+  kind: 'TenantPlan',
+  metadata: { name: 'standard' },
   spec: {
     quota: { cpu: 8, memory: '16Gi', storage: '100Gi', pods: 50, services: 10, persistentVolumeClaims: 10, configMaps: 50, secrets: 50 },
     limits: { defaultRequest: { cpu: '100m', memory: '128Mi' }, default: { cpu: '500m', memory: '512Mi' }, max: { cpu: 2, memory: '4Gi' } },
-    database: { connectionLimit: 20 }, app: { chart: 'tenant-app', version: '1.4.2' }, rollout: { ring: 9 },
+    database: { connectionLimit: 20 },
+    app: { chart: 'tenant-app', version: '1.4.2' },
+    rollout: { ring: 9 },
   },
 } as unknown as TenantPlan;
 
 const liveQuota = (): QuotaObject => structuredClone(buildResourceQuota(tenant, 'tenant-acme', plan.spec.quota));
 const liveLimits = (): LimitRangeObject => structuredClone(buildLimitRange(tenant, 'tenant-acme', plan.spec.limits));
-const facts = (quota?: QuotaObject, limitRange?: LimitRangeObject): QuotaFacts =>
-  ({ tenant, namespace: 'tenant-acme', plan, planName: 'standard', quota: quota ?? liveQuota(), limitRange: limitRange ?? liveLimits() });
+const facts = (quota?: QuotaObject, limitRange?: LimitRangeObject): QuotaFacts => ({
+  tenant,
+  namespace: 'tenant-acme',
+  plan,
+  planName: 'standard',
+  quota: quota ?? liveQuota(),
+  limitRange: limitRange ?? liveLimits(),
+});
 
 describe('the quota guardrail checks', () => {
-  it('pass what the operator builds from the plan, with quantities in the server\'s canonical form', () => {
+  it("pass what the operator builds from the plan, with quantities in the server's canonical form", () => {
     const quota = liveQuota();
     quota.spec!.hard!['limits.memory'] = '17179869184';
     quota.spec!.hard!['requests.cpu'] = '8000m';
@@ -73,7 +83,10 @@ describe('the quota guardrail checks', () => {
 });
 
 describe('the default ServiceAccount check', () => {
-  const account = (automount?: boolean) => ({ metadata: { name: 'default', namespace: 'tenant-acme' }, ...(automount === undefined ? {} : { automountServiceAccountToken: automount }) });
+  const account = (automount?: boolean) => ({
+    metadata: { name: 'default', namespace: 'tenant-acme' },
+    ...(automount === undefined ? {} : { automountServiceAccountToken: automount }),
+  });
 
   it('passes only when automount is explicitly false', () => {
     assert.equal(judgeDefaultServiceAccount('acme', 'tenant-acme', account(false)).result, 'pass');

@@ -63,18 +63,32 @@ function quotaDifferences(desired: Record<string, string>, quota: QuotaObject): 
 
 export function judgeQuota(facts: QuotaFacts): AuditCheck {
   const base = {
-    id: 'guardrails.resource-quota', category: 'guardrails' as const, tenant: facts.tenant.name,
+    id: 'guardrails.resource-quota',
+    category: 'guardrails' as const,
+    tenant: facts.tenant.name,
     title: `ResourceQuota ${resourceQuotaName} in ${facts.namespace} holds plan ${facts.planName}'s limits, with no NodePort or LoadBalancer Service`,
   };
-  if (!facts.plan) return errored({ ...base, reason: 'PlanNotFound', message: `TenantPlan ${facts.planName} does not exist`, evidence: null });
-  if (!facts.quota) return failed({ ...base, reason: 'QuotaMissing', message: `ResourceQuota ${facts.namespace}/${resourceQuotaName} does not exist`, evidence: null });
+  if (!facts.plan)
+    return errored({ ...base, reason: 'PlanNotFound', message: `TenantPlan ${facts.planName} does not exist`, evidence: null });
+  if (!facts.quota)
+    return failed({
+      ...base,
+      reason: 'QuotaMissing',
+      message: `ResourceQuota ${facts.namespace}/${resourceQuotaName} does not exist`,
+      evidence: null,
+    });
   const desired = buildResourceQuota(facts.tenant, facts.namespace, facts.plan.spec.quota).spec as { hard: Record<string, string> };
   const live = facts.quota.spec?.hard ?? {};
   const { diff, scoped } = quotaDifferences(desired.hard, facts.quota);
   const evidence: JsonValue = { hard: live, plan: desired.hard, differences: diff };
   const reason = quotaReason(diff, scoped);
   if (reason === 'Verified') return passed({ ...base, message: `the quota matches plan ${facts.planName}`, evidence });
-  return failed({ ...base, reason, message: `ResourceQuota ${facts.namespace}/${resourceQuotaName} differs from plan ${facts.planName}: ${diff.join('; ')}`, evidence });
+  return failed({
+    ...base,
+    reason,
+    message: `ResourceQuota ${facts.namespace}/${resourceQuotaName} differs from plan ${facts.planName}: ${diff.join('; ')}`,
+    evidence,
+  });
 }
 
 /** The LimitRange item for containers, with its quantities as strings. */
@@ -84,17 +98,32 @@ function containerLimits(items: readonly LimitItem[] | undefined): Record<string
 
 export function judgeLimitRange(facts: QuotaFacts): AuditCheck {
   const base = {
-    id: 'guardrails.limit-range', category: 'guardrails' as const, tenant: facts.tenant.name,
+    id: 'guardrails.limit-range',
+    category: 'guardrails' as const,
+    tenant: facts.tenant.name,
     title: `LimitRange ${limitRangeName} in ${facts.namespace} gives containers plan ${facts.planName}'s defaults and maximums`,
   };
-  if (!facts.plan) return errored({ ...base, reason: 'PlanNotFound', message: `TenantPlan ${facts.planName} does not exist`, evidence: null });
-  if (!facts.limitRange) return failed({ ...base, reason: 'LimitRangeMissing', message: `LimitRange ${facts.namespace}/${limitRangeName} does not exist`, evidence: null });
-  const desired = containerLimits((buildLimitRange(facts.tenant, facts.namespace, facts.plan.spec.limits).spec as { limits: LimitItem[] }).limits) ?? {};
+  if (!facts.plan)
+    return errored({ ...base, reason: 'PlanNotFound', message: `TenantPlan ${facts.planName} does not exist`, evidence: null });
+  if (!facts.limitRange)
+    return failed({
+      ...base,
+      reason: 'LimitRangeMissing',
+      message: `LimitRange ${facts.namespace}/${limitRangeName} does not exist`,
+      evidence: null,
+    });
+  const desired =
+    containerLimits((buildLimitRange(facts.tenant, facts.namespace, facts.plan.spec.limits).spec as { limits: LimitItem[] }).limits) ?? {};
   const live = containerLimits(facts.limitRange.spec?.limits) ?? {};
-  const diff = Object.entries(desired).filter(([field]) => field !== 'type')
+  const diff = Object.entries(desired)
+    .filter(([field]) => field !== 'type')
     .flatMap(([field, values]) => differences(values, live[field] ?? {}).map((line) => `${field}.${line}`));
   const evidence: JsonValue = { container: live as JsonValue, plan: desired as JsonValue, differences: diff };
   if (diff.length === 0) return passed({ ...base, message: `the limit range matches plan ${facts.planName}`, evidence });
-  return failed({ ...base, reason: 'LimitRangeDiffersFromPlan', evidence,
-    message: `LimitRange ${facts.namespace}/${limitRangeName} differs from plan ${facts.planName}: ${diff.join('; ')}` });
+  return failed({
+    ...base,
+    reason: 'LimitRangeDiffersFromPlan',
+    evidence,
+    message: `LimitRange ${facts.namespace}/${limitRangeName} differs from plan ${facts.planName}: ${diff.join('; ')}`,
+  });
 }

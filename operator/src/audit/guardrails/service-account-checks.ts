@@ -12,16 +12,26 @@ export interface ServiceAccountObject extends KubeObject {
 
 export function judgeDefaultServiceAccount(tenant: string, namespace: string, live: ServiceAccountObject | undefined): AuditCheck {
   const base = {
-    id: 'guardrails.default-service-account', category: 'guardrails' as const, tenant,
+    id: 'guardrails.default-service-account',
+    category: 'guardrails' as const,
+    tenant,
     title: `The default ServiceAccount of ${namespace} mounts no API token into pods`,
   };
   if (!live) {
-    return failed({ ...base, reason: 'DefaultServiceAccountMissing', evidence: null,
-      message: `ServiceAccount ${namespace}/default does not exist, so its setting cannot be verified` });
+    return failed({
+      ...base,
+      reason: 'DefaultServiceAccountMissing',
+      evidence: null,
+      message: `ServiceAccount ${namespace}/default does not exist, so its setting cannot be verified`,
+    });
   }
   const automount = live.automountServiceAccountToken ?? null;
   const evidence = { automountServiceAccountToken: automount };
   if (automount === false) return passed({ ...base, message: 'automountServiceAccountToken is false', evidence });
-  return failed({ ...base, reason: 'DefaultServiceAccountAutomountsToken', evidence,
-    message: `ServiceAccount ${namespace}/default has automountServiceAccountToken ${automount === null ? 'unset (true by default)' : String(automount)}` });
+  return failed({
+    ...base,
+    reason: 'DefaultServiceAccountAutomountsToken',
+    evidence,
+    message: `ServiceAccount ${namespace}/default has automountServiceAccountToken ${automount === null ? 'unset (true by default)' : String(automount)}`,
+  });
 }

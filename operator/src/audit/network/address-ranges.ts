@@ -51,7 +51,10 @@ export function admitsSomeOf(admitted: readonly AddressInterval[], cidr: string)
  * Whether a block may match a pod whose address is not known: it admits some address of the ranges
  * the pod's address may come from, or, with those ranges unknown, any address at all.
  */
-export function mayAdmitUnknownAddress(block: { cidr: string; except?: readonly string[] }, ranges: readonly string[] | undefined): boolean {
+export function mayAdmitUnknownAddress(
+  block: { cidr: string; except?: readonly string[] },
+  ranges: readonly string[] | undefined,
+): boolean {
   const admitted = admittedBy(block);
   if (ranges === undefined || ranges.length === 0) return admitted.length > 0;
   return ranges.some((range) => admitsSomeOf(admitted, range));

@@ -57,12 +57,10 @@ const PortSchema = z
   });
 
 const RuleSchema = (peers: 'from' | 'to') =>
-  z.object({ [peers]: z.array(PeerSchema).nullish(), ports: z.array(PortSchema).nullish() }).transform(
-    (rule): PolicyRule => ({
-      peers: (rule[peers] as z.infer<typeof PeerSchema>[] | null | undefined)?.map(peerOf),
-      ports: rule.ports?.map(portOf),
-    }),
-  );
+  z.object({ [peers]: z.array(PeerSchema).nullish(), ports: z.array(PortSchema).nullish() }).transform((rule): PolicyRule => ({
+    peers: (rule[peers] as z.infer<typeof PeerSchema>[] | null | undefined)?.map(peerOf),
+    ports: rule.ports?.map(portOf),
+  }));
 
 export const NamespaceManifestSchema = z.object({ metadata: MetadataSchema });
 

@@ -28,16 +28,22 @@ kind: NetworkPolicy
 metadata: { name: deny }
 spec: { podSelector: }
 `);
-    assert.deepEqual(state.namespaces.map((n) => [n.name, n.labels]), [
-      ['shop', { env: 'prod', 'kubernetes.io/metadata.name': 'shop' }],
-      ['default', { 'kubernetes.io/metadata.name': 'default' }],
-    ]);
+    assert.deepEqual(
+      state.namespaces.map((n) => [n.name, n.labels]),
+      [
+        ['shop', { env: 'prod', 'kubernetes.io/metadata.name': 'shop' }],
+        ['default', { 'kubernetes.io/metadata.name': 'default' }],
+      ],
+    );
     assert.deepEqual(state.pods, [
       {
         namespace: 'shop',
         name: 'web',
         labels: { app: 'web' },
-        ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { containerPort: 53, protocol: 'UDP' }],
+        ports: [
+          { name: 'http', containerPort: 8080, protocol: 'TCP' },
+          { containerPort: 53, protocol: 'UDP' },
+        ],
         podIP: '10.0.0.9',
         hostNetwork: true,
       },
@@ -47,7 +53,10 @@ spec: { podSelector: }
 
   it('expands kind: List as kubectl get -o yaml writes it', () => {
     const state = load(`kind: List\nitems:\n- { kind: Pod, metadata: { name: a } }\n- { kind: Pod, metadata: { name: b } }\n`);
-    assert.deepEqual(state.pods.map((p) => p.name), ['a', 'b']);
+    assert.deepEqual(
+      state.pods.map((p) => p.name),
+      ['a', 'b'],
+    );
   });
 
   it('keeps an absent peer selector apart from an empty one', () => {
@@ -62,20 +71,35 @@ spec:
   });
 
   const refusals: [string, string, RegExp][] = [
-    ['unquoted YAML 1.1 booleans in labels', 'kind: Pod\nmetadata: { name: a, labels: { enabled: yes } }\n', /m\.yaml: document 1 \(Pod a\): metadata\.labels\.enabled/],
+    [
+      'unquoted YAML 1.1 booleans in labels',
+      'kind: Pod\nmetadata: { name: a, labels: { enabled: yes } }\n',
+      /m\.yaml: document 1 \(Pod a\): metadata\.labels\.enabled/,
+    ],
     ['broken YAML', 'kind: Pod\nmetadata: { name: a\n', /m\.yaml: document 1: invalid YAML/],
     ['a peer mixing ipBlock and selectors', peerPolicy('{ ipBlock: { cidr: 10.0.0.0/8 }, podSelector: {} }'), /ipBlock or podSelector/],
     ['a peer with nothing in it', peerPolicy('{}'), /ipBlock or podSelector/],
     ['an invalid CIDR', peerPolicy('{ ipBlock: { cidr: 10.0.0.0/33 } }'), /ipBlock\.cidr: not a CIDR/],
-    ['an unknown selector operator', peerPolicy('{ podSelector: { matchExpressions: [{ key: a, operator: Gt, values: [1] }] } }'), /operator/],
+    [
+      'an unknown selector operator',
+      peerPolicy('{ podSelector: { matchExpressions: [{ key: a, operator: Gt, values: [1] }] } }'),
+      /operator/,
+    ],
     ['In without values', peerPolicy('{ podSelector: { matchExpressions: [{ key: a, operator: In }] } }'), /need values/],
     ['endPort with a named port', portPolicy('{ port: http, endPort: 90 }'), /endPort needs a numeric port/],
     ['an unknown protocol', portPolicy('{ protocol: ICMP }'), /protocol/],
-    ['the same pod twice', 'kind: Pod\nmetadata: { name: a }\n---\nkind: Pod\nmetadata: { name: a }\n', /document 2: default\/a is declared twice/],
+    [
+      'the same pod twice',
+      'kind: Pod\nmetadata: { name: a }\n---\nkind: Pod\nmetadata: { name: a }\n',
+      /document 2: default\/a is declared twice/,
+    ],
   ];
   for (const [what, text, message] of refusals) {
     it(`refuses ${what}, naming the file`, () => {
-      assert.throws(() => load(text), (error: unknown) => error instanceof ManifestError && message.test(error.message));
+      assert.throws(
+        () => load(text),
+        (error: unknown) => error instanceof ManifestError && message.test(error.message),
+      );
     });
   }
 });

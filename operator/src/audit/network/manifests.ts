@@ -87,7 +87,8 @@ export class Collector {
   /** Declared namespaces get the server-set name label; referenced but undeclared ones only that. */
   result(): ClusterState {
     const namespaces = new Map<string, Namespace>();
-    for (const { name, labels } of this.namespaces.values()) namespaces.set(name, { name, labels: { ...labels, [namespaceNameLabel]: name } });
+    for (const { name, labels } of this.namespaces.values())
+      namespaces.set(name, { name, labels: { ...labels, [namespaceNameLabel]: name } });
     const referenced = [...this.pods.values(), ...this.policies.values()].map((object) => object.namespace);
     for (const name of referenced) {
       if (!namespaces.has(name)) namespaces.set(name, { name, labels: { [namespaceNameLabel]: name } });

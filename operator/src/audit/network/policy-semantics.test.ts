@@ -48,7 +48,11 @@ describe('peers and ports', () => {
     const ranged = { ...unknown, addressRanges: { pods: ['10.244.0.0/16'] } };
     assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }, ranged), false);
     assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/17'] } }, ranged), true, 'half of the range is left');
-    assert.equal(peerMatches({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/17', '10.244.128.0/17'] } }, ranged), false, 'two excepts cover it');
+    assert.equal(
+      peerMatches({ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/17', '10.244.128.0/17'] } }, ranged),
+      false,
+      'two excepts cover it',
+    );
     assert.equal(peerMatches({ ipBlock: { cidr: '::/0' } }, ranged), false, 'an IPv6 block admits no IPv4 pod address');
   });
   it('keeps IPv4 and IPv6 blocks apart and ignores host bits in a block', () => {

@@ -18,7 +18,8 @@ export function parseProbe(text: string): Probe {
     if (port < 1 || port > 65535) throw new Error(`--probe ${text}: port must be 1-65535`);
     return { protocol, port };
   }
-  if (!portNamePattern.test(portText)) throw new Error(`--probe ${text}: ${portText || 'an empty port'} is neither a port number nor a port name`);
+  if (!portNamePattern.test(portText))
+    throw new Error(`--probe ${text}: ${portText || 'an empty port'} is neither a port number nor a port name`);
   return { protocol, port: portText };
 }
 

@@ -339,7 +339,10 @@ spec: { podSelector: {}, ingress: [{ ports: [{ port: 8080 }] }] }`,
   },
   {
     name: 'judges a hostNetwork pod without an IP by the node addresses, not the pod ranges',
-    pods: ipBlockPods().replace('name: "no-ip", labels: {"pod":"no-ip"} }\nspec: { containers', 'name: "no-ip", labels: {"pod":"no-ip"} }\nspec: { hostNetwork: true, containers'),
+    pods: ipBlockPods().replace(
+      'name: "no-ip", labels: {"pod":"no-ip"} }\nspec: { containers',
+      'name: "no-ip", labels: {"pod":"no-ip"} }\nspec: { hostNetwork: true, containers',
+    ),
     assumptions: { hostNetworkPodsBypass: false },
     addressRanges: { pods: ['10.1.0.0/16'], nodes: ['192.168.0.0/24'] },
     policies: ipBlockPolicy(''),
@@ -361,7 +364,10 @@ spec: { podSelector: {}, ingress: [{ ports: [{ port: 8080 }] }] }`,
   {
     name: 'lets another peer of the same rule allow a pod an except carved out',
     pods: ipBlockPods(),
-    policies: ipBlockPolicy('').replace('except: [10.1.2.0/24] } }', 'except: [10.1.2.0/24] } }, { podSelector: {}, namespaceSelector: {} }'),
+    policies: ipBlockPolicy('').replace(
+      'except: [10.1.2.0/24] } }',
+      'except: [10.1.2.0/24] } }, { podSelector: {}, namespaceSelector: {} }',
+    ),
     denied: [],
   },
   {
@@ -383,7 +389,10 @@ spec:
   },
   {
     name: 'does not isolate a hostNetwork pod under hostNetworkPodsBypass, and its pods admit it as node traffic',
-    pods: standardPods.replace(pod('x/a', { pod: 'a' }), pod('x/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }')),
+    pods: standardPods.replace(
+      pod('x/a', { pod: 'a' }),
+      pod('x/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }'),
+    ),
     policies: `
 kind: NetworkPolicy
 metadata: { name: deny-all, namespace: x }
@@ -392,13 +401,19 @@ spec: { podSelector: {}, policyTypes: [Ingress, Egress] }`,
   },
   {
     name: 'lets a hostNetwork pod of another namespace reach pods whose ingress policies admit nothing: a pod cannot block its node',
-    pods: standardPods.replace(pod('y/a', { pod: 'a' }), pod('y/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }')),
+    pods: standardPods.replace(
+      pod('y/a', { pod: 'a' }),
+      pod('y/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }'),
+    ),
     policies: denyAllIngressInX,
     denied: ['x/* > x/* *', 'y/b > x/* *'],
   },
   {
     name: 'isolates a hostNetwork pod like any other when hostNetworkPodsBypass=false',
-    pods: standardPods.replace(pod('x/a', { pod: 'a' }), pod('x/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }')),
+    pods: standardPods.replace(
+      pod('x/a', { pod: 'a' }),
+      pod('x/a', { pod: 'a' }, 'spec: { hostNetwork: true, containers: [{ name: app }] }'),
+    ),
     assumptions: { hostNetworkPodsBypass: false },
     policies: `
 kind: NetworkPolicy
@@ -454,7 +469,11 @@ describe('NetworkPolicy reachability', () => {
     it(testCase.name, () => {
       const flows = run(testCase);
       const [patterns, verdict] = testCase.allowed ? [testCase.allowed, true] : [testCase.denied ?? [], false];
-      for (const pattern of patterns) assert.ok(flows.some((flow) => matches(pattern, flow)), `pattern ${pattern} matches no flow`);
+      for (const pattern of patterns)
+        assert.ok(
+          flows.some((flow) => matches(pattern, flow)),
+          `pattern ${pattern} matches no flow`,
+        );
       // Listed flows have the listed verdict; every other flow has the opposite one.
       const expectedAllowed = flows.filter((flow) => patternsMatch(patterns, flow) === verdict).map(flowName);
       assert.deepEqual(flows.filter((flow) => flow.allowed).map(flowName), expectedAllowed);

@@ -57,7 +57,12 @@ export interface FlowVisitor {
  * grow with the square of those), and scanning that list per tenant stalled the loop for minutes
  * (docs/decisions/0024, 0031). Resolves with the number of ordered pairs judged.
  */
-export async function visitAllowedFlows(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions, visitor: FlowVisitor): Promise<number> {
+export async function visitAllowedFlows(
+  cluster: ClusterState,
+  probes: readonly Probe[],
+  assumptions: Assumptions,
+  visitor: FlowVisitor,
+): Promise<number> {
   let judged = 0;
   const analysis = new Analysis(cluster, assumptions);
   const pods = [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
@@ -72,7 +77,12 @@ export async function visitAllowedFlows(cluster: ClusterState, probes: readonly 
   return judged;
 }
 
-function visitBlock(analysis: Analysis, source: Pod, destinations: readonly Pod[], { probes, visit, skip }: FlowVisitor & { probes: readonly Probe[] }): number {
+function visitBlock(
+  analysis: Analysis,
+  source: Pod,
+  destinations: readonly Pod[],
+  { probes, visit, skip }: FlowVisitor & { probes: readonly Probe[] },
+): number {
   let judged = 0;
   for (const destination of destinations) {
     // Loopback is not a pair: behaviour towards a pod itself is undefined across plugins.
@@ -153,7 +163,11 @@ class Analysis {
       inNamespace.push(policy);
     }
     const ranges = cluster.addressRanges;
-    this.sharedContext = { namespaceLabels: (namespace) => this.labelsOf(namespace), assumptions, ...(ranges ? { addressRanges: ranges } : {}) };
+    this.sharedContext = {
+      namespaceLabels: (namespace) => this.labelsOf(namespace),
+      assumptions,
+      ...(ranges ? { addressRanges: ranges } : {}),
+    };
   }
 
   flow(connection: Connection): ExplainedFlow {
@@ -175,7 +189,12 @@ class Analysis {
   private allowed({ source, destination, probe }: Connection, judged: Judged): ExplainedFlow {
     const { egress, ingress, fromNode } = judged;
     return {
-      from: podKey(source), to: podKey(destination), protocol: probe.protocol, port: probe.port, allowed: true, resolvedPort: judged.port,
+      from: podKey(source),
+      to: podKey(destination),
+      protocol: probe.protocol,
+      port: probe.port,
+      allowed: true,
+      resolvedPort: judged.port,
       because: { egress: egress?.because ?? [], ingress: ingress?.because ?? [], ...(fromNode ? { fromNode } : {}) },
     };
   }
@@ -187,7 +206,9 @@ class Analysis {
     const egress = this.verdict({ direction: 'Egress', subject: source, remote: destination, ...target });
     const fromNode = this.fromNode(source);
     if (!egress.allowed) return { port, allowed: false, fromNode };
-    const ingress: DirectionVerdict = fromNode ? { allowed: true, because: [] } : this.verdict({ direction: 'Ingress', subject: destination, remote: source, ...target });
+    const ingress: DirectionVerdict = fromNode
+      ? { allowed: true, because: [] }
+      : this.verdict({ direction: 'Ingress', subject: destination, remote: source, ...target });
     return { port, allowed: ingress.allowed, egress, ingress, fromNode };
   }
 

@@ -9,7 +9,11 @@ import { canonicalBytes } from './signing.js';
 function reversedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reversedKeys);
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).reverse().map(([key, inner]) => [key, reversedKeys(inner)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([key, inner]) => [key, reversedKeys(inner)]),
+  );
 }
 
 describe('buildReport', () => {
@@ -18,7 +22,11 @@ describe('buildReport', () => {
     const shuffled = reversedKeys(parts) as typeof parts;
     shuffled.checks = [...parts.checks].reverse();
     shuffled.inputs = [...parts.inputs].reverse();
-    shuffled.matrix = parts.matrix && { ...parts.matrix, namespaces: [...parts.matrix.namespaces].reverse(), cells: [...parts.matrix.cells].reverse() };
+    shuffled.matrix = parts.matrix && {
+      ...parts.matrix,
+      namespaces: [...parts.matrix.namespaces].reverse(),
+      cells: [...parts.matrix.cells].reverse(),
+    };
     shuffled.generatedAt = parts.generatedAt;
     const a = canonicalBytes(buildReport(parts));
     const b = canonicalBytes(buildReport(shuffled));
@@ -30,10 +38,19 @@ describe('buildReport', () => {
     const report = buildReport(sampleReportParts());
     const keys = report.checks.map((check) => `${check.category}|${check.tenant ?? ''}|${check.id}`);
     assert.equal(keys[0], 'access|acme|access.secrets-readers');
-    assert.deepEqual(keys.filter((key) => key.startsWith('inventory')), ['inventory||inventory.counts']);
-    assert.deepEqual(report.inputs.slice(0, 2).map((input) => `${input.kind}/${input.name}`), ['Tenant/acme', 'Tenant/globex']);
+    assert.deepEqual(
+      keys.filter((key) => key.startsWith('inventory')),
+      ['inventory||inventory.counts'],
+    );
+    assert.deepEqual(
+      report.inputs.slice(0, 2).map((input) => `${input.kind}/${input.name}`),
+      ['Tenant/acme', 'Tenant/globex'],
+    );
     assert.deepEqual(report.matrix?.namespaces, ['tenant-acme', 'tenant-globex', 'tenant-initech', '(other)']);
-    assert.deepEqual(report.matrix?.cells.slice(0, 2).map((cell) => cell.to), ['tenant-acme', 'tenant-globex']);
+    assert.deepEqual(
+      report.matrix?.cells.slice(0, 2).map((cell) => cell.to),
+      ['tenant-acme', 'tenant-globex'],
+    );
   });
 
   it('summarizes per category and per tenant, counts the failing check as a finding and exits non-zero', () => {
@@ -41,7 +58,10 @@ describe('buildReport', () => {
     assert.equal(report.summary.result, 'fail');
     assert.equal(report.summary.findings, 1);
     assert.deepEqual(report.summary.byCategory.network, { pass: 2, fail: 1, error: 0 });
-    assert.deepEqual(report.summary.byTenant.find((row) => row.tenant === 'initech'), { tenant: 'initech', pass: 4, fail: 1, error: 0 });
+    assert.deepEqual(
+      report.summary.byTenant.find((row) => row.tenant === 'initech'),
+      { tenant: 'initech', pass: 4, fail: 1, error: 0 },
+    );
     assert.equal(exitCodeFor(report), 1);
     const clean = sampleReportParts();
     clean.checks = clean.checks.map((check) => (check.result === 'pass' ? check : passed({ ...check })));
@@ -50,15 +70,26 @@ describe('buildReport', () => {
 
   it('reconciles the inventory: a missing database, an orphaned key alias and an unreadable source are findings', () => {
     const parts = sampleReportParts();
-    parts.inventory = { tenants: ['acme', 'globex', 'initech'], namespaces: null, databases: ['acme', 'initech'], keyAliases: ['acme', 'globex', 'initech', 'hooli'] };
+    parts.inventory = {
+      tenants: ['acme', 'globex', 'initech'],
+      namespaces: null,
+      databases: ['acme', 'initech'],
+      keyAliases: ['acme', 'globex', 'initech', 'hooli'],
+    };
     const report = buildReport(parts);
     assert.deepEqual(
-      { tenants: report.counts.tenants, namespaces: report.counts.namespaces, databases: report.counts.databases, keyAliases: report.counts.keyAliases },
+      {
+        tenants: report.counts.tenants,
+        namespaces: report.counts.namespaces,
+        databases: report.counts.databases,
+        keyAliases: report.counts.keyAliases,
+      },
       { tenants: 3, namespaces: null, databases: 2, keyAliases: 4 },
     );
     const reasons = report.counts.mismatches.map((check) => `${check.result} ${check.tenant ?? '-'} ${check.reason}`);
     assert.deepEqual(reasons.sort(), ['error - SourceUnavailable', 'fail globex MissingDatabase', 'fail hooli OrphanedKeyAlias']);
-    for (const mismatch of report.counts.mismatches) assert.ok(report.checks.some((check) => JSON.stringify(check) === JSON.stringify(mismatch)));
+    for (const mismatch of report.counts.mismatches)
+      assert.ok(report.checks.some((check) => JSON.stringify(check) === JSON.stringify(mismatch)));
     assert.equal(report.summary.findings, 1 + 3);
   });
 
@@ -67,7 +98,10 @@ describe('buildReport', () => {
     parts.checks = parts.checks.filter((check) => check.tenant !== 'globex');
     const report = buildReport(parts);
     const unexamined = report.checks.filter((check) => check.reason === 'TenantNotExamined');
-    assert.deepEqual(unexamined.map((check) => check.tenant), ['globex']);
+    assert.deepEqual(
+      unexamined.map((check) => check.tenant),
+      ['globex'],
+    );
     assert.equal(unexamined[0]?.result, 'error');
   });
 
@@ -76,7 +110,10 @@ describe('buildReport', () => {
     parts.scope = { kind: 'tenant', tenant: 'acme' };
     const report = buildReport(parts);
     assert.deepEqual([...new Set(report.checks.map((check) => check.tenant ?? '(fleet)'))].sort(), ['(fleet)', 'acme']);
-    assert.deepEqual(report.summary.byTenant.map((row) => row.tenant), ['acme']);
+    assert.deepEqual(
+      report.summary.byTenant.map((row) => row.tenant),
+      ['acme'],
+    );
     assert.equal(report.counts.tenants, 1);
     assert.equal(report.summary.result, 'pass');
   });

@@ -86,15 +86,19 @@ function tenantsInScope(scope: ReportScope, inventory: Inventory): string[] {
 /** A Tenant no part said anything about was not looked at: an error, so it cannot pass unseen. */
 function uncheckedTenants(inventory: Inventory, checks: readonly AuditCheck[]): AuditCheck[] {
   const covered = new Set(checks.map((check) => check.tenant));
-  return [...new Set(inventory.tenants ?? [])].filter((tenant) => !covered.has(tenant)).map((tenant) => errored({
-    id: 'inventory.tenant-checked',
-    category: 'inventory',
-    tenant,
-    title: `Tenant ${tenant} was examined by the audit`,
-    reason: 'TenantNotExamined',
-    message: `no check of the audit names Tenant ${tenant}`,
-    evidence: { tenant },
-  }));
+  return [...new Set(inventory.tenants ?? [])]
+    .filter((tenant) => !covered.has(tenant))
+    .map((tenant) =>
+      errored({
+        id: 'inventory.tenant-checked',
+        category: 'inventory',
+        tenant,
+        title: `Tenant ${tenant} was examined by the audit`,
+        reason: 'TenantNotExamined',
+        message: `no check of the audit names Tenant ${tenant}`,
+        evidence: { tenant },
+      }),
+    );
 }
 
 /** By category, fleet-wide before per-tenant, tenant, id, then the whole check as a tie-break. */

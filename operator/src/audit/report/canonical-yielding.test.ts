@@ -15,7 +15,11 @@ describe('canonical JSON a piece at a time', function () {
 
   it('writes the bytes canonicalize writes, at every depth it walks itself', async function () {
     for (const depth of [0, 1, 2, 3, 6]) {
-      assert.equal((await canonicalBytesYielding(tricky, depth)).toString('utf8'), canonicalBytes(tricky).toString('utf8'), `depth ${depth}`);
+      assert.equal(
+        (await canonicalBytesYielding(tricky, depth)).toString('utf8'),
+        canonicalBytes(tricky).toString('utf8'),
+        `depth ${depth}`,
+      );
     }
   });
 
@@ -35,7 +39,11 @@ describe('canonical JSON a piece at a time', function () {
 
   it('signs and serializes a report to the same bytes as signReport and serializeReport', async function () {
     const { privateKey } = generateKeyPairSync('ed25519');
-    const report = { format: 'x', checks: [{ id: 'a', evidence: { n: 1 } }], matrix: { cells: [{ from: 'a', to: 'b', allowed: [] }] } } as unknown as UnsignedReport;
+    const report = {
+      format: 'x',
+      checks: [{ id: 'a', evidence: { n: 1 } }],
+      matrix: { cells: [{ from: 'a', to: 'b', allowed: [] }] },
+    } as unknown as UnsignedReport;
     const signed = await signReportYielding(report, privateKey);
     assert.deepEqual(signed, signReport(report, privateKey));
     assert.deepEqual(await serializeReportYielding(signed), serializeReport(signed));

@@ -19,7 +19,9 @@ interface Writer {
 }
 
 function plainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  return (
+    value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  );
 }
 
 const skipped = (value: unknown): boolean => value === undefined || typeof value === 'symbol';
@@ -42,7 +44,9 @@ async function writeArray(value: readonly unknown[], writer: Writer, depth: numb
 }
 
 async function writeObject(value: Record<string, unknown>, writer: Writer, depth: number): Promise<void> {
-  const keys = Object.keys(value).sort().filter((key) => !skipped(value[key]));
+  const keys = Object.keys(value)
+    .sort()
+    .filter((key) => !skipped(value[key]));
   writer.parts.push('{');
   for (const [index, key] of keys.entries()) {
     writer.parts.push(`${index > 0 ? ',' : ''}${canonicalize(key) ?? ''}:`);

@@ -15,9 +15,10 @@ export function matrixSection(matrix: ReachabilityMatrix | null): Html {
     return html`<section id="matrix" aria-labelledby="matrix-heading">${heading}<p>The matrix could not be computed; the network checks say why.</p></section>`;
   }
   const flagged = crossTenantCells(matrix);
-  const list = flagged.length === 0
-    ? html`<p id="cross-tenant-flows">No tenant namespace may open a connection to another tenant namespace.</p>`
-    : html`<ul id="cross-tenant-flows">${flagged.map((cell) => html`<li><strong>${cell.from} → ${cell.to}</strong>: ${cell.allowed.join(', ')}</li>`)}</ul>`;
+  const list =
+    flagged.length === 0
+      ? html`<p id="cross-tenant-flows">No tenant namespace may open a connection to another tenant namespace.</p>`
+      : html`<ul id="cross-tenant-flows">${flagged.map((cell) => html`<li><strong>${cell.from} → ${cell.to}</strong>: ${cell.allowed.join(', ')}</li>`)}</ul>`;
   return html`<section id="matrix" aria-labelledby="matrix-heading">
 ${heading}
 <p>Rows are the source namespace, columns the destination; a cell lists the probes (${matrix.probes.join(', ')}) some pod of the row may open to some pod of the column, as the NetworkPolicies allow. <code>(other)</code> is every namespace that is not a tenant's.</p>
@@ -30,9 +31,10 @@ ${list}
 
 export function findingsSection(checks: readonly AuditCheck[]): Html {
   const findings = checks.filter(isFinding);
-  const body = findings.length === 0
-    ? html`<p>No findings: every check passed.</p>`
-    : html`<table id="findings-table"><caption>${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}</caption>
+  const body =
+    findings.length === 0
+      ? html`<p>No findings: every check passed.</p>`
+      : html`<table id="findings-table"><caption>${findings.length} ${findings.length === 1 ? 'finding' : 'findings'}</caption>
 <thead><tr><th scope="col">Result</th><th scope="col">Category</th><th scope="col">Tenant</th><th scope="col">Check</th><th scope="col">Reason</th><th scope="col">What was found</th></tr></thead>
 <tbody>${joinHtml(findings.map(findingRow), '\n')}</tbody></table>`;
   return html`<section id="findings" aria-labelledby="findings-heading">
@@ -49,12 +51,17 @@ function findingRow(check: AuditCheck): Html {
 export function limitationsSection(limitations: readonly string[]): Html {
   return html`<section id="limitations" aria-labelledby="limitations-heading">
 <h2 id="limitations-heading">What this audit cannot prove</h2>
-<ul class="limitations">${joinHtml(limitations.map((sentence) => html`<li>${sentence}</li>`), '\n')}</ul>
+<ul class="limitations">${joinHtml(
+    limitations.map((sentence) => html`<li>${sentence}</li>`),
+    '\n',
+  )}</ul>
 </section>`;
 }
 
 export function assumptionsSection(assumptions: Record<string, JsonValue>): Html {
-  const rows = Object.entries(assumptions).map(([name, value]) => html`<tr><th scope="row" class="mono">${name}</th><td class="mono">${JSON.stringify(value)}</td></tr>`);
+  const rows = Object.entries(assumptions).map(
+    ([name, value]) => html`<tr><th scope="row" class="mono">${name}</th><td class="mono">${JSON.stringify(value)}</td></tr>`,
+  );
   return html`<section id="assumptions" aria-labelledby="assumptions-heading">
 <h2 id="assumptions-heading">Assumptions of the network analysis</h2>
 <p>Behaviour the NetworkPolicy specification leaves to the network plugin; the defaults are the worst case for isolation.</p>
@@ -63,9 +70,13 @@ export function assumptionsSection(assumptions: Record<string, JsonValue>): Html
 }
 
 export function checksSection(checks: readonly AuditCheck[]): Html {
-  const items = checks.map((check) => html`<details><summary><span class="mono">${check.result.toUpperCase()}</span> ${check.tenant ?? '(fleet)'}: ${check.title}</summary>
+  const items = checks.map(
+    (
+      check,
+    ) => html`<details><summary><span class="mono">${check.result.toUpperCase()}</span> ${check.tenant ?? '(fleet)'}: ${check.title}</summary>
 <p><span class="mono">${check.id}</span>, ${check.reason}: ${check.message}</p>
-<pre>${JSON.stringify(check.evidence, null, 2)}</pre></details>`);
+<pre>${JSON.stringify(check.evidence, null, 2)}</pre></details>`,
+  );
   return html`<section id="checks" aria-labelledby="checks-heading">
 <h2 id="checks-heading">All checks and their evidence</h2>
 ${joinHtml(items, '\n')}
@@ -73,7 +84,10 @@ ${joinHtml(items, '\n')}
 }
 
 export function inputsSection(inputs: readonly InputObject[]): Html {
-  const rows = inputs.map((input) => html`<tr><td>${input.apiVersion}</td><td>${input.kind}</td><td>${input.namespace ?? ''}</td><td>${input.name}</td><td class="mono">${input.uid}</td><td class="mono">${input.resourceVersion}</td></tr>`);
+  const rows = inputs.map(
+    (input) =>
+      html`<tr><td>${input.apiVersion}</td><td>${input.kind}</td><td>${input.namespace ?? ''}</td><td>${input.name}</td><td class="mono">${input.uid}</td><td class="mono">${input.resourceVersion}</td></tr>`,
+  );
   return html`<section id="inputs" aria-labelledby="inputs-heading">
 <h2 id="inputs-heading">Inputs</h2>
 <p id="inputs-count">${inputs.length} objects read, each named by uid and resourceVersion so the audit can be repeated against the same state.</p>
@@ -87,12 +101,15 @@ export function inputsSection(inputs: readonly InputObject[]): Html {
 export function probedSection(matrix: ProbedMatrix | undefined): Html {
   if (!matrix) return html``;
   const head = matrix.namespaces.map((name) => html`<th scope="col">${name}</th>`);
-  const rows = probedRows(matrix).map((row) => html`<tr><th scope="row">${row.from}</th>${row.cells
-    .map((cell) => html`<td class="probed ${cell.state}">${cell.text}</td>`)}</tr>`);
+  const rows = probedRows(matrix).map(
+    (row) =>
+      html`<tr><th scope="row">${row.from}</th>${row.cells.map((cell) => html`<td class="probed ${cell.state}">${cell.text}</td>`)}</tr>`,
+  );
   const lines = disagreements(matrix);
-  const list = lines.length === 0
-    ? html`<p id="probed-disagreements">Every measured attempt agreed with the NetworkPolicies.</p>`
-    : html`<ul id="probed-disagreements">${lines.map((line) => html`<li>${line}</li>`)}</ul>`;
+  const list =
+    lines.length === 0
+      ? html`<p id="probed-disagreements">Every measured attempt agreed with the NetworkPolicies.</p>`
+      : html`<ul id="probed-disagreements">${lines.map((line) => html`<li>${line}</li>`)}</ul>`;
   return html`<section id="probed" aria-labelledby="probed-heading">
 <h2 id="probed-heading">Measured on the wire</h2>
 <p>Between ${matrix.startedAt} and ${matrix.finishedAt} a probe pod in each namespace, labelled as the tenant's app pods, tried to connect to a listening probe pod in every namespace on ${matrix.ports.join(', ')}. A cell lists the ports that connected; <code>!</code> marks a port where the wire disagrees with the NetworkPolicies (<code>shut</code>: refused though allowed), <code>?</code> one without a measured answer, <code>-</code> nothing connected, as predicted.</p>

@@ -35,7 +35,15 @@ describe('the HTML report, given a hostile tenant name and finding', () => {
   const parts = sampleReportParts();
   parts.checks = [
     ...parts.checks,
-    failed({ id: 'access.secrets-readers', category: 'access', tenant, title: `Readers of ${script}`, reason: 'ForeignSubjectCanReadSecrets', message: `User "${quoted}" ${script}`, evidence: { subject: quoted } }),
+    failed({
+      id: 'access.secrets-readers',
+      category: 'access',
+      tenant,
+      title: `Readers of ${script}`,
+      reason: 'ForeignSubjectCanReadSecrets',
+      message: `User "${quoted}" ${script}`,
+      evidence: { subject: quoted },
+    }),
   ];
   const page = renderHtml(buildReport(parts));
 

@@ -13,7 +13,15 @@ function hostileReport() {
   const parts = sampleReportParts();
   parts.checks = [
     ...parts.checks,
-    failed({ id: 'access.secrets-readers', category: 'access', tenant: 'acme', title: `Title ${hostile}`, reason: 'ForeignSubjectCanReadSecrets', message: `Group ${hostile} can read secrets\u001b[2J`, evidence: { subject: hostile } }),
+    failed({
+      id: 'access.secrets-readers',
+      category: 'access',
+      tenant: 'acme',
+      title: `Title ${hostile}`,
+      reason: 'ForeignSubjectCanReadSecrets',
+      message: `Group ${hostile} can read secrets\u001b[2J`,
+      evidence: { subject: hostile },
+    }),
   ];
   parts.cluster = { server: 'https://127.0.0.1:6443/"><script>x</script>', kubeSystemUid: `uid-${hostile}` };
   parts.inputs = [...parts.inputs, { apiVersion: 'v1', kind: 'Namespace', name: hostile, uid: 'u', resourceVersion: '1' }];
@@ -73,7 +81,10 @@ describe('the HTML report', () => {
     const report = buildReport(sampleReportParts());
     const page = renderHtml(report);
     assert.equal(page.match(/<g class="cell /g)?.length, 16);
-    assert.deepEqual([...page.matchAll(/<g class="cell cross-tenant" data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => `${m[1]}>${m[2]}`), ['tenant-acme>tenant-initech']);
+    assert.deepEqual(
+      [...page.matchAll(/<g class="cell cross-tenant" data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => `${m[1]}>${m[2]}`),
+      ['tenant-acme>tenant-initech'],
+    );
     assert.equal(page.match(/<g class="cell own"/g)?.length, 4);
     assert.match(page, /<li><strong>tenant-acme → tenant-initech<\/strong>: TCP\/80<\/li>/);
   });

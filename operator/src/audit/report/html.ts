@@ -6,7 +6,15 @@
  * interpolated string, so text from the cluster cannot become markup.
  */
 import { html, joinHtml, raw, type Html } from './html-template.js';
-import { assumptionsSection, checksSection, findingsSection, inputsSection, limitationsSection, matrixSection, probedSection } from './html-sections.js';
+import {
+  assumptionsSection,
+  checksSection,
+  findingsSection,
+  inputsSection,
+  limitationsSection,
+  matrixSection,
+  probedSection,
+} from './html-sections.js';
 import type { SignedReport, UnsignedReport } from './schema.js';
 
 type Report = UnsignedReport | SignedReport;
@@ -43,7 +51,8 @@ export function renderHtml(report: Report): string {
 </head>
 <body>
 <main>
-${joinHtml([
+${joinHtml(
+  [
     headerSection(report),
     summarySection(report),
     tenantsSection(report),
@@ -54,7 +63,9 @@ ${joinHtml([
     assumptionsSection(report.assumptions),
     checksSection(report.checks),
     inputsSection(report.inputs),
-  ], '\n')}
+  ],
+  '\n',
+)}
 </main>
 </body>
 </html>
@@ -96,8 +107,16 @@ ${categoryTable(report)}
 
 function countsTable(report: Report): Html {
   const { counts } = report;
-  const rows: [string, number | null][] = [['Tenant objects', counts.tenants], ['Tenant namespaces', counts.namespaces], ['Tenant databases', counts.databases], ['KMS key aliases', counts.keyAliases]];
-  const body = rows.map(([source, count]) => html`<tr><th scope="row">${source}</th><td class="number">${count === null ? 'could not be read' : count}</td></tr>`);
+  const rows: [string, number | null][] = [
+    ['Tenant objects', counts.tenants],
+    ['Tenant namespaces', counts.namespaces],
+    ['Tenant databases', counts.databases],
+    ['KMS key aliases', counts.keyAliases],
+  ];
+  const body = rows.map(
+    ([source, count]) =>
+      html`<tr><th scope="row">${source}</th><td class="number">${count === null ? 'could not be read' : count}</td></tr>`,
+  );
   return html`<table id="counts"><caption>Counts across sources (${counts.mismatches.length} ${counts.mismatches.length === 1 ? 'mismatch' : 'mismatches'})</caption>
 <thead><tr><th scope="col">Source</th><th scope="col">Count</th></tr></thead><tbody>${body}</tbody></table>`;
 }

@@ -4,10 +4,26 @@
  */
 export { buildReport, exitCodeFor, type ReportParts } from './build.js';
 export type { Inventory } from './inventory.js';
-export { admissionPoliciesOffLimitation, databaseLoginSampleLimitation, networkEnforcementLimitation, nodeTrafficLimitation, standardLimitations } from './limitations.js';
+export {
+  admissionPoliciesOffLimitation,
+  databaseLoginSampleLimitation,
+  networkEnforcementLimitation,
+  nodeTrafficLimitation,
+  standardLimitations,
+} from './limitations.js';
 export { renderHtml } from './html.js';
 export { formatReportText } from './text.js';
 export { reportFormat, signedReportSchema, unsignedReportSchema, type SignedReport, type UnsignedReport } from './schema.js';
-export { digestOf, generateSigningKey, keyIdOf, loadPrivateKey, loadPublicKey, serializeReport, serializeReportYielding, signReport, signReportYielding } from './signing.js';
+export {
+  digestOf,
+  generateSigningKey,
+  keyIdOf,
+  loadPrivateKey,
+  loadPublicKey,
+  serializeReport,
+  serializeReportYielding,
+  signReport,
+  signReportYielding,
+} from './signing.js';
 export { listReportFiles, previousInStore, reportFileName, saveReport, verifyChain, type ChainVerification } from './store.js';
 export { parseReport, verifyReport, type TrustedKey, type Verification } from './verify.js';

@@ -44,7 +44,12 @@ export interface Reconciliation {
 export function inScope(inventory: Inventory, scope: ReportScope): Inventory {
   if (scope.kind === 'all') return inventory;
   const only = (names: string[] | null) => names?.filter((name) => name === scope.tenant) ?? null;
-  return { tenants: only(inventory.tenants), namespaces: only(inventory.namespaces), databases: only(inventory.databases), keyAliases: only(inventory.keyAliases) };
+  return {
+    tenants: only(inventory.tenants),
+    namespaces: only(inventory.namespaces),
+    databases: only(inventory.databases),
+    keyAliases: only(inventory.keyAliases),
+  };
 }
 
 export function reconcile(inventory: Inventory): Reconciliation {
@@ -53,31 +58,40 @@ export function reconcile(inventory: Inventory): Reconciliation {
   if (findings.length > 0) return { counts, checks: findings };
   return {
     counts,
-    checks: [passed({
-      id: 'inventory.counts',
-      category: 'inventory',
-      title: 'Tenants, tenant namespaces, databases and key aliases correspond one to one',
-      message: `${counts.tenants ?? 0} of each, for the same tenants`,
-      evidence: counts,
-    })],
+    checks: [
+      passed({
+        id: 'inventory.counts',
+        category: 'inventory',
+        title: 'Tenants, tenant namespaces, databases and key aliases correspond one to one',
+        message: `${counts.tenants ?? 0} of each, for the same tenants`,
+        evidence: counts,
+      }),
+    ],
   };
 }
 
 function countsOf(inventory: Inventory): Record<SourceName, number | null> {
   const count = (names: string[] | null) => names?.length ?? null;
-  return { tenants: count(inventory.tenants), namespaces: count(inventory.namespaces), databases: count(inventory.databases), keyAliases: count(inventory.keyAliases) };
+  return {
+    tenants: count(inventory.tenants),
+    namespaces: count(inventory.namespaces),
+    databases: count(inventory.databases),
+    keyAliases: count(inventory.keyAliases),
+  };
 }
 
 function unreadableSources(inventory: Inventory): AuditCheck[] {
   const unreadable = (Object.keys(sourceLabels) as SourceName[]).filter((source) => inventory[source] === null);
-  return unreadable.map((source) => errored({
-    id: 'inventory.counts',
-    category: 'inventory',
-    title: `The ${sourceLabels[source]} could be counted`,
-    reason: 'SourceUnavailable',
-    message: `the ${sourceLabels[source]} could not be read, so they are not reconciled with the other sources`,
-    evidence: { source },
-  }));
+  return unreadable.map((source) =>
+    errored({
+      id: 'inventory.counts',
+      category: 'inventory',
+      title: `The ${sourceLabels[source]} could be counted`,
+      reason: 'SourceUnavailable',
+      message: `the ${sourceLabels[source]} could not be read, so they are not reconciled with the other sources`,
+      evidence: { source },
+    }),
+  );
 }
 
 function tenantMismatches(inventory: Inventory): AuditCheck[] {
@@ -96,15 +110,16 @@ function mismatchesOf(source: keyof typeof itemNames, tenants: string[], items: 
   const { item, reason } = itemNames[source];
   const known = new Set(tenants);
   const perTenant = tally(items);
-  const check = (tenant: string, why: string, message: string) => failed({
-    id: 'inventory.counts',
-    category: 'inventory',
-    tenant,
-    title: `Tenant ${tenant} has exactly one ${item}, and only a Tenant has one`,
-    reason: why,
-    message,
-    evidence: { source, tenant, found: perTenant.get(tenant) ?? 0, tenantExists: known.has(tenant) },
-  });
+  const check = (tenant: string, why: string, message: string) =>
+    failed({
+      id: 'inventory.counts',
+      category: 'inventory',
+      tenant,
+      title: `Tenant ${tenant} has exactly one ${item}, and only a Tenant has one`,
+      reason: why,
+      message,
+      evidence: { source, tenant, found: perTenant.get(tenant) ?? 0, tenantExists: known.has(tenant) },
+    });
   const checks: AuditCheck[] = [];
   for (const tenant of [...known].sort()) {
     const found = perTenant.get(tenant) ?? 0;

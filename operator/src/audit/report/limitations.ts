@@ -40,13 +40,22 @@ export const standardLimitations: readonly string[] = [
  * When a database server's login matrix was sampled (data/login-sample.ts): what the report does
  * not show, so an auditor does not read "no cross-tenant login" as every pair having been tried.
  */
-export function databaseLoginSampleLimitation(samples: readonly { server: string; pairsTried: number; pairsTotal: number; rotation?: { windows: number; intervalSeconds: number } }[]): string {
-  const servers = samples.map((s) => `${s.server}: ${s.pairsTried} of ${s.pairsTotal}, every pair within ${s.rotation?.windows ?? 0} intervals of ${s.rotation?.intervalSeconds ?? 0} s`).join('; ');
-  return 'The database login matrix was sampled, not tried in full: each tenant\'s credentials tried its own database, its two neighbours\' in ' +
+export function databaseLoginSampleLimitation(
+  samples: readonly { server: string; pairsTried: number; pairsTotal: number; rotation?: { windows: number; intervalSeconds: number } }[],
+): string {
+  const servers = samples
+    .map(
+      (s) =>
+        `${s.server}: ${s.pairsTried} of ${s.pairsTotal}, every pair within ${s.rotation?.windows ?? 0} intervals of ${s.rotation?.intervalSeconds ?? 0} s`,
+    )
+    .join('; ');
+  return (
+    "The database login matrix was sampled, not tried in full: each tenant's credentials tried its own database, its two neighbours' in " +
     'name order, a rotating window of the others and a few drawn at random (database.login-sample records exactly which) ' +
     `(${servers}). A login that works between two tenants not tried in this run is not seen in this report, unless it shows in ` +
-    'the catalog checks (database.acl, database.role), which judge every tenant\'s grants and memberships whatever was tried: ' +
+    "the catalog checks (database.acl, database.role), which judge every tenant's grants and memberships whatever was tried: " +
     'what only a login can show (an authentication rule outside the catalog, such as pg_hba.conf, that lets one role into ' +
-    'another\'s database) is seen for the pairs tried, and for every pair only across the chain of reports that completes a rotation ' +
-    'of an unchanged fleet.';
+    "another's database) is seen for the pairs tried, and for every pair only across the chain of reports that completes a rotation " +
+    'of an unchanged fleet.'
+  );
 }

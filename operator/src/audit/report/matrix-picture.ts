@@ -61,15 +61,18 @@ export function matrixSvg(matrix: ReachabilityMatrix): Html {
   const layout = layoutOf(matrix);
   const flagged = crossTenantCells(matrix).length;
   const title = `Reachability between namespaces: rows are sources, columns destinations; ${flagged} cross-tenant ${flagged === 1 ? 'flow' : 'flows'} allowed`;
-  return joinHtml([
-    html`<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="matrix-title" id="reachability-matrix" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="system-ui, sans-serif" font-size="12">`,
-    html`<title id="matrix-title">${title}</title>`,
-    html`<text class="axis" x="8" y="${layout.top - 8}" font-weight="600">from ↓  to →</text>`,
-    ...columnLabels(matrix, layout),
-    ...matrix.namespaces.flatMap((from, row) => rowOf(matrix, from, row, layout)),
-    legend(layout.top + matrix.namespaces.length * cellHeight + 24),
-    html`</svg>`,
-  ], '\n');
+  return joinHtml(
+    [
+      html`<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="matrix-title" id="reachability-matrix" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="system-ui, sans-serif" font-size="12">`,
+      html`<title id="matrix-title">${title}</title>`,
+      html`<text class="axis" x="8" y="${layout.top - 8}" font-weight="600">from ↓  to →</text>`,
+      ...columnLabels(matrix, layout),
+      ...matrix.namespaces.flatMap((from, row) => rowOf(matrix, from, row, layout)),
+      legend(layout.top + matrix.namespaces.length * cellHeight + 24),
+      html`</svg>`,
+    ],
+    '\n',
+  );
 }
 
 function columnLabels(matrix: ReachabilityMatrix, layout: Layout): Html[] {
@@ -116,7 +119,12 @@ function cellSvg(placed: PlacedCell): Html {
 function cellLabel(state: CellState, allowed: readonly string[], probes: number): string {
   if (state === 'unknown') return '?';
   if (allowed.length === 0) return '—';
-  const shown = allowed.length === probes && probes > 1 ? 'all' : allowed.length === 1 ? (allowed[0] ?? '') : `${allowed[0] ?? ''} +${allowed.length - 1}`;
+  const shown =
+    allowed.length === probes && probes > 1
+      ? 'all'
+      : allowed.length === 1
+        ? (allowed[0] ?? '')
+        : `${allowed[0] ?? ''} +${allowed.length - 1}`;
   return state === 'cross-tenant' ? `! ${shown}` : shown;
 }
 

@@ -11,20 +11,43 @@ import { formatReportText } from './text.js';
 
 const namespaces = ['tenant-acme', 'tenant-globex'];
 const probed: ProbedMatrix = {
-  startedAt: '2026-12-06T04:00:00.000Z', finishedAt: '2026-12-06T04:00:09.000Z', namespaces, ports: ['tcp/8080'],
-  cells: namespaces.flatMap((from) => namespaces.map((to) => ({
-    from, to, predicted: from === to ? ['tcp/8080'] : [],
-    observed: from === to || (from === 'tenant-acme' && to === 'tenant-globex') ? ['tcp/8080'] : [], unknown: [],
-  }))),
+  startedAt: '2026-12-06T04:00:00.000Z',
+  finishedAt: '2026-12-06T04:00:09.000Z',
+  namespaces,
+  ports: ['tcp/8080'],
+  cells: namespaces.flatMap((from) =>
+    namespaces.map((to) => ({
+      from,
+      to,
+      predicted: from === to ? ['tcp/8080'] : [],
+      observed: from === to || (from === 'tenant-acme' && to === 'tenant-globex') ? ['tcp/8080'] : [],
+      unknown: [],
+    })),
+  ),
 };
 
 describe('the probed matrix in the report', () => {
   it('marks agreement, disagreement both ways and missing answers', () => {
-    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: ['tcp/80'], observed: ['tcp/80'], unknown: [] }, ['tcp/80']), { text: '80', state: 'agree' });
-    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: [], observed: [], unknown: [] }, ['tcp/80']), { text: '-', state: 'agree' });
-    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: [], observed: ['tcp/80'], unknown: [] }, ['tcp/80']), { text: '80!', state: 'mismatch' });
-    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: ['tcp/80'], observed: [], unknown: [] }, ['tcp/80']), { text: 'shut 80!', state: 'mismatch' });
-    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: [], observed: [], unknown: ['tcp/80'] }, ['tcp/80']), { text: '80?', state: 'unknown' });
+    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: ['tcp/80'], observed: ['tcp/80'], unknown: [] }, ['tcp/80']), {
+      text: '80',
+      state: 'agree',
+    });
+    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: [], observed: [], unknown: [] }, ['tcp/80']), {
+      text: '-',
+      state: 'agree',
+    });
+    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: [], observed: ['tcp/80'], unknown: [] }, ['tcp/80']), {
+      text: '80!',
+      state: 'mismatch',
+    });
+    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: ['tcp/80'], observed: [], unknown: [] }, ['tcp/80']), {
+      text: 'shut 80!',
+      state: 'mismatch',
+    });
+    assert.deepEqual(probedCellText({ from: 'a', to: 'b', predicted: [], observed: [], unknown: ['tcp/80'] }, ['tcp/80']), {
+      text: '80?',
+      state: 'unknown',
+    });
   });
 
   it('is carried by the report, and what was measured replaces "cannot prove enforcement"', () => {

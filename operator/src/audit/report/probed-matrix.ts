@@ -45,6 +45,9 @@ export function probedRows(matrix: ProbedMatrix): { from: string; cells: CellTex
 
 /** The cells that disagree with the policies, as `from -> to: ...` lines. */
 export function disagreements(matrix: ProbedMatrix): string[] {
-  return probedRows(matrix).flatMap((row) => row.cells.flatMap((cell, index) =>
-    (cell.state === 'mismatch' ? [`${row.from} -> ${matrix.namespaces[index] ?? ''}: ${cell.text}`] : [])));
+  return probedRows(matrix).flatMap((row) =>
+    row.cells.flatMap((cell, index) =>
+      cell.state === 'mismatch' ? [`${row.from} -> ${matrix.namespaces[index] ?? ''}: ${cell.text}`] : [],
+    ),
+  );
 }

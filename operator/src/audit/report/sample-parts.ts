@@ -30,26 +30,84 @@ function allowedBetween(from: string, to: string): string[] {
 function tenantChecks(tenant: string): AuditCheck[] {
   const namespace = `tenant-${tenant}`;
   return [
-    passed({ id: 'access.secrets-readers', category: 'access', tenant, title: `Only ${tenant}'s owners and the operator can read Secrets in ${namespace}`, message: `subjects allowed to get secrets: bulkhead-operator, Group ${tenant}-admins`, evidence: { namespace, verb: 'get', resource: 'secrets', subjects: ['system:serviceaccount:bulkhead-system:bulkhead-operator', `Group:${tenant}-admins`] } }),
-    passed({ id: 'guardrails.pod-security', category: 'guardrails', tenant, title: `${namespace} enforces Pod Security restricted`, message: 'enforce, audit and warn are restricted', evidence: { namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } }),
-    passed({ id: 'database.cross-connect', category: 'database', tenant, title: `${tenant}'s database role cannot connect to another tenant's database`, message: 'connection to every other tenant database refused', evidence: { role: `tenant_${tenant}`, refused: sampleTenants.filter((other) => other !== tenant).map((other) => `tenant_${other}`) } }),
-    passed({ id: 'key.policy', category: 'key', tenant, title: `${tenant}'s KMS key is usable only by its own principal`, message: `alias/bulkhead/${tenant}: rotation on, policy names one principal`, evidence: { alias: `alias/bulkhead/${tenant}`, rotation: true } }),
+    passed({
+      id: 'access.secrets-readers',
+      category: 'access',
+      tenant,
+      title: `Only ${tenant}'s owners and the operator can read Secrets in ${namespace}`,
+      message: `subjects allowed to get secrets: bulkhead-operator, Group ${tenant}-admins`,
+      evidence: {
+        namespace,
+        verb: 'get',
+        resource: 'secrets',
+        subjects: ['system:serviceaccount:bulkhead-system:bulkhead-operator', `Group:${tenant}-admins`],
+      },
+    }),
+    passed({
+      id: 'guardrails.pod-security',
+      category: 'guardrails',
+      tenant,
+      title: `${namespace} enforces Pod Security restricted`,
+      message: 'enforce, audit and warn are restricted',
+      evidence: { namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    }),
+    passed({
+      id: 'database.cross-connect',
+      category: 'database',
+      tenant,
+      title: `${tenant}'s database role cannot connect to another tenant's database`,
+      message: 'connection to every other tenant database refused',
+      evidence: { role: `tenant_${tenant}`, refused: sampleTenants.filter((other) => other !== tenant).map((other) => `tenant_${other}`) },
+    }),
+    passed({
+      id: 'key.policy',
+      category: 'key',
+      tenant,
+      title: `${tenant}'s KMS key is usable only by its own principal`,
+      message: `alias/bulkhead/${tenant}: rotation on, policy names one principal`,
+      evidence: { alias: `alias/bulkhead/${tenant}`, rotation: true },
+    }),
     networkCheck(tenant, namespace),
   ];
 }
 
 function networkCheck(tenant: string, namespace: string): AuditCheck {
-  const inbound = sampleMatrix().cells.filter((cell) => cell.to === namespace && cell.from !== namespace && cell.from !== '(other)' && cell.allowed.length > 0);
-  const fields = { id: 'network.cross-tenant', category: 'network' as const, tenant, title: `No other tenant may connect to pods in ${namespace}`, evidence: { namespace, inbound: inbound.map((cell) => ({ from: cell.from, allowed: cell.allowed })) } };
+  const inbound = sampleMatrix().cells.filter(
+    (cell) => cell.to === namespace && cell.from !== namespace && cell.from !== '(other)' && cell.allowed.length > 0,
+  );
+  const fields = {
+    id: 'network.cross-tenant',
+    category: 'network' as const,
+    tenant,
+    title: `No other tenant may connect to pods in ${namespace}`,
+    evidence: { namespace, inbound: inbound.map((cell) => ({ from: cell.from, allowed: cell.allowed })) },
+  };
   if (inbound.length === 0) return passed({ ...fields, message: 'no other tenant namespace may open a connection' });
-  return failed({ ...fields, reason: 'CrossTenantFlowAllowed', message: `${inbound.map((cell) => `${cell.from} may connect on ${cell.allowed.join(', ')}`).join('; ')} (NetworkPolicy ${namespace}/allow-partner, ingress rule 0)` });
+  return failed({
+    ...fields,
+    reason: 'CrossTenantFlowAllowed',
+    message: `${inbound.map((cell) => `${cell.from} may connect on ${cell.allowed.join(', ')}`).join('; ')} (NetworkPolicy ${namespace}/allow-partner, ingress rule 0)`,
+  });
 }
 
 function sampleInputs(): InputObject[] {
   return sampleTenants.flatMap((tenant, index) => [
     { apiVersion, kind: tenantKind, name: tenant, uid: `0000000${index}-aaaa-4000-8000-000000000001`, resourceVersion: `${100 + index}` },
-    { apiVersion: 'v1', kind: 'Namespace', name: `tenant-${tenant}`, uid: `0000000${index}-bbbb-4000-8000-000000000002`, resourceVersion: `${200 + index}` },
-    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace: `tenant-${tenant}`, name: 'default-deny', uid: `0000000${index}-cccc-4000-8000-000000000003`, resourceVersion: `${300 + index}` },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      name: `tenant-${tenant}`,
+      uid: `0000000${index}-bbbb-4000-8000-000000000002`,
+      resourceVersion: `${200 + index}`,
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      namespace: `tenant-${tenant}`,
+      name: 'default-deny',
+      uid: `0000000${index}-cccc-4000-8000-000000000003`,
+      resourceVersion: `${300 + index}`,
+    },
   ]);
 }
 
@@ -61,7 +119,12 @@ export function sampleReportParts(): ReportParts {
     assumptions: { ipBlockMatchesPodIPs: true, endPortSupported: true, hostNetworkPodsBypass: true, loopbackPairsListed: false },
     inputs: sampleInputs(),
     checks: sampleTenants.flatMap(tenantChecks),
-    inventory: { tenants: [...sampleTenants], namespaces: [...sampleTenants], databases: [...sampleTenants], keyAliases: [...sampleTenants] },
+    inventory: {
+      tenants: [...sampleTenants],
+      namespaces: [...sampleTenants],
+      databases: [...sampleTenants],
+      keyAliases: [...sampleTenants],
+    },
     matrix: sampleMatrix(),
     previous: null,
   };

@@ -52,9 +52,15 @@ export const probedMatrixSchema = z.strictObject({
   finishedAt: timestamp,
   namespaces: z.array(nonEmpty),
   ports: z.array(nonEmpty),
-  cells: z.array(z.strictObject({
-    from: nonEmpty, to: nonEmpty, predicted: z.array(nonEmpty), observed: z.array(nonEmpty), unknown: z.array(nonEmpty),
-  })),
+  cells: z.array(
+    z.strictObject({
+      from: nonEmpty,
+      to: nonEmpty,
+      predicted: z.array(nonEmpty),
+      observed: z.array(nonEmpty),
+      unknown: z.array(nonEmpty),
+    }),
+  ),
 }) satisfies z.ZodType<ProbedMatrix>;
 
 const resultCounts = z.strictObject({
@@ -77,7 +83,9 @@ const summarySchema = z.strictObject({
   result: z.enum(['pass', 'fail']),
   checks: z.number().int().min(0),
   findings: z.number().int().min(0),
-  byCategory: z.strictObject(Object.fromEntries(checkCategories.map((c) => [c, resultCounts])) as Record<(typeof checkCategories)[number], typeof resultCounts>),
+  byCategory: z.strictObject(
+    Object.fromEntries(checkCategories.map((c) => [c, resultCounts])) as Record<(typeof checkCategories)[number], typeof resultCounts>,
+  ),
   /** One row per tenant in scope, sorted by name; fleet-wide checks are not in it. */
   byTenant: z.array(resultCounts.extend({ tenant: nonEmpty })),
 });

@@ -30,18 +30,24 @@ describe('report signing', () => {
     const other = generateSigningKey();
     const verification = verifyReport(serializeReport(signed), loadPublicKey(other.publicKey, 'other'));
     assert.equal(verification.ok, false);
-    assert.match(verification.ok ? '' : verification.reason, new RegExp(`untrusted key: keyId ${keys.keyId}, trusted keyId ${other.keyId}`));
+    assert.match(
+      verification.ok ? '' : verification.reason,
+      new RegExp(`untrusted key: keyId ${keys.keyId}, trusted keyId ${other.keyId}`),
+    );
   });
 
   it('does not trust a report re-signed by an attacker who embedded their own key', () => {
     const attacker = generateSigningKey();
-    const forged = signReport({ ...buildReport(sampleReportParts()), cluster: { server: 'https://evil.example', kubeSystemUid: 'x' } }, loadPrivateKey(attacker.privateKey, 'attacker'));
+    const forged = signReport(
+      { ...buildReport(sampleReportParts()), cluster: { server: 'https://evil.example', kubeSystemUid: 'x' } },
+      loadPrivateKey(attacker.privateKey, 'attacker'),
+    );
     const bytes = serializeReport(forged);
     assert.equal(verifyReport(bytes, publicKey).ok, false);
     assert.equal(verifyReport(bytes, { keyId: keys.keyId }).ok, false);
   });
 
-  it('fails when the embedded public key is swapped for the trusted one but the signature is an attacker\'s', () => {
+  it("fails when the embedded public key is swapped for the trusted one but the signature is an attacker's", () => {
     const attacker = generateSigningKey();
     const forged = signReport(buildReport(sampleReportParts()), loadPrivateKey(attacker.privateKey, 'attacker'));
     const relabelled = { ...forged, signature: { ...forged.signature, keyId: keys.keyId, publicKey: signed.signature.publicKey } };
@@ -52,13 +58,22 @@ describe('report signing', () => {
 
   it('refuses keys that are not Ed25519, naming the source', () => {
     const { privateKey: rsa, publicKey: rsaPublic } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    assert.throws(() => loadPrivateKey(rsa.export({ type: 'pkcs8', format: 'pem' }), 'keys/rsa.key'), /keys\/rsa\.key: expected an Ed25519 key, got rsa/);
-    assert.throws(() => loadPublicKey(rsaPublic.export({ type: 'spki', format: 'pem' }), 'keys/rsa.pub'), /keys\/rsa\.pub: expected an Ed25519 key/);
+    assert.throws(
+      () => loadPrivateKey(rsa.export({ type: 'pkcs8', format: 'pem' }), 'keys/rsa.key'),
+      /keys\/rsa\.key: expected an Ed25519 key, got rsa/,
+    );
+    assert.throws(
+      () => loadPublicKey(rsaPublic.export({ type: 'spki', format: 'pem' }), 'keys/rsa.pub'),
+      /keys\/rsa\.pub: expected an Ed25519 key/,
+    );
     assert.throws(() => loadPublicKey('not a key', 'keys/garbage.pem'), /keys\/garbage\.pem: not a PEM key/);
   });
 
   it('keeps crypto\'s own error as the cause of "not a PEM key"', () => {
-    assert.throws(() => loadPublicKey('not a key', 'keys/garbage.pem'), (error: Error) => error.cause instanceof Error && error.message.includes(error.cause.message));
+    assert.throws(
+      () => loadPublicKey('not a key', 'keys/garbage.pem'),
+      (error: Error) => error.cause instanceof Error && error.message.includes(error.cause.message),
+    );
   });
 
   it('writes the file as the canonical form of the signed document, without a trailing newline', () => {

@@ -33,7 +33,9 @@ export function signedBytes(report: UnsignedReport | SignedReport): Buffer {
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** An SPKI DER public key from its base64url form; refuses any spelling but the canonical one. */
@@ -58,12 +60,18 @@ export function strictBase64url(value: string, what: string): Buffer {
 
 /** A PEM private key; refused unless it is Ed25519. `source` names it in errors (e.g. the path). */
 export function loadPrivateKey(pem: string | Buffer, source: string): KeyObject {
-  return requireEd25519(attempt(() => createPrivateKey(pem), source), source);
+  return requireEd25519(
+    attempt(() => createPrivateKey(pem), source),
+    source,
+  );
 }
 
 /** A PEM public key (SPKI); refused unless it is Ed25519. */
 export function loadPublicKey(pem: string | Buffer, source: string): KeyObject {
-  return requireEd25519(attempt(() => createPublicKey(pem), source), source);
+  return requireEd25519(
+    attempt(() => createPublicKey(pem), source),
+    source,
+  );
 }
 
 export function signReport(report: UnsignedReport, privateKey: KeyObject): SignedReport {

@@ -31,11 +31,19 @@ describe('report store', () => {
 
   it('names files by time, chains each report to the file before it, and verifies the chain', () => {
     const paths = [audit(dir, 0), audit(dir, 5), audit(dir, 10)];
-    assert.deepEqual(listReportFiles(dir), ['audit-2026-11-27T03-00-00.000Z.json', 'audit-2026-11-27T03-05-00.000Z.json', 'audit-2026-11-27T03-10-00.000Z.json']);
+    assert.deepEqual(listReportFiles(dir), [
+      'audit-2026-11-27T03-00-00.000Z.json',
+      'audit-2026-11-27T03-05-00.000Z.json',
+      'audit-2026-11-27T03-10-00.000Z.json',
+    ]);
     const second = JSON.parse(readFileSync(paths[1] ?? '', 'utf8')) as { previous: { digest: string } };
     assert.equal(second.previous.digest, digestOf(readFileSync(paths[0] ?? '')));
     const chain = verifyChain(dir, publicKey);
-    assert.deepEqual(chain, { ok: true, reports: 3, newest: { file: 'audit-2026-11-27T03-10-00.000Z.json', digest: digestOf(readFileSync(paths[2] ?? '')) } });
+    assert.deepEqual(chain, {
+      ok: true,
+      reports: 3,
+      newest: { file: 'audit-2026-11-27T03-10-00.000Z.json', digest: digestOf(readFileSync(paths[2] ?? '')) },
+    });
     assert.equal(previousInStore(dir)?.digest, chain.ok ? chain.newest?.digest : undefined);
   });
 
@@ -45,7 +53,10 @@ describe('report store', () => {
     const chain = verifyChain(dir, publicKey);
     assert.equal(chain.ok, false);
     assert.equal(chain.ok ? '' : chain.file, 'audit-2026-11-27T03-10-00.000Z.json');
-    assert.match(chain.ok ? '' : chain.reason, /report before it is audit-2026-11-27T03-00-00\.000Z\.json .*a report is missing or was replaced/);
+    assert.match(
+      chain.ok ? '' : chain.reason,
+      /report before it is audit-2026-11-27T03-00-00\.000Z\.json .*a report is missing or was replaced/,
+    );
   });
 
   it('detects the oldest report removed: the new oldest names a predecessor that is not there', () => {

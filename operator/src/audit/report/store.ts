@@ -57,8 +57,7 @@ export function saveReport(dir: string, report: SignedReport): { path: string; d
 }
 
 export type ChainVerification =
-  | { ok: true; reports: number; newest?: { file: string; digest: string } }
-  | { ok: false; reports: number; file: string; reason: string };
+  { ok: true; reports: number; newest?: { file: string; digest: string } } | { ok: false; reports: number; file: string; reason: string };
 
 interface ChainLink {
   file: string;

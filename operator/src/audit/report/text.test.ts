@@ -18,7 +18,18 @@ describe('the text report', () => {
 
   it('never sends a control character from the cluster to the terminal', () => {
     const parts = sampleReportParts();
-    parts.checks = [...parts.checks, failed({ id: 'access.secrets-readers', category: 'access', tenant: 'acme', title: 'Secrets readers', reason: 'ForeignSubjectCanReadSecrets', message: 'Group x can read secrets\u001b[2J', evidence: {} })];
+    parts.checks = [
+      ...parts.checks,
+      failed({
+        id: 'access.secrets-readers',
+        category: 'access',
+        tenant: 'acme',
+        title: 'Secrets readers',
+        reason: 'ForeignSubjectCanReadSecrets',
+        message: 'Group x can read secrets\u001b[2J',
+        evidence: {},
+      }),
+    ];
     parts.inventory = { ...parts.inventory, keyAliases: [...(parts.inventory.keyAliases ?? []), 'evil\u001b]0;title\u0007'] };
     const text = formatReportText(buildReport(parts));
     assert.ok(!text.includes('\u001b'));

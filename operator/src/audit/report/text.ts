@@ -58,7 +58,10 @@ function findingLines(checks: readonly AuditCheck[]): string[] {
   if (findings.length === 0) return ['Findings: none', ''];
   return [
     'Findings:',
-    ...findings.map((check) => `  ${check.result.toUpperCase()}  ${check.category}  ${printable(check.tenant ?? '(fleet)')}  ${printable(check.id)}  ${printable(check.reason)}: ${printable(check.message)}`),
+    ...findings.map(
+      (check) =>
+        `  ${check.result.toUpperCase()}  ${check.category}  ${printable(check.tenant ?? '(fleet)')}  ${printable(check.id)}  ${printable(check.reason)}: ${printable(check.message)}`,
+    ),
     '',
   ];
 }
@@ -66,7 +69,11 @@ function findingLines(checks: readonly AuditCheck[]): string[] {
 function matrixLines(report: Report): string[] {
   if (report.matrix === null) return ['Reachability matrix: not computed', ''];
   const flagged = crossTenantCells(report.matrix);
-  if (flagged.length === 0) return [`Reachability: no tenant may reach another (${report.matrix.namespaces.length} namespaces, probes ${report.matrix.probes.join(', ')})`, ''];
+  if (flagged.length === 0)
+    return [
+      `Reachability: no tenant may reach another (${report.matrix.namespaces.length} namespaces, probes ${report.matrix.probes.join(', ')})`,
+      '',
+    ];
   return [
     'Cross-tenant flows allowed:',
     ...flagged.map((cell) => `  ${printable(cell.from)} -> ${printable(cell.to)}: ${printable(cell.allowed.join(', '))}`),
@@ -82,11 +89,17 @@ export function probedLines(report: Report): string[] {
   const names = matrix.namespaces.map(printable);
   const width = Math.max(4, ...rows.flatMap((row) => row.cells.map((cell) => cell.text.length)), ...names.map((name) => name.length));
   const first = Math.max(9, ...names.map((name) => name.length));
-  const line = (head: string, cells: string[]) => `  ${head.padEnd(first)}  ${cells.map((cell) => cell.padEnd(width)).join('  ')}`.trimEnd();
+  const line = (head: string, cells: string[]) =>
+    `  ${head.padEnd(first)}  ${cells.map((cell) => cell.padEnd(width)).join('  ')}`.trimEnd();
   return [
     `Probed on the wire ${matrix.startedAt} to ${matrix.finishedAt}, ${matrix.ports.join(', ')} (rows connect to columns; ! disagrees with the policies, ? no answer):`,
     line('from \\ to', names),
-    ...rows.map((row, index) => line(names[index] ?? '', row.cells.map((cell) => cell.text))),
+    ...rows.map((row, index) =>
+      line(
+        names[index] ?? '',
+        row.cells.map((cell) => cell.text),
+      ),
+    ),
     '',
   ];
 }

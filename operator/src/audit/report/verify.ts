@@ -22,9 +22,7 @@ import { errorMessage } from '../../runtime/errors.js';
 /** A public key the verifier trusts, or the keyId of one (then the report's embedded key is used). */
 export type TrustedKey = KeyObject | { keyId: string };
 
-export type Verification =
-  | { ok: true; report: SignedReport; keyId: string; digest: string }
-  | { ok: false; reason: string };
+export type Verification = { ok: true; report: SignedReport; keyId: string; digest: string } | { ok: false; reason: string };
 
 export function verifyReport(bytes: Uint8Array, trusted: TrustedKey): Verification {
   try {

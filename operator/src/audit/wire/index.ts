@@ -45,7 +45,10 @@ export interface WireAuditResult {
 }
 
 async function policiesNow(client: KubeClient) {
-  const [namespaces, policies] = await Promise.all([listAll(client, 'v1', 'Namespace'), listAll(client, 'networking.k8s.io/v1', 'NetworkPolicy')]);
+  const [namespaces, policies] = await Promise.all([
+    listAll(client, 'v1', 'Namespace'),
+    listAll(client, 'networking.k8s.io/v1', 'NetworkPolicy'),
+  ]);
   return {
     namespaces: namespaces.map((object) => namespaceOf(NamespaceManifestSchema.parse(object))),
     policies: policies.map((object) => networkPolicyOf(NetworkPolicyManifestSchema.parse(object))),
@@ -53,21 +56,34 @@ async function policiesNow(client: KubeClient) {
 }
 
 export async function auditOnTheWire(client: KubeClient, reader: ClusterReader, options: WireAuditOptions): Promise<WireAuditResult> {
-  const [pods, services, namespaces] = await Promise.all([reader.list('v1', 'Pod'), reader.list('v1', 'Service'), reader.list('v1', 'Namespace')]);
+  const [pods, services, namespaces] = await Promise.all([
+    reader.list('v1', 'Pod'),
+    reader.list('v1', 'Service'),
+    reader.list('v1', 'Namespace'),
+  ]);
   // A platform namespace the cluster does not have is not probed (the matrix lists what was).
   const present = new Set(namespaces.map((namespace) => namespace.metadata.name));
   const tenants = options.tenants.filter((tenant) => tenant.metadata.deletionTimestamp === undefined);
   const plan = probePlan({
     runId: randomBytes(3).toString('hex'),
-    tenants: tenants.map((tenant) => ({ name: tenant.metadata.name, uid: tenant.metadata.uid ?? '', namespace: tenant.status?.namespace ?? namespaceName(tenant) })),
+    tenants: tenants.map((tenant) => ({
+      name: tenant.metadata.name,
+      uid: tenant.metadata.uid ?? '',
+      namespace: tenant.status?.namespace ?? namespaceName(tenant),
+    })),
     pods,
     servicePorts: new Map(tenants.map((tenant) => [tenant.metadata.name, appServicePorts(tenant, services)])),
     platformNamespaces: options.platformNamespaces.filter((namespace) => present.has(namespace)),
   });
   const running = options.signal ? client.withSignal(options.signal) : client;
   const observation = await runProbes({
-    client: running, cleanupClient: client, plan, concurrency: options.concurrency, fieldManager: options.fieldManager,
-    ...(options.settings ? { settings: options.settings } : {}), ...(options.signal ? { signal: options.signal } : {}),
+    client: running,
+    cleanupClient: client,
+    plan,
+    concurrency: options.concurrency,
+    fieldManager: options.fieldManager,
+    ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   // The policies as they were when the attempts ended: what the wire is compared with.
   const prediction = predict(await policiesNow(client), observation, options.assumptions);

@@ -10,7 +10,11 @@ import type { Target } from './pods.js';
 
 /** A trying pod's targets: every listener with an address, on every port, in this order. */
 export function targetsFor(plan: ProbePlan, listeners: readonly Listener[]): (Target & { namespace: string })[] {
-  return listeners.flatMap((listener) => (listener.address === undefined ? [] : plan.ports.map((port) => ({ namespace: listener.namespace, address: listener.address as string, port }))));
+  return listeners.flatMap((listener) =>
+    listener.address === undefined
+      ? []
+      : plan.ports.map((port) => ({ namespace: listener.namespace, address: listener.address as string, port })),
+  );
 }
 
 /** `0=1 1=0 ...` → index → connected; anything unreadable is left out (unknown). */
@@ -38,15 +42,32 @@ export function rawAttempts(plan: ProbePlan, listeners: readonly Listener[], res
   return plan.sites.flatMap(({ namespace: from }) => {
     const result = byNamespace.get(from);
     const answers = result?.message === undefined ? undefined : parseTerminationMessage(result.message);
-    return plan.sites.flatMap(({ namespace: to }) => plan.ports.map((port): Attempt => {
-      const listener = listenerOf.get(to);
-      if (listener?.address === undefined) return { from, to, port, verdict: 'unknown', why: `the listening pod in ${to} did not come up: ${listener?.problem ?? 'not created'}` };
-      if (answers === undefined) return { from, to, port, verdict: 'unknown', why: `the trying pod in ${from} gave no result: ${result?.problem ?? 'not created'}` };
-      const index = targets.findIndex((target) => target.namespace === to && target.port === port);
-      const answer = answers.get(index);
-      if (answer === undefined) return { from, to, port, verdict: 'unknown', why: `the trying pod in ${from} reported nothing for ${to} port ${port}` };
-      return { from, to, port, verdict: answer ? 'connected' : 'refused' };
-    }));
+    return plan.sites.flatMap(({ namespace: to }) =>
+      plan.ports.map((port): Attempt => {
+        const listener = listenerOf.get(to);
+        if (listener?.address === undefined)
+          return {
+            from,
+            to,
+            port,
+            verdict: 'unknown',
+            why: `the listening pod in ${to} did not come up: ${listener?.problem ?? 'not created'}`,
+          };
+        if (answers === undefined)
+          return {
+            from,
+            to,
+            port,
+            verdict: 'unknown',
+            why: `the trying pod in ${from} gave no result: ${result?.problem ?? 'not created'}`,
+          };
+        const index = targets.findIndex((target) => target.namespace === to && target.port === port);
+        const answer = answers.get(index);
+        if (answer === undefined)
+          return { from, to, port, verdict: 'unknown', why: `the trying pod in ${from} reported nothing for ${to} port ${port}` };
+        return { from, to, port, verdict: answer ? 'connected' : 'refused' };
+      }),
+    );
   });
 }
 
@@ -55,12 +76,18 @@ export function rawAttempts(plan: ProbePlan, listeners: readonly Listener[], res
  * connection that opened stays measured whatever the control says: it did happen.
  */
 export function applyControls(attempts: readonly Attempt[]): Attempt[] {
-  const failedControl = new Set(attempts.filter((a) => a.from === a.to && a.verdict !== 'connected').map((a) => `${a.from}\u0000${a.port}`));
+  const failedControl = new Set(
+    attempts.filter((a) => a.from === a.to && a.verdict !== 'connected').map((a) => `${a.from}\u0000${a.port}`),
+  );
   return attempts.map((attempt) => {
     if (attempt.verdict !== 'refused') return attempt;
     const culprit = [attempt.from, attempt.to].find((namespace) => failedControl.has(`${namespace}\u0000${attempt.port}`));
     if (culprit === undefined) return attempt;
     const verdict: Verdict = 'unknown';
-    return { ...attempt, verdict, why: `the control failed: the probe pods in ${culprit} could not reach each other on port ${attempt.port}` };
+    return {
+      ...attempt,
+      verdict,
+      why: `the control failed: the probe pods in ${culprit} could not reach each other on port ${attempt.port}`,
+    };
   });
 }

@@ -29,11 +29,14 @@ export const defaultProbePort = 8080;
 
 /** The tenant's running app pods: its label, a ReplicaSet as controller, not a probe. */
 export function appPodsOf(tenant: TenantSite, pods: readonly PodLike[]): PodLike[] {
-  return pods.filter((pod) => pod.metadata.namespace === tenant.namespace
-    && pod.metadata.labels?.[tenantLabel] === tenant.name
-    && pod.metadata.labels[probeRunLabel] === undefined
-    && (pod.metadata.ownerReferences ?? []).some((owner) => owner.controller === true && owner.kind === 'ReplicaSet')
-    && !['Succeeded', 'Failed'].includes(pod.status?.phase ?? ''));
+  return pods.filter(
+    (pod) =>
+      pod.metadata.namespace === tenant.namespace &&
+      pod.metadata.labels?.[tenantLabel] === tenant.name &&
+      pod.metadata.labels[probeRunLabel] === undefined &&
+      (pod.metadata.ownerReferences ?? []).some((owner) => owner.controller === true && owner.kind === 'ReplicaSet') &&
+      !['Succeeded', 'Failed'].includes(pod.status?.phase ?? ''),
+  );
 }
 
 const firstAppPod = (tenant: TenantSite, pods: readonly PodLike[]): PodLike | undefined =>
@@ -60,10 +63,14 @@ export function appPortNames(tenant: TenantSite, pods: readonly PodLike[]): Reco
 /** The TCP ports of the app Services, named ports resolved against the app pods' container ports. */
 export function declaredPorts(servicePorts: readonly ServicePort[], appPods: readonly PodLike[]): number[] {
   const containerPorts = appPods.flatMap((pod) => (pod.spec?.containers ?? []).flatMap((container) => container.ports ?? []));
-  const numbers = servicePorts.filter((port) => port.protocol === 'TCP').flatMap(({ port }) => {
-    if (typeof port === 'number') return [port];
-    return containerPorts.filter((declared) => declared.name === port && (declared.protocol ?? 'TCP') === 'TCP').map((declared) => declared.containerPort);
-  });
+  const numbers = servicePorts
+    .filter((port) => port.protocol === 'TCP')
+    .flatMap(({ port }) => {
+      if (typeof port === 'number') return [port];
+      return containerPorts
+        .filter((declared) => declared.name === port && (declared.protocol ?? 'TCP') === 'TCP')
+        .map((declared) => declared.containerPort);
+    });
   return [...new Set(numbers)].sort((a, b) => a - b);
 }
 
@@ -79,15 +86,21 @@ export interface PlanInput {
 
 export function probePlan(input: PlanInput): ProbePlan {
   const tenants = [...input.tenants].sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
-  const declared = new Set(tenants.flatMap((tenant) => declaredPorts(input.servicePorts.get(tenant.name) ?? [], appPodsOf(tenant, input.pods))));
+  const declared = new Set(
+    tenants.flatMap((tenant) => declaredPorts(input.servicePorts.get(tenant.name) ?? [], appPodsOf(tenant, input.pods))),
+  );
   const ports = declared.size > 0 ? [...declared].sort((a, b) => a - b) : [defaultProbePort];
-  const probedNames = (names: Record<number, string>) => Object.fromEntries(ports.flatMap((port) => (names[port] ? [[port, names[port]]] : [])));
+  const probedNames = (names: Record<number, string>) =>
+    Object.fromEntries(ports.flatMap((port) => (names[port] ? [[port, names[port]]] : [])));
   const sites: ProbeSite[] = tenants.map((tenant) => ({
-    namespace: tenant.namespace, tenant: { name: tenant.name, uid: tenant.uid }, labels: appLabels(tenant, input.pods),
+    namespace: tenant.namespace,
+    tenant: { name: tenant.name, uid: tenant.uid },
+    labels: appLabels(tenant, input.pods),
     portNames: probedNames(appPortNames(tenant, input.pods)),
   }));
   for (const namespace of input.platformNamespaces) {
-    if (!sites.some((site) => site.namespace === namespace)) sites.push({ namespace, labels: { 'app.kubernetes.io/name': 'bulkhead-audit-probe' }, portNames: {} });
+    if (!sites.some((site) => site.namespace === namespace))
+      sites.push({ namespace, labels: { 'app.kubernetes.io/name': 'bulkhead-audit-probe' }, portNames: {} });
   }
   return { runId: input.runId, sites, ports };
 }

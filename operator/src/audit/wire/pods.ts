@@ -36,7 +36,12 @@ export interface ProbePodSettings {
   settleSeconds: number;
 }
 
-export const defaultProbePodSettings: ProbePodSettings = { image: probeImageDefault, connectTimeoutSeconds: 3, deadlineSeconds: 300, settleSeconds: 5 };
+export const defaultProbePodSettings: ProbePodSettings = {
+  image: probeImageDefault,
+  connectTimeoutSeconds: 3,
+  deadlineSeconds: 300,
+  settleSeconds: 5,
+};
 
 export const listenerName = (runId: string): string => `bulkhead-probe-${runId}-listen`;
 export const tryingName = (runId: string): string => `bulkhead-probe-${runId}-try`;
@@ -56,9 +61,13 @@ function base(site: ProbeSite, name: string, runId: string, settings: ProbePodSe
       name,
       namespace: site.namespace,
       labels: { ...site.labels, [probeRunLabel]: runId },
-      ...(site.tenant ? {
-        ownerReferences: [{ apiVersion, kind: tenantKind, name: site.tenant.name, uid: site.tenant.uid, controller: true, blockOwnerDeletion: false }],
-      } : {}),
+      ...(site.tenant
+        ? {
+            ownerReferences: [
+              { apiVersion, kind: tenantKind, name: site.tenant.name, uid: site.tenant.uid, controller: true, blockOwnerDeletion: false },
+            ],
+          }
+        : {}),
     },
     spec: {
       restartPolicy: 'Never',
@@ -77,7 +86,10 @@ export const listenerPorts = (site: ProbeSite, ports: readonly number[]): { cont
 
 function container(settings: ProbePodSettings, command: string[], ports: readonly object[] = []): Record<string, unknown> {
   return {
-    name: 'probe', image: settings.image, imagePullPolicy: 'IfNotPresent', command,
+    name: 'probe',
+    image: settings.image,
+    imagePullPolicy: 'IfNotPresent',
+    command,
     ...(ports.length > 0 ? { ports } : {}),
     resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
     terminationMessagePolicy: 'File',
@@ -105,7 +117,10 @@ export function listenerPod(site: ProbeSite, runId: string, ports: readonly numb
     spec: {
       ...pod.spec,
       readinessGates: [{ conditionType: neverReadyGate }],
-      securityContext: { ...(pod.spec.securityContext as object), ...(lowPorts ? { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] } : {}) },
+      securityContext: {
+        ...(pod.spec.securityContext as object),
+        ...(lowPorts ? { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] } : {}),
+      },
       containers: [container(settings, ['sh', '-c', script], listenerPorts(site, ports))],
     },
   };
@@ -115,18 +130,27 @@ export function listenerPod(site: ProbeSite, runId: string, ports: readonly numb
  * Waits `settleSeconds`, tries every target at once and writes `0=1 1=0 ...` (target index = 1 when it connected) to the
  * termination message; a target without an answer is left out, which the reader takes as unknown.
  */
-export const tryingScript = (timeout: number, settleSeconds: number, resultFile = '/dev/termination-log'): string => [
-  `sleep ${settleSeconds}`,
-  'i=0; dir="${TMPDIR:-/tmp}"',
-  `for target in "$@"; do (nc -w ${timeout} "\${target%:*}" "\${target##*:}" </dev/null >/dev/null 2>&1 && echo 1 || echo 0) >"$dir/r.$i" & i=$((i+1)); done`,
-  'wait',
-  'out=""; j=0',
-  'while [ "$j" -lt "$i" ]; do [ -s "$dir/r.$j" ] && out="$out $j=$(cat "$dir/r.$j")"; j=$((j+1)); done',
-  `echo "$out" >${resultFile}`,
-].join('\n');
+export const tryingScript = (timeout: number, settleSeconds: number, resultFile = '/dev/termination-log'): string =>
+  [
+    `sleep ${settleSeconds}`,
+    'i=0; dir="${TMPDIR:-/tmp}"',
+    `for target in "$@"; do (nc -w ${timeout} "\${target%:*}" "\${target##*:}" </dev/null >/dev/null 2>&1 && echo 1 || echo 0) >"$dir/r.$i" & i=$((i+1)); done`,
+    'wait',
+    'out=""; j=0',
+    'while [ "$j" -lt "$i" ]; do [ -s "$dir/r.$j" ] && out="$out $j=$(cat "$dir/r.$j")"; j=$((j+1)); done',
+    `echo "$out" >${resultFile}`,
+  ].join('\n');
 
 export function tryingPod(site: ProbeSite, runId: string, targets: readonly Target[], settings = defaultProbePodSettings): ProbePod {
   const pod = base(site, tryingName(runId), runId, settings);
   const args = targets.map((target) => `${target.address}:${target.port}`);
-  return { ...pod, spec: { ...pod.spec, containers: [container(settings, ['sh', '-c', tryingScript(settings.connectTimeoutSeconds, settings.settleSeconds), 'probe', ...args])] } };
+  return {
+    ...pod,
+    spec: {
+      ...pod.spec,
+      containers: [
+        container(settings, ['sh', '-c', tryingScript(settings.connectTimeoutSeconds, settings.settleSeconds), 'probe', ...args]),
+      ],
+    },
+  };
 }

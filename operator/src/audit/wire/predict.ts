@@ -18,10 +18,20 @@ function probePods(observation: Pick<Observation, 'plan' | 'listeners' | 'trying
   const labelsOf = (namespace: string) => ({ ...siteOf(namespace).labels, [probeRunLabel]: plan.runId });
   const trying = plan.sites.map(({ namespace }): Pod => {
     const address = observation.tryingAddresses[namespace];
-    return { namespace, name: tryingName(plan.runId), labels: labelsOf(namespace), ports: [], hostNetwork: false, ...(address ? { podIP: address } : {}) };
+    return {
+      namespace,
+      name: tryingName(plan.runId),
+      labels: labelsOf(namespace),
+      ports: [],
+      hostNetwork: false,
+      ...(address ? { podIP: address } : {}),
+    };
   });
   const listening = observation.listeners.map((listener): Pod => ({
-    namespace: listener.namespace, name: listenerName(plan.runId), labels: labelsOf(listener.namespace), hostNetwork: false,
+    namespace: listener.namespace,
+    name: listenerName(plan.runId),
+    labels: labelsOf(listener.namespace),
+    hostNetwork: false,
     ports: listenerPorts(siteOf(listener.namespace), plan.ports),
     ...(listener.address ? { podIP: listener.address } : {}),
   }));
@@ -29,7 +39,11 @@ function probePods(observation: Pick<Observation, 'plan' | 'listeners' | 'trying
 }
 
 /** For every trying pod → listening pod and port: does the analyzer allow it? */
-export function predict(cluster: Omit<ClusterState, 'pods'>, observation: Pick<Observation, 'plan' | 'listeners' | 'tryingAddresses'>, assumptions: Assumptions): Prediction {
+export function predict(
+  cluster: Omit<ClusterState, 'pods'>,
+  observation: Pick<Observation, 'plan' | 'listeners' | 'tryingAddresses'>,
+  assumptions: Assumptions,
+): Prediction {
   const { trying, listening } = probePods(observation);
   const sources = new Set(trying.map((pod) => `${pod.namespace}/${pod.name}`));
   const destinations = new Set(listening.map((pod) => `${pod.namespace}/${pod.name}`));

@@ -10,7 +10,15 @@ import type { KubeObject } from '../../runtime/types.js';
 import { mapBounded } from '../data/bounded.js';
 import type { Listener, Observation, ProbePlan, ProbeSite } from './model.js';
 import { applyControls, rawAttempts, targetsFor, type TryingResult } from './outcome.js';
-import { defaultProbePodSettings, listenerDeadlineSeconds, listenerName, listenerPod, tryingName, tryingPod, type ProbePodSettings } from './pods.js';
+import {
+  defaultProbePodSettings,
+  listenerDeadlineSeconds,
+  listenerName,
+  listenerPod,
+  tryingName,
+  tryingPod,
+  type ProbePodSettings,
+} from './pods.js';
 import { errorMessage } from '../../runtime/errors.js';
 
 export interface ProbeRunOptions {
@@ -38,13 +46,25 @@ interface PodState extends KubeObject {
 }
 
 const pollMs = 1000;
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-});
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 
 /** Polls the pod until `done` says what became of it, the time is up, or the run is aborted. */
-async function until<T>(options: ProbeRunOptions, ref: { namespace: string; name: string }, done: (pod: PodState | undefined) => T | undefined): Promise<T | string> {
+async function until<T>(
+  options: ProbeRunOptions,
+  ref: { namespace: string; name: string },
+  done: (pod: PodState | undefined) => T | undefined,
+): Promise<T | string> {
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   while (Date.now() < deadline && !options.signal?.aborted) {
     const pod = await options.client.get<PodState>({ apiVersion: 'v1', kind: 'Pod', ...ref });
@@ -69,7 +89,10 @@ function listenerState(live: PodState | undefined): { address: string } | string
 function tryingState(live: PodState | undefined): { message: string } | string | undefined {
   if (live === undefined) return stopped(live);
   const terminated = (live.status?.containerStatuses ?? [])[0]?.state?.terminated;
-  if (terminated) return terminated.exitCode === 0 ? { message: String(terminated.message) } : `exited with ${String(terminated.exitCode)} (${String(terminated.reason)})`;
+  if (terminated)
+    return terminated.exitCode === 0
+      ? { message: String(terminated.message) }
+      : `exited with ${String(terminated.exitCode)} (${String(terminated.reason)})`;
   return live.status?.phase === 'Failed' ? stopped(live) : undefined;
 }
 
@@ -89,7 +112,12 @@ async function startListener(options: ProbeRunOptions, site: ProbeSite, created:
   return typeof outcome === 'string' ? { ...listener, problem: outcome } : { ...listener, ...outcome };
 }
 
-async function runTrying(options: ProbeRunOptions, site: ProbeSite, listeners: readonly Listener[], created: KubeObject[]): Promise<TryingResult & { address?: string }> {
+async function runTrying(
+  options: ProbeRunOptions,
+  site: ProbeSite,
+  listeners: readonly Listener[],
+  created: KubeObject[],
+): Promise<TryingResult & { address?: string }> {
   const settings = options.settings ?? defaultProbePodSettings;
   const pod = tryingPod(site, options.plan.runId, targetsFor(options.plan, listeners), settings);
   try {
@@ -123,7 +151,14 @@ export async function runProbes(options: ProbeRunOptions): Promise<Omit<Observat
     const listeners = await mapBounded(plan.sites, options.concurrency, (site) => startListener(options, site, created));
     const results = await mapBounded(plan.sites, options.concurrency, (site) => runTrying(options, site, listeners, created));
     const tryingAddresses = Object.fromEntries(results.flatMap((result) => (result.address ? [[result.namespace, result.address]] : [])));
-    return { plan, startedAt, finishedAt: now().toISOString(), listeners, tryingAddresses, attempts: applyControls(rawAttempts(plan, listeners, results)) };
+    return {
+      plan,
+      startedAt,
+      finishedAt: now().toISOString(),
+      listeners,
+      tryingAddresses,
+      attempts: applyControls(rawAttempts(plan, listeners, results)),
+    };
   } finally {
     await mapBounded(created, options.concurrency, (pod) => deletePod(options.cleanupClient, pod));
   }

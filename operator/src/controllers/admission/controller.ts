@@ -40,14 +40,19 @@ const key = 'tenant-admission-policies';
 
 export function createAdmissionController(deps: AdmissionControllerDeps): AdmissionController {
   const { client, logger } = deps;
-  const informers = kinds.map((kind) => new Informer<KubeObject>({
-    name: kind.toLowerCase(), logger,
-    listerWatcher: listerWatcher<KubeObject>(client, { apiVersion, kind, labelSelector: `${managedByLabel}=${managedByValue}` }),
-  }));
+  const informers = kinds.map(
+    (kind) =>
+      new Informer<KubeObject>({
+        name: kind.toLowerCase(),
+        logger,
+        listerWatcher: listerWatcher<KubeObject>(client, { apiVersion, kind, labelSelector: `${managedByLabel}=${managedByValue}` }),
+      }),
+  );
   const reconcile = async (): Promise<void> => {
     const { excluded } = await deps.addresses.addresses();
     const desired = buildAdmissionPolicies({
-      clusterDomain: deps.config.network.clusterDomain, excludedCidrs: excluded.map((range) => range.cidr),
+      clusterDomain: deps.config.network.clusterDomain,
+      excludedCidrs: excluded.map((range) => range.cidr),
       ...(deps.config.network.baseDomain ? { baseDomain: deps.config.network.baseDomain } : {}),
     });
     for (const object of desired) {

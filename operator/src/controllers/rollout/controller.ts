@@ -56,7 +56,13 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
 
   const reconciler = new RolloutReconciler({ client, rollouts, tenants, plans, events: deps.events, now: deps.now ?? (() => new Date()) });
   // One worker: rollouts are few, and one at a time keeps "only one Rollout acts" free of races.
-  const controller = new Controller({ name: 'rollout', reconcile: reconciler.reconcile, logger, metrics: deps.metrics, maxConcurrentReconciles: 1 });
+  const controller = new Controller({
+    name: 'rollout',
+    reconcile: reconciler.reconcile,
+    logger,
+    metrics: deps.metrics,
+    maxConcurrentReconciles: 1,
+  });
 
   const everyRollout = (): string[] => rollouts.store.listKeys();
   rollouts.addEventHandler(enqueueHandler<Rollout>(controller.queue, { keys: everyRollout, updatePredicate: rolloutChanged }));
@@ -71,7 +77,9 @@ export function createRolloutController(deps: RolloutControllerDeps): RolloutCon
  * Status writes that change only counts do not wake anyone.
  */
 export function rolloutChanged(oldRollout: Rollout, newRollout: Rollout): boolean {
-  return generationChanged(oldRollout, newRollout)
-    || oldRollout.metadata.annotations?.[resumeAnnotation] !== newRollout.metadata.annotations?.[resumeAnnotation]
-    || oldRollout.status?.phase !== newRollout.status?.phase;
+  return (
+    generationChanged(oldRollout, newRollout) ||
+    oldRollout.metadata.annotations?.[resumeAnnotation] !== newRollout.metadata.annotations?.[resumeAnnotation] ||
+    oldRollout.status?.phase !== newRollout.status?.phase
+  );
 }

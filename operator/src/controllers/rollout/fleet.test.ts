@@ -26,9 +26,15 @@ describe('the fleet a rollout sees', () => {
 
   it('orders members by ring, then name', () => {
     const { members } = selectFleet(rollout({ version: '2.0.0' }), [
-      fleetTenant('b', { ring: 1 }), fleetTenant('z', { ring: 0 }), fleetTenant('a', { ring: 1 }), fleetTenant('y', { ring: 4, canary: true }),
+      fleetTenant('b', { ring: 1 }),
+      fleetTenant('z', { ring: 0 }),
+      fleetTenant('a', { ring: 1 }),
+      fleetTenant('y', { ring: 4, canary: true }),
     ]);
-    assert.deepEqual(members.map((member) => member.name), ['y', 'z', 'a', 'b']);
+    assert.deepEqual(
+      members.map((member) => member.name),
+      ['y', 'z', 'a', 'b'],
+    );
   });
 
   it('reads the requested version from the annotation, else the plan', () => {

@@ -5,7 +5,18 @@ import { appVersionAnnotation, resumeAnnotation, type Rollout } from '../../api/
 import type { FleetTenant } from './fleet.js';
 import { planRollout, pollIntervalMs } from './planner.js';
 import {
-  applyPatches, deployRequested, fleetTenant, names, planFor, rollout, sampleFleet, secondsLater, start, tenantNamed, withAppDeployed, withStatus,
+  applyPatches,
+  deployRequested,
+  fleetTenant,
+  names,
+  planFor,
+  rollout,
+  sampleFleet,
+  secondsLater,
+  start,
+  tenantNamed,
+  withAppDeployed,
+  withStatus,
 } from './test-fixtures.js';
 
 describe('planRollout pausing', () => {
@@ -16,9 +27,11 @@ describe('planRollout pausing', () => {
     function oneCanaryStuck(): { subject: Rollout; tenants: FleetTenant[] } {
       const first = planFor(spec, sampleFleet());
       let tenants = deployRequested(applyPatches(sampleFleet(), first), ['c1']);
-      tenants = tenants.map((entry) => entry.tenant.metadata.name === 'c2'
-        ? withAppDeployed(entry, { status: 'False', reason: Reason.Progressing, message: '0 of 2 pods are ready' })
-        : entry);
+      tenants = tenants.map((entry) =>
+        entry.tenant.metadata.name === 'c2'
+          ? withAppDeployed(entry, { status: 'False', reason: Reason.Progressing, message: '0 of 2 pods are ready' })
+          : entry,
+      );
       return { subject: rollout(spec, { status: first.status }), tenants };
     }
 
@@ -55,7 +68,8 @@ describe('planRollout pausing', () => {
         assert.equal(again.status.phase, 'Paused');
         assert.deepEqual(again.status, { ...paused.status });
       }
-      for (const name of ['a1', 'e1']) assert.equal(tenantNamed(tenants, name).tenant.metadata.annotations?.[appVersionAnnotation], undefined);
+      for (const name of ['a1', 'e1'])
+        assert.equal(tenantNamed(tenants, name).tenant.metadata.annotations?.[appVersionAnnotation], undefined);
     });
 
     it('says DeadlineExceeded when the tenant controller has not even started the new version', () => {
@@ -63,13 +77,20 @@ describe('planRollout pausing', () => {
       const tenants = applyPatches(sampleFleet(), first);
       const subject = rollout(spec, { status: first.status });
       const result = planRollout({ rollout: subject, rollouts: [subject], tenants, now: secondsLater(start, 61) });
-      assert.deepEqual(result.status.failed?.map((entry) => entry.reason), ['DeadlineExceeded', 'DeadlineExceeded']);
+      assert.deepEqual(
+        result.status.failed?.map((entry) => entry.reason),
+        ['DeadlineExceeded', 'DeadlineExceeded'],
+      );
       assert.match(result.status.failed?.[0]?.message ?? '', /runs 1\.0\.0, not 2\.0\.0/);
     });
 
     it('counts a tenant healthy only when AppDeployed describes its current generation', () => {
-      const stale = fleetTenant('a1', { annotations: { [appVersionAnnotation]: '2.0.0' }, runs: '2.0.0', generation: 3,
-        appDeployed: { status: 'True', reason: Reason.Reconciled, message: 'ok', observedGeneration: 2 } });
+      const stale = fleetTenant('a1', {
+        annotations: { [appVersionAnnotation]: '2.0.0' },
+        runs: '2.0.0',
+        generation: 3,
+        appDeployed: { status: 'True', reason: Reason.Reconciled, message: 'ok', observedGeneration: 2 },
+      });
       const result = planFor({ version: '2.0.0' }, [stale]);
       assert.equal(result.status.updated, 0);
       assert.deepEqual(names(result.status.upgrading ?? []), ['a1']);
@@ -88,9 +109,11 @@ describe('planRollout pausing', () => {
 
     function pausedOnCanaries(): { subject: Rollout; tenants: FleetTenant[] } {
       const first = planFor(spec, sampleFleet());
-      const tenants = applyPatches(sampleFleet(), first).map((entry) => (['c1', 'c2'].includes(entry.tenant.metadata.name)
-        ? withAppDeployed(entry, { status: 'False', reason: Reason.RenderFailed, message: 'helm refused' })
-        : entry));
+      const tenants = applyPatches(sampleFleet(), first).map((entry) =>
+        ['c1', 'c2'].includes(entry.tenant.metadata.name)
+          ? withAppDeployed(entry, { status: 'False', reason: Reason.RenderFailed, message: 'helm refused' })
+          : entry,
+      );
       const moved = rollout(spec, { status: first.status });
       const paused = planRollout({ rollout: moved, rollouts: [moved], tenants, now: secondsLater(start, 60) });
       assert.equal(paused.status.phase, 'Paused');
@@ -120,7 +143,10 @@ describe('planRollout pausing', () => {
     it('continues once the resumed tenants are healthy', () => {
       const { subject, tenants } = pausedOnCanaries();
       const resumed: Rollout = { ...subject, metadata: { ...subject.metadata, annotations: { [resumeAnnotation]: '1' } } };
-      const fixed = deployRequested(tenants.map((entry) => withAppDeployed(entry, { status: 'True', reason: Reason.Reconciled, message: 'ok' })), ['c1', 'c2']);
+      const fixed = deployRequested(
+        tenants.map((entry) => withAppDeployed(entry, { status: 'True', reason: Reason.Reconciled, message: 'ok' })),
+        ['c1', 'c2'],
+      );
       const result = planRollout({ rollout: resumed, rollouts: [resumed], tenants: fixed, now: secondsLater(start, 300) });
       assert.deepEqual(names(result.patches), ['a1', 'a2']);
     });
@@ -170,16 +196,26 @@ describe('planRollout pausing', () => {
 
     it('goes ahead once the older rollout has completed or rolled back', () => {
       for (const phase of ['Completed', 'RolledBack'] as const) {
-        const older = rollout({ version: '1.5.0' }, { name: 'to-1.5', created: '2025-03-01T10:00:00Z', status: { phase, observedGeneration: 1 } });
+        const older = rollout(
+          { version: '1.5.0' },
+          { name: 'to-1.5', created: '2025-03-01T10:00:00Z', status: { phase, observedGeneration: 1 } },
+        );
         const newer = rollout({ version: '2.0.0' }, { name: 'to-2' });
-        assert.deepEqual(names(planRollout({ rollout: newer, rollouts: [older, newer], tenants: sampleFleet(), now: start }).patches), ['c1', 'c2'], phase);
+        assert.deepEqual(
+          names(planRollout({ rollout: newer, rollouts: [older, newer], tenants: sampleFleet(), now: start }).patches),
+          ['c1', 'c2'],
+          phase,
+        );
       }
     });
 
     it('breaks a tie of creation times by name', () => {
       const first = rollout({ version: '1.5.0' }, { name: 'a' });
       const second = rollout({ version: '2.0.0' }, { name: 'b' });
-      assert.equal(planRollout({ rollout: second, rollouts: [second, first], tenants: sampleFleet(), now: start }).status.reason, 'AnotherRolloutActive');
+      assert.equal(
+        planRollout({ rollout: second, rollouts: [second, first], tenants: sampleFleet(), now: start }).status.reason,
+        'AnotherRolloutActive',
+      );
     });
   });
 });

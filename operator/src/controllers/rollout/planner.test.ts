@@ -5,7 +5,17 @@ import type { FleetTenant } from './fleet.js';
 import type { RolloutPlan } from './plan-types.js';
 import { planRollout } from './planner.js';
 import {
-  applyPatches, deployRequested, fleetTenant, names, planFor, rollout, sampleFleet, secondsLater, start, tenantNamed, withStatus,
+  applyPatches,
+  deployRequested,
+  fleetTenant,
+  names,
+  planFor,
+  rollout,
+  sampleFleet,
+  secondsLater,
+  start,
+  tenantNamed,
+  withStatus,
 } from './test-fixtures.js';
 
 interface Step {
@@ -17,7 +27,11 @@ interface Step {
  * Reconciles until the rollout stops changing, the tenant controller making every moved tenant
  * healthy `healthySeconds` after it was moved. Returns every step.
  */
-function simulate(subject: Rollout, tenants: FleetTenant[], healthySeconds = 5): { steps: Step[]; rollout: Rollout; tenants: FleetTenant[] } {
+function simulate(
+  subject: Rollout,
+  tenants: FleetTenant[],
+  healthySeconds = 5,
+): { steps: Step[]; rollout: Rollout; tenants: FleetTenant[] } {
   const steps: Step[] = [];
   let current = subject;
   let now = start;
@@ -28,7 +42,10 @@ function simulate(subject: Rollout, tenants: FleetTenant[], healthySeconds = 5):
     current = withStatus(current, plan);
     if (plan.status.phase !== 'Progressing') break;
     now = secondsLater(now, healthySeconds);
-    tenants = deployRequested(tenants, (plan.status.upgrading ?? []).map((entry) => entry.tenant));
+    tenants = deployRequested(
+      tenants,
+      (plan.status.upgrading ?? []).map((entry) => entry.tenant),
+    );
   }
   return { steps, rollout: current, tenants };
 }
@@ -64,7 +81,8 @@ describe('planRollout', () => {
     it('never has more than maxConcurrent tenants in flight', () => {
       for (const maxConcurrent of [1, 2, 4]) {
         const { steps } = simulate(rollout({ version: '2.0.0', maxConcurrent }), sampleFleet(), 5);
-        for (const { plan: step } of steps) assert.ok((step.status.upgrading ?? []).length <= maxConcurrent, `maxConcurrent ${maxConcurrent}`);
+        for (const { plan: step } of steps)
+          assert.ok((step.status.upgrading ?? []).length <= maxConcurrent, `maxConcurrent ${maxConcurrent}`);
       }
     });
 
@@ -89,8 +107,15 @@ describe('planRollout', () => {
       assert.equal(done.status?.updated, 9);
       assert.equal(done.status?.pinned, 2);
       assert.equal(done.status?.currentRing, undefined);
-      assert.deepEqual(done.status?.versions, [{ version: '2.0.0', count: 9 }, { version: '1.0.0', count: 2 }]);
-      assert.deepEqual(done.status?.waves, [{ ring: -1, total: 2, updated: 2 }, { ring: 1, total: 4, updated: 4 }, { ring: 5, total: 3, updated: 3 }]);
+      assert.deepEqual(done.status?.versions, [
+        { version: '2.0.0', count: 9 },
+        { version: '1.0.0', count: 2 },
+      ]);
+      assert.deepEqual(done.status?.waves, [
+        { ring: -1, total: 2, updated: 2 },
+        { ring: 1, total: 4, updated: 4 },
+        { ring: 5, total: 3, updated: 3 },
+      ]);
       assert.equal(done.status?.conditions?.find((condition) => condition.type === 'Completed')?.status, 'True');
       assert.equal(tenantNamed(tenants, 'e3').tenant.metadata.annotations?.[appVersionAnnotation], '2.0.0');
     });
@@ -144,7 +169,10 @@ describe('planRollout', () => {
 
   describe('recording the version before', () => {
     it('records the plan version, or the version an earlier rollout asked for, the first time it moves a tenant', () => {
-      const tenants = [fleetTenant('a1'), fleetTenant('a2', { annotations: { [appVersionAnnotation]: '1.5.0', [rolloutAnnotation]: 'to-1.5' } })];
+      const tenants = [
+        fleetTenant('a1'),
+        fleetTenant('a2', { annotations: { [appVersionAnnotation]: '1.5.0', [rolloutAnnotation]: 'to-1.5' } }),
+      ];
       const result = planFor({ version: '2.0.0' }, tenants);
       assert.deepEqual(result.patches, [
         { tenant: 'a1', resourceVersion: '100', version: '2.0.0', movedBy: 'to-2', previousVersion: '1.0.0' },
@@ -153,7 +181,9 @@ describe('planRollout', () => {
     });
 
     it('keeps the first record when the same rollout moves a tenant again (after a version change)', () => {
-      const moved = fleetTenant('a1', { annotations: { [appVersionAnnotation]: '2.0.0', [rolloutAnnotation]: 'to-2', [previousAppVersionAnnotation]: '1.0.0' } });
+      const moved = fleetTenant('a1', {
+        annotations: { [appVersionAnnotation]: '2.0.0', [rolloutAnnotation]: 'to-2', [previousAppVersionAnnotation]: '1.0.0' },
+      });
       const [patch] = planFor({ version: '2.0.1' }, [moved]).patches;
       assert.equal(patch?.previousVersion, undefined);
       assert.equal(patch?.version, '2.0.1');

@@ -30,7 +30,10 @@ export interface RolloutReconcilerDeps {
 }
 
 export class MovesFailedError extends Error {
-  constructor(readonly tenants: string[], cause: unknown) {
+  constructor(
+    readonly tenants: string[],
+    cause: unknown,
+  ) {
     super(`could not move tenants ${tenants.join(', ')}: ${errorMessage(cause)}`, { cause });
     this.name = 'MovesFailedError';
   }
@@ -43,12 +46,22 @@ export class RolloutReconciler {
     const rollout = this.deps.rollouts.store.get(key);
     if (!rollout || rollout.metadata.deletionTimestamp) return; // tenants stay where a deleted rollout left them
     const plan = planRollout({
-      rollout, rollouts: this.deps.rollouts.store.list(), tenants: this.fleetTenants(), now: this.deps.now(),
+      rollout,
+      rollouts: this.deps.rollouts.store.list(),
+      tenants: this.fleetTenants(),
+      now: this.deps.now(),
     });
     const failures = await this.move(plan.patches, context.logger);
-    const status = withoutFailedMoves(plan.status, failures.map((failure) => failure.tenant));
+    const status = withoutFailedMoves(
+      plan.status,
+      failures.map((failure) => failure.tenant),
+    );
     await writeRolloutStatus({ client: this.deps.client, events: this.deps.events, logger: context.logger }, rollout, status);
-    if (failures.length > 0) throw new MovesFailedError(failures.map((failure) => failure.tenant), failures[0]?.error);
+    if (failures.length > 0)
+      throw new MovesFailedError(
+        failures.map((failure) => failure.tenant),
+        failures[0]?.error,
+      );
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   };
 
@@ -65,8 +78,9 @@ export class RolloutReconciler {
     const failures: { tenant: string; error: unknown }[] = [];
     for (const patch of patches) {
       try {
-        await this.deps.client.mergePatch({ apiVersion, kind: tenantKind, name: patch.tenant },
-          tenantPatchBody(patch), { fieldManager: rolloutFieldManager });
+        await this.deps.client.mergePatch({ apiVersion, kind: tenantKind, name: patch.tenant }, tenantPatchBody(patch), {
+          fieldManager: rolloutFieldManager,
+        });
         logger.info('Moved tenant', { tenant: patch.tenant, version: patch.version ?? 'plan' });
       } catch (error) {
         logger.warn('Could not move tenant', { tenant: patch.tenant, ...errorFields(error) });

@@ -4,13 +4,7 @@
  * version ran on these tenants already, and a broken version is worse than a big wave. Tenants
  * pinned since, and tenants another Rollout moved since, are left alone.
  */
-import {
-  RolloutReason,
-  appVersionAnnotation,
-  previousAppVersionAnnotation,
-  rolloutAnnotation,
-  type Rollout,
-} from '../../api/rollout.js';
+import { RolloutReason, appVersionAnnotation, previousAppVersionAnnotation, rolloutAnnotation, type Rollout } from '../../api/rollout.js';
 import { isHealthyOn, isPinned, type Fleet, type FleetTenant } from './fleet.js';
 import type { RolloutPlan, TenantVersionPatch } from './plan-types.js';
 import { rolloutStatus } from './summary.js';

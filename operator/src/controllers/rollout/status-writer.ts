@@ -34,7 +34,8 @@ async function recordPhaseChange(writer: RolloutStatusWriter, rollout: Rollout, 
   const { phase, reason, message = '' } = next;
   writer.logger.info(`Rollout ${phase ?? 'changed'}`, { reason, message });
   const type = phase === 'Paused' || phase === 'RolledBack' ? 'Warning' : 'Normal';
-  await writer.events?.record(rollout, type, reason, message)
+  await writer.events
+    ?.record(rollout, type, reason, message)
     .catch((error: unknown) => writer.logger.warn('Could not record event', { reason, ...errorFields(error) }));
 }
 

@@ -86,13 +86,27 @@ function rolloutConditions(rollout: Rollout, verdict: Verdict, now: Date): Condi
   const completed = verdict.phase === 'Completed';
   const paused = verdict.phase === 'Paused';
   let conditions = rollout.status?.conditions ?? [];
-  conditions = setCondition(conditions, {
-    type: RolloutConditionType.Completed, status: completed ? 'True' : 'False',
-    reason: verdict.reason, message: verdict.message, observedGeneration,
-  }, now);
-  conditions = setCondition(conditions, {
-    type: RolloutConditionType.Paused, status: paused ? 'True' : 'False',
-    reason: verdict.reason, message: verdict.message, observedGeneration,
-  }, now);
+  conditions = setCondition(
+    conditions,
+    {
+      type: RolloutConditionType.Completed,
+      status: completed ? 'True' : 'False',
+      reason: verdict.reason,
+      message: verdict.message,
+      observedGeneration,
+    },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    {
+      type: RolloutConditionType.Paused,
+      status: paused ? 'True' : 'False',
+      reason: verdict.reason,
+      message: verdict.message,
+      observedGeneration,
+    },
+    now,
+  );
   return conditions;
 }

@@ -4,7 +4,14 @@
  * plan's patches and status the way the API server and the tenant controller would.
  */
 import { ConditionType, Reason, type Condition } from '../../api/conditions.js';
-import { RolloutSpecSchema, appVersionAnnotation, canaryLabel, type Rollout, type RolloutSpecInput, type RolloutStatus } from '../../api/rollout.js';
+import {
+  RolloutSpecSchema,
+  appVersionAnnotation,
+  canaryLabel,
+  type Rollout,
+  type RolloutSpecInput,
+  type RolloutStatus,
+} from '../../api/rollout.js';
 import { apiVersion, type Tenant } from '../../api/tenant.js';
 import type { FleetTenant } from './fleet.js';
 import type { RolloutPlan } from './plan-types.js';
@@ -37,15 +44,22 @@ export function fleetTenant(name: string, options: TenantOptions = {}): FleetTen
     apiVersion,
     kind: 'Tenant',
     metadata: {
-      name, generation, resourceVersion: '100', creationTimestamp: '2025-01-01T00:00:00Z',
+      name,
+      generation,
+      resourceVersion: '100',
+      creationTimestamp: '2025-01-01T00:00:00Z',
       labels: options.canary ? { [canaryLabel]: 'true' } : {},
       annotations: { ...options.annotations },
     },
     spec: {
-      displayName: name, plan: options.plan ?? 'standard', region: 'eu-central-1',
+      displayName: name,
+      plan: options.plan ?? 'standard',
+      region: 'eu-central-1',
       owners: [{ kind: 'Group', name: `${name}-admins` }],
       ...(options.app ? { app: options.app } : {}),
-      database: { deletionPolicy: 'Retain' }, encryption: { keyRotation: true }, suspended: false,
+      database: { deletionPolicy: 'Retain' },
+      encryption: { keyRotation: true },
+      suspended: false,
     },
     status: statusOf(options, generation),
   };
@@ -58,17 +72,24 @@ function statusOf(options: TenantOptions, generation: number): Tenant['status'] 
   return {
     observedGeneration: generation,
     app: { version: running },
-    conditions: [{ type: ConditionType.AppDeployed, observedGeneration: generation, lastTransitionTime: '2025-01-01T00:00:00Z', ...deployed }],
+    conditions: [
+      { type: ConditionType.AppDeployed, observedGeneration: generation, lastTransitionTime: '2025-01-01T00:00:00Z', ...deployed },
+    ],
   };
 }
 
-export function rollout(spec: RolloutSpecInput, options: { name?: string; status?: RolloutStatus; generation?: number; created?: string; annotations?: Record<string, string> } = {}): Rollout {
+export function rollout(
+  spec: RolloutSpecInput,
+  options: { name?: string; status?: RolloutStatus; generation?: number; created?: string; annotations?: Record<string, string> } = {},
+): Rollout {
   return {
     apiVersion,
     kind: 'Rollout',
     metadata: {
-      name: options.name ?? 'to-2', generation: options.generation ?? 1,
-      creationTimestamp: options.created ?? '2025-03-01T11:00:00Z', annotations: { ...options.annotations },
+      name: options.name ?? 'to-2',
+      generation: options.generation ?? 1,
+      creationTimestamp: options.created ?? '2025-03-01T11:00:00Z',
+      annotations: { ...options.annotations },
     },
     spec: RolloutSpecSchema.parse(spec),
     ...(options.status ? { status: options.status } : {}),
@@ -102,7 +123,9 @@ export function deployRequested(tenants: readonly FleetTenant[], names: readonly
 /** The same tenant with its AppDeployed condition replaced. */
 export function withAppDeployed(entry: FleetTenant, condition: Pick<Condition, 'status' | 'reason' | 'message'>): FleetTenant {
   const generation = entry.tenant.metadata.generation ?? 1;
-  const conditions = [{ type: ConditionType.AppDeployed, observedGeneration: generation, lastTransitionTime: '2025-01-01T00:00:00Z', ...condition }];
+  const conditions = [
+    { type: ConditionType.AppDeployed, observedGeneration: generation, lastTransitionTime: '2025-01-01T00:00:00Z', ...condition },
+  ];
   return { ...entry, tenant: { ...entry.tenant, status: { ...entry.tenant.status, conditions } } };
 }
 
@@ -133,7 +156,12 @@ export function sampleFleet(): FleetTenant[] {
 }
 
 /** The plan of a new Rollout with this spec, alone in the cluster. */
-export function planFor(spec: RolloutSpecInput, tenants: FleetTenant[], options: Parameters<typeof rollout>[1] = {}, now = start): RolloutPlan {
+export function planFor(
+  spec: RolloutSpecInput,
+  tenants: FleetTenant[],
+  options: Parameters<typeof rollout>[1] = {},
+  now = start,
+): RolloutPlan {
   const subject = rollout(spec, options);
   return planRollout({ rollout: subject, rollouts: [subject], tenants, now });
 }

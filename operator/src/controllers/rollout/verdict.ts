@@ -27,21 +27,31 @@ export function progressVerdict(input: VerdictInput): ProgressVerdict {
   if (progress.failed.length > 0) return paused(RolloutReason.TenantUnhealthy, unhealthyMessage(rollout, progress));
   const blocker = blockingRollout(rollout, input.rollouts);
   if (blocker !== undefined) {
-    return paused(RolloutReason.AnotherRolloutActive, `Waiting for Rollout ${blocker}, which moves tenants now; only one Rollout acts at a time`);
+    return paused(
+      RolloutReason.AnotherRolloutActive,
+      `Waiting for Rollout ${blocker}, which moves tenants now; only one Rollout acts at a time`,
+    );
   }
   if (rollout.spec.paused) {
-    return paused(RolloutReason.PausedBySpec, `spec.paused is true; ${progress.upgrading.length} tenants still upgrading, no new one starts`);
+    return paused(
+      RolloutReason.PausedBySpec,
+      `spec.paused is true; ${progress.upgrading.length} tenants still upgrading, no new one starts`,
+    );
   }
   const total = progress.updated.length + progress.upgrading.length + progress.pending.length + progress.stuck.length;
   return {
-    phase: 'Progressing', reason: RolloutReason.Progressing, mayStart: true,
+    phase: 'Progressing',
+    reason: RolloutReason.Progressing,
+    mayStart: true,
     message: `Upgrading ring ${input.currentRing} to ${rollout.spec.version}: ${progress.updated.length} of ${total} tenants updated`,
   };
 }
 
 function completed(rollout: Rollout, progress: Progress): ProgressVerdict {
   return {
-    phase: 'Completed', reason: RolloutReason.AllTenantsUpdated, mayStart: false,
+    phase: 'Completed',
+    reason: RolloutReason.AllTenantsUpdated,
+    mayStart: false,
     message: `All ${progress.updated.length} tenants run ${rollout.spec.version}`,
   };
 }
@@ -54,7 +64,9 @@ function finishedEarlier(rollout: Rollout, progress: Progress): ProgressVerdict 
   const behind = progress.pending.length + progress.upgrading.length + progress.stuck.length;
   const total = behind + progress.updated.length;
   return {
-    phase: 'Completed', reason: RolloutReason.AllTenantsUpdated, mayStart: false,
+    phase: 'Completed',
+    reason: RolloutReason.AllTenantsUpdated,
+    mayStart: false,
     message: `Completed; ${behind} of ${total} tenants do not run ${rollout.spec.version} now, and a completed Rollout moves no one until its spec changes`,
   };
 }
@@ -67,6 +79,8 @@ function unhealthyMessage(rollout: Rollout, progress: Progress): string {
   const [first] = progress.failed;
   const others = progress.failed.length > 1 ? ` and ${progress.failed.length - 1} more` : '';
   const what = first ? `${first.tenant} (${first.reason}: ${first.message})${others}` : '';
-  return `${what} not healthy on ${rollout.spec.version} within ${rollout.spec.healthDeadlineSeconds}s; `
-    + `fix the cause and annotate ${resumeAnnotation}=<new value>, change spec.version, or set spec.rollback`;
+  return (
+    `${what} not healthy on ${rollout.spec.version} within ${rollout.spec.healthDeadlineSeconds}s; ` +
+    `fix the cause and annotate ${resumeAnnotation}=<new value>, change spec.version, or set spec.rollback`
+  );
 }

@@ -43,9 +43,16 @@ export interface ReconcileScope {
   providers: Providers;
 }
 
-export function reconcileScope(shared: { client: KubeClient; owned: OwnedObjects; providers: RegionalProviders }, context: ReconcileContext): ReconcileScope {
+export function reconcileScope(
+  shared: { client: KubeClient; owned: OwnedObjects; providers: RegionalProviders },
+  context: ReconcileContext,
+): ReconcileScope {
   const { signal } = context;
-  return { client: shared.client.withSignal(signal), owned: shared.owned.withSignal(signal), providers: shared.providers.withSignal(signal) };
+  return {
+    client: shared.client.withSignal(signal),
+    owned: shared.owned.withSignal(signal),
+    providers: shared.providers.withSignal(signal),
+  };
 }
 
 export interface StepOutcome {
@@ -66,8 +73,13 @@ export type Step = (context: StepContext) => Promise<StepOutcome>;
 
 /** The outcome builder of the step that owns condition `type`: every outcome it returns names that condition. */
 export function outcomeFor(type: ConditionType) {
-  return (status: StepOutcome['status'], reason: Reason, message: string, report?: StepOutcome['report']): StepOutcome =>
-    ({ type, status, reason, message, ...(report ? { report } : {}) });
+  return (status: StepOutcome['status'], reason: Reason, message: string, report?: StepOutcome['report']): StepOutcome => ({
+    type,
+    status,
+    reason,
+    message,
+    ...(report ? { report } : {}),
+  });
 }
 
 /** Runs `compute` on the first call only and hands every caller the same promise. */

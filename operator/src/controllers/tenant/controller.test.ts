@@ -4,7 +4,9 @@ import { LowPriority } from '../../runtime/workqueue.js';
 import { resyncKeys, resyncSlices, startResync } from './controller.js';
 
 describe('the tenant resync', () => {
-  const tenants = Array.from({ length: 200 }, (_, i) => ({ metadata: { name: `t${i}`, uid: `0b6c2f9e-7a1d-4c3e-9f00-${String(i).padStart(12, '0')}` } }));
+  const tenants = Array.from({ length: 200 }, (_, i) => ({
+    metadata: { name: `t${i}`, uid: `0b6c2f9e-7a1d-4c3e-9f00-${String(i).padStart(12, '0')}` },
+  }));
   const slices = Array.from({ length: resyncSlices }, (_, slice) => resyncKeys(slice, tenants));
 
   it('comes to every tenant exactly once per period', () => {

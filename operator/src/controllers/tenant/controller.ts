@@ -28,7 +28,6 @@ import { TenantReconciler } from './reconciler.js';
 import { PlatformAddressResolver } from './platform-addresses.js';
 import { RegionalProviders } from './regional-providers.js';
 
-
 export interface TenantControllerDeps {
   client: KubeClient;
   config: OperatorConfig;
@@ -64,7 +63,12 @@ export function resyncKeys(slice: number, objects: KubeObject[]): string[] {
  * time: a thousand tenants never resync at once, and each keeps its moment from period to period.
  * At LowPriority: a tenant created or changed meanwhile goes first (docs/decisions/0023).
  */
-export function startResync(queue: { add(key: string, priority: number): void }, list: () => KubeObject[], periodMs: number, signal: AbortSignal): void {
+export function startResync(
+  queue: { add(key: string, priority: number): void },
+  list: () => KubeObject[],
+  periodMs: number,
+  signal: AbortSignal,
+): void {
   let tick = 0;
   const timer = setInterval(() => {
     for (const key of resyncKeys(tick++ % resyncSlices, list())) queue.add(key, LowPriority);
@@ -78,25 +82,39 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   type Narrowing<T extends KubeObject> = { labelSelector: string; transform?: CacheTransform<T> };
   const informer = <T extends KubeObject>(name: string, apiVersion: string, kind: string, only?: Narrowing<T>): Informer<T> =>
     new Informer<T>({
-      name, logger, transform: only?.transform,
+      name,
+      logger,
+      transform: only?.transform,
       listerWatcher: listerWatcher<T>(client, { apiVersion, kind, labelSelector: only?.labelSelector }),
     });
 
   const tenants = informer<Tenant>('tenants', apiVersion, tenantKind);
   const plans = informer<TenantPlan>('tenantplans', apiVersion, tenantPlanKind);
   const ownedSelector = `${managedByLabel}=${managedByValue}`;
-  const owned = Object.fromEntries(Object.entries(ownedKinds).map(([kind, { apiVersion }]) => [kind,
-    informer(kind.toLowerCase(), apiVersion, kind, { labelSelector: ownedSelector, transform: ownedCacheTransforms[kind as OwnedKind] })],
-  )) as Record<OwnedKind, Informer<KubeObject>>;
+  const owned = Object.fromEntries(
+    Object.entries(ownedKinds).map(([kind, { apiVersion }]) => [
+      kind,
+      informer(kind.toLowerCase(), apiVersion, kind, { labelSelector: ownedSelector, transform: ownedCacheTransforms[kind as OwnedKind] }),
+    ]),
+  ) as Record<OwnedKind, Informer<KubeObject>>;
 
   const providers = new RegionalProviders(deps.config, client, logger, deps.metrics?.providers());
   const reconciler = new TenantReconciler({
-    client, config: deps.config, tenants, plans, events: deps.events, owned: new OwnedObjects(owned, client), providers,
+    client,
+    config: deps.config,
+    tenants,
+    plans,
+    events: deps.events,
+    owned: new OwnedObjects(owned, client),
+    providers,
     addresses: deps.addresses ?? new PlatformAddressResolver(deps.config),
     stepMetrics: deps.metrics && createTenantMetrics(deps.metrics.registry, () => tenants.store.list()),
   });
   const controller = new Controller({
-    name: 'tenant', reconcile: reconciler.reconcile, logger, metrics: deps.metrics,
+    name: 'tenant',
+    reconcile: reconciler.reconcile,
+    logger,
+    metrics: deps.metrics,
     maxConcurrentReconciles: deps.config.workers,
   });
 
@@ -104,20 +122,28 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   // rollout's version annotation does, and so does the orphan-data annotation on a deleted Tenant.
   const annotationChanged = (old: Tenant, next: Tenant, key: string): boolean =>
     old.metadata.annotations?.[key] !== next.metadata.annotations?.[key];
-  tenants.addEventHandler(enqueueHandler<Tenant>(controller.queue, {
-    updatePredicate: (old, next) => generationChanged(old, next)
-      || annotationChanged(old, next, appVersionAnnotation) || annotationChanged(old, next, orphanDataAnnotation),
-  }));
+  tenants.addEventHandler(
+    enqueueHandler<Tenant>(controller.queue, {
+      updatePredicate: (old, next) =>
+        generationChanged(old, next) ||
+        annotationChanged(old, next, appVersionAnnotation) ||
+        annotationChanged(old, next, orphanDataAnnotation),
+    }),
+  );
   tenants.store.addIndexer(byPlan, (tenant) => [tenant.spec.plan]);
   // A tenant that gives up (or newly claims) a domain changes what overlapping tenants may serve.
-  tenants.addEventHandler(enqueueHandler<Tenant>(controller.queue, {
-    keys: (tenant) => reconciler.tenantsOverlapping(tenant),
-    updatePredicate: (old, next) => JSON.stringify(old.spec.network?.domains ?? []) !== JSON.stringify(next.spec.network?.domains ?? []),
-  }));
-  plans.addEventHandler(enqueueHandler<TenantPlan>(controller.queue, {
-    keys: (plan) => tenants.store.byIndex(byPlan, plan.metadata.name).map(objectKey),
-    updatePredicate: generationChanged,
-  }));
+  tenants.addEventHandler(
+    enqueueHandler<Tenant>(controller.queue, {
+      keys: (tenant) => reconciler.tenantsOverlapping(tenant),
+      updatePredicate: (old, next) => JSON.stringify(old.spec.network?.domains ?? []) !== JSON.stringify(next.spec.network?.domains ?? []),
+    }),
+  );
+  plans.addEventHandler(
+    enqueueHandler<TenantPlan>(controller.queue, {
+      keys: (plan) => tenants.store.byIndex(byPlan, plan.metadata.name).map(objectKey),
+      updatePredicate: generationChanged,
+    }),
+  );
   const toOwner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
   for (const ownedInformer of Object.values(owned)) ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toOwner }));
 

@@ -23,7 +23,10 @@ export const claimantOf = (tenant: Tenant): DomainClaimant => ({
 });
 
 export class DomainClaims {
-  constructor(private readonly tenants: Store<Tenant>, private readonly baseDomain?: string) {
+  constructor(
+    private readonly tenants: Store<Tenant>,
+    private readonly baseDomain?: string,
+  ) {
     tenants.addIndexer(byDomainSuffix, (tenant) => [...new Set((tenant.spec.network?.domains ?? []).flatMap(domainSuffixes))]);
   }
 

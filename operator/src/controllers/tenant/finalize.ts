@@ -33,9 +33,10 @@ export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger:
   // The app is gone with its namespace; now the data, by policy, and the key.
   const teardown = await tearDownData(deps, tenant);
   // An empty outcome list would summarize as Ready: write only what the teardown reports.
-  const current = teardown.outcomes.length === 0
-    ? tenant
-    : await writeStatus(deps.writer, tenant, nextStatus(tenant, teardown.outcomes, teardown.report, new Date()));
+  const current =
+    teardown.outcomes.length === 0
+      ? tenant
+      : await writeStatus(deps.writer, tenant, nextStatus(tenant, teardown.outcomes, teardown.report, new Date()));
   if (!teardown.release) return;
   // With the resourceVersion our own status writes produced, so the patch does not conflict with them.
   await removeFinalizer(deps.client, current);
@@ -48,11 +49,19 @@ async function namespaceRemains(deps: FinalizeDeps, tenant: Tenant, logger: Logg
   const live = await deps.client.get<KubeObject>({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
   if (!live) return false;
   if (!belongsToTenant(live, { name: tenant.metadata.name, uid: tenant.metadata.uid ?? '' })) {
-    logger.info('Left a namespace of the same name alone: it is not this tenant\'s', { name: namespace });
+    logger.info("Left a namespace of the same name alone: it is not this tenant's", { name: namespace });
     return false;
   }
-  await writeStatus(deps.writer, tenant, nextStatus(tenant, [{ type: ConditionType.NamespaceReady, status: 'False',
-    reason: Reason.Deleting, message: `Deleting namespace ${namespace}` }], {}, new Date()));
+  await writeStatus(
+    deps.writer,
+    tenant,
+    nextStatus(
+      tenant,
+      [{ type: ConditionType.NamespaceReady, status: 'False', reason: Reason.Deleting, message: `Deleting namespace ${namespace}` }],
+      {},
+      new Date(),
+    ),
+  );
   if (live.metadata.deletionTimestamp) {
     // Owners' finalizers first, while the operator's own access (its RoleBinding) holds; that goes
     // last of all, and after it the operator has no rights left in the namespace to look with.

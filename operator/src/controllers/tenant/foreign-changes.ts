@@ -41,6 +41,10 @@ export function replacementOf(desired: KubeObject, live: KubeObject): KubeObject
   const { managedFields: _managedFields, ...metadata } = live.metadata as KubeObject['metadata'] & { managedFields?: unknown };
   return {
     ...desired,
-    metadata: { ...metadata, labels: { ...metadata.labels, ...desired.metadata.labels }, ownerReferences: desired.metadata.ownerReferences },
+    metadata: {
+      ...metadata,
+      labels: { ...metadata.labels, ...desired.metadata.labels },
+      ownerReferences: desired.metadata.ownerReferences,
+    },
   };
 }

@@ -4,8 +4,13 @@ import { ConditionType, Reason, type Condition } from '../../api/conditions.js';
 import type { Tenant } from '../../api/tenant.js';
 import { countConditions, createTenantMetrics, stepResult } from './metrics.js';
 
-const condition = (type: string, status: Condition['status']): Condition =>
-  ({ type, status, reason: status === 'True' ? 'Reconciled' : 'Progressing', message: '', lastTransitionTime: '2026-12-06T12:00:00Z' });
+const condition = (type: string, status: Condition['status']): Condition => ({
+  type,
+  status,
+  reason: status === 'True' ? 'Reconciled' : 'Progressing',
+  message: '',
+  lastTransitionTime: '2026-12-06T12:00:00Z',
+});
 const tenant = (name: string, conditions?: Condition[]): Tenant =>
   ({ metadata: { name }, ...(conditions ? { status: { conditions } } : {}) }) as Tenant;
 

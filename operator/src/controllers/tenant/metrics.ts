@@ -33,8 +33,9 @@ const stepBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
  * each type's statuses add up to the number of tenants and a series is 0, never absent.
  */
 export function countConditions(tenants: readonly Tenant[]): Map<string, Map<ConditionStatus, number>> {
-  const counts = new Map(Object.values(ConditionType).map((type) =>
-    [type as string, new Map(conditionStatuses.map((status) => [status, 0]))]));
+  const counts = new Map(
+    Object.values(ConditionType).map((type) => [type as string, new Map(conditionStatuses.map((status) => [status, 0]))]),
+  );
   for (const tenant of tenants) {
     for (const [type, byStatus] of counts) {
       const status = findCondition(tenant.status?.conditions, type)?.status ?? 'Unknown';
@@ -49,12 +50,15 @@ export function createTenantMetrics(registry: Registry, tenants: () => readonly 
   const steps = new Histogram({
     name: 'bulkhead_tenant_step_duration_seconds',
     help: 'Duration of one step of the tenant reconcile, by step (its condition type) and result (success, progressing, error).',
-    labelNames: ['step', 'result'], buckets: stepBuckets, registers: [registry],
+    labelNames: ['step', 'result'],
+    buckets: stepBuckets,
+    registers: [registry],
   });
   new Gauge({
     name: 'bulkhead_tenants',
-    help: 'Tenants in the operator\'s cache by condition type and status (a missing condition counts as Unknown).',
-    labelNames: ['condition', 'status'], registers: [registry],
+    help: "Tenants in the operator's cache by condition type and status (a missing condition counts as Unknown).",
+    labelNames: ['condition', 'status'],
+    registers: [registry],
     collect() {
       for (const [condition, byStatus] of countConditions(tenants())) {
         for (const [status, count] of byStatus) this.set({ condition, status }, count);

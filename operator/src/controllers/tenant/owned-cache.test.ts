@@ -37,7 +37,10 @@ function asServed(object: KubeObject): KubeObject {
   return {
     ...object,
     metadata: {
-      ...object.metadata, uid: `uid-of-${object.metadata.name}`, resourceVersion: '42', generation: 2,
+      ...object.metadata,
+      uid: `uid-of-${object.metadata.name}`,
+      resourceVersion: '42',
+      generation: 2,
       managedFields: [{ manager: 'bulkhead', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {} } }],
     } as KubeObject['metadata'],
     ...(status ? { status } : {}),
@@ -47,26 +50,55 @@ function asServed(object: KubeObject): KubeObject {
 const cached = (object: KubeObject): KubeObject => cacheTransform(ownedCacheTransforms[object.kind as OwnedKind])(asServed(object));
 
 function builtObjects(): KubeObject[] {
-  const [deployment, service, configMap] = adoptReleaseObjects([
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app' }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'app', image: 'app:1.4.2' }] } } } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'app' }, spec: { ports: [{ port: 80 }] } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { greeting: 'hello' } },
-  ] as unknown as KubeObject[], tenant, namespace);
+  const [deployment, service, configMap] = adoptReleaseObjects(
+    [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'app' },
+        spec: { replicas: 1, template: { spec: { containers: [{ name: 'app', image: 'app:1.4.2' }] } } },
+      },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'app' }, spec: { ports: [{ port: 80 }] } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { greeting: 'hello' } },
+    ] as unknown as KubeObject[],
+    tenant,
+    namespace,
+  );
   return [
     buildNamespace(tenant, namespace, { podSecurityVersion: 'v1.36', domains: ['acme.example.com'], allowExternalNameServices: false }),
-    buildResourceQuota(tenant, namespace, { ...compute, storage: '10Gi', pods: 20, services: 5, persistentVolumeClaims: 5, configMaps: 20, secrets: 20 }),
+    buildResourceQuota(tenant, namespace, {
+      ...compute,
+      storage: '10Gi',
+      pods: 20,
+      services: 5,
+      persistentVolumeClaims: 5,
+      configMaps: 20,
+      secrets: 20,
+    }),
     buildLimitRange(tenant, namespace, { defaultRequest: compute, default: compute, max: { cpu: 2, memory: '2Gi' } }),
-    ...buildNetworkPolicies(tenant, {
-      namespace, egress: [], database: { address: '10.9.0.5', port: 5432 }, kms: { address: '10.9.0.6', port: 4566 }, ingressPorts: [{ protocol: 'TCP', port: 80 }],
-    }, { ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } }),
+    ...buildNetworkPolicies(
+      tenant,
+      {
+        namespace,
+        egress: [],
+        database: { address: '10.9.0.5', port: 5432 },
+        kms: { address: '10.9.0.6', port: 4566 },
+        ingressPorts: [{ protocol: 'TCP', port: 80 }],
+      },
+      { ingressNamespace: 'ingress-nginx', dnsNamespace: 'kube-system', dnsPodLabels: { 'k8s-app': 'kube-dns' } },
+    ),
     buildOwnerRoleBinding(tenant, namespace, [{ kind: 'Group', name: 'acme-admins' }], 'bulkhead-tenant-owner'),
-    buildOperatorAccessBinding(tenant, namespace, { clusterRole: 'bulkhead-operator-tenant', serviceAccount: 'bulkhead-operator', serviceAccountNamespace: 'bulkhead-system' }),
+    buildOperatorAccessBinding(tenant, namespace, {
+      clusterRole: 'bulkhead-operator-tenant',
+      serviceAccount: 'bulkhead-operator',
+      serviceAccountNamespace: 'bulkhead-system',
+    }),
     buildDefaultServiceAccount(tenant, namespace),
     ...[deployment, service, configMap].filter((object) => object !== undefined),
   ];
 }
 
-describe('the tenant controller\'s cache of owned objects', () => {
+describe("the tenant controller's cache of owned objects", () => {
   it('covers every owned kind in this test', () => {
     assert.deepEqual(new Set(builtObjects().map((object) => object.kind)), new Set(Object.keys(ownedKinds)));
   });
@@ -83,7 +115,7 @@ describe('the tenant controller\'s cache of owned objects', () => {
     for (const desired of builtObjects()) assert.equal('managedFields' in cached(desired).metadata, false, desired.kind);
   });
 
-  it('keeps what the steps read besides: ownership of the namespace, the binding\'s finalizer, the Deployment\'s rollout', () => {
+  it("keeps what the steps read besides: ownership of the namespace, the binding's finalizer, the Deployment's rollout", () => {
     const [ns, binding, deployment] = ['Namespace', 'RoleBinding/bulkhead-operator', 'Deployment']
       .map((wanted) => builtObjects().find((object) => `${object.kind}/${object.metadata.name}`.startsWith(wanted)))
       .map((object) => cached(object as KubeObject));
@@ -93,19 +125,29 @@ describe('the tenant controller\'s cache of owned objects', () => {
     assert.equal(deploymentProblem(deployment), undefined);
   });
 
-  it('keeps a terminating namespace\'s conditions, from which the operator learns when to release its binding', () => {
+  it("keeps a terminating namespace's conditions, from which the operator learns when to release its binding", () => {
     const built = builtObjects().find((object) => object.kind === 'Namespace') as KubeObject;
     const terminating = {
       ...asServed(built),
-      status: { phase: 'Terminating', conditions: [{ type: 'NamespaceFinalizersRemaining', status: 'True',
-        message: 'Some content in the namespace has finalizers remaining: bulkhead.dev/operator-access in 1 resource instances' }] },
+      status: {
+        phase: 'Terminating',
+        conditions: [
+          {
+            type: 'NamespaceFinalizersRemaining',
+            status: 'True',
+            message: 'Some content in the namespace has finalizers remaining: bulkhead.dev/operator-access in 1 resource instances',
+          },
+        ],
+      },
     };
     const kept = cacheTransform(ownedCacheTransforms.Namespace)(terminating);
     assert.deepEqual(finalizersHoldingNamespace(kept), ['bulkhead.dev/operator-access']);
   });
 
   it('drops the status of the kinds whose status nobody reads', () => {
-    const kept = builtObjects().filter((object) => object.kind === 'ResourceQuota').map(cached);
+    const kept = builtObjects()
+      .filter((object) => object.kind === 'ResourceQuota')
+      .map(cached);
     assert.equal(kept.length, 1);
     for (const object of kept) assert.equal('status' in object, false, object.kind);
   });

@@ -14,8 +14,16 @@ import type { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 
-export type OwnedKind = 'Namespace' | 'ResourceQuota' | 'LimitRange' | 'NetworkPolicy' | 'RoleBinding'
-  | 'Deployment' | 'Service' | 'ServiceAccount' | 'ConfigMap';
+export type OwnedKind =
+  | 'Namespace'
+  | 'ResourceQuota'
+  | 'LimitRange'
+  | 'NetworkPolicy'
+  | 'RoleBinding'
+  | 'Deployment'
+  | 'Service'
+  | 'ServiceAccount'
+  | 'ConfigMap';
 
 /**
  * The kinds watched (filtered by Bulkhead's label) so that drift is seen: the guardrails, and the
@@ -71,8 +79,12 @@ export class OwnedObjects {
   /** The live copy of an object: from the cache for watched kinds, else with a GET. */
   async live(object: KubeObject): Promise<KubeObject | undefined> {
     if (isOwnedKind(object.kind)) return this.cached(object.kind, objectKey(object));
-    return this.client.get({ apiVersion: object.apiVersion ?? '', kind: object.kind ?? '',
-      name: object.metadata.name, namespace: object.metadata.namespace });
+    return this.client.get({
+      apiVersion: object.apiVersion ?? '',
+      kind: object.kind ?? '',
+      name: object.metadata.name,
+      namespace: object.metadata.namespace,
+    });
   }
 
   /**
@@ -84,7 +96,10 @@ export class OwnedObjects {
     if (live && hasForeignAdditions(desired, live)) {
       // Apply cannot take away what another manager added: put the whole object back as built.
       await this.client.replace(replacementOf(desired, live), { fieldManager });
-      logger.info(`Replaced ${desired.kind} someone else had added to`, { name: desired.metadata.name, namespace: desired.metadata.namespace });
+      logger.info(`Replaced ${desired.kind} someone else had added to`, {
+        name: desired.metadata.name,
+        namespace: desired.metadata.namespace,
+      });
       return true;
     }
     if (live && isSubset(desired, live)) return false;
@@ -98,8 +113,10 @@ export class OwnedObjects {
     let deleted = 0;
     for (const object of this.ofTenant(kind, tenant)) {
       if (keep.has(object.metadata.name)) continue;
-      await this.client.delete({ ...ownedKinds[kind], kind, name: object.metadata.name, namespace: object.metadata.namespace },
-        { uid: object.metadata.uid });
+      await this.client.delete(
+        { ...ownedKinds[kind], kind, name: object.metadata.name, namespace: object.metadata.namespace },
+        { uid: object.metadata.uid },
+      );
       logger.info(`Deleted ${kind}`, { name: object.metadata.name, namespace: object.metadata.namespace });
       deleted++;
     }

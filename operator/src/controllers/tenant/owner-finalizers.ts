@@ -53,13 +53,22 @@ export function ownerFinalizers(object: KubeObject): string[] {
 /** The resources (no subresources) owners may create or change, and so put a finalizer on. */
 export function ownerWritableResources(rules: readonly PolicyRule[] = tenantOwnerRules): GroupResource[] {
   const writes = ['create', 'update', 'patch'];
-  return rules.filter((rule) => rule.verbs.some((verb) => writes.includes(verb)))
-    .flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.filter((resource) => !resource.includes('/'))
-      .map((resource) => ({ group, resource }))));
+  return rules
+    .filter((rule) => rule.verbs.some((verb) => writes.includes(verb)))
+    .flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.resources.filter((resource) => !resource.includes('/')).map((resource) => ({ group, resource })),
+      ),
+    );
 }
 
 /** Removes owners' finalizers from the namespace's objects being deleted; returns how many objects it changed. */
-export async function releaseOwnerFinalizers(deps: OwnerFinalizerDeps, tenant: Tenant, namespace: KubeObject, logger: Logger): Promise<number> {
+export async function releaseOwnerFinalizers(
+  deps: OwnerFinalizerDeps,
+  tenant: Tenant,
+  namespace: KubeObject,
+  logger: Logger,
+): Promise<number> {
   if (!namespace.metadata.deletionTimestamp) return 0;
   let released = 0;
   for (const type of ownerWritableResources()) {
@@ -88,11 +97,16 @@ async function removeOwnerFinalizers(deps: OwnerFinalizerDeps, tenant: Tenant, o
   const what = `${object.kind} ${namespace}/${name}`;
   const finalizers = (object.metadata.finalizers ?? []).filter((finalizer) => !removed.includes(finalizer));
   // With the resourceVersion read, so a finalizer added meanwhile is not lost unseen: the patch fails and is retried.
-  await destructive(deps.fence, `removing finalizers from ${what}`, () => deps.client.mergePatch(
-    { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '', name, namespace },
-    { metadata: { finalizers, resourceVersion: object.metadata.resourceVersion } }, { fieldManager }));
-  const message = `Removed finalizer${removed.length > 1 ? 's' : ''} ${removed.join(', ')} from ${what}: `
-    + 'the tenant namespace is being deleted and nothing else would remove them';
+  await destructive(deps.fence, `removing finalizers from ${what}`, () =>
+    deps.client.mergePatch(
+      { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '', name, namespace },
+      { metadata: { finalizers, resourceVersion: object.metadata.resourceVersion } },
+      { fieldManager },
+    ),
+  );
+  const message =
+    `Removed finalizer${removed.length > 1 ? 's' : ''} ${removed.join(', ')} from ${what}: ` +
+    'the tenant namespace is being deleted and nothing else would remove them';
   logger.info(message, { tenant: tenant.metadata.name, kind: object.kind, namespace, name, finalizers: removed });
   await deps.events.record(tenant, 'Warning', 'OwnerFinalizersRemoved', message).catch(() => undefined);
   return true;

@@ -35,7 +35,11 @@ export function kmsEndpoint(endpoint: string | undefined): { host: string; port:
 export class PlatformAddressResolver {
   private cached: { at: number; value: Promise<PlatformAddresses> } | undefined;
 
-  constructor(private readonly config: OperatorConfig, private readonly resolve: Resolve = resolveHost, private readonly ttlMs = 60_000) {}
+  constructor(
+    private readonly config: OperatorConfig,
+    private readonly resolve: Resolve = resolveHost,
+    private readonly ttlMs = 60_000,
+  ) {}
 
   addresses(now = Date.now()): Promise<PlatformAddresses> {
     if (!this.cached || now - this.cached.at > this.ttlMs) {

@@ -5,10 +5,15 @@ import type { StepContext, StepOutcome } from './context.js';
 import type { StepMetrics, StepResult } from './metrics.js';
 import { nextAttempt, progressingRequeueMs, runSteps, StepsFailedError, type Checklist, type NamedStep } from './reconciler.js';
 
-const outcome = (type: ConditionType, status: StepOutcome['status'], reason: Reason): StepOutcome =>
-  ({ type, status, reason, message: `${type} ${reason}` });
-const waitingForNamespace = [ConditionType.NetworkIsolated, ConditionType.RbacReady, ConditionType.QuotaReady]
-  .map((type) => outcome(type, 'False', Reason.DependenciesNotReady));
+const outcome = (type: ConditionType, status: StepOutcome['status'], reason: Reason): StepOutcome => ({
+  type,
+  status,
+  reason,
+  message: `${type} ${reason}`,
+});
+const waitingForNamespace = [ConditionType.NetworkIsolated, ConditionType.RbacReady, ConditionType.QuotaReady].map((type) =>
+  outcome(type, 'False', Reason.DependenciesNotReady),
+);
 
 describe('the tenant reconcile’s next attempt', () => {
   it('looks again after a delay, not with failure backoff, while the namespace terminates and the other steps wait for it', () => {
@@ -18,8 +23,10 @@ describe('the tenant reconcile’s next attempt', () => {
 
   it('retries with backoff when a step fails, naming only the failing step', () => {
     const conflict = [outcome(ConditionType.NamespaceReady, 'False', Reason.NamespaceConflict), ...waitingForNamespace];
-    assert.throws(() => nextAttempt(conflict), (error: unknown) =>
-      error instanceof StepsFailedError && error.failures.map((f) => f.type).join() === ConditionType.NamespaceReady);
+    assert.throws(
+      () => nextAttempt(conflict),
+      (error: unknown) => error instanceof StepsFailedError && error.failures.map((f) => f.type).join() === ConditionType.NamespaceReady,
+    );
   });
 
   it('asks for nothing more once every step is done', () => {
@@ -30,12 +37,18 @@ describe('the tenant reconcile’s next attempt', () => {
 
 const ready = (type: ConditionType): StepOutcome => ({ type, status: 'True', reason: Reason.Reconciled, message: 'ok' });
 const throttled = (retryAfterMs: number): StepOutcome => ({
-  type: ConditionType.EncryptionKeyReady, status: 'False', reason: Reason.KeyProviderThrottled, message: 'KMS in eu-central-1 throttled CreateKey', retryAfterMs,
+  type: ConditionType.EncryptionKeyReady,
+  status: 'False',
+  reason: Reason.KeyProviderThrottled,
+  message: 'KMS in eu-central-1 throttled CreateKey',
+  retryAfterMs,
 });
 
 describe('the tenant reconcile’s next attempt with a paced provider', () => {
-  it('comes back after the pacer\'s delay when the only failure is a throttled KMS region, not on the fast backoff', () => {
-    assert.deepEqual(nextAttempt([ready(ConditionType.NamespaceReady), throttled(1_400), ready(ConditionType.AppDeployed)]), { requeueAfterMs: 1_400 });
+  it("comes back after the pacer's delay when the only failure is a throttled KMS region, not on the fast backoff", () => {
+    assert.deepEqual(nextAttempt([ready(ConditionType.NamespaceReady), throttled(1_400), ready(ConditionType.AppDeployed)]), {
+      requeueAfterMs: 1_400,
+    });
   });
 
   it('never comes back sooner than 200 ms, even when the pacer has a turn at once', () => {
@@ -43,14 +56,29 @@ describe('the tenant reconcile’s next attempt with a paced provider', () => {
   });
 
   it('is left to the backoff when another step failed too', () => {
-    const database: StepOutcome = { type: ConditionType.DatabaseReady, status: 'False', reason: Reason.DatabaseUnavailable, message: 'down' };
+    const database: StepOutcome = {
+      type: ConditionType.DatabaseReady,
+      status: 'False',
+      reason: Reason.DatabaseUnavailable,
+      message: 'down',
+    };
     assert.throws(() => nextAttempt([database, throttled(1_000)]), StepsFailedError);
   });
 
   it('is left to the backoff for a failure that says nothing of when to retry, and comes back in 2 s while progressing', () => {
-    const unavailable: StepOutcome = { type: ConditionType.EncryptionKeyReady, status: 'False', reason: Reason.KeyProviderUnavailable, message: 'refused' };
+    const unavailable: StepOutcome = {
+      type: ConditionType.EncryptionKeyReady,
+      status: 'False',
+      reason: Reason.KeyProviderUnavailable,
+      message: 'refused',
+    };
     assert.throws(() => nextAttempt([unavailable]), StepsFailedError);
-    const progressing: StepOutcome = { type: ConditionType.AppDeployed, status: 'False', reason: Reason.Progressing, message: 'rolling out' };
+    const progressing: StepOutcome = {
+      type: ConditionType.AppDeployed,
+      status: 'False',
+      reason: Reason.Progressing,
+      message: 'rolling out',
+    };
     assert.deepEqual(nextAttempt([ready(ConditionType.NamespaceReady), progressing]), { requeueAfterMs: progressingRequeueMs });
     assert.equal(nextAttempt([ready(ConditionType.NamespaceReady)]), undefined);
   });
@@ -73,14 +101,25 @@ describe('the tenant checklist (runSteps)', () => {
   }
   const recorded = (): { observed: { step: ConditionType; result: StepResult }[]; metrics: StepMetrics } => {
     const observed: { step: ConditionType; result: StepResult }[] = [];
-    return { observed, metrics: { observeStep: (step, result, seconds) => { assert.ok(seconds >= 0); observed.push({ step, result }); } } };
+    return {
+      observed,
+      metrics: {
+        observeStep: (step, result, seconds) => {
+          assert.ok(seconds >= 0);
+          observed.push({ step, result });
+        },
+      },
+    };
   };
 
   it('runs every step in order and reports each one, the namespace first', async () => {
     const ran: ConditionType[] = [];
     const outcomes = await runSteps(context, checklist(ran));
     assert.deepEqual(ran, tenantStepConditionTypes);
-    assert.deepEqual(outcomes.map((o) => [o.type, o.status]), tenantStepConditionTypes.map((type) => [type, 'True']));
+    assert.deepEqual(
+      outcomes.map((o) => [o.type, o.status]),
+      tenantStepConditionTypes.map((type) => [type, 'True']),
+    );
   });
 
   it('runs nothing else while the namespace is not ready: the others wait for it, untimed', async () => {
@@ -101,8 +140,13 @@ describe('the tenant checklist (runSteps)', () => {
     const ran: ConditionType[] = [];
     const refused = outcome(ConditionType.NetworkIsolated, 'False', Reason.EgressNotAllowed);
     const outcomes = await runSteps(context, checklist(ran, { [ConditionType.NetworkIsolated]: refused }));
-    assert.deepEqual(ran, [ConditionType.NamespaceReady, ConditionType.NetworkIsolated, ConditionType.QuotaReady,
-      ConditionType.DatabaseReady, ConditionType.EncryptionKeyReady]);
+    assert.deepEqual(ran, [
+      ConditionType.NamespaceReady,
+      ConditionType.NetworkIsolated,
+      ConditionType.QuotaReady,
+      ConditionType.DatabaseReady,
+      ConditionType.EncryptionKeyReady,
+    ]);
     for (const type of [ConditionType.RbacReady, ConditionType.AppDeployed]) {
       const gated = outcomes.find((o) => o.type === type);
       assert.equal(gated?.reason, Reason.DependenciesNotReady);
@@ -110,22 +154,32 @@ describe('the tenant checklist (runSteps)', () => {
     }
   });
 
-  it('reports a step that throws as ApplyFailed with the error\'s message, for that step only, and goes on', async () => {
+  it("reports a step that throws as ApplyFailed with the error's message, for that step only, and goes on", async () => {
     const ran: ConditionType[] = [];
     const { observed, metrics } = recorded();
-    const thrown = new Error('PATCH /api/v1/namespaces/tenant-acme/resourcequotas/quota: the server is currently unable to handle the request');
+    const thrown = new Error(
+      'PATCH /api/v1/namespaces/tenant-acme/resourcequotas/quota: the server is currently unable to handle the request',
+    );
     const outcomes = await runSteps(context, checklist(ran, { [ConditionType.QuotaReady]: thrown }), metrics);
     assert.deepEqual(ran, tenantStepConditionTypes, 'the steps after it still ran');
-    assert.deepEqual(outcomes.filter((o) => o.status !== 'True'),
-      [{ type: ConditionType.QuotaReady, status: 'False', reason: Reason.ApplyFailed, message: thrown.message }]);
-    assert.deepEqual(observed.filter((o) => o.result !== 'success'), [{ step: ConditionType.QuotaReady, result: 'error' }]);
+    assert.deepEqual(
+      outcomes.filter((o) => o.status !== 'True'),
+      [{ type: ConditionType.QuotaReady, status: 'False', reason: Reason.ApplyFailed, message: thrown.message }],
+    );
+    assert.deepEqual(
+      observed.filter((o) => o.result !== 'success'),
+      [{ step: ConditionType.QuotaReady, result: 'error' }],
+    );
     assert.equal(observed.length, tenantStepConditionTypes.length, 'every step that ran is timed');
   });
 
-  it('keeps a step\'s own failure reason rather than ApplyFailed', async () => {
+  it("keeps a step's own failure reason rather than ApplyFailed", async () => {
     const ran: ConditionType[] = [];
     const kms = outcome(ConditionType.EncryptionKeyReady, 'False', Reason.KeyProviderFailed);
     const outcomes = await runSteps(context, checklist(ran, { [ConditionType.EncryptionKeyReady]: kms }));
-    assert.equal(outcomes.find((o) => o.type === ConditionType.EncryptionKeyReady), kms);
+    assert.equal(
+      outcomes.find((o) => o.type === ConditionType.EncryptionKeyReady),
+      kms,
+    );
   });
 });

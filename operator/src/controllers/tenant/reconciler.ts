@@ -105,14 +105,23 @@ export class TenantReconciler {
     const plan = this.deps.plans.store.get(tenant.spec.plan);
     if (!plan) {
       // Nothing is created without a plan; the plan informer brings the tenant back when it appears.
-      const outcome: StepOutcome = { type: ConditionType.NamespaceReady, status: 'False', reason: Reason.PlanNotFound,
-        message: `TenantPlan ${tenant.spec.plan} does not exist` };
+      const outcome: StepOutcome = {
+        type: ConditionType.NamespaceReady,
+        status: 'False',
+        reason: Reason.PlanNotFound,
+        message: `TenantPlan ${tenant.spec.plan} does not exist`,
+      };
       await writeStatus(writer, tenant, nextStatus(tenant, [outcome], {}, new Date()));
       return;
     }
     const stepContext: StepContext = {
-      tenant: tenant as StepContext['tenant'], plan, namespace: namespaceName(tenant), config: this.deps.config,
-      ...scope, logger: context.logger, signal: context.signal,
+      tenant: tenant as StepContext['tenant'],
+      plan,
+      namespace: namespaceName(tenant),
+      config: this.deps.config,
+      ...scope,
+      logger: context.logger,
+      signal: context.signal,
       release: once(() => planRelease(stepContext, this.renderer)),
       platformAddresses: () => this.deps.addresses.addresses(),
       domains: () => this.domainClaims.of(tenant),
@@ -166,9 +175,14 @@ export async function runSteps(context: StepContext, checklist: Checklist, metri
   for (const { type, run: step } of steps) {
     const network = rest.find((outcome) => outcome.type === ConditionType.NetworkIsolated);
     const fenced = network === undefined || network.status === 'True';
-    rest.push(gatedOnNetworkIsolation.has(type) && !fenced
-      ? waiting(type, `waiting for NetworkIsolated (${network?.reason ?? 'not reported'}): owners are bound and the app deployed only inside the tenant's NetworkPolicies`)
-      : await run(type, step));
+    rest.push(
+      gatedOnNetworkIsolation.has(type) && !fenced
+        ? waiting(
+            type,
+            `waiting for NetworkIsolated (${network?.reason ?? 'not reported'}): owners are bound and the app deployed only inside the tenant's NetworkPolicies`,
+          )
+        : await run(type, step),
+    );
   }
   return [namespace, ...rest];
 }

@@ -45,9 +45,15 @@ export class RegionalProviders implements Providers {
     return this.memo(this.databases, region, async (settings) => {
       const admin = await this.secret(settings.database.adminSecret, ['username', 'password']);
       return new PostgresDatabaseProvider(
-        { host: settings.database.host, port: settings.database.port, adminUser: admin.username ?? '', adminPassword: admin.password ?? '' },
         {
-          logger: this.logger, snapshotDir: this.config.database.snapshotDir,
+          host: settings.database.host,
+          port: settings.database.port,
+          adminUser: admin.username ?? '',
+          adminPassword: admin.password ?? '',
+        },
+        {
+          logger: this.logger,
+          snapshotDir: this.config.database.snapshotDir,
           maxConnections: this.config.providerLimits.database.maxConnectionsPerServer,
           connectionWaits: this.metrics?.connectionWaits(region),
         },
@@ -60,10 +66,21 @@ export class RegionalProviders implements Providers {
       const credentials = settings.kms.credentialsSecret
         ? await this.secret(settings.kms.credentialsSecret, ['accessKeyId', 'secretAccessKey'])
         : undefined;
-      return new AwsKmsProvider({
-        region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint,
-        credentials: credentials ? { accessKeyId: credentials.accessKeyId ?? '', secretAccessKey: credentials.secretAccessKey ?? '' } : undefined,
-      }, { logger: this.logger, pacing: this.kmsPacing(settings), pacingMetrics: (name) => this.metrics?.kmsPacer(name) ?? noopPacerMetrics });
+      return new AwsKmsProvider(
+        {
+          region,
+          accountId: settings.kms.accountId,
+          endpoint: settings.kms.endpoint,
+          credentials: credentials
+            ? { accessKeyId: credentials.accessKeyId ?? '', secretAccessKey: credentials.secretAccessKey ?? '' }
+            : undefined,
+        },
+        {
+          logger: this.logger,
+          pacing: this.kmsPacing(settings),
+          pacingMetrics: (name) => this.metrics?.kmsPacer(name) ?? noopPacerMetrics,
+        },
+      );
     });
   }
 
@@ -72,7 +89,10 @@ export class RegionalProviders implements Providers {
     const limits = this.config.providerLimits.kms;
     return {
       requestsPerSecond: { ...limits.requestsPerSecond, ...settings.kms.requestsPerSecond },
-      burst: limits.burst, maxWaitMs: limits.maxWaitSeconds * 1000, slowdown: limits.throttleSlowdown, recoveryMs: limits.recoverySeconds * 1000,
+      burst: limits.burst,
+      maxWaitMs: limits.maxWaitSeconds * 1000,
+      slowdown: limits.throttleSlowdown,
+      recoveryMs: limits.recoverySeconds * 1000,
     };
   }
 

@@ -8,7 +8,14 @@ import { ConditionType, Reason } from '../../api/conditions.js';
 import { releaseName } from '../../api/names.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
 import {
-  ChartNotFound, RenderFailed, RenderRefused, locateChart, mergeValues, operatorValues, validateRenderedObjects, type KindScope,
+  ChartNotFound,
+  RenderFailed,
+  RenderRefused,
+  locateChart,
+  mergeValues,
+  operatorValues,
+  validateRenderedObjects,
+  type KindScope,
 } from '../../providers/release/index.js';
 import { adoptReleaseObjects } from '../../resources/release-objects.js';
 import { errorMessage } from '../../runtime/errors.js';
@@ -17,8 +24,7 @@ import type { StepContext, StepOutcome } from './context.js';
 import type { CachingRenderer } from './release-renderer.js';
 
 export type ReleasePlan =
-  | { ok: true; version: string; digest: string; objects: KubeObject[] }
-  | { ok: false; version: string; outcome: StepOutcome };
+  { ok: true; version: string; digest: string; objects: KubeObject[] } | { ok: false; version: string; outcome: StepOutcome };
 
 /** The version to deploy: pinned in the spec, else assigned by a rollout, else the plan's. */
 export function targetVersion(context: Pick<StepContext, 'tenant' | 'plan'>): string {
@@ -26,8 +32,11 @@ export function targetVersion(context: Pick<StepContext, 'tenant' | 'plan'>): st
   return tenant.spec.app?.version ?? tenant.metadata.annotations?.[appVersionAnnotation] ?? plan.spec.app.version;
 }
 
-const refusal = (version: string, reason: Reason, message: string): ReleasePlan =>
-  ({ ok: false, version, outcome: { type: ConditionType.AppDeployed, status: 'False', reason, message } });
+const refusal = (version: string, reason: Reason, message: string): ReleasePlan => ({
+  ok: false,
+  version,
+  outcome: { type: ConditionType.AppDeployed, status: 'False', reason, message },
+});
 
 /** Renders and checks the release; every problem becomes a refusal with its reason, not a throw. */
 export async function planRelease(context: StepContext, renderer: CachingRenderer): Promise<ReleasePlan> {
@@ -52,12 +61,20 @@ async function render(context: StepContext, renderer: CachingRenderer, version: 
     operatorValues: { ...operatorValues(tenant), ...(tenant.spec.suspended ? { replicaCount: 0 } : {}) },
   });
   if (merged.refused.length > 0) {
-    return refusal(version, Reason.ValuesNotAllowed,
-      `spec.app.values sets ${merged.refused.join(', ')}, which plan ${plan.metadata.name} does not allow (allowedValueKeys)`);
+    return refusal(
+      version,
+      Reason.ValuesNotAllowed,
+      `spec.app.values sets ${merged.refused.join(', ')}, which plan ${plan.metadata.name} does not allow (allowedValueKeys)`,
+    );
   }
   const chartPath = await locateChart(config.release.chartRepository, plan.spec.app.chart, version);
   const rendered = await renderer.render({
-    helm: config.release.helm, chartPath, releaseName: releaseName(tenant), namespace, values: merged.values, signal: context.signal,
+    helm: config.release.helm,
+    chartPath,
+    releaseName: releaseName(tenant),
+    namespace,
+    values: merged.values,
+    signal: context.signal,
   });
   const valid = validateRenderedObjects(rendered.objects, { namespace, isNamespaced: await discoverScopes(context, rendered.objects) });
   return { ok: true, version, digest: rendered.digest, objects: adoptReleaseObjects(valid, tenant.metadata, namespace) };
@@ -89,7 +106,7 @@ export function servicePorts(objects: readonly KubeObject[]): { protocol: string
   const ports = new Map<string, { protocol: string; port: number | string }>();
   for (const object of objects) {
     if (object.kind !== 'Service' || object.apiVersion !== 'v1') continue;
-    const listed = ((object as { spec?: { ports?: ServicePort[] } }).spec?.ports ?? []);
+    const listed = (object as { spec?: { ports?: ServicePort[] } }).spec?.ports ?? [];
     for (const { port, targetPort, protocol = 'TCP' } of listed) {
       const target = targetPort ?? port;
       if (target !== undefined) ports.set(`${protocol}/${target}`, { protocol, port: target });

@@ -12,7 +12,8 @@ export class CachingRenderer {
 
   async render(request: RenderRequest): Promise<RenderedRelease> {
     const key = createHash('sha256')
-      .update(JSON.stringify([request.chartPath, request.releaseName, request.namespace, request.values])).digest('hex');
+      .update(JSON.stringify([request.chartPath, request.releaseName, request.namespace, request.values]))
+      .digest('hex');
     const hit = this.cache.get(key);
     if (hit) return hit;
     const rendered = await renderRelease(request);

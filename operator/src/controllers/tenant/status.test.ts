@@ -16,7 +16,8 @@ const failing = (type: ConditionType, reason: Reason, message: string): StepOutc
 
 function tenant(generation: number, conditions?: Condition[], extra: Partial<NonNullable<Tenant['status']>> = {}): Tenant {
   return {
-    apiVersion: 'bulkhead.dev/v1alpha1', kind: 'Tenant',
+    apiVersion: 'bulkhead.dev/v1alpha1',
+    kind: 'Tenant',
     metadata: { name: 'acme', uid: 'a1b2', generation, resourceVersion: '7' },
     spec: {},
     ...(conditions ? { status: { observedGeneration: generation, conditions, ...extra } } : {}),
@@ -29,22 +30,34 @@ describe('the tenant’s next status', () => {
     assert.equal(status.observedGeneration, 3);
     assert.equal(status.namespace, 'tenant-acme');
     for (const type of tenantStepConditionTypes) {
-      assert.deepEqual(findCondition(status.conditions, type),
-        { type, status: 'True', reason: Reason.Reconciled, message: `${type} ok`, observedGeneration: 3, lastTransitionTime: '2026-12-06T12:00:00Z' });
+      assert.deepEqual(findCondition(status.conditions, type), {
+        type,
+        status: 'True',
+        reason: Reason.Reconciled,
+        message: `${type} ok`,
+        observedGeneration: 3,
+        lastTransitionTime: '2026-12-06T12:00:00Z',
+      });
     }
     assert.equal(findCondition(status.conditions, ConditionType.Ready)?.status, 'True');
   });
 
   it('gives Ready the reason and message of the first step in the checklist that fails', () => {
     const outcomes = allReady().map((o) =>
-      o.type === ConditionType.DatabaseReady ? failing(o.type, Reason.DatabaseUnavailable, 'connection refused')
-        : o.type === ConditionType.AppDeployed ? failing(o.type, Reason.ReleaseFailed, 'helm not found') : o);
+      o.type === ConditionType.DatabaseReady
+        ? failing(o.type, Reason.DatabaseUnavailable, 'connection refused')
+        : o.type === ConditionType.AppDeployed
+          ? failing(o.type, Reason.ReleaseFailed, 'helm not found')
+          : o,
+    );
     const readyCondition = findCondition(nextStatus(tenant(1), outcomes, {}, now).conditions, ConditionType.Ready);
-    assert.deepEqual([readyCondition?.status, readyCondition?.reason, readyCondition?.message],
-      ['False', Reason.DatabaseUnavailable, 'DatabaseReady: connection refused']);
+    assert.deepEqual(
+      [readyCondition?.status, readyCondition?.reason, readyCondition?.message],
+      ['False', Reason.DatabaseUnavailable, 'DatabaseReady: connection refused'],
+    );
   });
 
-  it('keeps a condition\'s lastTransitionTime while its status holds, and moves it when the status flips', () => {
+  it("keeps a condition's lastTransitionTime while its status holds, and moves it when the status flips", () => {
     const before = nextStatus(tenant(1), allReady(), {}, earlier).conditions ?? [];
     const outcomes = allReady().map((o) => (o.type === ConditionType.QuotaReady ? failing(o.type, Reason.ApplyFailed, 'forbidden') : o));
     const after = nextStatus(tenant(2, before), outcomes, {}, now).conditions;
@@ -54,8 +67,14 @@ describe('the tenant’s next status', () => {
     assert.equal(findCondition(after, ConditionType.Ready)?.lastTransitionTime, '2026-12-06T12:00:00Z');
   });
 
-  it('keeps what the reconcile does not own: the audit\'s condition and the status fields no step reported', () => {
-    const verified: Condition = { type: ConditionType.IsolationVerified, status: 'True', reason: 'Verified', message: 'no findings', lastTransitionTime: '2026-12-01T10:00:00Z' };
+  it("keeps what the reconcile does not own: the audit's condition and the status fields no step reported", () => {
+    const verified: Condition = {
+      type: ConditionType.IsolationVerified,
+      status: 'True',
+      reason: 'Verified',
+      message: 'no findings',
+      lastTransitionTime: '2026-12-01T10:00:00Z',
+    };
     const status = nextStatus(tenant(1, [verified], { namespace: 'tenant-acme' }), allReady(), {}, now);
     assert.deepEqual(findCondition(status.conditions, ConditionType.IsolationVerified), verified);
     assert.equal(status.namespace, 'tenant-acme');
@@ -86,7 +105,10 @@ function recordingWriter(options: { eventsFail?: boolean } = {}): Recorded {
     },
   };
   const logger = createLogger({ silent: true });
-  logger.warn = ((message: string) => { warnings.push(message); return logger; }) as typeof logger.warn;
+  logger.warn = ((message: string) => {
+    warnings.push(message);
+    return logger;
+  }) as typeof logger.warn;
   return { applied, events, warnings, writer: { client, events: recorder, logger } };
 }
 
@@ -110,12 +132,16 @@ describe('writing the tenant’s status', () => {
 
   it('records a Warning with the blocking reason when Ready becomes False, and none while it stays so for the same reason', async () => {
     const wasReady = tenant(1, nextStatus(tenant(1), allReady(), {}, earlier).conditions);
-    const kmsDown = allReady().map((o) => (o.type === ConditionType.EncryptionKeyReady ? failing(o.type, Reason.KeyProviderFailed, 'no credentials') : o));
+    const kmsDown = allReady().map((o) =>
+      o.type === ConditionType.EncryptionKeyReady ? failing(o.type, Reason.KeyProviderFailed, 'no credentials') : o,
+    );
     const first = recordingWriter();
     const failed = await writeStatus(first.writer, wasReady, nextStatus(wasReady, kmsDown, {}, now));
     assert.deepEqual(first.events, [{ type: 'Warning', reason: 'KeyProviderFailed', message: 'EncryptionKeyReady: no credentials' }]);
 
-    const stillDown = allReady().map((o) => (o.type === ConditionType.EncryptionKeyReady ? failing(o.type, Reason.KeyProviderFailed, 'still no credentials') : o));
+    const stillDown = allReady().map((o) =>
+      o.type === ConditionType.EncryptionKeyReady ? failing(o.type, Reason.KeyProviderFailed, 'still no credentials') : o,
+    );
     const second = recordingWriter();
     const stillFailing = { ...wasReady, status: failed.status } as Tenant;
     await writeStatus(second.writer, stillFailing, nextStatus(stillFailing, stillDown, {}, now));
@@ -124,16 +150,26 @@ describe('writing the tenant’s status', () => {
   });
 
   it('records a new Warning when Ready stays False for another reason', async () => {
-    const kmsDown = allReady().map((o) => (o.type === ConditionType.EncryptionKeyReady ? failing(o.type, Reason.KeyProviderFailed, 'no credentials') : o));
+    const kmsDown = allReady().map((o) =>
+      o.type === ConditionType.EncryptionKeyReady ? failing(o.type, Reason.KeyProviderFailed, 'no credentials') : o,
+    );
     const current = tenant(1, nextStatus(tenant(1), kmsDown, {}, earlier).conditions);
-    const databaseDown = kmsDown.map((o) => (o.type === ConditionType.DatabaseReady ? failing(o.type, Reason.DatabaseUnavailable, 'refused') : o));
+    const databaseDown = kmsDown.map((o) =>
+      o.type === ConditionType.DatabaseReady ? failing(o.type, Reason.DatabaseUnavailable, 'refused') : o,
+    );
     const { events, writer } = recordingWriter();
     await writeStatus(writer, current, nextStatus(current, databaseDown, {}, now));
     assert.deepEqual(events, [{ type: 'Warning', reason: 'DatabaseUnavailable', message: 'DatabaseReady: refused' }]);
   });
 
-  it('leaves the audit\'s condition out of what it applies, so it never co-owns it', async () => {
-    const verified: Condition = { type: ConditionType.IsolationVerified, status: 'True', reason: 'Verified', message: 'no findings', lastTransitionTime: '2026-12-01T10:00:00Z' };
+  it("leaves the audit's condition out of what it applies, so it never co-owns it", async () => {
+    const verified: Condition = {
+      type: ConditionType.IsolationVerified,
+      status: 'True',
+      reason: 'Verified',
+      message: 'no findings',
+      lastTransitionTime: '2026-12-01T10:00:00Z',
+    };
     const current = tenant(1, [verified]);
     const { applied, writer } = recordingWriter();
     await writeStatus(writer, current, nextStatus(current, allReady(), {}, now));

@@ -27,7 +27,15 @@ export function nextStatus(tenant: Tenant, outcomes: StepOutcome[], extra: Parti
   for (const { type, status, reason, message } of outcomes) {
     conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
   }
-  conditions = setCondition(conditions, summarizeReady(conditions, generation, outcomes.map((o) => o.type)), now);
+  conditions = setCondition(
+    conditions,
+    summarizeReady(
+      conditions,
+      generation,
+      outcomes.map((o) => o.type),
+    ),
+    now,
+  );
   return { ...tenant.status, ...extra, observedGeneration: generation, conditions };
 }
 
@@ -53,6 +61,7 @@ async function recordTransitions(writer: StatusWriter, tenant: Tenant, next: Con
   const after = findCondition(next, ConditionType.Ready);
   if (!after || (before?.status === after.status && before.reason === after.reason)) return;
   const ready = after.status === 'True';
-  await writer.events.record(tenant, ready ? 'Normal' : 'Warning', ready ? 'Ready' : after.reason, after.message)
+  await writer.events
+    .record(tenant, ready ? 'Normal' : 'Warning', ready ? 'Ready' : after.reason, after.message)
     .catch((error: unknown) => writer.logger.warn('Could not record event', { reason: after.reason, error: errorMessage(error) }));
 }

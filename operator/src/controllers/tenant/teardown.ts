@@ -54,8 +54,14 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
   const deletionDate = await scheduleKeyDeletion(deps, tenant);
   if (!deletionDate) return { outcomes: [], report: {}, release: true };
   return {
-    outcomes: [{ type: ConditionType.EncryptionKeyReady, status: 'False', reason: Reason.EncryptionKeyPendingDeletion,
-      message: `the key will be deleted on ${deletionDate.toISOString()}` }],
+    outcomes: [
+      {
+        type: ConditionType.EncryptionKeyReady,
+        status: 'False',
+        reason: Reason.EncryptionKeyPendingDeletion,
+        message: `the key will be deleted on ${deletionDate.toISOString()}`,
+      },
+    ],
     report: { encryption: { ...tenant.status?.encryption, deletionDate: deletionDate.toISOString() } },
     release: true,
   };
@@ -64,17 +70,19 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
 /** Both conditions say why; Ready carries it, and its change is recorded as a Warning Event (status.ts). */
 function waitForRegion(deps: TeardownDeps, tenant: Tenant): TeardownResult {
   const { region } = tenant.spec;
-  const message = `region ${region} is not in the operator's configuration, so database ${databaseName(tenant)} and key `
-    + `${keyAlias(tenant)} were not torn down; the Tenant stays until the region is configured again, or until the annotation `
-    + `${orphanDataAnnotation}=true releases it without touching them`;
+  const message =
+    `region ${region} is not in the operator's configuration, so database ${databaseName(tenant)} and key ` +
+    `${keyAlias(tenant)} were not torn down; the Tenant stays until the region is configured again, or until the annotation ` +
+    `${orphanDataAnnotation}=true releases it without touching them`;
   deps.logger.warn('Waiting for the region of a deleted tenant to be configured', { tenant: tenant.metadata.name, region });
   const outcome = (type: ConditionType): StepOutcome => ({ type, status: 'False', reason: Reason.RegionNotConfigured, message });
   return { outcomes: [outcome(ConditionType.DatabaseReady), outcome(ConditionType.EncryptionKeyReady)], report: {}, release: false };
 }
 
 async function orphanData(deps: TeardownDeps, tenant: Tenant): Promise<TeardownResult> {
-  const message = `Released without touching database ${databaseName(tenant)} or key ${keyAlias(tenant)} in region `
-    + `${tenant.spec.region}, as the annotation ${orphanDataAnnotation}=true asks; Bulkhead no longer manages them`;
+  const message =
+    `Released without touching database ${databaseName(tenant)} or key ${keyAlias(tenant)} in region ` +
+    `${tenant.spec.region}, as the annotation ${orphanDataAnnotation}=true asks; Bulkhead no longer manages them`;
   deps.logger.warn(message, { tenant: tenant.metadata.name, region: tenant.spec.region });
   await deps.events.record(tenant, 'Warning', 'DataOrphaned', message).catch(() => undefined);
   return { outcomes: [], report: {}, release: true };
@@ -83,7 +91,13 @@ async function orphanData(deps: TeardownDeps, tenant: Tenant): Promise<TeardownR
 async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<void> {
   const settings = deps.providers.settings(tenant.spec.region);
   if (!settings) throw new Error(`region ${tenant.spec.region} is not configured`);
-  const spec = { tenant: tenant.metadata.name, tenantUid: tenant.metadata.uid ?? '', databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: 1 };
+  const spec = {
+    tenant: tenant.metadata.name,
+    tenantUid: tenant.metadata.uid ?? '',
+    databaseName: databaseName(tenant),
+    roleName: roleName(tenant),
+    connectionLimit: 1,
+  };
   const provider = await deps.providers.database(tenant.spec.region);
   const where = `${settings.database.host}:${settings.database.port}`;
   const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
@@ -99,7 +113,8 @@ async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<voi
     message = `Retained database ${spec.databaseName} on ${where} with its data; role ${spec.roleName} can no longer log in`;
   }
   deps.logger.info(message, { tenant: tenant.metadata.name, deletionPolicy: policy });
-  await deps.events.record(tenant, 'Normal', `Database${policy === 'Retain' ? 'Retained' : policy === 'Snapshot' ? 'Snapshotted' : 'Deleted'}`, message)
+  await deps.events
+    .record(tenant, 'Normal', `Database${policy === 'Retain' ? 'Retained' : policy === 'Snapshot' ? 'Snapshotted' : 'Deleted'}`, message)
     .catch(() => undefined);
 }
 
@@ -109,9 +124,15 @@ async function scheduleKeyDeletion(deps: TeardownDeps, tenant: Tenant): Promise<
   if (!settings) throw new Error(`region ${tenant.spec.region} is not configured`);
   const name = tenant.metadata.name;
   const spec = {
-    tenant: name, tenantUid: tenant.metadata.uid ?? '', alias: keyAlias(tenant), rotation: true,
-    principal: tenantPrincipal(deps.config.encryption.principalTemplate,
-      { tenant: name, accountId: settings.kms.accountId, partition: partitionOf(tenant.spec.region) }),
+    tenant: name,
+    tenantUid: tenant.metadata.uid ?? '',
+    alias: keyAlias(tenant),
+    rotation: true,
+    principal: tenantPrincipal(deps.config.encryption.principalTemplate, {
+      tenant: name,
+      accountId: settings.kms.accountId,
+      partition: partitionOf(tenant.spec.region),
+    }),
   };
   const keys = await deps.providers.kms(tenant.spec.region);
   const deletion = await keys.scheduleDeletion(spec, deps.config.encryption.pendingWindowDays, deps.fence);

@@ -47,7 +47,9 @@ export async function readRole(connection: AdminConnection, roleName: string): P
 }
 
 export async function readDatabase(connection: AdminConnection, databaseName: string): Promise<DatabaseState | undefined> {
-  const rows = await connection.query<DatabaseState & Record<string, unknown>>('reading the tenant database', databaseQuery, [databaseName]);
+  const rows = await connection.query<DatabaseState & Record<string, unknown>>('reading the tenant database', databaseQuery, [
+    databaseName,
+  ]);
   return rows[0];
 }
 

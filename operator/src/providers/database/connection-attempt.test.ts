@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { classifyAttempt } from './connection-attempt.js';
 
 describe('classifying a login attempt', () => {
-  it('calls the server\'s authorization errors refused, keeping the SQLSTATE', () => {
+  it("calls the server's authorization errors refused, keeping the SQLSTATE", () => {
     for (const code of ['42501', '28000', '28P01']) {
       assert.deepEqual(classifyAttempt({ code, message: 'no' }, 'pw'), { outcome: 'refused', sqlState: code, message: 'no' });
     }

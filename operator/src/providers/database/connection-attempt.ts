@@ -34,9 +34,17 @@ export interface AttemptOptions {
   statementTimeoutMillis?: number;
 }
 
-export async function attemptConnection(credentials: LoginCredentials, database: string, options: AttemptOptions = {}): Promise<ConnectionAttempt> {
+export async function attemptConnection(
+  credentials: LoginCredentials,
+  database: string,
+  options: AttemptOptions = {},
+): Promise<ConnectionAttempt> {
   const client = new pg.Client({
-    host: credentials.host, port: credentials.port, user: credentials.username, password: credentials.password, database,
+    host: credentials.host,
+    port: credentials.port,
+    user: credentials.username,
+    password: credentials.password,
+    database,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     statement_timeout: options.statementTimeoutMillis ?? 5_000,
     application_name: 'bulkhead-audit',

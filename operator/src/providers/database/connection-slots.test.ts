@@ -15,12 +15,14 @@ describe('connection slots', () => {
     const started: number[] = [];
     let running = 0;
     let most = 0;
-    const tasks = gates.map((g, index) => slots.with(async () => {
-      started.push(index);
-      most = Math.max(most, ++running);
-      await g.promise;
-      running -= 1;
-    }));
+    const tasks = gates.map((g, index) =>
+      slots.with(async () => {
+        started.push(index);
+        most = Math.max(most, ++running);
+        await g.promise;
+        running -= 1;
+      }),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(started, [0, 1]);
     for (const g of gates) {
@@ -35,7 +37,10 @@ describe('connection slots', () => {
 
   it('frees a slot when its task fails', async () => {
     const slots = new Slots(1);
-    await assert.rejects(slots.with(() => Promise.reject(new Error('connection refused'))), /connection refused/);
+    await assert.rejects(
+      slots.with(() => Promise.reject(new Error('connection refused'))),
+      /connection refused/,
+    );
     assert.equal(slots.inUse, 0);
     assert.equal(await slots.with(() => Promise.resolve('next')), 'next');
   });

@@ -37,7 +37,8 @@ export class Slots {
 
 /** How the bound is split: the admin pool's size, and the slots for sessions elsewhere. */
 export function splitConnections(maxConnections: number): { pool: number; elsewhere: number } {
-  if (!Number.isInteger(maxConnections) || maxConnections < 2) throw new Error(`maxConnections must be an integer of at least 2, not ${maxConnections}`);
+  if (!Number.isInteger(maxConnections) || maxConnections < 2)
+    throw new Error(`maxConnections must be an integer of at least 2, not ${maxConnections}`);
   return { pool: maxConnections - 1, elsewhere: 1 };
 }
 

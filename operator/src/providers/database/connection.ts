@@ -64,7 +64,12 @@ export class AdminConnection {
   }
 
   /** Runs one statement; `secrets` are cut out of any error message. */
-  async query<R extends pg.QueryResultRow>(operation: string, sql: string, params: unknown[] = [], secrets: readonly string[] = []): Promise<R[]> {
+  async query<R extends pg.QueryResultRow>(
+    operation: string,
+    sql: string,
+    params: unknown[] = [],
+    secrets: readonly string[] = [],
+  ): Promise<R[]> {
     return this.withClient(operation, secrets, async (client) => (await client.query<R>(sql, params)).rows);
   }
 
@@ -110,10 +115,13 @@ export class AdminConnection {
     const client = new pg.Client({ ...this.shared.clientConfig, database });
     client.on('error', () => undefined); // a late socket error after end() must not crash the process
     try {
-      await untilAborted(this.abortable(client), (async () => {
-        await client.connect();
-        for (const statement of statements) await client.query(statement);
-      })());
+      await untilAborted(
+        this.abortable(client),
+        (async () => {
+          await client.connect();
+          for (const statement of statements) await client.query(statement);
+        })(),
+      );
     } catch (error) {
       throw this.failure(error, operation, []);
     } finally {
@@ -166,7 +174,9 @@ export class AdminConnection {
       await canceller.connect();
       await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
     } catch (error) {
-      this.shared.logger.warn('Could not cancel an aborted statement', { error: classifyDatabaseError(error, 'cancelling a statement').message });
+      this.shared.logger.warn('Could not cancel an aborted statement', {
+        error: classifyDatabaseError(error, 'cancelling a statement').message,
+      });
     } finally {
       await canceller.end().catch(() => undefined);
     }

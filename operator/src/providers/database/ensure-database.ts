@@ -9,9 +9,7 @@ import { readDatabase, type DatabaseState } from './catalog.js';
 import type { ProviderContext } from './ensure-role.js';
 import { DatabaseOperationFailed, DatabaseProviderError } from './errors.js';
 import { assertDatabaseIsTenants, parseOwnershipComment } from './ownership.js';
-import {
-  alterDatabaseOwner, claimSchemaPublic, commentOnDatabase, createDatabase, revokePublicOnDatabase,
-} from './statements.js';
+import { alterDatabaseOwner, claimSchemaPublic, commentOnDatabase, createDatabase, revokePublicOnDatabase } from './statements.js';
 import type { TenantDatabaseSpec } from './types.js';
 
 export const databaseCrashPoints = {
@@ -41,7 +39,9 @@ export async function ensureDatabase(
     created = await createDatabaseUnlessRaced(context, spec);
     observed = await readDatabase(context.connection, spec.databaseName);
     if (observed === undefined) {
-      throw new DatabaseOperationFailed(`the database ${JSON.stringify(spec.databaseName)} vanished right after it was created; will retry`);
+      throw new DatabaseOperationFailed(
+        `the database ${JSON.stringify(spec.databaseName)} vanished right after it was created; will retry`,
+      );
     }
     // Another CREATE may have won the race: check whose database it is (the role is the tenant's by now).
     assertDatabaseIsTenants(observed, spec, true);
@@ -83,7 +83,11 @@ async function repairOwnerAndPrivileges(context: ProviderContext, spec: TenantDa
 
 /** The steps after CREATE DATABASE that run once; the marker goes last, so it means "finished". */
 async function finishCreation(context: ProviderContext, spec: TenantDatabaseSpec): Promise<void> {
-  await context.connection.inDatabase(spec.databaseName, 'giving schema public of the tenant database to its role', claimSchemaPublic(spec));
+  await context.connection.inDatabase(
+    spec.databaseName,
+    'giving schema public of the tenant database to its role',
+    claimSchemaPublic(spec),
+  );
   await context.connection.query('marking the tenant database with its tenant', commentOnDatabase(spec));
   crashPoint(databaseCrashPoints.afterCommentDatabase);
 }

@@ -53,7 +53,11 @@ export async function ensureRole(
 async function createRoleUnlessRaced(context: ProviderContext, spec: TenantDatabaseSpec, password: string): Promise<boolean> {
   const verifier = scramVerifier(password);
   try {
-    await context.connection.transaction('creating the tenant role', [createRole(spec, verifier), commentOnRole(spec)], [password, verifier]);
+    await context.connection.transaction(
+      'creating the tenant role',
+      [createRole(spec, verifier), commentOnRole(spec)],
+      [password, verifier],
+    );
   } catch (error) {
     if (error instanceof DatabaseProviderError && error.sqlState === duplicateObject) return false;
     throw error;

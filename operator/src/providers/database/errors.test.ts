@@ -14,15 +14,21 @@ describe('database errors', () => {
   });
 
   it('call other refusals failed operations and keep their SQLSTATE', () => {
-    const error = classifyDatabaseError(Object.assign(new Error('permission denied to create role'), { code: '42501' }), 'creating the tenant role');
+    const error = classifyDatabaseError(
+      Object.assign(new Error('permission denied to create role'), { code: '42501' }),
+      'creating the tenant role',
+    );
     assert.ok(error instanceof DatabaseOperationFailed);
     assert.equal(error.sqlState, '42501');
     assert.equal(error.reason, 'DatabaseOperationFailed');
     assert.equal(error.message, 'creating the tenant role failed: permission denied to create role (42501)');
   });
 
-  it('cut secrets out of the server\'s message and keep no cause', () => {
-    const error = classifyDatabaseError(new Error('invalid value "hunter2-hunter2" near SCRAM-SHA-256$v'), 'setting', ['hunter2-hunter2', 'SCRAM-SHA-256$v']);
+  it("cut secrets out of the server's message and keep no cause", () => {
+    const error = classifyDatabaseError(new Error('invalid value "hunter2-hunter2" near SCRAM-SHA-256$v'), 'setting', [
+      'hunter2-hunter2',
+      'SCRAM-SHA-256$v',
+    ]);
     assert.doesNotMatch(error.message, /hunter2|SCRAM/);
     assert.equal(error.cause, undefined);
   });

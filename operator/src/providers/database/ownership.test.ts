@@ -3,7 +3,13 @@ import { DatabaseOwnedByAnotherTenant } from './errors.js';
 import { assertNothingForeign, databaseIsTenants, ownershipComment, parseOwnershipComment } from './ownership.js';
 import type { TenantDatabaseSpec } from './types.js';
 
-const spec: TenantDatabaseSpec = { tenant: 'acme', tenantUid: 'uid-new', databaseName: 'tenant_acme', roleName: 'tenant_acme', connectionLimit: 20 };
+const spec: TenantDatabaseSpec = {
+  tenant: 'acme',
+  tenantUid: 'uid-new',
+  databaseName: 'tenant_acme',
+  roleName: 'tenant_acme',
+  connectionLimit: 20,
+};
 const ours = ownershipComment(spec);
 const formerAcme = ownershipComment({ tenant: 'acme', tenantUid: 'uid-old' });
 
@@ -35,7 +41,7 @@ describe('database ownership', () => {
     assert.throws(() => assertNothingForeign({ role: { comment: null } }, spec), /something Bulkhead did not create/);
   });
 
-  it('takes an unmarked database as the tenant\'s only when the tenant\'s own role owns it (an interrupted creation)', () => {
+  it("takes an unmarked database as the tenant's only when the tenant's own role owns it (an interrupted creation)", () => {
     assert.equal(databaseIsTenants({ comment: null, owner: 'tenant_acme' }, spec, true), true);
     assert.equal(databaseIsTenants({ comment: null, owner: 'tenant_acme' }, spec, false), false);
     assert.equal(databaseIsTenants({ comment: null, owner: 'postgres' }, spec, true), false);

@@ -20,7 +20,10 @@ describe('database passwords', () => {
 
   it('are refused when short, non-ASCII or with spaces, without echoing them', () => {
     for (const bad of ['short', 'sixteen chars ok', 'päss-wörd-päss-wörd', `${'x'.repeat(20)}\n`]) {
-      assert.throws(() => assertUsablePassword(bad), (error: Error) => error instanceof DatabaseSpecInvalid && !error.message.includes(bad));
+      assert.throws(
+        () => assertUsablePassword(bad),
+        (error: Error) => error instanceof DatabaseSpecInvalid && !error.message.includes(bad),
+      );
     }
   });
 });

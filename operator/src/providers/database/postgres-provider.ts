@@ -17,7 +17,12 @@ import { assertValidSpec } from './spec-validation.js';
 import { revokePublicOnSharedDatabase } from './statements.js';
 import { dropTenantDatabase, retainDatabase, snapshotAndDropDatabase, type TeardownContext } from './teardown.js';
 import type {
-  DatabaseProviderOptions, DatabaseServer, EnsureDatabaseResult, RetainResult, SnapshotResult, TenantDatabaseProvider,
+  DatabaseProviderOptions,
+  DatabaseServer,
+  EnsureDatabaseResult,
+  RetainResult,
+  SnapshotResult,
+  TenantDatabaseProvider,
   TenantDatabaseSpec,
 } from './types.js';
 
@@ -28,11 +33,16 @@ export class PostgresDatabaseProvider implements TenantDatabaseProvider {
   private readonly context: TeardownContext;
 
   /** Opens a connection pool to `server`; `connection` is for withSignal's views of it. */
-  constructor(server: DatabaseServer, private readonly options: DatabaseProviderOptions, connection?: AdminConnection) {
+  constructor(
+    server: DatabaseServer,
+    private readonly options: DatabaseProviderOptions,
+    connection?: AdminConnection,
+  ) {
     this.connection = connection ?? new AdminConnection(server, options);
-    const snapshot = options.snapshotDir === undefined
-      ? undefined
-      : { dir: options.snapshotDir, timeoutMillis: options.snapshotTimeoutMillis ?? defaultSnapshotTimeoutMillis };
+    const snapshot =
+      options.snapshotDir === undefined
+        ? undefined
+        : { dir: options.snapshotDir, timeoutMillis: options.snapshotTimeoutMillis ?? defaultSnapshotTimeoutMillis };
     this.context = { connection: this.connection, logger: options.logger, snapshot };
   }
 

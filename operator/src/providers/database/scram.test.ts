@@ -31,7 +31,7 @@ describe('SCRAM-SHA-256 verifiers', () => {
     assert.equal(verifierMatches(second, 'a password of ours'), true);
   });
 
-  it('reproduce PostgreSQL\'s verifier exactly from the same salt and iterations', () => {
+  it("reproduce PostgreSQL's verifier exactly from the same salt and iterations", () => {
     const salt = Buffer.from('yKajFV3ULt6IJwH+1GfoCw==', 'base64');
     assert.equal(scramVerifier('correct horse battery staple', 4096, salt), postgresVerifier);
   });

@@ -44,7 +44,10 @@ export function snapshotPrefix(spec: TenantDatabaseSpec): string {
 export async function latestSnapshot(dir: string, spec: TenantDatabaseSpec): Promise<string | undefined> {
   const entries = await readdir(dir).catch(() => [] as string[]);
   const prefix = snapshotPrefix(spec);
-  const newest = entries.filter((entry) => entry.startsWith(prefix) && entry.endsWith('.dump')).sort().at(-1);
+  const newest = entries
+    .filter((entry) => entry.startsWith(prefix) && entry.endsWith('.dump'))
+    .sort()
+    .at(-1);
   return newest === undefined ? undefined : join(dir, newest);
 }
 
@@ -90,7 +93,9 @@ async function verifySnapshot(file: string, spec: TenantDatabaseSpec, options: S
   const contents = await runTool('pg_restore', ['--list', file], spec, options);
   const header = new RegExp(`^;\\s+dbname: ${escapeRegExp(spec.databaseName)}$`, 'm');
   if (!header.test(contents)) {
-    throw new DatabaseSnapshotFailed(`pg_restore --list could not confirm that ${file} holds the database ${JSON.stringify(spec.databaseName)}; nothing was dropped`);
+    throw new DatabaseSnapshotFailed(
+      `pg_restore --list could not confirm that ${file} holds the database ${JSON.stringify(spec.databaseName)}; nothing was dropped`,
+    );
   }
 }
 
@@ -98,7 +103,12 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function runTool(name: 'pg_dump' | 'pg_restore', args: string[], spec: TenantDatabaseSpec, options: SnapshotOptions): Promise<string> {
+async function runTool(
+  name: 'pg_dump' | 'pg_restore',
+  args: string[],
+  spec: TenantDatabaseSpec,
+  options: SnapshotOptions,
+): Promise<string> {
   const { server } = options;
   const env = {
     ...process.env,
@@ -112,7 +122,11 @@ async function runTool(name: 'pg_dump' | 'pg_restore', args: string[], spec: Ten
   };
   try {
     const { stdout } = await run(tool(name), args, {
-      env, timeout: options.timeoutMillis, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', signal: options.signal,
+      env,
+      timeout: options.timeoutMillis,
+      maxBuffer: 64 * 1024 * 1024,
+      encoding: 'utf8',
+      signal: options.signal,
     });
     return stdout;
   } catch (error) {

@@ -40,7 +40,7 @@ describe('SQL quoting', () => {
       assert.equal(quoteLiteral("it's'; DROP ROLE x; --"), "'it''s''; DROP ROLE x; --'");
     });
 
-    it('double backslashes under E\'\', so they mean the same with standard_conforming_strings off', () => {
+    it("double backslashes under E'', so they mean the same with standard_conforming_strings off", () => {
       assert.equal(quoteLiteral('a\\b'), "E'a\\\\b'");
       assert.equal(quoteLiteral("\\'"), "E'\\\\'''");
     });

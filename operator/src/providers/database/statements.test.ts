@@ -3,15 +3,23 @@ import { DatabaseSpecInvalid } from './errors.js';
 import { alterRolePassword, createDatabase, createRole, commentOnDatabase, dropDatabase, roleAttributes } from './statements.js';
 import type { TenantDatabaseSpec } from './types.js';
 
-const spec: TenantDatabaseSpec = { tenant: 'acme', tenantUid: 'u1', databaseName: 'tenant_acme', roleName: 'tenant_acme', connectionLimit: 20 };
-const hostile: TenantDatabaseSpec = { ...spec, tenant: "x'; DROP ROLE postgres; --", databaseName: 'd"; DROP DATABASE postgres; --', roleName: 'r"x' };
+const spec: TenantDatabaseSpec = {
+  tenant: 'acme',
+  tenantUid: 'u1',
+  databaseName: 'tenant_acme',
+  roleName: 'tenant_acme',
+  connectionLimit: 20,
+};
+const hostile: TenantDatabaseSpec = {
+  ...spec,
+  tenant: "x'; DROP ROLE postgres; --",
+  databaseName: 'd"; DROP DATABASE postgres; --',
+  roleName: 'r"x',
+};
 
 describe('database statements', () => {
   it('give the role LOGIN and nothing that reaches beyond its database', () => {
-    assert.equal(
-      roleAttributes(spec),
-      'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT 20',
-    );
+    assert.equal(roleAttributes(spec), 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT 20');
   });
 
   it('set passwords only as SCRAM verifiers', () => {

@@ -14,10 +14,7 @@ import type { TenantDatabaseSpec } from './types.js';
  */
 export function roleAttributes(spec: TenantDatabaseSpec): string {
   assertValidConnectionLimit(spec.connectionLimit);
-  return (
-    'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT ' +
-    `CONNECTION LIMIT ${spec.connectionLimit}`
-  );
+  return 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT ' + `CONNECTION LIMIT ${spec.connectionLimit}`;
 }
 
 export function createRole(spec: TenantDatabaseSpec, verifier: string): string {

@@ -74,13 +74,17 @@ export async function retainDatabase(context: TeardownContext, spec: TenantDatab
 export async function snapshotAndDropDatabase(context: DropContext, spec: TenantDatabaseSpec): Promise<SnapshotResult> {
   const { snapshot, connection } = context;
   if (snapshot === undefined) {
-    throw new DatabaseSnapshotFailed('the deletion policy is Snapshot but the operator has no snapshot directory configured; nothing was dropped');
+    throw new DatabaseSnapshotFailed(
+      'the deletion policy is Snapshot but the operator has no snapshot directory configured; nothing was dropped',
+    );
   }
   const owned = await ownedObjects(connection, spec);
   let file: string | undefined;
   if (owned.database === 'done') {
     // pg_dump holds a connection of its own: it takes the slot outside the pool.
-    file = await connection.withSessionSlot(() => snapshotDatabase(spec, { server: connection.server, ...snapshot, signal: connection.abortSignal }));
+    file = await connection.withSessionSlot(() =>
+      snapshotDatabase(spec, { server: connection.server, ...snapshot, signal: connection.abortSignal }),
+    );
     crashPoint(teardownCrashPoints.afterSnapshot);
     context.logger.info('Took database snapshot', { tenant: spec.tenant, database: spec.databaseName, file });
   } else {

@@ -8,8 +8,15 @@
  * requests stop when a reconcile does.
  */
 import {
-  CreateAliasCommand, CreateKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, GetKeyPolicyCommand,
-  GetKeyRotationStatusCommand, PutKeyPolicyCommand, UpdateAliasCommand, type KeyMetadata,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DisableKeyRotationCommand,
+  EnableKeyRotationCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  PutKeyPolicyCommand,
+  UpdateAliasCommand,
+  type KeyMetadata,
 } from '@aws-sdk/client-kms';
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
@@ -18,12 +25,24 @@ import { KeyRequestRefused } from './errors.js';
 import { keyDeletionCrashPoints, scheduleTenantKeysDeletion } from './key-deletion.js';
 import { accountRootArn, buildKeyPolicy, partitionOf, samePolicy } from './key-policy.js';
 import {
-  describeAliasTarget, findTenantKeys, isPendingDeletion, keyIdOf, tenantTagKey, tenantUidOfKey, tenantUidTagKey,
+  describeAliasTarget,
+  findTenantKeys,
+  isPendingDeletion,
+  keyIdOf,
+  tenantTagKey,
+  tenantUidOfKey,
+  tenantUidTagKey,
 } from './key-lookup.js';
 import { KmsSession } from './kms-session.js';
 import { assertValidKeySpec, assertValidPendingWindow } from './spec-validation.js';
 import type {
-  KeyDeletion, KmsEndpoint, KmsProviderOptions, TenantKey, TenantKeyDescription, TenantKeyProvider, TenantKeySpec,
+  KeyDeletion,
+  KmsEndpoint,
+  KmsProviderOptions,
+  TenantKey,
+  TenantKeyDescription,
+  TenantKeyProvider,
+  TenantKeySpec,
 } from './types.js';
 
 export const kmsCrashPoints = {
@@ -43,7 +62,11 @@ export class AwsKmsProvider implements TenantKeyProvider {
   private readonly logger: Logger;
 
   /** Opens a KMS client for the endpoint's region; `session` is for withSignal's views of it. */
-  constructor(private readonly endpoint: KmsEndpoint, private readonly options: KmsProviderOptions, session?: KmsSession) {
+  constructor(
+    private readonly endpoint: KmsEndpoint,
+    private readonly options: KmsProviderOptions,
+    session?: KmsSession,
+  ) {
     this.region = endpoint.region;
     this.session = session ?? KmsSession.open(endpoint, options);
     this.rootArn = accountRootArn(endpoint.accountId, endpoint.partition ?? partitionOf(endpoint.region));
@@ -74,7 +97,14 @@ export class AwsKmsProvider implements TenantKeyProvider {
     const key = await describeAliasTarget(this.session, spec.alias);
     if (key === undefined || (await tenantUidOfKey(this.session, keyIdOf(key))) !== spec.tenantUid) return undefined;
     const rotation = rotationReadableStates.includes(key.KeyState ?? '') ? await this.rotationEnabled(key) : undefined;
-    return { keyId: keyIdOf(key), arn: key.Arn ?? '', alias: spec.alias, state: key.KeyState ?? 'Unknown', rotation, deletionDate: key.DeletionDate };
+    return {
+      keyId: keyIdOf(key),
+      arn: key.Arn ?? '',
+      alias: spec.alias,
+      state: key.KeyState ?? 'Unknown',
+      rotation,
+      deletionDate: key.DeletionDate,
+    };
   }
 
   /**
@@ -89,7 +119,11 @@ export class AwsKmsProvider implements TenantKeyProvider {
     assertValidPendingWindow(pendingWindowDays);
     const { deletions, reported } = await scheduleTenantKeysDeletion(this.session, { spec, pendingWindowDays, fence });
     if (reported !== undefined) {
-      this.logger.info('Scheduled key deletion', { tenant: spec.tenant, keyIds: deletions.map((deletion) => deletion.keyId), deletionDate: reported.deletionDate.toISOString() });
+      this.logger.info('Scheduled key deletion', {
+        tenant: spec.tenant,
+        keyIds: deletions.map((deletion) => deletion.keyId),
+        deletionDate: reported.deletionDate.toISOString(),
+      });
     }
     return reported;
   }
@@ -112,16 +146,24 @@ export class AwsKmsProvider implements TenantKeyProvider {
   private async adoptOrCreateKey(spec: TenantKeySpec): Promise<{ key: KeyMetadata; created: boolean }> {
     const orphan = (await findTenantKeys(this.session, spec.tenantUid)).find((candidate) => !isPendingDeletion(candidate));
     if (orphan !== undefined) {
-      this.logger.info('Adopted the tenant\'s key found by its UID tag', { tenant: spec.tenant, keyId: orphan.KeyId });
+      this.logger.info("Adopted the tenant's key found by its UID tag", { tenant: spec.tenant, keyId: orphan.KeyId });
       return { key: orphan, created: false };
     }
-    const response = await this.session.call(`creating the key of tenant ${spec.tenant}`, (kms, options) => kms.send(new CreateKeyCommand({
-      KeySpec: 'SYMMETRIC_DEFAULT',
-      KeyUsage: 'ENCRYPT_DECRYPT',
-      Description: `Bulkhead: encryption key of tenant ${spec.tenant}`,
-      Policy: buildKeyPolicy(spec, this.rootArn),
-      Tags: [{ TagKey: tenantTagKey, TagValue: spec.tenant }, { TagKey: tenantUidTagKey, TagValue: spec.tenantUid }],
-    }), options));
+    const response = await this.session.call(`creating the key of tenant ${spec.tenant}`, (kms, options) =>
+      kms.send(
+        new CreateKeyCommand({
+          KeySpec: 'SYMMETRIC_DEFAULT',
+          KeyUsage: 'ENCRYPT_DECRYPT',
+          Description: `Bulkhead: encryption key of tenant ${spec.tenant}`,
+          Policy: buildKeyPolicy(spec, this.rootArn),
+          Tags: [
+            { TagKey: tenantTagKey, TagValue: spec.tenant },
+            { TagKey: tenantUidTagKey, TagValue: spec.tenantUid },
+          ],
+        }),
+        options,
+      ),
+    );
     crashPoint(kmsCrashPoints.afterCreateKey);
     if (response.KeyMetadata === undefined) throw new KeyRequestRefused(`creating the key of tenant ${spec.tenant}: KMS returned no key`);
     this.logger.info('Created key', { tenant: spec.tenant, keyId: response.KeyMetadata.KeyId });
@@ -134,7 +176,12 @@ export class AwsKmsProvider implements TenantKeyProvider {
     if (aliased !== undefined) {
       await this.session.call(`moving alias ${spec.alias}`, (kms, options) => kms.send(new UpdateAliasCommand(target), options));
       crashPoint(kmsCrashPoints.afterUpdateAlias);
-      this.logger.info('Moved key alias off a key that is not the tenant\'s', { tenant: spec.tenant, alias: spec.alias, from: aliased.KeyId, to: key.KeyId });
+      this.logger.info("Moved key alias off a key that is not the tenant's", {
+        tenant: spec.tenant,
+        alias: spec.alias,
+        from: aliased.KeyId,
+        to: key.KeyId,
+      });
       return;
     }
     await this.session.call(`creating alias ${spec.alias}`, (kms, options) => kms.send(new CreateAliasCommand(target), options));
@@ -156,7 +203,9 @@ export class AwsKmsProvider implements TenantKeyProvider {
     if (key.KeyState !== 'Enabled' || (await this.rotationEnabled(key)) === spec.rotation) return false;
     const keyId = keyIdOf(key);
     const command = spec.rotation ? new EnableKeyRotationCommand({ KeyId: keyId }) : new DisableKeyRotationCommand({ KeyId: keyId });
-    await this.session.call(`turning rotation ${spec.rotation ? 'on' : 'off'} for key ${keyId}`, (kms, options) => kms.send(command, options));
+    await this.session.call(`turning rotation ${spec.rotation ? 'on' : 'off'} for key ${keyId}`, (kms, options) =>
+      kms.send(command, options),
+    );
     return true;
   }
 
@@ -164,16 +213,21 @@ export class AwsKmsProvider implements TenantKeyProvider {
   private async repairPolicy(spec: TenantKeySpec, key: KeyMetadata): Promise<boolean> {
     const keyId = keyIdOf(key);
     const desired = buildKeyPolicy(spec, this.rootArn);
-    const actual = await this.session.call(`reading the policy of key ${keyId}`, (kms, options) => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), options));
+    const actual = await this.session.call(`reading the policy of key ${keyId}`, (kms, options) =>
+      kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), options),
+    );
     if (samePolicy(actual.Policy, desired)) return false;
-    await this.session.call(`restoring the policy of key ${keyId}`, (kms, options) => kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: desired }), options));
+    await this.session.call(`restoring the policy of key ${keyId}`, (kms, options) =>
+      kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: desired }), options),
+    );
     return true;
   }
 
   private async rotationEnabled(key: KeyMetadata): Promise<boolean> {
     const keyId = keyIdOf(key);
-    const status = await this.session.call(`reading the rotation of key ${keyId}`, (kms, options) => kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }), options));
+    const status = await this.session.call(`reading the rotation of key ${keyId}`, (kms, options) =>
+      kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }), options),
+    );
     return status.KeyRotationEnabled === true;
   }
 }
-

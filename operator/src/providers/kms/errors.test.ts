@@ -22,10 +22,16 @@ describe('KMS errors', () => {
   });
 
   it('call refusals refused, naming the operation and the KMS error', () => {
-    const classified = classifyKmsError(sdkError('AccessDeniedException', 400, 'User is not authorized'), 'creating the key of tenant acme');
+    const classified = classifyKmsError(
+      sdkError('AccessDeniedException', 400, 'User is not authorized'),
+      'creating the key of tenant acme',
+    );
     assert.ok(classified instanceof KeyRequestRefused);
     assert.equal(classified.kmsError, 'AccessDeniedException');
-    assert.equal(classified.message, 'creating the key of tenant acme: KMS refused the request: User is not authorized (AccessDeniedException)');
+    assert.equal(
+      classified.message,
+      'creating the key of tenant acme: KMS refused the request: User is not authorized (AccessDeniedException)',
+    );
   });
 
   it('keep the SDK error as their cause, for a debugger or a stack trace, while the message stays one line', () => {

@@ -32,7 +32,11 @@ export class KeyProviderUnavailable extends KeyProviderError {
  * knows "retry later" treats it so.
  */
 export class KeyProviderThrottled extends KeyProviderUnavailable {
-  constructor(message: string, readonly retryAfterMs: number, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: ErrorOptions,
+  ) {
     super(message, 'KeyProviderThrottled', options);
     this.kmsError = 'ThrottlingException';
   }
@@ -60,8 +64,13 @@ export class KeyRequestRefused extends KeyProviderError {
 }
 
 const unavailableErrorNames = [
-  'ThrottlingException', 'KMSInternalException', 'DependencyTimeoutException', 'ServiceUnavailableException',
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
+  'ThrottlingException',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
 ];
 const unavailableNodeCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'];
 

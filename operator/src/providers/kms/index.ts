@@ -9,8 +9,21 @@ export { accountRootArn, buildKeyPolicy, encryptionContextKey, partitionOf } fro
 export { tenantTagKey, tenantUidTagKey } from './key-lookup.js';
 export { defaultPrincipalTemplate, tenantPrincipal, type PrincipalVariables } from './principal.js';
 export { maximumPendingWindowDays, minimumPendingWindowDays } from './spec-validation.js';
-export { KeyProviderError, KeyProviderThrottled, KeyProviderUnavailable, KeyRegionNotConfigured, KeyRequestRefused, KeySpecInvalid } from './errors.js';
+export {
+  KeyProviderError,
+  KeyProviderThrottled,
+  KeyProviderUnavailable,
+  KeyRegionNotConfigured,
+  KeyRequestRefused,
+  KeySpecInvalid,
+} from './errors.js';
 export { defaultKmsRequestsPerSecond, kmsOperations, type KmsOperation, type KmsPacingOptions } from './pacing.js';
 export type {
-  KeyDeletion, KmsEndpoint, KmsProviderOptions, TenantKey, TenantKeyDescription, TenantKeyProvider, TenantKeySpec,
+  KeyDeletion,
+  KmsEndpoint,
+  KmsProviderOptions,
+  TenantKey,
+  TenantKeyDescription,
+  TenantKeyProvider,
+  TenantKeySpec,
 } from './types.js';

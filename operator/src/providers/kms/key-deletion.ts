@@ -35,8 +35,11 @@ export async function scheduleTenantKeysDeletion(session: KmsSession, request: K
   for (const key of await findTenantKeys(session, spec.tenantUid)) deletions.push(await scheduleKeyDeletion(session, key, request));
   const aliasedDeletion = deletions.find((deletion) => deletion.keyId === aliased?.KeyId);
   if (aliasedDeletion !== undefined) {
-    await unlessNotFound(session.destroy(fence, `deleting alias ${spec.alias}`, (kms, options) =>
-      kms.send(new DeleteAliasCommand({ AliasName: spec.alias }), options)));
+    await unlessNotFound(
+      session.destroy(fence, `deleting alias ${spec.alias}`, (kms, options) =>
+        kms.send(new DeleteAliasCommand({ AliasName: spec.alias }), options),
+      ),
+    );
   }
   return { deletions, reported: aliasedDeletion ?? deletions[0] };
 }
@@ -48,13 +51,16 @@ async function scheduleKeyDeletion(session: KmsSession, key: KeyMetadata, reques
   const { pendingWindowDays, fence } = request;
   try {
     const response = await session.destroy(fence, `scheduling the deletion of key ${keyId}`, (kms, options) =>
-      kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowDays }), options));
+      kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowDays }), options),
+    );
     crashPoint(keyDeletionCrashPoints.afterScheduleDeletion);
     return { keyId, deletionDate: response.DeletionDate ?? new Date(Date.now() + pendingWindowDays * 86_400_000) };
   } catch (error) {
     // Scheduled meanwhile (AWS refuses a second schedule with KMSInvalidStateException): report that date.
     if (!(error instanceof KeyProviderError) || error.kmsError !== 'KMSInvalidStateException') throw error;
-    const again = await session.call(`describing key ${keyId}`, (kms, options) => kms.send(new DescribeKeyCommand({ KeyId: keyId }), options));
+    const again = await session.call(`describing key ${keyId}`, (kms, options) =>
+      kms.send(new DescribeKeyCommand({ KeyId: keyId }), options),
+    );
     if (again.KeyMetadata === undefined || !isPendingDeletion(again.KeyMetadata)) throw error;
     return deletionOf(again.KeyMetadata);
   }

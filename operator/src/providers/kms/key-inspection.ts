@@ -6,8 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  DecryptCommand, DescribeKeyCommand, EncryptCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, ListAliasesCommand,
-  ListResourceTagsCommand, type KeyMetadata,
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  ListAliasesCommand,
+  ListResourceTagsCommand,
+  type KeyMetadata,
 } from '@aws-sdk/client-kms';
 import { KeyProviderError } from './errors.js';
 import { KmsSession } from './kms-session.js';
@@ -36,12 +42,16 @@ export class KeyInspector {
 
   /** The key a key ID, ARN or alias leads to; undefined when there is none. */
   async describe(keyIdOrAlias: string): Promise<KeyMetadata | undefined> {
-    const found = await this.session.callUnlessNotFound(`describing ${keyIdOrAlias}`, (kms, options) => kms.send(new DescribeKeyCommand({ KeyId: keyIdOrAlias }), options));
+    const found = await this.session.callUnlessNotFound(`describing ${keyIdOrAlias}`, (kms, options) =>
+      kms.send(new DescribeKeyCommand({ KeyId: keyIdOrAlias }), options),
+    );
     return found?.KeyMetadata;
   }
 
   async rotationEnabled(keyId: string): Promise<boolean> {
-    const status = await this.session.call(`reading the rotation of key ${keyId}`, (kms, options) => kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }), options));
+    const status = await this.session.call(`reading the rotation of key ${keyId}`, (kms, options) =>
+      kms.send(new GetKeyRotationStatusCommand({ KeyId: keyId }), options),
+    );
     return status.KeyRotationEnabled === true;
   }
 
@@ -49,7 +59,9 @@ export class KeyInspector {
     const tags: Record<string, string> = {};
     let marker: string | undefined;
     do {
-      const page = await this.session.call(`listing the tags of key ${keyId}`, (kms, options) => kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), options));
+      const page = await this.session.call(`listing the tags of key ${keyId}`, (kms, options) =>
+        kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), options),
+      );
       for (const tag of page.Tags ?? []) if (tag.TagKey !== undefined) tags[tag.TagKey] = tag.TagValue ?? '';
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker !== undefined);
@@ -61,7 +73,9 @@ export class KeyInspector {
     const names: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.session.call(`listing the aliases of key ${keyId}`, (kms, options) => kms.send(new ListAliasesCommand({ KeyId: keyId, Marker: marker }), options));
+      const page = await this.session.call(`listing the aliases of key ${keyId}`, (kms, options) =>
+        kms.send(new ListAliasesCommand({ KeyId: keyId, Marker: marker }), options),
+      );
       for (const alias of page.Aliases ?? []) if (alias.AliasName !== undefined) names.push(alias.AliasName);
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker !== undefined);
@@ -73,7 +87,9 @@ export class KeyInspector {
     const names: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.session.call('listing the aliases', (kms, options) => kms.send(new ListAliasesCommand({ Marker: marker }), options));
+      const page = await this.session.call('listing the aliases', (kms, options) =>
+        kms.send(new ListAliasesCommand({ Marker: marker }), options),
+      );
       for (const alias of page.Aliases ?? []) if (alias.AliasName?.startsWith(prefix)) names.push(alias.AliasName);
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker !== undefined);
@@ -81,7 +97,9 @@ export class KeyInspector {
   }
 
   async policy(keyId: string): Promise<string | undefined> {
-    const response = await this.session.call(`reading the policy of key ${keyId}`, (kms, options) => kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), options));
+    const response = await this.session.call(`reading the policy of key ${keyId}`, (kms, options) =>
+      kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), options),
+    );
     return response.Policy;
   }
 
@@ -89,12 +107,19 @@ export class KeyInspector {
    * Encrypts 32 random bytes under `context`, then decrypts them with `context`, with no context and
    * with `otherContext`. Only a refusal by KMS counts as refused; unreachable KMS throws.
    */
-  async probeEncryptionContext(keyId: string, context: Record<string, string>, otherContext: Record<string, string>): Promise<ContextProbe> {
+  async probeEncryptionContext(
+    keyId: string,
+    context: Record<string, string>,
+    otherContext: Record<string, string>,
+  ): Promise<ContextProbe> {
     const plaintext = randomBytes(32);
     let ciphertext: Uint8Array | undefined;
     try {
-      ciphertext = (await this.session.call(`encrypting a probe with key ${keyId}`, (kms, options) =>
-        kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: context }), options))).CiphertextBlob;
+      ciphertext = (
+        await this.session.call(`encrypting a probe with key ${keyId}`, (kms, options) =>
+          kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: context }), options),
+        )
+      ).CiphertextBlob;
     } catch (error) {
       return { encryptRefused: refusal(error) };
     }
@@ -107,10 +132,16 @@ export class KeyInspector {
     };
   }
 
-  private async decrypt(keyId: string, blob: Uint8Array, context: Record<string, string> | undefined, expected: Buffer): Promise<DecryptAttempt> {
+  private async decrypt(
+    keyId: string,
+    blob: Uint8Array,
+    context: Record<string, string> | undefined,
+    expected: Buffer,
+  ): Promise<DecryptAttempt> {
     try {
       const response = await this.session.call(`decrypting the probe with key ${keyId}`, (kms, options) =>
-        kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: blob, ...(context ? { EncryptionContext: context } : {}) }), options));
+        kms.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: blob, ...(context ? { EncryptionContext: context } : {}) }), options),
+      );
       const same = response.Plaintext !== undefined && Buffer.from(response.Plaintext).equals(expected);
       return same ? { outcome: 'decrypted' } : { outcome: 'refused', error: 'WrongPlaintext' };
     } catch (error) {

@@ -3,9 +3,7 @@
  * is not idempotent, so before creating a key the provider searches every key for the tenant's
  * UID tag: a key a crashed call created but never aliased is adopted instead of duplicated.
  */
-import {
-  DescribeKeyCommand, ListKeysCommand, ListResourceTagsCommand, type KeyMetadata, type Tag,
-} from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, ListKeysCommand, ListResourceTagsCommand, type KeyMetadata, type Tag } from '@aws-sdk/client-kms';
 import { group, tenantLabel } from '../../api/labels.js';
 import { KeyRequestRefused } from './errors.js';
 import type { KmsSession } from './kms-session.js';
@@ -26,7 +24,9 @@ export function isPendingDeletion(key: KeyMetadata): boolean {
 
 /** The key an alias points to, or undefined when there is no such alias. */
 export async function describeAliasTarget(session: KmsSession, alias: string): Promise<KeyMetadata | undefined> {
-  const found = await session.callUnlessNotFound(`describing the key behind ${alias}`, (kms, options) => kms.send(new DescribeKeyCommand({ KeyId: alias }), options));
+  const found = await session.callUnlessNotFound(`describing the key behind ${alias}`, (kms, options) =>
+    kms.send(new DescribeKeyCommand({ KeyId: alias }), options),
+  );
   return found?.KeyMetadata;
 }
 
@@ -41,7 +41,8 @@ async function keyTags(session: KmsSession, keyId: string): Promise<Tag[] | unde
   let marker: string | undefined;
   do {
     const page = await session.callUnlessNotFound(`listing the tags of key ${keyId}`, (kms, options) =>
-      kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), options));
+      kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), options),
+    );
     if (page === undefined) return undefined;
     tags.push(...(page.Tags ?? []));
     marker = page.Truncated ? page.NextMarker : undefined;
@@ -57,7 +58,9 @@ export async function findTenantKeys(session: KmsSession, tenantUid: string): Pr
   const found: KeyMetadata[] = [];
   for await (const keyId of allKeyIds(session)) {
     if ((await knownTenantUidOfKey(session, keyId)) !== tenantUid) continue;
-    const described = await session.callUnlessNotFound(`describing key ${keyId}`, (kms, options) => kms.send(new DescribeKeyCommand({ KeyId: keyId }), options));
+    const described = await session.callUnlessNotFound(`describing key ${keyId}`, (kms, options) =>
+      kms.send(new DescribeKeyCommand({ KeyId: keyId }), options),
+    );
     if (described?.KeyMetadata) found.push(described.KeyMetadata);
   }
   return found.sort((a, b) => (a.CreationDate?.getTime() ?? 0) - (b.CreationDate?.getTime() ?? 0));
@@ -82,7 +85,9 @@ async function knownTenantUidOfKey(session: KmsSession, keyId: string): Promise<
 async function* allKeyIds(session: KmsSession): AsyncGenerator<string> {
   let marker: string | undefined;
   do {
-    const page = await session.call('listing the keys', (kms, options) => kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }), options));
+    const page = await session.call('listing the keys', (kms, options) =>
+      kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }), options),
+    );
     for (const key of page.Keys ?? []) if (key.KeyId) yield key.KeyId;
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker !== undefined);

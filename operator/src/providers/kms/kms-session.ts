@@ -37,7 +37,11 @@ interface Line {
 }
 
 export class KmsSession {
-  private constructor(private readonly line: Line, private readonly owner: boolean, private readonly signal?: AbortSignal) {}
+  private constructor(
+    private readonly line: Line,
+    private readonly owner: boolean,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   /**
    * Opens a client for the endpoint's region. With `options.pacing` its requests are paced by the
@@ -109,11 +113,19 @@ export class KmsSession {
         return await (client.send as (command: object, options?: RequestOptions) => Promise<unknown>)(command, options);
       } catch (error) {
         if (error instanceof PacerBusy) {
-          throw new KeyProviderThrottled(`${operation}: the operator's budget for ${kind} in ${region} (${pacer.budget(kind)} requests/s) is spent for now; it retries when the budget allows`, error.retryAfterMs, { cause: error });
+          throw new KeyProviderThrottled(
+            `${operation}: the operator's budget for ${kind} in ${region} (${pacer.budget(kind)} requests/s) is spent for now; it retries when the budget allows`,
+            error.retryAfterMs,
+            { cause: error },
+          );
         }
         if (kmsErrorName(error) !== 'ThrottlingException') throw error;
         const retryAfterMs = pacer.throttled(kind);
-        throw new KeyProviderThrottled(`${operation}: KMS in ${region} throttled ${kind} (ThrottlingException); the operator slowed its ${kind} requests there and retries when its budget allows`, retryAfterMs, { cause: error });
+        throw new KeyProviderThrottled(
+          `${operation}: KMS in ${region} throttled ${kind} (ThrottlingException); the operator slowed its ${kind} requests there and retries when its budget allows`,
+          retryAfterMs,
+          { cause: error },
+        );
       }
     };
     return { send: send as KMSClient['send'] };

@@ -37,13 +37,20 @@ const pacers = new Map<string, Pacer>();
  * The pacer of one account's KMS in one region (and at one endpoint), created with `options` the
  * first time it is asked for; every later caller shares it, whatever options it passes.
  */
-export function kmsPacer(scope: { accountId: string; region: string; endpoint?: string }, options: KmsPacingOptions, metrics?: (region: string) => PacerMetrics): Pacer {
+export function kmsPacer(
+  scope: { accountId: string; region: string; endpoint?: string },
+  options: KmsPacingOptions,
+  metrics?: (region: string) => PacerMetrics,
+): Pacer {
   const key = `${scope.accountId}/${scope.region}/${scope.endpoint ?? 'aws'}`;
   let pacer = pacers.get(key);
   if (pacer === undefined) {
     pacer = new Pacer({
       budgets: { ...defaultKmsRequestsPerSecond, ...options.requestsPerSecond },
-      burst: options.burst, maxWaitMs: options.maxWaitMs, slowdown: options.slowdown, recoveryMs: options.recoveryMs,
+      burst: options.burst,
+      maxWaitMs: options.maxWaitMs,
+      slowdown: options.slowdown,
+      recoveryMs: options.recoveryMs,
       metrics: metrics?.(scope.region),
     });
     pacers.set(key, pacer);

@@ -21,12 +21,16 @@ export function tenantPrincipal(template: string, variables: PrincipalVariables)
   const principal = template.replace(placeholder, (whole, name: string) => {
     const value = values[name];
     if (value === undefined) {
-      throw new KeySpecInvalid(`the principal template ${JSON.stringify(template)} has an unknown placeholder ${whole}; use {tenant}, {accountId} or {partition}`);
+      throw new KeySpecInvalid(
+        `the principal template ${JSON.stringify(template)} has an unknown placeholder ${whole}; use {tenant}, {accountId} or {partition}`,
+      );
     }
     return value;
   });
   if (!arnPattern.test(principal)) {
-    throw new KeySpecInvalid(`the principal template ${JSON.stringify(template)} gives ${JSON.stringify(principal)}, which is not an IAM ARN`);
+    throw new KeySpecInvalid(
+      `the principal template ${JSON.stringify(template)} gives ${JSON.stringify(principal)}, which is not an IAM ARN`,
+    );
   }
   return principal;
 }

@@ -23,7 +23,9 @@ export class RegionalKmsProviders {
     const provider = this.providers.get(region);
     if (provider === undefined) {
       const configured = this.regions.length > 0 ? this.regions.join(', ') : 'none';
-      throw new KeyRegionNotConfigured(`no KMS endpoint is configured for region ${JSON.stringify(region)} (configured: ${configured}); add one to the operator's configuration`);
+      throw new KeyRegionNotConfigured(
+        `no KMS endpoint is configured for region ${JSON.stringify(region)} (configured: ${configured}); add one to the operator's configuration`,
+      );
     }
     return provider;
   }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { KeySpecInvalid } from './errors.js';
 import { assertValidKeySpec, assertValidPendingWindow } from './spec-validation.js';
 
-const spec = { tenant: 'acme', tenantUid: 'u1', alias: 'alias/bulkhead/acme', principal: 'arn:aws:iam::123456789012:role/x', rotation: true };
+const spec = {
+  tenant: 'acme',
+  tenantUid: 'u1',
+  alias: 'alias/bulkhead/acme',
+  principal: 'arn:aws:iam::123456789012:role/x',
+  rotation: true,
+};
 
 describe('key spec validation', () => {
   it('accepts a tenant alias under alias/bulkhead/', () => {

@@ -33,9 +33,7 @@ export async function locateChart(dir: string, chart: string, version: string): 
   const path = join(dir, chartFileName(chart, version));
   if (await isFile(path)) return path;
   const available = await availableVersions(dir, chart);
-  const detail = available.length > 0
-    ? `${dir} holds versions ${available.join(', ')}`
-    : `${dir} holds no version of it`;
+  const detail = available.length > 0 ? `${dir} holds versions ${available.join(', ')}` : `${dir} holds no version of it`;
   throw new ChartNotFound({ chart, version, detail });
 }
 
@@ -43,12 +41,14 @@ export async function locateChart(dir: string, chart: string, version: string): 
 async function availableVersions(dir: string, chart: string): Promise<string[]> {
   const files = await readdir(dir).catch(() => [] as string[]);
   const prefix = `${chart}-`;
-  return files
-    .filter((file) => file.startsWith(prefix) && file.endsWith('.tgz'))
-    .map((file) => file.slice(prefix.length, -'.tgz'.length))
-    // `tenant-app-extra-1.0.0.tgz` starts with `tenant-app-` too; only a bare version counts.
-    .filter((version) => semanticVersionPattern.test(version))
-    .sort();
+  return (
+    files
+      .filter((file) => file.startsWith(prefix) && file.endsWith('.tgz'))
+      .map((file) => file.slice(prefix.length, -'.tgz'.length))
+      // `tenant-app-extra-1.0.0.tgz` starts with `tenant-app-` too; only a bare version counts.
+      .filter((version) => semanticVersionPattern.test(version))
+      .sort()
+  );
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -67,12 +67,7 @@ export interface PackageOptions {
 }
 
 /** Packages a chart directory at the given version into outDir; returns the package's path. */
-export async function packageChart(
-  helm: string,
-  chartDir: string,
-  outDir: string,
-  options: PackageOptions,
-): Promise<string> {
+export async function packageChart(helm: string, chartDir: string, outDir: string, options: PackageOptions): Promise<string> {
   await mkdir(outDir, { recursive: true });
   const args = ['package', chartDir, '--version', options.version, '--app-version', options.appVersion, '-d', outDir];
   await runHelm({ helm, args, timeoutMs: options.timeoutMs });

@@ -53,12 +53,7 @@ export function runHelm(invocation: HelmInvocation): Promise<HelmOutput> {
  * A non-zero exit is helm's verdict on the input (HelmExited); anything else — helm missing, killed
  * at the deadline, aborted — says nothing about the chart and is worth retrying.
  */
-function helmError(options: {
-  error: ExecFileException;
-  stderr: string;
-  invocation: HelmInvocation;
-  timeoutMs: number;
-}): Error {
+function helmError(options: { error: ExecFileException; stderr: string; invocation: HelmInvocation; timeoutMs: number }): Error {
   const { error, stderr, invocation, timeoutMs } = options;
   const command = invocation.args[0] ?? '';
   if (typeof error.code === 'number') {

@@ -58,9 +58,13 @@ export async function renderRelease(request: RenderRequest): Promise<RenderedRel
 
 function template(request: RenderRequest, valuesFile: string): Promise<string> {
   const args = [
-    'template', request.releaseName, request.chartPath,
-    '--namespace', request.namespace,
-    '--values', valuesFile,
+    'template',
+    request.releaseName,
+    request.chartPath,
+    '--namespace',
+    request.namespace,
+    '--values',
+    valuesFile,
     // Test hooks are pods for `helm test`; applied as ordinary objects they would run forever.
     '--skip-tests',
   ];

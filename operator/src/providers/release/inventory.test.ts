@@ -1,14 +1,7 @@
 /** The release inventory: what was applied, and what a new render leaves to prune. */
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../runtime/types.js';
-import {
-  decodeInventory,
-  encodeInventory,
-  inventoryAnnotationLimitBytes,
-  inventoryOf,
-  parseInventoryKey,
-  planPrune,
-} from './inventory.js';
+import { decodeInventory, encodeInventory, inventoryAnnotationLimitBytes, inventoryOf, parseInventoryKey, planPrune } from './inventory.js';
 
 const namespace = 'tenant-acme';
 
@@ -30,8 +23,18 @@ describe('release inventory', () => {
   });
 
   it('parses keys of the core group and of named groups back into their parts', () => {
-    assert.deepEqual(parseInventoryKey('v1/Service/tenant-acme/app'), { apiVersion: 'v1', kind: 'Service', namespace: 'tenant-acme', name: 'app' });
-    assert.deepEqual(parseInventoryKey('apps/v1/Deployment/tenant-acme/app'), { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'tenant-acme', name: 'app' });
+    assert.deepEqual(parseInventoryKey('v1/Service/tenant-acme/app'), {
+      apiVersion: 'v1',
+      kind: 'Service',
+      namespace: 'tenant-acme',
+      name: 'app',
+    });
+    assert.deepEqual(parseInventoryKey('apps/v1/Deployment/tenant-acme/app'), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'tenant-acme',
+      name: 'app',
+    });
     assert.equal(parseInventoryKey('Deployment/app'), undefined);
     assert.equal(parseInventoryKey('a/b/c/d/e/f'), undefined);
   });

@@ -62,9 +62,15 @@ export function parseInventoryKey(key: string): InventoryEntry | undefined {
  * which must not be pruned.
  */
 export function objectIdentity(object: KubeObject | InventoryEntry): string {
-  const entry = 'metadata' in object
-    ? { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '', namespace: object.metadata.namespace ?? '', name: object.metadata.name }
-    : object;
+  const entry =
+    'metadata' in object
+      ? {
+          apiVersion: object.apiVersion ?? '',
+          kind: object.kind ?? '',
+          namespace: object.metadata.namespace ?? '',
+          name: object.metadata.name,
+        }
+      : object;
   return [apiGroup(entry.apiVersion), entry.kind, entry.namespace, entry.name].join('/');
 }
 
@@ -78,11 +84,7 @@ export interface PruneOptions {
  * that do not parse, or that name another namespace or no namespace, are never returned: the
  * stored inventory is data anyone with write access to its holder can edit.
  */
-export function planPrune(
-  previousInventory: readonly string[],
-  currentObjects: readonly KubeObject[],
-  options: PruneOptions,
-): string[] {
+export function planPrune(previousInventory: readonly string[], currentObjects: readonly KubeObject[], options: PruneOptions): string[] {
   const current = new Set(currentObjects.map(objectIdentity));
   const prune = previousInventory.filter((key) => {
     const entry = parseInventoryKey(key);

@@ -19,7 +19,10 @@ describe('parsing rendered manifests', () => {
       'metadata: { name: b }',
       '',
     ].join('\n');
-    assert.deepEqual(parseManifests(text).map((o) => o.metadata.name), ['a', 'b']);
+    assert.deepEqual(
+      parseManifests(text).map((o) => o.metadata.name),
+      ['a', 'b'],
+    );
   });
 
   it('returns nothing for empty output', () => {
@@ -37,11 +40,14 @@ describe('parsing rendered manifests', () => {
   });
 
   it('refuses a document that is not an object with metadata', () => {
-    assert.throws(() => parseManifests('kind: X\n---\n- a\n'), (error: unknown) => {
-      assert.ok(error instanceof ManifestError);
-      assert.match(error.message, /^document 1 is not a Kubernetes object/);
-      return true;
-    });
+    assert.throws(
+      () => parseManifests('kind: X\n---\n- a\n'),
+      (error: unknown) => {
+        assert.ok(error instanceof ManifestError);
+        assert.match(error.message, /^document 1 is not a Kubernetes object/);
+        return true;
+      },
+    );
   });
 
   it('refuses YAML it cannot parse, naming the document', () => {
@@ -59,10 +65,13 @@ describe('parsing rendered manifests', () => {
       lines.push(`${next}: &${next} [${Array(10).fill(`*${previous}`).join(', ')}]`);
     }
     lines.push('metadata: { name: bomb }');
-    assert.throws(() => parseManifests(lines.join('\n')), (error: unknown) => {
-      assert.ok(error instanceof ManifestError);
-      assert.match(error.message, /^document 1 cannot be read: Excessive alias count/);
-      return true;
-    });
+    assert.throws(
+      () => parseManifests(lines.join('\n')),
+      (error: unknown) => {
+        assert.ok(error instanceof ManifestError);
+        assert.match(error.message, /^document 1 cannot be read: Excessive alias count/);
+        return true;
+      },
+    );
   });
 });

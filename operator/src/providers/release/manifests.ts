@@ -21,7 +21,8 @@ function kubernetesTags(tags: Tags): Tags {
   return tags.filter((tag) =>
     typeof tag === 'string'
       ? !['timestamp', 'intTime', 'floatTime'].includes(tag)
-      : tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME');
+      : tag.tag !== 'tag:yaml.org,2002:timestamp' && tag.format !== 'TIME',
+  );
 }
 
 /** Keeps a chart from expanding a few aliases into gigabytes (the "billion laughs"). */

@@ -32,15 +32,28 @@ describe('validation of rendered objects', () => {
   it('refuses an object in another namespace', () => {
     const leak = object('v1', 'ConfigMap', 'leak', {});
     leak.metadata.namespace = 'kube-system';
-    assert.deepEqual(problemsOf([leak]), [{
-      object: 'ConfigMap leak',
-      rule: 'foreignNamespace',
-      message: "is in namespace kube-system, but a tenant's release may only create objects in namespace tenant-acme",
-    }]);
+    assert.deepEqual(problemsOf([leak]), [
+      {
+        object: 'ConfigMap leak',
+        rule: 'foreignNamespace',
+        message: "is in namespace kube-system, but a tenant's release may only create objects in namespace tenant-acme",
+      },
+    ]);
   });
 
-  for (const kind of ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume',
-    'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'Node']) {
+  for (const kind of [
+    'Namespace',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'CustomResourceDefinition',
+    'PersistentVolume',
+    'StorageClass',
+    'PriorityClass',
+    'ValidatingWebhookConfiguration',
+    'MutatingWebhookConfiguration',
+    'APIService',
+    'Node',
+  ]) {
     it(`refuses the cluster-scoped kind ${kind}`, () => {
       const [found] = problemsOf([object('any.example/v1', kind, 'x')]);
       assert.equal(found?.rule, 'clusterScoped');
@@ -67,7 +80,10 @@ describe('validation of rendered objects', () => {
   });
 
   it('uses a replacement list of cluster-scoped kinds when given one', () => {
-    assert.deepEqual(problemsOf([configMap], { clusterScopedKinds: new Set(['ConfigMap']) }).map((p) => p.rule), ['clusterScoped']);
+    assert.deepEqual(
+      problemsOf([configMap], { clusterScopedKinds: new Set(['ConfigMap']) }).map((p) => p.rule),
+      ['clusterScoped'],
+    );
   });
 
   it('refuses a RoleBinding to a ClusterRole', () => {
@@ -75,22 +91,27 @@ describe('validation of rendered objects', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
       subjects: [{ kind: 'ServiceAccount', name: 'app' }],
     });
-    assert.deepEqual(problemsOf([binding]), [{
-      object: 'RoleBinding app-admin',
-      rule: 'clusterRoleReference',
-      message: "binds ClusterRole admin, but a tenant's release may bind only Roles of its own namespace",
-    }]);
+    assert.deepEqual(problemsOf([binding]), [
+      {
+        object: 'RoleBinding app-admin',
+        rule: 'clusterRoleReference',
+        message: "binds ClusterRole admin, but a tenant's release may bind only Roles of its own namespace",
+      },
+    ]);
   });
 
   it('accepts a RoleBinding of a Role to a service account of the namespace', () => {
     const binding = object('rbac.authorization.k8s.io/v1', 'RoleBinding', 'app', {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'app' },
-      subjects: [{ kind: 'ServiceAccount', name: 'app' }, { kind: 'ServiceAccount', name: 'worker', namespace }],
+      subjects: [
+        { kind: 'ServiceAccount', name: 'app' },
+        { kind: 'ServiceAccount', name: 'worker', namespace },
+      ],
     });
     assert.deepEqual(problemsOf([binding]), []);
   });
 
-  it('refuses a RoleBinding to a group, a user or another namespace\'s service account', () => {
+  it("refuses a RoleBinding to a group, a user or another namespace's service account", () => {
     const binding = object('rbac.authorization.k8s.io/v1', 'RoleBinding', 'open', {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'app' },
       subjects: [
@@ -100,7 +121,10 @@ describe('validation of rendered objects', () => {
       ],
     });
     const problems = problemsOf([binding]);
-    assert.deepEqual(problems.map((p) => p.rule), ['foreignSubject', 'foreignSubject', 'foreignSubject']);
+    assert.deepEqual(
+      problems.map((p) => p.rule),
+      ['foreignSubject', 'foreignSubject', 'foreignSubject'],
+    );
     assert.match(problems[0]?.message ?? '', /binds Group system:authenticated/);
     assert.match(problems[2]?.message ?? '', /binds ServiceAccount default of namespace tenant-globex/);
   });
@@ -117,8 +141,10 @@ describe('validation of rendered objects', () => {
     assert.deepEqual(problemsOf([object('v1', 'Service', 'app', { spec: { type: 'ClusterIP' } })]), []);
   });
 
-  it('refuses a NetworkPolicy: the tenant\'s policies are Bulkhead\'s alone', () => {
-    const [found] = problemsOf([object('networking.k8s.io/v1', 'NetworkPolicy', 'allow-all', { spec: { podSelector: {}, ingress: [{}] } })]);
+  it("refuses a NetworkPolicy: the tenant's policies are Bulkhead's alone", () => {
+    const [found] = problemsOf([
+      object('networking.k8s.io/v1', 'NetworkPolicy', 'allow-all', { spec: { podSelector: {}, ingress: [{}] } }),
+    ]);
     assert.equal(found?.rule, 'networkPolicy');
     assert.match(found?.message ?? '', /default-deny/);
   });
@@ -131,10 +157,13 @@ describe('validation of rendered objects', () => {
   it('refuses an object without a kind or a name, naming it by its position', () => {
     const nameless = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'x-' } } as unknown as KubeObject;
     const kindless = { apiVersion: 'v1', metadata: { name: 'x' } } as KubeObject;
-    assert.deepEqual(problemsOf([configMap, nameless, kindless]).map((p) => [p.object, p.rule]), [
-      ['document 2', 'malformed'],
-      ['document 3', 'malformed'],
-    ]);
+    assert.deepEqual(
+      problemsOf([configMap, nameless, kindless]).map((p) => [p.object, p.rule]),
+      [
+        ['document 2', 'malformed'],
+        ['document 3', 'malformed'],
+      ],
+    );
   });
 
   it('refuses a List, whose items it cannot check one by one', () => {
@@ -156,27 +185,39 @@ describe('validation of rendered objects', () => {
       leak,
       object('v1', 'Service', 'public', { spec: { type: 'LoadBalancer', externalIPs: ['192.0.2.1'] } }),
     ];
-    assert.throws(() => validateRenderedObjects(objects, { namespace }), (error: unknown) => {
-      assert.ok(error instanceof RenderRefused);
-      assert.equal(error.reason, 'RenderRefused');
-      assert.deepEqual(error.problems.map((p) => `${p.object}: ${p.rule}`), [
-        'ClusterRole reader: clusterScoped',
-        'ConfigMap leak: foreignNamespace',
-        'Service public: exposedService',
-        'Service public: externalIPs',
-      ]);
-      assert.match(error.message, /^the chart renders 4 object\(s\) Bulkhead refuses to apply: ClusterRole reader: is cluster-scoped, but .*; ConfigMap leak: is in namespace default, but /);
-      return true;
-    });
+    assert.throws(
+      () => validateRenderedObjects(objects, { namespace }),
+      (error: unknown) => {
+        assert.ok(error instanceof RenderRefused);
+        assert.equal(error.reason, 'RenderRefused');
+        assert.deepEqual(
+          error.problems.map((p) => `${p.object}: ${p.rule}`),
+          [
+            'ClusterRole reader: clusterScoped',
+            'ConfigMap leak: foreignNamespace',
+            'Service public: exposedService',
+            'Service public: externalIPs',
+          ],
+        );
+        assert.match(
+          error.message,
+          /^the chart renders 4 object\(s\) Bulkhead refuses to apply: ClusterRole reader: is cluster-scoped, but .*; ConfigMap leak: is in namespace default, but /,
+        );
+        return true;
+      },
+    );
   });
 
   it('lists at most twenty problems in its message, and all of them in its problems', () => {
     const objects = Array.from({ length: 25 }, (_, index) => object('v1', 'Namespace', `n${index}`));
-    assert.throws(() => validateRenderedObjects(objects, { namespace }), (error: unknown) => {
-      assert.ok(error instanceof RenderRefused);
-      assert.equal(error.problems.length, 25);
-      assert.match(error.message, /Namespace n19: is cluster-scoped, [^;]*; and 5 more$/);
-      return true;
-    });
+    assert.throws(
+      () => validateRenderedObjects(objects, { namespace }),
+      (error: unknown) => {
+        assert.ok(error instanceof RenderRefused);
+        assert.equal(error.problems.length, 25);
+        assert.match(error.message, /Namespace n19: is cluster-scoped, [^;]*; and 5 more$/);
+        return true;
+      },
+    );
   });
 });

@@ -88,9 +88,7 @@ export function findRenderProblems(objects: readonly KubeObject[], options: Vali
 function describe(object: KubeObject, index: number): string {
   const { kind } = object;
   const name: unknown = (object.metadata as { name?: unknown } | undefined)?.name;
-  return typeof kind === 'string' && kind && typeof name === 'string' && name
-    ? `${kind} ${name}`
-    : `document ${index + 1}`;
+  return typeof kind === 'string' && kind && typeof name === 'string' && name ? `${kind} ${name}` : `document ${index + 1}`;
 }
 
 function shapeProblem(object: KubeObject): string | undefined {
@@ -121,7 +119,10 @@ const scopeRule: Rule = (object, context) => {
     return problem('clusterScoped', `is cluster-scoped, but a tenant's release may only create objects in namespace ${context.namespace}`);
   }
   if (context.isNamespaced && namespaced === undefined) {
-    return problem('unknownKind', `the cluster does not serve ${kind} in ${apiVersion}, so it cannot be shown to stay in namespace ${context.namespace}`);
+    return problem(
+      'unknownKind',
+      `the cluster does not serve ${kind} in ${apiVersion}, so it cannot be shown to stay in namespace ${context.namespace}`,
+    );
   }
   return [];
 };
@@ -129,7 +130,10 @@ const scopeRule: Rule = (object, context) => {
 const namespaceRule: Rule = (object, context) => {
   const { namespace } = object.metadata;
   if (!namespace || namespace === context.namespace) return [];
-  return problem('foreignNamespace', `is in namespace ${namespace}, but a tenant's release may only create objects in namespace ${context.namespace}`);
+  return problem(
+    'foreignNamespace',
+    `is in namespace ${namespace}, but a tenant's release may only create objects in namespace ${context.namespace}`,
+  );
 };
 
 interface RoleBindingSubject {
@@ -148,7 +152,12 @@ const roleBindingRule: Rule = (object, context) => {
   const { roleRef, subjects } = object as RoleBindingFields;
   const problems: Omit<RenderProblem, 'object'>[] = [];
   if (roleRef?.kind === 'ClusterRole') {
-    problems.push(...problem('clusterRoleReference', `binds ClusterRole ${String(roleRef.name)}, but a tenant's release may bind only Roles of its own namespace`));
+    problems.push(
+      ...problem(
+        'clusterRoleReference',
+        `binds ClusterRole ${String(roleRef.name)}, but a tenant's release may bind only Roles of its own namespace`,
+      ),
+    );
   }
   const listed = Array.isArray(subjects) ? subjects : [];
   for (const subject of listed) problems.push(...subjectProblem(subject ?? {}, context));
@@ -160,7 +169,10 @@ function subjectProblem(subject: RoleBindingSubject, context: RuleContext): Omit
   const subjectNamespace = typeof subject.namespace === 'string' && subject.namespace ? subject.namespace : context.namespace;
   if (subject.kind === 'ServiceAccount' && subjectNamespace === context.namespace) return [];
   const where = subject.kind === 'ServiceAccount' ? ` of namespace ${subjectNamespace}` : '';
-  return problem('foreignSubject', `binds ${String(subject.kind)} ${String(subject.name)}${where}, but a tenant's release may bind only service accounts of namespace ${context.namespace}`);
+  return problem(
+    'foreignSubject',
+    `binds ${String(subject.kind)} ${String(subject.name)}${where}, but a tenant's release may bind only service accounts of namespace ${context.namespace}`,
+  );
 }
 
 interface ServiceFields {
@@ -172,17 +184,30 @@ const serviceRule: Rule = (object) => {
   const { spec } = object as ServiceFields;
   const problems: Omit<RenderProblem, 'object'>[] = [];
   if (spec?.type === 'NodePort' || spec?.type === 'LoadBalancer') {
-    problems.push(...problem('exposedService', `is of type ${spec.type}, which opens it outside the cluster network and around the tenant's NetworkPolicies (use ClusterIP)`));
+    problems.push(
+      ...problem(
+        'exposedService',
+        `is of type ${spec.type}, which opens it outside the cluster network and around the tenant's NetworkPolicies (use ClusterIP)`,
+      ),
+    );
   }
   if (Array.isArray(spec?.externalIPs) && spec.externalIPs.length > 0) {
-    problems.push(...problem('externalIPs', 'sets spec.externalIPs, which would capture traffic for those addresses from every namespace (CVE-2020-8554)'));
+    problems.push(
+      ...problem(
+        'externalIPs',
+        'sets spec.externalIPs, which would capture traffic for those addresses from every namespace (CVE-2020-8554)',
+      ),
+    );
   }
   return problems;
 };
 
 const networkPolicyRule: Rule = (object) => {
   if (object.kind !== 'NetworkPolicy' || apiGroup(object.apiVersion) !== 'networking.k8s.io') return [];
-  return problem('networkPolicy', "is a NetworkPolicy, but a tenant's NetworkPolicies are Bulkhead's alone: a chart's allow rule would open what default-deny closes");
+  return problem(
+    'networkPolicy',
+    "is a NetworkPolicy, but a tenant's NetworkPolicies are Bulkhead's alone: a chart's allow rule would open what default-deny closes",
+  );
 };
 
 const rules: readonly Rule[] = [scopeRule, namespaceRule, roleBindingRule, serviceRule, networkPolicyRule];

@@ -7,11 +7,7 @@
  *   4. the operator's own values (which Secret and ConfigMap to read), which nobody overrides.
  * Objects merge deeply; arrays and scalars replace what was there, as in helm.
  */
-import {
-  databaseSecretName,
-  encryptionKeyConfigMapName,
-  type NamedTenant,
-} from '../../api/names.js';
+import { databaseSecretName, encryptionKeyConfigMapName, type NamedTenant } from '../../api/names.js';
 
 /** Chart values: a JSON object. */
 export type ChartValues = Record<string, unknown>;

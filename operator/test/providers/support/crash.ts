@@ -29,7 +29,11 @@ interface ChildExit {
 }
 
 function runChild(request: CrashChildRequest, crashAt: string | undefined): Promise<ChildExit> {
-  const env: NodeJS.ProcessEnv = { ...process.env, BULKHEAD_CRASH_CHILD_REQUEST: JSON.stringify(request), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BULKHEAD_CRASH_CHILD_REQUEST: JSON.stringify(request),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   if (crashAt === undefined) delete env.BULKHEAD_CRASH_AT;
   else env.BULKHEAD_CRASH_AT = crashAt;
   const child = spawn(process.execPath, ['--import', 'tsx', childScript], { env, stdio: ['ignore', 'ignore', 'pipe'] });

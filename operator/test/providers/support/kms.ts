@@ -25,7 +25,11 @@ export function kmsClient(): KMSClient {
 /** The spec the tenant controller would derive for tenant `<prefix>-<run>`, with a fresh UID. */
 export function tenantKeySpec(prefix: string, tenantUid: string = randomUUID()): TenantKeySpec {
   const tenant = `${prefix}-${runId}`;
-  const principal = tenantPrincipal('arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}', { tenant, accountId, partition: 'aws' });
+  const principal = tenantPrincipal('arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}', {
+    tenant,
+    accountId,
+    partition: 'aws',
+  });
   return { tenant, tenantUid, alias: keyAlias({ metadata: { name: tenant } }), principal, rotation: true };
 }
 

@@ -35,14 +35,20 @@ function probeSpec(scratch: string, busybox: string): ImageSpec {
   baseRootfs(rootfs);
   copyFileSync(busybox, join(rootfs, 'bin/busybox'));
   run('chmod', ['755', join(rootfs, 'bin/busybox')]);
-  for (const applet of run(busybox, ['--list']).split('\n').filter((a) => a && a !== 'busybox')) {
+  for (const applet of run(busybox, ['--list'])
+    .split('\n')
+    .filter((a) => a && a !== 'busybox')) {
     symlinkSync('busybox', join(rootfs, 'bin', applet));
   }
   mkdirSync(join(rootfs, 'www'));
   writeFileSync(join(rootfs, 'www/index.html'), 'probe\n');
   return {
-    name: probeImage, rootfs, user: `${nonRootUser}:${nonRootUser}`, workingDir: '/tmp',
-    cmd: ['httpd', '-f', '-p', '8080', '-h', '/www'], labels: source('probe'),
+    name: probeImage,
+    rootfs,
+    user: `${nonRootUser}:${nonRootUser}`,
+    workingDir: '/tmp',
+    cmd: ['httpd', '-f', '-p', '8080', '-h', '/www'],
+    labels: source('probe'),
   };
 }
 
@@ -66,10 +72,16 @@ export function buildNodeImages(scratch: string, sources: ImageSources): string[
   const specs = [
     probeSpec(scratch, sources.busybox),
     singleBinarySpec(scratch, 'pause', sources.pause, {
-      name: pauseImage, entrypoint: ['/pause'], user: '65535:65535', labels: source('pause'),
+      name: pauseImage,
+      entrypoint: ['/pause'],
+      user: '65535:65535',
+      labels: source('pause'),
     }),
     singleBinarySpec(scratch, 'coredns', sources.coredns, {
-      name: corednsImage, entrypoint: ['/coredns'], user: `${nonRootUser}:${nonRootUser}`, labels: source('coredns'),
+      name: corednsImage,
+      entrypoint: ['/coredns'],
+      user: `${nonRootUser}:${nonRootUser}`,
+      labels: source('coredns'),
     }),
   ];
   return specs.map((spec) => {

@@ -27,10 +27,18 @@ describe('packing a root filesystem into an OCI archive', function () {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  const pack = (): string => packImage({
-    name: 'bulkhead.dev/sample:local', rootfs, entrypoint: ['/bin/app'], user: '65532:65532',
-    env: ['A=1'], labels: { 'org.opencontainers.image.title': 'sample' },
-  }, join(scratch, 'out'));
+  const pack = (): string =>
+    packImage(
+      {
+        name: 'bulkhead.dev/sample:local',
+        rootfs,
+        entrypoint: ['/bin/app'],
+        user: '65532:65532',
+        env: ['A=1'],
+        labels: { 'org.opencontainers.image.title': 'sample' },
+      },
+      join(scratch, 'out'),
+    );
 
   it('writes an OCI layout whose blobs match their digests and whose config carries the image settings', function () {
     const layout = join(scratch, 'layout');
@@ -51,7 +59,10 @@ describe('packing a root filesystem into an OCI archive', function () {
     assert.equal(config.config.User, '65532:65532');
     assert.deepEqual(config.config.Labels, { 'org.opencontainers.image.title': 'sample' });
     assert.deepEqual(config.rootfs.diff_ids, [manifest.layers[0]?.digest]);
-    assert.match(run('tar', ['-tvf', join(layout, 'blobs', 'sha256', (manifest.layers[0]?.digest ?? '').replace('sha256:', ''))]), / 0\/0 .* 1970-01-01 00:00 \.\/etc\/greeting/);
+    assert.match(
+      run('tar', ['-tvf', join(layout, 'blobs', 'sha256', (manifest.layers[0]?.digest ?? '').replace('sha256:', ''))]),
+      / 0\/0 .* 1970-01-01 00:00 \.\/etc\/greeting/,
+    );
     checked(manifest.layers[0] as Descriptor);
   });
 

@@ -75,20 +75,32 @@ export function packImage(spec: ImageSpec, outDir: string): string {
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
   const layer = writeBlob(layout, 'application/vnd.oci.image.layer.v1.tar', layerOf(spec.rootfs, outDir));
   const config = writeBlob(layout, 'application/vnd.oci.image.config.v1+json', json(imageConfig(spec, layer.digest)));
-  const manifest = writeBlob(layout, 'application/vnd.oci.image.manifest.v1+json', json({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [layer],
-  }));
+  const manifest = writeBlob(
+    layout,
+    'application/vnd.oci.image.manifest.v1+json',
+    json({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config,
+      layers: [layer],
+    }),
+  );
   const tag = spec.name.slice(spec.name.lastIndexOf(':') + 1);
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(layout, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{
-      ...manifest,
-      platform: { architecture: arch, os: 'linux' },
-      annotations: { 'io.containerd.image.name': spec.name, 'org.opencontainers.image.ref.name': tag },
-    }],
-  }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          ...manifest,
+          platform: { architecture: arch, os: 'linux' },
+          annotations: { 'io.containerd.image.name': spec.name, 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   const archive = join(outDir, `${file}.tar`);
   run('tar', ['--create', '--file', archive, '--directory', layout, ...reproducible, 'oci-layout', 'index.json', 'blobs']);
   rmSync(layout, { recursive: true, force: true });

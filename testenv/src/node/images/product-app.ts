@@ -26,17 +26,32 @@ export function buildProductAppImage(scratch: string, tag: string): string {
   buildSync({
     entryPoints: [join(repoRoot, 'charts/tenant-app/app/server.mjs')],
     outfile: join(rootfs, 'app/server.mjs'),
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', minify: true, logLevel: 'error',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    logLevel: 'error',
     // pg loads its native binding only when asked for; the AWS SDK's CommonJS parts need require().
     external: ['pg-native'],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
-  const archive = packImage({
-    name: `${productAppRepository}:${tag}`, rootfs, entrypoint: [node, '/app/server.mjs'], user: `${appUser}:${appUser}`,
-    env: ['NODE_ENV=production'], workingDir: '/app',
-    labels: { 'org.opencontainers.image.title': 'tenant-app', 'org.opencontainers.image.version': tag,
-      'org.opencontainers.image.vendor': 'Bulkhead (built locally by testenv)' },
-  }, scratch);
+  const archive = packImage(
+    {
+      name: `${productAppRepository}:${tag}`,
+      rootfs,
+      entrypoint: [node, '/app/server.mjs'],
+      user: `${appUser}:${appUser}`,
+      env: ['NODE_ENV=production'],
+      workingDir: '/app',
+      labels: {
+        'org.opencontainers.image.title': 'tenant-app',
+        'org.opencontainers.image.version': tag,
+        'org.opencontainers.image.vendor': 'Bulkhead (built locally by testenv)',
+      },
+    },
+    scratch,
+  );
   rmSync(rootfs, { recursive: true, force: true });
   return archive;
 }

@@ -23,7 +23,8 @@ export async function ensureApp(context: StepContext): Promise<StepOutcome> {
   try {
     return await deploy(context, release);
   } catch (error) {
-    if (isPermanent(error)) return outcome('False', admissionRefused(error) ? Reason.AdmissionRefused : Reason.ApplyFailed, errorMessage(error));
+    if (isPermanent(error))
+      return outcome('False', admissionRefused(error) ? Reason.AdmissionRefused : Reason.ApplyFailed, errorMessage(error));
     throw error;
   }
 }
@@ -54,12 +55,14 @@ async function applyObjects(context: StepContext, objects: KubeObject[]): Promis
  * version healthy before it is.
  */
 function rolloutProblems(context: StepContext, objects: KubeObject[], justApplied: string[]): string[] {
-  return objects.filter((o) => o.kind === 'Deployment').flatMap((o) => {
-    const problem = justApplied.includes(o.metadata.name)
-      ? 'was just applied'
-      : deploymentProblem(context.owned.cached('Deployment', objectKey(o)));
-    return problem === undefined ? [] : [`deployment ${o.metadata.name} ${problem}`];
-  });
+  return objects
+    .filter((o) => o.kind === 'Deployment')
+    .flatMap((o) => {
+      const problem = justApplied.includes(o.metadata.name)
+        ? 'was just applied'
+        : deploymentProblem(context.owned.cached('Deployment', objectKey(o)));
+      return problem === undefined ? [] : [`deployment ${o.metadata.name} ${problem}`];
+    });
 }
 
 async function prune(context: StepContext, objects: KubeObject[]): Promise<void> {
@@ -67,7 +70,12 @@ async function prune(context: StepContext, objects: KubeObject[]): Promise<void>
   for (const key of planPrune(previous, objects, { namespace: context.namespace })) {
     const entry = parseInventoryKey(key);
     if (!entry) continue;
-    const deleted = await context.client.delete({ apiVersion: entry.apiVersion, kind: entry.kind, name: entry.name, namespace: entry.namespace });
+    const deleted = await context.client.delete({
+      apiVersion: entry.apiVersion,
+      kind: entry.kind,
+      name: entry.name,
+      namespace: entry.namespace,
+    });
     if (deleted) context.logger.info(`Pruned ${entry.kind}`, { name: entry.name, namespace: entry.namespace });
   }
 }

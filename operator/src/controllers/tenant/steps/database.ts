@@ -10,7 +10,10 @@ import { ConditionType, Reason } from '../../../api/conditions.js';
 import { passwordRotationAnnotation } from '../../../api/labels.js';
 import { databaseName, databaseSecretName, roleName } from '../../../api/names.js';
 import {
-  DatabaseOwnedByAnotherTenant, DatabaseUnavailable, generatePassword, type TenantDatabaseSpec,
+  DatabaseOwnedByAnotherTenant,
+  DatabaseUnavailable,
+  generatePassword,
+  type TenantDatabaseSpec,
 } from '../../../providers/database/index.js';
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
@@ -21,13 +24,19 @@ const outcome = outcomeFor(ConditionType.DatabaseReady);
 export function databaseSpec(context: StepContext): TenantDatabaseSpec {
   const { tenant, plan } = context;
   return {
-    tenant: tenant.metadata.name, tenantUid: tenant.metadata.uid,
-    databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: plan.spec.database?.connectionLimit ?? 20,
+    tenant: tenant.metadata.name,
+    tenantUid: tenant.metadata.uid,
+    databaseName: databaseName(tenant),
+    roleName: roleName(tenant),
+    connectionLimit: plan.spec.database?.connectionLimit ?? 20,
   };
 }
 
 /** The password the role must accept: the Secret's, unless there is none or a rotation is due. */
-function desiredPassword(context: StepContext, secret: SecretObject | undefined): { password: string; rotation?: string; rotationDue: boolean } {
+function desiredPassword(
+  context: StepContext,
+  secret: SecretObject | undefined,
+): { password: string; rotation?: string; rotationDue: boolean } {
   const rotation = context.tenant.spec.database?.passwordRotation;
   const rotationDue = rotation !== undefined && rotation !== secret?.metadata.annotations?.[passwordRotationAnnotation];
   const current = rotationDue ? undefined : readSecretValue(secret, 'password');
@@ -48,11 +57,19 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
   const { tenant, namespace } = context;
   const settings = context.providers.settings(tenant.spec.region);
   if (!settings) {
-    return outcome('False', Reason.RegionNotConfigured, `region ${tenant.spec.region} has no database server configured; nothing was created`);
+    return outcome(
+      'False',
+      Reason.RegionNotConfigured,
+      `region ${tenant.spec.region} has no database server configured; nothing was created`,
+    );
   }
   const secretName = databaseSecretName(tenant);
   // A GET, not a cache: the operator watches no Secret (docs/decisions/0014).
-  const secret: SecretObject | undefined = await context.owned.live({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } });
+  const secret: SecretObject | undefined = await context.owned.live({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: secretName, namespace },
+  });
   const { password, rotation, rotationDue } = desiredPassword(context, secret);
   const spec = databaseSpec(context);
   try {
@@ -62,8 +79,16 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
     return failure(error);
   }
   const { host, port } = settings.database;
-  await context.owned.ensure(buildDatabaseSecret(tenant.metadata, { name: secretName, namespace, rotation },
-    { host, port, database: spec.databaseName, username: spec.roleName, password }), context.logger, secret ?? null);
-  return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`,
-    { database: { host, port, name: spec.databaseName, secretName } });
+  await context.owned.ensure(
+    buildDatabaseSecret(
+      tenant.metadata,
+      { name: secretName, namespace, rotation },
+      { host, port, database: spec.databaseName, username: spec.roleName, password },
+    ),
+    context.logger,
+    secret ?? null,
+  );
+  return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`, {
+    database: { host, port, name: spec.databaseName, secretName },
+  });
 }

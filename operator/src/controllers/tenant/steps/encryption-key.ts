@@ -6,7 +6,12 @@
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName, keyAlias } from '../../../api/names.js';
 import {
-  KeyProviderThrottled, KeyProviderUnavailable, KeyRequestRefused, partitionOf, tenantPrincipal, type TenantKeySpec,
+  KeyProviderThrottled,
+  KeyProviderUnavailable,
+  KeyRequestRefused,
+  partitionOf,
+  tenantPrincipal,
+  type TenantKeySpec,
 } from '../../../providers/kms/index.js';
 import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
@@ -18,8 +23,14 @@ export function keySpec(context: StepContext, accountId: string): TenantKeySpec 
   const { tenant, config } = context;
   const region = tenant.spec.region;
   return {
-    tenant: tenant.metadata.name, tenantUid: tenant.metadata.uid, alias: keyAlias(tenant),
-    principal: tenantPrincipal(config.encryption.principalTemplate, { tenant: tenant.metadata.name, accountId, partition: partitionOf(region) }),
+    tenant: tenant.metadata.name,
+    tenantUid: tenant.metadata.uid,
+    alias: keyAlias(tenant),
+    principal: tenantPrincipal(config.encryption.principalTemplate, {
+      tenant: tenant.metadata.name,
+      accountId,
+      partition: partitionOf(region),
+    }),
     rotation: tenant.spec.encryption?.keyRotation ?? true,
   };
 }
@@ -27,7 +38,8 @@ export function keySpec(context: StepContext, accountId: string): TenantKeySpec 
 /** The provider's failures as outcomes: its own reason when it gave one, else KeyProviderFailed, never ApplyFailed. */
 function failure(error: unknown): StepOutcome {
   // Retried when the region's pacer has a turn, not on the queue's backoff, which starts at 5 ms.
-  if (error instanceof KeyProviderThrottled) return { ...outcome('False', Reason.KeyProviderThrottled, error.message), retryAfterMs: error.retryAfterMs };
+  if (error instanceof KeyProviderThrottled)
+    return { ...outcome('False', Reason.KeyProviderThrottled, error.message), retryAfterMs: error.retryAfterMs };
   if (error instanceof KeyProviderUnavailable) return outcome('False', Reason.KeyProviderUnavailable, error.message);
   if (error instanceof KeyRequestRefused) return outcome('False', Reason.KeyRequestRefused, error.message);
   // Anything else (its credentials Secret, a principal template that gives no ARN) is a KMS fault too.
@@ -48,8 +60,15 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   }
   if (key.created) context.logger.info('Created KMS key', { keyId: key.keyId, alias: key.alias, region });
   const configMap = encryptionKeyConfigMapName(tenant);
-  await context.owned.ensure(buildEncryptionConfigMap(tenant.metadata, { name: configMap, namespace },
-    { keyId: key.keyId, arn: key.arn, alias: key.alias, region, ...(settings.kms.endpoint ? { endpoint: settings.kms.endpoint } : {}) }), context.logger);
-  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`,
-    { encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias } });
+  await context.owned.ensure(
+    buildEncryptionConfigMap(
+      tenant.metadata,
+      { name: configMap, namespace },
+      { keyId: key.keyId, arn: key.arn, alias: key.alias, region, ...(settings.kms.endpoint ? { endpoint: settings.kms.endpoint } : {}) },
+    ),
+    context.logger,
+  );
+  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`, {
+    encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias },
+  });
 }

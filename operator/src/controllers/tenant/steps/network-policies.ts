@@ -19,13 +19,17 @@ export async function ensureNetworkPolicies(context: StepContext): Promise<StepO
   const platform = await context.platformAddresses();
   const bounds = boundEgress(tenant.spec.network?.allowEgressCIDRs ?? [], platform.excluded);
   const release = await context.release();
-  const policies = buildNetworkPolicies(tenant.metadata, {
-    namespace,
-    egress: bounds.allowed,
-    ...optional('database', platform.databases.get(region)),
-    ...optional('kms', platform.kms.get(region)),
-    ingressPorts: release.ok ? servicePorts(release.objects) : [],
-  }, config.network);
+  const policies = buildNetworkPolicies(
+    tenant.metadata,
+    {
+      namespace,
+      egress: bounds.allowed,
+      ...optional('database', platform.databases.get(region)),
+      ...optional('kms', platform.kms.get(region)),
+      ingressPorts: release.ok ? servicePorts(release.objects) : [],
+    },
+    config.network,
+  );
   for (const policy of policies) await context.owned.ensure(policy, context.logger);
   await context.owned.prune('NetworkPolicy', tenant.metadata.name, new Set(policies.map((p) => p.metadata.name)), context.logger);
   if (bounds.refused.length > 0) return outcome('False', Reason.EgressNotAllowed, refusedMessage(bounds));
@@ -40,6 +44,8 @@ function optional(key: 'database' | 'kms', endpoint: Endpoint | undefined): Part
 
 function refusedMessage(bounds: EgressBounds): string {
   const refused = bounds.refused.map(({ cidr, inside }) => `${cidr} lies inside ${inside.cidr} (${inside.what})`);
-  return `spec.network.allowEgressCIDRs may not lead into the cluster or the platform: ${refused.join('; ')}; `
-    + 'those CIDRs are left out of allow-declared-egress';
+  return (
+    `spec.network.allowEgressCIDRs may not lead into the cluster or the platform: ${refused.join('; ')}; ` +
+    'those CIDRs are left out of allow-declared-egress'
+  );
 }

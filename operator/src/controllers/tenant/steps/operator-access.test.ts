@@ -6,36 +6,63 @@ import type { OwnedObjects } from '../owned-objects.js';
 import { finalizersHoldingNamespace, releaseOperatorAccess } from './operator-access.js';
 
 const terminating = (conditions: { type: string; status: string; message?: string }[]) => ({
-  metadata: { name: 'tenant-acme', deletionTimestamp: '2026-12-05T10:00:00Z' }, status: { conditions },
+  metadata: { name: 'tenant-acme', deletionTimestamp: '2026-12-05T10:00:00Z' },
+  status: { conditions },
 });
 const remaining = (message: string) => terminating([{ type: 'NamespaceFinalizersRemaining', status: 'True', message }]);
 const ours = 'Some content in the namespace has finalizers remaining: bulkhead.dev/operator-access in 1 resource instances';
 
 describe('finalizersHoldingNamespace', () => {
   it('reads the finalizers the namespace controller reports, each once', () => {
-    assert.deepEqual(finalizersHoldingNamespace(remaining(
-      'Some content in the namespace has finalizers remaining: bulkhead.dev/operator-access in 1 resource instances, example.com/keep in 2 resource instances')),
-    ['bulkhead.dev/operator-access', 'example.com/keep']);
+    assert.deepEqual(
+      finalizersHoldingNamespace(
+        remaining(
+          'Some content in the namespace has finalizers remaining: bulkhead.dev/operator-access in 1 resource instances, example.com/keep in 2 resource instances',
+        ),
+      ),
+      ['bulkhead.dev/operator-access', 'example.com/keep'],
+    );
   });
 
   it('is empty when no finalizer remains, and unknown before the controller reported', () => {
-    assert.deepEqual(finalizersHoldingNamespace(terminating([{ type: 'NamespaceFinalizersRemaining', status: 'False', message: 'All content-preserving finalizers finished' }])), []);
+    assert.deepEqual(
+      finalizersHoldingNamespace(
+        terminating([{ type: 'NamespaceFinalizersRemaining', status: 'False', message: 'All content-preserving finalizers finished' }]),
+      ),
+      [],
+    );
     assert.equal(finalizersHoldingNamespace(terminating([])), undefined);
   });
 
   it('keeps an entry it cannot parse, so that it counts as someone else’s', () => {
-    assert.deepEqual(finalizersHoldingNamespace(remaining('Some content in the namespace has finalizers remaining: something new')), ['something new']);
+    assert.deepEqual(finalizersHoldingNamespace(remaining('Some content in the namespace has finalizers remaining: something new')), [
+      'something new',
+    ]);
   });
 });
 
 describe('releaseOperatorAccess', () => {
   let binding: KubeObject;
-  const deleted = (): KubeObject => ({ metadata: { name: 'bulkhead-operator', namespace: 'tenant-acme', resourceVersion: '7',
-    deletionTimestamp: '2026-12-05T10:00:05Z', finalizers: ['bulkhead.dev/operator-access', 'example.com/other'] } });
+  const deleted = (): KubeObject => ({
+    metadata: {
+      name: 'bulkhead-operator',
+      namespace: 'tenant-acme',
+      resourceVersion: '7',
+      deletionTimestamp: '2026-12-05T10:00:05Z',
+      finalizers: ['bulkhead.dev/operator-access', 'example.com/other'],
+    },
+  });
   const patches: unknown[] = [];
   const deps = {
-    client: { mergePatch: (ref: unknown, patch: unknown) => { patches.push({ ref, patch }); return Promise.resolve({}); } } as unknown as KubeClient,
-    owned: { cached: (kind: string, key: string) => (kind === 'RoleBinding' && key === 'tenant-acme/bulkhead-operator' ? binding : undefined) } as unknown as OwnedObjects,
+    client: {
+      mergePatch: (ref: unknown, patch: unknown) => {
+        patches.push({ ref, patch });
+        return Promise.resolve({});
+      },
+    } as unknown as KubeClient,
+    owned: {
+      cached: (kind: string, key: string) => (kind === 'RoleBinding' && key === 'tenant-acme/bulkhead-operator' ? binding : undefined),
+    } as unknown as OwnedObjects,
     logger: createLogger({ silent: true }),
   };
   beforeEach(() => {
@@ -45,10 +72,12 @@ describe('releaseOperatorAccess', () => {
 
   it('drops only its own finalizer once nothing else holds the namespace, guarded by resourceVersion', async () => {
     assert.equal(await releaseOperatorAccess(deps, remaining(ours)), true);
-    assert.deepEqual(patches, [{
-      ref: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: 'tenant-acme', name: 'bulkhead-operator' },
-      patch: { metadata: { finalizers: ['example.com/other'], resourceVersion: '7' } },
-    }]);
+    assert.deepEqual(patches, [
+      {
+        ref: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: 'tenant-acme', name: 'bulkhead-operator' },
+        patch: { metadata: { finalizers: ['example.com/other'], resourceVersion: '7' } },
+      },
+    ]);
   });
 
   it('keeps the binding while another finalizer holds content, before the first report, and in a live namespace', async () => {
@@ -61,7 +90,9 @@ describe('releaseOperatorAccess', () => {
   // The namespace controller deletes pods first: while an owner's pod holds the namespace, its
   // report may say no finalizer remains, and the binding is not even deleted yet.
   it('keeps the binding on a report that does not name its finalizer, or before the binding is deleted', async () => {
-    const none = terminating([{ type: 'NamespaceFinalizersRemaining', status: 'False', message: 'All content-preserving finalizers finished' }]);
+    const none = terminating([
+      { type: 'NamespaceFinalizersRemaining', status: 'False', message: 'All content-preserving finalizers finished' },
+    ]);
     assert.equal(await releaseOperatorAccess(deps, none), false);
     binding = { ...deleted(), metadata: { ...deleted().metadata, deletionTimestamp: undefined } };
     assert.equal(await releaseOperatorAccess(deps, remaining(ours)), false);

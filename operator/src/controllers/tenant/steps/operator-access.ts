@@ -37,12 +37,18 @@ export function withOperatorAccess(namespaceStep: Step): Step {
 /** Undefined once the operator's binding is in place and in effect; else why not yet. */
 async function ensureOperatorAccess(context: StepContext): Promise<StepOutcome | undefined> {
   const { tenant, namespace, config } = context;
-  const binding = buildOperatorAccessBinding(tenant.metadata, namespace,
-    { ...config.operatorAccess, serviceAccountNamespace: config.namespace });
+  const binding = buildOperatorAccessBinding(tenant.metadata, namespace, {
+    ...config.operatorAccess,
+    serviceAccountNamespace: config.namespace,
+  });
   const wrote = await context.owned.ensure(binding, context.logger);
   if (!wrote || (await accessInEffect(context.client, namespace))) return undefined;
-  return { type: ConditionType.NamespaceReady, status: 'False', reason: Reason.Progressing,
-    message: `waiting for RoleBinding ${operatorAccessBindingName} in ${namespace} to take effect` };
+  return {
+    type: ConditionType.NamespaceReady,
+    status: 'False',
+    reason: Reason.Progressing,
+    message: `waiting for RoleBinding ${operatorAccessBindingName} in ${namespace} to take effect`,
+  };
 }
 
 interface AccessReview extends KubeObject {
@@ -52,10 +58,15 @@ interface AccessReview extends KubeObject {
 /** Asks kube-apiserver (SelfSubjectAccessReview, which every identity may) until the binding grants. */
 async function accessInEffect(client: KubeClient, namespace: string): Promise<boolean> {
   for (let waited = 0; waited <= effectTimeoutMs; waited += effectPollMs) {
-    const review = await client.create<AccessReview>({
-      apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { name: '' },
-      spec: { resourceAttributes: { namespace, verb: 'get', resource: 'secrets' } },
-    } as KubeObject, { fieldManager });
+    const review = await client.create<AccessReview>(
+      {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        metadata: { name: '' },
+        spec: { resourceAttributes: { namespace, verb: 'get', resource: 'secrets' } },
+      } as KubeObject,
+      { fieldManager },
+    );
     if (review.status?.allowed) return true;
     await sleep(effectPollMs);
   }
@@ -93,13 +104,19 @@ export interface AccessRelease {
  */
 function onlyOperatorAccessRemains(namespace: NamespaceObject, binding: KubeObject): boolean {
   const holding = finalizersHoldingNamespace(namespace) ?? [];
-  return binding.metadata.deletionTimestamp !== undefined
-    && holding.includes(operatorAccessFinalizer) && holding.every((f) => f === operatorAccessFinalizer);
+  return (
+    binding.metadata.deletionTimestamp !== undefined &&
+    holding.includes(operatorAccessFinalizer) &&
+    holding.every((f) => f === operatorAccessFinalizer)
+  );
 }
 
 /** Whether the operator's own binding in the namespace still holds (its finalizer keeps it through the namespace's deletion). */
 export function holdsOperatorAccess(owned: AccessRelease['owned'], namespace: string): boolean {
-  return owned.cached('RoleBinding', `${namespace}/${operatorAccessBindingName}`)?.metadata.finalizers?.includes(operatorAccessFinalizer) ?? false;
+  return (
+    owned.cached('RoleBinding', `${namespace}/${operatorAccessBindingName}`)?.metadata.finalizers?.includes(operatorAccessFinalizer) ??
+    false
+  );
 }
 
 /**
@@ -113,8 +130,11 @@ export async function releaseOperatorAccess(deps: AccessRelease, namespace: Name
   const binding = deps.owned.cached('RoleBinding', `${name}/${operatorAccessBindingName}`);
   if (!binding?.metadata.finalizers?.includes(operatorAccessFinalizer) || !onlyOperatorAccessRemains(namespace, binding)) return false;
   const finalizers = binding.metadata.finalizers.filter((f) => f !== operatorAccessFinalizer);
-  await deps.client.mergePatch({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: name, name: operatorAccessBindingName },
-    { metadata: { finalizers, resourceVersion: binding.metadata.resourceVersion } }, { fieldManager });
-  deps.logger.info('Released the operator\'s RoleBinding', { namespace: name, name: operatorAccessBindingName });
+  await deps.client.mergePatch(
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: name, name: operatorAccessBindingName },
+    { metadata: { finalizers, resourceVersion: binding.metadata.resourceVersion } },
+    { fieldManager },
+  );
+  deps.logger.info("Released the operator's RoleBinding", { namespace: name, name: operatorAccessBindingName });
   return true;
 }

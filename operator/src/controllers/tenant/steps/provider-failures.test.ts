@@ -11,18 +11,26 @@ const region = 'eu-central-1';
 const settings = { database: { host: 'postgres.platform', port: 5432 }, kms: { accountId: '111122223333' } };
 
 /** A step context whose providers fail as told; anything written to kube-apiserver is counted. */
-function failingProviders(failure: { kms?: unknown; database?: unknown; principalTemplate?: string }): { context: StepContext; writes: string[] } {
+function failingProviders(failure: { kms?: unknown; database?: unknown; principalTemplate?: string }): {
+  context: StepContext;
+  writes: string[];
+} {
   const writes: string[] = [];
   const reject = (error: unknown) => () => Promise.reject(error instanceof Error ? error : new Error(String(error)));
   const context = {
     tenant: { metadata: { name: 'acme', uid: 'a1b2' }, spec: { region } },
     plan: { spec: {} },
     namespace: 'tenant-acme',
-    config: { encryption: { principalTemplate: failure.principalTemplate ?? 'arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}' } },
+    config: {
+      encryption: { principalTemplate: failure.principalTemplate ?? 'arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}' },
+    },
     logger: createLogger({ silent: true }),
     owned: {
       live: () => Promise.resolve(undefined),
-      ensure: (object: { kind: string }) => { writes.push(object.kind); return Promise.resolve(true); },
+      ensure: (object: { kind: string }) => {
+        writes.push(object.kind);
+        return Promise.resolve(true);
+      },
     },
     providers: {
       settings: () => settings,
@@ -51,7 +59,7 @@ describe('each provider step fails with a reason of its own, never ApplyFailed',
     assert.equal((await ensureEncryptionKey(refusedSpec)).reason, Reason.KeyProviderFailed);
   });
 
-  it('keeps the KMS provider\'s own reasons: a throttle says when to come back', async () => {
+  it("keeps the KMS provider's own reasons: a throttle says when to come back", async () => {
     const { context } = failingProviders({ kms: new KeyProviderThrottled('KMS throttled CreateKey', 1_500) });
     const outcome = await ensureEncryptionKey(context);
     assert.deepEqual([outcome.reason, outcome.retryAfterMs], [Reason.KeyProviderThrottled, 1_500]);
@@ -65,7 +73,7 @@ describe('each provider step fails with a reason of its own, never ApplyFailed',
     assert.deepEqual(writes, []);
   });
 
-  it('keeps the database provider\'s own reasons', async () => {
+  it("keeps the database provider's own reasons", async () => {
     const { context } = failingProviders({ database: new DatabaseUnavailable('the PostgreSQL server is unavailable') });
     assert.equal((await ensureDatabase(context)).reason, Reason.DatabaseUnavailable);
   });
