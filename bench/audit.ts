@@ -9,7 +9,7 @@
  *   timings; the run records what its log says the audit cost, whether it kept its lease, and
  *   whether the published report (in parts if it had to be) reassembles and verifies.
  *
- *   AUDIT_SIZES=300 node --import tsx bench/audit.ts
+ *   AUDIT_SIZES=300 AUDIT_ALL_PAIRS=1 node --import tsx bench/audit.ts
  */
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -147,9 +147,13 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
     await onboarding.stop();
     const loadBefore = loadavg();
     const sampled = await cliAudit({ env, dir, keyFile }, {}, 'sampled');
-    const allPairs = await cliAudit({ env, dir, keyFile }, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs');
+    // Every pair of the login matrix is n^2 logins (a million at 1000): AUDIT_ALL_PAIRS=0 leaves it out.
+    const allPairs =
+      process.env.AUDIT_ALL_PAIRS === '0'
+        ? []
+        : [await cliAudit({ env, dir, keyFile }, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs')];
     const periodic = await periodicAudit(client, publicKeyPem);
-    return { tenants: n, loadAtStart: loadBefore, cli: [sampled, allPairs], periodic };
+    return { tenants: n, loadAtStart: loadBefore, cli: [sampled, ...allPairs], periodic };
   } finally {
     await tracker.stop();
     client.close();
