@@ -11,18 +11,18 @@
  *
  *   PENDING=400:10 BASE_REF=issue-17-audit2 node --import tsx bench/audit-pending.ts
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { KubeClient } from '../operator/src/kube/client.js';
 import { repoRoot } from '../operator/test/support/cluster.js';
 import { operatorRegions } from '../operator/test/support/operator-process.js';
 import type { Environment } from '../testenv/src/environment.js';
 import { clusterRanges } from '../testenv/src/network.js';
+import { runCompiledAudit, type CompiledAuditRun } from './lib/cli-audit.js';
 import { buildCompiledOperator } from './lib/compiled-operator.js';
 import { withEnvironment } from './lib/environment.js';
 import { startLeadingOperator } from './lib/operator-run.js';
@@ -48,13 +48,7 @@ function compiledAt(ref: string): string {
   return compiled(dir, join(repoRoot, '.bulkhead', 'audit-base-dist'));
 }
 
-interface CliRun {
-  build: string;
-  exitCode: number;
-  costLine: string;
-  reportBytes: number;
-  wallSeconds: number;
-}
+type CliRun = CompiledAuditRun & { build: string };
 
 async function cliAudit(env: Environment, dir: string, build: string, main: string): Promise<CliRun> {
   const keyFile = join(dir, 'signing.pem');
@@ -62,28 +56,12 @@ async function cliAudit(env: Environment, dir: string, build: string, main: stri
   const configFile = join(dir, 'cli.yaml');
   writeFileSync(configFile, stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) } }));
   const out = join(dir, `report-${build.replace(/\W+/g, '-')}.json`);
-  const started = Date.now();
   const profile = process.env.CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-  const result = await promisify(execFile)(process.execPath, [...profile, main, 'audit', '--signing-key', keyFile, '--out', out], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile },
-    maxBuffer: 64 * 1024 * 1024,
-    signal: run.signal,
-  }).then(
-    ({ stderr }) => ({ code: 0, stderr }),
-    (error: { code?: number; stderr?: string; message?: string }) => ({
-      code: error.code ?? -1,
-      stderr: error.stderr ?? error.message ?? '',
-    }),
+  const measured = await runCompiledAudit({ main, env, configFile, keyFile, out, nodeArgs: profile, signal: run.signal });
+  console.log(
+    `   bulkhead audit (${build}): exit ${measured.exitCode}; ${measured.costLine}${profile.length > 0 ? ` (profile in ${dir})` : ''}`,
   );
-  const costLine = result.stderr.split('\n').find((line) => line.includes('tenants audited in')) ?? result.stderr.slice(-2000);
-  console.log(`   bulkhead audit (${build}): exit ${result.code}; ${costLine}${profile.length > 0 ? ` (profile in ${dir})` : ''}`);
-  return {
-    build,
-    exitCode: result.code,
-    costLine,
-    reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0,
-    wallSeconds: (Date.now() - started) / 1000,
-  };
+  return { build, ...measured };
 }
 
 async function measure(env: Environment, n: number, onboarded: number, builds: [string, string][]): Promise<Record<string, unknown>> {

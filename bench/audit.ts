@@ -11,12 +11,10 @@
  *
  *   AUDIT_SIZES=300 AUDIT_ALL_PAIRS=1 node --import tsx bench/audit.ts
  */
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { readPublishedReport } from '../operator/src/audit/publish.js';
 import { loadPublicKey, verifyReport } from '../operator/src/audit/report/index.js';
@@ -25,6 +23,7 @@ import { clusterRanges } from '../testenv/src/network.js';
 import type { Environment } from '../testenv/src/environment.js';
 import { eventually, repoRoot } from '../operator/test/support/cluster.js';
 import { operatorRegions } from '../operator/test/support/operator-process.js';
+import { runCompiledAudit, type CompiledAuditRun } from './lib/cli-audit.js';
 import { buildCompiledOperator } from './lib/compiled-operator.js';
 import { withEnvironment } from './lib/environment.js';
 import { startLeadingOperator } from './lib/operator-run.js';
@@ -35,13 +34,7 @@ import { createTenants, tenantNames, TenantTracker } from './lib/tenants.js';
 const run = benchRun();
 const signingSecret = { namespace: 'bulkhead-system', name: 'bench-audit-signing-key' };
 
-interface CliRun {
-  logins: string;
-  exitCode: number;
-  costLine: string;
-  reportBytes: number;
-  wallSeconds: number;
-}
+type CliRun = CompiledAuditRun & { logins: string };
 
 interface CliSetup {
   env: Environment;
@@ -56,28 +49,10 @@ async function cliAudit({ env, dir, keyFile }: CliSetup, logins: Record<string, 
     stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }),
   );
   const out = join(dir, `report-${label}.json`);
-  const started = Date.now();
   const main = (compiledMain ??= compiledCli());
-  const result = await promisify(execFile)(process.execPath, [main, 'audit', '--signing-key', keyFile, '--out', out], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, BULKHEAD_CONFIG: configFile },
-    maxBuffer: 64 * 1024 * 1024,
-    signal: run.signal,
-  }).then(
-    ({ stderr }) => ({ code: 0, stderr }),
-    (error: { code?: number; stderr?: string; message?: string }) => ({
-      code: error.code ?? -1,
-      stderr: error.stderr ?? error.message ?? '',
-    }),
-  );
-  const costLine = result.stderr.split('\n').find((line) => line.includes('tenants audited in')) ?? result.stderr.slice(-2000);
-  console.log(`   bulkhead audit (${label}): exit ${result.code}; ${costLine}`);
-  return {
-    logins: label,
-    exitCode: result.code,
-    costLine,
-    reportBytes: statSync(out, { throwIfNoEntry: false })?.size ?? 0,
-    wallSeconds: (Date.now() - started) / 1000,
-  };
+  const measured = await runCompiledAudit({ main, env, configFile, keyFile, out, signal: run.signal });
+  console.log(`   bulkhead audit (${label}): exit ${measured.exitCode}; ${measured.costLine}`);
+  return { logins: label, ...measured };
 }
 
 let compiledMain: string | undefined;
