@@ -60,9 +60,16 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
     await admin.apply(buildTenantOwnerClusterRole(ownerRole), { fieldManager, force: true });
   });
 
-  // The probe users can escalate and bind: a spec that runs later (the audit's) would rightly find them.
+  // The probe users can escalate and bind, and the RoleBindings written bind the operator's and the
+  // owners' roles in a namespace no Tenant owns: a spec that runs later (the audit's, the operator's
+  // confinement) would rightly find them. The empty namespace stays (deleting one needs the fence).
   const probeUsers: string[] = [];
   after(async function () {
+    for (const binding of (await admin.list<KubeObject>('rbac.authorization.k8s.io/v1', 'RoleBinding', { namespace })).items) {
+      const ref = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace, name: binding.metadata.name };
+      await admin.mergePatch(ref, { metadata: { finalizers: null } }, { fieldManager }); // the operator's binding holds its finalizer
+      await admin.delete(ref);
+    }
     for (const name of probeUsers) {
       await admin.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name }).catch(() => false);
       await admin.delete({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name }).catch(() => false);
