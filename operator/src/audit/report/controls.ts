@@ -63,7 +63,7 @@ export const controlCatalogue: readonly Control[] = [
   ),
   iso('8.9', 'Configuration management'),
   iso('8.10', 'Information deletion'),
-  iso('8.15', 'Logging', "the onboarding API's audit trail is verified by `bulkhead audit-trail verify`, not by this report"),
+  iso('8.15', 'Logging', "the onboarding API's audit trail is verified by bulkhead audit-trail verify, not by this report"),
   iso('8.16', 'Monitoring activities'),
   iso('8.20', 'Networks security'),
   iso('8.21', 'Security of network services'),
