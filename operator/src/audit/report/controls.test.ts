@@ -26,12 +26,19 @@ const templateFamilies: Record<string, () => string[]> = {
 const idPattern = new RegExp(`^(${checkCategories.join('|')})\\.[a-z0-9-]+$`);
 const familyPattern = new RegExp(`^(${checkCategories.join('|')})\\.[a-z0-9-]+\\.$`);
 
+/**
+ * Files that name check ids without emitting them: the mapping itself (or it would vouch for its
+ * own entries), the exports that read it, and sample-parts.ts, test data with made-up ids
+ * ("nothing in the audit reads it").
+ */
+const notProducers = new Set([join(auditDirectory, 'report/controls.ts'), join(auditDirectory, 'report/sample-parts.ts')]);
+const consumerDirectories = new Set([join(auditDirectory, 'export')]);
+
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
     const path = join(directory, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    // sample-parts.ts is test data with made-up ids ("nothing in the audit reads it").
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && entry.name !== 'sample-parts.ts' ? [path] : [];
+    if (entry.isDirectory()) return consumerDirectories.has(path) ? [] : sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !notProducers.has(path) ? [path] : [];
   });
 }
 
