@@ -138,7 +138,7 @@ describe('the signed audit report, as an auditor receives it', function () {
     assert.match(await page.locator('#controls-unmapped').innerText(), /network\.cross-tenant/);
   });
 
-  it('exports the verified report as OSCAL and CSV with `bulkhead audit export`, and refuses it with one byte changed', async function () {
+  it('exports the verified report as OSCAL and CSV with `bulkhead audit export`, and refuses it with one byte changed', function () {
     const oscal = bulkhead('audit', 'export', '--report', reportPath, '--public-key', publicKeyPath);
     assert.equal(oscal.status, 0, oscal.stderr);
     assert.match(oscal.stdout, /"oscal-version": "1\.1\.3"/);
