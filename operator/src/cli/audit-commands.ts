@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { assumptionsFrom } from '../audit/network/assumptions.js';
 import type { Assumptions, Probe } from '../audit/network/model.js';
 import { parseProbe } from '../audit/network/probes.js';
+import { addExport } from './audit-export-command.js';
 import { errorMessage, UsageError } from './exit-codes.js';
 import { formatOption, outputFormats, outputOf, outputOption, type OutputFormat } from './output.js';
 import { withCluster, type Binder } from './program.js';
@@ -93,7 +94,7 @@ function refuseOperands(args: readonly string[]): void {
   if (first === undefined) return;
   if (/^(tcp|udp|sctp)\//i.test(first))
     throw new UsageError(`--probe takes no value (it measures on the wire); the flows to judge are --flow ${first}`);
-  throw new UsageError(`unknown command or argument '${first}' (audit's subcommands: network, verify, keygen)`);
+  throw new UsageError(`unknown command or argument '${first}' (audit's subcommands: network, verify, keygen, export)`);
 }
 
 interface AuditOptions {
@@ -263,4 +264,5 @@ export function addAuditCommands(program: Command, binder: Binder): void {
   addNetwork(audit, binder);
   addVerify(audit, binder);
   addKeygen(audit, binder);
+  addExport(audit, binder);
 }

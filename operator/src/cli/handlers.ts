@@ -2,6 +2,7 @@
  * What each command does once its flags are parsed. The defaults import the command's module only
  * when it runs; tests pass their own to check what the parser hands over.
  */
+import type { AuditExportRequest } from './audit-export-command.js';
 import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
@@ -17,6 +18,7 @@ export interface Handlers {
   auditNetwork: Handler<AuditNetworkRequest>;
   auditVerify: Handler<AuditVerifyRequest>;
   auditKeygen: Handler<AuditKeygenRequest>;
+  auditExport: Handler<AuditExportRequest>;
   auditTrailVerify: Handler<AuditTrailVerifyRequest>;
   auditTrailInit: Handler<AuditTrailInitRequest>;
 }
@@ -38,6 +40,7 @@ export const defaultHandlers: Handlers = {
   auditNetwork: async (request, context) => (await import('./audit-network.js')).runAuditNetwork(request, context),
   auditVerify: async (request, context) => (await import('./audit-verify.js')).runAuditVerify(request, context),
   auditKeygen: async (request, context) => (await import('./audit-keygen.js')).runAuditKeygen(request, context),
+  auditExport: async (request, context) => (await import('./audit-export.js')).runAuditExport(request, context),
   auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),
   auditTrailInit: async (request, context) => (await import('./audit-trail.js')).initAuditTrail(request, context),
 };

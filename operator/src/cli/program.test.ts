@@ -19,7 +19,7 @@ describe('bulkhead command tree', () => {
   it('lists every command and subcommand in the generated --help', async () => {
     const expected: [string[], string[]][] = [
       [[], ['operator', 'api', 'token', 'audit-trail', 'audit', '--kubeconfig', '--context', '--version']],
-      [['audit'], ['network', 'verify', 'keygen', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context']],
+      [['audit'], ['network', 'verify', 'keygen', 'export', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context']],
       [['token'], ['create', 'revoke']],
       [['audit-trail'], ['verify', 'init']],
       [
@@ -65,6 +65,11 @@ describe('bulkhead command tree', () => {
         { chain: 'dir', publicKey: 'k.pem', text: false, output: 'yaml' },
       ],
       [['audit', 'keygen', '--out', 'keys'], 'auditKeygen', { dir: 'keys', name: 'audit-signing', output: 'text' }],
+      [
+        ['audit', 'export', '--report', 'r.json', '--format', 'csv', '--out', 'r.csv', '--key-id', 'B'.repeat(64)],
+        'auditExport',
+        { report: 'r.json', format: 'csv', out: 'r.csv', keyId: 'b'.repeat(64) },
+      ],
       [
         ['audit-trail', 'verify', '--expect-head', 'AB'.repeat(32), '--format', 'json'],
         'auditTrailVerify',

@@ -20,6 +20,9 @@ import { applyObjects, eventually } from '../support/cluster.js';
 import { operatorRegions, startOperator, type OperatorProcess } from '../support/operator-process.js';
 import { prepareCluster } from '../support/setup.js';
 import { condition, deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from '../support/tenants.js';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { toOscal } from '../../src/audit/export/oscal.js';
 import { bulkheadAudit } from './cli.js';
 import { reportConfigMap, reportSigningSecret } from './report-identity.js';
 
@@ -40,6 +43,23 @@ interface Report {
 }
 
 const aboutOurTenants = (report: Report): Check[] => report.checks.filter((check) => tenants.includes(check.tenant ?? ''));
+
+/** A real report names a control for every check it holds, and its OSCAL export is valid against NIST's schema. */
+function assertControlsAndExport(bytes: Buffer): void {
+  const signed = parseReport(bytes);
+  assert.deepEqual(signed.controls?.unmapped, [], 'every check of a real audit is in the controls mapping');
+  const segregation = signed.controls?.controls.find((control) => control.id === '8.22');
+  for (const tenant of tenants) assert.ok(segregation?.tenants.includes(tenant), `8.22 names ${tenant}`);
+  assert.ok(segregation?.checks.some((check) => check.id === 'network.ingress'));
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats.default(ajv);
+  const schema = JSON.parse(
+    readFileSync(new URL('../../vendor/oscal/v1.1.3/oscal_assessment-results_schema.json', import.meta.url), 'utf8'),
+  ) as object;
+  const validate = ajv.compile(schema);
+  const valid = validate(toOscal(signed, digestOf(bytes), 'clean.json'));
+  assert.ok(valid, JSON.stringify(validate.errors?.slice(0, 5)));
+}
 
 describe('bulkhead audit on a live fleet', function () {
   this.timeout(240_000);
@@ -127,6 +147,7 @@ describe('bulkhead audit on a live fleet', function () {
     assert.equal(result.code, report.summary.findings > 0 ? 1 : 0, 'the exit code says whether anything was found');
     const verification = verifyReport(readFileSync(out), loadPublicKey(readFileSync(publicKeyFile), publicKeyFile));
     assert.equal(verification.ok, true, JSON.stringify(verification));
+    assertControlsAndExport(readFileSync(out));
     assert.deepEqual(
       readdirSync(reportDir)
         .sort()

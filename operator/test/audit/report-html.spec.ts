@@ -125,6 +125,37 @@ describe('the signed audit report, as an auditor receives it', function () {
     assert.equal(await page.locator('#cross-tenant-flows li').innerText(), 'tenant-acme → tenant-initech: TCP/80');
   });
 
+  it('shows the controls covered: each control with its result, counts, checks and tenants, and those not covered', async function () {
+    const rows = page.locator('#controls-table tbody tr');
+    assert.equal(await rows.count(), 22);
+    const row = (id: string) => page.locator(`#controls-table tr[data-control="${id}"]`);
+    const cells = await row('8.24').locator('th, td').allInnerTexts();
+    assert.deepEqual(cells.slice(0, 6), ['ISO/IEC 27001:2022', '8.24 Use of cryptography', 'PASS', '3', '0', '0']);
+    assert.equal(cells[6], 'key.policy: 3 pass, 0 fail, 0 error');
+    assert.ok(await row('8.24').locator('details').isVisible());
+    assert.match(await row('8.22').innerText(), /NOT COVERED\s+No check of this report gives evidence for it\./);
+    assert.match(await row('8.15').innerText(), /Not claimed: .*audit-trail verify/);
+    assert.match(await page.locator('#controls-unmapped').innerText(), /network\.cross-tenant/);
+  });
+
+  it('exports the verified report as OSCAL and CSV with `bulkhead audit export`, and refuses it with one byte changed', function () {
+    const oscal = bulkhead('audit', 'export', '--report', reportPath, '--public-key', publicKeyPath);
+    assert.equal(oscal.status, 0, oscal.stderr);
+    assert.match(oscal.stdout, /"oscal-version": "1\.1\.3"/);
+    const csvPath = join(work, 'checks.csv');
+    const csv = bulkhead('audit', 'export', '--report', reportPath, '--public-key', publicKeyPath, '-o', 'csv', '--out', csvPath);
+    assert.equal(csv.status, 0, csv.stderr);
+    assert.equal(readFileSync(csvPath, 'utf8').split('\r\n').length, 18);
+    const changed = join(work, 'changed.json');
+    const bytes = readFileSync(reportPath);
+    bytes[200] = (bytes[200] ?? 0) ^ 1;
+    writeFileSync(changed, bytes);
+    const refused = bulkhead('audit', 'export', '--report', changed, '--public-key', publicKeyPath);
+    assert.equal(refused.status, 1);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^not exported: .*changed\.json: /);
+  });
+
   it('says what the audit cannot prove', async function () {
     const limitations = await page.locator('#limitations li').allInnerTexts();
     assert.ok(limitations.includes(networkEnforcementLimitation), limitations.join('\n'));

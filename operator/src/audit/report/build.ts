@@ -8,6 +8,7 @@ import canonicalize from 'canonicalize';
 import type { AuditCheck, InputObject, ReachabilityMatrix } from '../model.js';
 import type { ProbedMatrix } from '../wire/model.js';
 import { errored } from '../model.js';
+import { controlsCovered } from './controls-covered.js';
 import { inScope, reconcile, type Inventory } from './inventory.js';
 import { networkEnforcementLimitation, standardLimitations } from './limitations.js';
 import { reportFormat, unsignedReportSchema, type ReportScope, type UnsignedReport } from './schema.js';
@@ -57,6 +58,7 @@ export function buildReport(parts: ReportParts): UnsignedReport {
     matrix: parts.matrix === null ? null : sortMatrix(parts.matrix),
     ...(parts.probed ? { probed: parts.probed } : {}),
     summary: summarize(checks, tenants),
+    controls: controlsCovered(checks),
     previous: parts.previous,
   };
   const parsed = unsignedReportSchema.safeParse(report);

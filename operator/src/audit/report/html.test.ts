@@ -67,7 +67,7 @@ describe('the HTML report', () => {
   });
 
   it('has the sections an auditor reads, with headings, table headers and a titled picture', () => {
-    for (const id of ['summary', 'tenants', 'matrix', 'findings', 'limitations', 'assumptions', 'checks', 'inputs']) {
+    for (const id of ['summary', 'tenants', 'matrix', 'findings', 'controls', 'limitations', 'assumptions', 'checks', 'inputs']) {
       assert.match(html, new RegExp(`<section id="${id}" aria-labelledby="${id}-heading">`));
     }
     assert.match(html, /<span id="verdict" class="verdict fail">FAIL<\/span>/);
@@ -87,6 +87,26 @@ describe('the HTML report', () => {
     );
     assert.equal(page.match(/<g class="cell own"/g)?.length, 4);
     assert.match(page, /<li><strong>tenant-acme → tenant-initech<\/strong>: TCP\/80<\/li>/);
+  });
+
+  it('lists every control with its result, checks and tenants, and the controls no check covers', () => {
+    const parts = sampleReportParts();
+    parts.checks = parts.checks.map((check) =>
+      check.id === 'key.policy' && check.tenant === 'globex' ? { ...check, result: 'fail', reason: 'KeyPolicyGrantsOthers' } : check,
+    );
+    const page = renderHtml(buildReport(parts));
+    const row = (id: string) => new RegExp(`<tr data-control="${id.replace('.', '\\.')}">(.*?)</tr>`).exec(page)?.[1] ?? '';
+    assert.equal(page.match(/<tr data-control=/g)?.length, 22);
+    assert.match(row('8.24'), /<td class="fail">FAIL<\/td><td class="number">2<\/td><td class="number">1<\/td><td class="number">0<\/td>/);
+    assert.match(row('8.24'), /<li><span class="mono">key\.policy<\/span>: 2 pass, 1 fail, 0 error<\/li>/);
+    assert.match(row('8.24'), /<summary>3<\/summary>acme, globex, initech/);
+    assert.match(row('8.9'), /<td class="pass">PASS<\/td>/);
+    assert.match(row('8.22'), /<td class="none">NOT COVERED<\/td><td colspan="5">No check of this report gives evidence for it\.<\/td>/);
+    assert.match(row('CC6.8'), /Not claimed: the audit judges what pods may do/);
+    assert.match(
+      page,
+      /Checks no control is mapped to: <span class="mono">access\.secrets-readers<\/span>, <span class="mono">database\.cross-connect<\/span>/,
+    );
   });
 
   it('says so when the matrix could not be computed', () => {

@@ -5,6 +5,7 @@
  * full evidence. The page is built with html`...` (html-template.ts), which escapes every
  * interpolated string, so text from the cluster cannot become markup.
  */
+import { controlsSection } from './html-controls.js';
 import { html, joinHtml, raw, type Html } from './html-template.js';
 import {
   assumptionsSection,
@@ -35,6 +36,7 @@ const styles = `
   code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
   td.probed.agree { background: #f0fdf4; } td.probed.mismatch { background: #fee2e2; color: #991b1b; font-weight: 700; }
   td.probed.unknown { background: #fffbeb; }
+  td.none { color: #6b7280; } ul.checks { margin: 0; padding-left: 16px; }
   .matrix { overflow-x: auto; } .limitations li { margin-bottom: 6px; }
 `;
 
@@ -59,6 +61,7 @@ ${joinHtml(
     matrixSection(report.matrix),
     probedSection(report.probed),
     findingsSection(report.checks),
+    controlsSection(report.controls),
     limitationsSection(report.limitations),
     assumptionsSection(report.assumptions),
     checksSection(report.checks),

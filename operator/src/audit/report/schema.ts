@@ -90,6 +90,26 @@ const summarySchema = z.strictObject({
   byTenant: z.array(resultCounts.extend({ tenant: nonEmpty })),
 });
 
+/** Per control of the catalogue (report/controls.ts): the checks that give evidence for it, their results and the tenants they covered. */
+export const controlsCoveredSchema = z.strictObject({
+  controls: z.array(
+    z.strictObject({
+      framework: z.enum(['SOC 2', 'ISO/IEC 27001:2022']),
+      id: nonEmpty,
+      title: nonEmpty,
+      /** Why the catalogue lists it without claiming any check as evidence for it. */
+      notClaimed: nonEmpty.optional(),
+      /** satisfied: every check passed; not-satisfied: some failed or erred; not-covered: no check of this report gives evidence for it. */
+      status: z.enum(['satisfied', 'not-satisfied', 'not-covered']),
+      ...resultCounts.shape,
+      checks: z.array(resultCounts.extend({ id: nonEmpty })),
+      tenants: z.array(nonEmpty),
+    }),
+  ),
+  /** Check ids of this report that the mapping does not name (a check newer than the mapping); empty when all are mapped. */
+  unmapped: z.array(nonEmpty),
+});
+
 export const signatureSchema = z.strictObject({
   algorithm: z.literal('Ed25519'),
   /** SHA-256 of the signer's public key in SPKI DER form, lowercase hex. */
@@ -121,6 +141,8 @@ export const unsignedReportSchema = z.strictObject({
   /** Present only when the audit probed on the wire (`bulkhead audit --probe`): what was measured beside what was predicted. */
   probed: probedMatrixSchema.optional(),
   summary: summarySchema,
+  /** Absent only in reports written before the section existed; part of the signed body. */
+  controls: controlsCoveredSchema.optional(),
   /** The digest of the report written before this one in the same store; null for the first. */
   previous: z.strictObject({ digest: sha256Digest }).nullable(),
 });
@@ -134,3 +156,4 @@ export type ReportSummary = z.infer<typeof summarySchema>;
 export type ReportCounts = z.infer<typeof countsSchema>;
 export type ReportScope = UnsignedReport['scope'];
 export type ResultCounts = z.infer<typeof resultCounts>;
+export type ControlsCovered = z.infer<typeof controlsCoveredSchema>;

@@ -16,6 +16,15 @@ describe('the text report', () => {
     assert.match(text, /cannot prove that the cluster's network plugin enforces NetworkPolicy/);
   });
 
+  it('prints a line per control: verdict, counts, tenants and checks; not covered with why; and the unmapped checks', () => {
+    const text = formatReportText(buildReport(sampleReportParts()));
+    assert.match(text, /^Controls covered \(SOC 2 TSC, ISO\/IEC 27001:2022 Annex A\):$/m);
+    assert.match(text, /^ {2}ISO {3}8\.24 +PASS {2}3 pass, 0 fail, 0 error; 3 tenants; key\.policy$/m);
+    assert.match(text, /^ {2}ISO {3}8\.22 +NOT COVERED {2}Segregation of networks$/m);
+    assert.match(text, /^ {2}ISO {3}8\.15 +NOT COVERED {2}Logging: not claimed, .*audit-trail verify/m);
+    assert.match(text, /^ {2}checks no control is mapped to: access\.secrets-readers, database\.cross-connect, network\.cross-tenant$/m);
+  });
+
   it('never sends a control character from the cluster to the terminal', () => {
     const parts = sampleReportParts();
     parts.checks = [

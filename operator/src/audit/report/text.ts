@@ -20,6 +20,7 @@ export function formatReportText(report: Report): string {
     ...findingLines(report.checks),
     ...matrixLines(report),
     ...probedLines(report),
+    ...controlLines(report),
     'Limitations:',
     ...report.limitations.map((sentence) => `  - ${printable(sentence)}`),
   ];
@@ -64,6 +65,23 @@ function findingLines(checks: readonly AuditCheck[]): string[] {
     ),
     '',
   ];
+}
+
+/** One line per control: its verdict and counts, how many tenants its checks named, and which checks. */
+function controlLines(report: Report): string[] {
+  const section = report.controls;
+  if (!section) return [];
+  const verdicts = { satisfied: 'PASS', 'not-satisfied': 'FAIL', 'not-covered': 'NOT COVERED' } as const;
+  const width = Math.max(...section.controls.map((control) => control.id.length));
+  const lines = section.controls.map((control) => {
+    const head = `  ${(control.framework === 'SOC 2' ? 'SOC 2' : 'ISO').padEnd(5)} ${control.id.padEnd(width)}  ${verdicts[control.status]}`;
+    if (control.status === 'not-covered')
+      return `${head}  ${control.title}${control.notClaimed ? `: not claimed, ${control.notClaimed}` : ''}`;
+    const checks = control.checks.map((check) => printable(check.id)).join(', ');
+    return `${head}  ${control.pass} pass, ${control.fail} fail, ${control.error} error; ${control.tenants.length} tenants; ${checks}`;
+  });
+  const unmapped = section.unmapped.length === 0 ? [] : [`  checks no control is mapped to: ${section.unmapped.map(printable).join(', ')}`];
+  return ['Controls covered (SOC 2 TSC, ISO/IEC 27001:2022 Annex A):', ...lines, ...unmapped, ''];
 }
 
 function matrixLines(report: Report): string[] {

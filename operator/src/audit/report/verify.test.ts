@@ -94,6 +94,27 @@ describe('report verification', () => {
     assert.match(reasonOf(verifyReport(serializeReport(lying), publicKey)), /summary does not match the checks/);
   });
 
+  it('fails on a validly signed report whose controls covered disagree with its checks', () => {
+    const report = buildReport(sampleReportParts());
+    const section = report.controls ?? { controls: [], unmapped: [] };
+    assert.ok(section.controls.some((control) => control.id === '8.24' && control.pass === 3));
+    const lies = [{ pass: 4 }, { tenants: ['acme', 'globex'] }, { status: 'not-satisfied' as const }];
+    for (const lie of lies) {
+      const controls = section.controls.map((control) => (control.id === '8.24' ? { ...control, ...lie } : control));
+      const lying = signReport({ ...report, controls: { ...section, controls } }, privateKey);
+      assert.match(
+        reasonOf(verifyReport(serializeReport(lying), publicKey)),
+        /controls covered do not match the checks/,
+        JSON.stringify(lie),
+      );
+    }
+  });
+
+  it('still verifies a report written before the controls section existed', () => {
+    const { controls: _controls, ...older } = buildReport(sampleReportParts());
+    assert.equal(verifyReport(serializeReport(signReport(older, privateKey)), publicKey).ok, true);
+  });
+
   it('fails on a changed field that keeps the file canonical and well-formed', () => {
     const changed = { ...signed, checks: signed.checks.map((check) => ({ ...check, result: 'pass' as const, reason: 'Verified' })) };
     assert.match(reasonOf(verifyReport(serializeReport(changed), publicKey)), /signature does not match the content/);

@@ -16,6 +16,7 @@ import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { signedReportSchema, type SignedReport } from './schema.js';
 import { digestOf, keyIdOf, publicKeyFromDer, signedBytes, strictBase64url } from './signing.js';
+import { recountControls } from './controls-covered.js';
 import { summarize, summaryTenants } from './summary.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -34,6 +35,7 @@ export function verifyReport(bytes: Uint8Array, trusted: TrustedKey): Verificati
       return { ok: false, reason: 'the signature does not match the content: the report was changed after it was signed' };
     }
     requireConsistentSummary(report);
+    requireConsistentControls(report);
     return { ok: true, report, keyId: report.signature.keyId, digest: digestOf(bytes) };
   } catch (error) {
     return { ok: false, reason: errorMessage(error) };
@@ -81,6 +83,14 @@ function requireConsistentSummary(report: SignedReport): void {
   const expected = summarize(report.checks, summaryTenants(report.summary));
   if (canonicalize(expected) !== canonicalize(report.summary)) {
     throw new Error('the summary does not match the checks (the signer produced an inconsistent report)');
+  }
+}
+
+/** The controls section recounted from the checks, with the pairings the section itself states. */
+function requireConsistentControls(report: SignedReport): void {
+  if (report.controls === undefined) return;
+  if (canonicalize(recountControls(report.controls, report.checks)) !== canonicalize(report.controls)) {
+    throw new Error('the controls covered do not match the checks (the signer produced an inconsistent report)');
   }
 }
 
