@@ -1,6 +1,7 @@
 /**
- * `bulkhead audit` and its subcommands `network`, `verify` and `keygen`: their flags and the rules
- * on them. The work is in audit.ts, audit-network.ts, audit-verify.ts and audit-keygen.ts. To give
+ * `bulkhead audit` and its subcommands `network`, `verify`, `period` and `keygen`: their flags and
+ * the rules on them. The work is in audit.ts, audit-network.ts, audit-verify.ts, audit-period.ts
+ * and audit-keygen.ts. To give
  * a subcommand a flag, add an option here and a field to its request.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -40,11 +41,27 @@ export interface AuditVerifyRequest {
   /** A report the operator published in ConfigMaps, exported with kubectl as JSON. */
   published?: string;
   chain?: string;
-  publicKey?: string;
-  keyId?: string;
+  /** A period report (`bulkhead audit period`). */
+  period?: string;
+  /** Trusted keys: public key files and keyIds, any number of each, at least one in all. */
+  publicKeys: string[];
+  keyIds: string[];
   text: boolean;
   html?: string;
   output: OutputFormat;
+}
+
+export interface AuditPeriodRequest {
+  chain: string;
+  from: Date;
+  to: Date;
+  /** --interval; absent: inferred from the reports. */
+  intervalSeconds?: number;
+  publicKeys: string[];
+  keyIds: string[];
+  signingKey: string;
+  out: string;
+  html?: string;
 }
 
 export interface AuditKeygenRequest {
@@ -93,7 +110,7 @@ function refuseOperands(args: readonly string[]): void {
   if (first === undefined) return;
   if (/^(tcp|udp|sctp)\//i.test(first))
     throw new UsageError(`--probe takes no value (it measures on the wire); the flows to judge are --flow ${first}`);
-  throw new UsageError(`unknown command or argument '${first}' (audit's subcommands: network, verify, keygen)`);
+  throw new UsageError(`unknown command or argument '${first}' (audit's subcommands: network, verify, period, keygen)`);
 }
 
 interface AuditOptions {
@@ -192,25 +209,31 @@ function keyId(value: string): string {
 
 export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
   const values = command.opts<{
-    publicKey?: string;
-    keyId?: string;
+    publicKey?: string[];
+    keyId?: string[];
     chain?: string;
     published?: string;
+    period?: string;
     text?: boolean;
     html?: string;
     output: OutputFormat;
   }>();
   const [file] = command.args;
-  const targets = [file, values.chain, values.published].filter((target) => target !== undefined).length;
-  if (targets !== 1) throw new UsageError('give exactly one report FILE, one --published CONFIGMAPS.json or one --chain DIR');
+  const targets = [file, values.chain, values.published, values.period].filter((target) => target !== undefined).length;
+  if (targets !== 1)
+    throw new UsageError('give exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR or one --period FILE');
   if (values.chain !== undefined && (values.text || values.html !== undefined))
     throw new UsageError('--text and --html render one report FILE, not a --chain');
-  if ((values.publicKey === undefined) === (values.keyId === undefined)) {
-    throw new UsageError('give exactly one of --public-key PEM or --key-id HEX: a report is never trusted on its embedded key alone');
+  const publicKeys = values.publicKey ?? [];
+  const keyIds = values.keyId ?? [];
+  if (publicKeys.length + keyIds.length === 0) {
+    throw new UsageError('give at least one --public-key PEM or --key-id HEX: a report is never trusted on its embedded key alone');
   }
-  const { chain, published, publicKey, keyId: id, html, output } = values;
-  return given({ file, published, chain, publicKey, keyId: id, html, text: values.text === true, output });
+  const { chain, published, period, html, output } = values;
+  return given({ file, published, chain, period, publicKeys, keyIds, html, text: values.text === true, output });
 }
+
+const repeatedKeyId = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), keyId(value)];
 
 function addVerify(audit: Command, { bind, handlers }: Binder): void {
   bind(
@@ -221,9 +244,22 @@ function addVerify(audit: Command, { bind, handlers }: Binder): void {
           'exit 1 if changed or not trusted',
       )
       .argument('[file]', 'the signed report (JSON)')
-      .option('--public-key <pem>', "the signer's Ed25519 public key (PEM), obtained from the signer, not from the report")
-      .addOption(new Option('--key-id <hex>', "the SHA-256 of the signer's public key (hex), obtained from the signer").argParser(keyId))
-      .option('--chain <dir>', 'verify every audit-*.json in DIR and that each names the digest of the one before it')
+      .option(
+        '--public-key <pem>',
+        "a signer's Ed25519 public key (PEM), obtained from the signer, not from the report; repeatable",
+        repeated,
+      )
+      .addOption(
+        new Option('--key-id <hex>', "the SHA-256 of a signer's public key (hex), obtained from the signer; repeatable").argParser(
+          repeatedKeyId,
+        ),
+      )
+      .option(
+        '--chain <dir>',
+        'verify every audit-*.json in DIR and that each names the digest of the one before it; ' +
+          'a key rotation recorded in the chain by a trusted key makes the new key trusted from there on',
+      )
+      .option('--period <file>', 'verify a period report (bulkhead audit period); --text and --html then render it')
       .option(
         '--published <configmaps.json>',
         'the report the operator published, exported with kubectl get configmaps -n NAMESPACE ' +
@@ -233,6 +269,73 @@ function addVerify(audit: Command, { bind, handlers }: Binder): void {
       .option('--html <out>', 'after a valid signature, write the report as a self-contained HTML page to OUT')
       .addOption(outputOption(outputFormats, 'text')),
     (command, context) => handlers.auditVerify(auditVerifyRequestOf(command), context),
+  );
+}
+
+/** An ISO 8601 time with its zone: a period's edge must not depend on the machine's time zone. */
+function instant(flag: string): (value: string) => Date {
+  return (value) => {
+    const time = Date.parse(value);
+    if (!/(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(time))
+      throw new InvalidArgumentError(`${flag} ${value}: expected an ISO 8601 time with a zone, e.g. 2026-11-01T00:00:00Z`);
+    return new Date(time);
+  };
+}
+
+const durationUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+function duration(value: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(value);
+  const seconds = match ? Number(match[1]) * (durationUnits[match[2] ?? ''] ?? 0) : 0;
+  if (seconds < 1) throw new InvalidArgumentError(`--interval ${value}: expected a positive whole number of s, m, h or d, e.g. 300s or 1h`);
+  return seconds;
+}
+
+export function auditPeriodRequestOf(command: Command): AuditPeriodRequest {
+  const values = command.opts<{
+    chain: string;
+    from: Date;
+    to: Date;
+    interval?: number;
+    publicKey?: string[];
+    keyId?: string[];
+    signingKey: string;
+    out: string;
+    html?: string;
+  }>();
+  if (values.from >= values.to) throw new UsageError(`--from ${values.from.toISOString()} must be before --to ${values.to.toISOString()}`);
+  const publicKeys = values.publicKey ?? [];
+  const keyIds = values.keyId ?? [];
+  if (publicKeys.length + keyIds.length === 0)
+    throw new UsageError('give at least one --public-key PEM or --key-id HEX: the reports are never trusted on their embedded keys alone');
+  const { chain, from, to, interval, signingKey, out, html } = values;
+  return given({ chain, from, to, intervalSeconds: interval, publicKeys, keyIds, signingKey, out, html });
+}
+
+function addPeriod(audit: Command, { bind, handlers }: Binder): void {
+  bind(
+    audit
+      .command('period')
+      .description(
+        'verify every report of a chain in a window and write a signed period report: gaps, missing or unverified reports, ' +
+          'each finding with its first and last sighting and time to remediate, the tenants present; exit 1 on any finding',
+      )
+      .requiredOption('--chain <dir>', 'the directory of chained reports (audit-*.json)')
+      .addOption(
+        new Option('--from <time>', 'start of the window, ISO 8601 with a zone').argParser(instant('--from')).makeOptionMandatory(),
+      )
+      .addOption(new Option('--to <time>', 'end of the window, ISO 8601 with a zone').argParser(instant('--to')).makeOptionMandatory())
+      .option('--public-key <pem>', "a signer's Ed25519 public key (PEM), from the signer; repeatable", repeated)
+      .addOption(new Option('--key-id <hex>', "the SHA-256 of a signer's public key; repeatable").argParser(repeatedKeyId))
+      .addOption(
+        new Option('--interval <duration>', 'the audit interval (300s, 1h, 1d; default: the median spacing of the reports)').argParser(
+          duration,
+        ),
+      )
+      .requiredOption('--signing-key <pem>', 'the Ed25519 private key (PEM) that signs the period report')
+      .requiredOption('--out <file>', 'where to write the signed period report (JSON; never overwritten)')
+      .option('--html <out>', 'also write the period report as a self-contained HTML page'),
+    (command, context) => handlers.auditPeriod(auditPeriodRequestOf(command), context),
   );
 }
 
@@ -262,5 +365,6 @@ export function addAuditCommands(program: Command, binder: Binder): void {
   binder.bind(audit, (command, context) => binder.handlers.audit(auditRequestOf(command), context));
   addNetwork(audit, binder);
   addVerify(audit, binder);
+  addPeriod(audit, binder);
   addKeygen(audit, binder);
 }

@@ -2,7 +2,7 @@
  * What each command does once its flags are parsed. The defaults import the command's module only
  * when it runs; tests pass their own to check what the parser hands over.
  */
-import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
+import type { AuditKeygenRequest, AuditNetworkRequest, AuditPeriodRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
 
@@ -16,6 +16,7 @@ export interface Handlers {
   audit: Handler<AuditRequest>;
   auditNetwork: Handler<AuditNetworkRequest>;
   auditVerify: Handler<AuditVerifyRequest>;
+  auditPeriod: Handler<AuditPeriodRequest>;
   auditKeygen: Handler<AuditKeygenRequest>;
   auditTrailVerify: Handler<AuditTrailVerifyRequest>;
   auditTrailInit: Handler<AuditTrailInitRequest>;
@@ -37,6 +38,7 @@ export const defaultHandlers: Handlers = {
   audit: async (request, context) => (await import('./audit.js')).runAuditCommand(request, context),
   auditNetwork: async (request, context) => (await import('./audit-network.js')).runAuditNetwork(request, context),
   auditVerify: async (request, context) => (await import('./audit-verify.js')).runAuditVerify(request, context),
+  auditPeriod: async (request, context) => (await import('./audit-period.js')).runAuditPeriod(request, context),
   auditKeygen: async (request, context) => (await import('./audit-keygen.js')).runAuditKeygen(request, context),
   auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),
   auditTrailInit: async (request, context) => (await import('./audit-trail.js')).initAuditTrail(request, context),
