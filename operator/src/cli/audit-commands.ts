@@ -1,7 +1,7 @@
 /**
  * `bulkhead audit` and its subcommands `network`, `verify`, `period` and `keygen`: their flags and
- * the rules on them. The work is in audit.ts, audit-network.ts, audit-verify.ts, audit-period.ts
- * and audit-keygen.ts. To give
+ * the rules on them (`period`'s in audit-period-command.ts). The work is in audit.ts,
+ * audit-network.ts, audit-verify.ts, audit-period.ts and audit-keygen.ts. To give
  * a subcommand a flag, add an option here and a field to its request.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -10,6 +10,8 @@ import type { Assumptions, Probe } from '../audit/network/model.js';
 import { parseProbe } from '../audit/network/probes.js';
 import { errorMessage, UsageError } from './exit-codes.js';
 import { formatOption, outputFormats, outputOf, outputOption, type OutputFormat } from './output.js';
+import { given, repeated, repeatedKeyId } from './audit-flags.js';
+import { addPeriod } from './audit-period-command.js';
 import { withCluster, type Binder } from './program.js';
 
 export const auditFormats = ['json', 'yaml', 'text', 'html'] as const;
@@ -51,28 +53,10 @@ export interface AuditVerifyRequest {
   output: OutputFormat;
 }
 
-export interface AuditPeriodRequest {
-  chain: string;
-  from: Date;
-  to: Date;
-  /** --interval; absent: inferred from the reports. */
-  intervalSeconds?: number;
-  publicKeys: string[];
-  keyIds: string[];
-  signingKey: string;
-  out: string;
-  html?: string;
-}
-
 export interface AuditKeygenRequest {
   dir: string;
   name: string;
   output: OutputFormat;
-}
-
-/** Only the fields that were given: a request never holds `key: undefined`. */
-function given<T extends object>(fields: T): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }
 
 /** A parser's own error as the parser's kind, so the message names the flag and exits 2. */
@@ -87,7 +71,6 @@ function checked<T>(parse: (value: string) => T): (value: string) => T {
 }
 
 const probeList = (value: string, previous: Probe[] | undefined): Probe[] => [...(previous ?? []), checked(parseProbe)(value)];
-const repeated = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function probeConcurrency(text: string): number {
   const concurrency = Number(text);
@@ -201,12 +184,6 @@ function addNetwork(audit: Command, { bind, handlers }: Binder): void {
   );
 }
 
-function keyId(value: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(value))
-    throw new InvalidArgumentError(`--key-id ${value}: expected 64 hex digits (the SHA-256 of the public key)`);
-  return value.toLowerCase();
-}
-
 export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
   const values = command.opts<{
     publicKey?: string[];
@@ -232,8 +209,6 @@ export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
   const { chain, published, period, html, output } = values;
   return given({ file, published, chain, period, publicKeys, keyIds, html, text: values.text === true, output });
 }
-
-const repeatedKeyId = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), keyId(value)];
 
 function addVerify(audit: Command, { bind, handlers }: Binder): void {
   bind(
@@ -269,73 +244,6 @@ function addVerify(audit: Command, { bind, handlers }: Binder): void {
       .option('--html <out>', 'after a valid signature, write the report as a self-contained HTML page to OUT')
       .addOption(outputOption(outputFormats, 'text')),
     (command, context) => handlers.auditVerify(auditVerifyRequestOf(command), context),
-  );
-}
-
-/** An ISO 8601 time with its zone: a period's edge must not depend on the machine's time zone. */
-function instant(flag: string): (value: string) => Date {
-  return (value) => {
-    const time = Date.parse(value);
-    if (!/(Z|[+-]\d{2}:\d{2})$/.test(value) || Number.isNaN(time))
-      throw new InvalidArgumentError(`${flag} ${value}: expected an ISO 8601 time with a zone, e.g. 2026-11-01T00:00:00Z`);
-    return new Date(time);
-  };
-}
-
-const durationUnits: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-function duration(value: string): number {
-  const match = /^(\d+)(s|m|h|d)$/.exec(value);
-  const seconds = match ? Number(match[1]) * (durationUnits[match[2] ?? ''] ?? 0) : 0;
-  if (seconds < 1) throw new InvalidArgumentError(`--interval ${value}: expected a positive whole number of s, m, h or d, e.g. 300s or 1h`);
-  return seconds;
-}
-
-export function auditPeriodRequestOf(command: Command): AuditPeriodRequest {
-  const values = command.opts<{
-    chain: string;
-    from: Date;
-    to: Date;
-    interval?: number;
-    publicKey?: string[];
-    keyId?: string[];
-    signingKey: string;
-    out: string;
-    html?: string;
-  }>();
-  if (values.from >= values.to) throw new UsageError(`--from ${values.from.toISOString()} must be before --to ${values.to.toISOString()}`);
-  const publicKeys = values.publicKey ?? [];
-  const keyIds = values.keyId ?? [];
-  if (publicKeys.length + keyIds.length === 0)
-    throw new UsageError('give at least one --public-key PEM or --key-id HEX: the reports are never trusted on their embedded keys alone');
-  const { chain, from, to, interval, signingKey, out, html } = values;
-  return given({ chain, from, to, intervalSeconds: interval, publicKeys, keyIds, signingKey, out, html });
-}
-
-function addPeriod(audit: Command, { bind, handlers }: Binder): void {
-  bind(
-    audit
-      .command('period')
-      .description(
-        'verify every report of a chain in a window and write a signed period report: gaps, missing or unverified reports, ' +
-          'each finding with its first and last sighting and time to remediate, the tenants present; exit 1 on any finding',
-      )
-      .requiredOption('--chain <dir>', 'the directory of chained reports (audit-*.json)')
-      .addOption(
-        new Option('--from <time>', 'start of the window, ISO 8601 with a zone').argParser(instant('--from')).makeOptionMandatory(),
-      )
-      .addOption(new Option('--to <time>', 'end of the window, ISO 8601 with a zone').argParser(instant('--to')).makeOptionMandatory())
-      .option('--public-key <pem>', "a signer's Ed25519 public key (PEM), from the signer; repeatable", repeated)
-      .addOption(new Option('--key-id <hex>', "the SHA-256 of a signer's public key; repeatable").argParser(repeatedKeyId))
-      .addOption(
-        new Option('--interval <duration>', 'the audit interval (300s, 1h, 1d; default: the median spacing of the reports)').argParser(
-          duration,
-        ),
-      )
-      .requiredOption('--signing-key <pem>', 'the Ed25519 private key (PEM) that signs the period report')
-      .requiredOption('--out <file>', 'where to write the signed period report (JSON; never overwritten)')
-      .option('--html <out>', 'also write the period report as a self-contained HTML page'),
-    (command, context) => handlers.auditPeriod(auditPeriodRequestOf(command), context),
   );
 }
 

@@ -92,7 +92,7 @@ describe('bulkhead audit period', () => {
     assert.match(untrusted.stderr, /signature invalid: .*period\.json: signed by an untrusted key/);
   });
 
-  it('never overwrites a period report, and refuses a window too thin to infer the interval (exit 2)', async () => {
+  it('never overwrites a period report, and refuses a window too thin to infer the interval and a chain with no reports (exit 2)', async () => {
     writeFileSync(join(dir, 'taken.json'), 'x');
     const taken = await period('taken.json');
     assert.equal(taken.code, 2);
@@ -115,6 +115,24 @@ describe('bulkhead audit period', () => {
     ]);
     assert.equal(thin.code, 2);
     assert.match(thin.stderr, /too few to infer the audit interval; pass --interval/);
+    const empty = await runBulkhead([
+      'audit',
+      'period',
+      '--chain',
+      join(dir, 'no-such-dir'),
+      '--from',
+      '2026-11-01T00:00:00Z',
+      '--to',
+      '2026-11-02T00:00:00Z',
+      '--key-id',
+      'a'.repeat(64),
+      '--signing-key',
+      join(dir, 'auditor.key'),
+      '--out',
+      join(dir, 'empty.json'),
+    ]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /--chain .*no-such-dir: holds no audit-\*\.json reports/);
   });
 
   it('verifies the chain across the rotation with the old key only, and names the rotation', async () => {

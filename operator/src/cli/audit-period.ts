@@ -3,7 +3,7 @@
  * --signing-key PEM --out FILE [--interval DURATION] [--html OUT]`: verifies every report of the
  * chain in the window (following key rotations from the trusted keys), writes the signed period
  * report to FILE (and its page to OUT), and prints its text form. Its flags are in
- * audit-commands.ts.
+ * audit-period-command.ts.
  *
  * Exit 0 when the period holds no finding, 1 when it does (a gap, a missing or unverified report,
  * a finding of a report), 2 on bad usage (including too few reports to infer the interval).
@@ -18,7 +18,7 @@ import {
   signPeriodReport,
 } from '../audit/period/index.js';
 import { digestOf, keyIdOf, loadPrivateKey, readChain, type TrustedKey } from '../audit/report/index.js';
-import type { AuditPeriodRequest } from './audit-commands.js';
+import type { AuditPeriodRequest } from './audit-period-command.js';
 import { trustedKeysFrom } from './audit-verify.js';
 import { errorMessage, ExitCode, UsageError } from './exit-codes.js';
 import type { CommandContext } from './program.js';
@@ -27,6 +27,7 @@ export function runAuditPeriod(request: AuditPeriodRequest, { io }: CommandConte
   const trusted = trustedKeysFrom(request);
   const signingKey = privateKeyFrom(request.signingKey);
   const entries = readChain(request.chain, trusted);
+  if (entries.length === 0) throw new UsageError(`--chain ${request.chain}: holds no audit-*.json reports`);
   let unsigned;
   try {
     unsigned = buildPeriodReport(entries, {

@@ -2,7 +2,8 @@
  * What each command does once its flags are parsed. The defaults import the command's module only
  * when it runs; tests pass their own to check what the parser hands over.
  */
-import type { AuditKeygenRequest, AuditNetworkRequest, AuditPeriodRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
+import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
+import type { AuditPeriodRequest } from './audit-period-command.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
 
