@@ -16,7 +16,7 @@ const keyId = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digi
 const count = z.number().int().min(0);
 
 /** What is wrong with the evidence itself, each naming the report (or the stretch of time) it is about. */
-export const chainFindingKinds = ['gap', 'missing', 'signature', 'reordered', 'renamed', 'unreadable', 'restarted', 'start'] as const;
+export const chainFindingKinds = ['gap', 'missing', 'signature', 'reordered', 'unreadable', 'restarted', 'start'] as const;
 
 export const chainFindingSchema = z.strictObject({
   kind: z.enum(chainFindingKinds),

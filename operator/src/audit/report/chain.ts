@@ -13,7 +13,7 @@ import { ChainTrust, type AcceptedRotation } from './trust.js';
 import { parseReport, type TrustedKey } from './verify.js';
 import { errorMessage } from '../../runtime/errors.js';
 
-export type ChainProblemKind = 'unreadable' | 'signature' | 'renamed' | 'missing' | 'reordered' | 'restarted' | 'start';
+export type ChainProblemKind = 'unreadable' | 'signature' | 'missing' | 'reordered' | 'restarted' | 'start';
 
 export interface ChainProblem {
   kind: ChainProblemKind;
@@ -68,12 +68,6 @@ function verifyEntry(entry: ChainEntry, bytes: Buffer, trust: ChainTrust): void 
   entry.verified = true;
   entry.digest = verification.digest;
   if (verification.rotation) entry.rotation = verification.rotation;
-  if (entry.file !== reportFileName(report.generatedAt)) {
-    entry.problems.push({
-      kind: 'renamed',
-      reason: `the file's name does not match its signed generatedAt ${report.generatedAt} (expected ${reportFileName(report.generatedAt)})`,
-    });
-  }
 }
 
 /** Each verified report against the verified report before it in time. */
