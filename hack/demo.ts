@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { repoRoot, stateDir } from '../testenv/src/paths.js';
 import { eventually } from '../testenv/src/poll.js';
+import { startNewChainIfUnverifiable } from './demo-signing-key.js';
 import { startLocalPlatform, type LocalPlatform } from './local-platform.js';
 
 const tenants = ['acme', 'globex'];
@@ -57,6 +58,11 @@ async function main(): Promise<void> {
   const probing = platform.env.network.node === 'real' ? ' and probes on the wire' : '';
   console.log(`\nAuditing isolation (bulkhead audit: network, access, guardrails, databases, keys${probing}):`);
   const reportDir = join(stateDir, 'audit');
+  const restarted = startNewChainIfUnverifiable(reportDir, platform.auditPublicKey);
+  if (restarted)
+    console.log(
+      `  Started a new report chain: this demo's key cannot verify ${restarted.reason}; the old reports are in ${restarted.movedTo}`,
+    );
   const audit = runAudit(platform, reportDir);
   process.stdout.write(
     audit.summary

@@ -6,8 +6,8 @@
  * processes (the API with its audit trail database), and tokens for each API role.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -22,6 +22,7 @@ import { repoRoot } from '../testenv/src/paths.js';
 import { eventually } from '../testenv/src/poll.js';
 import { freePort } from '../testenv/src/processes.js';
 import { findBinaries } from '../testenv/src/binaries.js';
+import { demoSigningKey } from './demo-signing-key.js';
 import { installBulkhead, operatorNamespace, terminate, type InstalledPlatform } from './installed-platform.js';
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
@@ -144,25 +145,11 @@ function applySecret(env: Environment, kubectl: (...args: string[]) => string, n
   kubectl('apply', '--server-side', '-f', file);
 }
 
-/**
- * The Ed25519 key the operator signs audit reports with: private half in a Secret, public half in a
- * file. Kept in the state directory and reused by every later run, as a platform keeps one signing
- * identity: reports of earlier runs stay verifiable, and `audit verify --chain` over the report
- * directory keeps passing however often the demo is started.
- */
+/** The key the operator signs audit reports with (hack/demo-signing-key.ts): private half in a Secret, public half in a file. */
 function createSigningKey(env: Environment, kubectl: (...args: string[]) => string, stateDir: string): string {
-  const privateFile = join(stateDir, 'audit-signing-key.pem');
-  const publicFile = join(stateDir, 'audit-signing-key.pub.pem');
-  if (!existsSync(privateFile)) {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  }
-  const privateKey = createPrivateKey(readFileSync(privateFile));
-  applySecret(env, kubectl, 'bulkhead-audit-signing-key', {
-    'private.pem': privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-  });
-  writeFileSync(publicFile, createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }));
-  return publicFile;
+  const key = demoSigningKey(stateDir);
+  applySecret(env, kubectl, 'bulkhead-audit-signing-key', { 'private.pem': key.privateKeyPem });
+  return key.publicKeyFile;
 }
 
 interface PlatformConfig {

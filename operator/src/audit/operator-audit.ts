@@ -1,9 +1,11 @@
 /**
  * The periodic audit as the operator runs it (docs/decisions/0005): the whole fleet, without the
  * live access probes, signed with the configured key and chained to the report published before
- * it. Without a signing key it still sets the conditions and metrics but publishes nothing, since
- * an unsigned report is not evidence.
+ * it; when the key changed, across a rotation or onto a new chain (operator-chain.ts). Without a
+ * signing key it still sets the conditions and metrics but publishes nothing, since an unsigned
+ * report is not evidence.
  */
+import type { KeyObject } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../api/operator-config.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
@@ -11,9 +13,10 @@ import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
 import { readPublishedReport } from './publish.js';
-import { digestOf, serializeReportYielding, signReportYielding } from './report/index.js';
+import { joinChain, type ChainJoin } from './operator-chain.js';
+import { serializeReportYielding, signReportYielding, signRotation, type UnsignedReport } from './report/index.js';
 import { runAudit, wireRequestFor, type WireRequest } from './run.js';
-import { NoSigningKeyError, signingKeyFor } from './signing-key.js';
+import { NoSigningKeyError, signingKeysFor } from './signing-key.js';
 import { errorMessage } from '../runtime/errors.js';
 
 export interface OperatorAuditOptions {
@@ -34,8 +37,15 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
   const signed = config.audit.signingKeySecret !== undefined;
   const addresses = new PlatformAddressResolver(config);
   if (!signed) logger.warn('No audit.signingKeySecret: the periodic audit sets IsolationVerified but publishes no report');
+  // The keys this process has signed with: if the Secret changes under it, the old one still signs
+  // the hand-over (several, in case a publication failed after a change).
+  const signedWith: KeyObject[] = [];
   const run = async (): Promise<AuditRunOutcome> => {
-    const published = signed ? await readPublishedReport(client, where) : undefined;
+    const keys = signed ? await readKeys(options) : undefined;
+    const join = keys
+      ? joinChain(await readPublishedReport(client, where), keys.current, [...(keys.retiring ? [keys.retiring] : []), ...signedWith])
+      : { previous: null };
+    if (join.newChain) logger.warn('Starting a new audit report chain', { reason: join.newChain });
     const audit = await runAudit({
       client,
       config,
@@ -43,18 +53,14 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
       addresses,
       scope: { kind: 'all' },
       liveProbes: false,
-      previous: published ? { digest: digestOf(published) } : null,
+      previous: join.previous,
       ...wireRequest(config),
     });
-    if (!signed) return { tenants: audit.tenants, checks: audit.checks };
-    const key = await signingKeyFor(client, config).catch((error: unknown) => {
-      throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${errorMessage(error)}`, { cause: error });
-    });
-    return {
-      tenants: audit.tenants,
-      checks: audit.checks,
-      report: await serializeReportYielding(await signReportYielding(audit.report, key)),
-    };
+    if (!keys) return { tenants: audit.tenants, checks: audit.checks };
+    const report = await signReportYielding(joined(audit.report, join, keys.current), keys.current);
+    if (join.rotateFrom) logger.info('Rotated the audit signing key', { from: report.rotation?.from.keyId, to: report.signature.keyId });
+    remember(signedWith, keys.current);
+    return { tenants: audit.tenants, checks: audit.checks, report: await serializeReportYielding(report) };
   };
   return new PeriodicAudit({
     client,
@@ -65,4 +71,24 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     intervalMs: config.audit.intervalSeconds * 1000,
     ...(signed ? { publishTo: where } : {}),
   });
+}
+
+async function readKeys({ client, config }: OperatorAuditOptions): Promise<{ current: KeyObject; retiring?: KeyObject }> {
+  return signingKeysFor(client, config).catch((error: unknown) => {
+    throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${errorMessage(error)}`, { cause: error });
+  });
+}
+
+/** The last few distinct keys, newest first. */
+function remember(keys: KeyObject[], key: KeyObject): void {
+  if (keys[0]?.equals(key)) return;
+  keys.unshift(key);
+  keys.splice(3);
+}
+
+/** The report as it joins the chain: with the hand-over from the retiring key, or saying that a new chain starts. */
+function joined(report: UnsignedReport, join: ChainJoin, current: KeyObject): UnsignedReport {
+  if (join.rotateFrom) return { ...report, rotation: signRotation(join.rotateFrom, current, new Date(report.generatedAt)) };
+  if (join.newChain) return { ...report, limitations: [...report.limitations, join.newChain] };
+  return report;
 }

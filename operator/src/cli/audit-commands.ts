@@ -1,6 +1,7 @@
 /**
- * `bulkhead audit` and its subcommands `network`, `verify` and `keygen`: their flags and the rules
- * on them. The work is in audit.ts, audit-network.ts, audit-verify.ts and audit-keygen.ts. To give
+ * `bulkhead audit` and its subcommands `network`, `verify`, `period` and `keygen`: their flags and
+ * the rules on them (`period`'s in audit-period-command.ts). The work is in audit.ts,
+ * audit-network.ts, audit-verify.ts, audit-period.ts and audit-keygen.ts. To give
  * a subcommand a flag, add an option here and a field to its request.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -10,6 +11,8 @@ import { parseProbe } from '../audit/network/probes.js';
 import { addExport } from './audit-export-command.js';
 import { errorMessage, UsageError } from './exit-codes.js';
 import { formatOption, outputFormats, outputOf, outputOption, type OutputFormat } from './output.js';
+import { given, repeated, repeatedKeyId } from './audit-flags.js';
+import { addPeriod } from './audit-period-command.js';
 import { withCluster, type Binder } from './program.js';
 
 export const auditFormats = ['json', 'yaml', 'text', 'html'] as const;
@@ -41,8 +44,11 @@ export interface AuditVerifyRequest {
   /** A report the operator published in ConfigMaps, exported with kubectl as JSON. */
   published?: string;
   chain?: string;
-  publicKey?: string;
-  keyId?: string;
+  /** A period report (`bulkhead audit period`). */
+  period?: string;
+  /** Trusted keys: public key files and keyIds, any number of each, at least one in all. */
+  publicKeys: string[];
+  keyIds: string[];
   text: boolean;
   html?: string;
   output: OutputFormat;
@@ -52,11 +58,6 @@ export interface AuditKeygenRequest {
   dir: string;
   name: string;
   output: OutputFormat;
-}
-
-/** Only the fields that were given: a request never holds `key: undefined`. */
-function given<T extends object>(fields: T): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }
 
 /** A parser's own error as the parser's kind, so the message names the flag and exits 2. */
@@ -71,7 +72,6 @@ function checked<T>(parse: (value: string) => T): (value: string) => T {
 }
 
 const probeList = (value: string, previous: Probe[] | undefined): Probe[] => [...(previous ?? []), checked(parseProbe)(value)];
-const repeated = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 function probeConcurrency(text: string): number {
   const concurrency = Number(text);
@@ -94,7 +94,7 @@ function refuseOperands(args: readonly string[]): void {
   if (first === undefined) return;
   if (/^(tcp|udp|sctp)\//i.test(first))
     throw new UsageError(`--probe takes no value (it measures on the wire); the flows to judge are --flow ${first}`);
-  throw new UsageError(`unknown command or argument '${first}' (audit's subcommands: network, verify, keygen, export)`);
+  throw new UsageError(`unknown command or argument '${first}' (audit's subcommands: network, verify, period, keygen, export)`);
 }
 
 interface AuditOptions {
@@ -185,32 +185,30 @@ function addNetwork(audit: Command, { bind, handlers }: Binder): void {
   );
 }
 
-function keyId(value: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(value))
-    throw new InvalidArgumentError(`--key-id ${value}: expected 64 hex digits (the SHA-256 of the public key)`);
-  return value.toLowerCase();
-}
-
 export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
   const values = command.opts<{
-    publicKey?: string;
-    keyId?: string;
+    publicKey?: string[];
+    keyId?: string[];
     chain?: string;
     published?: string;
+    period?: string;
     text?: boolean;
     html?: string;
     output: OutputFormat;
   }>();
   const [file] = command.args;
-  const targets = [file, values.chain, values.published].filter((target) => target !== undefined).length;
-  if (targets !== 1) throw new UsageError('give exactly one report FILE, one --published CONFIGMAPS.json or one --chain DIR');
+  const targets = [file, values.chain, values.published, values.period].filter((target) => target !== undefined).length;
+  if (targets !== 1)
+    throw new UsageError('give exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR or one --period FILE');
   if (values.chain !== undefined && (values.text || values.html !== undefined))
     throw new UsageError('--text and --html render one report FILE, not a --chain');
-  if ((values.publicKey === undefined) === (values.keyId === undefined)) {
-    throw new UsageError('give exactly one of --public-key PEM or --key-id HEX: a report is never trusted on its embedded key alone');
+  const publicKeys = values.publicKey ?? [];
+  const keyIds = values.keyId ?? [];
+  if (publicKeys.length + keyIds.length === 0) {
+    throw new UsageError('give at least one --public-key PEM or --key-id HEX: a report is never trusted on its embedded key alone');
   }
-  const { chain, published, publicKey, keyId: id, html, output } = values;
-  return given({ file, published, chain, publicKey, keyId: id, html, text: values.text === true, output });
+  const { chain, published, period, html, output } = values;
+  return given({ file, published, chain, period, publicKeys, keyIds, html, text: values.text === true, output });
 }
 
 function addVerify(audit: Command, { bind, handlers }: Binder): void {
@@ -222,9 +220,22 @@ function addVerify(audit: Command, { bind, handlers }: Binder): void {
           'exit 1 if changed or not trusted',
       )
       .argument('[file]', 'the signed report (JSON)')
-      .option('--public-key <pem>', "the signer's Ed25519 public key (PEM), obtained from the signer, not from the report")
-      .addOption(new Option('--key-id <hex>', "the SHA-256 of the signer's public key (hex), obtained from the signer").argParser(keyId))
-      .option('--chain <dir>', 'verify every audit-*.json in DIR and that each names the digest of the one before it')
+      .option(
+        '--public-key <pem>',
+        "a signer's Ed25519 public key (PEM), obtained from the signer, not from the report; repeatable",
+        repeated,
+      )
+      .addOption(
+        new Option('--key-id <hex>', "the SHA-256 of a signer's public key (hex), obtained from the signer; repeatable").argParser(
+          repeatedKeyId,
+        ),
+      )
+      .option(
+        '--chain <dir>',
+        'verify every audit-*.json in DIR and that each names the digest of the one before it; ' +
+          'a key rotation recorded in the chain by a trusted key makes the new key trusted from there on',
+      )
+      .option('--period <file>', 'verify a period report (bulkhead audit period); --text and --html then render it')
       .option(
         '--published <configmaps.json>',
         'the report the operator published, exported with kubectl get configmaps -n NAMESPACE ' +
@@ -263,6 +274,7 @@ export function addAuditCommands(program: Command, binder: Binder): void {
   binder.bind(audit, (command, context) => binder.handlers.audit(auditRequestOf(command), context));
   addNetwork(audit, binder);
   addVerify(audit, binder);
+  addPeriod(audit, binder);
   addKeygen(audit, binder);
   addExport(audit, binder);
 }

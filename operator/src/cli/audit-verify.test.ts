@@ -62,7 +62,7 @@ describe('bulkhead audit keygen and verify', () => {
     assert.match(invalid.stderr, /^signature invalid: .*published.json: not a published report: part r-part-1 is \d+ bytes with digest/);
     const both = await collect(['verify', report(), '--published', exported, '--public-key', publicKey()]);
     assert.equal(both.code, 2);
-    assert.match(both.stderr, /exactly one report FILE, one --published CONFIGMAPS.json or one --chain DIR/);
+    assert.match(both.stderr, /exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR or one --period FILE/);
   });
 
   it('writes the private key readable by its owner only, and refuses to replace it', async () => {
@@ -154,15 +154,10 @@ describe('bulkhead audit keygen and verify', () => {
   });
 
   it('refuses to verify without a trusted key, or with both, or without a file (exit 2)', async () => {
-    for (const args of [
-      [report()],
-      [report(), '--public-key', publicKey(), '--key-id', keyId],
-      ['--public-key', publicKey()],
-      [report(), '--key-id', 'abc'],
-    ]) {
+    for (const args of [[report()], ['--public-key', publicKey()], [report(), '--key-id', 'abc']]) {
       const run = await collect(['verify', ...args]);
       assert.equal(run.code, 2, args.join(' '));
-      assert.match(run.stderr, /^error: .*(exactly one|--key-id abc: expected 64 hex digits)/);
+      assert.match(run.stderr, /^error: .*(exactly one|at least one|--key-id abc: expected 64 hex digits)/);
     }
     const missingKey = await collect(['verify', report(), '--public-key', join(dir, 'nope.pem')]);
     assert.equal(missingKey.code, 2);

@@ -1,23 +1,25 @@
 /**
- * `bulkhead audit verify FILE (--public-key PEM | --key-id HEX) [--text] [--html OUT]`: is this
+ * `bulkhead audit verify FILE (--public-key PEM | --key-id HEX)... [--text] [--html OUT]`: is this
  * report unchanged since a trusted key signed it? Only then, `--text` prints its summary and
  * `--html` writes the page an auditor reads, so what they read is what was verified. `--chain DIR`
  * verifies every report in a directory and that each names its predecessor's digest; `--published
  * FILE` the report the operator published in ConfigMaps (one, or parts under a manifest), exported
- * as JSON. The key must
- * come from the caller: a report's embedded key is used only when it hashes to the `--key-id` given.
+ * as JSON; `--period FILE` a period report (`bulkhead audit period`). The keys must come from the
+ * caller (any number): a report's embedded key is used only when it hashes to a `--key-id` given,
+ * or when a key rotation recorded in the chain by a trusted key hands over to it (report/trust.ts).
  * Its flags are in audit-commands.ts; `-o json|yaml` prints the verdict as a document.
  *
  * Exit 0 when valid, 1 when not (with the reason), 2 on bad usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { reportFromExport, type PublishedConfigMap } from '../audit/publication.js';
+import { formatPeriodText, renderPeriodHtml, verifyPeriodReport } from '../audit/period/index.js';
 import {
   formatReportText,
   loadPublicKey,
   renderHtml,
   verifyChain,
-  verifyReport,
+  verifyTrusted,
   type SignedReport,
   type TrustedKey,
 } from '../audit/report/index.js';
@@ -29,8 +31,9 @@ import type { CommandContext } from './program.js';
 type Verdict = ({ valid: true; text: string } & Record<string, unknown>) | ({ valid: false; text: string } & Record<string, unknown>);
 
 export function runAuditVerify(request: AuditVerifyRequest, { io }: CommandContext): number {
-  const trusted = trustedKeyFrom(request);
+  const trusted = trustedKeysFrom(request);
   if (request.chain !== undefined) return report(verifyDirectory(request.chain, trusted), request, io);
+  if (request.period !== undefined) return verifyPeriod(request.period, trusted, request, io);
   const { verdict, signed } =
     request.published !== undefined
       ? verifyBytes(request.published, publishedBytes(request.published), trusted)
@@ -51,12 +54,7 @@ function report(verdict: Verdict, request: AuditVerifyRequest, io: CommandContex
 /** Text and HTML only of a verified report. */
 function renderVerified(signed: SignedReport, request: AuditVerifyRequest, io: CommandContext['io']): number {
   if (request.text) io.stdout.write(`\n${formatReportText(signed)}`);
-  if (request.html === undefined) return ExitCode.ok;
-  try {
-    writeFileSync(request.html, renderHtml(signed));
-  } catch (error) {
-    throw new UsageError(`--html ${request.html}: ${errorMessage(error)}`, { cause: error });
-  }
+  if (request.html !== undefined) writeHtml(request.html, renderHtml(signed));
   return ExitCode.ok;
 }
 
@@ -82,10 +80,10 @@ function publishedBytes(file: string): Read {
   }
 }
 
-function verifyBytes(file: string, read: Read, trusted: TrustedKey): { verdict: Verdict; signed?: SignedReport } {
+function verifyBytes(file: string, read: Read, trusted: readonly TrustedKey[]): { verdict: Verdict; signed?: SignedReport } {
   if (!('bytes' in read))
     return { verdict: { valid: false, file, reason: read.problem, text: `signature invalid: ${file}: ${read.problem}\n` } };
-  const verification = verifyReport(read.bytes, trusted);
+  const verification = verifyTrusted(read.bytes, trusted);
   if (!verification.ok)
     return { verdict: { valid: false, file, reason: verification.reason, text: `signature invalid: ${file}: ${verification.reason}\n` } };
   const { report: signed, keyId, digest } = verification;
@@ -105,7 +103,50 @@ function verifyBytes(file: string, read: Read, trusted: TrustedKey): { verdict: 
   };
 }
 
-function verifyDirectory(dir: string, trusted: TrustedKey): Verdict {
+/** A period report: valid, then rendered as asked; invalid, the reason. */
+function verifyPeriod(file: string, trusted: readonly TrustedKey[], request: AuditVerifyRequest, io: CommandContext['io']): number {
+  const read = fileBytes(file);
+  const verification = 'bytes' in read ? verifyPeriodReport(read.bytes, trusted) : { ok: false as const, reason: read.problem };
+  if (!verification.ok) {
+    return report(
+      { valid: false, file, reason: verification.reason, text: `signature invalid: ${file}: ${verification.reason}\n` },
+      request,
+      io,
+    );
+  }
+  const { document: period, keyId, digest } = verification;
+  const { from, to } = period.period;
+  const { reports, chainFindings, findings, open, result } = period.summary;
+  const code = report(
+    {
+      valid: true,
+      file,
+      keyId,
+      digest,
+      period: period.period,
+      result,
+      reports,
+      chainFindings,
+      findings,
+      text: `signature valid: period report ${from} to ${to}, keyId ${keyId}, ${result}: ${reports} reports, ${chainFindings} evidence findings, ${findings} findings (${open} open) (${digest})\n`,
+    },
+    request,
+    io,
+  );
+  if (request.text) io.stdout.write(`\n${formatPeriodText(period)}`);
+  if (request.html !== undefined) writeHtml(request.html, renderPeriodHtml(period));
+  return code;
+}
+
+function writeHtml(path: string, page: string): void {
+  try {
+    writeFileSync(path, page);
+  } catch (error) {
+    throw new UsageError(`--html ${path}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function verifyDirectory(dir: string, trusted: readonly TrustedKey[]): Verdict {
   const chain = verifyChain(dir, trusted);
   if (!chain.ok)
     return { valid: false, chain: dir, file: chain.file, reason: chain.reason, text: `chain invalid: ${chain.file}: ${chain.reason}\n` };
@@ -114,18 +155,26 @@ function verifyDirectory(dir: string, trusted: TrustedKey): Verdict {
     return { valid: false, chain: dir, reason, text: `chain invalid: ${reason}\n` };
   }
   const newest = { file: chain.newest?.file ?? '', digest: chain.newest?.digest ?? '' };
+  const rotations = chain.rotations.map(
+    (rotation) => `key rotation in ${rotation.file}: keyId ${rotation.from} to ${rotation.to} at ${rotation.at}\n`,
+  );
   return {
     valid: true,
     chain: dir,
     reports: chain.reports,
     newest,
-    text: `chain valid: ${chain.reports} reports, each naming the one before it; newest ${newest.file} (${newest.digest})\n`,
+    keyIds: chain.keyIds,
+    rotations: chain.rotations,
+    text: `chain valid: ${chain.reports} reports, each naming the one before it; newest ${newest.file} (${newest.digest})\n${rotations.join('')}`,
   };
 }
 
-function trustedKeyFrom({ publicKey, keyId }: AuditVerifyRequest): TrustedKey {
-  if (keyId !== undefined) return { keyId };
-  const path = publicKey ?? '';
+/** Every --key-id and every --public-key file, each file read and checked to be an Ed25519 public key. */
+export function trustedKeysFrom({ publicKeys, keyIds }: Pick<AuditVerifyRequest, 'publicKeys' | 'keyIds'>): TrustedKey[] {
+  return [...keyIds.map((keyId) => ({ keyId })), ...publicKeys.map(publicKeyFile)];
+}
+
+function publicKeyFile(path: string): TrustedKey {
   let pem: Buffer;
   try {
     pem = readFileSync(path);

@@ -4,6 +4,7 @@
  */
 import type { AuditExportRequest } from './audit-export-command.js';
 import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
+import type { AuditPeriodRequest } from './audit-period-command.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
 
@@ -17,6 +18,7 @@ export interface Handlers {
   audit: Handler<AuditRequest>;
   auditNetwork: Handler<AuditNetworkRequest>;
   auditVerify: Handler<AuditVerifyRequest>;
+  auditPeriod: Handler<AuditPeriodRequest>;
   auditKeygen: Handler<AuditKeygenRequest>;
   auditExport: Handler<AuditExportRequest>;
   auditTrailVerify: Handler<AuditTrailVerifyRequest>;
@@ -39,6 +41,7 @@ export const defaultHandlers: Handlers = {
   audit: async (request, context) => (await import('./audit.js')).runAuditCommand(request, context),
   auditNetwork: async (request, context) => (await import('./audit-network.js')).runAuditNetwork(request, context),
   auditVerify: async (request, context) => (await import('./audit-verify.js')).runAuditVerify(request, context),
+  auditPeriod: async (request, context) => (await import('./audit-period.js')).runAuditPeriod(request, context),
   auditKeygen: async (request, context) => (await import('./audit-keygen.js')).runAuditKeygen(request, context),
   auditExport: async (request, context) => (await import('./audit-export.js')).runAuditExport(request, context),
   auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),

@@ -19,12 +19,16 @@ describe('bulkhead command tree', () => {
   it('lists every command and subcommand in the generated --help', async () => {
     const expected: [string[], string[]][] = [
       [[], ['operator', 'api', 'token', 'audit-trail', 'audit', '--kubeconfig', '--context', '--version']],
-      [['audit'], ['network', 'verify', 'keygen', 'export', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context']],
+      [['audit'], ['network', 'verify', 'period', 'keygen', 'export', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context']],
       [['token'], ['create', 'revoke']],
       [['audit-trail'], ['verify', 'init']],
       [
         ['audit', 'verify'],
-        ['--public-key', '--key-id', '--chain', '--text', '--html', '-o, --output'],
+        ['--public-key', '--key-id', '--chain', '--period', '--text', '--html', '-o, --output'],
+      ],
+      [
+        ['audit', 'period'],
+        ['--chain', '--from', '--to', '--public-key', '--key-id', '--interval', '--signing-key', '--out', '--html'],
       ],
     ];
     for (const [path, names] of expected) {
@@ -57,12 +61,48 @@ describe('bulkhead command tree', () => {
       [
         ['audit', 'verify', 'r.json', '--key-id', 'A'.repeat(64), '--text', '--html', 'r.html'],
         'auditVerify',
-        { file: 'r.json', keyId: 'a'.repeat(64), text: true, html: 'r.html', output: 'text' },
+        { file: 'r.json', publicKeys: [], keyIds: ['a'.repeat(64)], text: true, html: 'r.html', output: 'text' },
       ],
       [
-        ['audit', 'verify', '--chain', 'dir', '--public-key', 'k.pem', '-o', 'yaml'],
+        ['audit', 'verify', '--chain', 'dir', '--public-key', 'k.pem', '--public-key', 'new.pem', '-o', 'yaml'],
         'auditVerify',
-        { chain: 'dir', publicKey: 'k.pem', text: false, output: 'yaml' },
+        { chain: 'dir', publicKeys: ['k.pem', 'new.pem'], keyIds: [], text: false, output: 'yaml' },
+      ],
+      [
+        ['audit', 'verify', '--period', 'p.json', '--key-id', 'b'.repeat(64), '--text'],
+        'auditVerify',
+        { period: 'p.json', publicKeys: [], keyIds: ['b'.repeat(64)], text: true, output: 'text' },
+      ],
+      [
+        [
+          'audit',
+          'period',
+          '--chain',
+          'dir',
+          '--from',
+          '2026-11-01T00:00:00Z',
+          '--to',
+          '2026-12-01T00:00:00+01:00',
+          '--key-id',
+          'c'.repeat(64),
+          '--interval',
+          '1h',
+          '--signing-key',
+          'k.key',
+          '--out',
+          'p.json',
+        ],
+        'auditPeriod',
+        {
+          chain: 'dir',
+          from: new Date('2026-11-01T00:00:00Z'),
+          to: new Date('2026-11-30T23:00:00Z'),
+          intervalSeconds: 3600,
+          publicKeys: [],
+          keyIds: ['c'.repeat(64)],
+          signingKey: 'k.key',
+          out: 'p.json',
+        },
       ],
       [['audit', 'keygen', '--out', 'keys'], 'auditKeygen', { dir: 'keys', name: 'audit-signing', output: 'text' }],
       [
@@ -106,6 +146,7 @@ describe('bulkhead command tree', () => {
   });
 
   it('exits 2 on bad usage, naming the flag and the rule', async () => {
+    const periodArgs = ['audit', 'period', '--chain', 'd', '--signing-key', 'k.key', '--out', 'p.json'];
     const cases: [string[], RegExp][] = [
       [['audit', '--tenat', 'x'], /unknown option '--tenat'.*\n.*Did you mean --tenant\?|unknown option '--tenat'/],
       [['frobnicate'], /unknown command 'frobnicate'/],
@@ -123,7 +164,27 @@ describe('bulkhead command tree', () => {
       ],
       [['audit-trail', 'verify', '-o', 'html'], /'-o, --output <format>' argument 'html' is invalid/],
       [['audit', 'keygen'], /required option '--out <dir>' not specified/],
-      [['audit', 'verify', 'r.json'], /give exactly one of --public-key PEM or --key-id HEX/],
+      [['audit', 'verify', 'r.json'], /give at least one --public-key PEM or --key-id HEX/],
+      [
+        ['audit', 'verify', 'r.json', '--period', 'p.json', '--key-id', 'a'.repeat(64)],
+        /give exactly one report FILE, .* or one --period FILE/,
+      ],
+      [
+        ['audit', 'period', '--chain', 'd', '--from', '2026-11-01', '--to', '2026-12-01T00:00:00Z'],
+        /--from 2026-11-01: expected an ISO 8601 time with a zone/,
+      ],
+      [
+        [...periodArgs, '--from', '2026-12-01T00:00:00Z', '--to', '2026-11-01T00:00:00Z', '--key-id', 'a'.repeat(64)],
+        /--from 2026-12-01T00:00:00.000Z must be before --to 2026-11-01T00:00:00.000Z/,
+      ],
+      [
+        [...periodArgs, '--from', '2026-11-01T00:00:00Z', '--to', '2026-12-01T00:00:00Z', '--key-id', 'a'.repeat(64), '--interval', '90'],
+        /--interval 90: expected a positive whole number of s, m, h or d/,
+      ],
+      [
+        [...periodArgs, '--from', '2026-11-01T00:00:00Z', '--to', '2026-12-01T00:00:00Z'],
+        /give at least one --public-key PEM or --key-id HEX/,
+      ],
       [
         ['audit', 'verify', '--chain', 'd', '--key-id', 'a'.repeat(64), '--text'],
         /--text and --html render one report FILE, not a --chain/,

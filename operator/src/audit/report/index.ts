@@ -13,8 +13,17 @@ export {
 } from './limitations.js';
 export { renderHtml } from './html.js';
 export { formatReportText } from './text.js';
-export { reportFormat, signedReportSchema, unsignedReportSchema, type SignedReport, type UnsignedReport } from './schema.js';
 export {
+  reportFormat,
+  signatureSchema,
+  signedReportSchema,
+  unsignedReportSchema,
+  type ReportSignature,
+  type SignedReport,
+  type UnsignedReport,
+} from './schema.js';
+export {
+  canonicalBytes,
   digestOf,
   generateSigningKey,
   keyIdOf,
@@ -22,8 +31,21 @@ export {
   loadPublicKey,
   serializeReport,
   serializeReportYielding,
+  signDocument,
   signReport,
   signReportYielding,
 } from './signing.js';
-export { listReportFiles, previousInStore, reportFileName, saveReport, verifyChain, type ChainVerification } from './store.js';
-export { parseReport, verifyReport, type TrustedKey, type Verification } from './verify.js';
+export { listReportFiles, previousInStore, reportFileName, saveReport } from './store.js';
+export { readChain, verifyChain, type ChainEntry, type ChainProblem, type ChainProblemKind, type ChainVerification } from './chain.js';
+export { keyRotationSchema, rotationFormat, signRotation, type KeyRotation } from './rotation.js';
+export { ChainTrust, trustedKeyFor, verifyTrusted, type AcceptedRotation } from './trust.js';
+export {
+  parseReport,
+  parseSignedDocument,
+  verifyReport,
+  verifySignedDocument,
+  type DocumentVerification,
+  type SignedKind,
+  type TrustedKey,
+  type Verification,
+} from './verify.js';

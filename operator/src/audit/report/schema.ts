@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { AuditCheck, InputObject, JsonValue, ReachabilityMatrix } from '../model.js';
 import type { ProbedMatrix } from '../wire/model.js';
+import { keyRotationSchema } from './rotation.js';
 
 export const reportFormat = 'bulkhead.dev/audit-report/v1';
 
@@ -145,6 +146,8 @@ export const unsignedReportSchema = z.strictObject({
   controls: controlsCoveredSchema.optional(),
   /** The digest of the report written before this one in the same store; null for the first. */
   previous: z.strictObject({ digest: sha256Digest }).nullable(),
+  /** Only in the first report a new key signs: the old key's hand-over to it (rotation.ts). */
+  rotation: keyRotationSchema.optional(),
 });
 
 export const signedReportSchema = unsignedReportSchema.extend({ signature: signatureSchema });

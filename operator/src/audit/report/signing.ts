@@ -75,8 +75,14 @@ export function loadPublicKey(pem: string | Buffer, source: string): KeyObject {
 }
 
 export function signReport(report: UnsignedReport, privateKey: KeyObject): SignedReport {
+  return signDocument(report, privateKey);
+}
+
+/** Any document signed as a report is (the period report is one): Ed25519 over its canonical bytes without `signature`. */
+export function signDocument<T extends object>(document: T, privateKey: KeyObject): T & { signature: ReportSignature } {
   requireEd25519(privateKey, 'the signing key');
-  return { ...report, signature: signatureOf(privateKey, sign(null, signedBytes(report), privateKey)) };
+  const { signature: _signature, ...unsigned } = document as T & { signature?: unknown };
+  return { ...document, signature: signatureOf(privateKey, sign(null, canonicalBytes(unsigned), privateKey)) };
 }
 
 /**

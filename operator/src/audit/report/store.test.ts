@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { buildReport } from './build.js';
 import { sampleReportParts } from './sample-parts.js';
 import { digestOf, generateSigningKey, loadPrivateKey, loadPublicKey, signReport } from './signing.js';
-import { listReportFiles, previousInStore, reportFileName, saveReport, verifyChain } from './store.js';
+import { verifyChain } from './chain.js';
+import { listReportFiles, previousInStore, reportFileName, saveReport } from './store.js';
 
 const keys = generateSigningKey();
 const privateKey = loadPrivateKey(keys.privateKey, 'private');
@@ -43,6 +44,8 @@ describe('report store', () => {
       ok: true,
       reports: 3,
       newest: { file: 'audit-2026-11-27T03-10-00.000Z.json', digest: digestOf(readFileSync(paths[2] ?? '')) },
+      keyIds: [keys.keyId],
+      rotations: [],
     });
     assert.equal(previousInStore(dir)?.digest, chain.ok ? chain.newest?.digest : undefined);
   });
@@ -97,6 +100,6 @@ describe('report store', () => {
   it('has no previous report in an empty or absent directory', () => {
     assert.equal(previousInStore(dir), null);
     assert.equal(previousInStore(join(dir, 'absent')), null);
-    assert.deepEqual(verifyChain(join(dir, 'absent'), publicKey), { ok: true, reports: 0 });
+    assert.deepEqual(verifyChain(join(dir, 'absent'), publicKey), { ok: true, reports: 0, keyIds: [], rotations: [] });
   });
 });

@@ -4,13 +4,13 @@
  *
  * Files are `audit-<generatedAt>.json` (colons as dashes), so names sort by time; a report's digest
  * is the SHA-256 of its file, which is its canonical signed form. Files are created exclusively and
- * never rewritten.
+ * never rewritten. Reading a directory back as a chain is chain.ts.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SignedReport } from './schema.js';
 import { digestOf, serializeReport } from './signing.js';
-import { parseReport, verifyReport, type TrustedKey } from './verify.js';
+import { parseReport } from './verify.js';
 import { errorMessage } from '../../runtime/errors.js';
 
 const reportFilePattern = /^audit-.+\.json$/;
@@ -54,53 +54,4 @@ export function saveReport(dir: string, report: SignedReport): { path: string; d
   const bytes = serializeReport(report);
   writeFileSync(path, bytes, { flag: 'wx', mode: 0o644 });
   return { path, digest: digestOf(bytes) };
-}
-
-export type ChainVerification =
-  { ok: true; reports: number; newest?: { file: string; digest: string } } | { ok: false; reports: number; file: string; reason: string };
-
-interface ChainLink {
-  file: string;
-  report: SignedReport;
-  digest: string;
-}
-
-/**
- * Every report in `dir` verifies against the trusted key, and, in order of their signed
- * generatedAt, each names its predecessor's digest; the oldest must name none. The answer is the
- * first problem found.
- */
-export function verifyChain(dir: string, trusted: TrustedKey): ChainVerification {
-  const links: ChainLink[] = [];
-  for (const file of listReportFiles(dir)) {
-    const verification = verifyReport(readFileSync(join(dir, file)), trusted);
-    if (!verification.ok) return { ok: false, reports: links.length, file, reason: verification.reason };
-    links.push({ file, report: verification.report, digest: verification.digest });
-  }
-  links.sort((a, b) => compareLinks(a, b));
-  for (const [index, link] of links.entries()) {
-    const gap = gapBefore(link, links[index - 1]);
-    if (gap) return { ok: false, reports: links.length, file: link.file, reason: gap };
-  }
-  const newest = links.at(-1);
-  return { ok: true, reports: links.length, ...(newest ? { newest: { file: newest.file, digest: newest.digest } } : {}) };
-}
-
-function gapBefore(link: ChainLink, predecessor: ChainLink | undefined): string | undefined {
-  const named = link.report.previous?.digest;
-  if (predecessor === undefined) {
-    return named === undefined
-      ? undefined
-      : `the oldest report names a previous report ${named} that is not in the directory (a gap, or earlier reports kept elsewhere)`;
-  }
-  if (named === undefined) return `names no previous report, but ${predecessor.file} (${predecessor.digest}) comes before it`;
-  if (named !== predecessor.digest) {
-    return `names previous report ${named}, but the report before it is ${predecessor.file} (${predecessor.digest}): a report is missing or was replaced between them`;
-  }
-  return undefined;
-}
-
-function compareLinks(a: ChainLink, b: ChainLink): number {
-  if (a.report.generatedAt !== b.report.generatedAt) return a.report.generatedAt < b.report.generatedAt ? -1 : 1;
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
 }

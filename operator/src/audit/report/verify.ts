@@ -14,8 +14,9 @@
  */
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { signedReportSchema, type SignedReport } from './schema.js';
-import { digestOf, keyIdOf, publicKeyFromDer, signedBytes, strictBase64url } from './signing.js';
+import type { z } from 'zod';
+import { signedReportSchema, type ReportSignature, type SignedReport } from './schema.js';
+import { canonicalBytes, digestOf, keyIdOf, publicKeyFromDer, strictBase64url } from './signing.js';
 import { recountControls } from './controls-covered.js';
 import { summarize, summaryTenants } from './summary.js';
 import { errorMessage } from '../../runtime/errors.js';
@@ -25,18 +26,48 @@ export type TrustedKey = KeyObject | { keyId: string };
 
 export type Verification = { ok: true; report: SignedReport; keyId: string; digest: string } | { ok: false; reason: string };
 
-export function verifyReport(bytes: Uint8Array, trusted: TrustedKey): Verification {
-  try {
-    const { report, document } = parseDocument(bytes);
-    const key = verifyingKey(report, trusted);
-    const signature = strictBase64url(report.signature.value, 'the signature value');
-    // Over what the file says, not over the schema's reading of it.
-    if (!verifySignature(null, signedBytes(document), key, signature)) {
-      return { ok: false, reason: 'the signature does not match the content: the report was changed after it was signed' };
-    }
+/** A document signed as a report is: what it is called in refusals, its schema, and any check beyond the signature. */
+export interface SignedKind<T extends { signature: ReportSignature }> {
+  name: string;
+  schema: z.ZodType<T>;
+  consistent?: (document: T) => void;
+}
+
+export type DocumentVerification<T> = { ok: true; document: T; keyId: string; digest: string } | { ok: false; reason: string };
+
+const reportKind: SignedKind<SignedReport> = {
+  name: 'a Bulkhead audit report',
+  schema: signedReportSchema,
+  consistent: (report) => {
     requireConsistentSummary(report);
     requireConsistentControls(report);
-    return { ok: true, report, keyId: report.signature.keyId, digest: digestOf(bytes) };
+  },
+};
+
+export function verifyReport(bytes: Uint8Array, trusted: TrustedKey): Verification {
+  const verification = verifySignedDocument(bytes, reportKind, trusted);
+  if (!verification.ok) return verification;
+  const { document: report, keyId, digest } = verification;
+  return { ok: true, report, keyId, digest };
+}
+
+/** The same checks as verifyReport, in the same order, for any signed kind (the period report). */
+export function verifySignedDocument<T extends { signature: ReportSignature }>(
+  bytes: Uint8Array,
+  kind: SignedKind<T>,
+  trusted: TrustedKey,
+): DocumentVerification<T> {
+  try {
+    const { typed, document } = parseDocument(bytes, kind);
+    const key = verifyingKey(typed.signature, trusted);
+    const signature = strictBase64url(typed.signature.value, 'the signature value');
+    // Over what the file says, not over the schema's reading of it.
+    const { signature: _signature, ...unsigned } = document as { signature?: unknown };
+    if (!verifySignature(null, canonicalBytes(unsigned), key, signature)) {
+      return { ok: false, reason: 'the signature does not match the content: the report was changed after it was signed' };
+    }
+    kind.consistent?.(typed);
+    return { ok: true, document: typed, keyId: typed.signature.keyId, digest: digestOf(bytes) };
   } catch (error) {
     return { ok: false, reason: errorMessage(error) };
   }
@@ -44,10 +75,15 @@ export function verifyReport(bytes: Uint8Array, trusted: TrustedKey): Verificati
 
 /** UTF-8, JSON, report schema, canonical form: in that order, each refusal saying which. */
 export function parseReport(bytes: Uint8Array): SignedReport {
-  return parseDocument(bytes).report;
+  return parseDocument(bytes, reportKind).typed;
 }
 
-function parseDocument(bytes: Uint8Array): { report: SignedReport; document: SignedReport } {
+/** parseReport for any signed kind. */
+export function parseSignedDocument<T extends { signature: ReportSignature }>(bytes: Uint8Array, kind: SignedKind<T>): T {
+  return parseDocument(bytes, kind).typed;
+}
+
+function parseDocument<T extends { signature: ReportSignature }>(bytes: Uint8Array, kind: SignedKind<T>): { typed: T; document: unknown } {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -60,18 +96,17 @@ function parseDocument(bytes: Uint8Array): { report: SignedReport; document: Sig
   } catch (error) {
     throw new Error(`malformed JSON: ${errorMessage(error)}`, { cause: error });
   }
-  const result = signedReportSchema.safeParse(parsed);
+  const result = kind.schema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new Error(`not a Bulkhead audit report: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`);
+    throw new Error(`not ${kind.name}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`);
   }
   const canonical = canonicalize(parsed) ?? '';
   if (canonical !== text) throw new Error(`not in canonical form (RFC 8785): ${firstDeparture(canonical, text)}`);
-  return { report: result.data, document: parsed as SignedReport };
+  return { typed: result.data, document: parsed };
 }
 
-function verifyingKey(report: SignedReport, trusted: TrustedKey): KeyObject {
-  const { keyId, publicKey } = report.signature;
+function verifyingKey({ keyId, publicKey }: ReportSignature, trusted: TrustedKey): KeyObject {
   const embedded = publicKeyFromDer(publicKey);
   if (keyIdOf(embedded) !== keyId) throw new Error(`the embedded public key does not hash to the signature's keyId ${keyId}`);
   const trustedKeyId = 'keyId' in trusted ? trusted.keyId.toLowerCase() : keyIdOf(trusted);
