@@ -15,6 +15,7 @@ import { createOperatorAudit } from '../audit/operator-audit.js';
 import { parseOperatorConfig, type OperatorConfig } from '../api/operator-config.js';
 import { createRolloutController } from '../controllers/rollout/index.js';
 import { createAdmissionController } from '../controllers/admission/controller.js';
+import { BackupScheduler } from '../controllers/backup/index.js';
 import { createTenantController } from '../controllers/tenant/controller.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import type { KubeClient } from '../kube/client.js';
@@ -85,8 +86,19 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
     const audit = config.audit.enabled
       ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal)
       : Promise.resolve();
+    const backups = config.backups
+      ? new BackupScheduler({
+          client,
+          config,
+          tenants: tenants.tenants,
+          plans: tenants.plans,
+          backups: (region) => tenants.providers.backups(region),
+          events: new KubeEventRecorder(client, 'bulkhead', identity),
+          logger: logger.child({ controller: 'backups' }),
+        }).run(signal, fence)
+      : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), admission?.controller.stop(), audit]);
+    await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), admission?.controller.stop(), audit, backups]);
   };
   try {
     if (config.leaderElection.enabled) await runElected({ config, client, identity, logger, metrics }, lead, shutdown.signal);

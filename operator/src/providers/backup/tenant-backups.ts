@@ -129,6 +129,12 @@ export class TenantBackups {
     return incomplete.map(([id]) => id);
   }
 
+  /** Closes the store's and KMS's clients. */
+  close(): void {
+    this.options.store.close();
+    this.options.kms.close();
+  }
+
   /** Every backup of the tenant (complete or not), by id, with the keys of its parts. */
   private async parts(owner: BackupOwner): Promise<Map<string, string[]>> {
     const byId = new Map<string, string[]>();

@@ -1,0 +1,5 @@
+/**
+ * The backup controllers: the scheduler that takes each plan's backups and prunes them, and the
+ * TenantRestore controller that restores one.
+ */
+export { BackupScheduler, backupFieldManager, type BackupSchedulerDeps } from './scheduler.js';
