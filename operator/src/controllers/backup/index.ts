@@ -3,3 +3,4 @@
  * TenantRestore controller that restores one.
  */
 export { BackupScheduler, backupFieldManager, type BackupSchedulerDeps } from './scheduler.js';
+export { createRestoreController, type RestoreController, type RestoreControllerDeps } from './restore-controller.js';
