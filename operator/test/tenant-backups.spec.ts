@@ -43,7 +43,7 @@ async function tenantClient(kc: k8s.KubeConfig, tenant: string): Promise<pg.Clie
 async function query(kc: k8s.KubeConfig, tenant: string, sql: string): Promise<pg.QueryResultRow[]> {
   const client = await tenantClient(kc, tenant);
   try {
-    return (await client.query(sql)).rows;
+    return (await client.query<pg.QueryResultRow>(sql)).rows;
   } finally {
     await client.end();
   }
@@ -88,7 +88,7 @@ describe('backups and restores of a tenant database, through the operator', func
       })
       .catch(() => undefined);
     const [standard] = readManifests(`${repoRoot}/crds/examples/plans/standard.yaml`);
-    await applyObjects(kc, [{ ...standard, metadata: { name: planName } } as k8s.KubernetesObject]);
+    await applyObjects(kc, [{ ...standard, metadata: { name: planName } }]);
     operator = startOperator({
       backups: {
         bucket: env.kms.backupBucket ?? 'bulkhead-backups',
@@ -108,10 +108,10 @@ describe('backups and restores of a tenant database, through the operator', func
   });
 
   after(async function () {
-    const restores = await customObjects(kc)
+    const restores = (await customObjects(kc)
       .listClusterCustomObject({ group, version, plural: 'tenantrestores' })
-      .catch(() => ({ items: [] }));
-    for (const { metadata } of (restores as { items: k8s.KubernetesObject[] }).items) {
+      .catch(() => ({ items: [] }))) as { items: k8s.KubernetesObject[] };
+    for (const { metadata } of restores.items) {
       await customObjects(kc)
         .deleteClusterCustomObject({ group, version, plural: 'tenantrestores', name: metadata?.name ?? '' })
         .catch(() => undefined);
