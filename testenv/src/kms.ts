@@ -1,6 +1,7 @@
 /**
  * The KMS emulator: moto's server, which speaks the real AWS KMS JSON protocol, so the operator
- * talks to it through @aws-sdk/client-kms exactly as it would to AWS. Installed by
+ * talks to it through @aws-sdk/client-kms exactly as it would to AWS. The same server speaks S3 on
+ * the same port (path-style), where the backups go: the run creates their bucket. Installed by
  * hack/install-kms-emulator.sh into a cached virtualenv.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,11 @@ import { freePort, startProcess, waitUntil, type ManagedProcess } from './proces
 
 export interface KmsEmulator {
   endpoint: string;
+  /** A bucket on the same server's S3 API for backups (path-style addressing). */
+  backupBucket: string;
 }
+
+export const backupBucket = 'bulkhead-backups';
 
 /** Listens on 127.0.0.1, or with a real node in the platform network namespace where pods reach it. */
 export async function startKmsEmulator(
@@ -34,5 +39,8 @@ export async function startKmsEmulator(
   });
   processes.push(moto);
   await waitUntil(moto, 'the KMS emulator to answer', async () => (await fetch(`${endpoint}/moto-api/`)).ok);
-  return { endpoint };
+  // An unsigned request is routed to moto's S3; CreateBucket is a PUT on the bucket's path.
+  const created = await fetch(`${endpoint}/${backupBucket}`, { method: 'PUT' });
+  if (!created.ok) throw new Error(`creating the backup bucket on the emulator: HTTP ${created.status}`);
+  return { endpoint, backupBucket };
 }

@@ -43,7 +43,7 @@ role and ServiceAccount it binds in each tenant namespace).
 
 {{/*
 The Secrets the operator's configuration names (database admins, KMS credentials, the audit's
-signing key), grouped by namespace, as JSON: {"<namespace>": ["<name>", ...]}.
+signing key, the backup store's credentials), grouped by namespace, as JSON: {"<namespace>": ["<name>", ...]}.
 */}}
 {{- define "bulkhead.credentialSecrets" -}}
 {{- $byNamespace := dict -}}
@@ -55,6 +55,7 @@ signing key), grouped by namespace, as JSON: {"<namespace>": ["<name>", ...]}.
 {{- end -}}
 {{- $refs := get $byNamespace "refs" | default list -}}
 {{- with (dig "audit" "signingKeySecret" nil .Values.operator.config) }}{{ $refs = append $refs . }}{{ end -}}
+{{- with (dig "backups" "credentialsSecret" nil .Values.operator.config) }}{{ $refs = append $refs . }}{{ end -}}
 {{- $grouped := dict -}}
 {{- range $ref := $refs -}}
 {{- $names := (get $grouped $ref.namespace) | default list -}}

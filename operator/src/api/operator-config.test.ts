@@ -56,3 +56,29 @@ describe('the operator configuration: provider limits', () => {
     for (const [input, expected] of refusals) assert.throws(() => parseOperatorConfig(input), expected);
   });
 });
+
+describe('the operator configuration: backups', () => {
+  it('is off unless configured, and defaults the prefix, the work directory and the pace', () => {
+    assert.equal(parseOperatorConfig({}).backups, undefined);
+    assert.deepEqual(parseOperatorConfig({ backups: { bucket: 'acme-backups', region: 'eu-central-1' } }).backups, {
+      bucket: 'acme-backups',
+      region: 'eu-central-1',
+      forcePathStyle: false,
+      prefix: 'bulkhead/',
+      workDir: '/var/lib/bulkhead/snapshots/backup-work',
+      checkIntervalSeconds: 60,
+      timeoutSeconds: 1800,
+    });
+  });
+
+  it('refuses a bad bucket or prefix with the field and the rule', () => {
+    assert.throws(
+      () => parseOperatorConfig({ backups: { bucket: 'Acme_Backups', region: 'eu-central-1' } }),
+      /backups\.bucket: must be an S3 bucket name/,
+    );
+    assert.throws(
+      () => parseOperatorConfig({ backups: { bucket: 'acme-backups', region: 'eu-central-1', prefix: '../x' } }),
+      /backups\.prefix: must be empty or path segments each ending in "\/"/,
+    );
+  });
+});

@@ -177,6 +177,35 @@ export const OperatorConfigSchema = z.strictObject({
       snapshotDir: z.string().min(1).default('/var/lib/bulkhead/snapshots'),
     })
     .default({ snapshotDir: '/var/lib/bulkhead/snapshots' }),
+  /**
+   * Backups of tenant databases to an S3-compatible object store (docs/operator.md, Backups):
+   * sealed under each tenant's own KMS key, on each plan's schedule (TenantPlan spec.backup), and
+   * the Snapshot deletion policy's dump too. Off when absent. The operator needs s3:PutObject,
+   * s3:GetObject, s3:DeleteObject on `<bucket>/<prefix>*` and s3:ListBucket with that prefix.
+   */
+  backups: z
+    .strictObject({
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name (3-63 of a-z, 0-9, ".", "-")' }),
+      region: z.string().min(1),
+      /** Default: AWS's own S3 endpoint for the region; set it for another S3 API or an emulator. */
+      endpoint: z.url().optional(),
+      /** Bucket in the path, not the host name: most non-AWS stores and emulators need it. */
+      forcePathStyle: z.boolean().default(false),
+      /** Every key the operator writes starts with it; scope its IAM policy to it. */
+      prefix: z
+        .string()
+        .regex(/^([a-z0-9][a-z0-9._-]*\/)*$/, { error: 'must be empty or path segments each ending in "/", such as bulkhead/' })
+        .default('bulkhead/'),
+      /** A Secret (keys `accessKeyId`, `secretAccessKey`); default the AWS SDK's credential chain. */
+      credentialsSecret: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).optional(),
+      /** Where a dump and its ciphertext are made (0700, emptied after each backup); on the snapshot volume by default. */
+      workDir: z.string().min(1).default('/var/lib/bulkhead/snapshots/backup-work'),
+      /** How often the leader looks for tenants whose backup is due. */
+      checkIntervalSeconds: z.int().min(10).max(3600).default(60),
+      /** How long one pg_dump or pg_restore may take. */
+      timeoutSeconds: z.int().min(60).max(86400).default(1800),
+    })
+    .optional(),
   encryption: z
     .strictObject({
       /** Days KMS waits before destroying a deleted tenant's key (AWS allows 7 to 30). */

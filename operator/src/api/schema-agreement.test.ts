@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { TenantPlanSchema, tenantPlanKind, tenantPlanPlural, tenantPlanRuleMessages } from './tenant-plan.js';
 import { TenantSchema, TenantSpecSchema, apiVersion, tenantKind, tenantPlural, tenantRuleMessages } from './tenant.js';
 import { RolloutSchema, rolloutKind, rolloutPlural } from './rollout.js';
+import { TenantRestoreSchema, tenantRestoreKind, tenantRestorePlural, tenantRestoreRuleMessages } from './tenant-restore.js';
 
 /** The parts of an OpenAPI v3 / JSON Schema node this comparison reads. */
 interface SchemaNode {
@@ -161,6 +162,13 @@ const kinds = [
     messages: Object.values(tenantPlanRuleMessages),
   },
   { file: 'bulkhead.dev_rollouts.yaml', kind: rolloutKind, plural: rolloutPlural, schema: RolloutSchema, messages: [] as string[] },
+  {
+    file: 'bulkhead.dev_tenantrestores.yaml',
+    kind: tenantRestoreKind,
+    plural: tenantRestorePlural,
+    schema: TenantRestoreSchema,
+    messages: Object.values(tenantRestoreRuleMessages),
+  },
 ];
 
 describe('the CRDs and the zod schemas', () => {

@@ -71,6 +71,13 @@ export const TenantPlanRolloutSchema = z.strictObject({
   ring: z.int().min(0).max(9).default(9),
 });
 
+export const TenantPlanBackupSchema = z.strictObject({
+  intervalMinutes: z.int().min(5).max(10080),
+  keepLast: z.int().min(1).max(1000),
+  maxAgeDays: z.int().min(1).max(3650).optional(),
+});
+export type TenantPlanBackup = z.infer<typeof TenantPlanBackupSchema>;
+
 export const TenantPlanSpecSchema = z.strictObject({
   displayName: z.string().min(1).max(128).optional(),
   quota: TenantPlanQuotaSchema,
@@ -80,6 +87,7 @@ export const TenantPlanSpecSchema = z.strictObject({
   app: TenantPlanAppSchema,
   network: TenantPlanNetworkSchema.prefault({}),
   rollout: TenantPlanRolloutSchema.prefault({}),
+  backup: TenantPlanBackupSchema.optional(),
 });
 export type TenantPlanSpec = z.infer<typeof TenantPlanSpecSchema>;
 export type TenantPlanSpecInput = z.input<typeof TenantPlanSpecSchema>;

@@ -210,6 +210,23 @@ export const TenantStatusSchema = z.object({
       inventory: z.array(z.string().max(512)).max(1000).optional(),
     })
     .optional(),
+  backups: z
+    .object({
+      latest: z
+        .array(
+          z.object({
+            id: z.string(),
+            createdAt: z.iso.datetime({ offset: true }),
+            size: z.int().min(0),
+            reason: z.string().optional(),
+          }),
+        )
+        .max(10)
+        .optional(),
+      lastAttemptTime: z.iso.datetime({ offset: true }).optional(),
+      lastFailure: z.string().optional(),
+    })
+    .optional(),
 });
 export type TenantStatus = z.infer<typeof TenantStatusSchema>;
 

@@ -15,6 +15,7 @@ import { createOperatorAudit } from '../audit/operator-audit.js';
 import { parseOperatorConfig, type OperatorConfig } from '../api/operator-config.js';
 import { createRolloutController } from '../controllers/rollout/index.js';
 import { createAdmissionController } from '../controllers/admission/controller.js';
+import { BackupScheduler, createRestoreController } from '../controllers/backup/index.js';
 import { createTenantController } from '../controllers/tenant/controller.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import type { KubeClient } from '../kube/client.js';
@@ -23,6 +24,8 @@ import { KubeLeaseLock } from '../kube/lease-lock.js';
 import { resourceOf } from '../kube/transport.js';
 import { buildTenantOwnerClusterRole } from '../resources/tenant-owner-role.js';
 import { unelectedFence, type LeadershipFence } from '../runtime/fence.js';
+import type { Informer } from '../runtime/informer.js';
+import type { KubeObject } from '../runtime/types.js';
 import { HealthServer } from '../runtime/health.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { createLogger, errorFields, type Logger } from '../runtime/logging.js';
@@ -67,7 +70,23 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
   const admission = config.admissionPolicies.enabled
     ? createAdmissionController({ client, config, addresses, logger, metrics })
     : undefined;
-  const informers = [...tenants.informers, ...rollouts.informers, ...(admission?.informers ?? [])];
+  const restores = config.backups
+    ? createRestoreController({
+        client,
+        logger,
+        metrics,
+        tenants: tenants.tenants,
+        plans: tenants.plans,
+        backups: (region) => tenants.providers.backups(region),
+        events: new KubeEventRecorder(client, 'bulkhead', identity),
+      })
+    : undefined;
+  const informers = [
+    ...tenants.informers,
+    ...rollouts.informers,
+    ...(admission?.informers ?? []),
+    ...(restores ? [restores.restores as unknown as Informer<KubeObject>] : []),
+  ];
   warnAboutUnboundedEgress(config, logger);
   const health = new HealthServer({ host: config.health.host, port: config.health.port, registry: metrics.registry, logger });
   health.addReadinessCheck('informers', () => informers.every((i) => i.hasSynced()));
@@ -82,11 +101,30 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
     tenants.controller.start(signal, fence);
     tenants.resync(signal);
     rollouts.controller.start(signal, fence);
+    restores?.controller.start(signal, fence);
     const audit = config.audit.enabled
       ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal)
       : Promise.resolve();
+    const backups = config.backups
+      ? new BackupScheduler({
+          client,
+          config,
+          tenants: tenants.tenants,
+          plans: tenants.plans,
+          backups: (region) => tenants.providers.backups(region),
+          events: new KubeEventRecorder(client, 'bulkhead', identity),
+          logger: logger.child({ controller: 'backups' }),
+        }).run(signal, fence)
+      : Promise.resolve();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-    await Promise.all([tenants.controller.stop(), rollouts.controller.stop(), admission?.controller.stop(), audit]);
+    await Promise.all([
+      tenants.controller.stop(),
+      rollouts.controller.stop(),
+      admission?.controller.stop(),
+      restores?.controller.stop(),
+      audit,
+      backups,
+    ]);
   };
   try {
     if (config.leaderElection.enabled) await runElected({ config, client, identity, logger, metrics }, lead, shutdown.signal);

@@ -58,6 +58,7 @@ export interface IdentityConfig {
   regions?: unknown;
   leaderElection?: { leaseName?: string };
   audit?: { signingKeySecret?: { namespace: string; name: string }; reportConfigMap?: string; probes?: { enabled?: boolean } };
+  backups?: { bucket: string; region: string; credentialsSecret?: { namespace: string; name: string } };
 }
 
 /**
@@ -79,6 +80,7 @@ export function chartValuesFor(config: IdentityConfig): Record<string, unknown> 
         regions: config.regions ?? {},
         ...(config.leaderElection?.leaseName ? { leaderElection: { leaseName: config.leaderElection.leaseName } } : {}),
         ...(Object.keys(audit).length > 0 ? { audit } : {}),
+        ...(config.backups ? { backups: config.backups } : {}),
       },
     },
   };

@@ -45,6 +45,7 @@ export interface TenantController {
   providers: RegionalProviders;
   informers: Informer<KubeObject>[];
   tenants: Informer<Tenant>;
+  plans: Informer<TenantPlan>;
 }
 
 /** Long enough to cost little (a reconcile of a Ready tenant reads, never writes), short enough to repair within the hour. */
@@ -152,6 +153,7 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
     resync: (signal) => startResync(controller.queue, () => tenants.store.list(), tenantResyncPeriodMs, signal),
     providers,
     tenants,
+    plans,
     informers: [tenants, plans, ...Object.values(owned)] as Informer<KubeObject>[],
   };
 }

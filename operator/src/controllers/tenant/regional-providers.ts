@@ -6,8 +6,10 @@
  */
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { KubeClient } from '../../kube/client.js';
-import { PostgresDatabaseProvider, type TenantDatabaseProvider } from '../../providers/database/index.js';
-import { AwsKmsProvider, type KmsPacingOptions, type TenantKeyProvider } from '../../providers/kms/index.js';
+import { ObjectStore, TenantBackups } from '../../providers/backup/index.js';
+import { PostgresDatabaseProvider, type DatabaseServer, type TenantDatabaseProvider } from '../../providers/database/index.js';
+import { AwsKmsProvider, type KmsEndpoint, type KmsPacingOptions, type TenantKeyProvider } from '../../providers/kms/index.js';
+import { KmsSession } from '../../providers/kms/kms-session.js';
 import { noopPacerMetrics } from '../../runtime/pacer.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { ProviderMetrics } from '../../runtime/metrics.js';
@@ -24,11 +26,14 @@ export interface Providers {
   settings(region: string): RegionSettings | undefined;
   database(region: string): Promise<TenantDatabaseProvider>;
   kms(region: string): Promise<TenantKeyProvider>;
+  /** The region's backups in the object store; absent where no store is wired (tests of other steps). */
+  backups?(region: string): Promise<TenantBackups>;
 }
 
 export class RegionalProviders implements Providers {
   private readonly databases = new Map<string, Promise<PostgresDatabaseProvider>>();
   private readonly keys = new Map<string, Promise<AwsKmsProvider>>();
+  private readonly backupStores = new Map<string, Promise<TenantBackups>>();
 
   constructor(
     private readonly config: OperatorConfig,
@@ -43,45 +48,74 @@ export class RegionalProviders implements Providers {
 
   database(region: string): Promise<PostgresDatabaseProvider> {
     return this.memo(this.databases, region, async (settings) => {
-      const admin = await this.secret(settings.database.adminSecret, ['username', 'password']);
-      return new PostgresDatabaseProvider(
-        {
-          host: settings.database.host,
-          port: settings.database.port,
-          adminUser: admin.username ?? '',
-          adminPassword: admin.password ?? '',
-        },
-        {
-          logger: this.logger,
-          snapshotDir: this.config.database.snapshotDir,
-          maxConnections: this.config.providerLimits.database.maxConnectionsPerServer,
-          connectionWaits: this.metrics?.connectionWaits(region),
-        },
-      );
+      return new PostgresDatabaseProvider(await this.databaseServer(settings), {
+        logger: this.logger,
+        snapshotDir: this.config.database.snapshotDir,
+        maxConnections: this.config.providerLimits.database.maxConnectionsPerServer,
+        connectionWaits: this.metrics?.connectionWaits(region),
+      });
     });
   }
 
   kms(region: string): Promise<AwsKmsProvider> {
     return this.memo(this.keys, region, async (settings) => {
-      const credentials = settings.kms.credentialsSecret
-        ? await this.secret(settings.kms.credentialsSecret, ['accessKeyId', 'secretAccessKey'])
-        : undefined;
-      return new AwsKmsProvider(
-        {
-          region,
-          accountId: settings.kms.accountId,
-          endpoint: settings.kms.endpoint,
-          credentials: credentials
-            ? { accessKeyId: credentials.accessKeyId ?? '', secretAccessKey: credentials.secretAccessKey ?? '' }
-            : undefined,
-        },
-        {
-          logger: this.logger,
-          pacing: this.kmsPacing(settings),
-          pacingMetrics: (name) => this.metrics?.kmsPacer(name) ?? noopPacerMetrics,
-        },
-      );
+      return new AwsKmsProvider(await this.kmsEndpoint(region, settings), this.kmsOptions(settings));
     });
+  }
+
+  /**
+   * The region's backups: the configured object store, the region's database server and KMS.
+   * Rejects when the operator has no `backups` configuration.
+   */
+  backups(region: string): Promise<TenantBackups> {
+    const store = this.config.backups;
+    if (store === undefined) return Promise.reject(new Error('the operator has no backups configured (operator config backups)'));
+    return this.memo(this.backupStores, region, async (settings) => {
+      const credentials = store.credentialsSecret
+        ? await this.secret(store.credentialsSecret, ['accessKeyId', 'secretAccessKey'])
+        : undefined;
+      return new TenantBackups({
+        store: new ObjectStore({ ...store, credentials: credentials as { accessKeyId: string; secretAccessKey: string } | undefined }),
+        prefix: store.prefix,
+        kms: KmsSession.open(await this.kmsEndpoint(region, settings), this.kmsOptions(settings)),
+        server: await this.databaseServer(settings),
+        workDir: store.workDir,
+        timeoutMillis: store.timeoutSeconds * 1000,
+        logger: this.logger,
+      });
+    });
+  }
+
+  private async databaseServer(settings: RegionSettings): Promise<DatabaseServer> {
+    const admin = await this.secret(settings.database.adminSecret, ['username', 'password']);
+    return {
+      host: settings.database.host,
+      port: settings.database.port,
+      adminUser: admin.username ?? '',
+      adminPassword: admin.password ?? '',
+    };
+  }
+
+  private async kmsEndpoint(region: string, settings: RegionSettings): Promise<KmsEndpoint> {
+    const credentials = settings.kms.credentialsSecret
+      ? await this.secret(settings.kms.credentialsSecret, ['accessKeyId', 'secretAccessKey'])
+      : undefined;
+    return {
+      region,
+      accountId: settings.kms.accountId,
+      endpoint: settings.kms.endpoint,
+      credentials: credentials
+        ? { accessKeyId: credentials.accessKeyId ?? '', secretAccessKey: credentials.secretAccessKey ?? '' }
+        : undefined,
+    };
+  }
+
+  private kmsOptions(settings: RegionSettings): ConstructorParameters<typeof AwsKmsProvider>[1] {
+    return {
+      logger: this.logger,
+      pacing: this.kmsPacing(settings),
+      pacingMetrics: (name) => this.metrics?.kmsPacer(name) ?? noopPacerMetrics,
+    };
   }
 
   /** The region's KMS budgets: the operator-wide ones, with the region's own quotas where it has them. */
@@ -102,6 +136,8 @@ export class RegionalProviders implements Providers {
       settings: (region) => this.settings(region),
       database: async (region) => (await this.database(region)).withSignal(signal),
       kms: async (region) => (await this.kms(region)).withSignal(signal),
+      // pg_dump and the upload are not tied to the signal; a backup is never destructive.
+      backups: (region) => this.backups(region),
     };
   }
 
@@ -133,5 +169,6 @@ export class RegionalProviders implements Providers {
   async close(): Promise<void> {
     for (const pending of this.databases.values()) await (await pending.catch(() => undefined))?.close();
     for (const pending of this.keys.values()) (await pending.catch(() => undefined))?.close();
+    for (const pending of this.backupStores.values()) (await pending.catch(() => undefined))?.close();
   }
 }

@@ -45,8 +45,13 @@ const normalized = (value: unknown): unknown => JSON.parse(JSON.stringify(value 
 export async function writeStatus(writer: StatusWriter, tenant: Tenant, status: TenantStatus): Promise<Tenant> {
   if (isDeepStrictEqual(normalized(tenant.status), normalized(status))) return tenant;
   // The audit's conditions are carried in `status` only so the comparison above sees them; applying
-  // them would co-own them and could put back a value the audit has since changed.
-  const owned = { ...status, conditions: (status.conditions ?? []).filter((c) => !auditConditionTypes.includes(c.type as ConditionType)) };
+  // them would co-own them and could put back a value the audit has since changed. The same holds
+  // for status.backups, which the backup scheduler owns (controllers/backup).
+  const owned = {
+    ...status,
+    backups: undefined,
+    conditions: (status.conditions ?? []).filter((c) => !auditConditionTypes.includes(c.type as ConditionType)),
+  };
   const updated = await writer.client.applyStatus<Tenant>(
     { apiVersion: tenant.apiVersion, kind: tenant.kind, metadata: { name: tenant.metadata.name }, status: owned } as Tenant,
     { fieldManager, force: true },

@@ -20,6 +20,7 @@ import { partitionOf, tenantPrincipal } from '../../providers/kms/index.js';
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
+import { storeDeletionBackup } from './deletion-backup.js';
 import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
@@ -106,8 +107,9 @@ async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<voi
     await provider.drop(spec, deps.fence);
     message = `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} (deletionPolicy Delete)`;
   } else if (policy === 'Snapshot') {
+    const stored = await storeDeletionBackup(deps, tenant, spec);
     const { file } = await provider.snapshotAndDrop(spec, deps.fence);
-    message = `Snapshot of database ${spec.databaseName} written to ${file ?? '(no database was left to snapshot)'}; database and role dropped`;
+    message = `Snapshot of database ${spec.databaseName} written to ${file ?? '(no database was left to snapshot)'}${stored}; database and role dropped`;
   } else {
     await provider.retain(spec);
     message = `Retained database ${spec.databaseName} on ${where} with its data; role ${spec.roleName} can no longer log in`;

@@ -65,6 +65,8 @@ export interface SnapshotOptions {
   timeoutMillis: number;
   /** Kills pg_dump or pg_restore when it aborts. */
   signal?: AbortSignal;
+  /** A snapshot exported by a session that stays open meanwhile: pg_dump reads exactly what that session saw. */
+  exportedSnapshot?: string;
 }
 
 /** Dumps the tenant's database into a new, verified file and returns its path. */
@@ -77,7 +79,8 @@ export async function snapshotDatabase(spec: TenantDatabaseSpec, options: Snapsh
   // Created 0600 before pg_dump writes into it, so the data is never readable by others, not even briefly.
   await (await open(partial, 'wx', 0o600)).close();
   try {
-    await runTool('pg_dump', ['--format=custom', '--no-password', `--file=${partial}`], spec, options);
+    const pinned = options.exportedSnapshot === undefined ? [] : [`--snapshot=${options.exportedSnapshot}`];
+    await runPostgresTool('pg_dump', ['--format=custom', '--no-password', `--file=${partial}`, ...pinned], spec, options);
     await chmod(partial, 0o600);
     await verifySnapshot(partial, spec, options);
     await rename(partial, file);
@@ -90,7 +93,7 @@ export async function snapshotDatabase(spec: TenantDatabaseSpec, options: Snapsh
 
 /** Reads the dump's table of contents back and checks that it holds the tenant's database. */
 async function verifySnapshot(file: string, spec: TenantDatabaseSpec, options: SnapshotOptions): Promise<void> {
-  const contents = await runTool('pg_restore', ['--list', file], spec, options);
+  const contents = await runPostgresTool('pg_restore', ['--list', file], spec, options);
   const header = new RegExp(`^;\\s+dbname: ${escapeRegExp(spec.databaseName)}$`, 'm');
   if (!header.test(contents)) {
     throw new DatabaseSnapshotFailed(
@@ -103,13 +106,19 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function runTool(
+export type ToolOptions = Pick<SnapshotOptions, 'server' | 'timeoutMillis' | 'signal'> & {
+  /** What a failure means for the caller, in the error's words; default "nothing was dropped". */
+  consequence?: string;
+};
+
+/** Runs pg_dump or pg_restore against the tenant's database as the admin, credentials in the environment. */
+export async function runPostgresTool(
   name: 'pg_dump' | 'pg_restore',
   args: string[],
   spec: TenantDatabaseSpec,
-  options: SnapshotOptions,
+  options: ToolOptions,
 ): Promise<string> {
-  const { server } = options;
+  const { server, consequence = 'nothing was dropped' } = options;
   const env = {
     ...process.env,
     PGHOST: server.host,
@@ -132,6 +141,6 @@ async function runTool(
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message?: string };
     const detail = scrub((stderr ?? '').trim() || (message ?? String(error)), [server.adminPassword]);
-    throw new DatabaseSnapshotFailed(`${name} of the database ${JSON.stringify(spec.databaseName)} failed, nothing was dropped: ${detail}`);
+    throw new DatabaseSnapshotFailed(`${name} of the database ${JSON.stringify(spec.databaseName)} failed, ${consequence}: ${detail}`);
   }
 }

@@ -1,0 +1,19 @@
+/**
+ * The backup provider: encrypted pg_dump archives of each tenant's database in an S3-compatible
+ * object store, sealed under the tenant's own KMS key, pruned by retention, and restored with
+ * verification. Plain classes, no Kubernetes: the tenant controller passes a BackupSubject.
+ */
+export {
+  TenantBackups,
+  backupCrashPoints,
+  type BackupSubject,
+  type BackupSummary,
+  type Retention,
+  type TenantBackupsOptions,
+} from './tenant-backups.js';
+export { restoreBackup, type RestoreRequest, type RestoreResult } from './restore.js';
+export { ObjectStore, type ObjectStoreEndpoint } from './object-store.js';
+export { tenantEncryptionContext } from './data-keys.js';
+export { BackupError, BackupFailed, BackupNotUsable, BackupStoreUnavailable, RestoreNotVerified, RestoreRefused } from './errors.js';
+export type { BackupManifest, TableRowCount } from './manifest.js';
+export type { BackupOwner } from './layout.js';

@@ -1,0 +1,220 @@
+/**
+ * TenantBackups: a region's backups of tenant databases in the object store. A backup is a
+ * pg_dump archive (custom format) sealed with envelope encryption under the tenant's own KMS key,
+ * its sealed data key beside it, and its manifest written last as the mark of completion. Parts
+ * without a manifest are a crashed run's leftovers: the next backup of the tenant deletes them,
+ * so a crash at any point converges on complete backups only.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crashPoint } from '../../runtime/crash-points.js';
+import type { Logger } from '../../runtime/logging.js';
+import { snapshotDatabase } from '../database/snapshot.js';
+import type { DatabaseServer, TenantDatabaseSpec } from '../database/types.js';
+import type { KmsSession } from '../kms/kms-session.js';
+import { generateDataKey, tenantEncryptionContext } from './data-keys.js';
+import { encryptFile } from './envelope.js';
+import { BackupNotUsable } from './errors.js';
+import { backupIdOfKey, backupKey, tenantPrefix, type BackupOwner } from './layout.js';
+import { cipherAlgorithm, manifestFormatVersion, newBackupId, parseManifest, type BackupManifest } from './manifest.js';
+import type { ObjectStore } from './object-store.js';
+import { withCountedSnapshot } from './row-counts.js';
+
+export const backupCrashPoints = {
+  afterArchiveUpload: 'backup.after-archive-upload',
+  afterDataKeyUpload: 'backup.after-data-key-upload',
+  afterManifestUpload: 'backup.after-manifest-upload',
+  afterManifestDelete: 'backup.after-manifest-delete',
+} as const;
+
+export interface TenantBackupsOptions {
+  store: ObjectStore;
+  /** Every key the operator writes starts with it (e.g. `bulkhead/`); its IAM policy is scoped to it. */
+  prefix: string;
+  kms: KmsSession;
+  server: DatabaseServer;
+  /** A local directory for the dump and its ciphertext while they are made (0700; emptied after each run). */
+  workDir: string;
+  timeoutMillis: number;
+  logger: Logger;
+}
+
+/** What is said about a backup in a Tenant's status: nothing secret. */
+export interface BackupSummary {
+  id: string;
+  createdAt: string;
+  /** Bytes of the encrypted archive in the store. */
+  size: number;
+  reason: BackupManifest['reason'];
+}
+
+/** The tenant as the backup needs it: its database and the alias of its key. */
+export interface BackupSubject {
+  database: TenantDatabaseSpec;
+  keyAlias: string;
+}
+
+export interface Retention {
+  /** Keep at most this many complete backups. */
+  keepLast: number;
+  /** And none older than this many days (the newest backup is always kept). */
+  maxAgeDays?: number;
+}
+
+function summaryOf(manifest: BackupManifest): BackupSummary {
+  return { id: manifest.backupId, createdAt: manifest.createdAt, size: manifest.ciphertext.size, reason: manifest.reason };
+}
+
+function ownerOf(spec: TenantDatabaseSpec): BackupOwner {
+  return { tenant: spec.tenant, tenantUid: spec.tenantUid };
+}
+
+export class TenantBackups {
+  constructor(readonly options: TenantBackupsOptions) {}
+
+  /** Takes a backup of the tenant's database; returns its summary once the manifest is stored. */
+  async backup(subject: BackupSubject, reason: BackupManifest['reason'], now = new Date()): Promise<BackupSummary> {
+    const owner = ownerOf(subject.database);
+    await this.removeIncomplete(owner);
+    const backupId = newBackupId(now, randomBytes(3).toString('hex'));
+    const work = await this.workDirFor(owner, backupId);
+    try {
+      const manifest = await this.dumpAndUpload(subject, { backupId, reason, now, work });
+      this.options.logger.info('Stored backup', { tenant: owner.tenant, backupId, size: manifest.ciphertext.size, reason });
+      return summaryOf(manifest);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** The tenant's complete backups, newest first. */
+  async list(owner: BackupOwner): Promise<BackupSummary[]> {
+    const manifests = await this.manifests(owner);
+    return manifests.map(summaryOf);
+  }
+
+  /** The manifest of one complete backup; BackupNotUsable when it is missing or incomplete. */
+  async manifest(owner: BackupOwner, backupId: string): Promise<BackupManifest> {
+    const key = backupKey(this.options.prefix, owner, backupId, 'manifest');
+    const bytes = await this.options.store.getBytes(key);
+    if (bytes === undefined) throw new BackupNotUsable(`backup ${backupId} of tenant ${owner.tenant} does not exist or never completed`);
+    const manifest = parseManifest(Buffer.from(bytes).toString('utf8'), key);
+    if (manifest.tenant !== owner.tenant || manifest.tenantUid !== owner.tenantUid || manifest.backupId !== backupId) {
+      throw new BackupNotUsable(`the manifest at ${key} names another backup (${manifest.tenant}/${manifest.backupId})`);
+    }
+    return manifest;
+  }
+
+  /** Deletes complete backups beyond the retention; returns the ids deleted. */
+  async prune(owner: BackupOwner, retention: Retention, now = new Date()): Promise<string[]> {
+    const complete = await this.manifests(owner);
+    const oldest = retention.maxAgeDays === undefined ? undefined : now.getTime() - retention.maxAgeDays * 86_400_000;
+    const expired = complete.filter(
+      (manifest, index) => index > 0 && (index >= retention.keepLast || (oldest !== undefined && Date.parse(manifest.createdAt) < oldest)),
+    );
+    for (const manifest of expired) await this.deleteBackup(owner, manifest.backupId);
+    if (expired.length > 0) this.options.logger.info('Pruned backups', { tenant: owner.tenant, backupIds: expired.map((m) => m.backupId) });
+    return expired.map((manifest) => manifest.backupId);
+  }
+
+  /** Deletes the parts of backups that have no manifest (a crashed run's); returns their ids. */
+  async removeIncomplete(owner: BackupOwner): Promise<string[]> {
+    const parts = await this.parts(owner);
+    const incomplete = [...parts].filter(([, keys]) => !keys.some((key) => key.endsWith('/manifest.json')));
+    for (const [, keys] of incomplete) await this.options.store.delete(keys);
+    if (incomplete.length > 0) {
+      this.options.logger.info('Removed incomplete backups', { tenant: owner.tenant, backupIds: incomplete.map(([id]) => id) });
+    }
+    return incomplete.map(([id]) => id);
+  }
+
+  /** Closes the store's and KMS's clients. */
+  close(): void {
+    this.options.store.close();
+    this.options.kms.close();
+  }
+
+  /** Every backup of the tenant (complete or not), by id, with the keys of its parts. */
+  private async parts(owner: BackupOwner): Promise<Map<string, string[]>> {
+    const byId = new Map<string, string[]>();
+    for (const object of await this.options.store.list(tenantPrefix(this.options.prefix, owner))) {
+      const id = backupIdOfKey(this.options.prefix, owner, object.key);
+      if (id !== undefined) byId.set(id, [...(byId.get(id) ?? []), object.key]);
+    }
+    return byId;
+  }
+
+  private async manifests(owner: BackupOwner): Promise<BackupManifest[]> {
+    const ids = [...(await this.parts(owner))].filter(([, keys]) => keys.some((key) => key.endsWith('/manifest.json'))).map(([id]) => id);
+    const manifests = await Promise.all(ids.map((id) => this.manifest(owner, id)));
+    return manifests.sort((a, b) => b.backupId.localeCompare(a.backupId));
+  }
+
+  /** The manifest goes first, so the backup stops counting as complete before any part is gone. */
+  private async deleteBackup(owner: BackupOwner, backupId: string): Promise<void> {
+    const { store, prefix } = this.options;
+    await store.delete([backupKey(prefix, owner, backupId, 'manifest')]);
+    crashPoint(backupCrashPoints.afterManifestDelete);
+    await store.delete([backupKey(prefix, owner, backupId, 'archive'), backupKey(prefix, owner, backupId, 'dataKey')]);
+  }
+
+  /** A fresh 0700 directory for this run; a crashed run's directory of the same tenant (plaintext) is removed first. */
+  private async workDirFor(owner: BackupOwner, backupId: string): Promise<string> {
+    const { workDir } = this.options;
+    await mkdir(workDir, { recursive: true, mode: 0o700 });
+    const mine = `backup-${owner.tenantUid}-`;
+    for (const entry of await readdir(workDir)) {
+      if (entry.startsWith(mine)) await rm(join(workDir, entry), { recursive: true, force: true });
+    }
+    const work = join(workDir, `${mine}${backupId}`);
+    await mkdir(work, { mode: 0o700 });
+    return work;
+  }
+
+  private async dumpAndUpload(
+    subject: BackupSubject,
+    run: { backupId: string; reason: BackupManifest['reason']; now: Date; work: string },
+  ): Promise<BackupManifest> {
+    const { options } = this;
+    const spec = subject.database;
+    const owner = ownerOf(spec);
+    const counted = { server: options.server, database: spec.databaseName, timeoutMillis: options.timeoutMillis };
+    const { file, tables } = await withCountedSnapshot(counted, async (exportedSnapshot, counts) => ({
+      file: await snapshotDatabase(spec, { server: options.server, dir: run.work, timeoutMillis: options.timeoutMillis, exportedSnapshot }),
+      tables: counts,
+    }));
+    const context = tenantEncryptionContext(spec.tenant);
+    const dataKey = await generateDataKey(options.kms, subject.keyAlias, context);
+    let sealed;
+    try {
+      sealed = await encryptFile(file, join(run.work, 'archive.enc'), dataKey.plaintext);
+    } finally {
+      dataKey.plaintext.fill(0);
+    }
+    await rm(file, { force: true });
+    const key = (part: 'archive' | 'dataKey' | 'manifest'): string => backupKey(options.prefix, owner, run.backupId, part);
+    await options.store.putFile(key('archive'), join(run.work, 'archive.enc'));
+    crashPoint(backupCrashPoints.afterArchiveUpload);
+    await options.store.putBytes(key('dataKey'), dataKey.sealed);
+    crashPoint(backupCrashPoints.afterDataKeyUpload);
+    const manifest: BackupManifest = {
+      formatVersion: manifestFormatVersion,
+      backupId: run.backupId,
+      tenant: spec.tenant,
+      tenantUid: spec.tenantUid,
+      databaseName: spec.databaseName,
+      reason: run.reason,
+      createdAt: run.now.toISOString(),
+      keyId: dataKey.keyId,
+      encryptionContext: context,
+      cipher: { algorithm: cipherAlgorithm, iv: sealed.iv.toString('base64'), authTag: sealed.authTag.toString('base64') },
+      plaintext: sealed.plaintext,
+      ciphertext: sealed.ciphertext,
+      tables,
+    };
+    await options.store.putBytes(key('manifest'), JSON.stringify(manifest, null, 2), 'application/json');
+    crashPoint(backupCrashPoints.afterManifestUpload);
+    return manifest;
+  }
+}
