@@ -11,7 +11,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
 import { readPublishedReport } from './publish.js';
-import { digestOf, serializeReportYielding, signReportYielding } from './report/index.js';
+import { digestOf, signReportFile } from './report/index.js';
 import { runAudit, wireRequestFor, type WireRequest } from './run.js';
 import { NoSigningKeyError, signingKeyFor } from './signing-key.js';
 import { errorMessage } from '../runtime/errors.js';
@@ -50,11 +50,8 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     const key = await signingKeyFor(client, config).catch((error: unknown) => {
       throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${errorMessage(error)}`, { cause: error });
     });
-    return {
-      tenants: audit.tenants,
-      checks: audit.checks,
-      report: await serializeReportYielding(await signReportYielding(audit.report, key)),
-    };
+    const file = await signReportFile(audit.report, key);
+    return { tenants: audit.tenants, checks: audit.checks, report: Buffer.concat(file.pieces, file.bytes) };
   };
   return new PeriodicAudit({
     client,

@@ -23,7 +23,18 @@ export {
   serializeReport,
   serializeReportYielding,
   signReport,
+  signReportFile,
   signReportYielding,
+  type SignedReportFile,
 } from './signing.js';
-export { listReportFiles, previousInStore, reportFileName, saveReport, verifyChain, type ChainVerification } from './store.js';
+export {
+  listReportFiles,
+  previousInStore,
+  reportFileName,
+  saveReport,
+  saveReportFile,
+  verifyChain,
+  writePieces,
+  type ChainVerification,
+} from './store.js';
 export { parseReport, verifyReport, type TrustedKey, type Verification } from './verify.js';

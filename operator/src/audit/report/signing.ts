@@ -10,7 +10,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import canonicalize from 'canonicalize';
-import { canonicalBytesYielding } from './canonical-yielding.js';
+import { canonicalBytesYielding, canonicalDocumentYielding, type CanonicalDocument } from './canonical-yielding.js';
 import type { ReportSignature, SignedReport, UnsignedReport } from './schema.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -89,6 +89,54 @@ export async function signReportYielding(report: UnsignedReport, privateKey: Key
   const { signature: _signature, ...unsigned } = report as SignedReport;
   const value = await promisify(sign)(null, await canonicalBytesYielding(unsigned), privateKey);
   return { ...report, signature: signatureOf(privateKey, value) };
+}
+
+/**
+ * A signed report's file as consecutive pieces of bytes: the same bytes as serializeReport of the
+ * signed report, its digest, and the report. `pieces` are slices of one buffer, to be written in
+ * order (store.ts, the CLI) or joined once (the operator's publication).
+ */
+export interface SignedReportFile {
+  report: SignedReport;
+  pieces: Buffer[];
+  bytes: number;
+  digest: string;
+}
+
+/**
+ * Signs the report and lays out its file from the one canonical text the signature covers: the
+ * file is that text with the signature member put in its sorted place, so the report is written
+ * once, a piece at a time (docs/decisions/0039), where signReport and serializeReport wrote it
+ * twice, each time as a whole string and its bytes.
+ */
+export async function signReportFile(report: UnsignedReport, privateKey: KeyObject): Promise<SignedReportFile> {
+  requireEd25519(privateKey, 'the signing key');
+  const { signature: _signature, ...unsigned } = report as SignedReport;
+  const document = await canonicalDocumentYielding(unsigned);
+  const signature = signatureOf(privateKey, await promisify(sign)(null, document.bytes, privateKey));
+  const pieces = withMember(document, 'signature', signature);
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
+  return {
+    report: { ...report, signature },
+    pieces,
+    bytes: pieces.reduce((sum, piece) => sum + piece.length, 0),
+    digest: `sha256:${hash.digest('hex')}`,
+  };
+}
+
+/** The canonical object `document` with one more member, `key` not already in it; keys compare by code unit, as canonicalize sorts them. */
+function withMember(document: CanonicalDocument, key: string, value: unknown): Buffer[] {
+  const { bytes, memberOffsets } = document;
+  const member = `${canonicalize(key) ?? ''}:${canonicalize(value) ?? ''}`;
+  const next = [...memberOffsets.keys()].find((existing) => existing > key);
+  if (next !== undefined) {
+    const at = memberOffsets.get(next) ?? 0;
+    return [bytes.subarray(0, at), Buffer.from(`${member},`, 'utf8'), bytes.subarray(at)];
+  }
+  const close = bytes.length - 1;
+  const text = memberOffsets.size > 0 ? `,${member}` : member;
+  return [bytes.subarray(0, close), Buffer.from(text, 'utf8'), bytes.subarray(close)];
 }
 
 function signatureOf(privateKey: KeyObject, value: Buffer): ReportSignature {
