@@ -2,17 +2,25 @@
  * What signing and writing a report of N tenants costs in memory, apart from the audit that
  * gathers it (docs/decisions/0039): from a report written by `make bench-audit` (TEMPLATE), a
  * report of N tenants is made by repeating its tenants' checks and building the full N×N
- * reachability matrix; then, in this fresh process, it is signed and written to a file the old
- * way (signReport + serializeReport, each a whole string and its bytes) or the new way
- * (signReportFile: one canonical text in chunks, the signature put in place, written piece by
- * piece). Prints the RSS with the report built, and the process's peak RSS after writing.
+ * reachability matrix; then, in this fresh process, it is signed and written to a file as the CLI
+ * did (`old`: signReport + serializeReport, each a whole string and its bytes), as the operator did
+ * (`old-operator`: the same a piece at a time), or as both do now (`new`: signReportFile, one
+ * canonical text in chunks, the signature put into the same buffer). Prints the RSS with the
+ * report built, and the process's peak RSS after writing.
  *
- *   node --expose-gc --import tsx bench/audit-report-memory.ts TEMPLATE N old|new OUT
+ *   node --expose-gc --import tsx bench/audit-report-memory.ts TEMPLATE N old|old-operator|new OUT
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AuditCheck } from '../operator/src/audit/model.js';
-import { serializeReport, signReport, signReportFile, writePieces, type UnsignedReport } from '../operator/src/audit/report/index.js';
+import {
+  serializeReport,
+  serializeReportYielding,
+  signReport,
+  signReportFile,
+  signReportYielding,
+  type UnsignedReport,
+} from '../operator/src/audit/report/index.js';
 
 const [template, size, how, out] = process.argv.slice(2);
 const n = Number(size);
@@ -43,7 +51,10 @@ const built = process.memoryUsage();
 const peakBefore = process.resourceUsage().maxRSS * 1024;
 const started = performance.now();
 if (how === 'old') writeFileSync(out ?? '', serializeReport(signReport(report, privateKey)));
-else writePieces(out ?? '', (await signReportFile(report, privateKey)).pieces);
+else if (how === 'old-operator') writeFileSync(out ?? '', await serializeReportYielding(await signReportYielding(report, privateKey)));
+else {
+  writeFileSync(out ?? '', (await signReportFile(report, privateKey)).bytes);
+}
 const seconds = (performance.now() - started) / 1000;
 const peak = process.resourceUsage().maxRSS * 1024;
 console.log(

@@ -50,8 +50,7 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     const key = await signingKeyFor(client, config).catch((error: unknown) => {
       throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${errorMessage(error)}`, { cause: error });
     });
-    const file = await signReportFile(audit.report, key);
-    return { tenants: audit.tenants, checks: audit.checks, report: Buffer.concat(file.pieces, file.bytes) };
+    return { tenants: audit.tenants, checks: audit.checks, report: (await signReportFile(audit.report, key)).bytes };
   };
   return new PeriodicAudit({
     client,

@@ -25,7 +25,6 @@ import {
   renderHtml,
   saveReportFile,
   signReportFile,
-  writePieces,
   type SignedReport,
   type SignedReportFile,
 } from '../audit/report/index.js';
@@ -35,21 +34,12 @@ import { errorMessage, UsageError } from './exit-codes.js';
 import { loadOperatorConfig } from './operator.js';
 import type { CommandContext } from './program.js';
 
-/** The output as pieces to write in order; JSON is the signed file's own bytes, not written again. */
-function rendering(file: SignedReportFile, format: AuditFormat): (string | Buffer)[] {
-  if (format === 'html') return [renderHtml(file.report)];
-  if (format === 'text') return [formatReportText(file.report)];
-  if (format === 'yaml') return [stringify(file.report)];
-  return file.pieces;
-}
-
-function writeOutput(pieces: (string | Buffer)[], out: string | undefined, stdout: NodeJS.WritableStream): void {
-  if (out)
-    writePieces(
-      out,
-      pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)),
-    );
-  else for (const piece of pieces) stdout.write(piece);
+/** JSON is the signed file's own bytes, not written again. */
+function rendering(file: SignedReportFile, format: AuditFormat): string | Buffer {
+  if (format === 'html') return renderHtml(file.report);
+  if (format === 'text') return formatReportText(file.report);
+  if (format === 'yaml') return stringify(file.report);
+  return file.bytes;
 }
 
 function configFrom(env: NodeJS.ProcessEnv): OperatorConfig {
@@ -84,7 +74,9 @@ export async function runAuditCommand(request: AuditRequest, { io, cluster }: Co
       writeFileSync(html, renderHtml(signed));
       io.stderr.write(`bulkhead audit: report ${saved.path} (${saved.digest}), page ${html}\n`);
     }
-    writeOutput(rendering(file, request.output), request.out, io.stdout);
+    const output = rendering(file, request.output);
+    if (request.out) writeFileSync(request.out, output);
+    else io.stdout.write(output);
     io.stderr.write(`bulkhead audit: ${describeCost(tenants.length, meter.stop())}\n`);
     return exitCodeFor(signed);
   } finally {

@@ -9,8 +9,9 @@
  *
  * The text goes into UTF-8 chunks as it is written, never into one string: a whole-report string
  * and its parts were two more copies of the report in the V8 heap, beside the bytes
- * (docs/decisions/0039). Where each top-level member starts is recorded, so a signature can be
- * put into the bytes in its sorted place without writing the report a second time (signing.ts).
+ * (docs/decisions/0039). Where each top-level member starts is recorded, and the buffer can have
+ * room after the text, so a signature can be put into the bytes in its sorted place, in the same
+ * buffer, without writing the report a second time (signing.ts).
  */
 import canonicalize from 'canonicalize';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -38,11 +39,12 @@ class Writer {
     if (this.pendingCharacters >= charactersPerChunk) this.flush();
   }
 
-  /** The bytes written, as one buffer (the chunks are copied once, then dropped). */
-  bytes(): Buffer {
+  /** The bytes written, in one buffer `room` bytes longer (the chunks are copied once, then dropped). */
+  bytes(room: number): Buffer {
     this.flush();
-    const whole = Buffer.concat(this.chunks, this.length);
-    this.chunks.length = 0;
+    const whole = Buffer.allocUnsafe(this.length + room);
+    let at = 0;
+    for (const chunk of this.chunks.splice(0)) at += chunk.copy(whole, at);
     return whole;
   }
 
@@ -100,19 +102,21 @@ async function write(value: unknown, writer: Writer, depth: number, top = false)
 }
 
 export interface CanonicalDocument {
-  bytes: Buffer;
-  /** For a top-level object walked here: where each member starts in `bytes`. */
+  /** The canonical text in its first `length` bytes, then the room asked for. */
+  buffer: Buffer;
+  length: number;
+  /** For a top-level object walked here: where each member starts in `buffer`. */
   memberOffsets: ReadonlyMap<string, number>;
 }
 
-/** canonicalBytesYielding, with where each top-level member starts. */
-export async function canonicalDocumentYielding(value: unknown, depth = 3): Promise<CanonicalDocument> {
+/** canonicalBytesYielding in a buffer with `room` spare bytes at the end, with where each top-level member starts. */
+export async function canonicalDocumentYielding(value: unknown, room = 0, depth = 3): Promise<CanonicalDocument> {
   const writer = new Writer();
   await write(value, writer, depth, true);
-  return { memberOffsets: writer.memberOffsets, bytes: writer.bytes() };
+  return { memberOffsets: writer.memberOffsets, length: writer.length, buffer: writer.bytes(room) };
 }
 
 /** The same bytes as `canonicalBytes(value)`, without holding the event loop for long. */
 export async function canonicalBytesYielding(value: unknown, depth = 3): Promise<Buffer> {
-  return (await canonicalDocumentYielding(value, depth)).bytes;
+  return (await canonicalDocumentYielding(value, 0, depth)).buffer;
 }

@@ -34,7 +34,6 @@ export {
   saveReport,
   saveReportFile,
   verifyChain,
-  writePieces,
   type ChainVerification,
 } from './store.js';
 export { parseReport, verifyReport, type TrustedKey, type Verification } from './verify.js';

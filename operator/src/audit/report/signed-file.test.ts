@@ -7,7 +7,7 @@ import { buildReport } from './build.js';
 import { sampleReportParts } from './sample-parts.js';
 import type { UnsignedReport } from './schema.js';
 import { digestOf, generateSigningKey, loadPrivateKey, loadPublicKey, serializeReport, signReport, signReportFile } from './signing.js';
-import { saveReport, saveReportFile, writePieces } from './store.js';
+import { saveReport, saveReportFile } from './store.js';
 import { verifyReport } from './verify.js';
 
 const keys = generateSigningKey();
@@ -28,11 +28,10 @@ describe('a signed report laid out as its file', () => {
     const report = buildReport(sampleReportParts());
     const file = await signReportFile(report, privateKey);
     const expected = serializeReport(signReport(report, privateKey));
-    assert.deepEqual(Buffer.concat(file.pieces), expected);
-    assert.equal(file.bytes, expected.length);
+    assert.deepEqual(file.bytes, expected);
     assert.equal(file.digest, digestOf(expected));
     assert.deepEqual(file.report, signReport(report, privateKey));
-    const verification = verifyReport(Buffer.concat(file.pieces), loadPublicKey(keys.publicKey, 'public'));
+    const verification = verifyReport(file.bytes, loadPublicKey(keys.publicKey, 'public'));
     assert.equal(verification.ok, true, verification.ok ? '' : verification.reason);
   });
 
@@ -45,19 +44,17 @@ describe('a signed report laid out as its file', () => {
     ] as unknown as UnsignedReport[];
     for (const document of documents) {
       const file = await signReportFile(document, privateKey);
-      assert.deepEqual(Buffer.concat(file.pieces), serializeReport(signReport(document, privateKey)), JSON.stringify(document));
+      assert.deepEqual(file.bytes, serializeReport(signReport(document, privateKey)), JSON.stringify(document));
     }
   });
 
-  it('is saved and written piece by piece as the same file saveReport writes', async () => {
+  it('is saved as the same file saveReport writes', async () => {
     const report = buildReport(sampleReportParts());
     const file = await signReportFile(report, privateKey);
     const streamed = saveReportFile(join(dir, 'streamed'), file);
     const whole = saveReport(join(dir, 'whole'), signReport(report, privateKey));
     assert.deepEqual(readFileSync(streamed.path), readFileSync(whole.path));
     assert.equal(streamed.digest, whole.digest);
-    writePieces(join(dir, 'out.json'), file.pieces);
-    assert.deepEqual(readFileSync(join(dir, 'out.json')), readFileSync(whole.path));
     assert.throws(() => saveReportFile(join(dir, 'streamed'), file), /EEXIST/);
   });
 });

@@ -91,52 +91,45 @@ export async function signReportYielding(report: UnsignedReport, privateKey: Key
   return { ...report, signature: signatureOf(privateKey, value) };
 }
 
-/**
- * A signed report's file as consecutive pieces of bytes: the same bytes as serializeReport of the
- * signed report, its digest, and the report. `pieces` are slices of one buffer, to be written in
- * order (store.ts, the CLI) or joined once (the operator's publication).
- */
+/** A signed report with its file's bytes (those of serializeReport) and their digest. */
 export interface SignedReportFile {
   report: SignedReport;
-  pieces: Buffer[];
-  bytes: number;
+  bytes: Buffer;
   digest: string;
 }
 
 /**
- * Signs the report and lays out its file from the one canonical text the signature covers: the
- * file is that text with the signature member put in its sorted place, so the report is written
- * once, a piece at a time (docs/decisions/0039), where signReport and serializeReport wrote it
- * twice, each time as a whole string and its bytes.
+ * Signs the report and lays out its file in the buffer of the one canonical text the signature
+ * covers: the text is written a piece at a time into a buffer with room for the signature member,
+ * signed, then the members after the signature's sorted place are moved up and the member written
+ * in. The report is written once, and held once as bytes (docs/decisions/0039), where
+ * signReport and serializeReport wrote it twice, each time as a whole string and its bytes.
  */
 export async function signReportFile(report: UnsignedReport, privateKey: KeyObject): Promise<SignedReportFile> {
   requireEd25519(privateKey, 'the signing key');
   const { signature: _signature, ...unsigned } = report as SignedReport;
-  const document = await canonicalDocumentYielding(unsigned);
-  const signature = signatureOf(privateKey, await promisify(sign)(null, document.bytes, privateKey));
-  const pieces = withMember(document, 'signature', signature);
-  const hash = createHash('sha256');
-  for (const piece of pieces) hash.update(piece);
-  return {
-    report: { ...report, signature },
-    pieces,
-    bytes: pieces.reduce((sum, piece) => sum + piece.length, 0),
-    digest: `sha256:${hash.digest('hex')}`,
-  };
+  // An Ed25519 signature member has one length for a key, whatever the value: measure it on zeros.
+  const room = Buffer.byteLength(memberText(signatureOf(privateKey, Buffer.alloc(64)))) + 1;
+  const document = await canonicalDocumentYielding(unsigned, room);
+  const value = await promisify(sign)(null, document.buffer.subarray(0, document.length), privateKey);
+  const signature = signatureOf(privateKey, value);
+  const bytes = insertMember(document, memberText(signature));
+  return { report: { ...report, signature }, bytes, digest: digestOf(bytes) };
 }
 
-/** The canonical object `document` with one more member, `key` not already in it; keys compare by code unit, as canonicalize sorts them. */
-function withMember(document: CanonicalDocument, key: string, value: unknown): Buffer[] {
-  const { bytes, memberOffsets } = document;
-  const member = `${canonicalize(key) ?? ''}:${canonicalize(value) ?? ''}`;
-  const next = [...memberOffsets.keys()].find((existing) => existing > key);
-  if (next !== undefined) {
-    const at = memberOffsets.get(next) ?? 0;
-    return [bytes.subarray(0, at), Buffer.from(`${member},`, 'utf8'), bytes.subarray(at)];
-  }
-  const close = bytes.length - 1;
-  const text = memberOffsets.size > 0 ? `,${member}` : member;
-  return [bytes.subarray(0, close), Buffer.from(text, 'utf8'), bytes.subarray(close)];
+const memberText = (signature: ReportSignature): string => `"signature":${canonicalize(signature) ?? ''}`;
+
+/** Puts `member` into the canonical object in `document` at the sorted place of the signature, within the buffer's room. */
+function insertMember(document: CanonicalDocument, member: string): Buffer {
+  const { buffer, length, memberOffsets } = document;
+  const next = [...memberOffsets.keys()].find((existing) => existing > 'signature');
+  const at = next === undefined ? length - 1 : (memberOffsets.get(next) ?? 0);
+  const text = next !== undefined ? `${member},` : memberOffsets.size > 0 ? `,${member}` : member;
+  const size = Buffer.byteLength(text);
+  if (length + size > buffer.length) throw new Error('the signature does not fit the room kept for it');
+  buffer.copyWithin(at + size, at, length);
+  buffer.write(text, at, 'utf8');
+  return buffer.subarray(0, length + size);
 }
 
 function signatureOf(privateKey: KeyObject, value: Buffer): ReportSignature {

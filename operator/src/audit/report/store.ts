@@ -6,7 +6,7 @@
  * is the SHA-256 of its file, which is its canonical signed form. Files are created exclusively and
  * never rewritten.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writevSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SignedReport } from './schema.js';
 import { digestOf, serializeReport, type SignedReportFile } from './signing.js';
@@ -50,41 +50,15 @@ export function previousInStore(dir: string): { digest: string } | null {
 /** Writes the report as `audit-<timestamp>.json` in `dir` and returns its path and digest. */
 export function saveReport(dir: string, report: SignedReport): { path: string; digest: string } {
   const bytes = serializeReport(report);
-  return saveReportFile(dir, { report, pieces: [bytes], bytes: bytes.length, digest: digestOf(bytes) });
+  return saveReportFile(dir, { report, bytes, digest: digestOf(bytes) });
 }
 
-/** saveReport for a report already laid out as its file (signReportFile), written piece by piece. */
+/** saveReport for a report already laid out as its file (signReportFile). */
 export function saveReportFile(dir: string, file: SignedReportFile): { path: string; digest: string } {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, reportFileName(file.report.generatedAt));
-  writePieces(path, file.pieces, 'wx');
+  writeFileSync(path, file.bytes, { flag: 'wx', mode: 0o644 });
   return { path, digest: file.digest };
-}
-
-/** Writes `pieces` in order to `path`, without joining them first. */
-export function writePieces(path: string, pieces: readonly Buffer[], flag: 'w' | 'wx' = 'w'): void {
-  const fd = openSync(path, flag, 0o644);
-  try {
-    let written = 0;
-    const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
-    while (written < total) written += writevSync(fd, remaining(pieces, written));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The pieces after the first `offset` bytes (writev may write less than asked). */
-function remaining(pieces: readonly Buffer[], offset: number): Buffer[] {
-  const rest: Buffer[] = [];
-  let skip = offset;
-  for (const piece of pieces) {
-    if (skip >= piece.length) skip -= piece.length;
-    else {
-      rest.push(skip > 0 ? piece.subarray(skip) : piece);
-      skip = 0;
-    }
-  }
-  return rest;
 }
 
 export type ChainVerification =
