@@ -14,7 +14,7 @@ import type { Logger } from '../runtime/logging.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
 import { readPublishedReport } from './publish.js';
 import { joinChain, type ChainJoin } from './operator-chain.js';
-import { serializeReportYielding, signReportYielding, signRotation, type UnsignedReport } from './report/index.js';
+import { signReportFile, signRotation, type UnsignedReport } from './report/index.js';
 import { runAudit, wireRequestFor, type WireRequest } from './run.js';
 import { NoSigningKeyError, signingKeysFor } from './signing-key.js';
 import { errorMessage } from '../runtime/errors.js';
@@ -57,10 +57,10 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
       ...wireRequest(config),
     });
     if (!keys) return { tenants: audit.tenants, checks: audit.checks };
-    const report = await signReportYielding(joined(audit.report, join, keys.current), keys.current);
+    const { report, bytes } = await signReportFile(joined(audit.report, join, keys.current), keys.current);
     if (join.rotateFrom) logger.info('Rotated the audit signing key', { from: report.rotation?.from.keyId, to: report.signature.keyId });
     remember(signedWith, keys.current);
-    return { tenants: audit.tenants, checks: audit.checks, report: await serializeReportYielding(report) };
+    return { tenants: audit.tenants, checks: audit.checks, report: bytes };
   };
   return new PeriodicAudit({
     client,

@@ -23,10 +23,10 @@ import {
   formatReportText,
   previousInStore,
   renderHtml,
-  saveReport,
-  serializeReport,
-  signReport,
+  saveReportFile,
+  signReportFile,
   type SignedReport,
+  type SignedReportFile,
 } from '../audit/report/index.js';
 import type { AuditFormat, AuditRequest } from './audit-commands.js';
 import { connect } from './cluster.js';
@@ -34,11 +34,12 @@ import { errorMessage, UsageError } from './exit-codes.js';
 import { loadOperatorConfig } from './operator.js';
 import type { CommandContext } from './program.js';
 
-function rendering(report: SignedReport, format: AuditFormat): string | Buffer {
-  if (format === 'html') return renderHtml(report);
-  if (format === 'text') return formatReportText(report);
-  if (format === 'yaml') return stringify(report);
-  return serializeReport(report);
+/** JSON is the signed file's own bytes, not written again. */
+function rendering(file: SignedReportFile, format: AuditFormat): string | Buffer {
+  if (format === 'html') return renderHtml(file.report);
+  if (format === 'text') return formatReportText(file.report);
+  if (format === 'yaml') return stringify(file.report);
+  return file.bytes;
 }
 
 function configFrom(env: NodeJS.ProcessEnv): OperatorConfig {
@@ -65,14 +66,15 @@ export async function runAuditCommand(request: AuditRequest, { io, cluster }: Co
       ...(request.probes ? { probes: request.probes } : {}),
       ...(request.wire ? { wire: wireRequestFor(config, [config.network.ingressNamespace], request.concurrency) } : {}),
     });
-    const signed = signReport(report, key);
+    const file = await signReportFile(report, key);
+    const signed: SignedReport = file.report;
     if (request.reportDir) {
-      const saved = saveReport(request.reportDir, signed);
+      const saved = saveReportFile(request.reportDir, file);
       const html = saved.path.replace(/\.json$/, '.html');
       writeFileSync(html, renderHtml(signed));
       io.stderr.write(`bulkhead audit: report ${saved.path} (${saved.digest}), page ${html}\n`);
     }
-    const output = rendering(signed, request.output);
+    const output = rendering(file, request.output);
     if (request.out) writeFileSync(request.out, output);
     else io.stdout.write(output);
     io.stderr.write(`bulkhead audit: ${describeCost(tenants.length, meter.stop())}\n`);

@@ -9,6 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import { KMSClient, UpdateAliasCommand } from '@aws-sdk/client-kms';
 import { testEnvironment, type Environment } from '@bulkhead/testenv';
+import { roleName } from '../../src/api/names.js';
 import { parseOperatorConfig, type OperatorConfig } from '../../src/api/operator-config.js';
 import type { Tenant } from '../../src/api/tenant.js';
 import type { TenantPlan } from '../../src/api/tenant-plan.js';
@@ -21,6 +22,7 @@ import { applyObjects } from '../support/cluster.js';
 import { startOperator, testAccountId, testRegions, type OperatorProcess } from '../support/operator-process.js';
 import { prepareCluster } from '../support/setup.js';
 import { deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from '../support/tenants.js';
+import { startCountingProxy } from './counting-proxy.js';
 
 const names = ['audit-a', 'audit-b', 'audit-c'];
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -206,6 +208,36 @@ describe('bulkhead audit: guardrails, databases and keys', function () {
     ]);
     assert.equal(databases.inventory.databases, null);
     assert.equal(keys.inventory.keyAliases, null);
+  });
+
+  it("reads each server's catalog once, on one session closed before the logins, which run at most four at once, and is not timed out by its own event loop being held", async function () {
+    const tenants = (await client.list<Tenant>('bulkhead.dev/v1alpha1', 'Tenant')).items.filter((t) => names.includes(t.metadata.name));
+    const tenantRoles = new Set(names.map((name) => roleName({ metadata: { name } })));
+    // The catalog's session and the first login each hold the loop 2.5 times the connect timeout.
+    const proxy = await startCountingProxy(env.postgres, (user, index) =>
+      user === env.postgres.user || (tenantRoles.has(user) && index === 1) ? 2_500 : 0,
+    );
+    try {
+      const proxied = structuredClone(config);
+      for (const settings of Object.values(proxied.regions)) Object.assign(settings.database, { host: '127.0.0.1', port: proxy.port });
+      const run = await auditDatabases(client, { tenants, config: proxied, connectionTimeoutMillis: 1_000 });
+      const notPassed = run.checks.filter((check) => check.result !== 'pass').map((check) => `${finding(check)}: ${check.message}`);
+      assert.deepEqual(notPassed, []);
+      const cells = run.matrices.flatMap((matrix) => matrix.cells);
+      assert.equal(cells.length, 9);
+      const admin = proxy.sessions.filter((session) => session.user === env.postgres.user);
+      const logins = proxy.sessions.filter((session) => tenantRoles.has(session.user));
+      assert.equal(admin.length, 1, 'one catalog session for the one server both regions name');
+      assert.equal(logins.length, 9, 'one session per login tried');
+      assert.equal(proxy.sessions.length, 10);
+      assert.ok(
+        (admin[0]?.closed ?? Infinity) <= Math.min(...logins.map((session) => session.opened)),
+        'the catalog session was still open',
+      );
+      assert.ok(proxy.peak <= 4, `${proxy.peak} sessions at once`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   describe("with the operator stopped, so that nothing is repaired behind the audit's back", function () {

@@ -9,7 +9,6 @@ import { databaseName, databaseSecretName, namespaceName } from '../../api/names
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant } from '../../api/tenant.js';
 import type { KubeClient } from '../../kube/client.js';
-import { AdminConnection } from '../../providers/database/connection.js';
 import { readIsolationCatalog } from '../../providers/database/isolation-catalog.js';
 import { createLogger, type Logger } from '../../runtime/logging.js';
 import { uniqueInputs } from '../guardrails/inputs.js';
@@ -123,38 +122,33 @@ async function auditServer(
   } catch (error) {
     return unaudited(group, 'AdminCredentialsUnavailable', errorMessage(error), []);
   }
-  const connection = new AdminConnection(admin.server, {
-    logger,
+  // Read before any login and closed after: at most one connection for it, then `concurrency` for the logins.
+  const catalog = await readIsolationCatalog(admin.server, { connectionTimeoutMillis: request.connectionTimeoutMillis }).catch(
+    (error: Error) => error,
+  );
+  if (catalog instanceof Error) return unaudited(group, 'DatabaseUnreachable', catalog.message, [admin.input]);
+  logger.debug('Read the database catalog for the audit', { server: group.server, databases: catalog.databases.length });
+  const byName = [...group.tenants].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const read = await mapBounded(byName, 8, (tenant) => matrixTenant(client, tenant, group.settings, readable));
+  const tenants = read.map((entry) => entry.tenant);
+  const plan = loginPlan(tenants, request);
+  const cells = await probeMatrix(tenants, plan.targets, {
+    concurrency: request.concurrency ?? 4,
     connectionTimeoutMillis: request.connectionTimeoutMillis,
-    maxConnections: 2,
   });
-  try {
-    const catalog = await readIsolationCatalog(connection).catch((error: Error) => error);
-    if (catalog instanceof Error) return unaudited(group, 'DatabaseUnreachable', catalog.message, [admin.input]);
-    const byName = [...group.tenants].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const read = await mapBounded(byName, 8, (tenant) => matrixTenant(client, tenant, group.settings, readable));
-    const tenants = read.map((entry) => entry.tenant);
-    const plan = loginPlan(tenants, request);
-    const cells = await probeMatrix(tenants, plan.targets, {
-      concurrency: request.concurrency ?? 4,
-      connectionTimeoutMillis: request.connectionTimeoutMillis,
-    });
-    const matrix: DatabaseMatrix = { server: group.server, regions: group.regions, tenants: tenants.map((t) => t.name), cells };
-    return {
-      checks: [
-        ...judgeMatrix(tenants, cells, plan.sample.method === 'sampled'),
-        ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
-        judgeOrphans(group.server, group.tenants, catalog),
-        sampleCheck(group.server, plan.sample),
-      ],
-      samples: [{ server: group.server, ...plan.sample }],
-      inputs: [admin.input, ...read.flatMap((entry) => entry.inputs)],
-      matrices: [matrix],
-      inventory: { databases: databaseInventory(group.tenants, catalog) },
-    };
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
+  const matrix: DatabaseMatrix = { server: group.server, regions: group.regions, tenants: tenants.map((t) => t.name), cells };
+  return {
+    checks: [
+      ...judgeMatrix(tenants, cells, plan.sample.method === 'sampled'),
+      ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
+      judgeOrphans(group.server, group.tenants, catalog),
+      sampleCheck(group.server, plan.sample),
+    ],
+    samples: [{ server: group.server, ...plan.sample }],
+    inputs: [admin.input, ...read.flatMap((entry) => entry.inputs)],
+    matrices: [matrix],
+    inventory: { databases: databaseInventory(group.tenants, catalog) },
+  };
 }
 
 /** The database checks of every tenant, the login matrix of every server, and what was read. */

@@ -6,6 +6,12 @@
  * (docs/decisions/0031). Arrays and plain objects down to `depth` levels are walked here, in the
  * library's order and with its rules (keys sorted by code unit, undefined members left out,
  * undefined array elements written as null); anything deeper, or with a toJSON, is the library's.
+ *
+ * The text goes into UTF-8 chunks as it is written, never into one string: a whole-report string
+ * and its parts were two more copies of the report in the V8 heap, beside the bytes
+ * (docs/decisions/0039). Where each top-level member starts is recorded, and the buffer can have
+ * room after the text, so a signature can be put into the bytes in its sorted place, in the same
+ * buffer, without writing the report a second time (signing.ts).
  */
 import canonicalize from 'canonicalize';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -13,9 +19,41 @@ import { setImmediate as turn } from 'node:timers/promises';
 /** Pieces canonicalized between two turns of the event loop. */
 const piecesPerTurn = 2_000;
 
-interface Writer {
-  parts: string[];
-  pieces: number;
+/** Text gathered up to this many characters before it is encoded into a chunk of bytes. */
+const charactersPerChunk = 1 << 16;
+
+class Writer {
+  pieces = 0;
+  /** Bytes written so far, encoded chunks and pending text both. */
+  length = 0;
+  /** Where each member of the top-level object starts (its key's opening quote), in bytes. */
+  readonly memberOffsets = new Map<string, number>();
+  private readonly chunks: Buffer[] = [];
+  private pending: string[] = [];
+  private pendingCharacters = 0;
+
+  push(text: string): void {
+    this.pending.push(text);
+    this.pendingCharacters += text.length;
+    this.length += Buffer.byteLength(text, 'utf8');
+    if (this.pendingCharacters >= charactersPerChunk) this.flush();
+  }
+
+  /** The bytes written, in one buffer `room` bytes longer (the chunks are copied once, then dropped). */
+  bytes(room: number): Buffer {
+    this.flush();
+    const whole = Buffer.allocUnsafe(this.length + room);
+    let at = 0;
+    for (const chunk of this.chunks.splice(0)) at += chunk.copy(whole, at);
+    return whole;
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.chunks.push(Buffer.from(this.pending.join(''), 'utf8'));
+    this.pending = [];
+    this.pendingCharacters = 0;
+  }
 }
 
 function plainObject(value: unknown): value is Record<string, unknown> {
@@ -29,41 +67,56 @@ const skipped = (value: unknown): boolean => value === undefined || typeof value
 async function leaf(value: unknown, writer: Writer): Promise<void> {
   const text = canonicalize(value);
   if (text === undefined) throw new Error('the value has no JSON form');
-  writer.parts.push(text);
+  writer.push(text);
   writer.pieces += 1;
   if (writer.pieces % piecesPerTurn === 0) await turn();
 }
 
 async function writeArray(value: readonly unknown[], writer: Writer, depth: number): Promise<void> {
-  writer.parts.push('[');
+  writer.push('[');
   for (const [index, element] of value.entries()) {
-    if (index > 0) writer.parts.push(',');
+    if (index > 0) writer.push(',');
     await write(skipped(element) ? null : element, writer, depth - 1);
   }
-  writer.parts.push(']');
+  writer.push(']');
 }
 
-async function writeObject(value: Record<string, unknown>, writer: Writer, depth: number): Promise<void> {
+async function writeObject(value: Record<string, unknown>, writer: Writer, depth: number, top: boolean): Promise<void> {
   const keys = Object.keys(value)
     .sort()
     .filter((key) => !skipped(value[key]));
-  writer.parts.push('{');
+  writer.push('{');
   for (const [index, key] of keys.entries()) {
-    writer.parts.push(`${index > 0 ? ',' : ''}${canonicalize(key) ?? ''}:`);
+    if (index > 0) writer.push(',');
+    if (top) writer.memberOffsets.set(key, writer.length);
+    writer.push(`${canonicalize(key) ?? ''}:`);
     await write(value[key], writer, depth - 1);
   }
-  writer.parts.push('}');
+  writer.push('}');
 }
 
-async function write(value: unknown, writer: Writer, depth: number): Promise<void> {
+async function write(value: unknown, writer: Writer, depth: number, top = false): Promise<void> {
   if (depth > 0 && Array.isArray(value)) await writeArray(value as unknown[], writer, depth);
-  else if (depth > 0 && plainObject(value)) await writeObject(value, writer, depth);
+  else if (depth > 0 && plainObject(value)) await writeObject(value, writer, depth, top);
   else await leaf(value, writer);
+}
+
+export interface CanonicalDocument {
+  /** The canonical text in its first `length` bytes, then the room asked for. */
+  buffer: Buffer;
+  length: number;
+  /** For a top-level object walked here: where each member starts in `buffer`. */
+  memberOffsets: ReadonlyMap<string, number>;
+}
+
+/** canonicalBytesYielding in a buffer with `room` spare bytes at the end, with where each top-level member starts. */
+export async function canonicalDocumentYielding(value: unknown, room = 0, depth = 3): Promise<CanonicalDocument> {
+  const writer = new Writer();
+  await write(value, writer, depth, true);
+  return { memberOffsets: writer.memberOffsets, length: writer.length, buffer: writer.bytes(room) };
 }
 
 /** The same bytes as `canonicalBytes(value)`, without holding the event loop for long. */
 export async function canonicalBytesYielding(value: unknown, depth = 3): Promise<Buffer> {
-  const writer: Writer = { parts: [], pieces: 0 };
-  await write(value, writer, depth);
-  return Buffer.from(writer.parts.join(''), 'utf8');
+  return (await canonicalDocumentYielding(value, 0, depth)).buffer;
 }

@@ -33,9 +33,11 @@ export {
   serializeReportYielding,
   signDocument,
   signReport,
+  signReportFile,
   signReportYielding,
+  type SignedReportFile,
 } from './signing.js';
-export { listReportFiles, previousInStore, reportFileName, saveReport } from './store.js';
+export { listReportFiles, previousInStore, reportFileName, saveReport, saveReportFile } from './store.js';
 export { readChain, verifyChain, type ChainEntry, type ChainProblem, type ChainProblemKind, type ChainVerification } from './chain.js';
 export { keyRotationSchema, rotationFormat, signRotation, type KeyRotation } from './rotation.js';
 export { ChainTrust, trustedKeyFor, verifyTrusted, type AcceptedRotation } from './trust.js';

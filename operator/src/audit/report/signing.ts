@@ -10,7 +10,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import canonicalize from 'canonicalize';
-import { canonicalBytesYielding } from './canonical-yielding.js';
+import { canonicalBytesYielding, canonicalDocumentYielding, type CanonicalDocument } from './canonical-yielding.js';
 import type { ReportSignature, SignedReport, UnsignedReport } from './schema.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -95,6 +95,47 @@ export async function signReportYielding(report: UnsignedReport, privateKey: Key
   const { signature: _signature, ...unsigned } = report as SignedReport;
   const value = await promisify(sign)(null, await canonicalBytesYielding(unsigned), privateKey);
   return { ...report, signature: signatureOf(privateKey, value) };
+}
+
+/** A signed report with its file's bytes (those of serializeReport) and their digest. */
+export interface SignedReportFile {
+  report: SignedReport;
+  bytes: Buffer;
+  digest: string;
+}
+
+/**
+ * Signs the report and lays out its file in the buffer of the one canonical text the signature
+ * covers: the text is written a piece at a time into a buffer with room for the signature member,
+ * signed, then the members after the signature's sorted place are moved up and the member written
+ * in. The report is written once, and held once as bytes (docs/decisions/0039), where
+ * signReport and serializeReport wrote it twice, each time as a whole string and its bytes.
+ */
+export async function signReportFile(report: UnsignedReport, privateKey: KeyObject): Promise<SignedReportFile> {
+  requireEd25519(privateKey, 'the signing key');
+  const { signature: _signature, ...unsigned } = report as SignedReport;
+  // An Ed25519 signature member has one length for a key, whatever the value: measure it on zeros.
+  const room = Buffer.byteLength(memberText(signatureOf(privateKey, Buffer.alloc(64)))) + 1;
+  const document = await canonicalDocumentYielding(unsigned, room);
+  const value = await promisify(sign)(null, document.buffer.subarray(0, document.length), privateKey);
+  const signature = signatureOf(privateKey, value);
+  const bytes = insertMember(document, memberText(signature));
+  return { report: { ...report, signature }, bytes, digest: digestOf(bytes) };
+}
+
+const memberText = (signature: ReportSignature): string => `"signature":${canonicalize(signature) ?? ''}`;
+
+/** Puts `member` into the canonical object in `document` at the sorted place of the signature, within the buffer's room. */
+function insertMember(document: CanonicalDocument, member: string): Buffer {
+  const { buffer, length, memberOffsets } = document;
+  const next = [...memberOffsets.keys()].find((existing) => existing > 'signature');
+  const at = next === undefined ? length - 1 : (memberOffsets.get(next) ?? 0);
+  const text = next !== undefined ? `${member},` : memberOffsets.size > 0 ? `,${member}` : member;
+  const size = Buffer.byteLength(text);
+  if (length + size > buffer.length) throw new Error('the signature does not fit the room kept for it');
+  buffer.copyWithin(at + size, at, length);
+  buffer.write(text, at, 'utf8');
+  return buffer.subarray(0, length + size);
 }
 
 function signatureOf(privateKey: KeyObject, value: Buffer): ReportSignature {

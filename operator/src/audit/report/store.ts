@@ -9,7 +9,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SignedReport } from './schema.js';
-import { digestOf, serializeReport } from './signing.js';
+import { digestOf, serializeReport, type SignedReportFile } from './signing.js';
 import { parseReport } from './verify.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -49,9 +49,14 @@ export function previousInStore(dir: string): { digest: string } | null {
 
 /** Writes the report as `audit-<timestamp>.json` in `dir` and returns its path and digest. */
 export function saveReport(dir: string, report: SignedReport): { path: string; digest: string } {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, reportFileName(report.generatedAt));
   const bytes = serializeReport(report);
-  writeFileSync(path, bytes, { flag: 'wx', mode: 0o644 });
-  return { path, digest: digestOf(bytes) };
+  return saveReportFile(dir, { report, bytes, digest: digestOf(bytes) });
+}
+
+/** saveReport for a report already laid out as its file (signReportFile). */
+export function saveReportFile(dir: string, file: SignedReportFile): { path: string; digest: string } {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, reportFileName(file.report.generatedAt));
+  writeFileSync(path, file.bytes, { flag: 'wx', mode: 0o644 });
+  return { path, digest: file.digest };
 }

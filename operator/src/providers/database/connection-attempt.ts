@@ -4,6 +4,7 @@
  * message kept for evidence with the password cut out; the password itself never leaves here.
  */
 import pg from 'pg';
+import { connectWithin } from './connect-deadline.js';
 import { scrub } from './errors.js';
 
 export interface LoginCredentials {
@@ -45,13 +46,13 @@ export async function attemptConnection(
     user: credentials.username,
     password: credentials.password,
     database,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     statement_timeout: options.statementTimeoutMillis ?? 5_000,
     application_name: 'bulkhead-audit',
   });
   client.on('error', () => undefined); // a late socket error after end() must not crash the process
   try {
-    await client.connect();
+    // Not pg's own timer: time the event loop was held is not time the server took (connect-deadline.ts).
+    await connectWithin(client, options.connectionTimeoutMillis ?? 5_000);
     const { rows } = await client.query<{ one: number }>('select 1 as one');
     return rows[0]?.one === 1 ? { outcome: 'allowed' } : { outcome: 'unreachable', message: 'select 1 returned no row' };
   } catch (error) {
