@@ -82,10 +82,11 @@ export class StepsFailedError extends Error {
 }
 
 export class TenantReconciler {
-  private readonly renderer = new CachingRenderer();
+  private readonly renderer: CachingRenderer;
   private readonly domainClaims: DomainClaims;
 
   constructor(private readonly deps: TenantReconcilerDeps) {
+    this.renderer = new CachingRenderer(undefined, () => deps.stepMetrics?.observeRender?.());
     this.domainClaims = new DomainClaims(deps.tenants.store, deps.config.network.baseDomain);
   }
 
