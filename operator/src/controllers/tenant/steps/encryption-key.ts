@@ -51,12 +51,17 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   const region = context.tenant.spec.region;
   const settings = context.providers.settings(region);
   if (!settings) return outcome('False', Reason.RegionNotConfigured, `region ${region} has no KMS configured; no key was created`);
-  let spec, key, inputs;
+  let spec, key;
   try {
     spec = keySpec(context, settings.kms.accountId);
-    inputs = inputsDigest({ spec, region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint });
-    const trusted = await trustedKey(context, inputs, settings.kms.endpoint);
-    if (trusted) return trusted;
+  } catch (error) {
+    return failure(error);
+  }
+  const inputs = inputsDigest({ spec, region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint });
+  // Outside the provider's try: a refused ConfigMap write is kube-apiserver's (ApplyFailed), not KMS's.
+  const trusted = await trustedKey(context, inputs, settings.kms.endpoint);
+  if (trusted) return trusted;
+  try {
     key = await (await context.providers.kms(region)).ensureKey(spec);
   } catch (error) {
     return failure(error);
