@@ -95,6 +95,29 @@ function printTables(results: SizeResult[]): void {
   );
 }
 
+/** What the re-sync after a restart did (under tsx): helm runs, requests by verb and resource, provider requests, time per step. */
+function printResync(results: SizeResult[]): void {
+  console.log('\nRe-sync after a restart (under tsx)\n');
+  const listed = (counts: Record<string, number>): string =>
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || '-';
+  console.log(
+    table(
+      ['tenants', 'helm renders', 'kube requests', 'provider requests', 'provider wait s', 'step s (summed over workers)'],
+      results.map(({ operator: { tenants, resync: r } }) => [
+        tenants,
+        r.helmRenders,
+        listed(r.requests),
+        listed(r.providerRequests),
+        listed(r.providerWaitSeconds),
+        listed(r.stepSeconds),
+      ]),
+    ),
+  );
+}
+
 /** What 1000 tenants cost in KMS time at AWS's default quotas: measured requests per tenant where there are, else the model. */
 function printKmsCost(results: SizeResult[]): void {
   const last = results.at(-1)?.operator;
@@ -184,6 +207,7 @@ async function main(): Promise<void> {
     console.log(`   wrote ${file}`);
   }
   printTables(results);
+  printResync(results);
   printKmsCost(results);
 }
 

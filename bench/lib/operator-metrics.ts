@@ -21,6 +21,14 @@ export interface OperatorSnapshot {
   tenantQueueDepth: number;
   /** process_cpu_seconds_total: user and system CPU the operator has used since it started. */
   cpuSeconds: number;
+  /** bulkhead_tenant_step_duration_seconds_sum by step: where the reconciles spent their time. */
+  stepSeconds: Record<string, number>;
+  /** bulkhead_provider_wait_seconds_sum by provider and operation: time spent waiting for a KMS turn or a connection. */
+  providerWaitSeconds: Record<string, number>;
+  /** bulkhead_provider_wait_seconds_count by provider, region and operation: the provider requests sent. */
+  providerRequests: Record<string, number>;
+  /** bulkhead_release_renders_total: `helm template` runs (0 from an operator that does not count them). */
+  helmRenders: number;
 }
 
 function labelsOf(text: string): Record<string, string> {
@@ -49,7 +57,17 @@ export async function scrape(metricsUrl: string): Promise<OperatorSnapshot> {
     tenantReconciles: sum('controller_runtime_reconcile_total', (l) => l.controller === 'tenant'),
     tenantQueueDepth: sum('workqueue_depth', (l) => l.name === 'tenant'),
     cpuSeconds: Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN),
+    stepSeconds: sumsBy(samples(text, 'bulkhead_tenant_step_duration_seconds_sum'), (l) => l.step ?? ''),
+    providerWaitSeconds: sumsBy(samples(text, 'bulkhead_provider_wait_seconds_sum'), (l) => Object.values(l).join(' ')),
+    providerRequests: sumsBy(samples(text, 'bulkhead_provider_wait_seconds_count'), (l) => Object.values(l).join(' ')),
+    helmRenders: Number(/^bulkhead_release_renders_total (\S+)$/m.exec(text)?.[1] ?? 0),
   };
+}
+
+function sumsBy(found: { labels: Record<string, string>; value: number }[], key: (labels: Record<string, string>) => string) {
+  const sums: Record<string, number> = {};
+  for (const { labels, value } of found) sums[key(labels)] = Math.round(((sums[key(labels)] ?? 0) + value) * 100) / 100;
+  return sums;
 }
 
 /** Requests between two snapshots, summed by a key (verb, resource or "verb resource"). */

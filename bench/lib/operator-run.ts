@@ -35,7 +35,17 @@ export interface OperatorRun {
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
   /** V8's used heap of the compiled operator, read with RSS: what the objects take, apart from code and the runtime. */
   heapUsedMiB: { compiledIdle: number; compiledAllReady: number };
-  resync: { ms: number; writesExcludingLeases: number; compiledMs: number };
+  resync: {
+    ms: number;
+    writesExcludingLeases: number;
+    compiledMs: number;
+    /** Under tsx: its requests by "verb resource", helm renders, provider requests and each step's summed time. */
+    requests: Record<string, number>;
+    helmRenders: number;
+    providerRequests: Record<string, number>;
+    providerWaitSeconds: Record<string, number>;
+    stepSeconds: Record<string, number>;
+  };
   /** With BENCH_KMS_THROTTLE: KMS requests counted at the throttling proxy (bench/lib/kms-budget.ts). */
   kms?: KmsMeasurement;
 }
@@ -145,9 +155,22 @@ async function resync(
     throw error;
   });
   const ms = Date.now() - started;
+  const requests = requestDelta(undefined, snapshot, (s) => `${s.verb} ${s.resource}`);
   const writes = requestDelta(undefined, snapshot, (s) => (writeVerbs.includes(s.verb) ? `${s.verb} ${s.resource}` : 'reads'));
   delete writes.reads;
-  return { operator: next, result: { ms, writesExcludingLeases: total(writes, notLease) } };
+  const { helmRenders, providerRequests, providerWaitSeconds, stepSeconds } = snapshot;
+  return {
+    operator: next,
+    result: {
+      ms,
+      writesExcludingLeases: total(writes, notLease),
+      requests,
+      helmRenders,
+      providerRequests,
+      providerWaitSeconds,
+      stepSeconds,
+    },
+  };
 }
 
 /** The compiled operator's memory once it has re-synced n tenants (0: once it leads), and the re-sync time. */

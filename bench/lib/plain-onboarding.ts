@@ -105,6 +105,8 @@ export class PlainOnboarding {
       owned: this.owned,
       providers: this.providers,
       logger,
+      // The script keeps no status to trust: it asks the providers every time.
+      restartPass: false,
       release: once(() => planRelease(context, this.renderer)),
       platformAddresses: () => this.addresses.addresses(),
       // The benchmark's tenants declare no domains of their own.

@@ -193,6 +193,7 @@ export const TenantStatusSchema = z.object({
       port: z.int().min(1).max(65535).optional(),
       name: z.string().optional(),
       secretName: z.string().optional(),
+      inputsDigest: z.string().max(80).optional(),
     })
     .optional(),
   encryption: z
@@ -201,6 +202,7 @@ export const TenantStatusSchema = z.object({
       keyArn: z.string().optional(),
       alias: z.string().optional(),
       deletionDate: z.iso.datetime({ offset: true }).optional(),
+      inputsDigest: z.string().max(80).optional(),
     })
     .optional(),
   app: z
@@ -208,6 +210,8 @@ export const TenantStatusSchema = z.object({
       version: z.string().optional(),
       digest: z.string().optional(),
       inventory: z.array(z.string().max(512)).max(1000).optional(),
+      inputsDigest: z.string().max(80).optional(),
+      observedDigest: z.string().max(80).optional(),
     })
     .optional(),
   backups: z

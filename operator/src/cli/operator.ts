@@ -19,6 +19,7 @@ import { BackupScheduler, createRestoreController } from '../controllers/backup/
 import { createTenantController } from '../controllers/tenant/controller.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import type { KubeClient } from '../kube/client.js';
+import { isSubset } from '../kube/semantic.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { KubeLeaseLock } from '../kube/lease-lock.js';
 import { resourceOf } from '../kube/transport.js';
@@ -94,7 +95,7 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
   for (const informer of informers) informer.start();
 
   const lead = async (signal: AbortSignal, fence: LeadershipFence): Promise<void> => {
-    await client.apply(buildTenantOwnerClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
+    await ensureTenantOwnerClusterRole(client, config.tenantOwnerClusterRole);
     for (const informer of informers) await informer.waitForSync(signal);
     admission?.controller.start(signal, fence);
     admission?.kick();
@@ -137,6 +138,19 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
     shutdown.dispose();
     logger.info('Stopped');
   }
+}
+
+/**
+ * The tenant-owner ClusterRole, kept as built on every leadership: applied only when it differs
+ * (rules added or taken away count), so a restart writes nothing. Read with a list by name, which
+ * the operator's ClusterRole already allows, rather than a get it would need to be granted.
+ */
+async function ensureTenantOwnerClusterRole(client: KubeClient, name: string): Promise<void> {
+  const desired = buildTenantOwnerClusterRole(name);
+  const { items } = await client.list('rbac.authorization.k8s.io/v1', 'ClusterRole', { fieldSelector: `metadata.name=${name}` });
+  const live = items[0];
+  if (live && isSubset(desired, live)) return; // rules are compared whole: one added is a difference
+  await client.apply(desired, { fieldManager, force: true });
 }
 
 /** Without the cluster's ranges, a declared 0.0.0.0/0 reaches the whole cluster; say so at start (the audit says it too). */

@@ -34,6 +34,11 @@ export interface StepContext {
   domains: () => TenantDomains;
   /** Aborts when the reconcile must stop (the controller stops, leadership is lost). */
   signal: AbortSignal;
+  /**
+   * The tenant's first reconcile since this operator started or took over: provider state its
+   * status shows verified for the same inputs is trusted until the next pass (provider-trust.ts).
+   */
+  restartPass: boolean;
 }
 
 /** The shared client, caches and providers as one reconcile uses them: every call tied to its signal. */

@@ -2,10 +2,11 @@
  * The tenant controller's own metrics, Capsule's per-phase and per-condition view without its
  * per-tenant labels: bulkhead_tenant_step_duration_seconds{step,result}, how long each step of the
  * checklist took and how it ended, and bulkhead_tenants{condition,status}, the tenants in the
- * informer's cache counted by condition, computed at scrape time. No label names a tenant, so a
+ * informer's cache counted by condition, computed at scrape time; and bulkhead_release_renders_total,
+ * the `helm template` runs, which a re-sync of unchanged tenants should not need. No label names a tenant, so a
  * thousand tenants cost no more series than one.
  */
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ConditionType, conditionStatuses, findCondition, Reason, type ConditionStatus } from '../../api/conditions.js';
 import type { Tenant } from '../../api/tenant.js';
 import type { StepOutcome } from './context.js';
@@ -15,6 +16,8 @@ export type StepResult = 'success' | 'progressing' | 'error';
 
 export interface StepMetrics {
   observeStep(step: ConditionType, result: StepResult, seconds: number): void;
+  /** One `helm template` run (a render the renderer's cache did not have). */
+  observeRender?(): void;
 }
 
 export const noopStepMetrics: StepMetrics = { observeStep: () => undefined };
@@ -45,7 +48,7 @@ export function countConditions(tenants: readonly Tenant[]): Map<string, Map<Con
   return counts;
 }
 
-/** Registers both metrics on `registry`; `tenants` is read at each scrape (the informer's store). */
+/** Registers the metrics on `registry`; `tenants` is read at each scrape (the informer's store). */
 export function createTenantMetrics(registry: Registry, tenants: () => readonly Tenant[]): StepMetrics {
   const steps = new Histogram({
     name: 'bulkhead_tenant_step_duration_seconds',
@@ -65,5 +68,10 @@ export function createTenantMetrics(registry: Registry, tenants: () => readonly 
       }
     },
   });
-  return { observeStep: (step, result, seconds) => steps.observe({ step, result }, seconds) };
+  const renders = new Counter({
+    name: 'bulkhead_release_renders_total',
+    help: "Runs of `helm template` for tenants' releases (renders the renderer's cache did not have).",
+    registers: [registry],
+  });
+  return { observeStep: (step, result, seconds) => steps.observe({ step, result }, seconds), observeRender: () => renders.inc() };
 }

@@ -82,10 +82,13 @@ export class StepsFailedError extends Error {
 }
 
 export class TenantReconciler {
-  private readonly renderer = new CachingRenderer();
+  private readonly renderer: CachingRenderer;
   private readonly domainClaims: DomainClaims;
+  /** The tenants reconciled since this process started (a lost lease ends it): the others are on their restart pass. */
+  private readonly reconciled = new Set<string>();
 
   constructor(private readonly deps: TenantReconcilerDeps) {
+    this.renderer = new CachingRenderer(undefined, () => deps.stepMetrics?.observeRender?.());
     this.domainClaims = new DomainClaims(deps.tenants.store, deps.config.network.baseDomain);
   }
 
@@ -94,7 +97,10 @@ export class TenantReconciler {
 
   readonly reconcile = async (key: string, context: ReconcileContext): Promise<ReconcileOutcome | void> => {
     const tenant = this.deps.tenants.store.get(key);
-    if (!tenant) return; // gone: its children went with it (owner references)
+    if (!tenant) {
+      this.reconciled.delete(key);
+      return; // gone: its children went with it (owner references)
+    }
     const scope = reconcileScope(this.deps, context);
     const writer = { client: scope.client, events: this.deps.events, logger: context.logger };
     if (tenant.metadata.deletionTimestamp) {
@@ -125,10 +131,12 @@ export class TenantReconciler {
       release: once(() => planRelease(stepContext, this.renderer)),
       platformAddresses: () => this.deps.addresses.addresses(),
       domains: () => this.domainClaims.of(tenant),
+      restartPass: !this.reconciled.has(key),
     };
     const outcomes = await runSteps(stepContext, tenantSteps, this.deps.stepMetrics);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
     await writeStatus(writer, tenant, nextStatus(tenant, outcomes, reports, new Date()));
+    this.reconciled.add(key);
     return nextAttempt(outcomes);
   };
 }

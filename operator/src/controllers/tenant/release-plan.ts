@@ -16,15 +16,23 @@ import {
   operatorValues,
   validateRenderedObjects,
   type KindScope,
+  type RenderRequest,
 } from '../../providers/release/index.js';
 import { adoptReleaseObjects } from '../../resources/release-objects.js';
 import { errorMessage } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
 import type { StepContext, StepOutcome } from './context.js';
 import type { CachingRenderer } from './release-renderer.js';
+import { releaseInputsDigest, settledRelease } from './settled-release.js';
 
+/**
+ * A release to apply, or why there is none. `settled`: the status shows it applied from the same
+ * inputs and no object changed since, so `objects` are the live objects and no helm ran
+ * (settled-release.ts).
+ */
 export type ReleasePlan =
-  { ok: true; version: string; digest: string; objects: KubeObject[] } | { ok: false; version: string; outcome: StepOutcome };
+  | { ok: true; version: string; digest: string; objects: KubeObject[]; inputsDigest: string; settled: boolean }
+  | { ok: false; version: string; outcome: StepOutcome };
 
 /** The version to deploy: pinned in the spec, else assigned by a rollout, else the plan's. */
 export function targetVersion(context: Pick<StepContext, 'tenant' | 'plan'>): string {
@@ -67,17 +75,31 @@ async function render(context: StepContext, renderer: CachingRenderer, version: 
       `spec.app.values sets ${merged.refused.join(', ')}, which plan ${plan.metadata.name} does not allow (allowedValueKeys)`,
     );
   }
-  const chartPath = await locateChart(config.release.chartRepository, plan.spec.app.chart, version);
-  const rendered = await renderer.render({
+  const request = {
     helm: config.release.helm,
-    chartPath,
+    chartPath: await locateChart(config.release.chartRepository, plan.spec.app.chart, version),
     releaseName: releaseName(tenant),
     namespace,
     values: merged.values,
-    signal: context.signal,
-  });
+  };
+  const inputsDigest = await releaseInputsDigest({ ...request, tenant: { name: tenant.metadata.name, uid: tenant.metadata.uid }, version });
+  const settled = await settledRelease(context, inputsDigest);
+  if (settled) return { ...settled, ok: true, version, inputsDigest, settled: true };
+  return {
+    ...(await renderAndCheck(context, renderer, { ...request, signal: context.signal })),
+    ok: true,
+    version,
+    inputsDigest,
+    settled: false,
+  };
+}
+
+/** helm's render, checked to stay in the namespace and made into the tenant's children. */
+async function renderAndCheck(context: StepContext, renderer: CachingRenderer, request: RenderRequest) {
+  const { tenant, namespace } = context;
+  const rendered = await renderer.render(request);
   const valid = validateRenderedObjects(rendered.objects, { namespace, isNamespaced: await discoverScopes(context, rendered.objects) });
-  return { ok: true, version, digest: rendered.digest, objects: adoptReleaseObjects(valid, tenant.metadata, namespace) };
+  return { digest: rendered.digest, objects: adoptReleaseObjects(valid, tenant.metadata, namespace) };
 }
 
 /** Which rendered kinds are namespaced, from the server's discovery (unknown kinds are refused). */
@@ -100,7 +122,8 @@ interface ServicePort {
 
 /**
  * The ports the release's Services send traffic to (targetPort, which defaults to port), as
- * NetworkPolicy ports: a named targetPort stays a name, which the policy resolves per pod.
+ * NetworkPolicy ports: a named targetPort stays a name, which the policy resolves per pod. A live
+ * Service (a settled release) gives the same: the API server defaults targetPort to port.
  */
 export function servicePorts(objects: readonly KubeObject[]): { protocol: string; port: number | string }[] {
   const ports = new Map<string, { protocol: string; port: number | string }>();
@@ -112,5 +135,6 @@ export function servicePorts(objects: readonly KubeObject[]): { protocol: string
       if (target !== undefined) ports.set(`${protocol}/${target}`, { protocol, port: target });
     }
   }
-  return [...ports.values()];
+  // Sorted, so the policy is the same whichever order the objects come in (rendered or live).
+  return [...ports.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, port]) => port);
 }

@@ -8,7 +8,10 @@ import { renderRelease, type RenderedRelease, type RenderRequest } from '../../p
 export class CachingRenderer {
   private readonly cache = new Map<string, RenderedRelease>();
 
-  constructor(private readonly capacity = 2_000) {}
+  constructor(
+    private readonly capacity = 2_000,
+    private readonly onRender: () => void = () => undefined,
+  ) {}
 
   async render(request: RenderRequest): Promise<RenderedRelease> {
     const key = createHash('sha256')
@@ -16,6 +19,7 @@ export class CachingRenderer {
       .digest('hex');
     const hit = this.cache.get(key);
     if (hit) return hit;
+    this.onRender();
     const rendered = await renderRelease(request);
     if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, rendered);

@@ -12,11 +12,15 @@ import { deploymentProblem } from '../../../resources/release-objects.js';
 import { objectKey, type KubeObject } from '../../../runtime/types.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import type { ReleasePlan } from '../release-plan.js';
+import { observedDigest } from '../settled-release.js';
 import { errorMessage } from '../../../runtime/errors.js';
 
 const outcome = outcomeFor(ConditionType.AppDeployed);
 
-/** Applies the reconcile's release plan (release-plan.ts), prunes what it no longer renders, and judges the rollout. */
+/**
+ * Applies the reconcile's release plan (release-plan.ts), prunes what it no longer renders, and
+ * judges the rollout. A settled release (nothing changed since it was applied) is only judged.
+ */
 export async function ensureApp(context: StepContext): Promise<StepOutcome> {
   const release = await context.release();
   if (!release.ok) return release.outcome;
@@ -31,22 +35,43 @@ export async function ensureApp(context: StepContext): Promise<StepOutcome> {
 
 async function deploy(context: StepContext, release: ReleasePlan & { ok: true }): Promise<StepOutcome> {
   const { version, objects } = release;
-  const justApplied = await applyObjects(context, objects);
-  await prune(context, objects);
-  const report = { app: { version, digest: release.digest, inventory: inventoryOf(objects) } };
+  const applied = release.settled ? settled(objects) : await applyObjects(context, objects);
+  const pruned = release.settled ? 0 : await prune(context, objects);
+  const report = {
+    app: {
+      version,
+      digest: release.digest,
+      inventory: inventoryOf(objects),
+      inputsDigest: release.inputsDigest,
+      // Only from a pass that wrote nothing: after a write the cache may not show it yet.
+      ...(applied.written.length === 0 && pruned === 0 ? { observedDigest: observedDigest(applied.live) } : {}),
+    },
+  };
   if (context.tenant.spec.suspended) return outcome('True', Reason.Suspended, `version ${version} scaled to zero while suspended`, report);
+  const justApplied = applied.written.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name);
   const problems = rolloutProblems(context, objects, justApplied);
   if (problems.length > 0) return outcome('False', Reason.Progressing, `version ${version}: ${problems.join('; ')}`, report);
   return outcome('True', Reason.Reconciled, `version ${version} is rolled out`, report);
 }
 
-/** Applies what changed; returns the names of the Deployments written in this reconcile. */
-async function applyObjects(context: StepContext, objects: KubeObject[]): Promise<string[]> {
-  const written: string[] = [];
+interface Applied {
+  /** The objects written in this reconcile. */
+  written: KubeObject[];
+  /** The live copies each unwritten object was compared with, for the observed digest. */
+  live: KubeObject[];
+}
+
+const settled = (live: KubeObject[]): Applied => ({ written: [], live });
+
+/** Applies what changed, comparing each object with the live copy it then fingerprints. */
+async function applyObjects(context: StepContext, objects: KubeObject[]): Promise<Applied> {
+  const applied: Applied = { written: [], live: [] };
   for (const object of objects) {
-    if ((await context.owned.ensure(object, context.logger)) && object.kind === 'Deployment') written.push(object.metadata.name);
+    const live = await context.owned.live(object);
+    if (await context.owned.ensure(object, context.logger, live ?? null)) applied.written.push(object);
+    else if (live) applied.live.push(live);
   }
-  return written;
+  return applied;
 }
 
 /**
@@ -65,17 +90,22 @@ function rolloutProblems(context: StepContext, objects: KubeObject[], justApplie
     });
 }
 
-async function prune(context: StepContext, objects: KubeObject[]): Promise<void> {
+/** Deletes what the previous render made and this one does not; returns how many it deleted. */
+async function prune(context: StepContext, objects: KubeObject[]): Promise<number> {
+  let deleted = 0;
   const previous = context.tenant.status?.app?.inventory ?? [];
   for (const key of planPrune(previous, objects, { namespace: context.namespace })) {
     const entry = parseInventoryKey(key);
     if (!entry) continue;
-    const deleted = await context.client.delete({
+    const gone = await context.client.delete({
       apiVersion: entry.apiVersion,
       kind: entry.kind,
       name: entry.name,
       namespace: entry.namespace,
     });
-    if (deleted) context.logger.info(`Pruned ${entry.kind}`, { name: entry.name, namespace: entry.namespace });
+    if (!gone) continue;
+    context.logger.info(`Pruned ${entry.kind}`, { name: entry.name, namespace: entry.namespace });
+    deleted++;
   }
+  return deleted;
 }

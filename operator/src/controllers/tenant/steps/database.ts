@@ -18,6 +18,7 @@ import {
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
+import { inputsDigest, trustedOutcome } from '../provider-trust.js';
 
 const outcome = outcomeFor(ConditionType.DatabaseReady);
 
@@ -63,7 +64,18 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
       `region ${tenant.spec.region} has no database server configured; nothing was created`,
     );
   }
+  const spec = databaseSpec(context);
+  const { host, port } = settings.database;
   const secretName = databaseSecretName(tenant);
+  const report = { host, port, name: spec.databaseName, secretName };
+  const inputs = inputsDigest({ spec, host, port, rotation: tenant.spec.database?.passwordRotation });
+  const trusted = trustedOutcome(
+    context,
+    ConditionType.DatabaseReady,
+    { recorded: tenant.status?.database?.inputsDigest, inputs },
+    { database: { ...report, inputsDigest: inputs } },
+  );
+  if (trusted) return trusted;
   // A GET, not a cache: the operator watches no Secret (docs/decisions/0014).
   const secret: SecretObject | undefined = await context.owned.live({
     apiVersion: 'v1',
@@ -71,14 +83,12 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
     metadata: { name: secretName, namespace },
   });
   const { password, rotation, rotationDue } = desiredPassword(context, secret);
-  const spec = databaseSpec(context);
   try {
     const result = await (await context.providers.database(tenant.spec.region)).ensure(spec, password);
     if (result.passwordChanged) context.logger.info('Set database password', { role: spec.roleName, rotation: rotationDue });
   } catch (error) {
     return failure(error);
   }
-  const { host, port } = settings.database;
   await context.owned.ensure(
     buildDatabaseSecret(
       tenant.metadata,
@@ -89,6 +99,6 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
     secret ?? null,
   );
   return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`, {
-    database: { host, port, name: spec.databaseName, secretName },
+    database: { ...report, inputsDigest: inputs },
   });
 }

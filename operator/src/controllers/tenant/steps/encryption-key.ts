@@ -16,6 +16,7 @@ import {
 import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
+import { inputsDigest, trustedOutcome } from '../provider-trust.js';
 
 const outcome = outcomeFor(ConditionType.EncryptionKeyReady);
 
@@ -47,28 +48,62 @@ function failure(error: unknown): StepOutcome {
 }
 
 export async function ensureEncryptionKey(context: StepContext): Promise<StepOutcome> {
-  const { tenant, namespace } = context;
-  const region = tenant.spec.region;
+  const region = context.tenant.spec.region;
   const settings = context.providers.settings(region);
   if (!settings) return outcome('False', Reason.RegionNotConfigured, `region ${region} has no KMS configured; no key was created`);
   let spec, key;
   try {
     spec = keySpec(context, settings.kms.accountId);
+  } catch (error) {
+    return failure(error);
+  }
+  const inputs = inputsDigest({ spec, region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint });
+  // Outside the provider's try: a refused ConfigMap write is kube-apiserver's (ApplyFailed), not KMS's.
+  const trusted = await trustedKey(context, inputs, settings.kms.endpoint);
+  if (trusted) return trusted;
+  try {
     key = await (await context.providers.kms(region)).ensureKey(spec);
   } catch (error) {
     return failure(error);
   }
   if (key.created) context.logger.info('Created KMS key', { keyId: key.keyId, alias: key.alias, region });
-  const configMap = encryptionKeyConfigMapName(tenant);
+  await ensureKeyConfigMap(context, key, settings.kms.endpoint);
+  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`, {
+    encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias, inputsDigest: inputs },
+  });
+}
+
+/**
+ * On the restart pass, the key as the status recorded it (provider-trust.ts); its ConfigMap is
+ * still compared with the cache and repaired, which costs KMS nothing.
+ */
+async function trustedKey(context: StepContext, inputs: string, endpoint: string | undefined): Promise<StepOutcome | undefined> {
+  const recorded = context.tenant.status?.encryption;
+  if (!recorded?.keyId || !recorded.keyArn || !recorded.alias) return undefined;
+  const { keyId, keyArn, alias } = recorded;
+  const trusted = trustedOutcome(
+    context,
+    ConditionType.EncryptionKeyReady,
+    { recorded: recorded.inputsDigest, inputs },
+    { encryption: { keyId, keyArn, alias, inputsDigest: inputs } },
+  );
+  if (trusted) await ensureKeyConfigMap(context, { keyId, arn: keyArn, alias }, endpoint);
+  return trusted;
+}
+
+/** The ConfigMap that tells the app which key is its own. */
+async function ensureKeyConfigMap(
+  context: StepContext,
+  key: { keyId: string; arn: string; alias: string },
+  endpoint: string | undefined,
+): Promise<void> {
+  const { tenant, namespace } = context;
   await context.owned.ensure(
     buildEncryptionConfigMap(
       tenant.metadata,
-      { name: configMap, namespace },
-      { keyId: key.keyId, arn: key.arn, alias: key.alias, region, ...(settings.kms.endpoint ? { endpoint: settings.kms.endpoint } : {}) },
+      { name: encryptionKeyConfigMapName(tenant), namespace },
+      { keyId: key.keyId, arn: key.arn, alias: key.alias, region: tenant.spec.region, ...(endpoint ? { endpoint } : {}) },
     ),
     context.logger,
   );
-  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`, {
-    encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias },
-  });
 }
