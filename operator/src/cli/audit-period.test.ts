@@ -57,14 +57,14 @@ describe('bulkhead audit period', () => {
     assert.match(run.stdout, /^Bulkhead audit period: FAIL \(1 evidence findings, 1 findings of which 0 open, 5 reports\)/);
     assert.match(
       run.stdout,
-      /network\.cross-tenant \(initech\) CrossTenantFlowAllowed: first seen 2026-11-01T01:00:00\.000Z.*fixed by 2026-11-01T02:00:00\.000Z, 1 h to remediate/,
+      /network\.ingress \(initech\) CrossTenantFlowAllowed: first seen 2026-11-01T01:00:00\.000Z.*fixed by 2026-11-01T02:00:00\.000Z, 1 h to remediate/,
     );
     assert.match(run.stdout, /gap: no report for 3 h from 2026-11-01T03:00:00\.000Z to 2026-11-01T06:00:00\.000Z/);
     assert.match(run.stdout, /rotation: +keyId [0-9a-f]{64} to [0-9a-f]{64} at 2026-11-01T03:00:00\.000Z/);
     assert.match(run.stderr, /period report .*period\.json \(sha256:[0-9a-f]{64}\)/);
     assert.match(
       readFileSync(join(dir, 'period.html'), 'utf8'),
-      /<td class="mono">network\.cross-tenant<\/td><td class="mono">initech<\/td>/,
+      /<td class="mono">network\.ingress<\/td><td class="mono">initech<\/td>/,
     );
 
     const verified = await runBulkhead([

@@ -78,7 +78,7 @@ describe('period report', () => {
 
     assert.deepEqual(report.findings, [
       {
-        check: 'network.cross-tenant',
+        check: 'network.ingress',
         tenant: 'initech',
         category: 'network',
         reasons: ['CrossTenantFlowAllowed'],

@@ -18,7 +18,7 @@ export const at = (hours: number): string => new Date(simulatedStart + hours * h
 function tenantChecks(tenant: string, sabotaged: boolean): AuditCheck[] {
   const namespace = `tenant-${tenant}`;
   const fields = { category: 'network' as const, tenant, evidence: { namespace } };
-  const network = { ...fields, id: 'network.cross-tenant', title: `No other tenant may connect to ${namespace}` };
+  const network = { ...fields, id: 'network.ingress', title: `No other tenant may connect to ${namespace}` };
   return [
     passed({
       ...fields,
