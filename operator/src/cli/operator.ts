@@ -21,7 +21,7 @@ import type { KubeClient } from '../kube/client.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { KubeLeaseLock } from '../kube/lease-lock.js';
 import { resourceOf } from '../kube/transport.js';
-import { buildTenantOwnerClusterRole } from '../resources/tenant-owner-role.js';
+import { buildTenantOwnerClusterRole, buildTenantOwnerReadOnlyClusterRole } from '../resources/tenant-owner-role.js';
 import { unelectedFence, type LeadershipFence } from '../runtime/fence.js';
 import { HealthServer } from '../runtime/health.js';
 import { LeaderElector } from '../runtime/leader-election.js';
@@ -76,6 +76,7 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
 
   const lead = async (signal: AbortSignal, fence: LeadershipFence): Promise<void> => {
     await client.apply(buildTenantOwnerClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
+    await client.apply(buildTenantOwnerReadOnlyClusterRole(config.tenantOwnerClusterRole), { fieldManager, force: true });
     for (const informer of informers) await informer.waitForSync(signal);
     admission?.controller.start(signal, fence);
     admission?.kick();
