@@ -10,8 +10,15 @@ import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import { DescribeKeyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { testEnvironment, type Environment } from '@bulkhead/testenv';
+import { parseOperatorConfig } from '../src/api/operator-config.js';
+import { TenantSchema } from '../src/api/tenant.js';
+import { auditAccess, platformConfigFor } from '../src/audit/access/index.js';
+import { auditDatabases, auditKeys } from '../src/audit/data/index.js';
+import type { AuditCheck } from '../src/audit/model.js';
+import { AccessReviewClient } from '../src/kube/access-review.js';
+import { KubeClient } from '../src/kube/client.js';
 import { applyObjects, eventually } from './support/cluster.js';
-import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { operatorRegions, startOperator, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
 import {
   condition,
@@ -208,6 +215,36 @@ describe('suspending and resuming a tenant', function () {
     assert.equal(databases.length, 1, 'the database is kept');
     await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace, name: `${name}-database` });
     assert.equal(((await readTenant(kc, name)).status as { encryption: { keyId: string } }).encryption.keyId, keyId, 'the same key');
+  });
+
+  it("is no finding of the audit: the refused login, the disabled key and the owners' read-only access are what it expects", async function () {
+    const client = KubeClient.load(env.kubeconfig);
+    const reviews = AccessReviewClient.load(env.kubeconfig);
+    try {
+      const tenants = [TenantSchema.parse(await readTenant(kc, name))];
+      const config = parseOperatorConfig({ regions: operatorRegions() });
+      const checks: AuditCheck[] = [
+        ...(await auditDatabases(client, { tenants, config })).checks,
+        ...(await auditKeys(client, { tenants, config })).checks,
+        ...(await auditAccess(reviews, { tenants, platformSubjects: platformConfigFor('bulkhead-system', []) })).checks,
+      ].filter((check) => check.tenant === name);
+      const result = (id: string) => checks.find((check) => check.id === id)?.result;
+      const notPassing = checks.filter((check) => check.result !== 'pass');
+      assert.deepEqual(
+        notPassing.map((c) => `${c.id} ${c.result} ${c.reason}: ${c.message}`),
+        [],
+      );
+      assert.equal(result('key.state'), 'pass');
+      assert.match(checks.find((check) => check.id === 'key.state')?.message ?? '', /Disabled while the tenant is suspended/);
+      assert.equal(result('key.encryption-context'), 'pass');
+      assert.equal(result('database.own-login'), 'pass');
+      for (const id of ['access.review.suspended-own-pods', 'access.review.suspended-own-exec', 'access.admission.suspended-owner-pod']) {
+        assert.equal(result(id), 'pass', `${id}: ${checks.find((check) => check.id === id)?.message}`);
+      }
+    } finally {
+      client.close();
+      reviews.close();
+    }
   });
 
   it('keeps the time it was suspended on later reconciles', async function () {
