@@ -77,12 +77,11 @@ async function repairAttributes(context: ProviderContext, spec: TenantDatabaseSp
   const drifted = loginChanges || observed?.hasExtraPrivileges === true || observed?.connectionLimit !== spec.connectionLimit;
   if (!drifted) return [];
   await context.connection.query('restoring the tenant role attributes', alterRoleAttributes(spec));
-  crashPoint(spec.suspended ? roleCrashPoints.afterSuspendLogin : roleCrashPoints.afterRepairRole);
-  if (loginChanges) {
-    context.logger.info(login ? 'Gave the database role LOGIN back' : 'Took LOGIN from the database role while suspended', {
-      tenant: spec.tenant,
-      role: spec.roleName,
-    });
+  const suspending = spec.suspended === true && loginChanges;
+  crashPoint(suspending ? roleCrashPoints.afterSuspendLogin : roleCrashPoints.afterRepairRole);
+  // Taking LOGIN for a suspension is no repair; giving it back is, whether a resume or someone's ALTER ROLE took it.
+  if (suspending) {
+    context.logger.info('Took LOGIN from the database role while suspended', { tenant: spec.tenant, role: spec.roleName });
     return [];
   }
   context.logger.info('Restored database role attributes', { tenant: spec.tenant, role: spec.roleName });
