@@ -55,7 +55,7 @@ describe('the AWS KMS provider', function () {
     const tags = async (keyId: string) =>
       ((await kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags ?? []).map((tag) => tag.TagKey).sort();
 
-    it('is tagged and disabled, refuses to encrypt, and is enabled and untagged again on resume', async function () {
+    it('is tagged and disabled, the same key, and is enabled and untagged again on resume', async function () {
       const spec = tenantKeySpec('suspend-key');
       const key = await provider.ensureKey(spec);
       const suspended = await provider.ensureKey({ ...spec, suspended: true });
@@ -63,10 +63,8 @@ describe('the AWS KMS provider', function () {
       assert.equal(suspended.state, 'Disabled');
       assert.equal(await state(key.keyId), 'Disabled');
       assert.ok((await tags(key.keyId)).includes('bulkhead.dev/suspended'));
-      await assert.rejects(
-        kms.send(new EncryptCommand({ KeyId: key.keyId, Plaintext: Buffer.from('x'), EncryptionContext: { tenant: spec.tenant } })),
-        /DisabledException|is disabled/,
-      );
+      // AWS KMS refuses every cryptographic operation on a disabled key (DisabledException); moto
+      // answers Encrypt on one all the same, so that refusal cannot be shown here, only the state.
       assert.equal((await provider.ensureKey({ ...spec, suspended: true })).state, 'Disabled', 'idempotent');
 
       const resumed = await provider.ensureKey(spec);
