@@ -247,6 +247,23 @@ describe('suspending and resuming a tenant', function () {
     }
   });
 
+  it('puts the read-only binding back whole when someone adds a subject to it while suspended', async function () {
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await rbac.patchNamespacedRoleBinding(
+      {
+        namespace,
+        name: 'tenant-owners-read-only',
+        body: [{ op: 'add', path: '/subjects/-', value: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'intruders' } }],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await eventually('the added subject to be gone', async () => {
+      const binding = await rbac.readNamespacedRoleBinding({ namespace, name: 'tenant-owners-read-only' });
+      const subjects = (binding.subjects ?? []).map((s) => `${s.kind}:${s.name}`);
+      return subjects.length === 1 && subjects[0] === 'Group:pause-admins' ? true : undefined;
+    });
+  });
+
   it('keeps the time it was suspended on later reconciles', async function () {
     const first = suspendedCondition(await readTenant(kc, name))?.lastTransitionTime;
     await customObjects(kc).patchClusterCustomObject(
