@@ -10,7 +10,7 @@ import { problemContentType } from './problems.js';
 import { ListTenantsQuerySchema, tenantStates } from './schemas.js';
 
 const requestSchemas = ['CreateTenantRequest', 'PatchTenantRequest'];
-const responseSchemas = ['TenantSummary', 'TenantList', 'PlanSummary', 'PlanList', 'Health', 'Problem'];
+const responseSchemas = ['TenantSummary', 'TenantSuspension', 'TenantList', 'PlanSummary', 'PlanList', 'Health', 'Problem'];
 
 type JsonObject = Record<string, unknown>;
 

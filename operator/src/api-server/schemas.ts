@@ -52,7 +52,10 @@ export type CreateTenantRequest = z.infer<typeof CreateTenantRequestSchema>;
 export const PatchTenantRequestSchema = z
   .strictObject({
     plan: specFields.plan.optional(),
-    suspended: z.boolean().optional().meta({ description: 'true suspends the tenant (app scaled to zero); false resumes it.' }),
+    suspended: z.boolean().optional().meta({
+      description:
+        "true suspends the tenant: ingress from outside its namespace closed, its owners read-only, its database refusing logins (open sessions ended), its key disabled, its app scaled to zero; nothing is deleted. false resumes it as it was. The summary's suspension field says when either is in force.",
+    }),
   })
   .refine((patch) => patch.plan !== undefined || patch.suspended !== undefined, {
     message: 'name at least one of plan or suspended',
@@ -77,6 +80,19 @@ export const DeleteTenantQuerySchema = z.strictObject({
 
 export const tenantStates = ['Ready', 'Provisioning', 'Failing', 'Suspended', 'Deleting'] as const;
 
+export const TenantSuspensionSchema = z
+  .object({
+    suspended: z.boolean().meta({ description: 'True from the moment the operator acts on a suspension until it acts on the resume.' }),
+    reason: z.enum(['Suspending', 'Suspended', 'Resuming', 'Resumed']).meta({
+      description: 'Suspending or Resuming while some step has not got there yet (the message names them); then Suspended or Resumed.',
+    }),
+    since: z
+      .string()
+      .meta({ description: 'When `suspended` last changed: since when the tenant is suspended, or since when it was resumed.' }),
+    message: z.string(),
+  })
+  .meta({ id: 'TenantSuspension' });
+
 export const TenantSummarySchema = z
   .object({
     name: z.string(),
@@ -90,6 +106,7 @@ export const TenantSummarySchema = z
     pendingStep: z.string().nullable().meta({ description: 'The first step not yet done (a condition type), or null.' }),
     reason: z.string().meta({ description: 'A CamelCase reason from the Ready condition, e.g. DatabaseUnavailable.' }),
     message: z.string(),
+    suspension: TenantSuspensionSchema.nullable().meta({ description: 'The Suspended condition; null for a tenant never suspended.' }),
     createdAt: z.string().nullable(),
     createdBy: z.string().nullable(),
     links: z.object({ self: z.string() }),

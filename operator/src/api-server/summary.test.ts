@@ -54,4 +54,24 @@ describe('the tenant summary', function () {
     assert.equal(summary.reason, 'Pending');
     assert.equal(tenantSummary(tenant({ conditions: [condition('Ready', 'True', 'Reconciled')] }), '/v1/tenants').state, 'Ready');
   });
+
+  it('says whether a suspension is in force and since when, and nothing for a tenant never suspended', function () {
+    assert.equal(tenantSummary(tenant(), '/v1/tenants').suspension, null);
+    const suspended = tenantSummary(
+      tenant({
+        conditions: [condition('Suspended', 'True', 'Suspending', 'not in force yet: EncryptionKeyReady (KeyProviderUnavailable)')],
+      }),
+      '/v1/tenants',
+    );
+    assert.deepEqual(suspended.suspension, {
+      suspended: true,
+      reason: 'Suspending',
+      since: '2030-01-01T00:00:00Z',
+      message: 'not in force yet: EncryptionKeyReady (KeyProviderUnavailable)',
+    });
+    TenantSummarySchema.parse(suspended);
+    const resumed = tenantSummary(tenant({ conditions: [condition('Suspended', 'False', 'Resumed')] }), '/v1/tenants');
+    assert.equal(resumed.suspension?.suspended, false);
+    assert.equal(resumed.suspension?.reason, 'Resumed');
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * A Tenant as sales ops read it: ready or not, and if not, which step is pending and why (the
- * Ready condition's reason and message, the words the operator uses everywhere).
+ * Ready condition's reason and message, the words the operator uses everywhere), and whether a
+ * suspension is in force and since when (the Suspended condition).
  */
 import { ConditionType, tenantStepConditionTypes, type Tenant } from '../api/index.js';
-import type { TenantSummary } from './schemas.js';
+import { TenantSuspensionSchema, type TenantSummary } from './schemas.js';
 import { createdByAnnotation } from './idempotency.js';
 
 type Condition = NonNullable<NonNullable<Tenant['status']>['conditions']>[number];
@@ -34,6 +35,14 @@ function stateOf(tenant: Tenant, ready: boolean, condition: Condition | undefine
     : 'Provisioning';
 }
 
+/** The Suspended condition as sales ops read it; null for a tenant never suspended. */
+function suspension(tenant: Tenant): TenantSummary['suspension'] {
+  const condition = findCondition(tenant, ConditionType.Suspended);
+  const parsed = TenantSuspensionSchema.shape.reason.safeParse(condition?.reason);
+  if (condition === undefined || !parsed.success) return null;
+  return { suspended: condition.status === 'True', reason: parsed.data, since: condition.lastTransitionTime, message: condition.message };
+}
+
 function provenance(tenant: Tenant): Pick<TenantSummary, 'createdAt' | 'createdBy'> {
   return {
     createdAt: tenant.metadata.creationTimestamp ?? null,
@@ -57,6 +66,7 @@ export function tenantSummary(tenant: Tenant, basePath: string): TenantSummary {
     pendingStep: ready ? null : pendingStep(tenant),
     reason: current && condition ? condition.reason : 'Pending',
     message: current && condition ? condition.message : 'The operator has not yet reported on the current specification.',
+    suspension: suspension(tenant),
     ...provenance(tenant),
     links: { self: `${basePath}/${tenant.metadata.name}` },
   };

@@ -16,6 +16,12 @@ export const ConditionType = {
   EncryptionKeyReady: 'EncryptionKeyReady',
   AppDeployed: 'AppDeployed',
   IsolationVerified: 'IsolationVerified',
+  /**
+   * Whether spec.suspended is in force: True from the reconcile that first acts on it (its
+   * lastTransitionTime says since when), False from the one that acts on the resume. Written by
+   * the reconcile but no step of it, so it never gates Ready; absent on a tenant never suspended.
+   */
+  Suspended: 'Suspended',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -46,7 +52,14 @@ export const Reason = {
   Progressing: 'Progressing',
   PlanNotFound: 'PlanNotFound',
   InvalidSpec: 'InvalidSpec',
+  /** On a step: its part of a suspension is in force (ingress closed, owners read-only, no login, key disabled, app at zero). */
   Suspended: 'Suspended',
+  /** On Suspended (True): some step has not put its part of the suspension in force yet; the message names them. */
+  Suspending: 'Suspending',
+  /** On Suspended (False): some step has not undone its part of the suspension yet; the message names them. */
+  Resuming: 'Resuming',
+  /** On Suspended (False): every step runs as before the suspension again. */
+  Resumed: 'Resumed',
   Deleting: 'Deleting',
   DependenciesNotReady: 'DependenciesNotReady',
   /** kube-apiserver refused or failed a read or write a step made; the message is the server's. */

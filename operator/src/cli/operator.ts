@@ -23,7 +23,7 @@ import { isSubset } from '../kube/semantic.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { KubeLeaseLock } from '../kube/lease-lock.js';
 import { resourceOf } from '../kube/transport.js';
-import { buildTenantOwnerClusterRole } from '../resources/tenant-owner-role.js';
+import { buildTenantOwnerClusterRole, buildTenantOwnerReadOnlyClusterRole } from '../resources/tenant-owner-role.js';
 import { unelectedFence, type LeadershipFence } from '../runtime/fence.js';
 import type { Informer } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/types.js';
@@ -95,7 +95,8 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
   for (const informer of informers) informer.start();
 
   const lead = async (signal: AbortSignal, fence: LeadershipFence): Promise<void> => {
-    await ensureTenantOwnerClusterRole(client, config.tenantOwnerClusterRole);
+    await ensureClusterRole(client, buildTenantOwnerClusterRole(config.tenantOwnerClusterRole));
+    await ensureClusterRole(client, buildTenantOwnerReadOnlyClusterRole(config.tenantOwnerClusterRole));
     for (const informer of informers) await informer.waitForSync(signal);
     admission?.controller.start(signal, fence);
     admission?.kick();
@@ -141,12 +142,12 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
 }
 
 /**
- * The tenant-owner ClusterRole, kept as built on every leadership: applied only when it differs
+ * The tenant-owner ClusterRole and its read-only twin, kept as built on every leadership: applied only when it differs
  * (rules added or taken away count), so a restart writes nothing. Read with a list by name, which
  * the operator's ClusterRole already allows, rather than a get it would need to be granted.
  */
-async function ensureTenantOwnerClusterRole(client: KubeClient, name: string): Promise<void> {
-  const desired = buildTenantOwnerClusterRole(name);
+async function ensureClusterRole(client: KubeClient, desired: ReturnType<typeof buildTenantOwnerClusterRole>): Promise<void> {
+  const name = desired.metadata.name;
   const { items } = await client.list('rbac.authorization.k8s.io/v1', 'ClusterRole', { fieldSelector: `metadata.name=${name}` });
   const live = items[0];
   if (live && isSubset(desired, live)) return; // rules are compared whole: one added is a difference

@@ -85,4 +85,16 @@ describe('NetworkPolicies', () => {
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
     ]);
   });
+
+  it('admits nothing from outside the namespace while the tenant is suspended, and keeps every egress allowance', () => {
+    const active = buildNetworkPolicies(tenant, network, settings);
+    const suspended = buildNetworkPolicies(tenant, { ...network, suspended: true }, settings);
+    const ingressFrom = suspended.flatMap((p) => ((p.spec.ingress ?? []) as { from: Record<string, unknown>[] }[]).flatMap((r) => r.from));
+    assert.deepEqual(ingressFrom, [{ podSelector: {} }], 'only the same namespace');
+    assert.deepEqual(
+      suspended.map((p) => p.metadata.name),
+      active.map((p) => p.metadata.name).filter((name) => name !== 'allow-ingress-controller'),
+    );
+    assert.equal(suspended[0]?.metadata.name, 'default-deny');
+  });
 });

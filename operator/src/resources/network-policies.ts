@@ -3,7 +3,8 @@
  * declares: traffic within the namespace, DNS to the cluster's DNS pods, ingress from the ingress
  * controller's namespace on the app's Service ports only, egress to its own database (and the
  * region's KMS endpoint when that is inside the platform), and the tenant's declared egress CIDRs
- * minus every cluster and platform range inside them.
+ * minus every cluster and platform range inside them. While the tenant is suspended, nothing from
+ * outside the namespace may reach it (TenantNetwork.suspended).
  * Namespaces are matched on kubernetes.io/metadata.name, which the API server sets and nobody can
  * forge, rather than on labels a tenant or anyone else could copy.
  */
@@ -34,6 +35,13 @@ export interface TenantNetwork {
   kms?: Endpoint;
   /** The ports the tenant's app Services send to: all the ingress controller may reach. */
   ingressPorts: { protocol: string; port: number | string }[];
+  /**
+   * A suspended tenant gets no allowance from outside its namespace: the ingress controller's is
+   * left out (and pruned), so default-deny closes every way in, whatever Ingress, HTTPRoute or
+   * Service its owners made. Policies only ever add allowances, so leaving out the only one is
+   * what closes ingress; a deny-all policy added beside it would close nothing.
+   */
+  suspended?: boolean;
 }
 
 export interface Endpoint {
@@ -92,7 +100,7 @@ export function buildNetworkPolicies(tenant: TenantIdentity, network: TenantNetw
     }),
   ];
   // An empty ports list would mean every port: without app Services there is no allowance at all.
-  if (network.ingressPorts.length > 0) {
+  if (network.ingressPorts.length > 0 && !network.suspended) {
     policies.push(
       policy(tenant, ns, networkPolicyNames.ingressController, {
         podSelector: allPods,

@@ -1,6 +1,6 @@
 /** The owners' RoleBinding: the tenant-owner ClusterRole, bound in the tenant namespace only. */
 import assert from 'node:assert/strict';
-import { buildOwnerRoleBinding, ownerRoleBindingName } from './rbac.js';
+import { buildOwnerReadOnlyRoleBinding, buildOwnerRoleBinding, ownerReadOnlyRoleBindingName, ownerRoleBindingName } from './rbac.js';
 
 describe("the owners' RoleBinding", () => {
   const owners = [
@@ -28,5 +28,23 @@ describe("the owners' RoleBinding", () => {
   it('is labelled and owned by the Tenant', () => {
     assert.equal(binding.metadata.labels?.['bulkhead.dev/tenant'], 'acme');
     assert.equal(binding.metadata.ownerReferences?.[0]?.uid, 'uid-1');
+  });
+
+  it("has a read-only twin of another name for a suspended tenant: a binding's roleRef cannot change", () => {
+    const readOnly = buildOwnerReadOnlyRoleBinding(
+      { name: 'acme', uid: 'uid-1' },
+      'tenant-acme',
+      owners,
+      'bulkhead-tenant-owner-read-only',
+    ) as typeof binding;
+    assert.equal(readOnly.metadata.name, ownerReadOnlyRoleBindingName);
+    assert.notEqual(ownerReadOnlyRoleBindingName, ownerRoleBindingName);
+    assert.equal(readOnly.metadata.namespace, 'tenant-acme');
+    assert.deepEqual(readOnly.roleRef, {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'bulkhead-tenant-owner-read-only',
+    });
+    assert.deepEqual(readOnly.subjects, binding.subjects);
   });
 });

@@ -1,6 +1,12 @@
 /** The tenant-owner ClusterRole: workloads yes, guardrails and RBAC read-only, nothing cluster-wide to escalate with. */
 import assert from 'node:assert/strict';
-import { buildTenantOwnerClusterRole, tenantOwnerRules, type PolicyRule } from './tenant-owner-role.js';
+import {
+  buildTenantOwnerClusterRole,
+  buildTenantOwnerReadOnlyClusterRole,
+  tenantOwnerReadOnlyRules,
+  tenantOwnerRules,
+  type PolicyRule,
+} from './tenant-owner-role.js';
 
 const writeVerbs = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 const rulesFor = (group: string, resource: string): PolicyRule[] =>
@@ -61,5 +67,40 @@ describe('the tenant-owner ClusterRole', () => {
     assert.equal(role.metadata.name, 'bulkhead-tenant-owner');
     assert.equal(role.metadata.labels?.['app.kubernetes.io/managed-by'], 'bulkhead');
     assert.deepEqual(role.rules, tenantOwnerRules);
+  });
+});
+
+describe("the tenant-owner role's read-only twin (a suspended tenant's owners)", () => {
+  const role = buildTenantOwnerReadOnlyClusterRole('bulkhead-tenant-owner');
+  const granted = (rules: PolicyRule[]) => rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${g}/${x}`)));
+
+  it("is named after the owner role and labelled as Bulkhead's", () => {
+    assert.equal(role.metadata.name, 'bulkhead-tenant-owner-read-only');
+    assert.equal(role.metadata.labels?.['app.kubernetes.io/managed-by'], 'bulkhead');
+    assert.deepEqual(role.rules, tenantOwnerReadOnlyRules);
+  });
+
+  it('grants only get, list and watch, and nothing that opens a session into a pod', () => {
+    for (const rule of role.rules) {
+      assert.deepEqual(
+        rule.verbs.filter((verb) => !['get', 'list', 'watch'].includes(verb)),
+        [],
+        JSON.stringify(rule),
+      );
+    }
+    for (const session of ['pods/exec', 'pods/portforward', 'pods/attach'])
+      assert.ok(!granted(role.rules).includes(`/${session}`), session);
+  });
+
+  it('still reads what the owners could read, workloads included', () => {
+    const readable = granted(role.rules);
+    for (const resource of ['/pods', '/pods/log', 'apps/deployments', 'networking.k8s.io/ingresses', 'networking.k8s.io/networkpolicies']) {
+      assert.ok(readable.includes(resource), resource);
+    }
+    assert.deepEqual(
+      granted(role.rules).filter((resource) => !granted(tenantOwnerRules).includes(resource)),
+      [],
+      'nothing beyond the owner role',
+    );
   });
 });

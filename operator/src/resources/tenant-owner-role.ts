@@ -3,7 +3,8 @@
  * RoleBinding). It manages workloads and their configuration, and deliberately grants nothing on
  * NetworkPolicies, ResourceQuotas, LimitRanges, the Namespace or RBAC beyond reading: those are
  * the guardrails that keep the tenant isolated, and holding no write on roles or bindings means an
- * owner cannot hand their rights to anyone else (e.g. bind system:authenticated).
+ * owner cannot hand their rights to anyone else (e.g. bind system:authenticated). A suspended
+ * tenant's owners are bound to its read-only twin instead.
  */
 import type { KubeObject } from '../runtime/types.js';
 import { managedByLabel, managedByValue } from '../api/labels.js';
@@ -39,10 +40,40 @@ export const tenantOwnerRules: PolicyRule[] = [
 ];
 
 export function buildTenantOwnerClusterRole(name: string): ClusterRole {
+  return clusterRole(name, tenantOwnerRules);
+}
+
+/**
+ * Subresources that open a session into a pod. Their `get` is no read: kube-apiserver has long
+ * authorized a WebSocket exec or port-forward as `get`.
+ */
+const sessionSubresources = ['pods/exec', 'pods/portforward', 'pods/attach'];
+
+/**
+ * What owners keep while their tenant is suspended: the same resources, read only (get, list,
+ * watch). Nothing that opens a session into a pod (exec, port-forward, attach) survives.
+ */
+export const tenantOwnerReadOnlyRules: PolicyRule[] = tenantOwnerRules.flatMap((rule) => {
+  const verbs = rule.verbs.filter((verb) => read.includes(verb));
+  const resources = rule.resources.filter((resource) => !sessionSubresources.includes(resource));
+  return verbs.length > 0 && resources.length > 0 ? [{ ...rule, resources, verbs }] : [];
+});
+
+/** The read-only ClusterRole's name: the owner role's with `-read-only`, so one setting names both. */
+export function tenantOwnerReadOnlyClusterRoleName(ownerClusterRole: string): string {
+  return `${ownerClusterRole}-read-only`;
+}
+
+/** The ClusterRole a suspended tenant's owners are bound to instead of the owner role. */
+export function buildTenantOwnerReadOnlyClusterRole(ownerClusterRole: string): ClusterRole {
+  return clusterRole(tenantOwnerReadOnlyClusterRoleName(ownerClusterRole), tenantOwnerReadOnlyRules);
+}
+
+function clusterRole(name: string, rules: PolicyRule[]): ClusterRole {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name, labels: { [managedByLabel]: managedByValue } },
-    rules: tenantOwnerRules,
+    rules,
   };
 }

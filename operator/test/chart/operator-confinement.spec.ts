@@ -390,7 +390,7 @@ describe('the operator, confined to its own and tenant namespaces', function () 
     );
   });
 
-  it('is refused binding the owner role to everyone, or widening the owner role, even in its tenant namespace', async function () {
+  it('is refused binding the owner role or its read-only twin to everyone, or widening the owner role, even in its tenant namespace', async function () {
     const everyone = {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
@@ -403,6 +403,21 @@ describe('the operator, confined to its own and tenant namespaces', function () 
         'PATCH',
         applyPath(`/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNamespace}/rolebindings/tenant-owners`),
         everyone,
+        applyType,
+      ),
+      new RegExp(`${policyRule.source}the operator binds only ${operatorTenantClusterRole} to itself`),
+    );
+    // Nor its read-only twin, which a suspended tenant's owners are bound to.
+    const everyoneReads = {
+      ...everyone,
+      metadata: { name: 'tenant-owners-read-only', namespace: tenantNamespace },
+      roleRef: { ...everyone.roleRef, name: 'bulkhead-tenant-owner-read-only' },
+    };
+    refused(
+      await asOperator(
+        'PATCH',
+        applyPath(`/apis/rbac.authorization.k8s.io/v1/namespaces/${tenantNamespace}/rolebindings/tenant-owners-read-only`),
+        everyoneReads,
         applyType,
       ),
       new RegExp(`${policyRule.source}the operator binds only ${operatorTenantClusterRole} to itself`),

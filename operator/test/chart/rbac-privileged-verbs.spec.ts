@@ -15,8 +15,12 @@ import { fieldManager } from '../../src/api/labels.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { buildOperatorAccessBinding } from '../../src/resources/operator-access.js';
-import { buildOwnerRoleBinding } from '../../src/resources/rbac.js';
-import { buildTenantOwnerClusterRole } from '../../src/resources/tenant-owner-role.js';
+import { buildOwnerReadOnlyRoleBinding, buildOwnerRoleBinding } from '../../src/resources/rbac.js';
+import {
+  buildTenantOwnerClusterRole,
+  buildTenantOwnerReadOnlyClusterRole,
+  tenantOwnerReadOnlyClusterRoleName,
+} from '../../src/resources/tenant-owner-role.js';
 import type { KubeObject } from '../../src/runtime/types.js';
 import { applyObjects, eventually } from '../support/cluster.js';
 import { chartValuesFor, operatorServiceAccount, operatorTenantClusterRole, renderChart } from '../support/operator-identity.js';
@@ -25,6 +29,7 @@ import { prepareCluster } from '../support/setup.js';
 import type { PolicyRule } from '../support/rbac-audit.js';
 
 const ownerRole = 'bulkhead-tenant-owner';
+const readOnlyRole = tenantOwnerReadOnlyClusterRoleName(ownerRole);
 const namespace = 'rbac-probe';
 
 function chartOperatorRules(): PolicyRule[] {
@@ -58,6 +63,7 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
     admin = KubeClient.load(testEnvironment().kubeconfig);
     await applyObjects(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }]);
     await admin.apply(buildTenantOwnerClusterRole(ownerRole), { fieldManager, force: true });
+    await admin.apply(buildTenantOwnerReadOnlyClusterRole(ownerRole), { fieldManager, force: true });
   });
 
   // The probe users can escalate and bind, and the RoleBindings written bind the operator's and the
@@ -158,5 +164,27 @@ describe('the operator ClusterRole’s bind and escalate verbs', function () {
     });
     const live = await admin.get<typeof wanted>({ apiVersion: wanted.apiVersion ?? '', kind: 'ClusterRole', name: ownerRole });
     assert.equal(live?.rules.length, wanted.rules.length);
+  });
+
+  it('needs bind to write a suspended tenant’s owners’ RoleBinding to the read-only twin', async function () {
+    await provesNeeded('bind', readOnlyRole, (client) =>
+      client.apply(
+        buildOwnerReadOnlyRoleBinding(
+          { name: 'rbac-probe', uid: '00000000-0000-0000-0000-000000000001' },
+          namespace,
+          [{ kind: 'Group', name: 'rbac-probe-admins' }],
+          readOnlyRole,
+        ),
+        { fieldManager, force: true },
+      ),
+    );
+  });
+
+  it('needs escalate to repair an edited read-only twin of the tenant-owner ClusterRole', async function () {
+    const wanted = buildTenantOwnerReadOnlyClusterRole(ownerRole);
+    await provesNeeded('escalate', readOnlyRole, async (client) => {
+      await admin.apply({ ...wanted, rules: wanted.rules.slice(0, 1) } as KubeObject, { fieldManager, force: true });
+      return client.apply(wanted, { fieldManager, force: true });
+    });
   });
 });

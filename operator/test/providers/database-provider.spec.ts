@@ -179,6 +179,32 @@ describe('the PostgreSQL database provider', function () {
     }
   });
 
+  it("takes LOGIN from a suspended tenant's role and ends its sessions only, writes nothing more while suspended, and gives LOGIN back", async function () {
+    const spec = tenantDatabaseSpec('suspend');
+    const bystander = tenantDatabaseSpec('bystander');
+    const password = generatePassword();
+    const bystanderPassword = generatePassword();
+    try {
+      await provider.ensure(spec, password);
+      await provider.ensure(bystander, bystanderPassword);
+      await connectedAs(bystander.roleName, bystanderPassword, bystander.databaseName, async (other) => {
+        await connectedAs(spec.roleName, password, spec.databaseName, async (open) => {
+          const result = await provider.ensure({ ...spec, suspended: true }, password);
+          assert.deepEqual(result, { created: { role: false, database: false }, passwordChanged: false, repaired: [] });
+          await assert.rejects(open.query('SELECT 1'), 'the open session was ended');
+          assert.deepEqual((await other.query('SELECT 1 AS one')).rows, [{ one: 1 }], "another tenant's session is untouched");
+        });
+      });
+      assert.match((await loginRefusal(spec.roleName, password, spec.databaseName)) ?? 'connected', /not permitted to log in/);
+      assert.deepEqual((await provider.ensure({ ...spec, suspended: true }, password)).repaired, [], 'nothing to write the second time');
+      assert.deepEqual((await provider.ensure(spec, password)).repaired, ['role attributes']);
+      assert.equal(await loginRefusal(spec.roleName, password, spec.databaseName), undefined, 'the same password works again');
+    } finally {
+      await provider.drop(spec, soleActorFence);
+      await provider.drop(bystander, soleActorFence);
+    }
+  });
+
   describe('a new tenant with the name of a deleted one whose database was retained', function () {
     let former: TenantDatabaseSpec;
     let successor: TenantDatabaseSpec;

@@ -9,6 +9,7 @@ import {
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   DisableKeyRotationCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
@@ -47,6 +48,40 @@ describe('the AWS KMS provider', function () {
   after(function () {
     provider.close();
     kms.destroy();
+  });
+
+  describe("a suspended tenant's key", function () {
+    const state = async (keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState;
+    const tags = async (keyId: string) =>
+      ((await kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags ?? []).map((tag) => tag.TagKey).sort();
+
+    it('is tagged and disabled, the same key, and is enabled and untagged again on resume', async function () {
+      const spec = tenantKeySpec('suspend-key');
+      const key = await provider.ensureKey(spec);
+      const suspended = await provider.ensureKey({ ...spec, suspended: true });
+      assert.equal(suspended.keyId, key.keyId, 'the same key, nothing deleted');
+      assert.equal(suspended.state, 'Disabled');
+      assert.equal(await state(key.keyId), 'Disabled');
+      assert.ok((await tags(key.keyId)).includes('bulkhead.dev/suspended'));
+      // AWS KMS refuses every cryptographic operation on a disabled key (DisabledException); moto
+      // answers Encrypt on one all the same, so that refusal cannot be shown here, only the state.
+      assert.equal((await provider.ensureKey({ ...spec, suspended: true })).state, 'Disabled', 'idempotent');
+
+      const resumed = await provider.ensureKey(spec);
+      assert.equal(resumed.state, 'Enabled');
+      assert.deepEqual(await tags(key.keyId), ['bulkhead.dev/tenant', 'bulkhead.dev/tenant-uid']);
+      assert.equal((await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.keyId }))).KeyRotationEnabled, true);
+    });
+
+    it('stays disabled through a resume when someone else disabled it', async function () {
+      const spec = tenantKeySpec('disabled-by-others');
+      const key = await provider.ensureKey(spec);
+      await kms.send(new DisableKeyCommand({ KeyId: key.keyId }));
+      await provider.ensureKey({ ...spec, suspended: true });
+      assert.ok(!(await tags(key.keyId)).includes('bulkhead.dev/suspended'), 'not marked: the suspension did not disable it');
+      assert.equal((await provider.ensureKey(spec)).state, 'Disabled');
+      assert.equal(await state(key.keyId), 'Disabled');
+    });
   });
 
   describe("a tenant's key", function () {

@@ -12,6 +12,8 @@ export interface ProbeTarget {
   namespace: string;
   /** Another tenant's namespace, when there is another tenant. */
   otherNamespace?: string;
+  /** The tenant is suspended: its owners hold the read-only role (suspended-owner.ts). */
+  suspended?: boolean;
 }
 
 export interface ProbeWrite {
@@ -131,24 +133,27 @@ const clusterAdminForEveryone = {
   subjects: [{ apiGroup: rbacGroup, kind: 'Group', name: 'system:authenticated' }],
 };
 
-const guardrailProbes: AdmissionProbe[] = [
-  {
-    id: 'node-port',
-    attempt: 'create a NodePort Service',
-    benchmark: 'MTB Block use of NodePort services',
-    finding: 'NodePortAllowed',
-    // The tenant namespaces' admission policy refuses it first (decision 0008); without the policy, the quota does.
-    expect: [/bulkhead\.dev\/cluster-ip-only:|exceeded quota: .*requested: [^ ]*services\.nodeports=1/],
-    build: ({ namespace }) => ({
-      method: 'POST',
-      object: {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: meta('node-port', namespace),
-        spec: { type: 'NodePort', selector: { app: 'probe' }, ports: [{ port: 80 }] },
-      } as KubeObject,
-    }),
-  },
+/** Refused by admission (or the quota), not RBAC: it needs an owner who may create Services. */
+const nodePortProbe: AdmissionProbe = {
+  id: 'node-port',
+  attempt: 'create a NodePort Service',
+  benchmark: 'MTB Block use of NodePort services',
+  finding: 'NodePortAllowed',
+  // The tenant namespaces' admission policy refuses it first (decision 0008); without the policy, the quota does.
+  expect: [/bulkhead\.dev\/cluster-ip-only:|exceeded quota: .*requested: [^ ]*services\.nodeports=1/],
+  build: ({ namespace }) => ({
+    method: 'POST',
+    object: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta('node-port', namespace),
+      spec: { type: 'NodePort', selector: { app: 'probe' }, ports: [{ port: 80 }] },
+    } as KubeObject,
+  }),
+};
+
+/** Refused by RBAC: the owner role grants none of these. */
+const rbacGuardrailProbes: AdmissionProbe[] = [
   rbacProbe(
     { id: 'role-escalation', attempt: 'create a Role granting everything', finding: 'RoleEscalationAllowed', expect: [escalationRefusal] },
     ({ namespace }) => ({
@@ -313,4 +318,7 @@ export const compliantPodProbe: AdmissionProbe = {
 };
 
 /** Every probe, the compliant pod first. */
-export const admissionProbes: AdmissionProbe[] = [compliantPodProbe, ...podProbes, ...guardrailProbes, ...clusterProbes];
+export const admissionProbes: AdmissionProbe[] = [compliantPodProbe, ...podProbes, nodePortProbe, ...rbacGuardrailProbes, ...clusterProbes];
+
+/** The probes RBAC refuses, whatever the owner may create: what still means something for an owner who may create nothing. */
+export const probesRefusedByRbac: AdmissionProbe[] = [...rbacGuardrailProbes, ...clusterProbes];

@@ -20,6 +20,8 @@ export interface TenantAccess {
   namespace: string;
   /** spec.owners, as RBAC subjects (User or Group). */
   owners: NormalizedSubject[];
+  /** spec.suspended: the owners hold the read-only role. */
+  suspended?: boolean;
 }
 
 export interface FindingContext {

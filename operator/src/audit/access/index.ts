@@ -63,7 +63,12 @@ function tenantsToAudit(tenants: Tenant[]): { audited: TenantAccess[]; unknown: 
   for (const tenant of [...tenants].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     const namespace = tenant.status?.namespace;
     if (namespace) {
-      audited.push({ name: tenant.metadata.name, namespace, owners: tenant.spec.owners.map(({ kind, name }) => ({ kind, name })) });
+      audited.push({
+        name: tenant.metadata.name,
+        namespace,
+        owners: tenant.spec.owners.map(({ kind, name }) => ({ kind, name })),
+        ...(tenant.spec.suspended ? { suspended: true } : {}),
+      });
       continue;
     }
     unknown.push(

@@ -6,11 +6,12 @@
  */
 import type { AccessReviewClient, Identity } from '../../kube/access-review.js';
 import { errored, type AuditCheck } from '../model.js';
-import { admissionProbes, type ProbeTarget } from './admission-probes.js';
+import type { ProbeTarget } from './admission-probes.js';
 import type { TenantAccess } from './findings.js';
 import { judgeAdmission, judgeReview, type ProbeContext } from './judge.js';
 import type { NormalizedSubject } from './rbac-types.js';
 import { reviewProbes } from './review-probes.js';
+import { admissionProbesFor } from './suspended-owner.js';
 import { authenticatedGroup, subjectKey } from './subjects.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -56,7 +57,7 @@ async function reviewsFor(
 }
 
 async function writesFor(client: AccessReviewClient, target: ProbeTarget, context: ProbeContext): Promise<AuditCheck[]> {
-  const planned = admissionProbes.flatMap((probe) => {
+  const planned = admissionProbesFor(target).flatMap((probe) => {
     const write = probe.build(target);
     return write ? [{ probe, write }] : [];
   });
@@ -83,7 +84,11 @@ export async function probeTenant(
   otherNamespace: string | undefined,
   probeUser: string,
 ): Promise<AuditCheck[]> {
-  const target: ProbeTarget = { namespace: tenant.namespace, ...(otherNamespace ? { otherNamespace } : {}) };
+  const target: ProbeTarget = {
+    namespace: tenant.namespace,
+    ...(otherNamespace ? { otherNamespace } : {}),
+    ...(tenant.suspended ? { suspended: true } : {}),
+  };
   const checks: AuditCheck[] = [];
   for (const owner of tenant.owners) {
     const context: ProbeContext = { tenant: tenant.name, owner: subjectKey(owner), identity: impersonationFor(owner, probeUser) };

@@ -2,7 +2,8 @@
  * The SubjectAccessReviews the audit asks for each tenant owner: the rights the owner role must
  * give (controls: if they are denied, the review is not asking about the right identity) and the
  * rights it must not (another tenant's Secrets and pods, the tenant's guardrails, cluster
- * resources, escalate, bind and impersonate).
+ * resources, escalate, bind and impersonate). A suspended tenant's owners must be denied every
+ * write in their namespace too.
  */
 import type { ReviewAttributes } from '../../kube/access-review.js';
 import type { ProbeTarget } from './admission-probes.js';
@@ -35,6 +36,14 @@ const controls: Ask[] = [
   ['own-pods', 'create', '', 'pods', 'ReviewInconclusive'],
 ];
 
+/** A suspended tenant's owners keep reading, and may write nothing (decision 0035). */
+const readOnlyControls: Ask[] = [['own-secrets', 'get', '', 'secrets', 'ReviewInconclusive']];
+const suspendedControls: Ask[] = [
+  ['suspended-own-pods', 'create', '', 'pods', 'SuspendedOwnerCanWrite'],
+  ['suspended-own-deployments', 'patch', 'apps', 'deployments', 'SuspendedOwnerCanWrite'],
+  ['suspended-own-exec', 'create', '', 'pods/exec', 'SuspendedOwnerCanWrite'],
+];
+
 const otherTenant: Ask[] = [
   ['other-tenant-secrets-get', 'get', '', 'secrets', 'OwnerCanReadOtherTenantSecrets'],
   ['other-tenant-secrets-list', 'list', '', 'secrets', 'OwnerCanReadOtherTenantSecrets'],
@@ -64,7 +73,8 @@ const cluster: Ask[] = [
 export function reviewProbes(target: ProbeTarget): ReviewProbe[] {
   const { namespace, otherNamespace } = target;
   return [
-    ...controls.map((ask) => probe(ask, namespace, true)),
+    ...(target.suspended ? suspendedControls.map((ask) => probe(ask, namespace, false)) : []),
+    ...(target.suspended ? readOnlyControls : controls).map((ask) => probe(ask, namespace, true)),
     ...(otherNamespace === undefined ? [] : otherTenant.map((ask) => probe(ask, otherNamespace, false))),
     ...guardrails(namespace).map((ask) => probe(ask, namespace, false)),
     ...cluster.map((ask) => probe(ask, undefined, false)),

@@ -70,4 +70,14 @@ describe('the database login matrix', () => {
     const result = byKey(judgeMatrix(tenants, cells({ 'a>c': { outcome: 'allowed' }, 'b>c': { outcome: 'unreachable' } })));
     assert.equal(result['c database.cross-tenant-login'], 'fail CrossTenantConnectionAllowed');
   });
+
+  it('passes a suspended tenant whose own credentials are refused, and fails one whose role still logs in', () => {
+    const suspended = tenants.map((t) => (t.name === 'a' ? { ...t, suspended: true } : t));
+    const noLogin = { outcome: 'refused' as const, sqlState: '28000', message: 'role "tenant_a" is not permitted to log in' };
+    const refusedOwn = byKey(judgeMatrix(suspended, cells({ 'a>a': noLogin, 'a>b': noLogin, 'a>c': noLogin })));
+    assert.equal(refusedOwn['a database.own-login'], 'pass Verified');
+    assert.equal(refusedOwn['a database.cross-tenant-login'], 'pass Verified');
+    assert.equal(byKey(judgeMatrix(suspended, cells()))['a database.own-login'], 'fail SuspendedRoleCanLogIn');
+    assert.equal(byKey(judgeMatrix(tenants, cells({ 'a>a': noLogin })))['a database.own-login'], 'fail OwnCredentialsRefused');
+  });
 });

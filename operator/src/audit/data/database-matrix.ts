@@ -66,6 +66,7 @@ export function judgeOwnLogin(tenant: MatrixTenant, cell: DatabaseMatrixCell): A
     title: `Tenant ${tenant.name}'s own credentials open its database ${tenant.database}`,
     evidence: cellEvidence(cell),
   };
+  if (tenant.suspended) return judgeSuspendedOwnLogin(base, tenant, cell);
   if (cell.outcome === 'allowed')
     return passed({ ...base, message: `logged in as the tenant's role and ran select 1 in ${tenant.database}` });
   if (cell.outcome === 'refused') {
@@ -79,6 +80,38 @@ export function judgeOwnLogin(tenant: MatrixTenant, cell: DatabaseMatrixCell): A
     return failed({ ...base, reason: 'DatabaseMissing', message: `database ${tenant.database} does not exist` });
   return errored({
     ...base,
+    reason: errorReasons[cell.outcome] ?? 'DatabaseUnreachable',
+    message: `could not try the login: ${cell.message ?? ''}`,
+  });
+}
+
+/** A suspended tenant's own credentials must be refused: its role is NOLOGIN while suspended. */
+function judgeSuspendedOwnLogin(
+  base: Pick<AuditCheck, 'id' | 'category' | 'tenant' | 'title' | 'evidence'>,
+  tenant: MatrixTenant,
+  cell: DatabaseMatrixCell,
+): AuditCheck {
+  const suspendedBase = {
+    ...base,
+    title: `Tenant ${tenant.name} is suspended: its own credentials no longer open its database ${tenant.database}`,
+  };
+  if (cell.outcome === 'refused') {
+    return passed({
+      ...suspendedBase,
+      message: `the server refused the suspended tenant's own credentials: ${cell.message ?? ''} (${cell.sqlState ?? ''})`,
+    });
+  }
+  if (cell.outcome === 'allowed') {
+    return failed({
+      ...suspendedBase,
+      reason: 'SuspendedRoleCanLogIn',
+      message: `the suspended tenant's role logged in to ${tenant.database}`,
+    });
+  }
+  if (cell.outcome === 'missing')
+    return failed({ ...suspendedBase, reason: 'DatabaseMissing', message: `database ${tenant.database} does not exist` });
+  return errored({
+    ...suspendedBase,
     reason: errorReasons[cell.outcome] ?? 'DatabaseUnreachable',
     message: `could not try the login: ${cell.message ?? ''}`,
   });

@@ -105,4 +105,27 @@ describe('the key checks', () => {
     });
     assert.equal(broken.result, 'error');
   });
+
+  it("pass a suspended tenant's Disabled key, and call an Enabled one a suspension not in force", () => {
+    const suspended = facts('a', 'k-a');
+    suspended.tenant.suspended = true;
+    suspended.key = { keyId: 'k-a', state: 'Disabled' };
+    delete suspended.probe;
+    assert.equal(judgeKeyState(suspended).result, 'pass');
+    assert.match(judgeKeyState(suspended).title, /Disabled \(the tenant is suspended\)/);
+    assert.equal(judgeEncryptionContext(suspended).result, 'pass');
+    assert.deepEqual(judgeEncryptionContext(suspended).evidence, { keyId: 'k-a', exercised: false });
+
+    const enabled = facts('b', 'k-b');
+    enabled.tenant.suspended = true;
+    assert.deepEqual([judgeKeyState(enabled).result, judgeKeyState(enabled).reason], ['fail', 'SuspendedKeyEnabled']);
+  });
+
+  it('still call a Disabled key of a tenant not suspended a finding', () => {
+    const disabled = facts('a', 'k-a');
+    disabled.key = { keyId: 'k-a', state: 'Disabled' };
+    delete disabled.probe;
+    assert.deepEqual([judgeKeyState(disabled).result, judgeKeyState(disabled).reason], ['fail', 'KeyDisabled']);
+    assert.equal(judgeEncryptionContext(disabled).result, 'error');
+  });
 });

@@ -41,7 +41,8 @@ function keyMissing(base: ReturnType<typeof check>, facts: KeyFacts): AuditCheck
 }
 
 export function judgeKeyState(facts: KeyFacts): AuditCheck {
-  const base = check('key.state', facts, `Tenant ${facts.tenant.name}'s key exists, is Enabled and is not pending deletion`);
+  const wanted = facts.tenant.suspended ? 'Disabled (the tenant is suspended)' : 'Enabled';
+  const base = check('key.state', facts, `Tenant ${facts.tenant.name}'s key exists, is ${wanted} and is not pending deletion`);
   if (!facts.statusKeyId) return failed({ ...base, reason: 'KeyMissing', message: "the Tenant's status names no key", evidence: null });
   if (!facts.key)
     return failed({
@@ -51,9 +52,23 @@ export function judgeKeyState(facts: KeyFacts): AuditCheck {
       evidence: { keyId: facts.statusKeyId },
     });
   const evidence = { keyId: facts.key.keyId, state: facts.key.state, deletionDate: facts.key.deletionDate ?? null };
+  if (facts.tenant.suspended) return judgeSuspendedKeyState(base, facts.key, evidence);
   if (facts.key.state === 'Enabled') return passed({ ...base, message: `key ${facts.key.keyId} is Enabled`, evidence });
   const reason = facts.key.state.startsWith('Pending') && facts.key.state.includes('Deletion') ? 'KeyPendingDeletion' : 'KeyDisabled';
   return failed({ ...base, reason, message: `key ${facts.key.keyId} is ${facts.key.state}`, evidence });
+}
+
+/** A suspended tenant's key must be Disabled: an Enabled one is a suspension not in force. */
+function judgeSuspendedKeyState(
+  base: ReturnType<typeof check>,
+  key: NonNullable<KeyFacts['key']>,
+  evidence: Record<string, JsonValue>,
+): AuditCheck {
+  if (key.state === 'Disabled') return passed({ ...base, message: `key ${key.keyId} is Disabled while the tenant is suspended`, evidence });
+  if (key.state === 'Enabled') {
+    return failed({ ...base, reason: 'SuspendedKeyEnabled', message: `key ${key.keyId} of a suspended tenant is Enabled`, evidence });
+  }
+  return failed({ ...base, reason: 'KeyPendingDeletion', message: `key ${key.keyId} is ${key.state}`, evidence });
 }
 
 export function judgeRotation(facts: KeyFacts): AuditCheck {
@@ -183,13 +198,27 @@ function judgeRefusedProbe(base: ReturnType<typeof check>, refusal: string, evid
   });
 }
 
+/**
+ * Why no probe ran: no key, or a key that is not Enabled. A suspended tenant's disabled key needs
+ * no probe: KMS uses it for nothing.
+ */
+function unprobed(base: ReturnType<typeof check>, facts: KeyFacts): AuditCheck {
+  if (facts.key?.state !== 'Disabled' || !facts.tenant.suspended) return keyMissing(base, facts);
+  const { keyId } = facts.key;
+  return passed({
+    ...base,
+    evidence: { keyId, exercised: false },
+    message: `key ${keyId} is disabled while the tenant is suspended: KMS encrypts and decrypts nothing with it, under any context; the policy's context condition is checked on the document (key.policy)`,
+  });
+}
+
 export function judgeEncryptionContext(facts: KeyFacts): AuditCheck {
   const base = check(
     'key.encryption-context',
     facts,
     `Data encrypted under tenant ${facts.tenant.name}'s key decrypts only with encryption context tenant=${facts.tenant.name}`,
   );
-  if (!facts.key || !facts.probe) return keyMissing(base, facts);
+  if (!facts.key || !facts.probe) return unprobed(base, facts);
   const { probe } = facts;
   const evidence = { keyId: facts.key.keyId, otherContextTenant: facts.otherContextTenant ?? null, probe: probeEvidence(probe) };
   if (probe.encryptRefused !== undefined) return judgeRefusedProbe(base, probe.encryptRefused, evidence);

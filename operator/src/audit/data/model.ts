@@ -5,11 +5,13 @@
 import type { AuditCheck, InputObject } from '../model.js';
 import type { LoginSample } from './login-sample.js';
 
-/** A tenant as the data audit needs it: name, UID and region. */
+/** A tenant as the data audit needs it: name, UID and region, and whether it is suspended. */
 export interface AuditedTenant {
   name: string;
   uid: string;
   region: string;
+  /** spec.suspended: its role may not log in and its key is disabled, by design (decision 0035). */
+  suspended?: boolean;
 }
 
 /** One login attempt: `credentials` is the tenant whose role logged in, `database` the tenant whose database it tried. */

@@ -17,7 +17,12 @@ export interface ServerGroup {
 }
 
 export function auditedTenant(tenant: Tenant): AuditedTenant {
-  return { name: tenant.metadata.name, uid: tenant.metadata.uid ?? '', region: tenant.spec.region };
+  return {
+    name: tenant.metadata.name,
+    uid: tenant.metadata.uid ?? '',
+    region: tenant.spec.region,
+    ...(tenant.spec.suspended ? { suspended: true } : {}),
+  };
 }
 
 export function groupByServer(

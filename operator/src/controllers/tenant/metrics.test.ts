@@ -27,6 +27,11 @@ describe('the tenants counted by condition', () => {
     assert.deepEqual(Object.fromEntries(counts.get('IsolationVerified') ?? []), { True: 0, False: 0, Unknown: 3 });
     assert.deepEqual([...counts.keys()].sort(), Object.values(ConditionType).sort());
   });
+
+  it('counts a tenant never suspended as not Suspended', () => {
+    const counts = countConditions([...fleet, tenant('umbrella', [condition('Suspended', 'True')])]);
+    assert.deepEqual(Object.fromEntries(counts.get('Suspended') ?? []), { True: 1, False: 3, Unknown: 0 });
+  });
 });
 
 describe('the tenant controller’s metrics', () => {

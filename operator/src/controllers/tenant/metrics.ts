@@ -33,7 +33,8 @@ const stepBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
 /**
  * Tenants per condition type and status. Every type the operator reports is counted for every
  * tenant, a missing condition as Unknown (a tenant not yet reconciled, an audit not yet run), so
- * each type's statuses add up to the number of tenants and a series is 0, never absent.
+ * each type's statuses add up to the number of tenants and a series is 0, never absent. Suspended
+ * is the exception: a tenant never suspended has none, and is counted False.
  */
 export function countConditions(tenants: readonly Tenant[]): Map<string, Map<ConditionStatus, number>> {
   const counts = new Map(
@@ -41,7 +42,7 @@ export function countConditions(tenants: readonly Tenant[]): Map<string, Map<Con
   );
   for (const tenant of tenants) {
     for (const [type, byStatus] of counts) {
-      const status = findCondition(tenant.status?.conditions, type)?.status ?? 'Unknown';
+      const status = findCondition(tenant.status?.conditions, type)?.status ?? (type === ConditionType.Suspended ? 'False' : 'Unknown');
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     }
   }

@@ -22,6 +22,7 @@ import type { RegionalProviders } from './regional-providers.js';
 import type { PlatformAddressResolver } from './platform-addresses.js';
 import { planRelease } from './release-plan.js';
 import { nextStatus, writeStatus } from './status.js';
+import { withSuspendedCondition } from './suspension.js';
 import { CachingRenderer } from './release-renderer.js';
 import { ensureApp } from './steps/app.js';
 import { ensureDatabase } from './steps/database.js';
@@ -135,7 +136,8 @@ export class TenantReconciler {
     };
     const outcomes = await runSteps(stepContext, tenantSteps, this.deps.stepMetrics);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
-    await writeStatus(writer, tenant, nextStatus(tenant, outcomes, reports, new Date()));
+    const now = new Date();
+    await writeStatus(writer, tenant, withSuspendedCondition(tenant, outcomes, nextStatus(tenant, outcomes, reports, now), now));
     this.reconciled.add(key);
     return nextAttempt(outcomes);
   };

@@ -22,6 +22,13 @@ describe('database statements', () => {
     assert.equal(roleAttributes(spec), 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT 20');
   });
 
+  it('take LOGIN from a suspended tenant and nothing else', () => {
+    assert.equal(
+      roleAttributes({ ...spec, suspended: true }),
+      'NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT 20',
+    );
+  });
+
   it('set passwords only as SCRAM verifiers', () => {
     assert.equal(
       createRole(spec, 'SCRAM-SHA-256$4096:c2FsdA==$a2V5:a2V5'),

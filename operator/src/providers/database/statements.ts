@@ -9,12 +9,13 @@ import { quoteIdentifier, quoteLiteral } from './sql-quoting.js';
 import type { TenantDatabaseSpec } from './types.js';
 
 /**
- * What a tenant role may do: log in, and nothing that reaches beyond its own database. NOINHERIT
- * so that a membership granted to it later does not silently widen what it can touch.
+ * What a tenant role may do: log in (unless the tenant is suspended), and nothing that reaches
+ * beyond its own database. NOINHERIT so that a membership granted to it later does not silently
+ * widen what it can touch.
  */
 export function roleAttributes(spec: TenantDatabaseSpec): string {
   assertValidConnectionLimit(spec.connectionLimit);
-  return 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT ' + `CONNECTION LIMIT ${spec.connectionLimit}`;
+  return `${spec.suspended ? 'NOLOGIN' : 'LOGIN'} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT CONNECTION LIMIT ${spec.connectionLimit}`;
 }
 
 export function createRole(spec: TenantDatabaseSpec, verifier: string): string {
@@ -63,6 +64,14 @@ export function commentOnDatabase(spec: TenantDatabaseSpec): string {
 export function disableLogin(spec: TenantDatabaseSpec): string {
   return `ALTER ROLE ${role(spec)} WITH NOLOGIN`;
 }
+
+/**
+ * Ends the sessions of one role (NOLOGIN stops new ones only), by its name as a parameter: no
+ * identifier is spliced in, and no other role's session can match. The admin may signal them as a
+ * superuser, or as a member of pg_signal_backend (which cannot signal a superuser's sessions).
+ */
+export const terminateRoleSessions =
+  'SELECT count(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()';
 
 /**
  * DDL that destroys data. Not a string, so AdminConnection's query() and transaction() refuse it

@@ -13,7 +13,7 @@ import type { ProviderContext } from './ensure-role.js';
 import { DatabaseSnapshotFailed } from './errors.js';
 import { databaseIsTenants, roleIsTenants } from './ownership.js';
 import { latestSnapshot, snapshotDatabase } from './snapshot.js';
-import { disableLogin, dropDatabase, dropOwnedByRole, dropRole } from './statements.js';
+import { disableLogin, dropDatabase, dropOwnedByRole, dropRole, terminateRoleSessions } from './statements.js';
 import type { ObjectOutcome, RetainResult, SnapshotResult, TenantDatabaseSpec } from './types.js';
 
 export const teardownCrashPoints = {
@@ -55,8 +55,6 @@ function outcome(exists: boolean, ours: boolean): ObjectOutcome {
   if (!exists) return 'absent';
   return ours ? 'done' : 'foreign';
 }
-
-const terminateRoleSessions = 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()';
 
 export async function retainDatabase(context: TeardownContext, spec: TenantDatabaseSpec): Promise<RetainResult> {
   const owned = await ownedObjects(context.connection, spec);

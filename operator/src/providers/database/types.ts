@@ -31,6 +31,8 @@ export interface TenantDatabaseSpec {
   roleName: string;
   /** The most concurrent connections the role may hold (-1 for no limit). */
   connectionLimit: number;
+  /** The tenant is suspended: its role is NOLOGIN and its sessions are ended; nothing is dropped. */
+  suspended?: boolean;
 }
 
 export interface DatabaseProviderOptions {

@@ -3,7 +3,8 @@
  * `alias/bulkhead/<tenant>`, tagged with the tenant's name and UID, rotated yearly, and usable only
  * by the tenant's principal under its encryption context. On deletion the key is scheduled for
  * deletion (crypto-shredding) and the alias freed for a future tenant of the same name, who gets a
- * new key, never the old one. Every method is idempotent and converges after a crash at any point.
+ * new key, never the old one. While the tenant is suspended its key is disabled (key-suspension.ts).
+ * Every method is idempotent and converges after a crash at any point.
  * scheduleDeletion takes the leadership fence (key-deletion.ts); withSignal() gives a view whose
  * requests stop when a reconcile does.
  */
@@ -17,6 +18,7 @@ import {
   PutKeyPolicyCommand,
   UpdateAliasCommand,
   type KeyMetadata,
+  type Tag,
 } from '@aws-sdk/client-kms';
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
@@ -29,10 +31,12 @@ import {
   findTenantKeys,
   isPendingDeletion,
   keyIdOf,
+  keyTags,
   tenantTagKey,
   tenantUidOfKey,
   tenantUidTagKey,
 } from './key-lookup.js';
+import { applyKeySuspension, keySuspensionCrashPoints } from './key-suspension.js';
 import { KmsSession } from './kms-session.js';
 import { assertValidKeySpec, assertValidPendingWindow } from './spec-validation.js';
 import type {
@@ -50,6 +54,7 @@ export const kmsCrashPoints = {
   afterCreateAlias: 'kms.after-create-alias',
   afterUpdateAlias: 'kms.after-update-alias',
   ...keyDeletionCrashPoints,
+  ...keySuspensionCrashPoints,
 } as const;
 
 /** KMS reports rotation for Enabled and Disabled keys, and changes it for Enabled keys only. */
@@ -77,14 +82,19 @@ export class AwsKmsProvider implements TenantKeyProvider {
   async ensureKey(spec: TenantKeySpec): Promise<TenantKey> {
     assertValidKeySpec(spec);
     const aliased = await describeAliasTarget(this.session, spec.alias);
-    let key = aliased !== undefined && (await this.isLiveTenantKey(aliased, spec)) ? aliased : undefined;
+    const aliasedTags = aliased !== undefined ? await this.liveTenantKeyTags(aliased, spec) : undefined;
+    let key = aliasedTags !== undefined ? aliased : undefined;
+    let tags = aliasedTags;
     let created = false;
     const repaired: string[] = [];
     if (key === undefined) {
       ({ key, created } = await this.adoptOrCreateKey(spec));
       await this.pointAliasAt(spec, key, aliased);
       if (!created) repaired.push('alias');
+      tags = created ? [] : await keyTags(this.session, keyIdOf(key));
     }
+    // Enabled again before rotation is looked at: KMS changes rotation on enabled keys only.
+    key = await applyKeySuspension({ session: this.session, logger: this.logger }, spec, key, tags);
     // A new key got its policy from CreateKey; turning rotation on is part of creating it, not a repair.
     if (created) await this.applyRotation(spec, key);
     else repaired.push(...(await this.repairKey(spec, key)));
@@ -137,9 +147,11 @@ export class AwsKmsProvider implements TenantKeyProvider {
     this.session.close();
   }
 
-  /** Whether a key the alias leads to is this tenant's and not on its way out. */
-  private async isLiveTenantKey(key: KeyMetadata, spec: TenantKeySpec): Promise<boolean> {
-    return !isPendingDeletion(key) && (await tenantUidOfKey(this.session, keyIdOf(key))) === spec.tenantUid;
+  /** The tags of a key the alias leads to when it is this tenant's and not on its way out; else undefined. */
+  private async liveTenantKeyTags(key: KeyMetadata, spec: TenantKeySpec): Promise<Tag[] | undefined> {
+    if (isPendingDeletion(key)) return undefined;
+    const tags = await keyTags(this.session, keyIdOf(key));
+    return tags?.some((tag) => tag.TagKey === tenantUidTagKey && tag.TagValue === spec.tenantUid) ? tags : undefined;
   }
 
   /** A live key tagged with the tenant's UID (left by a call that crashed before aliasing it), or a new one. */

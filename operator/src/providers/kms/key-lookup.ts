@@ -36,7 +36,8 @@ export async function tenantUidOfKey(session: KmsSession, keyId: string): Promis
   return tags?.find((tag) => tag.TagKey === tenantUidTagKey)?.TagValue;
 }
 
-async function keyTags(session: KmsSession, keyId: string): Promise<Tag[] | undefined> {
+/** Every tag on a key, or undefined when it is gone. */
+export async function keyTags(session: KmsSession, keyId: string): Promise<Tag[] | undefined> {
   const tags: Tag[] = [];
   let marker: string | undefined;
   do {

@@ -51,6 +51,8 @@ export interface TenantKeySpec {
   principal: string;
   /** Whether KMS rotates the key material yearly. */
   rotation: boolean;
+  /** The tenant is suspended: its key is disabled (key-suspension.ts), and enabled again on resume. */
+  suspended?: boolean;
 }
 
 export interface TenantKey {
@@ -59,7 +61,10 @@ export interface TenantKey {
   alias: string;
   /** True when this call created the key (not when it adopted one a crashed call had created). */
   created: boolean;
-  /** KMS's KeyState: Enabled normally; Disabled when someone disabled it (Bulkhead leaves that alone). */
+  /**
+   * KMS's KeyState: Enabled normally; Disabled while the tenant is suspended, or when someone else
+   * disabled it (Bulkhead leaves that alone).
+   */
   state: string;
   /** Drift put back, in words ("alias", "key rotation", "key policy"); empty when none. */
   repaired: string[];

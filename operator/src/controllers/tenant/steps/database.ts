@@ -4,7 +4,7 @@
  * the role is made to accept exactly it (the provider compares SCRAM verifiers, so an unchanged
  * password costs no write), and it changes only when spec.database.passwordRotation asks. A crash
  * between steps converges: a role created with a password that never reached the Secret is given
- * the next one.
+ * the next one. A suspended tenant's role is NOLOGIN with no session left; its data stays.
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { passwordRotationAnnotation } from '../../../api/labels.js';
@@ -30,6 +30,7 @@ export function databaseSpec(context: StepContext): TenantDatabaseSpec {
     databaseName: databaseName(tenant),
     roleName: roleName(tenant),
     connectionLimit: plan.spec.database?.connectionLimit ?? 20,
+    suspended: tenant.spec.suspended,
   };
 }
 
@@ -98,7 +99,9 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
     context.logger,
     secret ?? null,
   );
-  return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`, {
-    database: { ...report, inputsDigest: inputs },
-  });
+  const status = { database: { ...report, inputsDigest: inputs } };
+  if (spec.suspended) {
+    return outcome('True', Reason.Suspended, `suspended: database ${spec.databaseName} on ${host}:${port} kept; its role may not log in`, status);
+  }
+  return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`, status);
 }

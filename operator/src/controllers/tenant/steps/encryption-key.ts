@@ -1,7 +1,8 @@
 /**
  * Step: the tenant's own KMS key in its region (alias alias/bulkhead/<tenant>, tagged with the
  * tenant's name and UID, rotating, usable only by the tenant's workload identity with the tenant's
- * encryption context), and the ConfigMap that tells the app which key is its own.
+ * encryption context), and the ConfigMap that tells the app which key is its own. Disabled while
+ * the tenant is suspended, enabled again on resume.
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName, keyAlias } from '../../../api/names.js';
@@ -33,6 +34,7 @@ export function keySpec(context: StepContext, accountId: string): TenantKeySpec 
       partition: partitionOf(region),
     }),
     rotation: tenant.spec.encryption?.keyRotation ?? true,
+    suspended: tenant.spec.suspended,
   };
 }
 
@@ -68,9 +70,10 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   }
   if (key.created) context.logger.info('Created KMS key', { keyId: key.keyId, alias: key.alias, region });
   await ensureKeyConfigMap(context, key, settings.kms.endpoint);
-  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`, {
-    encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias, inputsDigest: inputs },
-  });
+  const report = { encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias, inputsDigest: inputs } };
+  if (spec.suspended)
+    return outcome('True', Reason.Suspended, `suspended: key ${key.keyId} (${key.alias}) in ${region} is ${key.state}`, report);
+  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`, report);
 }
 
 /**

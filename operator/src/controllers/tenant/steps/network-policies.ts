@@ -4,6 +4,7 @@
  * ipBlock needs one); the declared egress CIDRs are bounded away from every cluster and platform
  * range (resources/egress.ts), and one wholly inside such a range is refused by name while the
  * rest of the policies are still applied. Owners and the app wait for this step (reconciler.ts).
+ * A suspended tenant's ingress from outside its namespace is closed (the allowance pruned).
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { boundEgress, type EgressBounds } from '../../../resources/egress.js';
@@ -27,6 +28,7 @@ export async function ensureNetworkPolicies(context: StepContext): Promise<StepO
       ...optional('database', platform.databases.get(region)),
       ...optional('kms', platform.kms.get(region)),
       ingressPorts: release.ok ? servicePorts(release.objects) : [],
+      suspended: tenant.spec.suspended,
     },
     config.network,
   );
@@ -35,6 +37,9 @@ export async function ensureNetworkPolicies(context: StepContext): Promise<StepO
   if (bounds.refused.length > 0) return outcome('False', Reason.EgressNotAllowed, refusedMessage(bounds));
   const unresolved = platform.unresolved.filter((problem) => problem.region === region);
   if (unresolved.length > 0) return outcome('False', Reason.PlatformAddressUnresolved, unresolved.map((p) => p.message).join('; '));
+  if (tenant.spec.suspended) {
+    return outcome('True', Reason.Suspended, `${policies.length} NetworkPolicies; suspended: nothing outside ${namespace} may reach it`);
+  }
   return outcome('True', Reason.Reconciled, `${policies.length} NetworkPolicies deny all traffic but the declared flows`);
 }
 
