@@ -101,7 +101,17 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
   );
   const status = { database: { ...report, inputsDigest: inputs } };
   if (spec.suspended) {
-    return outcome('True', Reason.Suspended, `suspended: database ${spec.databaseName} on ${host}:${port} kept; its role may not log in`, status);
+    return outcome(
+      'True',
+      Reason.Suspended,
+      `suspended: database ${spec.databaseName} on ${host}:${port} kept; its role may not log in`,
+      status,
+    );
   }
-  return outcome('True', Reason.Reconciled, `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`, status);
+  return outcome(
+    'True',
+    Reason.Reconciled,
+    `database ${spec.databaseName} on ${host}:${port}, credentials in Secret ${secretName}`,
+    status,
+  );
 }

@@ -73,7 +73,12 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   const report = { encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias, inputsDigest: inputs } };
   if (spec.suspended)
     return outcome('True', Reason.Suspended, `suspended: key ${key.keyId} (${key.alias}) in ${region} is ${key.state}`, report);
-  return outcome('True', Reason.Reconciled, `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`, report);
+  return outcome(
+    'True',
+    Reason.Reconciled,
+    `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`,
+    report,
+  );
 }
 
 /**
