@@ -62,10 +62,7 @@ describe('bulkhead audit period', () => {
     assert.match(run.stdout, /gap: no report for 3 h from 2026-11-01T03:00:00\.000Z to 2026-11-01T06:00:00\.000Z/);
     assert.match(run.stdout, /rotation: +keyId [0-9a-f]{64} to [0-9a-f]{64} at 2026-11-01T03:00:00\.000Z/);
     assert.match(run.stderr, /period report .*period\.json \(sha256:[0-9a-f]{64}\)/);
-    assert.match(
-      readFileSync(join(dir, 'period.html'), 'utf8'),
-      /<td class="mono">network\.ingress<\/td><td class="mono">initech<\/td>/,
-    );
+    assert.match(readFileSync(join(dir, 'period.html'), 'utf8'), /<td class="mono">network\.ingress<\/td><td class="mono">initech<\/td>/);
 
     const verified = await runBulkhead([
       'audit',

@@ -19,7 +19,10 @@ describe('bulkhead command tree', () => {
   it('lists every command and subcommand in the generated --help', async () => {
     const expected: [string[], string[]][] = [
       [[], ['operator', 'api', 'token', 'audit-trail', 'audit', '--kubeconfig', '--context', '--version']],
-      [['audit'], ['network', 'verify', 'period', 'keygen', 'export', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context']],
+      [
+        ['audit'],
+        ['network', 'verify', 'period', 'keygen', 'export', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context'],
+      ],
       [['token'], ['create', 'revoke']],
       [['audit-trail'], ['verify', 'init']],
       [
