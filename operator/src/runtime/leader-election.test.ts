@@ -154,7 +154,9 @@ describe('LeaderElector', () => {
   });
 
   it('releases the lease on shutdown once the leading work is done, so the other takes over at once', async () => {
-    const timings = { leaseDurationMs: 60_000, renewDeadlineMs: 100 };
+    // A renew deadline far above any event-loop stall: with 100 ms a loaded machine (load 25) once
+    // made `a` miss its own renewal and step down before the stop, which is not what this tests.
+    const timings = { leaseDurationMs: 60_000, renewDeadlineMs: 10_000 };
     const a = campaign('a', timings);
     await eventually(() => assert.equal(a.elector.isLeader(), true));
     const b = campaign('b', timings);
