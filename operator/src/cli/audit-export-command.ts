@@ -1,9 +1,11 @@
 /**
- * The flags of `bulkhead audit export --report FILE [-o oscal|csv] [--out FILE] [--public-key PEM |
- * --key-id HEX]` and the rules on them; the work is in audit-export.ts.
+ * The flags of `bulkhead audit export --report FILE [-o oscal|csv] [--out FILE] [--public-key PEM]...
+ * [--key-id HEX]...` and the rules on them; the work is in audit-export.ts. The trusted keys are
+ * those of `audit verify`: any number of each, so a report signed after a key rotation exports
+ * when the old key is the one trusted.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { UsageError } from './exit-codes.js';
+import { Option, type Command } from 'commander';
+import { given, repeated, repeatedKeyId } from './audit-flags.js';
 import { formatOption, outputOf } from './output.js';
 import type { Binder } from './program.js';
 
@@ -14,27 +16,20 @@ export interface AuditExportRequest {
   report: string;
   format: ExportFormat;
   out?: string;
-  publicKey?: string;
-  keyId?: string;
-}
-
-function keyId(value: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(value))
-    throw new InvalidArgumentError(`--key-id ${value}: expected 64 hex digits (the SHA-256 of the public key)`);
-  return value.toLowerCase();
+  /** Trusted keys, as `audit verify` takes them; none means the signature is not checked. */
+  publicKeys: string[];
+  keyIds: string[];
 }
 
 export function auditExportRequestOf(command: Command): AuditExportRequest {
-  const values = command.opts<{ report: string; out?: string; publicKey?: string; keyId?: string }>();
-  if (values.publicKey !== undefined && values.keyId !== undefined)
-    throw new UsageError('give at most one of --public-key PEM or --key-id HEX');
-  return {
+  const values = command.opts<{ report: string; out?: string; publicKey?: string[]; keyId?: string[] }>();
+  return given({
     report: values.report,
     format: outputOf<ExportFormat>(command),
-    ...(values.out === undefined ? {} : { out: values.out }),
-    ...(values.publicKey === undefined ? {} : { publicKey: values.publicKey }),
-    ...(values.keyId === undefined ? {} : { keyId: values.keyId }),
-  };
+    out: values.out,
+    publicKeys: values.publicKey ?? [],
+    keyIds: values.keyId ?? [],
+  });
 }
 
 export function addExport(audit: Command, { bind, handlers }: Binder): void {
@@ -49,8 +44,12 @@ export function addExport(audit: Command, { bind, handlers }: Binder): void {
       .addOption(new Option('-o, --output <format>', 'export format').choices(exportFormats).default('oscal'))
       .addOption(formatOption(exportFormats))
       .option('--out <file>', 'write there instead of standard output')
-      .option('--public-key <pem>', "verify the report first with the signer's Ed25519 public key (PEM)")
-      .addOption(new Option('--key-id <hex>', "verify the report first with the SHA-256 of the signer's public key").argParser(keyId)),
+      .option('--public-key <pem>', "verify the report first with a signer's Ed25519 public key (PEM); repeatable", repeated)
+      .addOption(
+        new Option('--key-id <hex>', "verify the report first with the SHA-256 of a signer's public key; repeatable").argParser(
+          repeatedKeyId,
+        ),
+      ),
     (command, context) => handlers.auditExport(auditExportRequestOf(command), context),
   );
 }

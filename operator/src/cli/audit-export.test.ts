@@ -40,6 +40,19 @@ describe('bulkhead audit export', () => {
     assert.equal(document['assessment-results'].results.length, 1);
     const again = await exportReport(['--report', report, '--key-id', keyId, '-o', 'oscal']);
     assert.equal(again.stdout, first.stdout);
+    // Trusted keys repeat as in `audit verify`: one of them signing is enough.
+    const amongOthers = await exportReport([
+      '--report',
+      report,
+      '--public-key',
+      otherKey,
+      '--key-id',
+      '0'.repeat(64),
+      '--public-key',
+      publicKey,
+    ]);
+    assert.equal(amongOthers.code, 0, amongOthers.stderr);
+    assert.equal(amongOthers.stdout, first.stdout);
   });
 
   it('writes the CSV to --out', async () => {
@@ -81,7 +94,7 @@ describe('bulkhead audit export', () => {
     for (const [args, message] of [
       [['--public-key', publicKey], /required option '--report <file>' not specified/],
       [['--report', report, '-o', 'pdf'], /'-o, --output <format>' argument 'pdf' is invalid\. Allowed choices are oscal, csv/],
-      [['--report', report, '--public-key', publicKey, '--key-id', keyId], /at most one of --public-key PEM or --key-id HEX/],
+      [['--report', report, '--key-id', 'abc'], /--key-id abc: expected 64 hex digits/],
       [['--report', report, '--public-key', join(dir, 'missing.pem')], /--public-key .*missing\.pem: cannot be read \(ENOENT\)/],
       [['--report', report, '--out', join(dir, 'no/such/dir/x.csv')], /--out .*x\.csv: ENOENT/],
     ] as const) {

@@ -1,8 +1,9 @@
 /**
- * `bulkhead audit export`: a signed report as OSCAL assessment-results JSON or as CSV. Given a
- * trusted key (`--public-key` or `--key-id`), the report is verified first exactly as `audit
- * verify` does, and a report that fails is not exported; without one, it must still be a report
- * in canonical form, and standard error says its signature was not checked.
+ * `bulkhead audit export`: a signed report as OSCAL assessment-results JSON or as CSV. Given
+ * trusted keys (`--public-key`, `--key-id`, each repeatable), the report is verified first exactly
+ * as `audit verify` does (a key rotation it carries, signed by a trusted key, is followed), and a
+ * report that fails is not exported; without one, it must still be a report in canonical form, and
+ * standard error says its signature was not checked.
  *
  * Exit 0 when written, 1 when the report cannot be read, is not a report or fails verification,
  * 2 on bad usage (an unreadable key, an --out that cannot be written).
@@ -11,13 +12,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { toCsv } from '../audit/export/csv.js';
 import { toOscal } from '../audit/export/oscal.js';
-import { digestOf, loadPublicKey, parseReport, verifyReport, type SignedReport, type TrustedKey } from '../audit/report/index.js';
+import { digestOf, parseReport, verifyTrusted, type SignedReport, type TrustedKey } from '../audit/report/index.js';
 import type { AuditExportRequest } from './audit-export-command.js';
+import { trustedKeysFrom } from './audit-verify.js';
 import { errorMessage, ExitCode, UsageError } from './exit-codes.js';
 import type { CommandContext } from './program.js';
 
 export function runAuditExport(request: AuditExportRequest, { io }: CommandContext): number {
-  const trusted = trustedKey(request);
+  const trusted = trustedKeysFrom(request);
   let bytes: Buffer;
   try {
     bytes = readFileSync(request.report);
@@ -34,14 +36,14 @@ export function runAuditExport(request: AuditExportRequest, { io }: CommandConte
   const text =
     request.format === 'csv' ? toCsv(read.report) : `${JSON.stringify(toOscal(read.report, digest, basename(request.report)), null, 2)}\n`;
   write(text, request, io);
-  if (trusted === undefined)
+  if (trusted.length === 0)
     io.stderr.write(`exported without checking the signature: give --public-key or --key-id to verify ${request.report} first\n`);
   return ExitCode.ok;
 }
 
-function readReport(bytes: Buffer, trusted: TrustedKey | undefined): { report: SignedReport } | { problem: string } {
-  if (trusted !== undefined) {
-    const verification = verifyReport(bytes, trusted);
+function readReport(bytes: Buffer, trusted: readonly TrustedKey[]): { report: SignedReport } | { problem: string } {
+  if (trusted.length > 0) {
+    const verification = verifyTrusted(bytes, trusted);
     return verification.ok ? { report: verification.report } : { problem: `signature invalid: ${verification.reason}` };
   }
   try {
@@ -62,22 +64,4 @@ function write(text: string, request: AuditExportRequest, io: CommandContext['io
     throw new UsageError(`--out ${request.out}: ${errorMessage(error)}`, { cause: error });
   }
   io.stderr.write(`wrote ${request.format === 'csv' ? 'CSV' : 'OSCAL assessment-results'} to ${request.out}\n`);
-}
-
-function trustedKey({ publicKey, keyId }: AuditExportRequest): TrustedKey | undefined {
-  if (keyId !== undefined) return { keyId };
-  if (publicKey === undefined) return undefined;
-  let pem: Buffer;
-  try {
-    pem = readFileSync(publicKey);
-  } catch (error) {
-    throw new UsageError(`--public-key ${publicKey}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      cause: error,
-    });
-  }
-  try {
-    return loadPublicKey(pem, `--public-key ${publicKey}`);
-  } catch (error) {
-    throw new UsageError(errorMessage(error), { cause: error });
-  }
 }

@@ -111,7 +111,7 @@ describe('bulkhead command tree', () => {
       [
         ['audit', 'export', '--report', 'r.json', '--format', 'csv', '--out', 'r.csv', '--key-id', 'B'.repeat(64)],
         'auditExport',
-        { report: 'r.json', format: 'csv', out: 'r.csv', keyId: 'b'.repeat(64) },
+        { report: 'r.json', format: 'csv', out: 'r.csv', publicKeys: [], keyIds: ['b'.repeat(64)] },
       ],
       [
         ['audit-trail', 'verify', '--expect-head', 'AB'.repeat(32), '--format', 'json'],
