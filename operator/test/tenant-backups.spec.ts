@@ -6,11 +6,12 @@
  * and that override is on the record as a Warning Event.
  */
 import assert from 'node:assert/strict';
+import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import { testEnvironment } from '@bulkhead/testenv';
 import { applyObjects, eventually, isGone, readManifests, repoRoot } from './support/cluster.js';
-import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { startOperator, testAccountId, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
 import { customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady } from './support/tenants.js';
 
@@ -155,6 +156,34 @@ describe('backups and restores of a tenant database, through the operator', func
     );
     await waitForReady(kc, 'bk-a');
     assert.equal(((await readTenant(kc, 'bk-a')).status as { backups?: BackupStatus }).backups?.latest?.[0]?.id, backupId);
+  });
+
+  it("lets the operator only seal and open backups with the tenant's key: GenerateDataKey and Decrypt under its backup context", async function () {
+    const { kms } = testEnvironment();
+    const client = new KMSClient({
+      endpoint: kms.endpoint,
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const keyId = ((await readTenant(kc, 'bk-a')).status as { encryption: { keyId: string } }).encryption.keyId;
+    try {
+      const { Policy } = await client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+      const statements = (JSON.parse(Policy ?? '{}') as { Statement: { Sid?: string }[] }).Statement;
+      assert.deepEqual(
+        statements.find((statement) => statement.Sid === 'OperatorSealsBackupsOnly'),
+        {
+          Sid: 'OperatorSealsBackupsOnly',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${testAccountId}:role/bulkhead-operator` },
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 'bk-a', 'kms:EncryptionContext:purpose': 'backup' } },
+        },
+        // moto keeps the policy as written but does not evaluate it; the audit's key.policy check judges the document.
+      );
+    } finally {
+      client.destroy();
+    }
   });
 
   it('restores the backup into the tenant with a TenantRestore, verified by the row counts', async function () {

@@ -58,7 +58,7 @@ describe('the operator configuration: provider limits', () => {
 });
 
 describe('the operator configuration: backups', () => {
-  it('is off unless configured, and defaults the prefix, the work directory and the pace', () => {
+  it("is off unless configured, and defaults the prefix, the work directory, the pace and the operator's identity", () => {
     assert.equal(parseOperatorConfig({}).backups, undefined);
     assert.deepEqual(parseOperatorConfig({ backups: { bucket: 'acme-backups', region: 'eu-central-1' } }).backups, {
       bucket: 'acme-backups',
@@ -68,6 +68,7 @@ describe('the operator configuration: backups', () => {
       workDir: '/var/lib/bulkhead/snapshots/backup-work',
       checkIntervalSeconds: 60,
       timeoutSeconds: 1800,
+      operatorPrincipalTemplate: 'arn:{partition}:iam::{accountId}:role/bulkhead-operator',
     });
   });
 

@@ -207,6 +207,12 @@ export const OperatorConfigSchema = z.strictObject({
       checkIntervalSeconds: z.int().min(10).max(3600).default(60),
       /** How long one pg_dump or pg_restore may take. */
       timeoutSeconds: z.int().min(60).max(86400).default(1800),
+      /**
+       * The operator's own IAM identity; {partition}, {accountId}. Each tenant key's policy lets it
+       * generate and open data keys only under that tenant's context with purpose=backup
+       * (decision 0045), which is all a backup or a restore needs and cannot open the app's data.
+       */
+      operatorPrincipalTemplate: z.string().min(1).default('arn:{partition}:iam::{accountId}:role/bulkhead-operator'),
     })
     .optional(),
   encryption: z

@@ -92,7 +92,7 @@ describe('backups of tenant databases to object storage', function () {
     const manifest = await wiring.backups.manifest(owner(acme), summary.id);
     const keyId = await aliasTarget(kmsClient(), acme.subject.keyAlias);
     assert.ok(keyId !== undefined && manifest.keyId.endsWith(keyId), `the manifest names the tenant's key ${keyId}, got ${manifest.keyId}`);
-    assert.deepEqual(manifest.encryptionContext, { tenant: acme.spec.tenant });
+    assert.deepEqual(manifest.encryptionContext, { tenant: acme.spec.tenant, purpose: 'backup' });
     assert.deepEqual(manifest.tables, [
       { schema: 'billing', table: 'customers', rows: 7 },
       { schema: 'public', table: 'invoices', rows: 250 },

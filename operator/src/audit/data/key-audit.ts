@@ -25,7 +25,7 @@ import {
   judgeTags,
   type KeyFacts,
 } from './key-checks.js';
-import { judgeKeyPolicy } from './key-policy-checks.js';
+import { judgeKeyPolicy, type KeyPrincipals } from './key-policy-checks.js';
 import { keyAliasInventory } from './key-inventory.js';
 import type { KeyAuditResult } from './model.js';
 import { kmsEndpointOf, type RegionSettings } from './regional-access.js';
@@ -35,7 +35,7 @@ import { errorMessage } from '../../runtime/errors.js';
 export interface KeyAuditRequest {
   /** Every Tenant in the cluster: a key any two of them refer to is a finding. */
   tenants: readonly Tenant[];
-  config: Pick<OperatorConfig, 'regions' | 'encryption'>;
+  config: Pick<OperatorConfig, 'regions' | 'encryption' | 'backups'>;
   /** Tenants inspected at once per region; default 4. */
   concurrency?: number;
   logger?: Logger;
@@ -139,7 +139,7 @@ async function gather(client: KubeClient, inspector: KeyInspector, tenant: Tenan
 }
 
 /** The key.policy check, or why it could not be made. */
-function policyCheck(gathered: Gathered, principal: string | Error): AuditCheck {
+function policyCheck(gathered: Gathered, principal: KeyPrincipals | Error): AuditCheck {
   const name = gathered.tenant.metadata.name;
   const base = { id: 'key.policy', category: 'key' as const, tenant: name, title: `Tenant ${name}'s key policy`, evidence: null };
   if (principal instanceof Error) return errored({ ...base, reason: 'KeySpecInvalid', message: principal.message });
@@ -147,7 +147,7 @@ function policyCheck(gathered: Gathered, principal: string | Error): AuditCheck 
   return judgeKeyPolicy(name, principal, gathered.policy);
 }
 
-function judge(gathered: Gathered, everyone: readonly KeyFacts[], principal: string | Error): AuditCheck[] {
+function judge(gathered: Gathered, everyone: readonly KeyFacts[], principal: KeyPrincipals | Error): AuditCheck[] {
   const { facts, tenant } = gathered;
   if (!facts)
     return unaudited(tenant, gathered.failure?.reason ?? 'KeyProviderUnavailable', gathered.failure?.message ?? 'KMS could not be asked');
@@ -162,13 +162,13 @@ function judge(gathered: Gathered, everyone: readonly KeyFacts[], principal: str
   ];
 }
 
-function principalOf(config: KeyAuditRequest['config'], tenant: Tenant, settings: RegionSettings): string | Error {
+function principalOf(config: KeyAuditRequest['config'], tenant: Tenant, settings: RegionSettings): KeyPrincipals | Error {
+  const variables = { tenant: tenant.metadata.name, accountId: settings.kms.accountId, partition: partitionOf(tenant.spec.region) };
   try {
-    return tenantPrincipal(config.encryption.principalTemplate, {
-      tenant: tenant.metadata.name,
-      accountId: settings.kms.accountId,
-      partition: partitionOf(tenant.spec.region),
-    });
+    return {
+      tenant: tenantPrincipal(config.encryption.principalTemplate, variables),
+      ...(config.backups ? { backup: tenantPrincipal(config.backups.operatorPrincipalTemplate, variables) } : {}),
+    };
   } catch (error) {
     return error as Error;
   }

@@ -1,10 +1,12 @@
 /**
  * Judging a tenant key's policy document: the tenant's principal may use the key only under the
- * encryption context `tenant=<name>`, and no statement lets anyone else use it (or use it without
- * that context). This is asserted on the document: the audit does not act as the tenant's
- * principal, and the KMS emulator of the tests does not evaluate key policies at all.
+ * encryption context `tenant=<name>`; the operator's backup identity, when backups are on, may only
+ * generate and open data keys under `tenant=<name>` with `purpose=backup` (decision 0045); no
+ * statement lets anyone else use it (or use it without that context). This is asserted on the
+ * document: the audit does not act as either principal, and the KMS emulator of the tests does not
+ * evaluate key policies at all.
  */
-import { encryptionContextKey } from '../../providers/kms/index.js';
+import { backupPurpose, encryptionContextKey, purposeContextKey } from '../../providers/kms/index.js';
 import { failed, passed, type AuditCheck, type JsonValue } from '../model.js';
 
 /** The actions that use a key (or hand its use to someone); admin actions are not among them. */
@@ -67,17 +69,29 @@ function grantsUse(statement: Statement): boolean {
   return list(statement.Action).some((pattern) => usageActions.some((action) => actionMatches(String(pattern), action)));
 }
 
-/** Whether the statement's condition pins the encryption context key `tenant` to exactly the tenant's name. */
-function requiresContext(statement: Statement, tenant: string): boolean {
-  const wanted = `kms:encryptioncontext:${encryptionContextKey}`;
+/** Whether the statement's condition pins the encryption context key `contextKey` to exactly `value`. */
+function requiresContext(statement: Statement, value: string, contextKey = encryptionContextKey): boolean {
+  const wanted = `kms:encryptioncontext:${contextKey}`;
   for (const [operator, conditions] of Object.entries(statement.Condition ?? {})) {
     if (operator !== 'StringEquals') continue;
-    for (const [key, value] of Object.entries(conditions)) {
-      const values = list(value);
-      if (key.toLowerCase() === wanted && values.length === 1 && values[0] === tenant) return true;
+    for (const [key, given] of Object.entries(conditions)) {
+      const values = list(given);
+      if (key.toLowerCase() === wanted && values.length === 1 && values[0] === value) return true;
     }
   }
   return false;
+}
+
+/** Exactly GenerateDataKey and Decrypt (no pattern, no NotAction), under the tenant's backup context. */
+function backupOnly(statement: Statement, tenant: string): boolean {
+  if (statement.NotAction !== undefined) return false;
+  const actions = list(statement.Action).map((action) => String(action).toLowerCase());
+  const allowed = ['kms:generatedatakey', 'kms:decrypt'];
+  return (
+    actions.every((action) => allowed.includes(action)) &&
+    requiresContext(statement, tenant) &&
+    requiresContext(statement, backupPurpose, purposeContextKey)
+  );
 }
 
 function parseStatements(document: string | undefined): Statement[] | undefined {
@@ -89,16 +103,37 @@ function parseStatements(document: string | undefined): Statement[] | undefined 
   }
 }
 
-function policyProblem(statements: Statement[], tenant: string, principal: string): { reason: string; text: string } | undefined {
+/** Who may use a tenant's key: its workload identity, and the operator's identity for backups when they are on. */
+export interface KeyPrincipals {
+  tenant: string;
+  backup?: string;
+}
+
+const sids = (statements: Statement[]): string => statements.map((s) => s.Sid ?? '(no Sid)').join(', ');
+
+function policyProblem(
+  statements: Statement[],
+  tenant: string,
+  { tenant: principal, backup }: KeyPrincipals,
+): { reason: string; text: string } | undefined {
   const usage = statements.filter(grantsUse);
-  const tenants = usage.filter((s) => s.NotPrincipal === undefined && principals(s).includes(principal));
-  const broad = usage.filter((s) => s.NotPrincipal !== undefined || principals(s).some((p) => p !== principal));
+  const known = (p: string): boolean => p === principal || (backup !== undefined && p === backup);
+  const broad = usage.filter((s) => s.NotPrincipal !== undefined || principals(s).some((p) => !known(p)));
   if (broad.length > 0) {
+    return { reason: 'KeyPolicyGrantsOthers', text: `statement(s) ${sids(broad)} let another principal use the key` };
+  }
+  // A statement naming the operator is judged as the operator's, even if it names the tenant too.
+  const operators = backup === undefined ? [] : usage.filter((s) => principals(s).includes(backup));
+  const tooBroad = operators.filter((s) => !backupOnly(s, tenant));
+  if (tooBroad.length > 0) {
     return {
-      reason: 'KeyPolicyGrantsOthers',
-      text: `statement(s) ${broad.map((s) => s.Sid ?? '(no Sid)').join(', ')} let another principal use the key`,
+      reason: 'KeyPolicyOperatorUseTooBroad',
+      text:
+        `statement(s) ${sids(tooBroad)} let the operator (${backup}) do more than kms:GenerateDataKey and kms:Decrypt ` +
+        `under ${encryptionContextKey}=${tenant} with ${purposeContextKey}=${backupPurpose}`,
     };
   }
+  const tenants = usage.filter((s) => !operators.includes(s) && principals(s).includes(principal));
   if (tenants.length === 0) return { reason: 'KeyPolicyMissingTenantPrincipal', text: `no statement lets ${principal} use the key` };
   const loose = tenants.filter((s) => !requiresContext(s, tenant));
   if (loose.length > 0) {
@@ -110,22 +145,29 @@ function policyProblem(statements: Statement[], tenant: string, principal: strin
   return undefined;
 }
 
-export function judgeKeyPolicy(tenant: string, principal: string, document: string | undefined): AuditCheck {
+export function judgeKeyPolicy(tenant: string, who: KeyPrincipals, document: string | undefined): AuditCheck {
+  const { tenant: principal, backup } = who;
+  const operator = backup === undefined ? '' : `, and ${backup} only to seal and open backups (${purposeContextKey}=${backupPurpose})`;
   const base = {
     id: 'key.policy',
     category: 'key' as const,
     tenant,
-    title: `The key policy lets only ${principal} use tenant ${tenant}'s key, and only with encryption context ${encryptionContextKey}=${tenant}`,
+    title: `The key policy lets only ${principal} use tenant ${tenant}'s key, and only with encryption context ${encryptionContextKey}=${tenant}${operator}`,
   };
   const statements = parseStatements(document);
-  const evidence: JsonValue = { principal, enforcement: policyEnforcementNote, policy: (statements ?? null) as JsonValue };
+  const evidence: JsonValue = {
+    principal,
+    ...(backup === undefined ? {} : { backupPrincipal: backup }),
+    enforcement: policyEnforcementNote,
+    policy: (statements ?? null) as JsonValue,
+  };
   if (!statements)
     return failed({ ...base, reason: 'KeyPolicyUnreadable', message: 'the key policy is not a JSON policy document', evidence });
-  const problem = policyProblem(statements, tenant, principal);
+  const problem = policyProblem(statements, tenant, who);
   if (problem) return failed({ ...base, reason: problem.reason, message: problem.text, evidence });
   return passed({
     ...base,
-    message: `only ${principal} may use the key, under ${encryptionContextKey}=${tenant}; ${policyEnforcementNote}`,
+    message: `only ${principal} may use the key, under ${encryptionContextKey}=${tenant}${operator}; ${policyEnforcementNote}`,
     evidence,
   });
 }

@@ -1,19 +1,20 @@
 /**
  * The data keys that seal backups: one GenerateDataKey per archive under the tenant's own KMS key
- * and encryption context (`tenant=<name>`, the context the key policy demands), and Decrypt of a
- * stored data key under the context the caller names. Because KMS binds the context to the
- * ciphertext, a data key sealed for tenant A does not open under B's context: a backup cannot be
- * restored into another tenant unless an override names A's context on purpose.
+ * and the backup context (`tenant=<name>`, `purpose=backup`: the only context the key policy lets
+ * the operator use, decision 0045), and Decrypt of a stored data key under the context the caller
+ * names. Because KMS binds the context to the ciphertext, a data key sealed for tenant A does not
+ * open under B's context: a backup cannot be restored into another tenant unless an override names
+ * A's context on purpose.
  */
 import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import { encryptionContextKey } from '../kms/key-policy.js';
+import { backupPurpose, encryptionContextKey, purposeContextKey } from '../kms/key-policy.js';
 import type { KmsSession } from '../kms/kms-session.js';
 
 export type EncryptionContext = Record<string, string>;
 
-/** The context every cryptographic use of the tenant's key carries. */
-export function tenantEncryptionContext(tenant: string): EncryptionContext {
-  return { [encryptionContextKey]: tenant };
+/** The context of every data key that seals one of the tenant's archives. */
+export function backupEncryptionContext(tenant: string): EncryptionContext {
+  return { [encryptionContextKey]: tenant, [purposeContextKey]: backupPurpose };
 }
 
 export interface DataKey {

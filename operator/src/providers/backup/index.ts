@@ -13,7 +13,7 @@ export {
 } from './tenant-backups.js';
 export { restoreBackup, type RestoreRequest, type RestoreResult } from './restore.js';
 export { ObjectStore, type ObjectStoreEndpoint } from './object-store.js';
-export { tenantEncryptionContext } from './data-keys.js';
+export { backupEncryptionContext } from './data-keys.js';
 export { BackupError, BackupFailed, BackupNotUsable, BackupStoreUnavailable, RestoreNotVerified, RestoreRefused } from './errors.js';
 export type { BackupManifest, TableRowCount } from './manifest.js';
 export type { BackupOwner } from './layout.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { runPostgresTool } from '../database/snapshot.js';
 import type { TenantDatabaseSpec } from '../database/types.js';
 import type { KeyProviderError } from '../kms/errors.js';
-import { openDataKey, tenantEncryptionContext, type EncryptionContext } from './data-keys.js';
+import { openDataKey, backupEncryptionContext, type EncryptionContext } from './data-keys.js';
 import { decryptFile } from './envelope.js';
 import { BackupNotUsable, RestoreNotVerified, RestoreRefused } from './errors.js';
 import { backupKey, type BackupOwner } from './layout.js';
@@ -44,7 +44,7 @@ const contextRefusals = ['InvalidCiphertextException', 'AccessDeniedException', 
 export async function restoreBackup(backups: TenantBackups, request: RestoreRequest): Promise<RestoreResult> {
   const manifest = await backups.manifest(request.source, request.backupId);
   const crossTenant = request.target.tenant !== manifest.tenant || request.target.tenantUid !== manifest.tenantUid;
-  const context = request.crossTenantOverride ? manifest.encryptionContext : tenantEncryptionContext(request.target.tenant);
+  const context = request.crossTenantOverride ? manifest.encryptionContext : backupEncryptionContext(request.target.tenant);
   const dataKey = await openKey(backups, request, context);
   const work = join(backups.options.workDir, `restore-${request.target.tenantUid}-${request.backupId}`);
   await rm(work, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import type { Logger } from '../../runtime/logging.js';
 import { snapshotDatabase } from '../database/snapshot.js';
 import type { DatabaseServer, TenantDatabaseSpec } from '../database/types.js';
 import type { KmsSession } from '../kms/kms-session.js';
-import { generateDataKey, tenantEncryptionContext } from './data-keys.js';
+import { generateDataKey, backupEncryptionContext } from './data-keys.js';
 import { encryptFile } from './envelope.js';
 import { BackupNotUsable } from './errors.js';
 import { backupIdOfKey, backupKey, tenantPrefix, type BackupOwner } from './layout.js';
@@ -184,7 +184,7 @@ export class TenantBackups {
       file: await snapshotDatabase(spec, { server: options.server, dir: run.work, timeoutMillis: options.timeoutMillis, exportedSnapshot }),
       tables: counts,
     }));
-    const context = tenantEncryptionContext(spec.tenant);
+    const context = backupEncryptionContext(spec.tenant);
     const dataKey = await generateDataKey(options.kms, subject.keyAlias, context);
     let sealed;
     try {

@@ -5,7 +5,7 @@
  */
 export { AwsKmsProvider, kmsCrashPoints } from './aws-kms.js';
 export { RegionalKmsProviders } from './regional.js';
-export { accountRootArn, buildKeyPolicy, encryptionContextKey, partitionOf } from './key-policy.js';
+export { accountRootArn, backupPurpose, buildKeyPolicy, encryptionContextKey, partitionOf, purposeContextKey } from './key-policy.js';
 export { tenantTagKey, tenantUidTagKey } from './key-lookup.js';
 export { suspendedTagKey } from './key-suspension.js';
 export { defaultPrincipalTemplate, tenantPrincipal, type PrincipalVariables } from './principal.js';

@@ -56,4 +56,19 @@ describe('the tenant key policy', () => {
     assert.equal(partitionOf('us-gov-west-1'), 'aws-us-gov');
     assert.equal(partitionOf('eu-central-1'), 'aws');
   });
+
+  it("lets the operator's backup identity only generate and open data keys under the tenant's backup context", () => {
+    const backupPrincipal = 'arn:aws:iam::123456789012:role/bulkhead-operator';
+    const all = (JSON.parse(buildKeyPolicy({ ...spec, backupPrincipal }, root)) as { Statement: Statement[] }).Statement;
+    assert.equal(all.length, 3);
+    assert.deepEqual(all.slice(0, 2), statements, 'the first two statements are unchanged');
+    assert.deepEqual(all[2], {
+      Sid: 'OperatorSealsBackupsOnly',
+      Effect: 'Allow',
+      Principal: { AWS: backupPrincipal },
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 'acme', 'kms:EncryptionContext:purpose': 'backup' } },
+    });
+  });
 });

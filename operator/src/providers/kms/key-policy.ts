@@ -3,7 +3,10 @@
  * re-policy, tag, schedule deletion) but not use it, so no IAM policy in the account can grant
  * anyone its use; only the tenant's own principal may encrypt, decrypt and generate data keys,
  * and only under the encryption context `tenant=<name>`, so ciphertext of one tenant can never be
- * decrypted as another's.
+ * decrypted as another's. When the operator backs tenants up, its own identity may generate and
+ * open data keys under `tenant=<name>` together with `purpose=backup`, and nothing else: the
+ * context of every ciphertext the app makes lacks that pair, so the operator can open its own
+ * archives and none of the app's data (decision 0045).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { TenantKeySpec } from './types.js';
@@ -34,6 +37,13 @@ export const administrationActions = [
 
 export const tenantUsageActions = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'] as const;
 
+/** The encryption context key and value that mark the operator's backup archives. */
+export const purposeContextKey = 'purpose';
+export const backupPurpose = 'backup';
+
+/** What sealing and opening one backup archive takes: a data key per archive, and opening it again. */
+export const backupUsageActions = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
+
 /** The ARN partition of a region: aws-cn in China, aws-us-gov in GovCloud, aws elsewhere. */
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
@@ -46,7 +56,7 @@ export function accountRootArn(accountId: string, partition = 'aws'): string {
 }
 
 /** The tenant key's policy document, as the JSON string KMS takes. */
-export function buildKeyPolicy(spec: Pick<TenantKeySpec, 'tenant' | 'principal'>, rootArn: string): string {
+export function buildKeyPolicy(spec: Pick<TenantKeySpec, 'tenant' | 'principal' | 'backupPrincipal'>, rootArn: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Id: `bulkhead-tenant-${spec.tenant}`,
@@ -66,6 +76,23 @@ export function buildKeyPolicy(spec: Pick<TenantKeySpec, 'tenant' | 'principal'>
         Resource: '*',
         Condition: { StringEquals: { [`kms:EncryptionContext:${encryptionContextKey}`]: spec.tenant } },
       },
+      ...(spec.backupPrincipal === undefined
+        ? []
+        : [
+            {
+              Sid: 'OperatorSealsBackupsOnly',
+              Effect: 'Allow',
+              Principal: { AWS: spec.backupPrincipal },
+              Action: [...backupUsageActions],
+              Resource: '*',
+              Condition: {
+                StringEquals: {
+                  [`kms:EncryptionContext:${encryptionContextKey}`]: spec.tenant,
+                  [`kms:EncryptionContext:${purposeContextKey}`]: backupPurpose,
+                },
+              },
+            },
+          ]),
     ],
   });
 }

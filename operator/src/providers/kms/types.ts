@@ -47,8 +47,13 @@ export interface TenantKeySpec {
   tenantUid: string;
   /** `alias/bulkhead/<tenant>`. */
   alias: string;
-  /** The ARN of the tenant's workload identity, the only principal that may use the key. */
+  /** The ARN of the tenant's workload identity, the only principal that may use the key freely. */
   principal: string;
+  /**
+   * The ARN of the operator's own identity when it backs tenants up: it may generate and open
+   * data keys, and only under the tenant's context with purpose=backup (decision 0045).
+   */
+  backupPrincipal?: string;
   /** Whether KMS rotates the key material yearly. */
   rotation: boolean;
   /** The tenant is suspended: its key is disabled (key-suspension.ts), and enabled again on resume. */

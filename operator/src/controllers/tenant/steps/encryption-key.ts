@@ -23,16 +23,13 @@ const outcome = outcomeFor(ConditionType.EncryptionKeyReady);
 
 export function keySpec(context: StepContext, accountId: string): TenantKeySpec {
   const { tenant, config } = context;
-  const region = tenant.spec.region;
+  const variables = { tenant: tenant.metadata.name, accountId, partition: partitionOf(tenant.spec.region) };
   return {
     tenant: tenant.metadata.name,
     tenantUid: tenant.metadata.uid,
     alias: keyAlias(tenant),
-    principal: tenantPrincipal(config.encryption.principalTemplate, {
-      tenant: tenant.metadata.name,
-      accountId,
-      partition: partitionOf(region),
-    }),
+    principal: tenantPrincipal(config.encryption.principalTemplate, variables),
+    ...(config.backups ? { backupPrincipal: tenantPrincipal(config.backups.operatorPrincipalTemplate, variables) } : {}),
     rotation: tenant.spec.encryption?.keyRotation ?? true,
     suspended: tenant.spec.suspended,
   };
