@@ -81,6 +81,8 @@ export const Reason = {
   RegionNotConfigured: 'RegionNotConfigured',
   DatabaseOwnedByAnotherTenant: 'DatabaseOwnedByAnotherTenant',
   EncryptionKeyPendingDeletion: 'EncryptionKeyPendingDeletion',
+  /** On DatabaseReady of a deleted Tenant with deletionPolicy Export: the final export could not be written; nothing is dropped or shredded until it is. */
+  ExportFailed: 'ExportFailed',
   KeyRequestRefused: 'KeyRequestRefused',
   ChartNotFound: 'ChartNotFound',
   ValuesNotAllowed: 'ValuesNotAllowed',

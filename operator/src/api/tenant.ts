@@ -122,7 +122,7 @@ export const TenantAppSchema = z.strictObject({
   pinned: z.boolean().optional(),
 });
 
-export const deletionPolicies = ['Retain', 'Snapshot', 'Delete'] as const;
+export const deletionPolicies = ['Retain', 'Snapshot', 'Delete', 'Export'] as const;
 export type DeletionPolicy = (typeof deletionPolicies)[number];
 
 export const TenantDatabaseSchema = z.strictObject({

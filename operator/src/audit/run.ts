@@ -1,6 +1,6 @@
 /**
  * One audit run: reads the Tenants and plans, runs every part (network, access, guardrails,
- * databases, keys) against the live cluster and backing services, and puts their checks, inputs,
+ * databases, keys, the offboarded tenants' exports) against the live cluster and backing services, and puts their checks, inputs,
  * matrix and inventory into one unsigned report. A part that fails as a whole becomes an `error`
  * check of its category, so the report always says what was not looked at.
  *
@@ -18,7 +18,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
 import { auditAccess, platformConfigFor } from './access/index.js';
 import { ClusterReader, listAll } from './cluster-reads.js';
-import { auditDatabases, auditKeys } from './data/index.js';
+import { auditDatabases, auditKeys, auditOffboarding } from './data/index.js';
 import { auditGuardrailExposure, auditNetworkExposure } from './exposure/index.js';
 import { auditNetwork, defaultFleetProbes } from './fleet-network/index.js';
 import { auditGuardrails, uniqueInputs } from './guardrails/index.js';
@@ -162,6 +162,15 @@ function otherParts({ request, tenants, plans, reader, addresses, generatedAt }:
       const result = await auditKeys(client, { tenants, config, ...log });
       return { ...result, inventory: { keyAliases: result.inventory?.keyAliases ?? null } };
     }),
+    runPart(
+      {
+        category: 'key',
+        name: 'offboarding',
+        title: 'The exports and keys of tenants deleted with deletionPolicy Export could be audited',
+      },
+      [],
+      () => auditOffboarding(client, { tenants, config, ...log }),
+    ),
     runPart({ category: 'inventory', name: 'namespaces', title: 'The tenant namespaces could be listed' }, tenants, () =>
       tenantNamespaces(client),
     ),

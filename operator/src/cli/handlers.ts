@@ -5,6 +5,7 @@
 import type { AuditExportRequest } from './audit-export-command.js';
 import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
 import type { AuditPeriodRequest } from './audit-period-command.js';
+import type { ExportVerifyRequest } from './export-commands.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
 
@@ -23,6 +24,7 @@ export interface Handlers {
   auditExport: Handler<AuditExportRequest>;
   auditTrailVerify: Handler<AuditTrailVerifyRequest>;
   auditTrailInit: Handler<AuditTrailInitRequest>;
+  exportVerify: Handler<ExportVerifyRequest>;
 }
 
 export const defaultHandlers: Handlers = {
@@ -46,4 +48,5 @@ export const defaultHandlers: Handlers = {
   auditExport: async (request, context) => (await import('./audit-export.js')).runAuditExport(request, context),
   auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),
   auditTrailInit: async (request, context) => (await import('./audit-trail.js')).initAuditTrail(request, context),
+  exportVerify: async (request, context) => Promise.resolve((await import('./export-verify.js')).runExportVerify(request, context)),
 };

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { addAuditCommands } from './audit-commands.js';
 import type { ClusterOptions } from './cluster.js';
+import { addExportCommands } from './export-commands.js';
 import { errorMessage, ExitCode, isUnreachable, isUsageError } from './exit-codes.js';
 import type { Handlers } from './handlers.js';
 import { addServiceCommands } from './service-commands.js';
@@ -45,7 +46,7 @@ export function packageVersion(): string {
   }
 }
 
-const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation.
+const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation, verify a tenant's export.
 
 Exit codes: 0 ok, 1 findings or a failed check, 2 usage error, 3 cannot reach the cluster (docs/cli.md).`;
 
@@ -100,6 +101,7 @@ export function buildProgram(io: Io, handlers: Handlers, name = 'bulkhead'): { p
   };
   addServiceCommands(program, binder);
   addAuditCommands(program, binder);
+  addExportCommands(program, binder);
   return { program, exitCode: () => code };
 }
 

@@ -309,6 +309,15 @@ export const evidenceGroups: readonly EvidenceGroup[] = [
     },
   },
   {
+    name: 'Offboarding with an export',
+    checks: ['database.offboarding-export', 'key.offboarding-shredded', 'key.offboarding-failed'],
+    controls: {
+      '8.10':
+        'a tenant deleted with deletionPolicy Export left a signed export and its key pending deletion, so its backups become unreadable',
+      '8.24': "the offboarded tenant's data is crypto-shredded: its key is scheduled for deletion after the final export",
+    },
+  },
+  {
     name: "A key of each tenant's own",
     checks: [
       'key.state',

@@ -9,7 +9,6 @@ import { ConditionType, Reason } from '../../api/conditions.js';
 import { namespaceName } from '../../api/names.js';
 import type { Tenant } from '../../api/tenant.js';
 import { belongsToTenant } from '../../resources/namespace.js';
-import type { KubeClient } from '../../kube/client.js';
 import type { ReconcileOutcome } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { KubeObject } from '../../runtime/types.js';
@@ -21,7 +20,6 @@ import { nextStatus, writeStatus, type StatusWriter } from './status.js';
 import { tearDownData, type TeardownDeps } from './teardown.js';
 
 export interface FinalizeDeps extends TeardownDeps {
-  client: KubeClient;
   owned: OwnedObjects;
   writer: StatusWriter;
 }
@@ -37,7 +35,7 @@ export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger:
     teardown.outcomes.length === 0
       ? tenant
       : await writeStatus(deps.writer, tenant, nextStatus(tenant, teardown.outcomes, teardown.report, new Date()));
-  if (!teardown.release) return;
+  if (!teardown.release) return teardown.retryAfterMs === undefined ? undefined : { requeueAfterMs: teardown.retryAfterMs };
   // With the resourceVersion our own status writes produced, so the patch does not conflict with them.
   await removeFinalizer(deps.client, current);
   logger.info('Released finalizer', { tenant: tenant.metadata.name });

@@ -1,7 +1,8 @@
 /**
  * What happens to a deleted tenant's data, by its spec.database.deletionPolicy: Retain (default:
  * the database and its data stay, the role can no longer log in), Snapshot (pg_dump, verified
- * readable, then drop) or Delete (drop). Its KMS key is scheduled for deletion (crypto-shredding)
+ * readable, then drop), Delete (drop) or Export (a final export sealed under the tenant's key with
+ * a signed manifest in the object store, then drop; final-export.ts). Its KMS key is scheduled for deletion (crypto-shredding)
  * within the configured pending window. Every action is idempotent, so a crash part-way through
  * simply runs it again; each is recorded in an Event and the log, saying where the data is. Drops
  * and the key's deletion pass the leadership fence.
@@ -15,15 +16,18 @@ import { orphanDataAnnotation } from '../../api/labels.js';
 import { databaseName, keyAlias, roleName } from '../../api/names.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant, TenantStatus } from '../../api/tenant.js';
+import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { partitionOf, tenantPrincipal } from '../../providers/kms/index.js';
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
 import { storeDeletionBackup } from './deletion-backup.js';
+import { recordOffboarding, writeFinalExport, type FinalExport } from './final-export.js';
 import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
+  client: KubeClient;
   config: OperatorConfig;
   providers: Providers;
   events: EventRecorder;
@@ -45,14 +49,24 @@ export interface TeardownResult {
   outcomes: StepOutcome[];
   report: Partial<TenantStatus>;
   release: boolean;
+  /** When the finalizer stays for a failure that is retried (a failed export), how soon. */
+  retryAfterMs?: number;
 }
 
 export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<TeardownResult> {
   const disposition = dataDisposition(tenant, deps.providers.settings(tenant.spec.region) !== undefined);
   if (disposition === 'orphan') return orphanData(deps, tenant);
   if (disposition === 'waitForRegion') return waitForRegion(deps, tenant);
+  let exported: FinalExport | undefined;
+  if (tenant.spec.database?.deletionPolicy === 'Export') {
+    const attempt = await writeFinalExport(deps, tenant);
+    if (attempt.failed) return attempt.failed;
+    exported = attempt.exported;
+  }
   await tearDownDatabase(deps, tenant);
-  const deletionDate = await scheduleKeyDeletion(deps, tenant);
+  const deletion = await scheduleKeyDeletion(deps, tenant);
+  if (exported) await recordOffboarding(exported, deletion);
+  const deletionDate = deletion?.deletionDate;
   if (!deletionDate) return { outcomes: [], report: {}, release: true };
   return {
     outcomes: [
@@ -106,6 +120,9 @@ async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<voi
   if (policy === 'Delete') {
     await provider.drop(spec, deps.fence);
     message = `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} (deletionPolicy Delete)`;
+  } else if (policy === 'Export') {
+    await provider.drop(spec, deps.fence);
+    message = `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} after its final export (deletionPolicy Export)`;
   } else if (policy === 'Snapshot') {
     const stored = await storeDeletionBackup(deps, tenant, spec);
     const { file } = await provider.snapshotAndDrop(spec, deps.fence);
@@ -115,13 +132,13 @@ async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<voi
     message = `Retained database ${spec.databaseName} on ${where} with its data; role ${spec.roleName} can no longer log in`;
   }
   deps.logger.info(message, { tenant: tenant.metadata.name, deletionPolicy: policy });
-  await deps.events
-    .record(tenant, 'Normal', `Database${policy === 'Retain' ? 'Retained' : policy === 'Snapshot' ? 'Snapshotted' : 'Deleted'}`, message)
-    .catch(() => undefined);
+  await deps.events.record(tenant, 'Normal', `Database${eventSuffix[policy]}`, message).catch(() => undefined);
 }
 
-/** Schedules the key's deletion; returns when KMS will destroy it (undefined when there was no key). */
-async function scheduleKeyDeletion(deps: TeardownDeps, tenant: Tenant): Promise<Date | undefined> {
+const eventSuffix = { Retain: 'Retained', Snapshot: 'Snapshotted', Delete: 'Deleted', Export: 'Deleted' } as const;
+
+/** Schedules the key's deletion; returns the key and when KMS will destroy it (undefined when there was no key). */
+async function scheduleKeyDeletion(deps: TeardownDeps, tenant: Tenant): Promise<{ keyId: string; deletionDate: Date } | undefined> {
   const settings = deps.providers.settings(tenant.spec.region);
   if (!settings) throw new Error(`region ${tenant.spec.region} is not configured`);
   const name = tenant.metadata.name;
@@ -142,5 +159,5 @@ async function scheduleKeyDeletion(deps: TeardownDeps, tenant: Tenant): Promise<
   const message = `Scheduled deletion of KMS key ${deletion.keyId} on ${deletion.deletionDate.toISOString()}`;
   deps.logger.info(message, { tenant: name });
   await deps.events.record(tenant, 'Normal', 'EncryptionKeyPendingDeletion', message).catch(() => undefined);
-  return deletion.deletionDate;
+  return deletion;
 }

@@ -11,6 +11,16 @@ export {
   type Retention,
   type TenantBackupsOptions,
 } from './tenant-backups.js';
+export {
+  TenantExports,
+  exportCrashPoints,
+  exportObjects,
+  offboardingRecordKeys,
+  parseOffboardingRecord,
+  type CompletedExport,
+  type OffboardingRecord,
+} from './tenant-exports.js';
+export { ExportManifestInvalid, publicKeyId, sha256Hex, verifyExportManifest, type ExportManifest } from './export-manifest.js';
 export { restoreBackup, type RestoreRequest, type RestoreResult } from './restore.js';
 export { ObjectStore, type ObjectStoreEndpoint } from './object-store.js';
 export { backupEncryptionContext } from './data-keys.js';

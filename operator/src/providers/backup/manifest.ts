@@ -25,8 +25,8 @@ export const BackupManifestSchema = z.strictObject({
   tenant: z.string().min(1),
   tenantUid: z.string().min(1),
   databaseName: z.string().min(1),
-  /** Why it was taken: on the plan's schedule, on request, or before the database was dropped. */
-  reason: z.enum(['Scheduled', 'Requested', 'Deletion']),
+  /** Why it was taken: on the plan's schedule, on request, before the database was dropped, or as the final export of deletionPolicy Export. */
+  reason: z.enum(['Scheduled', 'Requested', 'Deletion', 'Export']),
   createdAt: z.iso.datetime(),
   keyId: z.string().min(1),
   encryptionContext: z.record(z.string(), z.string()),

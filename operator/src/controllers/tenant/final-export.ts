@@ -1,0 +1,63 @@
+/**
+ * The final export of a tenant deleted with deletionPolicy Export: written and its manifest signed
+ * before anything is dropped or shredded, then recorded with the key's deletion date once the key
+ * is scheduled for deletion. A failed export (no object store configured, the store unreachable,
+ * no signing key) blocks the deletion with reason ExportFailed and is retried; it is never skipped
+ * (docs/decisions/0017, 0040).
+ */
+import { ConditionType, Reason } from '../../api/conditions.js';
+import { databaseName, keyAlias, roleName } from '../../api/names.js';
+import type { Tenant } from '../../api/tenant.js';
+import { TenantExports, type CompletedExport } from '../../providers/backup/index.js';
+import type { BackupOwner } from '../../providers/backup/layout.js';
+import { errorMessage } from '../../runtime/errors.js';
+import { exportSigningKey } from './export-signing-key.js';
+import type { TeardownDeps, TeardownResult } from './teardown.js';
+
+/** How long a failed export waits before it is tried again. */
+export const exportRetryMs = 15_000;
+
+export interface FinalExport {
+  exports: TenantExports;
+  owner: BackupOwner;
+  completed: CompletedExport;
+}
+
+export type ExportAttempt = { exported: FinalExport; failed?: undefined } | { failed: TeardownResult; exported?: undefined };
+
+async function exportsOf(deps: TeardownDeps, tenant: Tenant): Promise<TenantExports> {
+  const store = deps.config.backups;
+  if (store === undefined || deps.providers.backups === undefined) {
+    throw new Error('the operator has no object store configured for it (operator config backups)');
+  }
+  return new TenantExports(await deps.providers.backups(tenant.spec.region), { region: tenant.spec.region, bucket: store.bucket });
+}
+
+/** Writes the export (once) and signs its manifest; a failure becomes the ExportFailed outcome that keeps the finalizer. */
+export async function writeFinalExport(deps: TeardownDeps, tenant: Tenant): Promise<ExportAttempt> {
+  const name = tenant.metadata.name;
+  const owner = { tenant: name, tenantUid: tenant.metadata.uid ?? '' };
+  try {
+    const exports = await exportsOf(deps, tenant);
+    const signingKey = await exportSigningKey(deps.client, deps.config);
+    const database = { ...owner, databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: 1 };
+    const completed = await exports.export({ database, keyAlias: keyAlias(tenant) }, signingKey);
+    const message = `Exported database ${database.databaseName} as ${completed.exportId}; signed manifest ${completed.manifestKey} (sha256 ${completed.sha256})`;
+    deps.logger.info(message, { tenant: name });
+    await deps.events.record(tenant, 'Normal', 'Exported', message).catch(() => undefined);
+    return { exported: { exports, owner, completed } };
+  } catch (error) {
+    const message =
+      `the final export of tenant ${name} could not be written, so its database and key are kept and the Tenant stays ` +
+      `until it is: ${errorMessage(error)}`;
+    deps.logger.error('Final export failed', { tenant: name, error: errorMessage(error) });
+    await deps.events.record(tenant, 'Warning', Reason.ExportFailed, message).catch(() => undefined);
+    const outcome = { type: ConditionType.DatabaseReady, status: 'False' as const, reason: Reason.ExportFailed, message };
+    return { failed: { outcomes: [outcome], report: {}, release: false, retryAfterMs: exportRetryMs } };
+  }
+}
+
+/** Completes the offboarding record with the key's deletion date, after the key is scheduled for deletion. */
+export async function recordOffboarding(exported: FinalExport, deletion: { keyId: string; deletionDate: Date } | undefined): Promise<void> {
+  await exported.exports.recordKeyDeletion(exported.owner, exported.completed, deletion);
+}
