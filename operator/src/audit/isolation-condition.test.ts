@@ -57,6 +57,28 @@ describe('IsolationVerified', function () {
     assert.match(condition.message, /inventory\.counts SourceUnavailable: databases unreadable/);
   });
 
+  it("rests on no check about a deleted tenant: not a former namesake's finding, not the offboarding part failing", function () {
+    const namesake = failed({
+      id: 'key.offboarding-shredded',
+      category: 'key' as const,
+      tenant: 'acme',
+      title: 't',
+      reason: 'KeyNotPendingDeletion',
+      message: "the former acme's key is enabled",
+      evidence: null,
+    });
+    const storeDown = errored({
+      id: 'key.offboarding-failed',
+      category: 'key' as const,
+      title: 't',
+      reason: 'AuditPartFailed',
+      message: 'the object store is unreachable',
+      evidence: null,
+    });
+    assert.equal(isolationCondition(tenant, [passed(about('acme')), namesake, storeDown]).status, 'True');
+    assert.equal(isolationCondition(tenant, [namesake]).reason, 'AuditIncomplete', 'and they alone are no check about it');
+  });
+
   it('is still False when the tenant has a finding and a fleet-wide check errored', function () {
     const fleetWide = errored({
       id: 'inventory.counts',

@@ -2,12 +2,14 @@
  * The IsolationVerified condition each Tenant gets from the periodic audit: True when every check
  * about the tenant passed, False (IsolationViolated) when one found something, Unknown
  * (AuditIncomplete) when a check could not be carried out, its own or a fleet-wide one (a part of
- * the audit that failed leaves every tenant unverified, never True). It is written with its own
+ * the audit that failed leaves every tenant unverified, never True). Checks about tenants already
+ * deleted (offboarding exports) judge no live tenant. It is written with its own
  * field manager, so the tenant's reconcile never owns or reverts it, and only when it changed.
  */
 import { ConditionType, Reason, findCondition, setCondition, type Condition, type ConditionUpdate } from '../api/conditions.js';
 import type { Tenant } from '../api/tenant.js';
 import type { KubeClient } from '../kube/client.js';
+import { aboutDeletedTenants } from './data/offboarding-checks.js';
 import type { AuditCheck } from './model.js';
 
 export const auditFieldManager = 'bulkhead-audit';
@@ -26,8 +28,10 @@ export function auditFailedCondition(tenant: Tenant, error: string): ConditionUp
   };
 }
 
-export function isolationCondition(tenant: Tenant, checks: readonly AuditCheck[]): ConditionUpdate {
+export function isolationCondition(tenant: Tenant, all: readonly AuditCheck[]): ConditionUpdate {
   const observedGeneration = tenant.metadata.generation ?? 0;
+  // Checks about deleted tenants (offboarding exports) are reported, but judge no live tenant.
+  const checks = all.filter((check) => !aboutDeletedTenants(check));
   const mine = checks.filter((check) => check.tenant === tenant.metadata.name);
   const failures = mine.filter((check) => check.result === 'fail');
   const fleetErrors = checks.filter((check) => check.tenant === undefined && check.result === 'error');

@@ -8,6 +8,17 @@
 import type { ExportManifest, OffboardingRecord } from '../../providers/backup/index.js';
 import { errored, failed, passed, type AuditCheck } from '../model.js';
 
+/**
+ * The checks about tenants already deleted (and the part that makes them). They are in the report,
+ * but no live Tenant's IsolationVerified rests on them: a store outage says nothing about a live
+ * tenant's isolation, and a new tenant that reuses a deleted one's name is not the one judged.
+ */
+export const offboardingCheckIds: readonly string[] = ['database.offboarding-export', 'key.offboarding-shredded', 'key.offboarding-failed'];
+
+export function aboutDeletedTenants(check: Pick<AuditCheck, 'id'>): boolean {
+  return offboardingCheckIds.includes(check.id);
+}
+
 export interface OffboardingFacts {
   record: OffboardingRecord;
   recordKey: string;
