@@ -15,10 +15,10 @@ function fakeHelm(padding = 100): { renders: string[]; render: (r: RenderRequest
   const renders: string[] = [];
   return {
     renders,
-    render: async (r) => {
+    render: (r) => {
       renders.push(r.releaseName);
       const objects = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: r.releaseName }, data: { pad: 'x'.repeat(padding) } }];
-      return { objects, digest: `sha256:${r.releaseName}`, chartVersion: '1.0.0' };
+      return Promise.resolve({ objects, digest: `sha256:${r.releaseName}`, chartVersion: '1.0.0' });
     },
   };
 }

@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { BackupStoreUnavailable } from './errors.js';
 
@@ -30,7 +31,7 @@ export interface StoredObject {
 /** S3's DeleteObjects takes at most this many keys per request. */
 const deleteBatch = 1000;
 
-type S3 = typeof import('@aws-sdk/client-s3');
+type S3 = typeof S3Sdk;
 
 /**
  * The S3 SDK is loaded by the first call that needs it, not with the operator: it is about 2 MiB
