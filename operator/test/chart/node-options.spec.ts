@@ -73,7 +73,7 @@ describe("the operator chart's Node.js flags", function () {
     assert.equal(shippedArenas, '2', 'the default caps glibc at 2 arenas (docs/performance.md)');
     for (const [name, list] of containers({})) {
       for (const container of list) {
-        const expected = container.name === 'operator' ? shippedArenas : undefined;
+        const expected: string | undefined = container.name === 'operator' ? shippedArenas : undefined;
         assert.equal(variable(container, 'MALLOC_ARENA_MAX'), expected, `${name}/${container.name}`);
       }
     }
