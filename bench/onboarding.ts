@@ -95,6 +95,23 @@ function printTables(results: SizeResult[]): void {
   );
 }
 
+/** The compiled operator's RSS taken apart: what is V8's heap, what is malloc and native code, what is file pages. */
+function printMemory(results: SizeResult[]): void {
+  console.log("\nWhere the compiled operator's RSS goes, MiB (anonymous = V8 heap + malloc + native; file = node binary and libraries)\n");
+  console.log(
+    table(
+      ['tenants', 'when', 'RSS', 'anonymous', 'file', 'heap committed', 'heap used', 'external', 'anonymous outside the heap'],
+      results.flatMap(({ operator: o }) =>
+        (['compiledIdle', 'compiledAllReady'] as const).map((when) => {
+          const m = o.memoryMiB[when];
+          const label = when === 'compiledIdle' ? 'idle' : 'all Ready, after re-sync';
+          return [o.tenants, label, m.rss, m.rssAnon, m.rssFile, m.heapTotal, m.heapUsed, m.external, (m.rssAnon - m.heapTotal).toFixed(1)];
+        }),
+      ),
+    ),
+  );
+}
+
 /** What the re-sync after a restart did (under tsx): helm runs, requests by verb and resource, provider requests, time per step. */
 function printResync(results: SizeResult[]): void {
   console.log('\nRe-sync after a restart (under tsx)\n');
@@ -207,6 +224,7 @@ async function main(): Promise<void> {
     console.log(`   wrote ${file}`);
   }
   printTables(results);
+  printMemory(results);
   printResync(results);
   printKmsCost(results);
 }

@@ -67,14 +67,33 @@ export interface CompiledOperator {
 export function shippedOperatorNodeOptions(): string {
   const override = process.env.BENCH_OPERATOR_NODE_OPTIONS;
   if (override !== undefined) return override;
-  const values = parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator?: { nodeOptions?: unknown } };
-  const options = values.operator?.nodeOptions ?? '';
-  if (typeof options !== 'string') throw new Error('charts/bulkhead/values.yaml: operator.nodeOptions must be a string');
-  return options;
+  return chartOperatorValue('nodeOptions');
 }
 
 /**
- * Started with the chart's NODE_OPTIONS (shippedOperatorNodeOptions). `nodeArgs` go before the
+ * The glibc malloc arenas the chart ships for the operator (`operator.mallocArenaMax`, set as
+ * MALLOC_ARENA_MAX). BENCH_OPERATOR_MALLOC_ARENA_MAX replaces it (empty: glibc's default).
+ */
+export function shippedOperatorEnv(): Record<string, string> {
+  const arenas = process.env.BENCH_OPERATOR_MALLOC_ARENA_MAX ?? chartOperatorValue('mallocArenaMax');
+  return arenas === '' ? {} : { MALLOC_ARENA_MAX: arenas };
+}
+
+function chartOperatorValue(key: 'nodeOptions' | 'mallocArenaMax'): string {
+  const values = parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator?: Record<string, unknown> };
+  const value = values.operator?.[key] ?? '';
+  if (typeof value !== 'string') throw new Error(`charts/bulkhead/values.yaml: operator.${key} must be a string`);
+  return value;
+}
+
+/** The bench's own environment, without a MALLOC_ARENA_MAX the chart's value should decide. */
+function withoutMallocArenas(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MALLOC_ARENA_MAX: _arenas, ...rest } = env;
+  return rest;
+}
+
+/**
+ * Started with the chart's NODE_OPTIONS and MALLOC_ARENA_MAX (shippedOperatorNodeOptions, shippedOperatorEnv). `nodeArgs` go before the
  * script, for flags NODE_OPTIONS refuses (--cpu-prof).
  */
 export function startCompiledOperator(env: Environment, main: string, identity: string, nodeArgs: string[] = []): CompiledOperator {
@@ -95,7 +114,13 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
     }),
   );
   const child = spawn(process.execPath, [...nodeArgs, main, 'operator'], {
-    env: { ...process.env, KUBECONFIG: operatorKubeconfig(), BULKHEAD_CONFIG: configFile, NODE_OPTIONS: shippedOperatorNodeOptions() },
+    env: {
+      ...withoutMallocArenas(process.env),
+      ...shippedOperatorEnv(),
+      KUBECONFIG: operatorKubeconfig(),
+      BULKHEAD_CONFIG: configFile,
+      NODE_OPTIONS: shippedOperatorNodeOptions(),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = keepOutputTail(child);

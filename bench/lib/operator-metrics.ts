@@ -103,3 +103,34 @@ export function rssMiB(pid: number): number {
   const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
   return Math.round((kib / 1024) * 10) / 10;
 }
+
+/**
+ * Where a process's resident memory is, in MiB: VmRSS split into anonymous pages (V8's heap, malloc,
+ * native buffers) and file pages (the node binary and its libraries), beside V8's committed and used
+ * heap and the native memory V8 knows of (external: Buffers and the like). Anonymous minus the
+ * committed heap is what glibc's malloc and native code hold.
+ */
+export interface MemoryBreakdown {
+  rss: number;
+  rssAnon: number;
+  rssFile: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+}
+
+export async function memoryBreakdown(pid: number, metricsUrl: string): Promise<MemoryBreakdown> {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const text = await (await fetch(metricsUrl)).text();
+  const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+  const kib = (field: string): number => mib(Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024);
+  const metric = (name: string): number => mib(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN));
+  return {
+    rss: kib('VmRSS'),
+    rssAnon: kib('RssAnon'),
+    rssFile: kib('RssFile'),
+    heapTotal: metric('nodejs_heap_size_total_bytes'),
+    heapUsed: metric('nodejs_heap_size_used_bytes'),
+    external: metric('nodejs_external_memory_bytes'),
+  };
+}

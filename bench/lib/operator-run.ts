@@ -13,7 +13,16 @@ import { startOperator, type OperatorProcess } from '../../operator/test/support
 import type { Environment } from '../../testenv/src/environment.js';
 import { benchTmp } from './environment.js';
 import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
-import { heapUsedMiB, requestDelta, rssMiB, scrape, total, writeVerbs, type OperatorSnapshot } from './operator-metrics.js';
+import {
+  memoryBreakdown,
+  requestDelta,
+  rssMiB,
+  scrape,
+  total,
+  writeVerbs,
+  type MemoryBreakdown,
+  type OperatorSnapshot,
+} from './operator-metrics.js';
 import { KmsCounting, type KmsMeasurement } from './kms-budget.js';
 import { benchRun } from './run-guard.js';
 import { createTenants, tenantNames, TenantTracker } from './tenants.js';
@@ -35,6 +44,8 @@ export interface OperatorRun {
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
   /** V8's used heap of the compiled operator, read with RSS: what the objects take, apart from code and the runtime. */
   heapUsedMiB: { compiledIdle: number; compiledAllReady: number };
+  /** The compiled operator's RSS taken apart (operator-metrics.ts), read with the two above. */
+  memoryMiB: { compiledIdle: MemoryBreakdown; compiledAllReady: MemoryBreakdown };
   resync: {
     ms: number;
     writesExcludingLeases: number;
@@ -174,7 +185,10 @@ async function resync(
 }
 
 /** The compiled operator's memory once it has re-synced n tenants (0: once it leads), and the re-sync time. */
-async function compiledProbe(env: Environment, n: number): Promise<{ rss: number; heapUsed: number; resyncMs: number }> {
+async function compiledProbe(
+  env: Environment,
+  n: number,
+): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; resyncMs: number }> {
   const started = Date.now();
   const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`);
   run.watch('the compiled operator', compiled);
@@ -184,7 +198,8 @@ async function compiledProbe(env: Environment, n: number): Promise<{ rss: number
     await resynced(url, n, started);
     const resyncMs = Date.now() - started;
     await run.sleep(5_000);
-    return { rss: rssMiB(compiled.child.pid ?? 0), heapUsed: await heapUsedMiB(url), resyncMs };
+    const memory = await memoryBreakdown(compiled.child.pid ?? 0, url);
+    return { rss: memory.rss, heapUsed: memory.heapUsed, memory, resyncMs };
   } finally {
     run.expectExit(compiled);
     await compiled.stop();
@@ -250,6 +265,7 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
       heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },
+      memoryMiB: { compiledIdle: compiledIdle.memory, compiledAllReady: compiled.memory },
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
       kms: kms.measurement(n, throttles),
     };

@@ -11,13 +11,13 @@ import { readFileSync } from 'node:fs';
 import { Counter } from 'prom-client';
 import { parse } from 'yaml';
 import { fieldManager } from '../api/labels.js';
-import { createOperatorAudit } from '../audit/operator-audit.js';
 import { parseOperatorConfig, type OperatorConfig } from '../api/operator-config.js';
 import { createRolloutController } from '../controllers/rollout/index.js';
 import { createAdmissionController } from '../controllers/admission/controller.js';
 import { BackupScheduler, createRestoreController } from '../controllers/backup/index.js';
 import { createTenantController } from '../controllers/tenant/controller.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
+import type { OperatorAuditOptions } from '../audit/operator-audit.js';
 import type { KubeClient } from '../kube/client.js';
 import { isSubset } from '../kube/semantic.js';
 import { KubeEventRecorder } from '../kube/events.js';
@@ -105,7 +105,7 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
     rollouts.controller.start(signal, fence);
     restores?.controller.start(signal, fence);
     const audit = config.audit.enabled
-      ? createOperatorAudit({ client, config, logger, registry: metrics.registry }).run(signal)
+      ? runPeriodicAudit({ client, config, logger, registry: metrics.registry }, signal)
       : Promise.resolve();
     const backups = config.backups
       ? new BackupScheduler({
@@ -152,6 +152,15 @@ async function ensureClusterRole(client: KubeClient, desired: ReturnType<typeof 
   const live = items[0];
   if (live && isSubset(desired, live)) return; // rules are compared whole: one added is a difference
   await client.apply(desired, { fieldManager, force: true });
+}
+
+/**
+ * The audit's code (about a hundred modules, ~2 MiB of heap) is loaded only by a leader that runs
+ * it: a standby replica, or an operator with the audit off, never pays for it.
+ */
+async function runPeriodicAudit(options: OperatorAuditOptions, signal: AbortSignal): Promise<void> {
+  const { createOperatorAudit } = await import('../audit/operator-audit.js');
+  await createOperatorAudit(options).run(signal);
 }
 
 /** Without the cluster's ranges, a declared 0.0.0.0/0 reaches the whole cluster; say so at start (the audit says it too). */

@@ -1,7 +1,8 @@
 /**
- * The operator's Node.js flags: the chart sets `operator.nodeOptions` as NODE_OPTIONS on the
- * operator container (and only there), and `make bench` starts the compiled operator with the same
- * value (bench/lib/compiled-operator.ts), so the memory the bench reports is the installed one's.
+ * The operator's Node.js flags and malloc arenas: the chart sets `operator.nodeOptions` as
+ * NODE_OPTIONS and `operator.mallocArenaMax` as MALLOC_ARENA_MAX on the operator container (and only
+ * there), and `make bench` starts the compiled operator with the same values
+ * (bench/lib/compiled-operator.ts), so the memory the bench reports is the installed one's.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { findBinaries } from '../../../testenv/src/binaries.js';
+import { shippedOperatorEnv } from '../../../bench/lib/compiled-operator.js';
 import { repoRoot } from '../support/cluster.js';
 
 interface Container {
@@ -37,8 +39,9 @@ function containers(values: Record<string, unknown>): Map<string, Container[]> {
   return new Map(workloads.map((workload) => [workload.metadata.name, workload.spec.template.spec.containers]));
 }
 
-const nodeOptions = (container: Container | undefined): string | undefined =>
-  container?.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+const variable = (container: Container | undefined, name: string): string | undefined =>
+  container?.env?.find((entry) => entry.name === name)?.value;
+const nodeOptions = (container: Container | undefined): string | undefined => variable(container, 'NODE_OPTIONS');
 
 describe("the operator chart's Node.js flags", function () {
   const shipped = (parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator: { nodeOptions: string } })
@@ -61,5 +64,28 @@ describe("the operator chart's Node.js flags", function () {
       [...containers(values).values()].flat().find((container) => container.name === 'operator');
     assert.equal(nodeOptions(operatorOf({ operator: { nodeOptions: '' } })), undefined);
     assert.equal(nodeOptions(operatorOf({ operator: { nodeOptions: '--max-old-space-size=384' } })), '--max-old-space-size=384');
+  });
+
+  it('sets operator.mallocArenaMax as MALLOC_ARENA_MAX on the operator only, as the bench runs it, and leaves it out when empty', function () {
+    const shippedArenas = (
+      parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator: { mallocArenaMax: string } }
+    ).operator.mallocArenaMax;
+    assert.equal(shippedArenas, '2', 'the default caps glibc at 2 arenas (docs/performance.md)');
+    for (const [name, list] of containers({})) {
+      for (const container of list) {
+        const expected: string | undefined = container.name === 'operator' ? shippedArenas : undefined;
+        assert.equal(variable(container, 'MALLOC_ARENA_MAX'), expected, `${name}/${container.name}`);
+      }
+    }
+    const saved = process.env.BENCH_OPERATOR_MALLOC_ARENA_MAX;
+    delete process.env.BENCH_OPERATOR_MALLOC_ARENA_MAX;
+    try {
+      assert.deepEqual(shippedOperatorEnv(), { MALLOC_ARENA_MAX: shippedArenas }, 'the bench starts the compiled operator with it');
+    } finally {
+      if (saved !== undefined) process.env.BENCH_OPERATOR_MALLOC_ARENA_MAX = saved;
+    }
+    const operatorOf = (values: Record<string, unknown>): Container | undefined =>
+      [...containers(values).values()].flat().find((container) => container.name === 'operator');
+    assert.equal(variable(operatorOf({ operator: { mallocArenaMax: '' } }), 'MALLOC_ARENA_MAX'), undefined);
   });
 });

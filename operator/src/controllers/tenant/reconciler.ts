@@ -89,7 +89,7 @@ export class TenantReconciler {
   private readonly reconciled = new Set<string>();
 
   constructor(private readonly deps: TenantReconcilerDeps) {
-    this.renderer = new CachingRenderer(undefined, () => deps.stepMetrics?.observeRender?.());
+    this.renderer = new CachingRenderer({ onRender: () => deps.stepMetrics?.observeRender?.() });
     this.domainClaims = new DomainClaims(deps.tenants.store, deps.config.network.baseDomain);
   }
 

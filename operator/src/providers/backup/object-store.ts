@@ -7,7 +7,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { BackupStoreUnavailable } from './errors.js';
 
 export interface ObjectStoreEndpoint {
@@ -30,29 +31,47 @@ export interface StoredObject {
 /** S3's DeleteObjects takes at most this many keys per request. */
 const deleteBatch = 1000;
 
-export class ObjectStore {
-  private readonly client: S3Client;
+type S3 = typeof S3Sdk;
 
-  constructor(readonly endpoint: ObjectStoreEndpoint) {
-    this.client = new S3Client({
-      region: endpoint.region,
-      ...(endpoint.endpoint === undefined ? {} : { endpoint: endpoint.endpoint }),
-      ...(endpoint.credentials === undefined ? {} : { credentials: endpoint.credentials }),
-      forcePathStyle: endpoint.forcePathStyle ?? false,
-      maxAttempts: 3,
-    });
+/**
+ * The S3 SDK is loaded by the first call that needs it, not with the operator: it is about 2 MiB
+ * of heap that an operator with no backup due (a standby, or no backups configured) never uses.
+ */
+let sdk: Promise<S3> | undefined;
+const loadSdk = (): Promise<S3> => (sdk ??= import('@aws-sdk/client-s3'));
+
+export class ObjectStore {
+  private connection: Promise<{ s3: S3; client: S3Client }> | undefined;
+
+  constructor(readonly endpoint: ObjectStoreEndpoint) {}
+
+  private connect(): Promise<{ s3: S3; client: S3Client }> {
+    const { endpoint } = this;
+    this.connection ??= loadSdk().then((s3) => ({
+      s3,
+      client: new s3.S3Client({
+        region: endpoint.region,
+        ...(endpoint.endpoint === undefined ? {} : { endpoint: endpoint.endpoint }),
+        ...(endpoint.credentials === undefined ? {} : { credentials: endpoint.credentials }),
+        forcePathStyle: endpoint.forcePathStyle ?? false,
+        maxAttempts: 3,
+      }),
+    }));
+    return this.connection;
   }
 
   async putFile(key: string, file: string): Promise<void> {
     const { size } = await stat(file);
+    const { s3, client } = await this.connect();
     await this.call(`uploading ${key}`, () =>
-      this.client.send(new PutObjectCommand({ Bucket: this.endpoint.bucket, Key: key, Body: createReadStream(file), ContentLength: size })),
+      client.send(new s3.PutObjectCommand({ Bucket: this.endpoint.bucket, Key: key, Body: createReadStream(file), ContentLength: size })),
     );
   }
 
   async putBytes(key: string, body: Uint8Array | string, contentType = 'application/octet-stream'): Promise<void> {
+    const { s3, client } = await this.connect();
     await this.call(`uploading ${key}`, () =>
-      this.client.send(new PutObjectCommand({ Bucket: this.endpoint.bucket, Key: key, Body: body, ContentType: contentType })),
+      client.send(new s3.PutObjectCommand({ Bucket: this.endpoint.bucket, Key: key, Body: body, ContentType: contentType })),
     );
   }
 
@@ -73,11 +92,12 @@ export class ObjectStore {
 
   /** Every object under `prefix`, all pages. */
   async list(prefix: string): Promise<StoredObject[]> {
+    const { s3, client } = await this.connect();
     const found: StoredObject[] = [];
     let token: string | undefined;
     do {
       const page = await this.call(`listing ${prefix}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.endpoint.bucket, Prefix: prefix, ContinuationToken: token })),
+        client.send(new s3.ListObjectsV2Command({ Bucket: this.endpoint.bucket, Prefix: prefix, ContinuationToken: token })),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) found.push({ key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified });
@@ -88,10 +108,11 @@ export class ObjectStore {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
+    const { s3, client } = await this.connect();
     for (let start = 0; start < keys.length; start += deleteBatch) {
       const batch = keys.slice(start, start + deleteBatch).map((Key) => ({ Key }));
       const response = await this.call(`deleting ${batch.length} objects`, () =>
-        this.client.send(new DeleteObjectsCommand({ Bucket: this.endpoint.bucket, Delete: { Objects: batch, Quiet: true } })),
+        client.send(new s3.DeleteObjectsCommand({ Bucket: this.endpoint.bucket, Delete: { Objects: batch, Quiet: true } })),
       );
       const failed = response.Errors?.[0];
       if (failed !== undefined)
@@ -100,12 +121,16 @@ export class ObjectStore {
   }
 
   close(): void {
-    this.client.destroy();
+    void this.connection?.then(
+      ({ client }) => client.destroy(),
+      () => undefined,
+    );
   }
 
   private async getObject(key: string): Promise<(AsyncIterable<Uint8Array> & { transformToByteArray(): Promise<Uint8Array> }) | undefined> {
+    const { s3, client } = await this.connect();
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.endpoint.bucket, Key: key }));
+      const response = await client.send(new s3.GetObjectCommand({ Bucket: this.endpoint.bucket, Key: key }));
       return response.Body as (AsyncIterable<Uint8Array> & { transformToByteArray(): Promise<Uint8Array> }) | undefined;
     } catch (error) {
       if ((error as Error).name === 'NoSuchKey') return undefined;
