@@ -7,6 +7,7 @@ import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerify
 import type { AuditPeriodRequest } from './audit-period-command.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
+import type { TenantBackupsRequest, TenantSuspendRequest } from './tenant-commands.js';
 
 export type Handler<Request> = (request: Request, context: CommandContext) => Promise<number>;
 
@@ -23,6 +24,8 @@ export interface Handlers {
   auditExport: Handler<AuditExportRequest>;
   auditTrailVerify: Handler<AuditTrailVerifyRequest>;
   auditTrailInit: Handler<AuditTrailInitRequest>;
+  tenantSuspend: Handler<TenantSuspendRequest>;
+  tenantBackups: Handler<TenantBackupsRequest>;
 }
 
 export const defaultHandlers: Handlers = {
@@ -46,4 +49,6 @@ export const defaultHandlers: Handlers = {
   auditExport: async (request, context) => (await import('./audit-export.js')).runAuditExport(request, context),
   auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),
   auditTrailInit: async (request, context) => (await import('./audit-trail.js')).initAuditTrail(request, context),
+  tenantSuspend: async (request, context) => (await import('./tenant.js')).setSuspended(request, context),
+  tenantBackups: async (request, context) => (await import('./tenant.js')).listBackups(request, context),
 };

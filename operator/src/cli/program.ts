@@ -11,6 +11,7 @@ import type { ClusterOptions } from './cluster.js';
 import { errorMessage, ExitCode, isUnreachable, isUsageError } from './exit-codes.js';
 import type { Handlers } from './handlers.js';
 import { addServiceCommands } from './service-commands.js';
+import { addTenantCommands } from './tenant-commands.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -45,7 +46,7 @@ export function packageVersion(): string {
   }
 }
 
-const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation.
+const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation, suspend and resume tenants.
 
 Exit codes: 0 ok, 1 findings or a failed check, 2 usage error, 3 cannot reach the cluster (docs/cli.md).`;
 
@@ -100,6 +101,7 @@ export function buildProgram(io: Io, handlers: Handlers, name = 'bulkhead'): { p
   };
   addServiceCommands(program, binder);
   addAuditCommands(program, binder);
+  addTenantCommands(program, binder);
   return { program, exitCode: () => code };
 }
 
