@@ -229,7 +229,7 @@ function restorePaths(): JsonObject {
           ...withBody,
           ...recorded,
           404: problem('No such tenant'),
-          409: problem('The tenant is suspended or being deleted, or a request with this key is in flight'),
+          409: problem('The tenant is being deleted, or a request with this key is in flight'),
         },
       },
     },

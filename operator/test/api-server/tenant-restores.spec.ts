@@ -263,7 +263,7 @@ describe('backups and restores through the onboarding API', function () {
     assert.equal(outcome?.actorRole, 'platform-admin');
   });
 
-  it('refuses a bad backup id, an unknown tenant and a suspended tenant, naming the field and rule', async function () {
+  it('refuses a bad backup id, an unknown tenant, a caller who may not restore and a request without a key, naming the field and rule', async function () {
     const before = await restoreCount(kc);
     const ask = (tenant: string, body: unknown) => call(api, 'POST', restoresOf(tenant), { token: tokens.sales, headers: key(), body });
     expectProblem(await ask(tenantA, { backupId: 'latest' }), 422, 'backupId', 'invalid_format');
@@ -280,9 +280,29 @@ describe('backups and restores through the onboarding API', function () {
     );
     expectProblem(await call(api, 'POST', restoresOf(tenantA), { token: tokens.auditor, headers: key(), body: { backupId } }), 403, 'role');
 
-    const suspended = await call(api, 'PATCH', `/v1/tenants/${tenantA}`, { token: tokens.sales, body: { suspended: true } });
-    assert.equal(suspended.status, 200, JSON.stringify(suspended.body));
-    expectProblem(await ask(tenantA, { backupId }), 409, 'name', 'notSuspended');
     assert.equal(await restoreCount(kc), before, 'no TenantRestore was created');
+  });
+
+  it('restores into a suspended tenant, whose database nobody can write to meanwhile, and the rows are there on resume', async function () {
+    await query(kc, tenantA, 'DELETE FROM orders WHERE id > 7');
+    const suspend = await call(api, 'PATCH', `/v1/tenants/${tenantA}`, { token: tokens.sales, body: { suspended: true } });
+    assert.equal(suspend.status, 200, JSON.stringify(suspend.body));
+    await eventually(
+      'the suspension in force',
+      async () => {
+        const reply = await call(api, 'GET', `/v1/tenants/${tenantA}`, { token: tokens.sales });
+        return (reply.body as { suspension?: { reason?: string } | null }).suspension?.reason === 'Suspended' ? true : undefined;
+      },
+      90_000,
+    );
+    await assert.rejects(orderCount(kc, tenantA), /not permitted to log in/, "the tenant's own role may not log in");
+    const asked = await call(api, 'POST', restoresOf(tenantA), { token: tokens.sales, headers: key(), body: { backupId } });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    const done = await waitForRestore(RestoreSummarySchema.parse(asked.body));
+    assert.equal(done.phase, 'Succeeded', done.message ?? '');
+    assert.deepEqual(done.tables, [{ schema: 'public', table: 'orders', rows: 40 }]);
+    const resume = await call(api, 'PATCH', `/v1/tenants/${tenantA}`, { token: tokens.sales, body: { suspended: false } });
+    assert.equal(resume.status, 200, JSON.stringify(resume.body));
+    assert.equal(await eventually('the tenant to log in again', () => orderCount(kc, tenantA).catch(() => undefined), 90_000), 40);
   });
 });

@@ -3,8 +3,8 @@
  * of the tenant's backups (or, for a platform admin with a recorded reason, another tenant's) as a
  * TenantRestore the operator carries out, and its progress. Checks, in order: the caller may
  * restore; the Idempotency-Key; the body; the cross-tenant fields against the role; a retry
- * replays; the target exists, is not being deleted and is not suspended; the source lists the
- * backup. Decision 0041 says why the API may now ask for a restore and why not into a suspended tenant.
+ * replays; the target exists and is not being deleted; the source lists the backup. Decision 0041
+ * says why the API may now ask for a restore, and why into a suspended tenant too.
  */
 import type { Request, Response } from 'express';
 import type { Tenant } from '../../api/index.js';
@@ -44,27 +44,21 @@ function refuseCrossTenantFields(request: CreateRestoreRequest, target: string, 
   throw new ApiProblem({ ...forbidden('tenants:restore-cross-tenant', principal).init, errors: fields });
 }
 
-function conflict(type: string, title: string, detail: string, rule: string): ApiProblem {
-  return new ApiProblem({ status: 409, type, title, detail, errors: [{ field: 'name', rule }] });
-}
-
-/** The target may take a restore: not being deleted, not suspended (a suspension freezes its data). */
+/**
+ * The target may take a restore unless it is being deleted. A suspended tenant may: nothing can
+ * write to its database meanwhile (its role may not log in, its app is scaled to zero), which is
+ * why docs/operator.md suggests suspending before a restore (decision 0041).
+ */
 function checkTarget(target: Tenant): void {
+  if (!target.metadata.deletionTimestamp) return;
   const name = target.metadata.name;
-  if (target.metadata.deletionTimestamp)
-    throw conflict(
-      'tenant-deleting',
-      'Tenant is being deleted',
-      `The tenant ${name} is being deleted and can no longer change.`,
-      'notDeleting',
-    );
-  if (target.spec.suspended)
-    throw conflict(
-      'tenant-suspended',
-      'Tenant is suspended',
-      `The tenant ${name} is suspended: its data does not change until it is resumed (PATCH suspended: false), then restore.`,
-      'notSuspended',
-    );
+  throw new ApiProblem({
+    status: 409,
+    type: 'tenant-deleting',
+    title: 'Tenant is being deleted',
+    detail: `The tenant ${name} is being deleted and can no longer change.`,
+    errors: [{ field: 'name', rule: 'notDeleting' }],
+  });
 }
 
 /** The tenant whose backup is restored, checked to list `backupId`; 422 naming the field otherwise. */
