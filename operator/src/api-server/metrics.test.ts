@@ -19,7 +19,7 @@ describe('the onboarding API’s request metrics', function () {
     const tokens = { verify: () => Promise.resolve({ id: 'token:alice', role: 'platform-admin' }) } as unknown as TokenStore;
     const app = createApp({
       tenants,
-      restores: {} as RestoreStore,
+      restores: { get: () => Promise.resolve(undefined) } as unknown as RestoreStore,
       auth: { tokens },
       logger: createLogger({ silent: true }),
       auditTrail: null,
@@ -44,8 +44,12 @@ describe('the onboarding API’s request metrics', function () {
     await fetch(`${base}/v1/tenants/acme`, authorized);
     await fetch(`${base}/v1/tenants/globex`, authorized);
     await fetch(`${base}/healthz`);
+    await fetch(`${base}/v1/tenants/acme/backups`, authorized);
+    await fetch(`${base}/v1/tenants/acme/restores/restore-0123`, authorized);
     const text = await metrics.registry.metrics();
     assert.equal(count(text, 'method="GET",route="/v1/tenants/:name",status="404"'), 2);
+    assert.equal(count(text, 'method="GET",route="/v1/tenants/:name/backups",status="404"'), 1);
+    assert.equal(count(text, 'method="GET",route="/v1/tenants/:name/restores/:restore",status="404"'), 1);
     assert.equal(count(text, 'method="GET",route="/healthz",status="200"'), 1);
     assert.doesNotMatch(text, /acme|globex/);
   });
