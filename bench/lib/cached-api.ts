@@ -8,6 +8,7 @@
 import { createApp } from '../../operator/src/api-server/app.js';
 import { LocalRateLimit } from '../../operator/src/api-server/rate-limit/local.js';
 import { KubeTenantStore } from '../../operator/src/api-server/tenant-store.js';
+import { KubeRestoreStore } from '../../operator/src/api-server/restore-store.js';
 import { defaultTokenSecret, KubeTokenStore } from '../../operator/src/api-server/token-store.js';
 import { apiVersion, TenantSchema, type Tenant } from '../../operator/src/api/tenant.js';
 import { KubeClient } from '../../operator/src/kube/client.js';
@@ -34,6 +35,7 @@ informer.start();
 await informer.waitForSync();
 const app = createApp({
   tenants: new CachedTenantStore(client),
+  restores: new KubeRestoreStore(client),
   auth: { tokens: new KubeTokenStore({ client, secret: defaultTokenSecret }) },
   rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
   auditTrail: null,

@@ -24,10 +24,12 @@ import { openApiDocument } from './openapi.js';
 import { LocalRateLimit } from './rate-limit/local.js';
 import { deleteTenantHandler, patchTenantHandler } from './routes/change-tenant.js';
 import { latestAuditReportHandler } from './routes/audit-report.js';
+import { listBackupsHandler } from './routes/backups.js';
 import { createTenantHandler } from './routes/create-tenant.js';
 import { healthzHandler, readyzHandler } from './routes/health.js';
 import { listPlansHandler } from './routes/plans.js';
 import { getTenantHandler, listTenantsHandler } from './routes/read-tenants.js';
+import { createRestoreHandler, getRestoreHandler } from './routes/restores.js';
 
 export function createApp(deps: AppDeps): Express {
   const clock = deps.clock ?? (() => new Date());
@@ -55,6 +57,9 @@ export function createApp(deps: AppDeps): Express {
   app.get(`${tenantsPath}/:name`, allow('tenants:read'), getTenantHandler(deps));
   app.patch(`${tenantsPath}/:name`, recorded, ...jsonBody(), patchTenantHandler(deps));
   app.delete(`${tenantsPath}/:name`, recorded, deleteTenantHandler(deps));
+  app.get(`${tenantsPath}/:name/backups`, allow('backups:read'), listBackupsHandler(deps));
+  app.post(`${tenantsPath}/:name/restores`, recorded, ...jsonBody(), createRestoreHandler(deps, inFlight));
+  app.get(`${tenantsPath}/:name/restores/:restore`, allow('restores:read'), getRestoreHandler(deps));
   app.get('/v1/plans', allow('plans:read'), listPlansHandler(deps));
   app.get('/v1/audit/report', allow('audit:read'), latestAuditReportHandler(deps));
   app.use(notFoundRoute);

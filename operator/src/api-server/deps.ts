@@ -5,10 +5,13 @@ import type { Authenticators } from './auth.js';
 import type { InFlightRequests } from './idempotency.js';
 import type { ApiMetrics } from './metrics.js';
 import type { RateLimitStore } from './rate-limit/decision.js';
+import type { RestoreStore } from './restore-store.js';
 import type { TenantStore } from './tenant-store.js';
 
 export interface AppDeps {
   tenants: TenantStore;
+  /** TenantRestores, created and read by the restore routes. */
+  restores: RestoreStore;
   auth: Authenticators;
   logger: Logger;
   /**

@@ -31,7 +31,8 @@ export function parseIdempotencyKey(header: string | undefined): string {
         status: 400,
         type: 'idempotency-key-missing',
         title: 'Idempotency-Key required',
-        detail: 'POST /v1/tenants requires an Idempotency-Key header so that a retry cannot create a second tenant.',
+        detail:
+          'This POST requires an Idempotency-Key header so that a retry cannot act twice (create a second tenant, start a second restore).',
       },
       'required',
     );

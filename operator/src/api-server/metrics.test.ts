@@ -5,6 +5,7 @@ import { createLogger } from '../runtime/logging.js';
 import { createApp } from './app.js';
 import { ApiMetrics, matchesTemplate } from './metrics.js';
 import type { TenantStore } from './tenant-store.js';
+import type { RestoreStore } from './restore-store.js';
 import type { TokenStore } from './token-store.js';
 
 describe('the onboarding API’s request metrics', function () {
@@ -16,7 +17,14 @@ describe('the onboarding API’s request metrics', function () {
     metrics = new ApiMetrics({ collectDefaultMetrics: false });
     const tenants = { get: () => Promise.resolve(undefined) } as unknown as TenantStore;
     const tokens = { verify: () => Promise.resolve({ id: 'token:alice', role: 'platform-admin' }) } as unknown as TokenStore;
-    const app = createApp({ tenants, auth: { tokens }, logger: createLogger({ silent: true }), auditTrail: null, metrics });
+    const app = createApp({
+      tenants,
+      restores: { get: () => Promise.resolve(undefined) } as unknown as RestoreStore,
+      auth: { tokens },
+      logger: createLogger({ silent: true }),
+      auditTrail: null,
+      metrics,
+    });
     server = await new Promise((resolve) => {
       const started = app.listen(0, '127.0.0.1', () => resolve(started));
     });
@@ -36,8 +44,12 @@ describe('the onboarding API’s request metrics', function () {
     await fetch(`${base}/v1/tenants/acme`, authorized);
     await fetch(`${base}/v1/tenants/globex`, authorized);
     await fetch(`${base}/healthz`);
+    await fetch(`${base}/v1/tenants/acme/backups`, authorized);
+    await fetch(`${base}/v1/tenants/acme/restores/restore-0123`, authorized);
     const text = await metrics.registry.metrics();
     assert.equal(count(text, 'method="GET",route="/v1/tenants/:name",status="404"'), 2);
+    assert.equal(count(text, 'method="GET",route="/v1/tenants/:name/backups",status="404"'), 1);
+    assert.equal(count(text, 'method="GET",route="/v1/tenants/:name/restores/:restore",status="404"'), 1);
     assert.equal(count(text, 'method="GET",route="/healthz",status="200"'), 1);
     assert.doesNotMatch(text, /acme|globex/);
   });

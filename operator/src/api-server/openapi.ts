@@ -7,10 +7,22 @@
 import { z } from 'zod';
 import { deletionPolicies } from '../api/index.js';
 import { problemContentType } from './problems.js';
+import { ListBackupsQuerySchema } from './restore-schemas.js';
 import { ListTenantsQuerySchema, tenantStates } from './schemas.js';
 
-const requestSchemas = ['CreateTenantRequest', 'PatchTenantRequest'];
-const responseSchemas = ['TenantSummary', 'TenantSuspension', 'TenantList', 'PlanSummary', 'PlanList', 'Health', 'Problem'];
+const requestSchemas = ['CreateTenantRequest', 'PatchTenantRequest', 'CreateRestoreRequest'];
+const responseSchemas = [
+  'TenantSummary',
+  'TenantSuspension',
+  'TenantList',
+  'BackupSummary',
+  'BackupList',
+  'RestoreSummary',
+  'PlanSummary',
+  'PlanList',
+  'Health',
+  'Problem',
+];
 
 type JsonObject = Record<string, unknown>;
 
@@ -49,8 +61,8 @@ const withBody = {
 const nameParameter = { name: 'name', in: 'path', required: true, schema: { type: 'string', maxLength: 40 } };
 const security = [{ bearer: [] }];
 
-function queryParameters(): JsonObject[] {
-  return Object.entries(ListTenantsQuerySchema.shape).map(([name, schema]) => ({
+function queryParameters(schema: z.ZodObject = ListTenantsQuerySchema): JsonObject[] {
+  return Object.entries(schema.shape).map(([name, schema]) => ({
     name,
     in: 'query',
     required: false,
@@ -139,6 +151,7 @@ function paths(): JsonObject {
         },
       },
     },
+    ...restorePaths(),
     '/v1/audit/report': {
       get: {
         operationId: 'latestAuditReport',
@@ -176,6 +189,57 @@ function paths(): JsonObject {
         summary: 'This document (all roles)',
         security,
         responses: { 200: { description: 'OpenAPI 3.1' }, ...common },
+      },
+    },
+  };
+}
+
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: true, schema: idempotencyKeySchema };
+const restoreParameter = { name: 'restore', in: 'path', required: true, schema: { type: 'string', maxLength: 253 } };
+
+/** A tenant's backups, restores of them, and a restore's progress (routes/backups.ts, routes/restores.ts). */
+function restorePaths(): JsonObject {
+  return {
+    '/v1/tenants/{name}/backups': {
+      get: {
+        operationId: 'listBackups',
+        summary: "The tenant's latest backups, newest first (all roles)",
+        security,
+        parameters: [nameParameter, ...queryParameters(ListBackupsQuerySchema)],
+        responses: {
+          200: json('BackupList', 'A page of backups'),
+          ...common,
+          404: problem('No such tenant'),
+          422: problem('Invalid query'),
+        },
+      },
+    },
+    '/v1/tenants/{name}/restores': {
+      post: {
+        operationId: 'createRestore',
+        summary: "Restore one of the tenant's backups into it (sales-ops, platform-admin; another tenant's: platform-admin)",
+        security,
+        parameters: [nameParameter, idempotencyKey],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('CreateRestoreRequest') } } },
+        responses: {
+          202: {
+            ...json('RestoreSummary', 'Accepted; Location names the restore to follow'),
+            headers: { Location: { schema: { type: 'string' } }, ...requestIdHeader },
+          },
+          ...withBody,
+          ...recorded,
+          404: problem('No such tenant'),
+          409: problem('The tenant is being deleted, or a request with this key is in flight'),
+        },
+      },
+    },
+    '/v1/tenants/{name}/restores/{restore}': {
+      get: {
+        operationId: 'getRestore',
+        summary: "A restore's progress (all roles)",
+        security,
+        parameters: [nameParameter, restoreParameter],
+        responses: { 200: json('RestoreSummary', 'The restore'), ...common, 404: problem('No such restore of this tenant') },
       },
     },
   };

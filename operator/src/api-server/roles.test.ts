@@ -24,6 +24,18 @@ describe('roles', function () {
     );
   });
 
+  it('let sales ops restore a tenant from its own backups, and only platform admins from another tenant', function () {
+    assert.deepEqual(
+      roles.filter((role) => roleAllows(role, 'tenants:restore')),
+      ['sales-ops', 'platform-admin'],
+    );
+    assert.deepEqual(
+      roles.filter((role) => roleAllows(role, 'tenants:restore-cross-tenant')),
+      ['platform-admin'],
+    );
+    for (const role of roles) assert.ok(roleAllows(role, 'backups:read') && roleAllows(role, 'restores:read'), role);
+  });
+
   it('give a caller mapped to several roles the least privileged, whatever their order', function () {
     assert.equal(leastPrivilegedRole(['platform-admin', 'sales-ops']), 'sales-ops');
     assert.equal(leastPrivilegedRole(['sales-ops', 'platform-admin']), 'sales-ops');

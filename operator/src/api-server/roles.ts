@@ -13,6 +13,13 @@ export const actions = [
   'tenants:delete',
   // Fields only platform engineers may set: app.version/pinned, network, a non-default deletion policy.
   'tenants:set-platform-fields',
+  // Restoring one of the tenant's own backups into it (it replaces the data the tenant has now).
+  'tenants:restore',
+  // Restoring another tenant's backup: crossTenantOverride opens its data key (docs/decisions/0041).
+  'tenants:restore-cross-tenant',
+  // The tenant's backup list (ids, times, sizes, kinds) and restores' progress: nothing secret.
+  'backups:read',
+  'restores:read',
   'plans:read',
   'openapi:read',
   // The isolation audit's evidence: for auditors and platform admins, not for sales ops.
@@ -21,9 +28,19 @@ export const actions = [
 export type Action = (typeof actions)[number];
 
 const grants: Record<Role, readonly Action[]> = {
-  'sales-ops': ['tenants:create', 'tenants:read', 'tenants:change-plan', 'tenants:suspend', 'plans:read', 'openapi:read'],
+  'sales-ops': [
+    'tenants:create',
+    'tenants:read',
+    'tenants:change-plan',
+    'tenants:suspend',
+    'tenants:restore',
+    'backups:read',
+    'restores:read',
+    'plans:read',
+    'openapi:read',
+  ],
   'platform-admin': actions,
-  auditor: ['tenants:read', 'plans:read', 'openapi:read', 'audit:read'],
+  auditor: ['tenants:read', 'backups:read', 'restores:read', 'plans:read', 'openapi:read', 'audit:read'],
 };
 
 /**

@@ -21,6 +21,7 @@ import { PgAuditTrail } from './audit-trail/store.js';
 import { ApiMetrics } from './metrics.js';
 import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
 import { openRateLimit } from './rate-limit/open.js';
+import { KubeRestoreStore } from './restore-store.js';
 import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
 
 export const ApiServerConfigSchema = z.strictObject({
@@ -88,6 +89,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
   await metricsServer?.start();
   const app = createApp({
     tenants: new CachedTenantStore(client, tenantCache),
+    restores: new KubeRestoreStore(client),
     auth: {
       tokens: new KubeTokenStore({ client, secret: config.tokenSecret }),
       jwt: config.oidc ? createJwtVerifier(config.oidc) : undefined,

@@ -2,9 +2,10 @@
  * The TenantRestore API as zod schemas, the same fields and limits as
  * crds/bulkhead.dev_tenantrestores.yaml (schema-agreement.test.ts fails when they drift). A
  * TenantRestore asks once for one backup to be restored into one tenant's database; it is
- * cluster-scoped, so only those granted it cluster-wide (platform admins) can create one: no
- * tenant owner's namespaced role can, and the onboarding API has no route for it.
- * docs/decisions/0036 says why a resource of its own and not a Tenant field.
+ * cluster-scoped, so only those granted it cluster-wide can create one: platform admins, and the
+ * onboarding API's ServiceAccount for `POST /v1/tenants/{name}/restores` (where only a platform
+ * admin may set crossTenantOverride); no tenant owner's namespaced role can.
+ * docs/decisions/0036 says why a resource of its own and not a Tenant field, 0041 why the API may ask.
  */
 import { z } from 'zod';
 import { ObjectMetaSchema, apiVersion } from './tenant.js';

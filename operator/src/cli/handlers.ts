@@ -8,6 +8,7 @@ import type { AuditPeriodRequest } from './audit-period-command.js';
 import type { ExportVerifyRequest } from './export-commands.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
+import type { TenantBackupsRequest, TenantSuspendRequest } from './tenant-commands.js';
 
 export type Handler<Request> = (request: Request, context: CommandContext) => Promise<number>;
 
@@ -25,6 +26,8 @@ export interface Handlers {
   auditTrailVerify: Handler<AuditTrailVerifyRequest>;
   auditTrailInit: Handler<AuditTrailInitRequest>;
   exportVerify: Handler<ExportVerifyRequest>;
+  tenantSuspend: Handler<TenantSuspendRequest>;
+  tenantBackups: Handler<TenantBackupsRequest>;
 }
 
 export const defaultHandlers: Handlers = {
@@ -49,4 +52,6 @@ export const defaultHandlers: Handlers = {
   auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),
   auditTrailInit: async (request, context) => (await import('./audit-trail.js')).initAuditTrail(request, context),
   exportVerify: async (request, context) => Promise.resolve((await import('./export-verify.js')).runExportVerify(request, context)),
+  tenantSuspend: async (request, context) => (await import('./tenant.js')).setSuspended(request, context),
+  tenantBackups: async (request, context) => (await import('./tenant.js')).listBackups(request, context),
 };

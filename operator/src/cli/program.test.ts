@@ -18,7 +18,8 @@ describe('bulkhead command tree', () => {
 
   it('lists every command and subcommand in the generated --help', async () => {
     const expected: [string[], string[]][] = [
-      [[], ['operator', 'api', 'token', 'audit-trail', 'audit', '--kubeconfig', '--context', '--version']],
+      [[], ['operator', 'api', 'token', 'audit-trail', 'audit', 'tenant', '--kubeconfig', '--context', '--version']],
+      [['tenant'], ['suspend', 'resume', 'backups']],
       [
         ['audit'],
         ['network', 'verify', 'period', 'keygen', 'export', '--tenant', '-o, --output', '--report-dir', '--probe', '--flow', '--context'],
@@ -119,6 +120,9 @@ describe('bulkhead command tree', () => {
         { expectHead: 'ab'.repeat(32), output: 'json' },
       ],
       [['audit-trail', 'init', '--grant', 'api'], 'auditTrailInit', { grant: 'api', output: 'text' }],
+      [['tenant', 'suspend', 'acme'], 'tenantSuspend', { name: 'acme', suspended: true, output: 'text' }],
+      [['tenant', 'resume', 'acme', '-o', 'json'], 'tenantSuspend', { name: 'acme', suspended: false, output: 'json' }],
+      [['tenant', 'backups', 'acme', '-o', 'yaml'], 'tenantBackups', { name: 'acme', output: 'yaml' }],
     ];
     for (const [argv, handler, request] of cases) {
       const call = await parsed(argv);
@@ -143,6 +147,7 @@ describe('bulkhead command tree', () => {
       ['operator', '--context', 'c'],
       ['api', '--context', 'c'],
       ['token', 'create', '--role', 'auditor', '--name', 'n', '--context', 'c'],
+      ['tenant', 'suspend', 'acme', '--context', 'c'],
     ]) {
       assert.deepEqual((await parsed(argv)).cluster, { context: 'c' }, argv.join(' '));
     }
@@ -195,6 +200,10 @@ describe('bulkhead command tree', () => {
       [['audit', 'verify', 'r.json', '--key-id', 'abc'], /--key-id abc: expected 64 hex digits/],
       [['audit', 'network', '--manifests', 'd'], /at least one --probe is required/],
       [['audit', 'stray'], /unknown command or argument 'stray'/],
+      [['tenant', 'suspend'], /missing required argument 'name'/],
+      [['tenant', 'suspend', 'Acme'], /value 'Acme' is invalid for argument 'name'\. NAME must be a tenant name: .*DNS-1123/],
+      [['tenant', 'resume', 'kube-system'], /NAME must be a tenant name/],
+      [['tenant', 'backups', 'acme', '-o', 'html'], /'-o, --output <format>' argument 'html' is invalid/],
     ];
     for (const [argv, message] of cases) {
       const run = await refused(argv);

@@ -12,6 +12,7 @@ import { addExportCommands } from './export-commands.js';
 import { errorMessage, ExitCode, isUnreachable, isUsageError } from './exit-codes.js';
 import type { Handlers } from './handlers.js';
 import { addServiceCommands } from './service-commands.js';
+import { addTenantCommands } from './tenant-commands.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -46,7 +47,7 @@ export function packageVersion(): string {
   }
 }
 
-const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation, verify a tenant's export.
+const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation, suspend and resume tenants, verify a tenant's export.
 
 Exit codes: 0 ok, 1 findings or a failed check, 2 usage error, 3 cannot reach the cluster (docs/cli.md).`;
 
@@ -102,6 +103,7 @@ export function buildProgram(io: Io, handlers: Handlers, name = 'bulkhead'): { p
   addServiceCommands(program, binder);
   addAuditCommands(program, binder);
   addExportCommands(program, binder);
+  addTenantCommands(program, binder);
   return { program, exitCode: () => code };
 }
 

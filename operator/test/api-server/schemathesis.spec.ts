@@ -14,7 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { testEnvironment } from '@bulkhead/testenv';
+import { apiVersion, tenantKind } from '../../src/api/index.js';
+import { tenantRestoreKind } from '../../src/api/tenant-restore.js';
 import { createdByAnnotation } from '../../src/api-server/idempotency.js';
+import type { KubeObject } from '../../src/runtime/types.js';
 import { openApiDocument } from '../../src/api-server/openapi.js';
 import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
 import { publishReport, readPublishedReport } from '../../src/audit/publish.js';
@@ -29,6 +32,8 @@ const bulkheadCli = fileURLToPath(new URL('../../bin/bulkhead.js', import.meta.u
 const tenantNames = ['a', 'b', 'c'].map((suffix) => `st${runId}-${suffix}`);
 const heldFinalizer = 'bulkhead.dev/schemathesis-spec';
 const reportConfigMap = { namespace: 'default', name: `schemathesis-audit-report-${runId}` };
+/** A backup each tenant's status lists, as the operator's scheduler would, so restore requests get past the backup check. */
+const backupId = '20261206T120000Z-5c4e3a';
 
 /** `bulkhead audit` of the live cluster, signed with a key made for the run: a real report's bytes. */
 function signedAuditReport(dir: string): Buffer {
@@ -79,6 +84,11 @@ describe('the onboarding API under schemathesis', function () {
         )
         .catch(() => undefined);
     }
+    // And every TenantRestore it asked for (no operator runs here, so none of them ran).
+    const restores = await fixture.client.list<KubeObject>(apiVersion, tenantRestoreKind, { limit: 1000 });
+    for (const restore of restores.items.filter((r) => r.metadata.annotations?.[createdByAnnotation] === `token:${tokenName}`)) {
+      await fixture.client.delete({ apiVersion, kind: tenantRestoreKind, name: restore.metadata.name });
+    }
     const page = await fixture.tenants.list({ limit: 1000 });
     for (const tenant of page.items.filter((t) => t.metadata.annotations?.[createdByAnnotation] === `token:${tokenName}`)) {
       await fixture.tenants.delete(tenant.metadata.name, tenant.metadata.uid ?? '');
@@ -92,6 +102,7 @@ describe('the onboarding API under schemathesis', function () {
   it('finds no server error and no response outside the OpenAPI document', async function () {
     const st = execFileSync('bash', [installer], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
     const schema = join(dir, 'openapi.json');
+    const restoreIds: string[] = [];
     writeFileSync(schema, JSON.stringify(openApiDocument()));
     // Plans that exist, offered for most generated plan names, so the plan check passes too.
     for (const name of tenantNames) {
@@ -108,13 +119,39 @@ describe('the onboarding API under schemathesis', function () {
         { metadata: { finalizers: [heldFinalizer] } },
         { fieldManager: 'schemathesis-spec' },
       );
+      await fixture.client.applyStatus(
+        {
+          apiVersion,
+          kind: tenantKind,
+          metadata: { name },
+          status: { backups: { latest: [{ id: backupId, createdAt: '2026-12-06T12:00:00Z', size: 1024, reason: 'Scheduled' }] } },
+        } as KubeObject,
+        { fieldManager: 'schemathesis-spec', force: true },
+      );
+      // A restore of each, so GET .../restores/{restore} is fuzzed past its 404 too.
+      const restore = await call(api, 'POST', `/v1/tenants/${name}/restores`, {
+        token,
+        body: { backupId },
+        headers: { 'idempotency-key': `st-restore-${name}` },
+      });
+      assert.equal(restore.status, 202, JSON.stringify(restore.body));
+      restoreIds.push((restore.body as { id: string }).id);
     }
     writeFileSync(
       join(dir, 'schemathesis.toml'),
       [
         `[dictionaries.tenants]\nvalues = ${JSON.stringify(tenantNames)}`,
         '[dictionaries.plans]\nvalues = ["standard", "enterprise"]',
-        '[parameters]\n"path.name" = { dictionary = "tenants", probability = 0.7 }\n"body.plan" = { dictionary = "plans", probability = 0.7 }',
+        `[dictionaries.restores]\nvalues = ${JSON.stringify(restoreIds)}`,
+        `[dictionaries.backups]\nvalues = ${JSON.stringify([backupId])}`,
+        [
+          '[parameters]',
+          '"path.name" = { dictionary = "tenants", probability = 0.7 }',
+          '"path.restore" = { dictionary = "restores", probability = 0.7 }',
+          '"body.plan" = { dictionary = "plans", probability = 0.7 }',
+          '"body.backupId" = { dictionary = "backups", probability = 0.7 }',
+          '"body.fromTenant" = { dictionary = "tenants", probability = 0.7 }',
+        ].join('\n'),
         // Fail when an operation was only ever answered 404 or 401/403: then it was not really tested.
         // Not on validation_mismatch: creation rules that depend on the cluster (the plan exists, the
         // name is free, app.values keys the plan allows, CIDR host bits) cannot be written in JSON

@@ -13,6 +13,7 @@ import { PgAuditTrail, type AuditTrail } from '../../src/api-server/audit-trail/
 import type { AppDeps } from '../../src/api-server/deps.js';
 import type { Role } from '../../src/api-server/roles.js';
 import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
+import { KubeRestoreStore } from '../../src/api-server/restore-store.js';
 import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
 import { KubeTokenStore } from '../../src/api-server/token-store.js';
 import { KubeClient } from '../../src/kube/client.js';
@@ -96,6 +97,7 @@ export function apiFixture(): ApiFixture {
     // refuses. The specs of rate limiting pass their own small one.
     deps: (overrides = {}) => ({
       tenants,
+      restores: new KubeRestoreStore(client),
       auth: { tokens },
       logger: createLogger({ silent: true }),
       auditTrail: new SharedAuditTrail(),

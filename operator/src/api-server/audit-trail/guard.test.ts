@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { createLogger } from '../../runtime/logging.js';
 import { createApp } from '../app.js';
 import type { TenantStore } from '../tenant-store.js';
+import type { RestoreStore } from '../restore-store.js';
 import type { TokenStore } from '../token-store.js';
 import { assertChangesRecorded, unrecordedRoutes } from './guard.js';
 
@@ -46,7 +47,12 @@ describe('the guard that every mutating route is recorded', function () {
   });
 
   it('passes the onboarding API itself, with and without a trail', function () {
-    const deps = { tenants: {} as TenantStore, auth: { tokens: {} as TokenStore }, logger: createLogger({ silent: true }) };
+    const deps = {
+      tenants: {} as TenantStore,
+      restores: {} as RestoreStore,
+      auth: { tokens: {} as TokenStore },
+      logger: createLogger({ silent: true }),
+    };
     assert.doesNotThrow(() => createApp({ ...deps, auditTrail: null }));
     assert.doesNotThrow(() => createApp({ ...deps, auditTrail: { append: () => Promise.reject(new Error('unused')) } }));
   });
