@@ -85,7 +85,8 @@ describe('the onboarding API', function () {
       const document = OpenApiShape.parse(reply.body);
       assert.equal(document.openapi, '3.1.0');
       assert.ok(document.info.title && document.info.version);
-      for (const path of ['/v1/tenants', '/v1/tenants/{name}', '/v1/plans', '/healthz', '/readyz', '/openapi.json'])
+      const paths = ['/v1/tenants', '/v1/tenants/{name}', '/v1/tenants/{name}/backups', '/v1/tenants/{name}/restores'];
+      for (const path of [...paths, '/v1/tenants/{name}/restores/{restore}', '/v1/plans', '/healthz', '/readyz', '/openapi.json'])
         assert.ok(document.paths[path], path);
       for (const [path, operations] of Object.entries(document.paths)) {
         for (const [method, operation] of Object.entries(operations)) {
