@@ -109,7 +109,10 @@ export async function readPoolSetup(connection: AdminConnection): Promise<PoolSe
   return row;
 }
 
-export async function readTenantSchema(connection: AdminConnection, spec: PooledTenantSpec): Promise<TenantSchemaState | undefined> {
+export async function readTenantSchema(
+  connection: AdminConnection,
+  spec: Pick<PooledTenantSpec, 'schemaName'>,
+): Promise<TenantSchemaState | undefined> {
   const rows = await connection.queryInDatabase<TenantSchemaState & Record<string, unknown>>(
     poolDatabaseName,
     "reading the tenant's schema in the pool",

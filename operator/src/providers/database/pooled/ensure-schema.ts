@@ -78,7 +78,7 @@ export function assertSchemaIsTenants(observed: TenantSchemaState, spec: PooledT
 }
 
 /** Whom the schema's grants admit beyond its owner and the tenant's role: what the audit calls a cross-tenant grant. */
-export function foreignGrantees(observed: TenantSchemaState, spec: PooledTenantSpec): string[] {
+export function foreignGrantees(observed: TenantSchemaState, spec: Pick<PooledTenantSpec, 'roleName'>): string[] {
   const allowed = new Set([poolOwnerRole, spec.roleName]);
   return [...new Set(observed.acl.map((entry) => entry.grantee).filter((grantee) => !allowed.has(grantee)))].sort();
 }
