@@ -21,6 +21,7 @@ import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
 import { storeDeletionBackup } from './deletion-backup.js';
+import { recordedPoolSchema, tearDownPooledDatabase } from './pooled-teardown.js';
 import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
@@ -90,6 +91,18 @@ async function orphanData(deps: TeardownDeps, tenant: Tenant): Promise<TeardownR
 }
 
 async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<void> {
+  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
+  const pooledSchema = recordedPoolSchema(tenant);
+  const message =
+    pooledSchema === undefined ? await tearDownOwnDatabase(deps, tenant, policy) : await tearDownPooledDatabase(deps, tenant, pooledSchema);
+  deps.logger.info(message, { tenant: tenant.metadata.name, deletionPolicy: policy });
+  await deps.events
+    .record(tenant, 'Normal', `Database${policy === 'Retain' ? 'Retained' : policy === 'Snapshot' ? 'Snapshotted' : 'Deleted'}`, message)
+    .catch(() => undefined);
+}
+
+/** A database of the tenant's own, by policy; returns what happened, in words for the Event. */
+async function tearDownOwnDatabase(deps: TeardownDeps, tenant: Tenant, policy: 'Retain' | 'Snapshot' | 'Delete'): Promise<string> {
   const settings = deps.providers.settings(tenant.spec.region);
   if (!settings) throw new Error(`region ${tenant.spec.region} is not configured`);
   const spec = {
@@ -101,23 +114,17 @@ async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<voi
   };
   const provider = await deps.providers.database(tenant.spec.region);
   const where = `${settings.database.host}:${settings.database.port}`;
-  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
-  let message: string;
   if (policy === 'Delete') {
     await provider.drop(spec, deps.fence);
-    message = `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} (deletionPolicy Delete)`;
-  } else if (policy === 'Snapshot') {
+    return `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} (deletionPolicy Delete)`;
+  }
+  if (policy === 'Snapshot') {
     const stored = await storeDeletionBackup(deps, tenant, spec);
     const { file } = await provider.snapshotAndDrop(spec, deps.fence);
-    message = `Snapshot of database ${spec.databaseName} written to ${file ?? '(no database was left to snapshot)'}${stored}; database and role dropped`;
-  } else {
-    await provider.retain(spec);
-    message = `Retained database ${spec.databaseName} on ${where} with its data; role ${spec.roleName} can no longer log in`;
+    return `Snapshot of database ${spec.databaseName} written to ${file ?? '(no database was left to snapshot)'}${stored}; database and role dropped`;
   }
-  deps.logger.info(message, { tenant: tenant.metadata.name, deletionPolicy: policy });
-  await deps.events
-    .record(tenant, 'Normal', `Database${policy === 'Retain' ? 'Retained' : policy === 'Snapshot' ? 'Snapshotted' : 'Deleted'}`, message)
-    .catch(() => undefined);
+  await provider.retain(spec);
+  return `Retained database ${spec.databaseName} on ${where} with its data; role ${spec.roleName} can no longer log in`;
 }
 
 /** Schedules the key's deletion; returns when KMS will destroy it (undefined when there was no key). */
