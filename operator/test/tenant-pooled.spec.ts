@@ -22,6 +22,11 @@ import {
   waitForReady,
 } from './support/tenants.js';
 import { adminQuery, runId } from './providers/support/postgres.js';
+import { testAccountId, testRegions } from './support/operator-process.js';
+import { parseOperatorConfig } from '../src/api/operator-config.js';
+import type { Tenant } from '../src/api/tenant.js';
+import { auditDatabases } from '../src/audit/data/index.js';
+import { KubeClient } from '../src/kube/client.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -119,6 +124,34 @@ describe('a pooled tenant', function () {
       await patchPlan('pooled');
     }
     await waitForReady(kc, b);
+  });
+
+  it('passes the fleet audit with the pooled checks instead of the login matrix, and counts its schema as its database', async function () {
+    const env = testEnvironment();
+    const settings = {
+      database: { host: env.postgres.host, port: env.postgres.port, adminSecret: { namespace: 'bulkhead-system', name: 'postgres-admin' } },
+      kms: { accountId: testAccountId, endpoint: env.kms.endpoint },
+    };
+    const config = parseOperatorConfig({ regions: Object.fromEntries(testRegions.map((region) => [region, settings])) });
+    const client = KubeClient.load(env.kubeconfig);
+    const tenants = (await client.list<Tenant>('bulkhead.dev/v1alpha1', 'Tenant')).items.filter((t) => [a, b].includes(t.metadata.name));
+    const run = await auditDatabases(client, { tenants, config });
+    const ours = run.checks.filter((check) => check.tenant === a || check.tenant === b);
+    assert.deepEqual(
+      ours.filter((check) => check.result !== 'pass').map((check) => `${check.tenant ?? ''} ${check.id} ${check.reason}: ${check.message}`),
+      [],
+    );
+    assert.deepEqual([...new Set(ours.filter((check) => check.tenant === a).map((check) => check.id))].sort(), [
+      'database.pooled-cross-read',
+      'database.pooled-row-security',
+      'database.pooled-schema-acl',
+      'database.role',
+    ]);
+    assert.deepEqual(
+      run.matrices.flatMap((matrix) => matrix.tenants),
+      [],
+    );
+    assert.deepEqual([...(run.inventory.databases ?? [])].filter((name) => [a, b].includes(name)).sort(), [a, b]);
   });
 
   it('drops its schema and role on deletion with policy Delete, and keeps them with Retain', async function () {

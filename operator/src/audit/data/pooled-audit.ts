@@ -137,18 +137,26 @@ function unavailable(tenant: PooledAuditTenant): SchemaProbe {
   return { outcome: 'unanswered', message: tenant.credentialsProblem ?? 'no credentials' };
 }
 
-/** The pooled checks of one server's pooled tenants: three per tenant. */
+/** The pooled checks of one server's pooled tenants (three per tenant), and the tenants whose schema exists (for the inventory). */
 export async function auditPooledTenants(
   admin: DatabaseServer,
   tenants: readonly PooledAuditTenant[],
   options: PooledAuditOptions = {},
 ): Promise<AuditCheck[]> {
-  if (tenants.length === 0) return [];
+  return (await auditPool(admin, tenants, options)).checks;
+}
+
+export async function auditPool(
+  admin: DatabaseServer,
+  tenants: readonly PooledAuditTenant[],
+  options: PooledAuditOptions = {},
+): Promise<{ checks: AuditCheck[]; withSchema: string[] | null }> {
+  if (tenants.length === 0) return { checks: [], withSchema: [] };
   let catalog;
   try {
     catalog = await readCatalog(admin, tenants);
   } catch (error) {
-    return tenants.map((tenant) =>
+    const checks = tenants.map((tenant) =>
       errored({
         id: 'database.pooled-schema-acl',
         category: 'database',
@@ -159,6 +167,7 @@ export async function auditPooledTenants(
         evidence: { server: `${admin.host}:${admin.port}` },
       }),
     );
+    return { checks, withSchema: null };
   }
   const timeout = options.connectionTimeoutMillis ?? 5_000;
   const pairs = tenants.flatMap((from) => tenants.filter((to) => to !== from).map((to) => [from, to] as const));
@@ -170,9 +179,10 @@ export async function auditPooledTenants(
   const rows = await mapBounded(tenants, options.concurrency ?? 4, async (tenant) =>
     tenant.credentials ? probeSharedRows(tenant.credentials, timeout) : { problem: tenant.credentialsProblem ?? 'no credentials' },
   );
-  return tenants.flatMap((tenant, index) => [
+  const checks = tenants.flatMap((tenant, index) => [
     judgeSchemaAcl(tenant, catalog.schemas.get(tenant.name)),
     judgeCrossReads(tenant, reads),
     judgeRowSecurity(tenant, catalog.setup, rows[index] ?? { problem: 'not probed' }),
   ]);
+  return { checks, withSchema: tenants.filter((tenant) => catalog.schemas.get(tenant.name) !== undefined).map((tenant) => tenant.name) };
 }
