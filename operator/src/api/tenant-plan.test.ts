@@ -85,6 +85,16 @@ describe('TenantPlan', () => {
       }
     });
 
+    it('refuses backups on a plan whose database is Shared, naming spec.backup', () => {
+      const backup = { intervalMinutes: 1440, keepLast: 7 };
+      const result = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { database: 'Shared' } });
+      assert.deepEqual(
+        result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+        [['backup', tenantPlanRuleMessages.backupNotPooled]],
+      );
+      assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, backup }).success, true);
+    });
+
     it('refuses a mode other than Dedicated and Shared', () => {
       assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, isolation: { database: 'Pooled' } }).success, false);
     });

@@ -20,6 +20,7 @@ export const tenantPlanRuleMessages = {
   nameLength: `metadata.name must be at most ${maximumTenantPlanNameLength} characters so that a Tenant's spec.plan can name this plan`,
   sharedDatabaseOnly:
     'only the database may be Shared in this version: key and release must be Dedicated (the shared pool key and the shared release are not built yet)',
+  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database is Shared may not set it',
   databaseIsolationFixed:
     'database may not change once set: moving tenants between a pooled and a dedicated database (promotion) is not built yet; create a new plan instead',
 } as const;
@@ -100,18 +101,23 @@ export const TenantPlanBackupSchema = z.strictObject({
 });
 export type TenantPlanBackup = z.infer<typeof TenantPlanBackupSchema>;
 
-export const TenantPlanSpecSchema = z.strictObject({
-  displayName: z.string().min(1).max(128).optional(),
-  quota: TenantPlanQuotaSchema,
-  limits: TenantPlanLimitsSchema,
-  // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
-  database: TenantPlanDatabaseSchema.prefault({}),
-  app: TenantPlanAppSchema,
-  network: TenantPlanNetworkSchema.prefault({}),
-  rollout: TenantPlanRolloutSchema.prefault({}),
-  backup: TenantPlanBackupSchema.optional(),
-  isolation: TenantPlanIsolationSchema.prefault({}),
-});
+export const TenantPlanSpecSchema = z
+  .strictObject({
+    displayName: z.string().min(1).max(128).optional(),
+    quota: TenantPlanQuotaSchema,
+    limits: TenantPlanLimitsSchema,
+    // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
+    database: TenantPlanDatabaseSchema.prefault({}),
+    app: TenantPlanAppSchema,
+    network: TenantPlanNetworkSchema.prefault({}),
+    rollout: TenantPlanRolloutSchema.prefault({}),
+    backup: TenantPlanBackupSchema.optional(),
+    isolation: TenantPlanIsolationSchema.prefault({}),
+  })
+  .refine((spec) => spec.backup === undefined || spec.isolation.database !== 'Shared', {
+    path: ['backup'],
+    message: tenantPlanRuleMessages.backupNotPooled,
+  });
 export type TenantPlanSpec = z.infer<typeof TenantPlanSpecSchema>;
 export type TenantPlanSpecInput = z.input<typeof TenantPlanSpecSchema>;
 
