@@ -64,4 +64,25 @@ describe('admission of Tenants and TenantPlans', function () {
     );
     await api.deleteClusterCustomObject({ group, version, plural: 'tenants', name: 'region-change' });
   });
+
+  it("refuses changing a plan's database isolation once set, naming the rule, and accepts other changes", async function () {
+    const [pooled] = manifestsIn(join(repoRoot, 'crds/examples/plans')).find((m) => m.file === 'pooled.yaml')?.objects ?? [];
+    assert.ok(pooled, 'crds/examples/plans/pooled.yaml');
+    const plan = { ...pooled, metadata: { name: 'isolation-change' } } as k8s.KubernetesObject;
+    await applyObjects(kc, [plan]);
+    const api = customObjects(kc);
+    const patch = (spec: object): Promise<unknown> =>
+      api.patchClusterCustomObject(
+        { group, version, plural: 'tenantplans', name: 'isolation-change', body: { spec } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    await assert.rejects(patch({ isolation: { database: 'Dedicated' } }), (error) => {
+      const { code, message } = apiError(error);
+      assert.equal(code, 422);
+      assert.match(message, /spec\.isolation: Invalid value: database may not change once set/);
+      return true;
+    });
+    await patch({ database: { connectionLimit: 6 } });
+    await api.deleteClusterCustomObject({ group, version, plural: 'tenantplans', name: 'isolation-change' });
+  });
 });

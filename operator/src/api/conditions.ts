@@ -80,6 +80,10 @@ export const Reason = {
   RenderRefused: 'RenderRefused',
   RegionNotConfigured: 'RegionNotConfigured',
   DatabaseOwnedByAnotherTenant: 'DatabaseOwnedByAnotherTenant',
+  /** The plan asks for the other database tier than the tenant has: promotion and demotion are not built (decision 0043). */
+  TierChangeNotSupported: 'TierChangeNotSupported',
+  /** The tenant's deletion policy is not built for its tier (Snapshot of a pooled tenant, decision 0043). */
+  DeletionPolicyNotSupported: 'DeletionPolicyNotSupported',
   EncryptionKeyPendingDeletion: 'EncryptionKeyPendingDeletion',
   /** On DatabaseReady of a deleted Tenant with deletionPolicy Export: the final export could not be written; nothing is dropped or shredded until it is. */
   ExportFailed: 'ExportFailed',

@@ -28,6 +28,11 @@ export function roleName(tenant: NamedTenant): string {
   return databaseName(tenant);
 }
 
+/** A pooled tenant's schema in its region's pool database: the same as its role's name (docs/decisions/0043). */
+export function schemaName(tenant: NamedTenant): string {
+  return databaseName(tenant);
+}
+
 /** The alias of the tenant's KMS key (KMS requires the `alias/` prefix). */
 export function keyAlias(tenant: NamedTenant): string {
   return `alias/bulkhead/${tenant.metadata.name}`;

@@ -5,6 +5,7 @@ import {
   TenantPlanSpecSchema,
   disallowedValueKeys,
   tenantPlanRuleMessages,
+  usesPooledDatabase,
   type TenantPlanInput,
 } from './tenant-plan.js';
 import { TenantSpecSchema } from './tenant.js';
@@ -55,6 +56,48 @@ describe('TenantPlan', () => {
       result.error?.issues.map((issue) => issue.message),
       [tenantPlanRuleMessages.nameLength],
     );
+  });
+
+  describe('isolation', () => {
+    it('is Dedicated for every resource when the plan says nothing, so existing plans keep the silo', () => {
+      const parsed = TenantPlanSpecSchema.parse(spec);
+      assert.deepEqual(parsed.isolation, { database: 'Dedicated', key: 'Dedicated', release: 'Dedicated' });
+      assert.equal(usesPooledDatabase({ spec: parsed }), false);
+    });
+
+    it('accepts a Shared database and reads it as the pooled tier', () => {
+      const parsed = TenantPlanSpecSchema.parse({ ...spec, isolation: { database: 'Shared' } });
+      assert.equal(usesPooledDatabase({ spec: parsed }), true);
+    });
+
+    it('refuses a Shared key or release, naming spec.isolation and the rule', () => {
+      for (const isolation of [
+        { key: 'Shared' as const },
+        { release: 'Shared' as const },
+        { database: 'Shared' as const, key: 'Shared' as const },
+      ]) {
+        const result = TenantPlanSpecSchema.safeParse({ ...spec, isolation });
+        assert.deepEqual(
+          result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+          [['isolation', tenantPlanRuleMessages.sharedDatabaseOnly]],
+          JSON.stringify(isolation),
+        );
+      }
+    });
+
+    it('refuses backups on a plan whose database is Shared, naming spec.backup', () => {
+      const backup = { intervalMinutes: 1440, keepLast: 7 };
+      const result = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { database: 'Shared' } });
+      assert.deepEqual(
+        result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+        [['backup', tenantPlanRuleMessages.backupNotPooled]],
+      );
+      assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, backup }).success, true);
+    });
+
+    it('refuses a mode other than Dedicated and Shared', () => {
+      assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, isolation: { database: 'Pooled' } }).success, false);
+    });
   });
 
   describe('disallowedValueKeys', () => {

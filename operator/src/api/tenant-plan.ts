@@ -1,6 +1,6 @@
 /**
  * The TenantPlan API as zod schemas: the same fields, limits and defaults as
- * crds/bulkhead.dev_tenantplans.yaml, plus the cross-object rule that a Tenant may only set the
+ * crds/bulkhead.dev_tenantplans.yaml (isolation per resource included), plus the cross-object rule that a Tenant may only set the
  * chart values its plan allows (the operator reports a breach as InvalidSpec).
  * tenant-plan.test.ts fails when this file and the CRD drift apart.
  */
@@ -18,6 +18,11 @@ export const maximumTenantPlanNameLength = 63;
 /** The messages of the CRD's CEL rules, word for word. */
 export const tenantPlanRuleMessages = {
   nameLength: `metadata.name must be at most ${maximumTenantPlanNameLength} characters so that a Tenant's spec.plan can name this plan`,
+  sharedDatabaseOnly:
+    'only the database may be Shared in this version: key and release must be Dedicated (the shared pool key and the shared release are not built yet)',
+  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database is Shared may not set it',
+  databaseIsolationFixed:
+    'database may not change once set: moving tenants between a pooled and a dedicated database (promotion) is not built yet; create a new plan instead',
 } as const;
 
 /** The pattern controller-gen emits for resource.Quantity. */
@@ -71,6 +76,24 @@ export const TenantPlanRolloutSchema = z.strictObject({
   ring: z.int().min(0).max(9).default(9),
 });
 
+/** Dedicated: the tenant gets one of its own (the silo). Shared: it shares one with other tenants (the pool). */
+export const IsolationModeSchema = z.enum(['Dedicated', 'Shared']);
+export type IsolationMode = z.infer<typeof IsolationModeSchema>;
+
+/**
+ * Per resource, whether a tenant on this plan gets its own or shares one (docs/decisions/0043).
+ * Dedicated everywhere by default, so plans written before tiers existed keep the silo. Only the
+ * database may be Shared so far; the CRD also refuses changing `database` on an existing plan.
+ */
+export const TenantPlanIsolationSchema = z
+  .strictObject({
+    database: IsolationModeSchema.default('Dedicated'),
+    key: IsolationModeSchema.default('Dedicated'),
+    release: IsolationModeSchema.default('Dedicated'),
+  })
+  .refine((isolation) => isolation.key === 'Dedicated' && isolation.release === 'Dedicated', tenantPlanRuleMessages.sharedDatabaseOnly);
+export type TenantPlanIsolation = z.infer<typeof TenantPlanIsolationSchema>;
+
 export const TenantPlanBackupSchema = z.strictObject({
   intervalMinutes: z.int().min(5).max(10080),
   keepLast: z.int().min(1).max(1000),
@@ -78,17 +101,23 @@ export const TenantPlanBackupSchema = z.strictObject({
 });
 export type TenantPlanBackup = z.infer<typeof TenantPlanBackupSchema>;
 
-export const TenantPlanSpecSchema = z.strictObject({
-  displayName: z.string().min(1).max(128).optional(),
-  quota: TenantPlanQuotaSchema,
-  limits: TenantPlanLimitsSchema,
-  // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
-  database: TenantPlanDatabaseSchema.prefault({}),
-  app: TenantPlanAppSchema,
-  network: TenantPlanNetworkSchema.prefault({}),
-  rollout: TenantPlanRolloutSchema.prefault({}),
-  backup: TenantPlanBackupSchema.optional(),
-});
+export const TenantPlanSpecSchema = z
+  .strictObject({
+    displayName: z.string().min(1).max(128).optional(),
+    quota: TenantPlanQuotaSchema,
+    limits: TenantPlanLimitsSchema,
+    // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
+    database: TenantPlanDatabaseSchema.prefault({}),
+    app: TenantPlanAppSchema,
+    network: TenantPlanNetworkSchema.prefault({}),
+    rollout: TenantPlanRolloutSchema.prefault({}),
+    backup: TenantPlanBackupSchema.optional(),
+    isolation: TenantPlanIsolationSchema.prefault({}),
+  })
+  .refine((spec) => spec.backup === undefined || spec.isolation.database !== 'Shared', {
+    path: ['backup'],
+    message: tenantPlanRuleMessages.backupNotPooled,
+  });
 export type TenantPlanSpec = z.infer<typeof TenantPlanSpecSchema>;
 export type TenantPlanSpecInput = z.input<typeof TenantPlanSpecSchema>;
 
@@ -123,4 +152,9 @@ export type TenantPlanInput = z.input<typeof TenantPlanSchema>;
 export function disallowedValueKeys(plan: TenantPlanSpec, tenant: TenantSpec): string[] {
   const allowed = new Set(plan.app.allowedValueKeys ?? []);
   return Object.keys(tenant.app?.values ?? {}).filter((key) => !allowed.has(key));
+}
+
+/** Whether tenants on this plan get a schema in their region's shared pool database instead of a database of their own. */
+export function usesPooledDatabase(plan: { spec: { isolation?: { database?: IsolationMode } } }): boolean {
+  return plan.spec.isolation?.database === 'Shared';
 }

@@ -193,6 +193,7 @@ export const TenantStatusSchema = z.object({
       port: z.int().min(1).max(65535).optional(),
       name: z.string().optional(),
       secretName: z.string().optional(),
+      schema: z.string().max(63).optional(),
       inputsDigest: z.string().max(80).optional(),
     })
     .optional(),

@@ -5,16 +5,18 @@
  * connects), and the server's orphans. Servers shared by several regions are audited once, with
  * the tenants of all of them. Reads only; nothing on the server or in the cluster is changed.
  */
-import { databaseName, databaseSecretName, namespaceName } from '../../api/names.js';
+import { databaseName, databaseSecretName, namespaceName, roleName } from '../../api/names.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant } from '../../api/tenant.js';
 import type { KubeClient } from '../../kube/client.js';
 import { readIsolationCatalog } from '../../providers/database/isolation-catalog.js';
+import type { DatabaseServer } from '../../providers/database/types.js';
 import { createLogger, type Logger } from '../../runtime/logging.js';
 import { uniqueInputs } from '../guardrails/inputs.js';
 import { errored, passed, type AuditCheck, type InputObject } from '../model.js';
 import { mapBounded } from './bounded.js';
-import { judgeTenantCatalog } from './database-catalog-checks.js';
+import { judgeRole, judgeTenantCatalog } from './database-catalog-checks.js';
+import { auditPool } from './pooled-audit.js';
 import { judgeMatrix, probeMatrix, type MatrixTenant } from './database-matrix.js';
 import { planLogins, type LoginSample, type LoginSampleSettings } from './login-sample.js';
 import { databaseInventory, judgeOrphans } from './database-orphans.js';
@@ -130,25 +132,56 @@ async function auditServer(
   logger.debug('Read the database catalog for the audit', { server: group.server, databases: catalog.databases.length });
   const byName = [...group.tenants].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const read = await mapBounded(byName, 8, (tenant) => matrixTenant(client, tenant, group.settings, readable));
-  const tenants = read.map((entry) => entry.tenant);
+  // Pooled tenants share the pool database by design: the pooled checks judge them, not the login matrix.
+  const tenants = read.map((entry) => entry.tenant).filter((tenant) => tenant.pooledSchema === undefined);
+  const dedicated = group.tenants.filter((tenant) => tenant.pooledSchema === undefined);
+  const pool = await auditPooledOnServer(
+    admin.server,
+    read.map((entry) => entry.tenant),
+    request,
+  );
   const plan = loginPlan(tenants, request);
   const cells = await probeMatrix(tenants, plan.targets, {
     concurrency: request.concurrency ?? 4,
     connectionTimeoutMillis: request.connectionTimeoutMillis,
   });
   const matrix: DatabaseMatrix = { server: group.server, regions: group.regions, tenants: tenants.map((t) => t.name), cells };
+  const inventory = pool.withSchema && [...databaseInventory(dedicated, catalog), ...pool.withSchema];
   return {
     checks: [
       ...judgeMatrix(tenants, cells, plan.sample.method === 'sampled'),
-      ...group.tenants.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
+      ...dedicated.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
+      ...group.tenants.filter((tenant) => tenant.pooledSchema !== undefined).map((tenant) => judgeRole(tenant, catalog)),
+      ...pool.checks,
       judgeOrphans(group.server, group.tenants, catalog),
       sampleCheck(group.server, plan.sample),
     ],
     samples: [{ server: group.server, ...plan.sample }],
     inputs: [admin.input, ...read.flatMap((entry) => entry.inputs)],
     matrices: [matrix],
-    inventory: { databases: databaseInventory(group.tenants, catalog) },
+    inventory: { databases: inventory },
   };
+}
+
+/** The pooled checks of the server's pooled tenants, with the logins their Secrets hold. */
+function auditPooledOnServer(
+  server: DatabaseServer,
+  tenants: readonly MatrixTenant[],
+  request: DatabaseAuditRequest,
+): Promise<{ checks: AuditCheck[]; withSchema: string[] | null }> {
+  const pooled = tenants.flatMap((tenant) =>
+    tenant.pooledSchema === undefined
+      ? []
+      : [
+          {
+            name: tenant.name,
+            spec: { tenant: tenant.name, tenantUid: tenant.uid, roleName: roleName({ metadata: tenant }), schemaName: tenant.pooledSchema },
+            ...(tenant.credentials ? { credentials: tenant.credentials } : {}),
+            ...(tenant.credentialsProblem ? { credentialsProblem: tenant.credentialsProblem } : {}),
+          },
+        ],
+  );
+  return auditPool(server, pooled, { concurrency: request.concurrency, connectionTimeoutMillis: request.connectionTimeoutMillis });
 }
 
 /** The database checks of every tenant, the login matrix of every server, and what was read. */

@@ -12,6 +12,8 @@ export interface AuditedTenant {
   region: string;
   /** spec.suspended: its role may not log in and its key is disabled, by design (decision 0035). */
   suspended?: boolean;
+  /** status.database.schema: a pooled tenant (decision 0043), audited by the pooled checks instead of the login matrix. */
+  pooledSchema?: string;
 }
 
 /** One login attempt: `credentials` is the tenant whose role logged in, `database` the tenant whose database it tried. */

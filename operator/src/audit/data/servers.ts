@@ -22,6 +22,7 @@ export function auditedTenant(tenant: Tenant): AuditedTenant {
     uid: tenant.metadata.uid ?? '',
     region: tenant.spec.region,
     ...(tenant.spec.suspended ? { suspended: true } : {}),
+    ...(tenant.status?.database?.schema ? { pooledSchema: tenant.status.database.schema } : {}),
   };
 }
 

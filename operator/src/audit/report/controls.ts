@@ -288,6 +288,15 @@ export const evidenceGroups: readonly EvidenceGroup[] = [
     },
   },
   {
+    name: "Each pooled tenant's schema and rows are its own",
+    checks: ['database.pooled-schema-acl', 'database.pooled-cross-read', 'database.pooled-row-security'],
+    controls: {
+      'CC6.1': "no other pooled tenant's login can use the tenant's schema, and its login sees no other tenant's shared rows",
+      '5.15': "the schema's grants admit the tenant's role alone, and a policy forced on every shared table admits its own rows alone",
+      '8.3': "another pooled tenant's schema and rows cannot be read, though they live in the same database",
+    },
+  },
+  {
     name: 'Inventory reconciled',
     checks: [
       'inventory.counts',

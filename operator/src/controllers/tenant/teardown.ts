@@ -15,7 +15,7 @@ import { ConditionType, Reason } from '../../api/conditions.js';
 import { orphanDataAnnotation } from '../../api/labels.js';
 import { databaseName, keyAlias, roleName } from '../../api/names.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
-import type { Tenant, TenantStatus } from '../../api/tenant.js';
+import type { DeletionPolicy, Tenant, TenantStatus } from '../../api/tenant.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { partitionOf, tenantPrincipal } from '../../providers/kms/index.js';
@@ -24,6 +24,7 @@ import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
 import { storeDeletionBackup } from './deletion-backup.js';
 import { recordOffboarding, writeFinalExport, type FinalExport } from './final-export.js';
+import { recordedPoolSchema, tearDownPooledDatabase } from './pooled-teardown.js';
 import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
@@ -58,7 +59,8 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
   if (disposition === 'orphan') return orphanData(deps, tenant);
   if (disposition === 'waitForRegion') return waitForRegion(deps, tenant);
   let exported: FinalExport | undefined;
-  if (tenant.spec.database?.deletionPolicy === 'Export') {
+  // A pooled tenant has no database of its own to export: its teardown refuses Export, nothing dropped.
+  if (tenant.spec.database?.deletionPolicy === 'Export' && recordedPoolSchema(tenant) === undefined) {
     const attempt = await writeFinalExport(deps, tenant);
     if (attempt.failed) return attempt.failed;
     exported = attempt.exported;
@@ -104,6 +106,16 @@ async function orphanData(deps: TeardownDeps, tenant: Tenant): Promise<TeardownR
 }
 
 async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<void> {
+  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
+  const pooledSchema = recordedPoolSchema(tenant);
+  const message =
+    pooledSchema === undefined ? await tearDownOwnDatabase(deps, tenant, policy) : await tearDownPooledDatabase(deps, tenant, pooledSchema);
+  deps.logger.info(message, { tenant: tenant.metadata.name, deletionPolicy: policy });
+  await deps.events.record(tenant, 'Normal', `Database${eventSuffix[policy]}`, message).catch(() => undefined);
+}
+
+/** A database of the tenant's own, by policy; returns what happened, in words for the Event. */
+async function tearDownOwnDatabase(deps: TeardownDeps, tenant: Tenant, policy: DeletionPolicy): Promise<string> {
   const settings = deps.providers.settings(tenant.spec.region);
   if (!settings) throw new Error(`region ${tenant.spec.region} is not configured`);
   const spec = {
@@ -115,24 +127,21 @@ async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<voi
   };
   const provider = await deps.providers.database(tenant.spec.region);
   const where = `${settings.database.host}:${settings.database.port}`;
-  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
-  let message: string;
   if (policy === 'Delete') {
     await provider.drop(spec, deps.fence);
-    message = `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} (deletionPolicy Delete)`;
-  } else if (policy === 'Export') {
+    return `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} (deletionPolicy Delete)`;
+  }
+  if (policy === 'Export') {
     await provider.drop(spec, deps.fence);
-    message = `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} after its final export (deletionPolicy Export)`;
-  } else if (policy === 'Snapshot') {
+    return `Dropped database ${spec.databaseName} and role ${spec.roleName} on ${where} after its final export (deletionPolicy Export)`;
+  }
+  if (policy === 'Snapshot') {
     const stored = await storeDeletionBackup(deps, tenant, spec);
     const { file } = await provider.snapshotAndDrop(spec, deps.fence);
-    message = `Snapshot of database ${spec.databaseName} written to ${file ?? '(no database was left to snapshot)'}${stored}; database and role dropped`;
-  } else {
-    await provider.retain(spec);
-    message = `Retained database ${spec.databaseName} on ${where} with its data; role ${spec.roleName} can no longer log in`;
+    return `Snapshot of database ${spec.databaseName} written to ${file ?? '(no database was left to snapshot)'}${stored}; database and role dropped`;
   }
-  deps.logger.info(message, { tenant: tenant.metadata.name, deletionPolicy: policy });
-  await deps.events.record(tenant, 'Normal', `Database${eventSuffix[policy]}`, message).catch(() => undefined);
+  await provider.retain(spec);
+  return `Retained database ${spec.databaseName} on ${where} with its data; role ${spec.roleName} can no longer log in`;
 }
 
 const eventSuffix = { Retain: 'Retained', Snapshot: 'Snapshotted', Delete: 'Deleted', Export: 'Deleted' } as const;

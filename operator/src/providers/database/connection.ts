@@ -107,24 +107,58 @@ export class AdminConnection {
 
   /** Runs statements as the admin inside another database, on a connection of its own (within the server's bound). */
   async inDatabase(database: string, operation: string, statements: readonly string[]): Promise<void> {
-    await this.withSessionSlot(() => this.inDatabaseNow(database, operation, statements));
+    await this.withSessionSlot(() =>
+      this.inDatabaseNow(database, operation, async (client) => {
+        for (const statement of statements) await client.query(statement);
+      }),
+    );
   }
 
-  private async inDatabaseNow(database: string, operation: string, statements: readonly string[]): Promise<void> {
+  /** Runs one read (with parameters) as the admin inside another database, as inDatabase does. */
+  async queryInDatabase<R extends pg.QueryResultRow>(
+    database: string,
+    operation: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> {
+    return this.withSessionSlot(() => this.inDatabaseNow(database, operation, async (client) => (await client.query<R>(sql, params)).rows));
+  }
+
+  /** Runs statements in one transaction as the admin inside another database: all of them happen, or none. */
+  async transactionInDatabase(database: string, operation: string, statements: readonly string[]): Promise<void> {
+    await this.inDatabase(database, operation, ['BEGIN', ...statements, 'COMMIT']);
+  }
+
+  /**
+   * Runs DDL that destroys data inside another database, in one transaction, once the fence has
+   * confirmed leadership: destroy() for the statements that must run where the objects are (DROP SCHEMA).
+   */
+  async destroyInDatabase(
+    fence: LeadershipFence,
+    database: string,
+    operation: string,
+    statements: readonly DestructiveSql[],
+  ): Promise<void> {
+    const sql = statements.map((statement) => statement.sql);
+    await destructive(fence, operation, () => this.transactionInDatabase(database, operation, sql));
+  }
+
+  private async inDatabaseNow<T>(database: string, operation: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
     this.throwIfAborted(operation);
     const client = new pg.Client({ ...this.shared.clientConfig, database });
     client.on('error', () => undefined); // a late socket error after end() must not crash the process
     try {
-      await untilAborted(
+      return await untilAborted(
         this.abortable(client),
         (async () => {
           await client.connect();
-          for (const statement of statements) await client.query(statement);
+          return use(client);
         })(),
       );
     } catch (error) {
       throw this.failure(error, operation, []);
     } finally {
+      // Ending the session rolls back a transaction a failed statement left open.
       await client.end().catch(() => undefined);
     }
   }

@@ -10,6 +10,7 @@ import { readRole, readTenantObjects } from './catalog.js';
 import { AdminConnection } from './connection.js';
 import { ensureDatabase } from './ensure-database.js';
 import { ensureRole } from './ensure-role.js';
+import { PooledDatabaseProvider } from './pooled/pooled-provider.js';
 import { assertNothingForeign } from './ownership.js';
 import { assertUsablePassword } from './password.js';
 import { verifierMatches } from './scram.js';
@@ -87,6 +88,11 @@ export class PostgresDatabaseProvider implements TenantDatabaseProvider {
   async drop(spec: TenantDatabaseSpec, fence: LeadershipFence): Promise<void> {
     assertValidSpec(spec);
     await dropTenantDatabase({ ...this.context, fence }, spec);
+  }
+
+  /** The pooled tier of the same server, on the same connections (and so with the same signal and bound). */
+  pooled(): PooledDatabaseProvider {
+    return new PooledDatabaseProvider(this.connection.server, this.options, this.connection);
   }
 
   /** The same server and pool, with every statement (and pg_dump) stopped when `signal` aborts; closing it leaves the pool open. */

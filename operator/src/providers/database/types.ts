@@ -6,6 +6,7 @@
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { ConnectionWaitMetrics } from '../../runtime/metrics.js';
+import type { PooledDatabaseProvider } from './pooled/pooled-provider.js';
 
 /** A PostgreSQL server and the admin credentials the operator manages tenants with. */
 export interface DatabaseServer {
@@ -91,5 +92,7 @@ export interface TenantDatabaseProvider {
   snapshotAndDrop(spec: TenantDatabaseSpec, fence: LeadershipFence): Promise<SnapshotResult>;
   drop(spec: TenantDatabaseSpec, fence: LeadershipFence): Promise<void>;
   withSignal(signal: AbortSignal): TenantDatabaseProvider;
+  /** The pooled tier on the same server and connections (docs/decisions/0043); absent in fakes that do not serve it. */
+  pooled?(): PooledDatabaseProvider;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import { createLogger } from '../../../src/runtime/logging.js';
 import { PostgresDatabaseProvider } from '../../../src/providers/database/index.js';
+import { PooledDatabaseProvider } from '../../../src/providers/database/pooled/index.js';
 import { AwsKmsProvider } from '../../../src/providers/kms/index.js';
 import type { CrashChildRequest } from './crash.js';
 import { soleActorFence } from './fence.js';
@@ -24,6 +25,16 @@ async function runDatabase(request: Extract<CrashChildRequest, { provider: 'data
   }
 }
 
+async function runPooled(request: Extract<CrashChildRequest, { provider: 'pooled' }>): Promise<void> {
+  const provider = new PooledDatabaseProvider(request.server, { logger });
+  try {
+    if (request.operation === 'ensure') await provider.ensure(request.spec, request.password ?? '');
+    if (request.operation === 'drop') await provider.drop(request.spec, soleActorFence);
+  } finally {
+    await provider.close();
+  }
+}
+
 async function runKms(request: Extract<CrashChildRequest, { provider: 'kms' }>): Promise<void> {
   const provider = new AwsKmsProvider(request.endpoint, { logger });
   try {
@@ -34,4 +45,6 @@ async function runKms(request: Extract<CrashChildRequest, { provider: 'kms' }>):
   }
 }
 
-await (request.provider === 'database' ? runDatabase(request) : runKms(request));
+if (request.provider === 'database') await runDatabase(request);
+else if (request.provider === 'pooled') await runPooled(request);
+else await runKms(request);

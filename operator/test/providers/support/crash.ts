@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseServer, TenantDatabaseSpec } from '../../../src/providers/database/index.js';
+import type { PooledTenantSpec } from '../../../src/providers/database/pooled/index.js';
 import type { KmsEndpoint, TenantKeySpec } from '../../../src/providers/kms/index.js';
 
 export type CrashChildRequest =
@@ -18,6 +19,7 @@ export type CrashChildRequest =
       password?: string;
       snapshotDir?: string;
     }
+  | { provider: 'pooled'; operation: 'ensure' | 'drop'; server: DatabaseServer; spec: PooledTenantSpec; password?: string }
   | { provider: 'kms'; operation: 'ensureKey' | 'scheduleDeletion'; endpoint: KmsEndpoint; spec: TenantKeySpec };
 
 const childScript = fileURLToPath(new URL('./crash-child.ts', import.meta.url));

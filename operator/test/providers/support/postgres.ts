@@ -7,6 +7,7 @@ import pg from 'pg';
 import { testEnvironment } from '@bulkhead/testenv';
 import { databaseName, roleName } from '../../../src/api/names.js';
 import type { DatabaseServer, TenantDatabaseSpec } from '../../../src/providers/database/index.js';
+import { poolDatabaseName, type PooledTenantSpec } from '../../../src/providers/database/pooled/index.js';
 
 /** A suffix that keeps this run's tenants apart from other runs and specs on the shared servers. */
 export const runId = randomBytes(3).toString('hex');
@@ -61,4 +62,10 @@ export async function objectsMarkedWith(tenantUid: string): Promise<{ roles: num
     [pattern],
   );
   return counts ?? { roles: 0, databases: 0 };
+}
+
+/** The spec the tenant controller would derive for pooled tenant `<prefix>-<run>`: its schema in the pool, named as its role. */
+export function pooledTenantSpec(prefix: string, tenantUid: string = randomUUID()): PooledTenantSpec {
+  const spec = tenantDatabaseSpec(prefix, tenantUid);
+  return { ...spec, databaseName: poolDatabaseName, schemaName: spec.roleName };
 }

@@ -4,11 +4,13 @@
  * the role is made to accept exactly it (the provider compares SCRAM verifiers, so an unchanged
  * password costs no write), and it changes only when spec.database.passwordRotation asks. A crash
  * between steps converges: a role created with a password that never reached the Secret is given
- * the next one. A suspended tenant's role is NOLOGIN with no session left; its data stays.
+ * the next one. A suspended tenant's role is NOLOGIN with no session left; its data stays. A tenant
+ * whose plan shares the database gets a schema in its region's pool instead (pooled-database.ts).
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { passwordRotationAnnotation } from '../../../api/labels.js';
 import { databaseName, databaseSecretName, roleName } from '../../../api/names.js';
+import { usesPooledDatabase } from '../../../api/tenant-plan.js';
 import {
   DatabaseOwnedByAnotherTenant,
   DatabaseUnavailable,
@@ -19,6 +21,7 @@ import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../.
 import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import { inputsDigest, trustedOutcome } from '../provider-trust.js';
+import { ensurePooledDatabase, tierRefusal } from './pooled-database.js';
 
 const outcome = outcomeFor(ConditionType.DatabaseReady);
 
@@ -35,7 +38,7 @@ export function databaseSpec(context: StepContext): TenantDatabaseSpec {
 }
 
 /** The password the role must accept: the Secret's, unless there is none or a rotation is due. */
-function desiredPassword(
+export function desiredPassword(
   context: StepContext,
   secret: SecretObject | undefined,
 ): { password: string; rotation?: string; rotationDue: boolean } {
@@ -49,24 +52,33 @@ function desiredPassword(
  * The provider's failures as outcomes (retried with backoff, as every False step is): its own
  * reason when it gave one, else DatabaseProviderFailed, never kube-apiserver's ApplyFailed.
  */
-function failure(error: unknown): StepOutcome {
+export function failure(error: unknown): StepOutcome {
   if (error instanceof DatabaseOwnedByAnotherTenant) return outcome('False', Reason.DatabaseOwnedByAnotherTenant, error.message);
   if (error instanceof DatabaseUnavailable) return outcome('False', Reason.DatabaseUnavailable, error.message);
   return outcome('False', Reason.DatabaseProviderFailed, errorMessage(error));
 }
 
 export async function ensureDatabase(context: StepContext): Promise<StepOutcome> {
-  const { tenant, namespace } = context;
-  const settings = context.providers.settings(tenant.spec.region);
+  const settings = context.providers.settings(context.tenant.spec.region);
   if (!settings) {
     return outcome(
       'False',
       Reason.RegionNotConfigured,
-      `region ${tenant.spec.region} has no database server configured; nothing was created`,
+      `region ${context.tenant.spec.region} has no database server configured; nothing was created`,
     );
   }
+  // The pooled tier (decision 0043): a schema in the region's pool database instead of a database of its own.
+  const refusal = tierRefusal(context);
+  if (refusal) return refusal;
+  return usesPooledDatabase(context.plan)
+    ? ensurePooledDatabase(context, settings.database)
+    : ensureOwnDatabase(context, settings.database);
+}
+
+async function ensureOwnDatabase(context: StepContext, settings: { host: string; port: number }): Promise<StepOutcome> {
+  const { tenant, namespace } = context;
   const spec = databaseSpec(context);
-  const { host, port } = settings.database;
+  const { host, port } = settings;
   const secretName = databaseSecretName(tenant);
   const report = { host, port, name: spec.databaseName, secretName };
   const inputs = inputsDigest({ spec, host, port, rotation: tenant.spec.database?.passwordRotation });

@@ -1,0 +1,42 @@
+/**
+ * A deleted pooled tenant's place in the pool, by its deletion policy (docs/decisions/0043): Retain
+ * keeps its schema and shared rows and takes its role's login; Delete drops its shared rows, schema
+ * and role behind the leadership fence. Snapshot and Export are not built for pooled tenants: refused,
+ * nothing dropped, and the Tenant keeps its finalizer until the policy is changed. The tier is read
+ * from status.database.schema, which the database step records from its first attempt on.
+ */
+import { databaseName, roleName } from '../../api/names.js';
+import type { Tenant } from '../../api/tenant.js';
+import { poolDatabaseName, type PooledTenantSpec } from '../../providers/database/pooled/index.js';
+import type { TeardownDeps } from './teardown.js';
+
+/** The pooled schema the tenant's status records, or undefined for a tenant with a database of its own. */
+export function recordedPoolSchema(tenant: Tenant): string | undefined {
+  return tenant.status?.database?.schema;
+}
+
+/** Tears down the tenant's place in the pool; returns what happened, in words for the Event. */
+export async function tearDownPooledDatabase(deps: TeardownDeps, tenant: Tenant, schema: string): Promise<string> {
+  const spec: PooledTenantSpec = {
+    tenant: tenant.metadata.name,
+    tenantUid: tenant.metadata.uid ?? '',
+    databaseName: poolDatabaseName,
+    roleName: roleName(tenant),
+    schemaName: schema,
+    connectionLimit: 1,
+  };
+  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
+  const provider = (await deps.providers.database(tenant.spec.region)).pooled?.();
+  if (!provider) throw new Error(`the database provider of region ${tenant.spec.region} has no pooled tier; nothing was torn down`);
+  if (policy === 'Delete') {
+    await provider.drop(spec, deps.fence);
+    return `Dropped schema ${schema}, the tenant's rows of the shared tables and role ${spec.roleName} in the pool database ${poolDatabaseName} (deletionPolicy Delete)`;
+  }
+  if (policy === 'Snapshot' || policy === 'Export') {
+    throw new Error(
+      `deletionPolicy ${policy} is not built for pooled tenants: nothing of schema ${schema} (${databaseName(tenant)}) was dropped; set spec.database.deletionPolicy to Retain or Delete`,
+    );
+  }
+  await provider.retain(spec);
+  return `Retained schema ${schema} and the tenant's shared rows in the pool database ${poolDatabaseName}; role ${spec.roleName} can no longer log in`;
+}

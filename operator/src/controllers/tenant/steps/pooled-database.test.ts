@@ -1,0 +1,58 @@
+/** Which database tier a tenant may be given: never the other one than its status records, and no Snapshot in the pool. */
+import assert from 'node:assert/strict';
+import { Reason } from '../../../api/conditions.js';
+import type { StepContext } from '../context.js';
+import { pooledDatabaseSpec, tierRefusal } from './pooled-database.js';
+
+type Recorded = { name?: string; schema?: string } | undefined;
+
+function context(isolation: 'Dedicated' | 'Shared', recorded: Recorded, deletionPolicy = 'Retain'): StepContext {
+  return {
+    tenant: {
+      metadata: { name: 'acme', uid: 'a1b2' },
+      spec: { region: 'eu-central-1', database: { deletionPolicy } },
+      status: recorded ? { database: recorded } : undefined,
+    },
+    plan: { metadata: { name: isolation === 'Shared' ? 'pooled' : 'standard' }, spec: { isolation: { database: isolation } } },
+  } as unknown as StepContext;
+}
+
+describe('the database tier of a tenant', () => {
+  it('lets a new tenant have either tier, and each tenant keep the tier it has', () => {
+    assert.equal(tierRefusal(context('Shared', undefined)), undefined);
+    assert.equal(tierRefusal(context('Dedicated', undefined)), undefined);
+    assert.equal(tierRefusal(context('Shared', { name: 'bulkhead_pool', schema: 'tenant_acme' })), undefined);
+    assert.equal(tierRefusal(context('Dedicated', { name: 'tenant_acme' })), undefined);
+  });
+
+  it('refuses promoting a pooled tenant, saying promotion is not built and nothing moved', () => {
+    const refusal = tierRefusal(context('Dedicated', { name: 'bulkhead_pool', schema: 'tenant_acme' }));
+    assert.equal(refusal?.status, 'False');
+    assert.equal(refusal?.reason, Reason.TierChangeNotSupported);
+    assert.match(refusal?.message ?? '', /schema tenant_acme in the shared pool database, but plan standard .* promotion is not built yet/);
+  });
+
+  it('refuses moving a tenant with a database of its own into the pool', () => {
+    const refusal = tierRefusal(context('Shared', { name: 'tenant_acme' }));
+    assert.equal(refusal?.reason, Reason.TierChangeNotSupported);
+    assert.match(refusal?.message ?? '', /has database tenant_acme of its own, but plan pooled shares the database/);
+  });
+
+  it('refuses deletionPolicy Snapshot for a pooled tenant, naming the field', () => {
+    const refusal = tierRefusal(context('Shared', undefined, 'Snapshot'));
+    assert.equal(refusal?.reason, Reason.DeletionPolicyNotSupported);
+    assert.match(refusal?.message ?? '', /spec\.database\.deletionPolicy Snapshot is not built for pooled tenants/);
+    assert.equal(tierRefusal(context('Dedicated', undefined, 'Snapshot')), undefined);
+  });
+
+  it("names the tenant's schema in the pool after its role", () => {
+    const spec = pooledDatabaseSpec({
+      ...context('Shared', undefined),
+      plan: { spec: { database: { connectionLimit: 5 } } },
+    } as unknown as StepContext);
+    assert.deepEqual(
+      { database: spec.databaseName, role: spec.roleName, schema: spec.schemaName, limit: spec.connectionLimit },
+      { database: 'bulkhead_pool', role: 'tenant_acme', schema: 'tenant_acme', limit: 5 },
+    );
+  });
+});
