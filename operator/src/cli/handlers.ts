@@ -5,7 +5,7 @@
 import type { AuditExportRequest } from './audit-export-command.js';
 import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
 import type { AuditPeriodRequest } from './audit-period-command.js';
-import type { ExportVerifyRequest } from './export-commands.js';
+import type { ExportOpenRequest, ExportVerifyRequest } from './export-commands.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
 
@@ -25,6 +25,7 @@ export interface Handlers {
   auditTrailVerify: Handler<AuditTrailVerifyRequest>;
   auditTrailInit: Handler<AuditTrailInitRequest>;
   exportVerify: Handler<ExportVerifyRequest>;
+  exportOpen: Handler<ExportOpenRequest>;
 }
 
 export const defaultHandlers: Handlers = {
@@ -49,4 +50,5 @@ export const defaultHandlers: Handlers = {
   auditTrailVerify: async (request, context) => (await import('./audit-trail.js')).verifyAuditTrail(request, context),
   auditTrailInit: async (request, context) => (await import('./audit-trail.js')).initAuditTrail(request, context),
   exportVerify: async (request, context) => Promise.resolve((await import('./export-verify.js')).runExportVerify(request, context)),
+  exportOpen: async (request, context) => (await import('./export-open.js')).runExportOpen(request, context),
 };

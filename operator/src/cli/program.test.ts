@@ -119,6 +119,23 @@ describe('bulkhead command tree', () => {
         { expectHead: 'ab'.repeat(32), output: 'json' },
       ],
       [['audit-trail', 'init', '--grant', 'api'], 'auditTrailInit', { grant: 'api', output: 'text' }],
+      [
+        [
+          'export',
+          'open',
+          'm.json',
+          '--public-key',
+          'op.pem',
+          '--recipient-key',
+          'me.pem',
+          '--archive',
+          'x/archive.enc',
+          '--out',
+          'd.pgdump',
+        ],
+        'exportOpen',
+        { file: 'm.json', publicKey: 'op.pem', recipientKey: 'me.pem', archive: 'x/archive.enc', out: 'd.pgdump', output: 'text' },
+      ],
     ];
     for (const [argv, handler, request] of cases) {
       const call = await parsed(argv);
