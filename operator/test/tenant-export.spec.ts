@@ -4,14 +4,15 @@
  * sealed under its key and a manifest signed with the audit's key, then drops the database and
  * schedules the key's deletion, and records both in the object store; the manifest verifies with
  * the public key and the archive restores to the rows the tenant had; a changed manifest does not
- * verify. An operator killed -9 part-way converges on one complete export, the key scheduled only
+ * verify. The customer, with only their RSA private key and the files, opens the export with
+ * `bulkhead export open` while the tenant's key is pending deletion, and pg_restore loads it. An operator killed -9 part-way converges on one complete export, the key scheduled only
  * after it; an unreachable store keeps the Tenant, saying ExportFailed.
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand } from '@aws-sdk/client-kms';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
@@ -29,6 +30,8 @@ import {
   type OffboardingRecord,
 } from '../src/providers/backup/index.js';
 import { databaseName, keyAlias } from '../src/api/names.js';
+import { runBulkhead } from '../src/cli/testing.js';
+import { runPostgresTool } from '../src/providers/database/snapshot.js';
 import { tenantPrefix } from '../src/providers/backup/layout.js';
 import { generatePassword, PostgresDatabaseProvider } from '../src/providers/database/index.js';
 import { KmsSession } from '../src/providers/kms/kms-session.js';
@@ -49,6 +52,9 @@ import { condition, deleteTenant, readTenant, tenantManifest, waitForReady } fro
 
 const prefix = `export-spec-${process.pid}/`;
 const signingKey = generateKeyPairSync('ed25519');
+/** The customer's key pair: the Tenant names the public half, the private half never leaves the "customer". */
+const customerKey = generateKeyPairSync('rsa', { modulusLength: 3072 });
+const recipientPublicKey = customerKey.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const signingSecret = { namespace: 'bulkhead-system', name: 'export-signing-key' };
 const logger = createLogger({ silent: true });
 
@@ -106,7 +112,7 @@ describe('offboarding a tenant with deletionPolicy Export', function () {
 
   /** A Tenant with Export, Ready, holding 40 orders; returns its UID. */
   async function exportTenant(name: string): Promise<string> {
-    await applyObjects(kc, [tenantManifest(name, { database: { deletionPolicy: 'Export' } })]);
+    await applyObjects(kc, [tenantManifest(name, { database: { deletionPolicy: 'Export', export: { recipientPublicKey } } })]);
     const tenant = await waitForReady(kc, name, 120_000);
     await tenantQuery(kc, name, 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
     await tenantQuery(kc, name, "INSERT INTO orders SELECT g, 'widget' FROM generate_series(1, 40) g");
@@ -169,6 +175,7 @@ describe('offboarding a tenant with deletionPolicy Export', function () {
       assert.deepEqual(await storedKeys(owner), [
         `${base}${id}/archive.enc`,
         `${base}${id}/data-key.bin`,
+        `${base}${id}/data-key.recipient.bin`,
         `${base}${id}/manifest.json`,
         `${base}export-manifest.json`,
         `${base}offboarding.json`,
@@ -190,6 +197,51 @@ describe('offboarding a tenant with deletionPolicy Export', function () {
       assert.equal(key.deletionDate?.toISOString(), record.keyDeletion.deletionDate);
       assert.ok(Date.parse(record.keyDeletion.deletionDate) > Date.parse(manifest.createdAt));
       assert.equal(await databaseExists(databaseName({ metadata: { name } })), false, 'the database was dropped');
+    });
+
+    it("is opened by the customer's private key alone while the key is pending deletion, and pg_restore loads the same rows", async function () {
+      assert.ok(record?.export && record.keyDeletion);
+      assert.equal((await keyState(record.keyDeletion.keyId)).state, 'PendingDeletion', 'nobody cancelled the deletion');
+      const text = Buffer.from((await store.getBytes(record.export.manifestKey)) ?? []).toString('utf8');
+      const manifest = verifyExportManifest(text, signingKey.publicKey);
+      assert.equal(manifest.formatVersion, 2);
+      // What the customer downloads: the export's folder and the signed manifest, nothing else.
+      const dir = mkdtempSync(join(tmpdir(), 'bulkhead-customer-'));
+      const download = async (key: string): Promise<string> => {
+        const bytes = await store.getBytes(key);
+        assert.ok(bytes, `${key} is stored`);
+        writeFileSync(join(dir, basename(key)), bytes);
+        return join(dir, basename(key));
+      };
+      for (const key of [manifest.recipient.dataKey.key, manifest.backupManifest.key]) await download(key);
+      const archive = await download(manifest.archive.key);
+      const manifestFile = await download(record.export.manifestKey);
+      const operatorPublic = join(dir, 'operator.pub.pem');
+      writeFileSync(operatorPublic, signingKey.publicKey.export({ type: 'spki', format: 'pem' }));
+      const privateFile = join(dir, 'customer.key.pem');
+      writeFileSync(privateFile, customerKey.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      const dump = join(dir, 'export.pgdump');
+      const argv = ['--public-key', operatorPublic, '--recipient-key', privateFile, '--archive', archive, '--out', dump];
+      const opened = await runBulkhead(['export', 'open', manifestFile, ...argv]);
+      assert.equal(opened.code, 0, opened.stderr);
+
+      const scratch = tenantDatabaseSpec('export-open', randomUUID());
+      await adminQuery(`CREATE DATABASE ${scratch.databaseName}`);
+      try {
+        const restore = ['--no-owner', '--no-privileges', '--exit-on-error', '--dbname', scratch.databaseName, dump];
+        await runPostgresTool('pg_restore', restore, scratch, { server: adminServer(), timeoutMillis: 60_000 });
+        for (const table of manifest.tables) {
+          const rows = await adminQuery<{ n: number }>(
+            `SELECT count(*)::int AS n FROM "${table.schema}"."${table.table}"`,
+            [],
+            scratch.databaseName,
+          );
+          assert.equal(rows[0]?.n, table.rows, `${table.schema}.${table.table}`);
+        }
+        assert.deepEqual(manifest.tables, [{ schema: 'public', table: 'orders', rows: 40 }]);
+      } finally {
+        await adminQuery(`DROP DATABASE IF EXISTS ${scratch.databaseName} WITH (FORCE)`);
+      }
     });
 
     it('refuses the manifest once a row count in it is changed', async function () {

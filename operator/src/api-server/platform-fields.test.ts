@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { platformFieldsSet } from './platform-fields.js';
 import { CreateTenantRequestSchema } from './schemas.js';
 
@@ -42,5 +43,16 @@ describe('create-tenant request schema', function () {
       ['app.version', 'network', 'database.deletionPolicy'],
     );
     assert.deepEqual(platformFieldsSet(CreateTenantRequestSchema.parse({ ...base, database: { deletionPolicy: 'Retain' } })), []);
+  });
+
+  it("lists the export's recipient key: its holder reads the tenant's final export", function () {
+    const recipientPublicKey = generateKeyPairSync('rsa', { modulusLength: 3072 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    const request = CreateTenantRequestSchema.parse({ ...base, database: { export: { recipientPublicKey } } });
+    assert.deepEqual(
+      platformFieldsSet(request).map((e) => e.field),
+      ['database.export'],
+    );
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Fields of a new Tenant that only platform engineers may set. Sales ops onboard customers on a
  * plan; pinning app versions, opening egress, turning off key rotation or choosing a destructive
- * deletion policy are platform decisions, refused with 403 naming the field.
+ * deletion policy or the key a final export is sealed to are platform decisions, refused with 403 naming the field.
  */
 import type { CreateTenantRequest } from './schemas.js';
 import type { FieldError } from './problems.js';
@@ -15,6 +15,8 @@ export function platformFieldsSet(request: CreateTenantRequest): FieldError[] {
     ['encryption.keyRotation', encryption?.keyRotation === false],
     ['database.deletionPolicy', (database?.deletionPolicy ?? 'Retain') !== 'Retain'],
     ['database.passwordRotation', database?.passwordRotation !== undefined],
+    // Whoever holds the recipient's private key reads the tenant's final export.
+    ['database.export', database?.export !== undefined],
   ];
   return checks
     .filter(([, isSet]) => isSet)

@@ -4,6 +4,7 @@
  */
 export * from './cidr.js';
 export * from './conditions.js';
+export * from './export-recipient.js';
 export * from './labels.js';
 export * from './names.js';
 export * from './rollout.js';

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ConditionSchema } from './conditions.js';
 import { group } from './labels.js';
 import { cidrProblem } from './cidr.js';
+import { exportRecipientKeyProblem } from './export-recipient.js';
 
 export const version = 'v1alpha1';
 export const apiVersion = `${group}/${version}`;
@@ -29,6 +30,10 @@ export const tenantRuleMessages = {
   notCidr: 'spec.network.allowEgressCIDRs[] must be a CIDR such as 203.0.113.0/24 or 2001:db8::/32',
   domain:
     'spec.network.domains[] must be a lower-case DNS name of at least two labels, such as acme.example.com (no wildcard: subdomains are included)',
+  exportRecipientKey:
+    'spec.database.export.recipientPublicKey must be an RSA public key of at least 3072 bits in PEM (-----BEGIN PUBLIC KEY-----)',
+  exportRecipientRequired:
+    "spec.database.export.recipientPublicKey is required when spec.database.deletionPolicy is Export: the export's data key is sealed to it",
   cidrHostBits:
     'spec.network.allowEgressCIDRs[] must have no bits set after the prefix length (write 10.0.0.0/8 for the network or 10.0.0.1/32 for one address)',
 } as const;
@@ -125,10 +130,34 @@ export const TenantAppSchema = z.strictObject({
 export const deletionPolicies = ['Retain', 'Snapshot', 'Delete', 'Export'] as const;
 export type DeletionPolicy = (typeof deletionPolicies)[number];
 
+/** The longest PEM accepted for a recipient key: an RSA-16384 SPKI fits with room to spare. */
+export const maximumRecipientKeyLength = 4096;
+
+/** The customer's key the final export's data key is sealed to (docs/decisions/0040). */
+export const TenantDatabaseExportSchema = z.strictObject({
+  recipientPublicKey: z
+    .string()
+    .max(maximumRecipientKeyLength)
+    .refine((pem) => exportRecipientKeyProblem(pem) === undefined, tenantRuleMessages.exportRecipientKey),
+});
+
 export const TenantDatabaseSchema = z.strictObject({
   deletionPolicy: z.enum(deletionPolicies).default('Retain'),
   passwordRotation: z.string().max(128).optional(),
+  export: TenantDatabaseExportSchema.optional(),
 });
+
+/** The CRD's rule on spec.database; on the field, not the object, so the API can still take `.partial()` of it. */
+function requireExportRecipient(database: z.infer<typeof TenantDatabaseSchema>, context: z.RefinementCtx): void {
+  if (database.deletionPolicy === 'Export' && database.export === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['export', 'recipientPublicKey'],
+      message: tenantRuleMessages.exportRecipientRequired,
+      input: database,
+    });
+  }
+}
 
 export const TenantEncryptionSchema = z.strictObject({
   keyRotation: z.boolean().default(true),
@@ -175,7 +204,7 @@ export const TenantSpecSchema = z.strictObject({
     .superRefine(refuseDuplicates((owner: TenantOwner) => JSON.stringify({ kind: owner.kind, name: owner.name }))),
   app: TenantAppSchema.optional(),
   // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
-  database: TenantDatabaseSchema.prefault({}),
+  database: TenantDatabaseSchema.superRefine(requireExportRecipient).prefault({}),
   encryption: TenantEncryptionSchema.prefault({}),
   network: TenantNetworkSchema.optional(),
   suspended: z.boolean().default(false),

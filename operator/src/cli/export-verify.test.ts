@@ -40,6 +40,11 @@ describe('bulkhead export verify', () => {
     archive: { key: 'p/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/archive.enc', size: archive.length, sha256: sha256Hex(archive) },
     dataKey: { key: 'p/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/data-key.bin', size: 3, sha256: 'c'.repeat(64) },
     backupManifest: { key: 'p/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/manifest.json', size: 3, sha256: 'd'.repeat(64) },
+    recipient: {
+      algorithm: 'RSA-OAEP-SHA256' as const,
+      keyId: 'e'.repeat(64),
+      dataKey: { key: 'p/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/data-key.recipient.bin', size: 384, sha256: 'f'.repeat(64) },
+    },
   };
   const signed = signExportManifest(exportManifestOf(backup, parts, { region: 'eu-central-1', bucket: 'backups' }), operatorKey.privateKey);
   const manifest = file('export-manifest.json', signed);
@@ -51,6 +56,7 @@ describe('bulkhead export verify', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^valid: export 20261206T221500Z-0a1b2c of tenant acme/);
     assert.match(run.stdout, /2 tables, 42 rows/);
+    assert.match(run.stdout, new RegExp(`and to recipient key ${'e'.repeat(64)}`));
   });
 
   it('exits 1 naming the change when a row count was edited after signing', async () => {

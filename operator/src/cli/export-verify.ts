@@ -25,7 +25,8 @@ function summary(manifest: ExportManifest): string {
     `valid: export ${manifest.exportId} of tenant ${manifest.tenant} (${manifest.tenantUid}), created ${manifest.createdAt}, ` +
     `signed by key ${manifest.signature.keyId}\n` +
     `archive s3://${manifest.bucket}/${manifest.archive.key} (${manifest.archive.size} bytes, sha256 ${manifest.archive.sha256}), ` +
-    `sealed under KMS key ${manifest.keyId}\n` +
+    `sealed under KMS key ${manifest.keyId}` +
+    (manifest.formatVersion === 2 ? ` and to recipient key ${manifest.recipient.keyId}\n` : ' only (format version 1)\n') +
     `${manifest.tables.length} tables, ${rows} rows\n`
   );
 }

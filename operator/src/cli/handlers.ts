@@ -5,7 +5,7 @@
 import type { AuditExportRequest } from './audit-export-command.js';
 import type { AuditKeygenRequest, AuditNetworkRequest, AuditRequest, AuditVerifyRequest } from './audit-commands.js';
 import type { AuditPeriodRequest } from './audit-period-command.js';
-import type { ExportVerifyRequest } from './export-commands.js';
+import type { ExportOpenRequest, ExportVerifyRequest } from './export-commands.js';
 import type { CommandContext } from './program.js';
 import type { AuditTrailInitRequest, AuditTrailVerifyRequest, TokenCreateRequest, TokenRevokeRequest } from './service-commands.js';
 import type { TenantBackupsRequest, TenantSuspendRequest } from './tenant-commands.js';
@@ -28,6 +28,7 @@ export interface Handlers {
   exportVerify: Handler<ExportVerifyRequest>;
   tenantSuspend: Handler<TenantSuspendRequest>;
   tenantBackups: Handler<TenantBackupsRequest>;
+  exportOpen: Handler<ExportOpenRequest>;
 }
 
 export const defaultHandlers: Handlers = {
@@ -54,4 +55,5 @@ export const defaultHandlers: Handlers = {
   exportVerify: async (request, context) => Promise.resolve((await import('./export-verify.js')).runExportVerify(request, context)),
   tenantSuspend: async (request, context) => (await import('./tenant.js')).setSuspended(request, context),
   tenantBackups: async (request, context) => (await import('./tenant.js')).listBackups(request, context),
+  exportOpen: async (request, context) => (await import('./export-open.js')).runExportOpen(request, context),
 };

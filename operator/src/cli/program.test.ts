@@ -123,6 +123,23 @@ describe('bulkhead command tree', () => {
       [['tenant', 'suspend', 'acme'], 'tenantSuspend', { name: 'acme', suspended: true, output: 'text' }],
       [['tenant', 'resume', 'acme', '-o', 'json'], 'tenantSuspend', { name: 'acme', suspended: false, output: 'json' }],
       [['tenant', 'backups', 'acme', '-o', 'yaml'], 'tenantBackups', { name: 'acme', output: 'yaml' }],
+      [
+        [
+          'export',
+          'open',
+          'm.json',
+          '--public-key',
+          'op.pem',
+          '--recipient-key',
+          'me.pem',
+          '--archive',
+          'x/archive.enc',
+          '--out',
+          'd.pgdump',
+        ],
+        'exportOpen',
+        { file: 'm.json', publicKey: 'op.pem', recipientKey: 'me.pem', archive: 'x/archive.enc', out: 'd.pgdump', output: 'text' },
+      ],
     ];
     for (const [argv, handler, request] of cases) {
       const call = await parsed(argv);

@@ -47,7 +47,7 @@ export function packageVersion(): string {
   }
 }
 
-const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation, suspend and resume tenants, verify a tenant's export.
+const description = `Bulkhead: run the operator and the onboarding API, mint API tokens, audit tenant isolation, suspend and resume tenants, verify and open a tenant's export.
 
 Exit codes: 0 ok, 1 findings or a failed check, 2 usage error, 3 cannot reach the cluster (docs/cli.md).`;
 

@@ -2,12 +2,14 @@
  * The final export of a tenant deleted with deletionPolicy Export: written and its manifest signed
  * before anything is dropped or shredded, then recorded with the key's deletion date once the key
  * is scheduled for deletion. A failed export (no object store configured, the store unreachable,
- * no signing key) blocks the deletion with reason ExportFailed and is retried; it is never skipped
+ * no signing key, no recipient key) blocks the deletion with reason ExportFailed and is retried; it is never skipped
  * (docs/decisions/0017, 0040).
  */
+import type { KeyObject } from 'node:crypto';
 import { ConditionType, Reason } from '../../api/conditions.js';
 import { databaseName, keyAlias, roleName } from '../../api/names.js';
-import type { Tenant } from '../../api/tenant.js';
+import { parseExportRecipientKey } from '../../api/export-recipient.js';
+import { tenantRuleMessages, type Tenant } from '../../api/tenant.js';
 import { TenantExports, type CompletedExport } from '../../providers/backup/index.js';
 import type { BackupOwner } from '../../providers/backup/layout.js';
 import { errorMessage } from '../../runtime/errors.js';
@@ -33,15 +35,25 @@ async function exportsOf(deps: TeardownDeps, tenant: Tenant): Promise<TenantExpo
   return new TenantExports(await deps.providers.backups(tenant.spec.region), { region: tenant.spec.region, bucket: store.bucket });
 }
 
+/** The customer's key from the spec; a Tenant admitted before the field was required is told what to set. */
+function exportRecipient(tenant: Tenant): KeyObject {
+  const pem = tenant.spec.database.export?.recipientPublicKey;
+  if (pem === undefined) throw new Error(tenantRuleMessages.exportRecipientRequired);
+  const key = parseExportRecipientKey(pem);
+  if (typeof key === 'string') throw new Error(`${tenantRuleMessages.exportRecipientKey}: ${key}`);
+  return key;
+}
+
 /** Writes the export (once) and signs its manifest; a failure becomes the ExportFailed outcome that keeps the finalizer. */
 export async function writeFinalExport(deps: TeardownDeps, tenant: Tenant): Promise<ExportAttempt> {
   const name = tenant.metadata.name;
   const owner = { tenant: name, tenantUid: tenant.metadata.uid ?? '' };
   try {
+    const recipient = exportRecipient(tenant);
     const exports = await exportsOf(deps, tenant);
-    const signingKey = await exportSigningKey(deps.client, deps.config);
+    const signing = await exportSigningKey(deps.client, deps.config);
     const database = { ...owner, databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: 1 };
-    const completed = await exports.export({ database, keyAlias: keyAlias(tenant) }, signingKey);
+    const completed = await exports.export({ database, keyAlias: keyAlias(tenant) }, { signing, recipient });
     const message = `Exported database ${database.databaseName} as ${completed.exportId}; signed manifest ${completed.manifestKey} (sha256 ${completed.sha256})`;
     deps.logger.info(message, { tenant: name });
     await deps.events.record(tenant, 'Normal', 'Exported', message).catch(() => undefined);

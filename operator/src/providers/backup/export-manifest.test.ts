@@ -23,9 +23,14 @@ const parts = {
   archive: { key: 'bulkhead/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/archive.enc', size: 12, sha256: 'b'.repeat(64) },
   dataKey: { key: 'bulkhead/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/data-key.bin', size: 5, sha256: 'c'.repeat(64) },
   backupManifest: { key: 'bulkhead/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/manifest.json', size: 7, sha256: 'd'.repeat(64) },
+  recipient: {
+    algorithm: 'RSA-OAEP-SHA256' as const,
+    keyId: 'f'.repeat(64),
+    dataKey: { key: 'bulkhead/exports/tenants/acme/uid/20261206T221500Z-0a1b2c/data-key.recipient.bin', size: 384, sha256: '9'.repeat(64) },
+  },
 };
 
-const unsigned: UnsignedExportManifest = exportManifestOf(backup, parts, { region: 'eu-central-1', bucket: 'backups' });
+const unsigned = exportManifestOf(backup, parts, { region: 'eu-central-1', bucket: 'backups' });
 const operatorKey = generateKeyPairSync('ed25519');
 const otherKey = generateKeyPairSync('ed25519');
 
@@ -75,6 +80,29 @@ describe('the signed export manifest', () => {
     });
     assert.throws(() => verifyExportManifest(text, operatorKey.publicKey), /tenantUid/);
     assert.throws(() => verifyExportManifest('{', operatorKey.publicKey), { reason: 'NotJson' });
+  });
+
+  it('is format version 2, and refuses a version 2 manifest without its recipient', () => {
+    assert.equal(unsigned.formatVersion, 2);
+    const text = tampered((json) => {
+      delete json.recipient;
+    });
+    assert.throws(() => verifyExportManifest(text, operatorKey.publicKey), /recipient/);
+  });
+
+  it('still verifies a version 1 manifest (no recipient) as the operator signed it before recipients', () => {
+    const { recipient: _recipient, ...rest } = unsigned;
+    const version1: UnsignedExportManifest = { ...rest, formatVersion: 1 };
+    const verified = verifyExportManifest(signExportManifest(version1, operatorKey.privateKey).toString('utf8'), operatorKey.publicKey);
+    assert.equal(verified.formatVersion, 1);
+    assert.equal('recipient' in verified, false);
+  });
+
+  it("fails verification when the recipient's key id is changed after signing", () => {
+    const text = tampered((json) => {
+      (json.recipient as { keyId: string }).keyId = 'e'.repeat(64);
+    });
+    assert.throws(() => verifyExportManifest(text, operatorKey.publicKey), { reason: 'SignatureInvalid' });
   });
 
   it('refuses a signing key that is not Ed25519', () => {

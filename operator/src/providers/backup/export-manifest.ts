@@ -12,7 +12,8 @@ import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { TableRowCountSchema, type BackupManifest } from './manifest.js';
 
-export const exportManifestFormatVersion = 1;
+/** Version 2 adds `recipient`: the data key sealed to the customer's key; version 1 still verifies. */
+export const exportManifestFormatVersion = 2;
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a lower-case hex SHA-256' });
 const Base64UrlSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'must be base64url' });
@@ -28,8 +29,16 @@ export type ExportSignature = z.infer<typeof ExportSignatureSchema>;
 
 const ObjectRefSchema = z.strictObject({ key: z.string().min(1), size: z.int().min(0), sha256: Sha256Schema });
 
-export const ExportManifestSchema = z.strictObject({
-  formatVersion: z.literal(exportManifestFormatVersion),
+/** The data key sealed to the customer's RSA key, and which key that is. */
+export const ExportRecipientSchema = z.strictObject({
+  algorithm: z.literal('RSA-OAEP-SHA256'),
+  /** SHA-256 (hex) of the recipient's SPKI DER public key: the customer compares it with their own. */
+  keyId: Sha256Schema,
+  dataKey: ObjectRefSchema,
+});
+export type ExportRecipient = z.infer<typeof ExportRecipientSchema>;
+
+const exportManifestFields = {
   kind: z.literal('TenantExport'),
   tenant: z.string().min(1),
   tenantUid: z.string().min(1),
@@ -48,15 +57,22 @@ export const ExportManifestSchema = z.strictObject({
   plaintextSha256: Sha256Schema,
   tables: z.array(TableRowCountSchema),
   signature: ExportSignatureSchema,
-});
+};
+
+export const ExportManifestSchema = z.discriminatedUnion('formatVersion', [
+  z.strictObject({ formatVersion: z.literal(1), ...exportManifestFields }),
+  z.strictObject({ formatVersion: z.literal(2), ...exportManifestFields, recipient: ExportRecipientSchema }),
+]);
 export type ExportManifest = z.infer<typeof ExportManifestSchema>;
-export type UnsignedExportManifest = Omit<ExportManifest, 'signature'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type UnsignedExportManifest = DistributiveOmit<ExportManifest, 'signature'>;
 
 /** The parts of one export as stored, with their sizes and SHA-256. */
 export interface StoredExportParts {
   archive: ExportManifest['archive'];
   dataKey: ExportManifest['dataKey'];
   backupManifest: ExportManifest['backupManifest'];
+  recipient: ExportRecipient;
 }
 
 /** The unsigned manifest of an export from its backup manifest and its stored parts. */
@@ -64,7 +80,7 @@ export function exportManifestOf(
   backup: BackupManifest,
   parts: StoredExportParts,
   where: { region: string; bucket: string },
-): UnsignedExportManifest {
+): UnsignedExportManifest & { formatVersion: 2 } {
   return {
     formatVersion: exportManifestFormatVersion,
     kind: 'TenantExport',

@@ -18,9 +18,13 @@ export {
   offboardingRecordKeys,
   parseOffboardingRecord,
   type CompletedExport,
+  type ExportKeys,
   type OffboardingRecord,
 } from './tenant-exports.js';
 export { ExportManifestInvalid, publicKeyId, sha256Hex, verifyExportManifest, type ExportManifest } from './export-manifest.js';
+export { openAsRecipient, recipientKeyId, recipientSealAlgorithm, sealToRecipient } from './recipient-seal.js';
+export { decryptFile } from './envelope.js';
+export { parseManifest as parseBackupManifest } from './manifest.js';
 export { restoreBackup, type RestoreRequest, type RestoreResult } from './restore.js';
 export { ObjectStore, type ObjectStoreEndpoint } from './object-store.js';
 export { backupEncryptionContext } from './data-keys.js';

@@ -8,6 +8,8 @@ export const backupParts = {
   archive: 'archive.enc',
   dataKey: 'data-key.bin',
   manifest: 'manifest.json',
+  /** An export's data key sealed to the customer's RSA key (tenant-exports.ts); backups have none. */
+  recipientDataKey: 'data-key.recipient.bin',
 } as const;
 
 export interface BackupOwner {

@@ -10,17 +10,26 @@
  *   the KMS key's deletion date once the key is scheduled for deletion.
  * - `export-manifest.json`, the signed manifest (export-manifest.ts): written last of the export,
  *   the mark that it is complete. Signing is deterministic, so writing it again is harmless.
+ *
+ * In the archive's folder goes one part the backups lack, `data-key.recipient.bin`: the data key,
+ * opened once with KMS and sealed to the customer's RSA key (recipient-seal.ts), so the customer
+ * reads the export after the tenant's key is gone. It is sealed again only when the signed manifest
+ * does not already name it for the same recipient, so a repeat signs the same bytes.
  */
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { crashPoint } from '../../runtime/crash-points.js';
-import { exportManifestOf, sha256Hex, signExportManifest } from './export-manifest.js';
+import { openDataKey } from './data-keys.js';
+import { ExportManifestSchema, exportManifestOf, sha256Hex, signExportManifest, type ExportRecipient } from './export-manifest.js';
+import type { BackupManifest } from './manifest.js';
+import { recipientKeyId, recipientSealAlgorithm, sealToRecipient } from './recipient-seal.js';
 import { backupKey, tenantPrefix, type BackupOwner } from './layout.js';
 import type { ObjectStore } from './object-store.js';
 import { TenantBackups, type BackupSubject } from './tenant-backups.js';
 
 export const exportCrashPoints = {
   afterRecordStarted: 'export.after-record-started',
+  afterRecipientDataKeyUpload: 'export.after-recipient-data-key-upload',
   afterSignedManifestUpload: 'export.after-signed-manifest-upload',
 } as const;
 
@@ -47,6 +56,12 @@ export interface CompletedExport {
   manifestKey: string;
   /** SHA-256 (hex) of the signed manifest's bytes. */
   sha256: string;
+}
+
+/** The keys an export is written with: the operator's Ed25519 signing key and the customer's RSA key. */
+export interface ExportKeys {
+  signing: KeyObject;
+  recipient: KeyObject;
 }
 
 export interface ExportLocation {
@@ -81,7 +96,7 @@ export class TenantExports {
    * Writes the tenant's final export once and signs its manifest; a repeat after a crash finds the
    * complete archive (its backup manifest) and signs that one, never a second.
    */
-  async export(subject: BackupSubject, signingKey: KeyObject, now = new Date()): Promise<CompletedExport> {
+  async export(subject: BackupSubject, keys: ExportKeys, now = new Date()): Promise<CompletedExport> {
     const owner = { tenant: subject.database.tenant, tenantUid: subject.database.tenantUid };
     const record = (await this.record(owner)) ?? (await this.startRecord(owner, now));
     const earlier = (await this.writer.list(owner)).find((stored) => stored.reason === 'Export');
@@ -92,8 +107,10 @@ export class TenantExports {
       archive: { key: key('archive'), size: backup.ciphertext.size, sha256: backup.ciphertext.sha256 },
       dataKey: await this.described(key('dataKey')),
       backupManifest: await this.described(key('manifest')),
+      recipient: await this.sealedToRecipient(owner, backup, keys.recipient),
     };
-    const signed = signExportManifest(exportManifestOf(backup, parts, { region: record.region, bucket: this.location.bucket }), signingKey);
+    const unsigned = exportManifestOf(backup, parts, { region: record.region, bucket: this.location.bucket });
+    const signed = signExportManifest(unsigned, keys.signing);
     const manifestKey = this.manifestKey(owner);
     await this.store.putBytes(manifestKey, signed, 'application/json');
     crashPoint(exportCrashPoints.afterSignedManifestUpload);
@@ -130,6 +147,41 @@ export class TenantExports {
     await this.store.putBytes(this.recordKey(owner), JSON.stringify(record, null, 2), 'application/json');
     crashPoint(exportCrashPoints.afterRecordStarted);
     return record;
+  }
+
+  /** The data key sealed to the recipient: the stored part when the signed manifest already names it for this key, else sealed anew. */
+  private async sealedToRecipient(owner: BackupOwner, backup: BackupManifest, recipient: KeyObject): Promise<ExportRecipient> {
+    const keyId = recipientKeyId(recipient);
+    const partKey = backupKey(this.prefix, owner, backup.backupId, 'recipientDataKey');
+    const earlier = await this.signedRecipient(owner);
+    const stored = earlier?.keyId === keyId ? await this.store.getBytes(partKey) : undefined;
+    if (earlier && stored && earlier.dataKey.key === partKey && sha256Hex(stored) === earlier.dataKey.sha256) return earlier;
+    const sealedByKms = await this.store.getBytes(backupKey(this.prefix, owner, backup.backupId, 'dataKey'));
+    if (sealedByKms === undefined) throw new Error(`the data key of export ${backup.backupId} is missing from the object store`);
+    const dataKey = await openDataKey(this.writer.options.kms, sealedByKms, backup.encryptionContext);
+    let sealed: Buffer;
+    try {
+      sealed = sealToRecipient(dataKey, recipient);
+    } finally {
+      dataKey.fill(0);
+    }
+    await this.store.putBytes(partKey, sealed);
+    crashPoint(exportCrashPoints.afterRecipientDataKeyUpload);
+    return { algorithm: recipientSealAlgorithm, keyId, dataKey: { key: partKey, size: sealed.byteLength, sha256: sha256Hex(sealed) } };
+  }
+
+  /** What the stored signed manifest (if any, version 2) says about the recipient. */
+  private async signedRecipient(owner: BackupOwner): Promise<ExportRecipient | undefined> {
+    const bytes = await this.store.getBytes(this.manifestKey(owner));
+    if (bytes === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const parsed = ExportManifestSchema.safeParse(json);
+    return parsed.success && parsed.data.formatVersion === 2 ? parsed.data.recipient : undefined;
   }
 
   private async described(key: string): Promise<{ key: string; size: number; sha256: string }> {
