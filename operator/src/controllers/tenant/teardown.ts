@@ -58,13 +58,9 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
   const disposition = dataDisposition(tenant, deps.providers.settings(tenant.spec.region) !== undefined);
   if (disposition === 'orphan') return orphanData(deps, tenant);
   if (disposition === 'waitForRegion') return waitForRegion(deps, tenant);
-  let exported: FinalExport | undefined;
-  // A pooled tenant has no database of its own to export: its teardown refuses Export, nothing dropped.
-  if (tenant.spec.database?.deletionPolicy === 'Export' && recordedPoolSchema(tenant) === undefined) {
-    const attempt = await writeFinalExport(deps, tenant);
-    if (attempt.failed) return attempt.failed;
-    exported = attempt.exported;
-  }
+  const attempt = await finalExportOf(deps, tenant);
+  if (attempt.failed) return attempt.failed;
+  const { exported } = attempt;
   await tearDownDatabase(deps, tenant);
   const deletion = await scheduleKeyDeletion(deps, tenant);
   if (exported) await recordOffboarding(exported, deletion);
@@ -82,6 +78,13 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
     report: { encryption: { ...tenant.status?.encryption, deletionDate: deletionDate.toISOString() } },
     release: true,
   };
+}
+
+/** The final export a tenant deleted with Export gets first; none for other policies. */
+async function finalExportOf(deps: TeardownDeps, tenant: Tenant): Promise<{ failed?: TeardownResult; exported?: FinalExport }> {
+  // A pooled tenant has no database of its own to export: its teardown refuses Export, nothing dropped.
+  if (tenant.spec.database?.deletionPolicy !== 'Export' || recordedPoolSchema(tenant) !== undefined) return {};
+  return writeFinalExport(deps, tenant);
 }
 
 /** Both conditions say why; Ready carries it, and its change is recorded as a Warning Event (status.ts). */
