@@ -24,6 +24,7 @@ import { openApiDocument } from './openapi.js';
 import { LocalRateLimit } from './rate-limit/local.js';
 import { deleteTenantHandler, patchTenantHandler } from './routes/change-tenant.js';
 import { latestAuditReportHandler } from './routes/audit-report.js';
+import { cellsPath, changeCellHandler, listCellsHandler, registerCellHandler } from './routes/cells.js';
 import { createTenantHandler } from './routes/create-tenant.js';
 import { healthzHandler, readyzHandler } from './routes/health.js';
 import { listPlansHandler } from './routes/plans.js';
@@ -57,6 +58,9 @@ export function createApp(deps: AppDeps): Express {
   app.delete(`${tenantsPath}/:name`, recorded, deleteTenantHandler(deps));
   app.get('/v1/plans', allow('plans:read'), listPlansHandler(deps));
   app.get('/v1/audit/report', allow('audit:read'), latestAuditReportHandler(deps));
+  app.get(cellsPath, allow('cells:read'), listCellsHandler(deps));
+  app.post(cellsPath, recorded, ...jsonBody(), registerCellHandler(deps));
+  app.patch(`${cellsPath}/:cell`, recorded, ...jsonBody(), changeCellHandler(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
   assertChangesRecorded(app, recorded);

@@ -6,10 +6,11 @@ import type { Request, Response } from 'express';
 import type { Tenant } from '../../api/index.js';
 import { isGone } from '../../kube/errors.js';
 import { decodeCursor, encodeCursor, expiredCursorProblem, type Cursor } from '../cursor.js';
-import { tenantsPath, type AppDeps } from '../deps.js';
+import { tenantStoreFor, tenantsPath, type AppDeps } from '../deps.js';
 import { notFoundProblem } from '../problems.js';
 import { ListTenantsQuerySchema, TenantNameSchema, type ListTenantsQuery, type TenantSummary } from '../schemas.js';
 import { tenantSummary } from '../summary.js';
+import type { TenantStore } from '../tenant-store.js';
 import { parseOrRefuse } from '../validate.js';
 
 /** The name from the path, checked before it reaches the Kubernetes API. */
@@ -20,15 +21,16 @@ export function tenantNameParam(request: Request): string {
   return result.data;
 }
 
-export async function readTenantOr404(deps: AppDeps, name: string): Promise<Tenant> {
-  const tenant = await deps.tenants.get(name);
+export async function readTenantOr404(store: TenantStore, name: string): Promise<Tenant> {
+  const tenant = await store.get(name);
   if (!tenant) throw notFoundProblem(`The tenant ${name}`);
   return tenant;
 }
 
 export function getTenantHandler(deps: AppDeps) {
   return async (request: Request, response: Response): Promise<void> => {
-    const tenant = await readTenantOr404(deps, tenantNameParam(request));
+    const name = tenantNameParam(request);
+    const tenant = await readTenantOr404(await tenantStoreFor(deps, name), name);
     response.json(tenantSummary(tenant, tenantsPath));
   };
 }
