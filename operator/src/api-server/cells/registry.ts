@@ -142,6 +142,14 @@ export class PgCellRegistry {
     await this.pool.query(`DELETE FROM ${placementTable} WHERE tenant = $1`, [tenant]);
   }
 
+  /**
+   * Forgets a placement whose Tenant was found gone from its cell, if the placement was confirmed
+   * (its Tenant was created, so gone means deleted); an unconfirmed one may belong to a create in flight.
+   */
+  async forgetConfirmed(tenant: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${placementTable} WHERE tenant = $1 AND audit_record_id IS NOT NULL`, [tenant]);
+  }
+
   /** Marks the placement recorded when the audit trail is disabled (no outcome record to share a transaction with). */
   async confirmUnaudited(tenant: string): Promise<void> {
     await this.pool.query(`UPDATE ${placementTable} SET audit_record_id = 0 WHERE tenant = $1`, [tenant]);

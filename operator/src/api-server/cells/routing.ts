@@ -97,6 +97,11 @@ export class TenantCells {
     await this.registry.close();
   }
 
+  /** A read found the tenant gone from its cell (deleted, finalizers done): its name and place are free again. */
+  async forgetGone(name: string, store: TenantStore): Promise<void> {
+    if (store !== this.local) await this.registry.forgetConfirmed(name);
+  }
+
   /** After a DELETE found the Tenant gone from its cell: its name and the cell's capacity are free again. */
   async forgetDeleted(name: string, store: TenantStore): Promise<void> {
     if (store !== this.local) await this.registry.forget(name);

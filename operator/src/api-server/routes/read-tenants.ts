@@ -30,7 +30,13 @@ export async function readTenantOr404(store: TenantStore, name: string): Promise
 export function getTenantHandler(deps: AppDeps) {
   return async (request: Request, response: Response): Promise<void> => {
     const name = tenantNameParam(request);
-    const tenant = await readTenantOr404(await tenantStoreFor(deps, name), name);
+    const store = await tenantStoreFor(deps, name);
+    const tenant = await store.get(name);
+    if (!tenant) {
+      // Its cell no longer holds it: the deletion finished, so the name and the cell's place are free.
+      await deps.cells?.forgetGone(name, store);
+      throw notFoundProblem(`The tenant ${name}`);
+    }
     response.json(tenantSummary(tenant, tenantsPath));
   };
 }
