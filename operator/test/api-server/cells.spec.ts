@@ -220,6 +220,33 @@ describe('cells: one onboarding API in front of two control planes', function ()
     }
   });
 
+  it('commits an outcome record and its placement write together or not at all', async function () {
+    const count = async () => {
+      const client = new pg.Client({ connectionString: database.superuserUrl });
+      await client.connect();
+      try {
+        return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM bulkhead_api_audit_trail')).rows[0]?.n);
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await count();
+    const entry = {
+      time: new Date(),
+      phase: 'outcome' as const,
+      actorId: 'token:cells-spec',
+      actorRole: 'platform-admin',
+      method: 'POST',
+      route: '/v1/tenants',
+      tenant: tenantName('atomic'),
+      requestId: `cells-spec-${runId}`,
+      outcome: { status: 202, problemType: null },
+      changes: [{ field: 'cell', value: 'eu-1' }],
+    };
+    await assert.rejects(trail.append(entry, [() => Promise.reject(new Error('placement write failed'))]), /placement write failed/);
+    assert.equal(await count(), before, 'the record was rolled back with the failed placement write');
+  });
+
   it('replays a retry from the cell its first attempt chose', async function () {
     const name = tenantName('retry');
     const headers = key();

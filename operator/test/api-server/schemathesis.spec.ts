@@ -3,7 +3,9 @@
  * (installed into a cached virtualenv by hack/install-schemathesis.sh) generates valid and invalid
  * requests for every operation and sends them, as a platform admin, to the real app in front of
  * the real control plane and audit trail. Fails on any 5xx and on any response that does not match
- * the document.
+ * the document. The app has a cell registry (in the trail's database), so the cell admin routes are
+ * fuzzed for real: the cells it registers name Secrets that do not exist, so a tenant placed in
+ * one is answered with the documented 503 `cell-unavailable`.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -19,6 +21,12 @@ import { openApiDocument } from '../../src/api-server/openapi.js';
 import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
 import { publishReport, readPublishedReport } from '../../src/audit/publish.js';
 import { prepareCluster } from '../support/setup.js';
+import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
+import { CellTenantStores } from '../../src/api-server/cells/cell-stores.js';
+import { PgCellRegistry } from '../../src/api-server/cells/registry.js';
+import { TenantCells } from '../../src/api-server/cells/routing.js';
+import { createLogger } from '../../src/runtime/logging.js';
+import { createTrailDatabase, type TrailDatabase } from './audit-trail-database.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type RunningApi } from './support.js';
 
 const run = promisify(execFile);
@@ -49,6 +57,9 @@ describe('the onboarding API under schemathesis', function () {
   let api: RunningApi;
   let token: string;
   let dir: string;
+  let database: TrailDatabase;
+  let trail: PgAuditTrail;
+  let cells: TenantCells;
   const tokenName = `schemathesis-${runId}`;
 
   before(async function () {
@@ -59,16 +70,29 @@ describe('the onboarding API under schemathesis', function () {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-schemathesis-'));
     // A real signed report for GET /v1/audit/report, so the auditor's route is fuzzed past its 404.
     await publishReport(fixture.client, reportConfigMap, signedAuditReport(dir));
+    database = await createTrailDatabase(`api_schemathesis_${runId}`);
+    trail = new PgAuditTrail({ url: database.apiUrl, allowExitOnIdle: true });
+    const logger = createLogger({ silent: true });
+    cells = new TenantCells(
+      new PgCellRegistry({ url: database.apiUrl, allowExitOnIdle: true }),
+      new CellTenantStores(fixture.client, logger, { connectTimeoutMs: 1_000, requestTimeoutMs: 5_000 }),
+      fixture.tenants,
+    );
     api = await listen(
       fixture.deps({
         rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
         auditReports: { latest: () => readPublishedReport(fixture.client, reportConfigMap) },
+        auditTrail: trail,
+        cells,
       }),
     );
   });
 
   after(async function () {
     await api?.close();
+    await cells?.close();
+    await trail?.close();
+    await database?.drop();
     // Delete what the generated requests created: every tenant this run's token created.
     for (const name of tenantNames) {
       await fixture.client

@@ -70,6 +70,16 @@ interface CachedClient {
   expires: number;
 }
 
+/** A YAML parser's error quotes the text around the fault, which here may be a token: that is never logged. */
+function parseKubeconfig(text: string, source: string) {
+  try {
+    return fromKubeconfigText(text, source);
+  } catch (error) {
+    if ((error as Error).name === 'YAMLParseError') throw new Error(`${source}: the kubeconfig is not valid YAML (details withheld)`);
+    throw error;
+  }
+}
+
 export class CellTenantStores {
   private readonly clients = new Map<string, CachedClient>();
 
@@ -103,7 +113,7 @@ export class CellTenantStores {
       });
       const data = secret?.data?.[kubeconfigKey];
       if (data === undefined) throw new Error(`${source} is missing or has no ${kubeconfigKey} key`);
-      return fromKubeconfigText(Buffer.from(data, 'base64').toString('utf8'), source);
+      return parseKubeconfig(Buffer.from(data, 'base64').toString('utf8'), source);
     } catch (error) {
       this.logger.warn('Cannot read the credentials of a cell', { cell: cell.name, secret: source, ...errorFields(error) });
       throw cellUnavailable(cell.name);
