@@ -105,8 +105,9 @@ function paths(): JsonObject {
         security,
         parameters: queryParameters(),
         responses: {
-          200: json('TenantList', 'A page of tenants'),
+          200: json('TenantList', 'A page of tenants (with cells: of every cell, one cell after another)'),
           ...common,
+          ...cellUnavailable,
           410: problem('Cursor expired'),
           422: problem('Invalid query'),
         },

@@ -22,7 +22,7 @@ import { CellTenantStores } from '../../src/api-server/cells/cell-stores.js';
 import { PgCellRegistry } from '../../src/api-server/cells/registry.js';
 import { TenantCells } from '../../src/api-server/cells/routing.js';
 import { CellListSchema, CellSummarySchema } from '../../src/api-server/cells/schemas.js';
-import { ProblemSchema } from '../../src/api-server/schemas.js';
+import { ProblemSchema, TenantListSchema } from '../../src/api-server/schemas.js';
 import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { createLogger } from '../../src/runtime/logging.js';
@@ -161,6 +161,15 @@ describe('cells: one onboarding API in front of two control planes', function ()
     const us = { name: 'us-1', regions: ['us-east-1'], capacity: 10, kubeconfigSecret: secretOf('us-1') };
     assert.equal((await call(api, 'POST', '/v1/cells', { token: admin, body: us })).status, 201);
     expectProblem(await call(api, 'POST', '/v1/cells', { token: admin, body: us }), 409, 'cell-exists');
+    const unreadable = await call(api, 'POST', '/v1/cells', {
+      token: admin,
+      body: { ...us, name: 'us-2', kubeconfigSecret: { namespace: 'default', name: `no-such-${runId}` } },
+    });
+    expectProblem(unreadable, 422, 'validation-failed');
+    assert.deepEqual(
+      ProblemSchema.parse(unreadable.body).errors.map((e) => `${e.field}:${e.rule}`),
+      ['kubeconfigSecret:readableKubeconfig'],
+    );
     const bad = await call(api, 'POST', '/v1/cells', { token: admin, body: { ...us, name: 'US_1', capacity: -1 } });
     expectProblem(bad, 422, 'validation-failed');
     assert.deepEqual(
@@ -302,6 +311,30 @@ describe('cells: one onboarding API in front of two control planes', function ()
     assert.equal(await usLoad(), 1);
   });
 
+  it('lists the tenants of every cell, a page at a time across cells', async function () {
+    const listAll = async (filter = '', limit = 1): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 500; pages += 1) {
+        const query: string = `limit=${limit}${filter}${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = await call(api, 'GET', `/v1/tenants?${query}`, { token: sales });
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        const body = TenantListSchema.parse(page.body);
+        seen.push(...body.items.map((item) => item.name));
+        cursor = body.nextCursor;
+        if (!cursor) break;
+      }
+      return seen.filter((name) => name.startsWith(`cell${runId}-`));
+    };
+    // eu-1 holds none of this spec's tenants now (eu was deleted); us-1 holds us (retry is gone).
+    assert.deepEqual(await listAll(), [tenantName('us')]);
+    const eu = tenantName('eu-listed');
+    assert.equal((await onboard(eu, 'eu-central-1')).status, 202);
+    assert.deepEqual(await listAll(), [eu, tenantName('us')], 'eu-1 first, then us-1, one a page');
+    assert.deepEqual(await listAll('', 50), [eu, tenantName('us')], 'a page spanning both cells');
+    assert.deepEqual(await listAll('&region=us-east-1', 50), [tenantName('us')]);
+  });
+
   it("answers 503 for a stopped cell's tenants only, quickly, and serves the other cell fully", async function () {
     const us = tenantName('us');
     const euName = tenantName('eu2');
@@ -311,6 +344,8 @@ describe('cells: one onboarding API in front of two control planes', function ()
     expectProblem(await call(api, 'GET', `/v1/tenants/${us}`, { token: sales }), 503, 'cell-unavailable');
     expectProblem(await call(api, 'PATCH', `/v1/tenants/${us}`, { token: sales, body: { suspended: true } }), 503, 'cell-unavailable');
     expectProblem(await onboard(tenantName('us2'), 'us-east-1'), 503, 'cell-unavailable');
+    // The listing fails whole rather than leave us-1's tenants out silently (decision 0042).
+    expectProblem(await call(api, 'GET', '/v1/tenants', { token: sales }), 503, 'cell-unavailable');
     assert.ok(Date.now() - started < 15_000, `503s took ${Date.now() - started} ms`);
     assert.equal((await call(api, 'GET', `/v1/tenants/${euName}`, { token: sales })).status, 200);
     const suspended = await call(api, 'PATCH', `/v1/tenants/${euName}`, { token: sales, body: { suspended: true } });

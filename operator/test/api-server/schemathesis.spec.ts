@@ -3,9 +3,11 @@
  * (installed into a cached virtualenv by hack/install-schemathesis.sh) generates valid and invalid
  * requests for every operation and sends them, as a platform admin, to the real app in front of
  * the real control plane and audit trail. Fails on any 5xx and on any response that does not match
- * the document. The app has a cell registry (in the trail's database), so the cell admin routes are
- * fuzzed for real: the cells it registers name Secrets that do not exist, so a tenant placed in
- * one is answered with the documented 503 `cell-unavailable`.
+ * the document. The app has a cell registry (in the trail's database) with one cell, fuzz-1, which
+ * is the environment's cluster itself: the cell routes are fuzzed for real, and every cell the
+ * fuzzer can register names a Secret the API can read (registration refuses any other with 422),
+ * so no tenant is placed where the documented 503 `cell-unavailable` would count as a server error.
+ * cells.spec.ts covers two real clusters and an unreachable one.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -61,6 +63,7 @@ describe('the onboarding API under schemathesis', function () {
   let trail: PgAuditTrail;
   let cells: TenantCells;
   const tokenName = `schemathesis-${runId}`;
+  const cellSecret = { namespace: 'default', name: `schemathesis-cell-${runId}` };
 
   before(async function () {
     await prepareCluster();
@@ -72,12 +75,25 @@ describe('the onboarding API under schemathesis', function () {
     await publishReport(fixture.client, reportConfigMap, signedAuditReport(dir));
     database = await createTrailDatabase(`api_schemathesis_${runId}`);
     trail = new PgAuditTrail({ url: database.apiUrl, allowExitOnIdle: true });
-    const logger = createLogger({ silent: true });
-    cells = new TenantCells(
-      new PgCellRegistry({ url: database.apiUrl, allowExitOnIdle: true }),
-      new CellTenantStores(fixture.client, logger, { connectTimeoutMs: 1_000, requestTimeoutMs: 5_000 }),
-      fixture.tenants,
+    const registry = new PgCellRegistry({ url: database.apiUrl, allowExitOnIdle: true });
+    await fixture.client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: cellSecret,
+        stringData: { kubeconfig: readFileSync(testEnvironment().kubeconfig, 'utf8') },
+      } as never,
+      { fieldManager: 'schemathesis-spec' },
     );
+    await registry.register({
+      name: 'fuzz-1',
+      regions: ['eu-central-1'],
+      capacity: 1_000_000,
+      state: 'open',
+      kubeconfigSecret: cellSecret,
+    });
+    const logger = createLogger({ silent: true });
+    cells = new TenantCells(registry, new CellTenantStores(fixture.client, logger), fixture.tenants);
     api = await listen(
       fixture.deps({
         rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
@@ -93,6 +109,7 @@ describe('the onboarding API under schemathesis', function () {
     await cells?.close();
     await trail?.close();
     await database?.drop();
+    await fixture?.client.delete({ apiVersion: 'v1', kind: 'Secret', ...cellSecret });
     // Delete what the generated requests created: every tenant this run's token created.
     for (const name of tenantNames) {
       await fixture.client
@@ -138,7 +155,8 @@ describe('the onboarding API under schemathesis', function () {
       [
         `[dictionaries.tenants]\nvalues = ${JSON.stringify(tenantNames)}`,
         '[dictionaries.plans]\nvalues = ["standard", "enterprise"]',
-        '[parameters]\n"path.name" = { dictionary = "tenants", probability = 0.7 }\n"body.plan" = { dictionary = "plans", probability = 0.7 }',
+        '[dictionaries.cells]\nvalues = ["fuzz-1"]',
+        '[parameters]\n"path.name" = { dictionary = "tenants", probability = 0.7 }\n"path.cell" = { dictionary = "cells", probability = 0.7 }\n"body.plan" = { dictionary = "plans", probability = 0.7 }',
         // Fail when an operation was only ever answered 404 or 401/403: then it was not really tested.
         // Not on validation_mismatch: creation rules that depend on the cluster (the plan exists, the
         // name is free, app.values keys the plan allows, CIDR host bits) cannot be written in JSON

@@ -101,21 +101,40 @@ export class CellTenantStores {
     return store;
   }
 
-  private async access(cell: Cell) {
+  /** Why the cell's Secret does not hold a usable kubeconfig, or undefined when it does; for registering a cell. */
+  async credentialsProblem(cell: Cell): Promise<string | undefined> {
+    try {
+      await this.readAccess(cell);
+      return undefined;
+    } catch (error) {
+      return errorFields(error).error;
+    }
+  }
+
+  private async readAccess(cell: Cell) {
     const { namespace, name } = cell.kubeconfigSecret;
     const source = `Secret ${namespace}/${name}`;
+    const secret = await this.local.get<KubeObject & { data?: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace,
+      name,
+    });
+    const data = secret?.data?.[kubeconfigKey];
+    if (data === undefined) throw new Error(`${source} is missing or has no ${kubeconfigKey} key`);
+    return parseKubeconfig(Buffer.from(data, 'base64').toString('utf8'), source);
+  }
+
+  private async access(cell: Cell) {
     try {
-      const secret = await this.local.get<KubeObject & { data?: Record<string, string> }>({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        namespace,
-        name,
-      });
-      const data = secret?.data?.[kubeconfigKey];
-      if (data === undefined) throw new Error(`${source} is missing or has no ${kubeconfigKey} key`);
-      return parseKubeconfig(Buffer.from(data, 'base64').toString('utf8'), source);
+      return await this.readAccess(cell);
     } catch (error) {
-      this.logger.warn('Cannot read the credentials of a cell', { cell: cell.name, secret: source, ...errorFields(error) });
+      const { namespace, name } = cell.kubeconfigSecret;
+      this.logger.warn('Cannot read the credentials of a cell', {
+        cell: cell.name,
+        secret: `Secret ${namespace}/${name}`,
+        ...errorFields(error),
+      });
       throw cellUnavailable(cell.name);
     }
   }

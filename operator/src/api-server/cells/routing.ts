@@ -9,7 +9,7 @@ import type { AlongsideRecord } from '../audit-trail/store.js';
 import { ApiProblem } from '../problems.js';
 import type { TenantStore } from '../tenant-store.js';
 import type { CellTenantStores } from './cell-stores.js';
-import { leastLoadedOpenCell, type PlacementRule } from './placement.js';
+import { leastLoadedOpenCell, type Cell, type PlacementRule } from './placement.js';
 import type { PgCellRegistry } from './registry.js';
 
 /** Where a create goes, and what to do with the placement once the create succeeded or failed. */
@@ -61,6 +61,22 @@ export class TenantCells {
   async storeFor(name: string): Promise<TenantStore> {
     const cell = await this.registry.placementOf(name);
     return cell ? this.stores.storeFor(cell) : this.local;
+  }
+
+  /** Why a cell about to be registered could not be reached with its Secret's kubeconfig; undefined when it could. */
+  credentialsProblem(cell: Cell): Promise<string | undefined> {
+    return this.stores.credentialsProblem(cell);
+  }
+
+  /**
+   * What GET /v1/tenants reads, in order: every registered cell by name; the local cluster alone
+   * when none is registered. (Tenants created locally before cells were registered are then not
+   * listed, though each is still found by name: decision 0042.)
+   */
+  async listingSources(): Promise<{ cell?: string; store: TenantStore }[]> {
+    const loads = await this.registry.loads();
+    if (loads.length === 0) return [{ store: this.local }];
+    return Promise.all(loads.map(async ({ cell }) => ({ cell: cell.name, store: await this.stores.storeFor(cell) })));
   }
 
   /** Places a new tenant (or finds where this call's first attempt did); throws the refusals as problems. */

@@ -12,7 +12,7 @@ import type { Cell, CellLoad } from '../cells/placement.js';
 import type { TenantCells } from '../cells/routing.js';
 import { CellNameSchema, ChangeCellRequestSchema, RegisterCellRequestSchema, type CellSummary } from '../cells/schemas.js';
 import type { AppDeps } from '../deps.js';
-import { ApiProblem, notFoundProblem } from '../problems.js';
+import { ApiProblem, notFoundProblem, validationProblem } from '../problems.js';
 import { bodyObject, parseOrRefuse } from '../validate.js';
 
 export const cellsPath = '/v1/cells';
@@ -52,6 +52,9 @@ export function registerCellHandler(deps: AppDeps) {
     requireAction(response, 'cells:manage');
     const cells = registryOf(deps);
     const cell: Cell = parseOrRefuse(RegisterCellRequestSchema, bodyObject(request.body));
+    const unusable = await cells.credentialsProblem(cell);
+    // The reason names the Secret and what is wrong with it, never its contents (cell-stores.ts).
+    if (unusable) throw validationProblem([{ field: 'kubeconfigSecret', rule: 'readableKubeconfig', message: unusable }]);
     if (!(await cells.registry.register(cell))) {
       throw new ApiProblem({
         status: 409,

@@ -52,32 +52,62 @@ function matches(summary: TenantSummary, query: ListTenantsQuery): boolean {
 /** Server pages are larger than ours so that filtered listings need few round trips. */
 const serverPageSize = 200;
 
-async function readPage(deps: AppDeps, cursor: Cursor) {
+async function readPage(store: TenantStore, cursor: Cursor) {
   try {
-    return await deps.tenants.list({ limit: serverPageSize, continue: cursor.c });
+    return await store.list({ limit: serverPageSize, continue: cursor.c });
   } catch (error) {
     if (isGone(error)) throw expiredCursorProblem();
     throw error;
   }
 }
 
-/** Collects up to `limit` matching summaries from the cursor on; returns the next cursor if more may follow. */
-async function collect(deps: AppDeps, query: ListTenantsQuery): Promise<{ items: TenantSummary[]; next: Cursor | undefined }> {
+interface Collected {
+  items: TenantSummary[];
+  next: Cursor | undefined;
+}
+
+/** Collects up to `limit` matching summaries of one store from the cursor on; returns the next cursor if more may follow. */
+async function collectFrom(store: TenantStore, query: ListTenantsQuery, start: Cursor, limit: number): Promise<Collected> {
   const items: TenantSummary[] = [];
-  let cursor = decodeCursor(query.cursor);
+  let cursor = start;
   for (;;) {
-    const page = await readPage(deps, cursor);
+    const page = await readPage(store, cursor);
     const fresh = page.items.filter((tenant) => cursor.after === undefined || tenant.metadata.name > cursor.after);
     for (const [index, tenant] of fresh.entries()) {
       const summary = tenantSummary(tenant, tenantsPath);
       if (matches(summary, query)) items.push(summary);
-      if (items.length < query.limit) continue;
+      if (items.length < limit) continue;
       const exhausted = index === fresh.length - 1 && !page.continue;
       return { items, next: exhausted ? undefined : { c: cursor.c, after: tenant.metadata.name } };
     }
     if (!page.continue) return { items, next: undefined };
     cursor = { c: page.continue };
   }
+}
+
+async function listingSources(deps: AppDeps): Promise<{ cell?: string; store: TenantStore }[]> {
+  return deps.cells ? deps.cells.listingSources() : [{ store: deps.tenants }];
+}
+
+/** Collects a page over the sources (the cells, one after another, or the local cluster), from the cursor on. */
+async function collect(deps: AppDeps, query: ListTenantsQuery): Promise<Collected> {
+  const sources = await listingSources(deps);
+  const { s: startCell, ...start } = decodeCursor(query.cursor);
+  const first = startCell === undefined ? 0 : sources.findIndex((source) => source.cell === startCell);
+  // The cell this cursor was listing is no longer registered (or cells came or went): start again.
+  if (first < 0) throw expiredCursorProblem();
+  const items: TenantSummary[] = [];
+  let cursor: Cursor = start;
+  for (const [index, source] of sources.entries()) {
+    if (index < first) continue;
+    const collected = await collectFrom(source.store, query, cursor, query.limit - items.length);
+    items.push(...collected.items);
+    if (collected.next) return { items, next: { ...collected.next, s: source.cell } };
+    const following = sources[index + 1];
+    if (items.length >= query.limit) return { items, next: following && { s: following.cell } };
+    cursor = {};
+  }
+  return { items, next: undefined };
 }
 
 export function listTenantsHandler(deps: AppDeps) {
