@@ -31,6 +31,11 @@ export interface ControlPlaneOptions {
   node: NodeKind;
   /** Where kube-apiserver listens and what it advertises: 127.0.0.1 with KWOK. */
   apiServerAddress: string;
+  /**
+   * etcd and kube-apiserver only: no controllers, scheduler nor node. Enough for a cluster that
+   * only stores objects (a second cell in cells.ts), at a fraction of the CPU.
+   */
+  apiOnly?: boolean;
 }
 
 /** What each component's start function needs; `server` and `admin` are set once the API server is up. */
@@ -59,8 +64,10 @@ export async function startControlPlane(
     launch.server = await startApiServer(launch, etcdUrl);
     launch.admin.server = launch.server;
     writeKubeconfig(kubeconfig, { server: launch.server, caCert: certs.caCert, user: 'admin', client: certs.clients.admin });
-    const fakeNode = options.node === 'kwok' ? [startKwok(launch)] : [];
-    await Promise.all([startControllerManager(launch), startScheduler(launch), ...fakeNode]);
+    if (!options.apiOnly) {
+      const fakeNode = options.node === 'kwok' ? [startKwok(launch)] : [];
+      await Promise.all([startControllerManager(launch), startScheduler(launch), ...fakeNode]);
+    }
     return { server: launch.server, kubeconfig, certificates: certs, processes: launch.processes };
   } catch (error) {
     (error as { processes?: ManagedProcess[] }).processes = launch.processes;

@@ -25,6 +25,7 @@ import { LocalRateLimit } from './rate-limit/local.js';
 import { deleteTenantHandler, patchTenantHandler } from './routes/change-tenant.js';
 import { latestAuditReportHandler } from './routes/audit-report.js';
 import { listBackupsHandler } from './routes/backups.js';
+import { cellsPath, changeCellHandler, listCellsHandler, registerCellHandler } from './routes/cells.js';
 import { createTenantHandler } from './routes/create-tenant.js';
 import { healthzHandler, readyzHandler } from './routes/health.js';
 import { listPlansHandler } from './routes/plans.js';
@@ -62,6 +63,9 @@ export function createApp(deps: AppDeps): Express {
   app.get(`${tenantsPath}/:name/restores/:restore`, allow('restores:read'), getRestoreHandler(deps));
   app.get('/v1/plans', allow('plans:read'), listPlansHandler(deps));
   app.get('/v1/audit/report', allow('audit:read'), latestAuditReportHandler(deps));
+  app.get(cellsPath, allow('cells:read'), listCellsHandler(deps));
+  app.post(cellsPath, recorded, ...jsonBody(), registerCellHandler(deps));
+  app.patch(`${cellsPath}/:cell`, recorded, ...jsonBody(), changeCellHandler(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
   assertChangesRecorded(app, recorded);

@@ -12,6 +12,8 @@ const CursorSchema = z.strictObject({
   c: z.string().max(4096).optional(),
   /** Skip items of that page up to and including this name. */
   after: z.string().max(253).optional(),
+  /** With cells, the cell the listing is in (cells are listed one after another, in name order). */
+  s: z.string().max(63).optional(),
 });
 export type Cursor = z.infer<typeof CursorSchema>;
 

@@ -7,6 +7,7 @@ import type { ApiMetrics } from './metrics.js';
 import type { RateLimitStore } from './rate-limit/decision.js';
 import type { RestoreStore } from './restore-store.js';
 import type { TenantStore } from './tenant-store.js';
+import type { TenantCells } from './cells/routing.js';
 
 export interface AppDeps {
   tenants: TenantStore;
@@ -28,6 +29,13 @@ export interface AppDeps {
   auditReports?: { latest(): Promise<Buffer | undefined> };
   /** Where request durations are counted; none when absent. */
   metrics?: ApiMetrics;
+  /** The cell registry (docs/cells.md); absent: every Tenant lives in `tenants`, the local cluster. */
+  cells?: TenantCells;
+}
+
+/** The store holding the tenant `name`: its cell's when cells are in use, else the local cluster's. */
+export function tenantStoreFor(deps: AppDeps, name: string): Promise<TenantStore> {
+  return deps.cells ? deps.cells.storeFor(name) : Promise.resolve(deps.tenants);
 }
 
 /** Where Tenants live in this API; Location headers and summaries' links point here. */

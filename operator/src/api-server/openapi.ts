@@ -9,8 +9,10 @@ import { deletionPolicies } from '../api/index.js';
 import { problemContentType } from './problems.js';
 import { ListBackupsQuerySchema } from './restore-schemas.js';
 import { ListTenantsQuerySchema, tenantStates } from './schemas.js';
+// Registers the cell schemas in zod's global registry, which components() reads.
+import './cells/schemas.js';
 
-const requestSchemas = ['CreateTenantRequest', 'PatchTenantRequest', 'CreateRestoreRequest'];
+const requestSchemas = ['CreateTenantRequest', 'PatchTenantRequest', 'CreateRestoreRequest', 'RegisterCellRequest', 'ChangeCellRequest'];
 const responseSchemas = [
   'TenantSummary',
   'TenantSuspension',
@@ -20,6 +22,8 @@ const responseSchemas = [
   'RestoreSummary',
   'PlanSummary',
   'PlanList',
+  'CellSummary',
+  'CellList',
   'Health',
   'Problem',
 ];
@@ -49,7 +53,14 @@ const common = {
 };
 /** Mutating routes: recorded in the audit trail first, so they fail closed without it. */
 const recorded = {
-  503: { ...problem('The audit trail cannot be written; nothing was changed'), headers: { 'Retry-After': { schema: { type: 'string' } } } },
+  503: {
+    ...problem("The audit trail cannot be written, or the tenant's cell cannot be reached; nothing was changed"),
+    headers: { 'Retry-After': { schema: { type: 'string' } } },
+  },
+};
+/** Reads of one tenant: its cell may be unreachable (cells/cell-stores.ts). */
+const cellUnavailable = {
+  503: { ...problem("The tenant's cell cannot be reached"), headers: { 'Retry-After': { schema: { type: 'string' } } } },
 };
 const requestIdHeader = { 'X-Request-Id': { description: 'The id of this call in the audit trail', schema: { type: 'string' } } };
 const withBody = {
@@ -89,7 +100,7 @@ function paths(): JsonObject {
           },
           ...withBody,
           ...recorded,
-          409: problem('Name taken, or a request with this key is in flight'),
+          409: problem('Name taken, a request with this key is in flight, or no open cell of the region has room'),
         },
       },
       get: {
@@ -98,8 +109,9 @@ function paths(): JsonObject {
         security,
         parameters: queryParameters(),
         responses: {
-          200: json('TenantList', 'A page of tenants'),
+          200: json('TenantList', 'A page of tenants (with cells: of every cell, one cell after another)'),
           ...common,
+          ...cellUnavailable,
           410: problem('Cursor expired'),
           422: problem('Invalid query'),
         },
@@ -111,7 +123,7 @@ function paths(): JsonObject {
         summary: 'A tenant and its progress (all roles)',
         security,
         parameters: [nameParameter],
-        responses: { 200: json('TenantSummary', 'The tenant'), ...common, 404: problem('No such tenant') },
+        responses: { 200: json('TenantSummary', 'The tenant'), ...common, ...cellUnavailable, 404: problem('No such tenant') },
       },
       patch: {
         operationId: 'patchTenant',
@@ -167,6 +179,7 @@ function paths(): JsonObject {
         },
       },
     },
+    ...cellPaths(),
     '/v1/plans': {
       get: {
         operationId: 'listPlans',
@@ -240,6 +253,50 @@ function restorePaths(): JsonObject {
         security,
         parameters: [nameParameter, restoreParameter],
         responses: { 200: json('RestoreSummary', 'The restore'), ...common, 404: problem('No such restore of this tenant') },
+      },
+    },
+  };
+}
+
+const cellNotConfigured = problem('No cell registry configured, or no such cell');
+
+/** The cell registry's admin routes (routes/cells.ts), platform-admin only. */
+function cellPaths(): JsonObject {
+  return {
+    '/v1/cells': {
+      get: {
+        operationId: 'listCells',
+        summary: 'Cells and their load (platform-admin)',
+        security,
+        responses: { 200: json('CellList', 'The registered cells'), ...common, 404: cellNotConfigured },
+      },
+      post: {
+        operationId: 'registerCell',
+        summary: 'Register a cell (platform-admin)',
+        security,
+        requestBody: { required: true, content: { 'application/json': { schema: ref('RegisterCellRequest') } } },
+        responses: {
+          201: { ...json('CellSummary', 'Registered; Location names the cell'), headers: requestIdHeader },
+          ...withBody,
+          ...recorded,
+          404: cellNotConfigured,
+          409: problem('A cell of that name is registered already'),
+        },
+      },
+    },
+    '/v1/cells/{cell}': {
+      patch: {
+        operationId: 'changeCell',
+        summary: 'Drain, close, reopen or resize a cell (platform-admin)',
+        security,
+        parameters: [{ name: 'cell', in: 'path', required: true, schema: { type: 'string', maxLength: 32 } }],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('ChangeCellRequest') } } },
+        responses: {
+          200: { ...json('CellSummary', 'The changed cell'), headers: requestIdHeader },
+          ...withBody,
+          ...recorded,
+          404: cellNotConfigured,
+        },
       },
     },
   };

@@ -24,6 +24,9 @@ export const actions = [
   'openapi:read',
   // The isolation audit's evidence: for auditors and platform admins, not for sales ops.
   'audit:read',
+  // The cell registry (docs/cells.md): which clusters tenants are placed in. Platform admins only.
+  'cells:read',
+  'cells:manage',
 ] as const;
 export type Action = (typeof actions)[number];
 

@@ -15,6 +15,10 @@ import { listerWatcher } from '../kube/list-watch.js';
 import { HealthServer } from '../runtime/health.js';
 import { Informer } from '../runtime/informer.js';
 import { createApp } from './app.js';
+import { CellTenantStores, defaultCellLimits } from './cells/cell-stores.js';
+import { PgCellRegistry } from './cells/registry.js';
+import { TenantCells } from './cells/routing.js';
+import type { TenantStore } from './tenant-store.js';
 import { CachedTenantStore } from './cached-tenant-store.js';
 import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/config.js';
 import { PgAuditTrail } from './audit-trail/store.js';
@@ -37,6 +41,17 @@ export const ApiServerConfigSchema = z.strictObject({
   auditReport: z
     .strictObject({ namespace: z.string().min(1), name: z.string().min(1) })
     .default({ namespace: 'bulkhead-system', name: 'bulkhead-audit-report' }),
+  /**
+   * Cells (docs/cells.md): off, every Tenant lives in this cluster. On, the registry lives in the
+   * audit trail's database and tenants are placed in the registered cells.
+   */
+  cells: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      connectTimeoutMs: z.int().min(100).max(30_000).default(defaultCellLimits.connectTimeoutMs),
+      requestTimeoutMs: z.int().min(1_000).max(60_000).default(defaultCellLimits.requestTimeoutMs),
+    })
+    .default({ enabled: false, ...defaultCellLimits }),
   /** /metrics (and /healthz) on a port of their own; port 0 picks a free one. */
   metrics: z
     .strictObject({
@@ -47,6 +62,27 @@ export const ApiServerConfigSchema = z.strictObject({
     .default({ enabled: true, host: '127.0.0.1', port: 8082 }),
 });
 export type ApiServerConfig = z.infer<typeof ApiServerConfigSchema>;
+
+/** The cell registry when cells are enabled; they need the audit trail's database. */
+async function openCells(
+  config: ApiServerConfig,
+  client: KubeClient,
+  local: TenantStore,
+  logger: Logger,
+): Promise<TenantCells | undefined> {
+  if (!config.cells.enabled) return undefined;
+  const url = config.auditTrail.url;
+  if (!url) throw new Error('cells.enabled needs auditTrail.url: the cell registry lives in the audit trail database');
+  const registry = new PgCellRegistry({ url }, (error) => logger.warn('Cell registry connection failed while idle', errorFields(error)));
+  try {
+    logger.info((await registry.ensureTables()) === 'created' ? 'Created the cell registry tables' : 'Cell registry ready');
+  } catch (error) {
+    await registry.close();
+    throw new Error(`cannot open the cell registry (auditTrail.url): ${errorFields(error).error}`);
+  }
+  const { connectTimeoutMs, requestTimeoutMs } = config.cells;
+  return new TenantCells(registry, new CellTenantStores(client, logger, { connectTimeoutMs, requestTimeoutMs }), local);
+}
 
 /** Connects to the trail and makes sure its table exists before the API takes a single call. */
 async function openAuditTrail(config: AuditTrailConfig, logger: Logger): Promise<PgAuditTrail | null> {
@@ -83,12 +119,14 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     listerWatcher: listerWatcher<Tenant>(client, { apiVersion, kind: tenantKind }),
   });
   tenantCache.start();
+  const tenants = new CachedTenantStore(client, tenantCache);
+  const cells = await openCells(config, client, tenants, logger);
   const metrics = config.metrics.enabled ? new ApiMetrics() : undefined;
   const metricsServer =
     metrics && new HealthServer({ host: config.metrics.host, port: config.metrics.port, registry: metrics.registry, logger });
   await metricsServer?.start();
   const app = createApp({
-    tenants: new CachedTenantStore(client, tenantCache),
+    tenants,
     restores: new KubeRestoreStore(client),
     auth: {
       tokens: new KubeTokenStore({ client, secret: config.tokenSecret }),
@@ -99,6 +137,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     auditReports: { latest: () => readPublishedReport(client, config.auditReport) },
     logger,
     metrics,
+    cells,
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host, () => {
@@ -111,6 +150,7 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
       rateLimit.close().catch(() => undefined);
       tenantCache.stop().catch(() => undefined);
       metricsServer?.stop().catch(() => undefined);
+      cells?.close().catch(() => undefined);
     });
     // Slow clients must not hold connections open indefinitely.
     server.requestTimeout = 30_000;

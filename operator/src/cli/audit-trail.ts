@@ -17,6 +17,7 @@ import { AuditTrailConfigSchema } from '../api-server/audit-trail/config.js';
 import { grantAppend } from '../api-server/audit-trail/schema.js';
 import { PgAuditTrail } from '../api-server/audit-trail/store.js';
 import { ensureRateLimitTable, grantRateLimit } from '../api-server/rate-limit/table.js';
+import { ensureCellTables, grantCells } from '../api-server/cells/schema.js';
 import { isTrustworthy, verifyChain, type VerifyResult } from '../api-server/audit-trail/verify.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { render, type OutputFormat } from './output.js';
@@ -97,17 +98,21 @@ export function initAuditTrail({ grant, output }: AuditTrailInitRequest, { io }:
   return withTrail(io.env, async (trail) => {
     const schema = await trail.ensureSchema();
     const rateLimit = await ensureRateLimitTable(trail.connectionPool);
+    const cells = await ensureCellTables(trail.connectionPool);
     if (grant) {
       await grantAppend(trail.connectionPool, grant);
       await grantRateLimit(trail.connectionPool, grant);
+      await grantCells(trail.connectionPool, grant);
     }
     const text = [
       schemaText[schema],
       rateLimit === 'created' ? 'Created the rate limit table' : 'The rate limit table exists',
+      cells === 'created' ? 'Created the cell registry tables' : 'The cell registry tables exist',
       ...(grant
         ? [
             `Granted SELECT, INSERT on the audit trail to ${grant}`,
             `Granted SELECT, INSERT, UPDATE, DELETE on the rate limit table to ${grant}`,
+            `Granted SELECT, INSERT, UPDATE on the cells and SELECT, INSERT, UPDATE, DELETE on the placements to ${grant}`,
           ]
         : []),
     ]

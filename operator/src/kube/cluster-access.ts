@@ -91,6 +91,22 @@ export function fromKubeconfig(file: string, context?: string): ClusterAccess {
   return { server, credentials: () => Promise.resolve({ ...tls, headers: authorization(user) }) };
 }
 
+/**
+ * A kubeconfig held in memory (a Secret's value), named by `source` in errors. Only what this
+ * module reads natively is accepted: an exec plugin or auth-provider would run a program or read
+ * files on the reader's machine, which a kubeconfig taken from a Secret must never make it do.
+ */
+export function fromKubeconfigText(text: string, source: string): ClusterAccess {
+  const { cluster, user, foreignUserFields } = currentContext(text, source);
+  if (foreignUserFields.length > 0)
+    throw new Error(`kubeconfig ${source}: user fields ${foreignUserFields.join(', ')} are not supported here`);
+  const fileFields = [cluster['certificate-authority'], user['client-certificate'], user['client-key'], user.tokenFile];
+  if (fileFields.some((field) => field !== undefined))
+    throw new Error(`kubeconfig ${source} refers to files; embed certificates and tokens as *-data and token instead`);
+  const tls = tlsOf(cluster, user);
+  return { server: new URL(cluster.server), credentials: () => Promise.resolve({ ...tls, headers: authorization(user) }) };
+}
+
 /** The ServiceAccount a pod runs as; `dir` holds its token and the cluster's CA. */
 export function inCluster(env: NodeJS.ProcessEnv = process.env, dir = serviceAccountDir): ClusterAccess {
   const host = env.KUBERNETES_SERVICE_HOST;

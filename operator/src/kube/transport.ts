@@ -8,7 +8,8 @@
  * more control than its generated clients give.
  */
 import { Agent, request as httpsRequest } from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { ClusterAccess } from './cluster-access.js';
 import { KubeApiError, type Status } from './errors.js';
 
@@ -22,6 +23,12 @@ export interface RequestSpec {
   timeoutMs?: number;
   /** Act as this identity (Impersonate-User/Impersonate-Group); the caller needs the impersonate verb. */
   impersonate?: { user: string; groups: string[] };
+}
+
+/** Bounds for one client's requests; absent, a request may wait 30 s for an answer and the OS's connect timeout. */
+export interface TransportLimits {
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 /** Counts requests by verb, for the operator's efficiency metrics (writes in steady state must be 0). */
@@ -48,6 +55,7 @@ export class Transport {
   constructor(
     private readonly access: ClusterAccess,
     private readonly observe: RequestObserver = () => {},
+    private readonly limits: TransportLimits = {},
   ) {
     this.server = access.server;
   }
@@ -102,7 +110,10 @@ export class Transport {
     }
     return new Promise((resolve, reject) => {
       const req = httpsRequest(url, { method: spec.method, headers, agent: this.agent, signal: spec.signal }, resolve);
-      req.setTimeout(spec.timeoutMs ?? 30_000, () => req.destroy(new Error(`${spec.method} ${spec.path}: no answer`)));
+      req.setTimeout(spec.timeoutMs ?? this.limits.requestTimeoutMs ?? 30_000, () =>
+        req.destroy(new Error(`${spec.method} ${spec.path}: no answer`)),
+      );
+      if (this.limits.connectTimeoutMs !== undefined) limitConnect(req, this.limits.connectTimeoutMs, this.server.host);
       req.on('error', reject);
       req.end(body);
     });
@@ -111,6 +122,20 @@ export class Transport {
   close(): void {
     this.agent?.destroy();
   }
+}
+
+/**
+ * Fails a request whose TCP and TLS connection is not up within `ms`: a server that is down or
+ * black-holed is then told apart from a slow answer in seconds, not after the request timeout.
+ * A reused keep-alive socket is already connected and is not limited.
+ */
+function limitConnect(req: ClientRequest, ms: number, host: string): void {
+  req.once('socket', (socket: TLSSocket) => {
+    if (!socket.connecting) return;
+    const timer = setTimeout(() => req.destroy(new Error(`could not connect to ${host} within ${ms} ms`)), ms);
+    socket.once('secureConnect', () => clearTimeout(timer));
+    req.once('close', () => clearTimeout(timer));
+  });
 }
 
 function impersonationHeaders(spec: RequestSpec): Record<string, string | string[]> {

@@ -3,7 +3,11 @@
  * (installed into a cached virtualenv by hack/install-schemathesis.sh) generates valid and invalid
  * requests for every operation and sends them, as a platform admin, to the real app in front of
  * the real control plane and audit trail. Fails on any 5xx and on any response that does not match
- * the document.
+ * the document. The app has a cell registry (in the trail's database) with one cell, fuzz-1, which
+ * is the environment's cluster itself: the cell routes are fuzzed for real, and every cell the
+ * fuzzer can register names a Secret the API can read (registration refuses any other with 422),
+ * so no tenant is placed where the documented 503 `cell-unavailable` would count as a server error.
+ * cells.spec.ts covers two real clusters and an unreachable one.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -22,6 +26,12 @@ import { openApiDocument } from '../../src/api-server/openapi.js';
 import { LocalRateLimit } from '../../src/api-server/rate-limit/local.js';
 import { publishReport, readPublishedReport } from '../../src/audit/publish.js';
 import { prepareCluster } from '../support/setup.js';
+import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
+import { CellTenantStores } from '../../src/api-server/cells/cell-stores.js';
+import { PgCellRegistry } from '../../src/api-server/cells/registry.js';
+import { TenantCells } from '../../src/api-server/cells/routing.js';
+import { createLogger } from '../../src/runtime/logging.js';
+import { createTrailDatabase, type TrailDatabase } from './audit-trail-database.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type RunningApi } from './support.js';
 
 const run = promisify(execFile);
@@ -54,7 +64,11 @@ describe('the onboarding API under schemathesis', function () {
   let api: RunningApi;
   let token: string;
   let dir: string;
+  let database: TrailDatabase;
+  let trail: PgAuditTrail;
+  let cells: TenantCells;
   const tokenName = `schemathesis-${runId}`;
+  const cellSecret = { namespace: 'default', name: `schemathesis-cell-${runId}` };
 
   before(async function () {
     await prepareCluster();
@@ -64,16 +78,43 @@ describe('the onboarding API under schemathesis', function () {
     dir = mkdtempSync(join(tmpdir(), 'bulkhead-schemathesis-'));
     // A real signed report for GET /v1/audit/report, so the auditor's route is fuzzed past its 404.
     await publishReport(fixture.client, reportConfigMap, signedAuditReport(dir));
+    database = await createTrailDatabase(`api_schemathesis_${runId}`);
+    trail = new PgAuditTrail({ url: database.apiUrl, allowExitOnIdle: true });
+    const registry = new PgCellRegistry({ url: database.apiUrl, allowExitOnIdle: true });
+    await fixture.client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: cellSecret,
+        stringData: { kubeconfig: readFileSync(testEnvironment().kubeconfig, 'utf8') },
+      } as never,
+      { fieldManager: 'schemathesis-spec' },
+    );
+    await registry.register({
+      name: 'fuzz-1',
+      regions: ['eu-central-1'],
+      capacity: 1_000_000,
+      state: 'open',
+      kubeconfigSecret: cellSecret,
+    });
+    const logger = createLogger({ silent: true });
+    cells = new TenantCells(registry, new CellTenantStores(fixture.client, logger), fixture.tenants);
     api = await listen(
       fixture.deps({
         rateLimit: new LocalRateLimit({ capacity: 1_000_000, refillPerSecond: 1_000_000 }),
         auditReports: { latest: () => readPublishedReport(fixture.client, reportConfigMap) },
+        auditTrail: trail,
+        cells,
       }),
     );
   });
 
   after(async function () {
     await api?.close();
+    await cells?.close();
+    await trail?.close();
+    await database?.drop();
+    await fixture?.client.delete({ apiVersion: 'v1', kind: 'Secret', ...cellSecret });
     // Delete what the generated requests created: every tenant this run's token created.
     for (const name of tenantNames) {
       await fixture.client
@@ -144,10 +185,12 @@ describe('the onboarding API under schemathesis', function () {
         '[dictionaries.plans]\nvalues = ["standard", "enterprise"]',
         `[dictionaries.restores]\nvalues = ${JSON.stringify(restoreIds)}`,
         `[dictionaries.backups]\nvalues = ${JSON.stringify([backupId])}`,
+        '[dictionaries.cells]\nvalues = ["fuzz-1"]',
         [
           '[parameters]',
           '"path.name" = { dictionary = "tenants", probability = 0.7 }',
           '"path.restore" = { dictionary = "restores", probability = 0.7 }',
+          '"path.cell" = { dictionary = "cells", probability = 0.7 }',
           '"body.plan" = { dictionary = "plans", probability = 0.7 }',
           '"body.backupId" = { dictionary = "backups", probability = 0.7 }',
           '"body.fromTenant" = { dictionary = "tenants", probability = 0.7 }',

@@ -4,7 +4,8 @@
  * kube-apiserver's audit log shows that every rule atom (verb × resource × API group, per name or
  * namespace where the rule says so; a published report's numbered parts count as one atom, see
  * neededByName) authorized at least one request that nothing else in the
- * chart would have, and that no request of these identities was refused. The operator's
+ * chart would have, and that no request of these identities was refused. The cell identity
+ * (cellApi) counts too, as cells.spec.ts uses it in the environment's cluster, its cell eu-1. The operator's
  * tenant-namespace ClusterRole counts as bound in every tenant-* namespace, as the operator binds
  * it; the requests operator-confinement.spec.ts sends to be refused are left out. That the roles
  * are sufficient is every other spec passing. bind and escalate never show as a request's verb;
@@ -22,6 +23,7 @@ import { auditLogPath, testEnvironment } from '@bulkhead/testenv';
 import { repoRoot } from '../support/cluster.js';
 import {
   apiServiceAccount,
+  cellApiServiceAccount,
   chartNamespace,
   chartValuesUsedBy,
   operatorServiceAccount,
@@ -118,6 +120,11 @@ describe(title, function () {
     const rendered = renderChart(values, ['operator-rbac.yaml', 'api-rbac.yaml']);
     return [...atomsOf(rendered), ...tenantNamespaceAtoms(rendered, operatorTenantClusterRole, userOf(operatorServiceAccount))];
   };
+  /** The cell identity's role renders only where cellApi is enabled, so it is rendered on its own (cells.spec.ts uses it). */
+  const cellAtoms = () =>
+    chartValuesUsedBy(cellApiServiceAccount)
+      .flatMap((values) => atomsOf(renderChart(values, ['cell-api-rbac.yaml'])))
+      .filter((atom) => atom.user === userOf(cellApiServiceAccount));
   /** Each identity's atoms under every set of values it ran with (say, with and without the audit's signing key), once each. */
   const atoms = () => [
     ...new Map(
@@ -127,6 +134,7 @@ describe(title, function () {
             .flatMap(atomsUnder)
             .filter((atom) => atom.user === userOf(serviceAccount)),
         )
+        .concat(cellAtoms())
         .map((atom) => [atomName(atom), atom]),
     ).values(),
   ];

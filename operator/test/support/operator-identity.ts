@@ -22,6 +22,8 @@ export const chartDir = join(repoRoot, 'charts/bulkhead');
 export const chartNamespace = 'bulkhead-system';
 export const operatorServiceAccount = 'bulkhead-operator';
 export const apiServiceAccount = 'bulkhead-api';
+/** The identity a cell gives an onboarding API elsewhere (charts/bulkhead cellApi). */
+export const cellApiServiceAccount = 'bulkhead-cell-api';
 /** The chart's ClusterRole the operator binds to itself in each tenant namespace (rbac.operatorTenantClusterRole). */
 export const operatorTenantClusterRole = 'bulkhead-operator-tenant';
 
@@ -101,7 +103,7 @@ function readValuesInUse(): ValuesInUse {
   return existsSync(valuesInUseFile()) ? (JSON.parse(readFileSync(valuesInUseFile(), 'utf8')) as ValuesInUse) : {};
 }
 
-function recordUse(serviceAccount: string, values: Record<string, unknown>): void {
+export function recordUse(serviceAccount: string, values: Record<string, unknown>): void {
   const all = readValuesInUse();
   all[serviceAccount] = { ...all[serviceAccount], [JSON.stringify(values)]: values };
   mkdirSync(join(testEnvironment().dir, 'run', 'identities'), { recursive: true });

@@ -11,9 +11,12 @@
  */
 import type { Response } from 'express';
 import type { FieldChange } from './record.js';
+import type { AlongsideRecord } from './store.js';
 
 /** Where a route leaves its changes for the outcome record. */
 const changesLocal = 'auditChanges';
+/** Where a route leaves writes that must commit in the outcome record's transaction. */
+const alongsideLocal = 'auditAlongside';
 
 /** Subtrees recorded by key only: their values are free-form. */
 const recordedByKeyOnly = new Set(['app.values']);
@@ -46,4 +49,13 @@ export function recordChanges(response: Response, changes: FieldChange[]): void 
 /** The changes a route named; none when it named none (it was refused, failed or replayed). */
 export function changesOf(response: Response): FieldChange[] {
   return (response.locals[changesLocal] as FieldChange[] | undefined) ?? [];
+}
+
+/** Called by a route whose change has a durable part of its own (a placement): it commits with the outcome record. */
+export function recordAlongside(response: Response, write: AlongsideRecord): void {
+  response.locals[alongsideLocal] = [...alongsideOf(response), write];
+}
+
+export function alongsideOf(response: Response): AlongsideRecord[] {
+  return (response.locals[alongsideLocal] as AlongsideRecord[] | undefined) ?? [];
 }

@@ -21,7 +21,7 @@ import { errorFields } from '../../runtime/logging.js';
 import { principalOf } from '../auth.js';
 import { ApiProblem } from '../problems.js';
 import { TenantNameSchema } from '../schemas.js';
-import { changesOf } from './changes.js';
+import { alongsideOf, changesOf } from './changes.js';
 import type { AuditEntry, AuditOutcome } from './record.js';
 import type { AuditTrail } from './store.js';
 
@@ -79,9 +79,9 @@ function unavailable(): ApiProblem {
   });
 }
 
-/** The tenant a call names: in the path, or for a POST in the body (parsed after the attempt was recorded). */
+/** The tenant a call names: in the path, or for a POST of a tenant in the body (parsed after the attempt was recorded). */
 function tenantOf(request: Request, fromPath: string | null): string | null {
-  if (fromPath !== null || request.method !== 'POST') return fromPath;
+  if (fromPath !== null || request.method !== 'POST' || routeTemplate(request) !== '/v1/tenants') return fromPath;
   return validTenantName((request.body as { name?: unknown } | undefined)?.name);
 }
 
@@ -123,7 +123,7 @@ function recordCall({ trail, logger, clock }: RecordMutationsOptions & { trail: 
     onceAnswered(response, (clientLeft) => {
       const outcome = entry(outcomeOf(response, clientLeft), tenantOf(request, tenant), changesOf(response));
       void attempted
-        .then((written) => (written ? trail.append(outcome) : undefined))
+        .then((written) => (written ? trail.append(outcome, alongsideOf(response)) : undefined))
         .catch((error: unknown) => {
           logger.error('Could not record the outcome of a change in the audit trail', {
             requestId,

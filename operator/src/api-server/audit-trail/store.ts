@@ -17,9 +17,15 @@ import { quoteIdentifier } from '../../providers/database/sql-quoting.js';
 
 const table = quoteIdentifier(auditTrailTable, 'the audit trail table');
 
+/**
+ * A write that must commit with a record or not at all (a tenant's placement in a cell, decision
+ * 0042); it runs on the trail's connection, inside the record's transaction, after the insert.
+ */
+export type AlongsideRecord = (client: pg.ClientBase, recordId: number) => Promise<void>;
+
 /** What the API needs of a trail; the middleware appends, never reads. */
 export interface AuditTrail {
-  append(entry: AuditEntry): Promise<AuditRecord>;
+  append(entry: AuditEntry, alongside?: AlongsideRecord[]): Promise<AuditRecord>;
 }
 
 interface RecordRow {
@@ -132,7 +138,7 @@ export class PgAuditTrail implements AuditTrail {
     return this.pool;
   }
 
-  async append(entry: AuditEntry): Promise<AuditRecord> {
+  async append(entry: AuditEntry, alongside: AlongsideRecord[] = []): Promise<AuditRecord> {
     const client = await this.pool.connect();
     let failed = false;
     try {
@@ -143,6 +149,7 @@ export class PgAuditTrail implements AuditTrail {
       const record = chainRecord(previous, entry);
       const values = rowValues(record);
       await client.query(`INSERT INTO ${table} (${columns}) VALUES (${values.map((_, index) => `$${index + 1}`).join(', ')})`, values);
+      for (const write of alongside) await write(client, record.id);
       await client.query('COMMIT');
       return record;
     } catch (error) {

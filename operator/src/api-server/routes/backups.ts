@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import type { AppDeps } from '../deps.js';
+import { tenantStoreFor, type AppDeps } from '../deps.js';
 import { ListBackupsQuerySchema } from '../restore-schemas.js';
 import { backupPage, backupSummaries } from '../restore-summary.js';
 import { parseOrRefuse } from '../validate.js';
@@ -14,7 +14,8 @@ import { readTenantOr404, tenantNameParam } from './read-tenants.js';
 
 export function listBackupsHandler(deps: AppDeps) {
   return async (request: Request, response: Response): Promise<void> => {
-    const tenant = await readTenantOr404(deps, tenantNameParam(request));
+    const name = tenantNameParam(request);
+    const tenant = await readTenantOr404(await tenantStoreFor(deps, name), name);
     const query = parseOrRefuse(ListBackupsQuerySchema, request.query);
     const { after } = decodeCursor(query.cursor);
     const { items, nextAfter } = backupPage(backupSummaries(tenant), after, query.limit);

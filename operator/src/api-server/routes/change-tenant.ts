@@ -8,7 +8,7 @@ import { isNotFound } from '../../kube/errors.js';
 import { recordChanges, specChanges } from '../audit-trail/changes.js';
 import { principalOf, requireAction } from '../auth.js';
 import { roleAllows } from '../roles.js';
-import { tenantsPath, type AppDeps } from '../deps.js';
+import { tenantStoreFor, tenantsPath, type AppDeps } from '../deps.js';
 import { ApiProblem, notFoundProblem, validationProblem } from '../problems.js';
 import { DeleteTenantQuerySchema, PatchTenantRequestSchema } from '../schemas.js';
 import { tenantSummary } from '../summary.js';
@@ -23,7 +23,8 @@ export function patchTenantHandler(deps: AppDeps) {
     const patch = parseOrRefuse(PatchTenantRequestSchema, bodyObject(request.body));
     if (patch.plan !== undefined) requireAction(response, 'tenants:change-plan');
     if (patch.suspended !== undefined) requireAction(response, 'tenants:suspend');
-    const tenant = await readTenantOr404(deps, name);
+    const store = await tenantStoreFor(deps, name);
+    const tenant = await readTenantOr404(store, name);
     if (tenant.metadata.deletionTimestamp) {
       throw new ApiProblem({
         status: 409,
@@ -33,11 +34,11 @@ export function patchTenantHandler(deps: AppDeps) {
         errors: [{ field: 'name', rule: 'notDeleting' }],
       });
     }
-    if (patch.plan !== undefined && !(await deps.tenants.getPlan(patch.plan))) {
+    if (patch.plan !== undefined && !(await store.getPlan(patch.plan))) {
       throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${patch.plan}` }]);
     }
     // resourceVersion makes the merge patch conditional: a concurrent change answers 409, not a lost update.
-    const updated = await deps.tenants
+    const updated = await store
       .mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch })
       .catch((error: unknown) => {
         // Deleted by a concurrent DELETE since it was read: it does not exist, which is no server error.
@@ -53,7 +54,8 @@ export function deleteTenantHandler(deps: AppDeps) {
     requireAction(response, 'tenants:delete');
     const name = tenantNameParam(request);
     const { confirmDeletionPolicy } = parseOrRefuse(DeleteTenantQuerySchema, request.query);
-    const tenant = await readTenantOr404(deps, name);
+    const store = await tenantStoreFor(deps, name);
+    const tenant = await readTenantOr404(store, name);
     const policy = tenant.spec.database.deletionPolicy;
     if (confirmDeletionPolicy !== policy) {
       throw new ApiProblem({
@@ -65,9 +67,10 @@ export function deleteTenantHandler(deps: AppDeps) {
       });
     }
     // What an auditor asks of a deletion: what happens to the data. Nothing to record if it was already gone.
-    const deleted = await deps.tenants.delete(name, tenant.metadata.uid ?? '');
+    const deleted = await store.delete(name, tenant.metadata.uid ?? '');
     if (deleted) recordChanges(response, [{ field: 'database.deletionPolicy', value: policy }]);
-    const deleting = await deps.tenants.get(name);
+    const deleting = await store.get(name);
+    if (!deleting) await deps.cells?.forgetDeleted(name, store);
     response.status(202).json(tenantSummary(deleting ?? tenant, tenantsPath));
   };
 }

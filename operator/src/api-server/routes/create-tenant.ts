@@ -8,7 +8,8 @@
 import type { Request, Response } from 'express';
 import { apiVersion, disallowedValueKeys, tenantKind, TenantSchema, TenantSpecSchema, type Tenant } from '../../api/index.js';
 import { isAlreadyExists } from '../../kube/errors.js';
-import { recordChanges, specChanges } from '../audit-trail/changes.js';
+import { recordAlongside, recordChanges, specChanges } from '../audit-trail/changes.js';
+import { tenantExistsProblem, type CreateTarget } from '../cells/routing.js';
 import { forbidden, requireAction } from '../auth.js';
 import { tenantsPath, type AppDeps } from '../deps.js';
 import {
@@ -23,6 +24,7 @@ import {
 } from '../idempotency.js';
 import { platformFieldsSet } from '../platform-fields.js';
 import { ApiProblem, validationProblem } from '../problems.js';
+import type { TenantStore } from '../tenant-store.js';
 import { roleAllows, type Principal } from '../roles.js';
 import { CreateTenantRequestSchema, type CreateTenantRequest } from '../schemas.js';
 import { tenantSummary } from '../summary.js';
@@ -49,16 +51,16 @@ function tenantFrom(request: CreateTenantRequest, attempt: Attempt): Tenant {
 }
 
 /** The Tenant an earlier attempt with this key created, if any; 422 if it was for another body. */
-async function earlierResult(deps: AppDeps, attempt: Attempt): Promise<Tenant | undefined> {
-  const page = await deps.tenants.list({ limit: 1, labelSelector: `${idempotencyKeyLabel}=${attempt.recordId}` });
+async function earlierResult(store: TenantStore, attempt: Attempt): Promise<Tenant | undefined> {
+  const page = await store.list({ limit: 1, labelSelector: `${idempotencyKeyLabel}=${attempt.recordId}` });
   const earlier = page.items[0];
   if (earlier && earlier.metadata.annotations?.[requestHashAnnotation] !== attempt.bodyHash) throw keyReusedProblem();
   return earlier;
 }
 
 /** The checks that need the plan: it exists, and it allows every app value the request sets. */
-async function checkPlan(deps: AppDeps, request: CreateTenantRequest): Promise<void> {
-  const plan = await deps.tenants.getPlan(request.plan);
+async function checkPlan(store: TenantStore, request: CreateTenantRequest): Promise<void> {
+  const plan = await store.getPlan(request.plan);
   if (!plan) throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${request.plan}` }]);
   const { name: _name, ...spec } = request;
   const refused = disallowedValueKeys(plan.spec, TenantSpecSchema.parse(spec));
@@ -73,29 +75,54 @@ async function checkPlan(deps: AppDeps, request: CreateTenantRequest): Promise<v
   }
 }
 
+/** The local cluster, or the cell placement chose (decision 0042); a retry finds the cell its first attempt chose. */
+async function targetFor(deps: AppDeps, request: CreateTenantRequest, attempt: Attempt): Promise<CreateTarget> {
+  if (!deps.cells) return { store: deps.tenants, release: () => Promise.resolve() };
+  return deps.cells.targetForCreate({ name: request.name, region: request.region, idempotencyRecord: attempt.recordId }, keyReusedProblem);
+}
+
+async function createIn(
+  target: CreateTarget,
+  request: CreateTenantRequest,
+  attempt: Attempt,
+): Promise<{ tenant: Tenant; replayed: boolean }> {
+  const { store } = target;
+  const earlier = await earlierResult(store, attempt);
+  if (earlier) return { tenant: earlier, replayed: true };
+  await checkPlan(store, request);
+  try {
+    return { tenant: await store.create(tenantFrom(request, attempt)), replayed: false };
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+    // Another replica may have won the race for this very key: then this is a replay too.
+    const winner = await earlierResult(store, attempt);
+    if (winner) return { tenant: winner, replayed: true };
+    throw tenantExistsProblem(request.name);
+  }
+}
+
 async function createOrReplay(
   deps: AppDeps,
   request: CreateTenantRequest,
   attempt: Attempt,
-): Promise<{ tenant: Tenant; replayed: boolean }> {
-  const earlier = await earlierResult(deps, attempt);
-  if (earlier) return { tenant: earlier, replayed: true };
-  await checkPlan(deps, request);
+): Promise<{ tenant: Tenant; replayed: boolean; target: CreateTarget }> {
+  const target = await targetFor(deps, request, attempt);
   try {
-    return { tenant: await deps.tenants.create(tenantFrom(request, attempt)), replayed: false };
+    return { ...(await createIn(target, request, attempt)), target };
   } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
-    // Another replica may have won the race for this very key: then this is a replay too.
-    const winner = await earlierResult(deps, attempt);
-    if (winner) return { tenant: winner, replayed: true };
-    throw new ApiProblem({
-      status: 409,
-      type: 'tenant-exists',
-      title: 'Tenant exists',
-      detail: `A tenant named ${request.name} already exists.`,
-      errors: [{ field: 'name', rule: 'unique' }],
-    });
+    // No Tenant came of this attempt: its placement must not hold the name or the cell's room.
+    await target.release();
+    throw error;
   }
+}
+
+/** Records what the call changed; a placement commits with the outcome record (or at once without a trail). */
+async function recordCreate(deps: AppDeps, response: Response, tenant: Tenant, target: CreateTarget): Promise<void> {
+  const cell = target.cell === undefined ? [] : [{ field: 'cell', value: target.cell }];
+  recordChanges(response, [...specChanges(tenant.spec), ...cell]);
+  if (!target.confirmWithin) return;
+  if (deps.auditTrail) recordAlongside(response, target.confirmWithin);
+  else await deps.cells?.registry.confirmUnaudited(tenant.metadata.name);
 }
 
 export function createTenantHandler(deps: AppDeps, inFlight: InFlightRequests) {
@@ -111,10 +138,10 @@ export function createTenantHandler(deps: AppDeps, inFlight: InFlightRequests) {
     const attempt: Attempt = { recordId: idempotencyRecordId(principal.id, key), bodyHash: requestHash(request.body), principal };
     inFlight.begin(attempt.recordId);
     try {
-      const { tenant, replayed } = await createOrReplay(deps, body, attempt);
+      const { tenant, replayed, target } = await createOrReplay(deps, body, attempt);
       // A replay changed nothing: the call that created the Tenant recorded what it set.
       if (replayed) response.setHeader('Idempotent-Replayed', 'true');
-      else recordChanges(response, specChanges(tenant.spec));
+      else await recordCreate(deps, response, tenant, target);
       response.status(202).location(`${tenantsPath}/${tenant.metadata.name}`).json(tenantSummary(tenant, tenantsPath));
     } finally {
       inFlight.end(attempt.recordId);
