@@ -28,7 +28,6 @@ import { restorePath, restoreSummary, tenantRestoreFor, type RestoreAttempt } fr
 import { roleAllows, type Principal } from '../roles.js';
 import { bodyObject, parseOrRefuse } from '../validate.js';
 import { readTenantOr404, tenantNameParam } from './read-tenants.js';
-import type { TenantStore } from '../tenant-store.js';
 
 /** Fields only a platform admin may set: they open another tenant's backup. */
 function crossTenantFields(request: CreateRestoreRequest, target: string): FieldError[] {
@@ -59,23 +58,6 @@ function checkTarget(target: Tenant): void {
     title: 'Tenant is being deleted',
     detail: `The tenant ${name} is being deleted and can no longer change.`,
     errors: [{ field: 'name', rule: 'notDeleting' }],
-  });
-}
-
-/**
- * The local cluster's store, where this API makes TenantRestores; 409 for a tenant that lives in
- * another cell (docs/cells.md): restores are not routed to cells yet, and a TenantRestore made here
- * would restore nothing there.
- */
-async function localStoreOf(deps: AppDeps, name: string): Promise<TenantStore> {
-  const store = await tenantStoreFor(deps, name);
-  if (store === deps.tenants) return store;
-  throw new ApiProblem({
-    status: 409,
-    type: 'restore-not-in-cell',
-    title: 'Restores are not routed to cells',
-    detail: `Tenant ${name} lives in another cell; this API makes restores only in its own cluster. Create the TenantRestore in that cell's cluster (docs/cells.md).`,
-    errors: [{ field: 'name', rule: 'localCell', message: `tenant ${name} is not in the API's own cluster` }],
   });
 }
 
@@ -116,7 +98,9 @@ async function createOrReplay(
 ): Promise<{ restore: TenantRestore; replayed: boolean }> {
   const earlier = await earlierRestore(deps, attempt);
   if (earlier) return { restore: earlier, replayed: true };
-  const tenant = await readTenantOr404(await localStoreOf(deps, target), target);
+  // Read from the tenant's cell (docs/cells.md); the TenantRestore is made in the API's own cluster,
+  // so with cells only a tenant of that cluster is restored (another cell's restore fails there).
+  const tenant = await readTenantOr404(await tenantStoreFor(deps, target), target);
   checkTarget(tenant);
   const source = await sourceOf(deps, request, tenant);
   try {
