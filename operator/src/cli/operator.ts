@@ -147,9 +147,13 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
  * the operator's ClusterRole already allows, rather than a get it would need to be granted.
  */
 async function ensureClusterRole(client: KubeClient, desired: ReturnType<typeof buildTenantOwnerClusterRole>): Promise<void> {
-  const name = desired.metadata.name;
-  const { items } = await client.list('rbac.authorization.k8s.io/v1', 'ClusterRole', { fieldSelector: `metadata.name=${name}` });
-  const live = items[0];
+  // A GET by name, which the chart grants for these roles alone; listing ClusterRoles is the audit's
+  // (granted only while it is on), so an operator with the audit off could not start.
+  const live = await client.get<typeof desired>({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    name: desired.metadata.name,
+  });
   if (live && isSubset(desired, live)) return; // rules are compared whole: one added is a difference
   await client.apply(desired, { fieldManager, force: true });
 }
