@@ -59,12 +59,7 @@ export function renderChart(values: Record<string, unknown>, templates: string[]
 export interface IdentityConfig {
   regions?: unknown;
   leaderElection?: { leaseName?: string };
-  audit?: {
-    enabled?: boolean;
-    signingKeySecret?: { namespace: string; name: string };
-    reportConfigMap?: string;
-    probes?: { enabled?: boolean };
-  };
+  audit?: { signingKeySecret?: { namespace: string; name: string }; reportConfigMap?: string; probes?: { enabled?: boolean } };
   backups?: { bucket: string; region: string; credentialsSecret?: { namespace: string; name: string } };
 }
 
@@ -74,10 +69,8 @@ export interface IdentityConfig {
  * that configuration in operator.config would render them.
  */
 export function chartValuesFor(config: IdentityConfig): Record<string, unknown> {
-  const { enabled, signingKeySecret, reportConfigMap, probes } = config.audit ?? {};
+  const { signingKeySecret, reportConfigMap, probes } = config.audit ?? {};
   const audit = {
-    // Off, the chart grants no report ConfigMap (an operator that never audits never publishes).
-    ...(enabled === false ? { enabled: false } : {}),
     ...(signingKeySecret ? { signingKeySecret } : {}),
     ...(reportConfigMap ? { reportConfigMap } : {}),
     // The probes' pod rules only where a spec turns them on, as an installation would.
@@ -153,13 +146,13 @@ const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedA
  * follows a changed Role through an informer. Until then the previous values' confinement policy
  * judges the operator's writes and refuses the report ConfigMaps these values name: a spec that
  * publishes right after changing the report's name was refused with 403, in a run where an
- * earlier spec had installed another name. So with a signing key and the audit on (only then may the operator
+ * earlier spec had installed another name. So with a signing key (only then may the operator
  * publish) this waits until a server-side dry run of the report's write, made by the admin as the
  * operator, is admitted. Impersonated requests are audited as the admin's, so the RBAC minimality
  * check does not count them.
  */
 function awaitReportConfinement(config: IdentityConfig): void {
-  if (!config.audit?.signingKeySecret || config.audit.enabled === false) return;
+  if (!config.audit?.signingKeySecret) return;
   const env = testEnvironment();
   const name = config.audit.reportConfigMap ?? 'bulkhead-audit-report';
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: chartNamespace } };
