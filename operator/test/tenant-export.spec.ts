@@ -47,6 +47,7 @@ import { kmsClient, kmsEndpoint } from './providers/support/kms.js';
 import { adminQuery, adminServer, tenantDatabaseSpec } from './providers/support/postgres.js';
 import { applyObjects, eventually, isGone } from './support/cluster.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
+import { reportConfigMap } from './audit/report-identity.js';
 import { prepareCluster } from './support/setup.js';
 import { condition, deleteTenant, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
 
@@ -70,7 +71,9 @@ function operatorSettings(endpoint?: string): Record<string, unknown> {
       credentialsSecret: { namespace: 'bulkhead-system', name: 'backup-credentials' },
       timeoutSeconds: 120,
     },
-    audit: { enabled: false, signingKeySecret: signingSecret },
+    // The chart renders the report Role whenever a signing key is named; naming the report the
+    // publishing specs write (report-identity.ts) keeps that Role one rbac-minimal sees used.
+    audit: { enabled: false, signingKeySecret: signingSecret, reportConfigMap },
   };
 }
 
