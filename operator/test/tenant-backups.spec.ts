@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import * as k8s from '@kubernetes/client-node';
-import pg from 'pg';
 import { testEnvironment } from '@bulkhead/testenv';
 import { applyObjects, eventually, isGone, readManifests, repoRoot } from './support/cluster.js';
 import { startOperator, testAccountId, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
+import { orderCount, queryAsTenant } from './support/tenant-database.js';
 import { customObjects, deleteTenantsAndWait, group, readTenant, tenantManifest, version, waitForReady } from './support/tenants.js';
 
 const planName = 'backed-up';
@@ -25,35 +25,6 @@ interface BackupStatus {
 
 interface RestoreObject extends k8s.KubernetesObject {
   status?: { phase?: string; reason?: string; message?: string; tables?: { schema: string; table: string; rows: number }[] };
-}
-
-async function tenantClient(kc: k8s.KubeConfig, tenant: string): Promise<pg.Client> {
-  const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: `tenant-${tenant}`, name: `${tenant}-database` });
-  const value = (key: string): string => Buffer.from(secret.data?.[key] ?? '', 'base64').toString();
-  const client = new pg.Client({
-    host: value('host'),
-    port: Number(value('port')),
-    user: value('username'),
-    password: value('password'),
-    database: value('database'),
-  });
-  await client.connect();
-  return client;
-}
-
-async function query(kc: k8s.KubeConfig, tenant: string, sql: string): Promise<pg.QueryResultRow[]> {
-  const client = await tenantClient(kc, tenant);
-  try {
-    return (await client.query<pg.QueryResultRow>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function orderCount(kc: k8s.KubeConfig, tenant: string): Promise<number> {
-  const rows = await query(kc, tenant, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'orders'");
-  if (rows[0]?.n !== 1) return -1;
-  return ((await query(kc, tenant, 'SELECT count(*)::int AS n FROM orders'))[0]?.n as number) ?? -1;
 }
 
 async function restoreAndWait(kc: k8s.KubeConfig, name: string, spec: Record<string, unknown>): Promise<RestoreObject> {
@@ -104,8 +75,8 @@ describe('backups and restores of a tenant database, through the operator', func
     await applyObjects(kc, [tenantManifest('bk-a', { plan: planName }), tenantManifest('bk-b', { plan: planName })]);
     await waitForReady(kc, 'bk-a');
     await waitForReady(kc, 'bk-b');
-    await query(kc, 'bk-a', 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
-    await query(kc, 'bk-a', "INSERT INTO orders SELECT g, 'widget' FROM generate_series(1, 40) g");
+    await queryAsTenant(kc, 'bk-a', 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
+    await queryAsTenant(kc, 'bk-a', "INSERT INTO orders SELECT g, 'widget' FROM generate_series(1, 40) g");
   });
 
   after(async function () {
@@ -187,7 +158,7 @@ describe('backups and restores of a tenant database, through the operator', func
   });
 
   it('restores the backup into the tenant with a TenantRestore, verified by the row counts', async function () {
-    await query(kc, 'bk-a', 'DELETE FROM orders WHERE id > 5');
+    await queryAsTenant(kc, 'bk-a', 'DELETE FROM orders WHERE id > 5');
     assert.equal(await orderCount(kc, 'bk-a'), 5);
     const restore = await restoreAndWait(kc, 'bk-a-restore', { tenant: 'bk-a', backup: { id: backupId } });
     assert.equal(restore.status?.phase, 'Succeeded', restore.status?.message);

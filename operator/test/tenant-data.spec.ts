@@ -21,6 +21,7 @@ import { testEnvironment, type Environment } from '@bulkhead/testenv';
 import { applyObjects, eventually, isGone } from './support/cluster.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
+import { connectAs, tenantLogin } from './support/tenant-database.js';
 import {
   condition,
   customObjects,
@@ -33,28 +34,6 @@ import {
 } from './support/tenants.js';
 
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-
-interface Credentials {
-  host: string;
-  port: string;
-  database: string;
-  username: string;
-  password: string;
-  uri: string;
-}
-
-async function credentials(kc: k8s.KubeConfig, tenant: string): Promise<Credentials> {
-  const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: `tenant-${tenant}`, name: `${tenant}-database` });
-  return Object.fromEntries(
-    Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
-  ) as unknown as Credentials;
-}
-
-async function connect(c: Credentials, database = c.database, password = c.password): Promise<pg.Client> {
-  const client = new pg.Client({ host: c.host, port: Number(c.port), user: c.username, password, database });
-  await client.connect();
-  return client;
-}
 
 async function adminQuery<T extends pg.QueryResultRow>(env: Environment, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: env.postgres.url });
@@ -123,9 +102,9 @@ describe("a tenant's own database and key", function () {
       secretName: 'data-a-database',
     });
     assert.equal(status.encryption?.alias, 'alias/bulkhead/data-a');
-    const c = await credentials(kc, 'data-a');
+    const c = await tenantLogin(kc, 'data-a');
     assert.deepEqual(Object.keys(c).sort(), ['database', 'host', 'password', 'port', 'uri', 'username']);
-    const own = await connect(c);
+    const own = await connectAs(c);
     await own.query('CREATE TABLE orders (id int)');
     await own.end();
     const config = await kc
@@ -140,9 +119,9 @@ describe("a tenant's own database and key", function () {
   });
 
   it("keeps tenant A's credentials out of tenant B's database and away from creating databases or roles", async function () {
-    const a = await credentials(kc, 'data-a');
-    await assert.rejects(connect(a, 'tenant_data_b'), /permission denied for database "tenant_data_b"/);
-    const client = await connect(a);
+    const a = await tenantLogin(kc, 'data-a');
+    await assert.rejects(connectAs(a, { database: 'tenant_data_b' }), /permission denied for database "tenant_data_b"/);
+    const client = await connectAs(a);
     try {
       await assert.rejects(client.query('CREATE DATABASE sneaky'), /permission denied to create database/);
       await assert.rejects(client.query('CREATE ROLE sneaky'), /permission denied to create role/);
@@ -178,19 +157,19 @@ describe("a tenant's own database and key", function () {
   });
 
   it('rotates the password on request, and the old one stops working', async function () {
-    const before = await credentials(kc, 'data-a');
+    const before = await tenantLogin(kc, 'data-a');
     await patchSpec('data-a', { database: { passwordRotation: 'first' } });
     const after = await eventually('a new password', async () => {
-      const current = await credentials(kc, 'data-a');
+      const current = await tenantLogin(kc, 'data-a');
       return current.password !== before.password ? current : undefined;
     });
-    (await connect(after)).end().catch(() => undefined);
-    await assert.rejects(connect(before), /password authentication failed/);
+    (await connectAs(after)).end().catch(() => undefined);
+    await assert.rejects(connectAs(before), /password authentication failed/);
     await waitForReady(kc, 'data-a');
   });
 
   it('never puts a password into status, Events or the operator log', async function () {
-    const passwords = [(await credentials(kc, 'data-a')).password, (await credentials(kc, 'data-b')).password];
+    const passwords = [(await tenantLogin(kc, 'data-a')).password, (await tenantLogin(kc, 'data-b')).password];
     const tenants = JSON.stringify([await readTenant(kc, 'data-a'), await readTenant(kc, 'data-b')]);
     const events = JSON.stringify(await kc.makeApiClient(k8s.CoreV1Api).listEventForAllNamespaces());
     const logs = JSON.stringify(operator?.logs);
@@ -235,7 +214,7 @@ describe('deleting a tenant by its deletion policy', function () {
     );
     for (const policy of ['retain', 'snapshot', 'delete']) {
       await waitForReady(kc, `policy-${policy}`);
-      const client = await connect(await credentials(kc, `policy-${policy}`));
+      const client = await connectAs(await tenantLogin(kc, `policy-${policy}`));
       await client.query("CREATE TABLE orders (id int primary key, item text); INSERT INTO orders VALUES (1, 'anvil'), (2, 'rocket')");
       await client.end();
     }
@@ -246,11 +225,11 @@ describe('deleting a tenant by its deletion policy', function () {
   });
 
   it('Retain keeps the database and its rows, and the role can no longer log in', async function () {
-    const c = await credentials(kc, 'policy-retain');
+    const c = await tenantLogin(kc, 'policy-retain');
     await deleteTenantsAndWait(kc, ['policy-retain']);
     const rows = await adminQuery(env, "SELECT 1 FROM pg_database WHERE datname = 'tenant_policy_retain'");
     assert.equal(rows.length, 1);
-    await assert.rejects(connect(c), /not permitted to log in/);
+    await assert.rejects(connectAs(c), /not permitted to log in/);
     const events = await kc
       .makeApiClient(k8s.CoreV1Api)
       .listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=policy-retain' });
@@ -327,7 +306,7 @@ describe('an operator crash in the middle of creating a database or key', functi
         const db = name.replace(/-/g, '_');
         assert.equal((await adminQuery(env, 'SELECT 1 FROM pg_roles WHERE rolname = $1', [`tenant_${db}`])).length, 1);
         assert.equal((await adminQuery(env, 'SELECT 1 FROM pg_database WHERE datname = $1', [`tenant_${db}`])).length, 1);
-        (await connect(await credentials(kc, name))).end().catch(() => undefined);
+        (await connectAs(await tenantLogin(kc, name))).end().catch(() => undefined);
         const client = kms(env);
         // Every key in the region, aliased or not: a duplicate from a lost CreateKey would have no alias.
         const tagged = [];

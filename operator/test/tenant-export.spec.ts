@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand } from '@aws-sdk/client-kms';
 import * as k8s from '@kubernetes/client-node';
-import pg from 'pg';
 import { testEnvironment } from '@bulkhead/testenv';
 import {
   ExportManifestInvalid,
@@ -49,6 +48,7 @@ import { applyObjects, eventually, isGone } from './support/cluster.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { reportConfigMap } from './audit/report-identity.js';
 import { prepareCluster } from './support/setup.js';
+import { queryAsTenant } from './support/tenant-database.js';
 import { condition, deleteTenant, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
 
 const prefix = `export-spec-${process.pid}/`;
@@ -77,24 +77,6 @@ function operatorSettings(endpoint?: string): Record<string, unknown> {
   };
 }
 
-async function tenantQuery(kc: k8s.KubeConfig, tenant: string, sql: string): Promise<void> {
-  const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: `tenant-${tenant}`, name: `${tenant}-database` });
-  const value = (key: string): string => Buffer.from(secret.data?.[key] ?? '', 'base64').toString();
-  const client = new pg.Client({
-    host: value('host'),
-    port: Number(value('port')),
-    user: value('username'),
-    password: value('password'),
-    database: value('database'),
-  });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function databaseExists(name: string): Promise<boolean> {
   return (await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length === 1;
 }
@@ -117,8 +99,8 @@ describe('offboarding a tenant with deletionPolicy Export', function () {
   async function exportTenant(name: string): Promise<string> {
     await applyObjects(kc, [tenantManifest(name, { database: { deletionPolicy: 'Export', export: { recipientPublicKey } } })]);
     const tenant = await waitForReady(kc, name, 120_000);
-    await tenantQuery(kc, name, 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
-    await tenantQuery(kc, name, "INSERT INTO orders SELECT g, 'widget' FROM generate_series(1, 40) g");
+    await queryAsTenant(kc, name, 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
+    await queryAsTenant(kc, name, "INSERT INTO orders SELECT g, 'widget' FROM generate_series(1, 40) g");
     return tenant.metadata?.uid ?? '';
   }
 

@@ -20,6 +20,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { applyObjects, eventually } from './support/cluster.js';
 import { operatorRegions, startOperator, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
+import { tenantLogin } from './support/tenant-database.js';
 import {
   condition,
   customObjects,
@@ -36,14 +37,6 @@ const name = 'pause';
 const namespace = `tenant-${name}`;
 const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const suspendedTag = 'bulkhead.dev/suspended';
-
-interface Credentials {
-  host: string;
-  port: string;
-  database: string;
-  username: string;
-  password: string;
-}
 
 /** The state suspension changes, read from the servers themselves. */
 interface Observed {
@@ -68,18 +61,9 @@ describe('suspending and resuming a tenant', function () {
       mergePatch,
     );
 
-  async function credentials(tenant = name): Promise<Credentials> {
-    const secret = await kc
-      .makeApiClient(k8s.CoreV1Api)
-      .readNamespacedSecret({ namespace: `tenant-${tenant}`, name: `${tenant}-database` });
-    return Object.fromEntries(
-      Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
-    ) as unknown as Credentials;
-  }
-
   /** A real login with the tenant's own credentials; the error the server answered, if it refused. */
   async function login(tenant = name): Promise<{ client?: pg.Client; refused?: { code?: string; message: string } }> {
-    const c = await credentials(tenant);
+    const c = await tenantLogin(kc, tenant);
     const client = new pg.Client({ host: c.host, port: Number(c.port), user: c.username, password: c.password, database: c.database });
     client.on('error', () => undefined); // a terminated session emits one; the query that follows says so
     try {

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import pg from 'pg';
 import { testEnvironment } from '@bulkhead/testenv';
 import type { AuditRecord } from '../../src/api-server/audit-trail/record.js';
 import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
@@ -16,6 +15,7 @@ import { ProblemSchema } from '../../src/api-server/schemas.js';
 import { applyObjects, eventually, isGone, readManifests, repoRoot } from '../support/cluster.js';
 import { startOperator, type OperatorProcess } from '../support/operator-process.js';
 import { prepareCluster } from '../support/setup.js';
+import { orderCount, queryAsTenant } from '../support/tenant-database.js';
 import { customObjects, deleteTenantsAndWait, group, tenantManifest, version, waitForReady } from '../support/tenants.js';
 import { createTrailDatabase, recordsOfCall, type TrailDatabase } from './audit-trail-database.js';
 import { apiFixture, call, listen, runId, type ApiFixture, type Reply, type RunningApi } from './support.js';
@@ -23,30 +23,6 @@ import { apiFixture, call, listen, runId, type ApiFixture, type Reply, type Runn
 const planName = `api-backed-up-${runId}`;
 const tenantA = `rs${runId}-a`;
 const tenantB = `rs${runId}-b`;
-
-async function query(kc: k8s.KubeConfig, tenant: string, sql: string): Promise<pg.QueryResultRow[]> {
-  const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: `tenant-${tenant}`, name: `${tenant}-database` });
-  const value = (key: string): string => Buffer.from(secret.data?.[key] ?? '', 'base64').toString();
-  const client = new pg.Client({
-    host: value('host'),
-    port: Number(value('port')),
-    user: value('username'),
-    password: value('password'),
-    database: value('database'),
-  });
-  await client.connect();
-  try {
-    return (await client.query<pg.QueryResultRow>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-async function orderCount(kc: k8s.KubeConfig, tenant: string): Promise<number> {
-  const rows = await query(kc, tenant, "SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'orders'");
-  if (rows[0]?.n !== 1) return -1;
-  return ((await query(kc, tenant, 'SELECT count(*)::int AS n FROM orders'))[0]?.n as number) ?? -1;
-}
 
 function expectProblem(reply: Reply, status: number, field: string, rule?: string): void {
   assert.equal(reply.status, status, JSON.stringify(reply.body));
@@ -124,8 +100,8 @@ describe('backups and restores through the onboarding API', function () {
     await applyObjects(kc, [tenantManifest(tenantA, { plan: planName }), tenantManifest(tenantB, { plan: planName })]);
     await waitForReady(kc, tenantA);
     await waitForReady(kc, tenantB);
-    await query(kc, tenantA, 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
-    await query(kc, tenantA, "INSERT INTO orders SELECT g, 'widget' FROM generate_series(1, 40) g");
+    await queryAsTenant(kc, tenantA, 'CREATE TABLE orders (id int PRIMARY KEY, item text)');
+    await queryAsTenant(kc, tenantA, "INSERT INTO orders SELECT g, 'widget' FROM generate_series(1, 40) g");
   });
 
   after(async function () {
@@ -180,7 +156,7 @@ describe('backups and restores through the onboarding API', function () {
   });
 
   it('restores the backup asked for by sales ops, once per Idempotency-Key, until the TenantRestore succeeds with the row counts', async function () {
-    await query(kc, tenantA, 'DELETE FROM orders WHERE id > 5');
+    await queryAsTenant(kc, tenantA, 'DELETE FROM orders WHERE id > 5');
     assert.equal(await orderCount(kc, tenantA), 5);
     const headers = key();
     const asked = await call(api, 'POST', restoresOf(tenantA), { token: tokens.sales, headers, body: { backupId } });
@@ -284,7 +260,7 @@ describe('backups and restores through the onboarding API', function () {
   });
 
   it('restores into a suspended tenant, whose database nobody can write to meanwhile, and the rows are there on resume', async function () {
-    await query(kc, tenantA, 'DELETE FROM orders WHERE id > 7');
+    await queryAsTenant(kc, tenantA, 'DELETE FROM orders WHERE id > 7');
     const suspend = await call(api, 'PATCH', `/v1/tenants/${tenantA}`, { token: tokens.sales, body: { suspended: true } });
     assert.equal(suspend.status, 200, JSON.stringify(suspend.body));
     await eventually(
