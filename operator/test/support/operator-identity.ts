@@ -11,7 +11,7 @@
  * admin credentials at all.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -59,7 +59,12 @@ export function renderChart(values: Record<string, unknown>, templates: string[]
 export interface IdentityConfig {
   regions?: unknown;
   leaderElection?: { leaseName?: string };
-  audit?: { signingKeySecret?: { namespace: string; name: string }; reportConfigMap?: string; probes?: { enabled?: boolean } };
+  audit?: {
+    enabled?: boolean;
+    signingKeySecret?: { namespace: string; name: string };
+    reportConfigMap?: string;
+    probes?: { enabled?: boolean };
+  };
   backups?: { bucket: string; region: string; credentialsSecret?: { namespace: string; name: string } };
 }
 
@@ -69,8 +74,10 @@ export interface IdentityConfig {
  * that configuration in operator.config would render them.
  */
 export function chartValuesFor(config: IdentityConfig): Record<string, unknown> {
-  const { signingKeySecret, reportConfigMap, probes } = config.audit ?? {};
+  const { enabled, signingKeySecret, reportConfigMap, probes } = config.audit ?? {};
   const audit = {
+    // Off, the chart grants no report ConfigMap (an operator that never audits never publishes).
+    ...(enabled === false ? { enabled: false } : {}),
     ...(signingKeySecret ? { signingKeySecret } : {}),
     ...(reportConfigMap ? { reportConfigMap } : {}),
     // The probes' pod rules only where a spec turns them on, as an installation would.
@@ -134,7 +141,34 @@ export function applyChartIdentities(config: IdentityConfig): void {
   });
   mkdirSync(join(env.dir, 'run', 'identities'), { recursive: true });
   writeFileSync(lastApplied, JSON.stringify(values));
+  appendFileSync(appliedLogFile(), `${JSON.stringify({ at: Date.now(), values })}\n`);
   awaitReportConfinement(config);
+}
+
+/** Every set of chart values applied in this run, with when, one JSON line each (see chartValuesWindows). */
+const appliedLogFile = (): string => join(testEnvironment().dir, 'run', 'identities', 'applied.jsonl');
+
+/** A set of chart values the cluster held from `from` (ms since the epoch) until the next window's. */
+export interface ChartValuesWindow {
+  from: number;
+  values: Record<string, unknown>;
+}
+
+/**
+ * The chart values the cluster held over the run, oldest first: the minimality check judges each
+ * request against the rules in force when it was made, so a rule only some values render (the
+ * namespace sweep's lists with the audit off) is needed by the requests made under those values,
+ * not shadowed by a broader rule other values render.
+ */
+export function chartValuesWindows(): ChartValuesWindow[] {
+  if (!existsSync(appliedLogFile())) return [];
+  return readFileSync(appliedLogFile(), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const { at, values } = JSON.parse(line) as { at: number; values: Record<string, unknown> };
+      return { from: at, values };
+    });
 }
 
 /** Blocks the thread for `ms` (applyChartIdentities is synchronous). */
@@ -146,13 +180,13 @@ const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedA
  * follows a changed Role through an informer. Until then the previous values' confinement policy
  * judges the operator's writes and refuses the report ConfigMaps these values name: a spec that
  * publishes right after changing the report's name was refused with 403, in a run where an
- * earlier spec had installed another name. So with a signing key (only then may the operator
+ * earlier spec had installed another name. So with a signing key and the audit on (only then may the operator
  * publish) this waits until a server-side dry run of the report's write, made by the admin as the
  * operator, is admitted. Impersonated requests are audited as the admin's, so the RBAC minimality
  * check does not count them.
  */
 function awaitReportConfinement(config: IdentityConfig): void {
-  if (!config.audit?.signingKeySecret) return;
+  if (!config.audit?.signingKeySecret || config.audit.enabled === false) return;
   const env = testEnvironment();
   const name = config.audit.reportConfigMap ?? 'bulkhead-audit-report';
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: chartNamespace } };

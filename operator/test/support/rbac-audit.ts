@@ -42,6 +42,8 @@ export interface AuditRequest {
   code: number;
   uri: string;
   userAgent: string;
+  /** When kube-apiserver received it, ms since the epoch. */
+  at: number;
 }
 
 interface ObjectMeta {
@@ -141,6 +143,7 @@ export function readAuditLog(path: string): AuditRequest[] {
       requestURI: string;
       user: { username: string };
       userAgent?: string;
+      requestReceivedTimestamp?: string;
       objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
       responseStatus?: { code?: number };
     };
@@ -151,6 +154,7 @@ export function readAuditLog(path: string): AuditRequest[] {
       verb: event.verb,
       uri: event.requestURI,
       userAgent: event.userAgent ?? '',
+      at: Date.parse(event.requestReceivedTimestamp ?? '') || 0,
       apiGroup: ref?.apiGroup ?? '',
       namespace: ref?.namespace,
       name: ref?.name,
