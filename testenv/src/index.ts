@@ -15,7 +15,7 @@ export { pinnedVersions } from './versions.js';
 export { issueUserKubeconfig } from './identities.js';
 export { eventually } from './poll.js';
 export { installCrds } from './crds.js';
-export { startCellControlPlane, type CellControlPlane } from './cells.js';
+export { startCellControlPlane, type CellControlPlane, type CellOptions } from './cells.js';
 export { installGatewayApi } from './gateway-api.js';
 export { clusterRanges } from './network.js';
 export { auditedServiceAccountNamespace } from './control-plane.js';

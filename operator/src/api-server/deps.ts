@@ -38,5 +38,10 @@ export function tenantStoreFor(deps: AppDeps, name: string): Promise<TenantStore
   return deps.cells ? deps.cells.storeFor(name) : Promise.resolve(deps.tenants);
 }
 
+/** Where the TenantRestores of the tenant `name` are made and read: its cell's cluster, else the local one. */
+export async function restoreStoreFor(deps: AppDeps, name: string): Promise<RestoreStore> {
+  return (await deps.cells?.restoreStoreFor(name)) ?? deps.restores;
+}
+
 /** Where Tenants live in this API; Location headers and summaries' links point here. */
 export const tenantsPath = '/v1/tenants';

@@ -242,7 +242,7 @@ function restorePaths(): JsonObject {
           ...withBody,
           ...recorded,
           404: problem('No such tenant'),
-          409: problem('The tenant is being deleted, or a request with this key is in flight'),
+          409: problem('The tenant is being deleted, a request with this key is in flight, or fromTenant lives in another cell'),
         },
       },
     },

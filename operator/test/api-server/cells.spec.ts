@@ -7,69 +7,32 @@
  *
  * Each cell is reached as the chart's cellApi identity (a token of the bulkhead-cell-api
  * ServiceAccount and nothing more), so this spec is what rbac-minimal.spec.ts sees that
- * identity use. No operator runs in either cell: the spec asserts on the Tenant objects the API
- * created (a full journey with an operator per cell is not here yet).
+ * identity use (Tenants, TenantPlans, and the TenantRestores a restore through the API makes in the
+ * tenant's cell). No operator runs in either cell: the spec asserts on the objects the API created;
+ * cells-journey.spec.ts runs an operator in each of two cells.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { parse, stringify } from 'yaml';
 import { eventually, startCellControlPlane, testEnvironment, type CellControlPlane } from '@bulkhead/testenv';
 import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
 import { CellTenantStores } from '../../src/api-server/cells/cell-stores.js';
 import { PgCellRegistry } from '../../src/api-server/cells/registry.js';
 import { TenantCells } from '../../src/api-server/cells/routing.js';
 import { CellListSchema, CellSummarySchema } from '../../src/api-server/cells/schemas.js';
+import { RestoreSummarySchema } from '../../src/api-server/restore-schemas.js';
+import { KubeRestoreStore } from '../../src/api-server/restore-store.js';
+import { apiVersion } from '../../src/api/index.js';
 import { ProblemSchema, TenantListSchema } from '../../src/api-server/schemas.js';
 import { KubeTenantStore } from '../../src/api-server/tenant-store.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { createLogger } from '../../src/runtime/logging.js';
 import { repoRoot } from '../support/cluster.js';
-import { cellApiServiceAccount, chartNamespace, recordUse, renderChart } from '../support/operator-identity.js';
+import { cellApiServiceAccount, recordUse } from '../support/operator-identity.js';
 import { prepareCluster } from '../support/setup.js';
 import { createTrailDatabase, type TrailDatabase } from './audit-trail-database.js';
+import { cellIdentityKubeconfig, cellValues, kubectl } from './cell-identity.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type Reply, type RunningApi } from './support.js';
-
-const cellValues = { cellApi: { enabled: true } };
-
-interface CellTarget {
-  name: string;
-  kubeconfig: string;
-  kubectl: string;
-}
-
-function kubectl(cell: CellTarget, args: string[], input?: string): string {
-  return execFileSync(cell.kubectl, ['--kubeconfig', cell.kubeconfig, ...args], {
-    input,
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-}
-
-/** Installs the chart's cell identity in `cell` and returns a kubeconfig holding only that identity's token. */
-function cellIdentityKubeconfig(cell: CellTarget): string {
-  kubectl(
-    cell,
-    ['apply', '--server-side', '-f', '-'],
-    stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: chartNamespace } }),
-  );
-  kubectl(cell, ['apply', '--server-side', '-f', '-'], renderChart(cellValues, ['cell-api-rbac.yaml']));
-  const token = kubectl(cell, ['create', 'token', cellApiServiceAccount, '-n', chartNamespace, '--duration=2h']).trim();
-  const admin = parse(readFileSync(cell.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
-  const cluster = admin.clusters[0]?.cluster ?? {};
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      { name: cell.name, cluster: { server: cluster.server, 'certificate-authority-data': cluster['certificate-authority-data'] } },
-    ],
-    users: [{ name: cellApiServiceAccount, user: { token } }],
-    contexts: [{ name: cell.name, context: { cluster: cell.name, user: cellApiServiceAccount } }],
-    'current-context': cell.name,
-  });
-}
 
 function expectProblem(reply: Reply, status: number, type: string): void {
   assert.equal(reply.status, status, JSON.stringify(reply.body));
@@ -95,6 +58,8 @@ describe('cells: one onboarding API in front of two control planes', function ()
   const tenantName = (label: string) => `cell${runId}-${label}`;
   let keys = 0;
   const key = () => ({ 'idempotency-key': `cells-${runId}-${(keys += 1)}` });
+  /** TenantRestores made in the environment's cluster (eu-1), removed afterwards so no later spec's operator acts on them. */
+  const euRestoresMade: string[] = [];
   const onboard = (name: string, region: string, headers = key()) =>
     call(api, 'POST', '/v1/tenants', { token: sales, headers, body: newTenant(name, { region }) });
 
@@ -140,6 +105,7 @@ describe('cells: one onboarding API in front of two control planes', function ()
     await api?.close();
     await cells?.close();
     await trail?.close();
+    for (const name of euRestoresMade) await fixture.client.delete({ apiVersion, kind: 'TenantRestore', name });
     const page = await euTenants?.list({ limit: 500 });
     for (const tenant of page?.items.filter((t) => t.metadata.name.startsWith(`cell${runId}-`)) ?? []) {
       await euTenants.delete(tenant.metadata.name, tenant.metadata.uid ?? '');
@@ -333,6 +299,46 @@ describe('cells: one onboarding API in front of two control planes', function ()
     assert.deepEqual(await listAll(), [eu, tenantName('us')], 'eu-1 first, then us-1, one a page');
     assert.deepEqual(await listAll('', 50), [eu, tenantName('us')], 'a page spanning both cells');
     assert.deepEqual(await listAll('&region=us-east-1', 50), [tenantName('us')]);
+  });
+
+  it("makes and reads a tenant's restores in its cell, and refuses a restore across cells", async function () {
+    const [us, eu] = [tenantName('us'), tenantName('eu-listed')];
+    const backupId = '20261207T010000Z-0a1b2c';
+    const backups = { latest: [{ id: backupId, createdAt: '2026-12-07T01:00:00Z', size: 1024 }] };
+    for (const [client, name] of [
+      [usClient, us],
+      [fixture.client, eu],
+    ] as const) {
+      await client.applyStatus({ apiVersion, kind: 'Tenant', metadata: { name }, status: { backups } } as never, {
+        fieldManager: 'cells-spec',
+        force: true,
+      });
+    }
+    const [usRestores, euRestores] = [new KubeRestoreStore(usClient), new KubeRestoreStore(fixture.client)];
+    const restore = (name: string, body: Record<string, unknown>, token = sales) =>
+      call(api, 'POST', `/v1/tenants/${name}/restores`, { token, headers: key(), body });
+    for (const [name, here, elsewhere] of [
+      [us, usRestores, euRestores],
+      [eu, euRestores, usRestores],
+    ] as const) {
+      const asked = await restore(name, { backupId });
+      assert.equal(asked.status, 202, JSON.stringify(asked.body));
+      const id = RestoreSummarySchema.parse(asked.body).id;
+      if (here === euRestores) euRestoresMade.push(id);
+      assert.equal((await here.get(id))?.spec.tenant, name, "made in the tenant's cell");
+      assert.equal(await elsewhere.get(id), undefined, 'and not in the other cluster');
+      const read = await call(api, 'GET', `/v1/tenants/${name}/restores/${id}`, { token: sales });
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      assert.equal(RestoreSummarySchema.parse(read.body).backupId, backupId);
+    }
+    const reason = { reason: 'cells spec: refused across cells' };
+    const across = await restore(eu, { backupId, fromTenant: us, crossTenantOverride: reason }, admin);
+    expectProblem(across, 409, 'cross-cell-restore');
+    assert.deepEqual(
+      ProblemSchema.parse(across.body).errors.map((e) => `${e.field}:${e.rule}`),
+      ['fromTenant:sameCell'],
+    );
+    assert.match(ProblemSchema.parse(across.body).detail, /us-1.*eu-1/);
   });
 
   it("answers 503 for a stopped cell's tenants only, quickly, and serves the other cell fully", async function () {

@@ -104,12 +104,17 @@ export async function prepareOperatorNamespace(kc: k8s.KubeConfig): Promise<void
  * ready (see packageTestCharts) and the identities installed (prepareCluster).
  */
 export function startOperator(settings: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}): OperatorProcess {
+  const config = operatorConfig(settings);
+  // The chart's RBAC as an installation with this configuration would have it (the Secrets it names).
+  applyChartIdentities(config as IdentityConfig);
+  return spawnOperator({ config, kubeconfig: operatorKubeconfig(), extraEnv });
+}
+
+/** The test operator's configuration: its regions on the test servers, and `settings` over it. */
+export function operatorConfig(settings: Record<string, unknown> = {}): Record<string, unknown> & { identity: string } {
   const env = testEnvironment();
-  const identity = `operator-${process.pid}-${++counter}`;
-  const dir = mkdtempSync(join(env.dir, 'run', 'operator-'));
-  const configFile = join(dir, 'config.yaml');
-  const config = {
-    identity,
+  return {
+    identity: `operator-${process.pid}-${++counter}`,
     health: { host: '127.0.0.1', port: 0 },
     logLevel: 'debug',
     // Short enough that a takeover after a kill takes seconds, long enough that a leader on a busy
@@ -123,9 +128,21 @@ export function startOperator(settings: Record<string, unknown> = {}, extraEnv: 
     network: { clusterCIDRs: clusterRanges(env) },
     ...settings,
   };
-  // The chart's RBAC as an installation with this configuration would have it (the Secrets it names).
-  applyChartIdentities(config as IdentityConfig);
-  const kubeconfig = operatorKubeconfig();
+}
+
+export interface OperatorLaunch {
+  config: Record<string, unknown> & { identity: string };
+  /** Whose identity it runs as, and in which cluster. */
+  kubeconfig: string;
+  extraEnv?: Record<string, string>;
+}
+
+/** Runs `bulkhead operator` with `config` as the kubeconfig's identity. */
+export function spawnOperator({ config, kubeconfig, extraEnv = {} }: OperatorLaunch): OperatorProcess {
+  const env = testEnvironment();
+  const identity = config.identity;
+  const dir = mkdtempSync(join(env.dir, 'run', 'operator-'));
+  const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(config));
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator/src/cli/main.ts'), 'operator'], {
     env: { ...process.env, KUBECONFIG: kubeconfig, BULKHEAD_CONFIG: configFile, ...extraEnv },

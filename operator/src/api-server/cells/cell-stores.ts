@@ -1,6 +1,7 @@
 /**
- * The Tenant stores of the cells: a KubeTenantStore per cell, on a client built from the
- * kubeconfig in the cell's Secret (read from the API's own cluster), with a short connect timeout.
+ * The Tenant and TenantRestore stores of the cells: a KubeTenantStore and a KubeRestoreStore per
+ * cell, on one client built from the kubeconfig in the cell's Secret (read from the API's own
+ * cluster), with a short connect timeout.
  *
  * A cell that cannot be reached (refused, timed out, a 5xx, or its Secret unreadable) answers
  * 503 `cell-unavailable` for the calls about its tenants only: the error is mapped where the
@@ -15,6 +16,7 @@ import type { Logger } from '../../runtime/logging.js';
 import type { KubeObject } from '../../runtime/types.js';
 import { errorFields } from '../../runtime/logging.js';
 import { ApiProblem } from '../problems.js';
+import { KubeRestoreStore, type RestoreStore } from '../restore-store.js';
 import { KubeTenantStore, type TenantStore } from '../tenant-store.js';
 import type { Cell } from './placement.js';
 
@@ -43,8 +45,10 @@ export function cellUnavailable(cell: string): ApiProblem {
 /** A Kubernetes answer is the cell speaking (404, 409, 422 keep their meaning); anything else means it could not. */
 const cellDown = (error: unknown): boolean => !(error instanceof KubeApiError) || error.code >= 500;
 
-function guarded(store: TenantStore, cell: string, logger: Logger): TenantStore {
-  const run = async <R>(action: () => Promise<R>): Promise<R> => {
+type Guard = <R>(action: () => Promise<R>) => Promise<R>;
+
+function guardFor(cell: string, logger: Logger): Guard {
+  return async (action) => {
     try {
       return await action();
     } catch (error) {
@@ -53,6 +57,9 @@ function guarded(store: TenantStore, cell: string, logger: Logger): TenantStore 
       throw cellUnavailable(cell);
     }
   };
+}
+
+function guarded(store: TenantStore, run: Guard): TenantStore {
   return {
     get: (name) => run(() => store.get(name)),
     list: (options) => run(() => store.list(options)),
@@ -64,9 +71,17 @@ function guarded(store: TenantStore, cell: string, logger: Logger): TenantStore 
   };
 }
 
+function guardedRestores(store: RestoreStore, run: Guard): RestoreStore {
+  return {
+    get: (name) => run(() => store.get(name)),
+    create: (restore) => run(() => store.create(restore)),
+  };
+}
+
 interface CachedClient {
   client: KubeClient;
   store: TenantStore;
+  restores: RestoreStore;
   expires: number;
 }
 
@@ -91,14 +106,29 @@ export class CellTenantStores {
   ) {}
 
   async storeFor(cell: Cell): Promise<TenantStore> {
+    return (await this.clientFor(cell)).store;
+  }
+
+  /** Where the restores of the cell's tenants are made and read (docs/cells.md). */
+  async restoreStoreFor(cell: Cell): Promise<RestoreStore> {
+    return (await this.clientFor(cell)).restores;
+  }
+
+  private async clientFor(cell: Cell): Promise<CachedClient> {
     const cached = this.clients.get(cell.name);
-    if (cached && cached.expires > Date.now()) return cached.store;
+    if (cached && cached.expires > Date.now()) return cached;
     cached?.client.close();
     this.clients.delete(cell.name);
     const client = new KubeClient(new Transport(await this.access(cell), undefined, this.limits));
-    const store = guarded(new KubeTenantStore(client), cell.name, this.logger);
-    this.clients.set(cell.name, { client, store, expires: Date.now() + clientTtlMs });
-    return store;
+    const run = guardFor(cell.name, this.logger);
+    const fresh = {
+      client,
+      store: guarded(new KubeTenantStore(client), run),
+      restores: guardedRestores(new KubeRestoreStore(client), run),
+      expires: Date.now() + clientTtlMs,
+    };
+    this.clients.set(cell.name, fresh);
+    return fresh;
   }
 
   /** Why the cell's Secret does not hold a usable kubeconfig, or undefined when it does; for registering a cell. */

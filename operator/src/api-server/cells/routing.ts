@@ -7,6 +7,7 @@
  */
 import type { AlongsideRecord } from '../audit-trail/store.js';
 import { ApiProblem } from '../problems.js';
+import type { RestoreStore } from '../restore-store.js';
 import type { TenantStore } from '../tenant-store.js';
 import type { CellTenantStores } from './cell-stores.js';
 import { leastLoadedOpenCell, type Cell, type PlacementRule } from './placement.js';
@@ -61,6 +62,17 @@ export class TenantCells {
   async storeFor(name: string): Promise<TenantStore> {
     const cell = await this.registry.placementOf(name);
     return cell ? this.stores.storeFor(cell) : this.local;
+  }
+
+  /** The cell holding `name`, undefined for the local cluster. */
+  async cellOf(name: string): Promise<string | undefined> {
+    return (await this.registry.placementOf(name))?.name;
+  }
+
+  /** Where `name`'s restores are made and read: its cell's cluster, or undefined for the local one. */
+  async restoreStoreFor(name: string): Promise<RestoreStore | undefined> {
+    const cell = await this.registry.placementOf(name);
+    return cell ? this.stores.restoreStoreFor(cell) : undefined;
   }
 
   /** Why a cell about to be registered could not be reached with its Secret's kubeconfig; undefined when it could. */

@@ -3,8 +3,10 @@
  * of the tenant's backups (or, for a platform admin with a recorded reason, another tenant's) as a
  * TenantRestore the operator carries out, and its progress. Checks, in order: the caller may
  * restore; the Idempotency-Key; the body; the cross-tenant fields against the role; a retry
- * replays; the target exists and is not being deleted; the source lists the backup. Decision 0041
- * says why the API may now ask for a restore, and why into a suspended tenant too.
+ * replays; the target exists and is not being deleted; the source lists the backup and lives in
+ * the target's cell. With cells the TenantRestore is made and read in the tenant's cell, where its
+ * operator carries it out (docs/cells.md). Decision 0041 says why the API may now ask for a
+ * restore, and why into a suspended tenant too; decision 0046 why not across cells.
  */
 import type { Request, Response } from 'express';
 import type { Tenant } from '../../api/index.js';
@@ -13,7 +15,7 @@ import { isAlreadyExists } from '../../kube/errors.js';
 import { recordChanges } from '../audit-trail/changes.js';
 import type { FieldChange } from '../audit-trail/record.js';
 import { forbidden, requireAction } from '../auth.js';
-import { tenantStoreFor, tenantsPath, type AppDeps } from '../deps.js';
+import { restoreStoreFor, tenantStoreFor, tenantsPath, type AppDeps } from '../deps.js';
 import {
   idempotencyRecordId,
   keyReusedProblem,
@@ -24,6 +26,7 @@ import {
 } from '../idempotency.js';
 import { ApiProblem, notFoundProblem, validationProblem, type FieldError } from '../problems.js';
 import { CreateRestoreRequestSchema, type CreateRestoreRequest } from '../restore-schemas.js';
+import type { RestoreStore } from '../restore-store.js';
 import { restorePath, restoreSummary, tenantRestoreFor, type RestoreAttempt } from '../restore-summary.js';
 import { roleAllows, type Principal } from '../roles.js';
 import { bodyObject, parseOrRefuse } from '../validate.js';
@@ -69,8 +72,7 @@ async function sourceOf(deps: AppDeps, request: CreateRestoreRequest, target: Te
       { field: 'crossTenantOverride', rule: 'requiredWithFromTenant', message: `restoring a backup of ${fromTenant} needs a reason` },
     ]);
   }
-  const source = fromTenant === target.metadata.name ? target : await deps.tenants.get(fromTenant);
-  if (!source) throw validationProblem([{ field: 'fromTenant', rule: 'exists', message: `no tenant named ${fromTenant}` }]);
+  const source = fromTenant === target.metadata.name ? target : await otherTenant(deps, fromTenant, target.metadata.name);
   if (!(source.status?.backups?.latest ?? []).some((backup) => backup.id === request.backupId)) {
     throw validationProblem([
       {
@@ -83,9 +85,36 @@ async function sourceOf(deps: AppDeps, request: CreateRestoreRequest, target: Te
   return source;
 }
 
+/** Another tenant as a restore's source, read from its cell: 422 when there is none, 409 when it lives in another cell. */
+async function otherTenant(deps: AppDeps, fromTenant: string, target: string): Promise<Tenant> {
+  const source = await (await tenantStoreFor(deps, fromTenant)).get(fromTenant);
+  if (!source) throw validationProblem([{ field: 'fromTenant', rule: 'exists', message: `no tenant named ${fromTenant}` }]);
+  await refuseAcrossCells(deps, fromTenant, target);
+  return source;
+}
+
+/**
+ * A backup of a tenant in another cell is not restored: the restore runs in the target's cell,
+ * whose operator neither knows the source Tenant nor may open its key in the other cell's
+ * account and region (decision 0046).
+ */
+async function refuseAcrossCells(deps: AppDeps, fromTenant: string, target: string): Promise<void> {
+  if (!deps.cells) return;
+  const [sourceCell, targetCell] = await Promise.all([deps.cells.cellOf(fromTenant), deps.cells.cellOf(target)]);
+  if (sourceCell === targetCell) return;
+  const where = (cell: string | undefined) => (cell ? `cell ${cell}` : "the API's own cluster");
+  throw new ApiProblem({
+    status: 409,
+    type: 'cross-cell-restore',
+    title: 'Restore across cells',
+    detail: `The tenant ${fromTenant} lives in ${where(sourceCell)} and ${target} in ${where(targetCell)}: a backup is restored only into a tenant of its own cell. Nothing was changed.`,
+    errors: [{ field: 'fromTenant', rule: 'sameCell', message: `${fromTenant} is not in ${where(targetCell)}` }],
+  });
+}
+
 /** The restore an earlier attempt with this key created, if any; 422 if it was for another request. */
-async function earlierRestore(deps: AppDeps, attempt: RestoreAttempt): Promise<TenantRestore | undefined> {
-  const earlier = await deps.restores.get(attempt.name);
+async function earlierRestore(store: RestoreStore, attempt: RestoreAttempt): Promise<TenantRestore | undefined> {
+  const earlier = await store.get(attempt.name);
   if (earlier && earlier.metadata.annotations?.[requestHashAnnotation] !== attempt.bodyHash) throw keyReusedProblem();
   return earlier;
 }
@@ -96,18 +125,18 @@ async function createOrReplay(
   target: string,
   attempt: RestoreAttempt,
 ): Promise<{ restore: TenantRestore; replayed: boolean }> {
-  const earlier = await earlierRestore(deps, attempt);
+  // The tenant's cell holds its restores (docs/cells.md), where its operator carries them out.
+  const restores = await restoreStoreFor(deps, target);
+  const earlier = await earlierRestore(restores, attempt);
   if (earlier) return { restore: earlier, replayed: true };
-  // Read from the tenant's cell (docs/cells.md); the TenantRestore is made in the API's own cluster,
-  // so with cells only a tenant of that cluster is restored (another cell's restore fails there).
   const tenant = await readTenantOr404(await tenantStoreFor(deps, target), target);
   checkTarget(tenant);
   const source = await sourceOf(deps, request, tenant);
   try {
-    return { restore: await deps.restores.create(tenantRestoreFor(request, target, source, attempt)), replayed: false };
+    return { restore: await restores.create(tenantRestoreFor(request, target, source, attempt)), replayed: false };
   } catch (error) {
     // Another replica won the race for this very key: a replay too.
-    const winner = isAlreadyExists(error) ? await earlierRestore(deps, attempt) : undefined;
+    const winner = isAlreadyExists(error) ? await earlierRestore(restores, attempt) : undefined;
     if (winner) return { restore: winner, replayed: true };
     throw error;
   }
@@ -159,7 +188,7 @@ export function getRestoreHandler(deps: AppDeps) {
   return async (request: Request, response: Response): Promise<void> => {
     const tenant = tenantNameParam(request);
     const id = String(request.params.restore);
-    const restore = restoreNamePattern.test(id) ? await deps.restores.get(id) : undefined;
+    const restore = restoreNamePattern.test(id) ? await (await restoreStoreFor(deps, tenant)).get(id) : undefined;
     // Another tenant's restore is not found under this one.
     if (!restore || restore.spec.tenant !== tenant)
       throw notFoundProblem(`The restore ${JSON.stringify(id.slice(0, 64))} of tenant ${tenant}`);
