@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LeadershipNotConfirmed, type LeadershipFence } from '../../src/runtime/fence.js';
 import { createLogger } from '../../src/runtime/logging.js';
 import { backupCrashPoints, restoreBackup, RestoreRefused, type BackupManifest } from '../../src/providers/backup/index.js';
 import { tenantPrefix } from '../../src/providers/backup/layout.js';
@@ -23,6 +24,7 @@ import {
   type TenantUnderTest,
 } from './support/backups.js';
 import { aliasTarget, kmsClient, kmsEndpoint } from './support/kms.js';
+import { soleActorFence } from './support/fence.js';
 import { adminServer } from './support/postgres.js';
 
 const marker = 'bulkhead-backup-marker-6f1e';
@@ -79,7 +81,7 @@ describe('backups of tenant databases to object storage', function () {
   }
 
   it("stores a sealed archive, its sealed data key and a manifest under the tenant's own prefix", async function () {
-    const summary = await wiring.backups.backup(acme.subject, 'Requested');
+    const summary = await wiring.backups.backup(acme.subject, 'Requested', soleActorFence);
     const keys = await storedKeys(acme);
     const base = `${tenantPrefix(backupPrefix, owner(acme))}${summary.id}/`;
     assert.deepEqual(keys, [`${base}archive.enc`, `${base}data-key.bin`, `${base}manifest.json`]);
@@ -147,8 +149,8 @@ describe('backups of tenant databases to object storage', function () {
   });
 
   it('prunes beyond the retention, oldest first, and always keeps the newest', async function () {
-    await wiring.backups.backup(acme.subject, 'Scheduled');
-    await wiring.backups.backup(acme.subject, 'Scheduled');
+    await wiring.backups.backup(acme.subject, 'Scheduled', soleActorFence);
+    await wiring.backups.backup(acme.subject, 'Scheduled', soleActorFence);
     const before = await wiring.backups.list(owner(acme));
     assert.equal(before.length, 3);
     const pruned = await wiring.backups.prune(owner(acme), { keepLast: 2 });
@@ -159,6 +161,47 @@ describe('backups of tenant databases to object storage', function () {
     const inTenDays = new Date(Date.now() + 10 * 86_400_000);
     assert.deepEqual(await wiring.backups.prune(owner(acme), { keepLast: 5, maxAgeDays: 7 }, inTenDays), [before[1]?.id]);
     assert.deepEqual(await wiring.backups.list(owner(acme)), before.slice(0, 1));
+  });
+
+  it('keeps a backup in flight whole while a second backup of the tenant starts, and marks none complete for a leader that lost its Lease', async function () {
+    this.timeout(120_000);
+    const before = await wiring.backups.list(owner(acme));
+    // The first backup waits at the fence, its archive and data key uploaded and no manifest yet:
+    // to the second backup's sweep for crashed runs it looks exactly like one.
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let waiting = (): void => undefined;
+    const atFence = new Promise<void>((resolve) => (waiting = resolve));
+    const paused: LeadershipFence = {
+      async confirm(act) {
+        if (!act.startsWith('marking backup')) return;
+        waiting();
+        await gate;
+      },
+    };
+    const first = wiring.backups.backup(acme.subject, 'Scheduled', paused);
+    await atFence;
+    const second = await wiring.backups.backup(acme.subject, 'Requested', soleActorFence);
+    release();
+    const taken = await first;
+    const after = await wiring.backups.list(owner(acme));
+    assert.deepEqual(new Set(after.map((b) => b.id)), new Set([...before.map((b) => b.id), taken.id, second.id]));
+    assert.equal((await storedKeys(acme)).length, after.length * 3, 'the first backup kept its archive and data key');
+
+    // A leader whose Lease is gone by the time its dump is uploaded leaves the parts unmarked, and
+    // the next backup (the new leader's) removes them.
+    const refusing: LeadershipFence = {
+      confirm: (act) =>
+        act.startsWith('marking backup')
+          ? Promise.reject(new LeadershipNotConfirmed(act, 'the Lease is held by another'))
+          : Promise.resolve(),
+    };
+    await assert.rejects(wiring.backups.backup(acme.subject, 'Scheduled', refusing), LeadershipNotConfirmed);
+    assert.deepEqual(await wiring.backups.list(owner(acme)), after, 'nothing was marked complete');
+    assert.equal((await storedKeys(acme)).length, after.length * 3 + 2, 'its archive and data key are there, unmarked');
+    await wiring.backups.backup(acme.subject, 'Scheduled', soleActorFence);
+    assert.equal((await storedKeys(acme)).length, (after.length + 1) * 3, 'and the next backup removed them');
+    await wiring.backups.prune(owner(acme), { keepLast: 1 });
   });
 
   describe('killed part-way (SIGKILL)', function () {
@@ -182,7 +225,7 @@ describe('backups of tenant databases to object storage', function () {
         assert.ok((await storedKeys(acme)).length > complete.length * 3, 'the crashed run left parts behind');
         assert.ok(readdirSync(workDir).length > 0, 'and its plaintext dump on local disk');
 
-        const next = await restarted.backups.backup(acme.subject, 'Scheduled');
+        const next = await restarted.backups.backup(acme.subject, 'Scheduled', soleActorFence);
         assert.deepEqual(await wiring.backups.list(owner(acme)), [next, ...complete]);
         assert.equal((await storedKeys(acme)).length, (complete.length + 1) * 3, 'no orphaned part is left');
         await wiring.backups.prune(owner(acme), { keepLast: 1 });
@@ -196,7 +239,7 @@ describe('backups of tenant databases to object storage', function () {
       assert.equal(after.length, complete.length + 1);
       const manifest: BackupManifest = await wiring.backups.manifest(owner(acme), after[0]?.id ?? '');
       assert.equal(manifest.tables.find((table) => table.table === 'invoices')?.rows, 250);
-      await restarted.backups.backup(acme.subject, 'Scheduled');
+      await restarted.backups.backup(acme.subject, 'Scheduled', soleActorFence);
       assert.equal((await wiring.backups.list(owner(acme))).length, complete.length + 2);
       assert.equal(readdirSync(workDir).length, 0, "the next run removed the crashed run's plaintext");
     });
@@ -206,7 +249,7 @@ describe('backups of tenant databases to object storage', function () {
       assert.ok(before.length >= 2);
       await backupCrashesAt({ operation: 'prune', subject: acme.subject, workDir }, backupCrashPoints.afterManifestDelete);
       assert.equal((await wiring.backups.list(owner(acme))).length, before.length - 1);
-      await wiring.backups.removeIncomplete(owner(acme));
+      await wiring.backups.removeIncomplete(owner(acme), soleActorFence);
       await wiring.backups.prune(owner(acme), { keepLast: 1 });
       assert.deepEqual(await wiring.backups.list(owner(acme)), before.slice(0, 1));
       assert.equal((await storedKeys(acme)).length, 3);

@@ -76,7 +76,7 @@ export class BackupScheduler {
     let attempted: Date | undefined;
     if (backupDue(before[0], plan, now)) {
       attempted = now;
-      failure = await this.takeBackup(tenant, backups);
+      failure = await this.takeBackup(tenant, backups, fence);
     }
     await destructive(fence, `pruning the backups of tenant ${owner.tenant}`, () =>
       backups.prune(owner, { keepLast: plan.keepLast, maxAgeDays: plan.maxAgeDays }, now),
@@ -85,10 +85,10 @@ export class BackupScheduler {
   }
 
   /** Takes one backup; returns why it failed, having said so in an Event, or undefined. */
-  private async takeBackup(tenant: Tenant, backups: TenantBackups): Promise<string | undefined> {
+  private async takeBackup(tenant: Tenant, backups: TenantBackups, fence: LeadershipFence): Promise<string | undefined> {
     try {
       const database = databaseSpecOf(tenant, this.deps.plans.store.get(tenant.spec.plan));
-      const taken: BackupSummary = await backups.backup({ database, keyAlias: keyAlias(tenant) }, 'Scheduled');
+      const taken: BackupSummary = await backups.backup({ database, keyAlias: keyAlias(tenant) }, 'Scheduled', fence);
       await this.event(tenant, 'Normal', 'BackedUp', `Stored backup ${taken.id} (${taken.size} bytes, sealed under the tenant's key)`);
       return undefined;
     } catch (error) {

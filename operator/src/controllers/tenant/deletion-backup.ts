@@ -16,6 +16,6 @@ export async function storeDeletionBackup(deps: TeardownDeps, tenant: Tenant, sp
   const backups = await deps.providers.backups(tenant.spec.region);
   const owner = { tenant: spec.tenant, tenantUid: spec.tenantUid };
   const earlier = (await backups.list(owner)).find((backup) => backup.reason === 'Deletion');
-  const stored = earlier ?? (await backups.backup({ database: spec, keyAlias: keyAlias(tenant) }, 'Deletion'));
+  const stored = earlier ?? (await backups.backup({ database: spec, keyAlias: keyAlias(tenant) }, 'Deletion', deps.fence));
   return `, and as backup ${stored.id} in the object store`;
 }

@@ -53,7 +53,7 @@ export async function writeFinalExport(deps: TeardownDeps, tenant: Tenant): Prom
     const exports = await exportsOf(deps, tenant);
     const signing = await exportSigningKey(deps.client, deps.config);
     const database = { ...owner, databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: 1 };
-    const completed = await exports.export({ database, keyAlias: keyAlias(tenant) }, { signing, recipient });
+    const completed = await exports.export({ database, keyAlias: keyAlias(tenant) }, { signing, recipient }, deps.fence);
     const message = `Exported database ${database.databaseName} as ${completed.exportId}; signed manifest ${completed.manifestKey} (sha256 ${completed.sha256})`;
     deps.logger.info(message, { tenant: name });
     await deps.events.record(tenant, 'Normal', 'Exported', message).catch(() => undefined);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crashPoint } from '../../runtime/crash-points.js';
+import { destructive, type LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import { snapshotDatabase } from '../database/snapshot.js';
 import type { DatabaseServer, TenantDatabaseSpec } from '../database/types.js';
@@ -70,21 +71,38 @@ function ownerOf(spec: TenantDatabaseSpec): BackupOwner {
   return { tenant: spec.tenant, tenantUid: spec.tenantUid };
 }
 
+/**
+ * The backups this process is taking, by id: a scheduled backup and a deletion's or export's may run
+ * for one tenant at once, and neither may take the other's parts or work directory for a crashed
+ * run's. Process-wide, as the work directory is.
+ */
+const inFlight = new Set<string>();
+
 export class TenantBackups {
   constructor(readonly options: TenantBackupsOptions) {}
 
-  /** Takes a backup of the tenant's database; returns its summary once the manifest is stored. */
-  async backup(subject: BackupSubject, reason: BackupManifest['reason'], now = new Date()): Promise<BackupSummary> {
+  /**
+   * Takes a backup of the tenant's database; returns its summary once the manifest is stored. The
+   * manifest is written only after the fence confirms leadership: a leader that lost its Lease
+   * mid-backup must not mark complete a backup whose parts the new leader may already have removed
+   * as a crashed run's.
+   */
+  async backup(subject: BackupSubject, reason: BackupManifest['reason'], fence: LeadershipFence, now = new Date()): Promise<BackupSummary> {
     const owner = ownerOf(subject.database);
-    await this.removeIncomplete(owner);
+    await this.removeIncomplete(owner, fence);
     const backupId = newBackupId(now, randomBytes(3).toString('hex'));
-    const work = await this.workDirFor(owner, backupId);
+    inFlight.add(backupId);
     try {
-      const manifest = await this.dumpAndUpload(subject, { backupId, reason, now, work });
-      this.options.logger.info('Stored backup', { tenant: owner.tenant, backupId, size: manifest.ciphertext.size, reason });
-      return summaryOf(manifest);
+      const work = await this.workDirFor(owner, backupId);
+      try {
+        const manifest = await this.dumpAndUpload(subject, { backupId, reason, now, work, fence });
+        this.options.logger.info('Stored backup', { tenant: owner.tenant, backupId, size: manifest.ciphertext.size, reason });
+        return summaryOf(manifest);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
     } finally {
-      await rm(work, { recursive: true, force: true });
+      inFlight.delete(backupId);
     }
   }
 
@@ -118,11 +136,17 @@ export class TenantBackups {
     return expired.map((manifest) => manifest.backupId);
   }
 
-  /** Deletes the parts of backups that have no manifest (a crashed run's); returns their ids. */
-  async removeIncomplete(owner: BackupOwner): Promise<string[]> {
+  /**
+   * Deletes the parts of backups that have no manifest (a crashed run's, or a former leader's),
+   * behind the fence; a backup this process is still taking is not one. Returns their ids.
+   */
+  async removeIncomplete(owner: BackupOwner, fence: LeadershipFence): Promise<string[]> {
     const parts = await this.parts(owner);
-    const incomplete = [...parts].filter(([, keys]) => !keys.some((key) => key.endsWith('/manifest.json')));
-    for (const [, keys] of incomplete) await this.options.store.delete(keys);
+    const incomplete = [...parts].filter(([id, keys]) => !inFlight.has(id) && !keys.some((key) => key.endsWith('/manifest.json')));
+    if (incomplete.length === 0) return [];
+    await destructive(fence, `removing the incomplete backups of tenant ${owner.tenant}`, async () => {
+      for (const [, keys] of incomplete) await this.options.store.delete(keys);
+    });
     if (incomplete.length > 0) {
       this.options.logger.info('Removed incomplete backups', { tenant: owner.tenant, backupIds: incomplete.map(([id]) => id) });
     }
@@ -165,7 +189,8 @@ export class TenantBackups {
     await mkdir(workDir, { recursive: true, mode: 0o700 });
     const mine = `backup-${owner.tenantUid}-`;
     for (const entry of await readdir(workDir)) {
-      if (entry.startsWith(mine)) await rm(join(workDir, entry), { recursive: true, force: true });
+      if (entry.startsWith(mine) && !inFlight.has(entry.slice(mine.length)))
+        await rm(join(workDir, entry), { recursive: true, force: true });
     }
     const work = join(workDir, `${mine}${backupId}`);
     await mkdir(work, { mode: 0o700 });
@@ -174,7 +199,7 @@ export class TenantBackups {
 
   private async dumpAndUpload(
     subject: BackupSubject,
-    run: { backupId: string; reason: BackupManifest['reason']; now: Date; work: string },
+    run: { backupId: string; reason: BackupManifest['reason']; now: Date; work: string; fence: LeadershipFence },
   ): Promise<BackupManifest> {
     const { options } = this;
     const spec = subject.database;
@@ -213,6 +238,7 @@ export class TenantBackups {
       ciphertext: sealed.ciphertext,
       tables,
     };
+    await run.fence.confirm(`marking backup ${run.backupId} of tenant ${owner.tenant} complete`);
     await options.store.putBytes(key('manifest'), JSON.stringify(manifest, null, 2), 'application/json');
     crashPoint(backupCrashPoints.afterManifestUpload);
     return manifest;

@@ -19,6 +19,7 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { crashPoint } from '../../runtime/crash-points.js';
+import type { LeadershipFence } from '../../runtime/fence.js';
 import { openDataKey } from './data-keys.js';
 import { ExportManifestSchema, exportManifestOf, sha256Hex, signExportManifest, type ExportRecipient } from './export-manifest.js';
 import type { BackupManifest } from './manifest.js';
@@ -96,11 +97,11 @@ export class TenantExports {
    * Writes the tenant's final export once and signs its manifest; a repeat after a crash finds the
    * complete archive (its backup manifest) and signs that one, never a second.
    */
-  async export(subject: BackupSubject, keys: ExportKeys, now = new Date()): Promise<CompletedExport> {
+  async export(subject: BackupSubject, keys: ExportKeys, fence: LeadershipFence, now = new Date()): Promise<CompletedExport> {
     const owner = { tenant: subject.database.tenant, tenantUid: subject.database.tenantUid };
     const record = (await this.record(owner)) ?? (await this.startRecord(owner, now));
     const earlier = (await this.writer.list(owner)).find((stored) => stored.reason === 'Export');
-    const exportId = earlier?.id ?? (await this.writer.backup(subject, 'Export', now)).id;
+    const exportId = earlier?.id ?? (await this.writer.backup(subject, 'Export', fence, now)).id;
     const backup = await this.writer.manifest(owner, exportId);
     const key = (part: 'archive' | 'dataKey' | 'manifest'): string => backupKey(this.prefix, owner, exportId, part);
     const parts = {

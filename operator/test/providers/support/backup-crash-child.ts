@@ -4,11 +4,12 @@
  * BULKHEAD_BACKUP_CHILD_REQUEST.
  */
 import { backupWiring, type BackupChildRequest } from './backups.js';
+import { soleActorFence } from './fence.js';
 
 const request = JSON.parse(process.env.BULKHEAD_BACKUP_CHILD_REQUEST ?? '{}') as BackupChildRequest;
 const wiring = backupWiring(request.workDir);
 try {
-  if (request.operation === 'backup') await wiring.backups.backup(request.subject, 'Scheduled');
+  if (request.operation === 'backup') await wiring.backups.backup(request.subject, 'Scheduled', soleActorFence);
   else
     await wiring.backups.prune({ tenant: request.subject.database.tenant, tenantUid: request.subject.database.tenantUid }, { keepLast: 1 });
 } finally {
