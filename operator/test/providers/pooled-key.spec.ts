@@ -25,7 +25,6 @@ import { AwsKmsProvider, accountRootArn, buildKeyPolicy, type TenantKeySpec } fr
 import {
   PoolKeyInspector,
   PooledKeyProvider,
-  buildPoolKeyPolicy,
   keyPromotionCrashPoints,
   poolKeyAlias,
   poolKeyCrashPoints,
@@ -34,7 +33,8 @@ import {
   type DataKeyStore,
   type WrappedDataKey,
 } from '../../src/providers/kms/pool/index.js';
-import { judgePoolContextProbe, judgePoolGrants, judgePoolPolicy } from '../../src/audit/data/pool-key-checks.js';
+import { judgePoolGrants } from '../../src/audit/data/pool-key-checks.js';
+import { auditPoolKey } from '../../src/audit/data/pool-key-audit.js';
 import { aliasTarget, keysTaggedWith, kmsClient, kmsEndpoint, region, tenantKeySpec } from './support/kms.js';
 import { soleActorFence } from './support/fence.js';
 import { operatorPrincipal, poolKeyCrashDuring, temporaryStore } from './support/pool-key.js';
@@ -138,21 +138,24 @@ describe('the pooled key tier', function () {
     });
 
     it("pass the audit's pool checks: the grants, the policy, and the decrypt probe on their real data keys", async function () {
-      for (const [spec, other, store] of [
-        [alpha, beta, alphaStore],
-        [beta, alpha, betaStore],
-      ] as const) {
-        const grants = judgePoolGrants(await facts(spec));
-        assert.equal(grants.result, 'pass', grants.message);
-        const view = await inspector.poolKey(region);
-        const desired = buildPoolKeyPolicy({ region, operatorPrincipal }, accountRootArn(kmsEndpoint().accountId));
-        const policy = judgePoolPolicy({ tenant: spec.tenant, region, poolKeyId: view?.keyId, actual: view?.policy, desired });
-        assert.equal(policy.result, 'pass', policy.message);
-        const probe = await inspector.probeDataKey(await stored(store), tenantEncryptionContext(other.tenant));
-        const judged = judgePoolContextProbe(spec.tenant, other.tenant, probe);
-        assert.equal(judged.result, 'pass', judged.message);
-        assert.equal(probe.otherContext?.error, 'InvalidCiphertextException');
-      }
+      const checks = await auditPoolKey(inspector, {
+        region,
+        operatorPrincipal,
+        rootArn: accountRootArn(kmsEndpoint().accountId),
+        tenants: [
+          { tenant: { name: alpha.tenant, uid: alpha.tenantUid, principal: alpha.principal }, dataKey: await stored(alphaStore) },
+          { tenant: { name: beta.tenant, uid: beta.tenantUid, principal: beta.principal }, dataKey: await stored(betaStore) },
+        ],
+      });
+      assert.deepEqual(
+        checks.map((check) => `${check.tenant ?? ''} ${check.id} ${check.result}`),
+        [alpha.tenant, beta.tenant].flatMap((tenant) =>
+          ['key.pool-grants', 'key.pool-policy', 'key.pool-encryption-context'].map((id) => `${tenant} ${id} pass`),
+        ),
+        checks.map((check) => check.message).join('\n'),
+      );
+      const probe = await inspector.probeDataKey(await stored(alphaStore), tenantEncryptionContext(beta.tenant));
+      assert.equal(probe.otherContext?.error, 'InvalidCiphertextException', 'refused by KMS for the context, not for another reason');
     });
 
     it("fails the grants check when a grant admits the other tenant's principal to alpha's context", async function () {
