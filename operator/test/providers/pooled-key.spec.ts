@@ -217,6 +217,19 @@ describe('the pooled key tier', function () {
     assert.equal((await pool.releaseTenant(leaving.tenant, leavingStore, soleActorFence)).revokedGrantIds.length, 0, 'idempotent');
   });
 
+  it('never creates a pool key to delete a tenant from a region that has none', async function () {
+    const empty = new PooledKeyProvider({ ...kmsEndpoint(), region: 'sa-east-1' }, { logger, operatorPrincipal });
+    try {
+      const store = temporaryStore();
+      await store.write({ wrappingKeyArn: 'arn:aws:kms:sa-east-1:123456789012:key/gone', context: { tenant: 'x' }, ciphertext: 'AA==' });
+      assert.deepEqual(await empty.releaseTenant(tenantKeySpec('pool-nowhere').tenant, store, soleActorFence), { revokedGrantIds: [] });
+      assert.equal(await store.read(), undefined, 'the wrapped data key is deleted all the same');
+      assert.equal(await empty.existingPoolKeyId(), undefined);
+    } finally {
+      empty.close();
+    }
+  });
+
   describe('promotion to a key of its own', function () {
     it('re-wraps the data key under the new key with the same plaintext, revokes the pool grant and leaves the usual policy', async function () {
       const spec = tenantKeySpec('pool-promoted');

@@ -33,15 +33,19 @@ export interface TenantGrantSpec {
   principal: string;
 }
 
-/** Every grant on the key. */
-export async function listPoolGrants(session: KmsSession, keyId: string): Promise<PoolGrant[]> {
+/**
+ * Every grant on the key, or those to one grantee. AWS filters by grantee on its side (a pool key
+ * may hold 50,000 grants, 100 a page); the filter is applied here too, for emulators that ignore it.
+ */
+export async function listPoolGrants(session: KmsSession, keyId: string, granteePrincipal?: string): Promise<PoolGrant[]> {
   const grants: PoolGrant[] = [];
   let marker: string | undefined;
   do {
     const page = await session.call(`listing the grants of key ${keyId}`, (kms, options) =>
-      kms.send(new ListGrantsCommand({ KeyId: keyId, Marker: marker }), options),
+      kms.send(new ListGrantsCommand({ KeyId: keyId, Marker: marker, GranteePrincipal: granteePrincipal }), options),
     );
-    grants.push(...(page.Grants ?? []).map(poolGrantOf));
+    const listed = (page.Grants ?? []).map(poolGrantOf);
+    grants.push(...listed.filter((grant) => granteePrincipal === undefined || grant.granteePrincipal === granteePrincipal));
     marker = page.Truncated ? page.NextMarker : undefined;
   } while (marker !== undefined);
   return grants;
@@ -72,7 +76,9 @@ export function isTenantGrant(grant: PoolGrant, spec: TenantGrantSpec): boolean 
 
 /**
  * The tenant's grant, created unless one of exactly that shape exists. A grant of the tenant's
- * name in another shape (edited by hand, a former principal) is revoked after the right one exists.
+ * name to its principal in another shape is revoked after the right one exists. Only the tenant's
+ * principal's grants are listed (every reconcile runs this); grants of its context to anyone else
+ * are the audit's to find (key.pool-grants), and deletion revokes by name over every grant.
  */
 export async function ensureTenantGrant(
   session: KmsSession,
@@ -81,7 +87,7 @@ export async function ensureTenantGrant(
   fence: LeadershipFence,
 ): Promise<{ grantId: string; created: boolean }> {
   const name = tenantGrantName(spec.tenant, spec.tenantUid);
-  const named = (await listPoolGrants(session, keyId)).filter((grant) => grant.name === name);
+  const named = (await listPoolGrants(session, keyId, spec.principal)).filter((grant) => grant.name === name);
   let grant = named.find((candidate) => isTenantGrant(candidate, spec));
   let created = false;
   if (grant === undefined) {

@@ -13,7 +13,7 @@ import { describeAliasTarget, keyIdOf } from '../key-lookup.js';
 import { KmsSession } from '../kms-session.js';
 import type { KmsEndpoint, KmsProviderOptions } from '../types.js';
 import { ensureWrappedDataKey, type DataKeyStore, type WrappedDataKey } from './data-keys.js';
-import { ensureTenantGrant, listPoolGrants, revokeTenantGrants, type PoolGrant, type TenantGrantSpec } from './grants.js';
+import { ensureTenantGrant, revokeTenantGrants, type TenantGrantSpec } from './grants.js';
 import { poolKeyAlias } from './names.js';
 import { ensurePoolKey, type PoolKey } from './pool-key.js';
 
@@ -72,18 +72,17 @@ export class PooledKeyProvider {
    * ciphertext), then the wrapped data key. Idempotent. The pool key itself is never deleted here.
    */
   async releaseTenant(tenant: string, store: DataKeyStore, fence: LeadershipFence): Promise<{ revokedGrantIds: string[] }> {
-    const poolKey = await this.ensurePoolKey();
-    const revokedGrantIds = await revokeTenantGrants(this.session, poolKey.keyId, tenant, fence);
+    const poolKeyId = await this.existingPoolKeyId();
+    const revokedGrantIds = poolKeyId === undefined ? [] : await revokeTenantGrants(this.session, poolKeyId, tenant, fence);
     await store.delete();
     this.logger.info("Revoked the tenant's pool grant and deleted its wrapped data key", { tenant, grants: revokedGrantIds.length });
     return { revokedGrantIds };
   }
 
-  /** The pool key's id and every grant on it, read only (for the audit); undefined when the region has no pool key. */
-  async grants(): Promise<{ keyId: string; grants: PoolGrant[] } | undefined> {
+  /** The pool key's id, read only: deletion and promotion never create a pool key. Undefined when the region has none. */
+  async existingPoolKeyId(): Promise<string | undefined> {
     const key = await describeAliasTarget(this.session, poolKeyAlias(this.region));
-    if (key === undefined) return undefined;
-    return { keyId: keyIdOf(key), grants: await listPoolGrants(this.session, keyIdOf(key)) };
+    return key === undefined ? undefined : keyIdOf(key);
   }
 
   get operatorPrincipal(): string {

@@ -60,8 +60,8 @@ export async function promoteTenantKey(request: KeyPromotionRequest): Promise<Ke
   let dataKey = await store.read();
   const reWrapped = dataKey !== undefined && dataKey.wrappingKeyArn !== key.arn;
   if (dataKey !== undefined && reWrapped) dataKey = await reWrap(session, request, key, dataKey);
-  const poolKey = await pool.ensurePoolKey();
-  const revokedGrantIds = await revokeTenantGrants(session, poolKey.keyId, spec.tenant, fence);
+  const poolKeyId = await pool.existingPoolKeyId();
+  const revokedGrantIds = poolKeyId === undefined ? [] : await revokeTenantGrants(session, poolKeyId, spec.tenant, fence);
   crashPoint(keyPromotionCrashPoints.afterRevokePoolGrant);
   await putPolicy(session, key.keyId, buildKeyPolicy(spec, pool.rootArn));
   return { key, dataKey, reWrapped, revokedGrantIds };
