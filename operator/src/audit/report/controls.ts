@@ -351,6 +351,15 @@ export const evidenceGroups: readonly EvidenceGroup[] = [
     },
   },
   {
+    name: "A pooled tenant's data key opens for it alone",
+    checks: ['key.pool-grants', 'key.pool-policy', 'key.pool-encryption-context'],
+    controls: {
+      'CC6.1': "the pool key's grants admit each pooled tenant's principal under its own encryption context, and nobody else to it",
+      '8.24': "each pooled tenant's data key is wrapped under the region's pool key with its own context, which KMS requires to open it",
+      '8.3': "another pooled tenant's principal or context cannot open the tenant's data key, though the key that wraps it is shared",
+    },
+  },
+  {
     name: 'Records and controls of the probes',
     checks: ['database.login-sample', 'access.platform-subjects', ...review('own-secrets', 'own-pods'), ...admission('compliant-pod')],
     controls: {},
