@@ -91,14 +91,23 @@ export class CellTenantStores {
   ) {}
 
   async storeFor(cell: Cell): Promise<TenantStore> {
+    return (await this.cached(cell)).store;
+  }
+
+  /** The cell's client itself, for reads other than Tenants' (the fleet audit report); its errors are the caller's to map. */
+  async clientFor(cell: Cell): Promise<KubeClient> {
+    return (await this.cached(cell)).client;
+  }
+
+  private async cached(cell: Cell): Promise<CachedClient> {
     const cached = this.clients.get(cell.name);
-    if (cached && cached.expires > Date.now()) return cached.store;
+    if (cached && cached.expires > Date.now()) return cached;
     cached?.client.close();
     this.clients.delete(cell.name);
     const client = new KubeClient(new Transport(await this.access(cell), undefined, this.limits));
-    const store = guarded(new KubeTenantStore(client), cell.name, this.logger);
-    this.clients.set(cell.name, { client, store, expires: Date.now() + clientTtlMs });
-    return store;
+    const fresh = { client, store: guarded(new KubeTenantStore(client), cell.name, this.logger), expires: Date.now() + clientTtlMs };
+    this.clients.set(cell.name, fresh);
+    return fresh;
   }
 
   /** Why the cell's Secret does not hold a usable kubeconfig, or undefined when it does; for registering a cell. */
