@@ -37,8 +37,8 @@ function verdictOf(file: string, bytes: Buffer, trust: FleetTrust): Verdict {
   const { summary, generatedAt } = verification.report;
   const verified = verification.cells.filter((cell) => cell.verified).length;
   const heading = verification.complete
-    ? `fleet report valid: every one of ${summary.cells} cells reported, ${summary.result}, generated ${generatedAt}\n`
-    : `fleet report valid but incomplete: ${verified} of ${summary.cells} cells carry a verified report (${summary.result}), generated ${generatedAt}\n`;
+    ? `fleet report valid: every one of ${summary.cells} cells reported, fleet result ${summary.result}, generated ${generatedAt}\n`
+    : `fleet report valid but incomplete: ${verified} of ${summary.cells} cells carry a verified report, fleet result ${summary.result}, generated ${generatedAt}\n`;
   const cells = verification.cells.map((cell) =>
     cell.verified ? { name: cell.name, status: cell.status, ...cell.report, signedReport: undefined } : cell,
   );
