@@ -189,7 +189,7 @@ function paths(): JsonObject {
         summary: "Every cell's latest signed audit report, cells without one marked (auditor, platform-admin)",
         security,
         responses: {
-          200: json('FleetAuditReport', "One entry per registered cell; verify with `bulkhead audit verify --fleet` (docs/auditors.md)"),
+          200: json('FleetAuditReport', 'One entry per registered cell; verify with `bulkhead audit verify --fleet` (docs/auditors.md)'),
           ...common,
           404: problem('No cell registry: the cluster report is GET /v1/audit/report'),
         },

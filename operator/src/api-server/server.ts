@@ -54,7 +54,11 @@ export const ApiServerConfigSchema = z.strictObject({
       connectTimeoutMs: z.int().min(100).max(30_000).default(defaultCellLimits.connectTimeoutMs),
       requestTimeoutMs: z.int().min(1_000).max(60_000).default(defaultCellLimits.requestTimeoutMs),
       /** A cell's report older than this is listed stale in the fleet report: three of the operator's default audit intervals. */
-      reportStaleAfterSeconds: z.int().min(60).max(30 * 86_400).default(defaultReportStaleAfterSeconds),
+      reportStaleAfterSeconds: z
+        .int()
+        .min(60)
+        .max(30 * 86_400)
+        .default(defaultReportStaleAfterSeconds),
     })
     .default({ enabled: false, ...defaultCellLimits, reportStaleAfterSeconds: defaultReportStaleAfterSeconds }),
   /** /metrics (and /healthz) on a port of their own; port 0 picks a free one. */
@@ -143,7 +147,8 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     logger,
     metrics,
     cells,
-    fleetReports: cells && new FleetAuditReports(cells, config.auditReport, logger, config.cells.reportStaleAfterSeconds),
+    fleetReports:
+      cells && new FleetAuditReports(cells, { where: config.auditReport, logger, staleAfterSeconds: config.cells.reportStaleAfterSeconds }),
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host, () => {

@@ -24,8 +24,7 @@ const chartDefaults = parse(
   readFileSync(fileURLToPath(new URL('../../../charts/bulkhead/values.yaml', import.meta.url)), 'utf8'),
 ) as Record<string, unknown>;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Helm's merge of a values file over the chart's values.yaml: maps merge key by key, anything else replaces. */
 function overChartDefaults(defaults: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown> {

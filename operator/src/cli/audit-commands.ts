@@ -189,6 +189,13 @@ function addNetwork(audit: Command, { bind, handlers }: Binder): void {
   );
 }
 
+function requireOneTarget(targets: (string | undefined)[]): void {
+  if (targets.filter((target) => target !== undefined).length !== 1)
+    throw new UsageError(
+      'give exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR, one --period FILE or one --fleet FILE',
+    );
+}
+
 export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
   const values = command.opts<{
     publicKey?: string[];
@@ -203,11 +210,7 @@ export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
     output: OutputFormat;
   }>();
   const [file] = command.args;
-  const targets = [file, values.chain, values.published, values.period, values.fleet].filter((target) => target !== undefined).length;
-  if (targets !== 1)
-    throw new UsageError(
-      'give exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR, one --period FILE or one --fleet FILE',
-    );
+  requireOneTarget([file, values.chain, values.published, values.period, values.fleet]);
   if (values.fleet !== undefined) return fleetVerifyRequest(values.fleet, values.cell ?? [], values);
   if (values.cell !== undefined) throw new UsageError('--cell names the keys of a --fleet report');
   if (values.chain !== undefined && (values.text || values.html !== undefined))
@@ -231,7 +234,9 @@ function fleetVerifyRequest(
     throw new UsageError('a --fleet report takes its keys per cell: --cell NAME=PEM or --cell NAME=KEYID, not --public-key or --key-id');
   if (values.text || values.html !== undefined) throw new UsageError('--text and --html render one report FILE, not a --fleet');
   if (cellKeys.length === 0)
-    throw new UsageError('give --cell NAME=PEM (or NAME=KEYID) for every cell of the fleet: the cells you name are the ones that must be there');
+    throw new UsageError(
+      'give --cell NAME=PEM (or NAME=KEYID) for every cell of the fleet: the cells you name are the ones that must be there',
+    );
   return { fleet, cellKeys, publicKeys: [], keyIds: [], text: false, output: values.output };
 }
 
@@ -267,11 +272,11 @@ function addVerify(audit: Command, { bind, handlers }: Binder): void {
       )
       .option(
         '--fleet <file>',
-        'verify a fleet report (GET /v1/fleet/audit-report): each cell\'s report against that cell\'s keys, and that every cell named by --cell is there or marked',
+        "verify a fleet report (GET /v1/fleet/audit-report): each cell's report against that cell's keys, and that every cell named by --cell is there or marked",
       )
       .option(
         '--cell <name=key>',
-        "with --fleet: a cell and a key its reports are signed by, a public key file (PEM) or a keyId (64 hex digits); repeatable, every cell at least once",
+        'with --fleet: a cell and a key its reports are signed by, a public key file (PEM) or a keyId (64 hex digits); repeatable, every cell at least once',
         repeated,
       )
       .option('--text', "after a valid signature, print the report's summary, findings and limitations")

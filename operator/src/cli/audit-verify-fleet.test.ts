@@ -41,7 +41,7 @@ describe('bulkhead audit verify --fleet', () => {
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("verifies each cell against its own key, by file or keyId, and names the cell that gave no evidence", async () => {
+  it('verifies each cell against its own key, by file or keyId, and names the cell that gave no evidence', async () => {
     const run = await runBulkhead([
       'audit',
       'verify',
@@ -58,7 +58,7 @@ describe('bulkhead audit verify --fleet', () => {
     assert.match(run.stdout, /us-1: unreachable, no evidence from this cell: connect ECONNREFUSED/);
   });
 
-  it('exits 1 naming a dropped cell, and a cell verified against the wrong cell\'s key', async () => {
+  it("exits 1 naming a dropped cell, and a cell verified against the wrong cell's key", async () => {
     const dropped = fleet();
     dropped.cells = dropped.cells.filter((cell) => cell.name !== 'us-1');
     dropped.summary = { ...dropped.summary, cells: 1, unreachable: 0 };

@@ -18,7 +18,8 @@ export function fleetTrustFrom(cellKeys: readonly string[]): FleetTrust {
   const trust = new Map<string, TrustedKey[]>();
   for (const value of cellKeys) {
     const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(.+)$/.exec(value);
-    if (!match?.[1] || !match[3]) throw new UsageError(`--cell ${value}: expected NAME=PEM-FILE or NAME=KEYID (a cell's name is a DNS label)`);
+    if (!match?.[1] || !match[3])
+      throw new UsageError(`--cell ${value}: expected NAME=PEM-FILE or NAME=KEYID (a cell's name is a DNS label)`);
     const key = /^[0-9a-fA-F]{64}$/.test(match[3]) ? { keyId: match[3].toLowerCase() } : publicKeyFile(match[3]);
     trust.set(match[1], [...(trust.get(match[1]) ?? []), key]);
   }
@@ -33,7 +34,8 @@ function cellLine(cell: VerifiedCell): string {
 
 function verdictOf(file: string, bytes: Buffer, trust: FleetTrust): Verdict {
   const verification = verifyFleetReport(bytes, trust);
-  if (!verification.ok) return { valid: false, file, reason: verification.reason, text: `fleet report invalid: ${file}: ${verification.reason}\n` };
+  if (!verification.ok)
+    return { valid: false, file, reason: verification.reason, text: `fleet report invalid: ${file}: ${verification.reason}\n` };
   const { summary, generatedAt } = verification.report;
   const verified = verification.cells.filter((cell) => cell.verified).length;
   const heading = verification.complete

@@ -29,7 +29,8 @@ import { errorMessage, ExitCode, UsageError } from './exit-codes.js';
 import { render } from './output.js';
 import type { CommandContext } from './program.js';
 
-export type Verdict = ({ valid: true; text: string } & Record<string, unknown>) | ({ valid: false; text: string } & Record<string, unknown>);
+export type Verdict =
+  ({ valid: true; text: string } & Record<string, unknown>) | ({ valid: false; text: string } & Record<string, unknown>);
 
 export function runAuditVerify(request: AuditVerifyRequest, { io }: CommandContext): number {
   if (request.fleet !== undefined) return runFleetVerify(request.fleet, request.cellKeys ?? [], request, io);

@@ -52,7 +52,9 @@ function cellIdentityKubeconfig(cell: CellTarget): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: cell.name, cluster: { server: cluster.server, 'certificate-authority-data': cluster['certificate-authority-data'] } }],
+    clusters: [
+      { name: cell.name, cluster: { server: cluster.server, 'certificate-authority-data': cluster['certificate-authority-data'] } },
+    ],
     users: [{ name: cellApiServiceAccount, user: { token } }],
     contexts: [{ name: cell.name, context: { cluster: cell.name, user: cellApiServiceAccount } }],
     'current-context': cell.name,
@@ -137,7 +139,9 @@ describe('the fleet audit report across two control planes', function () {
       fixture.tenants,
     );
     auditor = await fixture.mint('auditor');
-    api = await listen(fixture.deps({ cells, fleetReports: new FleetAuditReports(cells, reportAt, logger, 1800) }));
+    api = await listen(
+      fixture.deps({ cells, fleetReports: new FleetAuditReports(cells, { where: reportAt, logger, staleAfterSeconds: 1800 }) }),
+    );
   });
 
   after(async function () {

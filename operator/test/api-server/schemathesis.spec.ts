@@ -107,7 +107,7 @@ describe('the onboarding API under schemathesis', function () {
         auditTrail: trail,
         cells,
         // The fleet report reads fuzz-1 (this cluster) where the report above is published.
-        fleetReports: new FleetAuditReports(cells, reportConfigMap, logger, 1800),
+        fleetReports: new FleetAuditReports(cells, { where: reportConfigMap, logger, staleAfterSeconds: 1800 }),
       }),
     );
   });

@@ -36,23 +36,35 @@ function answering(client: KubeClient): ConfigMapReader {
         throw new CellDidNotAnswer(errorFields(error).error, { cause: error });
       }
     },
-  } as ConfigMapReader;
+  };
+}
+
+export interface FleetReportOptions {
+  /** Where each cell's operator publishes its report: the same place in every cell (the chart's audit.reportConfigMap). */
+  where: ReportLocation;
+  logger: Logger;
+  /** A report older than this is listed stale (cells.reportStaleAfterSeconds). */
+  staleAfterSeconds: number;
+  clock?: () => Date;
 }
 
 export class FleetAuditReports {
+  private readonly where: ReportLocation;
+  private readonly logger: Logger;
+
   constructor(
     private readonly cells: TenantCells,
-    /** Where each cell's operator publishes its report: the same place in every cell (the chart's audit.reportConfigMap). */
-    private readonly where: ReportLocation,
-    private readonly logger: Logger,
-    private readonly staleAfterSeconds: number,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly options: FleetReportOptions,
+  ) {
+    this.where = options.where;
+    this.logger = options.logger;
+  }
 
   async read(): Promise<FleetAuditReport> {
     const loads = await this.cells.registry.loads();
     const reads = await Promise.all(loads.map(({ cell }) => this.readCell(cell)));
-    return buildFleetReport(reads, { generatedAt: this.clock(), staleAfterSeconds: this.staleAfterSeconds });
+    const generatedAt = this.options.clock?.() ?? new Date();
+    return buildFleetReport(reads, { generatedAt, staleAfterSeconds: this.options.staleAfterSeconds });
   }
 
   private async readCell(cell: Cell): Promise<CellRead> {

@@ -23,13 +23,11 @@ import { FleetAuditReportSchema, type FleetAuditReport, type FleetCell, type Fle
 export type FleetTrust = ReadonlyMap<string, readonly TrustedKey[]>;
 
 export type VerifiedCell = { name: string; status: FleetCell['status'] } & (
-  | { verified: true; report: FleetCellReport }
-  | { verified: false; detail: string }
+  { verified: true; report: FleetCellReport } | { verified: false; detail: string }
 );
 
 export type FleetVerification =
-  | { ok: true; report: FleetAuditReport; cells: VerifiedCell[]; complete: boolean }
-  | { ok: false; reason: string };
+  { ok: true; report: FleetAuditReport; cells: VerifiedCell[]; complete: boolean } | { ok: false; reason: string };
 
 class FleetProblem extends Error {}
 
@@ -56,7 +54,9 @@ function parseFleet(bytes: Uint8Array): FleetAuditReport {
   const result = FleetAuditReportSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new FleetProblem(`not a fleet audit report: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`);
+    throw new FleetProblem(
+      `not a fleet audit report: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'schema mismatch'}`,
+    );
   }
   return result.data;
 }
@@ -73,6 +73,20 @@ function requireSameCells(report: FleetAuditReport, trust: FleetTrust): void {
   if (unknown.length > 0) throw new FleetProblem(`cell ${unknown.join(', ')} is in the fleet report but no trusted key was given for it`);
 }
 
+/** The carried report verified against the cell's keys, and its entry against it; its signed generatedAt. */
+function verifyCarried(name: string, entry: FleetCellReport, keys: readonly TrustedKey[]): string {
+  const bytes = Buffer.from(entry.signedReport, 'base64');
+  if (bytes.toString('base64') !== entry.signedReport) throw new FleetProblem(`cell ${name}: signedReport is not canonical base64`);
+  if (digestOf(bytes) !== entry.digest)
+    throw new FleetProblem(`cell ${name}: the report's digest is ${digestOf(bytes)}, but its entry says ${entry.digest}`);
+  const verification = verifyTrusted(bytes, keys);
+  if (!verification.ok) throw new FleetProblem(`cell ${name}: signature invalid: ${verification.reason}`);
+  if (verification.report.scope.kind !== 'all') throw new FleetProblem(`cell ${name}: the report covers one tenant, not the cell`);
+  if (canonicalize(cellReportOf(bytes, verification.report)) !== canonicalize(entry))
+    throw new FleetProblem(`cell ${name}: its entry's summary does not match its signed report`);
+  return verification.report.generatedAt;
+}
+
 function verifyCell(cell: FleetCell, keys: readonly TrustedKey[], fleet: FleetAuditReport): VerifiedCell {
   const carries = cell.status === 'reported' || cell.status === 'stale';
   if (!carries) {
@@ -80,21 +94,9 @@ function verifyCell(cell: FleetCell, keys: readonly TrustedKey[], fleet: FleetAu
     return { name: cell.name, status: cell.status, verified: false, detail: cell.detail ?? '' };
   }
   if (!cell.report) throw new FleetProblem(`cell ${cell.name} is marked ${cell.status} but carries no report`);
-  const bytes = Buffer.from(cell.report.signedReport, 'base64');
-  if (bytes.toString('base64') !== cell.report.signedReport)
-    throw new FleetProblem(`cell ${cell.name}: signedReport is not canonical base64`);
-  if (digestOf(bytes) !== cell.report.digest)
-    throw new FleetProblem(`cell ${cell.name}: the report's digest is ${digestOf(bytes)}, but its entry says ${cell.report.digest}`);
-  const verification = verifyTrusted(bytes, keys);
-  if (!verification.ok) throw new FleetProblem(`cell ${cell.name}: signature invalid: ${verification.reason}`);
-  if (verification.report.scope.kind !== 'all') throw new FleetProblem(`cell ${cell.name}: the report covers one tenant, not the cell`);
-  if (canonicalize(cellReportOf(bytes, verification.report)) !== canonicalize(cell.report))
-    throw new FleetProblem(`cell ${cell.name}: its entry's summary does not match its signed report`);
-  const stale = isStale(verification.report.generatedAt, {
-    generatedAt: new Date(fleet.generatedAt),
-    staleAfterSeconds: fleet.staleAfterSeconds,
-  });
+  const generatedAt = verifyCarried(cell.name, cell.report, keys);
+  const stale = isStale(generatedAt, { generatedAt: new Date(fleet.generatedAt), staleAfterSeconds: fleet.staleAfterSeconds });
   if (stale !== (cell.status === 'stale'))
-    throw new FleetProblem(`cell ${cell.name} is marked ${cell.status}, but its report of ${cell.report.generatedAt} is ${stale ? '' : 'not '}stale`);
+    throw new FleetProblem(`cell ${cell.name} is marked ${cell.status}, but its report of ${generatedAt} is ${stale ? '' : 'not '}stale`);
   return { name: cell.name, status: cell.status, verified: true, report: cell.report };
 }
