@@ -13,7 +13,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseOperatorConfig } from './operator-config.js';
-import { RolloutSchema } from './rollout.js';
+import { RolloutSchema, rolloutPhases } from './rollout.js';
 
 const examples = fileURLToPath(new URL('../../../deploy/examples/fleet/', import.meta.url));
 const valuesSchema = JSON.parse(
@@ -141,5 +141,14 @@ describe('the fleet-manager examples', function () {
     const rollouts = replicaSet.spec.manifestWorkTemplate.workload.manifests;
     assert.ok(rollouts.length > 0);
     for (const rollout of rollouts) RolloutSchema.parse(rollout);
+  });
+
+  it("judge a Rollout's health by phases a Rollout has", function () {
+    const config = only('argocd-rollout-health.yaml', 'ConfigMap') as Manifest & { data: Record<string, string> };
+    const lua = config.data['resource.customizations.health.bulkhead.dev_Rollout'] ?? '';
+    const phases = [...lua.matchAll(/obj\.status\.phase == "([A-Za-z]+)"/g)].map((match) => match[1]);
+    assert.deepEqual([...new Set(phases)].sort(), ['Completed', 'Paused', 'RolledBack']);
+    for (const phase of phases)
+      assert.ok((rolloutPhases as readonly (string | undefined)[]).includes(phase), `${phase} is a Rollout phase`);
   });
 });
