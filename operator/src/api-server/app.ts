@@ -27,6 +27,7 @@ import { latestAuditReportHandler } from './routes/audit-report.js';
 import { listBackupsHandler } from './routes/backups.js';
 import { cellsPath, changeCellHandler, listCellsHandler, registerCellHandler } from './routes/cells.js';
 import { createTenantHandler } from './routes/create-tenant.js';
+import { fleetAuditReportHandler, fleetAuditReportPath } from './routes/fleet-audit-report.js';
 import { healthzHandler, readyzHandler } from './routes/health.js';
 import { listPlansHandler } from './routes/plans.js';
 import { getTenantHandler, listTenantsHandler } from './routes/read-tenants.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.get(`${tenantsPath}/:name/restores/:restore`, allow('restores:read'), getRestoreHandler(deps));
   app.get('/v1/plans', allow('plans:read'), listPlansHandler(deps));
   app.get('/v1/audit/report', allow('audit:read'), latestAuditReportHandler(deps));
+  app.get(fleetAuditReportPath, allow('audit:read'), fleetAuditReportHandler(deps));
   app.get(cellsPath, allow('cells:read'), listCellsHandler(deps));
   app.post(cellsPath, recorded, ...jsonBody(), registerCellHandler(deps));
   app.patch(`${cellsPath}/:cell`, recorded, ...jsonBody(), changeCellHandler(deps));

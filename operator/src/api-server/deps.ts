@@ -8,6 +8,7 @@ import type { RateLimitStore } from './rate-limit/decision.js';
 import type { RestoreStore } from './restore-store.js';
 import type { TenantStore } from './tenant-store.js';
 import type { TenantCells } from './cells/routing.js';
+import type { FleetAuditReport } from '../audit/fleet/schema.js';
 
 export interface AppDeps {
   tenants: TenantStore;
@@ -31,6 +32,8 @@ export interface AppDeps {
   metrics?: ApiMetrics;
   /** The cell registry (docs/cells.md); absent: every Tenant lives in `tenants`, the local cluster. */
   cells?: TenantCells;
+  /** Every cell's latest signed audit report, merged (cells/fleet-reports.ts); absent with no cell registry: 404. */
+  fleetReports?: { read(): Promise<FleetAuditReport> };
 }
 
 /** The store holding the tenant `name`: its cell's when cells are in use, else the local cluster's. */

@@ -11,6 +11,7 @@ import { ListBackupsQuerySchema } from './restore-schemas.js';
 import { ListTenantsQuerySchema, tenantStates } from './schemas.js';
 // Registers the cell schemas in zod's global registry, which components() reads.
 import './cells/schemas.js';
+import '../audit/fleet/schema.js';
 
 const requestSchemas = ['CreateTenantRequest', 'PatchTenantRequest', 'CreateRestoreRequest', 'RegisterCellRequest', 'ChangeCellRequest'];
 const responseSchemas = [
@@ -24,6 +25,9 @@ const responseSchemas = [
   'PlanList',
   'CellSummary',
   'CellList',
+  'FleetAuditReport',
+  'FleetCell',
+  'FleetCellReport',
   'Health',
   'Problem',
 ];
@@ -176,6 +180,18 @@ function paths(): JsonObject {
           },
           ...common,
           404: problem('No report published yet'),
+        },
+      },
+    },
+    '/v1/fleet/audit-report': {
+      get: {
+        operationId: 'fleetAuditReport',
+        summary: "Every cell's latest signed audit report, cells without one marked (auditor, platform-admin)",
+        security,
+        responses: {
+          200: json('FleetAuditReport', 'One entry per registered cell; verify with `bulkhead audit verify --fleet` (docs/auditors.md)'),
+          ...common,
+          404: problem('No cell registry: the cluster report is GET /v1/audit/report'),
         },
       },
     },

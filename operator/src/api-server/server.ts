@@ -18,6 +18,7 @@ import { createApp } from './app.js';
 import { CellTenantStores, defaultCellLimits } from './cells/cell-stores.js';
 import { PgCellRegistry } from './cells/registry.js';
 import { TenantCells } from './cells/routing.js';
+import { FleetAuditReports } from './cells/fleet-reports.js';
 import type { TenantStore } from './tenant-store.js';
 import { CachedTenantStore } from './cached-tenant-store.js';
 import { AuditTrailConfigSchema, type AuditTrailConfig } from './audit-trail/config.js';
@@ -27,6 +28,8 @@ import { createJwtVerifier, OidcConfigSchema } from './oidc.js';
 import { openRateLimit } from './rate-limit/open.js';
 import { KubeRestoreStore } from './restore-store.js';
 import { defaultTokenSecret, KubeTokenStore } from './token-store.js';
+
+const defaultReportStaleAfterSeconds = 1800;
 
 export const ApiServerConfigSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
@@ -50,8 +53,14 @@ export const ApiServerConfigSchema = z.strictObject({
       enabled: z.boolean().default(false),
       connectTimeoutMs: z.int().min(100).max(30_000).default(defaultCellLimits.connectTimeoutMs),
       requestTimeoutMs: z.int().min(1_000).max(60_000).default(defaultCellLimits.requestTimeoutMs),
+      /** A cell's report older than this is listed stale in the fleet report: three of the operator's default audit intervals. */
+      reportStaleAfterSeconds: z
+        .int()
+        .min(60)
+        .max(30 * 86_400)
+        .default(defaultReportStaleAfterSeconds),
     })
-    .default({ enabled: false, ...defaultCellLimits }),
+    .default({ enabled: false, ...defaultCellLimits, reportStaleAfterSeconds: defaultReportStaleAfterSeconds }),
   /** /metrics (and /healthz) on a port of their own; port 0 picks a free one. */
   metrics: z
     .strictObject({
@@ -138,6 +147,8 @@ export async function startApiServer(options: { config: ApiServerConfig; client:
     logger,
     metrics,
     cells,
+    fleetReports:
+      cells && new FleetAuditReports(cells, { where: config.auditReport, logger, staleAfterSeconds: config.cells.reportStaleAfterSeconds }),
   });
   return new Promise((resolve, reject) => {
     const server = app.listen(config.port, config.host, () => {

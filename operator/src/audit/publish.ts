@@ -48,7 +48,10 @@ export async function publishReport(client: KubeClient, where: PublishTarget, re
   return { parts: publication.parts.length, compressedBytes: compressed.length };
 }
 
-const configMap = (client: KubeClient, namespace: string, name: string): Promise<PublishedConfigMap | undefined> =>
+/** What reading a publication needs of a client: the onboarding API passes a cell's, marking the failures of the cell itself. */
+export type ConfigMapReader = Pick<KubeClient, 'get'>;
+
+const configMap = (client: ConfigMapReader, namespace: string, name: string): Promise<PublishedConfigMap | undefined> =>
   client.get<PublishedConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
 
 /**
@@ -56,7 +59,7 @@ const configMap = (client: KubeClient, namespace: string, name: string): Promise
  * that does not match its manifest is read again (a publication may be under way) before it is an error.
  */
 export async function readPublishedReport(
-  client: KubeClient,
+  client: ConfigMapReader,
   where: { namespace: string; name: string },
   attempts = 3,
 ): Promise<Buffer | undefined> {

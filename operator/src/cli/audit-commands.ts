@@ -46,7 +46,11 @@ export interface AuditVerifyRequest {
   chain?: string;
   /** A period report (`bulkhead audit period`). */
   period?: string;
-  /** Trusted keys: public key files and keyIds, any number of each, at least one in all. */
+  /** A fleet report (GET /v1/fleet/audit-report), checked against `cellKeys`. */
+  fleet?: string;
+  /** With `fleet`: NAME=PEM-or-keyId per cell, every cell of the fleet at least once (audit-verify-fleet.ts). */
+  cellKeys?: string[];
+  /** Trusted keys: public key files and keyIds, any number of each, at least one in all (none with `fleet`). */
   publicKeys: string[];
   keyIds: string[];
   text: boolean;
@@ -185,6 +189,13 @@ function addNetwork(audit: Command, { bind, handlers }: Binder): void {
   );
 }
 
+function requireOneTarget(targets: (string | undefined)[]): void {
+  if (targets.filter((target) => target !== undefined).length !== 1)
+    throw new UsageError(
+      'give exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR, one --period FILE or one --fleet FILE',
+    );
+}
+
 export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
   const values = command.opts<{
     publicKey?: string[];
@@ -192,14 +203,16 @@ export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
     chain?: string;
     published?: string;
     period?: string;
+    fleet?: string;
+    cell?: string[];
     text?: boolean;
     html?: string;
     output: OutputFormat;
   }>();
   const [file] = command.args;
-  const targets = [file, values.chain, values.published, values.period].filter((target) => target !== undefined).length;
-  if (targets !== 1)
-    throw new UsageError('give exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR or one --period FILE');
+  requireOneTarget([file, values.chain, values.published, values.period, values.fleet]);
+  if (values.fleet !== undefined) return fleetVerifyRequest(values.fleet, values.cell ?? [], values);
+  if (values.cell !== undefined) throw new UsageError('--cell names the keys of a --fleet report');
   if (values.chain !== undefined && (values.text || values.html !== undefined))
     throw new UsageError('--text and --html render one report FILE, not a --chain');
   const publicKeys = values.publicKey ?? [];
@@ -209,6 +222,22 @@ export function auditVerifyRequestOf(command: Command): AuditVerifyRequest {
   }
   const { chain, published, period, html, output } = values;
   return given({ file, published, chain, period, publicKeys, keyIds, html, text: values.text === true, output });
+}
+
+/** A fleet report is checked against keys per cell only: a key trusted for the whole fleet would let one cell's report stand for another's. */
+function fleetVerifyRequest(
+  fleet: string,
+  cellKeys: string[],
+  values: { publicKey?: string[]; keyId?: string[]; text?: boolean; html?: string; output: OutputFormat },
+): AuditVerifyRequest {
+  if (values.publicKey !== undefined || values.keyId !== undefined)
+    throw new UsageError('a --fleet report takes its keys per cell: --cell NAME=PEM or --cell NAME=KEYID, not --public-key or --key-id');
+  if (values.text || values.html !== undefined) throw new UsageError('--text and --html render one report FILE, not a --fleet');
+  if (cellKeys.length === 0)
+    throw new UsageError(
+      'give --cell NAME=PEM (or NAME=KEYID) for every cell of the fleet: the cells you name are the ones that must be there',
+    );
+  return { fleet, cellKeys, publicKeys: [], keyIds: [], text: false, output: values.output };
 }
 
 function addVerify(audit: Command, { bind, handlers }: Binder): void {
@@ -240,6 +269,15 @@ function addVerify(audit: Command, { bind, handlers }: Binder): void {
         '--published <configmaps.json>',
         'the report the operator published, exported with kubectl get configmaps -n NAMESPACE ' +
           '-l bulkhead.dev/audit-report -o json (one ConfigMap, or parts under a manifest: each part is checked against it, then the report)',
+      )
+      .option(
+        '--fleet <file>',
+        "verify a fleet report (GET /v1/fleet/audit-report): each cell's report against that cell's keys, and that every cell named by --cell is there or marked",
+      )
+      .option(
+        '--cell <name=key>',
+        'with --fleet: a cell and a key its reports are signed by, a public key file (PEM) or a keyId (64 hex digits); repeatable, every cell at least once',
+        repeated,
       )
       .option('--text', "after a valid signature, print the report's summary, findings and limitations")
       .option('--html <out>', 'after a valid signature, write the report as a self-contained HTML page to OUT')

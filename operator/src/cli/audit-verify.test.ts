@@ -62,7 +62,10 @@ describe('bulkhead audit keygen and verify', () => {
     assert.match(invalid.stderr, /^signature invalid: .*published.json: not a published report: part r-part-1 is \d+ bytes with digest/);
     const both = await collect(['verify', report(), '--published', exported, '--public-key', publicKey()]);
     assert.equal(both.code, 2);
-    assert.match(both.stderr, /exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR or one --period FILE/);
+    assert.match(
+      both.stderr,
+      /exactly one report FILE, one --published CONFIGMAPS.json, one --chain DIR, one --period FILE or one --fleet FILE/,
+    );
   });
 
   it('writes the private key readable by its owner only, and refuses to replace it', async () => {

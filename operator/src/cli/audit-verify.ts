@@ -24,13 +24,16 @@ import {
   type TrustedKey,
 } from '../audit/report/index.js';
 import type { AuditVerifyRequest } from './audit-commands.js';
+import { runFleetVerify } from './audit-verify-fleet.js';
 import { errorMessage, ExitCode, UsageError } from './exit-codes.js';
 import { render } from './output.js';
 import type { CommandContext } from './program.js';
 
-type Verdict = ({ valid: true; text: string } & Record<string, unknown>) | ({ valid: false; text: string } & Record<string, unknown>);
+export type Verdict =
+  ({ valid: true; text: string } & Record<string, unknown>) | ({ valid: false; text: string } & Record<string, unknown>);
 
 export function runAuditVerify(request: AuditVerifyRequest, { io }: CommandContext): number {
+  if (request.fleet !== undefined) return runFleetVerify(request.fleet, request.cellKeys ?? [], request, io);
   const trusted = trustedKeysFrom(request);
   if (request.chain !== undefined) return report(verifyDirectory(request.chain, trusted), request, io);
   if (request.period !== undefined) return verifyPeriod(request.period, trusted, request, io);
@@ -43,7 +46,7 @@ export function runAuditVerify(request: AuditVerifyRequest, { io }: CommandConte
 }
 
 /** The verdict: valid on stdout, invalid on stderr; as a document (both) on stdout with -o json|yaml. */
-function report(verdict: Verdict, request: AuditVerifyRequest, io: CommandContext['io']): number {
+export function report(verdict: Verdict, request: AuditVerifyRequest, io: CommandContext['io']): number {
   const { text, ...document } = verdict;
   if (request.output !== 'text') io.stdout.write(render(request.output, document, () => text));
   if (verdict.valid && request.output === 'text') io.stdout.write(text);
@@ -174,7 +177,7 @@ export function trustedKeysFrom({ publicKeys, keyIds }: Pick<AuditVerifyRequest,
   return [...keyIds.map((keyId) => ({ keyId })), ...publicKeys.map(publicKeyFile)];
 }
 
-function publicKeyFile(path: string): TrustedKey {
+export function publicKeyFile(path: string): TrustedKey {
   let pem: Buffer;
   try {
     pem = readFileSync(path);

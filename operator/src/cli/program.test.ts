@@ -192,7 +192,7 @@ describe('bulkhead command tree', () => {
       [['audit', 'verify', 'r.json'], /give at least one --public-key PEM or --key-id HEX/],
       [
         ['audit', 'verify', 'r.json', '--period', 'p.json', '--key-id', 'a'.repeat(64)],
-        /give exactly one report FILE, .* or one --period FILE/,
+        /give exactly one report FILE, .* or one --fleet FILE/,
       ],
       [
         ['audit', 'period', '--chain', 'd', '--from', '2026-11-01', '--to', '2026-12-01T00:00:00Z'],

@@ -30,6 +30,7 @@ import { PgAuditTrail } from '../../src/api-server/audit-trail/store.js';
 import { CellTenantStores } from '../../src/api-server/cells/cell-stores.js';
 import { PgCellRegistry } from '../../src/api-server/cells/registry.js';
 import { TenantCells } from '../../src/api-server/cells/routing.js';
+import { FleetAuditReports } from '../../src/api-server/cells/fleet-reports.js';
 import { createLogger } from '../../src/runtime/logging.js';
 import { createTrailDatabase, type TrailDatabase } from './audit-trail-database.js';
 import { apiFixture, call, listen, newTenant, runId, type ApiFixture, type RunningApi } from './support.js';
@@ -105,6 +106,8 @@ describe('the onboarding API under schemathesis', function () {
         auditReports: { latest: () => readPublishedReport(fixture.client, reportConfigMap) },
         auditTrail: trail,
         cells,
+        // The fleet report reads fuzz-1 (this cluster) where the report above is published.
+        fleetReports: new FleetAuditReports(cells, { where: reportConfigMap, logger, staleAfterSeconds: 1800 }),
       }),
     );
   });

@@ -106,15 +106,20 @@ export class CellTenantStores {
   ) {}
 
   async storeFor(cell: Cell): Promise<TenantStore> {
-    return (await this.clientFor(cell)).store;
+    return (await this.cached(cell)).store;
   }
 
   /** Where the restores of the cell's tenants are made and read (docs/cells.md). */
   async restoreStoreFor(cell: Cell): Promise<RestoreStore> {
-    return (await this.clientFor(cell)).restores;
+    return (await this.cached(cell)).restores;
   }
 
-  private async clientFor(cell: Cell): Promise<CachedClient> {
+  /** The cell's client itself, for reads other than Tenants' (the fleet audit report); its errors are the caller's to map. */
+  async clientFor(cell: Cell): Promise<KubeClient> {
+    return (await this.cached(cell)).client;
+  }
+
+  private async cached(cell: Cell): Promise<CachedClient> {
     const cached = this.clients.get(cell.name);
     if (cached && cached.expires > Date.now()) return cached;
     cached?.client.close();

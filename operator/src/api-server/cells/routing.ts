@@ -5,6 +5,7 @@
  * is found in its cell; a tenant without one (created before cells were registered) is still
  * found in the local cluster. Moving a tenant between cells is not done here (decision 0042).
  */
+import type { KubeClient } from '../../kube/client.js';
 import type { AlongsideRecord } from '../audit-trail/store.js';
 import { ApiProblem } from '../problems.js';
 import type { RestoreStore } from '../restore-store.js';
@@ -73,6 +74,11 @@ export class TenantCells {
   async restoreStoreFor(name: string): Promise<RestoreStore | undefined> {
     const cell = await this.registry.placementOf(name);
     return cell ? this.stores.restoreStoreFor(cell) : undefined;
+  }
+
+  /** The cell's own client, for what the fleet audit report reads there (fleet-reports.ts). */
+  clientFor(cell: Cell): Promise<KubeClient> {
+    return this.stores.clientFor(cell);
   }
 
   /** Why a cell about to be registered could not be reached with its Secret's kubeconfig; undefined when it could. */
