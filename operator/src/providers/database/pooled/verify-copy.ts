@@ -30,13 +30,13 @@ export async function verifyCopy(connection: AdminConnection, spec: PromotionSpe
   const mismatches = tableSetMismatches(poolTables, ownTables, schema);
   const tables: TableTally[] = [];
   for (const table of poolTables.filter((name) => ownTables.includes(name))) {
-    const expected = await tallyIn(connection, poolDatabaseName, schema, table);
-    mismatches.push(...compare(expected, await tallyIn(connection, own, schema, table)));
+    const expected = await tallyIn(connection, { database: poolDatabaseName, schema, table });
+    mismatches.push(...compare(expected, await tallyIn(connection, { database: own, schema, table })));
     tables.push(expected);
   }
   for (const shared of sharedTables) {
-    const expected = await tallyIn(connection, poolDatabaseName, shared.schema, shared.table, spec.pooled.roleName);
-    mismatches.push(...compare(expected, await tallyIn(connection, own, shared.schema, shared.table)));
+    const expected = await tallyIn(connection, { database: poolDatabaseName, ...shared, tenantRole: spec.pooled.roleName });
+    mismatches.push(...compare(expected, await tallyIn(connection, { database: own, ...shared })));
     tables.push(expected);
   }
   return { tables, mismatches };
@@ -63,13 +63,15 @@ async function tableNames(connection: AdminConnection, database: string, schema:
   return rows.map((row) => row.name);
 }
 
-async function tallyIn(
-  connection: AdminConnection,
-  database: string,
-  schema: string,
-  table: string,
-  tenantRole?: string,
-): Promise<TableTally> {
+interface TableInDatabase {
+  database: string;
+  schema: string;
+  table: string;
+  /** Only this role's rows: a shared table in the pool. */
+  tenantRole?: string;
+}
+
+async function tallyIn(connection: AdminConnection, { database, schema, table, tenantRole }: TableInDatabase): Promise<TableTally> {
   const [row] = await connection.queryInDatabase<{ rows: string; checksum: string }>(
     database,
     `counting the rows of ${schema}.${table}`,
