@@ -124,7 +124,9 @@ describe('promotion of a pooled tenant through the operator', function () {
     kc = await prepareCluster();
     operator = startOperator();
     await applyObjects(kc, [tenantManifest(promoted, { plan: 'pooled', database: { deletionPolicy: 'Delete' } })]);
-    await waitForReady(kc, promoted, 180_000);
+    await waitForReady(kc, promoted, 180_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${operator?.output(80) ?? ''}`);
+    });
     await seed(promoted);
   });
 

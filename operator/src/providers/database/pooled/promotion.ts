@@ -6,7 +6,7 @@
  * what it had in the pool. Each step may run again after a crash at any point: a copy starts by
  * clearing what an earlier one left, and the drop finds nothing the second time.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crashPoint } from '../../../runtime/crash-points.js';
@@ -105,7 +105,9 @@ async function assertCopyable(context: ProviderContext, spec: PromotionSpec): Pr
 }
 
 async function dumpAndRestore(context: PromotionContext, spec: PromotionSpec): Promise<void> {
-  const dir = await mkdtemp(join(context.dumpDir ?? tmpdir(), 'promotion-'));
+  const parent = context.dumpDir ?? tmpdir();
+  await mkdir(parent, { recursive: true, mode: 0o700 });
+  const dir = await mkdtemp(join(parent, 'promotion-'));
   const file = join(dir, 'schema.dump');
   const options = {
     server: context.connection.server,
