@@ -1,34 +1,23 @@
 /**
  * A Tenant on a plan whose database is Shared, through the running operator against the real
  * control plane and PostgreSQL: it gets a schema of its own in the region's pool database, its
- * condition says what it shares, its neighbour's login cannot read it, it is never moved to the
- * other tier by a plan change, and its deletion follows its policy.
+ * condition says what it shares, its neighbour's login cannot read it, and its deletion follows its
+ * policy. A plan change out of the pool is promotion: tenant-promotion.spec.ts.
  */
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import pg from 'pg';
 import { testEnvironment } from '@bulkhead/testenv';
-import { applyObjects, eventually } from './support/cluster.js';
+import { applyObjects } from './support/cluster.js';
 import { startOperator, type OperatorProcess } from './support/operator-process.js';
 import { prepareCluster } from './support/setup.js';
-import {
-  condition,
-  customObjects,
-  deleteTenantsAndWait,
-  group,
-  readTenant,
-  tenantManifest,
-  version,
-  waitForReady,
-} from './support/tenants.js';
+import { condition, deleteTenantsAndWait, readTenant, tenantManifest, waitForReady } from './support/tenants.js';
 import { adminQuery, runId } from './providers/support/postgres.js';
 import { testAccountId, testRegions } from './support/operator-process.js';
 import { parseOperatorConfig } from '../src/api/operator-config.js';
 import type { Tenant } from '../src/api/tenant.js';
 import { auditDatabases } from '../src/audit/data/index.js';
 import { KubeClient } from '../src/kube/client.js';
-
-const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 async function credentials(kc: k8s.KubeConfig, tenant: string): Promise<Record<string, string>> {
   const secret = await kc.makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ namespace: `tenant-${tenant}`, name: `${tenant}-database` });
@@ -107,23 +96,6 @@ describe('a pooled tenant', function () {
     await asTenant(neighbour, async (client) => {
       await assert.rejects(client.query(`SELECT * FROM "${schemaOf(a)}".orders`), /permission denied for schema/);
     });
-  });
-
-  it('is not moved to a database of its own when its plan changes to a dedicated one: TierChangeNotSupported, nothing created', async function () {
-    const patchPlan = (plan: string) =>
-      customObjects(kc).patchClusterCustomObject({ group, version, plural: 'tenants', name: b, body: { spec: { plan } } }, mergePatch);
-    await patchPlan('standard');
-    try {
-      const refused = await eventually('TierChangeNotSupported', async () => {
-        const database = condition(await readTenant(kc, b), 'DatabaseReady');
-        return database?.reason === 'TierChangeNotSupported' ? database : undefined;
-      });
-      assert.match(refused.message, /promotion is not built yet, so nothing was created or moved/);
-      assert.deepEqual(await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [schemaOf(b)]), []);
-    } finally {
-      await patchPlan('pooled');
-    }
-    await waitForReady(kc, b);
   });
 
   it('passes the fleet audit with the pooled checks instead of the login matrix, and counts its schema as its database', async function () {

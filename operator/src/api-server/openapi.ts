@@ -17,6 +17,7 @@ const requestSchemas = ['CreateTenantRequest', 'PatchTenantRequest', 'CreateRest
 const responseSchemas = [
   'TenantSummary',
   'TenantSuspension',
+  'TenantTiers',
   'TenantList',
   'BackupSummary',
   'BackupList',

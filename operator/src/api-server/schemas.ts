@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   deletionPolicies,
   maximumTenantNameLength,
+  promotionSteps,
   TenantAppSchema,
   TenantDatabaseSchema,
   TenantEncryptionSchema,
@@ -93,6 +94,29 @@ export const TenantSuspensionSchema = z
   })
   .meta({ id: 'TenantSuspension' });
 
+export const TenantTiersSchema = z
+  .object({
+    database: z.enum(['Dedicated', 'Shared']).nullable().meta({
+      description:
+        "Where the tenant's data is now: a database of its own (Dedicated) or a schema in the region's shared pool database (Shared); null before the operator first reported it. Follows the operator, not the plan: after a plan change it moves when the promotion cuts over.",
+    }),
+    key: z.enum(['Dedicated', 'Shared']).meta({ description: 'The encryption key: a KMS key of its own (Dedicated).' }),
+    release: z.enum(['Dedicated', 'Shared']).meta({ description: 'The namespace and app release: its own (Dedicated).' }),
+    promotion: z
+      .object({
+        step: z.enum(promotionSteps).meta({ description: 'The step the operator runs next (docs/tiers.md).' }),
+        startedAt: z.string().nullable(),
+        writesStoppedAt: z
+          .string()
+          .nullable()
+          .meta({ description: "When the tenant's writes in the pool stopped: its write outage began." }),
+      })
+      .nullable()
+      .meta({ description: 'A promotion from the shared pool to a database of its own under way; null when none is.' }),
+  })
+  .meta({ id: 'TenantTiers' });
+export type TenantTiers = z.infer<typeof TenantTiersSchema>;
+
 export const TenantSummarySchema = z
   .object({
     name: z.string(),
@@ -107,6 +131,7 @@ export const TenantSummarySchema = z
     reason: z.string().meta({ description: 'A CamelCase reason from the Ready condition, e.g. DatabaseUnavailable.' }),
     message: z.string(),
     suspension: TenantSuspensionSchema.nullable().meta({ description: 'The Suspended condition; null for a tenant never suspended.' }),
+    tiers: TenantTiersSchema,
     createdAt: z.string().nullable(),
     createdBy: z.string().nullable(),
     links: z.object({ self: z.string() }),

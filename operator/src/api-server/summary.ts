@@ -1,11 +1,12 @@
 /**
  * A Tenant as sales ops read it: ready or not, and if not, which step is pending and why (the
  * Ready condition's reason and message, the words the operator uses everywhere), and whether a
- * suspension is in force and since when (the Suspended condition).
+ * suspension is in force and since when (the Suspended condition), and its tiers (tiers.ts).
  */
 import { ConditionType, tenantStepConditionTypes, type Tenant } from '../api/index.js';
 import { TenantSuspensionSchema, type TenantSummary } from './schemas.js';
 import { createdByAnnotation } from './idempotency.js';
+import { tenantTiers } from './tiers.js';
 
 type Condition = NonNullable<NonNullable<Tenant['status']>['conditions']>[number];
 
@@ -30,9 +31,9 @@ function stateOf(tenant: Tenant, ready: boolean, condition: Condition | undefine
   if (tenant.metadata.deletionTimestamp) return 'Deleting';
   if (tenant.spec.suspended) return 'Suspended';
   if (ready) return 'Ready';
-  return condition?.status === 'False' && condition.reason !== 'Progressing' && condition.reason !== 'DependenciesNotReady'
-    ? 'Failing'
-    : 'Provisioning';
+  // A promotion moving step by step is progress, not a failure (its failures have reasons of their own).
+  const progressing = ['Progressing', 'DependenciesNotReady', 'Promoting'];
+  return condition?.status === 'False' && !progressing.includes(condition.reason) ? 'Failing' : 'Provisioning';
 }
 
 /** The Suspended condition as sales ops read it; null for a tenant never suspended. */
@@ -67,6 +68,7 @@ export function tenantSummary(tenant: Tenant, basePath: string): TenantSummary {
     reason: current && condition ? condition.reason : 'Pending',
     message: current && condition ? condition.message : 'The operator has not yet reported on the current specification.',
     suspension: suspension(tenant),
+    tiers: tenantTiers(tenant),
     ...provenance(tenant),
     links: { self: `${basePath}/${tenant.metadata.name}` },
   };

@@ -80,8 +80,12 @@ export const Reason = {
   RenderRefused: 'RenderRefused',
   RegionNotConfigured: 'RegionNotConfigured',
   DatabaseOwnedByAnotherTenant: 'DatabaseOwnedByAnotherTenant',
-  /** The plan asks for the other database tier than the tenant has: promotion and demotion are not built (decision 0043). */
+  /** The plan would demote a tenant with a database of its own into the pool, or leave the pool mid-promotion (decisions 0043, 0048). */
   TierChangeNotSupported: 'TierChangeNotSupported',
+  /** A pooled tenant is being promoted to a database of its own; the message names the step (decision 0048). */
+  Promoting: 'Promoting',
+  /** A promotion's copy did not match the pool (row counts or checksums); nothing was cut over, the copy is made again. */
+  PromotionVerificationFailed: 'PromotionVerificationFailed',
   /** The tenant's deletion policy is not built for its tier (Snapshot of a pooled tenant, decision 0043). */
   DeletionPolicyNotSupported: 'DeletionPolicyNotSupported',
   EncryptionKeyPendingDeletion: 'EncryptionKeyPendingDeletion',

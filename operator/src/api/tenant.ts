@@ -212,6 +212,19 @@ export const TenantSpecSchema = z.strictObject({
 export type TenantSpec = z.infer<typeof TenantSpecSchema>;
 export type TenantSpecInput = z.input<typeof TenantSpecSchema>;
 
+/** The steps of a promotion from the pool to a database of its own, in order (docs/decisions/0048). */
+export const promotionSteps = ['CreatingDatabase', 'StoppingWrites', 'Copying', 'Verifying', 'CuttingOver', 'DroppingPooled'] as const;
+export type PromotionStep = (typeof promotionSteps)[number];
+
+/** A promotion under way: the step it runs next, and when the tenant's writes stopped (the outage began). */
+export const DatabasePromotionSchema = z.object({
+  step: z.enum(promotionSteps),
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  writesStoppedAt: z.iso.datetime({ offset: true }).optional(),
+  verified: z.string().max(200).optional(),
+});
+export type DatabasePromotion = z.infer<typeof DatabasePromotionSchema>;
+
 export const TenantStatusSchema = z.object({
   observedGeneration: z.int().optional(),
   namespace: z.string().optional(),
@@ -224,6 +237,7 @@ export const TenantStatusSchema = z.object({
       secretName: z.string().optional(),
       schema: z.string().max(63).optional(),
       inputsDigest: z.string().max(80).optional(),
+      promotion: DatabasePromotionSchema.optional(),
     })
     .optional(),
   encryption: z

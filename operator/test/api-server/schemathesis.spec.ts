@@ -7,7 +7,9 @@
  * is the environment's cluster itself: the cell routes are fuzzed for real, and every cell the
  * fuzzer can register names a Secret the API can read (registration refuses any other with 422),
  * so no tenant is placed where the documented 503 `cell-unavailable` would count as a server error.
- * cells.spec.ts covers two real clusters and an unreachable one.
+ * cells.spec.ts covers two real clusters and an unreachable one. The tenants' statuses put one in
+ * each database tier (and one mid-promotion), so the tiers in the view and the refused demotion are
+ * fuzzed too.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -43,6 +45,15 @@ const bulkheadCli = fileURLToPath(new URL('../../bin/bulkhead.js', import.meta.u
 const tenantNames = ['a', 'b', 'c'].map((suffix) => `st${runId}-${suffix}`);
 const heldFinalizer = 'bulkhead.dev/schemathesis-spec';
 const reportConfigMap = { namespace: 'default', name: `schemathesis-audit-report-${runId}` };
+/**
+ * The database each tenant's status reports, as the operator would: one of its own (a PATCH to the
+ * pooled plan is then a demotion, refused with 422), one in the pool mid-promotion, one in the pool.
+ */
+const fuzzedTiers = [
+  { name: 'tenant_fuzz', host: 'db', port: 5432 },
+  { name: 'bulkhead_pool', schema: 'tenant_fuzz_b', promotion: { step: 'Copying', startedAt: '2026-12-07T02:00:00Z' } },
+  { name: 'bulkhead_pool', schema: 'tenant_fuzz_c' },
+];
 /** A backup each tenant's status lists, as the operator's scheduler would, so restore requests get past the backup check. */
 const backupId = '20261206T120000Z-5c4e3a';
 
@@ -168,7 +179,10 @@ describe('the onboarding API under schemathesis', function () {
           apiVersion,
           kind: tenantKind,
           metadata: { name },
-          status: { backups: { latest: [{ id: backupId, createdAt: '2026-12-06T12:00:00Z', size: 1024, reason: 'Scheduled' }] } },
+          status: {
+            backups: { latest: [{ id: backupId, createdAt: '2026-12-06T12:00:00Z', size: 1024, reason: 'Scheduled' }] },
+            database: fuzzedTiers[tenantNames.indexOf(name)],
+          },
         } as KubeObject,
         { fieldManager: 'schemathesis-spec', force: true },
       );
@@ -185,7 +199,7 @@ describe('the onboarding API under schemathesis', function () {
       join(dir, 'schemathesis.toml'),
       [
         `[dictionaries.tenants]\nvalues = ${JSON.stringify(tenantNames)}`,
-        '[dictionaries.plans]\nvalues = ["standard", "enterprise"]',
+        '[dictionaries.plans]\nvalues = ["standard", "enterprise", "pooled"]',
         `[dictionaries.restores]\nvalues = ${JSON.stringify(restoreIds)}`,
         `[dictionaries.backups]\nvalues = ${JSON.stringify([backupId])}`,
         '[dictionaries.cells]\nvalues = ["fuzz-1"]',

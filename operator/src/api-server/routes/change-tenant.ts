@@ -1,5 +1,6 @@
 /**
- * PATCH /v1/tenants/{name} (plan change, suspend, resume) and DELETE /v1/tenants/{name}
+ * PATCH /v1/tenants/{name} (plan change, an upgrade out of the pool included but never a move into
+ * it; suspend, resume) and DELETE /v1/tenants/{name}
  * (platform-admin only, and only when the caller confirms the deletion policy that will apply to
  * the tenant's data, so nobody deletes a database believing it is retained).
  */
@@ -12,6 +13,9 @@ import { tenantStoreFor, tenantsPath, type AppDeps } from '../deps.js';
 import { ApiProblem, notFoundProblem, validationProblem } from '../problems.js';
 import { DeleteTenantQuerySchema, PatchTenantRequestSchema } from '../schemas.js';
 import { tenantSummary } from '../summary.js';
+import type { TenantStore } from '../tenant-store.js';
+import { demotionProblem } from '../tiers.js';
+import type { Tenant } from '../../api/index.js';
 import { bodyObject, parseOrRefuse } from '../validate.js';
 import { readTenantOr404, tenantNameParam } from './read-tenants.js';
 
@@ -34,9 +38,7 @@ export function patchTenantHandler(deps: AppDeps) {
         errors: [{ field: 'name', rule: 'notDeleting' }],
       });
     }
-    if (patch.plan !== undefined && !(await store.getPlan(patch.plan))) {
-      throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${patch.plan}` }]);
-    }
+    if (patch.plan !== undefined) await refuseUnknownPlanOrDemotion(store, tenant, patch.plan);
     // resourceVersion makes the merge patch conditional: a concurrent change answers 409, not a lost update.
     const updated = await store
       .mergePatch(name, { metadata: { resourceVersion: tenant.metadata.resourceVersion }, spec: patch })
@@ -47,6 +49,14 @@ export function patchTenantHandler(deps: AppDeps) {
     recordChanges(response, specChanges(patch));
     response.json(tenantSummary(updated, tenantsPath));
   };
+}
+
+/** The plan must exist, and must not move a tenant with a database of its own into the pool (tiers.ts). */
+async function refuseUnknownPlanOrDemotion(store: TenantStore, tenant: Tenant, planName: string): Promise<void> {
+  const plan = await store.getPlan(planName);
+  if (!plan) throw validationProblem([{ field: 'plan', rule: 'exists', message: `no plan named ${planName}` }]);
+  const demotion = demotionProblem(tenant, plan);
+  if (demotion) throw demotion;
 }
 
 export function deleteTenantHandler(deps: AppDeps) {

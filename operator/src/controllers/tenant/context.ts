@@ -9,7 +9,9 @@ import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
+import type { EventRecorder } from '../../kube/events.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
+import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { TenantDomains } from '../../resources/domains.js';
 import type { OwnedObjects } from './owned-objects.js';
@@ -34,6 +36,10 @@ export interface StepContext {
   domains: () => TenantDomains;
   /** Aborts when the reconcile must stop (the controller stops, leadership is lost). */
   signal: AbortSignal;
+  /** Confirms leadership before a destructive act: a promotion's clearing of an old copy and its drop from the pool. */
+  fence?: LeadershipFence;
+  /** Events on the Tenant, for the steps that move through stages a reader follows (a promotion's). */
+  events?: EventRecorder;
   /**
    * The tenant's first reconcile since this operator started or took over: provider state its
    * status shows verified for the same inputs is trusted until the next pass (provider-trust.ts).

@@ -5,7 +5,7 @@
  * nothing dropped, and the Tenant keeps its finalizer until the policy is changed. The tier is read
  * from status.database.schema, which the database step records from its first attempt on.
  */
-import { databaseName, roleName } from '../../api/names.js';
+import { databaseName, roleName, schemaName } from '../../api/names.js';
 import type { Tenant } from '../../api/tenant.js';
 import { poolDatabaseName, type PooledTenantSpec } from '../../providers/database/pooled/index.js';
 import type { TeardownDeps } from './teardown.js';
@@ -15,9 +15,8 @@ export function recordedPoolSchema(tenant: Tenant): string | undefined {
   return tenant.status?.database?.schema;
 }
 
-/** Tears down the tenant's place in the pool; returns what happened, in words for the Event. */
-export async function tearDownPooledDatabase(deps: TeardownDeps, tenant: Tenant, schema: string): Promise<string> {
-  const spec: PooledTenantSpec = {
+function pooledSpec(tenant: Tenant, schema: string): PooledTenantSpec {
+  return {
     tenant: tenant.metadata.name,
     tenantUid: tenant.metadata.uid ?? '',
     databaseName: poolDatabaseName,
@@ -25,9 +24,36 @@ export async function tearDownPooledDatabase(deps: TeardownDeps, tenant: Tenant,
     schemaName: schema,
     connectionLimit: 1,
   };
-  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
+}
+
+async function pooledProvider(deps: TeardownDeps, tenant: Tenant) {
   const provider = (await deps.providers.database(tenant.spec.region)).pooled?.();
   if (!provider) throw new Error(`the database provider of region ${tenant.spec.region} has no pooled tier; nothing was torn down`);
+  return provider;
+}
+
+/**
+ * A tenant deleted mid-promotion (docs/decisions/0048) has a part in the pool and a database of its
+ * own. Delete: the pool's part goes first (the role could not be dropped while it holds grants
+ * there), then `tearDownOwn` drops the database and role. Retain: both stay; the role loses its login.
+ */
+export async function tearDownMidPromotion(deps: TeardownDeps, tenant: Tenant, tearDownOwn: () => Promise<string>): Promise<string> {
+  const spec = pooledSpec(tenant, schemaName(tenant));
+  const provider = await pooledProvider(deps, tenant);
+  if ((tenant.spec.database?.deletionPolicy ?? 'Retain') === 'Delete') {
+    const { schemaName: _schema, ...dedicated } = { ...spec, databaseName: databaseName(tenant) };
+    await provider.dropFromPool({ pooled: spec, dedicated }, deps.fence);
+    return `${await tearDownOwn()}; the promotion under way was abandoned, schema ${spec.schemaName} dropped from the pool first`;
+  }
+  await provider.retain(spec);
+  return `${await tearDownOwn()}; the promotion under way was abandoned, schema ${spec.schemaName} and the tenant's shared rows are retained in the pool too`;
+}
+
+/** Tears down the tenant's place in the pool; returns what happened, in words for the Event. */
+export async function tearDownPooledDatabase(deps: TeardownDeps, tenant: Tenant, schema: string): Promise<string> {
+  const spec = pooledSpec(tenant, schema);
+  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
+  const provider = await pooledProvider(deps, tenant);
   if (policy === 'Delete') {
     await provider.drop(spec, deps.fence);
     return `Dropped schema ${schema}, the tenant's rows of the shared tables and role ${spec.roleName} in the pool database ${poolDatabaseName} (deletionPolicy Delete)`;

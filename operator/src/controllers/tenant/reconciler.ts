@@ -129,6 +129,8 @@ export class TenantReconciler {
       ...scope,
       logger: context.logger,
       signal: context.signal,
+      fence: context.fence,
+      events: this.deps.events,
       release: once(() => planRelease(stepContext, this.renderer)),
       platformAddresses: () => this.deps.addresses.addresses(),
       domains: () => this.domainClaims.of(tenant),
@@ -156,7 +158,7 @@ export const progressingRequeueMs = 2_000;
  * the tenant from 5 ms up, dozens of times a second.
  */
 export function nextAttempt(outcomes: readonly StepOutcome[]): ReconcileOutcome | undefined {
-  const settled = new Set<string>([Reason.Progressing, Reason.DependenciesNotReady]);
+  const settled = new Set<string>([Reason.Progressing, Reason.DependenciesNotReady, Reason.Promoting]);
   const failures = outcomes.filter((o) => o.status !== 'True' && !settled.has(o.reason));
   if (failures.length > 0 && failures.every((o) => o.retryAfterMs !== undefined)) {
     return { requeueAfterMs: Math.max(minimumRequeueMs, ...failures.map((o) => o.retryAfterMs ?? 0)) };

@@ -24,7 +24,7 @@ import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
 import { storeDeletionBackup } from './deletion-backup.js';
 import { recordOffboarding, writeFinalExport, type FinalExport } from './final-export.js';
-import { recordedPoolSchema, tearDownPooledDatabase } from './pooled-teardown.js';
+import { recordedPoolSchema, tearDownMidPromotion, tearDownPooledDatabase } from './pooled-teardown.js';
 import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
@@ -112,7 +112,11 @@ async function tearDownDatabase(deps: TeardownDeps, tenant: Tenant): Promise<voi
   const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
   const pooledSchema = recordedPoolSchema(tenant);
   const message =
-    pooledSchema === undefined ? await tearDownOwnDatabase(deps, tenant, policy) : await tearDownPooledDatabase(deps, tenant, pooledSchema);
+    tenant.status?.database?.promotion !== undefined
+      ? await tearDownMidPromotion(deps, tenant, () => tearDownOwnDatabase(deps, tenant, policy))
+      : pooledSchema === undefined
+        ? await tearDownOwnDatabase(deps, tenant, policy)
+        : await tearDownPooledDatabase(deps, tenant, pooledSchema);
   deps.logger.info(message, { tenant: tenant.metadata.name, deletionPolicy: policy });
   await deps.events.record(tenant, 'Normal', `Database${eventSuffix[policy]}`, message).catch(() => undefined);
 }

@@ -35,6 +35,17 @@ async function runPooled(request: Extract<CrashChildRequest, { provider: 'pooled
   }
 }
 
+async function runPromotion(request: Extract<CrashChildRequest, { provider: 'promotion' }>): Promise<void> {
+  const provider = new PooledDatabaseProvider(request.server, { logger });
+  try {
+    if (request.operation === 'stopWrites') await provider.stopWrites(request.spec);
+    if (request.operation === 'copy') await provider.copyToOwnDatabase(request.spec, soleActorFence);
+    if (request.operation === 'dropFromPool') await provider.dropFromPool(request.spec, soleActorFence);
+  } finally {
+    await provider.close();
+  }
+}
+
 async function runKms(request: Extract<CrashChildRequest, { provider: 'kms' }>): Promise<void> {
   const provider = new AwsKmsProvider(request.endpoint, { logger });
   try {
@@ -47,4 +58,5 @@ async function runKms(request: Extract<CrashChildRequest, { provider: 'kms' }>):
 
 if (request.provider === 'database') await runDatabase(request);
 else if (request.provider === 'pooled') await runPooled(request);
+else if (request.provider === 'promotion') await runPromotion(request);
 else await runKms(request);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DatabaseServer, TenantDatabaseSpec } from '../../../src/providers/database/index.js';
-import type { PooledTenantSpec } from '../../../src/providers/database/pooled/index.js';
+import type { PooledTenantSpec, PromotionSpec } from '../../../src/providers/database/pooled/index.js';
 import type { KmsEndpoint, TenantKeySpec } from '../../../src/providers/kms/index.js';
 
 export type CrashChildRequest =
@@ -20,6 +20,7 @@ export type CrashChildRequest =
       snapshotDir?: string;
     }
   | { provider: 'pooled'; operation: 'ensure' | 'drop'; server: DatabaseServer; spec: PooledTenantSpec; password?: string }
+  | { provider: 'promotion'; operation: 'stopWrites' | 'copy' | 'dropFromPool'; server: DatabaseServer; spec: PromotionSpec }
   | { provider: 'kms'; operation: 'ensureKey' | 'scheduleDeletion'; endpoint: KmsEndpoint; spec: TenantKeySpec };
 
 const childScript = fileURLToPath(new URL('./crash-child.ts', import.meta.url));

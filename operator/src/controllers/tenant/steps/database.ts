@@ -5,7 +5,8 @@
  * password costs no write), and it changes only when spec.database.passwordRotation asks. A crash
  * between steps converges: a role created with a password that never reached the Secret is given
  * the next one. A suspended tenant's role is NOLOGIN with no session left; its data stays. A tenant
- * whose plan shares the database gets a schema in its region's pool instead (pooled-database.ts).
+ * whose plan shares the database gets a schema in its region's pool instead (pooled-database.ts), and
+ * one whose plan stops sharing it is promoted to a database of its own (promotion.ts).
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { passwordRotationAnnotation } from '../../../api/labels.js';
@@ -22,6 +23,7 @@ import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import { inputsDigest, trustedOutcome } from '../provider-trust.js';
 import { ensurePooledDatabase, tierRefusal } from './pooled-database.js';
+import { promote, promotionUnderWay } from './promotion.js';
 
 const outcome = outcomeFor(ConditionType.DatabaseReady);
 
@@ -70,6 +72,8 @@ export async function ensureDatabase(context: StepContext): Promise<StepOutcome>
   // The pooled tier (decision 0043): a schema in the region's pool database instead of a database of its own.
   const refusal = tierRefusal(context);
   if (refusal) return refusal;
+  // Promotion out of the pool (decision 0048), a step per reconcile; its last hands over to the dedicated tier.
+  if (promotionUnderWay(context)) return promote(context, settings.database, () => ensureOwnDatabase(context, settings.database));
   return usesPooledDatabase(context.plan)
     ? ensurePooledDatabase(context, settings.database)
     : ensureOwnDatabase(context, settings.database);

@@ -1,4 +1,4 @@
-/** Which database tier a tenant may be given: never the other one than its status records, and no Snapshot in the pool. */
+/** Which database tier a tenant may be given: never the pool once it has a database of its own, and no Snapshot in the pool. */
 import assert from 'node:assert/strict';
 import { Reason } from '../../../api/conditions.js';
 import type { StepContext } from '../context.js';
@@ -25,17 +25,17 @@ describe('the database tier of a tenant', () => {
     assert.equal(tierRefusal(context('Dedicated', { name: 'tenant_acme' })), undefined);
   });
 
-  it('refuses promoting a pooled tenant, saying promotion is not built and nothing moved', () => {
-    const refusal = tierRefusal(context('Dedicated', { name: 'bulkhead_pool', schema: 'tenant_acme' }));
-    assert.equal(refusal?.status, 'False');
-    assert.equal(refusal?.reason, Reason.TierChangeNotSupported);
-    assert.match(refusal?.message ?? '', /schema tenant_acme in the shared pool database, but plan standard .* promotion is not built yet/);
+  it('lets a pooled tenant whose plan gives it a database of its own through, to be promoted (promotion.ts)', () => {
+    assert.equal(tierRefusal(context('Dedicated', { name: 'bulkhead_pool', schema: 'tenant_acme' })), undefined);
   });
 
   it('refuses moving a tenant with a database of its own into the pool', () => {
     const refusal = tierRefusal(context('Shared', { name: 'tenant_acme' }));
     assert.equal(refusal?.reason, Reason.TierChangeNotSupported);
-    assert.match(refusal?.message ?? '', /has database tenant_acme of its own, but plan pooled shares the database/);
+    assert.match(
+      refusal?.message ?? '',
+      /has database tenant_acme of its own \(status\.database\.name\), but spec\.plan pooled has spec\.isolation\.database Shared: demotion/,
+    );
   });
 
   it('refuses deletionPolicy Snapshot for a pooled tenant, naming the field', () => {

@@ -2,8 +2,8 @@
  * Step, pooled tier (docs/decisions/0043): the tenant's own role and its own schema in its region's
  * shared pool database, and the Secret holding the credentials, as steps/database.ts does for a
  * database of its own (the same password rules, the same Secret keys, `database` naming the pool).
- * The condition says what the tenant shares. A tenant is never moved between tiers: promotion and
- * demotion are not built, so a plan asking for the other tier is refused here, nothing created.
+ * The condition says what the tenant shares. A tenant with a database of its own is never moved into
+ * the pool (demotion is refused here, nothing created); promotion out of it is promotion.ts.
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { databaseSecretName, schemaName } from '../../../api/names.js';
@@ -31,27 +31,19 @@ export function tierRefusal(context: Pick<StepContext, 'tenant' | 'plan'>): Step
   return tierChangeRefusal(context) ?? deletionPolicyRefusal(context);
 }
 
+/** Demotion: a tenant with a database of its own is never moved into the pool (promotion, the other way, is promotion.ts). */
 function tierChangeRefusal({ tenant, plan }: Pick<StepContext, 'tenant' | 'plan'>): StepOutcome | undefined {
   const recorded = tenant.status?.database;
-  const pooled = usesPooledDatabase(plan);
-  const name = tenant.metadata.name;
-  if (recorded?.schema !== undefined && !pooled) {
-    return outcome(
-      'False',
-      Reason.TierChangeNotSupported,
-      `tenant ${name} has schema ${recorded.schema} in the shared pool database, but plan ${plan.metadata.name} gives each tenant a database of ` +
-        'its own: promotion is not built yet, so nothing was created or moved; put the tenant back on a plan whose isolation.database is Shared',
-    );
+  if (recorded?.name === undefined || recorded.schema !== undefined || recorded.promotion !== undefined || !usesPooledDatabase(plan)) {
+    return undefined;
   }
-  if (recorded?.name !== undefined && recorded.schema === undefined && pooled) {
-    return outcome(
-      'False',
-      Reason.TierChangeNotSupported,
-      `tenant ${name} has database ${recorded.name} of its own, but plan ${plan.metadata.name} shares the database: moving a tenant into ` +
-        'the pool is not supported, so nothing was created or moved; put the tenant back on a plan whose isolation.database is Dedicated',
-    );
-  }
-  return undefined;
+  return outcome(
+    'False',
+    Reason.TierChangeNotSupported,
+    `tenant ${tenant.metadata.name} has database ${recorded.name} of its own (status.database.name), but spec.plan ${plan.metadata.name} ` +
+      'has spec.isolation.database Shared: demotion into the pool is not supported, so nothing was created or moved; put the tenant ' +
+      'back on a plan whose isolation.database is Dedicated',
+  );
 }
 
 function deletionPolicyRefusal({ tenant, plan }: Pick<StepContext, 'tenant' | 'plan'>): StepOutcome | undefined {

@@ -9,3 +9,5 @@ export { pooledTeardownCrashPoints } from './teardown.js';
 export { poolDatabaseName, poolOwnerRole, sharedSchemaName, sharedTableName, tenantRowPolicyName } from './names.js';
 export { rowSecurityTemplate, sharedTable } from './statements.js';
 export type { EnsurePooledResult, PooledTeardownResult, PooledTenantSpec } from './types.js';
+export { promotionCrashPoints, type PromotionSpec } from './promotion.js';
+export type { TableTally, Verification } from './verify-copy.js';

@@ -18,6 +18,8 @@ import type { DatabaseProviderOptions, DatabaseServer } from '../types.js';
 import { ensurePool } from './ensure-pool.js';
 import { ensureTenantSchema } from './ensure-schema.js';
 import { poolDatabaseName } from './names.js';
+import { verifyCopy, type Verification } from './verify-copy.js';
+import { copyToOwnDatabase, dropFromPool, stopPoolWrites, type PromotionSpec } from './promotion.js';
 import { dropPooledTenant, retainPooledTenant } from './teardown.js';
 import type { EnsurePooledResult, PooledTeardownResult, PooledTenantSpec } from './types.js';
 
@@ -27,7 +29,11 @@ export class PooledDatabaseProvider {
   private readonly ownsConnection: boolean;
 
   /** Uses `connection` (a dedicated provider's, to share its pool and bound) or opens one to `server`. */
-  constructor(server: DatabaseServer, options: DatabaseProviderOptions, connection?: AdminConnection) {
+  constructor(
+    server: DatabaseServer,
+    private readonly options: DatabaseProviderOptions,
+    connection?: AdminConnection,
+  ) {
     this.context = { connection: connection ?? new AdminConnection(server, options), logger: options.logger };
     this.ownsConnection = connection === undefined;
   }
@@ -64,8 +70,43 @@ export class PooledDatabaseProvider {
     return dropPooledTenant({ ...this.context, fence }, spec);
   }
 
+  /** Promotion, first step (docs/decisions/0048): the role loses CONNECT on the pool and its sessions there. */
+  async stopWrites(spec: PromotionSpec): Promise<number> {
+    assertValidPromotion(spec);
+    return stopPoolWrites(this.context, spec);
+  }
+
+  /** Promotion: the schema and shared rows copied into the tenant's own database, replacing any earlier copy. */
+  async copyToOwnDatabase(spec: PromotionSpec, fence: LeadershipFence): Promise<void> {
+    assertValidPromotion(spec);
+    const timeoutMillis = this.options.snapshotTimeoutMillis ?? defaultCopyTimeoutMillis;
+    await copyToOwnDatabase({ ...this.context, fence, dumpDir: this.options.snapshotDir, timeoutMillis }, spec);
+  }
+
+  /** Promotion: row counts and checksums per table, the pool against the copy. */
+  async verifyCopy(spec: PromotionSpec): Promise<Verification> {
+    assertValidPromotion(spec);
+    return verifyCopy(this.context.connection, spec);
+  }
+
+  /** Promotion, last step, once the tenant is cut over: its schema, shared rows and grants leave the pool. */
+  async dropFromPool(spec: PromotionSpec, fence: LeadershipFence): Promise<void> {
+    assertValidPromotion(spec);
+    await dropFromPool({ ...this.context, fence }, spec);
+  }
+
   async close(): Promise<void> {
     if (this.ownsConnection) await this.context.connection.close();
+  }
+}
+
+const defaultCopyTimeoutMillis = 30 * 60_000;
+
+function assertValidPromotion(spec: PromotionSpec): void {
+  assertValidPooledSpec(spec.pooled);
+  assertValidSpec(spec.dedicated);
+  if (spec.pooled.roleName !== spec.dedicated.roleName || spec.pooled.tenantUid !== spec.dedicated.tenantUid) {
+    throw new DatabaseSpecInvalid('a promotion keeps the tenant and its role: both sides must name the same role and tenant UID');
   }
 }
 

@@ -18,6 +18,9 @@ const sharedSchema = quoteIdentifier(sharedSchemaName, 'the shared schema name')
 /** The shared table, schema-qualified. */
 export const sharedTable = `${sharedSchema}.${quoteIdentifier(sharedTableName, 'the shared table name')}`;
 
+/** The shared table's columns: the pool's copy and a promoted tenant's own copy (promotion-statements.ts) are made alike. */
+export const sharedTableColumns = '(tenant name NOT NULL DEFAULT current_user, key text NOT NULL, value text, PRIMARY KEY (tenant, key))';
+
 /** NOLOGIN and nothing else: it only owns the pool's objects, so that no tenant role owns a shared one. */
 export function createPoolOwner(): string[] {
   return [
@@ -67,7 +70,7 @@ export function setUpPool(): string[] {
     `CREATE SCHEMA IF NOT EXISTS ${sharedSchema} AUTHORIZATION ${owner}`,
     `ALTER SCHEMA ${sharedSchema} OWNER TO ${owner}`,
     `REVOKE ALL ON SCHEMA ${sharedSchema} FROM PUBLIC`,
-    `CREATE TABLE IF NOT EXISTS ${sharedTable} (tenant name NOT NULL DEFAULT current_user, key text NOT NULL, value text, PRIMARY KEY (tenant, key))`,
+    `CREATE TABLE IF NOT EXISTS ${sharedTable} ${sharedTableColumns}`,
     ...rowSecurityTemplate(sharedTable),
   ];
 }

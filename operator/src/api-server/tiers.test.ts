@@ -1,0 +1,61 @@
+/** The tiers sales ops see, and the plan changes the API refuses because they would move a tenant into the pool. */
+import assert from 'node:assert/strict';
+import type { Tenant } from '../api/index.js';
+import type { TenantPlan } from '../api/tenant-plan.js';
+import { demotionProblem, tenantTiers } from './tiers.js';
+
+function tenant(database: Record<string, unknown> | undefined): Tenant {
+  return { metadata: { name: 'acme' }, status: database ? { database } : undefined } as unknown as Tenant;
+}
+
+const plan = (name: string, database: 'Dedicated' | 'Shared') =>
+  ({ metadata: { name }, spec: { isolation: { database } } }) as unknown as TenantPlan;
+
+describe('tiers in the onboarding API', () => {
+  it('reports the database tier the operator last reported, and a promotion under way with its step', () => {
+    assert.deepEqual(tenantTiers(tenant(undefined)), { database: null, key: 'Dedicated', release: 'Dedicated', promotion: null });
+    assert.equal(tenantTiers(tenant({ name: 'bulkhead_pool', schema: 'tenant_acme' })).database, 'Shared');
+    assert.equal(tenantTiers(tenant({ name: 'tenant_acme' })).database, 'Dedicated');
+    const promoting = tenantTiers(
+      tenant({ name: 'bulkhead_pool', schema: 'tenant_acme', promotion: { step: 'Copying', writesStoppedAt: '2026-12-07T02:00:00Z' } }),
+    );
+    assert.deepEqual(promoting, {
+      database: 'Shared',
+      key: 'Dedicated',
+      release: 'Dedicated',
+      promotion: { step: 'Copying', startedAt: null, writesStoppedAt: '2026-12-07T02:00:00Z' },
+    });
+  });
+
+  it('lets a pooled tenant upgrade to a plan with a database of its own, and any tenant change between plans of its tier', () => {
+    assert.equal(demotionProblem(tenant({ name: 'bulkhead_pool', schema: 'tenant_acme' }), plan('standard', 'Dedicated')), undefined);
+    assert.equal(demotionProblem(tenant({ name: 'bulkhead_pool', schema: 'tenant_acme' }), plan('pooled-plus', 'Shared')), undefined);
+    assert.equal(demotionProblem(tenant({ name: 'tenant_acme' }), plan('enterprise', 'Dedicated')), undefined);
+    assert.equal(demotionProblem(tenant(undefined), plan('pooled', 'Shared')), undefined);
+  });
+
+  it('refuses with 422 naming plan a move of a tenant with a database of its own into the pool', () => {
+    const problem = demotionProblem(tenant({ name: 'tenant_acme' }), plan('pooled', 'Shared'));
+    assert.equal(problem?.init.status, 422);
+    assert.deepEqual(
+      (problem?.init.errors ?? []).map((error) => [error.field, error.rule]),
+      [['plan', 'noDemotion']],
+    );
+    assert.match(
+      problem?.init.errors?.[0]?.message ?? '',
+      /plan pooled has isolation\.database Shared, but tenant acme has database tenant_acme of its own/,
+    );
+  });
+
+  it('refuses turning a promotion back into the pool, naming plan and the step', () => {
+    const problem = demotionProblem(
+      tenant({ name: 'bulkhead_pool', schema: 'tenant_acme', promotion: { step: 'Verifying' } }),
+      plan('pooled', 'Shared'),
+    );
+    assert.deepEqual(
+      (problem?.init.errors ?? []).map((error) => [error.field, error.rule]),
+      [['plan', 'noTierChangeDuringPromotion']],
+    );
+    assert.match(problem?.init.errors?.[0]?.message ?? '', /step Verifying/);
+  });
+});
