@@ -149,11 +149,12 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   );
   const toOwner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
   for (const ownedInformer of Object.values(owned)) ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toOwner }));
-  // A shared release's objects belong to no tenant: a change to one wakes the region's shared-release tenants, which put it back.
+  // A shared release's objects belong to no tenant: a change to one wakes two of the region's shared-release tenants (any
+  // one repairs the pool's objects; two, so one failing tenant does not stall it), not all of them on every status change.
   const poolCaches = { tenants: () => tenants.store.list(), plan: (name: string) => plans.store.get(name) };
   const toPoolTenants = (object: KubeObject): string[] => {
     const region = object.metadata.labels?.[poolLabel];
-    return region === undefined ? [] : poolTenantsOfRegion(poolCaches, region).map(objectKey);
+    return region === undefined ? [] : poolTenantsOfRegion(poolCaches, region).map(objectKey).sort().slice(0, 2);
   };
   for (const ownedInformer of Object.values(owned))
     ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toPoolTenants }));

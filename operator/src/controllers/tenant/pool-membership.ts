@@ -62,7 +62,18 @@ export function poolMembers(context: SharedReleaseContext, release: Pick<PoolRel
   );
 }
 
-/** The tenants on shared-release plans in `region` (whichever release): those a change to the region's pool wakes. */
+/**
+ * The live, unsuspended tenants on shared-release plans in `region` (whichever release): those whose
+ * reconcile repairs the region's pool objects, so those a change to them wakes.
+ */
 export function poolTenantsOfRegion(context: Omit<SharedReleaseContext, 'renderer'>, region: string): Tenant[] {
-  return context.tenants().filter((tenant) => tenant.spec.region === region && sharedReleaseOf(tenant, context.plan(tenant.spec.plan)));
+  return context
+    .tenants()
+    .filter(
+      (tenant) =>
+        tenant.spec.region === region &&
+        !tenant.metadata.deletionTimestamp &&
+        !tenant.spec.suspended &&
+        sharedReleaseOf(tenant, context.plan(tenant.spec.plan)),
+    );
 }
