@@ -55,7 +55,7 @@ pulumi-up: setup ## install Bulkhead with Pulumi onto the local environment (mak
 pulumi-destroy: setup ## remove what make pulumi-up installed (the CRDs stay, as with helm)
 	$(TSX) hack/pulumi/cli.ts destroy
 
-bench: setup ## time to Ready for N tenants (operator vs plain script), requests, memory, re-sync (SIZES=1,50,200)
+bench: setup ## time to Ready for N tenants (operator vs plain script), requests, memory, re-sync (SIZES=1,50,200; TIERS=silo,pooled)
 	$(TSX) bench/onboarding.ts
 
 bench-audit: setup ## what the isolation audit costs over N tenants: CLI and periodic, time, peak memory, lease (AUDIT_SIZES=300)

@@ -3,7 +3,12 @@
  * script that does the same work with no controller (the machine's limit), side by side; API
  * requests per tenant; writes in steady state; operator memory; re-sync time after a restart.
  *
- *   SIZES=1,50,200,1000 IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
+ *   SIZES=1,50,200,1000 TIERS=silo,pooled IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
+ *
+ * TIERS (default silo): silo onboards tenants on plan `standard` (a database, key, namespace and
+ * release each); pooled on plan `pooled-release` (a schema in the pool database and the region's
+ * shared release, docs/tiers.md). The plain script does the silo's work, so it runs for silo only;
+ * a pooled result has the same operator fields, `plain: null` and `ratio: null`.
  *
  * BENCH_KMS_THROTTLE=<requests/s> puts a proxy in front of the KMS emulator that answers
  * ThrottlingException above that rate per key-changing operation, as AWS KMS does (=count: count
@@ -28,9 +33,23 @@ const sizes = sizesFrom(process.env.SIZES, [1, 50, 200]);
 const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
 const plainConcurrency = Number(process.env.PLAIN_CONCURRENCY ?? 200);
 
+/** The plan each tier onboards its tenants on (crds/examples/plans). */
+const tierPlans = { silo: 'standard', pooled: 'pooled-release' } as const;
+type Tier = keyof typeof tierPlans;
+
+function tiersFrom(value: string | undefined): Tier[] {
+  const tiers = (value ?? 'silo').split(',').map((tier) => tier.trim());
+  const unknown = tiers.filter((tier) => !(tier in tierPlans));
+  if (unknown.length > 0) throw new Error(`TIERS: ${unknown.join(', ')} is not a tier; use silo, pooled or silo,pooled`);
+  return tiers as Tier[];
+}
+const tiers = tiersFrom(process.env.TIERS);
+
 interface SizeResult {
+  tier: Tier;
   operator: OperatorRun;
-  plain: PlainRun;
+  /** The plain script does the silo's work: none for the pooled tier. */
+  plain?: PlainRun;
 }
 
 const rate = (n: number, ms: number): string => ((n / ms) * 60_000).toFixed(0);
@@ -41,22 +60,27 @@ function timeRows(n: number, label: string, samples: number[], totalMs: number):
 }
 
 function printTables(results: SizeResult[]): void {
-  const timeTable = results.flatMap(({ operator: o, plain: p }) => [
-    timeRows(o.tenants, 'operator: guardrails', o.guardrailsMs, o.guardrailsTotalMs),
-    timeRows(o.tenants, 'operator: full stack', o.readyMs, o.totalMs),
-    timeRows(p.tenants, 'plain script: guardrails', p.guardrailsMs, p.guardrailsTotalMs),
-    timeRows(p.tenants, 'plain script: full stack', p.readyMs, p.totalMs),
+  const timeTable = results.flatMap(({ tier, operator: o, plain: p }) => [
+    timeRows(o.tenants, `${tier} operator: guardrails`, o.guardrailsMs, o.guardrailsTotalMs),
+    timeRows(o.tenants, `${tier} operator: full stack`, o.readyMs, o.totalMs),
+    ...(p
+      ? [
+          timeRows(p.tenants, 'plain script: guardrails', p.guardrailsMs, p.guardrailsTotalMs),
+          timeRows(p.tenants, 'plain script: full stack', p.readyMs, p.totalMs),
+        ]
+      : []),
   ]);
   console.log("\nTime to Ready (seconds from each tenant's creation; total from the first create to the last Ready)\n");
   console.log(table(['tenants', 'who: what', 'p50', 'p95', 'max', 'total', 'tenants/min'], timeTable));
   console.log('\nOperator total / plain script total (same machine, same run)\n');
   console.log(
     table(
-      ['tenants', 'guardrails', 'full stack'],
-      results.map(({ operator: o, plain: p }) => [
+      ['tenants', 'tier', 'guardrails', 'full stack'],
+      results.map(({ tier, operator: o, plain: p }) => [
         o.tenants,
-        (o.guardrailsTotalMs / p.guardrailsTotalMs).toFixed(2),
-        (o.totalMs / p.totalMs).toFixed(2),
+        tier,
+        p ? (o.guardrailsTotalMs / p.guardrailsTotalMs).toFixed(2) : '-',
+        p ? (o.totalMs / p.totalMs).toFixed(2) : '-',
       ]),
     ),
   );
@@ -65,6 +89,7 @@ function printTables(results: SizeResult[]): void {
     table(
       [
         'tenants',
+        'tier',
         'operator requests/tenant',
         'of which writes',
         'plain requests/tenant',
@@ -76,11 +101,12 @@ function printTables(results: SizeResult[]): void {
         're-sync s (tsx / compiled)',
         're-sync writes',
       ],
-      results.map(({ operator: o, plain: p }) => [
+      results.map(({ tier, operator: o, plain: p }) => [
         o.tenants,
+        tier,
         o.requestsPerTenant.total?.toFixed(1) ?? '-',
         ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, verb) => sum + (o.requestsPerTenant[verb] ?? 0), 0).toFixed(1),
-        p.requestsPerTenant.total?.toFixed(1) ?? '-',
+        p?.requestsPerTenant.total?.toFixed(1) ?? '-',
         `${o.steadyState.writesExcludingLeases} in ${o.steadyState.idleSeconds} s`,
         Object.entries(o.steadyState.writes)
           .filter(([k]) => k.endsWith(' leases'))
@@ -196,37 +222,46 @@ function printKmsCounts(results: SizeResult[]): void {
 
 async function main(): Promise<void> {
   const results: SizeResult[] = [];
-  for (const n of sizes) {
-    console.log(`\n== ${n} tenant(s): operator ==`);
-    const operator = await withEnvironment(`operator-${n}`, (env) => measureOperator(env, n, idleSeconds));
-    console.log(
-      `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
-    );
-    console.log(`== ${n} tenant(s): plain script ==`);
-    const { plain, origin } = await withEnvironment(`plain-${n}`, async (env) => ({
-      plain: await measurePlain(env, n, plainConcurrency),
-      origin: provenance(env),
-    }));
-    console.log(`   plain script: all available in ${seconds(plain.totalMs)} s`);
-    results.push({ operator, plain });
-    const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
-    const variant = `${workers === 4 ? '' : `-workers-${workers}`}${process.env.BENCH_KMS_THROTTLE ? `-kms-throttle-${process.env.BENCH_KMS_THROTTLE}` : ''}`;
-    const file = writeResult(`onboarding-${n}${variant}`, {
-      ...origin,
-      idleSeconds,
-      operatorWorkers: workers,
-      isolationAudit: process.env.BENCH_AUDIT === '1',
-      kmsThrottle: process.env.BENCH_KMS_THROTTLE ?? null,
-      operator,
-      plain,
-      ratio: { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs },
-    });
-    console.log(`   wrote ${file}`);
-  }
+  for (const n of sizes) for (const tier of tiers) results.push(await measureSize(n, tier));
   printTables(results);
   printMemory(results);
   printResync(results);
   printKmsCost(results);
+}
+
+/** One size of one tier: the operator, then (silo only) the plain script, each on a fresh environment; written to bench/results. */
+async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
+  const plan = tierPlans[tier];
+  console.log(`\n== ${n} tenant(s), ${tier} (plan ${plan}): operator ==`);
+  const { operator, origin } = await withEnvironment(`operator-${tier}-${n}`, async (env) => ({
+    operator: await measureOperator(env, n, idleSeconds, plan),
+    origin: provenance(env),
+  }));
+  console.log(
+    `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
+  );
+  let plain: PlainRun | undefined;
+  if (tier === 'silo') {
+    console.log(`== ${n} tenant(s): plain script ==`);
+    plain = await withEnvironment(`plain-${n}`, (env) => measurePlain(env, n, plainConcurrency));
+    console.log(`   plain script: all available in ${seconds(plain.totalMs)} s`);
+  }
+  const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
+  const variant = `${tier === 'silo' ? '' : `-${tier}`}${workers === 4 ? '' : `-workers-${workers}`}${process.env.BENCH_KMS_THROTTLE ? `-kms-throttle-${process.env.BENCH_KMS_THROTTLE}` : ''}`;
+  const file = writeResult(`onboarding-${n}${variant}`, {
+    ...origin,
+    tier,
+    plan,
+    idleSeconds,
+    operatorWorkers: workers,
+    isolationAudit: process.env.BENCH_AUDIT === '1',
+    kmsThrottle: process.env.BENCH_KMS_THROTTLE ?? null,
+    operator,
+    plain: plain ?? null,
+    ratio: plain ? { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs } : null,
+  });
+  console.log(`   wrote ${file}`);
+  return { tier, operator, plain };
 }
 
 await runBench(main);

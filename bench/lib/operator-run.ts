@@ -214,7 +214,8 @@ async function retireKeepingLog(operator: OperatorProcess, n: number): Promise<v
   writeFileSync(join(benchTmp, `operator-${n}-${process.pid}.log`), operator.logs.map((l) => JSON.stringify(l)).join('\n'));
 }
 
-export async function measureOperator(realEnv: Environment, n: number, idleSeconds: number): Promise<OperatorRun> {
+/** `plan`: the TenantPlan the tenants are created on (the tier, bench/onboarding.ts). */
+export async function measureOperator(realEnv: Environment, n: number, idleSeconds: number, plan = 'standard'): Promise<OperatorRun> {
   const kms = await KmsCounting.start(realEnv);
   const { env } = kms;
   kmsSettings = kms.operatorSettings;
@@ -232,7 +233,7 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
     const names = tenantNames('bench', n);
     const start = Date.now();
     kms.begin('onboarding');
-    const created = await createTenants(client, names);
+    const created = await createTenants(client, names, 100, plan);
     for (const [name, at] of created) tracker.expect(name, at);
     await tracker.waitReady(names, 120_000 + n * 3_000, run.signal);
     kms.end('onboarding');

@@ -25,10 +25,15 @@ export const tenantNames = (prefix: string, count: number): string[] =>
   Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
 
 /** Creates the tenants with up to `concurrency` requests in flight; returns when each was accepted. */
-export async function createTenants(client: KubeClient, names: string[], concurrency = 100): Promise<Map<string, number>> {
+export async function createTenants(
+  client: KubeClient,
+  names: string[],
+  concurrency = 100,
+  plan = 'standard',
+): Promise<Map<string, number>> {
   const created = new Map<string, number>();
   await inPool(names, concurrency, async (name) => {
-    await client.apply(tenantManifest(name) as KubeObject, { fieldManager: 'kubectl', force: true });
+    await client.apply(tenantManifest(name, { plan }) as KubeObject, { fieldManager: 'kubectl', force: true });
     created.set(name, Date.now());
   });
   return created;

@@ -6,6 +6,7 @@ import {
   disallowedValueKeys,
   tenantPlanRuleMessages,
   usesPooledDatabase,
+  usesSharedRelease,
   type TenantPlanInput,
 } from './tenant-plan.js';
 import { TenantSpecSchema } from './tenant.js';
@@ -70,19 +71,26 @@ describe('TenantPlan', () => {
       assert.equal(usesPooledDatabase({ spec: parsed }), true);
     });
 
-    it('refuses a Shared key or release, naming spec.isolation and the rule', () => {
-      for (const isolation of [
-        { key: 'Shared' as const },
-        { release: 'Shared' as const },
-        { database: 'Shared' as const, key: 'Shared' as const },
-      ]) {
+    it('refuses a Shared key, and a Shared release without a Shared database, naming spec.isolation and the rule', () => {
+      const cases = [
+        [{ key: 'Shared' as const }, tenantPlanRuleMessages.sharedDatabaseOnly],
+        [{ database: 'Shared' as const, key: 'Shared' as const }, tenantPlanRuleMessages.sharedDatabaseOnly],
+        [{ release: 'Shared' as const }, tenantPlanRuleMessages.sharedReleaseNeedsSharedDatabase],
+      ] as const;
+      for (const [isolation, message] of cases) {
         const result = TenantPlanSpecSchema.safeParse({ ...spec, isolation });
         assert.deepEqual(
           result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
-          [['isolation', tenantPlanRuleMessages.sharedDatabaseOnly]],
+          [['isolation', message]],
           JSON.stringify(isolation),
         );
       }
+    });
+
+    it('accepts a Shared release over a Shared database and reads it as the shared release', () => {
+      const parsed = TenantPlanSpecSchema.parse({ ...spec, isolation: { database: 'Shared', release: 'Shared' } });
+      assert.equal(usesSharedRelease({ spec: parsed }), true);
+      assert.equal(usesSharedRelease({ spec: TenantPlanSpecSchema.parse(spec) }), false);
     });
 
     it('refuses backups on a plan whose database is Shared, naming spec.backup', () => {

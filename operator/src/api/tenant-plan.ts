@@ -18,8 +18,11 @@ export const maximumTenantPlanNameLength = 63;
 /** The messages of the CRD's CEL rules, word for word. */
 export const tenantPlanRuleMessages = {
   nameLength: `metadata.name must be at most ${maximumTenantPlanNameLength} characters so that a Tenant's spec.plan can name this plan`,
-  sharedDatabaseOnly:
-    'only the database may be Shared in this version: key and release must be Dedicated (the shared pool key and the shared release are not built yet)',
+  sharedDatabaseOnly: 'key may not be Shared in this version: the shared pool key is not built yet',
+  sharedReleaseNeedsSharedDatabase:
+    'release may be Shared only with database Shared: the shared release serves its tenants from schemas in the pool database; a shared release over databases of their own is not built',
+  releaseIsolationFixed:
+    'release may not change once set: moving tenants between the shared release and releases of their own is not built yet; create a new plan instead',
   backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database is Shared may not set it',
   databaseIsolationFixed:
     'database may not change once set: moving tenants between a pooled and a dedicated database (promotion) is not built yet; create a new plan instead',
@@ -82,8 +85,9 @@ export type IsolationMode = z.infer<typeof IsolationModeSchema>;
 
 /**
  * Per resource, whether a tenant on this plan gets its own or shares one (docs/decisions/0043).
- * Dedicated everywhere by default, so plans written before tiers existed keep the silo. Only the
- * database may be Shared so far; the CRD also refuses changing `database` on an existing plan.
+ * Dedicated everywhere by default, so plans written before tiers existed keep the silo. The key may
+ * not be Shared yet; the release only with the database (docs/decisions/0050); the CRD also refuses
+ * changing `database` or `release` on an existing plan.
  */
 export const TenantPlanIsolationSchema = z
   .strictObject({
@@ -91,7 +95,11 @@ export const TenantPlanIsolationSchema = z
     key: IsolationModeSchema.default('Dedicated'),
     release: IsolationModeSchema.default('Dedicated'),
   })
-  .refine((isolation) => isolation.key === 'Dedicated' && isolation.release === 'Dedicated', tenantPlanRuleMessages.sharedDatabaseOnly);
+  .refine((isolation) => isolation.key === 'Dedicated', tenantPlanRuleMessages.sharedDatabaseOnly)
+  .refine(
+    (isolation) => isolation.release === 'Dedicated' || isolation.database === 'Shared',
+    tenantPlanRuleMessages.sharedReleaseNeedsSharedDatabase,
+  );
 export type TenantPlanIsolation = z.infer<typeof TenantPlanIsolationSchema>;
 
 export const TenantPlanBackupSchema = z.strictObject({
@@ -157,4 +165,9 @@ export function disallowedValueKeys(plan: TenantPlanSpec, tenant: TenantSpec): s
 /** Whether tenants on this plan get a schema in their region's shared pool database instead of a database of their own. */
 export function usesPooledDatabase(plan: { spec: { isolation?: { database?: IsolationMode } } }): boolean {
   return plan.spec.isolation?.database === 'Shared';
+}
+
+/** Whether tenants on this plan are served by their region's shared release instead of a release of their own (docs/decisions/0050). */
+export function usesSharedRelease(plan: { spec: { isolation?: { release?: IsolationMode } } }): boolean {
+  return plan.spec.isolation?.release === 'Shared';
 }

@@ -20,12 +20,14 @@ import { judgeNamespace, judgePodSecurity } from './namespace-checks.js';
 import { judgeLimitRange, judgeQuota, type LimitRangeObject, type QuotaObject } from './quota-checks.js';
 import { judgeDefaultServiceAccount, type ServiceAccountObject } from './service-account-checks.js';
 import { errorMessage } from '../../runtime/errors.js';
+import { poolNamespaceName } from '../../resources/pool.js';
+import { judgePooledSharing, judgePoolNetwork, judgePoolPodSecurity } from './pool-checks.js';
 
 export interface GuardrailsAuditRequest {
   tenants: readonly Tenant[];
   plans: readonly TenantPlan[];
-  /** The operator's configuration (for podSecurityVersion). */
-  config: Pick<OperatorConfig, 'podSecurityVersion'>;
+  /** The operator's configuration (podSecurityVersion; the platform namespaces a pool namespace may admit). */
+  config: Pick<OperatorConfig, 'podSecurityVersion' | 'network'>;
   /** Tenants read at once; default 8. */
   concurrency?: number;
 }
@@ -96,8 +98,45 @@ async function auditTenant(client: KubeClient, tenant: Tenant, request: Guardrai
   };
 }
 
-/** The guardrail checks of every tenant, five per tenant, in the order of `tenants`. */
+/**
+ * The guardrail checks of every tenant, five per tenant, in the order of `tenants`; then what each
+ * pooled tenant shares, and the pool namespace of each region with shared-release tenants.
+ */
 export async function auditGuardrails(client: KubeClient, request: GuardrailsAuditRequest): Promise<AuditPart> {
   const parts = await mapBounded(request.tenants, request.concurrency ?? 8, (tenant) => auditTenant(client, tenant, request));
-  return { checks: parts.flatMap((part) => part.checks), inputs: parts.flatMap((part) => part.inputs) };
+  const planOf = (tenant: Tenant) => request.plans.find((plan) => plan.metadata.name === tenant.spec.plan);
+  const sharing = request.tenants.flatMap((tenant) => judgePooledSharing(tenant, planOf(tenant)) ?? []);
+  const regions = [
+    ...new Set(request.tenants.filter((t) => planOf(t)?.spec.isolation?.release === 'Shared').map((t) => t.spec.region)),
+  ].sort();
+  const pools = await Promise.all(regions.map((region) => auditPoolNamespace(client, poolNamespaceName(region), request)));
+  const all = [...parts, { checks: sharing, inputs: [] }, ...pools];
+  return { checks: all.flatMap((part) => part.checks), inputs: all.flatMap((part) => part.inputs) };
+}
+
+/** A region's pool namespace: its Pod Security labels and its NetworkPolicies (pool-checks.ts). */
+async function auditPoolNamespace(client: KubeClient, namespace: string, request: GuardrailsAuditRequest): Promise<AuditPart> {
+  try {
+    const [live, policies] = await Promise.all([
+      client.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace }),
+      client.list<KubeObject>('networking.k8s.io/v1', 'NetworkPolicy', { namespace }),
+    ]);
+    return {
+      checks: [
+        judgePoolPodSecurity({ namespace, live, podSecurityVersion: request.config.podSecurityVersion }),
+        judgePoolNetwork(namespace, policies.items, request.config.network),
+      ],
+      inputs: inputsOf([live, ...policies.items]),
+    };
+  } catch (error) {
+    const check = errored({
+      id: 'guardrails.pool-network',
+      category: 'guardrails',
+      title: `The guardrails of pool namespace ${namespace} can be read`,
+      reason: 'GuardrailsUnreadable',
+      message: `could not read pool namespace ${namespace}: ${errorMessage(error)}`,
+      evidence: null,
+    });
+    return { checks: [check], inputs: [] };
+  }
 }

@@ -297,6 +297,20 @@ export const evidenceGroups: readonly EvidenceGroup[] = [
     },
   },
   {
+    name: "The shared release's namespace is a segment of its own",
+    checks: ['guardrails.pool-network', 'guardrails.pool-pod-security'],
+    controls: {
+      'CC6.6':
+        "the pool namespace's policies deny all but itself, the ingress controller, DNS and its servers, so no tenant namespace reaches it",
+      '8.22': 'the shared release runs in a network segment of its own, apart from every tenant namespace',
+    },
+  },
+  {
+    name: 'What each pooled tenant shares, stated',
+    checks: ['guardrails.pooled-sharing'],
+    controls: {},
+  },
+  {
     name: 'Inventory reconciled',
     checks: [
       'inventory.counts',

@@ -16,6 +16,7 @@ import type { Logger } from '../../runtime/logging.js';
 import type { TenantDomains } from '../../resources/domains.js';
 import type { OwnedObjects } from './owned-objects.js';
 import type { PlatformAddresses } from './platform-addresses.js';
+import type { SharedReleaseContext } from './pool-membership.js';
 import type { ReleasePlan } from './release-plan.js';
 import type { Providers, RegionalProviders } from './regional-providers.js';
 
@@ -45,6 +46,8 @@ export interface StepContext {
    * status shows verified for the same inputs is trusted until the next pass (provider-trust.ts).
    */
   restartPass: boolean;
+  /** For a tenant served by a shared release (steps/shared-app.ts): the caches of every tenant and plan. */
+  sharedRelease?: SharedReleaseContext;
 }
 
 /** The shared client, caches and providers as one reconcile uses them: every call tied to its signal. */

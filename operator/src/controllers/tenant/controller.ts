@@ -27,6 +27,8 @@ import { createTenantMetrics } from './metrics.js';
 import { TenantReconciler } from './reconciler.js';
 import { PlatformAddressResolver } from './platform-addresses.js';
 import { RegionalProviders } from './regional-providers.js';
+import { poolTenantsOfRegion } from './pool-membership.js';
+import { poolLabel } from '../../resources/pool.js';
 
 export interface TenantControllerDeps {
   client: KubeClient;
@@ -147,6 +149,15 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   );
   const toOwner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
   for (const ownedInformer of Object.values(owned)) ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toOwner }));
+  // A shared release's objects belong to no tenant: a change to one wakes two of the region's shared-release tenants (any
+  // one repairs the pool's objects; two, so one failing tenant does not stall it), not all of them on every status change.
+  const poolCaches = { tenants: () => tenants.store.list(), plan: (name: string) => plans.store.get(name) };
+  const toPoolTenants = (object: KubeObject): string[] => {
+    const region = object.metadata.labels?.[poolLabel];
+    return region === undefined ? [] : poolTenantsOfRegion(poolCaches, region).map(objectKey).sort().slice(0, 2);
+  };
+  for (const ownedInformer of Object.values(owned))
+    ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toPoolTenants }));
 
   return {
     controller,

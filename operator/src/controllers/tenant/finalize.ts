@@ -18,14 +18,21 @@ import type { OwnedObjects } from './owned-objects.js';
 import { holdsOperatorAccess, releaseOperatorAccess } from './steps/operator-access.js';
 import { nextStatus, writeStatus, type StatusWriter } from './status.js';
 import { tearDownData, type TeardownDeps } from './teardown.js';
+import type { SharedReleaseContext } from './pool-membership.js';
+import { leavePoolRelease, releasesListing } from './pool-release.js';
+import { poolNamespaceName } from '../../resources/pool.js';
 
 export interface FinalizeDeps extends TeardownDeps {
   owned: OwnedObjects;
   writer: StatusWriter;
+  /** The caches the shared releases' membership is read from; absent, no shared release is looked at. */
+  shared?: SharedReleaseContext;
 }
 
 export async function finalizeTenant(deps: FinalizeDeps, tenant: Tenant, logger: Logger): Promise<ReconcileOutcome | void> {
   if (!hasFinalizer(tenant)) return;
+  // Out of any shared release first, so the shared app stops serving it before its data goes.
+  if (deps.shared) await leaveSharedReleases({ ...deps, shared: deps.shared }, tenant);
   // The namespace's deletion and status changes wake us too; the requeue is a safety net.
   if (await namespaceRemains(deps, tenant, logger)) return { requeueAfterMs: 5_000 };
   // The app is gone with its namespace; now the data, by policy, and the key.
@@ -70,4 +77,13 @@ async function namespaceRemains(deps: FinalizeDeps, tenant: Tenant, logger: Logg
     logger.info('Deleted Namespace', { name: namespace });
   }
   return true;
+}
+
+/** Takes the tenant out of every shared release of its region that lists it (the last one out removes the release). */
+async function leaveSharedReleases(deps: FinalizeDeps & { shared: SharedReleaseContext }, tenant: Tenant): Promise<void> {
+  const region = tenant.spec.region;
+  const name = tenant.metadata.name;
+  for (const release of releasesListing(deps.owned, region, poolNamespaceName(region), name)) {
+    await leavePoolRelease({ client: deps.client, owned: deps.owned, logger: deps.logger, shared: deps.shared }, release, name);
+  }
 }

@@ -76,6 +76,16 @@ export class OwnedObjects {
     return this.informers[kind].store.list().filter((object) => object.metadata.labels?.[tenantLabel] === tenant);
   }
 
+  /** Cached objects of every watched kind carrying `label: value` in `namespace` (a shared release's objects). */
+  withLabel(label: string, value: string, namespace: string, kinds = Object.keys(ownedKinds) as OwnedKind[]): KubeObject[] {
+    return kinds.flatMap((kind) =>
+      this.informers[kind].store
+        .list()
+        .filter((object) => object.metadata.namespace === namespace && object.metadata.labels?.[label] === value)
+        .map((object) => ({ ...object, apiVersion: ownedKinds[kind].apiVersion, kind })),
+    );
+  }
+
   /** The live copy of an object: from the cache for watched kinds, else with a GET. */
   async live(object: KubeObject): Promise<KubeObject | undefined> {
     if (isOwnedKind(object.kind)) return this.cached(object.kind, objectKey(object));

@@ -25,6 +25,9 @@ import { nextStatus, writeStatus } from './status.js';
 import { withSuspendedCondition } from './suspension.js';
 import { CachingRenderer } from './release-renderer.js';
 import { ensureApp } from './steps/app.js';
+import { ensureSharedApp } from './steps/shared-app.js';
+import { usesSharedRelease } from '../../api/tenant-plan.js';
+import type { SharedReleaseContext } from './pool-membership.js';
 import { ensureDatabase } from './steps/database.js';
 import { ensureEncryptionKey } from './steps/encryption-key.js';
 import { ensureNamespace } from './steps/namespace.js';
@@ -70,6 +73,27 @@ const tenantSteps: Checklist = [
 ];
 
 /**
+ * The checklist of a tenant whose plan's release is Shared: the same, but the app step joins its
+ * region's shared release instead of deploying one of its own (docs/decisions/0050).
+ */
+const sharedReleaseSteps: Checklist = [
+  tenantSteps[0],
+  ...tenantSteps.slice(1).map((step) => (step.type === ConditionType.AppDeployed ? { ...step, run: ensureSharedApp } : step)),
+];
+
+/** A shared-release tenant has no release of its own: nothing to render, no Service port to open in its namespace. */
+const noOwnRelease = (version: string) => ({
+  ok: false as const,
+  version,
+  outcome: {
+    type: ConditionType.AppDeployed,
+    status: 'False' as const,
+    reason: Reason.DependenciesNotReady,
+    message: 'served by a shared release',
+  },
+});
+
+/**
  * Steps that give people or code a foothold in the namespace: they run only once its
  * NetworkPolicies are in place, so no owner and no app pod ever exists in an unfenced namespace.
  */
@@ -91,7 +115,11 @@ export class TenantReconciler {
   constructor(private readonly deps: TenantReconcilerDeps) {
     this.renderer = new CachingRenderer({ onRender: () => deps.stepMetrics?.observeRender?.() });
     this.domainClaims = new DomainClaims(deps.tenants.store, deps.config.network.baseDomain);
+    this.shared = { tenants: () => deps.tenants.store.list(), plan: (name) => deps.plans.store.get(name), renderer: this.renderer };
   }
+
+  /** What the shared-release step and the finalizer read of every tenant and plan. */
+  private readonly shared: SharedReleaseContext;
 
   /** The other tenants whose domains overlap this one's: what they may serve depends on it. */
   readonly tenantsOverlapping = (tenant: Tenant): string[] => this.domainClaims.overlapping(tenant);
@@ -105,7 +133,11 @@ export class TenantReconciler {
     const scope = reconcileScope(this.deps, context);
     const writer = { client: scope.client, events: this.deps.events, logger: context.logger };
     if (tenant.metadata.deletionTimestamp) {
-      return finalizeTenant({ ...this.deps, ...scope, writer, logger: context.logger, fence: context.fence }, tenant, context.logger);
+      return finalizeTenant(
+        { ...this.deps, ...scope, writer, logger: context.logger, fence: context.fence, shared: this.shared },
+        tenant,
+        context.logger,
+      );
     }
 
     await addFinalizer(scope.client, tenant);
@@ -131,12 +163,16 @@ export class TenantReconciler {
       signal: context.signal,
       fence: context.fence,
       events: this.deps.events,
-      release: once(() => planRelease(stepContext, this.renderer)),
+      release: once(() =>
+        usesSharedRelease(plan) ? Promise.resolve(noOwnRelease(plan.spec.app.version)) : planRelease(stepContext, this.renderer),
+      ),
       platformAddresses: () => this.deps.addresses.addresses(),
       domains: () => this.domainClaims.of(tenant),
       restartPass: !this.reconciled.has(key),
+      sharedRelease: this.shared,
     };
-    const outcomes = await runSteps(stepContext, tenantSteps, this.deps.stepMetrics);
+    const checklist = usesSharedRelease(plan) ? sharedReleaseSteps : tenantSteps;
+    const outcomes = await runSteps(stepContext, checklist, this.deps.stepMetrics);
     const reports = Object.assign({ namespace: stepContext.namespace }, ...outcomes.map((o) => o.report ?? {})) as Partial<TenantStatus>;
     const now = new Date();
     await writeStatus(writer, tenant, withSuspendedCondition(tenant, outcomes, nextStatus(tenant, outcomes, reports, now), now));

@@ -103,7 +103,7 @@ async function renderAndCheck(context: StepContext, renderer: CachingRenderer, r
 }
 
 /** Which rendered kinds are namespaced, from the server's discovery (unknown kinds are refused). */
-async function discoverScopes(context: StepContext, objects: KubeObject[]): Promise<KindScope> {
+export async function discoverScopes(context: StepContext, objects: KubeObject[]): Promise<KindScope> {
   const scopes = new Map<string, boolean | undefined>();
   for (const { apiVersion = '', kind = '' } of objects) {
     const key = `${apiVersion}/${kind}`;

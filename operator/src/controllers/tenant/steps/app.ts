@@ -13,6 +13,7 @@ import { objectKey, type KubeObject } from '../../../runtime/types.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import type { ReleasePlan } from '../release-plan.js';
 import { observedDigest } from '../settled-release.js';
+import { leaveSharedReleases } from './shared-app.js';
 import { errorMessage } from '../../../runtime/errors.js';
 
 const outcome = outcomeFor(ConditionType.AppDeployed);
@@ -24,6 +25,7 @@ const outcome = outcomeFor(ConditionType.AppDeployed);
 export async function ensureApp(context: StepContext): Promise<StepOutcome> {
   const release = await context.release();
   if (!release.ok) return release.outcome;
+  await leaveSharedReleases(context);
   try {
     return await deploy(context, release);
   } catch (error) {

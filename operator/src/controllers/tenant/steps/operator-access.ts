@@ -56,7 +56,7 @@ interface AccessReview extends KubeObject {
 }
 
 /** Asks kube-apiserver (SelfSubjectAccessReview, which every identity may) until the binding grants. */
-async function accessInEffect(client: KubeClient, namespace: string): Promise<boolean> {
+export async function accessInEffect(client: KubeClient, namespace: string): Promise<boolean> {
   for (let waited = 0; waited <= effectTimeoutMs; waited += effectPollMs) {
     const review = await client.create<AccessReview>(
       {
