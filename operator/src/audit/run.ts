@@ -25,7 +25,7 @@ import { auditGuardrails, uniqueInputs } from './guardrails/index.js';
 import type { AuditCheck } from './model.js';
 import { defaultAssumptions, type Assumptions, type Probe } from './network/index.js';
 import { runPart, type PartResult } from './parts.js';
-import { admissionPoliciesOffLimitation, buildReport, databaseLoginSampleLimitation, type Inventory } from './report/index.js';
+import { admissionPoliciesOffLimitation, buildReportYielding, databaseLoginSampleLimitation, type Inventory } from './report/index.js';
 import type { ReportScope, UnsignedReport } from './report/schema.js';
 import { auditOnTheWire, defaultProbePodSettings, type ProbePodSettings } from './wire/index.js';
 
@@ -223,7 +223,7 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
   results.push(await wirePart(context));
   const inventory: Inventory = { tenants: tenants.map((t) => t.metadata.name), namespaces: null, databases: null, keyAliases: null };
   for (const result of results) Object.assign(inventory, result.inventory ?? {});
-  const report = buildReport({
+  const report = await buildReportYielding({
     generatedAt,
     cluster,
     scope: request.scope,
