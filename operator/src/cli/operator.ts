@@ -18,7 +18,7 @@ import { BackupScheduler, createRestoreController } from '../controllers/backup/
 import { createTenantController } from '../controllers/tenant/controller.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import type { OperatorAuditOptions } from '../audit/operator-audit.js';
-import { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { isSubset } from '../kube/semantic.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { KubeLeaseLock } from '../kube/lease-lock.js';
@@ -188,10 +188,8 @@ async function runElected(election: Election, lead: Lead, shutdown: AbortSignal)
   const { config, client, identity, logger, metrics } = election;
   const le = config.leaderElection;
   let lost = false;
-  // Its own connections: renewals must not queue for a socket behind the operator's requests.
-  const leaseClient = new KubeClient(client.transport.withOwnConnections(), client.types);
   const elector = new LeaderElector({
-    lock: new KubeLeaseLock(leaseClient, config.namespace, le.leaseName),
+    lock: new KubeLeaseLock(client, config.namespace, le.leaseName),
     identity,
     logger,
     metrics,
@@ -207,7 +205,7 @@ async function runElected(election: Election, lead: Lead, shutdown: AbortSignal)
       lost = !shutdown.aborted;
     },
   });
-  await elector.run(shutdown).finally(() => leaseClient.close());
+  await elector.run(shutdown);
   if (lost) {
     logger.error('Lost the leader lease; exiting so a fresh process can campaign again');
     process.exitCode = 1;

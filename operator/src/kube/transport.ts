@@ -119,16 +119,6 @@ export class Transport {
     });
   }
 
-  /**
-   * The same server, credentials, limits and metrics over connections of its own. The agent holds
-   * at most 32 sockets and every informer's watch keeps one; the leader's Lease renewals go through
-   * their own, so they never wait for a socket behind the operator's own requests (an audit's
-   * reads, a re-sync), past the renew deadline (docs/decisions/0051).
-   */
-  withOwnConnections(): Transport {
-    return new Transport(this.access, this.observe, this.limits);
-  }
-
   close(): void {
     this.agent?.destroy();
   }
