@@ -4,15 +4,15 @@
  * the parts of a report of N tenants (bench/lib/scaled-report.ts), their heap once built, then
  * in this fresh process the report built and signed as the operator does (`buildReportYielding`
  * where it exists, `signReportFile`), with the longest event-loop stall and the peak RSS of each
- * step. BUILD_FROM=<worktree> takes build.ts from another checkout (main's, to compare).
+ * step. BUILD_FROM=<worktree> takes build.ts and signing.ts from another checkout (main's, to compare).
  *
  *   node --expose-gc --import tsx bench/audit-report-build.ts TEMPLATE N
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditCostMeter } from '../operator/src/audit/cost.js';
-import { signReportFile, type ReportParts, type UnsignedReport } from '../operator/src/audit/report/index.js';
+import type { ReportParts, UnsignedReport } from '../operator/src/audit/report/index.js';
 import { scaledParts } from './lib/scaled-report.js';
 
 const [template, size] = process.argv.slice(2);
@@ -24,17 +24,13 @@ const collect = (): NodeJS.MemoryUsage => {
 };
 
 type Build = (parts: ReportParts) => UnsignedReport | Promise<UnsignedReport>;
-const buildFrom = process.env.BUILD_FROM;
-const module = (await import(join(buildFrom ?? join(import.meta.dirname, '..'), 'operator/src/audit/report/build.ts'))) as Record<
-  string,
-  Build
->;
-const build: Build =
-  module.buildReportYielding ??
-  module.buildReport ??
-  ((): never => {
-    throw new Error('no buildReport');
-  });
+type SignFile = (report: UnsignedReport, key: KeyObject) => Promise<{ bytes: Buffer }>;
+const buildFrom = process.env.BUILD_FROM || undefined;
+const tree = buildFrom ?? join(import.meta.dirname, '..');
+const builders = (await import(join(tree, 'operator/src/audit/report/build.ts'))) as Record<string, Build | undefined>;
+const build = builders.buildReportYielding ?? builders.buildReport;
+const { signReportFile } = (await import(join(tree, 'operator/src/audit/report/signing.ts'))) as { signReportFile: SignFile };
+if (!build) throw new Error(`no buildReport in ${tree}`);
 
 const empty = collect();
 let parts: ReportParts | undefined = scaledParts(JSON.parse(readFileSync(template ?? '', 'utf8')) as UnsignedReport, n);
