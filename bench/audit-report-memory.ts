@@ -12,7 +12,6 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { AuditCheck } from '../operator/src/audit/model.js';
 import {
   serializeReport,
   serializeReportYielding,
@@ -21,30 +20,13 @@ import {
   signReportYielding,
   type UnsignedReport,
 } from '../operator/src/audit/report/index.js';
+import { scaledReport } from './lib/scaled-report.js';
 
 const [template, size, how, out] = process.argv.slice(2);
 const n = Number(size);
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
 
-function scaled(from: UnsignedReport & { signature?: unknown }, tenants: number): UnsignedReport {
-  const { signature: _signature, ...report } = from;
-  const names = [...new Set(report.checks.flatMap((check) => (check.tenant ? [check.tenant] : [])))].sort();
-  const byTenant = new Map<string, AuditCheck[]>();
-  for (const check of report.checks) if (check.tenant) byTenant.set(check.tenant, [...(byTenant.get(check.tenant) ?? []), check]);
-  const checks: AuditCheck[] = report.checks.filter((check) => !check.tenant);
-  const namespaces: string[] = [];
-  for (let i = 0; i < tenants; i += 1) {
-    const tenant = `bench-${String(i).padStart(4, '0')}`;
-    namespaces.push(`tenant-${tenant}`);
-    const model = byTenant.get(names[i % names.length] ?? '') ?? [];
-    for (const check of model) checks.push({ ...structuredClone(check), tenant });
-  }
-  const cells = namespaces.flatMap((from) => namespaces.map((to) => ({ from, to, allowed: [] as string[] })));
-  const matrix = report.matrix ? { ...report.matrix, namespaces, cells } : null;
-  return { ...report, checks, matrix };
-}
-
-const report = scaled(JSON.parse(readFileSync(template ?? '', 'utf8')) as UnsignedReport, n);
+const report = scaledReport(JSON.parse(readFileSync(template ?? '', 'utf8')) as UnsignedReport, n);
 const { privateKey } = generateKeyPairSync('ed25519');
 globalThis.gc?.();
 const built = process.memoryUsage();

@@ -29,14 +29,34 @@ export function auditFailedCondition(tenant: Tenant, error: string): ConditionUp
 }
 
 export function isolationCondition(tenant: Tenant, all: readonly AuditCheck[]): ConditionUpdate {
-  const observedGeneration = tenant.metadata.generation ?? 0;
+  return isolationConditions(all)(tenant);
+}
+
+/**
+ * The condition of every tenant of one run, the checks sorted by tenant once: filtering the whole
+ * list per tenant was tenants × checks steps per run (75 million at 1000 tenants).
+ */
+export function isolationConditions(all: readonly AuditCheck[]): (tenant: Tenant) => ConditionUpdate {
+  const byTenant = new Map<string, AuditCheck[]>();
+  const fleetErrors: AuditCheck[] = [];
   // Checks about deleted tenants (offboarding exports) are reported, but judge no live tenant.
-  const checks = all.filter((check) => !aboutDeletedTenants(check));
-  const mine = checks.filter((check) => check.tenant === tenant.metadata.name);
+  for (const check of all) {
+    if (aboutDeletedTenants(check)) continue;
+    if (check.tenant === undefined) {
+      if (check.result === 'error') fleetErrors.push(check);
+      continue;
+    }
+    const mine = byTenant.get(check.tenant);
+    if (mine) mine.push(check);
+    else byTenant.set(check.tenant, [check]);
+  }
+  return (tenant) => conditionOf(tenant, byTenant.get(tenant.metadata.name) ?? [], fleetErrors);
+}
+
+function conditionOf(tenant: Tenant, mine: readonly AuditCheck[], fleetErrors: readonly AuditCheck[]): ConditionUpdate {
   const failures = mine.filter((check) => check.result === 'fail');
-  const fleetErrors = checks.filter((check) => check.tenant === undefined && check.result === 'error');
   const errors = [...mine.filter((check) => check.result === 'error'), ...fleetErrors];
-  const base = { type: ConditionType.IsolationVerified, observedGeneration };
+  const base = { type: ConditionType.IsolationVerified, observedGeneration: tenant.metadata.generation ?? 0 };
   if (mine.length === 0) {
     return { ...base, status: 'Unknown', reason: 'AuditIncomplete', message: 'The audit ran no check about this tenant.' };
   }

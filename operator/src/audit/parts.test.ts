@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Tenant } from '../api/tenant.js';
 import { isolationCondition } from './isolation-condition.js';
 import { passed } from './model.js';
-import { runPart } from './parts.js';
+import { oneAtATime, runPart } from './parts.js';
 
 const tenant = (name: string) => ({ metadata: { name, generation: 1 } }) as Tenant;
 const spec = { category: 'network' as const, name: 'exposure', title: 'The Services could be judged' };
@@ -35,5 +35,27 @@ describe('a part of the audit', () => {
   it('that runs hands back its own result', async () => {
     const result = await runPart(spec, [tenant('acme')], () => Promise.resolve({ checks: [], inputs: [] }));
     assert.deepEqual(result, { checks: [], inputs: [] });
+  });
+});
+
+describe('oneAtATime', () => {
+  it('starts each task when the one before it has ended, in the order given, whether it failed or not', async () => {
+    const lane = oneAtATime();
+    const events: string[] = [];
+    const task =
+      (name: string, fails = false) =>
+      async (): Promise<string> => {
+        events.push(`start ${name}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push(`end ${name}`);
+        if (fails) throw new Error(`${name} failed`);
+        return name;
+      };
+    const results = await Promise.allSettled([lane(task('a')), lane(task('b', true)), lane(task('c'))]);
+    assert.deepEqual(events, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    assert.deepEqual(
+      results.map((result) => (result.status === 'fulfilled' ? result.value : String(result.reason))),
+      ['a', 'Error: b failed', 'c'],
+    );
   });
 });

@@ -53,3 +53,18 @@ export async function runPart(spec: PartSpec, tenants: readonly Tenant[], run: (
     return { checks: partFailed(spec, tenants, error), inputs: [] };
   }
 }
+
+/**
+ * A lane that runs the tasks given to it one after another, in the order given, whatever each
+ * ends in. The audit's CPU-bound analyses go through one: started together they take turns on the
+ * event loop and each holds its working set (pods, flows, bindings) until all are done, so the
+ * peak was their sum (docs/decisions/0051).
+ */
+export function oneAtATime(): <T>(task: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const next = last.then(task);
+    last = next.catch(() => undefined);
+    return next;
+  };
+}

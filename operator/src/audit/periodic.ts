@@ -14,7 +14,7 @@ import { sleep } from '../runtime/backoff.js';
 import { errorFields, type Logger } from '../runtime/logging.js';
 import { listAll } from './cluster-reads.js';
 import { AuditCostMeter, type AuditCost } from './cost.js';
-import { auditFailedCondition, isolationCondition, writeIsolationCondition } from './isolation-condition.js';
+import { auditFailedCondition, isolationConditions, writeIsolationCondition } from './isolation-condition.js';
 import type { AuditCheck, CheckCategory } from './model.js';
 import { publishReport, type PublishTarget } from './publish.js';
 import { errorMessage } from '../runtime/errors.js';
@@ -142,7 +142,7 @@ export class PeriodicAudit {
   }
 
   private updateConditions(outcome: AuditRunOutcome): Promise<number> {
-    return this.writeConditions(outcome.tenants, (tenant) => isolationCondition(tenant, outcome.checks));
+    return this.writeConditions(outcome.tenants, isolationConditions(outcome.checks));
   }
 
   /** Tenants being deleted are left alone: their condition no longer matters and the write could race the finalizer. */

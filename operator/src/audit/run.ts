@@ -24,8 +24,8 @@ import { auditNetwork, defaultFleetProbes } from './fleet-network/index.js';
 import { auditGuardrails, uniqueInputs } from './guardrails/index.js';
 import type { AuditCheck } from './model.js';
 import { defaultAssumptions, type Assumptions, type Probe } from './network/index.js';
-import { runPart, type PartResult } from './parts.js';
-import { admissionPoliciesOffLimitation, buildReport, databaseLoginSampleLimitation, type Inventory } from './report/index.js';
+import { oneAtATime, runPart, type PartResult } from './parts.js';
+import { admissionPoliciesOffLimitation, buildReportYielding, databaseLoginSampleLimitation, type Inventory } from './report/index.js';
 import type { ReportScope, UnsignedReport } from './report/schema.js';
 import { auditOnTheWire, defaultProbePodSettings, type ProbePodSettings } from './wire/index.js';
 
@@ -84,6 +84,8 @@ interface RunContext {
   reader: ClusterReader;
   addresses: () => Promise<PlatformAddresses>;
   generatedAt: Date;
+  /** The CPU-bound analyses, one at a time; the parts that mostly wait on servers run beside them. */
+  analysis: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 async function clusterIdentity(client: KubeClient): Promise<{ server: string; kubeSystemUid: string }> {
@@ -96,17 +98,19 @@ async function tenantNamespaces(client: KubeClient): Promise<PartResult> {
   return { checks: [], inputs: [], inventory: { namespaces: namespaces.map((ns) => ns.metadata.labels?.[tenantLabel] ?? '') } };
 }
 
-function networkParts({ request, tenants, plans, reader, addresses }: RunContext): Promise<PartResult>[] {
+function networkParts({ request, tenants, plans, reader, addresses, analysis }: RunContext): Promise<PartResult>[] {
   const { config } = request;
   return [
-    runPart({ category: 'network', name: 'analysis', title: 'The NetworkPolicies could be analysed' }, tenants, async () =>
-      auditNetwork(reader, {
-        tenants,
-        platform: config.network,
-        addresses: await addresses(),
-        probes: request.probes ?? defaultFleetProbes,
-        assumptions: request.assumptions ?? defaultAssumptions,
-      }),
+    runPart({ category: 'network', name: 'analysis', title: 'The NetworkPolicies could be analysed' }, tenants, () =>
+      analysis(async () =>
+        auditNetwork(reader, {
+          tenants,
+          platform: config.network,
+          addresses: await addresses(),
+          probes: request.probes ?? defaultFleetProbes,
+          assumptions: request.assumptions ?? defaultAssumptions,
+        }),
+      ),
     ),
     runPart(
       {
@@ -115,21 +119,23 @@ function networkParts({ request, tenants, plans, reader, addresses }: RunContext
         title: 'The Services, Ingresses, routes, endpoints and NetworkPolicies in tenant namespaces could be judged',
       },
       tenants,
-      async () => auditNetworkExposure(reader, { tenants, plans, config, addresses: await addresses() }),
+      () => analysis(async () => auditNetworkExposure(reader, { tenants, plans, config, addresses: await addresses() })),
     ),
   ];
 }
 
-function otherParts({ request, tenants, plans, reader, addresses, generatedAt }: RunContext): Promise<PartResult>[] {
+function otherParts({ request, tenants, plans, reader, addresses, generatedAt, analysis }: RunContext): Promise<PartResult>[] {
   const { client, config, logger } = request;
   const log = logger ? { logger } : {};
   return [
     runPart({ category: 'access', name: 'analysis', title: 'Access to tenant namespaces could be analysed' }, tenants, () =>
-      auditAccess(new AccessReviewClient(client.transport), {
-        tenants,
-        offline: !request.liveProbes,
-        platformSubjects: platformConfigFor(config.namespace),
-      }),
+      analysis(() =>
+        auditAccess(new AccessReviewClient(client.transport), {
+          tenants,
+          offline: !request.liveProbes,
+          platformSubjects: platformConfigFor(config.namespace),
+        }),
+      ),
     ),
     runPart({ category: 'guardrails', name: 'namespaces', title: 'The guardrails could be read' }, tenants, () =>
       auditGuardrails(client, { tenants, plans, config }),
@@ -141,7 +147,7 @@ function otherParts({ request, tenants, plans, reader, addresses, generatedAt }:
         title: 'The admission policies, finalizers and volume claims of tenant namespaces could be judged',
       },
       tenants,
-      async () => auditGuardrailExposure(reader, { tenants, plans, config, addresses: await addresses() }),
+      () => analysis(async () => auditGuardrailExposure(reader, { tenants, plans, config, addresses: await addresses() })),
     ),
     runPart({ category: 'database', name: 'databases', title: 'The tenant databases could be audited' }, tenants, async () => {
       const logins = {
@@ -218,12 +224,13 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     reader: new ClusterReader(client),
     addresses: () => resolver.addresses(),
     generatedAt,
+    analysis: oneAtATime(),
   };
   const results = await Promise.all([...networkParts(context), ...otherParts(context)]);
   results.push(await wirePart(context));
   const inventory: Inventory = { tenants: tenants.map((t) => t.metadata.name), namespaces: null, databases: null, keyAliases: null };
   for (const result of results) Object.assign(inventory, result.inventory ?? {});
-  const report = buildReport({
+  const report = await buildReportYielding({
     generatedAt,
     cluster,
     scope: request.scope,

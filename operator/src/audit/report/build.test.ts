@@ -1,7 +1,7 @@
 /** buildReport: deterministic order, reconciled counts, summary and scope. */
 import assert from 'node:assert/strict';
 import { passed, type AuditCheck } from '../model.js';
-import { buildReport, exitCodeFor } from './build.js';
+import { buildReport, buildReportYielding, exitCodeFor } from './build.js';
 import { sampleReportParts } from './sample-parts.js';
 import { canonicalBytes } from './signing.js';
 
@@ -132,5 +132,38 @@ describe('buildReport', () => {
     const bad = { ...parts.checks[0], reason: 'not camel case' } as AuditCheck;
     parts.checks = [bad];
     assert.throws(() => buildReport(parts), /parts do not make a valid report: checks\.0\.reason: expected a CamelCase reason/);
+  });
+
+  it('refuses a matrix cell or an input that is not of the shared shape, naming where it is', () => {
+    const parts = sampleReportParts();
+    const matrix = parts.matrix as NonNullable<typeof parts.matrix>;
+    parts.matrix = { ...matrix, cells: matrix.cells.map((cell, index) => (index === 2 ? { ...cell, to: '' } : cell)) };
+    parts.inputs = [{ ...(parts.inputs[0] as (typeof parts.inputs)[number]), uid: '' }];
+    assert.throws(() => buildReport(parts), /inputs\.0\.uid: .*; matrix\.cells\.\d+\.to: /);
+  });
+
+  it('keeps the checks and the matrix cells the parts made instead of copying them (docs/decisions/0051)', () => {
+    const parts = sampleReportParts();
+    const report = buildReport(parts);
+    const check = parts.checks[0] as AuditCheck;
+    assert.ok(report.checks.includes(check), 'the check object itself is in the report');
+    const empty = parts.matrix?.cells.find((cell) => cell.allowed.length === 0);
+    assert.ok(empty && report.matrix?.cells.includes(empty), 'a cell already in order is kept as it is');
+    const unordered = { from: 'tenant-acme', to: 'tenant-acme', allowed: ['UDP/53', 'TCP/80'] };
+    const matrix = parts.matrix as NonNullable<typeof parts.matrix>;
+    parts.matrix = {
+      ...matrix,
+      cells: matrix.cells.map((cell) => (cell.from === 'tenant-acme' && cell.to === 'tenant-acme' ? unordered : cell)),
+    };
+    const sorted = buildReport(parts).matrix?.cells.find((cell) => cell.from === 'tenant-acme' && cell.to === 'tenant-acme');
+    assert.deepEqual(sorted?.allowed, ['TCP/80', 'UDP/53']);
+    assert.deepEqual(unordered.allowed, ['UDP/53', 'TCP/80'], "the part's own cell is not reordered in place");
+  });
+
+  it('builds the same report when it yields to the event loop as when it does not', async () => {
+    const parts = sampleReportParts();
+    assert.equal(canonicalBytes(await buildReportYielding(parts)).toString(), canonicalBytes(buildReport(parts)).toString());
+    parts.checks = [{ ...(parts.checks[0] as AuditCheck), reason: 'not camel case' }];
+    await assert.rejects(buildReportYielding(parts), /checks\.0\.reason: expected a CamelCase reason/);
   });
 });

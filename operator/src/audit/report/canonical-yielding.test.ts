@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalBytesYielding } from './canonical-yielding.js';
+import { canonicalBytesYielding, canonicalDocumentYielding } from './canonical-yielding.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { canonicalBytes, serializeReport, serializeReportYielding, signReport, signReportYielding } from './signing.js';
 import type { UnsignedReport } from './schema.js';
@@ -47,5 +47,15 @@ describe('canonical JSON a piece at a time', function () {
     const signed = await signReportYielding(report, privateKey);
     assert.deepEqual(signed, signReport(report, privateKey));
     assert.deepEqual(await serializeReportYielding(signed), serializeReport(signed));
+  });
+
+  it('writes into one buffer of exactly the text and the room asked for, and refuses a document changed meanwhile', async () => {
+    const value = { list: Array.from({ length: 5_000 }, (_, index) => index), é: 'ü' };
+    const document = await canonicalDocumentYielding(value, 7);
+    assert.equal(document.buffer.length, document.length + 7);
+    assert.equal(document.buffer.subarray(0, document.length).toString(), canonicalBytes(value).toString());
+    const writing = canonicalDocumentYielding(value);
+    setImmediate(() => (value.list[0] = 1_000_000));
+    await assert.rejects(writing, /the document changed while it was being written/);
   });
 });

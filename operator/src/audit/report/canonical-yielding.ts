@@ -7,9 +7,9 @@
  * library's order and with its rules (keys sorted by code unit, undefined members left out,
  * undefined array elements written as null); anything deeper, or with a toJSON, is the library's.
  *
- * The text goes into UTF-8 chunks as it is written, never into one string: a whole-report string
+ * The text goes into one buffer as it is written, never into one string: a whole-report string
  * and its parts were two more copies of the report in the V8 heap, beside the bytes
- * (docs/decisions/0039). Where each top-level member starts is recorded, and the buffer can have
+ * (docs/decisions/0039); the buffer is sized by a first walk that only counts (0051). Where each top-level member starts is recorded, and the buffer can have
  * room after the text, so a signature can be put into the bytes in its sorted place, in the same
  * buffer, without writing the report a second time (signing.ts).
  */
@@ -22,35 +22,34 @@ const piecesPerTurn = 2_000;
 /** Text gathered up to this many characters before it is encoded into a chunk of bytes. */
 const charactersPerChunk = 1 << 16;
 
+/**
+ * Writes the text into `target` as it goes, or, without a target, only counts its bytes: the
+ * document is walked twice, once to learn its length and once into a buffer of that length, so
+ * the report is held once as bytes, never as chunks beside their copy (docs/decisions/0051).
+ */
 class Writer {
   pieces = 0;
-  /** Bytes written so far, encoded chunks and pending text both. */
+  /** Bytes written so far, flushed and pending text both. */
   length = 0;
   /** Where each member of the top-level object starts (its key's opening quote), in bytes. */
   readonly memberOffsets = new Map<string, number>();
-  private readonly chunks: Buffer[] = [];
+  private flushed = 0;
   private pending: string[] = [];
   private pendingCharacters = 0;
 
+  constructor(private readonly target?: Buffer) {}
+
   push(text: string): void {
+    this.length += Buffer.byteLength(text, 'utf8');
+    if (!this.target) return;
     this.pending.push(text);
     this.pendingCharacters += text.length;
-    this.length += Buffer.byteLength(text, 'utf8');
     if (this.pendingCharacters >= charactersPerChunk) this.flush();
   }
 
-  /** The bytes written, in one buffer `room` bytes longer (the chunks are copied once, then dropped). */
-  bytes(room: number): Buffer {
-    this.flush();
-    const whole = Buffer.allocUnsafe(this.length + room);
-    let at = 0;
-    for (const chunk of this.chunks.splice(0)) at += chunk.copy(whole, at);
-    return whole;
-  }
-
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    this.chunks.push(Buffer.from(this.pending.join(''), 'utf8'));
+  flush(): void {
+    if (!this.target || this.pending.length === 0) return;
+    this.flushed += this.target.write(this.pending.join(''), this.flushed, 'utf8');
     this.pending = [];
     this.pendingCharacters = 0;
   }
@@ -111,9 +110,14 @@ export interface CanonicalDocument {
 
 /** canonicalBytesYielding in a buffer with `room` spare bytes at the end, with where each top-level member starts. */
 export async function canonicalDocumentYielding(value: unknown, room = 0, depth = 3): Promise<CanonicalDocument> {
-  const writer = new Writer();
+  const counter = new Writer();
+  await write(value, counter, depth, true);
+  const buffer = Buffer.allocUnsafe(counter.length + room);
+  const writer = new Writer(buffer);
   await write(value, writer, depth, true);
-  return { memberOffsets: writer.memberOffsets, length: writer.length, buffer: writer.bytes(room) };
+  writer.flush();
+  if (writer.length !== counter.length) throw new Error('the document changed while it was being written');
+  return { memberOffsets: writer.memberOffsets, length: writer.length, buffer };
 }
 
 /** The same bytes as `canonicalBytes(value)`, without holding the event loop for long. */

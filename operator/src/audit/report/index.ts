@@ -2,7 +2,7 @@
  * The audit report: build it from the parts' checks, sign it with Ed25519, keep it in a chained
  * store, verify it, and render it as text for a terminal or as HTML for an auditor.
  */
-export { buildReport, exitCodeFor, type ReportParts } from './build.js';
+export { buildReport, buildReportYielding, exitCodeFor, type ReportParts } from './build.js';
 export type { Inventory } from './inventory.js';
 export {
   admissionPoliciesOffLimitation,
