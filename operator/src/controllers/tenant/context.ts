@@ -9,6 +9,7 @@ import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant, TenantStatus } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { KubeClient } from '../../kube/client.js';
+import type { LeadershipFence } from '../../runtime/fence.js';
 import type { ReconcileContext } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { TenantDomains } from '../../resources/domains.js';
@@ -34,6 +35,8 @@ export interface StepContext {
   domains: () => TenantDomains;
   /** Aborts when the reconcile must stop (the controller stops, leadership is lost). */
   signal: AbortSignal;
+  /** Confirms leadership before a destructive act (a stray pool grant revoked). */
+  fence: LeadershipFence;
   /**
    * The tenant's first reconcile since this operator started or took over: provider state its
    * status shows verified for the same inputs is trusted until the next pass (provider-trust.ts).

@@ -129,6 +129,7 @@ export class TenantReconciler {
       ...scope,
       logger: context.logger,
       signal: context.signal,
+      fence: context.fence,
       release: once(() => planRelease(stepContext, this.renderer)),
       platformAddresses: () => this.deps.addresses.addresses(),
       domains: () => this.domainClaims.of(tenant),
