@@ -70,11 +70,16 @@ describe('TenantPlan', () => {
       assert.equal(usesPooledDatabase({ spec: parsed }), true);
     });
 
-    it('refuses a Shared key or release, naming spec.isolation and the rule', () => {
+    it('accepts a Shared key, with or without a Shared database (decision 0049)', () => {
+      for (const isolation of [{ key: 'Shared' as const }, { database: 'Shared' as const, key: 'Shared' as const }]) {
+        assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, isolation }).success, true, JSON.stringify(isolation));
+      }
+    });
+
+    it('refuses a Shared release, naming spec.isolation and the rule', () => {
       for (const isolation of [
-        { key: 'Shared' as const },
         { release: 'Shared' as const },
-        { database: 'Shared' as const, key: 'Shared' as const },
+        { database: 'Shared' as const, key: 'Shared' as const, release: 'Shared' as const },
       ]) {
         const result = TenantPlanSpecSchema.safeParse({ ...spec, isolation });
         assert.deepEqual(
@@ -90,6 +95,11 @@ describe('TenantPlan', () => {
       const result = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { database: 'Shared' } });
       assert.deepEqual(
         result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+        [['backup', tenantPlanRuleMessages.backupNotPooled]],
+      );
+      const pooledKey = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { key: 'Shared' } });
+      assert.deepEqual(
+        pooledKey.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
         [['backup', tenantPlanRuleMessages.backupNotPooled]],
       );
       assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, backup }).success, true);

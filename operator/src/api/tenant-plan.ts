@@ -19,8 +19,8 @@ export const maximumTenantPlanNameLength = 63;
 export const tenantPlanRuleMessages = {
   nameLength: `metadata.name must be at most ${maximumTenantPlanNameLength} characters so that a Tenant's spec.plan can name this plan`,
   sharedDatabaseOnly:
-    'only the database may be Shared in this version: key and release must be Dedicated (the shared pool key and the shared release are not built yet)',
-  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database is Shared may not set it',
+    'only the database and the key may be Shared in this version: release must be Dedicated (the shared release is not built yet)',
+  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database or isolation.key is Shared may not set it',
   databaseIsolationFixed:
     'database may not change once set: moving tenants between a pooled and a dedicated database (promotion) is not built yet; create a new plan instead',
 } as const;
@@ -82,8 +82,8 @@ export type IsolationMode = z.infer<typeof IsolationModeSchema>;
 
 /**
  * Per resource, whether a tenant on this plan gets its own or shares one (docs/decisions/0043).
- * Dedicated everywhere by default, so plans written before tiers existed keep the silo. Only the
- * database may be Shared so far; the CRD also refuses changing `database` on an existing plan.
+ * Dedicated everywhere by default, so plans written before tiers existed keep the silo. The
+ * database and the key (decision 0049) may be Shared so far; the CRD also refuses changing `database` on an existing plan.
  */
 export const TenantPlanIsolationSchema = z
   .strictObject({
@@ -91,7 +91,7 @@ export const TenantPlanIsolationSchema = z
     key: IsolationModeSchema.default('Dedicated'),
     release: IsolationModeSchema.default('Dedicated'),
   })
-  .refine((isolation) => isolation.key === 'Dedicated' && isolation.release === 'Dedicated', tenantPlanRuleMessages.sharedDatabaseOnly);
+  .refine((isolation) => isolation.release === 'Dedicated', tenantPlanRuleMessages.sharedDatabaseOnly);
 export type TenantPlanIsolation = z.infer<typeof TenantPlanIsolationSchema>;
 
 export const TenantPlanBackupSchema = z.strictObject({
@@ -114,7 +114,7 @@ export const TenantPlanSpecSchema = z
     backup: TenantPlanBackupSchema.optional(),
     isolation: TenantPlanIsolationSchema.prefault({}),
   })
-  .refine((spec) => spec.backup === undefined || spec.isolation.database !== 'Shared', {
+  .refine((spec) => spec.backup === undefined || (spec.isolation.database !== 'Shared' && spec.isolation.key !== 'Shared'), {
     path: ['backup'],
     message: tenantPlanRuleMessages.backupNotPooled,
   });
