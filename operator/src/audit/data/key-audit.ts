@@ -239,5 +239,8 @@ export async function auditKeys(client: KubeClient, request: KeyAuditRequest): P
     const settings = request.config.regions[entry.tenant.spec.region] as RegionSettings;
     checks.push(...judge(entry, everyone, principalOf(request.config, entry.tenant, settings)));
   }
-  return { checks, inputs: uniqueInputs(inputs), inventory: { keyAliases: await keyAliasInventory(client, request.config, logger) } };
+  const aliases = await keyAliasInventory(client, request.config, logger);
+  // A pooled-key tenant's grant on its pool key stands in for a key alias of its own in the inventory.
+  const granted = checks.filter((check) => check.id === 'key.pool-grants' && check.result === 'pass').map((check) => check.tenant ?? '');
+  return { checks, inputs: uniqueInputs(inputs), inventory: { keyAliases: aliases === null ? null : [...aliases, ...granted] } };
 }
