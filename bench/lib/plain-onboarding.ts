@@ -31,6 +31,7 @@ import { ensureOwnerAccess } from '../../operator/src/controllers/tenant/steps/r
 import type { KubeClient } from '../../operator/src/kube/client.js';
 import { listerWatcher } from '../../operator/src/kube/list-watch.js';
 import { deploymentProblem } from '../../operator/src/resources/release-objects.js';
+import { unelectedFence } from '../../operator/src/runtime/fence.js';
 import { Informer } from '../../operator/src/runtime/informer.js';
 import { createLogger } from '../../operator/src/runtime/logging.js';
 import type { KubeObject } from '../../operator/src/runtime/types.js';
@@ -112,6 +113,8 @@ export class PlainOnboarding {
       // The benchmark's tenants declare no domains of their own.
       domains: () => tenantDomains({ name, domains: [] }, [], this.config.network.baseDomain),
       signal: new AbortController().signal,
+      // One process, no leader election: nobody else acts.
+      fence: unelectedFence(new AbortController().signal),
     };
     // The operator's own RoleBinding first: without it the operator's identity writes nothing in the namespace.
     mustSucceed([await withOperatorAccess(ensureNamespace)(context)]);

@@ -221,8 +221,18 @@ export const OperatorConfigSchema = z.strictObject({
       pendingWindowDays: z.int().min(7).max(30).default(30),
       /** The tenant workload identity the key policy names; {partition}, {accountId}, {tenant}. */
       principalTemplate: z.string().min(1).default('arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}'),
+      /**
+       * The operator's own IAM identity; {partition}, {accountId}. A region's pool key (plans with
+       * isolation.key Shared, decision 0049) lets it grant and wrap data keys, never decrypt. The
+       * same default as backups.operatorPrincipalTemplate: one operator, one identity.
+       */
+      operatorPrincipalTemplate: z.string().min(1).default('arn:{partition}:iam::{accountId}:role/bulkhead-operator'),
     })
-    .default({ pendingWindowDays: 30, principalTemplate: 'arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}' }),
+    .default({
+      pendingWindowDays: 30,
+      principalTemplate: 'arn:{partition}:iam::{accountId}:role/bulkhead-tenant-{tenant}',
+      operatorPrincipalTemplate: 'arn:{partition}:iam::{accountId}:role/bulkhead-operator',
+    }),
   network: z
     .strictObject({
       ingressNamespace: z.string().min(1).default('ingress-nginx'),

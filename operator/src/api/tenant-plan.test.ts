@@ -71,11 +71,16 @@ describe('TenantPlan', () => {
       assert.equal(usesPooledDatabase({ spec: parsed }), true);
     });
 
-    it('refuses a Shared key, and a Shared release without a Shared database, naming spec.isolation and the rule', () => {
+    it('accepts a Shared key, with or without a Shared database (decision 0049)', () => {
+      for (const isolation of [{ key: 'Shared' as const }, { database: 'Shared' as const, key: 'Shared' as const }]) {
+        assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, isolation }).success, true, JSON.stringify(isolation));
+      }
+    });
+
+    it('refuses a Shared release without a Shared database, naming spec.isolation and the rule', () => {
       const cases = [
-        [{ key: 'Shared' as const }, tenantPlanRuleMessages.sharedDatabaseOnly],
-        [{ database: 'Shared' as const, key: 'Shared' as const }, tenantPlanRuleMessages.sharedDatabaseOnly],
         [{ release: 'Shared' as const }, tenantPlanRuleMessages.sharedReleaseNeedsSharedDatabase],
+        [{ key: 'Shared' as const, release: 'Shared' as const }, tenantPlanRuleMessages.sharedReleaseNeedsSharedDatabase],
       ] as const;
       for (const [isolation, message] of cases) {
         const result = TenantPlanSpecSchema.safeParse({ ...spec, isolation });
@@ -98,6 +103,11 @@ describe('TenantPlan', () => {
       const result = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { database: 'Shared' } });
       assert.deepEqual(
         result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+        [['backup', tenantPlanRuleMessages.backupNotPooled]],
+      );
+      const pooledKey = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { key: 'Shared' } });
+      assert.deepEqual(
+        pooledKey.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
         [['backup', tenantPlanRuleMessages.backupNotPooled]],
       );
       assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, backup }).success, true);

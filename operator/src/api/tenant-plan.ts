@@ -18,12 +18,11 @@ export const maximumTenantPlanNameLength = 63;
 /** The messages of the CRD's CEL rules, word for word. */
 export const tenantPlanRuleMessages = {
   nameLength: `metadata.name must be at most ${maximumTenantPlanNameLength} characters so that a Tenant's spec.plan can name this plan`,
-  sharedDatabaseOnly: 'key may not be Shared in this version: the shared pool key is not built yet',
   sharedReleaseNeedsSharedDatabase:
     'release may be Shared only with database Shared: the shared release serves its tenants from schemas in the pool database; a shared release over databases of their own is not built',
   releaseIsolationFixed:
     'release may not change once set: moving tenants between the shared release and releases of their own is not built yet; create a new plan instead',
-  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database is Shared may not set it',
+  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database or isolation.key is Shared may not set it',
   databaseIsolationFixed:
     'database may not change once set: moving tenants between a pooled and a dedicated database (promotion) is not built yet; create a new plan instead',
 } as const;
@@ -85,9 +84,9 @@ export type IsolationMode = z.infer<typeof IsolationModeSchema>;
 
 /**
  * Per resource, whether a tenant on this plan gets its own or shares one (docs/decisions/0043).
- * Dedicated everywhere by default, so plans written before tiers existed keep the silo. The key may
- * not be Shared yet; the release only with the database (docs/decisions/0050); the CRD also refuses
- * changing `database` or `release` on an existing plan.
+ * Dedicated everywhere by default, so plans written before tiers existed keep the silo. The
+ * database and the key (decision 0049) may be Shared; the release only with the database
+ * (decision 0050); the CRD also refuses changing `database` or `release` on an existing plan.
  */
 export const TenantPlanIsolationSchema = z
   .strictObject({
@@ -95,7 +94,6 @@ export const TenantPlanIsolationSchema = z
     key: IsolationModeSchema.default('Dedicated'),
     release: IsolationModeSchema.default('Dedicated'),
   })
-  .refine((isolation) => isolation.key === 'Dedicated', tenantPlanRuleMessages.sharedDatabaseOnly)
   .refine(
     (isolation) => isolation.release === 'Dedicated' || isolation.database === 'Shared',
     tenantPlanRuleMessages.sharedReleaseNeedsSharedDatabase,
@@ -122,7 +120,7 @@ export const TenantPlanSpecSchema = z
     backup: TenantPlanBackupSchema.optional(),
     isolation: TenantPlanIsolationSchema.prefault({}),
   })
-  .refine((spec) => spec.backup === undefined || spec.isolation.database !== 'Shared', {
+  .refine((spec) => spec.backup === undefined || (spec.isolation.database !== 'Shared' && spec.isolation.key !== 'Shared'), {
     path: ['backup'],
     message: tenantPlanRuleMessages.backupNotPooled,
   });

@@ -65,7 +65,16 @@ export interface KeyReference {
   region: string;
   /** The KMS endpoint the app must use when it is not AWS's own (an emulator, a VPC endpoint). */
   endpoint?: string;
+  /**
+   * A pooled-key tenant's data key (decision 0049): its ciphertext (base64), wrapped under the
+   * pool key, which the app opens with one Decrypt under `context`. Not a secret: only the
+   * tenant's grant can open it.
+   */
+  dataKey?: { ciphertext: string; context: Record<string, string> };
 }
+
+/** The encryption-key ConfigMap's keys holding a pooled tenant's wrapped data key. */
+export const dataKeyConfigKeys = { ciphertext: 'KMS_DATA_KEY', context: 'KMS_DATA_KEY_CONTEXT' } as const;
 
 export function buildEncryptionConfigMap(
   tenant: TenantIdentity,
@@ -82,6 +91,9 @@ export function buildEncryptionConfigMap(
       KMS_KEY_ALIAS: key.alias,
       KMS_REGION: key.region,
       ...(key.endpoint ? { KMS_ENDPOINT: key.endpoint } : {}),
+      ...(key.dataKey
+        ? { [dataKeyConfigKeys.ciphertext]: key.dataKey.ciphertext, [dataKeyConfigKeys.context]: JSON.stringify(key.dataKey.context) }
+        : {}),
     },
   } as KubeObject;
 }

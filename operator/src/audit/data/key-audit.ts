@@ -29,6 +29,7 @@ import { judgeKeyPolicy, type KeyPrincipals } from './key-policy-checks.js';
 import { keyAliasInventory } from './key-inventory.js';
 import type { KeyAuditResult } from './model.js';
 import { kmsEndpointOf, type RegionSettings } from './regional-access.js';
+import { auditPooledKeyTenants, onPoolKey } from './pooled-key-tenants.js';
 import { auditedTenant } from './servers.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -206,19 +207,27 @@ async function gatherRegion(
   }
 }
 
-/** Seven key checks per tenant, in region order, the objects read, and the key aliases for the inventory. */
+/** Seven key checks per dedicated-key tenant and three per pooled-key tenant, in region order, the objects read, and the key aliases for the inventory. */
 export async function auditKeys(client: KubeClient, request: KeyAuditRequest): Promise<KeyAuditResult> {
   const logger = request.logger ?? createLogger({ silent: true });
   const checks: AuditCheck[] = [];
   const gathered: Gathered[] = [];
   const inputs: InputObject[] = [];
   const byRegion = new Map<string, Tenant[]>();
+  // Pooled-key tenants have no key of their own: key.pool-* judges them (decision 0049).
+  const pooledByRegion = new Map<string, Tenant[]>();
   for (const tenant of [...request.tenants].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     if (!request.config.regions[tenant.spec.region]) {
       checks.push(...unaudited(tenant, 'RegionNotConfigured', `region ${tenant.spec.region} has no KMS in the operator's configuration`));
       continue;
     }
-    byRegion.set(tenant.spec.region, [...(byRegion.get(tenant.spec.region) ?? []), tenant]);
+    const regional = onPoolKey(tenant) ? pooledByRegion : byRegion;
+    regional.set(tenant.spec.region, [...(regional.get(tenant.spec.region) ?? []), tenant]);
+  }
+  for (const [region, tenants] of pooledByRegion) {
+    const part = await auditPooledKeyTenants({ client, config: request.config, logger }, region, tenants);
+    checks.push(...part.checks);
+    inputs.push(...part.inputs);
   }
   for (const [region, tenants] of byRegion) {
     const part = await gatherRegion({ client, request, logger }, region, tenants);
@@ -230,5 +239,8 @@ export async function auditKeys(client: KubeClient, request: KeyAuditRequest): P
     const settings = request.config.regions[entry.tenant.spec.region] as RegionSettings;
     checks.push(...judge(entry, everyone, principalOf(request.config, entry.tenant, settings)));
   }
-  return { checks, inputs: uniqueInputs(inputs), inventory: { keyAliases: await keyAliasInventory(client, request.config, logger) } };
+  const aliases = await keyAliasInventory(client, request.config, logger);
+  // A pooled-key tenant's grant on its pool key stands in for a key alias of its own in the inventory.
+  const granted = checks.filter((check) => check.id === 'key.pool-grants' && check.result === 'pass').map((check) => check.tenant ?? '');
+  return { checks, inputs: uniqueInputs(inputs), inventory: { keyAliases: aliases === null ? null : [...aliases, ...granted] } };
 }

@@ -24,7 +24,10 @@ async function regionAliases(
   const { endpoint } = await kmsEndpointOf(client, region, settings);
   const inspector = new KeyInspector(endpoint, { logger });
   try {
-    return (await inspector.aliasesStartingWith(aliasPrefix)).map((alias) => alias.slice(aliasPrefix.length));
+    // alias/bulkhead/pool/<region> is a region's pool key (decision 0049), no tenant's: a tenant's name has no '/'.
+    return (await inspector.aliasesStartingWith(aliasPrefix))
+      .map((alias) => alias.slice(aliasPrefix.length))
+      .filter((name) => !name.includes('/'));
   } finally {
     inspector.close();
   }

@@ -37,8 +37,8 @@ export interface StepContext {
   domains: () => TenantDomains;
   /** Aborts when the reconcile must stop (the controller stops, leadership is lost). */
   signal: AbortSignal;
-  /** Confirms leadership before a destructive act: a promotion's clearing of an old copy and its drop from the pool. */
-  fence?: LeadershipFence;
+  /** Confirms leadership before a destructive act: a promotion's clearing of an old copy and its drop from the pool, a stray pool grant revoked. */
+  fence: LeadershipFence;
   /** Events on the Tenant, for the steps that move through stages a reader follows (a promotion's). */
   events?: EventRecorder;
   /**

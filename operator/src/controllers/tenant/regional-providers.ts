@@ -8,8 +8,16 @@ import type { OperatorConfig } from '../../api/operator-config.js';
 import type { KubeClient } from '../../kube/client.js';
 import { ObjectStore, TenantBackups } from '../../providers/backup/index.js';
 import { PostgresDatabaseProvider, type DatabaseServer, type TenantDatabaseProvider } from '../../providers/database/index.js';
-import { AwsKmsProvider, type KmsEndpoint, type KmsPacingOptions, type TenantKeyProvider } from '../../providers/kms/index.js';
+import {
+  AwsKmsProvider,
+  partitionOf,
+  tenantPrincipal,
+  type KmsEndpoint,
+  type KmsPacingOptions,
+  type TenantKeyProvider,
+} from '../../providers/kms/index.js';
 import { KmsSession } from '../../providers/kms/kms-session.js';
+import { PooledKeyProvider } from '../../providers/kms/pool/index.js';
 import { noopPacerMetrics } from '../../runtime/pacer.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { ProviderMetrics } from '../../runtime/metrics.js';
@@ -26,6 +34,8 @@ export interface Providers {
   settings(region: string): RegionSettings | undefined;
   database(region: string): Promise<TenantDatabaseProvider>;
   kms(region: string): Promise<TenantKeyProvider>;
+  /** The region's pool key tier (plans with isolation.key Shared); absent where tests of other steps wire none. */
+  pooledKms?(region: string): Promise<PooledKeyProvider>;
   /** The region's backups in the object store; absent where no store is wired (tests of other steps). */
   backups?(region: string): Promise<TenantBackups>;
 }
@@ -33,6 +43,7 @@ export interface Providers {
 export class RegionalProviders implements Providers {
   private readonly databases = new Map<string, Promise<PostgresDatabaseProvider>>();
   private readonly keys = new Map<string, Promise<AwsKmsProvider>>();
+  private readonly poolKeys = new Map<string, Promise<PooledKeyProvider>>();
   private readonly backupStores = new Map<string, Promise<TenantBackups>>();
 
   constructor(
@@ -60,6 +71,15 @@ export class RegionalProviders implements Providers {
   kms(region: string): Promise<AwsKmsProvider> {
     return this.memo(this.keys, region, async (settings) => {
       return new AwsKmsProvider(await this.kmsEndpoint(region, settings), this.kmsOptions(settings));
+    });
+  }
+
+  /** The region's pool key provider, acting as the operator's own identity (encryption.operatorPrincipalTemplate). */
+  pooledKms(region: string): Promise<PooledKeyProvider> {
+    return this.memo(this.poolKeys, region, async (settings) => {
+      const variables = { tenant: '', accountId: settings.kms.accountId, partition: partitionOf(region) };
+      const operatorPrincipal = tenantPrincipal(this.config.encryption.operatorPrincipalTemplate, variables);
+      return new PooledKeyProvider(await this.kmsEndpoint(region, settings), { ...this.kmsOptions(settings), operatorPrincipal });
     });
   }
 
@@ -136,6 +156,7 @@ export class RegionalProviders implements Providers {
       settings: (region) => this.settings(region),
       database: async (region) => (await this.database(region)).withSignal(signal),
       kms: async (region) => (await this.kms(region)).withSignal(signal),
+      pooledKms: async (region) => (await this.pooledKms(region)).withSignal(signal),
       // pg_dump and the upload are not tied to the signal; a backup is never destructive.
       backups: (region) => this.backups(region),
     };

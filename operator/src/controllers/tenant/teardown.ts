@@ -24,7 +24,9 @@ import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
 import { storeDeletionBackup } from './deletion-backup.js';
 import { recordOffboarding, writeFinalExport, type FinalExport } from './final-export.js';
+import { releasePooledKey } from './pooled-key-teardown.js';
 import { recordedPoolSchema, tearDownMidPromotion, tearDownPooledDatabase } from './pooled-teardown.js';
+import { recordsPoolKey } from './steps/pooled-encryption-key.js';
 import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
@@ -62,6 +64,12 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
   if (attempt.failed) return attempt.failed;
   const { exported } = attempt;
   await tearDownDatabase(deps, tenant);
+  // A pooled-key tenant has no key of its own to delete: its grant and wrapped data key go instead.
+  if (recordsPoolKey(tenant)) {
+    await releasePooledKey(deps, tenant);
+    if (exported) await recordOffboarding(exported, undefined);
+    return { outcomes: [], report: {}, release: true };
+  }
   const deletion = await scheduleKeyDeletion(deps, tenant);
   if (exported) await recordOffboarding(exported, deletion);
   const deletionDate = deletion?.deletionDate;

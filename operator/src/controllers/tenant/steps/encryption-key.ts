@@ -18,6 +18,7 @@ import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.
 import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import { inputsDigest, trustedOutcome } from '../provider-trust.js';
+import { ensurePooledEncryptionKey, keyTierRefusal, usesPooledKey } from './pooled-encryption-key.js';
 
 const outcome = outcomeFor(ConditionType.EncryptionKeyReady);
 
@@ -36,7 +37,7 @@ export function keySpec(context: StepContext, accountId: string): TenantKeySpec 
 }
 
 /** The provider's failures as outcomes: its own reason when it gave one, else KeyProviderFailed, never ApplyFailed. */
-function failure(error: unknown): StepOutcome {
+export function failure(error: unknown): StepOutcome {
   // Retried when the region's pacer has a turn, not on the queue's backoff, which starts at 5 ms.
   if (error instanceof KeyProviderThrottled)
     return { ...outcome('False', Reason.KeyProviderThrottled, error.message), retryAfterMs: error.retryAfterMs };
@@ -50,6 +51,10 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   const region = context.tenant.spec.region;
   const settings = context.providers.settings(region);
   if (!settings) return outcome('False', Reason.RegionNotConfigured, `region ${region} has no KMS configured; no key was created`);
+  // The pooled tier (decision 0049): the region's pool key, a grant and a wrapped data key instead of a key of its own.
+  if (usesPooledKey(context.plan)) return ensurePooledEncryptionKey(context, settings.kms);
+  const refused = keyTierRefusal(context);
+  if (refused) return refused;
   let spec, key;
   try {
     spec = keySpec(context, settings.kms.accountId);

@@ -15,7 +15,6 @@ import { usesPooledDatabase } from '../../../api/tenant-plan.js';
 import { poolDatabaseName, type PromotionSpec } from '../../../providers/database/pooled/index.js';
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
 import { crashPoint } from '../../../runtime/crash-points.js';
-import type { LeadershipFence } from '../../../runtime/fence.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import { databaseSpec, failure } from './database.js';
 import { pooledDatabaseSpec } from './pooled-database.js';
@@ -115,12 +114,6 @@ async function pooledProvider(context: StepContext) {
   return provider;
 }
 
-/** The reconcile's fence; a context without one (a benchmark's) cannot promote, as it cannot drop. */
-function fenceOf(context: StepContext): LeadershipFence {
-  if (!context.fence) throw new Error('this reconcile has no leadership fence, and a promotion clears and drops behind one');
-  return context.fence;
-}
-
 const advance = (current: DatabasePromotion, step: PromotionStep, extra: Partial<DatabasePromotion> = {}): DatabasePromotion => ({
   ...current,
   ...extra,
@@ -147,7 +140,7 @@ const stopWrites: PromotionRunner = async (context, spec, current) => {
 };
 
 const copy: PromotionRunner = async (context, spec, current) => {
-  await (await pooledProvider(context)).copyToOwnDatabase(spec, fenceOf(context));
+  await (await pooledProvider(context)).copyToOwnDatabase(spec, context.fence);
   return {
     next: advance(current, 'Verifying'),
     done: `copied schema ${spec.pooled.schemaName} and the shared rows to ${spec.dedicated.databaseName}`,
@@ -189,7 +182,7 @@ const cutOver: PromotionRunner = async (context, spec, current) => {
 };
 
 const dropPooled: PromotionRunner = async (context, spec) => {
-  await (await pooledProvider(context)).dropFromPool(spec, fenceOf(context));
+  await (await pooledProvider(context)).dropFromPool(spec, context.fence);
   return { done: `promoted: schema ${spec.pooled.schemaName} and the tenant's shared rows were dropped from the pool` };
 };
 

@@ -1,0 +1,30 @@
+/**
+ * Teardown of a pooled-key tenant (docs/decisions/0049): its grant on the region's pool key is
+ * revoked behind the leadership fence; its wrapped data key went with its namespace (and its
+ * encryption-key ConfigMap), which finalize deleted behind the fence first. The pool key lives on for the region's other tenants, so nothing is scheduled
+ * for deletion: this shreds less than a dedicated key's deletion, as the decision says.
+ */
+import type { Tenant } from '../../api/tenant.js';
+import type { TeardownDeps } from './teardown.js';
+import type { DataKeyStore } from '../../providers/kms/pool/index.js';
+
+/**
+ * The wrapped data key's ConfigMap is already gone: finalize.ts tears the data down only once the
+ * tenant's namespace, deleted behind the fence, no longer exists (and with it the operator's rights there).
+ */
+const goneWithNamespace: DataKeyStore = {
+  read: () => Promise.resolve(undefined),
+  write: () => Promise.reject(new Error('a deleted tenant gets no data key')),
+  delete: () => Promise.resolve(),
+};
+
+export async function releasePooledKey(deps: TeardownDeps, tenant: Tenant): Promise<void> {
+  const name = tenant.metadata.name;
+  const provider = await deps.providers.pooledKms?.(tenant.spec.region);
+  if (!provider) throw new Error(`region ${tenant.spec.region} has no pool key provider, so tenant ${name}'s grant was not revoked`);
+  const store = goneWithNamespace;
+  const { revokedGrantIds } = await provider.releaseTenant(name, store, deps.fence);
+  const message = `Revoked ${revokedGrantIds.length} grant(s) of the tenant on the pool key; its wrapped data key went with its namespace`;
+  deps.logger.info(message, { tenant: name });
+  await deps.events.record(tenant, 'Normal', 'PoolKeyGrantRevoked', message).catch(() => undefined);
+}
