@@ -4,8 +4,9 @@ import type { Tenant } from '../api/index.js';
 import type { TenantPlan } from '../api/tenant-plan.js';
 import { demotionProblem, tenantTiers } from './tiers.js';
 
-function tenant(database: Record<string, unknown> | undefined): Tenant {
-  return { metadata: { name: 'acme' }, status: database ? { database } : undefined } as unknown as Tenant;
+function tenant(database: Record<string, unknown> | undefined, encryption?: Record<string, unknown>): Tenant {
+  const status = database || encryption ? { ...(database ? { database } : {}), ...(encryption ? { encryption } : {}) } : undefined;
+  return { metadata: { name: 'acme' }, spec: { region: 'eu-central-1' }, status } as unknown as Tenant;
 }
 
 const plan = (name: string, database: 'Dedicated' | 'Shared') =>
@@ -25,6 +26,16 @@ describe('tiers in the onboarding API', () => {
       release: 'Dedicated',
       promotion: { step: 'Copying', startedAt: null, writesStoppedAt: '2026-12-07T02:00:00Z' },
     });
+  });
+
+  it('reports the key Shared when the operator reported its region’s pool key, and Dedicated for a key of its own', () => {
+    assert.equal(tenantTiers(tenant(undefined, { alias: 'alias/bulkhead/pool/eu-central-1' })).key, 'Shared');
+    assert.equal(tenantTiers(tenant(undefined, { alias: 'alias/bulkhead/tenant/acme' })).key, 'Dedicated');
+    assert.equal(
+      tenantTiers(tenant(undefined, { alias: 'alias/bulkhead/pool/us-east-1' })).key,
+      'Dedicated',
+      'another region’s pool key is no tenant’s',
+    );
   });
 
   it('lets a pooled tenant upgrade to a plan with a database of its own, and any tenant change between plans of its tier', () => {

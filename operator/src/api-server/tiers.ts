@@ -2,11 +2,13 @@
  * The tiers of a tenant as sales ops read them (docs/tiers.md): per resource, Dedicated or Shared
  * as the operator last reported it, and a promotion from the pool under way; and the refusal of a
  * plan change that would move a tenant with a database of its own into the pool (demotion is not
- * built, decision 0048). The key and the release are Dedicated for every tenant until their shared
- * tiers are built; their slices report them here.
+ * built, decision 0048). The key is Shared when the operator reported its region's pool key
+ * (decision 0049). The release is reported Dedicated for every tenant: the status does not yet
+ * record which tenants a shared release serves (decision 0050).
  */
 import type { Tenant } from '../api/index.js';
 import { usesPooledDatabase, type TenantPlan } from '../api/tenant-plan.js';
+import { poolKeyAlias } from '../providers/kms/pool/names.js';
 import { validationProblem, type ApiProblem } from './problems.js';
 import type { TenantTiers } from './schemas.js';
 
@@ -16,7 +18,7 @@ export function tenantTiers(tenant: Tenant): TenantTiers {
   const promotion = database?.promotion;
   return {
     database: database?.schema !== undefined ? 'Shared' : database?.name !== undefined ? 'Dedicated' : null,
-    key: 'Dedicated',
+    key: tenant.status?.encryption?.alias === poolKeyAlias(tenant.spec.region) ? 'Shared' : 'Dedicated',
     release: 'Dedicated',
     promotion:
       promotion === undefined
