@@ -8,6 +8,7 @@
  * cell; a cell with no report is listed missing and a stopped cell unreachable, neither dropped.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,9 @@ import { PgCellRegistry } from '../../src/api-server/cells/registry.js';
 import { TenantCells } from '../../src/api-server/cells/routing.js';
 import { FleetAuditReportSchema, type FleetAuditReport } from '../../src/audit/fleet/schema.js';
 import { publishReport, readPublishedReport } from '../../src/audit/publish.js';
-import { generateSigningKey, type KeyPairPem } from '../../src/audit/report/signing.js';
+import { buildReport, serializeReport, signReport } from '../../src/audit/report/index.js';
+import { sampleReportParts } from '../../src/audit/report/sample-parts.js';
+import { generateSigningKey, loadPrivateKey, type KeyPairPem } from '../../src/audit/report/signing.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { createLogger } from '../../src/runtime/logging.js';
 import { bulkheadAudit } from '../audit/cli.js';
@@ -163,6 +166,38 @@ describe('the fleet audit report across two control planes', function () {
     const swapped = verifyFleet(report, { 'eu-1': 'us-1', 'us-1': 'eu-1' });
     assert.equal(swapped.status, 1, swapped.stdout);
     assert.match(swapped.stderr, /cell eu-1: signature invalid: signed by an untrusted key/);
+  });
+
+  it("carries a report published in parts, each part read with the cell's own identity", async function () {
+    // About 4 MB of evidence that does not compress, so its gzip needs several ConfigMaps.
+    const parts = sampleReportParts();
+    const padding = Array.from({ length: 40 }, (_, i) => ({
+      id: 'database.cross-tenant-login',
+      category: 'database' as const,
+      tenant: 'acme',
+      title: `padding ${i}`,
+      result: 'pass' as const,
+      reason: 'Verified',
+      message: 'refused',
+      evidence: { noise: randomBytes(50_000).toString('hex') },
+    }));
+    const unsigned = buildReport({ ...parts, checks: [...parts.checks, ...padding], generatedAt: new Date(), previous: null });
+    const large = serializeReport(signReport(unsigned, loadPrivateKey(keys['eu-1']?.privateKey ?? '', "eu-1's key")));
+    // In eu-1, the environment's own cluster, whose audit log the RBAC minimality check reads.
+    const eu = admins['eu-1'] as KubeClient;
+    const before = await readPublishedReport(eu, reportAt);
+    assert.ok(before, 'eu-1 published its report in the test before');
+    const published = await publishReport(eu, reportAt, large);
+    assert.ok(published.parts >= 2, `expected parts, got ${JSON.stringify(published)}`);
+    try {
+      const report = await fleetReport();
+      const carried = report.cells.find((cell) => cell.name === 'eu-1');
+      assert.equal(carried?.status, 'reported', carried?.detail);
+      assert.deepEqual(Buffer.from(carried?.report?.signedReport ?? '', 'base64'), large);
+      assert.equal(carried?.report?.keyId, keys['eu-1']?.keyId);
+    } finally {
+      await publishReport(eu, reportAt, before);
+    }
   });
 
   it('marks a stopped cell unreachable within its timeouts and still carries the other cell', async function () {

@@ -42,7 +42,13 @@ const run = promisify(execFile);
 const hooksDir = fileURLToPath(new URL('.', import.meta.url));
 const bulkheadCli = fileURLToPath(new URL('../../bin/bulkhead.js', import.meta.url));
 /** Tenants that exist, offered for most generated names, so the routes behind the 404 are exercised. */
-const tenantNames = ['a', 'b', 'c'].map((suffix) => `st${runId}-${suffix}`);
+const tenantNames = ['a', 'b', 'c', 'd'].map((suffix) => `st${runId}-${suffix}`);
+/**
+ * The ones a generated DELETE may name. The last is never offered to it: a restore into a tenant
+ * being deleted is refused (409), so a run whose DELETEs happened to reach every tenant first had
+ * every restore refused and failed on missing test data (seed 56025901727740235795688320247451988017).
+ */
+const deletableNames = tenantNames.slice(0, 3);
 const heldFinalizer = 'bulkhead.dev/schemathesis-spec';
 const reportConfigMap = { namespace: 'default', name: `schemathesis-audit-report-${runId}` };
 /**
@@ -53,6 +59,7 @@ const fuzzedTiers = [
   { name: 'tenant_fuzz', host: 'db', port: 5432 },
   { name: 'bulkhead_pool', schema: 'tenant_fuzz_b', promotion: { step: 'Copying', startedAt: '2026-12-07T02:00:00Z' } },
   { name: 'bulkhead_pool', schema: 'tenant_fuzz_c' },
+  { name: 'tenant_fuzz_d', host: 'db', port: 5432 },
 ];
 /** A backup each tenant's status lists, as the operator's scheduler would, so restore requests get past the backup check. */
 const backupId = '20261206T120000Z-5c4e3a';
@@ -199,6 +206,7 @@ describe('the onboarding API under schemathesis', function () {
       join(dir, 'schemathesis.toml'),
       [
         `[dictionaries.tenants]\nvalues = ${JSON.stringify(tenantNames)}`,
+        `[dictionaries.deletable]\nvalues = ${JSON.stringify(deletableNames)}`,
         '[dictionaries.plans]\nvalues = ["standard", "enterprise", "pooled"]',
         `[dictionaries.restores]\nvalues = ${JSON.stringify(restoreIds)}`,
         `[dictionaries.backups]\nvalues = ${JSON.stringify([backupId])}`,
@@ -211,6 +219,11 @@ describe('the onboarding API under schemathesis', function () {
           '"body.plan" = { dictionary = "plans", probability = 0.7 }',
           '"body.backupId" = { dictionary = "backups", probability = 0.7 }',
           '"body.fromTenant" = { dictionary = "tenants", probability = 0.7 }',
+        ].join('\n'),
+        [
+          '[[operations]]',
+          'include-name = "DELETE /v1/tenants/{name}"',
+          'parameters = { "path.name" = { dictionary = "deletable", probability = 0.7 } }',
         ].join('\n'),
         // Fail when an operation was only ever answered 404 or 401/403: then it was not really tested.
         // Not on validation_mismatch: creation rules that depend on the cluster (the plan exists, the
