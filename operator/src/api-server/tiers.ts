@@ -12,13 +12,18 @@ import { poolKeyAlias } from '../providers/kms/pool/names.js';
 import { validationProblem, type ApiProblem } from './problems.js';
 import type { TenantTiers } from './schemas.js';
 
+/** Shared when the operator reported the region's pool key as the tenant's (decision 0049). */
+function keyTier(tenant: Tenant): TenantTiers['key'] {
+  return tenant.status?.encryption?.alias === poolKeyAlias(tenant.spec.region) ? 'Shared' : 'Dedicated';
+}
+
 /** Where the tenant's resources are now, from its status; database null before the operator first reported it. */
 export function tenantTiers(tenant: Tenant): TenantTiers {
   const database = tenant.status?.database;
   const promotion = database?.promotion;
   return {
     database: database?.schema !== undefined ? 'Shared' : database?.name !== undefined ? 'Dedicated' : null,
-    key: tenant.status?.encryption?.alias === poolKeyAlias(tenant.spec.region) ? 'Shared' : 'Dedicated',
+    key: keyTier(tenant),
     release: 'Dedicated',
     promotion:
       promotion === undefined
