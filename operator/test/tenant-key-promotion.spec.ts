@@ -3,8 +3,9 @@
  * (docs/decisions/0052): a tenant on its region's pool key whose plan is changed to one whose key
  * is Dedicated ends Ready on a key of its own, its data key (the same one: its data still opens)
  * re-wrapped under that key in its ConfigMap, its pool grant revoked, while the pool key goes on
- * serving a neighbour; each step is an Event; moving the key back onto the pool is refused; and a
- * kill -9 of the operator at each of the promotion's crash points converges on one key of its own.
+ * serving a neighbour; each step is an Event; moving the key back onto the pool is refused; a
+ * deletion mid-way schedules its own key for deletion and revokes its grant; and a kill -9 of the
+ * operator at each of the promotion's crash points converges on one key of its own.
  */
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
@@ -220,6 +221,33 @@ describe('key promotion of a pooled-key tenant through the operator', function (
       await patchPlan(promoted, 'standard');
     }
     await waitForReady(kc, promoted, 180_000);
+  });
+
+  it('revokes the grant and schedules its own key for deletion when deleted mid-promotion', async function () {
+    const name = `kpdel-${runId}`;
+    try {
+      await pooledKeyTenant(name);
+      const uid = await uidOf(name);
+      await operator?.stop();
+      operator = undefined;
+      // Killed once its own key exists and the re-wrap began: status records the promotion at ReWrapping.
+      const crashing = startOperator({}, { BULKHEAD_CRASH_AT: keyPromotionCrashPoints.afterReWrapPolicy });
+      await patchPlan(name, 'standard');
+      assert.equal(await crashing.exited, 'SIGKILL');
+      assert.equal((await keysTaggedWith(kms, uid)).length, 1, 'a key of its own exists');
+      await kc.makeApiClient(k8s.CustomObjectsApi).deleteClusterCustomObject({ group, version, plural: 'tenants', name });
+      operator = startOperator();
+      await deleteTenantsAndWait(kc, [name], 180_000);
+      assert.deepEqual(
+        (await keysTaggedWith(kms, uid)).map((key) => key.state),
+        ['PendingDeletion'],
+        'its own key is scheduled for deletion, not orphaned',
+      );
+      assert.deepEqual(await grantsOf(name, uid), [], 'its pool grant is revoked');
+    } finally {
+      operator ??= startOperator();
+      await deleteTenantsAndWait(kc, [name]).catch(() => undefined);
+    }
   });
 
   for (const crashAt of Object.values(keyPromotionCrashPoints)) {
