@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   deletionPolicies,
   maximumTenantNameLength,
+  keyPromotionSteps,
   promotionSteps,
   TenantAppSchema,
   TenantDatabaseSchema,
@@ -100,7 +101,10 @@ export const TenantTiersSchema = z
       description:
         "Where the tenant's data is now: a database of its own (Dedicated) or a schema in the region's shared pool database (Shared); null before the operator first reported it. Follows the operator, not the plan: after a plan change it moves when the promotion cuts over.",
     }),
-    key: z.enum(['Dedicated', 'Shared']).meta({ description: 'The encryption key: a KMS key of its own (Dedicated).' }),
+    key: z.enum(['Dedicated', 'Shared']).meta({
+      description:
+        "The encryption key: a KMS key of its own (Dedicated) or a data key under its region's pool key (Shared), as the operator last reported it; after a plan change it moves when the key promotion is done.",
+    }),
     release: z.enum(['Dedicated', 'Shared']).meta({ description: 'The namespace and app release: its own (Dedicated).' }),
     promotion: z
       .object({
@@ -113,6 +117,13 @@ export const TenantTiersSchema = z
       })
       .nullable()
       .meta({ description: 'A promotion from the shared pool to a database of its own under way; null when none is.' }),
+    keyPromotion: z
+      .object({
+        step: z.enum(keyPromotionSteps).meta({ description: 'The step the operator runs next (docs/tiers.md).' }),
+        startedAt: z.string().nullable(),
+      })
+      .nullable()
+      .meta({ description: "A promotion from the region's pool key to a key of its own under way; null when none is." }),
   })
   .meta({ id: 'TenantTiers' });
 export type TenantTiers = z.infer<typeof TenantTiersSchema>;

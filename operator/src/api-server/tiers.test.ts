@@ -9,12 +9,20 @@ function tenant(database: Record<string, unknown> | undefined, encryption?: Reco
   return { metadata: { name: 'acme' }, spec: { region: 'eu-central-1' }, status } as unknown as Tenant;
 }
 
-const plan = (name: string, database: 'Dedicated' | 'Shared') =>
-  ({ metadata: { name }, spec: { isolation: { database } } }) as unknown as TenantPlan;
+const plan = (name: string, database: 'Dedicated' | 'Shared', key: 'Dedicated' | 'Shared' = 'Dedicated') =>
+  ({ metadata: { name }, spec: { isolation: { database, key } } }) as unknown as TenantPlan;
+
+const rules = (problem: ReturnType<typeof demotionProblem>) => (problem?.init.errors ?? []).map((error) => [error.field, error.rule]);
 
 describe('tiers in the onboarding API', () => {
   it('reports the database tier the operator last reported, and a promotion under way with its step', () => {
-    assert.deepEqual(tenantTiers(tenant(undefined)), { database: null, key: 'Dedicated', release: 'Dedicated', promotion: null });
+    assert.deepEqual(tenantTiers(tenant(undefined)), {
+      database: null,
+      key: 'Dedicated',
+      release: 'Dedicated',
+      promotion: null,
+      keyPromotion: null,
+    });
     assert.equal(tenantTiers(tenant({ name: 'bulkhead_pool', schema: 'tenant_acme' })).database, 'Shared');
     assert.equal(tenantTiers(tenant({ name: 'tenant_acme' })).database, 'Dedicated');
     const promoting = tenantTiers(
@@ -25,6 +33,7 @@ describe('tiers in the onboarding API', () => {
       key: 'Dedicated',
       release: 'Dedicated',
       promotion: { step: 'Copying', startedAt: null, writesStoppedAt: '2026-12-07T02:00:00Z' },
+      keyPromotion: null,
     });
   });
 
@@ -68,5 +77,48 @@ describe('tiers in the onboarding API', () => {
       [['plan', 'noTierChangeDuringPromotion']],
     );
     assert.match(problem?.init.errors?.[0]?.message ?? '', /step Verifying/);
+  });
+
+  it('shows a key promotion under way with its step, the key Shared until it is done', () => {
+    const promoting = tenantTiers(
+      tenant(undefined, {
+        alias: 'alias/bulkhead/pool/eu-central-1',
+        promotion: { step: 'ReWrapping', startedAt: '2026-12-07T05:00:00Z' },
+      }),
+    );
+    assert.equal(promoting.key, 'Shared');
+    assert.deepEqual(promoting.keyPromotion, { step: 'ReWrapping', startedAt: '2026-12-07T05:00:00Z' });
+    assert.equal(tenantTiers(tenant(undefined, { alias: 'alias/bulkhead/acme' })).keyPromotion, null);
+  });
+
+  it('lets a pool-key tenant upgrade to a plan whose key is Dedicated, and keep a Shared key', () => {
+    const pooled = tenant({ name: 'tenant_acme' }, { alias: 'alias/bulkhead/pool/eu-central-1' });
+    assert.equal(demotionProblem(pooled, plan('standard', 'Dedicated', 'Dedicated')), undefined);
+    assert.equal(demotionProblem(pooled, plan('pooled-key', 'Dedicated', 'Shared')), undefined);
+  });
+
+  it('refuses with 422 naming plan and noKeyDemotion a move of a tenant with a key of its own onto the pool key', () => {
+    const problem = demotionProblem(
+      tenant({ name: 'tenant_acme' }, { alias: 'alias/bulkhead/acme' }),
+      plan('pooled-key', 'Dedicated', 'Shared'),
+    );
+    assert.equal(problem?.init.status, 422);
+    assert.deepEqual(rules(problem), [['plan', 'noKeyDemotion']]);
+    assert.match(
+      problem?.init.errors?.[0]?.message ?? '',
+      /plan pooled-key has isolation\.key Shared, but tenant acme has key alias\/bulkhead\/acme of its own/,
+    );
+  });
+
+  it('refuses turning a key promotion back, and names both resources when a plan would demote both', () => {
+    const promoting = tenant(undefined, { alias: 'alias/bulkhead/pool/eu-central-1', promotion: { step: 'RevokingPoolGrant' } });
+    const turnedBack = demotionProblem(promoting, plan('pooled-key', 'Dedicated', 'Shared'));
+    assert.deepEqual(rules(turnedBack), [['plan', 'noTierChangeDuringPromotion']]);
+    assert.match(turnedBack?.init.errors?.[0]?.message ?? '', /key of its own \(step RevokingPoolGrant\)/);
+    const both = demotionProblem(tenant({ name: 'tenant_acme' }, { alias: 'alias/bulkhead/acme' }), plan('pooled', 'Shared', 'Shared'));
+    assert.deepEqual(rules(both), [
+      ['plan', 'noDemotion'],
+      ['plan', 'noKeyDemotion'],
+    ]);
   });
 });

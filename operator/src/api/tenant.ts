@@ -225,6 +225,25 @@ export const DatabasePromotionSchema = z.object({
 });
 export type DatabasePromotion = z.infer<typeof DatabasePromotionSchema>;
 
+/** The steps of a key promotion from the region's pool key to a key of the tenant's own, in order (docs/decisions/0052). */
+export const keyPromotionSteps = ['CreatingKey', 'ReWrapping', 'RevokingPoolGrant'] as const;
+export type KeyPromotionStep = (typeof keyPromotionSteps)[number];
+
+/** A key promotion under way: the step it runs next, and the tenant's own key once it exists. */
+export const KeyPromotionSchema = z.object({
+  step: z.enum(keyPromotionSteps),
+  startedAt: z.iso.datetime({ offset: true }).optional(),
+  keyId: z.string().optional(),
+  keyArn: z.string().optional(),
+});
+export type KeyPromotion = z.infer<typeof KeyPromotionSchema>;
+
+/** A data key wrapped under the tenant's key (base64 ciphertext and its encryption context): not a secret. */
+export const RecordedDataKeySchema = z.object({
+  ciphertext: z.string().max(8192),
+  context: z.record(z.string(), z.string()),
+});
+
 export const TenantStatusSchema = z.object({
   observedGeneration: z.int().optional(),
   namespace: z.string().optional(),
@@ -247,6 +266,8 @@ export const TenantStatusSchema = z.object({
       alias: z.string().optional(),
       deletionDate: z.iso.datetime({ offset: true }).optional(),
       inputsDigest: z.string().max(80).optional(),
+      promotion: KeyPromotionSchema.optional(),
+      dataKey: RecordedDataKeySchema.optional(),
     })
     .optional(),
   app: z

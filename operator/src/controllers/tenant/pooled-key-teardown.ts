@@ -7,6 +7,7 @@
 import type { Tenant } from '../../api/tenant.js';
 import type { TeardownDeps } from './teardown.js';
 import type { DataKeyStore } from '../../providers/kms/pool/index.js';
+import { recordsPoolKey } from './steps/pooled-encryption-key.js';
 
 /**
  * The wrapped data key's ConfigMap is already gone: finalize.ts tears the data down only once the
@@ -27,4 +28,15 @@ export async function releasePooledKey(deps: TeardownDeps, tenant: Tenant): Prom
   const message = `Revoked ${revokedGrantIds.length} grant(s) of the tenant on the pool key; its wrapped data key went with its namespace`;
   deps.logger.info(message, { tenant: name });
   await deps.events.record(tenant, 'Normal', 'PoolKeyGrantRevoked', message).catch(() => undefined);
+}
+
+/**
+ * A pooled-key tenant's grant revoked; true when that is all of its key there is. A tenant whose
+ * key promotion began (decision 0052) may also have a key of its own, which the caller schedules
+ * for deletion as any tenant's.
+ */
+export async function releasedPoolKeyOnly(deps: TeardownDeps, tenant: Tenant): Promise<boolean> {
+  if (!recordsPoolKey(tenant)) return false;
+  await releasePooledKey(deps, tenant);
+  return tenant.status?.encryption?.promotion === undefined;
 }

@@ -24,9 +24,8 @@ import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
 import { storeDeletionBackup } from './deletion-backup.js';
 import { recordOffboarding, writeFinalExport, type FinalExport } from './final-export.js';
-import { releasePooledKey } from './pooled-key-teardown.js';
+import { releasedPoolKeyOnly } from './pooled-key-teardown.js';
 import { recordedPoolSchema, tearDownMidPromotion, tearDownPooledDatabase } from './pooled-teardown.js';
-import { recordsPoolKey } from './steps/pooled-encryption-key.js';
 import type { Providers } from './regional-providers.js';
 
 export interface TeardownDeps {
@@ -64,9 +63,8 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
   if (attempt.failed) return attempt.failed;
   const { exported } = attempt;
   await tearDownDatabase(deps, tenant);
-  // A pooled-key tenant has no key of its own to delete: its grant and wrapped data key go instead.
-  if (recordsPoolKey(tenant)) {
-    await releasePooledKey(deps, tenant);
+  // A pooled-key tenant has no key of its own to delete (unless a key promotion began): its grant goes instead.
+  if (await releasedPoolKeyOnly(deps, tenant)) {
     if (exported) await recordOffboarding(exported, undefined);
     return { outcomes: [], report: {}, release: true };
   }

@@ -55,19 +55,27 @@ export function accountRootArn(accountId: string, partition = 'aws'): string {
   return `arn:${partition}:iam::${accountId}:root`;
 }
 
+/**
+ * The statement every Bulkhead key's policy opens with, a tenant's and the pool key alike: the
+ * account root administers the key and cannot use it, so no IAM policy can hand out its use.
+ */
+export function administrationStatement(rootArn: string) {
+  return {
+    Sid: 'AccountAdministersButDoesNotUse',
+    Effect: 'Allow',
+    Principal: { AWS: rootArn },
+    Action: [...administrationActions],
+    Resource: '*',
+  };
+}
+
 /** The tenant key's policy document, as the JSON string KMS takes. */
 export function buildKeyPolicy(spec: Pick<TenantKeySpec, 'tenant' | 'principal' | 'backupPrincipal'>, rootArn: string): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Id: `bulkhead-tenant-${spec.tenant}`,
     Statement: [
-      {
-        Sid: 'AccountAdministersButDoesNotUse',
-        Effect: 'Allow',
-        Principal: { AWS: rootArn },
-        Action: [...administrationActions],
-        Resource: '*',
-      },
+      administrationStatement(rootArn),
       {
         Sid: 'TenantUsesWithItsEncryptionContext',
         Effect: 'Allow',

@@ -2,7 +2,8 @@
  * Step: the tenant's own KMS key in its region (alias alias/bulkhead/<tenant>, tagged with the
  * tenant's name and UID, rotating, usable only by the tenant's workload identity with the tenant's
  * encryption context), and the ConfigMap that tells the app which key is its own. Disabled while
- * the tenant is suspended, enabled again on resume.
+ * the tenant is suspended, enabled again on resume. A tenant on its region's pool key whose plan now
+ * says Dedicated is promoted first (key-promotion.ts); the other way is refused (pooled-encryption-key.ts).
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName, keyAlias } from '../../../api/names.js';
@@ -18,7 +19,8 @@ import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.
 import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import { inputsDigest, trustedOutcome } from '../provider-trust.js';
-import { ensurePooledEncryptionKey, keyTierRefusal, usesPooledKey } from './pooled-encryption-key.js';
+import { keyPromotionUnderWay, promoteKey } from './key-promotion.js';
+import { ensurePooledEncryptionKey, usesPooledKey } from './pooled-encryption-key.js';
 
 const outcome = outcomeFor(ConditionType.EncryptionKeyReady);
 
@@ -53,17 +55,23 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
   if (!settings) return outcome('False', Reason.RegionNotConfigured, `region ${region} has no KMS configured; no key was created`);
   // The pooled tier (decision 0049): the region's pool key, a grant and a wrapped data key instead of a key of its own.
   if (usesPooledKey(context.plan)) return ensurePooledEncryptionKey(context, settings.kms);
-  const refused = keyTierRefusal(context);
-  if (refused) return refused;
+  // From the pool key to a key of its own (decision 0052), then this tier's ensure says Ready.
+  if (keyPromotionUnderWay(context)) return promoteKey(context, settings.kms, () => ensureOwnKey(context, settings.kms));
+  return ensureOwnKey(context, settings.kms);
+}
+
+/** The dedicated tier: the tenant's own key and the ConfigMap naming it (with a data key a promotion moved onto it). */
+async function ensureOwnKey(context: StepContext, settings: { accountId: string; endpoint?: string }): Promise<StepOutcome> {
+  const region = context.tenant.spec.region;
   let spec, key;
   try {
-    spec = keySpec(context, settings.kms.accountId);
+    spec = keySpec(context, settings.accountId);
   } catch (error) {
     return failure(error);
   }
-  const inputs = inputsDigest({ spec, region, accountId: settings.kms.accountId, endpoint: settings.kms.endpoint });
+  const inputs = inputsDigest({ spec, region, accountId: settings.accountId, endpoint: settings.endpoint });
   // Outside the provider's try: a refused ConfigMap write is kube-apiserver's (ApplyFailed), not KMS's.
-  const trusted = await trustedKey(context, inputs, settings.kms.endpoint);
+  const trusted = await trustedKey(context, inputs, settings.endpoint);
   if (trusted) return trusted;
   try {
     key = await (await context.providers.kms(region)).ensureKey(spec);
@@ -71,16 +79,29 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
     return failure(error);
   }
   if (key.created) context.logger.info('Created KMS key', { keyId: key.keyId, alias: key.alias, region });
-  await ensureKeyConfigMap(context, key, settings.kms.endpoint);
-  const report = { encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias, inputsDigest: inputs } };
+  const dataKey = recordedDataKey(context);
+  await ensureKeyConfigMap(context, key, settings.endpoint, dataKey);
+  const report = {
+    encryption: { keyId: key.keyId, keyArn: key.arn, alias: key.alias, inputsDigest: inputs, ...(dataKey ? { dataKey } : {}) },
+  };
   if (spec.suspended)
     return outcome('True', Reason.Suspended, `suspended: key ${key.keyId} (${key.alias}) in ${region} is ${key.state}`, report);
   return outcome(
     'True',
     Reason.Reconciled,
-    `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}`,
+    `key ${key.keyId} (${key.alias}) in ${region}, rotation ${spec.rotation ? 'on' : 'off'}${dataKey ? ', with the data key a promotion re-wrapped under it' : ''}`,
     report,
   );
+}
+
+type DataKey = NonNullable<NonNullable<NonNullable<StepContext['tenant']['status']>['encryption']>['dataKey']>;
+
+/**
+ * The data key a promotion from the pool re-wrapped under the tenant's key (decision 0052): status
+ * records it, so the ConfigMap is put back with it whatever happens to the ConfigMap.
+ */
+function recordedDataKey(context: StepContext): DataKey | undefined {
+  return context.tenant.status?.encryption?.dataKey;
 }
 
 /**
@@ -90,29 +111,37 @@ export async function ensureEncryptionKey(context: StepContext): Promise<StepOut
 async function trustedKey(context: StepContext, inputs: string, endpoint: string | undefined): Promise<StepOutcome | undefined> {
   const recorded = context.tenant.status?.encryption;
   if (!recorded?.keyId || !recorded.keyArn || !recorded.alias) return undefined;
-  const { keyId, keyArn, alias } = recorded;
+  const { keyId, keyArn, alias, dataKey } = recorded;
   const trusted = trustedOutcome(
     context,
     ConditionType.EncryptionKeyReady,
     { recorded: recorded.inputsDigest, inputs },
-    { encryption: { keyId, keyArn, alias, inputsDigest: inputs } },
+    { encryption: { keyId, keyArn, alias, inputsDigest: inputs, ...(dataKey ? { dataKey } : {}) } },
   );
-  if (trusted) await ensureKeyConfigMap(context, { keyId, arn: keyArn, alias }, endpoint);
+  if (trusted) await ensureKeyConfigMap(context, { keyId, arn: keyArn, alias }, endpoint, dataKey);
   return trusted;
 }
 
-/** The ConfigMap that tells the app which key is its own. */
-async function ensureKeyConfigMap(
+/** The ConfigMap that tells the app which key is its own, and holds a data key wrapped under it when it has one. */
+export async function ensureKeyConfigMap(
   context: StepContext,
   key: { keyId: string; arn: string; alias: string },
   endpoint: string | undefined,
+  dataKey?: DataKey,
 ): Promise<void> {
   const { tenant, namespace } = context;
   await context.owned.ensure(
     buildEncryptionConfigMap(
       tenant.metadata,
       { name: encryptionKeyConfigMapName(tenant), namespace },
-      { keyId: key.keyId, arn: key.arn, alias: key.alias, region: tenant.spec.region, ...(endpoint ? { endpoint } : {}) },
+      {
+        keyId: key.keyId,
+        arn: key.arn,
+        alias: key.alias,
+        region: tenant.spec.region,
+        ...(endpoint ? { endpoint } : {}),
+        ...(dataKey ? { dataKey } : {}),
+      },
     ),
     context.logger,
   );

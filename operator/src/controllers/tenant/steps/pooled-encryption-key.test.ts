@@ -44,16 +44,25 @@ describe('the key tier of a tenant', () => {
     assert.equal(keyTierRefusal(context('Dedicated', 'alias/bulkhead/acme')), undefined);
   });
 
-  it('refuses moving a tenant with a key of its own onto the pool key, naming isolation.key', () => {
+  it('refuses moving a tenant with a key of its own onto the pool key, naming spec.plan and isolation.key', () => {
     const refusal = keyTierRefusal(context('Shared', 'alias/bulkhead/acme'));
     assert.equal(refusal?.reason, Reason.TierChangeNotSupported);
-    assert.match(refusal?.message ?? '', /has key alias\/bulkhead\/acme of its own, but plan pooled-key sets isolation.key Shared/);
+    assert.match(
+      refusal?.message ?? '',
+      /has key alias\/bulkhead\/acme of its own, but spec.plan pooled-key has spec.isolation.key Shared: demotion onto the pool key is not supported/,
+    );
   });
 
-  it('refuses giving a pooled-key tenant a key of its own: promotion is not wired', () => {
-    const refusal = keyTierRefusal(context('Dedicated', 'alias/bulkhead/pool/eu-central-1'));
+  it('refuses turning a key promotion under way back onto the pool key, naming the step', () => {
+    const promoting = context('Shared', 'alias/bulkhead/pool/eu-central-1');
+    const encryption = { alias: 'alias/bulkhead/pool/eu-central-1', promotion: { step: 'ReWrapping' } };
+    const refusal = keyTierRefusal({ ...promoting, tenant: { ...promoting.tenant, status: { encryption } } } as StepContext);
     assert.equal(refusal?.reason, Reason.TierChangeNotSupported);
-    assert.match(refusal?.message ?? '', /shares its region's pool key, but plan standard sets isolation.key Dedicated/);
+    assert.match(refusal?.message ?? '', /being promoted to a key of its own \(step ReWrapping\).*cannot be turned back/);
+  });
+
+  it('leaves a pooled-key tenant whose plan now says Dedicated to the promotion', () => {
+    assert.equal(keyTierRefusal(context('Dedicated', 'alias/bulkhead/pool/eu-central-1')), undefined);
   });
 
   it("knows a pooled-key tenant by its region's pool key alias in status", () => {

@@ -3,9 +3,9 @@
  * gets no key of its own but its region's pool key, a grant for its workload identity to Decrypt
  * under `{tenant: <name>}`, and a data key wrapped under the pool key with that context. The
  * wrapped data key is kept in the tenant's encryption-key ConfigMap, beside the key reference the
- * app already reads there (KMS_DATA_KEY, KMS_DATA_KEY_CONTEXT). A tenant is never moved between a
- * key of its own and the pool here: promotion is built in the provider but not wired, so a plan
- * asking for the other tier is refused, nothing created.
+ * app already reads there (KMS_DATA_KEY, KMS_DATA_KEY_CONTEXT). A tenant with a key of its own, or
+ * on its way to one, is never moved onto the pool key: a plan asking for that is refused, nothing
+ * created (promotion the other way is key-promotion.ts).
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName, keyAlias, namespaceName } from '../../../api/names.js';
@@ -99,26 +99,31 @@ function poolKeyConfigMap(tenant: PooledTenant, key: WrappedDataKey, endpoint: s
 }
 
 /**
- * A refusal when the plan asks for the other key tier than the one the tenant's status records
- * (promotion is built in the provider but not wired); undefined when the step may go on.
+ * A refusal when a plan whose key is Shared would move a tenant off a key of its own (demotion is
+ * not built) or turn back a key promotion under way (its data key may already be wrapped under its
+ * own key, and its pool grant gone); undefined when the step may go on. The other way, from the
+ * pool key to a key of its own, is a promotion (key-promotion.ts, decision 0052).
  */
 export function keyTierRefusal({ tenant, plan }: Pick<StepContext, 'tenant' | 'plan'>): StepOutcome | undefined {
-  const recorded = tenant.status?.encryption?.alias;
+  if (!usesPooledKey(plan)) return undefined;
+  const recorded = tenant.status?.encryption;
   const name = tenant.metadata.name;
-  if (usesPooledKey(plan) && recorded === keyAlias(tenant)) {
+  if (recorded?.promotion !== undefined) {
     return outcome(
       'False',
       Reason.TierChangeNotSupported,
-      `tenant ${name} has key ${recorded} of its own, but plan ${plan.metadata.name} sets isolation.key Shared: moving a tenant onto ` +
-        'the pool key is not supported, so nothing was created or moved; put the tenant back on a plan whose isolation.key is Dedicated',
+      `tenant ${name} is being promoted to a key of its own (step ${recorded.promotion.step}), but spec.plan ${plan.metadata.name} ` +
+        'has spec.isolation.key Shared: a key promotion cannot be turned back, so nothing was moved; put the tenant on a plan whose ' +
+        'isolation.key is Dedicated so it can finish',
     );
   }
-  if (!usesPooledKey(plan) && recordsPoolKey(tenant)) {
+  if (recorded?.alias === keyAlias(tenant)) {
     return outcome(
       'False',
       Reason.TierChangeNotSupported,
-      `tenant ${name} shares its region's pool key, but plan ${plan.metadata.name} sets isolation.key Dedicated: promotion to a key ` +
-        'of its own is not wired yet, so nothing was created or moved; put the tenant back on a plan whose isolation.key is Shared',
+      `tenant ${name} has key ${recorded.alias} of its own, but spec.plan ${plan.metadata.name} has spec.isolation.key Shared: ` +
+        'demotion onto the pool key is not supported, so nothing was created or moved; put the tenant back on a plan whose ' +
+        'isolation.key is Dedicated',
     );
   }
   return undefined;

@@ -16,5 +16,12 @@ export {
 export { buildPoolKeyPolicy, reWrapStatementSid, withReWrapStatement } from './policy.js';
 export { poolKeyCrashPoints, type PoolKey } from './pool-key.js';
 export { PooledKeyProvider, type PooledTenantKey } from './pooled-key-provider.js';
-export { keyPromotionCrashPoints, promoteTenantKey, type KeyPromotion, type KeyPromotionRequest } from './promotion.js';
+export {
+  keyPromotionCrashPoints,
+  promoteTenantKey,
+  reWrapDataKey,
+  revokePoolGrant,
+  type KeyPromotion,
+  type KeyPromotionRequest,
+} from './promotion.js';
 export { PoolKeyInspector, type DataKeyProbe, type PoolKeyView } from './inspection.js';

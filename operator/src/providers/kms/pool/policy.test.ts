@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildKeyPolicy } from '../key-policy.js';
+import { administrationStatement, buildKeyPolicy } from '../key-policy.js';
 import { tenantGrantName, tenantGrantNamePrefix } from './names.js';
 import { buildPoolKeyPolicy, reWrapStatementSid, withReWrapStatement } from './policy.js';
 
@@ -33,6 +33,15 @@ describe('the pool key policy', function () {
       StringEquals: { 'kms:GrantConstraintType': 'EncryptionContextEquals' },
       'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt'] },
     });
+  });
+
+  it("opens with the very administration statement a tenant key's policy opens with", function () {
+    const tenantKey = statements(
+      buildKeyPolicy({ tenant: 'acme', principal: 'arn:aws:iam::123456789012:role/bulkhead-tenant-acme' }, root),
+    );
+    assert.deepEqual(policy[0], tenantKey[0]);
+    assert.deepEqual(policy[0], administrationStatement(root));
+    assert.equal(policy[0]?.Principal.AWS, root);
   });
 
   it('is the same size for any number of tenants (no statement names one)', function () {

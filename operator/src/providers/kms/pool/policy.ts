@@ -9,7 +9,7 @@
  * move them off the pool (ReEncryptFrom), each only under a context that names a tenant and
  * nothing else. It may never Decrypt: no plaintext data key of any pooled tenant reaches it.
  */
-import { administrationActions, encryptionContextKey } from '../key-policy.js';
+import { administrationStatement, encryptionContextKey } from '../key-policy.js';
 import { tenantGrantOperations } from './names.js';
 
 export interface PoolKeyPolicyInputs {
@@ -28,13 +28,7 @@ export function buildPoolKeyPolicy(inputs: PoolKeyPolicyInputs, rootArn: string)
     Version: '2012-10-17',
     Id: `bulkhead-pool-${inputs.region}`,
     Statement: [
-      {
-        Sid: 'AccountAdministersButDoesNotUse',
-        Effect: 'Allow',
-        Principal: { AWS: rootArn },
-        Action: [...administrationActions],
-        Resource: '*',
-      },
+      administrationStatement(rootArn),
       {
         Sid: 'OperatorGrantsDecryptUnderOneExactContext',
         Effect: 'Allow',

@@ -81,8 +81,13 @@ export class PooledKeyProvider {
 
   /** The pool key's id, read only: deletion and promotion never create a pool key. Undefined when the region has none. */
   async existingPoolKeyId(): Promise<string | undefined> {
+    return (await this.existingPoolKey())?.keyId;
+  }
+
+  /** The pool key's id and ARN, read only; undefined when the region has none. */
+  async existingPoolKey(): Promise<{ keyId: string; arn: string } | undefined> {
     const key = await describeAliasTarget(this.session, poolKeyAlias(this.region));
-    return key === undefined ? undefined : keyIdOf(key);
+    return key === undefined ? undefined : { keyId: keyIdOf(key), arn: key.Arn ?? '' };
   }
 
   get operatorPrincipal(): string {
