@@ -33,6 +33,13 @@ export const externalNameServicesAnnotation = `${group}/external-name-services`;
 export const passwordRotationAnnotation = `${group}/password-rotation`;
 
 /**
+ * On a Tenant whose promotion stopped after too many failed verifications (decision 0053): a value
+ * other than the one status.database.promotion.retry records asks for one more round (stop writes,
+ * copy, verify).
+ */
+export const promotionRetryAnnotation = `${group}/retry-promotion`;
+
+/**
  * Held on every Tenant until its children outside Kubernetes (database, key) are cleaned up
  * according to the tenant's deletion policy.
  */

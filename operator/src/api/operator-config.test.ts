@@ -83,3 +83,22 @@ describe('the operator configuration: backups', () => {
     );
   });
 });
+
+describe('the operator configuration: promotion', () => {
+  it('bounds failed verifications at 3 by default, keeping the snapshot directory when only one is set', () => {
+    assert.deepEqual(parseOperatorConfig({}).database.promotion, { maxVerificationFailures: 3 });
+    const database = parseOperatorConfig({ database: { snapshotDir: '/snapshots' } }).database;
+    assert.deepEqual(database, { snapshotDir: '/snapshots', promotion: { maxVerificationFailures: 3 } });
+    assert.equal(
+      parseOperatorConfig({ database: { promotion: { maxVerificationFailures: 1 } } }).database.promotion.maxVerificationFailures,
+      1,
+    );
+  });
+
+  it('refuses a bound below 1 with the field', () => {
+    assert.throws(
+      () => parseOperatorConfig({ database: { promotion: { maxVerificationFailures: 0 } } }),
+      /database\.promotion\.maxVerificationFailures/,
+    );
+  });
+});

@@ -178,8 +178,14 @@ export const OperatorConfigSchema = z.strictObject({
     .strictObject({
       /** Where Snapshot deletion writes pg_dump files. */
       snapshotDir: z.string().min(1).default('/var/lib/bulkhead/snapshots'),
+      /**
+       * Promotion out of the pool (decisions 0048, 0053): after this many verifications in a row find
+       * the copy different from the pool, the promotion stops copying, gives the tenant its writes
+       * in the pool back and waits for a human (the Tenant's bulkhead.dev/retry-promotion annotation).
+       */
+      promotion: z.strictObject({ maxVerificationFailures: z.int().min(1).max(100).default(3) }).default({ maxVerificationFailures: 3 }),
     })
-    .default({ snapshotDir: '/var/lib/bulkhead/snapshots' }),
+    .default({ snapshotDir: '/var/lib/bulkhead/snapshots', promotion: { maxVerificationFailures: 3 } }),
   /**
    * Backups of tenant databases to an S3-compatible object store (docs/operator.md, Backups):
    * sealed under each tenant's own KMS key, on each plan's schedule (TenantPlan spec.backup), and

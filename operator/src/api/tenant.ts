@@ -222,6 +222,12 @@ export const DatabasePromotionSchema = z.object({
   startedAt: z.iso.datetime({ offset: true }).optional(),
   writesStoppedAt: z.iso.datetime({ offset: true }).optional(),
   verified: z.string().max(200).optional(),
+  /** Verifications that found a mismatch since the promotion began or was last retried (decision 0053). */
+  verificationFailures: z.int().min(0).optional(),
+  /** The last mismatch, naming the tables; kept while the promotion waits for a human. */
+  verificationFailed: z.string().max(1000).optional(),
+  /** The value of the Tenant's retry-promotion annotation the operator last acted on. */
+  retry: z.string().max(63).optional(),
 });
 export type DatabasePromotion = z.infer<typeof DatabasePromotionSchema>;
 

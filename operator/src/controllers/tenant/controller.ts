@@ -6,7 +6,7 @@
  * watch cluster-wide; the database and the key outside Kubernetes) is caught by a slow resync,
  * controller-runtime's SyncPeriod (docs/decisions/0014).
  */
-import { managedByLabel, managedByValue, orphanDataAnnotation } from '../../api/labels.js';
+import { managedByLabel, managedByValue, orphanDataAnnotation, promotionRetryAnnotation } from '../../api/labels.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import { apiVersion, tenantKind, type Tenant } from '../../api/tenant.js';
@@ -122,7 +122,8 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
   });
 
   // The tenant's own status writes do not bump its generation, so they do not wake it again; a
-  // rollout's version annotation does, and so does the orphan-data annotation on a deleted Tenant.
+  // rollout's version annotation does, and so does the orphan-data annotation on a deleted Tenant,
+  // and a human's retry of a promotion stopped by failed verifications (decision 0053).
   const annotationChanged = (old: Tenant, next: Tenant, key: string): boolean =>
     old.metadata.annotations?.[key] !== next.metadata.annotations?.[key];
   tenants.addEventHandler(
@@ -130,7 +131,8 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
       updatePredicate: (old, next) =>
         generationChanged(old, next) ||
         annotationChanged(old, next, appVersionAnnotation) ||
-        annotationChanged(old, next, orphanDataAnnotation),
+        annotationChanged(old, next, orphanDataAnnotation) ||
+        annotationChanged(old, next, promotionRetryAnnotation),
     }),
   );
   tenants.store.addIndexer(byPlan, (tenant) => [tenant.spec.plan]);
