@@ -101,7 +101,10 @@ export const TenantTiersSchema = z
         "Where the tenant's data is now: a database of its own (Dedicated) or a schema in the region's shared pool database (Shared); null before the operator first reported it. Follows the operator, not the plan: after a plan change it moves when the promotion cuts over.",
     }),
     key: z.enum(['Dedicated', 'Shared']).meta({ description: 'The encryption key: a KMS key of its own (Dedicated).' }),
-    release: z.enum(['Dedicated', 'Shared']).meta({ description: 'The namespace and app release: its own (Dedicated).' }),
+    release: z.enum(['Dedicated', 'Shared']).nullable().meta({
+      description:
+        "What runs the product for the tenant: a release of its own in its namespace (Dedicated) or its region's shared release of its version (Shared); null before the operator first reported it. Follows the operator, not the plan.",
+    }),
     promotion: z
       .object({
         step: z.enum(promotionSteps).meta({ description: 'The step the operator runs next (docs/tiers.md).' }),

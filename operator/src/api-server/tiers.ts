@@ -3,8 +3,8 @@
  * as the operator last reported it, and a promotion from the pool under way; and the refusal of a
  * plan change that would move a tenant with a database of its own into the pool (demotion is not
  * built, decision 0048). The key is Shared when the operator reported its region's pool key
- * (decision 0049). The release is reported Dedicated for every tenant: the status does not yet
- * record which tenants a shared release serves (decision 0050).
+ * (decision 0049). The release is the tier the operator last recorded serving it from
+ * (`status.release`, decision 0054).
  */
 import type { Tenant } from '../api/index.js';
 import { usesPooledDatabase, type TenantPlan } from '../api/tenant-plan.js';
@@ -17,14 +17,19 @@ function keyTier(tenant: Tenant): TenantTiers['key'] {
   return tenant.status?.encryption?.alias === poolKeyAlias(tenant.spec.region) ? 'Shared' : 'Dedicated';
 }
 
-/** Where the tenant's resources are now, from its status; database null before the operator first reported it. */
+/** The release tier the operator last recorded (decision 0054); null before it first did. */
+function releaseTier(tenant: Tenant): TenantTiers['release'] {
+  return tenant.status?.release?.tier ?? null;
+}
+
+/** Where the tenant's resources are now, from its status; database and release null before the operator first reported them. */
 export function tenantTiers(tenant: Tenant): TenantTiers {
   const database = tenant.status?.database;
   const promotion = database?.promotion;
   return {
     database: database?.schema !== undefined ? 'Shared' : database?.name !== undefined ? 'Dedicated' : null,
     key: keyTier(tenant),
-    release: 'Dedicated',
+    release: releaseTier(tenant),
     promotion:
       promotion === undefined
         ? null
