@@ -37,6 +37,7 @@ const outcome = outcomeFor(ConditionType.AppDeployed);
 /** Crash points between the writes (runtime/crash-points.ts). */
 export const sharedReleaseCrashPoints = {
   afterMembershipRecorded: 'pool.after-membership-recorded',
+  afterCredentials: 'pool.after-credentials',
   afterTenantsConfigMap: 'pool.after-tenants-configmap',
 } as const;
 
@@ -145,6 +146,7 @@ async function join(
   await recordMembership(context, joined);
   const name = context.tenant.metadata.name;
   const withCredentials = await ensureCredentials(deps, release, name, secret);
+  crashPoint(sharedReleaseCrashPoints.afterCredentials);
   const database = readSecretValue(secret, 'database') ?? poolDatabaseName;
   await ensureTenantsConfigMap(deps, release, { tenant: name, schema: schemaName(context.tenant), database }, withCredentials);
   crashPoint(sharedReleaseCrashPoints.afterTenantsConfigMap);
