@@ -22,6 +22,7 @@ import {
   tenantManifest,
   version,
   waitForReady,
+  type TenantObject,
 } from './support/tenants.js';
 import { runId } from './providers/support/postgres.js';
 import { testEnvironment } from '@bulkhead/testenv';
@@ -31,12 +32,18 @@ import type { Tenant } from '../src/api/tenant.js';
 import type { TenantPlan } from '../src/api/tenant-plan.js';
 import { auditGuardrails } from '../src/audit/guardrails/index.js';
 import { KubeClient } from '../src/kube/client.js';
+import { tenantTiers } from '../src/api-server/tiers.js';
+import { testChartVersions } from './support/charts.js';
 
 const region = 'eu-central-1';
 const poolNamespace = `bulkhead-pool-${region}`;
 const release = 'tenant-app-1-4-2';
 const tenantsConfigMap = `${release}-tenants`;
 const credentialsSecret = `${release}-credentials`;
+
+/** The release record the operator keeps in the tenant's status (docs/decisions/0054). */
+const releaseRecord = (tenant: TenantObject): unknown => (tenant.status as { release?: unknown } | undefined)?.release;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 describe('tenants served by a shared release', function () {
   let kc: k8s.KubeConfig;
@@ -121,6 +128,12 @@ describe('tenants served by a shared release', function () {
     assert.match(condition(tenant, 'DatabaseReady')?.message ?? '', /shares database bulkhead_pool/);
   });
 
+  it('records the shared release in its status, and the API’s view reports its release Shared', async function () {
+    const tenant = await readTenant(kc, a);
+    assert.deepEqual(releaseRecord(tenant), { tier: 'Shared', sharedRelease: release });
+    assert.equal(tenantTiers(tenant as unknown as Tenant).release, 'Shared');
+  });
+
   it('gives the pool namespace the guardrails of a tenant namespace, and no way to or from the tenants’ namespaces', async function () {
     const namespace = await core.readNamespace({ name: poolNamespace });
     assert.equal(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
@@ -201,7 +214,6 @@ describe('tenants served by a shared release', function () {
   });
 
   it('puts back a change made to the ConfigMap by hand', async function () {
-    const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
     await core.patchNamespacedConfigMap(
       { namespace: poolNamespace, name: tenantsConfigMap, body: { data: { [a]: null, intruder: '{"schema":"tenant_other"}' } } },
       mergePatch,
@@ -239,7 +251,6 @@ describe('tenants served by a shared release', function () {
 
   it('takes a tenant moved to a plan with a release of its own out of the shared release, its login included', async function () {
     this.timeout(300_000);
-    const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
     await customObjects(kc).patchClusterCustomObject(
       { group, version, plural: 'tenants', name: c, body: { spec: { plan: 'pooled' } } },
       mergePatch,
@@ -258,6 +269,9 @@ describe('tenants served by a shared release', function () {
     });
     assert.deepEqual(await credentialKeys(), [`${a}.uri`, `${b}.uri`].sort(), 'the shared app no longer holds its login');
     assert.ok(await deployment(poolNamespace, release), 'the release stays for the others');
+    const moved = await waitForReady(kc, c, 120_000);
+    assert.deepEqual(releaseRecord(moved), { tier: 'Dedicated' }, 'recorded in no shared release: its reconciles look at none');
+    assert.equal(tenantTiers(moved as unknown as Tenant).release, 'Dedicated');
   });
 
   it('takes each deleted tenant out of the ConfigMap and the Secret, and removes the release with the last', async function () {
@@ -272,5 +286,132 @@ describe('tenants served by a shared release', function () {
     assert.equal(await listed(), undefined);
     assert.deepEqual(await credentialKeys(), []);
     assert.ok(await core.readNamespace({ name: poolNamespace }), 'the pool namespace and its guardrails stay for the next tenant');
+  });
+});
+
+describe('a shared-release tenant moving between versions, suspended, and given values', function () {
+  let kc: k8s.KubeConfig;
+  let core: k8s.CoreV1Api;
+  let operator: OperatorProcess | undefined;
+  const m = `shared-m-${runId}`;
+  const n = `shared-n-${runId}`;
+  const next = `tenant-app-${testChartVersions.next.replaceAll('.', '-')}`;
+  const manifest = (name: string) => tenantManifest(name, { plan: 'pooled-release', database: { deletionPolicy: 'Delete' } });
+
+  const listedIn = async (name: string): Promise<string[] | undefined> => {
+    const data = (await core.readNamespacedConfigMap({ namespace: poolNamespace, name: `${name}-tenants` }).catch(() => undefined))?.data;
+    return data === undefined ? undefined : Object.keys(data).sort();
+  };
+  const credentialsIn = async (name: string): Promise<string[]> =>
+    Object.keys(
+      (await core.readNamespacedSecret({ namespace: poolNamespace, name: `${name}-credentials` }).catch(() => undefined))?.data ?? {},
+    ).sort();
+  const deployed = async (name: string): Promise<boolean> =>
+    !(await isGone(() => kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: poolNamespace, name })));
+  const patchSpec = (name: string, spec: Record<string, unknown>) =>
+    customObjects(kc).patchClusterCustomObject({ group, version, plural: 'tenants', name, body: { spec } }, mergePatch);
+  const appCondition = async (name: string) => condition(await readTenant(kc, name), 'AppDeployed');
+  const same = (actual: string[] | undefined, expected: string[]) => JSON.stringify(actual) === JSON.stringify([...expected].sort());
+
+  before(async function () {
+    this.timeout(300_000);
+    kc = await prepareCluster();
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    operator = startOperator();
+    await applyObjects(kc, [manifest(m), manifest(n)]);
+    await waitForReady(kc, m, 120_000);
+    await waitForReady(kc, n, 120_000);
+  });
+
+  after(async function () {
+    this.timeout(300_000);
+    operator ??= startOperator();
+    await deleteTenantsAndWait(kc, [m, n]).catch(() => undefined);
+    await operator.stop();
+  });
+
+  it('refuses spec.app.values with ValuesNotAllowed, naming the plan and the release, and serves the tenant on without them', async function () {
+    this.timeout(120_000);
+    await patchSpec(n, { app: { values: { replicaCount: 3 } } });
+    const refused = await eventually('AppDeployed ValuesNotAllowed', async () => {
+      const app = await appCondition(n);
+      return app?.reason === 'ValuesNotAllowed' ? app : undefined;
+    });
+    assert.equal(refused.status, 'False');
+    assert.equal(
+      refused.message,
+      `spec.app.values sets replicaCount, but plan pooled-release serves its tenants from the shared release ${release}, which takes no tenant's values`,
+    );
+    assert.deepEqual(await listedIn(release), [m, n].sort(), 'still served: the release takes no values, it does not drop the tenant');
+    const shared = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: poolNamespace, name: release });
+    assert.notEqual(shared.spec?.replicas, 3, 'no tenant steers what serves the others');
+    assert.deepEqual(releaseRecord(await readTenant(kc, n)), { tier: 'Shared', sharedRelease: release });
+
+    await patchSpec(n, { app: { values: null } });
+    await waitForReady(kc, n, 60_000);
+  });
+
+  it('moves a tenant whose version changes into that version’s release, the old one serving the others meanwhile', async function () {
+    this.timeout(180_000);
+    await patchSpec(n, { app: { version: testChartVersions.next } });
+    await eventually('n in the new release', async () => same(await listedIn(next), [n]), 120_000);
+    assert.deepEqual(await credentialsIn(next), [`${n}.uri`]);
+    const moved = await waitForReady(kc, n, 120_000);
+    assert.deepEqual(releaseRecord(moved), { tier: 'Shared', sharedRelease: next });
+    assert.ok(await deployed(next), 'the new version’s release runs');
+    await eventually('n out of the old release', async () => same(await listedIn(release), [m]));
+    assert.deepEqual(await credentialsIn(release), [`${m}.uri`], 'the old release no longer holds its login');
+    assert.ok(await deployed(release), 'the old version’s release stays while it serves m');
+  });
+
+  it('takes a suspended tenant out of its release, removing the release it was the last of', async function () {
+    this.timeout(120_000);
+    await patchSpec(n, { suspended: true });
+    const app = await eventually('AppDeployed Suspended', async () => {
+      const current = await appCondition(n);
+      return current?.reason === 'Suspended' ? current : undefined;
+    });
+    assert.match(app.message, new RegExp(`^taken out of shared release ${next} in ${poolNamespace} while suspended`));
+    await eventually('the new version’s release removed with its last tenant', async () => !(await deployed(next)), 60_000);
+    assert.equal(await listedIn(next), undefined);
+    assert.deepEqual(await credentialsIn(next), [], 'emptied: the operator may not delete Secrets');
+    const suspended = await readTenant(kc, n);
+    assert.deepEqual(releaseRecord(suspended), { tier: 'Shared' }, 'its tier, in no shared release');
+    assert.equal(tenantTiers(suspended as unknown as Tenant).release, 'Shared');
+    assert.deepEqual(await listedIn(release), [m], 'the other version’s release is untouched');
+  });
+
+  it('converges after a kill -9 between a move’s login and its ConfigMap entry, moved meanwhile to a release of its own: the record finds the login', async function () {
+    this.timeout(300_000);
+    await operator?.stop();
+    operator = undefined;
+    await patchSpec(m, { app: { version: testChartVersions.next } });
+    // n is suspended: m is the only tenant whose reconcile reaches the crash point.
+    const crashing = startOperator({}, { BULKHEAD_CRASH_AT: 'pool.after-credentials' });
+    assert.equal(await crashing.exited, 'SIGKILL', crashing.output());
+    assert.deepEqual(await credentialsIn(next), [`${m}.uri`], 'it died with its login in the new release');
+    assert.equal(await listedIn(next), undefined, 'and no ConfigMap listing it: a look through the ConfigMaps would not find it');
+    assert.deepEqual(releaseRecord(await readTenant(kc, m)), { tier: 'Shared', sharedRelease: next }, 'recorded before it joined');
+    assert.equal(await listedIn(release), undefined, 'it had left the old release, its last tenant, which went');
+
+    await patchSpec(m, { plan: 'pooled' });
+    operator = startOperator();
+    const dedicated = await waitForReady(kc, m, 120_000);
+    assert.deepEqual(releaseRecord(dedicated), { tier: 'Dedicated' });
+    assert.deepEqual(await credentialsIn(next), [], 'the shared release holds its login no more');
+    assert.equal(await listedIn(next), undefined);
+    assert.equal(await deployed(next), false);
+    const own = await kc.makeApiClient(k8s.AppsV1Api).listNamespacedDeployment({ namespace: `tenant-${m}` });
+    assert.equal(own.items.length, 1, 'a release of its own');
+  });
+
+  it('puts a resumed tenant back into its version’s release', async function () {
+    this.timeout(120_000);
+    await patchSpec(n, { suspended: false });
+    await waitForReady(kc, n, 120_000);
+    assert.deepEqual(await listedIn(next), [n]);
+    assert.deepEqual(await credentialsIn(next), [`${n}.uri`]);
+    assert.ok(await deployed(next));
+    assert.deepEqual(releaseRecord(await readTenant(kc, n)), { tier: 'Shared', sharedRelease: next });
   });
 });

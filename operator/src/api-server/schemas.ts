@@ -105,7 +105,10 @@ export const TenantTiersSchema = z
       description:
         "The encryption key: a KMS key of its own (Dedicated) or a data key under its region's pool key (Shared), as the operator last reported it; after a plan change it moves when the key promotion is done.",
     }),
-    release: z.enum(['Dedicated', 'Shared']).meta({ description: 'The namespace and app release: its own (Dedicated).' }),
+    release: z.enum(['Dedicated', 'Shared']).nullable().meta({
+      description:
+        "What runs the product for the tenant: a release of its own in its namespace (Dedicated) or its region's shared release of its version (Shared); null before the operator first reported it. Follows the operator, not the plan.",
+    }),
     promotion: z
       .object({
         step: z.enum(promotionSteps).meta({ description: 'The step the operator runs next (docs/tiers.md).' }),

@@ -19,7 +19,7 @@ describe('tiers in the onboarding API', () => {
     assert.deepEqual(tenantTiers(tenant(undefined)), {
       database: null,
       key: 'Dedicated',
-      release: 'Dedicated',
+      release: null,
       promotion: null,
       keyPromotion: null,
     });
@@ -31,7 +31,7 @@ describe('tiers in the onboarding API', () => {
     assert.deepEqual(promoting, {
       database: 'Shared',
       key: 'Dedicated',
-      release: 'Dedicated',
+      release: null,
       promotion: { step: 'Copying', startedAt: null, writesStoppedAt: '2026-12-07T02:00:00Z' },
       keyPromotion: null,
     });
@@ -45,6 +45,14 @@ describe('tiers in the onboarding API', () => {
       'Dedicated',
       'another region’s pool key is no tenant’s',
     );
+  });
+
+  it('reports the release tier the operator last recorded, null before it did', () => {
+    const withRelease = (release: Record<string, unknown>) =>
+      ({ metadata: { name: 'acme' }, spec: { region: 'eu-central-1' }, status: { release } }) as unknown as Tenant;
+    assert.equal(tenantTiers(withRelease({ tier: 'Shared', sharedRelease: 'tenant-app-1-4-2' })).release, 'Shared');
+    assert.equal(tenantTiers(withRelease({ tier: 'Shared' })).release, 'Shared', 'suspended, out of its shared release: still its tier');
+    assert.equal(tenantTiers(withRelease({ tier: 'Dedicated' })).release, 'Dedicated');
   });
 
   it('lets a pooled tenant upgrade to a plan with a database of its own, and any tenant change between plans of its tier', () => {

@@ -4,8 +4,8 @@
  * (decision 0048) or of the key (decision 0052); and the refusal of a plan change that would move a
  * tenant with a database or a key of its own into the pool (demotion is not built). The key is
  * Shared while the operator reports its region's pool key, which it does until a key promotion is
- * done. The release is reported Dedicated for every tenant: the status does not yet record which
- * tenants a shared release serves (decision 0050).
+ * done. The release is the tier the operator last recorded serving it from (`status.release`,
+ * decision 0054).
  */
 import type { Tenant } from '../api/index.js';
 import { keyAlias } from '../api/names.js';
@@ -24,14 +24,19 @@ function keyPromotion(tenant: Tenant): TenantTiers['keyPromotion'] {
   return promotion === undefined ? null : { step: promotion.step, startedAt: promotion.startedAt ?? null };
 }
 
-/** Where the tenant's resources are now, from its status; database null before the operator first reported it. */
+/** The release tier the operator last recorded (decision 0054); null before it first did. */
+function releaseTier(tenant: Tenant): TenantTiers['release'] {
+  return tenant.status?.release?.tier ?? null;
+}
+
+/** Where the tenant's resources are now, from its status; database and release null before the operator first reported them. */
 export function tenantTiers(tenant: Tenant): TenantTiers {
   const database = tenant.status?.database;
   const promotion = database?.promotion;
   return {
     database: database?.schema !== undefined ? 'Shared' : database?.name !== undefined ? 'Dedicated' : null,
     key: keyTier(tenant),
-    release: 'Dedicated',
+    release: releaseTier(tenant),
     promotion:
       promotion === undefined
         ? null

@@ -250,6 +250,19 @@ export const RecordedDataKeySchema = z.object({
   context: z.record(z.string(), z.string()),
 });
 
+/** Which release serves a tenant: one of its own (Dedicated) or its region's shared release (Shared). */
+export const releaseTiers = ['Dedicated', 'Shared'] as const;
+
+/**
+ * The release tier the app step last served the tenant from, and the shared release that may list it:
+ * recorded before the tenant joins one, cleared only once it has left (docs/decisions/0054).
+ */
+export const TenantReleaseStatusSchema = z.object({
+  tier: z.enum(releaseTiers),
+  sharedRelease: z.string().max(63).optional(),
+});
+export type TenantReleaseStatus = z.infer<typeof TenantReleaseStatusSchema>;
+
 export const TenantStatusSchema = z.object({
   observedGeneration: z.int().optional(),
   namespace: z.string().optional(),
@@ -285,6 +298,7 @@ export const TenantStatusSchema = z.object({
       observedDigest: z.string().max(80).optional(),
     })
     .optional(),
+  release: TenantReleaseStatusSchema.optional(),
   backups: z
     .object({
       latest: z

@@ -19,8 +19,7 @@ import { holdsOperatorAccess, releaseOperatorAccess } from './steps/operator-acc
 import { nextStatus, writeStatus, type StatusWriter } from './status.js';
 import { tearDownData, type TeardownDeps } from './teardown.js';
 import type { SharedReleaseContext } from './pool-membership.js';
-import { leavePoolRelease, releasesListing } from './pool-release.js';
-import { poolNamespaceName } from '../../resources/pool.js';
+import { leavePoolRelease, releasesHolding } from './pool-release.js';
 
 export interface FinalizeDeps extends TeardownDeps {
   owned: OwnedObjects;
@@ -79,11 +78,13 @@ async function namespaceRemains(deps: FinalizeDeps, tenant: Tenant, logger: Logg
   return true;
 }
 
-/** Takes the tenant out of every shared release of its region that lists it (the last one out removes the release). */
+/**
+ * Takes the tenant out of every shared release that may hold it, by its status' record, or with none
+ * every one of its region that lists it (the last one out removes the release).
+ */
 async function leaveSharedReleases(deps: FinalizeDeps & { shared: SharedReleaseContext }, tenant: Tenant): Promise<void> {
-  const region = tenant.spec.region;
   const name = tenant.metadata.name;
-  for (const release of releasesListing(deps.owned, region, poolNamespaceName(region), name)) {
+  for (const release of releasesHolding(deps.owned, tenant)) {
     await leavePoolRelease({ client: deps.client, owned: deps.owned, logger: deps.logger, shared: deps.shared }, release, name);
   }
 }

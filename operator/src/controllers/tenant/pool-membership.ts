@@ -6,7 +6,7 @@
  * operator's caches of Tenants and TenantPlans, so every writer of a release's ConfigMap computes
  * the same list; a suspended or deleted tenant is no member.
  */
-import type { Tenant } from '../../api/tenant.js';
+import type { Tenant, TenantReleaseStatus } from '../../api/tenant.js';
 import { usesSharedRelease, type TenantPlan } from '../../api/tenant-plan.js';
 import { poolNamespaceName, poolReleaseName } from '../../resources/pool.js';
 import { targetVersion } from './release-plan.js';
@@ -77,3 +77,22 @@ export function poolTenantsOfRegion(context: Omit<SharedReleaseContext, 'rendere
         sharedReleaseOf(tenant, context.plan(tenant.spec.plan)),
     );
 }
+
+/**
+ * The shared releases that may list the tenant, by the record in its status (docs/decisions/0054):
+ * the one it names, or none. Undefined when the status holds no record (written before the record
+ * existed, or lost): then only a look at the pool's ConfigMaps can tell.
+ */
+export function recordedSharedReleases(tenant: Tenant): string[] | undefined {
+  const recorded = tenant.status?.release;
+  if (recorded === undefined) return undefined;
+  return recorded.sharedRelease === undefined ? [] : [recorded.sharedRelease];
+}
+
+/** The record of a tenant served by a shared release (or, with no name, by none while it is out of it). */
+export function sharedRecord(sharedRelease: string | undefined): TenantReleaseStatus {
+  return sharedRelease === undefined ? { tier: 'Shared' } : { tier: 'Shared', sharedRelease };
+}
+
+/** The record of a tenant with a release of its own, once it is in no shared release. */
+export const dedicatedRecord: TenantReleaseStatus = { tier: 'Dedicated' };

@@ -6,6 +6,7 @@
  * owner reference (resources/pool.ts).
  */
 import type { SecretObject } from '../../resources/tenant-credentials.js';
+import type { Tenant } from '../../api/tenant.js';
 import { schemaName } from '../../api/names.js';
 import { buildLimitRange, buildResourceQuota } from '../../resources/quota.js';
 import { buildNetworkPolicies } from '../../resources/network-policies.js';
@@ -21,6 +22,7 @@ import {
   poolLabel,
   poolLimits,
   poolMeta,
+  poolNamespaceName,
   poolQuota,
   poolReleaseLabel,
   poolTenantsConfigMapName,
@@ -32,7 +34,7 @@ import type { Logger } from '../../runtime/logging.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 import type { StepContext } from './context.js';
 import type { OwnedObjects } from './owned-objects.js';
-import { poolMembers, type PoolRelease, type SharedReleaseContext } from './pool-membership.js';
+import { poolMembers, recordedSharedReleases, type PoolRelease, type SharedReleaseContext } from './pool-membership.js';
 import { syncData } from './pool-data.js';
 import { discoverScopes } from './release-plan.js';
 import { accessInEffect } from './steps/operator-access.js';
@@ -247,7 +249,19 @@ async function dropCredentials(deps: PoolDeps, release: PoolRelease, keep: (key:
   if (live) await syncData(deps, secret, live, { set: {}, keep });
 }
 
-/** The shared releases of `region` whose ConfigMap lists `tenant`, from the cache. */
+/**
+ * The shared releases of the tenant's region that may hold it: those its status records (so a tenant
+ * recorded in none costs nothing), else, with no record, those whose cached ConfigMap lists it.
+ */
+export function releasesHolding(owned: OwnedObjects, tenant: Tenant): PoolRelease[] {
+  const region = tenant.spec.region;
+  const namespace = poolNamespaceName(region);
+  const recorded = recordedSharedReleases(tenant);
+  if (recorded === undefined) return releasesListing(owned, region, namespace, tenant.metadata.name);
+  return recorded.map((name) => ({ region, namespace, name, chart: '', version: '' }));
+}
+
+/** The shared releases of `region` whose ConfigMap lists `tenant`, from the cache: O(cached ConfigMaps). */
 export function releasesListing(owned: OwnedObjects, region: string, namespace: string, tenant: string): PoolRelease[] {
   return owned
     .withLabel(poolLabel, region, namespace, ['ConfigMap'])

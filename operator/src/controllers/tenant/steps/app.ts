@@ -25,9 +25,11 @@ const outcome = outcomeFor(ConditionType.AppDeployed);
 export async function ensureApp(context: StepContext): Promise<StepOutcome> {
   const release = await context.release();
   if (!release.ok) return release.outcome;
-  await leaveSharedReleases(context);
+  // Recorded in the status only once it is in no shared release: the next reconcile then looks at none.
+  const record = await leaveSharedReleases(context);
   try {
-    return await deploy(context, release);
+    const deployed = await deploy(context, release);
+    return record ? { ...deployed, report: { ...deployed.report, release: record } } : deployed;
   } catch (error) {
     if (isPermanent(error))
       return outcome('False', admissionRefused(error) ? Reason.AdmissionRefused : Reason.ApplyFailed, errorMessage(error));
