@@ -1,11 +1,13 @@
 /**
  * The backup provider: encrypted pg_dump archives of each tenant's database in an S3-compatible
  * object store, sealed under the tenant's own KMS key, pruned by retention, and restored with
- * verification. Plain classes, no Kubernetes: the tenant controller passes a BackupSubject.
+ * verification; for a pooled tenant, of its schema and its rows of the shared tables
+ * (pooled-archive.ts). Plain classes, no Kubernetes: the tenant controller passes a BackupSubject.
  */
 export {
   TenantBackups,
   backupCrashPoints,
+  isPooledSpec,
   type BackupSubject,
   type BackupSummary,
   type Retention,
@@ -28,6 +30,14 @@ export { parseManifest as parseBackupManifest } from './manifest.js';
 export { restoreBackup, type RestoreRequest, type RestoreResult } from './restore.js';
 export { ObjectStore, type ObjectStoreEndpoint } from './object-store.js';
 export { backupEncryptionContext } from './data-keys.js';
-export { BackupError, BackupFailed, BackupNotUsable, BackupStoreUnavailable, RestoreNotVerified, RestoreRefused } from './errors.js';
+export {
+  BackupError,
+  BackupFailed,
+  BackupNotUsable,
+  BackupStoreUnavailable,
+  RestoreNotVerified,
+  RestoreRefused,
+  RestoreTierMismatch,
+} from './errors.js';
 export type { BackupManifest, TableRowCount } from './manifest.js';
 export type { BackupOwner } from './layout.js';

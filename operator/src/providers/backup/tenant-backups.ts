@@ -12,6 +12,7 @@ import { crashPoint } from '../../runtime/crash-points.js';
 import { destructive, type LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import { snapshotDatabase } from '../database/snapshot.js';
+import type { PooledTenantSpec } from '../database/pooled/types.js';
 import type { DatabaseServer, TenantDatabaseSpec } from '../database/types.js';
 import type { KmsSession } from '../kms/kms-session.js';
 import { generateDataKey, backupEncryptionContext } from './data-keys.js';
@@ -20,6 +21,7 @@ import { BackupNotUsable } from './errors.js';
 import { backupIdOfKey, backupKey, tenantPrefix, type BackupOwner } from './layout.js';
 import { cipherAlgorithm, manifestFormatVersion, newBackupId, parseManifest, type BackupManifest } from './manifest.js';
 import type { ObjectStore } from './object-store.js';
+import { dumpPooledArchive } from './pooled-archive.js';
 import { withCountedSnapshot } from './row-counts.js';
 
 export const backupCrashPoints = {
@@ -50,10 +52,17 @@ export interface BackupSummary {
   reason: BackupManifest['reason'];
 }
 
-/** The tenant as the backup needs it: its database and the alias of its key. */
+/**
+ * The tenant as the backup needs it: its database (or, for a pooled tenant, its schema in the pool:
+ * the archive is then its schema and its shared rows, pooled-archive.ts) and the alias of its key.
+ */
 export interface BackupSubject {
-  database: TenantDatabaseSpec;
+  database: TenantDatabaseSpec | PooledTenantSpec;
   keyAlias: string;
+}
+
+export function isPooledSpec(spec: TenantDatabaseSpec | PooledTenantSpec): spec is PooledTenantSpec {
+  return 'schemaName' in spec && typeof spec.schemaName === 'string';
 }
 
 export interface Retention {
@@ -197,6 +206,17 @@ export class TenantBackups {
     return work;
   }
 
+  /** The plaintext archive in `work` and the row counts of the snapshot it was read in. */
+  private async dump(spec: BackupSubject['database'], work: string): Promise<{ file: string; tables: BackupManifest['tables'] }> {
+    const { server, timeoutMillis } = this.options;
+    if (isPooledSpec(spec)) return dumpPooledArchive({ server, timeoutMillis }, spec, work);
+    const counted = { server, database: spec.databaseName, timeoutMillis };
+    return withCountedSnapshot(counted, async (exportedSnapshot, counts) => ({
+      file: await snapshotDatabase(spec, { server, dir: work, timeoutMillis, exportedSnapshot }),
+      tables: counts,
+    }));
+  }
+
   private async dumpAndUpload(
     subject: BackupSubject,
     run: { backupId: string; reason: BackupManifest['reason']; now: Date; work: string; fence: LeadershipFence },
@@ -204,11 +224,7 @@ export class TenantBackups {
     const { options } = this;
     const spec = subject.database;
     const owner = ownerOf(spec);
-    const counted = { server: options.server, database: spec.databaseName, timeoutMillis: options.timeoutMillis };
-    const { file, tables } = await withCountedSnapshot(counted, async (exportedSnapshot, counts) => ({
-      file: await snapshotDatabase(spec, { server: options.server, dir: run.work, timeoutMillis: options.timeoutMillis, exportedSnapshot }),
-      tables: counts,
-    }));
+    const { file, tables } = await this.dump(spec, run.work);
     const context = backupEncryptionContext(spec.tenant);
     const dataKey = await generateDataKey(options.kms, subject.keyAlias, context);
     let sealed;
@@ -237,6 +253,7 @@ export class TenantBackups {
       plaintext: sealed.plaintext,
       ciphertext: sealed.ciphertext,
       tables,
+      ...(isPooledSpec(spec) && { pooled: { schema: spec.schemaName, role: spec.roleName } }),
     };
     await run.fence.confirm(`marking backup ${run.backupId} of tenant ${owner.tenant} complete`);
     await options.store.putBytes(key('manifest'), JSON.stringify(manifest, null, 2), 'application/json');
