@@ -98,13 +98,9 @@ describe('TenantPlan', () => {
       assert.equal(usesSharedRelease({ spec: TenantPlanSpecSchema.parse(spec) }), false);
     });
 
-    it('refuses backups on a plan whose database is Shared, naming spec.backup', () => {
+    it('admits backups on a plan whose database is Shared, and refuses them on the pool key, naming spec.backup', () => {
       const backup = { intervalMinutes: 1440, keepLast: 7 };
-      const result = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { database: 'Shared' } });
-      assert.deepEqual(
-        result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
-        [['backup', tenantPlanRuleMessages.backupNotPooled]],
-      );
+      assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { database: 'Shared' } }).success, true);
       const pooledKey = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { key: 'Shared' } });
       assert.deepEqual(
         pooledKey.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),

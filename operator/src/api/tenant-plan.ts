@@ -22,7 +22,7 @@ export const tenantPlanRuleMessages = {
     'release may be Shared only with database Shared: the shared release serves its tenants from schemas in the pool database; a shared release over databases of their own is not built',
   releaseIsolationFixed:
     'release may not change once set: moving tenants between the shared release and releases of their own is not built yet; create a new plan instead',
-  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database or isolation.key is Shared may not set it',
+  backupNotPooled: 'backup is not built for tenants on the pool key yet: a plan whose isolation.key is Shared may not set it',
   databaseIsolationFixed:
     'database may not change once set: moving tenants between a pooled and a dedicated database (promotion) is not built yet; create a new plan instead',
 } as const;
@@ -120,7 +120,7 @@ export const TenantPlanSpecSchema = z
     backup: TenantPlanBackupSchema.optional(),
     isolation: TenantPlanIsolationSchema.prefault({}),
   })
-  .refine((spec) => spec.backup === undefined || (spec.isolation.database !== 'Shared' && spec.isolation.key !== 'Shared'), {
+  .refine((spec) => spec.backup === undefined || spec.isolation.key !== 'Shared', {
     path: ['backup'],
     message: tenantPlanRuleMessages.backupNotPooled,
   });

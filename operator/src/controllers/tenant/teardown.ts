@@ -90,8 +90,8 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
 
 /** The final export a tenant deleted with Export gets first; none for other policies. */
 async function finalExportOf(deps: TeardownDeps, tenant: Tenant): Promise<{ failed?: TeardownResult; exported?: FinalExport }> {
-  // A pooled tenant has no database of its own to export: its teardown refuses Export, nothing dropped.
-  if (tenant.spec.database?.deletionPolicy !== 'Export' || recordedPoolSchema(tenant) !== undefined) return {};
+  // A pooled tenant's export is its schema and shared rows (docs/decisions/0055).
+  if (tenant.spec.database?.deletionPolicy !== 'Export') return {};
   return writeFinalExport(deps, tenant);
 }
 
