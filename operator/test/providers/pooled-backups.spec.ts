@@ -8,14 +8,25 @@
  * leaves nothing of A in the pool.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tenant } from '../../src/api/tenant.js';
 import { tearDownPooledDatabase } from '../../src/controllers/tenant/pooled-teardown.js';
 import type { TeardownDeps } from '../../src/controllers/tenant/teardown.js';
 import { backupEncryptionContext, openDataKey } from '../../src/providers/backup/data-keys.js';
-import { backupCrashPoints, restoreBackup, RestoreTierMismatch } from '../../src/providers/backup/index.js';
+import {
+  TenantExports,
+  backupCrashPoints,
+  decryptFile,
+  openAsRecipient,
+  parseBackupManifest,
+  restoreBackup,
+  RestoreTierMismatch,
+  verifyExportManifest,
+} from '../../src/providers/backup/index.js';
 import { backupKey, tenantPrefix } from '../../src/providers/backup/layout.js';
 import { PostgresDatabaseProvider, generatePassword } from '../../src/providers/database/index.js';
 import {
@@ -27,7 +38,15 @@ import {
 import { AwsKmsProvider } from '../../src/providers/kms/index.js';
 import type { KeyProviderError } from '../../src/providers/kms/errors.js';
 import { createLogger } from '../../src/runtime/logging.js';
-import { backupCrashesAt, backupPrefix, backupWiring, tenantWithKey, type BackupWiring, type TenantUnderTest } from './support/backups.js';
+import {
+  backupCrashesAt,
+  backupPrefix,
+  backupWiring,
+  storeEndpoint,
+  tenantWithKey,
+  type BackupWiring,
+  type TenantUnderTest,
+} from './support/backups.js';
 import { soleActorFence } from './support/fence.js';
 import { kmsEndpoint, tenantKeySpec } from './support/kms.js';
 import { adminQuery, adminServer, connectedAs, pooledTenantSpec } from './support/postgres.js';
@@ -239,6 +258,42 @@ describe('backups of pooled tenants: their schema and their rows of the shared t
         }
       });
     }
+  });
+
+  it("exports B's schema and shared rows signed and sealed to B's customer, who opens a tar of both", async function () {
+    const signing = generateKeyPairSync('ed25519');
+    const customer = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    const exports = new TenantExports(wiring.backups, { region: 'eu-central-1', bucket: storeEndpoint().bucket });
+    const completed = await exports.export(subject(b), { signing: signing.privateKey, recipient: customer.publicKey }, soleActorFence);
+    const text = Buffer.from((await wiring.store.getBytes(completed.manifestKey)) ?? []).toString('utf8');
+    const manifest = verifyExportManifest(text, signing.publicKey);
+    assert.ok(manifest.formatVersion === 2);
+    assert.deepEqual(manifest.tables, [
+      { schema: b.spec.schemaName, table: 'orders', rows: 31 },
+      { schema: 'bulkhead_shared', table: 'tenant_settings', rows: 3 },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'bulkhead-pooled-export-'));
+    const dataKey = openAsRecipient(Buffer.from((await wiring.store.getBytes(manifest.recipient.dataKey.key)) ?? []), customer.privateKey);
+    const archive = join(dir, 'archive.enc');
+    assert.ok(await wiring.store.getToFile(manifest.archive.key, archive));
+    const backupText = Buffer.from((await wiring.store.getBytes(manifest.backupManifest.key)) ?? []).toString('utf8');
+    const backup = parseBackupManifest(backupText, manifest.backupManifest.key);
+    assert.deepEqual(backup.pooled, { schema: b.spec.schemaName, role: b.spec.roleName });
+    const seal = { iv: Buffer.from(backup.cipher.iv, 'base64'), authTag: Buffer.from(backup.cipher.authTag, 'base64') };
+    await decryptFile(archive, join(dir, 'export.tar'), dataKey, seal);
+    dataKey.fill(0);
+    const entries = execFileSync('tar', ['-tf', join(dir, 'export.tar')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .sort();
+    assert.deepEqual(entries, ['schema.dump', 'shared-rows.json']);
+    execFileSync('tar', ['-xf', join(dir, 'export.tar'), '-C', dir]);
+    const shared = JSON.parse(readFileSync(join(dir, 'shared-rows.json'), 'utf8')) as { tables: { rows: { tenant: string }[] }[] };
+    assert.deepEqual(
+      new Set(shared.tables.flatMap((table) => table.rows.map((row) => row.tenant))),
+      new Set([b.spec.roleName]),
+      "B's rows alone",
+    );
   });
 
   describe('deletion with deletionPolicy Snapshot', function () {
