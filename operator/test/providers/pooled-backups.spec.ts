@@ -8,6 +8,7 @@
  * leaves nothing of A in the pool.
  */
 import assert from 'node:assert/strict';
+import { GetKeyPolicyCommand, ListKeysCommand, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -23,8 +24,12 @@ import {
   decryptFile,
   openAsRecipient,
   parseBackupManifest,
+  poolBackupKeyAlias,
+  poolBackupKeyCrashPoints,
   restoreBackup,
+  RestoreRefused,
   RestoreTierMismatch,
+  type BackupSubject,
   verifyExportManifest,
 } from '../../src/providers/backup/index.js';
 import { backupKey, tenantPrefix } from '../../src/providers/backup/layout.js';
@@ -35,7 +40,7 @@ import {
   type PooledDatabaseProvider,
   type PooledTenantSpec,
 } from '../../src/providers/database/pooled/index.js';
-import { AwsKmsProvider } from '../../src/providers/kms/index.js';
+import { AwsKmsProvider, accountRootArn } from '../../src/providers/kms/index.js';
 import type { KeyProviderError } from '../../src/providers/kms/errors.js';
 import { createLogger } from '../../src/runtime/logging.js';
 import {
@@ -48,7 +53,8 @@ import {
   type TenantUnderTest,
 } from './support/backups.js';
 import { soleActorFence } from './support/fence.js';
-import { kmsEndpoint, tenantKeySpec } from './support/kms.js';
+import { accountId, aliasTarget, kmsClient, kmsEndpoint, region, tenantKeySpec } from './support/kms.js';
+import { operatorPrincipal } from './support/pool-key.js';
 import { adminQuery, adminServer, connectedAs, pooledTenantSpec } from './support/postgres.js';
 
 const marker = 'bulkhead-pooled-backup-marker-41c9';
@@ -294,6 +300,77 @@ describe('backups of pooled tenants: their schema and their rows of the shared t
       new Set([b.spec.roleName]),
       "B's rows alone",
     );
+  });
+
+  describe('a pooled tenant on the pool key: sealed under the pool-backups key, with its UID in the context', function () {
+    const request = { region, operatorPrincipal, rootArn: accountRootArn(accountId) };
+    let c: PooledTenant;
+    let backupOfC = '';
+
+    function poolKeySubject(tenant: PooledTenant): BackupSubject {
+      return { database: tenant.spec, keyAlias: poolBackupKeyAlias(region), poolBackupKey: request };
+    }
+
+    async function poolBackupKeys(): Promise<string[]> {
+      const client = kmsClient();
+      const found: string[] = [];
+      for (const { KeyId } of (await client.send(new ListKeysCommand({ Limit: 1000 }))).Keys ?? []) {
+        const tags = await client.send(new ListResourceTagsCommand({ KeyId }));
+        if (tags.Tags?.some((tag) => tag.TagKey === 'bulkhead.dev/pool-backup-key' && tag.TagValue === region)) found.push(KeyId ?? '');
+      }
+      return found;
+    }
+
+    before(async function () {
+      const spec = pooledTenantSpec('pbk-c');
+      const password = generatePassword();
+      await pooled.ensure(spec, password);
+      c = { spec, password, keyAlias: poolBackupKeyAlias(region) };
+      await seed(c, 9);
+    });
+
+    it(`makes one pool-backups key even when killed at ${poolBackupKeyCrashPoints.afterCreateKey}, with the policy that lets the operator seal backups alone`, async function () {
+      const workDir = mkdtempSync(join(tmpdir(), 'bulkhead-pool-backup-key-crash-'));
+      assert.deepEqual(await poolBackupKeys(), [], 'no pool-backups key before the first backup');
+      await backupCrashesAt({ operation: 'backup', subject: poolKeySubject(c), workDir }, poolBackupKeyCrashPoints.afterCreateKey);
+      const [made, ...others] = await poolBackupKeys();
+      assert.ok(made !== undefined && others.length === 0, 'the crashed call made the key but no alias');
+      const summary = await wiring.backups.backup(poolKeySubject(c), 'Requested', soleActorFence);
+      backupOfC = summary.id;
+      assert.deepEqual(await poolBackupKeys(), [made], 'the next backup adopted it: still one key');
+      assert.equal(await aliasTarget(kmsClient(), poolBackupKeyAlias(region)), made);
+      const policy = await kmsClient().send(new GetKeyPolicyCommand({ KeyId: made, PolicyName: 'default' }));
+      const statements = (JSON.parse(policy.Policy ?? '{}') as { Statement: { Sid: string; Action: string | string[] }[] }).Statement;
+      assert.deepEqual(
+        statements.map((statement) => statement.Sid),
+        ['AccountAdministersButDoesNotUse', 'OperatorSealsPooledBackupsOnly'],
+      );
+      assert.deepEqual(statements[1]?.Action, ['kms:GenerateDataKey', 'kms:Decrypt']);
+      const manifest = await wiring.backups.manifest(owner(c), summary.id);
+      assert.deepEqual(manifest.encryptionContext, { tenant: c.spec.tenant, purpose: 'backup', tenantUid: c.spec.tenantUid });
+      assert.ok(manifest.keyId.endsWith(made), `sealed under the pool-backups key, not ${manifest.keyId}`);
+    });
+
+    it("restores C's schema and shared rows from it", async function () {
+      await asTenant(c, async (client) => client.query('DELETE FROM orders'));
+      await restoreBackup(wiring.backups, { source: owner(c), backupId: backupOfC, target: c.spec, crossTenantOverride: false });
+      assert.deepEqual(await rowsOf(c), { orders: 9, extra: -1, shared: { plan: `gold of ${c.spec.tenant}`, seats: '9' } });
+    });
+
+    it("is refused at KMS to a later tenant of C's name without an override (another UID), and restores with one", async function () {
+      await pooled.drop(c.spec, soleActorFence);
+      const successorSpec = pooledTenantSpec('pbk-c');
+      const successor: PooledTenant = { spec: successorSpec, password: generatePassword(), keyAlias: poolBackupKeyAlias(region) };
+      await pooled.ensure(successor.spec, successor.password);
+      await assert.rejects(
+        restoreBackup(wiring.backups, { source: owner(c), backupId: backupOfC, target: successor.spec, crossTenantOverride: false }),
+        (error: unknown) => error instanceof RestoreRefused && /InvalidCiphertextException/.test(error.message),
+      );
+      assert.equal((await rowsOf(successor)).orders, -1, 'nothing was restored');
+      await restoreBackup(wiring.backups, { source: owner(c), backupId: backupOfC, target: successor.spec, crossTenantOverride: true });
+      assert.equal((await rowsOf(successor)).orders, 9);
+      await pooled.drop(successor.spec, soleActorFence);
+    });
   });
 
   describe('deletion with deletionPolicy Snapshot', function () {

@@ -86,7 +86,7 @@ export class BackupScheduler {
   /** Takes one backup; returns why it failed, having said so in an Event, or undefined. */
   private async takeBackup(tenant: Tenant, backups: TenantBackups, fence: LeadershipFence): Promise<string | undefined> {
     try {
-      const subject = backupSubjectOf(tenant, this.deps.plans.store.get(tenant.spec.plan));
+      const subject = backupSubjectOf(tenant, this.deps.plans.store.get(tenant.spec.plan), this.deps.config);
       const taken: BackupSummary = await backups.backup(subject, 'Scheduled', fence);
       await this.event(tenant, 'Normal', 'BackedUp', `Stored backup ${taken.id} (${taken.size} bytes, sealed under the tenant's key)`);
       return undefined;

@@ -6,12 +6,11 @@
  * repeated after a crash finds the complete Deletion backup and does not take another. For a
  * pooled tenant it is the Snapshot itself: its schema and shared rows, before they are dropped.
  */
-import { keyAlias } from '../../api/names.js';
 import type { Tenant } from '../../api/tenant.js';
 import type { BackupSummary, TenantBackups } from '../../providers/backup/index.js';
 import type { TenantDatabaseSpec } from '../../providers/database/index.js';
 import type { PooledTenantSpec } from '../../providers/database/pooled/index.js';
-import { backupRefusal } from '../backup/database-spec.js';
+import { backupSubjectOf } from '../backup/database-spec.js';
 import type { TeardownDeps } from './teardown.js';
 
 /** Stores the backup if it can; returns words for the Event ("; backup <id> in the object store"), or "". */
@@ -23,8 +22,8 @@ export async function storeDeletionBackup(deps: TeardownDeps, tenant: Tenant, sp
 
 /**
  * A pooled tenant's Snapshot (docs/decisions/0055): the backup of its schema and shared rows is the
- * only copy there is, so without an object store, or on the pool key, nothing is dropped: this
- * throws, and the Tenant keeps its finalizer until the policy or the configuration changes.
+ * only copy there is, so without an object store nothing is dropped: this throws, and the Tenant
+ * keeps its finalizer until the policy or the configuration changes.
  */
 export async function storePooledDeletionBackup(deps: TeardownDeps, tenant: Tenant, spec: PooledTenantSpec): Promise<BackupSummary> {
   if (deps.config.backups === undefined || deps.providers.backups === undefined) {
@@ -33,8 +32,6 @@ export async function storePooledDeletionBackup(deps: TeardownDeps, tenant: Tena
         `nothing of schema ${spec.schemaName} was dropped; configure backups, or set spec.database.deletionPolicy to Retain or Delete`,
     );
   }
-  const refusal = backupRefusal(tenant);
-  if (refusal !== undefined) throw new Error(`${refusal}; set spec.database.deletionPolicy to Retain or Delete`);
   return deletionBackup(deps, await deps.providers.backups(tenant.spec.region), tenant, spec);
 }
 
@@ -47,5 +44,5 @@ async function deletionBackup(
 ): Promise<BackupSummary> {
   const owner = { tenant: spec.tenant, tenantUid: spec.tenantUid };
   const earlier = (await backups.list(owner)).find((backup) => backup.reason === 'Deletion');
-  return earlier ?? (await backups.backup({ database: spec, keyAlias: keyAlias(tenant) }, 'Deletion', deps.fence));
+  return earlier ?? (await backups.backup({ ...backupSubjectOf(tenant, undefined, deps.config), database: spec }, 'Deletion', deps.fence));
 }

@@ -52,8 +52,8 @@ export async function writeFinalExport(deps: TeardownDeps, tenant: Tenant): Prom
     const recipient = exportRecipient(tenant);
     const exports = await exportsOf(deps, tenant);
     const signing = await exportSigningKey(deps.client, deps.config);
-    // A pooled tenant's export is its schema and shared rows (docs/decisions/0055); on the pool key, refused.
-    const subject = backupSubjectOf(tenant, undefined);
+    // A pooled tenant's export is its schema and shared rows; on the pool key, sealed under the pool-backups key (docs/decisions/0055).
+    const subject = backupSubjectOf(tenant, undefined, deps.config);
     const { database } = subject;
     const completed = await exports.export(subject, { signing, recipient }, deps.fence);
     const message = `Exported ${isPooledSpec(database) ? `schema ${database.schemaName} of` : 'database'} ${database.databaseName} as ${completed.exportId}; signed manifest ${completed.manifestKey} (sha256 ${completed.sha256})`;

@@ -29,7 +29,8 @@ export { decryptFile } from './envelope.js';
 export { parseManifest as parseBackupManifest } from './manifest.js';
 export { restoreBackup, type RestoreRequest, type RestoreResult } from './restore.js';
 export { ObjectStore, type ObjectStoreEndpoint } from './object-store.js';
-export { backupEncryptionContext } from './data-keys.js';
+export { backupEncryptionContext, poolBackupEncryptionContext } from './data-keys.js';
+export { poolBackupKeyAlias, poolBackupKeyCrashPoints, type PoolBackupKeyRequest } from './pool-backup-key.js';
 export {
   BackupError,
   BackupFailed,

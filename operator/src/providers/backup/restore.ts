@@ -12,7 +12,7 @@ import { runPostgresTool } from '../database/snapshot.js';
 import type { PooledTenantSpec } from '../database/pooled/types.js';
 import type { TenantDatabaseSpec } from '../database/types.js';
 import type { KeyProviderError } from '../kms/errors.js';
-import { openDataKey, backupEncryptionContext, type EncryptionContext } from './data-keys.js';
+import { openDataKey, restoreEncryptionContext, type EncryptionContext } from './data-keys.js';
 import { decryptFile } from './envelope.js';
 import { BackupNotUsable, RestoreNotVerified, RestoreRefused, RestoreTierMismatch } from './errors.js';
 import { backupKey, type BackupOwner } from './layout.js';
@@ -51,7 +51,9 @@ export async function restoreBackup(backups: TenantBackups, request: RestoreRequ
   const manifest = await backups.manifest(request.source, request.backupId);
   assertSameTier(manifest, request);
   const crossTenant = request.target.tenant !== manifest.tenant || request.target.tenantUid !== manifest.tenantUid;
-  const context = request.crossTenantOverride ? manifest.encryptionContext : backupEncryptionContext(request.target.tenant);
+  const context = request.crossTenantOverride
+    ? manifest.encryptionContext
+    : restoreEncryptionContext(manifest.encryptionContext, request.target);
   const dataKey = await openKey(backups, request, context);
   const work = join(backups.options.workDir, `restore-${request.target.tenantUid}-${request.backupId}`);
   await rm(work, { recursive: true, force: true });

@@ -15,12 +15,13 @@ import { snapshotDatabase } from '../database/snapshot.js';
 import type { PooledTenantSpec } from '../database/pooled/types.js';
 import type { DatabaseServer, TenantDatabaseSpec } from '../database/types.js';
 import type { KmsSession } from '../kms/kms-session.js';
-import { generateDataKey, backupEncryptionContext } from './data-keys.js';
+import { backupEncryptionContext, generateDataKey, poolBackupEncryptionContext, type EncryptionContext } from './data-keys.js';
 import { encryptFile } from './envelope.js';
 import { BackupNotUsable } from './errors.js';
 import { backupIdOfKey, backupKey, tenantPrefix, type BackupOwner } from './layout.js';
 import { cipherAlgorithm, manifestFormatVersion, newBackupId, parseManifest, type BackupManifest } from './manifest.js';
 import type { ObjectStore } from './object-store.js';
+import { ensurePoolBackupKey, type PoolBackupKeyRequest } from './pool-backup-key.js';
 import { dumpPooledArchive } from './pooled-archive.js';
 import { withCountedSnapshot } from './row-counts.js';
 
@@ -59,6 +60,11 @@ export interface BackupSummary {
 export interface BackupSubject {
   database: TenantDatabaseSpec | PooledTenantSpec;
   keyAlias: string;
+  /**
+   * A tenant on its region's pool key has no key the operator may seal with: its archives go under
+   * the region's pool-backups key instead of keyAlias (pool-backup-key.ts, docs/decisions/0055).
+   */
+  poolBackupKey?: PoolBackupKeyRequest;
 }
 
 export function isPooledSpec(spec: TenantDatabaseSpec | PooledTenantSpec): spec is PooledTenantSpec {
@@ -206,6 +212,14 @@ export class TenantBackups {
     return work;
   }
 
+  /** The key alias and context the archive's data key is made under. */
+  private async sealing(subject: BackupSubject): Promise<{ alias: string; context: EncryptionContext }> {
+    const { tenant, tenantUid } = subject.database;
+    if (subject.poolBackupKey === undefined) return { alias: subject.keyAlias, context: backupEncryptionContext(tenant) };
+    const alias = await ensurePoolBackupKey(this.options.kms, this.options.logger, subject.poolBackupKey);
+    return { alias, context: poolBackupEncryptionContext(tenant, tenantUid) };
+  }
+
   /** The plaintext archive in `work` and the row counts of the snapshot it was read in. */
   private async dump(spec: BackupSubject['database'], work: string): Promise<{ file: string; tables: BackupManifest['tables'] }> {
     const { server, timeoutMillis } = this.options;
@@ -225,8 +239,8 @@ export class TenantBackups {
     const spec = subject.database;
     const owner = ownerOf(spec);
     const { file, tables } = await this.dump(spec, run.work);
-    const context = backupEncryptionContext(spec.tenant);
-    const dataKey = await generateDataKey(options.kms, subject.keyAlias, context);
+    const { alias, context } = await this.sealing(subject);
+    const dataKey = await generateDataKey(options.kms, alias, context);
     let sealed;
     try {
       sealed = await encryptFile(file, join(run.work, 'archive.enc'), dataKey.plaintext);

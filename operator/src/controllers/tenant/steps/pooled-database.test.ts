@@ -1,4 +1,4 @@
-/** Which database tier a tenant may be given: never the pool once it has a database of its own, and Snapshot in the pool only as a backup under its own key. */
+/** Which database tier a tenant may be given: never the pool once it has a database of its own, and Snapshot in the pool only with an object store. */
 import assert from 'node:assert/strict';
 import { Reason } from '../../../api/conditions.js';
 import type { StepContext } from '../context.js';
@@ -47,22 +47,18 @@ describe('the database tier of a tenant', () => {
     );
   });
 
-  it('admits Snapshot and Export for a pooled tenant on a key of its own when the operator has an object store', () => {
+  it('admits Snapshot and Export for a pooled tenant, on its own key or the pool key, when the operator has an object store', () => {
     for (const policy of ['Snapshot', 'Export']) {
-      assert.equal(tierRefusal(context('Shared', undefined, policy, { backups: true })), undefined);
+      for (const key of ['Dedicated', 'Shared'] as const) {
+        assert.equal(tierRefusal(context('Shared', undefined, policy, { key, backups: true })), undefined);
+      }
     }
   });
 
-  it('refuses Snapshot for a pooled tenant without an object store, or on the pool key, naming the field', () => {
+  it('refuses Snapshot for a pooled tenant without an object store, naming the field', () => {
     const noStore = tierRefusal(context('Shared', undefined, 'Snapshot'));
     assert.equal(noStore?.reason, Reason.DeletionPolicyNotSupported);
     assert.match(noStore?.message ?? '', /spec\.database\.deletionPolicy Snapshot needs the operator's object store for a pooled tenant/);
-    const poolKey = tierRefusal(context('Shared', undefined, 'Export', { key: 'Shared', backups: true }));
-    assert.equal(poolKey?.reason, Reason.DeletionPolicyNotSupported);
-    assert.match(
-      poolKey?.message ?? '',
-      /deletionPolicy Export is not built for pooled tenants on the pool key \(plan pooled has spec\.isolation\.key Shared/,
-    );
     assert.equal(tierRefusal(context('Dedicated', undefined, 'Snapshot')), undefined);
   });
 

@@ -48,23 +48,16 @@ function tierChangeRefusal({ tenant, plan }: Pick<StepContext, 'tenant' | 'plan'
 
 /**
  * Snapshot and Export of a pooled tenant are a backup of its schema and shared rows in the object
- * store (docs/decisions/0055), sealed under its own key: refused when the operator has no object
- * store, or when the tenant's key is the region's pool key (the operator may not seal under it).
+ * store (docs/decisions/0055): refused when the operator has no object store.
  */
 function deletionPolicyRefusal({ tenant, plan, config }: Pick<StepContext, 'tenant' | 'plan' | 'config'>): StepOutcome | undefined {
   const policy = tenant.spec.database?.deletionPolicy;
-  if (!usesPooledDatabase(plan) || (policy !== 'Snapshot' && policy !== 'Export')) return undefined;
-  const missing =
-    plan.spec.isolation?.key === 'Shared'
-      ? `is not built for pooled tenants on the pool key (plan ${plan.metadata.name} has spec.isolation.key Shared, under which the operator may not seal a backup)`
-      : config?.backups === undefined
-        ? `needs the operator's object store for a pooled tenant (plan ${plan.metadata.name} shares the database; operator config backups is not set)`
-        : undefined;
-  if (missing === undefined) return undefined;
+  if (!usesPooledDatabase(plan) || (policy !== 'Snapshot' && policy !== 'Export') || config?.backups !== undefined) return undefined;
   return outcome(
     'False',
     Reason.DeletionPolicyNotSupported,
-    `spec.database.deletionPolicy ${policy} ${missing}; choose Retain or Delete. Nothing was created`,
+    `spec.database.deletionPolicy ${policy} needs the operator's object store for a pooled tenant (plan ${plan.metadata.name} shares ` +
+      'the database; operator config backups is not set); choose Retain or Delete. Nothing was created',
   );
 }
 
