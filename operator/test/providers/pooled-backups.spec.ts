@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tenant } from '../../src/api/tenant.js';
+import { forgetPoolKeyBackups } from '../../src/controllers/tenant/deletion-backup.js';
 import { tearDownPooledDatabase } from '../../src/controllers/tenant/pooled-teardown.js';
 import type { TeardownDeps } from '../../src/controllers/tenant/teardown.js';
 import { backupEncryptionContext, openDataKey } from '../../src/providers/backup/data-keys.js';
@@ -370,6 +371,33 @@ describe('backups of pooled tenants: their schema and their rows of the shared t
       await restoreBackup(wiring.backups, { source: owner(c), backupId: backupOfC, target: successor.spec, crossTenantOverride: true });
       assert.equal((await rowsOf(successor)).orders, 9);
       await pooled.drop(successor.spec, soleActorFence);
+    });
+
+    it("deletes C's backups when C is deleted with Delete, since the pool-backups key outlives it; Snapshot keeps its Deletion backup", async function () {
+      const tenantC = (policy: string): Tenant =>
+        ({
+          metadata: { name: c.spec.tenant, uid: c.spec.tenantUid },
+          spec: { region, database: { deletionPolicy: policy } },
+        }) as unknown as Tenant;
+      const deps = {
+        config: { backups: { bucket: 'b' } },
+        providers: { backups: () => Promise.resolve(wiring.backups) },
+        fence: soleActorFence,
+      } as unknown as TeardownDeps;
+      await wiring.backups.backup(poolKeySubject(c), 'Deletion', soleActorFence).catch(() => undefined);
+      assert.ok((await wiring.backups.list(owner(c))).length >= 1);
+      await forgetPoolKeyBackups(deps, tenantC('Retain'));
+      const before = await wiring.backups.list(owner(c));
+      assert.ok(before.length >= 1, 'Retain keeps them');
+      await forgetPoolKeyBackups(deps, tenantC('Snapshot'));
+      assert.deepEqual(
+        (await wiring.backups.list(owner(c))).map((backup) => backup.reason),
+        before.filter((backup) => backup.reason === 'Deletion').map((backup) => backup.reason),
+        'Snapshot keeps its Deletion backup alone',
+      );
+      await forgetPoolKeyBackups(deps, tenantC('Delete'));
+      assert.deepEqual(await wiring.backups.list(owner(c)), []);
+      assert.deepEqual(await storedKeys(c), [], 'no part is left under its prefix');
     });
   });
 

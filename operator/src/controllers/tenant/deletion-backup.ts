@@ -46,3 +46,17 @@ async function deletionBackup(
   const earlier = (await backups.list(owner)).find((backup) => backup.reason === 'Deletion');
   return earlier ?? (await backups.backup({ ...backupSubjectOf(tenant, undefined, deps.config), database: spec }, 'Deletion', deps.fence));
 }
+
+/**
+ * A deleted pool-key tenant's backups are sealed under the region's pool-backups key, which lives
+ * on: deleting them is what stands in for the key's deletion (docs/decisions/0055). Delete and
+ * Export take them all (an export is kept under its own prefix), Snapshot all but its Deletion
+ * backup, Retain none (the data itself is kept). TenantBackups logs what it deleted.
+ */
+export async function forgetPoolKeyBackups(deps: TeardownDeps, tenant: Tenant): Promise<void> {
+  const policy = tenant.spec.database?.deletionPolicy ?? 'Retain';
+  if (policy === 'Retain' || deps.config.backups === undefined || deps.providers.backups === undefined) return;
+  const backups = await deps.providers.backups(tenant.spec.region);
+  const owner = { tenant: tenant.metadata.name, tenantUid: tenant.metadata.uid ?? '' };
+  await backups.deleteAll(owner, deps.fence, (backup) => policy === 'Snapshot' && backup.reason === 'Deletion');
+}

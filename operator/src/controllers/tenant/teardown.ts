@@ -22,7 +22,7 @@ import { partitionOf, tenantPrincipal } from '../../providers/kms/index.js';
 import type { LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { StepOutcome } from './context.js';
-import { storeDeletionBackup } from './deletion-backup.js';
+import { forgetPoolKeyBackups, storeDeletionBackup } from './deletion-backup.js';
 import { recordOffboarding, writeFinalExport, type FinalExport } from './final-export.js';
 import { releasePooledKey } from './pooled-key-teardown.js';
 import { recordedPoolSchema, tearDownMidPromotion, tearDownPooledDatabase } from './pooled-teardown.js';
@@ -67,6 +67,7 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
   // A pooled-key tenant has no key of its own to delete: its grant and wrapped data key go instead.
   if (recordsPoolKey(tenant)) {
     await releasePooledKey(deps, tenant);
+    await forgetPoolKeyBackups(deps, tenant);
     if (exported) await recordOffboarding(exported, undefined);
     return { outcomes: [], report: {}, release: true };
   }

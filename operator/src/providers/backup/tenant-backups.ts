@@ -139,6 +139,22 @@ export class TenantBackups {
     return manifest;
   }
 
+  /**
+   * Deletes every backup of the tenant but those `keep` names, behind the fence, manifests first:
+   * what stands in for crypto-shredding when the sealing key outlives the tenant (a pool-key
+   * tenant's, docs/decisions/0055). Returns the ids deleted; a repeat finds fewer.
+   */
+  async deleteAll(owner: BackupOwner, fence: LeadershipFence, keep: (backup: BackupSummary) => boolean = () => false): Promise<string[]> {
+    const doomed = (await this.manifests(owner)).map(summaryOf).filter((backup) => !keep(backup));
+    await destructive(fence, `deleting the backups of tenant ${owner.tenant}`, async () => {
+      for (const backup of doomed) await this.deleteBackup(owner, backup.id);
+    });
+    await this.removeIncomplete(owner, fence);
+    if (doomed.length > 0)
+      this.options.logger.info('Deleted backups', { tenant: owner.tenant, backupIds: doomed.map((backup) => backup.id) });
+    return doomed.map((backup) => backup.id);
+  }
+
   /** Deletes complete backups beyond the retention; returns the ids deleted. */
   async prune(owner: BackupOwner, retention: Retention, now = new Date()): Promise<string[]> {
     const complete = await this.manifests(owner);
