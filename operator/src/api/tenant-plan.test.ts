@@ -98,19 +98,11 @@ describe('TenantPlan', () => {
       assert.equal(usesSharedRelease({ spec: TenantPlanSpecSchema.parse(spec) }), false);
     });
 
-    it('refuses backups on a plan whose database is Shared, naming spec.backup', () => {
+    it('admits backups on a plan whose database or key is Shared (docs/decisions/0055)', () => {
       const backup = { intervalMinutes: 1440, keepLast: 7 };
-      const result = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { database: 'Shared' } });
-      assert.deepEqual(
-        result.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
-        [['backup', tenantPlanRuleMessages.backupNotPooled]],
-      );
-      const pooledKey = TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation: { key: 'Shared' } });
-      assert.deepEqual(
-        pooledKey.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
-        [['backup', tenantPlanRuleMessages.backupNotPooled]],
-      );
-      assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, backup }).success, true);
+      for (const isolation of [{ database: 'Shared' }, { key: 'Shared' }, { database: 'Shared', key: 'Shared' }, {}]) {
+        assert.equal(TenantPlanSpecSchema.safeParse({ ...spec, backup, isolation }).success, true, JSON.stringify(isolation));
+      }
     });
 
     it('refuses a mode other than Dedicated and Shared', () => {

@@ -22,7 +22,6 @@ export const tenantPlanRuleMessages = {
     'release may be Shared only with database Shared: the shared release serves its tenants from schemas in the pool database; a shared release over databases of their own is not built',
   releaseIsolationFixed:
     'release may not change once set: moving tenants between the shared release and releases of their own is not built yet; create a new plan instead',
-  backupNotPooled: 'backup is not built for pooled tenants yet: a plan whose isolation.database or isolation.key is Shared may not set it',
   databaseIsolationFixed:
     'database may not change once set: moving tenants between a pooled and a dedicated database (promotion) is not built yet; create a new plan instead',
 } as const;
@@ -107,23 +106,18 @@ export const TenantPlanBackupSchema = z.strictObject({
 });
 export type TenantPlanBackup = z.infer<typeof TenantPlanBackupSchema>;
 
-export const TenantPlanSpecSchema = z
-  .strictObject({
-    displayName: z.string().min(1).max(128).optional(),
-    quota: TenantPlanQuotaSchema,
-    limits: TenantPlanLimitsSchema,
-    // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
-    database: TenantPlanDatabaseSchema.prefault({}),
-    app: TenantPlanAppSchema,
-    network: TenantPlanNetworkSchema.prefault({}),
-    rollout: TenantPlanRolloutSchema.prefault({}),
-    backup: TenantPlanBackupSchema.optional(),
-    isolation: TenantPlanIsolationSchema.prefault({}),
-  })
-  .refine((spec) => spec.backup === undefined || (spec.isolation.database !== 'Shared' && spec.isolation.key !== 'Shared'), {
-    path: ['backup'],
-    message: tenantPlanRuleMessages.backupNotPooled,
-  });
+export const TenantPlanSpecSchema = z.strictObject({
+  displayName: z.string().min(1).max(128).optional(),
+  quota: TenantPlanQuotaSchema,
+  limits: TenantPlanLimitsSchema,
+  // prefault, not default: like the CRD's `default: {}`, the empty object then gets its own defaults.
+  database: TenantPlanDatabaseSchema.prefault({}),
+  app: TenantPlanAppSchema,
+  network: TenantPlanNetworkSchema.prefault({}),
+  rollout: TenantPlanRolloutSchema.prefault({}),
+  backup: TenantPlanBackupSchema.optional(),
+  isolation: TenantPlanIsolationSchema.prefault({}),
+});
 export type TenantPlanSpec = z.infer<typeof TenantPlanSpecSchema>;
 export type TenantPlanSpecInput = z.input<typeof TenantPlanSpecSchema>;
 

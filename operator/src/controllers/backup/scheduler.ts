@@ -7,7 +7,6 @@
  * for minutes, which is why this is not a step of the tenant reconcile.
  */
 import { ConditionType, findCondition } from '../../api/conditions.js';
-import { keyAlias } from '../../api/names.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { Tenant } from '../../api/tenant.js';
 import type { TenantPlan, TenantPlanBackup } from '../../api/tenant-plan.js';
@@ -19,7 +18,7 @@ import { errorMessage } from '../../runtime/errors.js';
 import { destructive, type LeadershipFence } from '../../runtime/fence.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
-import { databaseSpecOf } from './database-spec.js';
+import { backupSubjectOf } from './database-spec.js';
 import { backupDue, backupsStatus } from './schedule.js';
 
 export const backupFieldManager = 'bulkhead-backups';
@@ -87,8 +86,8 @@ export class BackupScheduler {
   /** Takes one backup; returns why it failed, having said so in an Event, or undefined. */
   private async takeBackup(tenant: Tenant, backups: TenantBackups, fence: LeadershipFence): Promise<string | undefined> {
     try {
-      const database = databaseSpecOf(tenant, this.deps.plans.store.get(tenant.spec.plan));
-      const taken: BackupSummary = await backups.backup({ database, keyAlias: keyAlias(tenant) }, 'Scheduled', fence);
+      const subject = backupSubjectOf(tenant, this.deps.plans.store.get(tenant.spec.plan), this.deps.config);
+      const taken: BackupSummary = await backups.backup(subject, 'Scheduled', fence);
       await this.event(tenant, 'Normal', 'BackedUp', `Stored backup ${taken.id} (${taken.size} bytes, sealed under the tenant's key)`);
       return undefined;
     } catch (error) {

@@ -7,12 +7,12 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { ConditionType, Reason } from '../../api/conditions.js';
-import { databaseName, keyAlias, roleName } from '../../api/names.js';
 import { parseExportRecipientKey } from '../../api/export-recipient.js';
 import { tenantRuleMessages, type Tenant } from '../../api/tenant.js';
-import { TenantExports, type CompletedExport } from '../../providers/backup/index.js';
+import { TenantExports, isPooledSpec, type CompletedExport } from '../../providers/backup/index.js';
 import type { BackupOwner } from '../../providers/backup/layout.js';
 import { errorMessage } from '../../runtime/errors.js';
+import { backupSubjectOf } from '../backup/database-spec.js';
 import { exportSigningKey } from './export-signing-key.js';
 import type { TeardownDeps, TeardownResult } from './teardown.js';
 
@@ -52,9 +52,11 @@ export async function writeFinalExport(deps: TeardownDeps, tenant: Tenant): Prom
     const recipient = exportRecipient(tenant);
     const exports = await exportsOf(deps, tenant);
     const signing = await exportSigningKey(deps.client, deps.config);
-    const database = { ...owner, databaseName: databaseName(tenant), roleName: roleName(tenant), connectionLimit: 1 };
-    const completed = await exports.export({ database, keyAlias: keyAlias(tenant) }, { signing, recipient }, deps.fence);
-    const message = `Exported database ${database.databaseName} as ${completed.exportId}; signed manifest ${completed.manifestKey} (sha256 ${completed.sha256})`;
+    // A pooled tenant's export is its schema and shared rows; on the pool key, sealed under the pool-backups key (docs/decisions/0055).
+    const subject = backupSubjectOf(tenant, undefined, deps.config);
+    const { database } = subject;
+    const completed = await exports.export(subject, { signing, recipient }, deps.fence);
+    const message = `Exported ${isPooledSpec(database) ? `schema ${database.schemaName} of` : 'database'} ${database.databaseName} as ${completed.exportId}; signed manifest ${completed.manifestKey} (sha256 ${completed.sha256})`;
     deps.logger.info(message, { tenant: name });
     await deps.events.record(tenant, 'Normal', 'Exported', message).catch(() => undefined);
     return { exported: { exports, owner, completed } };

@@ -7,6 +7,7 @@
 import type { Tenant } from '../../api/tenant.js';
 import type { TeardownDeps } from './teardown.js';
 import type { DataKeyStore } from '../../providers/kms/pool/index.js';
+import { forgetPoolKeyBackups } from './deletion-backup.js';
 import { recordsPoolKey } from './steps/pooled-encryption-key.js';
 
 /**
@@ -38,5 +39,7 @@ export async function releasePooledKey(deps: TeardownDeps, tenant: Tenant): Prom
 export async function releasedPoolKeyOnly(deps: TeardownDeps, tenant: Tenant): Promise<boolean> {
   if (!recordsPoolKey(tenant)) return false;
   await releasePooledKey(deps, tenant);
+  // Sealed under the region's pool-backups key, which no key deletion shreds (decision 0055).
+  await forgetPoolKeyBackups(deps, tenant);
   return tenant.status?.encryption?.promotion === undefined;
 }

@@ -1,13 +1,14 @@
 /**
  * A deleted pooled tenant's place in the pool, by its deletion policy (docs/decisions/0043): Retain
  * keeps its schema and shared rows and takes its role's login; Delete drops its shared rows, schema
- * and role behind the leadership fence. Snapshot and Export are not built for pooled tenants: refused,
- * nothing dropped, and the Tenant keeps its finalizer until the policy is changed. The tier is read
+ * and role behind the leadership fence; Snapshot first stores them as a backup in the object store
+ * (docs/decisions/0055), Export after the final export (final-export.ts), then drops. The tier is read
  * from status.database.schema, which the database step records from its first attempt on.
  */
 import { databaseName, roleName, schemaName } from '../../api/names.js';
 import type { Tenant } from '../../api/tenant.js';
 import { poolDatabaseName, type PooledTenantSpec } from '../../providers/database/pooled/index.js';
+import { storePooledDeletionBackup } from './deletion-backup.js';
 import type { TeardownDeps } from './teardown.js';
 
 /** The pooled schema the tenant's status records, or undefined for a tenant with a database of its own. */
@@ -58,10 +59,14 @@ export async function tearDownPooledDatabase(deps: TeardownDeps, tenant: Tenant,
     await provider.drop(spec, deps.fence);
     return `Dropped schema ${schema}, the tenant's rows of the shared tables and role ${spec.roleName} in the pool database ${poolDatabaseName} (deletionPolicy Delete)`;
   }
-  if (policy === 'Snapshot' || policy === 'Export') {
-    throw new Error(
-      `deletionPolicy ${policy} is not built for pooled tenants: nothing of schema ${schema} (${databaseName(tenant)}) was dropped; set spec.database.deletionPolicy to Retain or Delete`,
-    );
+  if (policy === 'Snapshot') {
+    const stored = await storePooledDeletionBackup(deps, tenant, spec);
+    await provider.drop(spec, deps.fence);
+    return `Stored schema ${schema} and the tenant's shared rows as backup ${stored.id} in the object store, then dropped them and role ${spec.roleName} from the pool database ${poolDatabaseName} (deletionPolicy Snapshot)`;
+  }
+  if (policy === 'Export') {
+    await provider.drop(spec, deps.fence);
+    return `Dropped schema ${schema}, the tenant's shared rows and role ${spec.roleName} from the pool database ${poolDatabaseName} after its final export (deletionPolicy Export)`;
   }
   await provider.retain(spec);
   return `Retained schema ${schema} and the tenant's shared rows in the pool database ${poolDatabaseName}; role ${spec.roleName} can no longer log in`;

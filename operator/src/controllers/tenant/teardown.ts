@@ -63,7 +63,8 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
   if (attempt.failed) return attempt.failed;
   const { exported } = attempt;
   await tearDownDatabase(deps, tenant);
-  // A pooled-key tenant has no key of its own to delete (unless a key promotion began): its grant goes instead.
+  // A pooled-key tenant has no key of its own to delete (unless a key promotion began): its grant,
+  // wrapped data key and backups sealed under the pool-backups key go instead.
   if (await releasedPoolKeyOnly(deps, tenant)) {
     if (exported) await recordOffboarding(exported, undefined);
     return { outcomes: [], report: {}, release: true };
@@ -88,8 +89,8 @@ export async function tearDownData(deps: TeardownDeps, tenant: Tenant): Promise<
 
 /** The final export a tenant deleted with Export gets first; none for other policies. */
 async function finalExportOf(deps: TeardownDeps, tenant: Tenant): Promise<{ failed?: TeardownResult; exported?: FinalExport }> {
-  // A pooled tenant has no database of its own to export: its teardown refuses Export, nothing dropped.
-  if (tenant.spec.database?.deletionPolicy !== 'Export' || recordedPoolSchema(tenant) !== undefined) return {};
+  // A pooled tenant's export is its schema and shared rows (docs/decisions/0055).
+  if (tenant.spec.database?.deletionPolicy !== 'Export') return {};
   return writeFinalExport(deps, tenant);
 }
 

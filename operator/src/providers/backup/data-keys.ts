@@ -9,12 +9,28 @@
 import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { backupPurpose, encryptionContextKey, purposeContextKey } from '../kms/key-policy.js';
 import type { KmsSession } from '../kms/kms-session.js';
+import { tenantUidContextKey } from './pool-backup-key.js';
 
 export type EncryptionContext = Record<string, string>;
 
 /** The context of every data key that seals one of the tenant's archives. */
 export function backupEncryptionContext(tenant: string): EncryptionContext {
   return { [encryptionContextKey]: tenant, [purposeContextKey]: backupPurpose };
+}
+
+/**
+ * The context of an archive of a pool-key tenant, sealed under the region's pool-backups key
+ * (pool-backup-key.ts): its UID too, since that key outlives the tenant and its namesakes.
+ */
+export function poolBackupEncryptionContext(tenant: string, tenantUid: string): EncryptionContext {
+  return { ...backupEncryptionContext(tenant), [tenantUidContextKey]: tenantUid };
+}
+
+/** The context a restore opens an archive under for `target`: the shape it was sealed with, the target's values. */
+export function restoreEncryptionContext(sealedWith: EncryptionContext, target: { tenant: string; tenantUid: string }): EncryptionContext {
+  return tenantUidContextKey in sealedWith
+    ? poolBackupEncryptionContext(target.tenant, target.tenantUid)
+    : backupEncryptionContext(target.tenant);
 }
 
 export interface DataKey {

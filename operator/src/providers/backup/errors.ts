@@ -48,3 +48,13 @@ export class RestoreNotVerified extends BackupError {
     super('RestoreNotVerified', message, options);
   }
 }
+
+/**
+ * The backup and the target are of different tiers (a pooled tenant's schema, a database of its
+ * own), or a pooled backup names another schema: refused before anything is opened or changed.
+ */
+export class RestoreTierMismatch extends BackupError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('RestoreTierMismatch', message, options);
+  }
+}

@@ -34,6 +34,11 @@ export const BackupManifestSchema = z.strictObject({
   plaintext: z.strictObject({ size: z.int().min(0), sha256: Sha256Schema }),
   ciphertext: z.strictObject({ size: z.int().min(0), sha256: Sha256Schema }),
   tables: z.array(TableRowCountSchema),
+  /**
+   * Present for a pooled tenant's backup (docs/decisions/0055): the archive is a tar of its schema's
+   * dump and its shared rows, and restores only into a pooled tenant with this schema and role.
+   */
+  pooled: z.strictObject({ schema: z.string().min(1), role: z.string().min(1) }).optional(),
 });
 export type BackupManifest = z.infer<typeof BackupManifestSchema>;
 

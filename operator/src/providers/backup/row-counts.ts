@@ -53,6 +53,23 @@ async function countTables(client: pg.Client): Promise<TableRowCount[]> {
 }
 
 /**
+ * Opens a REPEATABLE READ, READ ONLY transaction, exports its snapshot and hands the session and
+ * the snapshot to `use` while it is held; the transaction ends (nothing to commit) when `use` settles.
+ */
+export async function withSnapshotSession<T>(options: CountOptions, use: (client: pg.Client, snapshot: string) => Promise<T>): Promise<T> {
+  const client = await connect(options);
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    const [exported] = (await client.query<{ snapshot: string }>('SELECT pg_catalog.pg_export_snapshot() AS snapshot')).rows;
+    const result = await use(client, exported?.snapshot ?? '');
+    await client.query('COMMIT');
+    return result;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
  * Exports a snapshot, counts the rows in it, and hands both to `dump` while the snapshot is held;
  * the transaction ends (read only, nothing to commit) when `dump` settles.
  */
@@ -60,14 +77,14 @@ export async function withCountedSnapshot<T>(
   options: CountOptions,
   dump: (snapshot: string, counts: TableRowCount[]) => Promise<T>,
 ): Promise<T> {
+  return withSnapshotSession(options, async (client, snapshot) => dump(snapshot, await countTables(client)));
+}
+
+/** A session as the admin in `options.database`, search_path pinned to pg_catalog, for `use` alone. */
+export async function withAdminSession<T>(options: CountOptions, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = await connect(options);
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const [exported] = (await client.query<{ snapshot: string }>('SELECT pg_catalog.pg_export_snapshot() AS snapshot')).rows;
-    const counts = await countTables(client);
-    const result = await dump(exported?.snapshot ?? '', counts);
-    await client.query('COMMIT');
-    return result;
+    return await use(client);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -12,14 +12,17 @@ import { crashPoint } from '../../runtime/crash-points.js';
 import { destructive, type LeadershipFence } from '../../runtime/fence.js';
 import type { Logger } from '../../runtime/logging.js';
 import { snapshotDatabase } from '../database/snapshot.js';
+import type { PooledTenantSpec } from '../database/pooled/types.js';
 import type { DatabaseServer, TenantDatabaseSpec } from '../database/types.js';
 import type { KmsSession } from '../kms/kms-session.js';
-import { generateDataKey, backupEncryptionContext } from './data-keys.js';
+import { backupEncryptionContext, generateDataKey, poolBackupEncryptionContext, type EncryptionContext } from './data-keys.js';
 import { encryptFile } from './envelope.js';
 import { BackupNotUsable } from './errors.js';
 import { backupIdOfKey, backupKey, tenantPrefix, type BackupOwner } from './layout.js';
 import { cipherAlgorithm, manifestFormatVersion, newBackupId, parseManifest, type BackupManifest } from './manifest.js';
 import type { ObjectStore } from './object-store.js';
+import { ensurePoolBackupKey, type PoolBackupKeyRequest } from './pool-backup-key.js';
+import { dumpPooledArchive } from './pooled-archive.js';
 import { withCountedSnapshot } from './row-counts.js';
 
 export const backupCrashPoints = {
@@ -50,10 +53,22 @@ export interface BackupSummary {
   reason: BackupManifest['reason'];
 }
 
-/** The tenant as the backup needs it: its database and the alias of its key. */
+/**
+ * The tenant as the backup needs it: its database (or, for a pooled tenant, its schema in the pool:
+ * the archive is then its schema and its shared rows, pooled-archive.ts) and the alias of its key.
+ */
 export interface BackupSubject {
-  database: TenantDatabaseSpec;
+  database: TenantDatabaseSpec | PooledTenantSpec;
   keyAlias: string;
+  /**
+   * A tenant on its region's pool key has no key the operator may seal with: its archives go under
+   * the region's pool-backups key instead of keyAlias (pool-backup-key.ts, docs/decisions/0055).
+   */
+  poolBackupKey?: PoolBackupKeyRequest;
+}
+
+export function isPooledSpec(spec: TenantDatabaseSpec | PooledTenantSpec): spec is PooledTenantSpec {
+  return 'schemaName' in spec && typeof spec.schemaName === 'string';
 }
 
 export interface Retention {
@@ -122,6 +137,22 @@ export class TenantBackups {
       throw new BackupNotUsable(`the manifest at ${key} names another backup (${manifest.tenant}/${manifest.backupId})`);
     }
     return manifest;
+  }
+
+  /**
+   * Deletes every backup of the tenant but those `keep` names, behind the fence, manifests first:
+   * what stands in for crypto-shredding when the sealing key outlives the tenant (a pool-key
+   * tenant's, docs/decisions/0055). Returns the ids deleted; a repeat finds fewer.
+   */
+  async deleteAll(owner: BackupOwner, fence: LeadershipFence, keep: (backup: BackupSummary) => boolean = () => false): Promise<string[]> {
+    const doomed = (await this.manifests(owner)).map(summaryOf).filter((backup) => !keep(backup));
+    await destructive(fence, `deleting the backups of tenant ${owner.tenant}`, async () => {
+      for (const backup of doomed) await this.deleteBackup(owner, backup.id);
+    });
+    await this.removeIncomplete(owner, fence);
+    if (doomed.length > 0)
+      this.options.logger.info('Deleted backups', { tenant: owner.tenant, backupIds: doomed.map((backup) => backup.id) });
+    return doomed.map((backup) => backup.id);
   }
 
   /** Deletes complete backups beyond the retention; returns the ids deleted. */
@@ -197,6 +228,25 @@ export class TenantBackups {
     return work;
   }
 
+  /** The key alias and context the archive's data key is made under. */
+  private async sealing(subject: BackupSubject): Promise<{ alias: string; context: EncryptionContext }> {
+    const { tenant, tenantUid } = subject.database;
+    if (subject.poolBackupKey === undefined) return { alias: subject.keyAlias, context: backupEncryptionContext(tenant) };
+    const alias = await ensurePoolBackupKey(this.options.kms, this.options.logger, subject.poolBackupKey);
+    return { alias, context: poolBackupEncryptionContext(tenant, tenantUid) };
+  }
+
+  /** The plaintext archive in `work` and the row counts of the snapshot it was read in. */
+  private async dump(spec: BackupSubject['database'], work: string): Promise<{ file: string; tables: BackupManifest['tables'] }> {
+    const { server, timeoutMillis } = this.options;
+    if (isPooledSpec(spec)) return dumpPooledArchive({ server, timeoutMillis }, spec, work);
+    const counted = { server, database: spec.databaseName, timeoutMillis };
+    return withCountedSnapshot(counted, async (exportedSnapshot, counts) => ({
+      file: await snapshotDatabase(spec, { server, dir: work, timeoutMillis, exportedSnapshot }),
+      tables: counts,
+    }));
+  }
+
   private async dumpAndUpload(
     subject: BackupSubject,
     run: { backupId: string; reason: BackupManifest['reason']; now: Date; work: string; fence: LeadershipFence },
@@ -204,13 +254,9 @@ export class TenantBackups {
     const { options } = this;
     const spec = subject.database;
     const owner = ownerOf(spec);
-    const counted = { server: options.server, database: spec.databaseName, timeoutMillis: options.timeoutMillis };
-    const { file, tables } = await withCountedSnapshot(counted, async (exportedSnapshot, counts) => ({
-      file: await snapshotDatabase(spec, { server: options.server, dir: run.work, timeoutMillis: options.timeoutMillis, exportedSnapshot }),
-      tables: counts,
-    }));
-    const context = backupEncryptionContext(spec.tenant);
-    const dataKey = await generateDataKey(options.kms, subject.keyAlias, context);
+    const { file, tables } = await this.dump(spec, run.work);
+    const { alias, context } = await this.sealing(subject);
+    const dataKey = await generateDataKey(options.kms, alias, context);
     let sealed;
     try {
       sealed = await encryptFile(file, join(run.work, 'archive.enc'), dataKey.plaintext);
@@ -237,6 +283,7 @@ export class TenantBackups {
       plaintext: sealed.plaintext,
       ciphertext: sealed.ciphertext,
       tables,
+      ...(isPooledSpec(spec) && { pooled: { schema: spec.schemaName, role: spec.roleName } }),
     };
     await run.fence.confirm(`marking backup ${run.backupId} of tenant ${owner.tenant} complete`);
     await options.store.putBytes(key('manifest'), JSON.stringify(manifest, null, 2), 'application/json');

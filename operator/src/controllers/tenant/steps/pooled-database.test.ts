@@ -1,4 +1,4 @@
-/** Which database tier a tenant may be given: never the pool once it has a database of its own, and no Snapshot in the pool. */
+/** Which database tier a tenant may be given: never the pool once it has a database of its own, and Snapshot in the pool only with an object store. */
 import assert from 'node:assert/strict';
 import { Reason } from '../../../api/conditions.js';
 import type { StepContext } from '../context.js';
@@ -6,14 +6,23 @@ import { pooledDatabaseSpec, tierRefusal } from './pooled-database.js';
 
 type Recorded = { name?: string; schema?: string } | undefined;
 
-function context(isolation: 'Dedicated' | 'Shared', recorded: Recorded, deletionPolicy = 'Retain'): StepContext {
+function context(
+  isolation: 'Dedicated' | 'Shared',
+  recorded: Recorded,
+  deletionPolicy = 'Retain',
+  options: { key?: 'Dedicated' | 'Shared'; backups?: boolean } = {},
+): StepContext {
   return {
+    config: options.backups === true ? { backups: { bucket: 'b' } } : {},
     tenant: {
       metadata: { name: 'acme', uid: 'a1b2' },
       spec: { region: 'eu-central-1', database: { deletionPolicy } },
       status: recorded ? { database: recorded } : undefined,
     },
-    plan: { metadata: { name: isolation === 'Shared' ? 'pooled' : 'standard' }, spec: { isolation: { database: isolation } } },
+    plan: {
+      metadata: { name: isolation === 'Shared' ? 'pooled' : 'standard' },
+      spec: { isolation: { database: isolation, key: options.key ?? 'Dedicated' } },
+    },
   } as unknown as StepContext;
 }
 
@@ -38,10 +47,18 @@ describe('the database tier of a tenant', () => {
     );
   });
 
-  it('refuses deletionPolicy Snapshot for a pooled tenant, naming the field', () => {
-    const refusal = tierRefusal(context('Shared', undefined, 'Snapshot'));
-    assert.equal(refusal?.reason, Reason.DeletionPolicyNotSupported);
-    assert.match(refusal?.message ?? '', /spec\.database\.deletionPolicy Snapshot is not built for pooled tenants/);
+  it('admits Snapshot and Export for a pooled tenant, on its own key or the pool key, when the operator has an object store', () => {
+    for (const policy of ['Snapshot', 'Export']) {
+      for (const key of ['Dedicated', 'Shared'] as const) {
+        assert.equal(tierRefusal(context('Shared', undefined, policy, { key, backups: true })), undefined);
+      }
+    }
+  });
+
+  it('refuses Snapshot for a pooled tenant without an object store, naming the field', () => {
+    const noStore = tierRefusal(context('Shared', undefined, 'Snapshot'));
+    assert.equal(noStore?.reason, Reason.DeletionPolicyNotSupported);
+    assert.match(noStore?.message ?? '', /spec\.database\.deletionPolicy Snapshot needs the operator's object store for a pooled tenant/);
     assert.equal(tierRefusal(context('Dedicated', undefined, 'Snapshot')), undefined);
   });
 

@@ -27,7 +27,7 @@ export function pooledDatabaseSpec(context: StepContext): PooledTenantSpec {
  * A refusal when the plan asks for the other tier than the one the tenant's status records, or a
  * deletion policy its tier cannot carry out; undefined when the step may go on.
  */
-export function tierRefusal(context: Pick<StepContext, 'tenant' | 'plan'>): StepOutcome | undefined {
+export function tierRefusal(context: Pick<StepContext, 'tenant' | 'plan' | 'config'>): StepOutcome | undefined {
   return tierChangeRefusal(context) ?? deletionPolicyRefusal(context);
 }
 
@@ -46,14 +46,18 @@ function tierChangeRefusal({ tenant, plan }: Pick<StepContext, 'tenant' | 'plan'
   );
 }
 
-function deletionPolicyRefusal({ tenant, plan }: Pick<StepContext, 'tenant' | 'plan'>): StepOutcome | undefined {
+/**
+ * Snapshot and Export of a pooled tenant are a backup of its schema and shared rows in the object
+ * store (docs/decisions/0055): refused when the operator has no object store.
+ */
+function deletionPolicyRefusal({ tenant, plan, config }: Pick<StepContext, 'tenant' | 'plan' | 'config'>): StepOutcome | undefined {
   const policy = tenant.spec.database?.deletionPolicy;
-  if (!usesPooledDatabase(plan) || (policy !== 'Snapshot' && policy !== 'Export')) return undefined;
+  if (!usesPooledDatabase(plan) || (policy !== 'Snapshot' && policy !== 'Export') || config?.backups !== undefined) return undefined;
   return outcome(
     'False',
     Reason.DeletionPolicyNotSupported,
-    `spec.database.deletionPolicy ${policy} is not built for pooled tenants (plan ${plan.metadata.name} shares the database); ` +
-      'choose Retain or Delete. Nothing was created',
+    `spec.database.deletionPolicy ${policy} needs the operator's object store for a pooled tenant (plan ${plan.metadata.name} shares ` +
+      'the database; operator config backups is not set); choose Retain or Delete. Nothing was created',
   );
 }
 
