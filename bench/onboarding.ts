@@ -22,6 +22,7 @@
  * environment and exits (bench/lib/run-guard.ts).
  */
 import { measureOperator, type OperatorRun } from './lib/operator-run.js';
+import type { MemoryBreakdown } from './lib/operator-metrics.js';
 import { measurePlain, type PlainRun } from './lib/plain-run.js';
 import { withEnvironment } from './lib/environment.js';
 import { runBench } from './lib/run-guard.js';
@@ -124,17 +125,74 @@ function printTables(results: SizeResult[]): void {
 /** The compiled operator's RSS taken apart: what is V8's heap, what is malloc and native code, what is file pages. */
 function printMemory(results: SizeResult[]): void {
   console.log("\nWhere the compiled operator's RSS goes, MiB (anonymous = V8 heap + malloc + native; file = node binary and libraries)\n");
+  const moments = {
+    compiledIdle: 'idle',
+    compiledAllReady: 'all Ready, 5 s after re-sync',
+    compiledAllReadySettled: 'all Ready, 30 s after re-sync',
+  } as const;
+  const space = (m: MemoryBreakdown, name: string): number | string => m.heapSpaces?.[name] ?? '-';
   console.log(
     table(
-      ['tenants', 'when', 'RSS', 'anonymous', 'file', 'heap committed', 'heap used', 'external', 'anonymous outside the heap'],
+      [
+        'tenants',
+        'when',
+        'RSS',
+        'anonymous',
+        'file',
+        'heap committed',
+        'heap used',
+        'old / new / code / large objects',
+        'external',
+        'anonymous outside the heap',
+      ],
       results.flatMap(({ operator: o }) =>
-        (['compiledIdle', 'compiledAllReady'] as const).map((when) => {
+        (Object.keys(moments) as (keyof typeof moments)[]).map((when) => {
           const m = o.memoryMiB[when];
-          const label = when === 'compiledIdle' ? 'idle' : 'all Ready, after re-sync';
-          return [o.tenants, label, m.rss, m.rssAnon, m.rssFile, m.heapTotal, m.heapUsed, m.external, (m.rssAnon - m.heapTotal).toFixed(1)];
+          const spaces = ['old_space', 'new_space', 'code_space', 'large_object_space'].map((name) => space(m, name)).join(' / ');
+          return [
+            o.tenants,
+            moments[when],
+            m.rss,
+            m.rssAnon,
+            m.rssFile,
+            m.heapTotal,
+            m.heapUsed,
+            spaces,
+            m.external,
+            (m.rssAnon - m.heapTotal).toFixed(1),
+          ];
         }),
       ),
     ),
+  );
+}
+
+/** BENCH_MEMORY_VARIANTS: the compiled operator re-synced with other settings, beside the shipped ones. */
+function printMemoryVariants(results: SizeResult[]): void {
+  const rows = results.flatMap(({ operator: o }) =>
+    [
+      [
+        'shipped',
+        { env: {}, resyncMs: o.resync.compiledMs, memory: o.memoryMiB.compiledAllReady, settled: o.memoryMiB.compiledAllReadySettled },
+      ] as const,
+      ...o.memoryVariants.map((v) => [v.label, v] as const),
+    ].map(([label, v]) => [
+      o.tenants,
+      label,
+      Object.entries(v.env)
+        .map(([k, value]) => `${k}=${value}`)
+        .join(' ') || '(as shipped)',
+      seconds(v.resyncMs),
+      `${v.memory.rss} / ${v.settled.rss}`,
+      `${v.memory.heapTotal} / ${v.settled.heapTotal}`,
+      `${v.memory.heapUsed} / ${v.settled.heapUsed}`,
+      `${(v.memory.rssAnon - v.memory.heapTotal).toFixed(1)} / ${(v.settled.rssAnon - v.settled.heapTotal).toFixed(1)}`,
+    ]),
+  );
+  if (rows.length === results.length) return;
+  console.log('\nThe compiled operator re-synced with other settings (MiB, 5 s / 30 s after its re-sync)\n');
+  console.log(
+    table(['tenants', 'variant', 'settings', 're-sync s', 'RSS', 'heap committed', 'heap used', 'anonymous outside the heap'], rows),
   );
 }
 
@@ -225,6 +283,7 @@ async function main(): Promise<void> {
   for (const n of sizes) for (const tier of tiers) results.push(await measureSize(n, tier));
   printTables(results);
   printMemory(results);
+  printMemoryVariants(results);
   printResync(results);
   printKmsCost(results);
 }

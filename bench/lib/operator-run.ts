@@ -44,8 +44,13 @@ export interface OperatorRun {
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
   /** V8's used heap of the compiled operator, read with RSS: what the objects take, apart from code and the runtime. */
   heapUsedMiB: { compiledIdle: number; compiledAllReady: number };
-  /** The compiled operator's RSS taken apart (operator-metrics.ts), read with the two above. */
-  memoryMiB: { compiledIdle: MemoryBreakdown; compiledAllReady: MemoryBreakdown };
+  /**
+   * The compiled operator's RSS taken apart (operator-metrics.ts), read with the two above;
+   * compiledAllReadySettled 30 s after the re-sync instead of 5 s.
+   */
+  memoryMiB: { compiledIdle: MemoryBreakdown; compiledAllReady: MemoryBreakdown; compiledAllReadySettled: MemoryBreakdown };
+  /** BENCH_MEMORY_VARIANTS: the compiled operator's re-sync again with other settings, then once more as shipped. */
+  memoryVariants: MemoryVariantRun[];
   resync: {
     ms: number;
     writesExcludingLeases: number;
@@ -184,13 +189,71 @@ async function resync(
   };
 }
 
-/** The compiled operator's memory once it has re-synced n tenants (0: once it leads), and the re-sync time. */
+/** Settings to try beside the shipped ones: variables set over them (NODE_OPTIONS among them). */
+export interface MemoryVariant {
+  label: string;
+  env: Record<string, string>;
+}
+
+export interface MemoryVariantRun extends MemoryVariant {
+  resyncMs: number;
+  /** 5 s and 30 s after its re-sync. */
+  memory: MemoryBreakdown;
+  settled: MemoryBreakdown;
+}
+
+/**
+ * BENCH_MEMORY_VARIANTS="label:VAR=value|VAR=value;label2:VAR=value", e.g.
+ * "mmap:MALLOC_MMAP_THRESHOLD_=131072;no-semi:NODE_OPTIONS=": each is a compiled operator started
+ * over the same Ready tenants with those variables over the shipped ones (the others as shipped).
+ * NODE_ARGS is not a variable: its words go on node's command line, for the V8 flags NODE_OPTIONS
+ * refuses (--optimize-for-size), as an image's ENTRYPOINT would pass them.
+ */
+export function memoryVariantsFrom(value: string | undefined): MemoryVariant[] {
+  return (value ?? '')
+    .split(';')
+    .filter((entry) => entry.trim() !== '')
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      if (colon < 1) throw new Error(`BENCH_MEMORY_VARIANTS: "${entry}" is not label:VAR=value|VAR=value`);
+      const pairs = entry
+        .slice(colon + 1)
+        .split('|')
+        .filter(Boolean);
+      const env = Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+      if (pairs.some((pair) => pair.indexOf('=') < 1)) throw new Error(`BENCH_MEMORY_VARIANTS: "${entry}" has a setting without VAR=`);
+      return { label: entry.slice(0, colon).trim(), env };
+    });
+}
+
+const memoryVariants = memoryVariantsFrom(process.env.BENCH_MEMORY_VARIANTS);
+
+/** Each variant, then the shipped settings once more (how far the machine moved meanwhile). */
+async function variantProbes(env: Environment, n: number): Promise<MemoryVariantRun[]> {
+  if (memoryVariants.length === 0) return [];
+  const runs: MemoryVariantRun[] = [];
+  for (const variant of [...memoryVariants, { label: 'shipped, again', env: {} }]) {
+    const { memory, settled, resyncMs } = await compiledProbe(env, n, variant.env);
+    runs.push({ ...variant, resyncMs, memory, settled });
+  }
+  return runs;
+}
+
+/**
+ * The compiled operator's memory once it has re-synced n tenants (0: once it leads), 5 s after and
+ * (`settled`) 30 s after, and the re-sync time.
+ */
 async function compiledProbe(
   env: Environment,
   n: number,
-): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; resyncMs: number }> {
+  variables: Record<string, string> = {},
+): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; settled: MemoryBreakdown; resyncMs: number }> {
   const started = Date.now();
-  const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`);
+  const { NODE_ARGS: nodeArgs = '', ...rest } = variables;
+  const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`, {
+    env: rest,
+    nodeArgs: nodeArgs.split(' ').filter(Boolean),
+  });
   run.watch('the compiled operator', compiled);
   run.watchLiveness('the compiled operator', compiled, compiled.metricsUrl.then(healthzOf));
   try {
@@ -199,7 +262,9 @@ async function compiledProbe(
     const resyncMs = Date.now() - started;
     await run.sleep(5_000);
     const memory = await memoryBreakdown(compiled.child.pid ?? 0, url);
-    return { rss: memory.rss, heapUsed: memory.heapUsed, memory, resyncMs };
+    await run.sleep(25_000);
+    const settled = await memoryBreakdown(compiled.child.pid ?? 0, url);
+    return { rss: memory.rss, heapUsed: memory.heapUsed, memory, settled, resyncMs };
   } finally {
     run.expectExit(compiled);
     await compiled.stop();
@@ -252,6 +317,7 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
     operator = restarted.operator;
     await retire(operator);
     const compiled = await compiledProbe(env, n);
+    const variants = await variantProbes(env, n);
     return {
       tenants: n,
       guardrailsMs,
@@ -266,7 +332,8 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
       heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },
-      memoryMiB: { compiledIdle: compiledIdle.memory, compiledAllReady: compiled.memory },
+      memoryMiB: { compiledIdle: compiledIdle.memory, compiledAllReady: compiled.memory, compiledAllReadySettled: compiled.settled },
+      memoryVariants: variants,
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
       kms: kms.measurement(n, throttles),
     };
