@@ -10,6 +10,9 @@
  * shared release, docs/tiers.md). The plain script does the silo's work, so it runs for silo only;
  * a pooled result has the same operator fields, `plain: null` and `ratio: null`.
  *
+ * BENCH_PLAIN=0 runs the operator half only. BENCH_MEMORY_VARIANTS re-syncs the compiled operator
+ * again with other Node or malloc settings beside the shipped ones (bench/lib/operator-run.ts).
+ *
  * BENCH_KMS_THROTTLE=<requests/s> puts a proxy in front of the KMS emulator that answers
  * ThrottlingException above that rate per key-changing operation, as AWS KMS does (=count: count
  * only); the operator reaches KMS through it and the requests it counted are printed with what
@@ -33,6 +36,8 @@ import { kmsCostEstimate, modelledDeletionPerTenant, modelledOnboardingPerTenant
 const sizes = sizesFrom(process.env.SIZES, [1, 50, 200]);
 const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
 const plainConcurrency = Number(process.env.PLAIN_CONCURRENCY ?? 200);
+/** BENCH_PLAIN=0 leaves the plain script out (no ratio; the file is named -operator-only): at 1000 it is two thirds of the run. */
+const withPlain = process.env.BENCH_PLAIN !== '0';
 
 /** The plan each tier onboards its tenants on (crds/examples/plans). */
 const tierPlans = { silo: 'standard', pooled: 'pooled-release' } as const;
@@ -288,6 +293,17 @@ async function main(): Promise<void> {
   printKmsCost(results);
 }
 
+/** What tells this run's result file apart from the default run's: its tier, workers, KMS throttle, and the plain script left out. */
+function resultVariant(tier: Tier, workers: number): string {
+  const throttle = process.env.BENCH_KMS_THROTTLE;
+  return [
+    tier === 'silo' ? '' : `-${tier}`,
+    workers === 4 ? '' : `-workers-${workers}`,
+    throttle ? `-kms-throttle-${throttle}` : '',
+    withPlain ? '' : '-operator-only',
+  ].join('');
+}
+
 /** One size of one tier: the operator, then (silo only) the plain script, each on a fresh environment; written to bench/results. */
 async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
   const plan = tierPlans[tier];
@@ -300,13 +316,13 @@ async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
     `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
   );
   let plain: PlainRun | undefined;
-  if (tier === 'silo') {
+  if (tier === 'silo' && withPlain) {
     console.log(`== ${n} tenant(s): plain script ==`);
     plain = await withEnvironment(`plain-${n}`, (env) => measurePlain(env, n, plainConcurrency));
     console.log(`   plain script: all available in ${seconds(plain.totalMs)} s`);
   }
   const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
-  const variant = `${tier === 'silo' ? '' : `-${tier}`}${workers === 4 ? '' : `-workers-${workers}`}${process.env.BENCH_KMS_THROTTLE ? `-kms-throttle-${process.env.BENCH_KMS_THROTTLE}` : ''}`;
+  const variant = resultVariant(tier, workers);
   const file = writeResult(`onboarding-${n}${variant}`, {
     ...origin,
     tier,
