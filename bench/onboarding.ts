@@ -24,7 +24,7 @@
  * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
  * environment and exits (bench/lib/run-guard.ts).
  */
-import { measureOperator, type OperatorRun } from './lib/operator-run.js';
+import { measureOperator, type MemoryVariantFailure, type MemoryVariantRun, type OperatorRun } from './lib/operator-run.js';
 import type { MemoryBreakdown } from './lib/operator-metrics.js';
 import { measurePlain, type PlainRun } from './lib/plain-run.js';
 import { withEnvironment } from './lib/environment.js';
@@ -172,29 +172,41 @@ function printMemory(results: SizeResult[]): void {
   );
 }
 
+/** One variant's row: its settings, re-sync time and memory 5 s / 30 s after, or why it failed. */
+function variantRow(n: number, v: MemoryVariantRun | MemoryVariantFailure): (string | number)[] {
+  const settings =
+    Object.entries(v.env)
+      .map(([k, value]) => `${k}=${value}`)
+      .join(' ') || '(as shipped)';
+  if ('failed' in v) return [n, v.label, settings, `failed: ${v.failed.split('\n')[0] ?? ''}`, '-', '-', '-', '-'];
+  const both = (read: (m: MemoryBreakdown) => number): string => `${read(v.memory).toFixed(1)} / ${read(v.settled).toFixed(1)}`;
+  return [
+    n,
+    v.label,
+    settings,
+    seconds(v.resyncMs),
+    both((m) => m.rss),
+    both((m) => m.heapTotal),
+    both((m) => m.heapUsed),
+    both((m) => m.rssAnon - m.heapTotal),
+  ];
+}
+
 /** BENCH_MEMORY_VARIANTS: the compiled operator re-synced with other settings, beside the shipped ones. */
 function printMemoryVariants(results: SizeResult[]): void {
-  const rows = results.flatMap(({ operator: o }) =>
-    [
-      [
-        'shipped',
-        { env: {}, resyncMs: o.resync.compiledMs, memory: o.memoryMiB.compiledAllReady, settled: o.memoryMiB.compiledAllReadySettled },
-      ] as const,
-      ...o.memoryVariants.map((v) => [v.label, v] as const),
-    ].map(([label, v]) => [
-      o.tenants,
-      label,
-      Object.entries(v.env)
-        .map(([k, value]) => `${k}=${value}`)
-        .join(' ') || '(as shipped)',
-      seconds(v.resyncMs),
-      `${v.memory.rss} / ${v.settled.rss}`,
-      `${v.memory.heapTotal} / ${v.settled.heapTotal}`,
-      `${v.memory.heapUsed} / ${v.settled.heapUsed}`,
-      `${(v.memory.rssAnon - v.memory.heapTotal).toFixed(1)} / ${(v.settled.rssAnon - v.settled.heapTotal).toFixed(1)}`,
-    ]),
-  );
-  if (rows.length === results.length) return;
+  const rows = results.flatMap(({ operator: o }) => {
+    if (o.memoryVariants.length === 0) return [];
+    const m = o.memoryMiB;
+    const shipped = {
+      label: 'shipped',
+      env: {},
+      resyncMs: o.resync.compiledMs,
+      memory: m.compiledAllReady,
+      settled: m.compiledAllReadySettled,
+    };
+    return [shipped, ...o.memoryVariants].map((v) => variantRow(o.tenants, v));
+  });
+  if (rows.length === 0) return;
   console.log('\nThe compiled operator re-synced with other settings (MiB, 5 s / 30 s after its re-sync)\n');
   console.log(
     table(['tenants', 'variant', 'settings', 're-sync s', 'RSS', 'heap committed', 'heap used', 'anonymous outside the heap'], rows),

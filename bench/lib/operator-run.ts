@@ -12,7 +12,7 @@ import { eventually } from '../../operator/test/support/cluster.js';
 import { startOperator, type OperatorProcess } from '../../operator/test/support/operator-process.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { benchTmp } from './environment.js';
-import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
+import { buildCompiledOperator, startCompiledOperator, type CompiledOperator } from './compiled-operator.js';
 import {
   memoryBreakdown,
   requestDelta,
@@ -50,7 +50,7 @@ export interface OperatorRun {
    */
   memoryMiB: { compiledIdle: MemoryBreakdown; compiledAllReady: MemoryBreakdown; compiledAllReadySettled: MemoryBreakdown };
   /** BENCH_MEMORY_VARIANTS: the compiled operator's re-sync again with other settings, then once more as shipped. */
-  memoryVariants: MemoryVariantRun[];
+  memoryVariants: (MemoryVariantRun | MemoryVariantFailure)[];
   resync: {
     ms: number;
     writesExcludingLeases: number;
@@ -202,6 +202,11 @@ export interface MemoryVariantRun extends MemoryVariant {
   settled: MemoryBreakdown;
 }
 
+/** A variant whose operator failed (exited, or stopped answering): why, with its last output. */
+export interface MemoryVariantFailure extends MemoryVariant {
+  failed: string;
+}
+
 /**
  * BENCH_MEMORY_VARIANTS="label:VAR=value|VAR=value;label2:VAR=value", e.g.
  * "mmap:MALLOC_MMAP_THRESHOLD_=131072;no-semi:NODE_OPTIONS=": each is a compiled operator started
@@ -228,13 +233,23 @@ export function memoryVariantsFrom(value: string | undefined): MemoryVariant[] {
 
 const memoryVariants = memoryVariantsFrom(process.env.BENCH_MEMORY_VARIANTS);
 
-/** Each variant, then the shipped settings once more (how far the machine moved meanwhile). */
-async function variantProbes(env: Environment, n: number): Promise<MemoryVariantRun[]> {
+/**
+ * Each variant, then the shipped settings once more (how far the machine moved meanwhile). A
+ * variant's operator is not watched by the run guard: one that fails is recorded as failed, and
+ * the run goes on.
+ */
+async function variantProbes(env: Environment, n: number): Promise<(MemoryVariantRun | MemoryVariantFailure)[]> {
   if (memoryVariants.length === 0) return [];
-  const runs: MemoryVariantRun[] = [];
+  const runs: (MemoryVariantRun | MemoryVariantFailure)[] = [];
   for (const variant of [...memoryVariants, { label: 'shipped, again', env: {} }]) {
-    const { memory, settled, resyncMs } = await compiledProbe(env, n, variant.env);
-    runs.push({ ...variant, resyncMs, memory, settled });
+    try {
+      const { memory, settled, resyncMs } = await compiledProbe(env, n, variant.env);
+      runs.push({ ...variant, resyncMs, memory, settled });
+    } catch (error) {
+      if (run.signal.aborted) throw error;
+      runs.push({ ...variant, failed: error instanceof Error ? error.message : String(error) });
+      console.log(`   memory variant ${variant.label} failed: ${String(error)}`);
+    }
   }
   return runs;
 }
@@ -246,29 +261,42 @@ async function variantProbes(env: Environment, n: number): Promise<MemoryVariant
 async function compiledProbe(
   env: Environment,
   n: number,
-  variables: Record<string, string> = {},
+  variant?: Record<string, string>,
 ): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; settled: MemoryBreakdown; resyncMs: number }> {
   const started = Date.now();
-  const { NODE_ARGS: nodeArgs = '', ...rest } = variables;
+  const { NODE_ARGS: nodeArgs = '', ...rest } = variant ?? {};
   const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`, {
     env: rest,
     nodeArgs: nodeArgs.split(' ').filter(Boolean),
   });
-  run.watch('the compiled operator', compiled);
-  run.watchLiveness('the compiled operator', compiled, compiled.metricsUrl.then(healthzOf));
+  if (!variant) {
+    run.watch('the compiled operator', compiled);
+    run.watchLiveness('the compiled operator', compiled, compiled.metricsUrl.then(healthzOf));
+  }
   try {
-    const url = await run.race(compiled.metricsUrl);
-    await resynced(url, n, started);
-    const resyncMs = Date.now() - started;
-    await run.sleep(5_000);
-    const memory = await memoryBreakdown(compiled.child.pid ?? 0, url);
-    await run.sleep(25_000);
-    const settled = await memoryBreakdown(compiled.child.pid ?? 0, url);
-    return { rss: memory.rss, heapUsed: memory.heapUsed, memory, settled, resyncMs };
+    return await probe(compiled, n, started);
+  } catch (error) {
+    throw new Error(`${String(error)}; its last output:\n${compiled.output()}`, { cause: error });
   } finally {
     run.expectExit(compiled);
     await compiled.stop();
   }
+}
+
+/** The memory of a compiled operator once it has re-synced n tenants, 5 s and 30 s after. */
+async function probe(
+  compiled: CompiledOperator,
+  n: number,
+  started: number,
+): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; settled: MemoryBreakdown; resyncMs: number }> {
+  const url = await run.race(compiled.metricsUrl);
+  await resynced(url, n, started);
+  const resyncMs = Date.now() - started;
+  await run.sleep(5_000);
+  const memory = await memoryBreakdown(compiled.child.pid ?? 0, url);
+  await run.sleep(25_000);
+  const settled = await memoryBreakdown(compiled.child.pid ?? 0, url);
+  return { rss: memory.rss, heapUsed: memory.heapUsed, memory, settled, resyncMs };
 }
 
 let compiledMain: string | undefined;
