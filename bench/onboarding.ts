@@ -153,7 +153,7 @@ function printMemory(results: SizeResult[]): void {
       results.flatMap(({ operator: o }) =>
         (Object.keys(moments) as (keyof typeof moments)[]).map((when) => {
           const m = o.memoryMiB[when];
-          const spaces = ['old_space', 'new_space', 'code_space', 'large_object_space'].map((name) => space(m, name)).join(' / ');
+          const spaces = ['old', 'new', 'code', 'large_object'].map((name) => space(m, name)).join(' / ');
           return [
             o.tenants,
             moments[when],

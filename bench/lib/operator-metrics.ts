@@ -117,7 +117,7 @@ export interface MemoryBreakdown {
   heapTotal: number;
   heapUsed: number;
   external: number;
-  /** V8's committed heap by space (new, old, code, large_object, ...; nodejs_heap_space_size_total_bytes), MiB. */
+  /** V8's committed heap by space as prom-client names them (new, old, code, large_object, ...; nodejs_heap_space_size_total_bytes), MiB. */
   heapSpaces: Record<string, number>;
 }
 
