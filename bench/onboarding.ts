@@ -10,6 +10,9 @@
  * shared release, docs/tiers.md). The plain script does the silo's work, so it runs for silo only;
  * a pooled result has the same operator fields, `plain: null` and `ratio: null`.
  *
+ * BENCH_PLAIN=0 runs the operator half only. BENCH_MEMORY_VARIANTS re-syncs the compiled operator
+ * again with other Node or malloc settings beside the shipped ones (bench/lib/operator-run.ts).
+ *
  * BENCH_KMS_THROTTLE=<requests/s> puts a proxy in front of the KMS emulator that answers
  * ThrottlingException above that rate per key-changing operation, as AWS KMS does (=count: count
  * only); the operator reaches KMS through it and the requests it counted are printed with what
@@ -21,7 +24,8 @@
  * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
  * environment and exits (bench/lib/run-guard.ts).
  */
-import { measureOperator, type OperatorRun } from './lib/operator-run.js';
+import { measureOperator, type MemoryVariantFailure, type MemoryVariantRun, type OperatorRun } from './lib/operator-run.js';
+import type { MemoryBreakdown } from './lib/operator-metrics.js';
 import { measurePlain, type PlainRun } from './lib/plain-run.js';
 import { withEnvironment } from './lib/environment.js';
 import { runBench } from './lib/run-guard.js';
@@ -32,6 +36,8 @@ import { kmsCostEstimate, modelledDeletionPerTenant, modelledOnboardingPerTenant
 const sizes = sizesFrom(process.env.SIZES, [1, 50, 200]);
 const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
 const plainConcurrency = Number(process.env.PLAIN_CONCURRENCY ?? 200);
+/** BENCH_PLAIN=0 leaves the plain script out (no ratio; the file is named -operator-only): at 1000 it is two thirds of the run. */
+const withPlain = process.env.BENCH_PLAIN !== '0';
 
 /** The plan each tier onboards its tenants on (crds/examples/plans). */
 const tierPlans = { silo: 'standard', pooled: 'pooled-release' } as const;
@@ -124,17 +130,86 @@ function printTables(results: SizeResult[]): void {
 /** The compiled operator's RSS taken apart: what is V8's heap, what is malloc and native code, what is file pages. */
 function printMemory(results: SizeResult[]): void {
   console.log("\nWhere the compiled operator's RSS goes, MiB (anonymous = V8 heap + malloc + native; file = node binary and libraries)\n");
+  const moments = {
+    compiledIdle: 'idle',
+    compiledAllReady: 'all Ready, 5 s after re-sync',
+    compiledAllReadySettled: 'all Ready, 30 s after re-sync',
+  } as const;
+  const space = (m: MemoryBreakdown, name: string): number | string => m.heapSpaces?.[name] ?? '-';
   console.log(
     table(
-      ['tenants', 'when', 'RSS', 'anonymous', 'file', 'heap committed', 'heap used', 'external', 'anonymous outside the heap'],
+      [
+        'tenants',
+        'when',
+        'RSS',
+        'anonymous',
+        'file',
+        'heap committed',
+        'heap used',
+        'old / new / code / large objects',
+        'external',
+        'anonymous outside the heap',
+      ],
       results.flatMap(({ operator: o }) =>
-        (['compiledIdle', 'compiledAllReady'] as const).map((when) => {
+        (Object.keys(moments) as (keyof typeof moments)[]).map((when) => {
           const m = o.memoryMiB[when];
-          const label = when === 'compiledIdle' ? 'idle' : 'all Ready, after re-sync';
-          return [o.tenants, label, m.rss, m.rssAnon, m.rssFile, m.heapTotal, m.heapUsed, m.external, (m.rssAnon - m.heapTotal).toFixed(1)];
+          const spaces = ['old', 'new', 'code', 'large_object'].map((name) => space(m, name)).join(' / ');
+          return [
+            o.tenants,
+            moments[when],
+            m.rss,
+            m.rssAnon,
+            m.rssFile,
+            m.heapTotal,
+            m.heapUsed,
+            spaces,
+            m.external,
+            (m.rssAnon - m.heapTotal).toFixed(1),
+          ];
         }),
       ),
     ),
+  );
+}
+
+/** One variant's row: its settings, re-sync time and memory 5 s / 30 s after, or why it failed. */
+function variantRow(n: number, v: MemoryVariantRun | MemoryVariantFailure): (string | number)[] {
+  const settings =
+    Object.entries(v.env)
+      .map(([k, value]) => `${k}=${value}`)
+      .join(' ') || '(as shipped)';
+  if ('failed' in v) return [n, v.label, settings, `failed: ${v.failed.split('\n')[0] ?? ''}`, '-', '-', '-', '-'];
+  const both = (read: (m: MemoryBreakdown) => number): string => `${read(v.memory).toFixed(1)} / ${read(v.settled).toFixed(1)}`;
+  return [
+    n,
+    v.label,
+    settings,
+    seconds(v.resyncMs),
+    both((m) => m.rss),
+    both((m) => m.heapTotal),
+    both((m) => m.heapUsed),
+    both((m) => m.rssAnon - m.heapTotal),
+  ];
+}
+
+/** BENCH_MEMORY_VARIANTS: the compiled operator re-synced with other settings, beside the shipped ones. */
+function printMemoryVariants(results: SizeResult[]): void {
+  const rows = results.flatMap(({ operator: o }) => {
+    if (o.memoryVariants.length === 0) return [];
+    const m = o.memoryMiB;
+    const shipped = {
+      label: 'shipped',
+      env: {},
+      resyncMs: o.resync.compiledMs,
+      memory: m.compiledAllReady,
+      settled: m.compiledAllReadySettled,
+    };
+    return [shipped, ...o.memoryVariants].map((v) => variantRow(o.tenants, v));
+  });
+  if (rows.length === 0) return;
+  console.log('\nThe compiled operator re-synced with other settings (MiB, 5 s / 30 s after its re-sync)\n');
+  console.log(
+    table(['tenants', 'variant', 'settings', 're-sync s', 'RSS', 'heap committed', 'heap used', 'anonymous outside the heap'], rows),
   );
 }
 
@@ -225,8 +300,20 @@ async function main(): Promise<void> {
   for (const n of sizes) for (const tier of tiers) results.push(await measureSize(n, tier));
   printTables(results);
   printMemory(results);
+  printMemoryVariants(results);
   printResync(results);
   printKmsCost(results);
+}
+
+/** What tells this run's result file apart from the default run's: its tier, workers, KMS throttle, and the plain script left out. */
+function resultVariant(tier: Tier, workers: number): string {
+  const throttle = process.env.BENCH_KMS_THROTTLE;
+  return [
+    tier === 'silo' ? '' : `-${tier}`,
+    workers === 4 ? '' : `-workers-${workers}`,
+    throttle ? `-kms-throttle-${throttle}` : '',
+    withPlain ? '' : '-operator-only',
+  ].join('');
 }
 
 /** One size of one tier: the operator, then (silo only) the plain script, each on a fresh environment; written to bench/results. */
@@ -241,13 +328,13 @@ async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
     `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
   );
   let plain: PlainRun | undefined;
-  if (tier === 'silo') {
+  if (tier === 'silo' && withPlain) {
     console.log(`== ${n} tenant(s): plain script ==`);
     plain = await withEnvironment(`plain-${n}`, (env) => measurePlain(env, n, plainConcurrency));
     console.log(`   plain script: all available in ${seconds(plain.totalMs)} s`);
   }
   const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
-  const variant = `${tier === 'silo' ? '' : `-${tier}`}${workers === 4 ? '' : `-workers-${workers}`}${process.env.BENCH_KMS_THROTTLE ? `-kms-throttle-${process.env.BENCH_KMS_THROTTLE}` : ''}`;
+  const variant = resultVariant(tier, workers);
   const file = writeResult(`onboarding-${n}${variant}`, {
     ...origin,
     tier,

@@ -42,7 +42,7 @@ function startProfiled(env: Environment, main: string, label: string): CompiledO
   mkdirSync(dir, { recursive: true });
   const profiling = [`--cpu-prof`, `--cpu-prof-dir=${dir}`, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
   profiling.push(...(process.env.OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean));
-  return startCompiledOperator(env, main, `profile-${label}-${Date.now()}`, profiling);
+  return startCompiledOperator(env, main, `profile-${label}-${Date.now()}`, { nodeArgs: profiling });
 }
 
 async function leading(operator: CompiledOperator): Promise<void> {

@@ -92,11 +92,16 @@ function withoutMallocArenas(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
-/**
- * Started with the chart's NODE_OPTIONS and MALLOC_ARENA_MAX (shippedOperatorNodeOptions, shippedOperatorEnv). `nodeArgs` go before the
- * script, for flags NODE_OPTIONS refuses (--cpu-prof).
- */
-export function startCompiledOperator(env: Environment, main: string, identity: string, nodeArgs: string[] = []): CompiledOperator {
+/** How to start it besides the shipped settings. */
+export interface Launch {
+  /** Before the script, for flags NODE_OPTIONS refuses (--cpu-prof). */
+  nodeArgs?: string[];
+  /** Over the shipped variables (NODE_OPTIONS included): a variant compared with them (operator-run.ts). */
+  env?: Record<string, string>;
+}
+
+/** Started with the chart's NODE_OPTIONS and MALLOC_ARENA_MAX (shippedOperatorNodeOptions, shippedOperatorEnv), unless `launch` says otherwise. */
+export function startCompiledOperator(env: Environment, main: string, identity: string, launch: Launch = {}): CompiledOperator {
   const configFile = join(env.dir, 'run', `${identity}.yaml`);
   writeFileSync(
     configFile,
@@ -113,13 +118,14 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
       network: { clusterCIDRs: clusterRanges(env) },
     }),
   );
-  const child = spawn(process.execPath, [...nodeArgs, main, 'operator'], {
+  const child = spawn(process.execPath, [...(launch.nodeArgs ?? []), main, 'operator'], {
     env: {
       ...withoutMallocArenas(process.env),
       ...shippedOperatorEnv(),
       KUBECONFIG: operatorKubeconfig(),
       BULKHEAD_CONFIG: configFile,
       NODE_OPTIONS: shippedOperatorNodeOptions(),
+      ...launch.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -117,6 +117,8 @@ export interface MemoryBreakdown {
   heapTotal: number;
   heapUsed: number;
   external: number;
+  /** V8's committed heap by space as prom-client names them (new, old, code, large_object, ...; nodejs_heap_space_size_total_bytes), MiB. */
+  heapSpaces: Record<string, number>;
 }
 
 export async function memoryBreakdown(pid: number, metricsUrl: string): Promise<MemoryBreakdown> {
@@ -132,5 +134,11 @@ export async function memoryBreakdown(pid: number, metricsUrl: string): Promise<
     heapTotal: metric('nodejs_heap_size_total_bytes'),
     heapUsed: metric('nodejs_heap_size_used_bytes'),
     external: metric('nodejs_external_memory_bytes'),
+    heapSpaces: Object.fromEntries(
+      [...text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)$/gm)].map(([, space = '', bytes]) => [
+        space,
+        mib(Number(bytes)),
+      ]),
+    ),
   };
 }

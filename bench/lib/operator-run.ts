@@ -12,7 +12,7 @@ import { eventually } from '../../operator/test/support/cluster.js';
 import { startOperator, type OperatorProcess } from '../../operator/test/support/operator-process.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { benchTmp } from './environment.js';
-import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
+import { buildCompiledOperator, startCompiledOperator, type CompiledOperator } from './compiled-operator.js';
 import {
   memoryBreakdown,
   requestDelta,
@@ -44,8 +44,13 @@ export interface OperatorRun {
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
   /** V8's used heap of the compiled operator, read with RSS: what the objects take, apart from code and the runtime. */
   heapUsedMiB: { compiledIdle: number; compiledAllReady: number };
-  /** The compiled operator's RSS taken apart (operator-metrics.ts), read with the two above. */
-  memoryMiB: { compiledIdle: MemoryBreakdown; compiledAllReady: MemoryBreakdown };
+  /**
+   * The compiled operator's RSS taken apart (operator-metrics.ts), read with the two above;
+   * compiledAllReadySettled 30 s after the re-sync instead of 5 s.
+   */
+  memoryMiB: { compiledIdle: MemoryBreakdown; compiledAllReady: MemoryBreakdown; compiledAllReadySettled: MemoryBreakdown };
+  /** BENCH_MEMORY_VARIANTS: the compiled operator's re-sync again with other settings, then once more as shipped. */
+  memoryVariants: (MemoryVariantRun | MemoryVariantFailure)[];
   resync: {
     ms: number;
     writesExcludingLeases: number;
@@ -184,26 +189,114 @@ async function resync(
   };
 }
 
-/** The compiled operator's memory once it has re-synced n tenants (0: once it leads), and the re-sync time. */
+/** Settings to try beside the shipped ones: variables set over them (NODE_OPTIONS among them). */
+export interface MemoryVariant {
+  label: string;
+  env: Record<string, string>;
+}
+
+export interface MemoryVariantRun extends MemoryVariant {
+  resyncMs: number;
+  /** 5 s and 30 s after its re-sync. */
+  memory: MemoryBreakdown;
+  settled: MemoryBreakdown;
+}
+
+/** A variant whose operator failed (exited, or stopped answering): why, with its last output. */
+export interface MemoryVariantFailure extends MemoryVariant {
+  failed: string;
+}
+
+/**
+ * BENCH_MEMORY_VARIANTS="label:VAR=value|VAR=value;label2:VAR=value", e.g.
+ * "mmap:MALLOC_MMAP_THRESHOLD_=131072;no-semi:NODE_OPTIONS=": each is a compiled operator started
+ * over the same Ready tenants with those variables over the shipped ones (the others as shipped).
+ * NODE_ARGS is not a variable: its words go on node's command line, for the V8 flags NODE_OPTIONS
+ * refuses (--optimize-for-size), as an image's ENTRYPOINT would pass them.
+ */
+export function memoryVariantsFrom(value: string | undefined): MemoryVariant[] {
+  return (value ?? '')
+    .split(';')
+    .filter((entry) => entry.trim() !== '')
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      if (colon < 1) throw new Error(`BENCH_MEMORY_VARIANTS: "${entry}" is not label:VAR=value|VAR=value`);
+      const pairs = entry
+        .slice(colon + 1)
+        .split('|')
+        .filter(Boolean);
+      const env = Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+      if (pairs.some((pair) => pair.indexOf('=') < 1)) throw new Error(`BENCH_MEMORY_VARIANTS: "${entry}" has a setting without VAR=`);
+      return { label: entry.slice(0, colon).trim(), env };
+    });
+}
+
+const memoryVariants = memoryVariantsFrom(process.env.BENCH_MEMORY_VARIANTS);
+
+/**
+ * Each variant, then the shipped settings once more (how far the machine moved meanwhile). A
+ * variant's operator is not watched by the run guard: one that fails is recorded as failed, and
+ * the run goes on.
+ */
+async function variantProbes(env: Environment, n: number): Promise<(MemoryVariantRun | MemoryVariantFailure)[]> {
+  if (memoryVariants.length === 0) return [];
+  const runs: (MemoryVariantRun | MemoryVariantFailure)[] = [];
+  for (const variant of [...memoryVariants, { label: 'shipped, again', env: {} }]) {
+    try {
+      const { memory, settled, resyncMs } = await compiledProbe(env, n, variant.env);
+      runs.push({ ...variant, resyncMs, memory, settled });
+    } catch (error) {
+      if (run.signal.aborted) throw error;
+      runs.push({ ...variant, failed: error instanceof Error ? error.message : String(error) });
+      console.log(`   memory variant ${variant.label} failed: ${String(error)}`);
+    }
+  }
+  return runs;
+}
+
+/**
+ * The compiled operator's memory once it has re-synced n tenants (0: once it leads), 5 s after and
+ * (`settled`) 30 s after, and the re-sync time.
+ */
 async function compiledProbe(
   env: Environment,
   n: number,
-): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; resyncMs: number }> {
+  variant?: Record<string, string>,
+): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; settled: MemoryBreakdown; resyncMs: number }> {
   const started = Date.now();
-  const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`);
-  run.watch('the compiled operator', compiled);
-  run.watchLiveness('the compiled operator', compiled, compiled.metricsUrl.then(healthzOf));
+  const { NODE_ARGS: nodeArgs = '', ...rest } = variant ?? {};
+  const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`, {
+    env: rest,
+    nodeArgs: nodeArgs.split(' ').filter(Boolean),
+  });
+  if (!variant) {
+    run.watch('the compiled operator', compiled);
+    run.watchLiveness('the compiled operator', compiled, compiled.metricsUrl.then(healthzOf));
+  }
   try {
-    const url = await run.race(compiled.metricsUrl);
-    await resynced(url, n, started);
-    const resyncMs = Date.now() - started;
-    await run.sleep(5_000);
-    const memory = await memoryBreakdown(compiled.child.pid ?? 0, url);
-    return { rss: memory.rss, heapUsed: memory.heapUsed, memory, resyncMs };
+    return await probe(compiled, n, started);
+  } catch (error) {
+    throw new Error(`${String(error)}; its last output:\n${compiled.output()}`, { cause: error });
   } finally {
     run.expectExit(compiled);
     await compiled.stop();
   }
+}
+
+/** The memory of a compiled operator once it has re-synced n tenants, 5 s and 30 s after. */
+async function probe(
+  compiled: CompiledOperator,
+  n: number,
+  started: number,
+): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; settled: MemoryBreakdown; resyncMs: number }> {
+  const url = await run.race(compiled.metricsUrl);
+  await resynced(url, n, started);
+  const resyncMs = Date.now() - started;
+  await run.sleep(5_000);
+  const memory = await memoryBreakdown(compiled.child.pid ?? 0, url);
+  await run.sleep(25_000);
+  const settled = await memoryBreakdown(compiled.child.pid ?? 0, url);
+  return { rss: memory.rss, heapUsed: memory.heapUsed, memory, settled, resyncMs };
 }
 
 let compiledMain: string | undefined;
@@ -252,6 +345,7 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
     operator = restarted.operator;
     await retire(operator);
     const compiled = await compiledProbe(env, n);
+    const variants = await variantProbes(env, n);
     return {
       tenants: n,
       guardrailsMs,
@@ -266,7 +360,8 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
       heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },
-      memoryMiB: { compiledIdle: compiledIdle.memory, compiledAllReady: compiled.memory },
+      memoryMiB: { compiledIdle: compiledIdle.memory, compiledAllReady: compiled.memory, compiledAllReadySettled: compiled.settled },
+      memoryVariants: variants,
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
       kms: kms.measurement(n, throttles),
     };

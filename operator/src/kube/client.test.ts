@@ -81,4 +81,19 @@ describe('KubeClient', function () {
     const lists = transport.requests.map((r) => r.path).filter((path) => path.includes('/namespaces/'));
     assert.deepEqual(lists, ['/apis/apps/v1/namespaces/tenant-a/deployments', '/api/v1/namespaces/tenant-a/configmaps']);
   });
+  it('tells a write observer what each write returned, through withSignal views too, and nothing of reads or dry runs', async function () {
+    const written: unknown[] = [];
+    const observing = client.observingWrites((object) => written.push(object)).withSignal(new AbortController().signal);
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' } };
+    await observing.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'n' });
+    await observing.apply(configMap, { fieldManager: 'bulkhead', dryRun: true });
+    assert.equal(written.length, 0);
+    await observing.apply(configMap, { fieldManager: 'bulkhead' });
+    await observing.create(configMap, { fieldManager: 'bulkhead' });
+    await observing.replace(configMap, { fieldManager: 'bulkhead' });
+    await observing.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'n' }, {}, { fieldManager: 'bulkhead' });
+    assert.equal(written.length, 4);
+    await client.apply(configMap, { fieldManager: 'bulkhead' });
+    assert.equal(written.length, 4, 'the original client has no observer');
+  });
 });

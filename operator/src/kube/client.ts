@@ -50,6 +50,9 @@ const fencedKinds = new Set(['Namespace']);
 
 const applyPatch = 'application/apply-patch+yaml';
 
+/** Told of every object a write returned (its new resourceVersion), e.g. to recognise the write's watch event (runtime/own-writes.ts). */
+export type WriteObserver = (written: KubeObject) => void;
+
 export class KubeClient {
   readonly types: ResourceTypes;
 
@@ -61,13 +64,19 @@ export class KubeClient {
     readonly transport: Transport,
     types?: ResourceTypes,
     private readonly signal?: AbortSignal,
+    private readonly onWrite?: WriteObserver,
   ) {
     this.types = types ?? new ResourceTypes(transport);
   }
 
   /** The same client with every request tied to `signal`; it shares connections, so close the original only. */
   withSignal(signal: AbortSignal): KubeClient {
-    return new KubeClient(this.transport, this.types, signal);
+    return new KubeClient(this.transport, this.types, signal, this.onWrite);
+  }
+
+  /** The same client, telling `observer` what each of its writes (apply, create, replace, merge patch) returned; dry runs excepted. */
+  observingWrites(observer: WriteObserver): KubeClient {
+    return new KubeClient(this.transport, this.types, this.signal, observer);
   }
 
   /** From a kubeconfig file (its current context, or `context`), else ~/.kube/config, else the pod's ServiceAccount (cluster-access.ts). */
@@ -117,18 +126,19 @@ export class KubeClient {
   private async patchApply<T extends KubeObject>(object: KubeObject, options: ApplyOptions, subresource?: string): Promise<T> {
     const apiVersion = object.apiVersion ?? '';
     const type = await this.types.resolve(apiVersion, object.kind ?? '');
-    return this.send<T>({
+    const spec: RequestSpec = {
       method: 'PATCH',
       path: resourcePath(type, object.metadata.namespace, object.metadata.name, subresource),
       query: { fieldManager: options.fieldManager, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
       body: object,
       contentType: applyPatch,
-    });
+    };
+    return options.dryRun ? this.send<T>(spec) : this.sendWrite<T>(spec);
   }
 
   async create<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
-    return this.send<T>({
+    return this.sendWrite<T>({
       method: 'POST',
       path: resourcePath(type, object.metadata.namespace),
       query: { fieldManager: options.fieldManager },
@@ -139,7 +149,7 @@ export class KubeClient {
   /** PUT with the object's resourceVersion: fails with 409 if anyone wrote since it was read. */
   async replace<T extends KubeObject>(object: KubeObject, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(object.apiVersion ?? '', object.kind ?? '');
-    return this.send<T>({
+    return this.sendWrite<T>({
       method: 'PUT',
       path: resourcePath(type, object.metadata.namespace, object.metadata.name),
       query: { fieldManager: options.fieldManager },
@@ -150,7 +160,7 @@ export class KubeClient {
   /** JSON merge patch; for the few writes that must not take field ownership (e.g. a user's annotation). */
   async mergePatch<T extends KubeObject>(ref: ObjectRef, patch: unknown, options: { fieldManager: string }): Promise<T> {
     const type = await this.types.resolve(ref.apiVersion, ref.kind);
-    return this.send<T>({
+    return this.sendWrite<T>({
       method: 'PATCH',
       path: resourcePath(type, ref.namespace, ref.name),
       query: { fieldManager: options.fieldManager },
@@ -187,6 +197,13 @@ export class KubeClient {
   /** One request, tied to this client's signal. */
   private send<T>(spec: RequestSpec): Promise<T> {
     return this.transport.json<T>(this.signal ? { ...spec, signal: this.signal } : spec);
+  }
+
+  /** A write whose answer (the object as written) is told to the write observer. */
+  private async sendWrite<T>(spec: RequestSpec): Promise<T> {
+    const written = await this.send<T>(spec);
+    this.onWrite?.(written as KubeObject);
+    return written;
   }
 
   /** Streams watch events until the server closes the watch (resolves) or it fails (rejects). */

@@ -10,12 +10,13 @@ describe('Controller', () => {
   const logger = createLogger({ silent: true });
   let controller: Controller;
 
-  function startController(reconcile: Reconciler, maxConcurrentReconciles = 1): Controller {
+  function startController(reconcile: Reconciler, maxConcurrentReconciles = 1, passesPerTurn = 0): Controller {
     controller = new Controller({
       name: 'things',
       reconcile,
       logger,
       maxConcurrentReconciles,
+      passesPerTurn,
       rateLimiter: new ItemExponentialRateLimiter({ baseMs: 1, maxMs: 20 }),
       metrics: createRuntimeMetrics({ collectDefaultMetrics: false }),
     });
@@ -38,6 +39,30 @@ describe('Controller', () => {
     assert.deepEqual(attempts, [0, 1, 2]);
     await eventually(() => assert.equal(controller.queue.numRequeues('acme'), 0));
   });
+
+  for (const [passesPerTurn, expected] of [
+    [10, ['first', 'second', 'first', 'third']],
+    [0, ['first', 'second', 'third', 'first']],
+  ] as const) {
+    it(`${passesPerTurn > 0 ? 'with' : 'without'} turns, runs a key its reconcile requeued ${passesPerTurn > 0 ? 'before' : 'after'} a key that had not begun`, async () => {
+      const order: string[] = [];
+      startController(
+        async (key) => {
+          order.push(key);
+          if (key === 'second') await new Promise((resolve) => setTimeout(resolve, 60));
+          if (key !== 'first' || order.length > 1) return undefined;
+          controller.enqueue('second');
+          controller.enqueue('third');
+          return { requeueAfterMs: 10 }; // e.g. its Deployment is rolling out
+        },
+        1,
+        passesPerTurn,
+      );
+      controller.enqueue('first');
+      await eventually(() => assert.equal(order.length, 4));
+      assert.deepEqual(order, expected);
+    });
+  }
 
   it('survives a reconcile that throws synchronously', async () => {
     let calls = 0;

@@ -47,6 +47,8 @@ export interface ControllerOptions {
   /** Retry delays; default client-go's controller rate limiter. */
   rateLimiter?: RateLimiter;
   metrics?: RuntimeMetrics;
+  /** The work queue's turns (WorkQueueOptions.passesPerTurn); default 0, none. */
+  passesPerTurn?: number;
 }
 
 export class Controller {
@@ -71,6 +73,7 @@ export class Controller {
       name: options.name,
       ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
       ...(options.metrics ? { metrics: options.metrics.workQueue(options.name) } : {}),
+      ...(options.passesPerTurn ? { passesPerTurn: options.passesPerTurn } : {}),
     });
   }
 

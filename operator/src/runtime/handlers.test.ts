@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { controllerOwnerKeys, enqueueHandler, generationChanged } from './handlers.js';
+import { OwnWrites } from './own-writes.js';
 import type { KubeObject } from './types.js';
 import { HighPriority, LowPriority } from './workqueue.js';
 
@@ -61,5 +62,60 @@ describe('event handlers', () => {
     const deleting = { ...tenantOwned, metadata: { ...tenantOwned.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' } };
     handler.onUpdate?.(tenantOwned, deleting);
     assert.equal(queue.keys.length, 2);
+  });
+  describe('with the controller’s own writes', () => {
+    const owner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
+    const at = (object: KubeObject, resourceVersion: string, changes: Partial<KubeObject['metadata']> = {}): KubeObject => ({
+      ...object,
+      kind: 'NetworkPolicy',
+      metadata: { ...object.metadata, resourceVersion, ...changes },
+    });
+    const before = at(tenantOwned, '7');
+
+    it('wake no one for the echo of a write it made, and the owner for every other event', () => {
+      const queue = recordingQueue();
+      const ownWrites = new OwnWrites();
+      const handler = enqueueHandler(queue, { keys: owner, ownWrites });
+      ownWrites.wrote(at(tenantOwned, '8'), before);
+      handler.onUpdate?.(before, at(tenantOwned, '8'));
+      assert.deepEqual(queue.keys, [], 'its own write');
+      handler.onUpdate?.(at(tenantOwned, '8'), at(tenantOwned, '9'));
+      assert.deepEqual(queue.keys, ['acme', 'acme'], 'someone else’s write after it');
+    });
+
+    it('wake the owner for another writer’s event that arrives between the write and its echo', () => {
+      const queue = recordingQueue();
+      const ownWrites = new OwnWrites();
+      const handler = enqueueHandler(queue, { keys: owner, ownWrites });
+      ownWrites.wrote(at(tenantOwned, '9'), before);
+      handler.onUpdate?.(before, at(tenantOwned, '8'));
+      assert.deepEqual(queue.keys, ['acme', 'acme']);
+      handler.onUpdate?.(at(tenantOwned, '8'), at(tenantOwned, '9'));
+      assert.equal(queue.keys.length, 2, 'then the echo wakes no one');
+    });
+
+    it('skip the echo of a create, but never a deletion, which also forgets what was expected', () => {
+      const queue = recordingQueue();
+      const ownWrites = new OwnWrites();
+      const handler = enqueueHandler(queue, { keys: owner, ownWrites });
+      ownWrites.wrote(at(tenantOwned, '3'), undefined);
+      handler.onAdd?.(at(tenantOwned, '3'), false);
+      assert.deepEqual(queue.keys, []);
+      ownWrites.wrote(at(tenantOwned, '4'), at(tenantOwned, '3'));
+      handler.onDelete?.(at(tenantOwned, '4'));
+      assert.deepEqual(queue.keys, ['acme']);
+      assert.equal(ownWrites.size, 0);
+    });
+
+    it('still wake the owner an own write took the object away from', () => {
+      const queue = recordingQueue();
+      const ownWrites = new OwnWrites();
+      const handler = enqueueHandler(queue, { keys: owner, ownWrites });
+      const references = tenantOwned.metadata.ownerReferences?.map((r) => (r.kind === 'Tenant' ? { ...r, name: 'globex' } : r));
+      const moved = at(tenantOwned, '8', { ownerReferences: references });
+      ownWrites.wrote(moved, before);
+      handler.onUpdate?.(before, moved);
+      assert.deepEqual(queue.keys, ['acme']);
+    });
   });
 });

@@ -3,9 +3,12 @@
  * handler and predicate packages: enqueue the object itself, or whatever keys a mapping returns
  * (for example the owner named in a controller ownerReference). Objects of an informer's initial
  * list go in at LowPriority, as controller-runtime's WithLowPriorityWhenUnchanged does: after a
- * restart every object is reconciled again, and a real change must not wait behind them.
+ * restart every object is reconciled again, and a real change must not wait behind them. Given the
+ * controller's OwnWrites, an event that only echoes one of its own writes enqueues nothing
+ * (own-writes.ts).
  */
 import type { EventHandler } from './informer.js';
+import type { OwnWrites } from './own-writes.js';
 import { objectKey, type KubeObject } from './types.js';
 import { HighPriority, LowPriority } from './workqueue.js';
 
@@ -14,6 +17,12 @@ export interface EnqueueOptions<T extends KubeObject> {
   keys?: (object: T) => string[];
   /** Whether an update is worth a reconcile; default always. */
   updatePredicate?: (oldObject: T, newObject: T) => boolean;
+  /**
+   * The writes of the controller this handler feeds: the add or update that echoes one of them
+   * wakes no key the object still maps to (the writer knows what it wrote). One handler per
+   * informer should hold them: the first to see an echo forgets it.
+   */
+  ownWrites?: OwnWrites;
 }
 
 /**
@@ -25,18 +34,27 @@ export function enqueueHandler<T extends KubeObject>(
   options: EnqueueOptions<T> = {},
 ): EventHandler<T> {
   const keys = options.keys ?? ((object: T) => [objectKey(object)]);
-  const enqueue = (object: T, priority: number = HighPriority): void => {
-    for (const key of keys(object)) queue.add(key, priority);
+  const { ownWrites } = options;
+  const enqueue = (object: T, priority: number = HighPriority, except: string[] = []): void => {
+    for (const key of keys(object)) if (!except.includes(key)) queue.add(key, priority);
   };
   return {
-    onAdd: (object, isInInitialList) => enqueue(object, isInInitialList ? LowPriority : HighPriority),
+    onAdd: (object, isInInitialList) => {
+      if (ownWrites?.isEcho(object)) return;
+      enqueue(object, isInInitialList ? LowPriority : HighPriority);
+    },
     onUpdate: (oldObject, newObject) => {
       if (options.updatePredicate && !options.updatePredicate(oldObject, newObject)) return;
-      // Both: a changed owner or label must reach the key it left as well as the one it joined.
-      enqueue(oldObject);
-      enqueue(newObject);
+      // Both: a changed owner or label must reach the key it left as well as the one it joined,
+      // even when the change is the controller's own write.
+      const echoed = ownWrites?.isEcho(newObject) ? keys(newObject) : [];
+      enqueue(oldObject, HighPriority, echoed);
+      if (echoed.length === 0) enqueue(newObject);
     },
-    onDelete: (object) => enqueue(object),
+    onDelete: (object) => {
+      ownWrites?.forget(object);
+      enqueue(object);
+    },
   };
 }
 

@@ -11,6 +11,7 @@ export { HealthServer, type HealthCheck, type HealthServerOptions } from './heal
 export { Informer, type EventHandler, type InformerOptions } from './informer.js';
 export { ConflictError, LeaderElector, type LeaderElectionRecord, type LeaderElectorOptions, type LeaseLock } from './leader-election.js';
 export { createLogger, errorFields, type Logger, type LoggerOptions } from './logging.js';
+export { OwnWrites } from './own-writes.js';
 export {
   RuntimeMetrics,
   createRuntimeMetrics,

@@ -4,7 +4,10 @@
  * changes, a change of its plan, and any change or deletion of an object it owns. Drift of those
  * is seen through watches. What has no watch (the database Secret, which the operator may not
  * watch cluster-wide; the database and the key outside Kubernetes) is caught by a slow resync,
- * controller-runtime's SyncPeriod (docs/decisions/0014).
+ * controller-runtime's SyncPeriod (docs/decisions/0014). The watch event that only echoes the
+ * controller's own write of an owned object wakes nobody (runtime/own-writes.ts), so a tenant's
+ * next pass comes from what others do (its Deployment rolling out) or from its own requeue, and
+ * the work queue's turns put that pass ahead of tenants not yet begun (docs/decisions/0057).
  */
 import { managedByLabel, managedByValue, orphanDataAnnotation, promotionRetryAnnotation } from '../../api/labels.js';
 import { appVersionAnnotation } from '../../api/rollout.js';
@@ -21,6 +24,7 @@ import { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { RuntimeMetrics } from '../../runtime/metrics.js';
 import { LowPriority } from '../../runtime/workqueue.js';
+import { OwnWrites } from '../../runtime/own-writes.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 import { OwnedObjects, ownedCacheTransforms, ownedKinds, type OwnedKind } from './owned-objects.js';
 import { createTenantMetrics } from './metrics.js';
@@ -52,6 +56,12 @@ export interface TenantController {
 
 /** Long enough to cost little (a reconcile of a Ready tenant reads, never writes), short enough to repair within the hour. */
 export const tenantResyncPeriodMs = 10 * 60_000;
+/**
+ * Passes a tenant may have in one turn of the work queue before it queues at the back again: an
+ * onboarding takes two to four, so ten finishes one before the next begins while a key fought
+ * over by two writers still cannot hold the front (docs/decisions/0023, 0057).
+ */
+export const tenantPassesPerTurn = 10;
 /** The resync period is cut into this many slices; each object comes up in the slice its UID hashes to. */
 export const resyncSlices = 60;
 const sliceOf = (id: string): number => [...id].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) >>> 0, 0) % resyncSlices;
@@ -101,14 +111,20 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
     ]),
   ) as Record<OwnedKind, Informer<KubeObject>>;
 
+  // What the reconciler writes of an owned kind is expected back on that kind's watch, as its echo.
+  const ownWrites = new OwnWrites();
+  const writer = client.observingWrites((written) => {
+    const kind = written.kind as OwnedKind | undefined;
+    if (kind && Object.hasOwn(owned, kind)) ownWrites.wrote(written, owned[kind].store.get(objectKey(written)));
+  });
   const providers = new RegionalProviders(deps.config, client, logger, deps.metrics?.providers());
   const reconciler = new TenantReconciler({
-    client,
+    client: writer,
     config: deps.config,
     tenants,
     plans,
     events: deps.events,
-    owned: new OwnedObjects(owned, client),
+    owned: new OwnedObjects(owned, writer),
     providers,
     addresses: deps.addresses ?? new PlatformAddressResolver(deps.config),
     stepMetrics: deps.metrics && createTenantMetrics(deps.metrics.registry, () => tenants.store.list()),
@@ -119,6 +135,7 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
     logger,
     metrics: deps.metrics,
     maxConcurrentReconciles: deps.config.workers,
+    passesPerTurn: tenantPassesPerTurn,
   });
 
   // The tenant's own status writes do not bump its generation, so they do not wake it again; a
@@ -150,7 +167,6 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
     }),
   );
   const toOwner = controllerOwnerKeys({ kind: 'Tenant', group: 'bulkhead.dev', namespaced: false });
-  for (const ownedInformer of Object.values(owned)) ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toOwner }));
   // A shared release's objects belong to no tenant: a change to one wakes two of the region's shared-release tenants (any
   // one repairs the pool's objects; two, so one failing tenant does not stall it), not all of them on every status change.
   const poolCaches = { tenants: () => tenants.store.list(), plan: (name: string) => plans.store.get(name) };
@@ -158,8 +174,10 @@ export function createTenantController(deps: TenantControllerDeps): TenantContro
     const region = object.metadata.labels?.[poolLabel];
     return region === undefined ? [] : poolTenantsOfRegion(poolCaches, region).map(objectKey).sort().slice(0, 2);
   };
+  // One handler per owned informer, so that an echo is recognised once for all the keys it maps to.
+  const toTenants = (object: KubeObject): string[] => [...toOwner(object), ...toPoolTenants(object)];
   for (const ownedInformer of Object.values(owned))
-    ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toPoolTenants }));
+    ownedInformer.addEventHandler(enqueueHandler(controller.queue, { keys: toTenants, ownWrites }));
 
   return {
     controller,
