@@ -30,6 +30,8 @@ export interface PhaseCost {
   peakRssMiB: number;
   peakHeapUsedMiB: number;
   heapUsedAtEndMiB: number;
+  /** The longest event-loop stall within the step. */
+  longestStallSeconds: number;
 }
 
 /** What a run's steps call when they end; the meter records the peaks of the step just ended. */
@@ -48,7 +50,7 @@ export class AuditCostMeter implements PhaseMarks {
   private peakHeap = 0;
   private longestStall = 0;
   private readonly phases: PhaseCost[] = [];
-  private phase = { started: this.started, peakRss: 0, peakHeap: 0 };
+  private phase = { started: this.started, peakRss: 0, peakHeap: 0, longestStall: 0 };
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly sampleMs = 250) {
@@ -59,7 +61,9 @@ export class AuditCostMeter implements PhaseMarks {
 
   private sample(): number {
     const now = performance.now();
-    this.longestStall = Math.max(this.longestStall, now - this.last - this.sampleMs);
+    const stall = now - this.last - this.sampleMs;
+    this.longestStall = Math.max(this.longestStall, stall);
+    this.phase.longestStall = Math.max(this.phase.longestStall, stall);
     this.last = now;
     const { rss, heapUsed } = process.memoryUsage();
     this.peakRss = Math.max(this.peakRss, rss);
@@ -69,19 +73,22 @@ export class AuditCostMeter implements PhaseMarks {
     return heapUsed;
   }
 
-  /** Ends the current step under `phase`'s name and starts the next. */
-  mark(phase: string): void {
+  /** Ends the current step under `phase`'s name, starts the next, and returns what the step cost. */
+  mark(phase: string): PhaseCost {
     const heapUsed = this.sample();
     const now = performance.now();
-    const { started, peakRss, peakHeap } = this.phase;
-    this.phases.push({
+    const { started, peakRss, peakHeap, longestStall } = this.phase;
+    const step = {
       phase,
       seconds: Math.round(now - started) / 1000,
       peakRssMiB: mib(peakRss),
       peakHeapUsedMiB: mib(peakHeap),
       heapUsedAtEndMiB: mib(heapUsed),
-    });
-    this.phase = { started: now, peakRss: 0, peakHeap: 0 };
+      longestStallSeconds: Math.max(0, Math.round(longestStall)) / 1000,
+    };
+    this.phases.push(step);
+    this.phase = { started: now, peakRss: 0, peakHeap: 0, longestStall: 0 };
+    return step;
   }
 
   /** Stops sampling and returns the cost so far. */
@@ -112,7 +119,8 @@ export function describePhases(cost: AuditCost): string {
   return (cost.phases ?? [])
     .map(
       (step) =>
-        `${step.phase} ${step.seconds} s (peak RSS ${step.peakRssMiB} MiB, heap ${step.peakHeapUsedMiB} MiB, ${step.heapUsedAtEndMiB} held at its end)`,
+        `${step.phase} ${step.seconds} s (peak RSS ${step.peakRssMiB} MiB, heap ${step.peakHeapUsedMiB} MiB, ${step.heapUsedAtEndMiB} held at its end, ` +
+        `longest stall ${step.longestStallSeconds} s)`,
     )
     .join('; ');
 }

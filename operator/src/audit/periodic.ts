@@ -87,15 +87,17 @@ export class PeriodicAudit {
     const { logger } = this.options;
     const meter = new AuditCostMeter();
     try {
-      const outcome = await this.options.run(meter);
+      // Each step is logged as it ends: a run cut short (a lost lease, an OOM kill) still says how far it got and what it cost.
+      const steps = { mark: (phase: string) => logger.info('Audit step finished', { ...meter.mark(phase) }) };
+      const outcome = await this.options.run(steps);
       this.count(outcome.checks);
       const changed = await this.updateConditions(outcome);
-      meter.mark('conditions written');
+      steps.mark('conditions written');
       const published =
         this.options.publishTo && outcome.report
           ? await publishReport(this.options.client, this.options.publishTo, outcome.report)
           : undefined;
-      if (published) meter.mark('published');
+      if (published) steps.mark('published');
       this.runs.inc({ result: 'success' });
       this.lastSuccess.set(Date.now() / 1000);
       const findings = outcome.checks.filter((check) => check.result !== 'pass').length;
