@@ -20,7 +20,10 @@ describe('the audit cost meter', () => {
       assert.ok(phase.peakRssMiB > 0 && phase.peakHeapUsedMiB > 0 && phase.heapUsedAtEndMiB > 0, JSON.stringify(phase));
       assert.ok(phase.peakHeapUsedMiB <= cost.peakHeapUsedMiB, 'a step peaks no higher than the run');
     }
-    assert.match(describePhases(cost), /^parts [\d.]+ s \(peak RSS [\d.]+ MiB, heap [\d.]+ MiB, [\d.]+ held at its end, longest stall [\d.]+ s\); report built /);
+    assert.match(
+      describePhases(cost),
+      /^parts [\d.]+ s \(peak RSS [\d.]+ MiB, heap [\d.]+ MiB, [\d.]+ held at its end, longest stall [\d.]+ s\); report built /,
+    );
   });
 
   it('has no steps when none was marked', () => {
