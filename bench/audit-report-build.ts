@@ -60,3 +60,12 @@ console.log(`   report held: heap ${mib(collect().heapUsed - empty.heapUsed)} Mi
 const { privateKey } = generateKeyPairSync('ed25519');
 const file = await step('sign and write (signReportFile)', () => signReportFile(report, privateKey));
 console.log(`   file ${mib(file.bytes.length)} MiB; process peak RSS ${mib(process.resourceUsage().maxRSS * 1024)} MiB`);
+// What of the file grows with the square of the fleet: the matrix, and evidence naming every other tenant.
+const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '');
+const byCheck = new Map<string, number>();
+for (const check of report.checks) byCheck.set(check.id, (byCheck.get(check.id) ?? 0) + bytesOf(check));
+const largest = [...byCheck].sort((a, b) => b[1] - a[1]).slice(0, 6);
+console.log(
+  `   of the file: matrix ${mib(bytesOf(report.matrix))} MiB (${report.matrix?.cells.length ?? 0} cells listed), inputs ${mib(bytesOf(report.inputs))} MiB, ` +
+    `checks ${mib(bytesOf(report.checks))} MiB, the largest by id: ${largest.map(([id, bytes]) => `${id} ${mib(bytes)}`).join(', ')}`,
+);

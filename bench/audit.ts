@@ -9,6 +9,10 @@
  *   timings; the run records what its log says the audit cost, whether it kept its lease, and
  *   whether the published report (in parts if it had to be) reassembles and verifies.
  *
+ * AUDIT_CLI=0 leaves out the CLI's runs (the periodic audit only: its memory and the lease); the
+ * published report is kept beside the run's other files (`published-report.json`), a template for
+ * bench/audit-report-build.ts.
+ *
  *   AUDIT_SIZES=300 AUDIT_ALL_PAIRS=1 node --import tsx bench/audit.ts
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -67,7 +71,7 @@ function compiledCli(): string {
   return main;
 }
 
-async function periodicAudit(client: KubeClient, publicKeyPem: string): Promise<Record<string, unknown>> {
+async function periodicAudit(client: KubeClient, publicKeyPem: string, dir: string): Promise<Record<string, unknown>> {
   const operator = await startLeadingOperator({
     logLevel: 'info',
     audit: { enabled: true, initialDelaySeconds: 0, intervalSeconds: 3600, signingKeySecret: signingSecret },
@@ -84,6 +88,7 @@ async function periodicAudit(client: KubeClient, publicKeyPem: string): Promise<
     const lost = operator.logs.some((l) => String(l.message).includes('lease lost') || String(l.message).includes('Lost the leader lease'));
     const published = await readPublishedReport(client, { namespace: 'bulkhead-system', name: 'bulkhead-audit-report' });
     const verification = published ? verifyReport(published, loadPublicKey(publicKeyPem, 'the bench key')) : undefined;
+    if (published) writeFileSync(join(dir, 'published-report.json'), published);
     console.log(
       `   periodic audit: ${JSON.stringify(line)}; lease lost: ${lost}; published report verifies: ${verification?.ok ?? 'none published'}`,
     );
@@ -121,14 +126,14 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
     run.expectExit(onboarding);
     await onboarding.stop();
     const loadBefore = loadavg();
-    const sampled = await cliAudit({ env, dir, keyFile }, {}, 'sampled');
+    const cli = process.env.AUDIT_CLI === '0' ? [] : [await cliAudit({ env, dir, keyFile }, {}, 'sampled')];
     // Every pair of the login matrix is n^2 logins (a million at 1000): AUDIT_ALL_PAIRS=0 leaves it out.
-    const allPairs =
-      process.env.AUDIT_ALL_PAIRS === '0'
-        ? []
-        : [await cliAudit({ env, dir, keyFile }, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs')];
-    const periodic = await periodicAudit(client, publicKeyPem);
-    return { tenants: n, loadAtStart: loadBefore, cli: [sampled, ...allPairs], periodic };
+    if (cli.length > 0 && process.env.AUDIT_ALL_PAIRS !== '0') {
+      cli.push(await cliAudit({ env, dir, keyFile }, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs'));
+    }
+    const periodic = await periodicAudit(client, publicKeyPem, dir);
+    console.log(`   run files in ${dir}`);
+    return { tenants: n, loadAtStart: loadBefore, cli, periodic };
   } finally {
     await tracker.stop();
     client.close();

@@ -57,7 +57,10 @@ export interface ReachabilityCell {
 export interface ReachabilityMatrix {
   namespaces: string[];
   probes: string[];
+  /** Every ordered pair (dense, reports before decision 0056), or with `emptyCells` only the pairs where something is allowed. */
   cells: ReachabilityCell[];
+  /** A sparse matrix's count of the ordered pairs it leaves out, each allowing nothing (report/matrix-cells.ts). */
+  emptyCells?: number;
 }
 
 export const isFinding = (check: AuditCheck): boolean => check.result !== 'pass';

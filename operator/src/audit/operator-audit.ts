@@ -11,6 +11,7 @@ import type { OperatorConfig } from '../api/operator-config.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
+import type { PhaseMarks } from './cost.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
 import { readPublishedReport } from './publish.js';
 import { joinChain, type ChainJoin } from './operator-chain.js';
@@ -40,7 +41,7 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
   // The keys this process has signed with: if the Secret changes under it, the old one still signs
   // the hand-over (several, in case a publication failed after a change).
   const signedWith: KeyObject[] = [];
-  const run = async (): Promise<AuditRunOutcome> => {
+  const run = async (phases: PhaseMarks): Promise<AuditRunOutcome> => {
     const keys = signed ? await readKeys(options) : undefined;
     const join = keys
       ? joinChain(await readPublishedReport(client, where), keys.current, [...(keys.retiring ? [keys.retiring] : []), ...signedWith])
@@ -54,10 +55,12 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
       scope: { kind: 'all' },
       liveProbes: false,
       previous: join.previous,
+      phases,
       ...wireRequest(config),
     });
     if (!keys) return { tenants: audit.tenants, checks: audit.checks };
     const { report, bytes } = await signReportFile(joined(audit.report, join, keys.current), keys.current);
+    phases.mark('signed');
     if (join.rotateFrom) logger.info('Rotated the audit signing key', { from: report.rotation?.from.keyId, to: report.signature.keyId });
     remember(signedWith, keys.current);
     return { tenants: audit.tenants, checks: audit.checks, report: bytes };

@@ -13,7 +13,7 @@ import type { KubeClient } from '../kube/client.js';
 import { sleep } from '../runtime/backoff.js';
 import { errorFields, type Logger } from '../runtime/logging.js';
 import { listAll } from './cluster-reads.js';
-import { AuditCostMeter, type AuditCost } from './cost.js';
+import { AuditCostMeter, type AuditCost, type PhaseMarks } from './cost.js';
 import { auditFailedCondition, isolationConditions, writeIsolationCondition } from './isolation-condition.js';
 import type { AuditCheck, CheckCategory } from './model.js';
 import { publishReport, type PublishTarget } from './publish.js';
@@ -30,7 +30,8 @@ export interface PeriodicAuditOptions {
   client: KubeClient;
   logger: Logger;
   registry: Registry;
-  run: () => Promise<AuditRunOutcome>;
+  /** One audit; it marks its steps on `phases` so the logged cost says where the peak was. */
+  run: (phases: PhaseMarks) => Promise<AuditRunOutcome>;
   initialDelayMs: number;
   intervalMs: number;
   /** Where the latest report goes; undefined to keep it to the logs and metrics. */
@@ -86,13 +87,17 @@ export class PeriodicAudit {
     const { logger } = this.options;
     const meter = new AuditCostMeter();
     try {
-      const outcome = await this.options.run();
+      // Each step is logged as it ends: a run cut short (a lost lease, an OOM kill) still says how far it got and what it cost.
+      const steps = { mark: (phase: string) => logger.info('Audit step finished', { ...meter.mark(phase) }) };
+      const outcome = await this.options.run(steps);
       this.count(outcome.checks);
       const changed = await this.updateConditions(outcome);
+      steps.mark('conditions written');
       const published =
         this.options.publishTo && outcome.report
           ? await publishReport(this.options.client, this.options.publishTo, outcome.report)
           : undefined;
+      if (published) steps.mark('published');
       this.runs.inc({ result: 'success' });
       this.lastSuccess.set(Date.now() / 1000);
       const findings = outcome.checks.filter((check) => check.result !== 'pass').length;

@@ -16,6 +16,7 @@ import { PlatformAddressResolver, type PlatformAddresses } from '../controllers/
 import { AccessReviewClient } from '../kube/access-review.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../runtime/logging.js';
+import { noPhaseMarks, type PhaseMarks } from './cost.js';
 import { auditAccess, platformConfigFor } from './access/index.js';
 import { ClusterReader, listAll } from './cluster-reads.js';
 import { auditDatabases, auditKeys, auditOffboarding } from './data/index.js';
@@ -44,6 +45,8 @@ export interface AuditRunRequest {
   wire?: WireRequest;
   /** The operator's resolver of the platform's server addresses (shares its cache); a new one by default. */
   addresses?: PlatformAddressResolver;
+  /** Marked as each part ends and when the report is built, so the run's cost says where its peak was. */
+  phases?: PhaseMarks;
 }
 
 export interface WireRequest {
@@ -86,6 +89,8 @@ interface RunContext {
   generatedAt: Date;
   /** The CPU-bound analyses, one at a time; the parts that mostly wait on servers run beside them. */
   analysis: <T>(task: () => Promise<T>) => Promise<T>;
+  /** runPart, marking the run's phases as each part ends. */
+  part: typeof runPart;
 }
 
 async function clusterIdentity(client: KubeClient): Promise<{ server: string; kubeSystemUid: string }> {
@@ -98,10 +103,10 @@ async function tenantNamespaces(client: KubeClient): Promise<PartResult> {
   return { checks: [], inputs: [], inventory: { namespaces: namespaces.map((ns) => ns.metadata.labels?.[tenantLabel] ?? '') } };
 }
 
-function networkParts({ request, tenants, plans, reader, addresses, analysis }: RunContext): Promise<PartResult>[] {
+function networkParts({ request, tenants, plans, reader, addresses, analysis, part }: RunContext): Promise<PartResult>[] {
   const { config } = request;
   return [
-    runPart({ category: 'network', name: 'analysis', title: 'The NetworkPolicies could be analysed' }, tenants, () =>
+    part({ category: 'network', name: 'analysis', title: 'The NetworkPolicies could be analysed' }, tenants, () =>
       analysis(async () =>
         auditNetwork(reader, {
           tenants,
@@ -112,7 +117,7 @@ function networkParts({ request, tenants, plans, reader, addresses, analysis }: 
         }),
       ),
     ),
-    runPart(
+    part(
       {
         category: 'network',
         name: 'exposure',
@@ -124,11 +129,11 @@ function networkParts({ request, tenants, plans, reader, addresses, analysis }: 
   ];
 }
 
-function otherParts({ request, tenants, plans, reader, addresses, generatedAt, analysis }: RunContext): Promise<PartResult>[] {
+function otherParts({ request, tenants, plans, reader, addresses, generatedAt, analysis, part }: RunContext): Promise<PartResult>[] {
   const { client, config, logger } = request;
   const log = logger ? { logger } : {};
   return [
-    runPart({ category: 'access', name: 'analysis', title: 'Access to tenant namespaces could be analysed' }, tenants, () =>
+    part({ category: 'access', name: 'analysis', title: 'Access to tenant namespaces could be analysed' }, tenants, () =>
       analysis(() =>
         auditAccess(new AccessReviewClient(client.transport), {
           tenants,
@@ -137,10 +142,10 @@ function otherParts({ request, tenants, plans, reader, addresses, generatedAt, a
         }),
       ),
     ),
-    runPart({ category: 'guardrails', name: 'namespaces', title: 'The guardrails could be read' }, tenants, () =>
+    part({ category: 'guardrails', name: 'namespaces', title: 'The guardrails could be read' }, tenants, () =>
       auditGuardrails(client, { tenants, plans, config }),
     ),
-    runPart(
+    part(
       {
         category: 'guardrails',
         name: 'exposure',
@@ -149,7 +154,7 @@ function otherParts({ request, tenants, plans, reader, addresses, generatedAt, a
       tenants,
       () => analysis(async () => auditGuardrailExposure(reader, { tenants, plans, config, addresses: await addresses() })),
     ),
-    runPart({ category: 'database', name: 'databases', title: 'The tenant databases could be audited' }, tenants, async () => {
+    part({ category: 'database', name: 'databases', title: 'The tenant databases could be audited' }, tenants, async () => {
       const logins = {
         ...config.audit.databaseLogins,
         intervalSeconds: config.audit.intervalSeconds,
@@ -164,11 +169,11 @@ function otherParts({ request, tenants, plans, reader, addresses, generatedAt, a
         limitations: sampled.length > 0 ? [databaseLoginSampleLimitation(sampled)] : [],
       };
     }),
-    runPart({ category: 'key', name: 'keys', title: 'The tenant keys could be audited' }, tenants, async () => {
+    part({ category: 'key', name: 'keys', title: 'The tenant keys could be audited' }, tenants, async () => {
       const result = await auditKeys(client, { tenants, config, ...log });
       return { ...result, inventory: { keyAliases: result.inventory?.keyAliases ?? null } };
     }),
-    runPart(
+    part(
       {
         category: 'key',
         name: 'offboarding',
@@ -177,7 +182,7 @@ function otherParts({ request, tenants, plans, reader, addresses, generatedAt, a
       [],
       () => auditOffboarding(client, { tenants, config, ...log }),
     ),
-    runPart({ category: 'inventory', name: 'namespaces', title: 'The tenant namespaces could be listed' }, tenants, () =>
+    part({ category: 'inventory', name: 'namespaces', title: 'The tenant namespaces could be listed' }, tenants, () =>
       tenantNamespaces(client),
     ),
   ];
@@ -190,10 +195,10 @@ function probedParts(results: readonly PartResult[]): { probed?: PartResult['pro
 }
 
 /** After every other part, so that no part reads the probe pods as the fleet's. */
-function wirePart({ request, tenants, reader }: RunContext): Promise<PartResult> {
+function wirePart({ request, tenants, reader, part }: RunContext): Promise<PartResult> {
   const { wire } = request;
   if (!wire) return Promise.resolve({ checks: [], inputs: [] });
-  return runPart({ category: 'network', name: 'probes', title: 'The probes on the wire could be run' }, tenants, async () => {
+  return part({ category: 'network', name: 'probes', title: 'The probes on the wire could be run' }, tenants, async () => {
     const result = await auditOnTheWire(request.client, reader, {
       ...wire,
       tenants,
@@ -217,6 +222,7 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     clusterIdentity(client),
   ]);
   const resolver = request.addresses ?? new PlatformAddressResolver(config);
+  const phases = request.phases ?? noPhaseMarks;
   const context: RunContext = {
     request,
     tenants,
@@ -225,6 +231,7 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
     addresses: () => resolver.addresses(),
     generatedAt,
     analysis: oneAtATime(),
+    part: (spec, scope, run) => runPart(spec, scope, run).finally(() => phases.mark(`${spec.category}.${spec.name}`)),
   };
   const results = await Promise.all([...networkParts(context), ...otherParts(context)]);
   results.push(await wirePart(context));
@@ -246,5 +253,6 @@ export async function runAudit(request: AuditRunRequest): Promise<AuditRun> {
       ...results.flatMap((result) => result.limitations ?? []),
     ],
   });
+  phases.mark('report built');
   return { tenants, checks: report.checks, report };
 }

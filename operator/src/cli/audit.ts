@@ -15,7 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { OperatorConfig } from '../api/operator-config.js';
-import { AuditCostMeter, describeCost } from '../audit/cost.js';
+import { AuditCostMeter, describeCost, describePhases } from '../audit/cost.js';
 import { runAudit, wireRequestFor } from '../audit/run.js';
 import { signingKeyFor } from '../audit/signing-key.js';
 import {
@@ -65,8 +65,10 @@ export async function runAuditCommand(request: AuditRequest, { io, cluster }: Co
       assumptions: request.assumptions,
       ...(request.probes ? { probes: request.probes } : {}),
       ...(request.wire ? { wire: wireRequestFor(config, [config.network.ingressNamespace], request.concurrency) } : {}),
+      phases: meter,
     });
     const file = await signReportFile(report, key);
+    meter.mark('signed');
     const signed: SignedReport = file.report;
     if (request.reportDir) {
       const saved = saveReportFile(request.reportDir, file);
@@ -77,7 +79,8 @@ export async function runAuditCommand(request: AuditRequest, { io, cluster }: Co
     const output = rendering(file, request.output);
     if (request.out) writeFileSync(request.out, output);
     else io.stdout.write(output);
-    io.stderr.write(`bulkhead audit: ${describeCost(tenants.length, meter.stop())}\n`);
+    const cost = meter.stop();
+    io.stderr.write(`bulkhead audit: ${describeCost(tenants.length, cost)}\nbulkhead audit: by step: ${describePhases(cost)}\n`);
     return exitCodeFor(signed);
   } finally {
     client.close();

@@ -3,11 +3,12 @@
  * tenant-owner ClusterRole and the owners' RoleBinding) plus the sabotage each case adds.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { buildOwnerRoleBinding } from '../../resources/rbac.js';
 import { buildTenantOwnerClusterRole } from '../../resources/tenant-owner-role.js';
 import type { AuditCheck } from '../model.js';
 import { RbacIndex } from './evaluator.js';
-import { rbacChecks, type TenantAccess } from './findings.js';
+import { namespacesDigest, rbacChecks, type TenantAccess } from './findings.js';
 import { defaultPlatformConfig, resolvePlatform } from './platform.js';
 import type { BindingObject, PolicyRule, RbacSnapshot, RoleObject, Subject } from './rbac-types.js';
 
@@ -109,6 +110,22 @@ describe('RBAC findings per tenant', () => {
       checks.get('b access.secret-readers')?.message ?? '',
       /Group:a-admins can read Secrets in tenant-b: Group:a-admins through RoleBinding tenant-b\/sabotage \(ClusterRole edit\)/,
     );
+  });
+
+  it('names the failing grant in the other tenant, and counts the namespaces looked into with a digest an auditor can recompute', () => {
+    const checks = audit((s) =>
+      s.roleBindings.push(binding('RoleBinding', 'sabotage', 'edit', [{ kind: 'Group', name: 'a-admins' }], 'tenant-b')),
+    );
+    const evidence = checks.get('a access.owner-other-tenants')?.evidence as {
+      otherNamespaces: { count: number; sha256: string };
+      findings: { binding: string }[];
+    };
+    assert.ok(evidence.findings.some((f) => f.binding === 'RoleBinding tenant-b/sabotage'));
+    assert.deepEqual(evidence.otherNamespaces, { count: 1, sha256: createHash('sha256').update('tenant-b\n').digest('hex') });
+    assert.deepEqual(namespacesDigest(['tenant-c', 'tenant-b']), {
+      count: 2,
+      sha256: createHash('sha256').update('tenant-b\ntenant-c\n').digest('hex'),
+    });
   });
 
   it("counts a tenant's ServiceAccounts as its owners elsewhere", () => {

@@ -6,6 +6,7 @@
  *    cluster-wide right beyond the authenticated baseline, or any right in another tenant;
  *  - anyone but platform subjects who can escalate, bind or impersonate in the tenant namespace.
  */
+import { createHash } from 'node:crypto';
 import { passed, failed, type AuditCheck, type JsonValue } from '../model.js';
 import type { RbacIndex } from './evaluator.js';
 import { grantEvidence, grantsSentence, subjectKeys } from './evidence.js';
@@ -149,6 +150,18 @@ export function ownerClusterRightsCheck(context: FindingContext, tenant: TenantA
   });
 }
 
+/**
+ * The other tenant namespaces a check looked into, as a count and a digest instead of a list: the
+ * list was every other namespace for every tenant, n² names in the report (20 MB at a thousand
+ * tenants). The digest is SHA-256 over the names sorted, each followed by a newline, so an
+ * auditor recomputes it from the matrix's namespaces (docs/decisions/0056).
+ */
+export function namespacesDigest(namespaces: readonly string[]): { count: number; sha256: string } {
+  const hash = createHash('sha256');
+  for (const namespace of [...namespaces].sort()) hash.update(`${namespace}\n`);
+  return { count: namespaces.length, sha256: hash.digest('hex') };
+}
+
 export function ownerOtherTenantsCheck(context: FindingContext, tenant: TenantAccess): AuditCheck {
   const others = context.tenants.filter((other) => other.name !== tenant.name);
   const grants = dedupe(
@@ -161,7 +174,7 @@ export function ownerOtherTenantsCheck(context: FindingContext, tenant: TenantAc
     title: `The owners of ${tenant.name} and its ServiceAccounts hold no right in another tenant's namespace`,
     evidence: {
       owners: subjectKeys(tenant.owners),
-      otherNamespaces: others.map((other) => other.namespace),
+      otherNamespaces: namespacesDigest(others.map((other) => other.namespace)),
       findings: grants.map(grantEvidence),
     },
   };

@@ -7,7 +7,8 @@
  * tenant it enters or leaves, naming the policy rules that allow it on each side. Addresses outside
  * the cluster are ip-blocks.ts and egress-bounds.ts.
  */
-import { failed, passed, type AuditCheck, type JsonValue, type ReachabilityMatrix } from '../model.js';
+import { failed, passed, type AuditCheck, type JsonValue, type ReachabilityCell, type ReachabilityMatrix } from '../model.js';
+import { sparseMatrix } from '../report/matrix-cells.js';
 import { formatProbe, visitAllowedFlows, type NetworkPolicy, type Pod } from '../network/index.js';
 import { egressBoundsCheck } from './egress-bounds.js';
 import { FlowTally, flowsListed, type Classified, type Undeclared } from './flow-tally.js';
@@ -135,13 +136,20 @@ function flowEvidence({ count, listed }: Undeclared): JsonValue {
   };
 }
 
-/** Allowed probes between tenant namespaces, everything else folded into `(other)`; a turn of the event loop per row (n² cells). */
+/**
+ * Allowed probes between tenant namespaces, everything else folded into `(other)`: every one of
+ * the n² ordered pairs judged, a turn of the event loop per row, and only the pairs where
+ * something is allowed listed (a sparse matrix, docs/decisions/0056).
+ */
 async function matrixOf(tally: FlowTally, input: FleetNetworkInput): Promise<ReachabilityMatrix> {
   const namespaces = [...input.tenants.map((tenant) => tenant.namespace).sort(), outsideTenants];
-  const cells: ReachabilityMatrix['cells'] = [];
+  const cells: ReachabilityCell[] = [];
   for (const from of namespaces) {
-    for (const to of namespaces) cells.push({ from, to, allowed: tally.cell(from, to) });
+    for (const to of namespaces) {
+      const allowed = tally.cell(from, to);
+      if (allowed.length > 0) cells.push({ from, to, allowed });
+    }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { namespaces, probes: input.probes.map(formatProbe), cells };
+  return sparseMatrix(namespaces, input.probes.map(formatProbe), cells);
 }

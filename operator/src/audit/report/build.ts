@@ -172,7 +172,8 @@ export function sortMatrix(matrix: ReachabilityMatrix): ReachabilityMatrix {
   // The analysis lists the cells in this order already; a million-cell sort that changes nothing
   // was seconds of a held event loop at a thousand tenants.
   if (cells.some((cell, index) => index > 0 && compareCells(cells[index - 1] as ReachabilityCell, cell) > 0)) cells.sort(compareCells);
-  return { namespaces, probes: [...matrix.probes].sort(compareText), cells };
+  const sorted = { namespaces, probes: [...matrix.probes].sort(compareText), cells };
+  return matrix.emptyCells === undefined ? sorted : { ...sorted, emptyCells: matrix.emptyCells };
 }
 
 function inOrder(texts: readonly string[]): boolean {

@@ -6,7 +6,7 @@
 import { isFinding, type AuditCheck, type InputObject, type JsonValue, type ReachabilityMatrix } from '../model.js';
 import { html, joinHtml, type Html } from './html-template.js';
 import type { ProbedMatrix } from '../wire/model.js';
-import { crossTenantCells, matrixSvg } from './matrix-picture.js';
+import { cellStateCounts, cellStyles, crossTenantCells, matrixSvg, namespacesDrawn } from './matrix-picture.js';
 import { disagreements, probedRows } from './probed-matrix.js';
 
 export function matrixSection(matrix: ReachabilityMatrix | null): Html {
@@ -22,11 +22,20 @@ export function matrixSection(matrix: ReachabilityMatrix | null): Html {
   return html`<section id="matrix" aria-labelledby="matrix-heading">
 ${heading}
 <p>Rows are the source namespace, columns the destination; a cell lists the probes (${matrix.probes.join(', ')}) some pod of the row may open to some pod of the column, as the NetworkPolicies allow. <code>(other)</code> is every namespace that is not a tenant's.</p>
-<div class="matrix">${matrixSvg(matrix)}</div>
+${matrixPicture(matrix)}
 <p>The picture is computed from the NetworkPolicies' meaning, not measured with traffic: it holds only if the network plugin enforces NetworkPolicy (see below).</p>
 <h3>Cross-tenant flows allowed</h3>
 ${list}
 </section>`;
+}
+
+/** The picture, or for a fleet too large to draw, how many ordered pairs are in each state. */
+function matrixPicture(matrix: ReachabilityMatrix): Html {
+  if (matrix.namespaces.length <= namespacesDrawn) return html`<div class="matrix">${matrixSvg(matrix)}</div>`;
+  const counts = cellStateCounts(matrix);
+  const states = (['cross-tenant', 'own', 'shared', 'denied', 'unknown'] as const).filter((state) => counts[state] > 0);
+  return html`<p id="matrix-counts">${matrix.namespaces.length} namespaces are too many to draw (more than ${namespacesDrawn}); of their ${matrix.namespaces.length * matrix.namespaces.length} ordered pairs:</p>
+<ul>${states.map((state) => html`<li data-state="${state}">${counts[state]} ${cellStyles[state].label}</li>`)}</ul>`;
 }
 
 export function findingsSection(checks: readonly AuditCheck[]): Html {

@@ -1,12 +1,14 @@
 /**
  * The reachability matrix as an inline SVG: one row per source namespace, one column per
  * destination, each cell marked with what may flow. A cell where one tenant may reach another is
- * flagged, since that is the finding the matrix exists to show. Each cell carries a <title> for
+ * flagged, since that is the finding the matrix exists to show. A pair a sparse matrix leaves out
+ * is drawn as denied (matrix-cells.ts). Each cell carries a <title> for
  * screen readers and tooltips, and the legend is part of the picture. Built with html`...`, which
  * escapes every interpolated string.
  */
 import type { ReachabilityCell, ReachabilityMatrix } from '../model.js';
 import { html, joinHtml, type Html } from './html-template.js';
+import { cellLookup } from './matrix-cells.js';
 
 export const otherNamespaces = '(other)';
 
@@ -57,8 +59,12 @@ function layoutOf(matrix: ReachabilityMatrix): Layout {
   };
 }
 
+/** Beyond this many namespaces the picture (n² cells) is not drawn: at a thousand tenants it would be a million. */
+export const namespacesDrawn = 60;
+
 export function matrixSvg(matrix: ReachabilityMatrix): Html {
   const layout = layoutOf(matrix);
+  const cellAt = cellLookup(matrix);
   const flagged = crossTenantCells(matrix).length;
   const title = `Reachability between namespaces: rows are sources, columns destinations; ${flagged} cross-tenant ${flagged === 1 ? 'flow' : 'flows'} allowed`;
   return joinHtml(
@@ -67,7 +73,7 @@ export function matrixSvg(matrix: ReachabilityMatrix): Html {
       html`<title id="matrix-title">${title}</title>`,
       html`<text class="axis" x="8" y="${layout.top - 8}" font-weight="600">from ↓  to →</text>`,
       ...columnLabels(matrix, layout),
-      ...matrix.namespaces.flatMap((from, row) => rowOf(matrix, from, row, layout)),
+      ...matrix.namespaces.flatMap((from, row) => rowOf({ matrix, cellAt, layout }, from, row)),
       legend(layout.top + matrix.namespaces.length * cellHeight + 24),
       html`</svg>`,
     ],
@@ -83,14 +89,34 @@ function columnLabels(matrix: ReachabilityMatrix, layout: Layout): Html[] {
   });
 }
 
-function rowOf(matrix: ReachabilityMatrix, from: string, row: number, layout: Layout): Html[] {
+type Lookup = ReturnType<typeof cellLookup>;
+
+interface Drawing {
+  matrix: ReachabilityMatrix;
+  cellAt: Lookup;
+  layout: Layout;
+}
+
+function rowOf({ matrix, cellAt, layout }: Drawing, from: string, row: number): Html[] {
   const y = layout.top + row * cellHeight;
   const label = html`<text class="row-label" x="${layout.left - 8}" y="${y + cellHeight / 2 + 4}" text-anchor="end">${from}</text>`;
-  const cells = matrix.namespaces.map((to, column) => {
-    const cell = matrix.cells.find((candidate) => candidate.from === from && candidate.to === to);
-    return cellSvg({ from, to, cell, x: layout.left + column * cellWidth, y, probes: matrix.probes.length });
-  });
+  const cells = matrix.namespaces.map((to, column) =>
+    cellSvg({ from, to, cell: cellAt(from, to), x: layout.left + column * cellWidth, y, probes: matrix.probes.length }),
+  );
   return [label, ...cells];
+}
+
+/**
+ * How many ordered pairs are in each state, the pairs a sparse matrix leaves out counted as
+ * denied: what the page says instead of the picture when there are too many namespaces to draw.
+ */
+export function cellStateCounts(matrix: ReachabilityMatrix): Record<CellState, number> {
+  const counts: Record<CellState, number> = { denied: 0, own: 0, shared: 0, 'cross-tenant': 0, unknown: 0 };
+  for (const cell of matrix.cells) counts[cellState(cell)] += 1;
+  const pairs = matrix.namespaces.length * matrix.namespaces.length;
+  const missing = pairs - matrix.cells.length;
+  if (missing > 0) counts[matrix.emptyCells === undefined ? 'unknown' : 'denied'] += missing;
+  return counts;
 }
 
 interface PlacedCell {

@@ -5,16 +5,18 @@
  */
 import { failed, passed, type AuditCheck, type InputObject, type ReachabilityMatrix } from '../model.js';
 import type { ReportParts } from './build.js';
+import { sparseMatrix } from './matrix-cells.js';
 import { apiVersion, tenantKind } from '../../api/tenant.js';
 
 export const sampleTenants = ['acme', 'globex', 'initech'] as const;
 
 const probes = ['TCP/80', 'UDP/53'];
 
+/** Sparse, as the audit writes it since decision 0056: the pairs where nothing is allowed are counted, not listed. */
 function sampleMatrix(): ReachabilityMatrix {
   const namespaces = [...sampleTenants.map((tenant) => `tenant-${tenant}`), '(other)'];
   const cells = namespaces.flatMap((from) => namespaces.map((to) => ({ from, to, allowed: allowedBetween(from, to) })));
-  return { namespaces, probes, cells };
+  return sparseMatrix(namespaces, probes, cells);
 }
 
 /** Within a namespace: the app port; to the rest: DNS; from the rest (the ingress controller): the app port. */

@@ -45,6 +45,12 @@ export const matrixSchema = z.strictObject({
   namespaces: z.array(nonEmpty),
   probes: z.array(nonEmpty),
   cells: z.array(z.strictObject({ from: nonEmpty, to: nonEmpty, allowed: z.array(nonEmpty) })),
+  /**
+   * Present when the matrix is sparse (docs/decisions/0056): `cells` lists only the pairs where
+   * something is allowed, and this many ordered pairs of `namespaces`, each allowing nothing, are
+   * left out. Absent in reports before it, whose `cells` list every ordered pair.
+   */
+  emptyCells: z.number().int().min(0).optional(),
 }) satisfies z.ZodType<ReachabilityMatrix>;
 
 /** The probes on the wire, per ordered pair of probed namespaces: predicted, connected, unanswered ports. */

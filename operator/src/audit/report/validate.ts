@@ -4,10 +4,12 @@
  * of the matrix, every check's evidence) and one synchronous call of several seconds, both at the
  * audit's peak (docs/decisions/0051). Here the report is checked a piece at a time (the rest of
  * the document with its long arrays empty, then each check, input and matrix cell), each piece's
- * copy dropped at once, and the report itself is what the caller keeps.
+ * copy dropped at once, and the report itself is what the caller keeps. A sparse matrix is then
+ * checked to add up, so the signer never signs one that `bulkhead audit verify` would refuse.
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import type { z } from 'zod';
+import { sparseMatrixProblems } from './matrix-cells.js';
 import { auditCheckSchema, inputObjectSchema, matrixSchema, unsignedReportSchema, type UnsignedReport } from './schema.js';
 
 /** Pieces checked between two turns of the event loop, when yielding. */
@@ -39,7 +41,9 @@ function problemsOf(piece: Piece): string[] {
   return parsed.error.issues.map((issue) => `${[...piece.path, ...issue.path].join('.') || '(root)'}: ${issue.message}`);
 }
 
-function throwIfAny(problems: readonly string[]): void {
+/** Once every piece has its shape: a sparse matrix must also add up (matrix-cells.ts). */
+function throwIfAny(problems: string[], report: UnsignedReport): void {
+  if (problems.length === 0 && report.matrix) problems.push(...sparseMatrixProblems(report.matrix));
   if (problems.length === 0) return;
   throw new Error(`the audit's parts do not make a valid report: ${problems.slice(0, problemsNamed).join('; ')}`);
 }
@@ -51,7 +55,7 @@ export function validateReport(report: UnsignedReport): void {
     problems.push(...problemsOf(piece));
     if (problems.length >= problemsNamed) break;
   }
-  throwIfAny(problems);
+  throwIfAny(problems, report);
 }
 
 /** validateReport with a turn of the event loop every few hundred pieces (the operator's Lease shares it). */
@@ -64,5 +68,5 @@ export async function validateReportYielding(report: UnsignedReport): Promise<vo
     pieces += 1;
     if (pieces % piecesPerTurn === 0) await turn();
   }
-  throwIfAny(problems);
+  throwIfAny(problems, report);
 }

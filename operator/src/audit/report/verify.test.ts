@@ -118,6 +118,46 @@ describe('report verification', () => {
     assert.equal(verifyReport(serializeReport(signReport(older, privateKey)), publicKey).ok, true);
   });
 
+  it("fails on a sparse matrix's empty-cell count changed after signing, and on one signed with a count that does not add up", () => {
+    const report = buildReport(sampleReportParts());
+    const matrix = report.matrix as NonNullable<typeof report.matrix>;
+    assert.equal(matrix.emptyCells, 16 - matrix.cells.length, 'the sample matrix is sparse');
+    const tampered = { ...signed, matrix: { ...matrix, emptyCells: (matrix.emptyCells ?? 0) + 1 } };
+    assert.match(reasonOf(verifyReport(serializeReport(tampered), publicKey)), /signature does not match the content/);
+    const lying = signReport({ ...report, matrix: { ...matrix, emptyCells: (matrix.emptyCells ?? 0) - 1 } }, privateKey);
+    assert.match(
+      reasonOf(verifyReport(serializeReport(lying), publicKey)),
+      /matrix does not add up .*matrix\.emptyCells: 4 empty cells stated, but 4 namespaces make 16 ordered pairs and 11 are listed, which leaves 5/,
+    );
+  });
+
+  it('fails on a validly signed sparse matrix that hides a listed pair behind an empty cell or lists one twice', () => {
+    const report = buildReport(sampleReportParts());
+    const matrix = report.matrix as NonNullable<typeof report.matrix>;
+    const [first] = matrix.cells;
+    assert.ok(first);
+    const emptied = { ...matrix, cells: [{ ...first, allowed: [] }, ...matrix.cells.slice(1)] };
+    const twice = { ...matrix, cells: [first, ...matrix.cells], emptyCells: (matrix.emptyCells ?? 0) - 1 };
+    for (const [lie, reason] of [
+      [emptied, /allows nothing, so a sparse matrix must not list it/],
+      [twice, /is listed twice/],
+    ] as const) {
+      const lying = signReport({ ...report, matrix: lie }, privateKey);
+      assert.match(reasonOf(verifyReport(serializeReport(lying), publicKey)), reason);
+    }
+  });
+
+  it('still verifies a dense matrix, as reports before decision 0056 list every ordered pair', () => {
+    const report = buildReport(sampleReportParts());
+    const matrix = report.matrix as NonNullable<typeof report.matrix>;
+    const listed = new Map(matrix.cells.map((cell) => [`${cell.from} ${cell.to}`, cell]));
+    const cells = matrix.namespaces.flatMap((from) =>
+      matrix.namespaces.map((to) => listed.get(`${from} ${to}`) ?? { from, to, allowed: [] as string[] }),
+    );
+    const dense = { namespaces: matrix.namespaces, probes: matrix.probes, cells };
+    assert.equal(verifyReport(serializeReport(signReport({ ...report, matrix: dense }, privateKey)), publicKey).ok, true);
+  });
+
   it('fails on a changed field that keeps the file canonical and well-formed', () => {
     const changed = { ...signed, checks: signed.checks.map((check) => ({ ...check, result: 'pass' as const, reason: 'Verified' })) };
     assert.match(reasonOf(verifyReport(serializeReport(changed), publicKey)), /signature does not match the content/);

@@ -18,6 +18,7 @@ import type { z } from 'zod';
 import { signedReportSchema, type ReportSignature, type SignedReport } from './schema.js';
 import { canonicalBytes, digestOf, keyIdOf, publicKeyFromDer, strictBase64url } from './signing.js';
 import { recountControls } from './controls-covered.js';
+import { sparseMatrixProblems } from './matrix-cells.js';
 import { summarize, summaryTenants } from './summary.js';
 import { errorMessage } from '../../runtime/errors.js';
 
@@ -41,6 +42,7 @@ const reportKind: SignedKind<SignedReport> = {
   consistent: (report) => {
     requireConsistentSummary(report);
     requireConsistentControls(report);
+    requireConsistentMatrix(report);
   },
 };
 
@@ -127,6 +129,13 @@ function requireConsistentControls(report: SignedReport): void {
   if (canonicalize(recountControls(report.controls, report.checks)) !== canonicalize(report.controls)) {
     throw new Error('the controls covered do not match the checks (the signer produced an inconsistent report)');
   }
+}
+
+/** A sparse matrix lists only non-empty cells, each pair once, and counts the rest exactly (docs/decisions/0056). */
+function requireConsistentMatrix(report: SignedReport): void {
+  const problems = report.matrix ? sparseMatrixProblems(report.matrix) : [];
+  if (problems.length > 0)
+    throw new Error(`the matrix does not add up (the signer produced an inconsistent report): ${problems.join('; ')}`);
 }
 
 /** Where a file departs from its canonical form, for a refusal an auditor can act on. */
