@@ -46,18 +46,20 @@ export class KubeLeaseLock implements LeaseLock {
     };
   }
 
-  async create(record: LeaderElectionRecord): Promise<void> {
-    await this.write(() => this.client.create(this.lease(record), { fieldManager: 'bulkhead-leader-election' }));
+  async create(record: LeaderElectionRecord): Promise<string> {
+    return this.write(() => this.client.create<Lease>(this.lease(record), { fieldManager: 'bulkhead-leader-election' }));
   }
 
-  async update(record: LeaderElectionRecord, resourceVersion: string): Promise<void> {
-    // A PUT with the resourceVersion we read: the server refuses it if anyone wrote in between.
-    await this.write(() => this.client.replace(this.lease(record, resourceVersion), { fieldManager: 'bulkhead-leader-election' }));
+  async update(record: LeaderElectionRecord, resourceVersion: string): Promise<string> {
+    // A PUT with the resourceVersion we read (or last wrote): the server refuses it if anyone wrote in between.
+    return this.write(() => this.client.replace<Lease>(this.lease(record, resourceVersion), { fieldManager: 'bulkhead-leader-election' }));
   }
 
-  private async write(send: () => Promise<unknown>): Promise<void> {
+  /** The written Lease's resourceVersion ('' if the answer had none). */
+  private async write(send: () => Promise<Lease | undefined>): Promise<string> {
     try {
-      await send();
+      const written = await send();
+      return written?.metadata.resourceVersion ?? '';
     } catch (error) {
       if (isConflict(error)) throw new ConflictError((error as KubeApiError).message, { cause: error });
       throw error;

@@ -23,6 +23,8 @@ class SharedLease {
  */
 class MemoryLock implements LeaseLock {
   partitioned = false;
+  /** How many reads this candidate sent. */
+  gets = 0;
   private gate: Promise<void> | undefined;
   private openGate = (): void => undefined;
 
@@ -39,22 +41,25 @@ class MemoryLock implements LeaseLock {
 
   get(): Promise<{ record: LeaderElectionRecord; resourceVersion: string } | undefined> {
     return this.call(() => {
+      this.gets += 1;
       const { record, resourceVersion } = this.lease;
       return record ? { record: { ...record }, resourceVersion: String(resourceVersion) } : undefined;
     });
   }
 
-  create(record: LeaderElectionRecord): Promise<void> {
+  create(record: LeaderElectionRecord): Promise<string> {
     return this.call(() => {
       if (this.lease.record) throw new ConflictError('lease already exists');
       this.lease.write(record);
+      return String(this.lease.resourceVersion);
     });
   }
 
-  update(record: LeaderElectionRecord, resourceVersion: string): Promise<void> {
+  update(record: LeaderElectionRecord, resourceVersion: string): Promise<string> {
     return this.call(() => {
       if (resourceVersion !== String(this.lease.resourceVersion)) throw new ConflictError('stale resourceVersion');
       this.lease.write(record);
+      return String(this.lease.resourceVersion);
     });
   }
 
@@ -121,7 +126,9 @@ describe('LeaderElector', () => {
   });
 
   it('lets only one of two candidates lead', async () => {
-    const timings = { leaseDurationMs: 300, renewDeadlineMs: 200 };
+    // Wide enough that a starved event loop (a CPU-bound neighbour, load 25) never makes the leader
+    // miss its own renew deadline between two samples: with 300/200 ms it once did, and no one led.
+    const timings = { leaseDurationMs: 6_000, renewDeadlineMs: 4_000 };
     const a = campaign('a', timings);
     const b = campaign('b', timings);
     await eventually(() => assert.equal([a, b].filter((c) => c.elector.isLeader()).length, 1));
@@ -167,6 +174,24 @@ describe('LeaderElector', () => {
     assert.equal(lease.record?.holderIdentity, '', 'released before run() resolved');
     await eventually(() => assert.equal(b.elector.isLeader(), true));
     assert.deepEqual(lease.holders, ['a', '', 'b']);
+  });
+
+  it('renews with one write and no read while it leads, and reads again once someone else wrote the Lease', async () => {
+    const timings = { leaseDurationMs: 6_000, renewDeadlineMs: 4_000 };
+    const a = campaign('a', timings);
+    await eventually(() => assert.equal(a.elector.isLeader(), true));
+    const reads = a.lock.gets;
+    const written = lease.resourceVersion;
+    // Generous waits: on a starved CPU (load 25) 20 ms renewals come seconds apart.
+    await eventually(() => assert.ok(lease.resourceVersion >= written + 3, `renewals: ${lease.resourceVersion - written}`), 10_000);
+    assert.equal(a.lock.gets, reads, 'a renewal over its own last write reads nothing');
+    // A foreign write that keeps `a` as holder (an annotation, say): the next renewal conflicts,
+    // falls back to a read, and renews over the new version.
+    lease.write({ ...lease.record! });
+    const foreign = lease.resourceVersion;
+    await eventually(() => assert.ok(lease.resourceVersion > foreign && a.lock.gets > reads), 10_000);
+    assert.equal(a.elector.isLeader(), true);
+    assert.equal(lease.record?.holderIdentity, 'a');
   });
 
   it('refuses timings where a stalled leader could overlap its successor', () => {
