@@ -6,9 +6,12 @@
  *   SIZES=1,50,200,1000 TIERS=silo,pooled IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
  *
  * TIERS (default silo): silo onboards tenants on plan `standard` (a database, key, namespace and
- * release each); pooled on plan `pooled-release` (a schema in the pool database and the region's
- * shared release, docs/tiers.md). The plain script does the silo's work, so it runs for silo only;
- * a pooled result has the same operator fields, `plain: null` and `ratio: null`.
+ * release each); pooled on plan `bench-pooled`, crds/examples/plans/pooled-release.yaml with the key
+ * Shared too (a schema in the pool database, a grant and data key on the region's pool key, the
+ * region's shared release: docs/tiers.md). The plain script does the silo's work, so it runs for
+ * silo only; a pooled result has the same operator fields, `plain: null` and `ratio: null`. Each
+ * tier's footprint (KMS keys, databases, schemas, objects, PostgreSQL backends) is counted on the
+ * servers once its tenants are Ready (bench/lib/tier-footprint.ts) and printed side by side.
  *
  * BENCH_PLAIN=0 runs the operator half only. BENCH_MEMORY_VARIANTS re-syncs the compiled operator
  * again with other Node or malloc settings beside the shipped ones (bench/lib/operator-run.ts).
@@ -31,6 +34,11 @@ import { withEnvironment } from './lib/environment.js';
 import { runBench } from './lib/run-guard.js';
 import { provenance, sizesFrom, writeResult } from './lib/results.js';
 import { distribution, seconds, table } from './lib/stats.js';
+import { join } from 'node:path';
+import type * as k8s from '@kubernetes/client-node';
+import { KubeClient } from '../operator/src/kube/client.js';
+import { applyObjects, manifestsIn, repoRoot } from '../operator/test/support/cluster.js';
+import { sampleBackends, tierFootprint, type TierFootprint } from './lib/tier-footprint.js';
 import { kmsCostEstimate, modelledDeletionPerTenant, modelledOnboardingPerTenant, modelledResyncPerTenant } from './lib/kms-budget.js';
 
 const sizes = sizesFrom(process.env.SIZES, [1, 50, 200]);
@@ -40,8 +48,18 @@ const plainConcurrency = Number(process.env.PLAIN_CONCURRENCY ?? 200);
 const withPlain = process.env.BENCH_PLAIN !== '0';
 
 /** The plan each tier onboards its tenants on (crds/examples/plans). */
-const tierPlans = { silo: 'standard', pooled: 'pooled-release' } as const;
+const tierPlans = { silo: 'standard', pooled: 'bench-pooled' } as const;
 type Tier = keyof typeof tierPlans;
+
+/** The pooled tier's plan: the example pooled-release plan with its key Shared as well. */
+function benchPooledPlan(): k8s.KubernetesObject {
+  const example = manifestsIn(join(repoRoot, 'crds/examples/plans'))
+    .flatMap(({ objects }) => objects)
+    .find((object) => object.metadata?.name === 'pooled-release') as (k8s.KubernetesObject & { spec: Record<string, unknown> }) | undefined;
+  if (!example) throw new Error('crds/examples/plans has no plan pooled-release to derive the pooled tier from');
+  const isolation = { ...(example.spec.isolation as Record<string, unknown>), key: 'Shared' };
+  return { ...example, metadata: { name: tierPlans.pooled }, spec: { ...example.spec, isolation } } as k8s.KubernetesObject;
+}
 
 function tiersFrom(value: string | undefined): Tier[] {
   const tiers = (value ?? 'silo').split(',').map((tier) => tier.trim());
@@ -56,6 +74,7 @@ interface SizeResult {
   operator: OperatorRun;
   /** The plain script does the silo's work: none for the pooled tier. */
   plain?: PlainRun;
+  footprint: TierFootprint;
 }
 
 const rate = (n: number, ms: number): string => ((n / ms) * 60_000).toFixed(0);
@@ -303,6 +322,51 @@ async function main(): Promise<void> {
   printMemoryVariants(results);
   printResync(results);
   printKmsCost(results);
+  printTierCosts(results);
+}
+
+/** What one tenant of each tier costs, side by side (docs/tiers.md): provider requests, keys, databases, objects, connections. */
+function printTierCosts(results: SizeResult[]): void {
+  const per = (count: number, n: number): string => (count / n).toFixed(2);
+  const byProvider = (counts: Record<string, number> | undefined, provider: string): string =>
+    Object.entries(counts ?? {})
+      .filter(([key]) => key.startsWith(`${provider} `))
+      .map(([key, v]) => `${key.split(' ').pop() ?? key}: ${v}`)
+      .join(', ') || '0';
+  console.log('\nWhat a tenant costs, by tier (counted on the servers once all were Ready; requests per tenant while onboarding)\n');
+  console.log(
+    table(
+      [
+        'tenants',
+        'tier',
+        'KMS keys/tenant (+ pool keys)',
+        'databases/tenant',
+        'pool schemas/tenant',
+        'objects/tenant',
+        'peak PG backends',
+        'KMS requests/tenant',
+        'PostgreSQL checkouts/tenant',
+        're-sync KMS / PG requests',
+      ],
+      results.map(({ tier, operator: o, footprint: f }) => {
+        const objects = Object.values(f.objects).reduce((sum, v) => sum + v, 0);
+        const resync = (provider: string): number =>
+          Object.entries(o.resync.providerRequests).reduce((sum, [key, v]) => sum + (key.startsWith(`${provider} `) ? v : 0), 0);
+        return [
+          o.tenants,
+          tier,
+          `${per(f.kmsKeys.tenants, o.tenants)} (+${f.kmsKeys.pool})`,
+          per(f.databases, o.tenants),
+          per(f.schemasInPool, o.tenants),
+          per(objects, o.tenants),
+          f.postgres.peakBackends,
+          byProvider(o.onboarding.providerRequestsPerTenant, 'kms'),
+          byProvider(o.onboarding.providerRequestsPerTenant, 'postgres'),
+          `${resync('kms')} / ${resync('postgres')}`,
+        ];
+      }),
+    ),
+  );
 }
 
 /** What tells this run's result file apart from the default run's: its tier, workers, KMS throttle, and the plain script left out. */
@@ -320,10 +384,24 @@ function resultVariant(tier: Tier, workers: number): string {
 async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
   const plan = tierPlans[tier];
   console.log(`\n== ${n} tenant(s), ${tier} (plan ${plan}): operator ==`);
-  const { operator, origin } = await withEnvironment(`operator-${tier}-${n}`, async (env) => ({
-    operator: await measureOperator(env, n, idleSeconds, plan),
-    origin: provenance(env),
-  }));
+  const { operator, origin, footprint } = await withEnvironment(`operator-${tier}-${n}`, async (env, kc) => {
+    if (tier === 'pooled') await applyObjects(kc, [benchPooledPlan()]);
+    const origin = provenance(env);
+    const backends = sampleBackends(env);
+    let operator: OperatorRun;
+    let postgres: TierFootprint['postgres'];
+    try {
+      operator = await measureOperator(env, n, idleSeconds, plan);
+    } finally {
+      postgres = await backends.stop();
+    }
+    const client = KubeClient.load(env.kubeconfig);
+    try {
+      return { operator, origin, footprint: await tierFootprint(env, client, 'bench-', postgres) };
+    } finally {
+      client.close();
+    }
+  });
   console.log(
     `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
   );
@@ -344,11 +422,12 @@ async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
     isolationAudit: process.env.BENCH_AUDIT === '1',
     kmsThrottle: process.env.BENCH_KMS_THROTTLE ?? null,
     operator,
+    footprint,
     plain: plain ?? null,
     ratio: plain ? { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs } : null,
   });
   console.log(`   wrote ${file}`);
-  return { tier, operator, plain };
+  return { tier, operator, plain, footprint };
 }
 
 await runBench(main);

@@ -38,7 +38,9 @@ export interface OperatorRun {
    * CPU the operator used from the first create to the last Ready, and its tenant reconciles: under
    * a moving load these say whether the operator did more work, where wall time cannot.
    */
-  onboarding: { cpuSeconds: number; tenantReconciles: number };
+  onboarding: { cpuSeconds: number; tenantReconciles: number; providerRequestsPerTenant?: Record<string, number> };
+  /** Requests per tenant from the first create to the last Ready, by "verb resource". */
+  requestsPerTenantByResource?: Record<string, number>;
   steadyState: { idleSeconds: number; writes: Record<string, number>; writesExcludingLeases: number; afterAuditPass: boolean };
   /** Under tsx (as the specs run it) and compiled (as the image runs it). */
   rssMiB: { idle: number; allReady: number; compiledIdle: number; compiledAllReady: number };
@@ -119,6 +121,12 @@ const healthzOf = (metricsUrl: string): string => new URL('/healthz', metricsUrl
 
 const perTenant = (counts: Record<string, number>, n: number): Record<string, number> =>
   Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Math.round((v / n) * 10) / 10]));
+
+function countDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) if (value !== (before[key] ?? 0)) delta[key] = value - (before[key] ?? 0);
+  return delta;
+}
 
 const notLease = (key: string): boolean => !key.endsWith(' leases');
 
@@ -356,7 +364,12 @@ export async function measureOperator(realEnv: Environment, n: number, idleSecon
       onboarding: {
         cpuSeconds: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100,
         tenantReconciles: after.tenantReconciles - before.tenantReconciles,
+        providerRequestsPerTenant: perTenant(countDelta(before.providerRequests, after.providerRequests), n),
       },
+      requestsPerTenantByResource: perTenant(
+        requestDelta(before, after, (s) => `${s.verb} ${s.resource}`),
+        n,
+      ),
       steadyState,
       rssMiB: { idle: idleRss, allReady: readyRss, compiledIdle: compiledIdle.rss, compiledAllReady: compiled.rss },
       heapUsedMiB: { compiledIdle: compiledIdle.heapUsed, compiledAllReady: compiled.heapUsed },

@@ -18,6 +18,7 @@ import { buildEncryptionConfigMap, dataKeyConfigKeys } from '../../../resources/
 import type { LeadershipFence } from '../../../runtime/fence.js';
 import type { KubeObject } from '../../../runtime/types.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
+import { inputsDigest, trustedOutcome } from '../provider-trust.js';
 import { failure } from './encryption-key.js';
 
 const outcome = outcomeFor(ConditionType.EncryptionKeyReady);
@@ -141,14 +142,17 @@ export async function ensurePooledEncryptionKey(
   // Reported on failure too: a tenant deleted before it was ready still has its grant revoked.
   const report = { encryption: { alias: poolKeyAlias(region) } };
   try {
-    const provider = await context.providers.pooledKms?.(region);
-    if (!provider) return outcome('False', Reason.KeyProviderFailed, `region ${region} has no pool key provider`, report);
     const variables = { tenant: tenant.metadata.name, accountId: settings.accountId, partition: partitionOf(region) };
     const grant = {
       tenant: tenant.metadata.name,
       tenantUid: tenant.metadata.uid,
       principal: tenantPrincipal(context.config.encryption.principalTemplate, variables),
     };
+    const inputs = inputsDigest({ grant, alias: poolKeyAlias(region), region, accountId: settings.accountId, endpoint: settings.endpoint });
+    const trusted = await trustedPoolKey(context, inputs, settings.endpoint);
+    if (trusted) return trusted;
+    const provider = await context.providers.pooledKms?.(region);
+    if (!provider) return outcome('False', Reason.KeyProviderFailed, `region ${region} has no pool key provider`, report);
     const ensure = (object: KubeObject) => context.owned.ensure(object, context.logger);
     const store = configMapDataKeyStore({ client: context.client, tenant, endpoint: settings.endpoint, ensure });
     const pooled = await provider.ensureTenant(grant, store, context.fence);
@@ -162,9 +166,34 @@ export async function ensurePooledEncryptionKey(
       tenant.spec.suspended ? Reason.Suspended : Reason.Reconciled,
       `${suspended}shares pool key ${keyId} (${alias}) in ${region} with the region's other pooled tenants (pooled tier): its grant ${pooled.grantId} ` +
         `opens only its own data key, under context tenant=${tenant.metadata.name}; wrapped data key in ConfigMap ${encryptionKeyConfigMapName(tenant)}`,
-      { encryption: { keyId, keyArn: arn, alias } },
+      { encryption: { keyId, keyArn: arn, alias, inputsDigest: inputs } },
     );
   } catch (error) {
     return { ...failure(error), report };
   }
+}
+
+/**
+ * On the restart pass, the pool key, grant and data key as the status recorded them
+ * (provider-trust.ts, docs/decisions/0037): KMS is not asked. The data key is read from the cached
+ * ConfigMap, which is compared and repaired as on every pass; a cache without it (the ConfigMap
+ * deleted or emptied, or wrapped under another key) is no ground for trust, and the provider is asked.
+ */
+async function trustedPoolKey(context: StepContext, inputs: string, endpoint: string | undefined): Promise<StepOutcome | undefined> {
+  const { tenant } = context;
+  const recorded = tenant.status?.encryption;
+  if (!recorded?.keyId || !recorded.keyArn || recorded.alias !== poolKeyAlias(tenant.spec.region)) return undefined;
+  const { keyId, keyArn, alias } = recorded;
+  const trusted = trustedOutcome(
+    context,
+    ConditionType.EncryptionKeyReady,
+    { recorded: recorded.inputsDigest, inputs },
+    { encryption: { keyId, keyArn, alias, inputsDigest: inputs } },
+  );
+  if (!trusted) return undefined;
+  const cached = context.owned.cached('ConfigMap', `${namespaceName(tenant)}/${encryptionKeyConfigMapName(tenant)}`);
+  const dataKey = wrappedDataKeyOf(cached);
+  if (dataKey?.wrappingKeyArn !== keyArn || dataKey.context.tenant !== tenant.metadata.name) return undefined;
+  await context.owned.ensure(poolKeyConfigMap(tenant, dataKey, endpoint), context.logger);
+  return trusted;
 }
