@@ -69,7 +69,7 @@ async function namespaceRemains(deps: FinalizeDeps, tenant: Tenant, logger: Logg
   if (live.metadata.deletionTimestamp) {
     // Owners' finalizers first, while the operator's own access (its RoleBinding) holds; that goes
     // last of all, and after it the operator has no rights left in the namespace to look with.
-    if (holdsOperatorAccess(deps.owned, namespace)) await releaseOwnerFinalizers(deps, tenant, live, logger);
+    if (holdsOperatorAccess(deps.owned, live)) await releaseOwnerFinalizers(deps, tenant, live, logger);
     await releaseOperatorAccess({ client: deps.client, owned: deps.owned, logger }, live);
   } else {
     await deps.client.delete({ apiVersion: 'v1', kind: 'Namespace', name: namespace }, { uid: live.metadata.uid, fence: deps.fence });

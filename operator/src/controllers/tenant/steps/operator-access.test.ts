@@ -3,7 +3,7 @@ import { createLogger } from '../../../runtime/logging.js';
 import type { KubeClient } from '../../../kube/client.js';
 import type { KubeObject } from '../../../runtime/types.js';
 import type { OwnedObjects } from '../owned-objects.js';
-import { finalizersHoldingNamespace, releaseOperatorAccess } from './operator-access.js';
+import { finalizersHoldingNamespace, holdsOperatorAccess, releaseOperatorAccess } from './operator-access.js';
 
 const terminating = (conditions: { type: string; status: string; message?: string }[]) => ({
   metadata: { name: 'tenant-acme', deletionTimestamp: '2026-12-05T10:00:00Z' },
@@ -97,5 +97,19 @@ describe('releaseOperatorAccess', () => {
     binding = { ...deleted(), metadata: { ...deleted().metadata, deletionTimestamp: undefined } };
     assert.equal(await releaseOperatorAccess(deps, remaining(ours)), false);
     assert.deepEqual(patches, []);
+  });
+
+  // A pass woken right after the release (by the namespace controller's event) still finds the
+  // binding with its finalizer in the cache: it must not look into the namespace (refused, 403) nor
+  // patch again over a stale resourceVersion.
+  it('holds no access once it released, though the cache still shows the binding with its finalizer', async () => {
+    const namespace = { ...remaining(ours), metadata: { ...remaining(ours).metadata, uid: 'ns-uid-released' } };
+    assert.equal(holdsOperatorAccess(deps.owned, namespace), true);
+    assert.equal(await releaseOperatorAccess(deps, namespace), true);
+    assert.equal(holdsOperatorAccess(deps.owned, namespace), false);
+    assert.equal(await releaseOperatorAccess(deps, namespace), false);
+    assert.equal(patches.length, 1);
+    const other = { ...namespace, metadata: { ...namespace.metadata, uid: 'ns-uid-other' } };
+    assert.equal(holdsOperatorAccess(deps.owned, other), true, 'another namespace of the same name is judged by its own binding');
   });
 });
