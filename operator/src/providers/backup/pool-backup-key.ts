@@ -11,11 +11,9 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
-  DescribeKeyCommand,
   EnableKeyRotationCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
-  ListKeysCommand,
   PutKeyPolicyCommand,
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
@@ -23,7 +21,7 @@ import { group, managedByLabel, managedByValue } from '../../api/labels.js';
 import { crashPoint } from '../../runtime/crash-points.js';
 import type { Logger } from '../../runtime/logging.js';
 import { KeyRequestRefused } from '../kms/errors.js';
-import { describeAliasTarget, isPendingDeletion, keyIdOf, keyTags } from '../kms/key-lookup.js';
+import { describeAliasTarget, findLiveKeyTagged, isLiveKeyTagged, keyIdOf } from '../kms/key-lookup.js';
 import {
   administrationActions,
   backupPurpose,
@@ -80,31 +78,6 @@ export function buildPoolBackupKeyPolicy(request: PoolBackupKeyRequest): string 
   });
 }
 
-async function isPoolBackupKeyOf(session: KmsSession, key: KeyMetadata, region: string): Promise<boolean> {
-  if (isPendingDeletion(key)) return false;
-  const tags = await keyTags(session, keyIdOf(key));
-  return tags?.some((tag) => tag.TagKey === poolBackupKeyTagKey && tag.TagValue === region) ?? false;
-}
-
-/** A live key tagged as this region's pool-backups key that a crashed call never aliased. */
-async function findUnaliased(session: KmsSession, region: string): Promise<KeyMetadata | undefined> {
-  let marker: string | undefined;
-  do {
-    const page = await session.call('listing the keys', (kms, options) =>
-      kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }), options),
-    );
-    for (const { KeyId } of page.Keys ?? []) {
-      if (KeyId === undefined) continue;
-      const described = await session.callUnlessNotFound(`describing key ${KeyId}`, (kms, options) =>
-        kms.send(new DescribeKeyCommand({ KeyId }), options),
-      );
-      if (described?.KeyMetadata && (await isPoolBackupKeyOf(session, described.KeyMetadata, region))) return described.KeyMetadata;
-    }
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker !== undefined);
-  return undefined;
-}
-
 async function createKey(session: KmsSession, request: PoolBackupKeyRequest): Promise<KeyMetadata> {
   const response = await session.call(`creating the pool-backups key of ${request.region}`, (kms, options) =>
     kms.send(
@@ -153,12 +126,12 @@ async function repair(session: KmsSession, key: KeyMetadata, request: PoolBackup
 export async function ensurePoolBackupKey(session: KmsSession, logger: Logger, request: PoolBackupKeyRequest): Promise<string> {
   const alias = poolBackupKeyAlias(request.region);
   const aliased = await describeAliasTarget(session, alias);
-  if (aliased !== undefined && !(await isPoolBackupKeyOf(session, aliased, request.region))) {
+  if (aliased !== undefined && !(await isLiveKeyTagged(session, aliased, poolBackupKeyTagKey, request.region))) {
     throw new KeyRequestRefused(
       `alias ${alias} leads to key ${aliased.KeyId ?? '?'}, which is not tagged ${poolBackupKeyTagKey}=${request.region}; remove or move that alias`,
     );
   }
-  const key = aliased ?? (await findUnaliased(session, request.region)) ?? (await createKey(session, request));
+  const key = aliased ?? (await findLiveKeyTagged(session, poolBackupKeyTagKey, request.region)) ?? (await createKey(session, request));
   if (aliased === undefined) {
     await session.call(`creating alias ${alias}`, (kms, options) =>
       kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyIdOf(key) }), options),

@@ -111,6 +111,20 @@ export type ToolOptions = Pick<SnapshotOptions, 'server' | 'timeoutMillis' | 'si
   consequence?: string;
 };
 
+/** The environment a PostgreSQL client tool needs to reach `database` as the admin; credentials never on its command line. */
+export function adminToolEnv(server: ToolOptions['server'], database: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PGHOST: server.host,
+    PGPORT: String(server.port),
+    PGUSER: server.adminUser,
+    PGPASSWORD: server.adminPassword,
+    PGDATABASE: database,
+    PGCONNECT_TIMEOUT: '10',
+    PGAPPNAME: 'bulkhead-operator',
+  };
+}
+
 /** Runs pg_dump or pg_restore against the tenant's database as the admin, credentials in the environment. */
 export async function runPostgresTool(
   name: 'pg_dump' | 'pg_restore',
@@ -119,19 +133,9 @@ export async function runPostgresTool(
   options: ToolOptions,
 ): Promise<string> {
   const { server, consequence = 'nothing was dropped' } = options;
-  const env = {
-    ...process.env,
-    PGHOST: server.host,
-    PGPORT: String(server.port),
-    PGUSER: server.adminUser,
-    PGPASSWORD: server.adminPassword,
-    PGDATABASE: spec.databaseName,
-    PGCONNECT_TIMEOUT: '10',
-    PGAPPNAME: 'bulkhead-operator',
-  };
   try {
     const { stdout } = await run(tool(name), args, {
-      env,
+      env: adminToolEnv(server, spec.databaseName),
       timeout: options.timeoutMillis,
       maxBuffer: 64 * 1024 * 1024,
       encoding: 'utf8',

@@ -51,6 +51,28 @@ export async function keyTags(session: KmsSession, keyId: string): Promise<Tag[]
   return tags;
 }
 
+/** Whether a key is live and carries the tag `tagKey` with `value` (a region's pool or pool-backups key). */
+export async function isLiveKeyTagged(session: KmsSession, key: KeyMetadata, tagKey: string, value: string): Promise<boolean> {
+  if (isPendingDeletion(key)) return false;
+  const tags = await keyTags(session, keyIdOf(key));
+  return tags?.some((tag) => tag.TagKey === tagKey && tag.TagValue === value) ?? false;
+}
+
+/**
+ * The first live key tagged `tagKey`=`value`: a region-wide key a call created and died before
+ * aliasing. One DescribeKey and one ListResourceTags per key in the account and region; it runs
+ * only when the alias is missing.
+ */
+export async function findLiveKeyTagged(session: KmsSession, tagKey: string, value: string): Promise<KeyMetadata | undefined> {
+  for await (const keyId of allKeyIds(session)) {
+    const described = await session.callUnlessNotFound(`describing key ${keyId}`, (kms, options) =>
+      kms.send(new DescribeKeyCommand({ KeyId: keyId }), options),
+    );
+    if (described?.KeyMetadata && (await isLiveKeyTagged(session, described.KeyMetadata, tagKey, value))) return described.KeyMetadata;
+  }
+  return undefined;
+}
+
 /**
  * Every key tagged with the tenant's UID, in any state, oldest first. One ListResourceTags per
  * key in the account and region: it runs only when the alias does not lead to the tenant's key.

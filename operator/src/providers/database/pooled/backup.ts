@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { DatabaseSnapshotFailed, DatabaseSpecInvalid, scrub } from '../errors.js';
-import { postgresClientBinDir, runPostgresTool, type ToolOptions } from '../snapshot.js';
+import { adminToolEnv, postgresClientBinDir, runPostgresTool, type ToolOptions } from '../snapshot.js';
 import { quoteIdentifier, quoteLiteral } from '../sql-quoting.js';
 import { sharedTables } from './promotion-statements.js';
 import { createTenantSchema } from './statements.js';
@@ -169,18 +169,8 @@ export async function schemaRestoreSql(spec: PooledTenantSpec, dir: string, opti
 
 /** Runs the restore script with psql in one transaction, stopping at the first error (which rolls all of it back). */
 export async function runRestoreScript(spec: PooledTenantSpec, scriptFile: string, options: ToolOptions): Promise<void> {
-  const { server } = options;
   const dir = postgresClientBinDir();
-  const env = {
-    ...process.env,
-    PGHOST: server.host,
-    PGPORT: String(server.port),
-    PGUSER: server.adminUser,
-    PGPASSWORD: server.adminPassword,
-    PGDATABASE: spec.databaseName,
-    PGCONNECT_TIMEOUT: '10',
-    PGAPPNAME: 'bulkhead-operator',
-  };
+  const env = adminToolEnv(options.server, spec.databaseName);
   try {
     await runFile(
       dir === undefined ? 'psql' : join(dir, 'psql'),
@@ -189,7 +179,7 @@ export async function runRestoreScript(spec: PooledTenantSpec, scriptFile: strin
     );
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message?: string };
-    const detail = scrub((stderr ?? '').trim() || (message ?? String(error)), [server.adminPassword]);
+    const detail = scrub((stderr ?? '').trim() || (message ?? String(error)), [options.server.adminPassword]);
     throw new DatabaseSnapshotFailed(
       `restoring schema ${spec.schemaName} of the pool failed, ${options.consequence ?? 'the schema is as it was'}: ${detail}`,
     );

@@ -7,11 +7,9 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
-  DescribeKeyCommand,
   EnableKeyRotationCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
-  ListKeysCommand,
   PutKeyPolicyCommand,
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
@@ -20,7 +18,7 @@ import { crashPoint } from '../../../runtime/crash-points.js';
 import type { Logger } from '../../../runtime/logging.js';
 import { KeyRequestRefused } from '../errors.js';
 import { samePolicy } from '../key-policy.js';
-import { describeAliasTarget, isPendingDeletion, keyIdOf, keyTags } from '../key-lookup.js';
+import { describeAliasTarget, findLiveKeyTagged, isLiveKeyTagged, keyIdOf } from '../key-lookup.js';
 import type { KmsSession } from '../kms-session.js';
 import { poolKeyAlias, poolKeyTagKey } from './names.js';
 import { buildPoolKeyPolicy, type PoolKeyPolicyInputs } from './policy.js';
@@ -51,7 +49,7 @@ export async function ensurePoolKey(request: PoolKeyRequest): Promise<PoolKey> {
   const { session, inputs } = request;
   const alias = poolKeyAlias(inputs.region);
   const aliased = await describeAliasTarget(session, alias);
-  if (aliased !== undefined && (await isPoolKeyOf(session, aliased, inputs.region))) {
+  if (aliased !== undefined && (await isLiveKeyTagged(session, aliased, poolKeyTagKey, inputs.region))) {
     return { ...identity(aliased, alias), created: false, repaired: await repairPoolKey(request, aliased) };
   }
   if (aliased !== undefined) {
@@ -60,7 +58,7 @@ export async function ensurePoolKey(request: PoolKeyRequest): Promise<PoolKey> {
       `alias ${alias} leads to key ${aliased.KeyId ?? '?'}, which is not tagged ${poolKeyTagKey}=${inputs.region}; remove or move that alias`,
     );
   }
-  const orphan = await findPoolKey(session, inputs.region);
+  const orphan = await findLiveKeyTagged(session, poolKeyTagKey, inputs.region);
   const key = orphan ?? (await createPoolKey(request));
   await session.call(`creating alias ${alias}`, (kms, options) =>
     kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyIdOf(key) }), options),
@@ -73,31 +71,6 @@ export async function ensurePoolKey(request: PoolKeyRequest): Promise<PoolKey> {
 
 function identity(key: KeyMetadata, alias: string): { keyId: string; arn: string; alias: string } {
   return { keyId: keyIdOf(key), arn: key.Arn ?? '', alias };
-}
-
-async function isPoolKeyOf(session: KmsSession, key: KeyMetadata, region: string): Promise<boolean> {
-  if (isPendingDeletion(key)) return false;
-  const tags = await keyTags(session, keyIdOf(key));
-  return tags?.some((tag) => tag.TagKey === poolKeyTagKey && tag.TagValue === region) ?? false;
-}
-
-/** A live key tagged as this region's pool key, left by a call that died before aliasing it. */
-async function findPoolKey(session: KmsSession, region: string): Promise<KeyMetadata | undefined> {
-  let marker: string | undefined;
-  do {
-    const page = await session.call('listing the keys', (kms, options) =>
-      kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }), options),
-    );
-    for (const { KeyId } of page.Keys ?? []) {
-      if (KeyId === undefined) continue;
-      const described = await session.callUnlessNotFound(`describing key ${KeyId}`, (kms, options) =>
-        kms.send(new DescribeKeyCommand({ KeyId }), options),
-      );
-      if (described?.KeyMetadata && (await isPoolKeyOf(session, described.KeyMetadata, region))) return described.KeyMetadata;
-    }
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker !== undefined);
-  return undefined;
 }
 
 async function createPoolKey({ session, logger, rootArn, inputs }: PoolKeyRequest): Promise<KeyMetadata> {
