@@ -22,7 +22,7 @@ import type {
   Probe,
   Protocol,
 } from './model.js';
-import { effectivePolicyTypes, namespaceNameLabel, policySelectsPod } from './policy-semantics.js';
+import { effectivePolicyTypes, ipBlockMatchesPod, namespaceNameLabel, policySelectsPod } from './policy-semantics.js';
 import { podKey, visitAllowedFlows, visitEveryPair, type FlowVisitor } from './reachability.js';
 
 interface Visit {
@@ -230,7 +230,7 @@ function randomSkip(random: Random, state: ClusterState): Skip {
   return (source, destination) => skipped.has(`${podKey(source)}>${podKey(destination)}`);
 }
 
-/** The isolation the analysis sees, rebuilt here to look at the candidates alone. */
+/** The isolation the analysis sees under the default assumptions, rebuilt here to look at the candidates alone. */
 function isolationOf(state: ClusterState): IsolationView {
   return {
     isolatingPolicies: (pod: Pod, direction: PolicyType) =>
@@ -239,6 +239,12 @@ function isolationOf(state: ClusterState): IsolationView {
       ...state.namespaces.find((declared) => declared.name === namespace)?.labels,
       [namespaceNameLabel]: namespace,
     }),
+    ipBlockMatches: (block, remote) =>
+      ipBlockMatchesPod(block, {
+        remote,
+        assumptions: defaultAssumptions,
+        ...(state.addressRanges ? { addressRanges: state.addressRanges } : {}),
+      }),
   };
 }
 

@@ -5,22 +5,26 @@
  * peers, on the remote's namespace first: a podSelector-only peer matches only in the policy's own
  * namespace, a namespaceSelector only in the namespaces its labels match. So each pod gets, per
  * direction, the namespaces on the other end any of its rules could admit, or "any" (not isolated,
- * bypassing, an ipBlock peer, a rule without peers). A pair where either side rules out the other's
- * namespace is refused whatever the ports, probes or pod labels, and is never judged one by one.
+ * bypassing, a rule without peers). An ipBlock peer matches by address, in any namespace: on the
+ * ingress side it makes the pod open to any source; on the egress side the block is kept and
+ * tried on each candidate with the verdicts' own ipBlock rule. A pair where either side rules out
+ * the other is refused whatever the ports, probes or pod labels, and is never judged one by one.
  * The sets are supersets of what the rules admit (pod selectors and ports are left to the exact
  * judgement), so pruning never drops an allowed flow; the equivalence tests check it.
  */
-import type { Assumptions, LabelSelector, NetworkPolicy, Pod, PolicyPeer, PolicyType } from './model.js';
+import type { Assumptions, IPBlock, LabelSelector, NetworkPolicy, Pod, PolicyPeer, PolicyType } from './model.js';
 import { rulesFor } from './policy-semantics.js';
 import { selectorMatches } from './selectors.js';
 
-/** The namespaces on the other end a pod's rules could admit in one direction. */
-export type RemoteNamespaces = 'any' | ReadonlySet<string>;
+/** The pods on the other end a pod's rules could admit in one direction: any, or those in some namespaces and those an ipBlock matches. */
+export type RemoteReach = 'any' | { namespaces: ReadonlySet<string>; blocks: readonly IPBlock[] };
 
 /** What the exact analysis knows and the pruning reuses, so both read the policies the same way. */
 export interface IsolationView {
   isolatingPolicies(pod: Pod, direction: PolicyType): readonly NetworkPolicy[];
   labelsOf(namespace: string): Record<string, string>;
+  /** The verdicts' own rule for an ipBlock peer and the pod at the other end. */
+  ipBlockMatches(block: IPBlock, remote: Pod): boolean;
 }
 
 /**
@@ -37,6 +41,8 @@ export class CandidateDestinations {
   /** Per source namespace, the destinations whose ingress names it. */
   private readonly admitting = new Map<string, Pod[]>();
   private readonly reach: PolicyReach;
+  /** Per ipBlock (by value) and pod, whether the block matches the pod: blocks repeat across tenants. */
+  private readonly blockMatches = new Map<string, Map<Pod, boolean>>();
 
   constructor(
     private readonly pods: readonly Pod[],
@@ -49,11 +55,12 @@ export class CandidateDestinations {
     });
     this.reach = new PolicyReach([...this.podsByNamespace.keys()], (namespace) => view.labelsOf(namespace));
     for (const destination of pods) {
-      const ingress = this.remoteNamespaces(destination, 'Ingress');
-      if (ingress === 'any') {
+      const ingress = this.remoteReach(destination, 'Ingress');
+      // Sources an ipBlock admits are not indexed by address: such a destination is open to all.
+      if (ingress === 'any' || ingress.blocks.length > 0) {
         this.openIngress.push(destination);
         this.open.add(destination);
-      } else for (const namespace of ingress) appendTo(this.admitting, namespace, destination);
+      } else for (const namespace of ingress.namespaces) appendTo(this.admitting, namespace, destination);
     }
   }
 
@@ -61,9 +68,14 @@ export class CandidateDestinations {
   of(source: Pod): Pod[] {
     // Node traffic: the destination's ingress rules do not apply, and the sender bypasses its own.
     if (this.bypasses(source)) return this.pods.filter((pod) => pod !== source);
-    const egress = this.remoteNamespaces(source, 'Egress');
+    const egress = this.remoteReach(source, 'Egress');
     const admitting = this.admitting.get(source.namespace) ?? [];
-    const candidates = egress === 'any' ? mergeInOrder(this.openIngress, admitting, this.order) : this.withinEgress(egress, admitting);
+    const candidates =
+      egress === 'any'
+        ? mergeInOrder(this.openIngress, admitting, this.order)
+        : egress.blocks.length > 0
+          ? this.byAddressOrNamespace(egress, admitting)
+          : this.withinEgress(egress.namespaces, admitting);
     return candidates.filter((pod) => pod !== source);
   }
 
@@ -79,13 +91,35 @@ export class CandidateDestinations {
     return mergeInOrder(this.openIngress, admitting, this.order).filter((pod) => egress.has(pod.namespace));
   }
 
+  /** Destinations whose ingress admits the source, in an egress namespace or matched by an egress ipBlock. */
+  private byAddressOrNamespace(egress: Exclude<RemoteReach, 'any'>, admitting: readonly Pod[]): Pod[] {
+    return mergeInOrder(this.openIngress, admitting, this.order).filter(
+      (pod) => egress.namespaces.has(pod.namespace) || egress.blocks.some((block) => this.matchesByAddress(block, pod)),
+    );
+  }
+
+  private matchesByAddress(block: IPBlock, pod: Pod): boolean {
+    const key = JSON.stringify(block);
+    let byPod = this.blockMatches.get(key);
+    if (byPod === undefined) {
+      byPod = new Map();
+      this.blockMatches.set(key, byPod);
+    }
+    let matches = byPod.get(pod);
+    if (matches === undefined) {
+      matches = this.view.ipBlockMatches(block, pod);
+      byPod.set(pod, matches);
+    }
+    return matches;
+  }
+
   /** A hostNetwork pod under hostNetworkPodsBypass: its policies do not isolate it, and it sends as the node. */
   private bypasses(pod: Pod): boolean {
     return this.assumptions.hostNetworkPodsBypass && pod.hostNetwork;
   }
 
-  /** Memoised per pod and direction by PolicyReach (per set of isolating policies). */
-  private remoteNamespaces(pod: Pod, direction: PolicyType): RemoteNamespaces {
+  /** Memoised by PolicyReach per set of isolating policies. */
+  private remoteReach(pod: Pod, direction: PolicyType): RemoteReach {
     if (this.bypasses(pod)) return 'any';
     const policies = this.view.isolatingPolicies(pod, direction);
     if (policies.length === 0) return 'any';
@@ -96,8 +130,8 @@ export class CandidateDestinations {
 /** The namespaces each policy's rules could admit, memoised per selector, policy and set of policies. */
 class PolicyReach {
   private readonly bySelector = new Map<string, ReadonlySet<string>>();
-  private readonly byPolicy = { Ingress: new Map<NetworkPolicy, RemoteNamespaces>(), Egress: new Map<NetworkPolicy, RemoteNamespaces>() };
-  private readonly bySet = { Ingress: new Map<string, RemoteNamespaces>(), Egress: new Map<string, RemoteNamespaces>() };
+  private readonly byPolicy = { Ingress: new Map<NetworkPolicy, RemoteReach>(), Egress: new Map<NetworkPolicy, RemoteReach>() };
+  private readonly bySet = { Ingress: new Map<string, RemoteReach>(), Egress: new Map<string, RemoteReach>() };
   private readonly policyIds = new Map<NetworkPolicy, number>();
   private readonly byLabel = new Map<string, string[]>();
 
@@ -111,7 +145,7 @@ class PolicyReach {
     }
   }
 
-  ofPolicies(policies: readonly NetworkPolicy[], direction: PolicyType): RemoteNamespaces {
+  ofPolicies(policies: readonly NetworkPolicy[], direction: PolicyType): RemoteReach {
     const key = policies.map((policy) => this.idOf(policy)).join(',');
     let reach = this.bySet[direction].get(key);
     if (reach === undefined) {
@@ -121,7 +155,7 @@ class PolicyReach {
     return reach;
   }
 
-  private ofPolicy(policy: NetworkPolicy, direction: PolicyType): RemoteNamespaces {
+  private ofPolicy(policy: NetworkPolicy, direction: PolicyType): RemoteReach {
     let reach = this.byPolicy[direction].get(policy);
     if (reach === undefined) {
       // A rule without peers (`from`/`to` empty or missing) admits every source or destination.
@@ -134,12 +168,12 @@ class PolicyReach {
     return reach;
   }
 
-  /** Mirrors peerMatches: an ipBlock matches by address, so any namespace; selectors by namespace first. */
-  private ofPeer(peer: PolicyPeer, policyNamespace: string): RemoteNamespaces {
-    if (peer.ipBlock !== undefined) return 'any';
-    if (peer.namespaceSelector === undefined && peer.podSelector === undefined) return new Set();
-    if (peer.namespaceSelector === undefined) return new Set([policyNamespace]);
-    return this.matching(peer.namespaceSelector);
+  /** Mirrors peerMatches: an ipBlock matches by address, in any namespace; selectors by namespace first. */
+  private ofPeer(peer: PolicyPeer, policyNamespace: string): RemoteReach {
+    if (peer.ipBlock !== undefined) return { namespaces: new Set(), blocks: [peer.ipBlock] };
+    if (peer.namespaceSelector === undefined && peer.podSelector === undefined) return { namespaces: new Set(), blocks: [] };
+    if (peer.namespaceSelector === undefined) return { namespaces: new Set([policyNamespace]), blocks: [] };
+    return { namespaces: this.matching(peer.namespaceSelector), blocks: [] };
   }
 
   /** The namespaces whose labels (with kubernetes.io/metadata.name) the selector matches. */
@@ -159,12 +193,16 @@ class PolicyReach {
     return first === undefined ? this.namespaces : (this.byLabel.get(labelKey(...first)) ?? []);
   }
 
-  /** A set naming every namespace a pod is in admits as much as "any". */
-  private union(parts: readonly RemoteNamespaces[]): RemoteNamespaces {
-    if (parts.includes('any')) return 'any';
-    const union = new Set<string>();
-    for (const part of parts) for (const namespace of part as ReadonlySet<string>) union.add(namespace);
-    return union.size === this.namespaces.length ? 'any' : union;
+  /** Namespaces naming every namespace a pod is in admit as much as "any". */
+  private union(parts: readonly RemoteReach[]): RemoteReach {
+    const namespaces = new Set<string>();
+    const blocks = new Map<string, IPBlock>();
+    for (const part of parts) {
+      if (part === 'any') return 'any';
+      for (const namespace of part.namespaces) namespaces.add(namespace);
+      for (const block of part.blocks) blocks.set(JSON.stringify(block), block);
+    }
+    return namespaces.size === this.namespaces.length ? 'any' : { namespaces, blocks: [...blocks.values()] };
   }
 
   private idOf(policy: NetworkPolicy): number {

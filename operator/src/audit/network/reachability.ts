@@ -11,6 +11,7 @@ import type {
   ClusterState,
   ExplainedAnalysisResult,
   ExplainedFlow,
+  IPBlock,
   NetworkPolicy,
   Pod,
   PolicyType,
@@ -21,6 +22,7 @@ import type {
 import { CandidateDestinations, type IsolationView } from './candidate-destinations.js';
 import {
   effectivePolicyTypes,
+  ipBlockMatchesPod,
   namespaceNameLabel,
   policySelectsPod,
   resolveNamedPort,
@@ -292,6 +294,11 @@ class Analysis implements IsolationView {
       );
     });
     return { allowed: because.length > 0, because };
+  }
+
+  /** Whether an ipBlock peer matches this pod at the other end, as a rule's verdict decides it. */
+  ipBlockMatches(block: IPBlock, remote: Pod): boolean {
+    return ipBlockMatchesPod(block, { remote, ...this.sharedContext });
   }
 
   /** A namespace referenced but not declared still carries the label the API server sets. */
