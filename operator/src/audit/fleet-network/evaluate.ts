@@ -19,7 +19,10 @@ import { bareStandIns, withStandIns } from './stand-ins.js';
 export interface FleetNetworkResult {
   checks: AuditCheck[];
   matrix: ReachabilityMatrix;
-  /** Ordered pod pairs the analysis judged one by one (bare pairs are counted, not judged). */
+  /**
+   * Ordered pod pairs the analysis judged: one by one, or refused for their namespaces alone
+   * (docs/decisions/0059), the same count either way; bare pairs are left out (counted, 0031).
+   */
   pairsJudged: number;
 }
 

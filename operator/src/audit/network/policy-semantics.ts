@@ -94,7 +94,7 @@ export function peerMatches(peer: PolicyPeer, context: RuleContext): boolean {
  * cidr and outside every except. A pod without a known IP (pending, or a pod that may start
  * later) may get any address of its ranges, so it is matched unless the block rules all of them out.
  */
-function ipBlockMatchesPod(block: IPBlock, context: RuleContext): boolean {
+export function ipBlockMatchesPod(block: IPBlock, context: Pick<RuleContext, 'remote' | 'assumptions' | 'addressRanges'>): boolean {
   if (!context.assumptions.ipBlockMatchesPodIPs) return false;
   const { podIP: ip, hostNetwork } = context.remote;
   if (ip === undefined) return mayAdmitUnknownAddress(block, hostNetwork ? context.addressRanges?.nodes : context.addressRanges?.pods);

@@ -11,6 +11,7 @@ import type {
   ClusterState,
   ExplainedAnalysisResult,
   ExplainedFlow,
+  IPBlock,
   NetworkPolicy,
   Pod,
   PolicyType,
@@ -18,8 +19,10 @@ import type {
   Protocol,
   RuleRef,
 } from './model.js';
+import { CandidateDestinations, type IsolationView } from './candidate-destinations.js';
 import {
   effectivePolicyTypes,
+  ipBlockMatchesPod,
   namespaceNameLabel,
   policySelectsPod,
   resolveNamedPort,
@@ -56,6 +59,11 @@ export interface FlowVisitor {
  * instead was most of the audit's memory once many namespaces had no policies yet (allowed flows
  * grow with the square of those), and scanning that list per tenant stalled the loop for minutes
  * (docs/decisions/0024, 0031). Resolves with the number of ordered pairs judged.
+ *
+ * Only the pairs whose namespaces the policies could admit both ways are judged one by one
+ * (candidate-destinations.ts, docs/decisions/0059); the others are refused on every probe and are
+ * counted as judged, unless `skip` leaves them out, exactly as visitEveryPair counts them. Flows
+ * come in the same order as there: sources, then destinations, in name order, then probes.
  */
 export async function visitAllowedFlows(
   cluster: ClusterState,
@@ -65,16 +73,63 @@ export async function visitAllowedFlows(
 ): Promise<number> {
   let judged = 0;
   const analysis = new Analysis(cluster, assumptions);
-  const pods = [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
+  const pods = sortedPods(cluster);
+  const candidates = new CandidateDestinations(pods, analysis, assumptions);
   for (const source of pods) {
-    // In blocks of destinations: at a thousand tenants one source pod's pairs are a second of CPU,
-    // which a loaded machine stretches past the Lease's renew deadline (docs/decisions/0024).
+    const destinations = candidates.of(source);
+    judged += refusedByNamespace(source, pods, destinations, visitor.skip);
+    // In blocks of destinations: a source pod's pairs can be a second of CPU, which a loaded machine
+    // stretches past the Lease's renew deadline (docs/decisions/0024); a turn per source at least.
+    for (let start = 0; start === 0 || start < destinations.length; start += destinationsPerTurn) {
+      judged += visitBlock(analysis, source, destinations.slice(start, start + destinationsPerTurn), { probes, ...visitor });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  return judged;
+}
+
+/**
+ * The pairs of `source` left out of its candidates, as the exhaustive visit counts them: each one
+ * judged unless `skip` leaves it out. Asking `skip` is the one step that still runs over every pair
+ * (a cheap call), so that a caller's skip keeps its meaning whatever the pruning left out.
+ */
+function refusedByNamespace(source: Pod, pods: readonly Pod[], candidates: readonly Pod[], skip: FlowVisitor['skip']): number {
+  const pruned = pods.length - 1 - candidates.length;
+  if (skip === undefined || pruned === 0) return pruned;
+  // Both lists are in the same order: walk them together to find the pairs left out.
+  let next = 0;
+  let skipped = 0;
+  for (const destination of pods) {
+    if (destination === candidates[next]) next += 1;
+    else if (destination !== source && skip(source, destination)) skipped += 1;
+  }
+  return pruned - skipped;
+}
+
+/**
+ * The reference visitAllowedFlows is tested against and measured beside: every ordered pair of
+ * distinct pods judged one by one (pods² × probes verdicts), no pruning.
+ */
+export async function visitEveryPair(
+  cluster: ClusterState,
+  probes: readonly Probe[],
+  assumptions: Assumptions,
+  visitor: FlowVisitor,
+): Promise<number> {
+  let judged = 0;
+  const analysis = new Analysis(cluster, assumptions);
+  const pods = sortedPods(cluster);
+  for (const source of pods) {
     for (let start = 0; start < pods.length; start += destinationsPerTurn) {
       judged += visitBlock(analysis, source, pods.slice(start, start + destinationsPerTurn), { probes, ...visitor });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
   return judged;
+}
+
+function sortedPods(cluster: ClusterState): Pod[] {
+  return [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
 }
 
 function visitBlock(
@@ -99,7 +154,7 @@ function visitBlock(
 /** Every source pod's flows to every other pod, source by source in name order. */
 function* flowsBySource(cluster: ClusterState, probes: readonly Probe[], assumptions: Assumptions): Generator<ExplainedFlow[]> {
   const analysis = new Analysis(cluster, assumptions);
-  const pods = [...cluster.pods].sort((a, b) => compare(podKey(a), podKey(b)));
+  const pods = sortedPods(cluster);
   for (const source of pods) {
     const flows: ExplainedFlow[] = [];
     for (const destination of pods) {
@@ -141,7 +196,7 @@ interface Judged {
   fromNode: boolean;
 }
 
-class Analysis {
+class Analysis implements IsolationView {
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
   private readonly isolating = { Ingress: new Map<Pod, NetworkPolicy[]>(), Egress: new Map<Pod, NetworkPolicy[]>() };
   /** A policy selects pods of its own namespace only: looking there, not through every policy of the cluster, for every pod. */
@@ -241,12 +296,17 @@ class Analysis {
     return { allowed: because.length > 0, because };
   }
 
+  /** Whether an ipBlock peer matches this pod at the other end, as a rule's verdict decides it. */
+  ipBlockMatches(block: IPBlock, remote: Pod): boolean {
+    return ipBlockMatchesPod(block, { remote, ...this.sharedContext });
+  }
+
   /** A namespace referenced but not declared still carries the label the API server sets. */
-  private labelsOf(namespace: string): Record<string, string> {
+  labelsOf(namespace: string): Record<string, string> {
     return this.namespaceLabels.get(namespace) ?? { [namespaceNameLabel]: namespace };
   }
 
-  private isolatingPolicies(pod: Pod, direction: PolicyType): NetworkPolicy[] {
+  isolatingPolicies(pod: Pod, direction: PolicyType): NetworkPolicy[] {
     const cache = this.isolating[direction];
     let policies = cache.get(pod);
     if (policies === undefined) {
