@@ -108,6 +108,21 @@ export function judgeCrossReads(tenant: PooledAuditTenant, reads: readonly Cross
   });
 }
 
+/**
+ * The cross reads by the tenant whose schema they tried, in their order: judgeCrossReads keeps those
+ * of its tenant, and given every read it scanned all p(p-1) of them for each of p tenants
+ * (docs/decisions/0060).
+ */
+export function readsByTarget(reads: readonly CrossRead[]): Map<string, CrossRead[]> {
+  const byTarget = new Map<string, CrossRead[]>();
+  for (const read of reads) {
+    const into = byTarget.get(read.to) ?? [];
+    if (into.length === 0) byTarget.set(read.to, into);
+    into.push(read);
+  }
+  return byTarget;
+}
+
 export function judgeRowSecurity(tenant: PooledAuditTenant, setup: PoolSetupState, rows: RowProbe): AuditCheck {
   const drifted = driftedParts(setup).filter((part) => part !== 'schema public privileges');
   const base = {
@@ -179,9 +194,10 @@ export async function auditPool(
   const rows = await mapBounded(tenants, options.concurrency ?? 4, async (tenant) =>
     tenant.credentials ? probeSharedRows(tenant.credentials, timeout) : { problem: tenant.credentialsProblem ?? 'no credentials' },
   );
+  const byTarget = readsByTarget(reads);
   const checks = tenants.flatMap((tenant, index) => [
     judgeSchemaAcl(tenant, catalog.schemas.get(tenant.name)),
-    judgeCrossReads(tenant, reads),
+    judgeCrossReads(tenant, byTarget.get(tenant.name) ?? []),
     judgeRowSecurity(tenant, catalog.setup, rows[index] ?? { problem: 'not probed' }),
   ]);
   return { checks, withSchema: tenants.filter((tenant) => catalog.schemas.get(tenant.name) !== undefined).map((tenant) => tenant.name) };
