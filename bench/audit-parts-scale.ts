@@ -37,6 +37,9 @@ import { auditGuardrailExposure, auditNetworkExposure } from '../operator/src/au
 import { buildReportYielding } from '../operator/src/audit/report/build.js';
 import type { AuditCheck } from '../operator/src/audit/model.js';
 import { defaultAssumptions } from '../operator/src/audit/network/index.js';
+import { enforcementChecks, probedMatrix } from '../operator/src/audit/wire/judge.js';
+import type { Attempt, Observation } from '../operator/src/audit/wire/model.js';
+import { cellKey } from '../operator/src/audit/wire/predict.js';
 import { ownershipComment } from '../operator/src/providers/database/ownership.js';
 import type { IsolationCatalog } from '../operator/src/providers/database/isolation-catalog.js';
 import { tenantEncryptionContext, tenantGrantName, type PoolGrant } from '../operator/src/providers/kms/pool/index.js';
@@ -49,6 +52,10 @@ import { buildTenantOwnerClusterRole } from '../operator/src/resources/tenant-ow
 import type { KubeObject } from '../operator/src/runtime/types.js';
 
 const sizes = (process.env.PARTS_SIZES ?? '100,300,1000').split(',').map(Number);
+/** The parts to run (names as printed, comma-separated prefixes); all by default. */
+const only = process.env.PARTS_ONLY?.split(',');
+/** The wire judge before decision 0060 was the namespaces to the fourth: it is run up to this size only. */
+const wireMax = Number(process.env.PARTS_WIRE_MAX ?? '300');
 const baseDomain = 'apps.example.com';
 const clusterDomain = 'cluster.local';
 const ownerRole = 'bulkhead-tenant-owner';
@@ -291,6 +298,33 @@ function pooledCrossReads(tenants: readonly Tenant[]): AuditCheck[] {
   return pooled.map((tenant) => pooledAudit.judgeCrossReads(tenant, byTarget ? (byTarget.get(tenant.name) ?? []) : reads));
 }
 
+/** The probes on the wire of every tenant namespace to every other on one port, judged (no pod runs here). */
+function wire(tenants: readonly Tenant[]): AuditCheck[] {
+  const sites = tenants.map((tenant) => ({
+    namespace: namespaceName(tenant),
+    tenant: { name: tenant.metadata.name, uid: tenant.metadata.uid ?? '' },
+    labels: {},
+    portNames: {},
+  }));
+  const prediction = new Map<string, boolean>();
+  const attempts: Attempt[] = sites.flatMap((from) =>
+    sites.map((to) => {
+      prediction.set(cellKey(from.namespace, to.namespace, 8080), from === to);
+      return { from: from.namespace, to: to.namespace, port: 8080, verdict: from === to ? ('connected' as const) : ('refused' as const) };
+    }),
+  );
+  const observation: Observation = {
+    startedAt: '',
+    finishedAt: '',
+    plan: { runId: 'bench', sites, ports: [8080] },
+    listeners: [],
+    tryingAddresses: {},
+    attempts,
+  };
+  const matrix = probedMatrix(observation, prediction);
+  return matrix.cells.length > 0 ? enforcementChecks(observation, prediction) : [];
+}
+
 interface Measured {
   cpu: number;
   wall: number;
@@ -327,13 +361,16 @@ async function main(): Promise<void> {
       ['keys (key.exclusive)', () => keys(tenants)],
       ['pool key grants', () => poolKey(tenants)],
       ['pooled cross reads (judged)', () => pooledCrossReads(tenants)],
+      ...(n <= wireMax ? [['wire judge (matrix, checks)', () => wire(tenants)] as [string, () => AuditCheck[]]] : []),
     ];
     for (const [name, run] of parts) {
+      if (only && !only.some((prefix) => name.startsWith(prefix))) continue;
       let checks: AuditCheck[] = [];
       const measured = await measure(async () => (checks = await run()));
       collected.push(...checks);
       print(n, name, measured);
     }
+    if (only && !only.some((prefix) => 'report build'.startsWith(prefix))) continue;
     const report = await measure(async () => {
       const built = await buildReportYielding({
         generatedAt: new Date(0),
