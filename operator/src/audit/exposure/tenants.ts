@@ -31,34 +31,43 @@ export function exposureTenants(
 }
 
 /**
- * Which claimants may hold a domain overlapping a tenant's, in the fleet's order: those declaring a
- * domain under one of the same parents (domainSuffixes: two overlapping domains of two labels or
- * more share one), and any with a domain of one label, which has no such parent. Only these can
- * withhold a domain; passing every claimant for every tenant was tenants² (docs/decisions/0060).
+ * Which claimants may hold a domain overlapping a tenant's, in the fleet's order. Two domains
+ * overlap when they are equal or one lies under the other, so for a tenant's domain d they are
+ * those declaring d or one of its parents (domainSuffixes), those declaring a domain under d, and
+ * any declaring a domain of one label (which no parent list holds). Only these can withhold a
+ * domain; passing every claimant for every tenant was tenants² (docs/decisions/0060), and so were
+ * siblings under a common parent (`a.example.com` and `b.example.com` do not overlap).
  */
 function claimsIndex(claimants: readonly DomainClaimant[]): { overlapping: (tenant: DomainClaimant) => DomainClaimant[] } {
-  const bySuffix = new Map<string, number[]>();
+  const declared = new Map<string, number[]>();
+  const under = new Map<string, number[]>();
   const declaring: number[] = [];
   const singleLabel: number[] = [];
   claimants.forEach((claimant, position) => {
     if (claimant.domains.length > 0) declaring.push(position);
     if (claimant.domains.some(oneLabel)) singleLabel.push(position);
-    for (const suffix of new Set(claimant.domains.flatMap(domainSuffixes))) {
-      const positions = bySuffix.get(suffix) ?? [];
-      if (positions.length === 0) bySuffix.set(suffix, positions);
-      positions.push(position);
-    }
+    for (const domain of new Set(claimant.domains)) file(declared, domain, position);
+    for (const suffix of new Set(claimant.domains.flatMap(domainSuffixes))) file(under, suffix, position);
   });
   const inOrder = (positions: readonly number[]): DomainClaimant[] =>
     [...new Set(positions)].sort((a, b) => a - b).map((position) => claimants[position] as DomainClaimant);
+  const overlappingOne = (domain: string): number[] => [
+    ...domainSuffixes(domain).flatMap((parent) => declared.get(parent) ?? []),
+    ...(under.get(domain) ?? []),
+  ];
   return {
     overlapping: (tenant) => {
       if (tenant.domains.length === 0) return [];
       if (tenant.domains.some(oneLabel)) return inOrder(declaring);
-      const suffixes = [...new Set(tenant.domains.flatMap(domainSuffixes))];
-      return inOrder([...singleLabel, ...suffixes.flatMap((suffix) => bySuffix.get(suffix) ?? [])]);
+      return inOrder([...singleLabel, ...tenant.domains.flatMap(overlappingOne)]);
     },
   };
+}
+
+function file(map: Map<string, number[]>, key: string, position: number): void {
+  const positions = map.get(key) ?? [];
+  if (positions.length === 0) map.set(key, positions);
+  if (positions[positions.length - 1] !== position) positions.push(position);
 }
 
 const oneLabel = (domain: string): boolean => !domain.includes('.');
