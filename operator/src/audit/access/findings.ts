@@ -200,6 +200,7 @@ class OtherNamespaceDigests {
   }
 }
 
+/** By the fleet's array, which auditAccess makes once and never changes: a caller that changes one passes a new one. */
 const otherNamespaceDigests = new WeakMap<readonly TenantAccess[], OtherNamespaceDigests>();
 
 function otherNamespacesOf(tenants: readonly TenantAccess[], name: string): { count: number; sha256: string } {
