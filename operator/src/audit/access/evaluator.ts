@@ -11,7 +11,7 @@
 import { effectiveClusterRoleRules, type SourcedRule } from './aggregation.js';
 import type { BindingObject, Grant, ObjectName, Principal, RbacSnapshot, RequestAttributes } from './rbac-types.js';
 import { ruleAllows } from './rules.js';
-import { normalizeSubject, principalMatches } from './subjects.js';
+import { normalizeSubject, principalMatches, subjectIndexKey, subjectIndexKeysOf } from './subjects.js';
 
 export function nameOf(object: { kind: string; metadata: { name: string; namespace?: string } }): ObjectName {
   const { name, namespace } = object.metadata;
@@ -25,9 +25,41 @@ function requestNamespace(request: RequestAttributes): string | undefined {
   return request.namespace;
 }
 
+/**
+ * The RoleBindings by namespace, in the snapshot's order, and the namespaces where some RoleBinding
+ * names a subject, by the subject's index key (subjects.ts): what was a scan of every RoleBinding
+ * of the cluster per question, tenants × questions × bindings, quadratic in the tenants (and cubic
+ * for the owners' rights in every other tenant's namespace, docs/decisions/0060).
+ */
+function indexRoleBindings(roleBindings: readonly BindingObject[]): {
+  byNamespace: Map<string, BindingObject[]>;
+  namespacesBySubject: Map<string, Set<string>>;
+} {
+  const byNamespace = new Map<string, BindingObject[]>();
+  const namespacesBySubject = new Map<string, Set<string>>();
+  for (const binding of roleBindings) {
+    const { namespace } = binding.metadata;
+    if (namespace === undefined) continue;
+    const local = byNamespace.get(namespace) ?? [];
+    if (local.length === 0) byNamespace.set(namespace, local);
+    local.push(binding);
+    for (const raw of binding.subjects ?? []) {
+      const subject = normalizeSubject(raw);
+      if (!subject) continue;
+      const key = subjectIndexKey(subject);
+      const namespaces = namespacesBySubject.get(key) ?? new Set<string>();
+      if (namespaces.size === 0) namespacesBySubject.set(key, namespaces);
+      namespaces.add(namespace);
+    }
+  }
+  return { byNamespace, namespacesBySubject };
+}
+
 export class RbacIndex {
   private readonly clusterRoleRules: Map<string, SourcedRule[]>;
   private readonly roleRules = new Map<string, SourcedRule[]>();
+  private readonly roleBindingsByNamespace: Map<string, BindingObject[]>;
+  private readonly namespacesBySubject: Map<string, Set<string>>;
 
   constructor(readonly snapshot: RbacSnapshot) {
     this.clusterRoleRules = effectiveClusterRoleRules(snapshot.clusterRoles);
@@ -37,6 +69,9 @@ export class RbacIndex {
         (role.rules ?? []).map((rule) => ({ rule })),
       );
     }
+    const roleBindings = indexRoleBindings(snapshot.roleBindings);
+    this.roleBindingsByNamespace = roleBindings.byNamespace;
+    this.namespacesBySubject = roleBindings.namespacesBySubject;
   }
 
   /** The rules a binding grants (empty when its role does not exist). */
@@ -49,8 +84,24 @@ export class RbacIndex {
 
   /** The bindings in force in a namespace, or cluster-wide when namespace is undefined. */
   bindingsIn(namespace?: string): BindingObject[] {
-    const local = namespace === undefined ? [] : this.snapshot.roleBindings.filter((binding) => binding.metadata.namespace === namespace);
-    return [...local, ...this.snapshot.clusterRoleBindings];
+    return [...this.localBindingsIn(namespace), ...this.snapshot.clusterRoleBindings];
+  }
+
+  private localBindingsIn(namespace?: string): readonly BindingObject[] {
+    return namespace === undefined ? [] : (this.roleBindingsByNamespace.get(namespace) ?? []);
+  }
+
+  /**
+   * The namespaces where some RoleBinding names a subject that may match one of the principals: a
+   * superset of those where localRulesFor finds anything for them, so a namespace left out holds
+   * no RoleBinding that reaches them.
+   */
+  namespacesBindingAny(principals: readonly Principal[]): Set<string> {
+    const namespaces = new Set<string>();
+    for (const key of new Set(principals.flatMap(subjectIndexKeysOf))) {
+      for (const namespace of this.namespacesBySubject.get(key) ?? []) namespaces.add(namespace);
+    }
+    return namespaces;
   }
 
   /** Every (subject, binding, rule) that allows the request; empty when nobody but the unbound can. */
@@ -71,7 +122,11 @@ export class RbacIndex {
 
   /** Only the RoleBindings of one namespace that reach a principal (not the cluster-wide ones). */
   localRulesFor(principal: Principal, namespace: string): Grant[] {
-    return this.rulesFor(principal, namespace).filter((grant) => grant.binding.kind === 'RoleBinding');
+    return this.localBindingsIn(namespace)
+      .flatMap((binding) =>
+        this.rulesOf(binding).flatMap((sourced) => this.grants(binding, sourced, (grant) => principalMatches(principal, grant.subject))),
+      )
+      .filter((grant) => grant.binding.kind === 'RoleBinding');
   }
 
   private grants(binding: BindingObject, sourced: SourcedRule, keep: (grant: Grant) => boolean): Grant[] {

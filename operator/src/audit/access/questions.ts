@@ -67,7 +67,7 @@ function describe(request: ResourceRequest): string {
 }
 
 /** Grants that allow any of the requests, one entry per subject, binding and rule. */
-export function whoCanAny(index: RbacIndex, requests: ResourceRequest[]): AnsweredGrant[] {
+export function whoCanAny(index: Pick<RbacIndex, 'whoCan'>, requests: ResourceRequest[]): AnsweredGrant[] {
   const byKey = new Map<string, AnsweredGrant>();
   for (const request of requests) {
     for (const grant of index.whoCan(request)) {

@@ -44,6 +44,25 @@ function groupsOf(principal: Principal): string[] {
   return implicitGroups(principal);
 }
 
+/**
+ * What an index of binding subjects files a subject under: a Group or a User by name, a
+ * ServiceAccount by its namespace alone (a principal `*` matches every one there).
+ */
+export function subjectIndexKey(subject: NormalizedSubject): string {
+  return subject.kind === 'ServiceAccount' ? `ServiceAccount:${subject.namespace}` : `${subject.kind}:${subject.name}`;
+}
+
+/**
+ * The index keys of every subject principalMatches could find applying to the principal: its
+ * groups, implicit ones included, and itself. A subject filed under none of them does not apply.
+ */
+export function subjectIndexKeysOf(principal: Principal): string[] {
+  const groups = groupsOf(principal).map((group) => `Group:${group}`);
+  if (principal.kind === 'User') return [`User:${principal.name}`, ...groups];
+  if (principal.kind === 'ServiceAccount') return [`ServiceAccount:${principal.namespace}`, ...groups];
+  return groups;
+}
+
 /** Whether a binding subject applies to the principal (ServiceAccount name `*`: any in the namespace). */
 export function principalMatches(principal: Principal, subject: NormalizedSubject): boolean {
   if (subject.kind === 'Group') return groupsOf(principal).includes(subject.name);

@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../../runtime/logging.js';
 import { uniqueInputs } from '../guardrails/inputs.js';
 import { errored, passed, type AuditCheck, type InputObject } from '../model.js';
 import { mapBounded } from './bounded.js';
-import { judgeRole, judgeTenantCatalog } from './database-catalog-checks.js';
+import { indexCatalog, judgeRole, judgeTenantCatalog } from './database-catalog-checks.js';
 import { auditPool } from './pooled-audit.js';
 import { judgeMatrix, probeMatrix, type MatrixTenant } from './database-matrix.js';
 import { planLogins, type LoginSample, type LoginSampleSettings } from './login-sample.js';
@@ -141,6 +141,8 @@ async function auditServer(
     request,
   );
   const plan = loginPlan(tenants, request);
+  // Indexed once for every tenant's catalog checks (docs/decisions/0060); the catalog is not changed after.
+  const indexed = indexCatalog(catalog);
   const cells = await probeMatrix(tenants, plan.targets, {
     concurrency: request.concurrency ?? 4,
     connectionTimeoutMillis: request.connectionTimeoutMillis,
@@ -150,8 +152,8 @@ async function auditServer(
   return {
     checks: [
       ...judgeMatrix(tenants, cells, plan.sample.method === 'sampled'),
-      ...dedicated.flatMap((tenant) => judgeTenantCatalog(tenant, catalog)),
-      ...group.tenants.filter((tenant) => tenant.pooledSchema !== undefined).map((tenant) => judgeRole(tenant, catalog)),
+      ...dedicated.flatMap((tenant) => judgeTenantCatalog(tenant, indexed)),
+      ...group.tenants.filter((tenant) => tenant.pooledSchema !== undefined).map((tenant) => judgeRole(tenant, indexed)),
       ...pool.checks,
       judgeOrphans(group.server, group.tenants, catalog),
       sampleCheck(group.server, plan.sample),

@@ -5,16 +5,67 @@
  * marker naming this tenant's UID.
  */
 import { databaseName, roleName } from '../../api/names.js';
-import type { CatalogDatabase, CatalogRole, IsolationCatalog } from '../../providers/database/isolation-catalog.js';
+import type { CatalogDatabase, CatalogMembership, CatalogRole, IsolationCatalog } from '../../providers/database/isolation-catalog.js';
 import { parseOwnershipComment } from '../../providers/database/ownership.js';
 import { failed, passed, type AuditCheck } from '../model.js';
 import type { AuditedTenant } from './model.js';
 
 const names = (tenant: AuditedTenant) => ({ database: databaseName({ metadata: tenant }), role: roleName({ metadata: tenant }) });
 
-function superusers(catalog: IsolationCatalog): Set<string> {
-  return new Set(catalog.roles.filter((role) => role.superuser).map((role) => role.name));
+/**
+ * The catalog by name: each tenant's checks found its database, role, memberships and the
+ * superusers by scans of the whole catalog, tenants × catalog entries (docs/decisions/0060). The
+ * audit of a server indexes its catalog once (indexCatalog) and judges every tenant from that; a
+ * catalog passed without its index is indexed for the one call. The first entry of a name, as find
+ * gave it; memberships in catalog order.
+ */
+interface CatalogIndex {
+  databases: Map<string, CatalogDatabase>;
+  roles: Map<string, CatalogRole>;
+  superusers: Set<string>;
+  byMember: Map<string, CatalogMembership[]>;
+  byRole: Map<string, CatalogMembership[]>;
 }
+
+/** A catalog with its index, made after the catalog was read and never changed after. */
+export type IndexedCatalog = IsolationCatalog & { readonly index: CatalogIndex };
+
+function firstByName<T extends { name: string }>(entries: readonly T[]): Map<string, T> {
+  const byName = new Map<string, T>();
+  for (const entry of entries) if (!byName.has(entry.name)) byName.set(entry.name, entry);
+  return byName;
+}
+
+function grouped(
+  memberships: readonly CatalogMembership[],
+  key: (membership: CatalogMembership) => string,
+): Map<string, CatalogMembership[]> {
+  const groups = new Map<string, CatalogMembership[]>();
+  for (const membership of memberships) {
+    const group = groups.get(key(membership)) ?? [];
+    if (group.length === 0) groups.set(key(membership), group);
+    group.push(membership);
+  }
+  return groups;
+}
+
+export function indexCatalog(catalog: IsolationCatalog): IndexedCatalog {
+  const index: CatalogIndex = {
+    databases: firstByName(catalog.databases),
+    roles: firstByName(catalog.roles),
+    superusers: new Set(catalog.roles.filter((role) => role.superuser).map((role) => role.name)),
+    byMember: grouped(catalog.memberships, (membership) => membership.member),
+    byRole: grouped(catalog.memberships, (membership) => membership.role),
+  };
+  return { ...catalog, index };
+}
+
+function indexOf(catalog: IsolationCatalog | IndexedCatalog): CatalogIndex {
+  return 'index' in catalog ? catalog.index : indexCatalog(catalog).index;
+}
+
+const memberOf = (index: CatalogIndex, role: string): string[] => (index.byMember.get(role) ?? []).map((m) => m.role);
+const membersOf = (index: CatalogIndex, role: string): string[] => (index.byRole.get(role) ?? []).map((m) => m.member);
 
 export function judgeDatabaseAcl(tenant: AuditedTenant, catalog: IsolationCatalog): AuditCheck {
   const { database, role } = names(tenant);
@@ -24,9 +75,10 @@ export function judgeDatabaseAcl(tenant: AuditedTenant, catalog: IsolationCatalo
     tenant: tenant.name,
     title: `Only tenant ${tenant.name}'s role may connect to, create in or make temporary tables in database ${database}`,
   };
-  const live = catalog.databases.find((candidate) => candidate.name === database);
+  const index = indexOf(catalog);
+  const live = index.databases.get(database);
   if (!live) return failed({ ...base, reason: 'DatabaseMissing', message: `database ${database} does not exist`, evidence: null });
-  const admins = superusers(catalog);
+  const admins = index.superusers;
   const others = live.acl.filter((entry) => entry.grantee !== role && !admins.has(entry.grantee));
   const evidence = { owner: live.owner, acl: live.acl.map((entry) => `${entry.grantee}:${entry.privilege}`) };
   if (live.owner !== role && !admins.has(live.owner)) {
@@ -52,14 +104,14 @@ const attributes: [keyof CatalogRole, string][] = [
   ['bypassRls', 'BYPASSRLS'],
 ];
 
-function roleProblems(role: CatalogRole, catalog: IsolationCatalog): { reason: string; text: string }[] {
-  const admins = superusers(catalog);
+function roleProblems(role: CatalogRole, index: CatalogIndex): { reason: string; text: string }[] {
+  const admins = index.superusers;
   const held = attributes.filter(([field]) => role[field] === true).map(([, attribute]) => attribute);
-  const memberOf = catalog.memberships.filter((m) => m.member === role.name).map((m) => m.role);
-  const members = catalog.memberships.filter((m) => m.role === role.name && !admins.has(m.member)).map((m) => m.member);
+  const roles = memberOf(index, role.name);
+  const members = membersOf(index, role.name).filter((member) => !admins.has(member));
   return [
     ...(held.length > 0 ? [{ reason: 'RolePrivileged', text: `it holds ${held.join(', ')}` }] : []),
-    ...(memberOf.length > 0 ? [{ reason: 'RoleMemberOfOtherRole', text: `it is a member of ${memberOf.join(', ')}` }] : []),
+    ...(roles.length > 0 ? [{ reason: 'RoleMemberOfOtherRole', text: `it is a member of ${roles.join(', ')}` }] : []),
     ...(members.length > 0
       ? [{ reason: 'RoleGrantedToOthers', text: `${members.join(', ')} ${members.length === 1 ? 'is a member' : 'are members'} of it` }]
       : []),
@@ -74,14 +126,15 @@ export function judgeRole(tenant: AuditedTenant, catalog: IsolationCatalog): Aud
     tenant: tenant.name,
     title: `Role ${name} is NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS and shares no membership with another role`,
   };
-  const role = catalog.roles.find((candidate) => candidate.name === name);
+  const index = indexOf(catalog);
+  const role = index.roles.get(name);
   if (!role) return failed({ ...base, reason: 'RoleMissing', message: `role ${name} does not exist`, evidence: null });
   const evidence = {
     attributes: Object.fromEntries(attributes.map(([field, attribute]) => [attribute, role[field] === true])),
-    memberOf: catalog.memberships.filter((m) => m.member === name).map((m) => m.role),
-    members: catalog.memberships.filter((m) => m.role === name).map((m) => m.member),
+    memberOf: memberOf(index, name),
+    members: membersOf(index, name),
   };
-  const problems = roleProblems(role, catalog);
+  const problems = roleProblems(role, index);
   if (problems.length === 0) return passed({ ...base, message: `role ${name} can reach nothing beyond its own database`, evidence });
   return failed({
     ...base,
@@ -106,8 +159,9 @@ export function judgeOwnershipMarkers(tenant: AuditedTenant, catalog: IsolationC
     tenant: tenant.name,
     title: `Database ${database} and role ${role} are marked as tenant ${tenant.name}'s (UID ${tenant.uid})`,
   };
-  const liveDatabase: CatalogDatabase | undefined = catalog.databases.find((candidate) => candidate.name === database);
-  const liveRole = catalog.roles.find((candidate) => candidate.name === role);
+  const index = indexOf(catalog);
+  const liveDatabase: CatalogDatabase | undefined = index.databases.get(database);
+  const liveRole = index.roles.get(role);
   const evidence = { databaseComment: liveDatabase?.comment ?? null, roleComment: liveRole?.comment ?? null, tenantUid: tenant.uid };
   const problems = [
     liveDatabase ? markerProblem('database', database, liveDatabase.comment, tenant) : `database ${database} does not exist`,
@@ -118,6 +172,7 @@ export function judgeOwnershipMarkers(tenant: AuditedTenant, catalog: IsolationC
 }
 
 /** The three catalog checks of one tenant. */
-export function judgeTenantCatalog(tenant: AuditedTenant, catalog: IsolationCatalog): AuditCheck[] {
-  return [judgeDatabaseAcl(tenant, catalog), judgeRole(tenant, catalog), judgeOwnershipMarkers(tenant, catalog)];
+export function judgeTenantCatalog(tenant: AuditedTenant, catalog: IsolationCatalog | IndexedCatalog): AuditCheck[] {
+  const indexed = 'index' in catalog ? catalog : indexCatalog(catalog);
+  return [judgeDatabaseAcl(tenant, indexed), judgeRole(tenant, indexed), judgeOwnershipMarkers(tenant, indexed)];
 }

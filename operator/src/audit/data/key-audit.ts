@@ -207,14 +207,15 @@ async function gatherRegion(
   }
 }
 
-/** Seven key checks per dedicated-key tenant and three per pooled-key tenant, in region order, the objects read, and the key aliases for the inventory. */
-export async function auditKeys(client: KubeClient, request: KeyAuditRequest): Promise<KeyAuditResult> {
-  const logger = request.logger ?? createLogger({ silent: true });
-  const checks: AuditCheck[] = [];
-  const gathered: Gathered[] = [];
-  const inputs: InputObject[] = [];
+/**
+ * The tenants by region, in name order, pooled-key tenants apart (they have no key of their own:
+ * key.pool-* judges them, decision 0049); a tenant whose region has no KMS gets its error checks.
+ */
+function tenantsByRegion(
+  request: KeyAuditRequest,
+  checks: AuditCheck[],
+): { byRegion: Map<string, Tenant[]>; pooledByRegion: Map<string, Tenant[]> } {
   const byRegion = new Map<string, Tenant[]>();
-  // Pooled-key tenants have no key of their own: key.pool-* judges them (decision 0049).
   const pooledByRegion = new Map<string, Tenant[]>();
   for (const tenant of [...request.tenants].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
     if (!request.config.regions[tenant.spec.region]) {
@@ -222,8 +223,21 @@ export async function auditKeys(client: KubeClient, request: KeyAuditRequest): P
       continue;
     }
     const regional = onPoolKey(tenant) ? pooledByRegion : byRegion;
-    regional.set(tenant.spec.region, [...(regional.get(tenant.spec.region) ?? []), tenant]);
+    // Pushed, not copied: a copy of the region's list per tenant was tenants² (decision 0060).
+    const inRegion = regional.get(tenant.spec.region) ?? [];
+    if (inRegion.length === 0) regional.set(tenant.spec.region, inRegion);
+    inRegion.push(tenant);
   }
+  return { byRegion, pooledByRegion };
+}
+
+/** Seven key checks per dedicated-key tenant and three per pooled-key tenant, in region order, the objects read, and the key aliases for the inventory. */
+export async function auditKeys(client: KubeClient, request: KeyAuditRequest): Promise<KeyAuditResult> {
+  const logger = request.logger ?? createLogger({ silent: true });
+  const checks: AuditCheck[] = [];
+  const gathered: Gathered[] = [];
+  const inputs: InputObject[] = [];
+  const { byRegion, pooledByRegion } = tenantsByRegion(request, checks);
   for (const [region, tenants] of pooledByRegion) {
     const part = await auditPooledKeyTenants({ client, config: request.config, logger }, region, tenants);
     checks.push(...part.checks);

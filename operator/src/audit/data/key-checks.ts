@@ -135,12 +135,44 @@ export function keysOf(facts: KeyFacts): Set<string> {
   return new Set([facts.statusKeyId, facts.aliasTarget, facts.configMapKeyId].filter((key): key is string => key !== undefined));
 }
 
+/** Where each key appears among everyone's keys: the tenant's position, then the key's among that tenant's keys. */
+type KeyUses = Map<string, { position: number; order: number }[]>;
+
+const keyUses = new WeakMap<readonly KeyFacts[], KeyUses>();
+
+/**
+ * Every tenant's keys by key, made once per fleet: each tenant's check built every other tenant's
+ * key set to look for its own, tenants² sets at a thousand (docs/decisions/0060).
+ */
+function usesOf(everyone: readonly KeyFacts[]): KeyUses {
+  const known = keyUses.get(everyone);
+  if (known) return known;
+  const uses: KeyUses = new Map();
+  everyone.forEach((other, position) => {
+    [...keysOf(other)].forEach((key, order) => {
+      const entries = uses.get(key) ?? [];
+      if (entries.length === 0) uses.set(key, entries);
+      entries.push({ position, order });
+    });
+  });
+  keyUses.set(everyone, uses);
+  return uses;
+}
+
+/** The other tenants' uses of the tenant's keys, in the order of everyone and of each one's keys. */
+function sharingOf(facts: KeyFacts, mine: ReadonlySet<string>, everyone: readonly KeyFacts[]): { tenant: string; keyId: string }[] {
+  const uses = usesOf(everyone);
+  return [...mine]
+    .flatMap((key) => (uses.get(key) ?? []).map((use) => ({ ...use, key })))
+    .filter(({ position }) => everyone[position]?.tenant.name !== facts.tenant.name)
+    .sort((a, b) => a.position - b.position || a.order - b.order)
+    .map(({ position, key }) => ({ tenant: everyone[position]?.tenant.name ?? '', keyId: key }));
+}
+
 export function judgeExclusive(facts: KeyFacts, everyone: readonly KeyFacts[]): AuditCheck {
   const base = check('key.exclusive', facts, `No other tenant uses tenant ${facts.tenant.name}'s key`);
   const mine = keysOf(facts);
-  const sharing = everyone
-    .filter((other) => other.tenant.name !== facts.tenant.name)
-    .flatMap((other) => [...keysOf(other)].filter((key) => mine.has(key)).map((key) => ({ tenant: other.tenant.name, keyId: key })));
+  const sharing = sharingOf(facts, mine, everyone);
   const evidence = { keys: [...mine].sort(), sharedWith: sharing };
   if (sharing.length === 0)
     return passed({

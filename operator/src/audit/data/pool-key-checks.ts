@@ -39,6 +39,80 @@ export function grantReaches(grant: PoolGrant, context: Record<string, string>):
   return true;
 }
 
+/**
+ * The pool key's grants by name, by grantee and by the context they are constrained to, made once
+ * per listing of the grants: each tenant's check scanned every grant three times, tenants × grants
+ * (docs/decisions/0060). A grant whose constraint is not one context of strings (a subset, none,
+ * anything else) is compared with every tenant, as before.
+ */
+interface GrantIndex {
+  byName: Map<string, number[]>;
+  byPrincipal: Map<string, number[]>;
+  byContext: Map<string, number[]>;
+  everyContext: number[];
+}
+
+const grantIndexes = new WeakMap<readonly PoolGrant[], GrantIndex>();
+
+/** One spelling of a context of strings (isDeepStrictEqual ones get the same); undefined for anything else. */
+function contextKey(context: unknown): string | undefined {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return undefined;
+  const entries = Object.entries(context);
+  if (!entries.every(([, value]) => typeof value === 'string')) return undefined;
+  return JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function file(map: Map<string, number[]>, key: string, position: number): void {
+  const positions = map.get(key) ?? [];
+  if (positions.length === 0) map.set(key, positions);
+  positions.push(position);
+}
+
+function grantIndex(grants: readonly PoolGrant[]): GrantIndex {
+  const known = grantIndexes.get(grants);
+  if (known) return known;
+  const index: GrantIndex = { byName: new Map(), byPrincipal: new Map(), byContext: new Map(), everyContext: [] };
+  grants.forEach((grant, position) => {
+    file(index.byName, grant.name, position);
+    file(index.byPrincipal, grant.granteePrincipal, position);
+    const key = grant.contextEquals === undefined ? undefined : contextKey(grant.contextEquals);
+    if (key === undefined) index.everyContext.push(position);
+    else file(index.byContext, key, position);
+  });
+  grantIndexes.set(grants, index);
+  return index;
+}
+
+/** The grants at these positions, in the grants' order, that pass the test. */
+function pick(grants: readonly PoolGrant[], positions: readonly number[], test: (grant: PoolGrant) => boolean): PoolGrant[] {
+  return [...new Set(positions)]
+    .sort((a, b) => a - b)
+    .map((position) => grants[position] as PoolGrant)
+    .filter(test);
+}
+
+/** The tenant's own grants, the others reaching its context, and the others to its principal, as filters of every grant gave them. */
+function tenantGrants(
+  grants: readonly PoolGrant[],
+  spec: { tenant: string; tenantUid: string; principal: string },
+  context: Record<string, string>,
+): { own: PoolGrant[]; foreign: PoolGrant[]; astray: PoolGrant[] } {
+  const index = grantIndex(grants);
+  const reaching = contextKey(context);
+  const own = pick(grants, index.byName.get(tenantGrantName(spec.tenant, spec.tenantUid)) ?? [], (grant) => isTenantGrant(grant, spec));
+  const candidates =
+    reaching === undefined ? grants.map((_, position) => position) : [...(index.byContext.get(reaching) ?? []), ...index.everyContext];
+  return {
+    own,
+    foreign: pick(grants, candidates, (grant) => !own.includes(grant) && grantReaches(grant, context)),
+    astray: pick(
+      grants,
+      index.byPrincipal.get(spec.principal) ?? [],
+      (grant) => !own.includes(grant) && grant.granteePrincipal === spec.principal,
+    ),
+  };
+}
+
 function grantEvidence(grant: PoolGrant): JsonValue {
   return {
     grantId: grant.grantId,
@@ -72,9 +146,7 @@ export function judgePoolGrants(facts: PoolKeyFacts): AuditCheck {
   }
   const context = tenantEncryptionContext(tenant.name);
   const spec = { tenant: tenant.name, tenantUid: tenant.uid, principal: tenant.principal };
-  const own = facts.grants.filter((grant) => isTenantGrant(grant, spec));
-  const foreign = facts.grants.filter((grant) => !own.includes(grant) && grantReaches(grant, context));
-  const astray = facts.grants.filter((grant) => !own.includes(grant) && grant.granteePrincipal === tenant.principal);
+  const { own, foreign, astray } = tenantGrants(facts.grants, spec, context);
   const evidence = {
     poolKeyId: facts.poolKeyId,
     expectedGrant: tenantGrantName(tenant.name, tenant.uid),

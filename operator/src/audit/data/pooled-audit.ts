@@ -5,6 +5,7 @@
  * security is in place and enforced (read from the catalog, and tried with each tenant's login:
  * it must see no row but its own). Reads only; nothing on the server is changed.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import { AdminConnection } from '../../providers/database/connection.js';
 import type { LoginCredentials } from '../../providers/database/connection-attempt.js';
 import { readPoolSetup, readTenantSchema, type PoolSetupState, type TenantSchemaState } from '../../providers/database/pooled/catalog.js';
@@ -108,6 +109,21 @@ export function judgeCrossReads(tenant: PooledAuditTenant, reads: readonly Cross
   });
 }
 
+/**
+ * The cross reads by the tenant whose schema they tried, in their order: judgeCrossReads keeps those
+ * of its tenant, and given every read it scanned all p(p-1) of them for each of p tenants
+ * (docs/decisions/0060).
+ */
+export function readsByTarget(reads: readonly CrossRead[]): Map<string, CrossRead[]> {
+  const byTarget = new Map<string, CrossRead[]>();
+  for (const read of reads) {
+    const into = byTarget.get(read.to) ?? [];
+    if (into.length === 0) byTarget.set(read.to, into);
+    into.push(read);
+  }
+  return byTarget;
+}
+
 export function judgeRowSecurity(tenant: PooledAuditTenant, setup: PoolSetupState, rows: RowProbe): AuditCheck {
   const drifted = driftedParts(setup).filter((part) => part !== 'schema public privileges');
   const base = {
@@ -146,6 +162,26 @@ export async function auditPooledTenants(
   return (await auditPool(admin, tenants, options)).checks;
 }
 
+interface PooledFacts {
+  catalog: { schemas: Map<string, TenantSchemaState | undefined>; setup: PoolSetupState };
+  byTarget: Map<string, CrossRead[]>;
+  rows: readonly RowProbe[];
+}
+
+/** Three checks per tenant, in the tenants' order, with a turn of the event loop every 100 tenants (decision 0060). */
+async function judgePooled(tenants: readonly PooledAuditTenant[], { catalog, byTarget, rows }: PooledFacts): Promise<AuditCheck[]> {
+  const checks: AuditCheck[] = [];
+  for (const [index, tenant] of tenants.entries()) {
+    if (index > 0 && index % 100 === 0) await turn();
+    checks.push(
+      judgeSchemaAcl(tenant, catalog.schemas.get(tenant.name)),
+      judgeCrossReads(tenant, byTarget.get(tenant.name) ?? []),
+      judgeRowSecurity(tenant, catalog.setup, rows[index] ?? { problem: 'not probed' }),
+    );
+  }
+  return checks;
+}
+
 export async function auditPool(
   admin: DatabaseServer,
   tenants: readonly PooledAuditTenant[],
@@ -179,10 +215,6 @@ export async function auditPool(
   const rows = await mapBounded(tenants, options.concurrency ?? 4, async (tenant) =>
     tenant.credentials ? probeSharedRows(tenant.credentials, timeout) : { problem: tenant.credentialsProblem ?? 'no credentials' },
   );
-  const checks = tenants.flatMap((tenant, index) => [
-    judgeSchemaAcl(tenant, catalog.schemas.get(tenant.name)),
-    judgeCrossReads(tenant, reads),
-    judgeRowSecurity(tenant, catalog.setup, rows[index] ?? { problem: 'not probed' }),
-  ]);
+  const checks = await judgePooled(tenants, { catalog, byTarget: readsByTarget(reads), rows });
   return { checks, withSchema: tenants.filter((tenant) => catalog.schemas.get(tenant.name) !== undefined).map((tenant) => tenant.name) };
 }

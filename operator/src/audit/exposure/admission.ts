@@ -13,7 +13,7 @@ import type { LabelSelector } from '../network/index.js';
 import { selectorMatches } from '../network/selectors.js';
 import { specDifferences } from './admission-spec.js';
 import { exposureCheck, type CheckSpec } from './checks.js';
-import { objectName, ruleName, type ListedObject, type Listing, type Offence, type TenantExposure } from './model.js';
+import { groupedBy, objectName, ruleName, type ListedObject, type Listing, type Offence, type TenantExposure } from './model.js';
 
 export interface AdmissionFacts {
   /** buildAdmissionPolicies for the operator's configuration: each policy, then its binding. */
@@ -48,6 +48,7 @@ interface Matching {
   objectSelector?: LabelSelector;
 }
 
+const nameOf = (item: ListedObject): string[] => [item.metadata.name];
 const isBinding = (object: KubeObject): boolean => object.kind === 'ValidatingAdmissionPolicyBinding';
 const specOf = (object: KubeObject): Record<string, unknown> => (object as { spec?: Record<string, unknown> }).spec ?? {};
 const kindWord = (object: KubeObject): string => (isBinding(object) ? 'Binding' : 'Policy');
@@ -126,7 +127,8 @@ function settingsOffences(tenant: TenantExposure, namespace: ListedObject | unde
 export function admissionCheck(tenant: TenantExposure, facts: AdmissionFacts): AuditCheck {
   const liveOf = (listing: Listing, name: string) =>
     'items' in listing ? listing.items.find((item) => item.metadata.name === name) : undefined;
-  const namespace = liveOf(facts.namespaces, tenant.namespace);
+  // The first Namespace of that name, as find gave it, from one grouping of the fleet's (docs/decisions/0060).
+  const namespace = 'items' in facts.namespaces ? groupedBy(facts.namespaces.items, 'name', nameOf).get(tenant.namespace)?.[0] : undefined;
   const tenantScoped = new Set(
     facts.built.filter((built) => isBinding(built) && specOf(built).matchResources !== undefined).map((built) => built.metadata.name),
   );

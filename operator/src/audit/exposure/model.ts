@@ -52,8 +52,38 @@ export function objectName(object: KubeObject): string {
   return `${object.kind ?? 'Object'} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
 }
 
+/**
+ * A listing's objects grouped by a key, in the listing's order, made once per listing: every check
+ * of every tenant took its namespace's objects by a scan of the whole listing, tenants × objects
+ * (docs/decisions/0060). Keyed by the items array, which nothing changes once listed.
+ */
+const groupings = new WeakMap<readonly ListedObject[], Map<string, Map<string, ListedObject[]>>>();
+
+export function groupedBy(
+  items: readonly ListedObject[],
+  grouping: string,
+  keysOf: (item: ListedObject) => readonly string[],
+): Map<string, ListedObject[]> {
+  const byGrouping = groupings.get(items) ?? new Map<string, Map<string, ListedObject[]>>();
+  if (byGrouping.size === 0) groupings.set(items, byGrouping);
+  const known = byGrouping.get(grouping);
+  if (known) return known;
+  const groups = new Map<string, ListedObject[]>();
+  for (const item of items) {
+    for (const key of new Set(keysOf(item))) {
+      const group = groups.get(key) ?? [];
+      if (group.length === 0) groups.set(key, group);
+      group.push(item);
+    }
+  }
+  byGrouping.set(grouping, groups);
+  return groups;
+}
+
+const namespaceOf = (item: ListedObject): string[] => (item.metadata.namespace === undefined ? [] : [item.metadata.namespace]);
+
 /** The listing's objects in one namespace; the listing itself when it failed. */
 export function inNamespace(listing: Listing, namespace: string): Listing {
   if ('error' in listing) return listing;
-  return { items: listing.items.filter((item) => item.metadata.namespace === namespace), served: listing.served };
+  return { items: [...(groupedBy(listing.items, 'namespace', namespaceOf).get(namespace) ?? [])], served: listing.served };
 }

@@ -61,15 +61,79 @@ export function hostClaims(tenants: readonly TenantExposure[], ingresses: Listin
   });
 }
 
+/**
+ * The claims by tenant, by host, by every suffix after a dot (a wildcard read as `x.`, as
+ * hostsOverlap reads it) and, for wildcards, by what they cover: every claim that overlaps a host
+ * is found under one of the host's keys, so a tenant's hosts are compared with those claims only,
+ * not with every claim of the fleet (tenants × claims, docs/decisions/0060).
+ */
+interface ClaimIndex {
+  byTenant: Map<string, number[]>;
+  byHost: Map<string, number[]>;
+  bySuffix: Map<string, number[]>;
+  wildcardsByCover: Map<string, number[]>;
+}
+
+const claimIndexes = new WeakMap<readonly HostClaim[], ClaimIndex>();
+
+function push(map: Map<string, number[]>, key: string, position: number): void {
+  const positions = map.get(key) ?? [];
+  if (positions.length === 0) map.set(key, positions);
+  if (positions[positions.length - 1] !== position) positions.push(position);
+}
+
+/** What follows each dot of the host with a leading `*.` read as `x.`: `x.a.b` → `a.b`, `b`. */
+function dotSuffixes(host: string): string[] {
+  const read = host.replace(/^\*\./, 'x.');
+  const suffixes: string[] = [];
+  for (let at = read.indexOf('.'); at >= 0; at = read.indexOf('.', at + 1)) suffixes.push(read.slice(at + 1));
+  return suffixes;
+}
+
+function claimIndex(claims: readonly HostClaim[]): ClaimIndex {
+  const known = claimIndexes.get(claims);
+  if (known) return known;
+  const index: ClaimIndex = { byTenant: new Map(), byHost: new Map(), bySuffix: new Map(), wildcardsByCover: new Map() };
+  claims.forEach((claim, position) => {
+    const host = normal(claim.host);
+    push(index.byTenant, claim.tenant, position);
+    push(index.byHost, host, position);
+    for (const suffix of dotSuffixes(host)) push(index.bySuffix, suffix, position);
+    if (host.startsWith('*.')) push(index.wildcardsByCover, host.slice(2), position);
+  });
+  claimIndexes.set(claims, index);
+  return index;
+}
+
+/** Where to look for the claims that may overlap a host (a superset; hostsOverlap decides). */
+function candidatesFor(index: ClaimIndex, host: string): number[] {
+  const x = normal(host);
+  const found = [
+    ...(index.byHost.get(x) ?? []),
+    ...(x.startsWith('*.') ? (index.bySuffix.get(x.slice(2)) ?? []) : []),
+    ...dotSuffixes(x).flatMap((suffix) => index.wildcardsByCover.get(suffix) ?? []),
+  ];
+  return [...new Set(found)].sort((a, b) => a - b);
+}
+
+/** The first claim of another tenant, in the claims' order, whose host overlaps this one's. */
+function firstOverlap(claims: readonly HostClaim[], index: ClaimIndex, mine: HostClaim): HostClaim | undefined {
+  for (const position of candidatesFor(index, mine.host)) {
+    const theirs = claims[position] as HostClaim;
+    if (theirs.tenant !== mine.tenant && hostsOverlap(mine.host, theirs.host)) return theirs;
+  }
+  return undefined;
+}
+
 export function sharedHostsCheck(tenant: TenantExposure, claims: readonly HostClaim[], listings: readonly Listing[]): AuditCheck {
-  const others = claims.filter((claim) => claim.tenant !== tenant.name);
+  const index = claimIndex(claims);
   return exposureCheck(shared, tenant, {
     listings,
     offences: () =>
-      claims
-        .filter((claim) => claim.tenant === tenant.name)
+      (index.byTenant.get(tenant.name) ?? [])
+        .map((position) => claims[position] as HostClaim)
         .flatMap((mine): Offence[] => {
-          const other = others.find((theirs) => hostsOverlap(mine.host, theirs.host));
+          const other = firstOverlap(claims, index, mine);
           return other
             ? [
                 {

@@ -19,12 +19,31 @@ export function isMismatch(attempt: Attempt, prediction: Prediction): boolean {
   return attempt.verdict !== 'unknown' && predicted !== undefined && predicted !== (attempt.verdict === 'connected');
 }
 
+/**
+ * The attempts under each of their keys, in the attempts' order. The matrix took each pair's
+ * attempts by a scan of all of them, pairs × attempts (both the square of the namespaces), and
+ * each check its namespace's, namespaces × attempts (docs/decisions/0060).
+ */
+function grouped(attempts: readonly Attempt[], keysOf: (attempt: Attempt) => readonly string[]): Map<string, Attempt[]> {
+  const groups = new Map<string, Attempt[]>();
+  for (const attempt of attempts) {
+    for (const key of new Set(keysOf(attempt))) {
+      const group = groups.get(key) ?? [];
+      if (group.length === 0) groups.set(key, group);
+      group.push(attempt);
+    }
+  }
+  return groups;
+}
+
+const pairKey = (from: string, to: string): string => `${from}\u0000${to}`;
+
 export function probedMatrix(observation: Observation, prediction: Prediction): ProbedMatrix {
   const namespaces = observation.plan.sites.map((site) => site.namespace);
-  const { attempts } = observation;
+  const byPair = grouped(observation.attempts, (attempt) => [pairKey(attempt.from, attempt.to)]);
   const cells = namespaces.flatMap((from) =>
     namespaces.map((to) => {
-      const here = attempts.filter((attempt) => attempt.from === from && attempt.to === to);
+      const here = byPair.get(pairKey(from, to)) ?? [];
       const ports = (keep: (attempt: Attempt) => boolean) =>
         here
           .filter(keep)
@@ -64,9 +83,10 @@ const sentence = (attempt: Attempt, prediction: Prediction): string =>
 
 /** One check per probed tenant over every attempt from or to its namespace. */
 export function enforcementChecks(observation: Observation, prediction: Prediction): AuditCheck[] {
+  const byNamespace = grouped(observation.attempts, (attempt) => [attempt.from, attempt.to]);
   return observation.plan.sites.flatMap((site) => {
     if (!site.tenant) return [];
-    const mine = observation.attempts.filter((attempt) => attempt.from === site.namespace || attempt.to === site.namespace);
+    const mine = byNamespace.get(site.namespace) ?? [];
     const mismatches = mine.filter((attempt) => isMismatch(attempt, prediction));
     const unknown = mine.filter((attempt) => attempt.verdict === 'unknown');
     const fields = {

@@ -84,10 +84,26 @@ export interface PlanInput {
   platformNamespaces: readonly string[];
 }
 
+/** The pods by namespace, in their order: each tenant's app pods were a filter of every pod, three times (docs/decisions/0060). */
+function podsByNamespace(pods: readonly PodLike[]): Map<string, PodLike[]> {
+  const byNamespace = new Map<string, PodLike[]>();
+  for (const pod of pods) {
+    const namespace = pod.metadata.namespace;
+    if (namespace === undefined) continue;
+    const into = byNamespace.get(namespace) ?? [];
+    if (into.length === 0) byNamespace.set(namespace, into);
+    into.push(pod);
+  }
+  return byNamespace;
+}
+
 export function probePlan(input: PlanInput): ProbePlan {
   const tenants = [...input.tenants].sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
+  const byNamespace = podsByNamespace(input.pods);
+  // appPodsOf keeps only the tenant's namespace's pods: given those alone, it finds the same.
+  const podsOf = (tenant: TenantSite): PodLike[] => byNamespace.get(tenant.namespace) ?? [];
   const declared = new Set(
-    tenants.flatMap((tenant) => declaredPorts(input.servicePorts.get(tenant.name) ?? [], appPodsOf(tenant, input.pods))),
+    tenants.flatMap((tenant) => declaredPorts(input.servicePorts.get(tenant.name) ?? [], appPodsOf(tenant, podsOf(tenant)))),
   );
   const ports = declared.size > 0 ? [...declared].sort((a, b) => a - b) : [defaultProbePort];
   const probedNames = (names: Record<number, string>) =>
@@ -95,8 +111,8 @@ export function probePlan(input: PlanInput): ProbePlan {
   const sites: ProbeSite[] = tenants.map((tenant) => ({
     namespace: tenant.namespace,
     tenant: { name: tenant.name, uid: tenant.uid },
-    labels: appLabels(tenant, input.pods),
-    portNames: probedNames(appPortNames(tenant, input.pods)),
+    labels: appLabels(tenant, podsOf(tenant)),
+    portNames: probedNames(appPortNames(tenant, podsOf(tenant))),
   }));
   for (const namespace of input.platformNamespaces) {
     if (!sites.some((site) => site.namespace === namespace))

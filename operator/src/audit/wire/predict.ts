@@ -14,7 +14,10 @@ export const cellKey = (from: string, to: string, port: number): string => `${fr
 
 function probePods(observation: Pick<Observation, 'plan' | 'listeners' | 'tryingAddresses'>): { trying: Pod[]; listening: Pod[] } {
   const { plan } = observation;
-  const siteOf = (namespace: string) => plan.sites.find((site) => site.namespace === namespace) ?? { namespace, labels: {}, portNames: {} };
+  // The first site of each namespace, as a find over the sites gave it, looked up once per pod (decision 0060).
+  const sites = new Map<string, (typeof plan.sites)[number]>();
+  for (const site of plan.sites) if (!sites.has(site.namespace)) sites.set(site.namespace, site);
+  const siteOf = (namespace: string) => sites.get(namespace) ?? { namespace, labels: {}, portNames: {} };
   const labelsOf = (namespace: string) => ({ ...siteOf(namespace).labels, [probeRunLabel]: plan.runId });
   const trying = plan.sites.map(({ namespace }): Pod => {
     const address = observation.tryingAddresses[namespace];
