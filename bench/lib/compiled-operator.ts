@@ -71,6 +71,15 @@ export function shippedOperatorNodeOptions(): string {
 }
 
 /**
+ * The V8 flags the chart puts on the operator's command line (`operator.v8Flags`, after `node` in
+ * its container's command), as words. BENCH_OPERATOR_V8_FLAGS replaces them (empty: none).
+ */
+export function shippedOperatorV8Flags(): string[] {
+  const flags = process.env.BENCH_OPERATOR_V8_FLAGS ?? chartOperatorValue('v8Flags');
+  return flags.split(' ').filter(Boolean);
+}
+
+/**
  * The glibc malloc arenas the chart ships for the operator (`operator.mallocArenaMax`, set as
  * MALLOC_ARENA_MAX). BENCH_OPERATOR_MALLOC_ARENA_MAX replaces it (empty: glibc's default).
  */
@@ -79,7 +88,7 @@ export function shippedOperatorEnv(): Record<string, string> {
   return arenas === '' ? {} : { MALLOC_ARENA_MAX: arenas };
 }
 
-function chartOperatorValue(key: 'nodeOptions' | 'mallocArenaMax'): string {
+function chartOperatorValue(key: 'nodeOptions' | 'mallocArenaMax' | 'v8Flags'): string {
   const values = parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator?: Record<string, unknown> };
   const value = values.operator?.[key] ?? '';
   if (typeof value !== 'string') throw new Error(`charts/bulkhead/values.yaml: operator.${key} must be a string`);
@@ -94,13 +103,15 @@ function withoutMallocArenas(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /** How to start it besides the shipped settings. */
 export interface Launch {
-  /** Before the script, for flags NODE_OPTIONS refuses (--cpu-prof). */
+  /** Before the script, after the shipped V8 flags, for flags NODE_OPTIONS refuses (--cpu-prof). */
   nodeArgs?: string[];
+  /** Instead of the shipped V8 flags (shippedOperatorV8Flags): a variant compared with them. */
+  v8Flags?: string[];
   /** Over the shipped variables (NODE_OPTIONS included): a variant compared with them (operator-run.ts). */
   env?: Record<string, string>;
 }
 
-/** Started with the chart's NODE_OPTIONS and MALLOC_ARENA_MAX (shippedOperatorNodeOptions, shippedOperatorEnv), unless `launch` says otherwise. */
+/** Started with the chart's V8 flags, NODE_OPTIONS and MALLOC_ARENA_MAX (shippedOperatorV8Flags, shippedOperatorNodeOptions, shippedOperatorEnv), unless `launch` says otherwise. */
 export function startCompiledOperator(env: Environment, main: string, identity: string, launch: Launch = {}): CompiledOperator {
   const configFile = join(env.dir, 'run', `${identity}.yaml`);
   writeFileSync(
@@ -118,7 +129,7 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
       network: { clusterCIDRs: clusterRanges(env) },
     }),
   );
-  const child = spawn(process.execPath, [...(launch.nodeArgs ?? []), main, 'operator'], {
+  const child = spawn(process.execPath, [...(launch.v8Flags ?? shippedOperatorV8Flags()), ...(launch.nodeArgs ?? []), main, 'operator'], {
     env: {
       ...withoutMallocArenas(process.env),
       ...shippedOperatorEnv(),

@@ -219,8 +219,9 @@ export interface MemoryVariantFailure extends MemoryVariant {
  * BENCH_MEMORY_VARIANTS="label:VAR=value|VAR=value;label2:VAR=value", e.g.
  * "mmap:MALLOC_MMAP_THRESHOLD_=131072;no-semi:NODE_OPTIONS=": each is a compiled operator started
  * over the same Ready tenants with those variables over the shipped ones (the others as shipped).
- * NODE_ARGS is not a variable: its words go on node's command line, for the V8 flags NODE_OPTIONS
- * refuses (--optimize-for-size), as an image's ENTRYPOINT would pass them.
+ * NODE_ARGS is not a variable: its words go on node's command line after the shipped V8 flags, for
+ * the flags NODE_OPTIONS refuses, as the chart's command passes them; V8_FLAGS replaces the shipped
+ * flags (the chart's `operator.v8Flags`; "no-size:V8_FLAGS=" runs without them).
  */
 export function memoryVariantsFrom(value: string | undefined): MemoryVariant[] {
   return (value ?? '')
@@ -272,10 +273,11 @@ async function compiledProbe(
   variant?: Record<string, string>,
 ): Promise<{ rss: number; heapUsed: number; memory: MemoryBreakdown; settled: MemoryBreakdown; resyncMs: number }> {
   const started = Date.now();
-  const { NODE_ARGS: nodeArgs = '', ...rest } = variant ?? {};
+  const { NODE_ARGS: nodeArgs = '', V8_FLAGS: v8Flags, ...rest } = variant ?? {};
   const compiled = startCompiledOperator(env, (compiledMain ??= buildCompiledOperator()), `compiled-${process.pid}-${n}-${started}`, {
     env: rest,
     nodeArgs: nodeArgs.split(' ').filter(Boolean),
+    ...(v8Flags === undefined ? {} : { v8Flags: v8Flags.split(' ').filter(Boolean) }),
   });
   if (!variant) {
     run.watch('the compiled operator', compiled);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pinnedVersions } from '../../testenv/src/versions.js';
 import { repoRoot } from '../../operator/test/support/cluster.js';
 import type { Environment } from '../../testenv/src/environment.js';
-import { shippedOperatorEnv, shippedOperatorNodeOptions } from './compiled-operator.js';
+import { shippedOperatorEnv, shippedOperatorNodeOptions, shippedOperatorV8Flags } from './compiled-operator.js';
 
 export interface Provenance {
   date: string;
@@ -19,6 +19,8 @@ export interface Provenance {
   versions: Record<string, string>;
   /** NODE_OPTIONS the compiled operator ran with (the chart's `operator.nodeOptions`). */
   operatorNodeOptions: string;
+  /** V8 flags on its command line (the chart's `operator.v8Flags`). */
+  operatorV8Flags: string[];
   /** Environment the chart sets for the compiled operator besides it (MALLOC_ARENA_MAX). */
   operatorEnv: Record<string, string>;
 }
@@ -58,6 +60,7 @@ export function provenance(env?: Environment): Provenance {
       kwok: pinned.KWOK_VERSION ?? 'unknown',
     },
     operatorNodeOptions: shippedOperatorNodeOptions(),
+    operatorV8Flags: shippedOperatorV8Flags(),
     operatorEnv: shippedOperatorEnv(),
   };
 }

@@ -3,6 +3,8 @@
  * NODE_OPTIONS and `operator.mallocArenaMax` as MALLOC_ARENA_MAX on the operator container (and only
  * there), and `make bench` starts the compiled operator with the same values
  * (bench/lib/compiled-operator.ts), so the memory the bench reports is the installed one's.
+ * `operator.v8Flags` (flags NODE_OPTIONS refuses) go on the operator container's command: the
+ * image's ENTRYPOINT with them after `node`.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { findBinaries } from '../../../testenv/src/binaries.js';
-import { shippedOperatorEnv } from '../../../bench/lib/compiled-operator.js';
+import { shippedOperatorEnv, shippedOperatorV8Flags } from '../../../bench/lib/compiled-operator.js';
 import { repoRoot } from '../support/cluster.js';
 
 interface Container {
   name: string;
+  command?: string[];
   env?: { name: string; value?: string }[];
 }
 interface Workload {
@@ -87,5 +90,51 @@ describe("the operator chart's Node.js flags", function () {
     const operatorOf = (values: Record<string, unknown>): Container | undefined =>
       [...containers(values).values()].flat().find((container) => container.name === 'operator');
     assert.equal(variable(operatorOf({ operator: { mallocArenaMax: '' } }), 'MALLOC_ARENA_MAX'), undefined);
+  });
+
+  it("puts operator.v8Flags after node in the image's ENTRYPOINT as the operator's command, as the bench runs it, and keeps the ENTRYPOINT when empty", function () {
+    const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    assert.equal(entrypoint[0], 'node', 'the image starts node');
+    const flags = (parse(readFileSync(join(repoRoot, 'charts/bulkhead/values.yaml'), 'utf8')) as { operator: { v8Flags: string } }).operator
+      .v8Flags;
+    assert.equal(flags, '--optimize-for-size', 'the default keeps the heap close to its live size (docs/performance.md)');
+    const operatorOf = (values: Record<string, unknown>): Container | undefined =>
+      [...containers(values).values()].flat().find((container) => container.name === 'operator');
+    assert.deepEqual(operatorOf({})?.command, ['node', flags, ...entrypoint.slice(1)]);
+    assert.deepEqual(operatorOf({ operator: { v8Flags: '--optimize-for-size --stack-size=2000' } })?.command, [
+      'node',
+      '--optimize-for-size',
+      '--stack-size=2000',
+      ...entrypoint.slice(1),
+    ]);
+    assert.equal(operatorOf({ operator: { v8Flags: '' } })?.command, undefined, "empty: the image's ENTRYPOINT");
+    for (const [name, list] of containers({})) {
+      for (const container of list) {
+        if (container.name !== 'operator')
+          assert.ok(!(container.command ?? []).includes(flags), `${name}/${container.name} has the operator's V8 flags`);
+      }
+    }
+    const saved = process.env.BENCH_OPERATOR_V8_FLAGS;
+    delete process.env.BENCH_OPERATOR_V8_FLAGS;
+    try {
+      assert.deepEqual(shippedOperatorV8Flags(), [flags], 'the bench starts the compiled operator with them');
+    } finally {
+      if (saved !== undefined) process.env.BENCH_OPERATOR_V8_FLAGS = saved;
+    }
+  });
+
+  it('refuses operator.v8Flags that are not --flags separated by spaces, naming the field', function () {
+    const file = join(mkdtempSync(join(tmpdir(), 'bulkhead-chart-')), 'values.yaml');
+    writeFileSync(file, JSON.stringify({ operator: { v8Flags: '--x", "-e", "process.exit()' } }));
+    assert.throws(
+      () =>
+        execFileSync(findBinaries().helm, ['template', 'bulkhead', join(repoRoot, 'charts/bulkhead'), '--values', file], {
+          encoding: 'utf8',
+          stdio: 'pipe',
+        }),
+      (error: Error & { stderr?: string }) =>
+        /operator\/v8Flags/.test(error.stderr ?? '') && /does not match pattern/.test(error.stderr ?? ''),
+    );
   });
 });
