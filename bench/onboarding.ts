@@ -470,6 +470,9 @@ async function operatorHalf(n: number, tier: Tier) {
       } finally {
         postgres = await backends.stop();
       }
+      console.log(
+        `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
+      );
       const footprint = await tierFootprint(env, client, 'bench-', postgres);
       const after = await afterOperator(env, n, audit);
       if (audit) console.log(`   audit evidence (published report, CLI report) in ${dir}`);
@@ -500,9 +503,6 @@ async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
   console.log(`\n== ${n} tenant(s), ${tier} (plan ${plan}): operator ==`);
   const { operator, origin, footprint, ...after } = await operatorHalf(n, tier);
   const { cliAudit, api } = after;
-  console.log(
-    `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
-  );
   let plain: PlainRun | undefined;
   if (tier === 'silo' && withPlain) {
     console.log(`== ${n} tenant(s): plain script ==`);

@@ -87,6 +87,15 @@ describe("issue 17's targets against one bench run", () => {
     ]);
   });
 
+  it('says where the report went: one ConfigMap (0 parts) or parts under a manifest', () => {
+    const cell = (publishedParts: number): string | undefined =>
+      issue17Verdicts({ ...metAll, periodicAudit: { ...metAll.periodicAudit!, publishedParts } }).find((row) =>
+        row.target.startsWith('periodic audit report'),
+      )?.measured;
+    assert.match(cell(0) ?? '', /^in one ConfigMap, 1200000 bytes compressed, verifies$/);
+    assert.match(cell(3) ?? '', /^in 3 parts, /);
+  });
+
   it('misses the CLI audit on a non-zero exit', () => {
     assert.deepEqual(missed({ ...metAll, cliAudit: { ...metAll.cliAudit!, exitCode: 1 } }), [
       '`bulkhead audit` (compiled, sampled logins) finishes',

@@ -28,6 +28,7 @@ export interface PeriodicAuditMeasurement {
   seconds?: number;
   peakRssMiB?: number;
   longestStallSeconds?: number;
+  /** Parts under a manifest; 0 when the report fit in one ConfigMap (operator/src/audit/publish.ts). */
   publishedParts?: number;
   compressedBytes?: number;
   leaseKept: boolean;
@@ -139,7 +140,8 @@ function passCell(p: PeriodicAuditMeasurement): string {
 
 function publishedCell(p: PeriodicAuditMeasurement): string {
   if (p.publishedParts === undefined) return 'nothing published';
-  return `${p.publishedParts} part(s), ${orDash(p.compressedBytes)} bytes compressed, ${p.publishedVerifies ? 'verifies' : 'does NOT verify'}`;
+  const where = p.publishedParts === 0 ? 'in one ConfigMap' : `in ${p.publishedParts} parts`;
+  return `${where}, ${orDash(p.compressedBytes)} bytes compressed, ${p.publishedVerifies ? 'verifies' : 'does NOT verify'}`;
 }
 
 function periodicRows({ periodicAudit: p, operatorMemoryLimitMiB: limit }: Issue17Inputs): TargetRow[] {
