@@ -1,9 +1,33 @@
 /**
  * `make bench`: time to Ready for N tenants created at once, by the operator and by a plain
  * script that does the same work with no controller (the machine's limit), side by side; API
- * requests per tenant; writes in steady state; operator memory; re-sync time after a restart.
+ * requests per tenant; writes in steady state; operator memory; re-sync time after a restart;
+ * then, on the operator's environment with its N tenants, the onboarding API under load and (with
+ * BENCH_AUDIT=1) the isolation audit, periodic and CLI: one run measures every target of issue 17
+ * and ends with the table "Issue 17 targets, this run" (bench/lib/issue17-targets.ts), each
+ * target met, missed or not measured, and the load average at the start and after each phase.
  *
  *   SIZES=1,50,200,1000 TIERS=silo,pooled IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
+ *   SIZES=1000 BENCH_AUDIT=1 make bench    # every issue 17 target in one run
+ *
+ * BENCH_AUDIT=1 runs the operator with its periodic isolation audit on as it ships (first pass 60 s
+ * after it leads, then every 600 s), signing with a key the bench puts in a Secret. Once all
+ * tenants are Ready the bench waits for the first pass that *started* after the last Ready (a pass
+ * dates from its "Audited tenant isolation" line less the seconds it logs) to end, at most
+ * BENCH_AUDIT_WAIT_SECONDS (default the larger of 1800 and 3 per tenant), and records its cost
+ * (seconds, peak RSS under tsx, longest stall, report and compressed bytes, parts), whether the
+ * leader kept its lease (no loss logged, one acquisition) and whether the published report
+ * reassembles and verifies with the bench's key (bench/lib/periodic-audit.ts); the idle window
+ * follows it. BENCH_AUDIT_INTERVAL=<seconds> sets audit.intervalSeconds (at least 60; more passes
+ * during onboarding than the product runs). After the operator's half, the compiled `bulkhead
+ * audit` runs over the same tenants with the shipped login sample (exit code, time, peak RSS,
+ * longest stall: bench/lib/cli-audit.ts); BENCH_CLI_AUDIT=0 leaves it out. BENCH_AUDIT=0 (the
+ * default) runs none of the audit phases.
+ *
+ * Then the onboarding API (`bulkhead api`, bench/lib/api-load.ts) answers GET /v1/tenants/{name}
+ * over the N tenants: a 5 s warm-up, API_SECONDS (20) as fast as it goes (the max throughput),
+ * API_SECONDS at API_RATE (1000) requests/s where the p99 is read, API_CONNECTIONS (20)
+ * connections; BENCH_API=0 leaves it out.
  *
  * TIERS (default silo): silo onboards tenants on plan `standard` (a database, key, namespace and
  * release each); pooled on plan `bench-pooled`, crds/examples/plans/pooled-release.yaml with the key
