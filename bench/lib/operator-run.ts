@@ -222,10 +222,10 @@ async function auditPhase(
   client: KubeClient,
   audit: AuditEvidence | undefined,
   ready: { at: number; tenants: number },
-): Promise<{ periodicAudit?: OperatorRun['periodicAudit']; afterPeriodicAudit?: number[] }> {
-  if (!auditEnabled || !audit) return {};
+): Promise<{ periodicAudit?: OperatorRun['periodicAudit']; loads: { afterPeriodicAudit?: number[] } }> {
+  if (!auditEnabled || !audit) return { loads: {} };
   const periodicAudit = await periodicAuditAfterReady(operator, client, audit, ready);
-  return { periodicAudit, afterPeriodicAudit: loadAverage() };
+  return { periodicAudit, loads: { afterPeriodicAudit: loadAverage() } };
 }
 
 /** Steady state: every write the operator sends while nothing changes, by "verb resource". */
@@ -433,7 +433,7 @@ export async function measureOperator(
     const requests = requestDelta(before, after, (s) => s.verb);
     const afterOnboarding = loadAverage();
     const readyAt = Math.max(...times.map((t) => t.ready ?? Number.NaN));
-    const { periodicAudit, afterPeriodicAudit } = await auditPhase(operator, client, options.audit, { at: readyAt, tenants: n });
+    const { periodicAudit, loads } = await auditPhase(operator, client, options.audit, { at: readyAt, tenants: n });
     const steadyState = { ...(await steadyWrites(operator, idleSeconds)), afterAuditPass: periodicAudit?.log !== undefined };
     const readyRss = rssMiB(operator.child.pid ?? 0);
     kms.begin('resync');
@@ -467,7 +467,7 @@ export async function measureOperator(
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
       kms: kms.measurement(n, throttles),
       periodicAudit,
-      loadAverage: { afterOnboarding, afterPeriodicAudit, afterResyncAndMemory: loadAverage() },
+      loadAverage: { afterOnboarding, ...loads, afterResyncAndMemory: loadAverage() },
     };
   } finally {
     if (operator) await retireKeepingLog(operator, n);
