@@ -15,61 +15,21 @@
  *
  *   AUDIT_SIZES=300 AUDIT_ALL_PAIRS=1 node --import tsx bench/audit.ts
  */
-import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
-import { readPublishedReport } from '../operator/src/audit/publish.js';
-import { loadPublicKey, verifyReport } from '../operator/src/audit/report/index.js';
+import { join } from 'node:path';
 import { KubeClient } from '../operator/src/kube/client.js';
-import { clusterRanges } from '../testenv/src/network.js';
 import type { Environment } from '../testenv/src/environment.js';
-import { eventually, repoRoot } from '../operator/test/support/cluster.js';
-import { operatorRegions } from '../operator/test/support/operator-process.js';
-import { runCompiledAudit, type CompiledAuditRun } from './lib/cli-audit.js';
-import { buildCompiledOperator } from './lib/compiled-operator.js';
+import { eventually } from '../operator/test/support/cluster.js';
+import { auditAsAnAuditor, type CliSetup } from './lib/cli-audit.js';
 import { withEnvironment } from './lib/environment.js';
 import { startLeadingOperator } from './lib/operator-run.js';
+import { firstPass, installSigningKey, leaseKept, signingSecret, verifyPublished } from './lib/periodic-audit.js';
 import { provenance, sizesFrom, writeResult } from './lib/results.js';
 import { benchRun, runBench } from './lib/run-guard.js';
 import { createTenants, tenantNames, TenantTracker } from './lib/tenants.js';
 
 const run = benchRun();
-const signingSecret = { namespace: 'bulkhead-system', name: 'bench-audit-signing-key' };
-
-type CliRun = CompiledAuditRun & { logins: string };
-
-interface CliSetup {
-  env: Environment;
-  dir: string;
-  keyFile: string;
-}
-
-async function cliAudit({ env, dir, keyFile }: CliSetup, logins: Record<string, number>, label: string): Promise<CliRun> {
-  const configFile = join(dir, `cli-${label}.yaml`);
-  writeFileSync(
-    configFile,
-    stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }),
-  );
-  const out = join(dir, `report-${label}.json`);
-  const main = (compiledMain ??= compiledCli());
-  const measured = await runCompiledAudit({ main, env, configFile, keyFile, out, signal: run.signal });
-  console.log(`   bulkhead audit (${label}): exit ${measured.exitCode}; ${measured.costLine}`);
-  return { logins: label, ...measured };
-}
-
-let compiledMain: string | undefined;
-
-/**
- * The compiled CLI, with operator/package.json where report/tool.js looks for the version (three
- * directories up from it): without it the command audits for minutes and then fails to sign.
- */
-function compiledCli(): string {
-  const main = buildCompiledOperator();
-  copyFileSync(join(repoRoot, 'operator/package.json'), join(dirname(main), '../../package.json'));
-  return main;
-}
 
 async function periodicAudit(client: KubeClient, publicKeyPem: string, dir: string): Promise<Record<string, unknown>> {
   const operator = await startLeadingOperator({
@@ -77,22 +37,13 @@ async function periodicAudit(client: KubeClient, publicKeyPem: string, dir: stri
     audit: { enabled: true, initialDelaySeconds: 0, intervalSeconds: 3600, signingKeySecret: signingSecret },
   });
   try {
-    const line = await eventually(
-      'the periodic audit to finish',
-      () =>
-        Promise.resolve(
-          operator.logs.find((l) => l.message === 'Audited tenant isolation' || String(l.message).startsWith('Isolation audit failed')),
-        ),
-      1_800_000,
-    );
-    const lost = operator.logs.some((l) => String(l.message).includes('lease lost') || String(l.message).includes('Lost the leader lease'));
-    const published = await readPublishedReport(client, { namespace: 'bulkhead-system', name: 'bulkhead-audit-report' });
-    const verification = published ? verifyReport(published, loadPublicKey(publicKeyPem, 'the bench key')) : undefined;
-    if (published) writeFileSync(join(dir, 'published-report.json'), published);
+    const line = await eventually('the periodic audit to finish', () => Promise.resolve(firstPass(operator.logs)), 1_800_000);
+    const lost = !leaseKept(operator.logs);
+    const { publishedBytes, publishedVerifies } = await verifyPublished(client, publicKeyPem, dir);
     console.log(
-      `   periodic audit: ${JSON.stringify(line)}; lease lost: ${lost}; published report verifies: ${verification?.ok ?? 'none published'}`,
+      `   periodic audit: ${JSON.stringify(line)}; lease lost: ${lost}; published report verifies: ${publishedBytes > 0 ? publishedVerifies : 'none published'}`,
     );
-    return { log: line, leaseLost: lost, publishedBytes: published?.length ?? 0, publishedVerifies: verification?.ok ?? false };
+    return { log: line, leaseLost: lost, publishedBytes, publishedVerifies };
   } finally {
     run.expectExit(operator);
     await operator.stop();
@@ -104,14 +55,8 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
   const tracker = new TenantTracker(client);
   tracker.run();
   const dir = mkdtempSync(join(env.dir, 'run', 'bench-audit-'));
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const keyFile = join(dir, 'signing.pem');
-  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  await client.apply(
-    { apiVersion: 'v1', kind: 'Secret', metadata: signingSecret, stringData: { 'private.pem': readFileSync(keyFile, 'utf8') } } as never,
-    { fieldManager: 'bench', force: true },
-  );
+  const { keyFile, publicKeyPem } = await installSigningKey(client, dir);
+  const setup: CliSetup = { env, dir, keyFile, signal: run.signal };
   try {
     const onboarding = await startLeadingOperator({ audit: { enabled: false } });
     const names = tenantNames('bench', n);
@@ -126,10 +71,10 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
     run.expectExit(onboarding);
     await onboarding.stop();
     const loadBefore = loadavg();
-    const cli = process.env.AUDIT_CLI === '0' ? [] : [await cliAudit({ env, dir, keyFile }, {}, 'sampled')];
+    const cli = process.env.AUDIT_CLI === '0' ? [] : [await auditAsAnAuditor(setup, {}, 'sampled')];
     // Every pair of the login matrix is n^2 logins (a million at 1000): AUDIT_ALL_PAIRS=0 leaves it out.
     if (cli.length > 0 && process.env.AUDIT_ALL_PAIRS !== '0') {
-      cli.push(await cliAudit({ env, dir, keyFile }, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs'));
+      cli.push(await auditAsAnAuditor(setup, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs'));
     }
     const periodic = await periodicAudit(client, publicKeyPem, dir);
     console.log(`   run files in ${dir}`);

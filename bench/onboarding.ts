@@ -1,9 +1,33 @@
 /**
  * `make bench`: time to Ready for N tenants created at once, by the operator and by a plain
  * script that does the same work with no controller (the machine's limit), side by side; API
- * requests per tenant; writes in steady state; operator memory; re-sync time after a restart.
+ * requests per tenant; writes in steady state; operator memory; re-sync time after a restart;
+ * then, on the operator's environment with its N tenants, the onboarding API under load and (with
+ * BENCH_AUDIT=1) the isolation audit, periodic and CLI: one run measures every target of issue 17
+ * and ends with the table "Issue 17 targets, this run" (bench/lib/issue17-targets.ts), each
+ * target met, missed or not measured, and the load average at the start and after each phase.
  *
  *   SIZES=1,50,200,1000 TIERS=silo,pooled IDLE_SECONDS=60 PLAIN_CONCURRENCY=200 OPERATOR_WORKERS=4 BENCH_AUDIT=0 node --import tsx bench/onboarding.ts
+ *   SIZES=1000 BENCH_AUDIT=1 make bench    # every issue 17 target in one run
+ *
+ * BENCH_AUDIT=1 runs the operator with its periodic isolation audit on as it ships (first pass 60 s
+ * after it leads, then every 600 s), signing with a key the bench puts in a Secret. Once all
+ * tenants are Ready the bench waits for the first pass that *started* after the last Ready (a pass
+ * dates from its "Audited tenant isolation" line less the seconds it logs) to end, at most
+ * BENCH_AUDIT_WAIT_SECONDS (default the larger of 1800 and 3 per tenant), and records its cost
+ * (seconds, peak RSS under tsx, longest stall, report and compressed bytes, parts), whether the
+ * leader kept its lease (no loss logged, one acquisition) and whether the published report
+ * reassembles and verifies with the bench's key (bench/lib/periodic-audit.ts); the idle window
+ * follows it. BENCH_AUDIT_INTERVAL=<seconds> sets audit.intervalSeconds (at least 60; more passes
+ * during onboarding than the product runs). After the operator's half, the compiled `bulkhead
+ * audit` runs over the same tenants with the shipped login sample (exit code, time, peak RSS,
+ * longest stall: bench/lib/cli-audit.ts); BENCH_CLI_AUDIT=0 leaves it out. BENCH_AUDIT=0 (the
+ * default) runs none of the audit phases.
+ *
+ * Then the onboarding API (`bulkhead api`, bench/lib/api-load.ts) answers GET /v1/tenants/{name}
+ * over the N tenants: a 5 s warm-up, API_SECONDS (20) as fast as it goes (the max throughput),
+ * API_SECONDS at API_RATE (1000) requests/s where the p99 is read, API_CONNECTIONS (20)
+ * connections; BENCH_API=0 leaves it out.
  *
  * TIERS (default silo): silo onboards tenants on plan `standard` (a database, key, namespace and
  * release each); pooled on plan `bench-pooled`, crds/examples/plans/pooled-release.yaml with the key
@@ -27,25 +51,51 @@
  * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
  * environment and exits (bench/lib/run-guard.ts).
  */
-import { measureOperator, type MemoryVariantFailure, type MemoryVariantRun, type OperatorRun } from './lib/operator-run.js';
+import {
+  loadAverage,
+  measureOperator,
+  type AuditEvidence,
+  type MemoryVariantFailure,
+  type MemoryVariantRun,
+  type OperatorRun,
+} from './lib/operator-run.js';
 import type { MemoryBreakdown } from './lib/operator-metrics.js';
 import { measurePlain, type PlainRun } from './lib/plain-run.js';
 import { withEnvironment } from './lib/environment.js';
-import { runBench } from './lib/run-guard.js';
+import { benchRun, runBench } from './lib/run-guard.js';
 import { provenance, sizesFrom, writeResult } from './lib/results.js';
-import { distribution, seconds, table } from './lib/stats.js';
+import { distribution, percentile, seconds, table } from './lib/stats.js';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { KubeClient } from '../operator/src/kube/client.js';
 import { applyObjects, manifestsIn, repoRoot } from '../operator/test/support/cluster.js';
 import { sampleBackends, tierFootprint, type TierFootprint } from './lib/tier-footprint.js';
 import { kmsCostEstimate, modelledDeletionPerTenant, modelledOnboardingPerTenant, modelledResyncPerTenant } from './lib/kms-budget.js';
+import type { Environment } from '../testenv/src/environment.js';
+import { load, startApi, type LoadResult } from './lib/api-load.js';
+import { auditAsAnAuditor, type CliRun } from './lib/cli-audit.js';
+import { installSigningKey, type SigningKey } from './lib/periodic-audit.js';
+import { chartOperatorMemoryLimitMiB, issue17Verdicts, type ApiMeasurement, type TargetRow } from './lib/issue17-targets.js';
+import { tenantNames } from './lib/tenants.js';
 
 const sizes = sizesFrom(process.env.SIZES, [1, 50, 200]);
 const idleSeconds = Number(process.env.IDLE_SECONDS ?? 60);
 const plainConcurrency = Number(process.env.PLAIN_CONCURRENCY ?? 200);
 /** BENCH_PLAIN=0 leaves the plain script out (no ratio; the file is named -operator-only): at 1000 it is two thirds of the run. */
 const withPlain = process.env.BENCH_PLAIN !== '0';
+/** BENCH_AUDIT=1: the periodic audit on (and measured after all are Ready), then `bulkhead audit` unless BENCH_CLI_AUDIT=0. */
+const withAudit = process.env.BENCH_AUDIT === '1';
+const withCliAudit = withAudit && process.env.BENCH_CLI_AUDIT !== '0';
+/** BENCH_API=0 leaves out the onboarding API's load runs over the N tenants. */
+const withApi = process.env.BENCH_API !== '0';
+const apiSettings = {
+  rate: Number(process.env.API_RATE ?? 1000),
+  connections: Number(process.env.API_CONNECTIONS ?? 20),
+  durationSeconds: Number(process.env.API_SECONDS ?? 20),
+};
+const operatorMemoryLimitMiB = chartOperatorMemoryLimitMiB(repoRoot);
+const run = benchRun();
 
 /** The plan each tier onboards its tenants on (crds/examples/plans). */
 const tierPlans = { silo: 'standard', pooled: 'bench-pooled' } as const;
@@ -75,7 +125,12 @@ interface SizeResult {
   /** The plain script does the silo's work: none for the pooled tier. */
   plain?: PlainRun;
   footprint: TierFootprint;
+  targets: TargetRow[];
+  loadAverage: Record<string, number[]>;
 }
+
+/** The API's runs over the N tenants: as fast as it goes, then at API_RATE (bench/lib/api-load.ts). */
+type ApiRun = ApiMeasurement & { settings: typeof apiSettings; runs: LoadResult[] };
 
 const rate = (n: number, ms: number): string => ((n / ms) * 60_000).toFixed(0);
 
@@ -323,6 +378,7 @@ async function main(): Promise<void> {
   printResync(results);
   printKmsCost(results);
   printTierCosts(results);
+  printTargets(results);
 }
 
 /** What one tenant of each tier costs, side by side (docs/tiers.md): provider requests, keys, databases, objects, connections. */
@@ -380,31 +436,97 @@ function resultVariant(tier: Tier, workers: number): string {
   ].join('');
 }
 
-/** One size of one tier: the operator, then (silo only) the plain script, each on a fresh environment; written to bench/results. */
-async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
+/** After the operator's half, on its environment: `bulkhead audit` (BENCH_AUDIT=1), then the API. */
+interface AfterOperator {
+  cliAudit: CliRun | null;
+  api: ApiRun | null;
+  loadAverage: Record<string, number[]>;
+}
+
+/** `bulkhead audit` over the environment's tenants, as an auditor runs it (compiled, the shipped login sample). */
+async function cliAuditPhase(env: Environment, key: SigningKey, dir: string): Promise<CliRun> {
+  console.log('   bulkhead audit (compiled, sampled logins) over the same tenants');
+  return auditAsAnAuditor({ env, dir, keyFile: key.keyFile, signal: run.signal }, {}, 'sampled');
+}
+
+/** The onboarding API's GET /v1/tenants/{name} over the N tenants: a warm-up, as fast as it goes, then at API_RATE. */
+async function apiPhase(env: Environment, n: number): Promise<ApiRun> {
+  const names = tenantNames('bench', n);
+  const api = await run.race(startApi(env));
+  try {
+    await run.race(load(api, names, { ...apiSettings, durationSeconds: 5, overallRate: 200 }));
+    const max = await run.race(load(api, names, apiSettings));
+    const fixed = await run.race(load(api, names, { ...apiSettings, overallRate: apiSettings.rate }));
+    console.log(
+      `   API: as fast as it goes ${max.requestsPerSecond} req/s; at ${apiSettings.rate}/s p99 ${fixed.latencyMs.p99} ms (${fixed.requestsPerSecond} req/s, ${fixed.non2xx} non-2xx, ${fixed.errors} errors)`,
+    );
+    return { settings: apiSettings, rate: apiSettings.rate, maxThroughput: max, fixedRate: fixed, runs: [max, fixed] };
+  } finally {
+    api.child.kill('SIGTERM');
+  }
+}
+
+async function afterOperator(env: Environment, n: number, audit: { key: SigningKey; dir: string } | undefined): Promise<AfterOperator> {
+  const loads: Record<string, number[]> = {};
+  const cliAudit = withCliAudit && audit ? await cliAuditPhase(env, audit.key, audit.dir) : null;
+  if (cliAudit) loads.afterCliAudit = loadAverage();
+  const api = withApi ? await apiPhase(env, n) : null;
+  if (api) loads.afterApi = loadAverage();
+  return { cliAudit, api, loadAverage: loads };
+}
+
+/** The operator's half on a fresh environment: onboarding, the periodic audit, memory, re-sync; then the CLI audit and the API on it. */
+async function operatorHalf(n: number, tier: Tier) {
   const plan = tierPlans[tier];
-  console.log(`\n== ${n} tenant(s), ${tier} (plan ${plan}): operator ==`);
-  const { operator, origin, footprint } = await withEnvironment(`operator-${tier}-${n}`, async (env, kc) => {
+  return withEnvironment(`operator-${tier}-${n}`, async (env, kc) => {
     if (tier === 'pooled') await applyObjects(kc, [benchPooledPlan()]);
     const origin = provenance(env);
-    const backends = sampleBackends(env);
-    let operator: OperatorRun;
-    let postgres: TierFootprint['postgres'];
-    try {
-      operator = await measureOperator(env, n, idleSeconds, plan);
-    } finally {
-      postgres = await backends.stop();
-    }
     const client = KubeClient.load(env.kubeconfig);
     try {
-      return { operator, origin, footprint: await tierFootprint(env, client, 'bench-', postgres) };
+      const dir = mkdtempSync(join(env.dir, 'run', 'bench-onboarding-'));
+      const audit = withAudit ? { key: await installSigningKey(client, dir), dir } : undefined;
+      const evidence: AuditEvidence | undefined = audit ? { dir, publicKeyPem: audit.key.publicKeyPem } : undefined;
+      const backends = sampleBackends(env);
+      let operator: OperatorRun;
+      let postgres: TierFootprint['postgres'];
+      try {
+        operator = await measureOperator(env, n, idleSeconds, { plan, ...(evidence ? { audit: evidence } : {}) });
+      } finally {
+        postgres = await backends.stop();
+      }
+      console.log(
+        `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
+      );
+      const footprint = await tierFootprint(env, client, 'bench-', postgres);
+      const after = await afterOperator(env, n, audit);
+      if (audit) console.log(`   audit evidence (published report, CLI report) in ${dir}`);
+      return { operator, origin, footprint, ...after };
     } finally {
       client.close();
     }
   });
-  console.log(
-    `   operator: all Ready in ${seconds(operator.totalMs)} s, using ${operator.onboarding.cpuSeconds} s of CPU in ${operator.onboarding.tenantReconciles} tenant reconciles`,
-  );
+}
+
+function targetsOf(operator: OperatorRun, ratio: { fullStack: number } | null, after: AfterOperator): TargetRow[] {
+  return issue17Verdicts({
+    rssMiB: operator.rssMiB,
+    resync: operator.resync,
+    ratioFullStack: ratio?.fullStack ?? null,
+    p50Ms: percentile(operator.readyMs, 50),
+    totalMs: operator.totalMs,
+    api: after.api,
+    periodicAudit: operator.periodicAudit ?? null,
+    cliAudit: after.cliAudit,
+    operatorMemoryLimitMiB,
+  });
+}
+
+/** One size of one tier: the operator, then (silo only) the plain script, each on a fresh environment; written to bench/results. */
+async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
+  const plan = tierPlans[tier];
+  console.log(`\n== ${n} tenant(s), ${tier} (plan ${plan}): operator ==`);
+  const { operator, origin, footprint, ...after } = await operatorHalf(n, tier);
+  const { cliAudit, api } = after;
   let plain: PlainRun | undefined;
   if (tier === 'silo' && withPlain) {
     console.log(`== ${n} tenant(s): plain script ==`);
@@ -413,21 +535,55 @@ async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
   }
   const workers = Number(process.env.OPERATOR_WORKERS ?? 4);
   const variant = resultVariant(tier, workers);
+  const ratio = plain
+    ? { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs }
+    : null;
+  const loads = {
+    atStart: origin.machine.loadAverageAtStart,
+    ...operator.loadAverage,
+    ...after.loadAverage,
+    ...(plain ? { afterPlainScript: loadAverage() } : {}),
+  };
+  const targets = targetsOf(operator, ratio, after);
   const file = writeResult(`onboarding-${n}${variant}`, {
     ...origin,
     tier,
     plan,
     idleSeconds,
     operatorWorkers: workers,
-    isolationAudit: process.env.BENCH_AUDIT === '1',
+    isolationAudit: withAudit,
     kmsThrottle: process.env.BENCH_KMS_THROTTLE ?? null,
     operator,
     footprint,
     plain: plain ?? null,
-    ratio: plain ? { guardrails: operator.guardrailsTotalMs / plain.guardrailsTotalMs, fullStack: operator.totalMs / plain.totalMs } : null,
+    ratio,
+    audit: withAudit ? { periodic: operator.periodicAudit ?? null, cli: cliAudit, operatorMemoryLimitMiB } : null,
+    api,
+    loadAverage: loads,
+    issue17Targets: targets,
   });
   console.log(`   wrote ${file}`);
-  return { tier, operator, plain, footprint };
+  return { tier, operator, plain, footprint, targets, loadAverage: loads };
+}
+
+/** Issue 17's targets against this run, each with what was measured and met / missed (bench/lib/issue17-targets.ts). */
+function printTargets(results: SizeResult[]): void {
+  console.log('\nIssue 17 targets, this run\n');
+  console.log(
+    table(
+      ['tenants', 'tier', 'target', 'measured', 'verdict'],
+      results.flatMap(({ tier, operator: o, targets }) => targets.map((t) => [o.tenants, tier, t.target, t.measured, t.verdict])),
+    ),
+  );
+  console.log('\nLoad average (1 / 5 / 15 min) at the start and as each phase ended\n');
+  console.log(
+    table(
+      ['tenants', 'tier', 'phase', 'load average'],
+      results.flatMap(({ tier, operator: o, loadAverage: loads }) =>
+        Object.entries(loads).map(([phase, l]) => [o.tenants, tier, phase, l.join(' / ')]),
+      ),
+    ),
+  );
 }
 
 await runBench(main);

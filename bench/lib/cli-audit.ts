@@ -1,12 +1,19 @@
 /**
  * One run of the compiled `bulkhead audit` against a bench environment, as an auditor runs it:
  * its exit code, the cost line it prints on standard error (time, peak memory, longest stall), the
- * report's size and the wall time. bench/audit.ts and bench/audit-pending.ts both measure with it.
+ * report's size and the wall time. bench/audit.ts, bench/audit-pending.ts and bench/onboarding.ts
+ * (BENCH_AUDIT=1) measure with it.
  */
 import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { copyFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { repoRoot } from '../../operator/test/support/cluster.js';
+import { operatorRegions } from '../../operator/test/support/operator-process.js';
+import { clusterRanges } from '../../testenv/src/network.js';
 import type { Environment } from '../../testenv/src/environment.js';
+import { buildCompiledOperator } from './compiled-operator.js';
 
 export interface CompiledAuditRun {
   exitCode: number;
@@ -50,4 +57,46 @@ export async function runCompiledAudit(options: CompiledAuditOptions): Promise<C
     reportBytes: statSync(options.out, { throwIfNoEntry: false })?.size ?? 0,
     wallSeconds: (Date.now() - started) / 1000,
   };
+}
+
+let compiledMain: string | undefined;
+
+/**
+ * The compiled CLI (built once per bench), with operator/package.json where report/tool.js looks
+ * for the version (three directories up from it): without it the command audits for minutes and
+ * then fails to sign.
+ */
+export function compiledCli(): string {
+  if (compiledMain) return compiledMain;
+  const main = buildCompiledOperator();
+  copyFileSync(join(repoRoot, 'operator/package.json'), join(dirname(main), '../../package.json'));
+  return (compiledMain = main);
+}
+
+export type CliRun = CompiledAuditRun & { logins: string };
+
+export interface CliSetup {
+  env: Environment;
+  /** Where the run's config and report go. */
+  dir: string;
+  /** The signing key (PKCS#8 PEM). */
+  keyFile: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * `bulkhead audit` as an auditor runs it (compiled, live access probes on) over every tenant of
+ * the environment, with `logins` as audit.databaseLogins ({}: the shipped sample); prints its cost line.
+ */
+export async function auditAsAnAuditor(setup: CliSetup, logins: Record<string, number>, label: string): Promise<CliRun> {
+  const { env, dir, keyFile, signal } = setup;
+  const configFile = join(dir, `cli-${label}.yaml`);
+  writeFileSync(
+    configFile,
+    stringify({ regions: operatorRegions(), network: { clusterCIDRs: clusterRanges(env) }, audit: { databaseLogins: logins } }),
+  );
+  const out = join(dir, `report-${label}.json`);
+  const measured = await runCompiledAudit({ main: compiledCli(), env, configFile, keyFile, out, ...(signal ? { signal } : {}) });
+  console.log(`   bulkhead audit (${label}): exit ${measured.exitCode}; ${measured.costLine}`);
+  return { logins: label, ...measured };
 }
