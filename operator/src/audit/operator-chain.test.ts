@@ -39,4 +39,28 @@ describe('the operator joining its report chain', () => {
     assert.equal(join.previous, null);
     assert.match(join.newChain ?? '', /could not be read as a report \(not a Bulkhead audit report: /);
   });
+
+  it('reads the signer from the top-level signature only, whatever the report holds inside', () => {
+    const parts = sampleReportParts();
+    const foreign = key();
+    const decoy = JSON.stringify(signReport(buildReport(sampleReportParts()), foreign).signature);
+    parts.extraLimitations = [...(parts.extraLimitations ?? []), `a sentence quoting "signature":${decoy} and a brace }`];
+    const inner = serializeReport(signReport(buildReport(parts), oldKey));
+    assert.ok(inner.includes(`"signature":${decoy}`.replaceAll('"', '\\"')), 'the decoy is in the report, escaped');
+    assert.deepEqual(joinChain(inner, oldKey, []), { previous: { digest: digestOf(inner) } });
+    const join = joinChain(inner, newKey, [foreign, oldKey]);
+    assert.equal(join.rotateFrom, oldKey, 'the hand-over is from the key that signed the report, not the quoted one');
+  });
+
+  it('starts a new chain when the published bytes are not one JSON object, or name the signature twice', () => {
+    for (const bytes of [
+      published.subarray(0, published.length - 1),
+      Buffer.concat([published, Buffer.from('{}')]),
+      Buffer.from(published.toString('utf8').replace('{', '{"signature":{},')),
+    ]) {
+      const join = joinChain(bytes, oldKey, [oldKey]);
+      assert.equal(join.previous, null);
+      assert.match(join.newChain ?? '', /could not be read as a report \(not a Bulkhead audit report: /);
+    }
+  });
 });

@@ -7,7 +7,9 @@
  * limitations, since an auditor must not read the break as a removed report.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { digestOf, keyIdOf, parseReport } from './report/index.js';
+import { digestOf, keyIdOf } from './report/index.js';
+import { reportFormat, signatureSchema } from './report/schema.js';
+import { parseMember, topLevelMembers } from './report/top-level-members.js';
 import { errorMessage } from '../runtime/errors.js';
 
 export interface ChainJoin {
@@ -26,7 +28,7 @@ export function joinChain(published: Buffer | undefined, current: KeyObject, hel
   const digest = digestOf(published);
   let signer: string;
   try {
-    signer = parseReport(published).signature.keyId;
+    signer = signerOf(published);
   } catch (error) {
     return {
       previous: null,
@@ -42,4 +44,27 @@ export function joinChain(published: Buffer | undefined, current: KeyObject, hel
       `This report starts a new chain: the report published before it (${digest}) was signed by keyId ${signer}, ` +
       'which the operator no longer holds, so no rotation record links the two; verify the earlier reports with that key.',
   };
+}
+
+/**
+ * The keyId that signed a published report, read from its `format` and `signature` members only:
+ * the chain needs nothing else of it, and parsing and validating the whole report for them held
+ * it several times over in the heap at a thousand tenants (top-level-members.ts). Whether the rest
+ * verifies is the auditor's `audit verify`; the next report chains to the bytes' digest either way.
+ */
+function signerOf(published: Buffer): string {
+  const notReport = (why: string): Error => new Error(`not a Bulkhead audit report: ${why}`);
+  let members: Map<string, Uint8Array>;
+  try {
+    members = topLevelMembers(published, ['format', 'signature']);
+  } catch (error) {
+    throw notReport(errorMessage(error));
+  }
+  const format = members.get('format');
+  if (format === undefined || parseMember(format) !== reportFormat) throw notReport(`format is not ${reportFormat}`);
+  const signature = members.get('signature');
+  if (signature === undefined) throw notReport('it has no signature');
+  const parsed = signatureSchema.safeParse(parseMember(signature));
+  if (!parsed.success) throw notReport(`signature: ${parsed.error.issues[0]?.message ?? 'not a report signature'}`);
+  return parsed.data.keyId;
 }
