@@ -516,9 +516,16 @@ function targetsOf(operator: OperatorRun, ratio: { fullStack: number } | null, a
     totalMs: operator.totalMs,
     api: after.api,
     periodicAudit: operator.periodicAudit ?? null,
+    installedAudit: operator.installedAudit ?? null,
     cliAudit: after.cliAudit,
     operatorMemoryLimitMiB,
   });
+}
+
+/** BENCH_AUDIT=1: the three audits of the run, and the limit the installed one ran in. */
+function auditResult(operator: OperatorRun, cli: CliRun | null): Record<string, unknown> | null {
+  if (!withAudit) return null;
+  return { periodic: operator.periodicAudit ?? null, installed: operator.installedAudit ?? null, cli, operatorMemoryLimitMiB };
 }
 
 /** One size of one tier: the operator, then (silo only) the plain script, each on a fresh environment; written to bench/results. */
@@ -557,7 +564,7 @@ async function measureSize(n: number, tier: Tier): Promise<SizeResult> {
     footprint,
     plain: plain ?? null,
     ratio,
-    audit: withAudit ? { periodic: operator.periodicAudit ?? null, cli: cliAudit, operatorMemoryLimitMiB } : null,
+    audit: auditResult(operator, cliAudit),
     api,
     loadAverage: loads,
     issue17Targets: targets,

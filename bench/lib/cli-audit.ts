@@ -5,11 +5,10 @@
  * (BENCH_AUDIT=1) measure with it.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { repoRoot } from '../../operator/test/support/cluster.js';
 import { operatorRegions } from '../../operator/test/support/operator-process.js';
 import { clusterRanges } from '../../testenv/src/network.js';
 import type { Environment } from '../../testenv/src/environment.js';
@@ -61,16 +60,9 @@ export async function runCompiledAudit(options: CompiledAuditOptions): Promise<C
 
 let compiledMain: string | undefined;
 
-/**
- * The compiled CLI (built once per bench), with operator/package.json where report/tool.js looks
- * for the version (three directories up from it): without it the command audits for minutes and
- * then fails to sign.
- */
+/** The compiled CLI, built once per bench (with the version where it looks for it: buildCompiledOperator). */
 export function compiledCli(): string {
-  if (compiledMain) return compiledMain;
-  const main = buildCompiledOperator();
-  copyFileSync(join(repoRoot, 'operator/package.json'), join(dirname(main), '../../package.json'));
-  return (compiledMain = main);
+  return (compiledMain ??= buildCompiledOperator());
 }
 
 export type CliRun = CompiledAuditRun & { logins: string };

@@ -4,7 +4,7 @@
  * measured on this one, because tsx's loader alone adds tens of MiB that production never pays.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { clusterRanges } from '../../testenv/src/network.js';
@@ -12,6 +12,7 @@ import { repoRoot } from '../../operator/test/support/cluster.js';
 import { operatorKubeconfig } from '../../operator/test/support/operator-identity.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { regionSettings } from './operator-settings.js';
+import { inCgroup, type MemoryCgroup } from './memory-cgroup.js';
 import { keepOutputTail } from './output-tail.js';
 
 const dist = join(repoRoot, '.bulkhead', 'bench-dist');
@@ -45,6 +46,10 @@ export function buildCompiledOperator(root = repoRoot, out = dist): string {
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   writeFileSync(join(out, 'package.json'), '{ "type": "module" }\n');
+  // operator/package.json where cli/program.js and audit/report/tool.js look for the version (the
+  // directory above `out`, as /app is above /app/dist in the image): without it the audit runs
+  // for minutes and then fails to sign its report.
+  copyFileSync(join(repoRoot, 'operator/package.json'), join(out, '..', 'package.json'));
   return join(out, 'cli/main.js');
 }
 
@@ -109,6 +114,10 @@ export interface Launch {
   v8Flags?: string[];
   /** Over the shipped variables (NODE_OPTIONS included): a variant compared with them (operator-run.ts). */
   env?: Record<string, string>;
+  /** Run inside this memory cgroup (memory-cgroup.ts), as a pod with the chart's memory limit. */
+  cgroup?: MemoryCgroup;
+  /** Over the bench's operator settings, key by key (e.g. the audit's, to run it signed). */
+  config?: Record<string, unknown>;
 }
 
 /** Started with the chart's V8 flags, NODE_OPTIONS and MALLOC_ARENA_MAX (shippedOperatorV8Flags, shippedOperatorNodeOptions, shippedOperatorEnv), unless `launch` says otherwise. */
@@ -127,9 +136,12 @@ export function startCompiledOperator(env: Environment, main: string, identity: 
       database: { snapshotDir: join(env.dir, 'run', 'snapshots') },
       encryption: { pendingWindowDays: 7 },
       network: { clusterCIDRs: clusterRanges(env) },
+      ...launch.config,
     }),
   );
-  const child = spawn(process.execPath, [...(launch.v8Flags ?? shippedOperatorV8Flags()), ...(launch.nodeArgs ?? []), main, 'operator'], {
+  const args = [...(launch.v8Flags ?? shippedOperatorV8Flags()), ...(launch.nodeArgs ?? []), main, 'operator'];
+  const how = launch.cgroup ? inCgroup(launch.cgroup, process.execPath, args) : { command: process.execPath, args };
+  const child = spawn(how.command, how.args, {
     env: {
       ...withoutMallocArenas(process.env),
       ...shippedOperatorEnv(),

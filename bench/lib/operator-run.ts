@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../../operator/src/kube/client.js';
-import { eventually } from '../../operator/test/support/cluster.js';
+import { eventually, repoRoot } from '../../operator/test/support/cluster.js';
 import { startOperator, type OperatorProcess } from '../../operator/test/support/operator-process.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { benchTmp } from './environment.js';
@@ -27,6 +27,8 @@ import {
 import { KmsCounting, type KmsMeasurement } from './kms-budget.js';
 import { benchRun } from './run-guard.js';
 import type { PeriodicAuditMeasurement } from './issue17-targets.js';
+import { auditAsInstalled, type InstalledAuditRun } from './installed-audit.js';
+import { chartOperatorMemoryLimitMiB } from './issue17-targets.js';
 import { leaseKept, passStartedAt, passStartedSince, signingSecret, verifyPublished } from './periodic-audit.js';
 import { createTenants, tenantNames, TenantTracker } from './tenants.js';
 
@@ -75,8 +77,13 @@ export interface OperatorRun {
    * bench waited for it from the last Ready.
    */
   periodicAudit?: PeriodicAuditMeasurement & { log?: Record<string, unknown>; waitedSeconds: number; intervalSeconds: number };
+  /**
+   * With BENCH_AUDIT=1: the first pass of the compiled operator as the chart installs it, in a
+   * memory cgroup of the chart's limit (installed-audit.ts), over the same Ready tenants.
+   */
+  installedAudit?: InstalledAuditRun;
   /** The 1-, 5- and 15-minute load averages as each phase ended. */
-  loadAverage: { afterOnboarding: number[]; afterPeriodicAudit?: number[]; afterResyncAndMemory: number[] };
+  loadAverage: { afterOnboarding: number[]; afterPeriodicAudit?: number[]; afterResyncAndMemory: number[]; afterInstalledAudit?: number[] };
 }
 
 /** Where the periodic audit's evidence goes and the key its report verifies with (BENCH_AUDIT=1). */
@@ -226,6 +233,21 @@ async function auditPhase(
   if (!auditEnabled || !audit) return { loads: {} };
   const periodicAudit = await periodicAuditAfterReady(operator, client, audit, ready);
   return { periodicAudit, loads: { afterPeriodicAudit: loadAverage() } };
+}
+
+/** BENCH_AUDIT=1: the periodic audit of the compiled operator in a memory cgroup of the chart's limit; nothing otherwise. */
+async function installedAuditPhase(
+  env: Environment,
+  client: KubeClient,
+  n: number,
+  evidence: AuditEvidence | undefined,
+): Promise<InstalledAuditRun | undefined> {
+  if (!auditEnabled || !evidence) return undefined;
+  const limitMiB = chartOperatorMemoryLimitMiB(repoRoot);
+  console.log(`   the periodic audit as installed: the compiled operator in a ${limitMiB} MiB memory cgroup, its first pass`);
+  const installed = await auditAsInstalled({ env, client, tenants: n, limitMiB, evidence });
+  console.log(`   installed audit: ${JSON.stringify({ ...installed, log: undefined })}`);
+  return installed;
 }
 
 /** Steady state: every write the operator sends while nothing changes, by "verb resource". */
@@ -445,6 +467,8 @@ export async function measureOperator(
     await retire(operator);
     const compiled = await compiledProbe(env, n);
     const variants = await variantProbes(env, n);
+    const afterResyncAndMemory = loadAverage();
+    const installedAudit = await installedAuditPhase(env, client, n, options.audit);
     return {
       tenants: n,
       guardrailsMs,
@@ -469,7 +493,8 @@ export async function measureOperator(
       resync: { ...restarted.result, compiledMs: compiled.resyncMs },
       kms: kms.measurement(n, throttles),
       periodicAudit,
-      loadAverage: { afterOnboarding, ...loads, afterResyncAndMemory: loadAverage() },
+      ...(installedAudit ? { installedAudit } : {}),
+      loadAverage: { afterOnboarding, ...loads, afterResyncAndMemory, ...(installedAudit ? { afterInstalledAudit: loadAverage() } : {}) },
     };
   } finally {
     if (operator) await retireKeepingLog(operator, n);
