@@ -25,6 +25,8 @@ export interface OperatorAuditOptions {
   config: OperatorConfig;
   logger: Logger;
   registry: Registry;
+  /** New or changed tenants waiting in the work queue: a pass waits for them, up to an interval (decision 0067). */
+  newWork?: () => number;
 }
 
 /** The operator probes only tenant namespaces: it may run pods nowhere else (docs/decisions/0014). */
@@ -73,6 +75,7 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     initialDelayMs: config.audit.initialDelaySeconds * 1000,
     intervalMs: config.audit.intervalSeconds * 1000,
     ...(signed ? { publishTo: where } : {}),
+    ...(options.newWork ? { yieldTo: { waiting: options.newWork, maxDeferMs: config.audit.intervalSeconds * 1000 } } : {}),
   });
 }
 

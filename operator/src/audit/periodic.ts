@@ -37,6 +37,17 @@ export interface PeriodicAuditOptions {
   /** Where the latest report goes; undefined to keep it to the logs and metrics. */
   publishTo?: PublishTarget;
   now?: () => Date;
+  /** A pass waits while new or changed work waits (docs/decisions/0067); without it, passes keep their time. */
+  yieldTo?: NewWork;
+}
+
+/** The work a pass gives way to: how many new or changed tenants wait, and for how long at most to give way. */
+export interface NewWork {
+  waiting: () => number;
+  /** The longest a pass is put off: a stream of new tenants delays the audit, it cannot stop it. */
+  maxDeferMs: number;
+  /** How often to look again while giving way (default 5 s). */
+  checkMs?: number;
 }
 
 const categories: CheckCategory[] = ['network', 'access', 'guardrails', 'database', 'key', 'inventory'];
@@ -78,9 +89,32 @@ export class PeriodicAudit {
   async run(signal: AbortSignal): Promise<void> {
     await sleep(this.options.initialDelayMs, signal);
     while (!signal.aborted) {
+      await this.giveWayToNewWork(signal);
+      if (signal.aborted) return;
       await this.runOnce();
       await sleep(this.options.intervalMs, signal);
     }
+  }
+
+  /**
+   * New and changed tenants go first (issue 17): while any wait in the work queue, the pass waits,
+   * up to yieldTo.maxDeferMs. It would take the CPU they need, and judge tenants whose objects are
+   * still being made (IsolationViolated until their next pass, docs/decisions/0031).
+   */
+  private async giveWayToNewWork(signal: AbortSignal): Promise<void> {
+    const work = this.options.yieldTo;
+    if (!work || work.waiting() === 0) return;
+    const { logger } = this.options;
+    const started = performance.now();
+    logger.info('Isolation audit waits for new or changed tenants to be reconciled first', {
+      waiting: work.waiting(),
+      maxDeferSeconds: work.maxDeferMs / 1000,
+    });
+    while (!signal.aborted && work.waiting() > 0 && performance.now() - started < work.maxDeferMs) {
+      await sleep(work.checkMs ?? 5_000, signal);
+    }
+    const deferredSeconds = Math.round(performance.now() - started) / 1000;
+    logger.info('Isolation audit starts after waiting for new work', { deferredSeconds, stillWaiting: work.waiting() });
   }
 
   async runOnce(): Promise<boolean> {

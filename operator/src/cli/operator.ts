@@ -32,6 +32,7 @@ import { LeaderElector } from '../runtime/leader-election.js';
 import { createLogger, errorFields, type Logger } from '../runtime/logging.js';
 import { createRuntimeMetrics } from '../runtime/metrics.js';
 import { setupSignalHandler } from '../runtime/signals.js';
+import { HighPriority } from '../runtime/workqueue.js';
 import { connect, type ClusterOptions } from './cluster.js';
 
 export function loadOperatorConfig(path = process.env.BULKHEAD_CONFIG): OperatorConfig {
@@ -105,7 +106,10 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
     rollouts.controller.start(signal, fence);
     restores?.controller.start(signal, fence);
     const audit = config.audit.enabled
-      ? runPeriodicAudit({ client, config, logger, registry: metrics.registry }, signal)
+      ? runPeriodicAudit(
+          { client, config, logger, registry: metrics.registry, newWork: () => tenants.controller.queue.waitingAtOrAbove(HighPriority) },
+          signal,
+        )
       : Promise.resolve();
     const backups = config.backups
       ? new BackupScheduler({

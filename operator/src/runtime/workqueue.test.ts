@@ -18,6 +18,20 @@ describe('WorkQueue', () => {
 
   afterEach(() => queue.shutDown());
 
+  it('counts the keys waiting at a priority or above, leaving out lower ones and those handed out', async () => {
+    queue.add('resync-a', LowPriority);
+    queue.add('resync-b', LowPriority);
+    queue.add('new');
+    queue.add('changed');
+    assert.equal(queue.waitingAtOrAbove(HighPriority), 2);
+    assert.equal(queue.waitingAtOrAbove(LowPriority), 4);
+    assert.equal(await queue.get(), 'new');
+    assert.equal(queue.waitingAtOrAbove(HighPriority), 1);
+    assert.equal(await queue.get(), 'changed');
+    assert.equal(queue.waitingAtOrAbove(HighPriority), 0);
+    assert.equal(queue.waitingAtOrAbove(LowPriority), 2);
+  });
+
   it('holds a key at most once however often it is added', async () => {
     queue.add('a');
     queue.add('b');

@@ -181,6 +181,13 @@ export class WorkQueue {
     return length;
   }
 
+  /** Keys waiting at `priority` or above: new and changed work, without the resync's (HighPriority: 0). */
+  waitingAtOrAbove(priority: number): number {
+    let length = 0;
+    for (const [at, line] of this.lines) if (at >= priority) length += line.length;
+    return length;
+  }
+
   isShuttingDown(): boolean {
     return this.shuttingDown;
   }
