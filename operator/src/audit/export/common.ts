@@ -4,7 +4,7 @@
  * section existed; and control ids as OSCAL tokens.
  */
 import { controlCatalogue, controlsOf } from '../report/controls.js';
-import type { ControlsCovered, SignedReport } from '../report/schema.js';
+import type { SignedReport } from '../report/schema.js';
 
 export interface ControlRef {
   framework: string;

@@ -53,6 +53,12 @@ describe('releaseOperatorAccess', () => {
       finalizers: ['bulkhead.dev/operator-access', 'example.com/other'],
     },
   });
+  /** The owned objects' caches as one operator process holds them: the binding, and what it released. */
+  const cachesOf = (): OwnedObjects =>
+    ({
+      cached: (kind: string, key: string) => (kind === 'RoleBinding' && key === 'tenant-acme/bulkhead-operator' ? binding : undefined),
+      releasedAccess: new ReleasedAccess(),
+    }) as unknown as OwnedObjects;
   const patches: unknown[] = [];
   const deps = {
     client: {
@@ -61,10 +67,7 @@ describe('releaseOperatorAccess', () => {
         return Promise.resolve({});
       },
     } as unknown as KubeClient,
-    owned: {
-      cached: (kind: string, key: string) => (kind === 'RoleBinding' && key === 'tenant-acme/bulkhead-operator' ? binding : undefined),
-      releasedAccess: new ReleasedAccess(),
-    } as unknown as OwnedObjects,
+    owned: cachesOf(),
     logger: createLogger({ silent: true }),
   };
   beforeEach(() => {
@@ -119,7 +122,7 @@ describe('releaseOperatorAccess', () => {
   // test here) judge the namespace by its binding (decision 0063).
   it("remembers a release in the caches that made it, not in another operator's", async () => {
     const namespace = { ...remaining(ours), metadata: { ...remaining(ours).metadata, uid: 'ns-uid-one-process' } };
-    const other = { ...deps, owned: { ...deps.owned, cached: deps.owned.cached, releasedAccess: new ReleasedAccess() } as OwnedObjects };
+    const other = { ...deps, owned: cachesOf() };
     assert.equal(await releaseOperatorAccess(deps, namespace), true);
     assert.equal(holdsOperatorAccess(deps.owned, namespace), false);
     assert.equal(holdsOperatorAccess(other.owned, namespace), true);
