@@ -23,17 +23,19 @@ import type { TenantPlan } from '../operator/src/api/tenant-plan.js';
 import type { Tenant } from '../operator/src/api/tenant.js';
 import type { PlatformAddresses } from '../operator/src/controllers/tenant/platform-addresses.js';
 import { RbacIndex } from '../operator/src/audit/access/evaluator.js';
-import { rbacChecks, type TenantAccess } from '../operator/src/audit/access/findings.js';
+import * as findings from '../operator/src/audit/access/findings.js';
+import type { FindingContext, TenantAccess } from '../operator/src/audit/access/findings.js';
 import { platformConfigFor, resolvePlatform } from '../operator/src/audit/access/platform.js';
 import type { BindingObject, RbacSnapshot, RoleObject } from '../operator/src/audit/access/rbac-types.js';
 import type { ClusterReader } from '../operator/src/audit/cluster-reads.js';
 import * as catalogChecks from '../operator/src/audit/data/database-catalog-checks.js';
 import { judgeMatrix, type MatrixTenant } from '../operator/src/audit/data/database-matrix.js';
 import { judgeOrphans } from '../operator/src/audit/data/database-orphans.js';
-import { judgeExclusive, type KeyFacts } from '../operator/src/audit/data/key-checks.js';
+import * as keyChecks from '../operator/src/audit/data/key-checks.js';
+import type { KeyFacts } from '../operator/src/audit/data/key-checks.js';
 import { planLogins } from '../operator/src/audit/data/login-sample.js';
 import type { DatabaseMatrixCell } from '../operator/src/audit/data/model.js';
-import { judgePoolGrants } from '../operator/src/audit/data/pool-key-checks.js';
+import * as poolKeyChecks from '../operator/src/audit/data/pool-key-checks.js';
 import * as pooledAudit from '../operator/src/audit/data/pooled-audit.js';
 import { auditGuardrailExposure, auditNetworkExposure } from '../operator/src/audit/exposure/index.js';
 import { buildReportYielding } from '../operator/src/audit/report/build.js';
@@ -137,9 +139,14 @@ async function access(tenants: readonly Tenant[]): Promise<AuditCheck[]> {
     namespace: namespaceName(tenant),
     owners: tenant.spec.owners.map(({ kind, name }) => ({ kind, name })),
   }));
+  // As auditAccess judges them: in one context made for the run where the tree has it (decision 0063).
+  const context =
+    'findingContext' in findings
+      ? (findings.findingContext as (...args: unknown[]) => FindingContext)(index, platform, audited)
+      : ({ index, platform, tenants: audited } as unknown as FindingContext);
   const checks: AuditCheck[] = [];
   for (const tenant of audited) {
-    checks.push(...rbacChecks({ index, platform, tenants: audited }, tenant));
+    checks.push(...findings.rbacChecks(context, tenant));
     // A turn of the event loop per tenant, as auditAccess takes.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -272,7 +279,10 @@ function keys(tenants: readonly Tenant[]): AuditCheck[] {
     aliasTarget: `key-${tenant.metadata.name}`,
     configMapKeyId: `key-${tenant.metadata.name}`,
   }));
-  return everyone.map((facts) => judgeExclusive(facts, everyone));
+  // As auditKeys judges them: from the facts indexed once where the tree does (decision 0063).
+  type Fleet = Parameters<typeof keyChecks.judgeExclusive>[1];
+  const fleet: Fleet = 'indexKeyFacts' in keyChecks ? (keyChecks.indexKeyFacts as (e: KeyFacts[]) => Fleet)(everyone) : everyone;
+  return everyone.map((facts) => keyChecks.judgeExclusive(facts, fleet));
 }
 
 function poolKey(tenants: readonly Tenant[]): AuditCheck[] {
@@ -288,7 +298,11 @@ function poolKey(tenants: readonly Tenant[]): AuditCheck[] {
     operations: ['Decrypt'],
     contextEquals: tenantEncryptionContext(tenant.name),
   }));
-  return pooled.map((tenant) => judgePoolGrants({ tenant, region: 'eu-central-1', poolKeyId: 'pool', grants }));
+  // As auditPoolKey judges them: from the grants indexed once where the tree does (decision 0063).
+  type Listed = Parameters<typeof poolKeyChecks.judgePoolGrants>[0]['grants'];
+  const listed: Listed =
+    'indexPoolGrants' in poolKeyChecks ? (poolKeyChecks.indexPoolGrants as (g: PoolGrant[]) => Listed)(grants) : grants;
+  return pooled.map((tenant) => poolKeyChecks.judgePoolGrants({ tenant, region: 'eu-central-1', poolKeyId: 'pool', grants: listed }));
 }
 
 /** The pooled tenants' cross reads are every ordered pair (pooled-audit.ts): judged here, not tried. */

@@ -8,7 +8,7 @@ import { buildOwnerRoleBinding } from '../../resources/rbac.js';
 import { buildTenantOwnerClusterRole } from '../../resources/tenant-owner-role.js';
 import type { AuditCheck } from '../model.js';
 import { RbacIndex } from './evaluator.js';
-import { namespacesDigest, rbacChecks, type TenantAccess } from './findings.js';
+import { findingContext, namespacesDigest, rbacChecks, type TenantAccess } from './findings.js';
 import { defaultPlatformConfig, resolvePlatform } from './platform.js';
 import type { BindingObject, PolicyRule, RbacSnapshot, RoleObject, Subject } from './rbac-types.js';
 
@@ -73,7 +73,7 @@ function audit(change: (snapshot: RbacSnapshot) => void = () => {}): Map<string,
   const snapshot = operatorSnapshot();
   change(snapshot);
   const index = new RbacIndex(snapshot);
-  const context = { index, platform: resolvePlatform(index, defaultPlatformConfig), tenants };
+  const context = findingContext(index, resolvePlatform(index, defaultPlatformConfig), tenants);
   const checks = tenants.flatMap((tenant) => rbacChecks(context, tenant));
   return new Map(checks.map((check) => [`${check.tenant ?? ''} ${check.id}`, check]));
 }
@@ -126,6 +126,24 @@ describe('RBAC findings per tenant', () => {
       count: 2,
       sha256: createHash('sha256').update('tenant-b\ntenant-c\n').digest('hex'),
     });
+  });
+
+  // The digests are made with the context: a caller that changes its fleet between two runs gets
+  // the second fleet's digest, not one kept from the first (decision 0063).
+  it('digests the other namespaces of the fleet each run is given, though the caller changed the array in between', () => {
+    const index = new RbacIndex(operatorSnapshot());
+    const platform = resolvePlatform(index, defaultPlatformConfig);
+    const fleet = [...tenants];
+    const otherNamespaces = () =>
+      (
+        rbacChecks(findingContext(index, platform, fleet), tenants[0] as TenantAccess).find((c) => c.id === 'access.owner-other-tenants')
+          ?.evidence as { otherNamespaces: unknown }
+      ).otherNamespaces;
+    assert.deepEqual(otherNamespaces(), namespacesDigest(['tenant-b']));
+    fleet.push({ name: 'c', namespace: 'tenant-c', owners: [{ kind: 'Group', name: 'c-admins' }] });
+    assert.deepEqual(otherNamespaces(), namespacesDigest(['tenant-b', 'tenant-c']));
+    fleet.splice(1);
+    assert.deepEqual(otherNamespaces(), namespacesDigest([]));
   });
 
   it("counts a tenant's ServiceAccounts as its owners elsewhere", () => {

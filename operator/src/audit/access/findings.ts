@@ -29,7 +29,18 @@ export interface FindingContext {
   index: RbacIndex;
   platform: ResolvedPlatform;
   /** Every tenant, for rights in another tenant's namespace. */
-  tenants: TenantAccess[];
+  tenants: readonly TenantAccess[];
+  /** The digest of every tenant's namespace but one, made from `tenants` (findingContext). */
+  otherNamespaces: OtherNamespaceDigests;
+}
+
+/**
+ * The context every tenant of one run is judged in, its digests made once from the fleet given:
+ * a caller that judges another fleet (or the same array changed) makes another context.
+ */
+export function findingContext(index: RbacIndex, platform: ResolvedPlatform, tenants: readonly TenantAccess[]): FindingContext {
+  const fleet = [...tenants];
+  return { index, platform, tenants: fleet, otherNamespaces: new OtherNamespaceDigests(fleet) };
 }
 
 type SubjectClass = 'owner' | 'tenantServiceAccount' | 'platform' | 'foreign';
@@ -168,7 +179,7 @@ export function namespacesDigest(namespaces: readonly string[]): { count: number
  * n² log n at a thousand tenants (docs/decisions/0060). The bytes hashed are the same: the sorted
  * lines with the tenant's own left out.
  */
-class OtherNamespaceDigests {
+export class OtherNamespaceDigests {
   private readonly text: string;
   /** By tenant name, where its lines are in the text ([start, end), in order). */
   private readonly spans = new Map<string, [number, number][]>();
@@ -200,18 +211,6 @@ class OtherNamespaceDigests {
   }
 }
 
-/** By the fleet's array, which auditAccess makes once and never changes: a caller that changes one passes a new one. */
-const otherNamespaceDigests = new WeakMap<readonly TenantAccess[], OtherNamespaceDigests>();
-
-function otherNamespacesOf(tenants: readonly TenantAccess[], name: string): { count: number; sha256: string } {
-  let digests = otherNamespaceDigests.get(tenants);
-  if (!digests) {
-    digests = new OtherNamespaceDigests(tenants);
-    otherNamespaceDigests.set(tenants, digests);
-  }
-  return digests.without(name);
-}
-
 export function ownerOtherTenantsCheck(context: FindingContext, tenant: TenantAccess): AuditCheck {
   const others = context.tenants.filter((other) => other.name !== tenant.name);
   const principals = ownerPrincipals(tenant);
@@ -229,7 +228,7 @@ export function ownerOtherTenantsCheck(context: FindingContext, tenant: TenantAc
     title: `The owners of ${tenant.name} and its ServiceAccounts hold no right in another tenant's namespace`,
     evidence: {
       owners: subjectKeys(tenant.owners),
-      otherNamespaces: otherNamespacesOf(context.tenants, tenant.name),
+      otherNamespaces: context.otherNamespaces.without(tenant.name),
       findings: grants.map(grantEvidence),
     },
   };

@@ -9,7 +9,7 @@ import type { KubeObject } from '../../runtime/types.js';
 import { mapBounded } from '../data/bounded.js';
 import { errored, passed, type AuditCheck, type InputObject } from '../model.js';
 import { RbacIndex } from './evaluator.js';
-import { rbacChecks, type TenantAccess } from './findings.js';
+import { findingContext, rbacChecks, type TenantAccess } from './findings.js';
 import { defaultProbeUser, probeTenant } from './live.js';
 import { authenticatedBaseline, defaultPlatformConfig, resolvePlatform, type PlatformConfig, type ResolvedPlatform } from './platform.js';
 import type { BindingObject, RbacSnapshot, RoleObject } from './rbac-types.js';
@@ -125,8 +125,9 @@ export async function auditAccess(
     const index = new RbacIndex(snapshot);
     const platform = resolvePlatform(index, options.platformSubjects ?? defaultPlatformConfig);
     checks.push(platformCheck(platform));
+    const context = findingContext(index, platform, audited);
     for (const tenant of audited) {
-      checks.push(...rbacChecks({ index, platform, tenants: audited }, tenant));
+      checks.push(...rbacChecks(context, tenant));
       // A turn of the event loop per tenant: the operator runs this beside its Lease renewals.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -13,7 +13,7 @@
 import type { PolicyRule, RequestAttributes } from './rbac-types.js';
 
 const all = '*';
-const unnamedVerbs = new Set(['create', 'deletecollection']);
+const unnamedVerbs: ReadonlySet<string> = new Set(['create', 'deletecollection']);
 
 export function verbMatches(rule: PolicyRule, verb: string): boolean {
   return rule.verbs.includes(all) || rule.verbs.includes(verb);

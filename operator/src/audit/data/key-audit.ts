@@ -23,6 +23,8 @@ import {
   judgeKeyState,
   judgeRotation,
   judgeTags,
+  indexKeyFacts,
+  type FleetKeys,
   type KeyFacts,
 } from './key-checks.js';
 import { judgeKeyPolicy, type KeyPrincipals } from './key-policy-checks.js';
@@ -148,7 +150,7 @@ function policyCheck(gathered: Gathered, principal: KeyPrincipals | Error): Audi
   return judgeKeyPolicy(name, principal, gathered.policy);
 }
 
-function judge(gathered: Gathered, everyone: readonly KeyFacts[], principal: KeyPrincipals | Error): AuditCheck[] {
+function judge(gathered: Gathered, everyone: FleetKeys, principal: KeyPrincipals | Error): AuditCheck[] {
   const { facts, tenant } = gathered;
   if (!facts)
     return unaudited(tenant, gathered.failure?.reason ?? 'KeyProviderUnavailable', gathered.failure?.message ?? 'KMS could not be asked');
@@ -248,7 +250,8 @@ export async function auditKeys(client: KubeClient, request: KeyAuditRequest): P
     gathered.push(...part.gathered);
     inputs.push(...part.inputs, ...part.gathered.flatMap((entry) => entry.inputs));
   }
-  const everyone = gathered.flatMap((entry) => (entry.facts ? [entry.facts] : []));
+  // Indexed once, after every region's facts are in: key.exclusive looks across regions.
+  const everyone = indexKeyFacts(gathered.flatMap((entry) => (entry.facts ? [entry.facts] : [])));
   for (const entry of gathered) {
     const settings = request.config.regions[entry.tenant.spec.region] as RegionSettings;
     checks.push(...judge(entry, everyone, principalOf(request.config, entry.tenant, settings)));

@@ -78,6 +78,18 @@ describe('the key checks', () => {
     }
   });
 
+  // No index outlives the call that made it: a caller that changes its fleet between two calls is
+  // judged against the fleet as it is then (decision 0063).
+  it('judge a key against the fleet of each call, though the caller changed the array in between', () => {
+    const a = facts('a', 'k-a');
+    const everyone = [a, facts('b', 'k-b')];
+    assert.equal(judgeExclusive(a, everyone).result, 'pass');
+    everyone.push({ ...facts('c', 'k-c'), configMapKeyId: 'k-a' });
+    assert.equal(judgeExclusive(a, everyone).reason, 'KeySharedWithTenant');
+    everyone.pop();
+    assert.equal(judgeExclusive(a, everyone).result, 'pass');
+  });
+
   it("find a probe that decrypts without the context or with another tenant's", () => {
     const leaky = {
       ...facts('a', 'k'),

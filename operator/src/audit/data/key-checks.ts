@@ -135,33 +135,32 @@ export function keysOf(facts: KeyFacts): Set<string> {
   return new Set([facts.statusKeyId, facts.aliasTarget, facts.configMapKeyId].filter((key): key is string => key !== undefined));
 }
 
-/** Where each key appears among everyone's keys: the tenant's position, then the key's among that tenant's keys. */
-type KeyUses = Map<string, { position: number; order: number }[]>;
-
-const keyUses = new WeakMap<readonly KeyFacts[], KeyUses>();
-
 /**
- * Every tenant's keys by key, made once per fleet: each tenant's check built every other tenant's
- * key set to look for its own, tenants² sets at a thousand (docs/decisions/0060).
+ * Every tenant's keys by key, made once per fleet (indexKeyFacts): each tenant's check built every
+ * other tenant's key set to look for its own, tenants² sets at a thousand (docs/decisions/0060).
+ * Where each key appears: the tenant's position, then the key's among that tenant's keys.
  */
-function usesOf(everyone: readonly KeyFacts[]): KeyUses {
-  const known = keyUses.get(everyone);
-  if (known) return known;
-  const uses: KeyUses = new Map();
-  everyone.forEach((other, position) => {
+export interface FleetKeys {
+  readonly everyone: readonly KeyFacts[];
+  readonly uses: ReadonlyMap<string, readonly { position: number; order: number }[]>;
+}
+
+/** The fleet's facts with their index, made after KMS was asked and judged from as they were then. */
+export function indexKeyFacts(everyone: readonly KeyFacts[]): FleetKeys {
+  const fleet = [...everyone];
+  const uses = new Map<string, { position: number; order: number }[]>();
+  fleet.forEach((other, position) => {
     [...keysOf(other)].forEach((key, order) => {
       const entries = uses.get(key) ?? [];
       if (entries.length === 0) uses.set(key, entries);
       entries.push({ position, order });
     });
   });
-  keyUses.set(everyone, uses);
-  return uses;
+  return { everyone: fleet, uses };
 }
 
 /** The other tenants' uses of the tenant's keys, in the order of everyone and of each one's keys. */
-function sharingOf(facts: KeyFacts, mine: ReadonlySet<string>, everyone: readonly KeyFacts[]): { tenant: string; keyId: string }[] {
-  const uses = usesOf(everyone);
+function sharingOf(facts: KeyFacts, mine: ReadonlySet<string>, { everyone, uses }: FleetKeys): { tenant: string; keyId: string }[] {
   return [...mine]
     .flatMap((key) => (uses.get(key) ?? []).map((use) => ({ ...use, key })))
     .filter(({ position }) => everyone[position]?.tenant.name !== facts.tenant.name)
@@ -169,10 +168,11 @@ function sharingOf(facts: KeyFacts, mine: ReadonlySet<string>, everyone: readonl
     .map(({ position, key }) => ({ tenant: everyone[position]?.tenant.name ?? '', keyId: key }));
 }
 
-export function judgeExclusive(facts: KeyFacts, everyone: readonly KeyFacts[]): AuditCheck {
+/** `everyone` as indexKeyFacts made it once for the run, or an array indexed for this call alone. */
+export function judgeExclusive(facts: KeyFacts, everyone: readonly KeyFacts[] | FleetKeys): AuditCheck {
   const base = check('key.exclusive', facts, `No other tenant uses tenant ${facts.tenant.name}'s key`);
   const mine = keysOf(facts);
-  const sharing = sharingOf(facts, mine, everyone);
+  const sharing = sharingOf(facts, mine, 'uses' in everyone ? everyone : indexKeyFacts(everyone));
   const evidence = { keys: [...mine].sort(), sharedWith: sharing };
   if (sharing.length === 0)
     return passed({

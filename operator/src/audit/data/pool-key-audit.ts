@@ -6,7 +6,7 @@
  */
 import { buildPoolKeyPolicy, tenantEncryptionContext, type PoolKeyInspector, type WrappedDataKey } from '../../providers/kms/pool/index.js';
 import type { AuditCheck } from '../model.js';
-import { judgePoolContextProbe, judgePoolGrants, judgePoolPolicy, type PoolKeyTenant } from './pool-key-checks.js';
+import { indexPoolGrants, judgePoolContextProbe, judgePoolGrants, judgePoolPolicy, type PoolKeyTenant } from './pool-key-checks.js';
 
 export interface PooledKeyTenantInput {
   tenant: PoolKeyTenant;
@@ -26,7 +26,7 @@ export async function auditPoolKey(inspector: PoolKeyInspector, request: PoolKey
   const { region, tenants } = request;
   const view = await inspector.poolKey(region);
   const desired = buildPoolKeyPolicy({ region, operatorPrincipal: request.operatorPrincipal }, request.rootArn);
-  const facts = { region, poolKeyId: view?.keyId, grants: view?.grants ?? [] };
+  const facts = { region, poolKeyId: view?.keyId, grants: indexPoolGrants(view?.grants ?? []) };
   const checks: AuditCheck[] = [];
   for (const [index, { tenant, dataKey }] of tenants.entries()) {
     checks.push(judgePoolGrants({ ...facts, tenant }));

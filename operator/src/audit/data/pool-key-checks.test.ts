@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { tenantGrantName, type PoolGrant } from '../../providers/kms/pool/index.js';
-import { grantReaches, judgePoolContextProbe, judgePoolGrants, judgePoolPolicy, type PoolKeyFacts } from './pool-key-checks.js';
+import {
+  grantReaches,
+  indexPoolGrants,
+  judgePoolContextProbe,
+  judgePoolGrants,
+  judgePoolPolicy,
+  type PoolKeyFacts,
+} from './pool-key-checks.js';
 
 const alpha = { name: 'alpha', uid: 'uid-a', principal: 'arn:aws:iam::123456789012:role/bulkhead-tenant-alpha' };
 const beta = { name: 'beta', uid: 'uid-b', principal: 'arn:aws:iam::123456789012:role/bulkhead-tenant-beta' };
@@ -48,6 +55,17 @@ describe('the pool key checks', function () {
       assert.equal(judgePoolGrants(factsFor([grantOf(alpha), bare])).reason, 'PoolGrantUnconstrained');
       const subset = { ...bare, contextSubset: {} };
       assert.equal(judgePoolGrants(factsFor([grantOf(alpha), subset])).reason, 'PoolGrantUnconstrained');
+    });
+
+    // No index outlives the call that made it: grants changed between two calls are judged as they
+    // are then (decision 0063); the region's index judges the grants as they were listed.
+    it('judges the grants of each call, though the caller changed the list in between', function () {
+      const grants = [grantOf(alpha), grantOf(beta)];
+      const listed = indexPoolGrants(grants);
+      assert.equal(judgePoolGrants(factsFor(grants)).result, 'pass');
+      grants.push(grantOf(beta, { grantId: 'x', name: 'x', contextEquals: { tenant: 'alpha' } }));
+      assert.equal(judgePoolGrants(factsFor(grants)).reason, 'PoolGrantAdmitsOthers');
+      assert.equal(judgePoolGrants({ ...factsFor([]), grants: listed }).result, 'pass');
     });
 
     it('does not count as its own a grant of the right name that allows more than Decrypt, or is for a former UID', function () {

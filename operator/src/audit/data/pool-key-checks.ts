@@ -26,8 +26,8 @@ export interface PoolKeyFacts {
   region: string;
   /** The pool key's id; undefined when the region has none. */
   poolKeyId?: string;
-  /** Every grant on the pool key. */
-  grants: PoolGrant[];
+  /** Every grant on the pool key: as indexPoolGrants made it once for the region, or a list indexed for this call alone. */
+  grants: readonly PoolGrant[] | IndexedPoolGrants;
 }
 
 const check = (id: string, tenant: string, title: string) => ({ id, category: 'key' as const, tenant, title });
@@ -41,9 +41,9 @@ export function grantReaches(grant: PoolGrant, context: Record<string, string>):
 
 /**
  * The pool key's grants by name, by grantee and by the context they are constrained to, made once
- * per listing of the grants: each tenant's check scanned every grant three times, tenants × grants
- * (docs/decisions/0060). A grant whose constraint is not one context of strings (a subset, none,
- * anything else) is compared with every tenant, as before.
+ * per listing of the grants (indexPoolGrants): each tenant's check scanned every grant three times,
+ * tenants × grants (docs/decisions/0060). A grant whose constraint is not one context of strings (a
+ * subset, none, anything else) is compared with every tenant, as before.
  */
 interface GrantIndex {
   byName: Map<string, number[]>;
@@ -52,7 +52,11 @@ interface GrantIndex {
   everyContext: number[];
 }
 
-const grantIndexes = new WeakMap<readonly PoolGrant[], GrantIndex>();
+/** The grants as listed, with their index; positions are the list's. */
+export interface IndexedPoolGrants {
+  readonly grants: readonly PoolGrant[];
+  readonly index: GrantIndex;
+}
 
 /** One spelling of a context of strings (isDeepStrictEqual ones get the same); undefined for anything else. */
 function contextKey(context: unknown): string | undefined {
@@ -68,9 +72,9 @@ function file(map: Map<string, number[]>, key: string, position: number): void {
   positions.push(position);
 }
 
-function grantIndex(grants: readonly PoolGrant[]): GrantIndex {
-  const known = grantIndexes.get(grants);
-  if (known) return known;
+/** Made once the grants are listed; the audit judges every pooled tenant of the region from it. */
+export function indexPoolGrants(listed: readonly PoolGrant[]): IndexedPoolGrants {
+  const grants = [...listed];
   const index: GrantIndex = { byName: new Map(), byPrincipal: new Map(), byContext: new Map(), everyContext: [] };
   grants.forEach((grant, position) => {
     file(index.byName, grant.name, position);
@@ -79,8 +83,7 @@ function grantIndex(grants: readonly PoolGrant[]): GrantIndex {
     if (key === undefined) index.everyContext.push(position);
     else file(index.byContext, key, position);
   });
-  grantIndexes.set(grants, index);
-  return index;
+  return { grants, index };
 }
 
 /** The grants at these positions, in the grants' order, that pass the test. */
@@ -93,11 +96,10 @@ function pick(grants: readonly PoolGrant[], positions: readonly number[], test: 
 
 /** The tenant's own grants, the others reaching its context, and the others to its principal, as filters of every grant gave them. */
 function tenantGrants(
-  grants: readonly PoolGrant[],
+  { grants, index }: IndexedPoolGrants,
   spec: { tenant: string; tenantUid: string; principal: string },
   context: Record<string, string>,
 ): { own: PoolGrant[]; foreign: PoolGrant[]; astray: PoolGrant[] } {
-  const index = grantIndex(grants);
   const reaching = contextKey(context);
   const own = pick(grants, index.byName.get(tenantGrantName(spec.tenant, spec.tenantUid)) ?? [], (grant) => isTenantGrant(grant, spec));
   const candidates =
@@ -146,7 +148,8 @@ export function judgePoolGrants(facts: PoolKeyFacts): AuditCheck {
   }
   const context = tenantEncryptionContext(tenant.name);
   const spec = { tenant: tenant.name, tenantUid: tenant.uid, principal: tenant.principal };
-  const { own, foreign, astray } = tenantGrants(facts.grants, spec, context);
+  const listed = 'index' in facts.grants ? facts.grants : indexPoolGrants(facts.grants);
+  const { own, foreign, astray } = tenantGrants(listed, spec, context);
   const evidence = {
     poolKeyId: facts.poolKeyId,
     expectedGrant: tenantGrantName(tenant.name, tenant.uid),

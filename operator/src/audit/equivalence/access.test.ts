@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { buildOwnerRoleBinding } from '../../resources/rbac.js';
 import { buildTenantOwnerClusterRole } from '../../resources/tenant-owner-role.js';
 import { RbacIndex } from '../access/evaluator.js';
-import { namespacesDigest, rbacChecks, type TenantAccess } from '../access/findings.js';
+import { findingContext, namespacesDigest, rbacChecks, type TenantAccess } from '../access/findings.js';
 import { defaultPlatformConfig, resolvePlatform } from '../access/platform.js';
 import type { BindingObject, PolicyRule, Principal, RbacSnapshot, RoleObject, Subject } from '../access/rbac-types.js';
 import type { AuditCheck } from '../model.js';
@@ -116,7 +116,8 @@ function snapshotOf(random: Random, tenants: readonly TenantAccess[]): RbacSnaps
 
 function checksWith(index: RbacIndex, tenants: TenantAccess[]): AuditCheck[] {
   const platform = resolvePlatform(index, defaultPlatformConfig);
-  return tenants.flatMap((tenant) => rbacChecks({ index, platform, tenants }, tenant));
+  const context = findingContext(index, platform, tenants);
+  return tenants.flatMap((tenant) => rbacChecks(context, tenant));
 }
 
 function checksBefore(snapshot: RbacSnapshot, tenants: TenantAccess[]): AuditCheck[] {

@@ -11,8 +11,8 @@ import type { CatalogRole, IsolationCatalog } from '../../providers/database/iso
 import { ownershipComment } from '../../providers/database/ownership.js';
 import { tenantEncryptionContext, tenantGrantName, type PoolGrant } from '../../providers/kms/pool/index.js';
 import { indexCatalog, judgeRole, judgeTenantCatalog } from '../data/database-catalog-checks.js';
-import { judgeExclusive, type KeyFacts } from '../data/key-checks.js';
-import { judgePoolGrants, type PoolKeyTenant } from '../data/pool-key-checks.js';
+import { indexKeyFacts, judgeExclusive, type KeyFacts } from '../data/key-checks.js';
+import { indexPoolGrants, judgePoolGrants, type PoolKeyTenant } from '../data/pool-key-checks.js';
 import { judgeCrossReads, readsByTarget } from '../data/pooled-audit.js';
 import type { AuditedTenant } from '../data/model.js';
 import { seeded, seeds, type Random } from './random.js';
@@ -161,9 +161,11 @@ describe('the database and key checks from indexes (decision 0060)', function ()
     for (const seed of seeds(fixedSeeds)) {
       const random = seeded(seed);
       const everyone = keyFactsOf(random, tenantsOf(random));
+      const indexed = indexKeyFacts(everyone);
       for (const facts of everyone) {
-        const check = judgeExclusive(facts, everyone);
+        const check = judgeExclusive(facts, indexed);
         same(check, judgeExclusiveBefore(facts, everyone), seed);
+        same(judgeExclusive(facts, everyone), check, seed);
         if (check.result === 'fail') shared += 1;
       }
     }
@@ -175,10 +177,12 @@ describe('the database and key checks from indexes (decision 0060)', function ()
     for (const seed of seeds(fixedSeeds)) {
       const random = seeded(seed);
       const { pooled, grants } = poolOf(random, tenantsOf(random));
+      const indexed = indexPoolGrants(grants);
       for (const tenant of pooled) {
         const facts = { tenant, region: 'r', poolKeyId: 'pool', grants };
-        const check = judgePoolGrants(facts);
+        const check = judgePoolGrants({ ...facts, grants: indexed });
         same(check, judgePoolGrantsBefore(facts), seed);
+        same(judgePoolGrants(facts), check, seed);
         reasons.add(check.reason);
       }
     }

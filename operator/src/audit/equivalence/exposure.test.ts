@@ -10,10 +10,10 @@ import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { Tenant } from '../../api/tenant.js';
 import { buildAdmissionPolicies } from '../../resources/admission-policies.js';
 import { buildNamespace } from '../../resources/namespace.js';
-import { admissionCheck } from '../exposure/admission.js';
-import { finalizersCheck } from '../exposure/finalizers.js';
-import { inNamespace, type ListedObject, type Listing, type TenantExposure } from '../exposure/model.js';
-import { sharedHostsCheck, type HostClaim } from '../exposure/shared-hosts.js';
+import { admissionCheck, byName } from '../exposure/admission.js';
+import { byTenantNamespace, finalizersCheck } from '../exposure/finalizers.js';
+import { byNamespace, indexListing, inNamespace, type ListedObject, type Listing, type TenantExposure } from '../exposure/model.js';
+import { indexHostClaims, sharedHostsCheck, type HostClaim } from '../exposure/shared-hosts.js';
 import { exposureTenants } from '../exposure/tenants.js';
 import { seeded, seeds, type Random } from './random.js';
 import { admissionCheck as admissionCheckBefore } from './reference/exposure-admission.js';
@@ -142,12 +142,18 @@ describe('the exposure checks from grouped listings (decision 0060)', function (
       const tenants = tenantsOf(random);
       const listings = Array.from({ length: 4 }, () => listingOf(random, tenants));
       const byKind = listings.map((listing, index) => ({ kind: kinds[index] ?? 'Pod', listing }));
+      // As the audit passes them: grouped once (decision 0063); and as a test passes them, grouped per call.
+      const indexed = byKind.map(({ kind, listing }) => ({ kind, listing: indexListing(listing, [byNamespace, byTenantNamespace]) }));
       for (const namespace of [...tenants.map((tenant) => tenant.namespace), 'kube-system', 'absent']) {
-        for (const listing of listings) same(inNamespace(listing, namespace), inNamespaceBefore(listing, namespace), seed);
+        listings.forEach((listing, index) => {
+          same(inNamespace(listing, namespace), inNamespaceBefore(listing, namespace), seed);
+          same(inNamespace(indexed[index]?.listing as Listing, namespace), inNamespaceBefore(listing, namespace), seed);
+        });
       }
       for (const tenant of tenants) {
         const check = finalizersCheck(tenant, byKind);
         same(check, finalizersCheckBefore(tenant, byKind), seed);
+        same(finalizersCheck(tenant, indexed), check, seed);
         if (check.result === 'fail') offences += 1;
       }
     }
@@ -165,9 +171,11 @@ describe('the exposure checks from grouped listings (decision 0060)', function (
         bindings: admissionListing(random, 'ValidatingAdmissionPolicyBinding'),
         namespaces: namespacesListing(random, tenants),
       };
+      const indexed = { ...facts, namespaces: indexListing(facts.namespaces, [byName]) };
       for (const tenant of tenants) {
         const check = admissionCheck(tenant, facts);
         same(check, admissionCheckBefore(tenant, facts), seed);
+        same(admissionCheck(tenant, indexed), check, seed);
         if (check.result === 'fail') findings += 1;
       }
     }
@@ -182,9 +190,11 @@ describe('the exposure checks from grouped listings (decision 0060)', function (
       const tenants = tenantsOf(random);
       const claims = claimsOf(random, tenants);
       const listings: Listing[] = [{ items: [], served: true }];
+      const indexed = indexHostClaims(claims);
       for (const tenant of tenants) {
-        const check = sharedHostsCheck(tenant, claims, listings);
+        const check = sharedHostsCheck(tenant, indexed, listings);
         same(check, sharedHostsCheckBefore(tenant, claims, listings), seed);
+        same(sharedHostsCheck(tenant, claims, listings), check, seed);
         if (check.result !== 'fail') continue;
         shared += 1;
         if (/\*/.test(check.message)) throughWildcards += 1;

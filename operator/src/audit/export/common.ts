@@ -4,30 +4,30 @@
  * section existed; and control ids as OSCAL tokens.
  */
 import { controlCatalogue, controlsOf } from '../report/controls.js';
-import type { ControlsCovered, SignedReport } from '../report/schema.js';
+import type { SignedReport } from '../report/schema.js';
 
 export interface ControlRef {
   framework: string;
   id: string;
 }
 
-const pairingsOf = new WeakMap<ControlsCovered, Map<string, ControlRef[]>>();
-
-export function checkControls(report: SignedReport, checkId: string): ControlRef[] {
+/**
+ * The controls each check of the report gives evidence for, looked up once per export: the report's
+ * own pairings when it states them, else the current mapping.
+ */
+export function reportControls(report: SignedReport): (checkId: string) => ControlRef[] {
   const section = report.controls;
   if (section === undefined) {
-    const ids = controlsOf(checkId) ?? [];
-    return controlCatalogue.filter((control) => ids.includes(control.id)).map(({ framework, id }) => ({ framework, id }));
+    return (checkId) => {
+      const ids = controlsOf(checkId) ?? [];
+      return controlCatalogue.filter((control) => ids.includes(control.id)).map(({ framework, id }) => ({ framework, id }));
+    };
   }
-  let pairings = pairingsOf.get(section);
-  if (pairings === undefined) {
-    pairings = new Map();
-    for (const { framework, id, checks } of section.controls) {
-      for (const check of checks) pairings.set(check.id, [...(pairings.get(check.id) ?? []), { framework, id }]);
-    }
-    pairingsOf.set(section, pairings);
+  const pairings = new Map<string, ControlRef[]>();
+  for (const { framework, id, checks } of section.controls) {
+    for (const check of checks) pairings.set(check.id, [...(pairings.get(check.id) ?? []), { framework, id }]);
   }
-  return pairings.get(checkId) ?? [];
+  return (checkId) => pairings.get(checkId) ?? [];
 }
 
 /** An OSCAL token must begin with a letter: ISO/IEC 27001 Annex A controls are written `A.8.22`, SOC 2 criteria as they are. */

@@ -86,4 +86,15 @@ describe('the CSV export', () => {
       'a fleet-wide check has no tenant; a record gives evidence for no control',
     );
   });
+
+  // The pairings are read from the report at each export, not kept from an earlier one (decision
+  // 0063): a report changed between two exports is exported as it is then.
+  it('pairs checks with the controls of the report as it is at each export', () => {
+    const keys = generateSigningKey();
+    const report = signReport(buildReport(sampleReportParts()), loadPrivateKey(keys.privateKey, 'private'));
+    const controlsOf = (id: string) => parseCsv(toCsv(report)).find((row) => row[1] === id)?.[6];
+    assert.equal(controlsOf('key.policy'), 'CC6.1 8.3 8.24');
+    for (const control of report.controls?.controls ?? []) control.checks = control.checks.filter((check) => check.id !== 'key.policy');
+    assert.equal(controlsOf('key.policy'), '');
+  });
 });

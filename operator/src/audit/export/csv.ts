@@ -9,7 +9,7 @@
  */
 import type { AuditCheck } from '../model.js';
 import type { SignedReport } from '../report/schema.js';
-import { checkControls } from './common.js';
+import { reportControls, type ControlRef } from './common.js';
 
 export const csvColumns = ['report_time', 'check_id', 'category', 'tenant', 'result', 'reason', 'controls', 'title', 'detail'] as const;
 
@@ -20,12 +20,13 @@ export function csvField(value: string): string {
 }
 
 export function toCsv(report: SignedReport): string {
-  const rows = report.checks.map((check) => row(report, check));
+  const controlsOf = reportControls(report);
+  const rows = report.checks.map((check) => row(report, check, controlsOf(check.id)));
   return [csvColumns as readonly string[], ...rows].map((fields) => `${fields.map(csvField).join(',')}\r\n`).join('');
 }
 
-function row(report: SignedReport, check: AuditCheck): string[] {
-  const controls = checkControls(report, check.id).map((control) => control.id);
+function row(report: SignedReport, check: AuditCheck, controlRefs: readonly ControlRef[]): string[] {
+  const controls = controlRefs.map((control) => control.id);
   return [
     report.generatedAt,
     check.id,

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { AuditCheck } from '../model.js';
 import { controlsCovered } from '../report/controls-covered.js';
 import type { SignedReport } from '../report/schema.js';
-import { checkControls, oscalControlId, propertyText } from './common.js';
+import { reportControls, oscalControlId, propertyText, type ControlRef } from './common.js';
 
 export const oscalVersion = '1.1.3';
 /** Our own property names live in this namespace, as OSCAL asks of names it does not define. */
@@ -56,8 +56,14 @@ export function toOscal(report: SignedReport, digest: string, file: string): Jso
   const tenants = [...new Set(report.summary.byTenant.map((row) => row.tenant))];
   const subjects = new Map(tenants.map((tenant) => [tenant, uuid(`tenant/${tenant}`)]));
   const cluster = uuid('cluster');
+  const controlsOf = reportControls(report);
   const observations = report.checks.map((check, index) =>
-    observation(check, uuid(`observation/${index}`), report, subjects.get(check.tenant ?? '') ?? cluster),
+    observation(
+      check,
+      { uuid: uuid(`observation/${index}`), subject: subjects.get(check.tenant ?? '') ?? cluster },
+      report,
+      controlsOf(check.id),
+    ),
   );
   const reportResource = uuid('resource/report');
   return {
@@ -84,7 +90,7 @@ export function toOscal(report: SignedReport, digest: string, file: string): Jso
           'local-definitions': { 'inventory-items': inventoryItems(report, subjects, cluster) },
           'reviewed-controls': reviewedControls(report),
           ...(observations.length > 0 ? { observations } : {}),
-          ...withFindings(findings(report, observations, uuid)),
+          ...withFindings(findings(report, observations, uuid, controlsOf)),
           remarks: report.limitations.join('\n\n'),
         },
       ],
@@ -150,8 +156,12 @@ function reviewedControls(report: SignedReport): Json {
   };
 }
 
-function observation(check: AuditCheck, uuid: string, report: SignedReport, subject: string): Json {
-  const controls = checkControls(report, check.id);
+function observation(
+  check: AuditCheck,
+  { uuid, subject }: { uuid: string; subject: string },
+  report: SignedReport,
+  controls: readonly ControlRef[],
+): Json {
   return {
     uuid,
     title: check.title,
@@ -178,7 +188,12 @@ function withFindings(list: Json[]): Json {
 }
 
 /** A finding per control with a failing or erring check, and per such check that is evidence for no control. */
-function findings(report: SignedReport, observations: Json[], uuid: (name: string) => string): Json[] {
+function findings(
+  report: SignedReport,
+  observations: Json[],
+  uuid: (name: string) => string,
+  controlsOf: (checkId: string) => ControlRef[],
+): Json[] {
   const failing = report.checks
     .map((check, index) => ({ check, observation: observations[index]?.uuid as string }))
     .filter(({ check }) => check.result !== 'pass');
@@ -196,7 +211,7 @@ function findings(report: SignedReport, observations: Json[], uuid: (name: strin
       };
     });
   const uncontrolled = failing
-    .filter(({ check }) => checkControls(report, check.id).length === 0)
+    .filter(({ check }) => controlsOf(check.id).length === 0)
     .map(({ check, observation }) => ({
       uuid: uuid(`finding/check/${observation}`),
       title: `${check.id}${check.tenant ? ` (${check.tenant})` : ''}: ${check.reason}`,

@@ -13,7 +13,16 @@ import type { LabelSelector } from '../network/index.js';
 import { selectorMatches } from '../network/selectors.js';
 import { specDifferences } from './admission-spec.js';
 import { exposureCheck, type CheckSpec } from './checks.js';
-import { groupedBy, objectName, ruleName, type ListedObject, type Listing, type Offence, type TenantExposure } from './model.js';
+import {
+  groupedBy,
+  objectName,
+  ruleName,
+  type Grouping,
+  type ListedObject,
+  type Listing,
+  type Offence,
+  type TenantExposure,
+} from './model.js';
 
 export interface AdmissionFacts {
   /** buildAdmissionPolicies for the operator's configuration: each policy, then its binding. */
@@ -48,7 +57,8 @@ interface Matching {
   objectSelector?: LabelSelector;
 }
 
-const nameOf = (item: ListedObject): string[] => [item.metadata.name];
+/** By metadata.name: the Namespaces, for the tenant's own. */
+export const byName: Grouping = { name: 'name', keysOf: (item) => [item.metadata.name] };
 const isBinding = (object: KubeObject): boolean => object.kind === 'ValidatingAdmissionPolicyBinding';
 const specOf = (object: KubeObject): Record<string, unknown> => (object as { spec?: Record<string, unknown> }).spec ?? {};
 const kindWord = (object: KubeObject): string => (isBinding(object) ? 'Binding' : 'Policy');
@@ -128,7 +138,7 @@ export function admissionCheck(tenant: TenantExposure, facts: AdmissionFacts): A
   const liveOf = (listing: Listing, name: string) =>
     'items' in listing ? listing.items.find((item) => item.metadata.name === name) : undefined;
   // The first Namespace of that name, as find gave it, from one grouping of the fleet's (docs/decisions/0060).
-  const namespace = 'items' in facts.namespaces ? groupedBy(facts.namespaces.items, 'name', nameOf).get(tenant.namespace)?.[0] : undefined;
+  const namespace = 'items' in facts.namespaces ? groupedBy(facts.namespaces, byName).get(tenant.namespace)?.[0] : undefined;
   const tenantScoped = new Set(
     facts.built.filter((built) => isBinding(built) && specOf(built).matchResources !== undefined).map((built) => built.metadata.name),
   );

@@ -12,7 +12,16 @@ import { operatorAccessFinalizer } from '../../api/labels.js';
 import { operatorAccessBindingName } from '../../resources/operator-access.js';
 import type { AuditCheck } from '../model.js';
 import { exposureCheck, type CheckSpec } from './checks.js';
-import { groupedBy, objectName, ruleName, type ListedObject, type Listing, type Offence, type TenantExposure } from './model.js';
+import {
+  groupedBy,
+  objectName,
+  ruleName,
+  type Grouping,
+  type ListedObject,
+  type Listing,
+  type Offence,
+  type TenantExposure,
+} from './model.js';
 
 export const kubernetesFinalizers: ReadonlySet<string> = new Set([
   'foregroundDeletion',
@@ -71,18 +80,19 @@ function offences(object: ListedObject): Offence[] {
   }));
 }
 
+/** The namespaces an object is the tenant's in: its own, and for a Namespace the one it is. */
+export const byTenantNamespace: Grouping = {
+  name: 'namespace or Namespace',
+  keysOf: (item) => [
+    ...(item.metadata.namespace === undefined ? [] : [item.metadata.namespace]),
+    ...(item.kind === 'Namespace' ? [item.metadata.name] : []),
+  ],
+};
+
 /** The tenant's objects of a listing, its Namespace included (which has no namespace of its own). */
 function tenantObjects(listing: Listing, namespace: string): Listing {
   if ('error' in listing) return listing;
-  return { items: [...(groupedBy(listing.items, 'namespace or Namespace', ownersOf).get(namespace) ?? [])], served: listing.served };
-}
-
-/** The namespaces an object is the tenant's in: its own, and for a Namespace the one it is. */
-function ownersOf(item: ListedObject): string[] {
-  return [
-    ...(item.metadata.namespace === undefined ? [] : [item.metadata.namespace]),
-    ...(item.kind === 'Namespace' ? [item.metadata.name] : []),
-  ];
+  return { items: [...(groupedBy(listing, byTenantNamespace).get(namespace) ?? [])], served: listing.served };
 }
 
 /** One listing per kind of finalizerKinds (a kind the cluster does not serve is an empty listing). */

@@ -15,14 +15,14 @@ import type { PlatformAddresses } from '../../controllers/tenant/platform-addres
 import { buildAdmissionPolicies } from '../../resources/admission-policies.js';
 import { inputObject, type ClusterReader } from '../cluster-reads.js';
 import type { AuditCheck, InputObject } from '../model.js';
-import { admissionCheck } from './admission.js';
+import { admissionCheck, byName } from './admission.js';
 import { manualEndpointsCheck } from './endpoints.js';
-import { finalizerKinds, finalizersCheck } from './finalizers.js';
+import { byTenantNamespace, finalizerKinds, finalizersCheck } from './finalizers.js';
 import { ingressChecks } from './ingresses.js';
-import type { ListedObject, Listing, TenantExposure } from './model.js';
+import { byNamespace, indexListing, type Grouping, type ListedObject, type Listing, type TenantExposure } from './model.js';
 import { policyAuthorsCheck } from './policy-authors.js';
 import { servicesChecks } from './services.js';
-import { hostClaims, sharedHostsCheck } from './shared-hosts.js';
+import { hostClaims, indexHostClaims, sharedHostsCheck } from './shared-hosts.js';
 import { exposureTenants } from './tenants.js';
 import { volumesCheck } from './volumes.js';
 import { errorMessage } from '../../runtime/errors.js';
@@ -69,6 +69,20 @@ async function listing(reader: ClusterReader, apiVersion: string, kind: string, 
   }
 }
 
+/** A kind's objects grouped by namespace, once for every check of the network half. */
+async function byNamespaceListing(reader: ClusterReader, apiVersion: string, kind: string, optional = false): Promise<Listing> {
+  return indexListing(await listing(reader, apiVersion, kind, optional), [byNamespace]);
+}
+
+/**
+ * What the guardrail half's checks ask of each kind: every kind, the tenant's objects with its
+ * Namespace (finalizersCheck); the volume claims, by namespace (volumesCheck); the Namespaces, by
+ * name (admissionCheck).
+ */
+function guardrailGroupings(kind: string): Grouping[] {
+  return [byTenantNamespace, ...(kind === 'PersistentVolumeClaim' ? [byNamespace] : []), ...(kind === 'Namespace' ? [byName] : [])];
+}
+
 /** The objects of the listings that belong to tenant namespaces, as report inputs. */
 function inputsOf(listings: readonly Listing[], tenants: readonly TenantExposure[]): InputObject[] {
   const namespaces = new Set(tenants.map((tenant) => tenant.namespace));
@@ -81,14 +95,14 @@ function inputsOf(listings: readonly Listing[], tenants: readonly TenantExposure
 export async function auditNetworkExposure(reader: ClusterReader, request: ExposureRequest): Promise<ExposureResult> {
   const tenants = exposureTenants(request.tenants, request.plans, request.config.network.baseDomain);
   const [services, ingresses, routes, endpoints, slices, policies] = await Promise.all([
-    listing(reader, 'v1', 'Service'),
-    listing(reader, 'networking.k8s.io/v1', 'Ingress'),
-    listing(reader, httpRoute.apiVersion, httpRoute.kind, true),
-    listing(reader, 'v1', 'Endpoints'),
-    listing(reader, 'discovery.k8s.io/v1', 'EndpointSlice'),
-    listing(reader, 'networking.k8s.io/v1', 'NetworkPolicy'),
+    byNamespaceListing(reader, 'v1', 'Service'),
+    byNamespaceListing(reader, 'networking.k8s.io/v1', 'Ingress'),
+    byNamespaceListing(reader, httpRoute.apiVersion, httpRoute.kind, true),
+    byNamespaceListing(reader, 'v1', 'Endpoints'),
+    byNamespaceListing(reader, 'discovery.k8s.io/v1', 'EndpointSlice'),
+    byNamespaceListing(reader, 'networking.k8s.io/v1', 'NetworkPolicy'),
   ]);
-  const claims = hostClaims(tenants, ingresses, routes);
+  const claims = indexHostClaims(hostClaims(tenants, ingresses, routes));
   const checks = await eachTenant(tenants, (tenant) => [
     ...servicesChecks(tenant, services, request.config.network.clusterDomain),
     ...ingressChecks(tenant, ingresses, routes),
@@ -104,7 +118,7 @@ export async function auditGuardrailExposure(reader: ClusterReader, request: Exp
   const byKind = await Promise.all(
     finalizerKinds.map(async ({ apiVersion, kind }) => ({
       kind,
-      listing: await listing(reader, apiVersion, kind, apiVersion === httpRoute.apiVersion),
+      listing: indexListing(await listing(reader, apiVersion, kind, apiVersion === httpRoute.apiVersion), guardrailGroupings(kind)),
     })),
   );
   const claims = byKind.find(({ kind }) => kind === 'PersistentVolumeClaim')?.listing ?? {

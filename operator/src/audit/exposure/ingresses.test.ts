@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ingressChecks } from './ingresses.js';
 import type { ListedObject, Listing, TenantExposure } from './model.js';
-import { hostClaims, hostsOverlap, sharedHostsCheck } from './shared-hosts.js';
+import { hostClaims, hostsOverlap, indexHostClaims, sharedHostsCheck } from './shared-hosts.js';
 
 const acme: TenantExposure = {
   name: 'acme',
@@ -155,6 +155,21 @@ describe('hosts shared between tenants', () => {
     assert.equal((forAcme.evidence as { findings: number }).findings, 2);
     const forGlobex = sharedHostsCheck(globex, claims, [ingresses, routes]);
     assert.match(forGlobex.message, /HTTPRoute tenant-globex\/api: spec\.hostnames\[0\] v1\.acme\.example is also served by tenant acme/);
+  });
+
+  // No index outlives the call that made it: a claim added between two calls is judged (decision
+  // 0063); the claims the audit indexed once are judged as they were gathered.
+  it('are judged from the claims of each call, though the caller added one in between', () => {
+    const ingresses = listed(
+      ingress('own', { rules: [rule('acme.example')] }),
+      ingress('own', { rules: [rule('globex.tenants.test')] }, { namespace: 'tenant-globex' }),
+    );
+    const claims = hostClaims([acme, globex], ingresses, none);
+    const indexed = indexHostClaims(claims);
+    assert.equal(sharedHostsCheck(acme, claims, [ingresses, none]).result, 'pass');
+    claims.push({ tenant: 'globex', host: '*.example', object: 'HTTPRoute tenant-globex/wide', field: 'spec.hostnames[0]' });
+    assert.equal(sharedHostsCheck(acme, claims, [ingresses, none]).reason, 'HostServedByAnotherTenant');
+    assert.equal(sharedHostsCheck(acme, indexed, [ingresses, none]).result, 'pass');
   });
 
   it("pass when every host is one tenant's alone", () => {

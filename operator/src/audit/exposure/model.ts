@@ -20,8 +20,20 @@ export interface ListedObject extends KubeObject {
   spec?: Record<string, unknown>;
 }
 
-/** Every object of a kind, or why it could not be listed; a kind the cluster does not serve is empty. */
-export type Listing = { items: ListedObject[]; served: boolean } | { error: string };
+/**
+ * Every object of a kind, or why it could not be listed; a kind the cluster does not serve is empty.
+ * `groups`: its objects grouped as the part that listed it asked (indexListing), once for the run.
+ */
+export type Listing = { items: ListedObject[]; served: boolean; readonly groups?: ListingGroups } | { error: string };
+
+/** A way to group a listing's objects: the keys an object is filed under (none, one or several). */
+export interface Grouping {
+  readonly name: string;
+  keysOf(item: ListedObject): readonly string[];
+}
+
+/** A listing's objects by key, in the listing's order, for each grouping made. */
+export type ListingGroups = ReadonlyMap<Grouping, ReadonlyMap<string, readonly ListedObject[]>>;
 
 /** A tenant as the exposure checks see it. */
 export interface TenantExposure {
@@ -52,38 +64,46 @@ export function objectName(object: KubeObject): string {
   return `${object.kind ?? 'Object'} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`;
 }
 
-/**
- * A listing's objects grouped by a key, in the listing's order, made once per listing: every check
- * of every tenant took its namespace's objects by a scan of the whole listing, tenants × objects
- * (docs/decisions/0060). Keyed by the items array, which nothing changes once listed.
- */
-const groupings = new WeakMap<readonly ListedObject[], Map<string, Map<string, ListedObject[]>>>();
-
-export function groupedBy(
-  items: readonly ListedObject[],
-  grouping: string,
-  keysOf: (item: ListedObject) => readonly string[],
-): Map<string, ListedObject[]> {
-  const byGrouping = groupings.get(items) ?? new Map<string, Map<string, ListedObject[]>>();
-  if (byGrouping.size === 0) groupings.set(items, byGrouping);
-  const known = byGrouping.get(grouping);
-  if (known) return known;
+/** The objects filed under each key, in the items' order (an object once under each of its keys). */
+function grouped(items: readonly ListedObject[], grouping: Grouping): Map<string, ListedObject[]> {
   const groups = new Map<string, ListedObject[]>();
   for (const item of items) {
-    for (const key of new Set(keysOf(item))) {
+    for (const key of new Set(grouping.keysOf(item))) {
       const group = groups.get(key) ?? [];
       if (group.length === 0) groups.set(key, group);
       group.push(item);
     }
   }
-  byGrouping.set(grouping, groups);
   return groups;
 }
 
-const namespaceOf = (item: ListedObject): string[] => (item.metadata.namespace === undefined ? [] : [item.metadata.namespace]);
+/**
+ * The listing with its objects grouped once, by each grouping the checks of the run will ask for:
+ * every check of every tenant took its namespace's objects by a scan of the whole listing, tenants ×
+ * objects (docs/decisions/0060). The items are copied, so the groups are of the items it holds.
+ */
+export function indexListing(listing: Listing, groupings: readonly Grouping[]): Listing {
+  if ('error' in listing) return listing;
+  const items = [...listing.items];
+  return { items, served: listing.served, groups: new Map(groupings.map((grouping) => [grouping, grouped(items, grouping)])) };
+}
+
+/** The listing's objects by key: as indexListing grouped them, or grouped for this call alone. */
+export function groupedBy(
+  listing: { items: readonly ListedObject[]; groups?: ListingGroups },
+  grouping: Grouping,
+): ReadonlyMap<string, readonly ListedObject[]> {
+  return listing.groups?.get(grouping) ?? grouped(listing.items, grouping);
+}
+
+/** By metadata.namespace (a cluster-scoped object has none). */
+export const byNamespace: Grouping = {
+  name: 'namespace',
+  keysOf: (item) => (item.metadata.namespace === undefined ? [] : [item.metadata.namespace]),
+};
 
 /** The listing's objects in one namespace; the listing itself when it failed. */
 export function inNamespace(listing: Listing, namespace: string): Listing {
   if ('error' in listing) return listing;
-  return { items: [...(groupedBy(listing.items, 'namespace', namespaceOf).get(namespace) ?? [])], served: listing.served };
+  return { items: [...(groupedBy(listing, byNamespace).get(namespace) ?? [])], served: listing.served };
 }

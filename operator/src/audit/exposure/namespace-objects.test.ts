@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { buildNetworkPolicies } from '../../resources/network-policies.js';
 import { manualEndpointsCheck } from './endpoints.js';
-import { finalizersCheck } from './finalizers.js';
-import type { ListedObject, Listing, ManagedField, TenantExposure } from './model.js';
+import { byTenantNamespace, finalizersCheck } from './finalizers.js';
+import { indexListing, type ListedObject, type Listing, type ManagedField, type TenantExposure } from './model.js';
 import { policyAuthorsCheck } from './policy-authors.js';
 import { volumesCheck } from './volumes.js';
 
@@ -112,6 +112,22 @@ describe('finalizers', () => {
 
   it('is an error when one kind could not be listed', () => {
     assert.equal(finalizersCheck(acme, [{ kind: 'Service', listing: { error: 'cannot list Service' } }]).result, 'error');
+  });
+
+  // No grouping outlives the call that made it: objects added to a listing between two calls are
+  // judged (decision 0063); a listing the audit grouped once is judged as it was listed.
+  it('judge the objects a listing holds at each call, though the caller added one in between', () => {
+    const kinds = listings([object('Service', 'web')]);
+    const grouped = kinds.map(({ kind, listing }) => ({ kind, listing: indexListing(listing, [byTenantNamespace]) }));
+    assert.equal(finalizersCheck(acme, kinds).result, 'pass');
+    const services = kinds[1]?.listing as { items: ListedObject[] };
+    services.items.push(object('Service', 'held', { finalizers: ['example.com/hold'] }));
+    assert.equal(finalizersCheck(acme, kinds).reason, 'OwnerHeldFinalizer');
+    assert.equal(finalizersCheck(acme, grouped).result, 'pass');
+    const claims = listed(object('PersistentVolumeClaim', 'data', { uid: '1' }, { volumeName: 'pvc-1' }));
+    assert.equal(volumesCheck(acme, claims).result, 'pass');
+    (claims as { items: ListedObject[] }).items.push(object('PersistentVolumeClaim', 'steal', { uid: '2' }, { volumeName: 'pvc-globex' }));
+    assert.equal(volumesCheck(acme, claims).reason, 'VolumeNotProvisionedForClaim');
   });
 });
 

@@ -74,7 +74,11 @@ interface ClaimIndex {
   wildcardsByCover: Map<string, number[]>;
 }
 
-const claimIndexes = new WeakMap<readonly HostClaim[], ClaimIndex>();
+/** The fleet's claims with their index; positions are the claims'. */
+export interface IndexedHostClaims {
+  readonly claims: readonly HostClaim[];
+  readonly index: ClaimIndex;
+}
 
 function push(map: Map<string, number[]>, key: string, position: number): void {
   const positions = map.get(key) ?? [];
@@ -90,9 +94,9 @@ function dotSuffixes(host: string): string[] {
   return suffixes;
 }
 
-function claimIndex(claims: readonly HostClaim[]): ClaimIndex {
-  const known = claimIndexes.get(claims);
-  if (known) return known;
+/** Made once the fleet's claims are gathered; the network half judges every tenant from it. */
+export function indexHostClaims(gathered: readonly HostClaim[]): IndexedHostClaims {
+  const claims = [...gathered];
   const index: ClaimIndex = { byTenant: new Map(), byHost: new Map(), bySuffix: new Map(), wildcardsByCover: new Map() };
   claims.forEach((claim, position) => {
     const host = normal(claim.host);
@@ -101,8 +105,7 @@ function claimIndex(claims: readonly HostClaim[]): ClaimIndex {
     for (const suffix of dotSuffixes(host)) push(index.bySuffix, suffix, position);
     if (host.startsWith('*.')) push(index.wildcardsByCover, host.slice(2), position);
   });
-  claimIndexes.set(claims, index);
-  return index;
+  return { claims, index };
 }
 
 /** Where to look for the claims that may overlap a host (a superset; hostsOverlap decides). */
@@ -125,8 +128,13 @@ function firstOverlap(claims: readonly HostClaim[], index: ClaimIndex, mine: Hos
   return undefined;
 }
 
-export function sharedHostsCheck(tenant: TenantExposure, claims: readonly HostClaim[], listings: readonly Listing[]): AuditCheck {
-  const index = claimIndex(claims);
+/** `fleet`: the claims as indexHostClaims made them once for the run, or a list indexed for this call alone. */
+export function sharedHostsCheck(
+  tenant: TenantExposure,
+  fleet: readonly HostClaim[] | IndexedHostClaims,
+  listings: readonly Listing[],
+): AuditCheck {
+  const { claims, index } = 'index' in fleet ? fleet : indexHostClaims(fleet);
   return exposureCheck(shared, tenant, {
     listings,
     offences: () =>

@@ -380,13 +380,19 @@ export const evidenceGroups: readonly EvidenceGroup[] = [
   },
 ];
 
-const controlsByCheck = new Map<string, string[]>();
-for (const group of evidenceGroups) {
-  for (const check of group.checks) {
-    const known = controlsByCheck.get(check) ?? [];
-    controlsByCheck.set(check, [...new Set([...known, ...Object.keys(group.controls)])]);
+/** The control ids of each check the groups name, made once from the constant groups above. */
+function controlsOfChecks(groups: readonly EvidenceGroup[]): ReadonlyMap<string, readonly string[]> {
+  const byCheck = new Map<string, string[]>();
+  for (const group of groups) {
+    for (const check of group.checks) {
+      const known = byCheck.get(check) ?? [];
+      byCheck.set(check, [...new Set([...known, ...Object.keys(group.controls)])]);
+    }
   }
+  return byCheck;
 }
+
+const controlsByCheck = controlsOfChecks(evidenceGroups);
 
 /** The control ids a check of this id gives evidence for, in catalogue order; undefined for an id the mapping does not name. */
 export function controlsOf(checkId: string): readonly string[] | undefined {

@@ -12,6 +12,7 @@ import { hasForeignAdditions, replacementOf } from './foreign-changes.js';
 import { withoutStatus, type CacheTransform } from '../../runtime/cache-transforms.js';
 import type { Informer } from '../../runtime/informer.js';
 import type { Logger } from '../../runtime/logging.js';
+import { ReleasedAccess } from './released-access.js';
 import { objectKey, type KubeObject } from '../../runtime/types.js';
 
 export type OwnedKind =
@@ -60,11 +61,13 @@ export class OwnedObjects {
   constructor(
     private readonly informers: Record<OwnedKind, Informer<KubeObject>>,
     private readonly client: KubeClient,
+    /** What the RoleBinding cache may not show yet: the operator's bindings this process released. */
+    readonly releasedAccess = new ReleasedAccess(),
   ) {}
 
-  /** The same caches, writing with a client whose requests stop when `signal` aborts. */
+  /** The same caches (and what they may not show yet), writing with a client whose requests stop when `signal` aborts. */
   withSignal(signal: AbortSignal): OwnedObjects {
-    return new OwnedObjects(this.informers, this.client.withSignal(signal));
+    return new OwnedObjects(this.informers, this.client.withSignal(signal), this.releasedAccess);
   }
 
   cached(kind: OwnedKind, key: string): KubeObject | undefined {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createLogger } from '../../../runtime/logging.js';
 import type { KubeClient } from '../../../kube/client.js';
 import type { KubeObject } from '../../../runtime/types.js';
-import type { OwnedObjects } from '../owned-objects.js';
+import { OwnedObjects } from '../owned-objects.js';
+import { ReleasedAccess } from '../released-access.js';
 import { finalizersHoldingNamespace, holdsOperatorAccess, releaseOperatorAccess } from './operator-access.js';
 
 const terminating = (conditions: { type: string; status: string; message?: string }[]) => ({
@@ -52,6 +53,12 @@ describe('releaseOperatorAccess', () => {
       finalizers: ['bulkhead.dev/operator-access', 'example.com/other'],
     },
   });
+  /** The owned objects' caches as one operator process holds them: the binding, and what it released. */
+  const cachesOf = (): OwnedObjects =>
+    ({
+      cached: (kind: string, key: string) => (kind === 'RoleBinding' && key === 'tenant-acme/bulkhead-operator' ? binding : undefined),
+      releasedAccess: new ReleasedAccess(),
+    }) as unknown as OwnedObjects;
   const patches: unknown[] = [];
   const deps = {
     client: {
@@ -60,9 +67,7 @@ describe('releaseOperatorAccess', () => {
         return Promise.resolve({});
       },
     } as unknown as KubeClient,
-    owned: {
-      cached: (kind: string, key: string) => (kind === 'RoleBinding' && key === 'tenant-acme/bulkhead-operator' ? binding : undefined),
-    } as unknown as OwnedObjects,
+    owned: cachesOf(),
     logger: createLogger({ silent: true }),
   };
   beforeEach(() => {
@@ -111,5 +116,29 @@ describe('releaseOperatorAccess', () => {
     assert.equal(patches.length, 1);
     const other = { ...namespace, metadata: { ...namespace.metadata, uid: 'ns-uid-other' } };
     assert.equal(holdsOperatorAccess(deps.owned, other), true, 'another namespace of the same name is judged by its own binding');
+  });
+
+  // What a process released is its own: another operator's caches (another process, or another
+  // test here) judge the namespace by its binding (decision 0063).
+  it("remembers a release in the caches that made it, not in another operator's", async () => {
+    const namespace = { ...remaining(ours), metadata: { ...remaining(ours).metadata, uid: 'ns-uid-one-process' } };
+    const other = { ...deps, owned: cachesOf() };
+    assert.equal(await releaseOperatorAccess(deps, namespace), true);
+    assert.equal(holdsOperatorAccess(deps.owned, namespace), false);
+    assert.equal(holdsOperatorAccess(other.owned, namespace), true);
+  });
+
+  // Each pass works on a copy of the caches with its own signal (context.ts): a release in one pass
+  // is known to the next, as long as the process lives, whoever leads.
+  it('knows in the next pass what an earlier pass released, though the cache still shows the binding', async () => {
+    const informers = { RoleBinding: { store: { get: () => binding } } } as unknown as ConstructorParameters<typeof OwnedObjects>[0];
+    const client = { ...deps.client, withSignal: () => deps.client } as unknown as KubeClient;
+    const caches = new OwnedObjects(informers, client);
+    const namespace = { ...remaining(ours), metadata: { ...remaining(ours).metadata, uid: 'ns-uid-passes' } };
+    const pass = () => ({ ...deps, client, owned: caches.withSignal(new AbortController().signal) });
+    assert.equal(await releaseOperatorAccess(pass(), namespace), true);
+    assert.equal(holdsOperatorAccess(pass().owned, namespace), false);
+    assert.equal(await releaseOperatorAccess(pass(), namespace), false);
+    assert.equal(patches.length, 1);
   });
 });

@@ -112,24 +112,12 @@ function onlyOperatorAccessRemains(namespace: NamespaceObject, binding: KubeObje
 }
 
 /**
- * Namespaces (by uid) whose binding this process released. Right after the release the cache may
- * still show the binding with its finalizer, and a pass woken by another event in that moment (the
- * namespace controller's) would look into the namespace with rights already gone: refused, 403.
- * Bounded: a namespace is looked at only until it is gone, moments after its release.
+ * Whether the operator's own binding in the namespace still holds (its finalizer keeps it through
+ * the namespace's deletion): not once this process released it, whatever the cache still shows
+ * (released-access.ts).
  */
-const releasedAccess = new Set<string>();
-const releasedAccessBound = 10_000;
-
-function rememberReleased(namespace: NamespaceObject): void {
-  const uid = namespace.metadata.uid;
-  if (uid === undefined) return;
-  if (releasedAccess.size >= releasedAccessBound) releasedAccess.delete(releasedAccess.values().next().value ?? '');
-  releasedAccess.add(uid);
-}
-
-/** Whether the operator's own binding in the namespace still holds (its finalizer keeps it through the namespace's deletion). */
 export function holdsOperatorAccess(owned: AccessRelease['owned'], namespace: NamespaceObject): boolean {
-  if (namespace.metadata.uid !== undefined && releasedAccess.has(namespace.metadata.uid)) return false;
+  if (namespace.metadata.uid !== undefined && owned.releasedAccess.has(namespace.metadata.uid)) return false;
   const binding = owned.cached('RoleBinding', `${namespace.metadata.name}/${operatorAccessBindingName}`);
   return binding?.metadata.finalizers?.includes(operatorAccessFinalizer) ?? false;
 }
@@ -150,7 +138,7 @@ export async function releaseOperatorAccess(deps: AccessRelease, namespace: Name
     { metadata: { finalizers, resourceVersion: binding.metadata.resourceVersion } },
     { fieldManager },
   );
-  rememberReleased(namespace);
+  if (namespace.metadata.uid !== undefined) deps.owned.releasedAccess.remember(namespace.metadata.uid);
   deps.logger.info("Released the operator's RoleBinding", { namespace: name, name: operatorAccessBindingName });
   return true;
 }
