@@ -7,6 +7,10 @@
  * so that a change is read against the same machine and moment. Numbers go to
  * bench/results/memory-at-rest.json.
  *
+ * BENCH_AUDIT=1 runs them with the periodic audit on, as the chart ships it (its first pass 60 s
+ * after leading); LATE_SAMPLE_SECONDS=<s> adds one more sample that long after it served metrics
+ * (90: after that first pass).
+ *
  *   BASE_REF=main node --import tsx bench/memory-at-rest.ts
  */
 import { execFileSync } from 'node:child_process';
@@ -38,13 +42,18 @@ interface Sampled {
   atStart: MemoryBreakdown;
   /** Every 5 s for 30 s, from 15 s after it served metrics. */
   samples: { rssMiB: number; heapUsedMiB: number }[];
+  /** LATE_SAMPLE_SECONDS after it served metrics, if set. */
+  late?: MemoryBreakdown;
 }
+
+const lateSampleSeconds = Number(process.env.LATE_SAMPLE_SECONDS ?? 0);
 
 async function sample(env: Environment, label: string, main: string): Promise<Sampled> {
   const operator = startCompiledOperator(env, main, `rest-${process.pid}-${Date.now()}`);
   run.watch(`the operator of ${label}`, operator);
   try {
     const url = await run.race(operator.metricsUrl);
+    const served = Date.now();
     await run.sleep(5_000);
     const atStart = await memoryBreakdown(operator.child.pid ?? 0, url);
     await run.sleep(10_000);
@@ -53,7 +62,12 @@ async function sample(env: Environment, label: string, main: string): Promise<Sa
       samples.push({ rssMiB: rssMiB(operator.child.pid ?? 0), heapUsedMiB: await heapUsedMiB(url) });
       await run.sleep(5_000);
     }
-    return { build: label, leading: operator.output().includes('Acquired leader lease'), atStart, samples };
+    let late: MemoryBreakdown | undefined;
+    if (lateSampleSeconds > 0) {
+      await run.sleep(Math.max(0, served + lateSampleSeconds * 1000 - Date.now()));
+      late = await memoryBreakdown(operator.child.pid ?? 0, url);
+    }
+    return { build: label, leading: operator.output().includes('Acquired leader lease'), atStart, samples, ...(late ? { late } : {}) };
   } finally {
     run.expectExit(operator);
     await operator.stop();
@@ -74,7 +88,8 @@ async function main(): Promise<void> {
         const start = `${rss} (anon ${rssAnon}, file ${rssFile}) / ${heapUsed} (committed ${heapTotal})`;
         console.log(
           `round ${round}: ${label} (${result.leading ? 'leading' : 'NOT leading'}), VmRSS / heap used MiB 5 s after start: ${start}; ` +
-            `settled, every 5 s from 15 s: ${line}`,
+            `settled, every 5 s from 15 s: ${line}` +
+            (result.late ? `; ${lateSampleSeconds} s after start: ${result.late.rss} / ${result.late.heapUsed}` : ''),
         );
       }
     }
