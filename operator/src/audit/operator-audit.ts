@@ -3,22 +3,19 @@
  * live access probes, signed with the configured key and chained to the report published before
  * it; when the key changed, across a rotation or onto a new chain (operator-chain.ts). Without a
  * signing key it still sets the conditions and metrics but publishes nothing, since an unsigned
- * report is not evidence.
+ * report is not evidence. The schedule and its metrics start with leadership; the pass itself
+ * (operator-audit-pass.ts) is loaded by the first pass (docs/decisions/0065).
  */
-import type { KeyObject } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../api/operator-config.js';
 import { PlatformAddressResolver } from '../controllers/tenant/platform-addresses.js';
 import type { KubeClient } from '../kube/client.js';
+import { lazyModule } from '../runtime/lazy-module.js';
 import type { Logger } from '../runtime/logging.js';
 import type { PhaseMarks } from './cost.js';
 import { PeriodicAudit, type AuditRunOutcome } from './periodic.js';
-import { readPublishedReport } from './publish.js';
-import { joinChain, type ChainJoin } from './operator-chain.js';
-import { signReportFile, signRotation, type UnsignedReport } from './report/index.js';
-import { runAudit, wireRequestFor, type WireRequest } from './run.js';
-import { NoSigningKeyError, signingKeysFor } from './signing-key.js';
-import { errorMessage } from '../runtime/errors.js';
+
+const passCode = lazyModule(() => import('./operator-audit-pass.js'));
 
 export interface OperatorAuditOptions {
   client: KubeClient;
@@ -29,43 +26,16 @@ export interface OperatorAuditOptions {
   newWork?: () => number;
 }
 
-/** The operator probes only tenant namespaces: it may run pods nowhere else (docs/decisions/0014). */
-function wireRequest(config: OperatorConfig): { wire?: WireRequest } {
-  return config.audit.probes.enabled ? { wire: wireRequestFor(config, []) } : {};
-}
-
 export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudit {
   const { client, config, logger } = options;
   const where = { namespace: config.namespace, name: config.audit.reportConfigMap, maximumParts: config.audit.reportParts };
   const signed = config.audit.signingKeySecret !== undefined;
   const addresses = new PlatformAddressResolver(config);
   if (!signed) logger.warn('No audit.signingKeySecret: the periodic audit sets IsolationVerified but publishes no report');
-  // The keys this process has signed with: if the Secret changes under it, the old one still signs
-  // the hand-over (several, in case a publication failed after a change).
-  const signedWith: KeyObject[] = [];
+  let pass: ((phases: PhaseMarks) => Promise<AuditRunOutcome>) | undefined;
   const run = async (phases: PhaseMarks): Promise<AuditRunOutcome> => {
-    const keys = signed ? await readKeys(options) : undefined;
-    const join = keys
-      ? joinChain(await readPublishedReport(client, where), keys.current, [...(keys.retiring ? [keys.retiring] : []), ...signedWith])
-      : { previous: null };
-    if (join.newChain) logger.warn('Starting a new audit report chain', { reason: join.newChain });
-    const audit = await runAudit({
-      client,
-      config,
-      logger,
-      addresses,
-      scope: { kind: 'all' },
-      liveProbes: false,
-      previous: join.previous,
-      phases,
-      ...wireRequest(config),
-    });
-    if (!keys) return { tenants: audit.tenants, checks: audit.checks };
-    const { report, bytes } = await signReportFile(joined(audit.report, join, keys.current), keys.current);
-    phases.mark('signed');
-    if (join.rotateFrom) logger.info('Rotated the audit signing key', { from: report.rotation?.from.keyId, to: report.signature.keyId });
-    remember(signedWith, keys.current);
-    return { tenants: audit.tenants, checks: audit.checks, report: bytes };
+    pass ??= (await passCode()).createAuditPass({ ...options, where, signed, addresses });
+    return pass(phases);
   };
   return new PeriodicAudit({
     client,
@@ -77,24 +47,4 @@ export function createOperatorAudit(options: OperatorAuditOptions): PeriodicAudi
     ...(signed ? { publishTo: where } : {}),
     ...(options.newWork ? { yieldTo: { waiting: options.newWork, maxDeferMs: config.audit.intervalSeconds * 1000 } } : {}),
   });
-}
-
-async function readKeys({ client, config }: OperatorAuditOptions): Promise<{ current: KeyObject; retiring?: KeyObject }> {
-  return signingKeysFor(client, config).catch((error: unknown) => {
-    throw error instanceof NoSigningKeyError ? error : new Error(`cannot read the signing key: ${errorMessage(error)}`, { cause: error });
-  });
-}
-
-/** The last few distinct keys, newest first. */
-function remember(keys: KeyObject[], key: KeyObject): void {
-  if (keys[0]?.equals(key)) return;
-  keys.unshift(key);
-  keys.splice(3);
-}
-
-/** The report as it joins the chain: with the hand-over from the retiring key, or saying that a new chain starts. */
-function joined(report: UnsignedReport, join: ChainJoin, current: KeyObject): UnsignedReport {
-  if (join.rotateFrom) return { ...report, rotation: signRotation(join.rotateFrom, current, new Date(report.generatedAt)) };
-  if (join.newChain) return { ...report, limitations: [...report.limitations, join.newChain] };
-  return report;
 }

@@ -7,10 +7,13 @@ import { databaseName, keyAlias, roleName } from '../../api/names.js';
 import type { Tenant } from '../../api/tenant.js';
 import type { TenantPlan } from '../../api/tenant-plan.js';
 import type { OperatorConfig } from '../../api/operator-config.js';
-import { poolBackupKeyAlias, type BackupSubject, type PoolBackupKeyRequest } from '../../providers/backup/index.js';
-import { accountRootArn, partitionOf, tenantPrincipal } from '../../providers/kms/index.js';
+import type { BackupSubject, PoolBackupKeyRequest } from '../../providers/backup/index.js';
+import { poolBackupKeyAlias } from '../../providers/backup/pool-backup-key-alias.js';
+import { accountRootArn, partitionOf } from '../../providers/kms/key-policy.js';
+import { tenantPrincipal } from '../../providers/kms/principal.js';
 import type { TenantDatabaseSpec } from '../../providers/database/index.js';
-import { poolDatabaseName, type PooledTenantSpec } from '../../providers/database/pooled/index.js';
+import type { PooledTenantSpec } from '../../providers/database/pooled/index.js';
+import { poolDatabaseName } from '../../providers/database/pooled/names.js';
 import { recordsPoolKey } from '../tenant/steps/pooled-encryption-key.js';
 
 export function databaseSpecOf(tenant: Tenant, plan: TenantPlan | undefined): TenantDatabaseSpec | PooledTenantSpec {

@@ -11,12 +11,17 @@ import type { TenantPlan } from '../../api/tenant-plan.js';
 import { tenantRestoreFieldManager, type TenantRestore, type TenantRestoreStatus } from '../../api/tenant-restore.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
-import { BackupStoreUnavailable, restoreBackup, type BackupOwner, type TenantBackups } from '../../providers/backup/index.js';
-import { KeyProviderUnavailable } from '../../providers/kms/index.js';
+import { BackupStoreUnavailable } from '../../providers/backup/errors.js';
+import type { BackupOwner, TenantBackups } from '../../providers/backup/index.js';
+import { KeyProviderUnavailable } from '../../providers/kms/errors.js';
 import { errorMessage } from '../../runtime/errors.js';
+import { lazyModule } from '../../runtime/lazy-module.js';
 import type { ReconcileContext, ReconcileOutcome } from '../../runtime/controller.js';
 import type { Informer } from '../../runtime/informer.js';
 import { databaseSpecOf } from './database-spec.js';
+
+/** The restore's code (pg, the KMS and S3 SDKs) is loaded by the first restore (docs/decisions/0065). */
+const restoreCode = lazyModule(() => import('../../providers/backup/restore.js'));
 
 export interface RestoreReconcilerDeps {
   client: KubeClient;
@@ -68,6 +73,7 @@ export class RestoreReconciler {
   }
 
   private async run(restore: TenantRestore, target: Tenant, source: BackupOwner): Promise<Ending> {
+    const { restoreBackup } = await restoreCode();
     try {
       const backups = await this.deps.backups(target.spec.region);
       const result = await restoreBackup(backups, {

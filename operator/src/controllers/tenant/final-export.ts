@@ -9,12 +9,16 @@ import type { KeyObject } from 'node:crypto';
 import { ConditionType, Reason } from '../../api/conditions.js';
 import { parseExportRecipientKey } from '../../api/export-recipient.js';
 import { tenantRuleMessages, type Tenant } from '../../api/tenant.js';
-import { TenantExports, isPooledSpec, type CompletedExport } from '../../providers/backup/index.js';
+import type { CompletedExport, TenantExports } from '../../providers/backup/index.js';
 import type { BackupOwner } from '../../providers/backup/layout.js';
 import { errorMessage } from '../../runtime/errors.js';
+import { lazyModule } from '../../runtime/lazy-module.js';
 import { backupSubjectOf } from '../backup/database-spec.js';
 import { exportSigningKey } from './export-signing-key.js';
 import type { TeardownDeps, TeardownResult } from './teardown.js';
+
+/** The export's code (pg_dump's archive, the KMS and S3 SDKs) is loaded by the first export (docs/decisions/0065). */
+const exportCode = lazyModule(() => import('../../providers/backup/index.js'));
 
 /** How long a failed export waits before it is tried again. */
 export const exportRetryMs = 15_000;
@@ -32,6 +36,7 @@ async function exportsOf(deps: TeardownDeps, tenant: Tenant): Promise<TenantExpo
   if (store === undefined || deps.providers.backups === undefined) {
     throw new Error('the operator has no object store configured for it (operator config backups)');
   }
+  const { TenantExports } = await exportCode();
   return new TenantExports(await deps.providers.backups(tenant.spec.region), { region: tenant.spec.region, bucket: store.bucket });
 }
 
@@ -56,6 +61,7 @@ export async function writeFinalExport(deps: TeardownDeps, tenant: Tenant): Prom
     const subject = backupSubjectOf(tenant, undefined, deps.config);
     const { database } = subject;
     const completed = await exports.export(subject, { signing, recipient }, deps.fence);
+    const { isPooledSpec } = await exportCode();
     const message = `Exported ${isPooledSpec(database) ? `schema ${database.schemaName} of` : 'database'} ${database.databaseName} as ${completed.exportId}; signed manifest ${completed.manifestKey} (sha256 ${completed.sha256})`;
     deps.logger.info(message, { tenant: name });
     await deps.events.record(tenant, 'Normal', 'Exported', message).catch(() => undefined);

@@ -7,7 +7,8 @@
  */
 import { databaseName, roleName, schemaName } from '../../api/names.js';
 import type { Tenant } from '../../api/tenant.js';
-import { poolDatabaseName, type PooledTenantSpec } from '../../providers/database/pooled/index.js';
+import type { PooledTenantSpec } from '../../providers/database/pooled/index.js';
+import { poolDatabaseName } from '../../providers/database/pooled/names.js';
 import { storePooledDeletionBackup } from './deletion-backup.js';
 import type { TeardownDeps } from './teardown.js';
 

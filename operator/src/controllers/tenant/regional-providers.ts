@@ -6,22 +6,25 @@
  */
 import type { OperatorConfig } from '../../api/operator-config.js';
 import type { KubeClient } from '../../kube/client.js';
-import { ObjectStore, TenantBackups } from '../../providers/backup/index.js';
-import { PostgresDatabaseProvider, type DatabaseServer, type TenantDatabaseProvider } from '../../providers/database/index.js';
-import {
-  AwsKmsProvider,
-  partitionOf,
-  tenantPrincipal,
-  type KmsEndpoint,
-  type KmsPacingOptions,
-  type TenantKeyProvider,
-} from '../../providers/kms/index.js';
-import { KmsSession } from '../../providers/kms/kms-session.js';
-import { PooledKeyProvider } from '../../providers/kms/pool/index.js';
+import type { TenantBackups } from '../../providers/backup/index.js';
+import type { PostgresDatabaseProvider, DatabaseServer, TenantDatabaseProvider } from '../../providers/database/index.js';
+import type { AwsKmsProvider, KmsEndpoint, KmsPacingOptions, TenantKeyProvider } from '../../providers/kms/index.js';
+import { partitionOf } from '../../providers/kms/key-policy.js';
+import { tenantPrincipal } from '../../providers/kms/principal.js';
+import type { PooledKeyProvider } from '../../providers/kms/pool/index.js';
+import { lazyModule } from '../../runtime/lazy-module.js';
 import { noopPacerMetrics } from '../../runtime/pacer.js';
 import type { Logger } from '../../runtime/logging.js';
 import type { ProviderMetrics } from '../../runtime/metrics.js';
 import type { KubeObject } from '../../runtime/types.js';
+
+// The providers' code, and pg and the AWS SDK under it, is loaded by the first region that needs
+// it, not at start (docs/decisions/0065): an operator without tenants holds none of it.
+const databaseCode = lazyModule(() => import('../../providers/database/index.js'));
+const kmsCode = lazyModule(() => import('../../providers/kms/index.js'));
+const kmsSessionCode = lazyModule(() => import('../../providers/kms/kms-session.js'));
+const poolKeyCode = lazyModule(() => import('../../providers/kms/pool/index.js'));
+const backupCode = lazyModule(() => import('../../providers/backup/index.js'));
 
 export type RegionSettings = OperatorConfig['regions'][string];
 
@@ -59,6 +62,7 @@ export class RegionalProviders implements Providers {
 
   database(region: string): Promise<PostgresDatabaseProvider> {
     return this.memo(this.databases, region, async (settings) => {
+      const { PostgresDatabaseProvider } = await databaseCode();
       return new PostgresDatabaseProvider(await this.databaseServer(settings), {
         logger: this.logger,
         snapshotDir: this.config.database.snapshotDir,
@@ -70,6 +74,7 @@ export class RegionalProviders implements Providers {
 
   kms(region: string): Promise<AwsKmsProvider> {
     return this.memo(this.keys, region, async (settings) => {
+      const { AwsKmsProvider } = await kmsCode();
       return new AwsKmsProvider(await this.kmsEndpoint(region, settings), this.kmsOptions(settings));
     });
   }
@@ -79,6 +84,7 @@ export class RegionalProviders implements Providers {
     return this.memo(this.poolKeys, region, async (settings) => {
       const variables = { tenant: '', accountId: settings.kms.accountId, partition: partitionOf(region) };
       const operatorPrincipal = tenantPrincipal(this.config.encryption.operatorPrincipalTemplate, variables);
+      const { PooledKeyProvider } = await poolKeyCode();
       return new PooledKeyProvider(await this.kmsEndpoint(region, settings), { ...this.kmsOptions(settings), operatorPrincipal });
     });
   }
@@ -94,6 +100,7 @@ export class RegionalProviders implements Providers {
       const credentials = store.credentialsSecret
         ? await this.secret(store.credentialsSecret, ['accessKeyId', 'secretAccessKey'])
         : undefined;
+      const [{ TenantBackups, ObjectStore }, { KmsSession }] = await Promise.all([backupCode(), kmsSessionCode()]);
       return new TenantBackups({
         store: new ObjectStore({ ...store, credentials: credentials as { accessKeyId: string; secretAccessKey: string } | undefined }),
         prefix: store.prefix,

@@ -31,6 +31,9 @@ import {
   samePolicy,
 } from '../kms/key-policy.js';
 import type { KmsSession } from '../kms/kms-session.js';
+import { poolBackupKeyAlias } from './pool-backup-key-alias.js';
+
+export { poolBackupKeyAlias };
 
 export const poolBackupKeyTagKey = `${group}/pool-backup-key`;
 
@@ -38,10 +41,6 @@ export const poolBackupKeyTagKey = `${group}/pool-backup-key`;
 export const tenantUidContextKey = 'tenantUid';
 
 export const poolBackupKeyCrashPoints = { afterCreateKey: 'backup.after-create-pool-backup-key' } as const;
-
-export function poolBackupKeyAlias(region: string): string {
-  return `alias/bulkhead/pool-backups/${region}`;
-}
 
 /** Where and as whom: the region, the operator's identity and the account root (which administers, never uses). */
 export interface PoolBackupKeyRequest {

@@ -12,12 +12,9 @@ import { ConditionType, Reason } from '../../../api/conditions.js';
 import { passwordRotationAnnotation } from '../../../api/labels.js';
 import { databaseName, databaseSecretName, roleName } from '../../../api/names.js';
 import { usesPooledDatabase } from '../../../api/tenant-plan.js';
-import {
-  DatabaseOwnedByAnotherTenant,
-  DatabaseUnavailable,
-  generatePassword,
-  type TenantDatabaseSpec,
-} from '../../../providers/database/index.js';
+import { DatabaseOwnedByAnotherTenant, DatabaseUnavailable } from '../../../providers/database/errors.js';
+import type { TenantDatabaseSpec } from '../../../providers/database/index.js';
+import { generatePassword } from '../../../providers/database/password.js';
 import { buildDatabaseSecret, readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';

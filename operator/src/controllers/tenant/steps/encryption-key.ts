@@ -7,14 +7,10 @@
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName, keyAlias } from '../../../api/names.js';
-import {
-  KeyProviderThrottled,
-  KeyProviderUnavailable,
-  KeyRequestRefused,
-  partitionOf,
-  tenantPrincipal,
-  type TenantKeySpec,
-} from '../../../providers/kms/index.js';
+import { KeyProviderThrottled, KeyProviderUnavailable, KeyRequestRefused } from '../../../providers/kms/errors.js';
+import type { TenantKeySpec } from '../../../providers/kms/index.js';
+import { partitionOf } from '../../../providers/kms/key-policy.js';
+import { tenantPrincipal } from '../../../providers/kms/principal.js';
 import { buildEncryptionConfigMap } from '../../../resources/tenant-credentials.js';
 import { errorMessage } from '../../../runtime/errors.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';

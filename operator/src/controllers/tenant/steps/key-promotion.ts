@@ -12,12 +12,16 @@ import { ConditionType, Reason } from '../../../api/conditions.js';
 import { encryptionKeyConfigMapName } from '../../../api/names.js';
 import { keyPromotionSteps, type KeyPromotion, type KeyPromotionStep } from '../../../api/tenant.js';
 import type { TenantKeySpec } from '../../../providers/kms/index.js';
-import { reWrapDataKey, revokePoolGrant, type DataKeyStore, type WrappedDataKey } from '../../../providers/kms/pool/index.js';
+import type { DataKeyStore, WrappedDataKey } from '../../../providers/kms/pool/index.js';
+import { lazyModule } from '../../../runtime/lazy-module.js';
 import { outcomeFor, type StepContext, type StepOutcome } from '../context.js';
 import { ensureKeyConfigMap, failure, keySpec } from './encryption-key.js';
 import { configMapDataKeyStore, recordsPoolKey, usesPooledKey } from './pooled-encryption-key.js';
 
 const outcome = outcomeFor(ConditionType.EncryptionKeyReady);
+
+/** ReEncrypt and the grant's revocation (the KMS SDK) are loaded by the first promotion that reaches them (docs/decisions/0065). */
+const promotionCode = lazyModule(() => import('../../../providers/kms/pool/promotion.js'));
 
 type KmsSettings = { accountId: string; endpoint?: string };
 
@@ -118,6 +122,7 @@ const reWrap: Runner = async (context, settings, current) => {
   const key = await recordedOrEnsuredKey(context, spec, current);
   const pool = await poolProvider(context);
   const store = ownKeyStore(context, key, settings.endpoint);
+  const { reWrapDataKey } = await promotionCode();
   const { dataKey, reWrapped } = await reWrapDataKey({ pool, spec, store, fence: context.fence }, key);
   const configMap = encryptionKeyConfigMapName(context.tenant);
   const done =
@@ -131,6 +136,7 @@ const reWrap: Runner = async (context, settings, current) => {
 
 const revokeGrant: Runner = async (context, settings) => {
   const spec = promotionKeySpec(context, settings);
+  const { revokePoolGrant } = await promotionCode();
   const revoked = await revokePoolGrant({ pool: await poolProvider(context), spec, fence: context.fence });
   return { done: `promoted: revoked ${revoked.length} grant(s) of the tenant on its region's pool key; key ${spec.alias} is its own` };
 };

@@ -12,8 +12,10 @@ import { encryptionKeyConfigMapName, keyAlias, namespaceName } from '../../../ap
 import type { TenantPlan } from '../../../api/tenant-plan.js';
 import type { Tenant } from '../../../api/tenant.js';
 import type { KubeClient } from '../../../kube/client.js';
-import { partitionOf, tenantPrincipal } from '../../../providers/kms/index.js';
-import { poolKeyAlias, type DataKeyStore, type WrappedDataKey } from '../../../providers/kms/pool/index.js';
+import { partitionOf } from '../../../providers/kms/key-policy.js';
+import { tenantPrincipal } from '../../../providers/kms/principal.js';
+import type { DataKeyStore, WrappedDataKey } from '../../../providers/kms/pool/index.js';
+import { poolKeyAlias } from '../../../providers/kms/pool/names.js';
 import { buildEncryptionConfigMap, dataKeyConfigKeys } from '../../../resources/tenant-credentials.js';
 import type { LeadershipFence } from '../../../runtime/fence.js';
 import type { KubeObject } from '../../../runtime/types.js';

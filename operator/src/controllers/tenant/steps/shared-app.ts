@@ -9,7 +9,7 @@
  */
 import { ConditionType, Reason } from '../../../api/conditions.js';
 import { databaseSecretName, schemaName } from '../../../api/names.js';
-import { poolDatabaseName } from '../../../providers/database/pooled/index.js';
+import { poolDatabaseName } from '../../../providers/database/pooled/names.js';
 import { ChartNotFound, RenderFailed, RenderRefused } from '../../../providers/release/index.js';
 import { deploymentProblem } from '../../../resources/release-objects.js';
 import { readSecretValue, type SecretObject } from '../../../resources/tenant-credentials.js';
