@@ -7,6 +7,8 @@
  * what it would buy (see docs/performance.md).
  *
  *   API_TENANTS=50 API_SECONDS=20 API_RATE=1000 API_CONNECTIONS=20 node --import tsx bench/api.ts
+ *
+ * API_ONLY=1 leaves out the prototype; API_CPU_PROFILE_DIR=<dir> has the API write a CPU profile there.
  */
 import { KubeClient } from '../operator/src/kube/client.js';
 import { load, startApi, startCachedApi, type LoadResult } from './lib/api-load.js';
@@ -29,10 +31,12 @@ async function main(): Promise<void> {
     await createTenants(client, names);
     client.close();
     const outcomes: LoadResult[] = [];
-    for (const [server, start] of [
+    const servers = [
       ['bulkhead api', startApi],
       ['proposal: GET from a watch cache', startCachedApi],
-    ] as const) {
+    ] as const;
+    // API_ONLY=1: the real API alone, without the earlier prototype beside it.
+    for (const [server, start] of process.env.API_ONLY ? servers.slice(0, 1) : servers) {
       const api = await start(env);
       try {
         await load(api, names, { ...settings, overallRate: 200 }); // warm-up

@@ -80,7 +80,9 @@ export async function startApi(env: Environment): Promise<RunningApi> {
   writeFileSync(config, 'rateLimit: { capacity: 1000000, refillPerSecond: 1000000 }\n');
   const port = await freePort();
   const log = join(env.dir, 'run', 'logs', 'api.log');
-  const child = spawn(process.execPath, [bulkhead, 'api'], {
+  // API_CPU_PROFILE_DIR=<dir>: the API writes a V8 CPU profile there when it exits (SIGTERM).
+  const profile = process.env.API_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, bulkhead, 'api'], {
     env: {
       ...childEnv,
       BULKHEAD_API_CONFIG: config,
