@@ -60,8 +60,10 @@ export class KubeTokenStore implements TokenStore {
    * that read started after the cache expired, so a revoked token still stops within cacheMs.
    */
   async records(nowMs = Date.now(), fresh = false): Promise<Map<string, TokenRecord>> {
-    if (!fresh && this.cache && nowMs - this.cache.readAtMs < (this.options.cacheMs ?? 5000)) return this.cache.records;
-    if (!fresh && this.reading) return this.reading;
+    if (!fresh) {
+      const cached = this.cached(nowMs);
+      if (cached) return cached;
+    }
     const reading = this.read(nowMs);
     if (!fresh) this.reading = reading;
     try {
@@ -69,6 +71,12 @@ export class KubeTokenStore implements TokenStore {
     } finally {
       if (this.reading === reading) this.reading = undefined;
     }
+  }
+
+  /** The cached records while they are fresh, else the read under way, if any. */
+  private cached(nowMs: number): Map<string, TokenRecord> | Promise<Map<string, TokenRecord>> | undefined {
+    if (this.cache && nowMs - this.cache.readAtMs < (this.options.cacheMs ?? 5000)) return this.cache.records;
+    return this.reading;
   }
 
   private async read(nowMs: number): Promise<Map<string, TokenRecord>> {
