@@ -40,7 +40,8 @@ async function main(): Promise<void> {
       const api = await start(env);
       try {
         await load(api, names, { ...settings, overallRate: 200 }); // warm-up
-        outcomes.push(await load(api, names, { ...settings, server }), await load(api, names, { ...settings, overallRate: rate, server }));
+        const measured = { ...settings, server, envDir: env.dir };
+        outcomes.push(await load(api, names, measured), await load(api, names, { ...measured, overallRate: rate }));
       } finally {
         api.child.kill('SIGTERM');
       }
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   console.log(`\nGET /v1/tenants/{name}, ${connections} connections, ${durationSeconds} s each, ${tenantCount} tenants\n`);
   console.log(
     table(
-      ['load', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+      ['load', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU ms/request: API', 'PostgreSQL'],
       results.map((r) => [
         r.mode,
         r.requestsPerSecond,
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
         r.latencyMs.max,
         r.non2xx,
         r.errors,
+        r.cpuMsPerRequest?.api ?? '',
+        r.cpuMsPerRequest?.postgres ?? '',
       ]),
     ),
   );
