@@ -7,6 +7,8 @@
  * what it would buy (see docs/performance.md).
  *
  *   API_TENANTS=50 API_SECONDS=20 API_RATE=1000 API_CONNECTIONS=20 node --import tsx bench/api.ts
+ *
+ * API_ONLY=1 leaves out the prototype; API_CPU_PROFILE_DIR=<dir> has the API write a CPU profile there.
  */
 import { KubeClient } from '../operator/src/kube/client.js';
 import { load, startApi, startCachedApi, type LoadResult } from './lib/api-load.js';
@@ -29,14 +31,17 @@ async function main(): Promise<void> {
     await createTenants(client, names);
     client.close();
     const outcomes: LoadResult[] = [];
-    for (const [server, start] of [
+    const servers = [
       ['bulkhead api', startApi],
       ['proposal: GET from a watch cache', startCachedApi],
-    ] as const) {
+    ] as const;
+    // API_ONLY=1: the real API alone, without the earlier prototype beside it.
+    for (const [server, start] of process.env.API_ONLY ? servers.slice(0, 1) : servers) {
       const api = await start(env);
       try {
         await load(api, names, { ...settings, overallRate: 200 }); // warm-up
-        outcomes.push(await load(api, names, { ...settings, server }), await load(api, names, { ...settings, overallRate: rate, server }));
+        const measured = { ...settings, server, envDir: env.dir };
+        outcomes.push(await load(api, names, measured), await load(api, names, { ...measured, overallRate: rate }));
       } finally {
         api.child.kill('SIGTERM');
       }
@@ -46,7 +51,7 @@ async function main(): Promise<void> {
   console.log(`\nGET /v1/tenants/{name}, ${connections} connections, ${durationSeconds} s each, ${tenantCount} tenants\n`);
   console.log(
     table(
-      ['load', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+      ['load', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU ms/request: API', 'PostgreSQL'],
       results.map((r) => [
         r.mode,
         r.requestsPerSecond,
@@ -56,6 +61,8 @@ async function main(): Promise<void> {
         r.latencyMs.max,
         r.non2xx,
         r.errors,
+        r.cpuMsPerRequest?.api ?? '',
+        r.cpuMsPerRequest?.postgres ?? '',
       ]),
     ),
   );

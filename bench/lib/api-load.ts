@@ -4,7 +4,7 @@
  * its audit trail on the environment's PostgreSQL, and autocannon sending GET /v1/tenants/{name}.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { openSync, writeFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -80,7 +80,9 @@ export async function startApi(env: Environment): Promise<RunningApi> {
   writeFileSync(config, 'rateLimit: { capacity: 1000000, refillPerSecond: 1000000 }\n');
   const port = await freePort();
   const log = join(env.dir, 'run', 'logs', 'api.log');
-  const child = spawn(process.execPath, [bulkhead, 'api'], {
+  // API_CPU_PROFILE_DIR=<dir>: the API writes a V8 CPU profile there when it exits (SIGTERM).
+  const profile = process.env.API_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, bulkhead, 'api'], {
     env: {
       ...childEnv,
       BULKHEAD_API_CONFIG: config,
@@ -93,9 +95,50 @@ export async function startApi(env: Environment): Promise<RunningApi> {
   return waitHealthy(child, `http://127.0.0.1:${port}`, token, log);
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s); 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The environment's PostgreSQL server and its backends: the postmaster is the `postgres` whose command line names the environment's directory. */
+function postgresPids(envDir: string): number[] {
+  const processes = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return {
+          pid: Number(entry),
+          ppid: Number(stat.split(') ')[1]?.split(' ')[1]),
+          cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8'),
+        };
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((entry) => entry !== undefined);
+  const postmaster = processes.find((entry) => entry.cmdline.includes(envDir) && /postgres\0/.test(entry.cmdline));
+  return postmaster ? [postmaster.pid, ...processes.filter((entry) => entry.ppid === postmaster.pid).map((entry) => entry.pid)] : [];
+}
+
+/** CPU the API process and the environment's PostgreSQL have used so far, in seconds. */
+export function cpuUsed(api: RunningApi, envDir: string): { api: number; postgres: number } {
+  return {
+    api: api.child.pid ? cpuSeconds(api.child.pid) : 0,
+    postgres: postgresPids(envDir).reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+  };
+}
+
 export interface LoadResult {
   mode: string;
   requestsPerSecond: number;
+  /** CPU per request answered, in ms: the API process's, and PostgreSQL's (server and backends); when measured. */
+  cpuMsPerRequest?: { api: number; postgres: number };
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   non2xx: number;
   errors: number;
@@ -108,6 +151,8 @@ export interface LoadSettings {
   overallRate?: number;
   /** The server's name in the result's mode (default `bulkhead api`). */
   server?: string;
+  /** The environment's directory: with it, the CPU the API and PostgreSQL spent per request is measured. */
+  envDir?: string;
 }
 
 /**
@@ -117,6 +162,7 @@ export interface LoadSettings {
 export async function load(api: RunningApi, names: string[], settings: LoadSettings): Promise<LoadResult> {
   const { connections, durationSeconds, overallRate, server = 'bulkhead api' } = settings;
   let next = 0;
+  const cpuBefore = settings.envDir ? cpuUsed(api, settings.envDir) : undefined;
   const result = await autocannon({
     url: api.url,
     connections,
@@ -125,9 +171,14 @@ export async function load(api: RunningApi, names: string[], settings: LoadSetti
     headers: { authorization: `Bearer ${api.token}` },
     requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/tenants/${names[next++ % names.length]}` }) }],
   });
+  const cpuAfter = settings.envDir ? cpuUsed(api, settings.envDir) : undefined;
+  const perRequest = (seconds: number) => Math.round((seconds * 1e6) / Math.max(1, result.requests.total)) / 1000;
   return {
     mode: `${server}: ${overallRate ? `fixed ${overallRate}/s` : 'as fast as it goes'}`,
     requestsPerSecond: Math.round(result.requests.average),
+    ...(cpuBefore && cpuAfter
+      ? { cpuMsPerRequest: { api: perRequest(cpuAfter.api - cpuBefore.api), postgres: perRequest(cpuAfter.postgres - cpuBefore.postgres) } }
+      : {}),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
     non2xx: result.non2xx,
     errors: result.errors,

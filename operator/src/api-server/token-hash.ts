@@ -37,7 +37,10 @@ export function hashToken(token: string): string {
 
 /** Whether `token` hashes to `storedHash`, in time independent of where they differ. */
 export function tokenMatches(token: string, storedHash: string): boolean {
-  const actual = Buffer.from(hashToken(token));
+  return hashMatches(Buffer.from(hashToken(token)), storedHash);
+}
+
+function hashMatches(actual: Buffer, storedHash: string): boolean {
   const expected = Buffer.from(storedHash);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
@@ -49,8 +52,10 @@ export function findToken(
   now: Date,
 ): { name: string; record: TokenRecord } | undefined {
   let found: { name: string; record: TokenRecord } | undefined;
+  // Hashed once, not once per record: the comparisons stay constant-time and all of them still run.
+  const actual = Buffer.from(hashToken(token));
   for (const [name, record] of records) {
-    if (tokenMatches(token, record.hash) && !found) found = { name, record };
+    if (hashMatches(actual, record.hash) && !found) found = { name, record };
   }
   if (found?.record.expires && Date.parse(found.record.expires) <= now.getTime()) return undefined;
   return found;

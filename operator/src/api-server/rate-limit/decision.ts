@@ -28,6 +28,19 @@ export interface RateLimitStore {
   take(caller: string): Promise<RateDecision>;
 }
 
+/** What a shared store answers to a reservation of several tokens at once, taken all or none. */
+export interface Reservation {
+  allowed: boolean;
+  /** Seconds until the caller's bucket is full again, after this reservation when allowed. */
+  fullInSeconds: number;
+}
+
+/** A shared store that can hand out several of a caller's tokens in one round trip (batched.ts). */
+export interface ReservingStore {
+  readonly policy: RateLimitPolicy;
+  reserve(caller: string, count: number): Promise<Reservation>;
+}
+
 /** Rounding slack for buckets kept in floating point and in microseconds. */
 const epsilon = 1e-6;
 
