@@ -11,7 +11,7 @@
 import { KubeClient } from '../operator/src/kube/client.js';
 import { load, startApi, startCachedApi, type LoadResult } from './lib/api-load.js';
 import { withEnvironment } from './lib/environment.js';
-import { runBench } from './lib/run-guard.js';
+import { benchRun, runBench } from './lib/run-guard.js';
 import { provenance, writeResult } from './lib/results.js';
 import { table } from './lib/stats.js';
 import { createTenants, tenantNames } from './lib/tenants.js';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       ['bulkhead api', startApi],
       ['proposal: GET from a watch cache', startCachedApi],
     ] as const) {
+      benchRun().enter(`loading ${server}`);
       const api = await start(env);
       try {
         await load(api, names, { ...settings, overallRate: 200 }); // warm-up
