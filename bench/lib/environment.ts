@@ -49,8 +49,8 @@ export async function withEnvironment<T>(label: string, body: (env: Environment,
     return await raceWithGrace(body(env, kc));
   } finally {
     run.enter(`stopping the environment ${label}`);
-    forget();
-    await stop();
+    // Kept for a second Ctrl-C until the stop is done: exiting at once mid-stop would leave the rest running.
+    await stop().finally(forget);
   }
 }
 

@@ -137,9 +137,14 @@ export async function startEnvironment(dir: string, options: EnvironmentOptions 
   }
 }
 
-/** Stops processes of a start that has not returned (kwok only; a real node needs stopEnvironment), newest first. */
+/**
+ * Stops processes of a start that has not returned (kwok only; a real node needs stopEnvironment),
+ * newest first, until none in the list is alive: the start goes on meanwhile and may add more.
+ */
 export async function stopProcesses(processes: readonly ManagedProcess[]): Promise<void> {
-  for (const proc of [...processes].reverse()) await stopProcess(proc);
+  for (let alive = [...processes]; alive.length > 0; alive = processes.filter((proc) => isAlive(proc.pid))) {
+    for (const proc of alive.reverse()) await stopProcess(proc);
+  }
 }
 
 async function stopAll(processes: ManagedProcess[], realNode: RealNodeState | undefined): Promise<void> {
