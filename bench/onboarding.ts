@@ -48,8 +48,9 @@
  *
  * Each size runs on a fresh environment (one for the operator, one for the plain script). Numbers
  * go to bench/results/onboarding-<N>.json and are printed as Markdown tables. If the operator exits
- * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
- * environment and exits (bench/lib/run-guard.ts).
+ * during a run, the bench stops at once with its last output; Ctrl-C (SIGINT) or SIGTERM stops the
+ * operator and the environment, whatever phase the run is in, and exits 130 or 143 with one line
+ * naming that phase (bench/lib/run-guard.ts, docs/performance.md "Stopping a bench").
  */
 import {
   loadAverage,
