@@ -22,10 +22,9 @@ const bodyStopGraceMs = 20_000;
 
 /**
  * Runs `body` against a new environment and always stops it (reading back restarted components).
- * When the run stops early (benchRun()), a start under way finishes or fails first (its servers
- * run detached, so only this process can stop them, and it stops each one the start spawned),
- * then the preparation or the body gets a moment to stop what it started (its operator), then the
- * environment stops; a second Ctrl-C stops the servers started so far at once.
+ * When the run stops early (benchRun()), a start under way is cut short by stopping the servers
+ * it spawned (startStopping), the preparation or the body gets a moment to stop what it started
+ * (its operator), then the environment stops; a second Ctrl-C stops the servers started so far at once.
  */
 export async function withEnvironment<T>(label: string, body: (env: Environment, kc: k8s.KubeConfig) => Promise<T>): Promise<T> {
   const run = benchRun();
@@ -40,7 +39,7 @@ export async function withEnvironment<T>(label: string, body: (env: Environment,
   const forget = run.onForcedExit(stop);
   try {
     run.enter(`starting the environment ${label}`);
-    const env = (started = await startEnvironment(dir, { processes }));
+    const env = (started = await startStopping(dir, processes));
     process.env.BULKHEAD_TEST_ENVIRONMENT = dir;
     const kc = kubeConfig(env.kubeconfig);
     run.enter(`preparing the environment ${label}`);
@@ -51,6 +50,22 @@ export async function withEnvironment<T>(label: string, body: (env: Environment,
     run.enter(`stopping the environment ${label}`);
     // Kept for a second Ctrl-C until the stop is done: exiting at once mid-stop would leave the rest running.
     await stop().finally(forget);
+  }
+}
+
+/**
+ * Starts the environment; when the run stops meanwhile, stops each server the start has spawned
+ * (its servers run detached: no Ctrl-C reaches them), so that the start fails within a moment
+ * ("exited before ...") instead of waiting for every server to be up only to stop them.
+ */
+async function startStopping(dir: string, processes: ManagedProcess[]): Promise<Environment> {
+  const { signal } = benchRun();
+  const stopStarted = (): void => void stopProcesses(processes);
+  signal.addEventListener('abort', stopStarted, { once: true });
+  try {
+    return await startEnvironment(dir, { processes });
+  } finally {
+    signal.removeEventListener('abort', stopStarted);
   }
 }
 
