@@ -13,7 +13,7 @@
 import { KubeClient } from '../operator/src/kube/client.js';
 import { load, startApi, startCachedApi, type LoadResult } from './lib/api-load.js';
 import { withEnvironment } from './lib/environment.js';
-import { runBench } from './lib/run-guard.js';
+import { benchRun, runBench } from './lib/run-guard.js';
 import { provenance, writeResult } from './lib/results.js';
 import { table } from './lib/stats.js';
 import { createTenants, tenantNames } from './lib/tenants.js';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     ] as const;
     // API_ONLY=1: the real API alone, without the earlier prototype beside it.
     for (const [server, start] of process.env.API_ONLY ? servers.slice(0, 1) : servers) {
+      benchRun().enter(`loading ${server}`);
       const api = await start(env);
       try {
         await load(api, names, { ...settings, overallRate: 200 }); // warm-up

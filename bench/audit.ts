@@ -58,6 +58,7 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
   const { keyFile, publicKeyPem } = await installSigningKey(client, dir);
   const setup: CliSetup = { env, dir, keyFile, signal: run.signal };
   try {
+    run.enter(`onboarding ${n} tenant(s)`);
     const onboarding = await startLeadingOperator({ audit: { enabled: false } });
     const names = tenantNames('bench', n);
     const start = Date.now();
@@ -71,11 +72,13 @@ async function measure(env: Environment, n: number): Promise<Record<string, unkn
     run.expectExit(onboarding);
     await onboarding.stop();
     const loadBefore = loadavg();
+    run.enter('running bulkhead audit');
     const cli = process.env.AUDIT_CLI === '0' ? [] : [await auditAsAnAuditor(setup, {}, 'sampled')];
     // Every pair of the login matrix is n^2 logins (a million at 1000): AUDIT_ALL_PAIRS=0 leaves it out.
     if (cli.length > 0 && process.env.AUDIT_ALL_PAIRS !== '0') {
       cli.push(await auditAsAnAuditor(setup, { rotatingPerTenant: 1000, randomPerTenant: 0 }, 'all-pairs'));
     }
+    run.enter('waiting for the periodic audit');
     const periodic = await periodicAudit(client, publicKeyPem, dir);
     console.log(`   run files in ${dir}`);
     return { tenants: n, loadAtStart: loadBefore, cli, periodic };

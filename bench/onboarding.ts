@@ -48,8 +48,9 @@
  *
  * Each size runs on a fresh environment (one for the operator, one for the plain script). Numbers
  * go to bench/results/onboarding-<N>.json and are printed as Markdown tables. If the operator exits
- * during a run, the bench stops at once with its last output; Ctrl-C stops the operator and the
- * environment and exits (bench/lib/run-guard.ts).
+ * during a run, the bench stops at once with its last output; Ctrl-C (SIGINT) or SIGTERM stops the
+ * operator and the environment, whatever phase the run is in, and exits 130 or 143 with one line
+ * naming that phase (bench/lib/run-guard.ts, docs/performance.md "Stopping a bench").
  */
 import {
   loadAverage,
@@ -446,12 +447,14 @@ interface AfterOperator {
 /** `bulkhead audit` over the environment's tenants, as an auditor runs it (compiled, the shipped login sample). */
 async function cliAuditPhase(env: Environment, key: SigningKey, dir: string): Promise<CliRun> {
   console.log('   bulkhead audit (compiled, sampled logins) over the same tenants');
+  run.enter('running bulkhead audit');
   return auditAsAnAuditor({ env, dir, keyFile: key.keyFile, signal: run.signal }, {}, 'sampled');
 }
 
 /** The onboarding API's GET /v1/tenants/{name} over the N tenants: a warm-up, as fast as it goes, then at API_RATE. */
 async function apiPhase(env: Environment, n: number): Promise<ApiRun> {
   const names = tenantNames('bench', n);
+  run.enter('loading the onboarding API');
   const api = await run.race(startApi(env));
   try {
     await run.race(load(api, names, { ...apiSettings, durationSeconds: 5, overallRate: 200 }));

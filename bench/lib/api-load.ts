@@ -12,6 +12,7 @@ import pg from 'pg';
 import { repoRoot } from '../../operator/test/support/cluster.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { freePort } from '../../testenv/src/processes.js';
+import { benchRun } from './run-guard.js';
 
 const bulkhead = join(repoRoot, 'operator/bin/bulkhead.js');
 
@@ -45,8 +46,12 @@ function mintToken(env: Environment, name: string): string {
   );
 }
 
+/** Waits for the API to answer; when the run stops first, stops it and rejects with the reason. */
 async function waitHealthy(child: ChildProcess, url: string, token: string, log: string): Promise<RunningApi> {
+  const { signal } = benchRun();
   for (let i = 0; i < 150; i++) {
+    if (signal.aborted) child.kill('SIGTERM');
+    signal.throwIfAborted();
     if (
       await fetch(`${url}/healthz`).then(
         (r) => r.ok,

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as k8s from '@kubernetes/client-node';
 import { installCrds } from '../../testenv/src/crds.js';
-import { readEnvironment, startEnvironment, stopEnvironment, type Environment } from '../../testenv/src/environment.js';
+import { readEnvironment, startEnvironment, stopEnvironment, stopProcesses, type Environment } from '../../testenv/src/environment.js';
+import type { ManagedProcess } from '../../testenv/src/processes.js';
 import { packageTestCharts } from '../../operator/test/support/charts.js';
 import { kubeConfig, repoRoot } from '../../operator/test/support/cluster.js';
 import { prepareOperatorNamespace } from '../../operator/test/support/operator-process.js';
@@ -21,33 +22,60 @@ const bodyStopGraceMs = 20_000;
 
 /**
  * Runs `body` against a new environment and always stops it (reading back restarted components).
- * When the run stops early (benchRun()), the body's wait is cut short, it gets a moment to stop
- * its operator, and the environment stops; a second Ctrl-C stops the environment at once.
+ * When the run stops early (benchRun()), a start under way is cut short by stopping the servers
+ * it spawned (startStopping), the preparation or the body gets a moment to stop what it started
+ * (its operator), then the environment stops; a second Ctrl-C stops the servers started so far at once.
  */
 export async function withEnvironment<T>(label: string, body: (env: Environment, kc: k8s.KubeConfig) => Promise<T>): Promise<T> {
   const run = benchRun();
   run.signal.throwIfAborted();
   const dir = join(benchTmp, `env-${process.pid}-${label}`);
+  const processes: ManagedProcess[] = [];
   let started: Environment | undefined;
   const stop = async (): Promise<void> => {
     const env = readEnvironment(dir) ?? started;
-    if (env) await stopEnvironment(env);
+    await (env ? stopEnvironment(env) : stopProcesses(processes));
   };
   const forget = run.onForcedExit(stop);
   try {
-    const env = (started = await startEnvironment(dir));
+    run.enter(`starting the environment ${label}`);
+    const env = (started = await startStopping(dir, processes));
     process.env.BULKHEAD_TEST_ENVIRONMENT = dir;
     const kc = kubeConfig(env.kubeconfig);
-    await run.race(prepare(env, kc));
-    const work = body(env, kc);
-    return await run.race(work).catch(async (error: unknown) => {
-      if (run.stopped) await settled(work, bodyStopGraceMs);
-      throw error;
-    });
+    run.enter(`preparing the environment ${label}`);
+    await raceWithGrace(prepare(env, kc));
+    run.enter(`running ${label}`);
+    return await raceWithGrace(body(env, kc));
   } finally {
-    forget();
-    await stop();
+    run.enter(`stopping the environment ${label}`);
+    // Kept for a second Ctrl-C until the stop is done: exiting at once mid-stop would leave the rest running.
+    await stop().finally(forget);
   }
+}
+
+/**
+ * Starts the environment; when the run stops meanwhile, stops each server the start has spawned
+ * (its servers run detached: no Ctrl-C reaches them), so that the start fails within a moment
+ * ("exited before ...") instead of waiting for every server to be up only to stop them.
+ */
+async function startStopping(dir: string, processes: ManagedProcess[]): Promise<Environment> {
+  const { signal } = benchRun();
+  const stopStarted = (): void => void stopProcesses(processes);
+  signal.addEventListener('abort', stopStarted, { once: true });
+  try {
+    return await startEnvironment(dir, { processes });
+  } finally {
+    signal.removeEventListener('abort', stopStarted);
+  }
+}
+
+/** `work`'s outcome; when the run stops first, its reason once `work` settled or had bodyStopGraceMs to. */
+async function raceWithGrace<T>(work: Promise<T>): Promise<T> {
+  const run = benchRun();
+  return run.race(work).catch(async (error: unknown) => {
+    if (run.stopped) await settled(work, bodyStopGraceMs);
+    throw error;
+  });
 }
 
 /** Waits until `work` settles, at most `ms`. */

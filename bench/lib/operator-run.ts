@@ -436,7 +436,9 @@ export async function measureOperator(
   tracker.run();
   let operator: OperatorProcess | undefined;
   try {
+    run.enter('measuring the compiled operator at rest');
     const compiledIdle = await compiledProbe(env, 0);
+    run.enter('starting the operator');
     operator = await startLeadingOperator();
     await run.sleep(2_000);
     const idleRss = rssMiB(operator.child.pid ?? 0);
@@ -444,6 +446,7 @@ export async function measureOperator(
     const before = await scrape(url);
     const names = tenantNames('bench', n);
     const start = Date.now();
+    run.enter(`onboarding ${n} tenant(s)`);
     kms.begin('onboarding');
     const created = await createTenants(client, names, 100, options.plan);
     for (const [name, at] of created) tracker.expect(name, at);
@@ -457,14 +460,17 @@ export async function measureOperator(
     const requests = requestDelta(before, after, (s) => s.verb);
     const afterOnboarding = loadAverage();
     const readyAt = Math.max(...times.map((t) => t.ready ?? Number.NaN));
+    run.enter('waiting for the periodic audit and idling');
     const { periodicAudit, loads } = await auditPhase(operator, client, options.audit, { at: readyAt, tenants: n });
     const steadyState = { ...(await steadyWrites(operator, idleSeconds)), afterAuditPass: periodicAudit?.log !== undefined };
     const readyRss = rssMiB(operator.child.pid ?? 0);
+    run.enter('re-syncing a restarted operator');
     kms.begin('resync');
     const restarted = await resync(operator, n);
     kms.end('resync');
     operator = restarted.operator;
     await retire(operator);
+    run.enter('measuring the compiled operator with the tenants Ready');
     const compiled = await compiledProbe(env, n);
     const variants = await variantProbes(env, n);
     const afterResyncAndMemory = loadAverage();

@@ -67,6 +67,68 @@ describe('RunGuard', () => {
     assert.equal(target.listenerCount('SIGINT'), 0);
   });
 
+  it('exits 143 on SIGTERM, naming the phase the run was in, also when a second signal forces the exit', async () => {
+    const target = new EventEmitter();
+    const exits: number[] = [];
+    const lines: string[] = [];
+    const guard = new RunGuard({ target, log: (line) => lines.push(line.trim()), exit: (code) => exits.push(code) });
+    guard.enter('starting the environment operator-silo-1');
+    const waiting = guard.sleep(3_600_000);
+    target.emit('SIGTERM', 'SIGTERM');
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof RunStopped);
+      assert.equal(error.exitCode, 143);
+      assert.equal(error.message, 'interrupted by SIGTERM while starting the environment operator-silo-1');
+      return true;
+    });
+    guard.enter('stopping the environment operator-silo-1');
+    target.emit('SIGINT', 'SIGINT');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(exits, [143], 'the first signal decides the code');
+    assert.equal(
+      lines.at(-1),
+      'The bench stopped: interrupted by SIGTERM while starting the environment operator-silo-1, at once on a second SIGINT',
+    );
+    guard.dispose();
+  });
+
+  it('leaves no unhandled rejection behind when a raced work fails after the run stopped, even if raced after the stop', async () => {
+    const guard = new RunGuard(quiet);
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      guard.stop(new RunStopped('interrupted by SIGINT while preparing', 130));
+      let fail = (_error: Error): void => undefined;
+      const work = new Promise<never>((_, reject) => (fail = reject));
+      await assert.rejects(guard.race(work), /interrupted by SIGINT while preparing/);
+      fail(new Error('request to https://127.0.0.1:1/apis failed, reason: connect ECONNREFUSED'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
+  it('takes a Ctrl-C that reached a watched child first for the interruption, not for its exit nor for a second Ctrl-C', async () => {
+    const target = new EventEmitter();
+    const exits: number[] = [];
+    const guard = new RunGuard({ target, log: () => undefined, exit: (code) => exits.push(code) });
+    guard.enter('measuring the compiled operator at rest');
+    const child = exitingChild('process.kill(process.pid, "SIGINT")');
+    guard.watch('the compiled operator', child);
+    assert.equal(await child.exited, 'SIGINT');
+    target.emit('SIGINT', 'SIGINT');
+    await assert.rejects(guard.race(new Promise(() => undefined)), (error: unknown) => {
+      assert.ok(error instanceof RunStopped);
+      assert.equal(error.exitCode, 130);
+      assert.equal(error.message, 'interrupted by SIGINT while measuring the compiled operator at rest');
+      return true;
+    });
+    assert.deepEqual(exits, [], 'one Ctrl-C winds the run down');
+    guard.dispose();
+  });
+
   it('reports the first reason when several follow', async () => {
     const guard = new RunGuard(quiet);
     guard.stop(new RunStopped('interrupted by SIGINT', 130));

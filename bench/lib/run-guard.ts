@@ -11,8 +11,9 @@
  */
 import type { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stopChildren } from './children.js';
 
-/** Why a run stopped early; the bench exits with `exitCode` (130 for Ctrl-C, as shells do). */
+/** Why a run stopped early; the bench exits with `exitCode` (128 + the signal's number for a signal, as shells do). */
 export class RunStopped extends Error {
   constructor(
     message: string,
@@ -39,12 +40,18 @@ export interface RunGuardOptions {
 
 const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
+/** The code a shell reports for a process killed by `signal`: 130 for SIGINT, 143 for SIGTERM. */
+export const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : 143);
+
 /** How a liveness endpoint is probed: the chart's operator probe (10 s apart, 3 failures), with a timeout a loaded bench machine can meet. */
 export interface LivenessProbe {
   periodMs: number;
   timeoutMs: number;
   failureThreshold: number;
 }
+
+/** How long after a watched child's exit it is judged (see watch()). */
+const exitJudgedAfterMs = 250;
 
 export const operatorLiveness: LivenessProbe = { periodMs: 10_000, timeoutMs: 5_000, failureThreshold: 3 };
 
@@ -65,6 +72,9 @@ export class RunGuard {
   private readonly watched = new Set<WatchedProcess>();
   private readonly cleanups = new Set<() => Promise<void>>();
   private readonly target: EventEmitter;
+  /** What the run is doing, for the line an interruption prints (set by enter()). */
+  private phase = 'starting';
+  private signalsReceived = 0;
 
   constructor(private readonly options: RunGuardOptions = {}) {
     this.target = options.target ?? process;
@@ -73,15 +83,24 @@ export class RunGuard {
 
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     const log = this.options.log ?? ((line: string) => console.error(line));
-    if (!this.signal.aborted) {
-      log(`\n${signal}: stopping the operator and the environment (${signal} again to stop at once)`);
-      this.stop(new RunStopped(`interrupted by ${signal}`, 130));
+    if (++this.signalsReceived === 1) {
+      log(`\n${signal} while ${this.phase}: stopping what the bench started (${signal} again to stop the servers and exit at once)`);
+      this.stop(new RunStopped(`interrupted by ${signal} while ${this.phase}`, exitCodeOf(signal)));
       return;
     }
     log(`\n${signal} again: stopping the environments and exiting now`);
     const exit = this.options.exit ?? ((code: number) => process.exit(code));
-    void Promise.allSettled([...this.cleanups].map((cleanup) => cleanup())).then(() => exit(130));
+    const stopped = this.stopped ?? new RunStopped(`interrupted by ${signal} while ${this.phase}`, exitCodeOf(signal));
+    void Promise.allSettled([...this.cleanups].map((cleanup) => cleanup())).then(() => {
+      log(`\nThe bench stopped: ${stopped.message}, at once on a second ${signal}`);
+      exit(stopped.exitCode);
+    });
   };
+
+  /** Names what the run does from now on ("starting the environment operator-silo-1"), for an interruption's line. */
+  enter(phase: string): void {
+    this.phase = phase;
+  }
 
   /** Stops the run; the first reason given is the one reported. */
   stop(reason: RunStopped): void {
@@ -92,10 +111,16 @@ export class RunGuard {
     return this.signal.aborted ? (this.signal.reason as RunStopped) : undefined;
   }
 
-  /** Stops the run when `child` exits, unless expectExit(child) was called before. */
+  /**
+   * Stops the run when `child` exits, unless expectExit(child) was called before. A terminal's
+   * Ctrl-C reaches the child with the bench (one process group): the exit is judged a moment
+   * later, so that the bench's own SIGINT, delivered at the same instant, is the reason reported
+   * rather than "exited (SIGINT) before the run was done", and is not taken for a second Ctrl-C.
+   */
   watch(name: string, child: WatchedProcess): void {
     this.watched.add(child);
-    void child.exited.then((how) => {
+    void child.exited.then(async (how) => {
+      await sleep(exitJudgedAfterMs, undefined, { ref: false });
       if (!this.watched.delete(child)) return;
       this.stop(new RunStopped(`${name} exited (${String(how)}) before the run was done; its last output:\n${child.output()}`, 1));
     });
@@ -142,13 +167,17 @@ export class RunGuard {
     return () => this.cleanups.delete(cleanup);
   }
 
-  /** `work`'s outcome, or a rejection with the reason as soon as the run stops. */
+  /**
+   * `work`'s outcome, or a rejection with the reason as soon as the run stops. `work` stays
+   * handled either way: when it fails later (a request to a server the stop took down) that is
+   * no unhandled rejection, which would kill the bench before it stopped its servers.
+   */
   async race<T>(work: Promise<T>): Promise<T> {
-    this.signal.throwIfAborted();
     let onAbort = (): void => undefined;
     const stopped = new Promise<never>((_, reject) => {
       onAbort = () => reject(this.signal.reason as Error);
-      this.signal.addEventListener('abort', onAbort, { once: true });
+      if (this.signal.aborted) onAbort();
+      else this.signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
       return await Promise.race([work, stopped]);
@@ -177,17 +206,25 @@ export function benchRun(): RunGuard {
 
 /**
  * Runs a bench's main: its number is the exit code. A run that stopped early exits with its own
- * code and reason (the operator's output included), even when what failed first was a request to
- * a server the stop had already taken down; process.exit, because a wait that does not know the
- * signal may still hold a timer.
+ * code and one line with its reason (the operator's output included), even when what failed first
+ * was a request to a server the stop had already taken down, or when main got to its end after
+ * the signal (a Ctrl-C while the last environment stopped); process.exit, because a wait that does
+ * not know the signal may still hold a timer, and its children are stopped first (children.ts).
  */
 export async function runBench(main: () => Promise<number | void>): Promise<void> {
   const run = benchRun();
+  let failure: unknown;
   try {
     process.exitCode = (await main()) ?? 0;
   } catch (error) {
-    const stopped = error instanceof RunStopped ? error : run.stopped;
-    console.error(`\nThe bench stopped: ${stopped?.message ?? (error instanceof Error ? error.stack : String(error))}`);
-    process.exit(stopped?.exitCode ?? 1);
+    failure = error;
   }
+  const stopped = failure instanceof RunStopped ? failure : run.stopped;
+  if (!stopped && failure === undefined) return;
+  run.enter('stopping what is left of the run');
+  await stopChildren();
+  console.error(`\nThe bench stopped: ${stopped?.message ?? describe(failure)}`);
+  process.exit(stopped?.exitCode ?? 1);
 }
+
+const describe = (failure: unknown): string => (failure instanceof Error ? (failure.stack ?? failure.message) : String(failure));

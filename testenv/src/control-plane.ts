@@ -36,6 +36,11 @@ export interface ControlPlaneOptions {
    * only stores objects (a second cell in cells.ts), at a fraction of the CPU.
    */
   apiOnly?: boolean;
+  /**
+   * The list each started process joins as soon as it is spawned (default a new one): a caller
+   * stopped while the control plane is still starting (Ctrl-C in a bench) can stop what is up.
+   */
+  processes?: ManagedProcess[];
 }
 
 /** What each component's start function needs; `server` and `admin` are set once the API server is up. */
@@ -58,7 +63,7 @@ export async function startControlPlane(
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const certs = generateCertificates(join(dir, 'pki'), options.apiServerAddress, kubernetesServiceIP);
   const admin = { server: '', caCert: certs.caCert, client: certs.clients.admin };
-  const launch: Launch = { options, bin, certs, dir, processes: [], server: '', admin };
+  const launch: Launch = { options, bin, certs, dir, processes: options.processes ?? [], server: '', admin };
   try {
     const etcdUrl = await startEtcd(launch);
     launch.server = await startApiServer(launch, etcdUrl);
@@ -66,13 +71,24 @@ export async function startControlPlane(
     writeKubeconfig(kubeconfig, { server: launch.server, caCert: certs.caCert, user: 'admin', client: certs.clients.admin });
     if (!options.apiOnly) {
       const fakeNode = options.node === 'kwok' ? [startKwok(launch)] : [];
-      await Promise.all([startControllerManager(launch), startScheduler(launch), ...fakeNode]);
+      await allStarted([startControllerManager(launch), startScheduler(launch), ...fakeNode]);
     }
     return { server: launch.server, kubeconfig, certificates: certs, processes: launch.processes };
   } catch (error) {
     (error as { processes?: ManagedProcess[] }).processes = launch.processes;
     throw error;
   }
+}
+
+/**
+ * Waits for every start, then fails with the first failure: Promise.all would fail while the
+ * others still start, and their processes would join the list after the caller stopped it.
+ */
+export async function allStarted<T>(starts: Promise<T>[]): Promise<T[]> {
+  const outcomes = await Promise.allSettled(starts);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 }
 
 const logFile = (launch: Launch, name: string): string => join(launch.dir, 'logs', `${name}.log`);

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBinaries, type Binaries } from './binaries.js';
-import { startControlPlane, type ControlPlane } from './control-plane.js';
+import { allStarted, startControlPlane, type ControlPlane } from './control-plane.js';
 import { startKmsEmulator, type KmsEmulator } from './kms.js';
 import { kwokNetwork, realNodeNetwork, type EnvironmentNetwork, type NodeKind } from './network.js';
 import { hostAddress, names, platformAddress, testRange } from './node/addresses.js';
@@ -37,6 +37,11 @@ export interface Environment {
 export interface EnvironmentOptions {
   /** 'kwok' (default): a fake node, pods look Running. 'real': containerd, kubelet, real pods. */
   node?: NodeKind;
+  /**
+   * The list every server joins as soon as it is spawned (default a new one): a caller that must
+   * exit before startEnvironment returns (a bench's second Ctrl-C) stops these with stopProcesses.
+   */
+  processes?: ManagedProcess[];
 }
 
 const fileOf = (dir: string): string => join(dir, 'environment.json');
@@ -63,20 +68,12 @@ async function startServers(bin: Binaries, dir: string, node: NodeKind, processe
   const apiServerAddress = node === 'real' ? hostAddress : '127.0.0.1';
   const platform: ListenAt | undefined =
     node === 'real' ? { host: platformAddress, netns: names.platformNetns, clientCIDR: testRange } : undefined;
-  const [controlPlane, postgres, kms] = await Promise.all([
-    startControlPlane(bin, run, join(dir, 'kubeconfig'), { node, apiServerAddress }).then(
-      (cp) => {
-        processes.push(...cp.processes);
-        return cp;
-      },
-      (error: unknown) => {
-        processes.push(...((error as { processes?: ManagedProcess[] }).processes ?? []));
-        throw error;
-      },
-    ),
+  // Every process joins `processes` as it is spawned, so a failed or interrupted start stops them all.
+  const [controlPlane, postgres, kms] = (await allStarted<unknown>([
+    startControlPlane(bin, run, join(dir, 'kubeconfig'), { node, apiServerAddress, processes }),
     startPostgres(join(run, 'postgres'), processes, platform),
     startKmsEmulator(join(run, 'logs'), processes, platform),
-  ]);
+  ])) as [ControlPlane, PostgresServer, KmsEmulator];
   return { controlPlane, postgres, kms };
 }
 
@@ -86,17 +83,22 @@ function realNodeUnsupported(node: NodeKind): Error | undefined {
   return support.ok ? undefined : new Error(`cannot run a real node here: ${support.reason}`);
 }
 
-export async function startEnvironment(dir: string, options: EnvironmentOptions = {}): Promise<Environment> {
-  const node = options.node ?? 'kwok';
-  const unsupported = realNodeUnsupported(node);
-  if (unsupported) throw unsupported;
+/** Stops what an earlier start in `dir` left running and empties its run/ (logs/ recreated). */
+async function clearPrevious(dir: string): Promise<void> {
   const previous = readEnvironment(dir);
   if (previous) await stopEnvironment(previous);
   const run = join(dir, 'run');
   rmSync(run, { recursive: true, force: true });
   mkdirSync(join(run, 'logs'), { recursive: true });
+}
+
+export async function startEnvironment(dir: string, options: EnvironmentOptions = {}): Promise<Environment> {
+  const node = options.node ?? 'kwok';
+  const unsupported = realNodeUnsupported(node);
+  if (unsupported) throw unsupported;
+  await clearPrevious(dir);
   const bin = findBinaries();
-  const processes: ManagedProcess[] = [];
+  const processes: ManagedProcess[] = options.processes ?? [];
   const realNode = node === 'real' ? await prepareRealNode(dir, bin) : undefined;
   try {
     if (realNode) makeNodeNetwork(realNode);
@@ -132,6 +134,16 @@ export async function startEnvironment(dir: string, options: EnvironmentOptions 
     await stopAll(processes, realNode);
     rmSync(fileOf(dir), { force: true });
     throw error;
+  }
+}
+
+/**
+ * Stops processes of a start that has not returned (kwok only; a real node needs stopEnvironment),
+ * newest first, until none in the list is alive: the start goes on meanwhile and may add more.
+ */
+export async function stopProcesses(processes: readonly ManagedProcess[]): Promise<void> {
+  for (let alive = [...processes]; alive.length > 0; alive = processes.filter((proc) => isAlive(proc.pid))) {
+    for (const proc of alive.reverse()) await stopProcess(proc);
   }
 }
 
