@@ -244,6 +244,7 @@ async function installedAuditPhase(
 ): Promise<InstalledAuditRun | undefined> {
   if (!auditEnabled || !evidence) return undefined;
   const limitMiB = chartOperatorMemoryLimitMiB(repoRoot);
+  run.enter('the periodic audit as installed');
   console.log(`   the periodic audit as installed: the compiled operator in a ${limitMiB} MiB memory cgroup, its first pass`);
   const installed = await auditAsInstalled({ env, client, tenants: n, limitMiB, evidence });
   console.log(`   installed audit: ${JSON.stringify({ ...installed, log: undefined })}`);
