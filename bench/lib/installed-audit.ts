@@ -14,31 +14,15 @@ import type { ChildProcess } from 'node:child_process';
 import type { KubeClient } from '../../operator/src/kube/client.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
+import type { InstalledAuditMeasurement } from './issue17-targets.js';
 import { createMemoryCgroup, type MemoryCgroup } from './memory-cgroup.js';
 import { firstPass, leaseKept, signingSecret, verifyPublished } from './periodic-audit.js';
 import { benchRun } from './run-guard.js';
 
 type LogLine = Record<string, unknown>;
 
-export interface InstalledAuditRun {
-  limitMiB: number;
-  /** Set when it could not be measured here (no memory cgroup): why. */
-  unavailable?: string;
-  finished: boolean;
-  /** The pass's last log line as it is ("Audited tenant isolation" or the failure). */
-  log?: LogLine;
-  seconds?: number;
-  peakRssMiB?: number;
-  peakHeapUsedMiB?: number;
-  longestStallSeconds?: number;
-  /** The most the cgroup was charged at once (RSS and the page cache it caused). */
-  cgroupPeakMiB?: number;
-  oomKills: number;
-  /** How the operator ended if it ended before its pass did (a signal or exit code, and its last output). */
-  died?: string;
-  leaseKept: boolean;
-  publishedVerifies?: boolean;
-}
+/** The measurement issue17-targets.ts judges, with the pass's last log line as it is. */
+export type InstalledAuditRun = InstalledAuditMeasurement & { log?: LogLine };
 
 const mib = (bytes: number | undefined): number | undefined => (bytes === undefined ? undefined : Math.round((bytes / 1048576) * 10) / 10);
 const numberIn = (line: LogLine | undefined, key: string): number | undefined => (typeof line?.[key] === 'number' ? line[key] : undefined);

@@ -40,14 +40,18 @@ export interface PeriodicAuditMeasurement {
 /** The pass of the compiled operator in a memory cgroup of the chart's limit (installed-audit.ts). */
 export interface InstalledAuditMeasurement {
   limitMiB: number;
+  /** Set when it could not be measured here (no memory cgroup): why. */
   unavailable?: string;
   finished: boolean;
   seconds?: number;
   peakRssMiB?: number;
   peakHeapUsedMiB?: number;
   longestStallSeconds?: number;
+  /** The most the cgroup was charged at once (RSS and the page cache it caused). */
   cgroupPeakMiB?: number;
+  /** How many times the kernel's OOM killer killed a process of the group. */
   oomKills: number;
+  /** How the operator ended if it ended before its pass did (a signal or exit code, and its last output). */
   died?: string;
   leaseKept: boolean;
   publishedVerifies?: boolean;

@@ -26,9 +26,13 @@ function auditGivingWayTo(yieldTo: NewWork | undefined): { audit: PeriodicAudit;
   return { audit, passes, logs: () => lines.map((line) => (JSON.parse(line) as { message: string }).message) };
 }
 
-async function firstPass(passes: number[], signal: AbortController): Promise<void> {
+/** Runs the audit until its first pass has started, then stops it as a lost leadership would. */
+async function untilFirstPass(audit: PeriodicAudit, passes: number[]): Promise<void> {
+  const stop = new AbortController();
+  const running = audit.run(stop.signal);
   while (passes.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-  signal.abort();
+  stop.abort();
+  await running;
 }
 
 describe('the periodic audit gives way to new and changed tenants', () => {
@@ -45,10 +49,7 @@ describe('the periodic audit gives way to new and changed tenants', () => {
       checkMs: 5,
     };
     const { audit, passes, logs } = auditGivingWayTo(work);
-    const stop = new AbortController();
-    const running = audit.run(stop.signal);
-    await firstPass(passes, stop);
-    await running;
+    await untilFirstPass(audit, passes);
     assert.equal(passes.length, 1);
     assert.ok(checks.includes(0), 'the pass started only once nothing waited');
     assert.deepEqual(logs().slice(0, 2), [
@@ -61,10 +62,7 @@ describe('the periodic audit gives way to new and changed tenants', () => {
     const work: NewWork = { waiting: () => 7, maxDeferMs: 40, checkMs: 5 };
     const { audit, passes, logs } = auditGivingWayTo(work);
     const started = performance.now();
-    const stop = new AbortController();
-    const running = audit.run(stop.signal);
-    await firstPass(passes, stop);
-    await running;
+    await untilFirstPass(audit, passes);
     assert.equal(passes.length, 1);
     assert.ok((passes[0] ?? 0) - started >= 40, 'it gave way for the whole allowance first');
     assert.ok(logs().includes('Isolation audit starts after waiting for new work'));
@@ -73,10 +71,7 @@ describe('the periodic audit gives way to new and changed tenants', () => {
   it('runs at its time, saying nothing of new work, when none waits or nothing is given to wait for', async () => {
     for (const work of [{ waiting: () => 0, maxDeferMs: 60_000, checkMs: 5 }, undefined]) {
       const { audit, passes, logs } = auditGivingWayTo(work);
-      const stop = new AbortController();
-      const running = audit.run(stop.signal);
-      await firstPass(passes, stop);
-      await running;
+      await untilFirstPass(audit, passes);
       assert.equal(passes.length, 1);
       assert.ok(!logs().some((message) => message.includes('new or changed tenants')));
     }
