@@ -207,6 +207,7 @@ function printMemory(results: SizeResult[]): void {
   console.log("\nWhere the compiled operator's RSS goes, MiB (anonymous = V8 heap + malloc + native; file = node binary and libraries)\n");
   const moments = {
     compiledIdle: 'idle',
+    compiledIdleAfterAudit: 'idle, 5 s after its first audit pass',
     compiledAllReady: 'all Ready, 5 s after re-sync',
     compiledAllReadySettled: 'all Ready, 30 s after re-sync',
   } as const;
@@ -226,20 +227,23 @@ function printMemory(results: SizeResult[]): void {
         'anonymous outside the heap',
       ],
       results.flatMap(({ operator: o }) =>
-        (Object.keys(moments) as (keyof typeof moments)[]).map((when) => {
+        (Object.keys(moments) as (keyof typeof moments)[]).flatMap((when) => {
           const m = o.memoryMiB[when];
+          if (!m) return [];
           const spaces = ['old', 'new', 'code', 'large_object'].map((name) => space(m, name)).join(' / ');
           return [
-            o.tenants,
-            moments[when],
-            m.rss,
-            m.rssAnon,
-            m.rssFile,
-            m.heapTotal,
-            m.heapUsed,
-            spaces,
-            m.external,
-            (m.rssAnon - m.heapTotal).toFixed(1),
+            [
+              o.tenants,
+              moments[when],
+              m.rss,
+              m.rssAnon,
+              m.rssFile,
+              m.heapTotal,
+              m.heapUsed,
+              spaces,
+              m.external,
+              (m.rssAnon - m.heapTotal).toFixed(1),
+            ],
           ];
         }),
       ),
@@ -513,6 +517,7 @@ async function operatorHalf(n: number, tier: Tier) {
 function targetsOf(operator: OperatorRun, ratio: { fullStack: number } | null, after: AfterOperator): TargetRow[] {
   return issue17Verdicts({
     rssMiB: operator.rssMiB,
+    idleAfterAuditMiB: operator.memoryMiB.compiledIdleAfterAudit?.rss ?? null,
     resync: operator.resync,
     ratioFullStack: ratio?.fullStack ?? null,
     p50Ms: percentile(operator.readyMs, 50),

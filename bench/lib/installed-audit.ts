@@ -10,13 +10,12 @@
  * audit costs, not whether a pod of the chart's size survives it (Node sizes its heap from the
  * limit: 259 MiB at 512 MiB). This one does.
  */
-import type { ChildProcess } from 'node:child_process';
 import type { KubeClient } from '../../operator/src/kube/client.js';
 import type { Environment } from '../../testenv/src/environment.js';
 import { buildCompiledOperator, startCompiledOperator } from './compiled-operator.js';
 import type { InstalledAuditMeasurement } from './issue17-targets.js';
 import { createMemoryCgroup, type MemoryCgroup } from './memory-cgroup.js';
-import { firstPass, leaseKept, signingSecret, verifyPublished } from './periodic-audit.js';
+import { firstPass, jsonLogLines, leaseKept, signingSecret, verifyPublished } from './periodic-audit.js';
 import { benchRun } from './run-guard.js';
 
 type LogLine = Record<string, unknown>;
@@ -26,26 +25,6 @@ export type InstalledAuditRun = InstalledAuditMeasurement & { log?: LogLine };
 
 const mib = (bytes: number | undefined): number | undefined => (bytes === undefined ? undefined : Math.round((bytes / 1048576) * 10) / 10);
 const numberIn = (line: LogLine | undefined, key: string): number | undefined => (typeof line?.[key] === 'number' ? line[key] : undefined);
-
-/** Every JSON line the child writes to stdout, parsed, in order. */
-function jsonLines(child: ChildProcess): LogLine[] {
-  const lines: LogLine[] = [];
-  let partial = '';
-  child.stdout?.on('data', (chunk: Buffer | string) => {
-    const text = partial + chunk.toString();
-    const complete = text.split('\n');
-    partial = complete.pop() ?? '';
-    for (const line of complete) {
-      if (!line.startsWith('{')) continue;
-      try {
-        lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        // Not a log line (a partial write interleaved with another stream): not what is looked for.
-      }
-    }
-  });
-  return lines;
-}
 
 /** What the pass's last line says it cost, with the line itself. */
 function passNumbers(line: LogLine | undefined): Partial<InstalledAuditRun> {
@@ -77,7 +56,7 @@ export async function auditAsInstalled(options: InstalledAuditOptions): Promise<
     cgroup: group,
     config: { audit: { enabled: true, signingKeySecret: signingSecret } },
   });
-  const logs = jsonLines(operator.child);
+  const logs = jsonLogLines(operator.child);
   let died: string | undefined;
   void operator.exited.then((how) => (died ??= `exited (${String(how)}) before its pass ended; its last output:\n${operator.output()}`));
   try {

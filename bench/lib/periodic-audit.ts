@@ -4,6 +4,7 @@
  * kept its lease meanwhile, and whether the report it published reassembles and verifies.
  * bench/audit.ts and bench/onboarding.ts (BENCH_AUDIT=1) both measure with it.
  */
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,26 @@ export async function installSigningKey(client: KubeClient, dir: string): Promis
 }
 
 type LogLine = Record<string, unknown>;
+
+/** Every JSON line the child writes to stdout, parsed, in order. */
+export function jsonLogLines(child: ChildProcess): LogLine[] {
+  const lines: LogLine[] = [];
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer | string) => {
+    const text = partial + chunk.toString();
+    const complete = text.split('\n');
+    partial = complete.pop() ?? '';
+    for (const line of complete) {
+      if (!line.startsWith('{')) continue;
+      try {
+        lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        // Not a log line (a partial write interleaved with another stream): not what is looked for.
+      }
+    }
+  });
+  return lines;
+}
 
 const isPassEnd = (line: LogLine): boolean =>
   line.message === 'Audited tenant isolation' || String(line.message).startsWith('Isolation audit failed');
