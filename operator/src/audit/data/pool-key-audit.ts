@@ -1,8 +1,8 @@
 /**
  * The pool key part of the data audit for one region: reads the pool key's policy and grants once,
  * then judges each pooled-key tenant (pool-key-checks.ts), probing its real data key under its own
- * context and under the next pooled tenant's. The audit run does not call it yet: no tenant gets a
- * pool key until the reconcile does (docs/decisions/0049).
+ * context and under the next pooled tenant's. The key part of every audit run calls it for the
+ * region's tenants on the pool key (pooled-key-tenants.ts; docs/decisions/0049).
  */
 import { buildPoolKeyPolicy, tenantEncryptionContext, type PoolKeyInspector, type WrappedDataKey } from '../../providers/kms/pool/index.js';
 import type { AuditCheck } from '../model.js';
