@@ -41,10 +41,17 @@ export function oomKillCount(text: string): number {
   return match ? Number(match[1]) : 0;
 }
 
+function writeIfPresent(file: string, value: string): void {
+  if (existsSync(file)) writeFileSync(file, value);
+}
+
 function v1(name: string, limitBytes: number): MemoryCgroup {
   const dir = join(root, 'memory', name);
   mkdirSync(dir);
   writeFileSync(join(dir, 'memory.limit_in_bytes'), String(limitBytes));
+  // Without swap in the limit, a machine with swap would page the process out instead of killing it;
+  // the kubelet runs pods without swap. The file exists only where the kernel accounts swap.
+  writeIfPresent(join(dir, 'memory.memsw.limit_in_bytes'), String(limitBytes));
   return {
     procsFile: join(dir, 'cgroup.procs'),
     limitBytes,
@@ -60,6 +67,7 @@ function v2(name: string, limitBytes: number): MemoryCgroup {
   const dir = join(root, name);
   mkdirSync(dir);
   writeFileSync(join(dir, 'memory.max'), String(limitBytes));
+  writeIfPresent(join(dir, 'memory.swap.max'), '0'); // as in v1: no swap, as the kubelet runs pods
   return {
     procsFile: join(dir, 'cgroup.procs'),
     limitBytes,
