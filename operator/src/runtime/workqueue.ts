@@ -176,9 +176,7 @@ export class WorkQueue {
 
   /** Keys waiting to be handed out (not counting those re-added while processing). */
   len(): number {
-    let length = 0;
-    for (const line of this.lines.values()) length += line.length;
-    return length;
+    return this.waitingAtOrAbove(-Infinity);
   }
 
   /** Keys waiting at `priority` or above: new and changed work, without the resync's (HighPriority: 0). */
