@@ -9,6 +9,7 @@
 import { ConditionType, Reason, findCondition, setCondition, type Condition, type ConditionUpdate } from '../api/conditions.js';
 import type { Tenant } from '../api/tenant.js';
 import type { KubeClient } from '../kube/client.js';
+import { errorFields, type Logger } from '../runtime/logging.js';
 import { aboutDeletedTenants } from './data/offboarding-checks.js';
 import type { AuditCheck } from './model.js';
 
@@ -89,4 +90,25 @@ export async function writeIsolationCondition(client: KubeClient, tenant: Tenant
   };
   await client.applyStatus(patch, { fieldManager: auditFieldManager, force: true });
   return true;
+}
+
+/**
+ * Writes each Tenant's condition as `conditionOf` judges it and returns how many changed. Tenants
+ * being deleted are left alone: their condition no longer matters and the write could race the
+ * finalizer. A write that fails is logged and the others go on.
+ */
+export async function writeIsolationConditions(
+  { client, logger, now }: { client: KubeClient; logger: Logger; now: Date },
+  tenants: readonly Tenant[],
+  conditionOf: (tenant: Tenant) => ConditionUpdate,
+): Promise<number> {
+  let changed = 0;
+  for (const tenant of tenants.filter((t) => !t.metadata.deletionTimestamp)) {
+    const wrote = await writeIsolationCondition(client, tenant, conditionOf(tenant), now).catch((error: unknown) => {
+      logger.warn('Could not set IsolationVerified', { tenant: tenant.metadata.name, ...errorFields(error) });
+      return false;
+    });
+    if (wrote) changed += 1;
+  }
+  return changed;
 }

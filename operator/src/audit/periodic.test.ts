@@ -3,7 +3,10 @@ import { PassThrough } from 'node:stream';
 import { Registry } from 'prom-client';
 import type { KubeClient } from '../kube/client.js';
 import { createLogger } from '../runtime/logging.js';
-import { PeriodicAudit, type NewWork } from './periodic.js';
+import type { AuditCost } from './cost.js';
+import { countFindings, PeriodicAudit, type NewWork } from './periodic.js';
+
+const noCost: AuditCost = { seconds: 0, peakRssMiB: 0, peakHeapUsedMiB: 0, maxRssMiB: 0, longestStallSeconds: 0 };
 
 /** A periodic audit over no tenants (so no client call), recording when its passes start and what it logs. */
 function auditGivingWayTo(yieldTo: NewWork | undefined): { audit: PeriodicAudit; passes: number[]; logs: () => string[] } {
@@ -17,7 +20,7 @@ function auditGivingWayTo(yieldTo: NewWork | undefined): { audit: PeriodicAudit;
     registry: new Registry(),
     run: () => {
       passes.push(performance.now());
-      return Promise.resolve({ tenants: [], checks: [] });
+      return Promise.resolve({ tenants: 0, checks: 0, findings: countFindings([]), conditionsChanged: 0, cost: noCost });
     },
     initialDelayMs: 0,
     intervalMs: 60_000,

@@ -5,6 +5,10 @@
  * that fails as a whole makes every Tenant's condition Unknown (AuditFailed, with the error): an
  * audit that could not look verified nothing, so an earlier True must not stand
  * (docs/decisions/0018). It is retried at the next period.
+ *
+ * This is the schedule and its metrics; the pass itself (judging, signing, writing the conditions,
+ * publishing) is `run`, which the operator runs in a process of its own (pass-child.ts,
+ * docs/decisions/0068).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ConditionUpdate } from '../api/conditions.js';
@@ -13,10 +17,9 @@ import type { KubeClient } from '../kube/client.js';
 import { sleep } from '../runtime/backoff.js';
 import { errorFields, type Logger } from '../runtime/logging.js';
 import { listAll } from './cluster-reads.js';
-import { AuditCostMeter, type AuditCost, type PhaseMarks } from './cost.js';
-import { auditFailedCondition, isolationConditions, writeIsolationCondition } from './isolation-condition.js';
+import type { AuditCost } from './cost.js';
+import { auditFailedCondition, writeIsolationConditions } from './isolation-condition.js';
 import type { AuditCheck, CheckCategory } from './model.js';
-import { publishReport, type PublishTarget } from './publish.js';
 import { errorMessage } from '../runtime/errors.js';
 
 /** What one audit run hands back: the tenants it judged, its checks, and the report as signed (if signed). */
@@ -26,16 +29,42 @@ export interface AuditRunOutcome {
   report?: Buffer;
 }
 
+/** What one pass did, as the process that ran it reports it: counts, not the checks themselves. */
+export interface PassResult {
+  tenants: number;
+  checks: number;
+  /** Failed or incomplete checks, by category. */
+  findings: Record<CheckCategory, number>;
+  conditionsChanged: number;
+  published?: { reportBytes: number; parts: number; compressedBytes: number };
+  /** What the pass cost the process that ran it. */
+  cost: AuditCost;
+}
+
+/**
+ * A pass that did not finish, with what it cost up to then when that is known. `notLeader`: it
+ * stopped because this process could not confirm that it still leads, so it must write nothing more.
+ */
+export class AuditPassFailed extends Error {
+  readonly cost?: AuditCost;
+  readonly notLeader: boolean;
+
+  constructor(message: string, details: { cost?: AuditCost; notLeader?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: details.cause });
+    this.name = 'AuditPassFailed';
+    if (details.cost) this.cost = details.cost;
+    this.notLeader = details.notLeader ?? false;
+  }
+}
+
 export interface PeriodicAuditOptions {
   client: KubeClient;
   logger: Logger;
   registry: Registry;
-  /** One audit; it marks its steps on `phases` so the logged cost says where the peak was. */
-  run: (phases: PhaseMarks) => Promise<AuditRunOutcome>;
+  /** One pass: the audit, its conditions written and its report published. */
+  run: () => Promise<PassResult>;
   initialDelayMs: number;
   intervalMs: number;
-  /** Where the latest report goes; undefined to keep it to the logs and metrics. */
-  publishTo?: PublishTarget;
   now?: () => Date;
   /** A pass waits while new or changed work waits (docs/decisions/0067); without it, passes keep their time. */
   yieldTo?: NewWork;
@@ -50,7 +79,14 @@ export interface NewWork {
   checkMs?: number;
 }
 
-const categories: CheckCategory[] = ['network', 'access', 'guardrails', 'database', 'key', 'inventory'];
+export const checkCategories: readonly CheckCategory[] = ['network', 'access', 'guardrails', 'database', 'key', 'inventory'];
+
+/** Failed or incomplete checks, by category. */
+export function countFindings(checks: readonly AuditCheck[]): Record<CheckCategory, number> {
+  const findings = Object.fromEntries(checkCategories.map((category) => [category, 0])) as Record<CheckCategory, number>;
+  for (const check of checks) if (check.result !== 'pass') findings[check.category] += 1;
+  return findings;
+}
 
 export class PeriodicAudit {
   private readonly findings: Gauge;
@@ -91,7 +127,7 @@ export class PeriodicAudit {
     while (!signal.aborted) {
       await this.giveWayToNewWork(signal);
       if (signal.aborted) return;
-      await this.runOnce();
+      await this.runOnce(signal);
       await sleep(this.options.intervalMs, signal);
     }
   }
@@ -117,45 +153,46 @@ export class PeriodicAudit {
     logger.info('Isolation audit starts after waiting for new work', { deferredSeconds, stillWaiting: work.waiting() });
   }
 
-  async runOnce(): Promise<boolean> {
+  /**
+   * One pass, recorded. A pass that fails makes every Tenant's condition Unknown, unless it failed
+   * because this leader is stopping (`signal`): then the next leader's pass says what it finds.
+   */
+  async runOnce(signal?: AbortSignal): Promise<boolean> {
     const { logger } = this.options;
-    const meter = new AuditCostMeter();
     try {
-      // Each step is logged as it ends: a run cut short (a lost lease, an OOM kill) still says how far it got and what it cost.
-      const steps = { mark: (phase: string) => logger.info('Audit step finished', { ...meter.mark(phase) }) };
-      const outcome = await this.options.run(steps);
-      this.count(outcome.checks);
-      const changed = await this.updateConditions(outcome);
-      steps.mark('conditions written');
-      const published =
-        this.options.publishTo && outcome.report
-          ? await publishReport(this.options.client, this.options.publishTo, outcome.report)
-          : undefined;
-      if (published) steps.mark('published');
+      const result = await this.options.run();
+      for (const category of checkCategories) this.findings.set({ category }, result.findings[category]);
       this.runs.inc({ result: 'success' });
       this.lastSuccess.set(Date.now() / 1000);
-      const findings = outcome.checks.filter((check) => check.result !== 'pass').length;
       logger.info('Audited tenant isolation', {
-        tenants: outcome.tenants.length,
-        checks: outcome.checks.length,
-        findings,
-        conditionsChanged: changed,
-        ...(published
-          ? { reportBytes: outcome.report?.length, publishedParts: published.parts, compressedBytes: published.compressedBytes }
+        tenants: result.tenants,
+        checks: result.checks,
+        findings: Object.values(result.findings).reduce((sum, n) => sum + n, 0),
+        conditionsChanged: result.conditionsChanged,
+        ...(result.published
+          ? {
+              reportBytes: result.published.reportBytes,
+              publishedParts: result.published.parts,
+              compressedBytes: result.published.compressedBytes,
+            }
           : {}),
-        ...this.recordCost(meter),
+        ...this.recordCost(result.cost),
       });
       return true;
     } catch (error) {
       this.runs.inc({ result: 'error' });
-      logger.error('Isolation audit failed; IsolationVerified becomes Unknown', { ...errorFields(error), ...this.recordCost(meter) });
+      const cost = error instanceof AuditPassFailed && error.cost ? this.recordCost(error.cost) : {};
+      if (signal?.aborted || (error instanceof AuditPassFailed && error.notLeader)) {
+        logger.info('Isolation audit stopped with the leadership; the next leader audits', { ...errorFields(error), ...cost });
+        return false;
+      }
+      logger.error('Isolation audit failed; IsolationVerified becomes Unknown', { ...errorFields(error), ...cost });
       await this.markUnverified(error);
       return false;
     }
   }
 
-  private recordCost(meter: AuditCostMeter): AuditCost {
-    const cost = meter.stop();
+  private recordCost(cost: AuditCost): AuditCost {
     this.cost.set({ measure: 'seconds' }, cost.seconds);
     this.cost.set({ measure: 'peak_rss_bytes' }, cost.peakRssMiB * 1024 * 1024);
     this.cost.set({ measure: 'peak_heap_used_bytes' }, cost.peakHeapUsedMiB * 1024 * 1024);
@@ -174,27 +211,8 @@ export class PeriodicAudit {
     }
   }
 
-  private count(checks: readonly AuditCheck[]): void {
-    for (const category of categories) {
-      this.findings.set({ category }, checks.filter((check) => check.category === category && check.result !== 'pass').length);
-    }
-  }
-
-  private updateConditions(outcome: AuditRunOutcome): Promise<number> {
-    return this.writeConditions(outcome.tenants, isolationConditions(outcome.checks));
-  }
-
-  /** Tenants being deleted are left alone: their condition no longer matters and the write could race the finalizer. */
   private async writeConditions(tenants: readonly Tenant[], conditionOf: (tenant: Tenant) => ConditionUpdate): Promise<number> {
     const now = (this.options.now ?? (() => new Date()))();
-    let changed = 0;
-    for (const tenant of tenants.filter((t) => !t.metadata.deletionTimestamp)) {
-      const wrote = await writeIsolationCondition(this.options.client, tenant, conditionOf(tenant), now).catch((error: unknown) => {
-        this.options.logger.warn('Could not set IsolationVerified', { tenant: tenant.metadata.name, ...errorFields(error) });
-        return false;
-      });
-      if (wrote) changed += 1;
-    }
-    return changed;
+    return writeIsolationConditions({ client: this.options.client, logger: this.options.logger, now }, tenants, conditionOf);
   }
 }

@@ -106,10 +106,16 @@ export async function runOperator(config: OperatorConfig, cluster: ClusterOption
     rollouts.controller.start(signal, fence);
     restores?.controller.start(signal, fence);
     const audit = config.audit.enabled
-      ? runPeriodicAudit(
-          { client, config, logger, registry: metrics.registry, newWork: () => tenants.controller.queue.waitingAtOrAbove(HighPriority) },
-          signal,
-        )
+      ? runPeriodicAudit({
+          client,
+          cluster,
+          config,
+          logger,
+          registry: metrics.registry,
+          leadership: { signal, fence },
+          newWork: () => tenants.controller.queue.waitingAtOrAbove(HighPriority),
+          countRequests: ({ verb, resource, code, count }) => requests.inc({ verb, resource, code }, count),
+        })
       : Promise.resolve();
     const backups = config.backups
       ? new BackupScheduler({
@@ -163,12 +169,12 @@ async function ensureClusterRole(client: KubeClient, desired: ReturnType<typeof 
 }
 
 /**
- * The audit's code (about a hundred modules, ~2 MiB of heap) is loaded only by a leader that runs
- * it: a standby replica, or an operator with the audit off, never pays for it.
+ * The audit's schedule is loaded only by a leader that runs it: a standby replica, or an operator
+ * with the audit off, never pays for it. Its passes run in child processes (docs/decisions/0068).
  */
-async function runPeriodicAudit(options: OperatorAuditOptions, signal: AbortSignal): Promise<void> {
+async function runPeriodicAudit(options: OperatorAuditOptions): Promise<void> {
   const { createOperatorAudit } = await import('../audit/operator-audit.js');
-  await createOperatorAudit(options).run(signal);
+  await createOperatorAudit(options).run(options.leadership.signal);
 }
 
 /** Without the cluster's ranges, a declared 0.0.0.0/0 reaches the whole cluster; say so at start (the audit says it too). */

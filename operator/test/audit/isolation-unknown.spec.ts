@@ -10,6 +10,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { clusterRanges, testEnvironment } from '@bulkhead/testenv';
 import { parseOperatorConfig, type OperatorConfig } from '../../src/api/operator-config.js';
+import { measured, recordOutcome } from '../../src/audit/operator-audit-pass.js';
 import { PeriodicAudit, type AuditRunOutcome } from '../../src/audit/periodic.js';
 import { runAudit } from '../../src/audit/run.js';
 import { KubeClient } from '../../src/kube/client.js';
@@ -28,12 +29,13 @@ describe('IsolationVerified when part of the audit cannot look', function () {
   let operator: OperatorProcess | undefined;
 
   /** One periodic run, as the operator's leader makes it, with this configuration (or this failure). */
+  const logger = createLogger({ level: 'error' });
   const runOnce = (run: () => Promise<AuditRunOutcome>): Promise<boolean> =>
     new PeriodicAudit({
       client,
-      logger: createLogger({ level: 'error' }),
+      logger,
       registry: new Registry(),
-      run,
+      run: () => measured(logger, async (phases) => recordOutcome({ client, logger }, await run(), phases)),
       initialDelayMs: 0,
       intervalMs: 0,
     }).runOnce();

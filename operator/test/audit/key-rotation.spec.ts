@@ -16,6 +16,7 @@ import { createOperatorAudit } from '../../src/audit/operator-audit.js';
 import { readPublishedReport } from '../../src/audit/publish.js';
 import { generateSigningKey, loadPublicKey, parseReport, saveReport, verifyChain } from '../../src/audit/report/index.js';
 import { KubeClient } from '../../src/kube/client.js';
+import { unelectedFence } from '../../src/runtime/fence.js';
 import { createLogger } from '../../src/runtime/logging.js';
 import { applyObjects } from '../support/cluster.js';
 import { operatorRegions } from '../support/operator-process.js';
@@ -38,9 +39,20 @@ describe('the periodic audit across a signing key rotation', function () {
       regions: operatorRegions(),
       network: { clusterCIDRs: clusterRanges(testEnvironment()) },
       audit: { signingKeySecret: secret, reportConfigMap: where.name },
+      logLevel: 'error',
     });
+  // As the operator runs it: each pass in a process of its own (docs/decisions/0068), so the key
+  // the Secret held before reaches the next pass only through the operator.
+  const leadership = new AbortController();
   const periodicAudit = () =>
-    createOperatorAudit({ client, config: config(), logger: createLogger({ level: 'error' }), registry: new Registry() });
+    createOperatorAudit({
+      client,
+      cluster: { kubeconfig: testEnvironment().kubeconfig },
+      config: config(),
+      logger: createLogger({ level: 'error' }),
+      registry: new Registry(),
+      leadership: { signal: leadership.signal, fence: unelectedFence(leadership.signal) },
+    });
 
   /** The Secret with `private.pem` and, if given, `previous.pem`. */
   const signingSecret = (current: string, previous?: string) =>
