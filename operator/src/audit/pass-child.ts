@@ -8,15 +8,18 @@
  *
  * The child talks to kube-apiserver, PostgreSQL and KMS itself, with the operator's own
  * credentials (the same ServiceAccount and Secrets); its stdout and stderr are the operator's, so
- * its log lines are in the pod's log. It is stopped when the leadership ends and it ends itself
- * when the operator is gone (the IPC channel closes).
+ * its log lines are in the pod's log. Its KMS requests take their turns at the operator's pacers,
+ * so the pass and the operator's workers share one budget per operation, as in one process. It is
+ * stopped when the leadership ends and it ends itself when the operator is gone (the IPC channel closes).
  */
 import { fork } from 'node:child_process';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OperatorConfig } from '../api/operator-config.js';
+import { existingKmsPacer, type KmsScope } from '../providers/kms/pacing.js';
 import type { LeadershipFence } from '../runtime/fence.js';
+import { PacerBusy } from '../runtime/pacer.js';
 import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
 import type { AuditCost } from './cost.js';
@@ -31,6 +34,18 @@ export interface StartPass {
   signedWith: string[];
 }
 
+/** The operator's answer to a KMS turn asked for: taken at its pacer (or none to wait for), or the pacer's refusal. */
+export interface Turned {
+  kind: 'turned';
+  id: number;
+  /** The operation's budget at the operator's pacer, for the pass's messages; absent when it has no pacer there. */
+  budget?: number;
+  /** The turn is further away than the pacer lets anyone wait (PacerBusy). */
+  busyForMs?: number;
+  /** The wait was cut short (the leadership ended). */
+  stopped?: string;
+}
+
 /** The operator's answer to a leadership question. */
 export interface Confirmed {
   kind: 'confirmed';
@@ -41,8 +56,11 @@ export interface Confirmed {
 
 /** The pass's messages: a leadership question, its kube requests, and how it ended. */
 export type FromPass =
+  | { kind: 'ready' }
   | { kind: 'confirm'; id: number; act: string }
   | { kind: 'requests'; counts: RequestCount[] }
+  | { kind: 'turn'; id: number; scope: KmsScope; operation: string }
+  | { kind: 'throttled'; scope: KmsScope; operation: string }
   | { kind: 'done'; result: PassResult; signedWith?: string }
   | { kind: 'failed'; error: string; cost?: AuditCost; notLeader?: boolean };
 
@@ -111,7 +129,8 @@ function runChild(options: ChildPassOptions, signedWith: string[]): Promise<Extr
       setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 5_000).unref();
     };
     signal.addEventListener('abort', stop, { once: true });
-    const answer = (message: Confirmed): void => {
+    let kmsTurns = 0;
+    const answer = (message: Confirmed | Turned): void => {
       if (child.connected) child.send(message, () => undefined);
     };
     child.on('message', (message: FromPass) => {
@@ -121,6 +140,19 @@ function runChild(options: ChildPassOptions, signedWith: string[]): Promise<Extr
             () => answer({ kind: 'confirmed', id: message.id }),
             (error: unknown) => answer({ kind: 'confirmed', id: message.id, refused: errorMessage(error) }),
           );
+          return;
+        case 'ready':
+          // Sent once its listener is on: a message sent before then (while an ES module entry still loads) would be lost.
+          child.send({ kind: 'start', config, cluster, signedWith } satisfies StartPass, (error) => {
+            if (error) logger.warn('Could not start the audit pass', { error: errorMessage(error) });
+          });
+          return;
+        case 'turn':
+          kmsTurns += 1;
+          void takeTurn(message, signal).then(answer);
+          return;
+        case 'throttled':
+          existingKmsPacer(message.scope)?.throttled(message.operation);
           return;
         case 'requests':
           for (const count of message.counts) options.countRequests?.(count);
@@ -135,16 +167,29 @@ function runChild(options: ChildPassOptions, signedWith: string[]): Promise<Extr
     // 'close': the process has exited and its IPC channel is closed, so every message it sent has arrived.
     child.on('close', (code, exitSignal) => {
       signal.removeEventListener('abort', stop);
+      logger.debug('The audit pass process ended', { pid: child.pid, code, signal: exitSignal, kmsTurns });
       if (ended?.kind === 'done') resolve(ended);
       else if (ended?.kind === 'failed')
         reject(new AuditPassFailed(ended.error, { ...(ended.cost ? { cost: ended.cost } : {}), notLeader: ended.notLeader ?? false }));
       else reject(new AuditPassFailed(endedEarly(code, exitSignal, signal.aborted, spawnError), { notLeader: signal.aborted }));
     });
     logger.debug('Started the audit pass process', { pid: child.pid });
-    child.send({ kind: 'start', config, cluster, signedWith } satisfies StartPass, (error) => {
-      if (error) logger.warn('Could not start the audit pass', { error: errorMessage(error) });
-    });
   });
+}
+
+/** A turn at the operator's pacer for the scope, as the operator's own workers take theirs. */
+async function takeTurn(message: Extract<FromPass, { kind: 'turn' }>, signal: AbortSignal): Promise<Turned> {
+  const pacer = existingKmsPacer(message.scope);
+  const turned = { kind: 'turned', id: message.id } as const;
+  if (!pacer) return turned;
+  const budget = pacer.budget(message.operation);
+  try {
+    await pacer.acquire(message.operation, signal);
+    return { ...turned, ...(budget === undefined ? {} : { budget }) };
+  } catch (error) {
+    if (error instanceof PacerBusy) return { ...turned, ...(budget === undefined ? {} : { budget }), busyForMs: error.retryAfterMs };
+    return { ...turned, stopped: errorMessage(error) };
+  }
 }
 
 function endedEarly(code: number | null, signal: NodeJS.Signals | null, stopped: boolean, spawnError: Error | undefined): string {

@@ -68,7 +68,15 @@ interface Bucket {
   generation: number;
 }
 
-export class Pacer {
+/** What a caller needs of a pacer: a turn, a throttle reported, the budget named in messages. */
+export interface Turns {
+  acquire(kind: string, signal?: AbortSignal): Promise<void>;
+  /** Returns how long until the next turn at the slower rate, as far as this side knows. */
+  throttled(kind: string): number;
+  budget(kind: string): number | undefined;
+}
+
+export class Pacer implements Turns {
   private readonly buckets = new Map<string, Bucket>();
   private readonly maxWaitMs: number;
   private readonly slowdown: number;

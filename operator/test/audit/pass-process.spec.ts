@@ -18,8 +18,10 @@ import { parseOperatorConfig } from '../../src/api/operator-config.js';
 import { createOperatorAudit } from '../../src/audit/operator-audit.js';
 import { generateSigningKey } from '../../src/audit/report/index.js';
 import { KubeClient } from '../../src/kube/client.js';
+import { kmsPacer } from '../../src/providers/kms/pacing.js';
 import { LeadershipNotConfirmed, unelectedFence, type LeadershipFence } from '../../src/runtime/fence.js';
 import { createLogger } from '../../src/runtime/logging.js';
+import { noopPacerMetrics } from '../../src/runtime/pacer.js';
 import { applyObjects } from '../support/cluster.js';
 import { operatorRegions } from '../support/operator-process.js';
 import { prepareCluster } from '../support/setup.js';
@@ -29,8 +31,8 @@ const secret = { namespace: 'bulkhead-system', name: 'pass-process-spec-signing-
 const report = { namespace: 'bulkhead-system', name: 'pass-process-spec-report' };
 
 /** The operator's configuration for these passes (plain data, so a fresh process can take it as JSON). */
-const configInput = (audit: Record<string, unknown> = {}) => ({
-  regions: operatorRegions(),
+const configInput = (audit: Record<string, unknown> = {}, regions: Record<string, unknown> = operatorRegions()) => ({
+  regions,
   network: { clusterCIDRs: clusterRanges(testEnvironment()) },
   logLevel: 'error',
   audit,
@@ -110,7 +112,12 @@ describe('the periodic audit pass in a process of its own', function () {
   let client: KubeClient;
 
   /** A periodic audit as the operator makes it, logging to lines the test reads, under `leadership`. */
-  function periodicAudit(leadership: AbortController, fence: LeadershipFence = unelectedFence(leadership.signal), audit = {}) {
+  function periodicAudit(
+    leadership: AbortController,
+    fence: LeadershipFence = unelectedFence(leadership.signal),
+    audit = {},
+    regions: Record<string, unknown> = operatorRegions(),
+  ) {
     const stream = new PassThrough();
     const logs: Record<string, unknown>[] = [];
     stream.on('data', (chunk: Buffer) =>
@@ -125,7 +132,7 @@ describe('the periodic audit pass in a process of its own', function () {
     const periodic = createOperatorAudit({
       client,
       cluster: { kubeconfig: testEnvironment().kubeconfig },
-      config: parseOperatorConfig(configInput(audit)),
+      config: parseOperatorConfig(configInput(audit, regions)),
       logger: createLogger({ level: 'debug', stream }),
       registry: new Registry(),
       leadership: { signal: leadership.signal, fence },
@@ -234,6 +241,27 @@ describe('the periodic audit pass in a process of its own', function () {
       String(stopped?.error),
       /refused publishing the audit report: leadership not confirmed \(the Lease names another holder\)/,
     );
+  });
+
+  it("takes the pass's KMS turns at the operator's pacer, so both share one budget", async function () {
+    // An account no other spec uses: the pacer made here is this process's for that scope alone.
+    const accountId = '000000000068';
+    const waited: string[] = [];
+    for (const [region, settings] of Object.entries(operatorRegions())) {
+      kmsPacer({ accountId, region, endpoint: settings.kms.endpoint }, {}, () => ({
+        ...noopPacerMetrics,
+        observeWait: (kind) => waited.push(kind),
+      }));
+    }
+    const regions = Object.fromEntries(
+      Object.entries(operatorRegions()).map(([region, settings]) => [region, { ...settings, kms: { ...settings.kms, accountId } }]),
+    );
+    const leadership = new AbortController();
+    const { periodic, logs } = periodicAudit(leadership, unelectedFence(leadership.signal), {}, regions);
+    assert.equal(await periodic.runOnce(leadership.signal), true);
+    const ended = logs.find((line) => line.message === 'The audit pass process ended');
+    assert.ok(Number(ended?.kmsTurns) > 0, `the pass asked for KMS turns: ${JSON.stringify(ended)}`);
+    assert.equal(waited.length, ended?.kmsTurns, "each turn it asked for was taken at this process's pacer");
   });
 
   it('stops a pass whose operator is gone', async function () {

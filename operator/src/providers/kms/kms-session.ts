@@ -8,7 +8,7 @@
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import { destructive, type LeadershipFence } from '../../runtime/fence.js';
-import { PacerBusy, type Pacer } from '../../runtime/pacer.js';
+import { PacerBusy, type Turns } from '../../runtime/pacer.js';
 import { classifyKmsError, KeyProviderThrottled, kmsErrorName, type KeyProviderError } from './errors.js';
 import { existingKmsPacer, kmsPacer, operationOf, retriesExceptThrottling } from './pacing.js';
 import type { KmsEndpoint, KmsProviderOptions } from './types.js';
@@ -33,7 +33,7 @@ export type Request<T> = (client: KmsSender, options: RequestOptions) => Promise
 interface Line {
   client: KMSClient;
   region: string;
-  pacer: Pacer | undefined;
+  pacer: Turns | undefined;
 }
 
 export class KmsSession {

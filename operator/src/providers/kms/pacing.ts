@@ -2,14 +2,15 @@
  * How fast the provider may call one region's KMS. AWS KMS gives each account and region a quota
  * per API operation (docs/decisions/0025): about 5 requests/s for every operation that changes a
  * key or alias, more for reads. One Pacer per account, region and endpoint, kept in a registry of
- * the process, so the tenant controller's workers and the audit's inspector share the budget.
+ * the process, so the tenant controller's workers and the audit's inspector share the budget; the
+ * audit's pass, in a process of its own, takes its turns at the operator's pacers (pacersElsewhere).
  * The SDK is told not to retry a ThrottlingException itself: the pacer slows down instead, and
  * the tenant is requeued after the pacer's delay (KeyProviderThrottled), so a throttle never
  * becomes three more requests at once.
  */
 import type { KMSClientConfig } from '@aws-sdk/client-kms';
 import { kmsRequestsPerSecondDefaults } from '../../api/operator-config.js';
-import { Pacer, type PacerMetrics } from '../../runtime/pacer.js';
+import { Pacer, type PacerMetrics, type Turns } from '../../runtime/pacer.js';
 
 /** AWS KMS request quotas, requests per second per account and region (docs/decisions/0025). */
 export const defaultKmsRequestsPerSecond = kmsRequestsPerSecondDefaults;
@@ -42,7 +43,7 @@ export function kmsPacer(
   options: KmsPacingOptions,
   metrics?: (region: string) => PacerMetrics,
 ): Pacer {
-  const key = `${scope.accountId}/${scope.region}/${scope.endpoint ?? 'aws'}`;
+  const key = kmsPacerKey(scope);
   let pacer = pacers.get(key);
   if (pacer === undefined) {
     pacer = new Pacer({
@@ -58,9 +59,29 @@ export function kmsPacer(
   return pacer;
 }
 
-/** The pacer already made for this account, region and endpoint, if any (the audit's inspector shares it). */
-export function existingKmsPacer(scope: { accountId: string; region: string; endpoint?: string }): Pacer | undefined {
-  return pacers.get(`${scope.accountId}/${scope.region}/${scope.endpoint ?? 'aws'}`);
+export interface KmsScope {
+  accountId: string;
+  region: string;
+  endpoint?: string;
+}
+
+/** One pacer per account, region and endpoint. */
+export const kmsPacerKey = (scope: KmsScope): string => `${scope.accountId}/${scope.region}/${scope.endpoint ?? 'aws'}`;
+
+/** In a process that is not the operator: the operator's pacers, reached another way (the audit's pass asks over its pipe). */
+let elsewhere: ((scope: KmsScope) => Turns | undefined) | undefined;
+
+/**
+ * The pacer already made for this account, region and endpoint, if any (the audit's inspector
+ * shares it); in the audit's pass process, the operator's pacer for it, through `pacersElsewhere`.
+ */
+export function existingKmsPacer(scope: KmsScope): Turns | undefined {
+  return pacers.get(kmsPacerKey(scope)) ?? elsewhere?.(scope);
+}
+
+/** Called once by the audit's pass process (pass-process.ts, docs/decisions/0068), before its first KMS request. */
+export function pacersElsewhere(source: (scope: KmsScope) => Turns | undefined): void {
+  elsewhere = source;
 }
 
 type RetryStrategyV2 = Extract<NonNullable<KMSClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
