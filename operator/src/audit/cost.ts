@@ -1,8 +1,9 @@
 /**
  * What one audit run cost the process that ran it: wall time, the peak resident and heap memory
- * seen while it ran, and the longest stall of the event loop. The stall matters as much as the
- * memory: the operator's audit shares its event loop with the Lease renewals, and a stall longer
- * than the renew deadline loses the lease (docs/decisions/0024).
+ * seen while it ran, and the longest stall of the event loop. In `bulkhead audit` the stall is the
+ * command's; the operator runs each pass in a child process (docs/decisions/0068), so a pass's
+ * stall no longer holds the Lease renewals (docs/decisions/0024), but it says how the pass's
+ * requests were served.
  *
  * Memory is sampled every `sampleMs` by a timer, so a peak shorter than that may be missed; the
  * process's lifetime peak (`maxRssMiB`, from the kernel) bounds it from above. A timer that fires
