@@ -90,7 +90,7 @@ export interface ChildPassOptions {
   killAfterMs?: number;
 }
 
-/** The pass as it ran here before (operator-audit-pass.ts), now compiled or run by tsx beside this module. */
+/** The pass's entry, beside this module: pass-process.js when compiled, pass-process.ts under tsx. */
 const passEntry = fileURLToPath(new URL(`./pass-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** Runs each pass in a child process, and keeps the keys the passes signed with from one to the next. */
