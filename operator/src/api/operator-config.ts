@@ -287,6 +287,12 @@ export const OperatorConfigSchema = z.strictObject({
       intervalSeconds: z.int().min(60).max(86400).default(600),
       /** Wait after gaining leadership, so the first audit sees tenants the restart caught up on. */
       initialDelaySeconds: z.int().min(0).max(3600).default(60),
+      /**
+       * The longest one pass may run; a pass still running then is stopped and counts as failed
+       * (every IsolationVerified Unknown). Each pass is a child process (docs/decisions/0068), so a
+       * pass hung on a stalled server cannot stop the audit for good.
+       */
+      passTimeoutSeconds: z.int().min(60).max(86400).default(3600),
       /** A Secret (key `private.pem`, an Ed25519 key in PKCS#8 PEM) that signs the reports; unsigned without it. */
       signingKeySecret: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).optional(),
       /** The ConfigMap in the operator's namespace that holds the latest report (gzip), read by the onboarding API. */
@@ -324,6 +330,7 @@ export const OperatorConfigSchema = z.strictObject({
       enabled: true,
       intervalSeconds: 600,
       initialDelaySeconds: 60,
+      passTimeoutSeconds: 3600,
       reportConfigMap: 'bulkhead-audit-report',
       reportParts: 16,
       databaseLogins: { rotatingPerTenant: 8, randomPerTenant: 8 },

@@ -88,6 +88,8 @@ export interface ChildPassOptions {
   countRequests?: (count: RequestCount) => void;
   /** How long a stopped pass gets between SIGTERM and SIGKILL (default 5 s). */
   killAfterMs?: number;
+  /** The longest a pass may run before it is stopped (default: the configuration's audit.passTimeoutSeconds). */
+  deadlineMs?: number;
 }
 
 /** The pass's entry, beside this module: pass-process.js when compiled, pass-process.ts under tsx. */
@@ -129,6 +131,12 @@ function runChild(options: ChildPassOptions, signedWith: string[]): Promise<Extr
       setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? 5_000).unref();
     };
     signal.addEventListener('abort', stop, { once: true });
+    const deadlineMs = options.deadlineMs ?? config.audit.passTimeoutSeconds * 1000;
+    let overran = false;
+    const deadline = setTimeout(() => {
+      overran = true;
+      stop();
+    }, deadlineMs);
     let kmsTurns = 0;
     const answer = (message: Confirmed | Turned): void => {
       if (child.connected) child.send(message, () => undefined);
@@ -167,10 +175,15 @@ function runChild(options: ChildPassOptions, signedWith: string[]): Promise<Extr
     // 'close': the process has exited and its IPC channel is closed, so every message it sent has arrived.
     child.on('close', (code, exitSignal) => {
       signal.removeEventListener('abort', stop);
+      clearTimeout(deadline);
       logger.debug('The audit pass process ended', { pid: child.pid, code, signal: exitSignal, kmsTurns });
       if (ended?.kind === 'done') resolve(ended);
       else if (ended?.kind === 'failed')
         reject(new AuditPassFailed(ended.error, { ...(ended.cost ? { cost: ended.cost } : {}), notLeader: ended.notLeader ?? false }));
+      else if (overran && !signal.aborted)
+        reject(
+          new AuditPassFailed(`the audit pass did not finish within ${deadlineMs / 1000} s (audit.passTimeoutSeconds) and was stopped`),
+        );
       else reject(new AuditPassFailed(endedEarly(code, exitSignal, signal.aborted, spawnError), { notLeader: signal.aborted }));
     });
     logger.debug('Started the audit pass process', { pid: child.pid });

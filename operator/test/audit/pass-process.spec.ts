@@ -16,6 +16,8 @@ import { Registry } from 'prom-client';
 import { clusterRanges, eventually, testEnvironment } from '@bulkhead/testenv';
 import { parseOperatorConfig } from '../../src/api/operator-config.js';
 import { createOperatorAudit } from '../../src/audit/operator-audit.js';
+import { passInChild } from '../../src/audit/pass-child.js';
+import { PeriodicAudit } from '../../src/audit/periodic.js';
 import { generateSigningKey } from '../../src/audit/report/index.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { kmsPacer } from '../../src/providers/kms/pacing.js';
@@ -96,6 +98,16 @@ function passScript(): { dir: string; args: string[]; env: NodeJS.ProcessEnv } {
   };
 }
 
+/** A debug logger whose JSON lines the test reads. */
+function capturedLogger(): { logger: ReturnType<typeof createLogger>; logs: Record<string, unknown>[] } {
+  const stream = new PassThrough();
+  const logs: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  return { logger: createLogger({ level: 'debug', stream }), logs };
+}
+
 /** `resolved <pid> <url>` lines, by pid. */
 function resolvedByPid(stderr: string): Map<number, string[]> {
   const byPid = new Map<number, string[]>();
@@ -118,22 +130,12 @@ describe('the periodic audit pass in a process of its own', function () {
     audit = {},
     regions: Record<string, unknown> = operatorRegions(),
   ) {
-    const stream = new PassThrough();
-    const logs: Record<string, unknown>[] = [];
-    stream.on('data', (chunk: Buffer) =>
-      logs.push(
-        ...chunk
-          .toString()
-          .split('\n')
-          .filter(Boolean)
-          .map((line) => JSON.parse(line) as Record<string, unknown>),
-      ),
-    );
+    const { logger, logs } = capturedLogger();
     const periodic = createOperatorAudit({
       client,
       cluster: { kubeconfig: testEnvironment().kubeconfig },
       config: parseOperatorConfig(configInput(audit, regions)),
-      logger: createLogger({ level: 'debug', stream }),
+      logger,
       registry: new Registry(),
       leadership: { signal: leadership.signal, fence },
     });
@@ -200,6 +202,32 @@ describe('the periodic audit pass in a process of its own', function () {
       /the audit pass process was killed by SIGKILL \(the kernel kills a process over its memory limit this way\)/,
     );
     assert.equal(await periodic.runOnce(leadership.signal), true, 'the operator goes on, and so does its audit');
+  });
+
+  it('stops a pass that runs past its deadline, and fails it', async function () {
+    const leadership = new AbortController();
+    const { logger, logs } = capturedLogger();
+    const periodic = new PeriodicAudit({
+      client,
+      logger,
+      registry: new Registry(),
+      // A deadline of 1 ms: no pass reports before it, so this one is stopped, as an hour-long hung pass would be.
+      run: passInChild({
+        config: parseOperatorConfig(configInput()),
+        cluster: { kubeconfig: testEnvironment().kubeconfig },
+        logger,
+        fence: unelectedFence(leadership.signal),
+        signal: leadership.signal,
+        deadlineMs: 1,
+      }),
+      initialDelayMs: 0,
+      intervalMs: 0,
+    });
+    assert.equal(await periodic.runOnce(leadership.signal), false);
+    const failed = logs.find((line) => line.message === 'Isolation audit failed; IsolationVerified becomes Unknown');
+    assert.match(String(failed?.error), /the audit pass did not finish within 0\.001 s \(audit\.passTimeoutSeconds\) and was stopped/);
+    const ended = logs.find((line) => line.message === 'The audit pass process ended');
+    assert.equal(running(Number(ended?.pid)), false, 'the pass process has ended');
   });
 
   it('stops the pass when the leadership ends, and writes nothing for it', async function () {
