@@ -3,8 +3,9 @@
  * chart's V8 flags, NODE_OPTIONS and malloc arenas, inside a memory cgroup of the chart's
  * `operator.resources.limits.memory` (memory-cgroup.ts), signing with the bench's key. Its first
  * pass (60 s after it leads, as shipped) over the tenants the run made Ready is the measurement:
- * whether it finished without the kernel or V8 stopping it, its time, the peaks it logged, the
- * group's peak charge, and whether the report it published verifies.
+ * whether it finished without the kernel or V8 stopping it, its time, the peaks it logged (the
+ * pass's own process, a child of the operator in the same group: decision 0068), the group's peak
+ * charge (both processes), and whether the report it published verifies.
  *
  * The operator that onboarded the tenants runs under tsx without a limit; its pass says what the
  * audit costs, not whether a pod of the chart's size survives it (Node sizes its heap from the
