@@ -17,6 +17,8 @@ import { runAuditPass } from './operator-audit-pass.js';
 import { keyFromPem, keyToPem, type Confirmed, type FromPass, type RequestCount, type StartPass, type Turned } from './pass-child.js';
 import { AuditPassFailed } from './periodic.js';
 
+// This module is the entry of a process that runs one pass: its state below is that process's,
+// not a cache shared across passes (docs/decisions/0063 keeps the audit's other modules stateless).
 let finished = false;
 
 function send(message: FromPass): Promise<void> {
