@@ -13,6 +13,7 @@ import { LeadershipNotConfirmed, type LeadershipFence } from '../runtime/fence.j
 import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
 import { AuditCostMeter, type PhaseMarks } from './cost.js';
+import type { CheckCategory } from './model.js';
 import { isolationConditions, writeIsolationConditions } from './isolation-condition.js';
 import { joinChain, type ChainJoin } from './operator-chain.js';
 import { AuditPassFailed, countFindings, type AuditRunOutcome, type PassResult } from './periodic.js';
@@ -34,6 +35,8 @@ export interface AuditPassOptions {
   /** Asked right before the report is published: a leader that lost its lease publishes nothing. */
   fence: LeadershipFence;
   now?: () => Date;
+  /** Told the findings before the first condition is written. */
+  judged?: (findings: Record<CheckCategory, number>) => void | Promise<void>;
 }
 
 /** Where the operator publishes its report (audit.reportConfigMap), or undefined when it has no key to sign one with. */
@@ -93,6 +96,8 @@ export interface OutcomeTarget {
   publishTo?: PublishTarget;
   fence?: LeadershipFence;
   now?: () => Date;
+  /** Told the findings before the first condition is written (the operator's metrics). */
+  judged?: (findings: Record<CheckCategory, number>) => void | Promise<void>;
 }
 
 /** A pass's outcome written where it is read: each Tenant's IsolationVerified, then the signed report published. */
@@ -103,6 +108,8 @@ export async function recordOutcome(
 ): Promise<Omit<PassResult, 'cost'>> {
   const { client, logger, publishTo, fence } = target;
   const now = (target.now ?? (() => new Date()))();
+  const findings = countFindings(outcome.checks);
+  await target.judged?.(findings);
   const conditionsChanged = await writeIsolationConditions({ client, logger, now }, outcome.tenants, isolationConditions(outcome.checks));
   phases.mark('conditions written');
   let published: PassResult['published'];
@@ -115,7 +122,7 @@ export async function recordOutcome(
   return {
     tenants: outcome.tenants.length,
     checks: outcome.checks.length,
-    findings: countFindings(outcome.checks),
+    findings,
     conditionsChanged,
     ...(published ? { published } : {}),
   };

@@ -23,6 +23,7 @@ import { PacerBusy } from '../runtime/pacer.js';
 import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logging.js';
 import type { AuditCost } from './cost.js';
+import type { CheckCategory } from './model.js';
 import { AuditPassFailed, type PassResult } from './periodic.js';
 
 /** The operator's first message: everything the pass needs that is not in the environment. */
@@ -58,6 +59,7 @@ export interface Confirmed {
 export type FromPass =
   | { kind: 'ready' }
   | { kind: 'confirm'; id: number; act: string }
+  | { kind: 'judged'; id: number; findings: Record<CheckCategory, number> }
   | { kind: 'requests'; counts: RequestCount[] }
   | { kind: 'turn'; id: number; scope: KmsScope; operation: string }
   | { kind: 'throttled'; scope: KmsScope; operation: string }
@@ -96,10 +98,10 @@ export interface ChildPassOptions {
 const passEntry = fileURLToPath(new URL(`./pass-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** Runs each pass in a child process, and keeps the keys the passes signed with from one to the next. */
-export function passInChild(options: ChildPassOptions): () => Promise<PassResult> {
+export function passInChild(options: ChildPassOptions): (judged: (findings: Record<CheckCategory, number>) => void) => Promise<PassResult> {
   let signedWith: string[] = [];
-  return async () => {
-    const done = await runChild(options, signedWith);
+  return async (judged) => {
+    const done = await runChild(options, signedWith, judged);
     if (done.signedWith) signedWith = [done.signedWith, ...signedWith.filter((pem) => pem !== done.signedWith)].slice(0, 3);
     return done.result;
   };
@@ -109,7 +111,11 @@ export function passInChild(options: ChildPassOptions): () => Promise<PassResult
 export const keyToPem = (key: KeyObject): string => key.export({ type: 'pkcs8', format: 'pem' }).toString();
 export const keyFromPem = (pem: string): KeyObject => createPrivateKey(pem);
 
-function runChild(options: ChildPassOptions, signedWith: string[]): Promise<Extract<FromPass, { kind: 'done' }>> {
+function runChild(
+  options: ChildPassOptions,
+  signedWith: string[],
+  judged: (findings: Record<CheckCategory, number>) => void,
+): Promise<Extract<FromPass, { kind: 'done' }>> {
   const { config, cluster, logger, fence, signal } = options;
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
@@ -148,6 +154,11 @@ function runChild(options: ChildPassOptions, signedWith: string[]): Promise<Extr
             () => answer({ kind: 'confirmed', id: message.id }),
             (error: unknown) => answer({ kind: 'confirmed', id: message.id, refused: errorMessage(error) }),
           );
+          return;
+        case 'judged':
+          // Answered once the metrics have them: the pass writes its first condition only then.
+          judged(message.findings);
+          answer({ kind: 'confirmed', id: message.id });
           return;
         case 'ready':
           // Sent once its listener is on: a message sent before then (while an ES module entry still loads) would be lost.

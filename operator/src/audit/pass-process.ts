@@ -103,6 +103,9 @@ async function runPass(start: StartPass): Promise<void> {
       addresses: new PlatformAddressResolver(config),
       signedWith: start.signedWith.map(keyFromPem),
       fence: operatorFence,
+      judged: async (findings) => {
+        await ask<Confirmed>((id) => ({ kind: 'judged', id, findings }));
+      },
     });
     ending = { kind: 'done', result, ...(signedWith ? { signedWith: keyToPem(signedWith) } : {}) };
   } catch (error) {

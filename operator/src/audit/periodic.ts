@@ -61,8 +61,11 @@ export interface PeriodicAuditOptions {
   client: KubeClient;
   logger: Logger;
   registry: Registry;
-  /** One pass: the audit, its conditions written and its report published. */
-  run: () => Promise<PassResult>;
+  /**
+   * One pass: the audit, its conditions written and its report published. It calls `judged` with
+   * the findings before it writes the first condition, so the metrics never lag the conditions.
+   */
+  run: (judged: (findings: Record<CheckCategory, number>) => void) => Promise<PassResult>;
   initialDelayMs: number;
   intervalMs: number;
   now?: () => Date;
@@ -160,8 +163,8 @@ export class PeriodicAudit {
   async runOnce(signal?: AbortSignal): Promise<boolean> {
     const { logger } = this.options;
     try {
-      const result = await this.options.run();
-      for (const category of checkCategories) this.findings.set({ category }, result.findings[category]);
+      const result = await this.options.run((findings) => this.setFindings(findings));
+      this.setFindings(result.findings);
       this.runs.inc({ result: 'success' });
       this.lastSuccess.set(Date.now() / 1000);
       logger.info('Audited tenant isolation', {
@@ -190,6 +193,10 @@ export class PeriodicAudit {
       await this.markUnverified(error);
       return false;
     }
+  }
+
+  private setFindings(findings: Record<CheckCategory, number>): void {
+    for (const category of checkCategories) this.findings.set({ category }, findings[category]);
   }
 
   private recordCost(cost: AuditCost): AuditCost {
