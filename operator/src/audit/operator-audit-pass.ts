@@ -34,13 +34,12 @@ export interface AuditPassOptions {
   signedWith: readonly KeyObject[];
   /** Asked right before the report is published: a leader that lost its lease publishes nothing. */
   fence: LeadershipFence;
-  now?: () => Date;
   /** Told the findings before the first condition is written. */
   judged?: (findings: Record<CheckCategory, number>) => void | Promise<void>;
 }
 
 /** Where the operator publishes its report (audit.reportConfigMap), or undefined when it has no key to sign one with. */
-export function publishTargetOf(config: OperatorConfig): PublishTarget | undefined {
+function publishTargetOf(config: OperatorConfig): PublishTarget | undefined {
   if (config.audit.signingKeySecret === undefined) return undefined;
   return { namespace: config.namespace, name: config.audit.reportConfigMap, maximumParts: config.audit.reportParts };
 }
@@ -95,7 +94,6 @@ export interface OutcomeTarget {
   /** Where the signed report goes; without it the report is kept to the logs and metrics. */
   publishTo?: PublishTarget;
   fence?: LeadershipFence;
-  now?: () => Date;
   /** Told the findings before the first condition is written (the operator's metrics). */
   judged?: (findings: Record<CheckCategory, number>) => void | Promise<void>;
 }
@@ -107,7 +105,7 @@ export async function recordOutcome(
   phases: PhaseMarks,
 ): Promise<Omit<PassResult, 'cost'>> {
   const { client, logger, publishTo, fence } = target;
-  const now = (target.now ?? (() => new Date()))();
+  const now = new Date();
   const findings = countFindings(outcome.checks);
   await target.judged?.(findings);
   const conditionsChanged = await writeIsolationConditions({ client, logger, now }, outcome.tenants, isolationConditions(outcome.checks));
